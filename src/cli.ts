@@ -1,0 +1,82 @@
+// The CLI entry: argv -> command, and the one place errors become exit codes and process.exit is called.
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import type { CliContext } from "./cli/context.js";
+import { InterruptedError, RunError, StoryboardError, StoryreelError, UsageError } from "./errors.js";
+import { PACKAGE_ROOT } from "./paths.js";
+
+export const EXIT = { ok: 0, failed: 1, invalid: 2, interrupted: 130 } as const;
+
+const USAGE = `storyreel: turn a YAML storyboard into a film (fal.ai image-to-video + ffmpeg)
+
+Usage: storyreel <command> [options]
+
+Commands:
+  validate <file...>   check storyboards: schema, images, prompts, durations (no network)
+  plan <file...>       show what a render would generate, reuse and spend
+  render <file...>     generate the clips (cached, concurrent, resumable)
+
+Options:
+  -h, --help           show help (also: storyreel <command> --help)
+  -v, --version        print the version
+
+Exit codes: 0 success, 1 a run that failed, 2 an invalid storyboard or bad usage, 130 interrupted.`;
+
+const COMMANDS: Record<string, () => Promise<(argv: string[], ctx: CliContext) => Promise<void>>> = {
+  validate: async () => (await import("./commands/validate.js")).validateCommand,
+  plan: async () => (await import("./commands/plan.js")).planCommand,
+  render: async () => (await import("./commands/render.js")).renderCommand,
+};
+
+export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
+  try {
+    const [name, ...rest] = argv;
+    if (name === undefined || name === "-h" || name === "--help" || name === "help") return ctx.stdout(USAGE), EXIT.ok;
+    if (name === "-v" || name === "--version") return ctx.stdout(version()), EXIT.ok;
+    const load = COMMANDS[name];
+    if (!load) throw new UsageError(`unknown command "${name}"\n\n${USAGE}`);
+    await (await load())(rest, ctx);
+    return EXIT.ok;
+  } catch (err) {
+    return reportError(err, ctx);
+  }
+}
+
+function reportError(err: unknown, ctx: CliContext): number {
+  if (err instanceof StoryboardError) return ctx.stderr(err.message), EXIT.invalid;
+  if (err instanceof UsageError) return ctx.stderr(`error: ${err.message}`), EXIT.invalid;
+  if (err instanceof InterruptedError) return ctx.stderr(err.message), EXIT.interrupted;
+  if (err instanceof RunError) return ctx.stderr(`error: ${err.message}`), EXIT.failed;
+  if (err instanceof StoryreelError) return ctx.stderr(`error: ${err.message}`), EXIT.failed;
+  const e = err instanceof Error ? err : new Error(String(err));
+  ctx.stderr(`storyreel ${version()} hit a bug (node ${process.version}). Please report it with this trace:\n${e.stack ?? e.message}`);
+  return EXIT.failed;
+}
+
+function version(): string {
+  return (JSON.parse(readFileSync(path.join(PACKAGE_ROOT, "package.json"), "utf8")) as { version: string }).version;
+}
+
+// The program: real process, real signals. bin/storyreel.js calls this; tests and the library call runCli.
+export function main(): void {
+  const controller = new AbortController();
+  let interrupts = 0;
+  process.on("SIGINT", () => {
+    interrupts += 1;
+    if (interrupts > 1) process.exit(EXIT.interrupted);
+    controller.abort();
+  });
+  const ctx: CliContext = {
+    cwd: process.cwd(),
+    env: process.env,
+    stdout: (t) => void process.stdout.write(`${t}\n`),
+    stderr: (t) => void process.stderr.write(`${t}\n`),
+    isTTY: process.stderr.isTTY === true,
+    signal: controller.signal,
+  };
+  void runCli(process.argv.slice(2), ctx).then((code) => {
+    process.exitCode = code;
+    // Leave once output is flushed, even if a stray handle (a fetch keep-alive socket) would hold the process.
+    process.stdout.write("", () => process.stderr.write("", () => process.exit(code)));
+  });
+}

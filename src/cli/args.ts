@@ -1,0 +1,43 @@
+// Parse a command's argv with node:util parseArgs, turning its errors into UsageErrors.
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { UsageError } from "../errors.js";
+
+type Options = NonNullable<ParseArgsConfig["options"]>;
+
+export interface ParsedCommand {
+  values: Record<string, string | boolean | undefined>;
+  positionals: string[];
+}
+
+export function parseCommand(command: string, argv: string[], options: Options, usage: string): ParsedCommand {
+  try {
+    return parseArgs({ args: argv, options: { ...options, help: { type: "boolean", short: "h" } }, allowPositionals: true, strict: true }) as ParsedCommand;
+  } catch (err) {
+    throw new UsageError(`storyreel ${command}: ${(err as Error).message.replace(/\. To specify a positional.*$/s, "")}\n\n${usage}`);
+  }
+}
+
+export function requireFiles(command: string, positionals: string[], usage: string): string[] {
+  if (positionals.length === 0) throw new UsageError(`storyreel ${command}: name at least one storyboard file\n\n${usage}`);
+  return positionals;
+}
+
+export function providerOption(value: string | undefined, fallback: "fal" | "preview"): "fal" | "preview" {
+  if (value === undefined) return fallback;
+  if (value === "fal" || value === "preview") return value;
+  throw new UsageError(`--provider must be fal or preview (got "${value}")`);
+}
+
+export function onlyOption(value: string | undefined): Set<string> | undefined {
+  if (value === undefined) return undefined;
+  const ids = value.split(",").map((s) => s.trim()).filter(Boolean);
+  if (ids.length === 0) throw new UsageError("--only needs at least one shot id, e.g. --only arrival,throne");
+  return new Set(ids);
+}
+
+export function numberOption(name: string, value: string | undefined, check: (n: number) => boolean, expected: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || !check(n)) throw new UsageError(`--${name} must be ${expected} (got "${value}")`);
+  return n;
+}

@@ -1,0 +1,13 @@
+// Where storyreel's own data files live, whether running from src/ (tsx) or dist/ (compiled).
+import { fileURLToPath } from "node:url";
+import path from "node:path";
+
+export const PACKAGE_ROOT = fileURLToPath(new URL("../", import.meta.url));
+export const SCHEMA_DIR = path.join(PACKAGE_ROOT, "schemas");
+export const MODELS_DIR = path.join(PACKAGE_ROOT, "models");
+
+// True when `child` is `parent` itself or lies below it.
+export function isInside(parent: string, child: string): boolean {
+  const rel = path.relative(parent, child);
+  return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
+}

@@ -1,0 +1,38 @@
+// Print a plan as a table for people; `plan --json` prints the Plan value itself.
+import type { Plan, PlannedShot } from "./plan.js";
+
+export function dollars(amount: number): string {
+  return `$${amount.toFixed(2)}`;
+}
+
+export function formatPlan(plan: Plan): string {
+  const rows = plan.shots.map((s, i) => [String(i + 1), s.id, statusText(s), `${s.duration}s`, s.audio ? "on" : "off", costText(plan, s)]);
+  const table = columns([["#", "shot", "status", "dur", "audio", "cost"], ...rows]);
+  const count = (status: PlannedShot["status"]) => plan.shots.filter((s) => s.status === status).length;
+  const seconds = plan.shots.reduce((t, s) => t + s.duration, 0);
+  const lines = [
+    `${plan.storyboard} -> ${plan.output}  (provider ${plan.provider}, model ${plan.model})`,
+    "",
+    ...table,
+    "",
+    `${plan.shots.length} shots, ${seconds} s of clips: ${count("generate")} to generate, ${count("cached")} cached, ${count("duplicate")} duplicate` +
+      (count("skipped") ? `, ${count("skipped")} skipped by --only` : ""),
+    `Cost: whole film ${dollars(plan.cost.film)}; new spending ${dollars(plan.cost.new)}` +
+      (plan.cost.cached > 0 ? ` (${dollars(plan.cost.cached)} saved by the cache)` : ""),
+  ];
+  return lines.join("\n");
+}
+
+function statusText(s: PlannedShot): string {
+  return s.status === "duplicate" ? `duplicate of ${s.duplicate_of}` : s.status;
+}
+
+function costText(plan: Plan, s: PlannedShot): string {
+  if (plan.provider !== "fal") return "free";
+  return s.status === "generate" ? dollars(s.cost) : `(${dollars(s.cost)})`;
+}
+
+function columns(rows: string[][]): string[] {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]!))).join("  ").trimEnd());
+}

@@ -1,0 +1,75 @@
+// The storyboard as written (StoryboardDoc, mirrors schemas/storyboard.schema.json) and as resolved (Storyboard).
+import type { ModelSpec } from "../models/types.js";
+
+export type TransitionType = "cut" | "crossfade" | "fade";
+
+export interface ShotDoc {
+  id: string;
+  image: string;
+  prompt: string;
+  duration?: number;
+  audio?: boolean;
+  negative_prompt?: string;
+  end_image?: string;
+  transition?: { type: TransitionType; duration?: number };
+  trim?: { start?: number; end?: number };
+}
+
+export interface StoryboardDoc {
+  version: 1;
+  title?: string;
+  output?: string;
+  model?: string;
+  defaults?: { duration?: number; audio?: boolean; negative_prompt?: string };
+  render?: { concurrency?: number; timeout_minutes?: number };
+  shots: ShotDoc[];
+}
+
+// Key lists the schema test compares against the JSON schema; the type checks below keep them equal to the interfaces.
+export const SHOT_KEYS = ["id", "image", "prompt", "duration", "audio", "negative_prompt", "end_image", "transition", "trim"] as const;
+export const STORYBOARD_KEYS = ["version", "title", "output", "model", "defaults", "render", "shots"] as const;
+export const RENDER_KEYS = ["concurrency", "timeout_minutes"] as const;
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const shotKeysMatch: Same<keyof ShotDoc, (typeof SHOT_KEYS)[number]> = true;
+const storyboardKeysMatch: Same<keyof StoryboardDoc, (typeof STORYBOARD_KEYS)[number]> = true;
+const renderKeysMatch: Same<keyof NonNullable<StoryboardDoc["render"]>, (typeof RENDER_KEYS)[number]> = true;
+export const TYPES_MATCH_KEYS = shotKeysMatch && storyboardKeysMatch && renderKeysMatch;
+
+// A local image, read and measured once during validation, or a remote one known only by its URL.
+export type ImageRef =
+  | {
+      kind: "file";
+      source: string;
+      path: string;
+      sha256: string;
+      bytes: number;
+      format: "png" | "jpeg" | "webp";
+      width: number;
+      height: number;
+    }
+  | { kind: "url"; source: string; url: string };
+
+export interface Shot {
+  id: string;
+  index: number;
+  image: ImageRef;
+  endImage?: ImageRef;
+  prompt: string;
+  duration: number;
+  audio: boolean;
+  negativePrompt: string;
+  transition: { type: TransitionType; duration: number };
+  trim?: { start: number; end: number };
+}
+
+export interface Storyboard {
+  file: string;
+  path: string;
+  dir: string;
+  name: string;
+  title?: string;
+  output: string;
+  model: ModelSpec;
+  render: { concurrency?: number; timeoutMinutes?: number };
+  shots: Shot[];
+}

@@ -1,0 +1,88 @@
+// Validate stage: schema + semantic checks, all problems at once; on success, the resolved Storyboard.
+import { realpath } from "node:fs/promises";
+import path from "node:path";
+import { StoryboardError, type Problem } from "../errors.js";
+import { DEFAULT_MODEL, findModel, modelRegistry } from "../models/registry.js";
+import type { ModelSpec } from "../models/types.js";
+import type { LoadedStoryboard } from "./load.js";
+import { describePath, positionOf, type DataPath } from "./positions.js";
+import { schemaProblems } from "./schema-check.js";
+import { checkShots } from "./shots.js";
+import { closest, shown } from "./suggest.js";
+import type { Shot, Storyboard, StoryboardDoc } from "./types.js";
+
+export interface ValidateOptions {
+  allowOutsideImages?: boolean;
+}
+
+// Report helper shared by the semantic checks: pins a message to a data path in this file.
+export type Report = (at: DataPath, message: string, key?: string) => void;
+
+export async function validateStoryboard(loaded: LoadedStoryboard, options: ValidateOptions = {}): Promise<Storyboard> {
+  const problems: Problem[] = schemaProblems(loaded);
+  const report: Report = (at, message, key) => {
+    const pos = positionOf(loaded, at, key);
+    problems.push({ file: loaded.file, line: pos.line, col: pos.col, path: describePath(at), message });
+  };
+  const doc = (isObject(loaded.data) ? loaded.data : {}) as Partial<StoryboardDoc>;
+  const model = checkModel(doc, report);
+  checkOutput(doc, report);
+  const dir = path.dirname(loaded.path);
+  const realDir = await realpath(dir).catch(() => dir);
+  const shots = model
+    ? await checkShots(doc, { dir, realDir, allowOutside: options.allowOutsideImages ?? false, model, memo: new Map() }, report)
+    : [];
+  if (problems.length > 0) throw new StoryboardError(dedupe(problems));
+  return resolved(loaded, doc as StoryboardDoc, model!, shots);
+}
+
+function resolved(loaded: LoadedStoryboard, doc: StoryboardDoc, model: ModelSpec, shots: Shot[]): Storyboard {
+  const name = path.basename(loaded.path).replace(/\.ya?ml$/i, "");
+  return {
+    file: loaded.file,
+    path: loaded.path,
+    dir: path.dirname(loaded.path),
+    name,
+    ...(doc.title !== undefined && { title: doc.title }),
+    output: doc.output ?? `out/${name}.mp4`,
+    model,
+    render: {
+      ...(doc.render?.concurrency !== undefined && { concurrency: doc.render.concurrency }),
+      ...(doc.render?.timeout_minutes !== undefined && { timeoutMinutes: doc.render.timeout_minutes }),
+    },
+    shots,
+  };
+}
+
+function checkModel(doc: Partial<StoryboardDoc>, report: Report): ModelSpec | undefined {
+  const endpoint = typeof doc.model === "string" ? doc.model : DEFAULT_MODEL;
+  const model = findModel(endpoint);
+  if (!model) {
+    const known = [...modelRegistry().keys()];
+    const hint = closest(endpoint, known);
+    report(["model"], `unknown model ${shown(endpoint)}; known models: ${known.join(", ")}${hint ? ` (did you mean "${hint}"?)` : ""}`);
+  }
+  return model;
+}
+
+// The film must land inside the project: a storyboard from git must not write over files elsewhere.
+function checkOutput(doc: Partial<StoryboardDoc>, report: Report): void {
+  if (typeof doc.output !== "string") return;
+  const normal = path.posix.normalize(doc.output.replace(/\\/g, "/"));
+  if (path.isAbsolute(doc.output) || normal.startsWith("../") || normal === "..") {
+    report(["output"], `must be a relative path inside the project, e.g. out/film.mp4 (got ${shown(doc.output)})`);
+  }
+}
+
+export function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function dedupe(problems: Problem[]): Problem[] {
+  const seen = new Set<string>();
+  const unique = problems.filter((p) => {
+    const k = `${p.line}:${p.col}:${p.path}:${p.message}`;
+    return seen.has(k) ? false : (seen.add(k), true);
+  });
+  return unique.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0));
+}

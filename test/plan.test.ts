@@ -1,0 +1,58 @@
+// The planner is pure: statuses, duplicates and costs follow from (storyboard, cache index) alone.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { loadStoryboard, planRender, validateStoryboard } from "../src/index.js";
+import { storyreel } from "./helpers/cli.js";
+import { makeProject, shots } from "./helpers/project.js";
+
+async function board(shotList: Array<Record<string, unknown>>) {
+  const { file, dir } = await makeProject({ images: { "a.png": [480, 320], "b.png": [320, 480, [9, 9, 9]] }, storyboard: { version: 1, shots: shotList } });
+  return { board: await validateStoryboard(await loadStoryboard(file)), file, dir };
+}
+
+test("statuses: generate, cached, duplicate of an identical shot, skipped by --only", async () => {
+  const { board: b } = await board([...shots(2), { id: "same", image: "images/a.png", prompt: "shot number 1" }, { id: "other", image: "images/b.png", prompt: "x" }]);
+  const empty = planRender(b, { has: () => false }, { provider: "fal" });
+  assert.deepEqual(empty.shots.map((s) => s.status), ["generate", "generate", "duplicate", "generate"]);
+  assert.equal(empty.shots[2]!.duplicate_of, "s1");
+  const cachedKey = empty.shots[1]!.key;
+  const warm = planRender(b, { has: (k) => k === cachedKey }, { provider: "fal", only: new Set(["s1"]) });
+  assert.deepEqual(warm.shots.map((s) => s.status), ["generate", "cached", "duplicate", "skipped"]);
+});
+
+test("costs: $0.14/s with audio, $0.07/s without; duplicates and cached clips cost nothing new", async () => {
+  const { board: b } = await board([{ ...shots(1)[0], duration: 10 }, { id: "quiet", image: "images/a.png", prompt: "q", audio: false }, { id: "dup", image: "images/a.png", prompt: "q", audio: false }]);
+  const plan = planRender(b, { has: () => false }, { provider: "fal" });
+  assert.deepEqual(plan.shots.map((s) => s.cost), [1.4, 0.35, 0.35]);
+  assert.deepEqual(plan.cost, { currency: "USD", film: 1.75, new: 1.75, cached: 0 });
+  const cached = planRender(b, { has: (k) => k === plan.shots[0]!.key }, { provider: "fal" });
+  assert.deepEqual(cached.cost, { currency: "USD", film: 1.75, new: 0.35, cached: 1.4 });
+  assert.equal(planRender(b, { has: () => false }, { provider: "preview" }).cost.film, 0);
+});
+
+test("plan is a pure value: the same inputs give the same plan", async () => {
+  const { board: b } = await board(shots(3));
+  assert.deepEqual(planRender(b, { has: () => false }, { provider: "fal" }), planRender(b, { has: () => false }, { provider: "fal" }));
+});
+
+test("`storyreel plan` prints a table with costs and totals, and --json the versioned shape", async () => {
+  const { file, dir } = await board([...shots(2), { id: "again", image: "images/a.png", prompt: "shot number 2" }]);
+  const text = await storyreel(["plan", file], { cwd: dir });
+  assert.equal(text.exitCode, 0, text.stderr);
+  assert.match(text.stdout, /s1\s+generate\s+5s\s+on\s+\$0\.70/);
+  assert.match(text.stdout, /again\s+duplicate of s2/);
+  assert.match(text.stdout, /whole film \$1\.40; new spending \$1\.40/);
+  const json = await storyreel(["plan", file, "--json", "--provider", "preview"], { cwd: dir });
+  const plan = JSON.parse(json.stdout);
+  assert.equal(plan.version, 1);
+  assert.equal(plan.provider, "preview");
+  assert.deepEqual(Object.keys(plan.cost), ["currency", "film", "new", "cached"]);
+  assert.deepEqual(Object.keys(plan.shots[0]).sort(), ["audio", "cost", "duration", "id", "index", "key", "status"]);
+});
+
+test("`storyreel plan --only` with an unknown id is a usage error that names it", async () => {
+  const { file, dir } = await board(shots(2));
+  const r = await storyreel(["plan", file, "--only", "s3"], { cwd: dir });
+  assert.equal(r.exitCode, 2);
+  assert.match(r.stderr, /--only names shots that .* does not have: "s3" \(did you mean "s1"\?\)/);
+});
