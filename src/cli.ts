@@ -71,6 +71,8 @@ export function main(): void {
     env: process.env,
     stdout: (t) => void process.stdout.write(`${t}\n`),
     stderr: (t) => void process.stderr.write(`${t}\n`),
+    stderrRaw: (t) => void process.stderr.write(t),
+    columns: process.stderr.columns ?? 100,
     isTTY: process.stderr.isTTY === true,
     signal: controller.signal,
   };

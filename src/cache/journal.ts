@@ -1,0 +1,29 @@
+// The submission journal: a request id is on disk before storyreel waits for it, so a killed run reattaches instead of paying again.
+import { unlink } from "node:fs/promises";
+import { readJson, writeFileAtomic } from "./atomic.js";
+import type { CachePaths } from "./layout.js";
+
+export interface JournalEntry {
+  version: 1;
+  key: string;
+  shot: string;
+  endpoint: string;
+  // "submitting": the submit may have reached fal but its id was never recorded.
+  state: "submitting" | "submitted";
+  request_id?: string;
+  // The input as sent (with uploaded image URLs), kept for the clip's sidecar.
+  input: Record<string, unknown>;
+  submitted_at: string;
+}
+
+export async function readJournal(paths: CachePaths, key: string): Promise<JournalEntry | undefined> {
+  return readJson<JournalEntry>(paths.journal(key));
+}
+
+export async function writeJournal(paths: CachePaths, entry: JournalEntry): Promise<void> {
+  await writeFileAtomic(paths.journal(entry.key), `${JSON.stringify(entry, null, 2)}\n`);
+}
+
+export async function clearJournal(paths: CachePaths, key: string): Promise<void> {
+  await unlink(paths.journal(key)).catch(() => undefined);
+}

@@ -1,0 +1,65 @@
+// Clips in and out of the cache: atomic insert with a sidecar written last, and integrity checks on the way out.
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { mkdir, stat, unlink } from "node:fs/promises";
+import { commitRename, readJson, writeFileAtomic } from "./atomic.js";
+import type { CachePaths } from "./layout.js";
+
+export interface ClipSidecar {
+  version: 1;
+  key: string;
+  shot: string;
+  provider: string;
+  endpoint: string;
+  input: Record<string, unknown>;
+  request_id?: string;
+  created_at: string;
+  timings: { queue_ms?: number; generate_ms?: number; download_ms?: number; total_ms: number };
+  bytes: number;
+  sha256: string;
+  cost: number;
+  duration: number;
+  has_audio: boolean;
+}
+
+// Move a finished file into the cache. The clip counts as cached only once its sidecar exists.
+export async function insertClip(paths: CachePaths, key: string, tmpFile: string, meta: Omit<ClipSidecar, "bytes" | "sha256" | "version" | "key">): Promise<ClipSidecar> {
+  await mkdir(`${paths.dir}/clips`, { recursive: true });
+  const { sha256, bytes } = await hashFile(tmpFile);
+  await commitRename(tmpFile, paths.clip(key));
+  const sidecar: ClipSidecar = { version: 1, key, ...meta, bytes, sha256 };
+  await writeFileAtomic(paths.sidecar(key), `${JSON.stringify(sidecar, null, 2)}\n`);
+  return sidecar;
+}
+
+export async function readSidecar(paths: CachePaths, key: string): Promise<ClipSidecar | undefined> {
+  return readJson<ClipSidecar>(paths.sidecar(key));
+}
+
+// A cached clip is trusted only if its bytes still match its sidecar.
+export async function verifyClip(paths: CachePaths, key: string): Promise<{ ok: true; sidecar: ClipSidecar } | { ok: false; why: string }> {
+  const sidecar = await readSidecar(paths, key);
+  if (!sidecar) return { ok: false, why: "no sidecar" };
+  const info = await stat(paths.clip(key)).catch(() => undefined);
+  if (!info) return { ok: false, why: "clip file missing" };
+  if (info.size !== sidecar.bytes) return { ok: false, why: `size ${info.size} differs from the recorded ${sidecar.bytes}` };
+  const { sha256 } = await hashFile(paths.clip(key));
+  if (sha256 !== sidecar.sha256) return { ok: false, why: "sha256 differs from the sidecar" };
+  return { ok: true, sidecar };
+}
+
+// Forget a clip whose bytes went bad, so it is generated (or reported) again.
+export async function evictClip(paths: CachePaths, key: string): Promise<void> {
+  await unlink(paths.sidecar(key)).catch(() => undefined);
+  await unlink(paths.clip(key)).catch(() => undefined);
+}
+
+export async function hashFile(file: string): Promise<{ sha256: string; bytes: number }> {
+  const hash = createHash("sha256");
+  let bytes = 0;
+  for await (const chunk of createReadStream(file)) {
+    hash.update(chunk as Buffer);
+    bytes += (chunk as Buffer).length;
+  }
+  return { sha256: hash.digest("hex"), bytes };
+}

@@ -1,0 +1,85 @@
+// `storyreel render` options: parsed and checked before any work starts.
+import path from "node:path";
+import { numberOption, onlyOption, parseCommand, providerOption, requireFiles } from "../cli/args.js";
+import type { CliContext } from "../cli/context.js";
+import { defaultCacheDir } from "../cache/layout.js";
+import { UsageError } from "../errors.js";
+import type { ProviderId } from "../plan/key.js";
+
+export const RENDER_USAGE = `Usage: storyreel render <storyboard.yaml...> [options]
+
+Generates every shot that is not already cached, at most N at a time, then reports what it did.
+
+Options:
+  --provider fal|preview   fal (default; needs FAL_KEY) or preview (free, offline animatic)
+  --concurrency N          clips generated at once (default: render.concurrency, else 4)
+  --only id,id             generate only these shots; the others must already be cached
+  --out FILE               film path (default: the storyboard's output, else out/<name>.mp4)
+  --cache-dir DIR          cache folder (default: $STORYREEL_CACHE_DIR, else out/cache)
+  --max-cost USD           refuse, before any request, if the new spending would exceed this
+  --timeout MIN            longest wait for one clip before its request is cancelled (default 30)
+  --fal-proxy URL          send every fal call through fal's proxy protocol (or FAL_PROXY_URL)
+  --resubmit-unconfirmed   resubmit shots whose earlier submit was cut off before fal's id was saved
+  --json                   print one NDJSON event per state change on stdout
+  --allow-outside-images   allow images outside the storyboard's folder`;
+
+export interface RenderOptions {
+  files: string[];
+  provider: ProviderId;
+  concurrency?: number;
+  only?: Set<string>;
+  out?: string;
+  cacheDir: string;
+  maxCost?: number;
+  timeoutMinutes?: number;
+  falProxy?: string;
+  resubmitUnconfirmed: boolean;
+  json: boolean;
+  allowOutsideImages: boolean;
+}
+
+export function parseRenderOptions(argv: string[], ctx: CliContext): RenderOptions | "help" {
+  const { values: v, positionals } = parseCommand(
+    "render",
+    argv,
+    {
+      provider: { type: "string" },
+      concurrency: { type: "string" },
+      only: { type: "string" },
+      out: { type: "string" },
+      "cache-dir": { type: "string" },
+      "max-cost": { type: "string" },
+      timeout: { type: "string" },
+      "fal-proxy": { type: "string" },
+      "resubmit-unconfirmed": { type: "boolean" },
+      json: { type: "boolean" },
+      "allow-outside-images": { type: "boolean" },
+    },
+    RENDER_USAGE,
+  );
+  if (v.help) return "help";
+  const str = (name: string) => (typeof v[name] === "string" ? (v[name] as string) : undefined);
+  const files = requireFiles("render", positionals, RENDER_USAGE);
+  const out = str("out");
+  if (out !== undefined && files.length > 1) throw new UsageError("--out names one film, so it takes one storyboard; each storyboard's `output` names its own");
+  if (out !== undefined && !out.endsWith(".mp4")) throw new UsageError(`--out must be a path ending in .mp4 (got "${out}")`);
+  const concurrency = numberOption("concurrency", str("concurrency"), (n) => Number.isInteger(n) && n >= 1 && n <= 64, "a whole number from 1 to 64");
+  const maxCost = numberOption("max-cost", str("max-cost"), (n) => n >= 0, "a number of US dollars, e.g. 5 or 2.50");
+  const timeoutMinutes = numberOption("timeout", str("timeout"), (n) => n > 0, "a number of minutes greater than 0");
+  const only = onlyOption(str("only"));
+  const falProxy = str("fal-proxy");
+  return {
+    files,
+    provider: providerOption(str("provider"), "fal"),
+    ...(concurrency !== undefined && { concurrency }),
+    ...(only && { only }),
+    ...(out !== undefined && { out }),
+    cacheDir: str("cache-dir") ? path.resolve(ctx.cwd, str("cache-dir")!) : defaultCacheDir(ctx.env, ctx.cwd),
+    ...(maxCost !== undefined && { maxCost }),
+    ...(timeoutMinutes !== undefined && { timeoutMinutes }),
+    ...(falProxy !== undefined && { falProxy }),
+    resubmitUnconfirmed: v["resubmit-unconfirmed"] === true,
+    json: v.json === true,
+    allowOutsideImages: v["allow-outside-images"] === true,
+  };
+}

@@ -1,0 +1,79 @@
+// Generate stage: every `generate` entry of the plan becomes a cached clip, at most `concurrency` at a time.
+import pLimit from "p-limit";
+import { acquireLock } from "../cache/lock.js";
+import { verifyClip, type ClipSidecar } from "../cache/store.js";
+import type { Plan } from "../plan/plan.js";
+import type { Storyboard } from "../storyboard/types.js";
+import { ProviderError, type ClipProvider, type ProviderContext, type ShotUpdate } from "../providers/types.js";
+import { DEFAULT_RETRY, withRetries, type RetryPolicy } from "./retry.js";
+
+export interface ShotEvent extends ShotUpdate {
+  time: number;
+  shot: string;
+  // Shots sharing this clip (duplicates), first one first.
+  shots: string[];
+  key: string;
+  cost?: number;
+  error?: string;
+}
+
+export interface ClipOutcome {
+  key: string;
+  shots: string[];
+  status: "generated" | "cached" | "failed" | "skipped";
+  sidecar?: ClipSidecar;
+  error?: string;
+}
+
+export interface GenerateOptions {
+  plan: Plan;
+  storyboard: Storyboard;
+  provider: ClipProvider;
+  context: Omit<ProviderContext, "update">;
+  concurrency: number;
+  retry?: RetryPolicy;
+  onEvent: (event: ShotEvent) => void;
+}
+
+export async function generateClips(o: GenerateOptions): Promise<ClipOutcome[]> {
+  const limit = pLimit(o.concurrency);
+  const jobs = o.plan.shots.filter((s) => s.status === "generate");
+  return Promise.all(
+    jobs.map((planned) => {
+      const shots = [planned.id, ...o.plan.shots.filter((s) => s.duplicate_of === planned.id).map((s) => s.id)];
+      const shot = o.storyboard.shots[planned.index]!;
+      const emit = (u: ShotUpdate & { error?: string; cost?: number }) => o.onEvent({ time: o.context.clock.now(), shot: planned.id, shots, key: planned.key, ...u });
+      emit({ state: "queued" });
+      return limit(() => runJob({ key: planned.key, shot, model: o.storyboard.model, cost: planned.cost }, shots, emit, o));
+    }),
+  );
+}
+
+async function runJob(job: { key: string; shot: Storyboard["shots"][number]; model: Storyboard["model"]; cost: number }, shots: string[], emit: (u: ShotUpdate & { error?: string; cost?: number }) => void, o: GenerateOptions): Promise<ClipOutcome> {
+  const ctx: ProviderContext = { ...o.context, update: emit };
+  if (o.context.stopSubmitting.aborted) {
+    emit({ state: "skipped", detail: "interrupted before it started" });
+    return { key: job.key, shots, status: "skipped", error: "interrupted before it started" };
+  }
+  const lock = await acquireLock(ctx.paths.lock(job.key), { onWait: (owner) => emit({ state: "waiting", detail: `another render (pid ${owner.pid}) is generating this clip` }) });
+  try {
+    const existing = await verifyClip(ctx.paths, job.key);
+    if (existing.ok) {
+      emit({ state: "cached", detail: "made by another render meanwhile" });
+      return { key: job.key, shots, status: "cached", sidecar: existing.sidecar };
+    }
+    const sidecar = await withRetries(() => o.provider.generate(job, ctx), {
+      policy: o.retry ?? DEFAULT_RETRY,
+      clock: ctx.clock,
+      onRetry: (err, wait, attempt) => emit({ state: "retrying", detail: `attempt ${attempt} failed (${err.message}); retrying in ${(wait / 1000).toFixed(1)} s` }),
+    });
+    emit({ state: "done", request_id: sidecar.request_id ?? "", cost: sidecar.cost });
+    return { key: job.key, shots, status: "generated", sidecar };
+  } catch (err) {
+    const message = err instanceof ProviderError ? err.message : `unexpected error: ${(err as Error).stack ?? String(err)}`;
+    emit({ state: "failed", error: message });
+    return { key: job.key, shots, status: "failed", error: message };
+  } finally {
+    await lock.release();
+  }
+}

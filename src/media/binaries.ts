@@ -1,0 +1,49 @@
+// Find ffmpeg and ffprobe: FFMPEG_PATH/FFPROBE_PATH, then PATH, then the bundled npm binaries.
+import { accessSync, constants } from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { UsageError } from "../errors.js";
+
+export interface MediaTools {
+  ffmpeg: string;
+  ffprobe: string;
+  source: { ffmpeg: ToolSource; ffprobe: ToolSource };
+}
+export type ToolSource = "env" | "path" | "bundled";
+
+export function findMediaTools(env: NodeJS.ProcessEnv): MediaTools {
+  const ffmpeg = find("ffmpeg", env.FFMPEG_PATH, env, "@ffmpeg-installer/ffmpeg");
+  const ffprobe = find("ffprobe", env.FFPROBE_PATH, env, "@ffprobe-installer/ffprobe");
+  return { ffmpeg: ffmpeg.file, ffprobe: ffprobe.file, source: { ffmpeg: ffmpeg.source, ffprobe: ffprobe.source } };
+}
+
+function find(name: string, explicit: string | undefined, env: NodeJS.ProcessEnv, bundle: string): { file: string; source: ToolSource } {
+  if (explicit) {
+    if (!isExecutable(explicit)) throw new UsageError(`${name.toUpperCase()}_PATH points at ${explicit}, which is not an executable file`);
+    return { file: explicit, source: "env" };
+  }
+  for (const dir of (env.PATH ?? "").split(path.delimiter).filter(Boolean)) {
+    const file = path.join(dir, name);
+    if (isExecutable(file)) return { file, source: "path" };
+  }
+  const bundled = bundledPath(bundle);
+  if (bundled && isExecutable(bundled)) return { file: bundled, source: "bundled" };
+  throw new UsageError(`${name} not found: install it (Debian: apt-get install ffmpeg), set ${name.toUpperCase()}_PATH, or run npm ci to get the bundled binaries`);
+}
+
+function bundledPath(pkg: string): string | undefined {
+  try {
+    return (createRequire(import.meta.url)(pkg) as { path: string }).path;
+  } catch {
+    return undefined;
+  }
+}
+
+function isExecutable(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}

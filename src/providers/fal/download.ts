@@ -1,0 +1,53 @@
+// Stream a generated video to disk, refusing plain http except on loopback, and detecting truncation.
+import { createWriteStream } from "node:fs";
+import { mkdir, unlink } from "node:fs/promises";
+import path from "node:path";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { ProviderError } from "../types.js";
+
+export function checkDownloadUrl(raw: string): URL {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ProviderError(`fal returned an invalid video URL (${JSON.stringify(raw).slice(0, 80)})`, false);
+  }
+  if (url.protocol === "https:") return url;
+  if (url.protocol === "http:" && isLoopback(url.hostname)) return url;
+  throw new ProviderError(`refusing to download the video over ${url.protocol} from ${url.hostname}: only https (or loopback) is allowed`, false);
+}
+
+function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "[::1]" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+// Download to `target`; a short body (fewer bytes than Content-Length) is a transient failure.
+export async function downloadVideo(raw: string, target: string, signal?: AbortSignal): Promise<number> {
+  const url = checkDownloadUrl(raw);
+  await mkdir(path.dirname(target), { recursive: true });
+  let response: Response;
+  try {
+    response = await fetch(url, signal ? { signal } : {});
+  } catch (err) {
+    throw new ProviderError(`downloading the video failed: ${(err as Error).message}`, true, undefined, { cause: err });
+  }
+  if (!response.ok || !response.body) {
+    throw new ProviderError(`downloading the video failed: HTTP ${response.status}`, response.status >= 500 || response.status === 429);
+  }
+  const expected = Number(response.headers.get("content-length") ?? NaN);
+  let received = 0;
+  const body = Readable.fromWeb(response.body as import("node:stream/web").ReadableStream<Uint8Array>);
+  body.on("data", (chunk: Buffer) => (received += chunk.length));
+  try {
+    await pipeline(body, createWriteStream(target));
+  } catch (err) {
+    await unlink(target).catch(() => undefined);
+    throw new ProviderError(`the video download broke off after ${received} bytes: ${(err as Error).message}`, true, undefined, { cause: err });
+  }
+  if (Number.isFinite(expected) && received !== expected) {
+    await unlink(target).catch(() => undefined);
+    throw new ProviderError(`the video download was truncated (${received} of ${expected} bytes)`, true);
+  }
+  return received;
+}

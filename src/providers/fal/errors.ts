@@ -1,0 +1,44 @@
+// Sort fal failures into transient (retry) and permanent (fail the shot now), keeping fal's own message.
+import { ApiError } from "@fal-ai/client";
+import { ProviderError } from "../types.js";
+
+const PERMANENT_STATUS = new Set([400, 401, 403, 422]);
+
+export function classifyFalError(err: unknown, what: string, requestId?: string): ProviderError {
+  if (err instanceof ProviderError) return err;
+  if (err instanceof ApiError) {
+    const status = err.status;
+    const message = `${what}: fal answered ${status}: ${falMessage(err)}${hint(status)}`;
+    return new ProviderError(message, !PERMANENT_STATUS.has(status), requestId, { cause: err });
+  }
+  const e = err as Error & { cause?: { code?: string; message?: string } };
+  const detail = e.cause?.code ?? e.cause?.message ?? e.message;
+  return new ProviderError(`${what}: ${e.message}${detail && detail !== e.message ? ` (${detail})` : ""}`, true, requestId, { cause: err });
+}
+
+// Whether fal (or the proxy) answered at all: if it did not, a submit may or may not have arrived.
+export function gotResponse(err: unknown): boolean {
+  if (err instanceof ApiError) return true;
+  const code = (err as { cause?: { code?: string } }).cause?.code;
+  return code === "ECONNREFUSED" || code === "ENOTFOUND" || code === "EAI_AGAIN";
+}
+
+export function isNotFound(err: unknown): boolean {
+  return err instanceof ApiError && err.status === 404;
+}
+
+function falMessage(err: ApiError<unknown>): string {
+  const body = err.body as { detail?: unknown; message?: string } | undefined;
+  if (Array.isArray(body?.detail)) {
+    return body.detail
+      .map((d: { msg?: string; type?: string; loc?: unknown[] }) => `${d.msg ?? "invalid"}${d.type ? ` [${d.type}]` : ""}${d.loc ? ` at ${d.loc.join(".")}` : ""}`)
+      .join("; ");
+  }
+  if (typeof body?.detail === "string") return body.detail;
+  return body?.message ?? err.message;
+}
+
+function hint(status: number): string {
+  if (status === 401 || status === 403) return " (check FAL_KEY: is it set to a valid key for this account?)";
+  return "";
+}

@@ -1,0 +1,106 @@
+// The fal provider: upload, submit or reattach, wait, fetch, download, verify, insert. Never submits a key twice.
+import type { FalClient } from "@fal-ai/client";
+import path from "node:path";
+import { unlink } from "node:fs/promises";
+import { tempSibling } from "../../cache/atomic.js";
+import { clearJournal, readJournal } from "../../cache/journal.js";
+import { insertClip, type ClipSidecar } from "../../cache/store.js";
+import { modelInput } from "../../models/input.js";
+import type { ClipJob, ClipProvider, ProviderContext } from "../types.js";
+import { ProviderError } from "../types.js";
+import { downloadVideo } from "./download.js";
+import { fetchResult, submitJob, waitForCompletion } from "./queue.js";
+import type { ImageUploads } from "./uploads.js";
+import { checkClip } from "../verify.js";
+
+export interface FalProviderOptions {
+  fal: FalClient;
+  uploads: ImageUploads;
+  pollMs: number;
+  resubmitUnconfirmed: boolean;
+  downloadAttempts?: number;
+}
+
+export function falProvider(options: FalProviderOptions): ClipProvider {
+  return { id: "fal", generate: (job, ctx) => generate(job, ctx, options) };
+}
+
+async function generate(job: ClipJob, ctx: ProviderContext, o: FalProviderOptions): Promise<ClipSidecar> {
+  const started = ctx.clock.now();
+  const entry = await readJournal(ctx.paths, job.key);
+  if (entry?.state === "submitting" && !o.resubmitUnconfirmed) {
+    throw new ProviderError(
+      "an earlier run stopped while submitting this shot, before fal's request id was recorded, so fal may be generating it already. " +
+        "Run again with --resubmit-unconfirmed to submit it anyway (this may pay for the shot twice).",
+      false,
+    );
+  }
+  let requestId = entry?.state === "submitted" ? entry.request_id : undefined;
+  let input = entry?.input ?? {};
+  if (requestId) ctx.update({ state: "reattaching", request_id: requestId, detail: "resuming a request from an earlier run" });
+  for (let round = 1; round <= 3; round++) {
+    if (!requestId) {
+      if (ctx.stopSubmitting.aborted) throw new ProviderError("not submitted: the run was interrupted", false);
+      ctx.update({ state: "uploading" });
+      input = await uploadedInput(job, o.uploads);
+      ctx.update({ state: "submitting" });
+      requestId = await submitJob(o.fal, job, input, ctx);
+    }
+    const timings = await waitForCompletion(o.fal, job, requestId, o.pollMs, ctx);
+    const result = timings === "expired" ? "expired" : await fetchResult(o.fal, job, requestId, ctx);
+    if (timings === "expired" || result === "expired") {
+      ctx.update({ state: "retrying", detail: `fal no longer knows request ${requestId}; submitting again` });
+      await clearJournal(ctx.paths, job.key);
+      requestId = undefined;
+      continue;
+    }
+    const videoUrl = pick(result, job.model.output.video_url);
+    if (typeof videoUrl !== "string") throw new ProviderError(`fal's result has no ${job.model.output.video_url}`, false, requestId);
+    const { tmp, downloadMs, info } = await downloadChecked(videoUrl, job, ctx, o.downloadAttempts ?? 3, requestId);
+    const sidecar = await insertClip(ctx.paths, job.key, tmp, {
+      shot: job.shot.id,
+      provider: "fal",
+      endpoint: job.model.endpoint,
+      input,
+      request_id: requestId,
+      created_at: new Date(ctx.clock.now()).toISOString(),
+      timings: { ...timings, download_ms: downloadMs, total_ms: ctx.clock.now() - started },
+      cost: job.cost,
+      duration: info.duration,
+      has_audio: info.audio !== undefined,
+    });
+    await clearJournal(ctx.paths, job.key);
+    return sidecar;
+  }
+  throw new ProviderError("fal lost the request three times in a row; giving up on this shot for now", true);
+}
+
+async function uploadedInput(job: ClipJob, uploads: ImageUploads): Promise<Record<string, unknown>> {
+  const urls = new Map<string, string>();
+  for (const image of [job.shot.image, job.shot.endImage]) if (image) urls.set(image.source, await uploads.urlFor(image));
+  return modelInput(job.model, job.shot, (image) => urls.get(image.source));
+}
+
+// Retry only the download (the clip is already paid for), then check it is a real clip of the right length.
+async function downloadChecked(url: string, job: ClipJob, ctx: ProviderContext, attempts: number, requestId: string) {
+  for (let attempt = 1; ; attempt++) {
+    const tmp = tempSibling(path.join(ctx.paths.tmp, `${job.key}.mp4`));
+    const t0 = ctx.clock.now();
+    try {
+      ctx.update({ state: "downloading", request_id: requestId, ...(attempt > 1 && { detail: `attempt ${attempt}` }) });
+      await downloadVideo(url, tmp);
+      const info = await checkClip(ctx.tools, tmp, job.shot);
+      return { tmp, downloadMs: ctx.clock.now() - t0, info };
+    } catch (err) {
+      await unlink(tmp).catch(() => undefined);
+      const e = err instanceof ProviderError ? err : new ProviderError(String((err as Error).message), true, requestId);
+      if (!e.transient || attempt >= attempts) throw e;
+      ctx.update({ state: "retrying", detail: `${e.message}; downloading again (no new request)` });
+      await ctx.clock.sleep(500 * attempt);
+    }
+  }
+}
+
+function pick(value: unknown, dotted: string): unknown {
+  return dotted.split(".").reduce<unknown>((v, k) => (v && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined), value);
+}

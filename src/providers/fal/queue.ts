@@ -1,0 +1,76 @@
+// fal's queue, step by step: submit (journaled first), poll status with logs, fetch the result.
+import type { FalClient } from "@fal-ai/client";
+import { clearJournal, writeJournal } from "../../cache/journal.js";
+import type { ClipJob, ProviderContext } from "../types.js";
+import { ProviderError } from "../types.js";
+import { classifyFalError, gotResponse, isNotFound } from "./errors.js";
+
+export interface QueueTimings {
+  queue_ms?: number;
+  generate_ms?: number;
+}
+
+// Submit and record the request id durably before anything waits on it.
+export async function submitJob(fal: FalClient, job: ClipJob, input: Record<string, unknown>, ctx: ProviderContext): Promise<string> {
+  const base = { version: 1 as const, key: job.key, shot: job.shot.id, endpoint: job.model.endpoint, input, submitted_at: new Date(ctx.clock.now()).toISOString() };
+  await writeJournal(ctx.paths, { ...base, state: "submitting" });
+  let requestId: string;
+  try {
+    requestId = (await fal.queue.submit(job.model.endpoint, { input })).request_id;
+  } catch (err) {
+    // fal answered, so no request exists; without an answer it may, and the journal keeps saying so.
+    if (gotResponse(err)) await clearJournal(ctx.paths, job.key);
+    throw classifyFalError(err, "submitting");
+  }
+  await writeJournal(ctx.paths, { ...base, state: "submitted", request_id: requestId });
+  ctx.update({ state: "in_queue", request_id: requestId, detail: "submitted" });
+  return requestId;
+}
+
+// Poll until COMPLETED. "expired" means fal no longer knows the id (404), so it must be submitted again.
+export async function waitForCompletion(fal: FalClient, job: ClipJob, requestId: string, pollMs: number, ctx: ProviderContext): Promise<QueueTimings | "expired"> {
+  const started = ctx.clock.now();
+  const deadline = started + ctx.timeoutMs;
+  let progressAt: number | undefined;
+  for (;;) {
+    let status: Awaited<ReturnType<FalClient["queue"]["status"]>>;
+    try {
+      status = await fal.queue.status(job.model.endpoint, { requestId, logs: true });
+    } catch (err) {
+      if (isNotFound(err)) return "expired";
+      throw classifyFalError(err, "checking status", requestId);
+    }
+    const now = ctx.clock.now();
+    if (status.status === "COMPLETED") {
+      return { queue_ms: (progressAt ?? now) - started, generate_ms: now - (progressAt ?? now) };
+    }
+    if (status.status === "IN_PROGRESS") {
+      progressAt ??= now;
+      const logs = "logs" in status && Array.isArray(status.logs) ? status.logs : [];
+      const last = logs.at(-1)?.message;
+      ctx.update({ state: "in_progress", request_id: requestId, ...(last && { log: last }) });
+    } else {
+      const position = (status as { queue_position?: number }).queue_position;
+      ctx.update({ state: "in_queue", request_id: requestId, ...(position !== undefined && { detail: `position ${position}` }) });
+    }
+    if (now >= deadline) {
+      await fal.queue.cancel(job.model.endpoint, { requestId }).catch(() => undefined);
+      throw new ProviderError(`gave up after ${Math.round(ctx.timeoutMs / 60000)} min waiting for fal (request ${requestId}); the request was cancelled`, false, requestId);
+    }
+    await ctx.clock.sleep(pollMs);
+  }
+}
+
+// The finished request's output, or "expired" once fal has dropped it (results live about an hour).
+export async function fetchResult(fal: FalClient, job: ClipJob, requestId: string, ctx: ProviderContext): Promise<unknown | "expired"> {
+  try {
+    return (await fal.queue.result(job.model.endpoint, { requestId })).data;
+  } catch (err) {
+    if (isNotFound(err)) return "expired";
+    const failure = classifyFalError(err, "fetching the result", requestId);
+    // A 500 on the result is the model failing (not billed): that request is over. 502-504 may be a passing blip.
+    const status = (err as { status?: number }).status;
+    if (!failure.transient || status === 500) await clearJournal(ctx.paths, job.key);
+    throw failure;
+  }
+}

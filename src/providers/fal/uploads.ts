@@ -1,0 +1,53 @@
+// Upload each local image to fal storage once per content hash; reuse the URL within a run and across runs while fresh.
+import { readFile } from "node:fs/promises";
+import type { FalClient } from "@fal-ai/client";
+import { readJson, writeFileAtomic } from "../../cache/atomic.js";
+import type { ImageRef } from "../../storyboard/types.js";
+import type { Clock } from "../types.js";
+
+interface UploadRecord {
+  url: string;
+  uploaded_at: string;
+}
+
+// fal does not document how long storage URLs live; a day is well inside any retention we have seen.
+export const UPLOAD_FRESH_MS = 24 * 60 * 60 * 1000;
+
+export class ImageUploads {
+  private inflight = new Map<string, Promise<string>>();
+  constructor(
+    private readonly fal: FalClient,
+    private readonly file: string,
+    private readonly clock: Clock,
+    readonly counters = { uploaded: 0, reused: 0 },
+  ) {}
+
+  async urlFor(image: ImageRef): Promise<string> {
+    if (image.kind === "url") return image.url;
+    let pending = this.inflight.get(image.sha256);
+    if (!pending) {
+      pending = this.fetchOrUpload(image);
+      this.inflight.set(image.sha256, pending);
+      pending.catch(() => this.inflight.delete(image.sha256));
+    }
+    return pending;
+  }
+
+  private async fetchOrUpload(image: Extract<ImageRef, { kind: "file" }>): Promise<string> {
+    const known = (await readJson<Record<string, UploadRecord>>(this.file)) ?? {};
+    const record = known[image.sha256];
+    if (record && this.clock.now() - Date.parse(record.uploaded_at) < UPLOAD_FRESH_MS) {
+      this.counters.reused += 1;
+      return record.url;
+    }
+    const bytes = await readFile(image.path);
+    const file = new File([bytes], `${image.sha256.slice(0, 16)}.${image.format === "jpeg" ? "jpg" : image.format}`, { type: `image/${image.format}` });
+    const url = await this.fal.storage.upload(file);
+    this.counters.uploaded += 1;
+    // Re-read before writing so a concurrent render's records are kept.
+    const latest = (await readJson<Record<string, UploadRecord>>(this.file)) ?? {};
+    latest[image.sha256] = { url, uploaded_at: new Date(this.clock.now()).toISOString() };
+    await writeFileAtomic(this.file, `${JSON.stringify(latest, null, 2)}\n`);
+    return url;
+  }
+}

@@ -1,0 +1,75 @@
+// The preview provider: a free, offline animatic (slow Ken Burns zoom over the shot's image) shaped like a fal clip.
+import path from "node:path";
+import { unlink } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
+import { tempSibling } from "../cache/atomic.js";
+import { insertClip, type ClipSidecar } from "../cache/store.js";
+import { runTool } from "../media/run.js";
+import { keyMaterial } from "../plan/key.js";
+import type { Shot } from "../storyboard/types.js";
+import type { ClipJob, ClipProvider, ProviderContext } from "./types.js";
+import { ProviderError } from "./types.js";
+import { checkClip } from "./verify.js";
+
+export const PREVIEW_FPS = 24;
+const LONG_SIDE = 640;
+
+export const previewProvider: ClipProvider = { id: "preview", generate };
+
+async function generate(job: ClipJob, ctx: ProviderContext): Promise<ClipSidecar> {
+  const { shot } = job;
+  if (shot.image.kind !== "file") throw new ProviderError("the preview provider works offline, so it needs a local image (this shot's image is a URL)", false);
+  const started = ctx.clock.now();
+  await mkdir(ctx.paths.tmp, { recursive: true });
+  const tmp = tempSibling(path.join(ctx.paths.tmp, `${job.key}.mp4`));
+  ctx.update({ state: "in_progress", detail: "rendering preview" });
+  try {
+    await runTool(ctx.tools.ffmpeg, previewArgs(shot, shot.image.path, tmp, job.key));
+    const info = await checkClip(ctx.tools, tmp, shot);
+    return await insertClip(ctx.paths, job.key, tmp, {
+      shot: shot.id,
+      provider: "preview",
+      endpoint: job.model.endpoint,
+      input: keyMaterial(shot, job.model, "preview"),
+      created_at: new Date(ctx.clock.now()).toISOString(),
+      timings: { total_ms: ctx.clock.now() - started },
+      cost: 0,
+      duration: info.duration,
+      has_audio: info.audio !== undefined,
+    });
+  } catch (err) {
+    await unlink(tmp).catch(() => undefined);
+    throw err instanceof ProviderError ? err : new ProviderError((err as Error).message, false, undefined, { cause: err });
+  }
+}
+
+// Output size: the image's aspect with the long side at 640 px, both sides even.
+export function previewSize(width: number, height: number): [number, number] {
+  const scale = LONG_SIDE / Math.max(width, height);
+  const even = (n: number) => Math.max(2, Math.round((n * scale) / 2) * 2);
+  return [even(width), even(height)];
+}
+
+export function previewArgs(shot: Shot, image: string, out: string, key: string): string[] {
+  const [w, h] = shot.image.kind === "file" ? previewSize(shot.image.width, shot.image.height) : [LONG_SIDE, 360];
+  const frames = Math.round(shot.duration * PREVIEW_FPS);
+  const zoom = `zoompan=z='1+0.12*on/${frames}':x='iw/2-(iw/zoom/2)':y='ih/2-(ih/zoom/2)':d=1:s=${w}x${h}:fps=${PREVIEW_FPS}`;
+  const video = ["-loop", "1", "-framerate", String(PREVIEW_FPS), "-i", image];
+  // A quiet tone whose pitch comes from the key, so shots with audio sound different from each other.
+  const pitch = 180 + (parseInt(key.slice(0, 4), 16) % 400);
+  const audio = shot.audio ? ["-f", "lavfi", "-i", `sine=frequency=${pitch}:sample_rate=48000:duration=${shot.duration}`] : [];
+  const graph = `[0:v]scale=${w * 2}:${h * 2},${zoom},format=yuv420p,setsar=1[v]` + (shot.audio ? `;[1:a]volume=0.08,aformat=channel_layouts=stereo,afade=t=in:d=0.2,afade=t=out:st=${shot.duration - 0.3}:d=0.3[a]` : "");
+  return [
+    "-v", "error", "-y", "-nostdin",
+    ...video,
+    ...audio,
+    "-filter_complex", graph,
+    "-map", "[v]",
+    ...(shot.audio ? ["-map", "[a]", "-c:a", "aac", "-b:a", "96k", "-ar", "48000"] : []),
+    "-frames:v", String(frames),
+    "-c:v", "libx264", "-preset", "veryfast", "-crf", "26", "-pix_fmt", "yuv420p", "-r", String(PREVIEW_FPS),
+    "-movflags", "+faststart",
+    "-f", "mp4",
+    out,
+  ];
+}
