@@ -1,0 +1,231 @@
+// A fake fal.ai on 127.0.0.1 speaking the queue, storage and proxy protocol of @fal-ai/client 1.10
+// (shared/reference/fal-queue-protocol.md). It records every request and can inject faults.
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type { AddressInfo } from "node:net";
+
+export type Route = "initiate" | "upload" | "file" | "submit" | "status" | "result" | "cancel" | "download" | "unknown";
+
+export interface Recorded {
+  route: Route;
+  method: string;
+  target: string;
+  requestId?: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+  at: number;
+}
+
+export type FaultAction = { status: number; body?: unknown } | "truncate" | "reset";
+export interface Fault {
+  route: Route;
+  times: number;
+  action: FaultAction;
+  when?: (r: Recorded) => boolean;
+}
+
+interface Job {
+  id: string;
+  endpoint: string;
+  input: Record<string, unknown>;
+  submittedAt: number;
+  fetched: boolean;
+  cancelled: boolean;
+}
+
+export interface FakeFalOptions {
+  key?: string;
+  // Milliseconds from submit to COMPLETED; the first third is spent IN_QUEUE.
+  latencyMs?: number;
+  faults?: Fault[];
+}
+
+export class FakeFal {
+  readonly requests: Recorded[] = [];
+  readonly jobs = new Map<string, Job>();
+  readonly faults: Fault[];
+  maxInFlight = 0;
+  private server: Server;
+  private uploads = new Map<string, Buffer>();
+  private nextId = 1;
+  url = "";
+
+  constructor(readonly options: FakeFalOptions = {}) {
+    this.faults = [...(options.faults ?? [])];
+    this.server = createServer((req, res) => void this.handle(req, res));
+  }
+
+  async start(): Promise<this> {
+    await new Promise<void>((resolve) => this.server.listen(0, "127.0.0.1", resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise((resolve) => this.server.close(resolve));
+  }
+
+  get proxyUrl(): string {
+    return `${this.url}/api/fal/proxy`;
+  }
+
+  count(route: Route): number {
+    return this.requests.filter((r) => r.route === route).length;
+  }
+
+  // Submits per prompt: the never-pay-twice assertions count these.
+  submitsByPrompt(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const job of this.jobs.values()) counts.set(String(job.input.prompt), (counts.get(String(job.input.prompt)) ?? 0) + 1);
+    return counts;
+  }
+
+  forget(requestId: string): void {
+    this.jobs.delete(requestId);
+  }
+
+  inFlight(): number {
+    return [...this.jobs.values()].filter((j) => !j.fetched && !j.cancelled).length;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await readBody(req);
+    const target = String(req.headers["x-fal-target-url"] ?? `${this.url}${req.url}`);
+    const { route, requestId } = classify(req.method ?? "GET", target);
+    const record: Recorded = { route, method: req.method ?? "GET", target, ...(requestId && { requestId }), headers: req.headers, body: body.toString("utf8"), at: Date.now() };
+    this.requests.push(record);
+    const fault = this.faults.find((f) => f.route === route && f.times > 0 && (!f.when || f.when(record)));
+    if (fault) {
+      fault.times -= 1;
+      if (fault.action === "reset") return void req.socket.destroy();
+      if (fault.action !== "truncate") return json(res, fault.action.status, fault.action.body ?? { detail: `injected ${fault.action.status}` });
+    }
+    if (["initiate", "submit", "status", "result", "cancel"].includes(route) && req.headers.authorization !== `Key ${this.options.key ?? "test-key"}`) {
+      return json(res, 401, { detail: "Invalid or missing credentials" });
+    }
+    switch (route) {
+      case "initiate": {
+        const id = `u${this.nextId++}`;
+        const name = (JSON.parse(record.body || "{}") as { file_name?: string }).file_name ?? "file";
+        return json(res, 200, { upload_url: `${this.url}/upload/${id}`, file_url: `${this.url}/files/${id}/${name}` });
+      }
+      case "upload":
+        this.uploads.set(target.split("/").pop()!, body);
+        return json(res, 200, {});
+      case "file":
+        return this.uploads.has(target.split("/")[4]!) ? send(res, this.uploads.get(target.split("/")[4]!)!) : json(res, 404, { detail: "no such file" });
+      case "submit":
+        return this.submit(res, target, record.body);
+      case "status":
+        return this.status(res, requestId!);
+      case "result":
+        return this.result(res, requestId!);
+      case "cancel": {
+        const job = this.jobs.get(requestId!);
+        if (job) job.cancelled = true;
+        return json(res, job ? 202 : 404, { status: job ? "CANCELLATION_REQUESTED" : "NOT_FOUND" });
+      }
+      case "download":
+        return this.download(res, requestId!, fault?.action === "truncate");
+      default:
+        return json(res, 404, { detail: `fake fal has no route for ${req.method} ${target}` });
+    }
+  }
+
+  private submit(res: ServerResponse, target: string, body: string): void {
+    const id = `req-${String(this.nextId++).padStart(4, "0")}`;
+    const endpoint = new URL(target).pathname.slice(1);
+    this.jobs.set(id, { id, endpoint, input: JSON.parse(body || "{}"), submittedAt: Date.now(), fetched: false, cancelled: false });
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight());
+    const base = `https://queue.fal.run/fal-ai/kling-video/requests/${id}`;
+    json(res, 200, { status: "IN_QUEUE", request_id: id, response_url: base, status_url: `${base}/status`, cancel_url: `${base}/cancel`, queue_position: 0 });
+  }
+
+  private phase(job: Job): "IN_QUEUE" | "IN_PROGRESS" | "COMPLETED" {
+    const elapsed = Date.now() - job.submittedAt;
+    const latency = this.options.latencyMs ?? 300;
+    return elapsed < latency / 3 ? "IN_QUEUE" : elapsed < latency ? "IN_PROGRESS" : "COMPLETED";
+  }
+
+  private status(res: ServerResponse, id: string): void {
+    const job = this.jobs.get(id);
+    if (!job) return json(res, 404, { detail: "Request not found" });
+    const status = this.phase(job);
+    const logs = status === "IN_QUEUE" ? [] : [{ message: `generating frames for ${id}`, level: "INFO", source: "USER", timestamp: new Date().toISOString() }];
+    json(res, status === "COMPLETED" ? 200 : 202, { status, request_id: id, queue_position: status === "IN_QUEUE" ? 0 : undefined, logs, ...(status === "COMPLETED" && { metrics: { inference_time: 1.2 } }) });
+  }
+
+  private result(res: ServerResponse, id: string): void {
+    const job = this.jobs.get(id);
+    if (!job) return json(res, 404, { detail: "Request not found" });
+    if (this.phase(job) !== "COMPLETED") return json(res, 400, { detail: "Request is still in progress" });
+    job.fetched = true;
+    if (String(job.input.prompt).includes("REJECT")) {
+      return json(res, 422, { detail: [{ loc: ["body", "prompt"], msg: "The prompt was flagged by the content checker", type: "content_policy_violation" }] }, { "x-fal-request-id": id });
+    }
+    const name = `${id}.mp4`;
+    json(res, 200, { video: { url: `${this.url}/videos/${name}`, content_type: "video/mp4", file_name: "output.mp4", file_size: clipBytes(job).length } }, { "x-fal-request-id": id });
+  }
+
+  private download(res: ServerResponse, id: string, truncate: boolean): void {
+    const job = this.jobs.get(id);
+    if (!job) return json(res, 404, { detail: "no such video" });
+    const bytes = clipBytes(job);
+    if (!truncate) return send(res, bytes, "video/mp4");
+    res.writeHead(200, { "content-type": "video/mp4", "content-length": bytes.length });
+    res.write(bytes.subarray(0, Math.floor(bytes.length / 2)), () => res.socket?.destroy());
+  }
+}
+
+function classify(method: string, target: string): { route: Route; requestId?: string } {
+  const url = new URL(target);
+  const p = url.pathname;
+  if (/^rest(\.alpha)?\.fal\.ai$/.test(url.hostname) && p.startsWith("/storage/upload/initiate")) return { route: "initiate" };
+  if (p.startsWith("/upload/")) return { route: "upload" };
+  if (p.startsWith("/files/")) return { route: "file" };
+  if (p.startsWith("/videos/")) return { route: "download", requestId: p.split("/")[2]!.replace(/\.mp4$/, "") };
+  if (url.hostname === "queue.fal.run") {
+    const m = /^\/[^/]+\/[^/]+\/requests\/([^/]+)(\/status|\/cancel)?$/.exec(p);
+    if (m) return { route: m[2] === "/status" ? "status" : m[2] === "/cancel" ? "cancel" : "result", requestId: m[1]! };
+    if (method === "POST") return { route: "submit" };
+  }
+  return { route: "unknown" };
+}
+
+// A real, tiny mp4 of the requested length (160x90), with audio only when generate_audio is on, as Kling does.
+function clipBytes(job: Job): Buffer {
+  const seconds = Number(job.input.duration ?? 5);
+  const audio = job.input.generate_audio !== false;
+  const file = path.join(tmpdir(), `storyreel-fake-fal-${seconds}s-${audio ? "av" : "v"}.mp4`);
+  if (!existsSync(file)) {
+    const tmp = `${file}.${process.pid}.tmp.mp4`;
+    execFileSync("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", `testsrc2=s=160x90:r=24:d=${seconds}`,
+      ...(audio ? ["-f", "lavfi", "-i", `sine=frequency=440:sample_rate=48000:duration=${seconds}`, "-c:a", "aac", "-ac", "2"] : []),
+      "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-t", String(seconds), tmp]);
+    execFileSync("mv", [tmp, file]);
+  }
+  return readFileSync(file);
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => resolve(Buffer.concat(chunks)));
+  });
+}
+
+function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+function send(res: ServerResponse, bytes: Buffer, type = "application/octet-stream"): void {
+  res.writeHead(200, { "content-type": type, "content-length": bytes.length });
+  res.end(bytes);
+}

@@ -1,0 +1,136 @@
+// `storyreel render` with the fal provider: the real CLI and @fal-ai/client against the fake fal server.
+import assert from "node:assert/strict";
+import { readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { after, before, test } from "node:test";
+import { stringify } from "yaml";
+import { listFiles, storyreel, tempDir } from "./helpers/cli.js";
+import { FakeFal } from "./helpers/fake-fal.js";
+import { falEnv, TEST_FAL_KEY } from "./helpers/fal-env.js";
+import { makeProject, shots } from "./helpers/project.js";
+
+let fake: FakeFal;
+before(async () => (fake = await new FakeFal({ key: TEST_FAL_KEY, latencyMs: 250 }).start()));
+after(() => fake.stop());
+
+async function fresh(spec: Parameters<typeof makeProject>[0]) {
+  fake.requests.length = 0;
+  fake.jobs.clear();
+  fake.maxInFlight = 0;
+  const project = await makeProject(spec);
+  const cache = path.join(project.dir, "cache");
+  return { ...project, cache, render: (args: string[] = [], env = {}) => storyreel(["render", project.file, ...args], { cwd: project.dir, env: falEnv(fake, cache, env) }) };
+}
+
+test("happy path: every shot submitted once, clips and sidecars in the cache, key never written", async () => {
+  const p = await fresh({ images: { "a.png": [480, 320], "b.png": [320, 480, [1, 2, 3]] }, storyboard: { version: 1, shots: [...shots(2), { id: "quiet", image: "images/b.png", prompt: "silence", audio: false }] } });
+  const r = await p.render();
+  assert.equal(r.exitCode, 0, r.stderr);
+  assert.equal(fake.count("submit"), 3);
+  assert.match(r.stderr, /Clips: 3 generated \(\$1\.75\), 0 reused/);
+  for (const q of fake.requests.filter((q) => ["submit", "status", "result", "initiate"].includes(q.route))) assert.equal(q.headers.authorization, `Key ${TEST_FAL_KEY}`);
+  const sidecars = (await listFiles(p.cache)).filter((f) => f.startsWith("clips/") && f.endsWith(".json"));
+  assert.equal(sidecars.length, 3);
+  for (const f of sidecars) {
+    const s = JSON.parse(await readFile(path.join(p.cache, f), "utf8"));
+    assert.match(s.request_id, /^req-/);
+    assert.match(String(s.input.start_image_url), /^http:\/\/127\.0\.0\.1:\d+\/files\//, "the input as sent carries the uploaded URL");
+    assert.ok(s.bytes > 0 && /^[0-9a-f]{64}$/.test(s.sha256));
+    assert.equal(s.duration > 4.5 && s.duration < 5.5, true);
+  }
+  const quiet = fake.requests.find((q) => q.route === "submit" && q.body.includes("silence"))!;
+  assert.deepEqual(JSON.parse(quiet.body).generate_audio, false);
+  assert.equal(JSON.parse(quiet.body).duration, "5");
+  assert.deepEqual(await listFiles(path.join(p.cache, "journal")), [], "journal entries are cleared once clips are in");
+  for (const f of await listFiles(p.dir)) assert.ok(!(await readFile(path.join(p.dir, f))).includes(TEST_FAL_KEY), `FAL_KEY leaked into ${f}`);
+  assert.ok(!r.stdout.includes(TEST_FAL_KEY) && !r.stderr.includes(TEST_FAL_KEY));
+});
+
+test("re-running submits nothing; editing one prompt submits exactly one; uploads are reused", async () => {
+  const p = await fresh({ storyboard: { version: 1, shots: shots(3) } });
+  assert.equal((await p.render()).exitCode, 0);
+  assert.equal(fake.count("initiate"), 1, "three shots on one image: one upload");
+  const again = await p.render();
+  assert.equal(again.exitCode, 0, again.stderr);
+  assert.equal(fake.count("submit"), 3, "a re-run after success submits nothing");
+  assert.match(again.stderr, /0 generated \(\$0\.00\), 3 reused from the cache \(\$2\.10 saved\)/);
+  const edited = shots(3);
+  edited[1]!.prompt = "a different take";
+  await writeFile(p.file, stringify({ version: 1, shots: edited }));
+  const third = await p.render();
+  assert.equal(third.exitCode, 0, third.stderr);
+  assert.equal(fake.count("submit"), 4, "one edited prompt: exactly one new submit");
+  assert.equal(fake.count("initiate"), 1, "the image URL is reused across runs while fresh");
+});
+
+test("the concurrency cap holds as the server sees it", async () => {
+  const p = await fresh({ storyboard: { version: 1, shots: shots(6).map((s, i) => ({ ...s, prompt: `distinct ${i}` })) } });
+  const r = await p.render(["--concurrency", "2"]);
+  assert.equal(r.exitCode, 0, r.stderr);
+  assert.equal(fake.count("submit"), 6);
+  assert.equal(fake.maxInFlight, 2);
+});
+
+test("a 422 fails only its own shot, with fal's message; the others finish and stay cached", async () => {
+  const p = await fresh({ storyboard: { version: 1, shots: [...shots(2), { id: "bad", image: "images/a.png", prompt: "please REJECT this" }] } });
+  const r = await p.render();
+  assert.equal(r.exitCode, 1);
+  assert.match(r.stderr, /failed: bad: fetching the result: fal answered 422: The prompt was flagged by the content checker \[content_policy_violation\]/);
+  assert.equal(fake.count("submit"), 3, "a permanent failure is not retried");
+  assert.equal((await listFiles(path.join(p.cache, "clips"))).filter((f) => f.endsWith(".mp4")).length, 2);
+  assert.deepEqual(await listFiles(path.join(p.cache, "journal")), []);
+});
+
+test("one 503 on submit, then success", async () => {
+  const p = await fresh({ storyboard: { version: 1, shots: shots(1) } });
+  fake.faults.push({ route: "submit", times: 1, action: { status: 503 } });
+  const r = await p.render();
+  assert.equal(r.exitCode, 0, r.stderr);
+  assert.equal(fake.count("submit"), 2, "the 503 and the retry");
+  assert.equal(fake.jobs.size, 1, "one request exists at fal");
+});
+
+test("a truncated download is fetched again without a new submit", async () => {
+  const p = await fresh({ storyboard: { version: 1, shots: shots(1) } });
+  fake.faults.push({ route: "download", times: 1, action: "truncate" });
+  const r = await p.render();
+  assert.equal(r.exitCode, 0, r.stderr);
+  assert.match(r.stderr, /truncated|broke off/);
+  assert.equal(fake.count("submit"), 1);
+  assert.equal(fake.count("download"), 2);
+});
+
+test("a missing FAL_KEY is exit 2 before any work", async () => {
+  const p = await fresh({ storyboard: { version: 1, shots: shots(1) } });
+  const r = await p.render([], { FAL_KEY: "" });
+  assert.equal(r.exitCode, 2);
+  assert.match(r.stderr, /FAL_KEY is not set/);
+  assert.equal(fake.requests.length, 0);
+  assert.deepEqual(await listFiles(p.cache), []);
+});
+
+test("--max-cost refuses with exit 2 before any request", async () => {
+  const p = await fresh({ storyboard: { version: 1, shots: shots(3) } });
+  const r = await p.render(["--max-cost", "1.50"]);
+  assert.equal(r.exitCode, 2);
+  assert.match(r.stderr, /would spend \$2\.10 on 3 new clips, more than --max-cost \$1\.50\. Nothing was submitted/);
+  assert.equal(fake.requests.length, 0);
+});
+
+test("--only generates the named shots and names the clips the film still lacks", async () => {
+  const p = await fresh({ storyboard: { version: 1, shots: shots(3).map((s, i) => ({ ...s, prompt: `only ${i}` })) } });
+  const r = await p.render(["--only", "s2"]);
+  assert.equal(r.exitCode, 1);
+  assert.equal(fake.count("submit"), 1);
+  assert.match(r.stderr, /not cached and were left out by --only: .*: s1, .*: s3/);
+});
+
+test("--json prints one NDJSON event per state change", async () => {
+  const p = await fresh({ storyboard: { version: 1, shots: shots(1) } });
+  const r = await p.render(["--json"]);
+  assert.equal(r.exitCode, 0, r.stderr);
+  const events = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
+  const states = events.filter((e) => e.type === "shot").map((e) => e.state);
+  for (const s of ["queued", "uploading", "submitting", "in_queue", "in_progress", "downloading", "done"]) assert.ok(states.includes(s), `missing ${s} in ${states}`);
+  assert.equal(events.at(-1).type, "summary");
+});
