@@ -1,6 +1,6 @@
 // Durable, atomic file writes: a crash leaves either the old file or the new one, never half of either.
 import { randomBytes } from "node:crypto";
-import { mkdir, open, readFile, rename, unlink } from "node:fs/promises";
+import { mkdir, open, readdir, readFile, rename, unlink } from "node:fs/promises";
 import path from "node:path";
 
 export async function writeFileAtomic(file: string, data: string | Buffer): Promise<void> {
@@ -43,5 +43,29 @@ export async function readJson<T>(file: string): Promise<T | undefined> {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     if (err instanceof SyntaxError) return undefined;
     throw err;
+  }
+}
+
+// Remove temp files left by processes that died mid-write (kill -9); live writers' files are left alone.
+export async function sweepOrphans(dirs: string[]): Promise<number> {
+  let removed = 0;
+  for (const dir of dirs) {
+    for (const name of await readdir(dir).catch(() => [] as string[])) {
+      const pid = /^\..+\.(\d+)\.[0-9a-f]{8}\.tmp$/.exec(name)?.[1];
+      if (pid && !processAlive(Number(pid))) {
+        await unlink(path.join(dir, name)).catch(() => undefined);
+        removed += 1;
+      }
+    }
+  }
+  return removed;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
   }
 }

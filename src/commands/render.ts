@@ -1,5 +1,7 @@
 // `storyreel render <file...>`: plan, refuse over budget, generate missing clips, then report.
+import path from "node:path";
 import type { CliContext } from "../cli/context.js";
+import { sweepOrphans } from "../cache/atomic.js";
 import { cachePaths, readCacheIndex } from "../cache/layout.js";
 import { InterruptedError, RunError, UsageError } from "../errors.js";
 import { generateClips, type ClipOutcome } from "../generate/generate.js";
@@ -31,6 +33,7 @@ export async function renderCommand(argv: string[], ctx: CliContext): Promise<vo
   if (opts.only) checkOnlyAcross(boards, opts.only);
   const tools = findMediaTools(ctx.env);
   const paths = cachePaths(opts.cacheDir);
+  await sweepOrphans([paths.tmp, path.join(paths.dir, "clips"), path.join(paths.dir, "journal"), paths.dir]);
   const index = await readCacheIndex(opts.cacheDir);
   const plans = boards.map((b) => planRender(b, index, { provider: opts.provider, ...(opts.only && { only: opts.only }), ...(opts.out && { output: opts.out }) }));
   const budget = newSpending(plans);
@@ -43,11 +46,14 @@ export async function renderCommand(argv: string[], ctx: CliContext): Promise<vo
   if (!opts.json) ctx.stderr(`Rendering ${plans.map((p) => p.storyboard).join(", ")} with ${opts.provider}: ${budget.clips} clips to generate (${dollars(budget.cost)}), cache ${paths.dir}`);
   const sink = opts.json ? ndjsonProgress(ctx.stdout) : ctx.isTTY ? ttyProgress(ctx.stderrRaw, ctx.columns, budget) : plainProgress(ctx.stderr);
   const outcomes: ClipOutcome[] = [];
+  const onInterrupt = () => ctx.stderr("Stopping: no new shots will be submitted; collecting the clips already paid for. Press Ctrl-C again to exit now (their request ids are journaled).");
+  ctx.signal.addEventListener("abort", onInterrupt, { once: true });
   try {
     for (const [i, plan] of plans.entries()) {
       outcomes.push(...(await generateClips({ plan, storyboard: boards[i]!, provider, concurrency: concurrencyFor(opts, boards[i]!), onEvent: (e) => sink.event(e), context: contextFor(opts, boards[i]!, paths, tools, ctx) })));
     }
   } finally {
+    ctx.signal.removeEventListener("abort", onInterrupt);
     sink.close();
   }
   finish(plans, outcomes, ctx, opts);

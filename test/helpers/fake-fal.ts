@@ -19,7 +19,7 @@ export interface Recorded {
   at: number;
 }
 
-export type FaultAction = { status: number; body?: unknown } | "truncate" | "reset";
+export type FaultAction = { status: number; body?: unknown } | { delayMs: number } | "truncate" | "reset";
 export interface Fault {
   route: Route;
   times: number;
@@ -102,7 +102,8 @@ export class FakeFal {
     if (fault) {
       fault.times -= 1;
       if (fault.action === "reset") return void req.socket.destroy();
-      if (fault.action !== "truncate") return json(res, fault.action.status, fault.action.body ?? { detail: `injected ${fault.action.status}` });
+      if (typeof fault.action === "object" && "delayMs" in fault.action) await new Promise((r) => setTimeout(r, (fault.action as { delayMs: number }).delayMs));
+      else if (fault.action !== "truncate") return json(res, fault.action.status, fault.action.body ?? { detail: `injected ${fault.action.status}` });
     }
     if (["initiate", "submit", "status", "result", "cancel"].includes(route) && req.headers.authorization !== `Key ${this.options.key ?? "test-key"}`) {
       return json(res, 401, { detail: "Invalid or missing credentials" });

@@ -1,0 +1,94 @@
+// Never pay twice: kill -9 and resume, expired request ids, and two renders sharing one cache.
+import assert from "node:assert/strict";
+import { execa } from "execa";
+import { readdir, readFile } from "node:fs/promises";
+import path from "node:path";
+import { after, before, test } from "node:test";
+import { BIN, storyreel } from "./helpers/cli.js";
+import { FakeFal } from "./helpers/fake-fal.js";
+import { falEnv, TEST_FAL_KEY } from "./helpers/fal-env.js";
+import { makeProject, shots } from "./helpers/project.js";
+
+let fake: FakeFal;
+before(async () => (fake = await new FakeFal({ key: TEST_FAL_KEY, latencyMs: 1500 }).start()));
+after(() => fake.stop());
+
+async function project(n: number, tag: string) {
+  fake.requests.length = 0;
+  fake.jobs.clear();
+  const p = await makeProject({ storyboard: { version: 1, shots: shots(n).map((s, i) => ({ ...s, prompt: `${tag} ${i}` })) } });
+  return { ...p, cache: path.join(p.dir, "cache") };
+}
+
+async function journalStates(cache: string): Promise<string[]> {
+  const names = (await readdir(path.join(cache, "journal")).catch(() => [] as string[])).filter((f) => !f.startsWith("."));
+  return Promise.all(names.map(async (f) => JSON.parse(await readFile(path.join(cache, "journal", f), "utf8")).state as string));
+}
+
+async function until(check: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error("timed out waiting");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+test("kill -9 mid-run, then run again: every key is submitted exactly once", async () => {
+  const p = await project(4, "killed");
+  const child = execa("node", [BIN, "render", p.file, "--concurrency", "2"], { cwd: p.dir, env: falEnv(fake, p.cache), reject: false });
+  await until(async () => (await journalStates(p.cache)).filter((s) => s === "submitted").length === 2);
+  child.kill("SIGKILL");
+  const killed = await child;
+  assert.equal(killed.signal, "SIGKILL");
+  const journaled = (await readdir(path.join(p.cache, "journal"))).filter((f) => !f.startsWith("."));
+  assert.equal(journaled.length, 2, "both in-flight requests were journaled before waiting");
+  const again = await storyreel(["render", p.file, "--concurrency", "2"], { cwd: p.dir, env: falEnv(fake, p.cache) });
+  assert.equal(again.exitCode, 0, again.stderr);
+  assert.match(again.stderr, /reattaching/);
+  assert.deepEqual([...fake.submitsByPrompt().values()], [1, 1, 1, 1]);
+  assert.equal(fake.jobs.size, 4);
+  assert.deepEqual(await readdir(path.join(p.cache, "journal")), [], "journal entries and orphaned temp files are gone");
+});
+
+test("killed between fal's answer and the journal: the shot is never resubmitted without consent", async () => {
+  const p = await project(1, "unconfirmed");
+  fake.faults.push({ route: "submit", times: 1, action: { delayMs: 3000 } });
+  const child = execa("node", [BIN, "render", p.file], { cwd: p.dir, env: falEnv(fake, p.cache), reject: false });
+  await until(async () => fake.count("submit") === 1 && (await journalStates(p.cache)).includes("submitting"));
+  child.kill("SIGKILL");
+  await child;
+  const refused = await storyreel(["render", p.file], { cwd: p.dir, env: falEnv(fake, p.cache) });
+  assert.equal(refused.exitCode, 1);
+  assert.match(refused.stderr, /failed: s1: an earlier run stopped while submitting this shot.*--resubmit-unconfirmed/);
+  assert.equal(fake.count("submit"), 1, "no second submit without consent");
+  const consented = await storyreel(["render", p.file, "--resubmit-unconfirmed"], { cwd: p.dir, env: falEnv(fake, p.cache) });
+  assert.equal(consented.exitCode, 0, consented.stderr);
+  assert.equal(fake.count("submit"), 2);
+});
+
+test("a journaled request id that fal no longer knows (404) is submitted again", async () => {
+  const p = await project(1, "expired");
+  const child = execa("node", [BIN, "render", p.file], { cwd: p.dir, env: falEnv(fake, p.cache), reject: false });
+  await until(() => fake.jobs.size >= 1);
+  await until(async () => (await readdir(path.join(p.cache, "journal")).catch(() => [])).length === 1 && (await readFile(path.join(p.cache, "journal", (await readdir(path.join(p.cache, "journal")))[0]!), "utf8")).includes("req-"));
+  child.kill("SIGKILL");
+  await child;
+  for (const id of [...fake.jobs.keys()]) fake.forget(id);
+  const again = await storyreel(["render", p.file], { cwd: p.dir, env: falEnv(fake, p.cache) });
+  assert.equal(again.exitCode, 0, again.stderr);
+  assert.match(again.stderr, /no longer knows request req-\d+; submitting again/);
+  assert.equal(fake.count("submit"), 2);
+});
+
+test("two renders at once on one cache never submit the same key twice", async () => {
+  const p = await project(3, "shared");
+  const env = falEnv(fake, p.cache);
+  const [a, b] = await Promise.all([
+    storyreel(["render", p.file], { cwd: p.dir, env }),
+    storyreel(["render", p.file], { cwd: p.dir, env }),
+  ]);
+  assert.equal(a.exitCode, 0, a.stderr);
+  assert.equal(b.exitCode, 0, b.stderr);
+  assert.deepEqual([...fake.submitsByPrompt().values()], [1, 1, 1]);
+  assert.match(a.stderr + b.stderr, /made by another render meanwhile/);
+});
