@@ -3,6 +3,7 @@ import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { mkdir, stat, unlink } from "node:fs/promises";
 import { commitRename, readJson, writeFileAtomic } from "./atomic.js";
+import type { MediaInfo } from "../media/probe.js";
 import type { CachePaths } from "./layout.js";
 
 export interface ClipSidecar {
@@ -20,6 +21,8 @@ export interface ClipSidecar {
   cost: number;
   duration: number;
   has_audio: boolean;
+  // ffprobe's facts, so stitching need not probe again.
+  media?: MediaInfo;
 }
 
 // Move a finished file into the cache. The clip counts as cached only once its sidecar exists.

@@ -20,6 +20,7 @@ Options:
   --timeout MIN            longest wait for one clip before its request is cancelled (default 30)
   --fal-proxy URL          send every fal call through fal's proxy protocol (or FAL_PROXY_URL)
   --resubmit-unconfirmed   resubmit shots whose earlier submit was cut off before fal's id was saved
+  --offline                never generate: use cached clips only, and name the shots that lack one
   --json                   print one NDJSON event per state change on stdout
   --allow-outside-images   allow images outside the storyboard's folder`;
 
@@ -35,6 +36,7 @@ export interface RenderOptions {
   falProxy?: string;
   resubmitUnconfirmed: boolean;
   json: boolean;
+  offline: boolean;
   allowOutsideImages: boolean;
 }
 
@@ -53,6 +55,7 @@ export function parseRenderOptions(argv: string[], ctx: CliContext): RenderOptio
       "fal-proxy": { type: "string" },
       "resubmit-unconfirmed": { type: "boolean" },
       json: { type: "boolean" },
+      offline: { type: "boolean" },
       "allow-outside-images": { type: "boolean" },
     },
     RENDER_USAGE,
@@ -80,6 +83,7 @@ export function parseRenderOptions(argv: string[], ctx: CliContext): RenderOptio
     ...(falProxy !== undefined && { falProxy }),
     resubmitUnconfirmed: v["resubmit-unconfirmed"] === true,
     json: v.json === true,
+    offline: v.offline === true,
     allowOutsideImages: v["allow-outside-images"] === true,
   };
 }

@@ -6,9 +6,14 @@ export class FfmpegError extends RunError {
   override name = "FfmpegError";
 }
 
-export async function runTool(file: string, args: string[], options: { signal?: AbortSignal; onStderrLine?: (line: string) => void } = {}): Promise<string> {
+export interface RunOptions {
+  signal?: AbortSignal;
+  onStdoutLine?: (line: string) => void;
+}
+
+export async function runTool(file: string, args: string[], options: RunOptions = {}): Promise<string> {
   const child = execa(file, args, { reject: false, stripFinalNewline: true, ...(options.signal && { cancelSignal: options.signal }), lines: false });
-  if (options.onStderrLine) child.stderr?.on("data", (chunk: Buffer) => chunk.toString().split(/\r?\n/).forEach((l) => l && options.onStderrLine?.(l)));
+  if (options.onStdoutLine) child.stdout?.on("data", (chunk: Buffer) => chunk.toString().split(/\r?\n/).forEach((l) => l && options.onStdoutLine?.(l)));
   const result = await child;
   if (result.exitCode !== 0 || result.failed) {
     const tail = String(result.stderr ?? "").split("\n").slice(-12).join("\n");
@@ -16,6 +21,13 @@ export async function runTool(file: string, args: string[], options: { signal?: 
     throw new FfmpegError(`${result.escapedCommand}\n${fileName(file)} ${why}:\n${tail}`);
   }
   return String(result.stdout);
+}
+
+// Like runTool, but also hands back stderr, where ffmpeg prints analysis results such as loudnorm's.
+export async function runToolWithStderr(file: string, args: string[]): Promise<string> {
+  const result = await execa(file, args, { reject: false, lines: false });
+  if (result.exitCode !== 0) throw new FfmpegError(`${result.escapedCommand}\n${fileName(file)} exited with code ${result.exitCode}:\n${String(result.stderr).split("\n").slice(-12).join("\n")}`);
+  return String(result.stderr);
 }
 
 function fileName(file: string): string {

@@ -36,6 +36,7 @@ async function generate(job: ClipJob, ctx: ProviderContext): Promise<ClipSidecar
       cost: 0,
       duration: info.duration,
       has_audio: info.audio !== undefined,
+      media: info,
     });
   } catch (err) {
     await unlink(tmp).catch(() => undefined);

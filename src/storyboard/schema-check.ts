@@ -77,6 +77,7 @@ function article(type: string): string {
 
 function patternMeaning(pattern: string): string {
   if (pattern === "\\.mp4$") return "must be a path ending in .mp4";
+  if (pattern.startsWith("^[1-9]")) return "must be WIDTHxHEIGHT with even numbers, e.g. 1920x1080";
   if (pattern.startsWith("^[a-z0-9]")) return "must be lower-case letters, digits, '-' or '_', starting with a letter or digit";
   return `must match ${pattern}`;
 }

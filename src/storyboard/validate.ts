@@ -49,6 +49,9 @@ function resolved(loaded: LoadedStoryboard, doc: StoryboardDoc, model: ModelSpec
     render: {
       ...(doc.render?.concurrency !== undefined && { concurrency: doc.render.concurrency }),
       ...(doc.render?.timeout_minutes !== undefined && { timeoutMinutes: doc.render.timeout_minutes }),
+      ...(doc.render?.resolution !== undefined && { resolution: doc.render.resolution.split("x").map(Number) as [number, number] }),
+      ...(doc.render?.fps !== undefined && { fps: doc.render.fps }),
+      ...(doc.render?.loudness !== undefined && { loudness: doc.render.loudness }),
     },
     shots,
   };

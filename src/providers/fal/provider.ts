@@ -68,6 +68,7 @@ async function generate(job: ClipJob, ctx: ProviderContext, o: FalProviderOption
       cost: job.cost,
       duration: info.duration,
       has_audio: info.audio !== undefined,
+      media: info,
     });
     await clearJournal(ctx.paths, job.key);
     return sidecar;

@@ -1,0 +1,70 @@
+// After the clips: check them, then stitch each storyboard's film (or say it is up to date).
+import path from "node:path";
+import type { CliContext } from "../cli/context.js";
+import type { CachePaths } from "../cache/layout.js";
+import { evictClip, readSidecar, verifyClip } from "../cache/store.js";
+import type { MediaTools } from "../media/binaries.js";
+import { detectCapabilities } from "../media/capabilities.js";
+import { probeMedia } from "../media/probe.js";
+import type { Plan } from "../plan/plan.js";
+import type { StitchClip } from "../stitch/profile.js";
+import { stitchFilm, type StitchResult } from "../stitch/stitch.js";
+import { filmKey, isUpToDate } from "../stitch/film.js";
+import type { Storyboard } from "../storyboard/types.js";
+
+export interface FilmJob {
+  plan: Plan;
+  board: Storyboard;
+}
+
+// Shots whose cached clip is missing or whose bytes no longer match their sidecar; such clips are evicted.
+export async function findBadClips(jobs: FilmJob[], paths: CachePaths, cwd: string): Promise<Array<{ shot: string; key: string; why: string }>> {
+  const bad: Array<{ shot: string; key: string; why: string }> = [];
+  const checked = new Map<string, Promise<Awaited<ReturnType<typeof verifyClip>>>>();
+  for (const { plan, board } of jobs) {
+    if (await isUpToDate(path.resolve(cwd, plan.output), filmKey(clipShapes(plan, board), board.render))) continue;
+    for (const s of plan.shots) {
+      if (!checked.has(s.key)) checked.set(s.key, verifyClip(paths, s.key));
+      const result = await checked.get(s.key)!;
+      if (!result.ok) bad.push({ shot: s.id, key: s.key, why: result.why });
+    }
+  }
+  for (const key of new Set(bad.map((b) => b.key))) await evictClip(paths, key);
+  return bad;
+}
+
+export async function stitchAll(jobs: FilmJob[], paths: CachePaths, tools: MediaTools, ctx: CliContext, progress: (film: string, percent: number) => void): Promise<StitchResult[]> {
+  const results: StitchResult[] = [];
+  for (const { plan, board } of jobs) {
+    const output = path.resolve(ctx.cwd, plan.output);
+    // The film key comes from the storyboard alone, so an up-to-date film needs no probing, hashing or ffmpeg.
+    const key = filmKey(clipShapes(plan, board), board.render);
+    const current = await isUpToDate(output, key);
+    if (current) {
+      results.push({ ...current, upToDate: true });
+      continue;
+    }
+    const clips = await stitchClips(plan, board, paths, tools);
+    const options = { clips, render: board.render, output, tmpDir: paths.tmp, tools, capabilities: () => detectCapabilities(tools.ffmpeg), onProgress: (p: number) => progress(plan.output, p), signal: ctx.signal };
+    results.push({ ...(await stitchFilm(options, key, Date.now)), upToDate: false });
+  }
+  return results;
+}
+
+function clipShapes(plan: Plan, board: Storyboard): Array<Pick<StitchClip, "key" | "trim" | "transition">> {
+  return plan.shots.map((s) => {
+    const shot = board.shots[s.index]!;
+    return { key: s.key, transition: shot.transition, ...(shot.trim && { trim: shot.trim }) };
+  });
+}
+
+async function stitchClips(plan: Plan, board: Storyboard, paths: CachePaths, tools: MediaTools): Promise<StitchClip[]> {
+  const shapes = clipShapes(plan, board);
+  return Promise.all(
+    plan.shots.map(async (s, i) => {
+      const sidecar = await readSidecar(paths, s.key);
+      const media = sidecar?.media ?? (await probeMedia(tools.ffprobe, paths.clip(s.key)));
+      return { shot: s.id, file: paths.clip(s.key), media, ...shapes[i]! };
+    }),
+  );
+}

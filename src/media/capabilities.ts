@@ -1,0 +1,25 @@
+// What this ffmpeg can do: its version and the filters the stitcher chooses between (4.1 has no xfade).
+import { runTool } from "./run.js";
+
+export interface Capabilities {
+  version: string;
+  xfade: boolean;
+  loudnorm: boolean;
+}
+
+const memo = new Map<string, Promise<Capabilities>>();
+
+export function detectCapabilities(ffmpeg: string): Promise<Capabilities> {
+  let found = memo.get(ffmpeg);
+  if (!found) {
+    found = probeCapabilities(ffmpeg);
+    memo.set(ffmpeg, found);
+  }
+  return found;
+}
+
+async function probeCapabilities(ffmpeg: string): Promise<Capabilities> {
+  const [version, filters] = await Promise.all([runTool(ffmpeg, ["-hide_banner", "-version"]), runTool(ffmpeg, ["-hide_banner", "-filters"])]);
+  const has = (name: string) => new RegExp(`^\\s*\\S+\\s+${name}\\s`, "m").test(filters);
+  return { version: /ffmpeg version (\S+)/.exec(version)?.[1] ?? "unknown", xfade: has("xfade"), loudnorm: has("loudnorm") };
+}

@@ -1,0 +1,45 @@
+// ffmpeg argv for each way of making the film (pure; tests compare arrays, logs print them quoted).
+import type { StitchGraph } from "./graph.js";
+import type { Profile, StitchClip } from "./profile.js";
+
+const PROGRESS = ["-progress", "pipe:1", "-nostats"];
+const VIDEO_CODEC = ["-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p"];
+const AUDIO_CODEC = ["-c:a", "aac", "-b:a", "192k", "-ar", "48000", "-ac", "2"];
+
+export function concatCopyArgs(listFile: string, out: string): string[] {
+  return ["-v", "error", "-y", "-nostdin", ...PROGRESS, "-f", "concat", "-safe", "0", "-i", listFile, "-map", "0", "-c", "copy", "-movflags", "+faststart", "-f", "mp4", out];
+}
+
+// The concat demuxer's list format: one `file '<path>'` line per clip, single quotes escaped.
+export function concatList(clips: StitchClip[]): string {
+  return clips.map((c) => `file '${c.file.replace(/'/g, "'\\''")}'\n`).join("");
+}
+
+export function normalisedArgs(clips: StitchClip[], graph: StitchGraph, profile: Profile, out: string): string[] {
+  return [
+    "-v", "error", "-y", "-nostdin", ...PROGRESS,
+    ...clips.flatMap((c) => ["-i", c.file]),
+    "-filter_complex", graph.filter,
+    "-map", graph.video, "-map", graph.audio,
+    ...VIDEO_CODEC, "-r", String(profile.fps),
+    ...AUDIO_CODEC,
+    "-movflags", "+faststart", "-f", "mp4", out,
+  ];
+}
+
+export function loudnessMeasureArgs(film: string, target: number): string[] {
+  return ["-hide_banner", "-nostdin", "-nostats", "-i", film, "-vn", "-af", `loudnorm=I=${target}:TP=-1.5:LRA=11:print_format=json`, "-f", "null", "-"];
+}
+
+export interface LoudnessMeasurement {
+  input_i: string;
+  input_tp: string;
+  input_lra: string;
+  input_thresh: string;
+  target_offset: string;
+}
+
+export function loudnessApplyArgs(film: string, target: number, m: LoudnessMeasurement, out: string): string[] {
+  const filter = `loudnorm=I=${target}:TP=-1.5:LRA=11:measured_I=${m.input_i}:measured_TP=${m.input_tp}:measured_LRA=${m.input_lra}:measured_thresh=${m.input_thresh}:offset=${m.target_offset}:linear=true`;
+  return ["-v", "error", "-y", "-nostdin", ...PROGRESS, "-i", film, "-map", "0:v", "-map", "0:a", "-c:v", "copy", "-af", filter, ...AUDIO_CODEC, "-movflags", "+faststart", "-f", "mp4", out];
+}

@@ -1,0 +1,45 @@
+// The film's key and the record kept beside it, so an unchanged storyboard does no ffmpeg work at all.
+import { stat } from "node:fs/promises";
+import { readJson, writeFileAtomic } from "../cache/atomic.js";
+import { canonicalJson, sha256 } from "../plan/key.js";
+import type { Storyboard } from "../storyboard/types.js";
+import type { StitchClip } from "./profile.js";
+
+export const FILM_FORMAT = 1;
+
+export interface FilmRecord {
+  version: 1;
+  key: string;
+  output: string;
+  mode: "copy" | "normalised";
+  duration: number;
+  bytes: number;
+  created_at: string;
+  clips: Array<{ shot: string; key: string }>;
+}
+
+// Covers the ordered clips, their trims and transitions, and every stitch setting.
+export function filmKey(clips: Array<Pick<StitchClip, "key" | "trim" | "transition">>, render: Storyboard["render"]): string {
+  return sha256(
+    canonicalJson({
+      film_format: FILM_FORMAT,
+      clips: clips.map((c) => ({ key: c.key, trim: c.trim ?? null, transition: c.transition })),
+      settings: { resolution: render.resolution ?? null, fps: render.fps ?? null, loudness: render.loudness ?? null },
+    }),
+  );
+}
+
+export function recordPath(output: string): string {
+  return output.replace(/\.mp4$/i, "") + ".film.json";
+}
+
+export async function isUpToDate(output: string, key: string): Promise<FilmRecord | undefined> {
+  const record = await readJson<FilmRecord>(recordPath(output));
+  if (!record || record.key !== key) return undefined;
+  const info = await stat(output).catch(() => undefined);
+  return info?.size === record.bytes ? record : undefined;
+}
+
+export async function writeRecord(record: FilmRecord): Promise<void> {
+  await writeFileAtomic(recordPath(record.output), `${JSON.stringify(record, null, 2)}\n`);
+}

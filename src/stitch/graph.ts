@@ -1,0 +1,63 @@
+// The normalised stitch as one ffmpeg filtergraph: each clip scaled, padded, re-timed and given 48 kHz stereo
+// audio (silence when it has none), cut into head/body/tail, with transitions blended where clips overlap.
+import type { Capabilities } from "../media/capabilities.js";
+import { frameTiming, type Profile, type StitchClip } from "./profile.js";
+
+export const SAMPLE_RATE = 48000;
+
+export interface StitchGraph {
+  filter: string;
+  video: string;
+  audio: string;
+  frames: number;
+  seconds: number;
+}
+
+export function stitchGraph(clips: StitchClip[], profile: Profile, caps: Pick<Capabilities, "xfade">): StitchGraph {
+  const { width: W, height: H, fps } = profile;
+  const timing = frameTiming(clips, fps);
+  const parts: string[] = [];
+  const sequence: string[] = [];
+  const samples = (frames: number) => Math.round((frames / fps) * SAMPLE_RATE);
+  clips.forEach((clip, i) => {
+    const len = timing.lengths[i]!;
+    const inF = timing.overlaps[i]!;
+    const outF = timing.overlaps[i + 1] ?? 0;
+    const trim = clip.trim ? `trim=start=${clip.trim.start}:end=${clip.trim.end},` : "";
+    parts.push(
+      `[${i}:v]${trim}setpts=PTS-STARTPTS,scale=${W}:${H}:force_original_aspect_ratio=decrease,pad=${W}:${H}:(ow-iw)/2:(oh-ih)/2:color=black,` +
+        `setsar=1,fps=${fps},format=yuv420p,tpad=stop_mode=clone:stop_duration=1,trim=end_frame=${len},setpts=PTS-STARTPTS[v${i}]`,
+    );
+    const atrim = clip.trim ? `atrim=start=${clip.trim.start}:end=${clip.trim.end},` : "";
+    const source = clip.media.audio ? `[${i}:a]${atrim}asetpts=PTS-STARTPTS,` : `anullsrc=channel_layout=stereo:sample_rate=${SAMPLE_RATE},`;
+    parts.push(`${source}aresample=${SAMPLE_RATE},aformat=sample_fmts=fltp:channel_layouts=stereo,apad,atrim=end_sample=${samples(len)},asetpts=PTS-STARTPTS[a${i}]`);
+    // Split the video into the frames shared with the previous clip (head), its own (body) and those shared with the next (tail).
+    const pieces = [inF > 0 && `h${i}`, `b${i}`, outF > 0 && `t${i}`].filter(Boolean) as string[];
+    parts.push(`[v${i}]split=${pieces.length}${pieces.map((p) => `[${p}in]`).join("")}`);
+    if (inF > 0) parts.push(`[h${i}in]trim=end_frame=${inF},setpts=PTS-STARTPTS[h${i}]`);
+    parts.push(`[b${i}in]trim=start_frame=${inF}:end_frame=${len - outF},setpts=PTS-STARTPTS[b${i}]`);
+    if (outF > 0) parts.push(`[t${i}in]trim=start_frame=${len - outF},setpts=PTS-STARTPTS[t${i}]`);
+    if (inF > 0) {
+      parts.push(blend(`t${i - 1}`, `h${i}`, `x${i}`, clip.transition.type === "fade", inF / fps, caps.xfade));
+      sequence.push(`[x${i}]`);
+    }
+    sequence.push(`[b${i}]`);
+  });
+  parts.push(`${sequence.join("")}concat=n=${sequence.length}:v=1:a=0[vout]`);
+  let audio = "[a0]";
+  for (let i = 1; i < clips.length; i++) {
+    const inF = timing.overlaps[i]!;
+    const next = `[am${i}]`;
+    parts.push(inF > 0 ? `${audio}[a${i}]acrossfade=ns=${samples(inF)}:c1=tri:c2=tri${next}` : `${audio}[a${i}]concat=n=2:v=0:a=1${next}`);
+    audio = next;
+  }
+  return { filter: parts.join(";\n"), video: "[vout]", audio, frames: timing.totalFrames, seconds: timing.totalFrames / fps };
+}
+
+// Crossfade or fade-through-black over two equally long pieces: xfade where ffmpeg has it, else blend (ffmpeg 4.1).
+function blend(from: string, to: string, out: string, throughBlack: boolean, seconds: number, xfade: boolean): string {
+  if (xfade) return `[${from}][${to}]xfade=transition=${throughBlack ? "fadeblack" : "fade"}:duration=${seconds}:offset=0[${out}]`;
+  if (!throughBlack) return `[${from}][${to}]blend=all_expr='A*(1-T/${seconds})+B*(T/${seconds})'[${out}]`;
+  const half = seconds / 2;
+  return `[${from}]fade=t=out:st=0:d=${half}[${out}a];[${to}]fade=t=in:st=${half}:d=${half}[${out}b];[${out}a][${out}b]blend=all_expr='if(lt(T,${half}),A,B)'[${out}]`;
+}

@@ -1,0 +1,99 @@
+// The stitcher with real ffmpeg on tiny clips: stream copy when uniform, a correct normalised film otherwise.
+import assert from "node:assert/strict";
+import { execa } from "execa";
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { test } from "node:test";
+import { findMediaTools, type MediaTools } from "../src/media/binaries.js";
+import { detectCapabilities } from "../src/media/capabilities.js";
+import { probeMedia } from "../src/media/probe.js";
+import { filmKey } from "../src/stitch/film.js";
+import type { StitchClip } from "../src/stitch/profile.js";
+import { stitchFilm } from "../src/stitch/stitch.js";
+import { BUNDLED, makeClip, stitchClip } from "./helpers/clips.js";
+
+const SYSTEM = findMediaTools(process.env);
+
+async function stitch(clips: StitchClip[], render = {}, tools: MediaTools = SYSTEM) {
+  const dir = await mkdtemp(path.join(tmpdir(), "storyreel-stitch-"));
+  const output = path.join(dir, "film.mp4");
+  const record = await stitchFilm({ clips, render, output, tmpDir: path.join(dir, "tmp"), tools, capabilities: () => detectCapabilities(tools.ffmpeg) }, filmKey(clips, render), Date.now);
+  return { record, output, info: await probeMedia(SYSTEM.ffprobe, output) };
+}
+
+// md5 per video packet (copy: true) or per decoded frame (copy: false).
+async function hashes(file: string, copy: boolean): Promise<string[]> {
+  const { stdout } = await execa("ffmpeg", ["-v", "error", "-i", file, "-map", "0:v", ...(copy ? ["-c", "copy"] : []), "-f", "framemd5", "-"]);
+  return stdout.split("\n").filter((l) => !l.startsWith("#")).map((l) => l.split(",").pop()!.trim());
+}
+
+// Seconds of audio actually decoded, so a silent gap or a short track cannot hide behind container metadata.
+async function decodedAudioSeconds(file: string): Promise<number> {
+  const { stdout } = await execa("ffprobe", ["-v", "error", "-select_streams", "a", "-count_packets", "-show_entries", "stream=duration", "-of", "csv=p=0", file]);
+  return Number(stdout.trim());
+}
+
+test("uniform clips with cuts are joined by stream copy: the packets are the clips' packets", async () => {
+  const clips = await Promise.all([0, 90, 180].map((hue) => stitchClip(makeClip({ hue }))));
+  const { record, info, output } = await stitch(clips);
+  assert.equal(record.mode, "copy");
+  assert.ok(Math.abs(info.duration - 6) < 0.1, `duration ${info.duration}`);
+  // The concat demuxer repeats SPS/PPS in keyframe packets; every other packet must be byte-identical.
+  const clipPackets = (await Promise.all(clips.map((c) => hashes(c.file, true)))).flat();
+  const filmPackets = await hashes(output, true);
+  assert.equal(filmPackets.length, clipPackets.length);
+  const same = filmPackets.filter((h, i) => h === clipPackets[i]).length;
+  assert.ok(same >= clipPackets.length - 2 * clips.length * 2, `only ${same} of ${clipPackets.length} packets are identical`);
+  assert.deepEqual(await hashes(output, false), (await Promise.all(clips.map((c) => hashes(c.file, false)))).flat(), "identical decoded frames");
+});
+
+test("portrait and landscape, 24 and 30 fps, with and without audio: one valid film, right length, audio throughout", async () => {
+  const clips = [
+    await stitchClip(makeClip({ w: 160, h: 90, fps: 24, seconds: 2 })),
+    await stitchClip(makeClip({ w: 90, h: 160, fps: 30, seconds: 1, audio: false, hue: 120 })),
+    await stitchClip(makeClip({ w: 160, h: 90, fps: 30, seconds: 2, hue: 240 })),
+  ];
+  const { record, info } = await stitch(clips);
+  assert.equal(record.mode, "normalised");
+  assert.deepEqual([info.video?.width, info.video?.height, info.video?.fps, info.video?.sar], [160, 90, 24, "1:1"]);
+  assert.equal(info.audio?.sampleRate, 48000);
+  assert.equal(info.audio?.channels, 2);
+  assert.ok(Math.abs(info.duration - 5) <= 1 / 24, `film lasts ${info.duration}, expected 5`);
+  assert.ok(Math.abs((await decodedAudioSeconds(record.output)) - 5) <= 1 / 24, "audio lasts the whole film");
+});
+
+test("crossfade, fade and trims: film = sum of kept lengths minus transitions, A/V within a frame", async () => {
+  const clips = [
+    await stitchClip(makeClip({ seconds: 2 })),
+    await stitchClip(makeClip({ seconds: 2, hue: 90 }), { transition: { type: "crossfade", duration: 0.5 } }),
+    await stitchClip(makeClip({ seconds: 2, hue: 180, audio: false }), { transition: { type: "fade", duration: 0.5 }, trim: { start: 0.25, end: 1.75 } }),
+  ];
+  const { info, record } = await stitch(clips, { resolution: [192, 108], fps: 25 });
+  const expected = 2 + 2 + 1.5 - 0.5 - 0.5;
+  assert.deepEqual([info.video?.width, info.video?.height, info.video?.fps], [192, 108, 25]);
+  assert.ok(Math.abs(info.duration - expected) <= 1 / 25, `film lasts ${info.duration}, expected ${expected}`);
+  assert.ok(Math.abs((await decodedAudioSeconds(record.output)) - expected) <= 1 / 25);
+});
+
+test("the bundled ffmpeg 4.1 (no xfade) makes the same transitions with filters it has", async () => {
+  const caps = await detectCapabilities(BUNDLED.ffmpeg);
+  assert.equal(caps.xfade, false, "the bundled ffmpeg really lacks xfade");
+  const clips = [
+    await stitchClip(makeClip({ seconds: 2 })),
+    await stitchClip(makeClip({ seconds: 2, hue: 90, w: 90, h: 160 }), { transition: { type: "crossfade", duration: 0.5 } }),
+    await stitchClip(makeClip({ seconds: 1, hue: 180, audio: false }), { transition: { type: "fade", duration: 0.4 } }),
+  ];
+  const { info } = await stitch(clips, {}, BUNDLED);
+  assert.ok(Math.abs(info.duration - 4.1) <= 1 / 24, `film lasts ${info.duration}`);
+  assert.ok(info.audio);
+});
+
+test("two-pass loudness normalisation brings the film to the target LUFS", async () => {
+  const clips = [await stitchClip(makeClip({ seconds: 2 })), await stitchClip(makeClip({ seconds: 2, hue: 60 }))];
+  const { record } = await stitch(clips, { loudness: -16 });
+  assert.equal(record.mode, "normalised");
+  const { stderr } = await execa("ffmpeg", ["-hide_banner", "-nostats", "-i", record.output, "-af", "ebur128", "-f", "null", "-"]);
+  const integrated = Number(/I:\s+(-?[\d.]+) LUFS\s*\n\s*Threshold/.exec(stderr.slice(stderr.lastIndexOf("Summary")))?.[1]);
+  assert.ok(Math.abs(integrated - -16) <= 1.5, `integrated loudness ${integrated} LUFS`);
+});
