@@ -14,7 +14,8 @@ Usage: storyreel <command> [options]
 Commands:
   validate <file...>   check storyboards: schema, images, prompts, durations (no network)
   plan <file...>       show what a render would generate, reuse and spend
-  render <file...>     generate the clips (cached, concurrent, resumable)
+  render <file...>     generate the clips (cached, concurrent, resumable) and stitch the film
+  doctor               show the ffmpeg in use and its capabilities, FAL_KEY status and the cache
 
 Options:
   -h, --help           show help (also: storyreel <command> --help)
@@ -26,6 +27,7 @@ const COMMANDS: Record<string, () => Promise<(argv: string[], ctx: CliContext) =
   validate: async () => (await import("./commands/validate.js")).validateCommand,
   plan: async () => (await import("./commands/plan.js")).planCommand,
   render: async () => (await import("./commands/render.js")).renderCommand,
+  doctor: async () => (await import("./commands/doctor.js")).doctorCommand,
 };
 
 export async function runCli(argv: string[], ctx: CliContext): Promise<number> {

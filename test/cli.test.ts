@@ -39,3 +39,13 @@ test("a missing storyboard file names the file", async () => {
   assert.equal(r.exitCode, 2);
   assert.equal(r.stderr.trim(), "manifests/nope.yaml: file not found");
 });
+
+test("doctor names the binaries, their capabilities and whether FAL_KEY is set, never its value", async () => {
+  const r = await storyreel(["doctor", "--cache-dir", "/nonexistent-cache"], { env: { FAL_KEY: "sk-doctor-secret" } });
+  assert.equal(r.exitCode, 0, r.stderr);
+  assert.match(r.stdout, /^ffmpeg\s+\S+ffmpeg \((path|env|bundled)\), version \S+/m);
+  assert.match(r.stdout, /^filters\s+xfade: (yes|no)/m);
+  assert.match(r.stdout, /^FAL_KEY\s+set$/m);
+  assert.match(r.stdout, /cache\s+\/nonexistent-cache: 0 clips, 0\.0 MB/);
+  assert.doesNotMatch(r.stdout + r.stderr, /sk-doctor-secret/);
+});

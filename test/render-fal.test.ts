@@ -28,6 +28,7 @@ test("happy path: every shot submitted once, clips and sidecars in the cache, ke
   assert.equal(r.exitCode, 0, r.stderr);
   assert.equal(fake.count("submit"), 3);
   assert.match(r.stderr, /Clips: 3 generated \(\$1\.75\), 0 reused/);
+  assert.match(r.stdout, /out\/storyboard\.mp4: 15\.0 s, 3 shots/);
   for (const q of fake.requests.filter((q) => ["submit", "status", "result", "initiate"].includes(q.route))) assert.equal(q.headers.authorization, `Key ${TEST_FAL_KEY}`);
   const sidecars = (await listFiles(p.cache)).filter((f) => f.startsWith("clips/") && f.endsWith(".json"));
   assert.equal(sidecars.length, 3);
@@ -53,7 +54,7 @@ test("re-running submits nothing; editing one prompt submits exactly one; upload
   const again = await p.render();
   assert.equal(again.exitCode, 0, again.stderr);
   assert.equal(fake.count("submit"), 3, "a re-run after success submits nothing");
-  assert.match(again.stderr, /0 generated \(\$0\.00\), 3 reused from the cache \(\$2\.10 saved\)/);
+  assert.match(again.stdout, /storyboard\.mp4 is up to date \(3 shots/);
   const edited = shots(3);
   edited[1]!.prompt = "a different take";
   await writeFile(p.file, stringify({ version: 1, shots: edited }));
@@ -132,5 +133,6 @@ test("--json prints one NDJSON event per state change", async () => {
   const events = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
   const states = events.filter((e) => e.type === "shot").map((e) => e.state);
   for (const s of ["queued", "uploading", "submitting", "in_queue", "in_progress", "downloading", "done"]) assert.ok(states.includes(s), `missing ${s} in ${states}`);
-  assert.equal(events.at(-1).type, "summary");
+  assert.deepEqual(events.filter((e) => e.type !== "shot").map((e) => e.type).filter((t) => t !== "stitch"), ["summary", "film"]);
+  assert.ok(events.some((e) => e.type === "stitch" && e.percent === 100));
 });

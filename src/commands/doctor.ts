@@ -1,0 +1,45 @@
+// `storyreel doctor`: which ffmpeg/ffprobe are used and what they can do, whether FAL_KEY is set, and the cache.
+import { readdir, stat } from "node:fs/promises";
+import path from "node:path";
+import { parseCommand } from "../cli/args.js";
+import type { CliContext } from "../cli/context.js";
+import { defaultCacheDir } from "../cache/layout.js";
+import { findMediaTools } from "../media/binaries.js";
+import { detectCapabilities } from "../media/capabilities.js";
+import { runTool } from "../media/run.js";
+
+export const DOCTOR_USAGE = `Usage: storyreel doctor [--cache-dir DIR]
+
+Prints the ffmpeg and ffprobe in use (and where they came from), their versions and capabilities,
+whether FAL_KEY is set (never its value), and the cache folder with its size.`;
+
+export async function doctorCommand(argv: string[], ctx: CliContext): Promise<void> {
+  const { values } = parseCommand("doctor", argv, { "cache-dir": { type: "string" } }, DOCTOR_USAGE);
+  if (values.help) return ctx.stdout(DOCTOR_USAGE);
+  const tools = findMediaTools(ctx.env);
+  const caps = await detectCapabilities(tools.ffmpeg);
+  const probeVersion = /ffprobe version (\S+)/.exec(await runTool(tools.ffprobe, ["-hide_banner", "-version"]))?.[1] ?? "unknown";
+  const cacheDir = typeof values["cache-dir"] === "string" ? path.resolve(ctx.cwd, values["cache-dir"]) : defaultCacheDir(ctx.env, ctx.cwd);
+  const cache = await folderSize(cacheDir);
+  const clips = (await readdir(path.join(cacheDir, "clips")).catch(() => [] as string[])).filter((f) => f.endsWith(".mp4")).length;
+  const fal = ctx.env.FAL_KEY?.trim() ? "set" : "not set (needed for --provider fal; --provider preview works without it)";
+  ctx.stdout(
+    [
+      `node      ${process.version}`,
+      `ffmpeg    ${tools.ffmpeg} (${tools.source.ffmpeg}), version ${caps.version}`,
+      `ffprobe   ${tools.ffprobe} (${tools.source.ffprobe}), version ${probeVersion}`,
+      `filters   xfade: ${caps.xfade ? "yes" : "no (crossfades use blend instead)"}, loudnorm: ${caps.loudnorm ? "yes" : "no (render.loudness unavailable)"}`,
+      `FAL_KEY   ${fal}`,
+      `fal proxy ${ctx.env.FAL_PROXY_URL || "none"}`,
+      `cache     ${cacheDir}: ${clips} clips, ${(cache / 1e6).toFixed(1)} MB`,
+    ].join("\n"),
+  );
+}
+
+async function folderSize(dir: string): Promise<number> {
+  let total = 0;
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => [])) {
+    if (entry.isFile()) total += (await stat(path.join(entry.parentPath ?? (entry as unknown as { path: string }).path, entry.name)).catch(() => ({ size: 0 }))).size;
+  }
+  return total;
+}
