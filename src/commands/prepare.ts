@@ -1,5 +1,6 @@
 // Load and validate several storyboards, reporting every problem in every file before failing.
-import { StoryboardError, type Problem } from "../errors.js";
+import { StoryboardError, UsageError, type Problem } from "../errors.js";
+import { closest } from "../storyboard/suggest.js";
 import { loadStoryboard } from "../storyboard/load.js";
 import type { Storyboard } from "../storyboard/types.js";
 import { validateStoryboard } from "../storyboard/validate.js";
@@ -17,4 +18,13 @@ export async function prepareStoryboards(files: string[], cwd: string, allowOuts
   }
   if (problems.length > 0) throw new StoryboardError(problems);
   return boards;
+}
+
+// --only names shots; a typo must not silently generate nothing. Each id must exist in some storyboard.
+export function checkOnly(boards: Storyboard[], only: Set<string>): Set<string> {
+  const ids = [...new Set(boards.flatMap((b) => b.shots.map((s) => s.id)))];
+  const unknown = [...only].filter((id) => !ids.includes(id));
+  if (unknown.length === 0) return only;
+  const hints = unknown.map((id) => `"${id}"${closest(id, ids) ? ` (did you mean "${closest(id, ids)}"?)` : ""}`);
+  throw new UsageError(`--only names shots that ${boards.length === 1 ? boards[0]!.file : "no storyboard"} does not have: ${hints.join(", ")}; its shots are: ${ids.join(", ")}`);
 }

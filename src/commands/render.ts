@@ -1,4 +1,4 @@
-// `storyreel render <file...>`: plan, refuse over budget, generate missing clips, check them, stitch each film.
+// `storyreel render <file...>`: plan, refuse over budget, generate missing clips, check them, stitch each film, report.
 import path from "node:path";
 import type { CliContext } from "../cli/context.js";
 import { sweepOrphans } from "../cache/atomic.js";
@@ -16,9 +16,10 @@ import { previewProvider } from "../providers/preview.js";
 import { systemClock, type ClipProvider } from "../providers/types.js";
 import { ndjsonProgress, plainProgress, ttyProgress } from "../report/progress.js";
 import { formatSummary } from "../report/summary.js";
-import { closest } from "../storyboard/suggest.js";
+import { writeReport } from "../report/write.js";
+import type { StitchResult } from "../stitch/stitch.js";
 import type { Storyboard } from "../storyboard/types.js";
-import { prepareStoryboards } from "./prepare.js";
+import { checkOnly, prepareStoryboards } from "./prepare.js";
 import { findBadClips, stitchAll, type FilmJob } from "./render-film.js";
 import { parseRenderOptions, RENDER_USAGE, type RenderOptions } from "./render-options.js";
 
@@ -32,36 +33,51 @@ interface Run {
   paths: CachePaths;
   tools: MediaTools;
   provider: () => ClipProvider;
+  phases: Record<string, number>;
+  // What the latest generate phase planned and did, kept here so a failed run still gets its report.
+  plans: Plan[];
+  outcomes: ClipOutcome[];
 }
 
 export async function renderCommand(argv: string[], ctx: CliContext): Promise<void> {
+  const started = Date.now();
   const opts = parseRenderOptions(argv, ctx);
   if (opts === "help") return ctx.stdout(RENDER_USAGE);
   // Credentials and tools are checked before any work, so a missing key costs nothing.
   const fal = opts.provider === "fal" && !opts.offline ? falSettings(ctx.env, opts.falProxy) : undefined;
   const boards = await prepareStoryboards(opts.files, ctx.cwd, opts.allowOutsideImages);
-  if (opts.only) checkOnlyAcross(boards, opts.only);
+  if (opts.only) checkOnly(boards, opts.only);
+  checkDistinctOutputs(boards, opts, ctx.cwd);
   const tools = findMediaTools(ctx.env);
   const paths = cachePaths(opts.cacheDir);
   await sweepOrphans([paths.tmp, path.join(paths.dir, "clips"), path.join(paths.dir, "journal"), paths.dir]);
   const provider = () => (fal ? falProvider({ fal: makeFalClient(fal), uploads: new ImageUploads(makeFalClient(fal), paths.uploads, systemClock), pollMs: Number(ctx.env.STORYREEL_FAL_POLL_MS ?? 1000), resubmitUnconfirmed: opts.resubmitUnconfirmed }) : previewProvider);
-  const run: Run = { opts, ctx, boards, paths, tools, provider };
-  let plans = await generatePhase(run, true);
-  const bad = await findBadClips(jobsOf(run, plans), paths, ctx.cwd);
-  if (bad.length > 0) {
-    const list = bad.map((b) => `${b.shot} (${b.why})`).join(", ");
-    if (opts.offline) throw new RunError(`cached clips are damaged or missing: ${list}. Run without --offline to generate them again.`);
-    ctx.stderr(`Damaged cached clips were removed and will be generated again: ${list}`);
-    plans = await generatePhase(run, false);
+  const run: Run = { opts, ctx, boards, paths, tools, provider, phases: { validate_ms: Date.now() - started }, plans: [], outcomes: [] };
+  let films: StitchResult[] = [];
+  try {
+    await generatePhase(run, true);
+    const bad = await findBadClips(jobsOf(run, run.plans), paths, ctx.cwd);
+    if (bad.length > 0) {
+      const list = bad.map((b) => `${b.shot} (${b.why})`).join(", ");
+      if (opts.offline) throw new RunError(`cached clips are damaged or missing: ${list}. Run without --offline to generate them again.`);
+      ctx.stderr(`Damaged cached clips were removed and will be generated again: ${list}`);
+      await generatePhase(run, false);
+    }
+    films = await filmPhase(run, run.plans);
+  } finally {
+    if (run.plans.length > 0) await reportPhase(run, films, started);
   }
-  await filmPhase(run, plans);
 }
 
 // Plan against the cache, enforce the budget, generate what is missing; throws if any clip failed.
-async function generatePhase(run: Run, first: boolean): Promise<Plan[]> {
+async function generatePhase(run: Run, first: boolean): Promise<void> {
   const { opts, ctx, boards, paths } = run;
+  const t0 = Date.now();
   const index = await readCacheIndex(paths.dir);
   const plans = boards.map((b) => planRender(b, index, { provider: opts.provider, ...(opts.only && { only: opts.only }), ...(opts.out && { output: opts.out }) }));
+  run.phases.plan_ms = Date.now() - t0;
+  run.plans = plans;
+  run.outcomes = [];
   const budget = newSpending(plans);
   if (opts.offline && budget.clips > 0) {
     const missing = plans.flatMap((p) => p.shots.filter((s) => s.status === "generate").map((s) => s.id));
@@ -70,10 +86,11 @@ async function generatePhase(run: Run, first: boolean): Promise<Plan[]> {
   if (opts.maxCost !== undefined && budget.cost > opts.maxCost + 1e-9) {
     throw new UsageError(`this render would spend ${dollars(budget.cost)} on ${budget.clips} new clips, more than --max-cost ${dollars(opts.maxCost)}. Nothing was submitted. Run \`storyreel plan\` to see which shots are new.`);
   }
-  if (budget.clips === 0 && first) return plans;
+  if (budget.clips === 0 && first) return;
+  const t1 = Date.now();
   if (!opts.json) ctx.stderr(`Rendering ${plans.map((p) => p.storyboard).join(", ")} with ${opts.provider}: ${budget.clips} clips to generate (${dollars(budget.cost)}), cache ${paths.dir}`);
   const sink = opts.json ? ndjsonProgress(ctx.stdout) : ctx.isTTY ? ttyProgress(ctx.stderrRaw, ctx.columns, budget) : plainProgress(ctx.stderr);
-  const outcomes: ClipOutcome[] = [];
+  const outcomes = run.outcomes;
   const onInterrupt = () => ctx.stderr("Stopping: no new shots will be submitted; collecting the clips already paid for. Press Ctrl-C again to exit now (their request ids are journaled).");
   ctx.signal.addEventListener("abort", onInterrupt, { once: true });
   const provider = run.provider();
@@ -87,6 +104,7 @@ async function generatePhase(run: Run, first: boolean): Promise<Plan[]> {
   } finally {
     ctx.signal.removeEventListener("abort", onInterrupt);
     sink.close();
+    run.phases.generate_ms = (run.phases.generate_ms ?? 0) + Date.now() - t1;
   }
   const summary = formatSummary(plans, outcomes, ctx.signal.aborted);
   if (opts.json) ctx.stdout(JSON.stringify({ type: "summary", lines: summary }));
@@ -94,17 +112,18 @@ async function generatePhase(run: Run, first: boolean): Promise<Plan[]> {
   if (ctx.signal.aborted) throw new InterruptedError("storyreel: interrupted");
   const failed = outcomes.filter((o) => o.status === "failed");
   if (failed.length > 0) throw new RunError(`${failed.length} clip${failed.length > 1 ? "s" : ""} failed (${failed.map((o) => o.shots[0]).join(", ")}), so no film was made`);
-  return plans;
 }
 
-async function filmPhase(run: Run, plans: Plan[]): Promise<void> {
+async function filmPhase(run: Run, plans: Plan[]): Promise<StitchResult[]> {
   const { ctx, opts } = run;
   const missing = plans.flatMap((p) => p.shots.filter((s) => s.status === "skipped").map((s) => `${p.storyboard}: ${s.id}`));
   if (missing.length > 0) throw new RunError(`the film needs clips that are not cached and were left out by --only: ${missing.join(", ")}. Render them too, or drop --only.`);
+  const t0 = Date.now();
   let shown = -1;
   const progress = (film: string, percent: number) => {
+    if (opts.json) return ctx.stdout(JSON.stringify({ type: "stitch", film, percent: Math.round(percent) }));
     const step = Math.floor(percent / (ctx.isTTY ? 1 : 25));
-    if (step === shown || opts.json) return opts.json && ctx.stdout(JSON.stringify({ type: "stitch", film, percent: Math.round(percent) }));
+    if (step === shown) return;
     shown = step;
     if (ctx.isTTY) ctx.stderrRaw(`\r  stitching ${film}: ${Math.round(percent)}%\x1b[K`);
     else ctx.stderr(`stitching ${film}: ${Math.round(percent)}%`);
@@ -113,16 +132,38 @@ async function filmPhase(run: Run, plans: Plan[]): Promise<void> {
     const films = await stitchAll(jobsOf(run, plans), run.paths, run.tools, ctx, progress);
     if (ctx.isTTY && shown >= 0) ctx.stderrRaw("\r\x1b[K");
     for (const f of films) {
-      const rel = path.relative(ctx.cwd, f.output);
-      const where = rel && !rel.startsWith("..") ? rel : f.output;
+      const where = shownPath(ctx.cwd, f.output);
       const line = f.upToDate ? `${where} is up to date (${f.clips.length} shots, ${f.duration.toFixed(1)} s)` : `${where}: ${f.duration.toFixed(1)} s, ${f.clips.length} shots (${f.mode === "copy" ? "joined by stream copy" : "normalised"})`;
       if (opts.json) ctx.stdout(JSON.stringify({ type: "film", ...f, output: where }));
       else ctx.stdout(line);
     }
+    return films;
   } catch (err) {
     if (ctx.signal.aborted) throw new InterruptedError("storyreel: interrupted while stitching; the film at the output path was left as it was");
     throw err;
+  } finally {
+    run.phases.stitch_ms = Date.now() - t0;
   }
+}
+
+// Reports are written after every render that got as far as a plan, failed shots included.
+async function reportPhase(run: Run, films: StitchResult[], started: number): Promise<void> {
+  const t0 = Date.now();
+  const outcomes = run.outcomes;
+  for (const plan of run.plans) {
+    const output = path.resolve(run.ctx.cwd, plan.output);
+    const film = films.find((f) => f.output === output);
+    const board = run.boards.find((b) => b.file === plan.storyboard)!;
+    const phases = { ...run.phases, report_ms: Date.now() - t0, total_ms: Date.now() - started };
+    const written = await writeReport({ board, plan, outcomes, ...(film && { film }), output, paths: run.paths, tools: run.tools, phases, now: Date.now() });
+    if (run.opts.json) run.ctx.stdout(JSON.stringify({ type: "report", json: shownPath(run.ctx.cwd, written.json), html: shownPath(run.ctx.cwd, written.html) }));
+    else run.ctx.stderr(`Report: ${shownPath(run.ctx.cwd, written.html)} (and ${path.basename(written.json)})`);
+  }
+}
+
+function shownPath(cwd: string, file: string): string {
+  const rel = path.relative(cwd, file);
+  return rel && !rel.startsWith("..") ? rel : file;
 }
 
 function jobsOf(run: Run, plans: Plan[]): FilmJob[] {
@@ -136,10 +177,13 @@ function newSpending(plans: Plan[]): { cost: number; clips: number } {
   return { cost: roundCents([...keys.values()].reduce((t, c) => t + c, 0)), clips: keys.size };
 }
 
-function checkOnlyAcross(boards: Storyboard[], only: Set<string>): void {
-  const ids = [...new Set(boards.flatMap((b) => b.shots.map((s) => s.id)))];
-  const unknown = [...only].filter((id) => !ids.includes(id));
-  if (unknown.length === 0) return;
-  const hints = unknown.map((id) => `"${id}"${closest(id, ids) ? ` (did you mean "${closest(id, ids)}"?)` : ""}`);
-  throw new UsageError(`--only names shots that no storyboard has: ${hints.join(", ")}; the shots are: ${ids.join(", ")}`);
+// Two storyboards writing one film would overwrite each other's work.
+function checkDistinctOutputs(boards: Storyboard[], opts: RenderOptions, cwd: string): void {
+  const seen = new Map<string, string>();
+  for (const b of boards) {
+    const out = path.resolve(cwd, opts.out ?? b.output);
+    const other = seen.get(out);
+    if (other) throw new UsageError(`${other} and ${b.file} would both write ${shownPath(cwd, out)}; give one of them a different \`output:\``);
+    seen.set(out, b.file);
+  }
 }

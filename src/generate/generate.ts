@@ -67,7 +67,7 @@ async function runJob(job: { key: string; shot: Storyboard["shots"][number]; mod
       clock: ctx.clock,
       onRetry: (err, wait, attempt) => emit({ state: "retrying", detail: `attempt ${attempt} failed (${err.message}); retrying in ${(wait / 1000).toFixed(1)} s` }),
     });
-    emit({ state: "done", request_id: sidecar.request_id ?? "", cost: sidecar.cost });
+    emit({ state: "done", ...(sidecar.request_id && { request_id: sidecar.request_id }), cost: sidecar.cost });
     return { key: job.key, shots, status: "generated", sidecar };
   } catch (err) {
     const message = err instanceof ProviderError ? err.message : `unexpected error: ${(err as Error).stack ?? String(err)}`;

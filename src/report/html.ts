@@ -1,0 +1,67 @@
+// The contact sheet: one self-contained HTML page (inline CSS, relative links, no network) from a Report.
+import { dollars } from "../plan/format.js";
+import type { Report, ReportShot } from "./report.js";
+
+export function contactSheet(report: Report): string {
+  const title = report.title ?? report.storyboard;
+  const film = report.film
+    ? `<video id="film" src="${attr(report.film.path)}"${report.shots[0]?.poster ? ` poster="${attr(report.shots[0].poster)}"` : ""} controls preload="metadata"></video>
+  <p class="meta">${report.film.duration.toFixed(1)} s · ${report.shots.length} shots · ${report.film.mode === "copy" ? "joined by stream copy" : "normalised"}${report.film.up_to_date ? " · up to date" : ""}</p>`
+    : `<p class="error">No film: ${report.shots.filter((s) => s.status === "failed").length} shot(s) failed or are missing. See the cards below.</p>`;
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${text(title)} · storyreel</title>
+<style>
+  body { font: 15px/1.45 system-ui, sans-serif; margin: 0; padding: 24px; background: #111; color: #eee; }
+  h1 { margin: 0 0 4px; font-size: 22px; }
+  .meta { color: #aaa; margin: 4px 0 16px; }
+  #film { width: 100%; max-width: 720px; max-height: 60vh; background: #000; display: block; }
+  .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(240px, 1fr)); gap: 16px; margin-top: 20px; }
+  .card { background: #1d1d1d; border-radius: 8px; overflow: hidden; border: 1px solid #2a2a2a; }
+  .card img { width: 100%; aspect-ratio: 16 / 9; object-fit: contain; background: #000; display: block; }
+  .card .body { padding: 10px 12px; }
+  .card h2 { font-size: 15px; margin: 0 0 6px; }
+  .prompt { color: #ccc; margin: 0 0 8px; }
+  .tags span { display: inline-block; font-size: 12px; padding: 1px 7px; margin: 0 4px 4px 0; border-radius: 9px; background: #333; }
+  .status-generated { background: #1f5130 !important; } .status-cached, .status-duplicate { background: #23405e !important; }
+  .status-failed, .status-skipped, .status-not_started { background: #6b2020 !important; }
+  .error { color: #ff9b9b; white-space: pre-wrap; }
+  a { color: #8cc4ff; }
+</style>
+</head>
+<body>
+  <h1>${text(title)}</h1>
+  <p class="meta">${text(report.storyboard)} · ${report.provider === "preview" ? "preview (free, offline)" : `${text(report.provider)} · film ${dollars(report.cost.film)}, spent ${dollars(report.cost.spent)} this run, ${dollars(report.cost.saved)} saved by the cache`} · ${text(report.model)} · ${text(report.created_at)}</p>
+  ${film}
+  <div class="grid">
+${report.shots.map(card).join("\n")}
+  </div>
+</body>
+</html>
+`;
+}
+
+function card(s: ReportShot): string {
+  const picture = s.poster ?? s.image;
+  return `    <div class="card" id="shot-${attr(s.id)}">
+      <img src="${attr(picture)}" alt="${attr(s.id)}">
+      <div class="body">
+        <h2>${s.index + 1}. ${text(s.id)}</h2>
+        <p class="prompt">${text(s.prompt)}</p>
+        <p class="tags"><span class="status-${s.status}">${s.status === "duplicate" ? `same clip as ${text(s.duplicate_of ?? "")}` : s.status.replace("_", " ")}</span><span>${s.duration} s</span><span>audio ${s.audio ? "on" : "off"}</span><span>${dollars(s.cost)}</span>${s.transition ? `<span>${s.transition.type} ${s.transition.duration} s in</span>` : ""}${s.trim ? `<span>trim ${s.trim.start}–${s.trim.end} s</span>` : ""}</p>
+        ${s.error ? `<p class="error">${text(s.error)}</p>` : ""}
+        ${s.clip ? `<a href="${attr(s.clip)}">▶ play clip</a>` : ""}
+      </div>
+    </div>`;
+}
+
+function text(s: string): string {
+  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+function attr(s: string): string {
+  return text(s).replace(/"/g, "&quot;").replace(/ /g, "%20");
+}

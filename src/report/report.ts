@@ -1,0 +1,108 @@
+// The JSON report (versioned): per shot what happened and what it cost, and the film with time per phase.
+import path from "node:path";
+import type { ClipSidecar } from "../cache/store.js";
+import type { ClipOutcome } from "../generate/generate.js";
+import { roundCents } from "../models/input.js";
+import type { Plan } from "../plan/plan.js";
+import type { FilmRecord } from "../stitch/film.js";
+import type { Storyboard } from "../storyboard/types.js";
+
+export const REPORT_VERSION = 1;
+
+export type ReportShotStatus = "cached" | "generated" | "duplicate" | "failed" | "skipped" | "not_started";
+
+export interface ReportShot {
+  id: string;
+  index: number;
+  key: string;
+  status: ReportShotStatus;
+  error?: string;
+  duplicate_of?: string;
+  provider: string;
+  model: string;
+  request_id?: string;
+  cost: number;
+  timings?: ClipSidecar["timings"];
+  prompt: string;
+  audio: boolean;
+  duration: number;
+  transition?: { type: string; duration: number };
+  trim?: { start: number; end: number };
+  image: string;
+  clip?: string;
+  clip_duration?: number;
+  poster?: string;
+}
+
+export interface Report {
+  version: typeof REPORT_VERSION;
+  storyboard: string;
+  title?: string;
+  provider: string;
+  model: string;
+  created_at: string;
+  film: { path: string; duration: number; key: string; mode: string; up_to_date: boolean } | null;
+  cost: { currency: "USD"; film: number; spent: number; saved: number };
+  phases_ms: Record<string, number>;
+  shots: ReportShot[];
+}
+
+export interface ReportInput {
+  board: Storyboard;
+  plan: Plan;
+  outcomes: ClipOutcome[];
+  sidecars: Map<string, ClipSidecar>;
+  film?: FilmRecord & { upToDate: boolean };
+  // Folder the report is written in; every path in it is relative to this folder.
+  dir: string;
+  clipPath: (key: string) => string;
+  posterPath: (key: string) => string | undefined;
+  phases: Record<string, number>;
+  now: number;
+}
+
+export function buildReport(r: ReportInput): Report {
+  const rel = (file: string) => path.relative(r.dir, file).split(path.sep).join("/");
+  const byKey = new Map(r.outcomes.map((o) => [o.key, o]));
+  const shots = r.plan.shots.map((s): ReportShot => {
+    const shot = r.board.shots[s.index]!;
+    const outcome = byKey.get(s.key);
+    const sidecar = r.sidecars.get(s.key);
+    const status: ReportShotStatus =
+      s.status === "duplicate" ? "duplicate" : s.status === "cached" ? "cached" : s.status === "skipped" ? (sidecar ? "cached" : "skipped") : outcome?.status === "generated" ? "generated" : outcome?.status === "failed" ? "failed" : outcome?.status === "cached" ? "cached" : "not_started";
+    const poster = sidecar && r.posterPath(s.key);
+    return {
+      id: s.id,
+      index: s.index,
+      key: s.key,
+      status,
+      ...(outcome?.error && { error: outcome.error }),
+      ...(s.duplicate_of && { duplicate_of: s.duplicate_of }),
+      provider: r.plan.provider,
+      model: r.plan.model,
+      ...(sidecar?.request_id && { request_id: sidecar.request_id }),
+      cost: s.cost,
+      ...(sidecar && { timings: sidecar.timings, clip: rel(r.clipPath(s.key)), clip_duration: sidecar.duration }),
+      prompt: shot.prompt,
+      audio: shot.audio,
+      duration: shot.duration,
+      ...(shot.transition.type !== "cut" && { transition: shot.transition }),
+      ...(shot.trim && { trim: shot.trim }),
+      image: shot.image.kind === "file" ? rel(shot.image.path) : shot.image.url,
+      ...(poster && { poster: rel(poster) }),
+    };
+  });
+  const spent = roundCents(shots.filter((s) => s.status === "generated").reduce((t, s) => t + s.cost, 0));
+  return {
+    version: REPORT_VERSION,
+    storyboard: r.plan.storyboard,
+    ...(r.board.title !== undefined && { title: r.board.title }),
+    provider: r.plan.provider,
+    model: r.plan.model,
+    created_at: new Date(r.now).toISOString(),
+    film: r.film ? { path: rel(r.film.output), duration: r.film.duration, key: r.film.key, mode: r.film.mode, up_to_date: r.film.upToDate } : null,
+    cost: { currency: "USD", film: r.plan.cost.film, spent, saved: r.plan.cost.cached },
+    phases_ms: r.phases,
+    shots,
+  };
+}

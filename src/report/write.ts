@@ -1,0 +1,65 @@
+// Write a render's report (JSON) and contact sheet (HTML) beside its film, with posters extracted once per clip.
+import { mkdir, rename, stat } from "node:fs/promises";
+import path from "node:path";
+import { tempSibling, writeFileAtomic } from "../cache/atomic.js";
+import type { CachePaths } from "../cache/layout.js";
+import { readSidecar, type ClipSidecar } from "../cache/store.js";
+import type { ClipOutcome } from "../generate/generate.js";
+import type { MediaTools } from "../media/binaries.js";
+import { runTool } from "../media/run.js";
+import type { Plan } from "../plan/plan.js";
+import type { StitchResult } from "../stitch/stitch.js";
+import type { Storyboard } from "../storyboard/types.js";
+import { contactSheet } from "./html.js";
+import { buildReport, type Report } from "./report.js";
+
+export interface WriteReportOptions {
+  board: Storyboard;
+  plan: Plan;
+  outcomes: ClipOutcome[];
+  film?: StitchResult;
+  output: string;
+  paths: CachePaths;
+  tools: MediaTools;
+  phases: Record<string, number>;
+  now: number;
+}
+
+export function reportPaths(output: string): { json: string; html: string; posters: string } {
+  const base = output.replace(/\.mp4$/i, "");
+  return { json: `${base}.report.json`, html: `${base}.html`, posters: `${base}.posters` };
+}
+
+export async function writeReport(o: WriteReportOptions): Promise<{ report: Report; json: string; html: string }> {
+  const where = reportPaths(o.output);
+  const dir = path.dirname(o.output);
+  const sidecars = new Map<string, ClipSidecar>();
+  for (const s of o.plan.shots) {
+    const sidecar = await readSidecar(o.paths, s.key);
+    if (sidecar) sidecars.set(s.key, sidecar);
+  }
+  const posters = new Map<string, string>();
+  for (const key of sidecars.keys()) {
+    const poster = await ensurePoster(o.tools, o.paths.clip(key), path.join(where.posters, `${key.slice(0, 16)}.jpg`));
+    if (poster) posters.set(key, poster);
+  }
+  const report = buildReport({ ...o, dir, sidecars, clipPath: o.paths.clip, posterPath: (key) => posters.get(key) });
+  await mkdir(dir, { recursive: true });
+  await writeFileAtomic(where.json, `${JSON.stringify(report, null, 2)}\n`);
+  await writeFileAtomic(where.html, contactSheet(report));
+  return { report, json: where.json, html: where.html };
+}
+
+// A poster frame a second in (or the first frame of a shorter clip); made once, reused while the file exists.
+async function ensurePoster(tools: MediaTools, clip: string, poster: string): Promise<string | undefined> {
+  if (await stat(poster).catch(() => undefined)) return poster;
+  await mkdir(path.dirname(poster), { recursive: true });
+  const tmp = tempSibling(poster);
+  try {
+    await runTool(tools.ffmpeg, ["-v", "error", "-y", "-nostdin", "-ss", "1", "-i", clip, "-frames:v", "1", "-vf", "scale=480:-2", "-q:v", "4", "-f", "image2", tmp]);
+    await rename(tmp, poster);
+    return poster;
+  } catch {
+    return undefined;
+  }
+}
