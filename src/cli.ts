@@ -15,6 +15,7 @@ Commands:
   validate <file...>   check storyboards: schema, images, prompts, durations (no network)
   plan <file...>       show what a render would generate, reuse and spend
   render <file...>     generate the clips (cached, concurrent, resumable) and stitch the film
+  init [dir]           start a storyboard: commented storyboard.yaml and two sample images
   doctor               show the ffmpeg in use and its capabilities, FAL_KEY status and the cache
 
 Options:
@@ -27,6 +28,7 @@ const COMMANDS: Record<string, () => Promise<(argv: string[], ctx: CliContext) =
   validate: async () => (await import("./commands/validate.js")).validateCommand,
   plan: async () => (await import("./commands/plan.js")).planCommand,
   render: async () => (await import("./commands/render.js")).renderCommand,
+  init: async () => (await import("./commands/init.js")).initCommand,
   doctor: async () => (await import("./commands/doctor.js")).doctorCommand,
 };
 

@@ -133,6 +133,6 @@ test("--json prints one NDJSON event per state change", async () => {
   const events = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
   const states = events.filter((e) => e.type === "shot").map((e) => e.state);
   for (const s of ["queued", "uploading", "submitting", "in_queue", "in_progress", "downloading", "done"]) assert.ok(states.includes(s), `missing ${s} in ${states}`);
-  assert.deepEqual(events.filter((e) => e.type !== "shot").map((e) => e.type).filter((t) => t !== "stitch"), ["summary", "film"]);
+  assert.deepEqual(events.filter((e) => e.type !== "shot").map((e) => e.type).filter((t) => t !== "stitch"), ["summary", "film", "report"]);
   assert.ok(events.some((e) => e.type === "stitch" && e.percent === 100));
 });

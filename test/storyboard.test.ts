@@ -50,3 +50,21 @@ test("PNG, JPEG and WebP are recognised by magic bytes with their size", () => {
   assert.deepEqual(sniffImage(webp), { format: "webp", width: 640, height: 360 });
   assert.equal(sniffImage(Buffer.from("GIF89a....................")), undefined);
 });
+
+test("the README's storyboard reference lists exactly the schema's keys", async () => {
+  const { readFileSync } = await import("node:fs");
+  const readme = readFileSync(path.join(REPO, "README.md"), "utf8");
+  const section = readme.slice(readme.indexOf("### Reference"), readme.indexOf("### What `validate` checks"));
+  const documented = [...section.matchAll(/^\| `([^`]+)` \|/gm)].map((m) => m[1]!).sort();
+  const schema = storyboardSchema() as { properties: Record<string, { properties?: Record<string, { properties?: object }> }>; definitions: { shot: { properties: Record<string, { properties?: object }> } } };
+  const keys: string[] = [];
+  const walk = (props: Record<string, { properties?: object }>, prefix: string) => {
+    for (const [k, v] of Object.entries(props)) {
+      keys.push(prefix + k);
+      if (v.properties) walk(v.properties as Record<string, { properties?: object }>, `${prefix}${k}.`);
+    }
+  };
+  walk(schema.properties, "");
+  walk(schema.definitions.shot.properties, "shots[].");
+  assert.deepEqual(documented, keys.sort());
+});
