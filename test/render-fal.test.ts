@@ -80,6 +80,13 @@ test("a 422 fails only its own shot, with fal's message; the others finish and s
   assert.equal(fake.count("submit"), 3, "a permanent failure is not retried");
   assert.equal((await listFiles(path.join(p.cache, "clips"))).filter((f) => f.endsWith(".mp4")).length, 2);
   assert.deepEqual(await listFiles(path.join(p.cache, "journal")), []);
+  const report = JSON.parse(await readFile(path.join(p.dir, "out", "storyboard.report.json"), "utf8"));
+  assert.equal(report.film, null);
+  assert.deepEqual(report.shots.map((s: { status: string }) => s.status), ["generated", "generated", "failed"]);
+  assert.match(report.shots[2].error, /content_policy_violation/);
+  assert.equal(report.cost.spent, 1.4);
+  const html = await readFile(path.join(p.dir, "out", "storyboard.html"), "utf8");
+  assert.match(html, /class="error">fetching the result: fal answered 422: The prompt was flagged/);
 });
 
 test("one 503 on submit, then success", async () => {
