@@ -68,3 +68,18 @@ test("the README's storyboard reference lists exactly the schema's keys", async 
   walk(schema.definitions.shot.properties, "shots[].");
   assert.deepEqual(documented, keys.sort());
 });
+
+test("the precompiled schema validator matches schemas/storyboard.schema.json", async () => {
+  const { execa } = await import("execa");
+  const r = await execa("node", [path.join(REPO, "scripts", "compile-schema.mjs"), "--check"], { reject: false });
+  assert.equal(r.exitCode, 0, r.stderr);
+});
+
+test("every model registry file satisfies schemas/model.schema.json", async () => {
+  const { readFileSync } = await import("node:fs");
+  const { Ajv } = await import("ajv");
+  const check = new Ajv({ allErrors: true }).compile(JSON.parse(readFileSync(path.join(REPO, "schemas", "model.schema.json"), "utf8")));
+  const files = readdirSync(path.join(REPO, "models")).filter((f) => f.endsWith(".json"));
+  assert.ok(files.length > 0);
+  for (const f of files) assert.ok(check(JSON.parse(readFileSync(path.join(REPO, "models", f), "utf8"))), `${f}: ${JSON.stringify(check.errors)}`);
+});

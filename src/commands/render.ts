@@ -9,9 +9,7 @@ import { findMediaTools, type MediaTools } from "../media/binaries.js";
 import { roundCents } from "../models/input.js";
 import { dollars } from "../plan/format.js";
 import { planRender, type Plan } from "../plan/plan.js";
-import { falSettings, makeFalClient } from "../providers/fal/client.js";
-import { falProvider } from "../providers/fal/provider.js";
-import { ImageUploads } from "../providers/fal/uploads.js";
+import { falSettings, type FalSettings } from "../providers/fal/settings.js";
 import { previewProvider } from "../providers/preview.js";
 import { systemClock, type ClipProvider } from "../providers/types.js";
 import { ndjsonProgress, plainProgress, ttyProgress } from "../report/progress.js";
@@ -32,7 +30,7 @@ interface Run {
   boards: Storyboard[];
   paths: CachePaths;
   tools: MediaTools;
-  provider: () => ClipProvider;
+  provider: () => Promise<ClipProvider>;
   phases: Record<string, number>;
   // What the latest generate phase planned and did, kept here so a failed run still gets its report.
   plans: Plan[];
@@ -51,7 +49,7 @@ export async function renderCommand(argv: string[], ctx: CliContext): Promise<vo
   const tools = findMediaTools(ctx.env);
   const paths = cachePaths(opts.cacheDir);
   await sweepOrphans([paths.tmp, path.join(paths.dir, "clips"), path.join(paths.dir, "journal"), paths.dir]);
-  const provider = () => (fal ? falProvider({ fal: makeFalClient(fal), uploads: new ImageUploads(makeFalClient(fal), paths.uploads, systemClock), pollMs: Number(ctx.env.STORYREEL_FAL_POLL_MS ?? 1000), resubmitUnconfirmed: opts.resubmitUnconfirmed }) : previewProvider);
+  const provider = async () => (fal ? loadFalProvider(fal, paths, ctx, opts) : previewProvider);
   const run: Run = { opts, ctx, boards, paths, tools, provider, phases: { validate_ms: Date.now() - started }, plans: [], outcomes: [] };
   let films: StitchResult[] = [];
   try {
@@ -93,7 +91,7 @@ async function generatePhase(run: Run, first: boolean): Promise<void> {
   const outcomes = run.outcomes;
   const onInterrupt = () => ctx.stderr("Stopping: no new shots will be submitted; collecting the clips already paid for. Press Ctrl-C again to exit now (their request ids are journaled).");
   ctx.signal.addEventListener("abort", onInterrupt, { once: true });
-  const provider = run.provider();
+  const provider = await run.provider();
   try {
     for (const [i, plan] of plans.entries()) {
       const board = boards[i]!;
@@ -159,6 +157,13 @@ async function reportPhase(run: Run, films: StitchResult[], started: number): Pr
     if (run.opts.json) run.ctx.stdout(JSON.stringify({ type: "report", json: shownPath(run.ctx.cwd, written.json), html: shownPath(run.ctx.cwd, written.html) }));
     else run.ctx.stderr(`Report: ${shownPath(run.ctx.cwd, written.html)} (and ${path.basename(written.json)})`);
   }
+}
+
+// Loaded only when a clip must be generated, so plans and up-to-date renders skip @fal-ai/client entirely.
+async function loadFalProvider(fal: FalSettings, paths: CachePaths, ctx: CliContext, opts: RenderOptions): Promise<ClipProvider> {
+  const [{ makeFalClient }, { falProvider }, { ImageUploads }] = await Promise.all([import("../providers/fal/client.js"), import("../providers/fal/provider.js"), import("../providers/fal/uploads.js")]);
+  const client = makeFalClient(fal);
+  return falProvider({ fal: client, uploads: new ImageUploads(client, paths.uploads, systemClock), pollMs: Number(ctx.env.STORYREEL_FAL_POLL_MS ?? 1000), resubmitUnconfirmed: opts.resubmitUnconfirmed });
 }
 
 function shownPath(cwd: string, file: string): string {

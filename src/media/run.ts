@@ -1,5 +1,4 @@
 // Run ffmpeg/ffprobe with argv arrays (never a shell string); failures carry the quoted command and stderr's tail.
-import { execa } from "execa";
 import { RunError } from "../errors.js";
 
 export class FfmpegError extends RunError {
@@ -12,6 +11,8 @@ export interface RunOptions {
 }
 
 export async function runTool(file: string, args: string[], options: RunOptions = {}): Promise<string> {
+  // Loaded on first use: an up-to-date render never starts a process, so it need not load execa either.
+  const { execa } = await import("execa");
   const child = execa(file, args, { reject: false, stripFinalNewline: true, ...(options.signal && { cancelSignal: options.signal }), lines: false });
   if (options.onStdoutLine) child.stdout?.on("data", (chunk: Buffer) => chunk.toString().split(/\r?\n/).forEach((l) => l && options.onStdoutLine?.(l)));
   const result = await child;
@@ -25,6 +26,7 @@ export async function runTool(file: string, args: string[], options: RunOptions 
 
 // Like runTool, but also hands back stderr, where ffmpeg prints analysis results such as loudnorm's.
 export async function runToolWithStderr(file: string, args: string[]): Promise<string> {
+  const { execa } = await import("execa");
   const result = await execa(file, args, { reject: false, lines: false });
   if (result.exitCode !== 0) throw new FfmpegError(`${result.escapedCommand}\n${fileName(file)} exited with code ${result.exitCode}:\n${String(result.stderr).split("\n").slice(-12).join("\n")}`);
   return String(result.stderr);

@@ -1,28 +1,23 @@
 // ajv over the storyboard schema: every schema violation as a Problem with its file position.
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import type { ErrorObject } from "ajv";
 import type { Problem } from "../errors.js";
 import { SCHEMA_DIR } from "../paths.js";
 import type { LoadedStoryboard } from "./load.js";
 import { describePath, pointerToPath, positionOf, type DataPath } from "./positions.js";
 import { closest, shown } from "./suggest.js";
-import type { StoryboardDoc } from "./types.js";
+import validateGenerated from "./storyboard-validator.generated.js";
 
-let compiled: ValidateFunction<StoryboardDoc> | undefined;
+// The schema precompiled by scripts/compile-schema.mjs (ajv standalone), so start-up skips ajv's compiler.
+const check = validateGenerated as unknown as ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
 
 export function storyboardSchema(): Record<string, unknown> {
   return JSON.parse(readFileSync(path.join(SCHEMA_DIR, "storyboard.schema.json"), "utf8"));
 }
 
-function validator(): ValidateFunction<StoryboardDoc> {
-  compiled ??= new Ajv({ allErrors: true, verbose: true }).compile<StoryboardDoc>(storyboardSchema());
-  return compiled;
-}
-
 // Problems in schema order of the document; an empty list means the data is a StoryboardDoc.
 export function schemaProblems(loaded: LoadedStoryboard): Problem[] {
-  const check = validator();
   if (check(loaded.data)) return [];
   return (check.errors ?? []).map((e) => toProblem(loaded, e)).sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0));
 }

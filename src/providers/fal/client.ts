@@ -1,29 +1,6 @@
-// The one place @fal-ai/client is configured: credentials from FAL_KEY, and optionally fal's proxy protocol.
+// The one place @fal-ai/client is configured: credentials, and optionally fal's proxy protocol.
 import { createFalClient, type FalClient } from "@fal-ai/client";
-import { UsageError } from "../../errors.js";
-
-export interface FalSettings {
-  credentials: string;
-  proxyUrl?: string;
-}
-
-// Read FAL_KEY (never echoed) and FAL_PROXY_URL / --fal-proxy; refuse before any work when the key is missing.
-export function falSettings(env: NodeJS.ProcessEnv, proxyFlag?: string): FalSettings {
-  const credentials = env.FAL_KEY?.trim();
-  if (!credentials) {
-    throw new UsageError("FAL_KEY is not set. Create a key at fal.ai (Dashboard > API keys) and run: export FAL_KEY=...\n(Or try the free offline preview: --provider preview.)");
-  }
-  const proxyUrl = proxyFlag ?? env.FAL_PROXY_URL;
-  if (proxyUrl !== undefined && proxyUrl !== "") {
-    try {
-      new URL(proxyUrl);
-    } catch {
-      throw new UsageError(`the fal proxy URL is not a valid URL (got "${proxyUrl}")`);
-    }
-    return { credentials, proxyUrl };
-  }
-  return { credentials };
-}
+import type { FalSettings } from "./settings.js";
 
 export function makeFalClient(settings: FalSettings): FalClient {
   return createFalClient({
