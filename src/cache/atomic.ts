@@ -3,17 +3,20 @@ import { randomBytes } from "node:crypto";
 import { mkdir, open, readdir, readFile, rename, unlink } from "node:fs/promises";
 import path from "node:path";
 
-export async function writeFileAtomic(file: string, data: string | Buffer): Promise<void> {
+// `durable: false` still survives kill -9 (the kernel keeps the rename); it skips the fsyncs that guard against power loss.
+export async function writeFileAtomic(file: string, data: string | Buffer, options: { durable?: boolean } = {}): Promise<void> {
+  const durable = options.durable ?? true;
   await mkdir(path.dirname(file), { recursive: true });
   const tmp = tempSibling(file);
   const handle = await open(tmp, "w");
   try {
     await handle.writeFile(data);
-    await handle.sync();
+    if (durable) await handle.sync();
   } finally {
     await handle.close();
   }
-  await commitRename(tmp, file);
+  if (durable) await commitRename(tmp, file);
+  else await rename(tmp, file);
 }
 
 // Rename into place, then fsync the folder so the new name itself survives a power cut.

@@ -4,7 +4,7 @@ import { acquireLock } from "../cache/lock.js";
 import { verifyClip, type ClipSidecar } from "../cache/store.js";
 import type { Plan } from "../plan/plan.js";
 import type { Storyboard } from "../storyboard/types.js";
-import { ProviderError, type ClipProvider, type ProviderContext, type ShotUpdate } from "../providers/types.js";
+import { NotStartedError, ProviderError, type ClipProvider, type ProviderContext, type ShotUpdate, type Slots } from "../providers/types.js";
 import { DEFAULT_RETRY, withRetries, type RetryPolicy } from "./retry.js";
 
 export interface ShotEvent extends ShotUpdate {
@@ -29,14 +29,21 @@ export interface GenerateOptions {
   plan: Plan;
   storyboard: Storyboard;
   provider: ClipProvider;
-  context: Omit<ProviderContext, "update">;
+  context: Omit<ProviderContext, "update" | "slots">;
   concurrency: number;
   retry?: RetryPolicy;
   onEvent: (event: ShotEvent) => void;
 }
 
+// p-limit as a semaphore: a slot is held while fal works on a clip, and given back before the download,
+// so the next shot is submitted while the last one is still being fetched and checked.
+export function slots(concurrency: number): Slots {
+  const limit = pLimit(concurrency);
+  return { acquire: () => new Promise((granted) => void limit(() => new Promise<void>((release) => granted(release)))) };
+}
+
 export async function generateClips(o: GenerateOptions): Promise<ClipOutcome[]> {
-  const limit = pLimit(o.concurrency);
+  const shared = slots(o.concurrency);
   const jobs = o.plan.shots.filter((s) => s.status === "generate");
   return Promise.all(
     jobs.map((planned) => {
@@ -44,13 +51,13 @@ export async function generateClips(o: GenerateOptions): Promise<ClipOutcome[]> 
       const shot = o.storyboard.shots[planned.index]!;
       const emit = (u: ShotUpdate & { error?: string; cost?: number }) => o.onEvent({ time: o.context.clock.now(), shot: planned.id, shots, key: planned.key, ...u });
       emit({ state: "queued" });
-      return limit(() => runJob({ key: planned.key, shot, model: o.storyboard.model, cost: planned.cost }, shots, emit, o));
+      return runJob({ key: planned.key, shot, model: o.storyboard.model, cost: planned.cost }, shots, emit, o, shared);
     }),
   );
 }
 
-async function runJob(job: { key: string; shot: Storyboard["shots"][number]; model: Storyboard["model"]; cost: number }, shots: string[], emit: (u: ShotUpdate & { error?: string; cost?: number }) => void, o: GenerateOptions): Promise<ClipOutcome> {
-  const ctx: ProviderContext = { ...o.context, update: emit };
+async function runJob(job: { key: string; shot: Storyboard["shots"][number]; model: Storyboard["model"]; cost: number }, shots: string[], emit: (u: ShotUpdate & { error?: string; cost?: number }) => void, o: GenerateOptions, shared: Slots): Promise<ClipOutcome> {
+  const ctx: ProviderContext = { ...o.context, slots: shared, update: emit };
   if (o.context.stopSubmitting.aborted) {
     emit({ state: "skipped", detail: "interrupted before it started" });
     return { key: job.key, shots, status: "skipped", error: "interrupted before it started" };
@@ -70,6 +77,10 @@ async function runJob(job: { key: string; shot: Storyboard["shots"][number]; mod
     emit({ state: "done", ...(sidecar.request_id && { request_id: sidecar.request_id }), cost: sidecar.cost });
     return { key: job.key, shots, status: "generated", sidecar };
   } catch (err) {
+    if (err instanceof NotStartedError) {
+      emit({ state: "skipped", detail: "interrupted before it started" });
+      return { key: job.key, shots, status: "skipped", error: "interrupted before it started" };
+    }
     const message = err instanceof ProviderError ? err.message : `unexpected error: ${(err as Error).stack ?? String(err)}`;
     emit({ state: "failed", error: message });
     return { key: job.key, shots, status: "failed", error: message };

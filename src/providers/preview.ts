@@ -22,6 +22,7 @@ async function generate(job: ClipJob, ctx: ProviderContext): Promise<ClipSidecar
   const started = ctx.clock.now();
   await mkdir(ctx.paths.tmp, { recursive: true });
   const tmp = tempSibling(path.join(ctx.paths.tmp, `${job.key}.mp4`));
+  const release = await ctx.slots.acquire();
   ctx.update({ state: "in_progress", detail: "rendering preview" });
   try {
     await runTool(ctx.tools.ffmpeg, previewArgs(shot, shot.image.path, tmp, job.key));
@@ -41,6 +42,8 @@ async function generate(job: ClipJob, ctx: ProviderContext): Promise<ClipSidecar
   } catch (err) {
     await unlink(tmp).catch(() => undefined);
     throw err instanceof ProviderError ? err : new ProviderError((err as Error).message, false, undefined, { cause: err });
+  } finally {
+    release();
   }
 }
 

@@ -40,6 +40,11 @@ export interface Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
+// A place among the `concurrency` jobs allowed to work at the provider at once; release it when fal is done.
+export interface Slots {
+  acquire(): Promise<() => void>;
+}
+
 export interface ProviderContext {
   paths: CachePaths;
   tools: MediaTools;
@@ -47,6 +52,7 @@ export interface ProviderContext {
   // Aborted on the first Ctrl-C: no new submissions, but paid work in flight is collected.
   stopSubmitting: AbortSignal;
   timeoutMs: number;
+  slots: Slots;
   update(update: ShotUpdate): void;
 }
 
@@ -65,6 +71,14 @@ export class ProviderError extends Error {
     options?: ErrorOptions,
   ) {
     super(message, options);
+  }
+}
+
+// The run was interrupted before this shot was submitted: nothing was spent on it.
+export class NotStartedError extends ProviderError {
+  override name = "NotStartedError";
+  constructor() {
+    super("not started: the run was interrupted", false);
   }
 }
 

@@ -36,11 +36,12 @@ export function ttyProgress(write: (text: string) => void, columns: number, tota
   const draw = () => {
     timer = undefined;
     const width = Math.max(40, columns - 1);
-    const active = [...shots.values()].filter((s) => !FINAL.has(s.event.state));
+    const active = [...shots.values()].filter((s) => !FINAL.has(s.event.state) && s.event.state !== "queued");
+    const queued = [...shots.values()].filter((s) => s.event.state === "queued").length;
     const finished = [...shots.values()].filter((s) => FINAL.has(s.event.state)).length;
     const lines = active.map(({ event, since }) => `  ${event.shot.padEnd(16)} ${describe(event)}  ${Math.round((now() - since) / 1000)}s`.slice(0, width));
     const filled = Math.round((finished / Math.max(1, total.clips)) * 24);
-    lines.push(`  [${"#".repeat(filled)}${".".repeat(24 - filled)}] ${finished}/${total.clips} clips  spent ${dollars(spent)} of ${dollars(total.cost)} estimated`);
+    lines.push(`  [${"#".repeat(filled)}${".".repeat(24 - filled)}] ${finished}/${total.clips} clips${queued ? `, ${queued} waiting` : ""}  spent ${dollars(spent)} of ${dollars(total.cost)} estimated`);
     write(`${drawn ? `\x1b[${drawn}F` : ""}${lines.map((l) => `\x1b[2K${l}\n`).join("")}\x1b[J`);
     drawn = lines.length;
   };

@@ -1,5 +1,6 @@
 // Write a render's report (JSON) and contact sheet (HTML) beside its film, with posters extracted once per clip.
 import { mkdir, rename, stat } from "node:fs/promises";
+import pLimit from "p-limit";
 import path from "node:path";
 import { tempSibling, writeFileAtomic } from "../cache/atomic.js";
 import type { CachePaths } from "../cache/layout.js";
@@ -33,16 +34,18 @@ export function reportPaths(output: string): { json: string; html: string; poste
 export async function writeReport(o: WriteReportOptions): Promise<{ report: Report; json: string; html: string }> {
   const where = reportPaths(o.output);
   const dir = path.dirname(o.output);
+  const keys = [...new Set(o.plan.shots.map((s) => s.key))];
   const sidecars = new Map<string, ClipSidecar>();
-  for (const s of o.plan.shots) {
-    const sidecar = await readSidecar(o.paths, s.key);
-    if (sidecar) sidecars.set(s.key, sidecar);
-  }
+  await Promise.all(keys.map(async (key) => {
+    const sidecar = await readSidecar(o.paths, key);
+    if (sidecar) sidecars.set(key, sidecar);
+  }));
   const posters = new Map<string, string>();
-  for (const key of sidecars.keys()) {
+  const limit = pLimit(4);
+  await Promise.all([...sidecars.keys()].map((key) => limit(async () => {
     const poster = await ensurePoster(o.tools, o.paths.clip(key), path.join(where.posters, `${key.slice(0, 16)}.jpg`));
     if (poster) posters.set(key, poster);
-  }
+  })));
   const report = buildReport({ ...o, dir, sidecars, clipPath: o.paths.clip, posterPath: (key) => posters.get(key) });
   await mkdir(dir, { recursive: true });
   await writeFileAtomic(where.json, `${JSON.stringify(report, null, 2)}\n`);

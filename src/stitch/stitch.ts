@@ -35,28 +35,30 @@ export async function stitchFilm(o: StitchOptions, key: string, now: () => numbe
   const profile = targetProfile(o.clips, o.render);
   const expected = copy ? o.clips.reduce((t, c) => t + c.media.duration, 0) : frameTiming(o.clips, profile.fps).totalFrames / profile.fps;
   const progress = progressParser(expected, o.onProgress);
+  const run = { onStdoutLine: progress.onLine, ...(o.signal && { signal: o.signal }) };
   try {
     if (copy) {
       const list = tempSibling(path.join(o.tmpDir, "concat.txt"));
       await writeFile(list, concatList(o.clips));
       try {
-        await runTool(o.tools.ffmpeg, concatCopyArgs(list, tmp), { onStdoutLine: progress, ...(o.signal && { signal: o.signal }) });
+        await runTool(o.tools.ffmpeg, concatCopyArgs(list, tmp), run);
       } finally {
         await unlink(list).catch(() => undefined);
       }
     } else {
       const graph = stitchGraph(o.clips, profile, await o.capabilities());
-      await runTool(o.tools.ffmpeg, normalisedArgs(o.clips, graph, profile, tmp), { onStdoutLine: progress, ...(o.signal && { signal: o.signal }) });
+      await runTool(o.tools.ffmpeg, normalisedArgs(o.clips, graph, profile, tmp), run);
     }
     if (o.render.loudness !== undefined) await normaliseLoudness(o, tmp, o.render.loudness);
-    const info = await probeMedia(o.tools.ffprobe, tmp);
+    // ffmpeg's last progress line gives the length; ffprobe only when it printed none (or loudnorm re-wrote the file).
+    const duration = (o.render.loudness === undefined && progress.seconds()) || (await probeMedia(o.tools.ffprobe, tmp)).duration;
     await rename(tmp, o.output);
     const record: FilmRecord = {
       version: 1,
       key,
       output: o.output,
       mode: copy ? "copy" : "normalised",
-      duration: info.duration,
+      duration,
       bytes: (await stat(o.output)).size,
       created_at: new Date(now()).toISOString(),
       clips: o.clips.map((c) => ({ shot: c.shot, key: c.key })),
@@ -80,9 +82,15 @@ async function normaliseLoudness(o: StitchOptions, film: string, target: number)
 }
 
 // ffmpeg -progress prints key=value lines; out_time_us against the expected length gives a percentage.
-function progressParser(expectedSeconds: number, onProgress?: (percent: number) => void): (line: string) => void {
-  return (line) => {
-    const m = /^out_time_(?:us|ms)=(\d+)/.exec(line);
-    if (m && onProgress && expectedSeconds > 0) onProgress(Math.min(100, (Number(m[1]) / 1e6 / expectedSeconds) * 100));
+function progressParser(expectedSeconds: number, onProgress?: (percent: number) => void) {
+  let last = 0;
+  return {
+    onLine(line: string) {
+      const m = /^out_time_us=(\d+)/.exec(line);
+      if (!m) return;
+      last = Number(m[1]) / 1e6;
+      if (onProgress && expectedSeconds > 0) onProgress(Math.min(100, (last / expectedSeconds) * 100));
+    },
+    seconds: () => last,
   };
 }

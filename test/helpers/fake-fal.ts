@@ -22,7 +22,9 @@ export interface Recorded {
 export type FaultAction = { status: number; body?: unknown } | { delayMs: number } | "truncate" | "reset";
 export interface Fault {
   route: Route;
+  // How many times it fires; with `chance`, each matching request fires with that probability.
   times: number;
+  chance?: number;
   action: FaultAction;
   when?: (r: Recorded) => boolean;
 }
@@ -41,6 +43,10 @@ export interface FakeFalOptions {
   // Milliseconds from submit to COMPLETED; the first third is spent IN_QUEUE.
   latencyMs?: number;
   faults?: Fault[];
+  // Deterministic randomness for `chance` faults (default Math.random).
+  random?: () => number;
+  // The mp4 served for a finished request (default: a tiny clip of the requested length).
+  video?: (input: Record<string, unknown>) => Buffer;
 }
 
 export class FakeFal {
@@ -98,7 +104,8 @@ export class FakeFal {
     const { route, requestId } = classify(req.method ?? "GET", target);
     const record: Recorded = { route, method: req.method ?? "GET", target, ...(requestId && { requestId }), headers: req.headers, body: body.toString("utf8"), at: Date.now() };
     this.requests.push(record);
-    const fault = this.faults.find((f) => f.route === route && f.times > 0 && (!f.when || f.when(record)));
+    const random = this.options.random ?? Math.random;
+    const fault = this.faults.find((f) => f.route === route && f.times > 0 && (!f.when || f.when(record)) && (f.chance === undefined || random() < f.chance));
     if (fault) {
       fault.times -= 1;
       if (fault.action === "reset") return void req.socket.destroy();
@@ -169,13 +176,17 @@ export class FakeFal {
       return json(res, 422, { detail: [{ loc: ["body", "prompt"], msg: "The prompt was flagged by the content checker", type: "content_policy_violation" }] }, { "x-fal-request-id": id });
     }
     const name = `${id}.mp4`;
-    json(res, 200, { video: { url: `${this.url}/videos/${name}`, content_type: "video/mp4", file_name: "output.mp4", file_size: clipBytes(job).length } }, { "x-fal-request-id": id });
+    json(res, 200, { video: { url: `${this.url}/videos/${name}`, content_type: "video/mp4", file_name: "output.mp4", file_size: this.videoOf(job).length } }, { "x-fal-request-id": id });
+  }
+
+  private videoOf(job: Job): Buffer {
+    return this.options.video ? this.options.video(job.input) : clipBytes(job);
   }
 
   private download(res: ServerResponse, id: string, truncate: boolean): void {
     const job = this.jobs.get(id);
     if (!job) return json(res, 404, { detail: "no such video" });
-    const bytes = clipBytes(job);
+    const bytes = this.videoOf(job);
     if (!truncate) return send(res, bytes, "video/mp4");
     res.writeHead(200, { "content-type": "video/mp4", "content-length": bytes.length });
     res.write(bytes.subarray(0, Math.floor(bytes.length / 2)), () => res.socket?.destroy());

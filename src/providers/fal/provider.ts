@@ -7,7 +7,7 @@ import { clearJournal, readJournal } from "../../cache/journal.js";
 import { insertClip, type ClipSidecar } from "../../cache/store.js";
 import { modelInput } from "../../models/input.js";
 import type { ClipJob, ClipProvider, ProviderContext } from "../types.js";
-import { ProviderError } from "../types.js";
+import { NotStartedError, ProviderError } from "../types.js";
 import { downloadVideo } from "./download.js";
 import { fetchResult, submitJob, waitForCompletion } from "./queue.js";
 import type { ImageUploads } from "./uploads.js";
@@ -39,15 +39,23 @@ async function generate(job: ClipJob, ctx: ProviderContext, o: FalProviderOption
   let input = entry?.input ?? {};
   if (requestId) ctx.update({ state: "reattaching", request_id: requestId, detail: "resuming a request from an earlier run" });
   for (let round = 1; round <= 3; round++) {
-    if (!requestId) {
-      if (ctx.stopSubmitting.aborted) throw new ProviderError("not submitted: the run was interrupted", false);
-      ctx.update({ state: "uploading" });
-      input = await uploadedInput(job, o.uploads);
-      ctx.update({ state: "submitting" });
-      requestId = await submitJob(o.fal, job, input, ctx);
+    // The slot covers fal's side of the work; the download and checks happen after it is given back.
+    const release = await ctx.slots.acquire();
+    let timings: Awaited<ReturnType<typeof waitForCompletion>>;
+    let result: unknown;
+    try {
+      if (!requestId) {
+        if (ctx.stopSubmitting.aborted) throw new NotStartedError();
+        ctx.update({ state: "uploading" });
+        input = await uploadedInput(job, o.uploads);
+        ctx.update({ state: "submitting" });
+        requestId = await submitJob(o.fal, job, input, ctx);
+      }
+      timings = await waitForCompletion(o.fal, job, requestId, o.pollMs, ctx);
+      result = timings === "expired" ? "expired" : await fetchResult(o.fal, job, requestId, ctx);
+    } finally {
+      release();
     }
-    const timings = await waitForCompletion(o.fal, job, requestId, o.pollMs, ctx);
-    const result = timings === "expired" ? "expired" : await fetchResult(o.fal, job, requestId, ctx);
     if (timings === "expired" || result === "expired") {
       ctx.update({ state: "retrying", detail: `fal no longer knows request ${requestId}; submitting again` });
       await clearJournal(ctx.paths, job.key);

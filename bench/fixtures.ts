@@ -1,0 +1,61 @@
+// Bench fixtures: storyboard projects, real clips of a given shape, and cache entries made without generating.
+import { execFileSync } from "node:child_process";
+import { copyFile, mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { existsSync, renameSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { stringify } from "yaml";
+import { cachePaths } from "../src/cache/layout.js";
+import { hashFile } from "../src/cache/store.js";
+import { gradientPng } from "../src/init/png.js";
+import { findMediaTools } from "../src/media/binaries.js";
+import { probeMedia } from "../src/media/probe.js";
+import { loadStoryboard, planRender, validateStoryboard, type ProviderId } from "../src/index.js";
+
+export async function project(shots: number, options: { prompt?: (i: number) => string; transition?: boolean } = {}) {
+  const dir = await mkdtemp(path.join(tmpdir(), "storyreel-bench-"));
+  await mkdir(path.join(dir, "images"));
+  await writeFile(path.join(dir, "images", "frame.png"), gradientPng(640, 360, [30, 60, 120], [220, 160, 40]));
+  const list = Array.from({ length: shots }, (_, i) => ({
+    id: `shot-${i + 1}`,
+    image: "images/frame.png",
+    prompt: options.prompt?.(i) ?? `bench shot number ${i + 1}`,
+    ...(options.transition && i > 0 && { transition: { type: "crossfade", duration: 0.5 } }),
+  }));
+  const file = path.join(dir, "storyboard.yaml");
+  const write = (l: typeof list) => writeFile(file, stringify({ version: 1, defaults: { duration: 5, audio: true }, shots: l }));
+  await write(list);
+  return { dir, file, cache: path.join(dir, "cache"), shots: list, write };
+}
+
+// A real h264 + aac clip of this shape, made once per shape and reused.
+export function clip(opts: { w: number; h: number; seconds: number; hue?: number; bitrate?: string }): string {
+  const dir = path.join(tmpdir(), "storyreel-bench-clips");
+  execFileSync("mkdir", ["-p", dir]);
+  const file = path.join(dir, `${opts.w}x${opts.h}-${opts.seconds}-${opts.hue ?? 0}-${opts.bitrate ?? "auto"}.mp4`);
+  if (existsSync(file)) return file;
+  const tmp = `${file}.tmp.mp4`;
+  execFileSync("ffmpeg", [
+    "-v", "error", "-y", "-f", "lavfi", "-i", `testsrc2=s=${opts.w}x${opts.h}:r=24:d=${opts.seconds},hue=h=${opts.hue ?? 0}`,
+    "-f", "lavfi", "-i", `sine=frequency=${330 + (opts.hue ?? 0)}:sample_rate=48000:duration=${opts.seconds}`,
+    "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", ...(opts.bitrate ? ["-b:v", opts.bitrate, "-minrate", opts.bitrate, "-maxrate", opts.bitrate, "-bufsize", opts.bitrate, "-x264-params", "nal-hrd=cbr:force-cfr=1"] : []),
+    "-c:a", "aac", "-ac", "2", "-t", String(opts.seconds), tmp,
+  ]);
+  renameSync(tmp, file);
+  return file;
+}
+
+// Put `source` in the cache under every shot's key, with a correct sidecar, as if each had been generated.
+export async function fillCache(file: string, cacheDir: string, provider: ProviderId, source: string): Promise<void> {
+  const board = await validateStoryboard(await loadStoryboard(file));
+  const plan = planRender(board, { has: () => false }, { provider });
+  const paths = cachePaths(cacheDir);
+  await mkdir(path.join(cacheDir, "clips"), { recursive: true });
+  const media = await probeMedia(findMediaTools(process.env).ffprobe, source);
+  const { sha256, bytes } = await hashFile(source);
+  for (const s of plan.shots) {
+    await copyFile(source, paths.clip(s.key));
+    const sidecar = { version: 1, key: s.key, shot: s.id, provider, endpoint: plan.model, input: {}, created_at: new Date().toISOString(), timings: { total_ms: 0 }, cost: s.cost, duration: media.duration, has_audio: true, media, bytes, sha256 };
+    await writeFile(paths.sidecar(s.key), JSON.stringify(sidecar));
+  }
+}
