@@ -47,7 +47,8 @@ test("`storyreel plan` prints a table with costs and totals, and --json the vers
   assert.equal(plan.version, 1);
   assert.equal(plan.provider, "preview");
   assert.deepEqual(Object.keys(plan.cost), ["currency", "film", "new", "cached"]);
-  assert.deepEqual(Object.keys(plan.shots[0]).sort(), ["audio", "cost", "duration", "id", "index", "key", "status"]);
+  assert.deepEqual(Object.keys(plan.shots[0]).sort(), ["audio", "cost", "duration", "id", "index", "key", "reason", "status"]);
+  assert.equal(plan.shots[0].reason, "new shot");
 });
 
 test("`storyreel plan --only` with an unknown id is a usage error that names it", async () => {
@@ -55,4 +56,22 @@ test("`storyreel plan --only` with an unknown id is a usage error that names it"
   const r = await storyreel(["plan", file, "--only", "s3"], { cwd: dir });
   assert.equal(r.exitCode, 2);
   assert.match(r.stderr, /--only names shots that .* does not have: "s3" \(did you mean "s1"\?\)/);
+});
+
+test("plan says why a shot will be generated: the fields changed since its last clip, or a new shot", async () => {
+  const { writeFile } = await import("node:fs/promises");
+  const { stringify } = await import("yaml");
+  const { file, dir } = await board(shots(3));
+  assert.equal((await storyreel(["render", file, "--provider", "preview"], { cwd: dir })).exitCode, 0);
+  const edited = shots(3);
+  edited[0]!.prompt = "a new idea";
+  edited[1]!.duration = 10;
+  edited[1]!.audio = false;
+  edited.push({ id: "extra", image: "images/b.png", prompt: "added later" });
+  await writeFile(file, stringify({ version: 1, shots: edited }));
+  const r = await storyreel(["plan", file, "--provider", "preview", "--json"], { cwd: dir });
+  const reasons = Object.fromEntries(JSON.parse(r.stdout).shots.map((s: { id: string; reason?: string }) => [s.id, s.reason ?? null]));
+  assert.deepEqual(reasons, { s1: "prompt changed", s2: "duration, audio changed", s3: null, extra: "new shot" });
+  const text = await storyreel(["plan", file], { cwd: dir });
+  assert.match(text.stdout, /s1\s+generate\s+5s\s+on\s+\$0\.70\s+first fal render/);
 });

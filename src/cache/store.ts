@@ -23,6 +23,8 @@ export interface ClipSidecar {
   has_audio: boolean;
   // ffprobe's facts, so stitching need not probe again.
   media?: MediaInfo;
+  // What the cache key hashed, so a later plan can say which field changed.
+  key_material?: Record<string, unknown>;
 }
 
 // Move a finished file into the cache. The clip counts as cached only once its sidecar exists.

@@ -1,7 +1,8 @@
 // `storyreel plan <file...>`: what a render would generate, reuse and spend, without doing any of it.
 import { onlyOption, parseCommand, providerOption, requireFiles } from "../cli/args.js";
 import type { CliContext } from "../cli/context.js";
-import { defaultCacheDir, readCacheIndex } from "../cache/layout.js";
+import { cachePaths, defaultCacheDir, readCacheIndex } from "../cache/layout.js";
+import { previousKeyMaterials } from "../plan/previous.js";
 import { formatPlan } from "../plan/format.js";
 import { planRender } from "../plan/plan.js";
 import { checkOnly, prepareStoryboards } from "./prepare.js";
@@ -30,7 +31,10 @@ export async function planCommand(argv: string[], ctx: CliContext): Promise<void
   const cache = await readCacheIndex(cacheDir);
   const only = onlyOption(values.only as string | undefined);
   if (only) checkOnly(boards, only);
-  const plans = boards.map((b) => planRender(b, cache, { provider: providerOption(values.provider as string | undefined, "fal"), ...(only && { only }) }));
+  const provider = providerOption(values.provider as string | undefined, "fal");
+  const plans = await Promise.all(
+    boards.map(async (b) => planRender(b, cache, { provider, ...(only && { only }), previous: await previousKeyMaterials(path.resolve(ctx.cwd, b.output), cachePaths(cacheDir)) })),
+  );
   if (values.json) ctx.stdout(JSON.stringify(plans.length === 1 ? plans[0] : plans, null, 2));
   else ctx.stdout(plans.map(formatPlan).join("\n\n"));
 }

@@ -9,6 +9,7 @@ import { findMediaTools, type MediaTools } from "../media/binaries.js";
 import { roundCents } from "../models/input.js";
 import { dollars } from "../plan/format.js";
 import { planRender, type Plan } from "../plan/plan.js";
+import { previousKeyMaterials } from "../plan/previous.js";
 import { falSettings, type FalSettings } from "../providers/fal/settings.js";
 import { previewProvider } from "../providers/preview.js";
 import { systemClock, type ClipProvider } from "../providers/types.js";
@@ -72,7 +73,13 @@ async function generatePhase(run: Run, first: boolean): Promise<void> {
   const { opts, ctx, boards, paths } = run;
   const t0 = Date.now();
   const index = await readCacheIndex(paths.dir);
-  const plans = boards.map((b) => planRender(b, index, { provider: opts.provider, ...(opts.only && { only: opts.only }), ...(opts.out && { output: opts.out }) }));
+  const plans = await Promise.all(
+    boards.map(async (b) => {
+      const output = opts.out ?? b.output;
+      const previous = await previousKeyMaterials(path.resolve(ctx.cwd, output), paths);
+      return planRender(b, index, { provider: opts.provider, output, previous, ...(opts.only && { only: opts.only }) });
+    }),
+  );
   run.phases.plan_ms = Date.now() - t0;
   run.plans = plans;
   run.outcomes = [];

@@ -50,7 +50,7 @@ export async function generateClips(o: GenerateOptions): Promise<ClipOutcome[]> 
       const shots = [planned.id, ...o.plan.shots.filter((s) => s.duplicate_of === planned.id).map((s) => s.id)];
       const shot = o.storyboard.shots[planned.index]!;
       const emit = (u: ShotUpdate & { error?: string; cost?: number }) => o.onEvent({ time: o.context.clock.now(), shot: planned.id, shots, key: planned.key, ...u });
-      emit({ state: "queued" });
+      emit({ state: "queued", ...(planned.reason && { detail: planned.reason }) });
       return runJob({ key: planned.key, shot, model: o.storyboard.model, cost: planned.cost }, shots, emit, o, shared);
     }),
   );

@@ -6,8 +6,9 @@ export function dollars(amount: number): string {
 }
 
 export function formatPlan(plan: Plan): string {
-  const rows = plan.shots.map((s, i) => [String(i + 1), s.id, statusText(s), `${s.duration}s`, s.audio ? "on" : "off", costText(plan, s)]);
-  const table = columns([["#", "shot", "status", "dur", "audio", "cost"], ...rows]);
+  const why = plan.shots.some((s) => s.reason);
+  const rows = plan.shots.map((s, i) => [String(i + 1), s.id, statusText(s), `${s.duration}s`, s.audio ? "on" : "off", costText(plan, s), ...(why ? [s.reason ?? ""] : [])]);
+  const table = columns([["#", "shot", "status", "dur", "audio", "cost", ...(why ? ["why"] : [])], ...rows]);
   const count = (status: PlannedShot["status"]) => plan.shots.filter((s) => s.status === status).length;
   const seconds = plan.shots.reduce((t, s) => t + s.duration, 0);
   const lines = [

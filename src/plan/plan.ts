@@ -1,7 +1,8 @@
 // Plan stage: a pure function of (storyboard, cache index) that says what a render would do and spend.
 import { roundCents, shotCost } from "../models/input.js";
 import type { Storyboard } from "../storyboard/types.js";
-import { clipKey, type ProviderId } from "./key.js";
+import { clipKey, keyMaterial, type ProviderId } from "./key.js";
+import { changedFields } from "./why.js";
 
 export const PLAN_VERSION = 1;
 
@@ -17,6 +18,8 @@ export interface PlannedShot {
   key: string;
   status: ShotStatus;
   duplicate_of?: string;
+  // For `generate`: "new shot", or the fields changed since this shot's last clip (e.g. "prompt changed").
+  reason?: string;
   duration: number;
   audio: boolean;
   cost: number;
@@ -37,6 +40,8 @@ export interface PlanOptions {
   // With --only, shots outside this set are never generated (they must already be cached).
   only?: ReadonlySet<string>;
   output?: string;
+  // Key material of each shot's clip in the previous render (by shot id), to explain what changed.
+  previous?: ReadonlyMap<string, Record<string, unknown>>;
 }
 
 export function planRender(storyboard: Storyboard, cache: CacheIndex, options: PlanOptions): Plan {
@@ -48,7 +53,8 @@ export function planRender(storyboard: Storyboard, cache: CacheIndex, options: P
     if (first === undefined) firstByKey.set(key, shot.id);
     const status: ShotStatus =
       first !== undefined ? "duplicate" : cache.has(key) ? "cached" : options.only && !options.only.has(shot.id) ? "skipped" : "generate";
-    return { id: shot.id, index: shot.index, key, status, ...(first !== undefined && { duplicate_of: first }), duration: shot.duration, audio: shot.audio, cost };
+    const reason = status === "generate" ? whyGenerate(shot, storyboard, options) : undefined;
+    return { id: shot.id, index: shot.index, key, status, ...(first !== undefined && { duplicate_of: first }), ...(reason && { reason }), duration: shot.duration, audio: shot.audio, cost };
   });
   const sum = (list: PlannedShot[]) => roundCents(list.reduce((total, s) => total + s.cost, 0));
   const unique = shots.filter((s) => s.status !== "duplicate");
@@ -66,4 +72,13 @@ export function planRender(storyboard: Storyboard, cache: CacheIndex, options: P
       cached: sum(unique.filter((s) => s.status === "cached")),
     },
   };
+}
+
+function whyGenerate(shot: Storyboard["shots"][number], storyboard: Storyboard, options: PlanOptions): string | undefined {
+  if (!options.previous) return undefined;
+  const before = options.previous.get(shot.id);
+  if (!before) return "new shot";
+  const changed = changedFields(before, keyMaterial(shot, storyboard.model, options.provider), storyboard.model);
+  if (changed.includes("provider")) return `first ${options.provider} render`;
+  return changed.length ? `${changed.join(", ")} changed` : "not in the cache";
 }

@@ -6,6 +6,7 @@ import { tempSibling } from "../../cache/atomic.js";
 import { clearJournal, readJournal } from "../../cache/journal.js";
 import { insertClip, type ClipSidecar } from "../../cache/store.js";
 import { modelInput } from "../../models/input.js";
+import { keyMaterial } from "../../plan/key.js";
 import type { ClipJob, ClipProvider, ProviderContext } from "../types.js";
 import { NotStartedError, ProviderError } from "../types.js";
 import { downloadVideo } from "./download.js";
@@ -77,6 +78,7 @@ async function generate(job: ClipJob, ctx: ProviderContext, o: FalProviderOption
       duration: info.duration,
       has_audio: info.audio !== undefined,
       media: info,
+      key_material: keyMaterial(job.shot, job.model, "fal"),
     });
     await clearJournal(ctx.paths, job.key);
     return sidecar;
