@@ -24,6 +24,8 @@ Options:
 
 Exit codes: 0 success, 1 a run that failed, 2 an invalid storyboard or bad usage, 130 interrupted.`;
 
+const FS_ERRORS = new Set(["EACCES", "EPERM", "ENOSPC", "EROFS", "EDQUOT", "ENOTDIR", "EISDIR", "EMFILE", "ENAMETOOLONG"]);
+
 const COMMANDS: Record<string, () => Promise<(argv: string[], ctx: CliContext) => Promise<void>>> = {
   validate: async () => (await import("./commands/validate.js")).validateCommand,
   plan: async () => (await import("./commands/plan.js")).planCommand,
@@ -52,6 +54,9 @@ function reportError(err: unknown, ctx: CliContext): number {
   if (err instanceof InterruptedError) return ctx.stderr(err.message), EXIT.interrupted;
   if (err instanceof RunError) return ctx.stderr(`error: ${err.message}`), EXIT.failed;
   if (err instanceof StoryreelError) return ctx.stderr(`error: ${err.message}`), EXIT.failed;
+  // The file system said no (permissions, a full disk): the user can act on that, it is not a bug.
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (code && FS_ERRORS.has(code)) return ctx.stderr(`error: ${(err as Error).message}`), EXIT.failed;
   const e = err instanceof Error ? err : new Error(String(err));
   ctx.stderr(`storyreel ${version()} hit a bug (node ${process.version}). Please report it with this trace:\n${e.stack ?? e.message}`);
   return EXIT.failed;

@@ -53,6 +53,7 @@ export async function renderCommand(argv: string[], ctx: CliContext): Promise<vo
   const provider = async () => (fal ? loadFalProvider(fal, paths, ctx, opts) : previewProvider);
   const run: Run = { opts, ctx, boards, paths, tools, provider, phases: { validate_ms: Date.now() - started }, plans: [], outcomes: [] };
   let films: StitchResult[] = [];
+  let failure: unknown;
   try {
     await generatePhase(run, true);
     const bad = await findBadClips(jobsOf(run, run.plans), paths, ctx.cwd);
@@ -63,9 +64,19 @@ export async function renderCommand(argv: string[], ctx: CliContext): Promise<vo
       await generatePhase(run, false);
     }
     films = await filmPhase(run, run.plans);
-  } finally {
-    if (run.plans.length > 0) await reportPhase(run, films, started);
+  } catch (err) {
+    failure = err;
   }
+  // The report is written even when the run failed; if that fails too, the first error is the one to show.
+  if (run.plans.length > 0) {
+    try {
+      await reportPhase(run, films, started);
+    } catch (err) {
+      if (failure === undefined) failure = err;
+      else ctx.stderr(`(the report could not be written either: ${(err as Error).message})`);
+    }
+  }
+  if (failure !== undefined) throw failure;
 }
 
 // Plan against the cache, enforce the budget, generate what is missing; throws if any clip failed.
