@@ -131,6 +131,7 @@ test("--only generates the named shots and names the clips the film still lacks"
   assert.equal(r.exitCode, 1);
   assert.equal(fake.count("submit"), 1);
   assert.match(r.stderr, /not cached and were left out by --only: .*: s1, .*: s3/);
+  assert.doesNotMatch(r.stderr, /Damaged/, "shots left out by --only are not reported as damaged");
 });
 
 test("--json prints one NDJSON event per state change", async () => {

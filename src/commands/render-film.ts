@@ -1,5 +1,6 @@
 // After the clips: check them, then stitch each storyboard's film (or say it is up to date).
 import path from "node:path";
+import pLimit from "p-limit";
 import type { CliContext } from "../cli/context.js";
 import type { CachePaths } from "../cache/layout.js";
 import { evictClip, readSidecar, verifyClip } from "../cache/store.js";
@@ -18,16 +19,19 @@ export interface FilmJob {
 }
 
 // Shots whose cached clip is missing or whose bytes no longer match their sidecar; such clips are evicted.
+// Shots left out by --only are not looked at: the film step names those.
 export async function findBadClips(jobs: FilmJob[], paths: CachePaths, cwd: string): Promise<Array<{ shot: string; key: string; why: string }>> {
-  const bad: Array<{ shot: string; key: string; why: string }> = [];
-  const checked = new Map<string, Promise<Awaited<ReturnType<typeof verifyClip>>>>();
+  const shots: Array<{ id: string; key: string }> = [];
   for (const { plan, board } of jobs) {
     if (await isUpToDate(path.resolve(cwd, plan.output), filmKey(clipShapes(plan, board), board.render))) continue;
-    for (const s of plan.shots) {
-      if (!checked.has(s.key)) checked.set(s.key, verifyClip(paths, s.key));
-      const result = await checked.get(s.key)!;
-      if (!result.ok) bad.push({ shot: s.id, key: s.key, why: result.why });
-    }
+    shots.push(...plan.shots.filter((s) => s.status !== "skipped"));
+  }
+  const limit = pLimit(4);
+  const checks = new Map(shots.map((s) => [s.key, limit(() => verifyClip(paths, s.key))]));
+  const bad: Array<{ shot: string; key: string; why: string }> = [];
+  for (const s of shots) {
+    const result = await checks.get(s.key)!;
+    if (!result.ok) bad.push({ shot: s.id, key: s.key, why: result.why });
   }
   for (const key of new Set(bad.map((b) => b.key))) await evictClip(paths, key);
   return bad;
