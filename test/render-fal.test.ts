@@ -108,6 +108,16 @@ test("a truncated download is fetched again without a new submit", async () => {
   assert.equal(fake.count("download"), 2);
 });
 
+test("a refused image upload fails the shot with fal's answer, not a crash", async () => {
+  const p = await fresh({ storyboard: { version: 1, shots: shots(1) } });
+  fake.faults.push({ route: "initiate", times: 1, action: { status: 403, body: { detail: "storage is not enabled for this key" } } });
+  const r = await p.render();
+  assert.equal(r.exitCode, 1);
+  assert.match(r.stderr, /failed: s1: uploading the image: fal answered 403: storage is not enabled for this key \(check FAL_KEY/);
+  assert.doesNotMatch(r.stderr, /unexpected error|hit a bug/);
+  assert.equal(fake.count("submit"), 0);
+});
+
 test("a missing FAL_KEY is exit 2 before any work", async () => {
   const p = await fresh({ storyboard: { version: 1, shots: shots(1) } });
   const r = await p.render([], { FAL_KEY: "" });

@@ -10,6 +10,7 @@ import { keyMaterial } from "../../plan/key.js";
 import type { ClipJob, ClipProvider, ProviderContext } from "../types.js";
 import { NotStartedError, ProviderError } from "../types.js";
 import { downloadVideo } from "./download.js";
+import { classifyFalError } from "./errors.js";
 import { fetchResult, submitJob, waitForCompletion } from "./queue.js";
 import type { ImageUploads } from "./uploads.js";
 import { checkClip } from "../verify.js";
@@ -40,6 +41,12 @@ async function generate(job: ClipJob, ctx: ProviderContext, o: FalProviderOption
   let input = entry?.input ?? {};
   if (requestId) ctx.update({ state: "reattaching", request_id: requestId, detail: "resuming a request from an earlier run" });
   for (let round = 1; round <= 3; round++) {
+    // Uploads are free and not limited by fal's job concurrency, so they happen before taking a slot.
+    if (!requestId) {
+      if (ctx.stopSubmitting.aborted) throw new NotStartedError();
+      ctx.update({ state: "uploading" });
+      input = await uploadedInput(job, o.uploads);
+    }
     // The slot covers fal's side of the work; the download and checks happen after it is given back.
     const release = await ctx.slots.acquire();
     let timings: Awaited<ReturnType<typeof waitForCompletion>>;
@@ -47,8 +54,6 @@ async function generate(job: ClipJob, ctx: ProviderContext, o: FalProviderOption
     try {
       if (!requestId) {
         if (ctx.stopSubmitting.aborted) throw new NotStartedError();
-        ctx.update({ state: "uploading" });
-        input = await uploadedInput(job, o.uploads);
         ctx.update({ state: "submitting" });
         requestId = await submitJob(o.fal, job, input, ctx);
       }
@@ -88,7 +93,11 @@ async function generate(job: ClipJob, ctx: ProviderContext, o: FalProviderOption
 
 async function uploadedInput(job: ClipJob, uploads: ImageUploads): Promise<Record<string, unknown>> {
   const urls = new Map<string, string>();
-  for (const image of [job.shot.image, job.shot.endImage]) if (image) urls.set(image.source, await uploads.urlFor(image));
+  try {
+    for (const image of [job.shot.image, job.shot.endImage]) if (image) urls.set(image.source, await uploads.urlFor(image));
+  } catch (err) {
+    throw classifyFalError(err, "uploading the image");
+  }
   return modelInput(job.model, job.shot, (image) => urls.get(image.source));
 }
 
