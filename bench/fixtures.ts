@@ -12,7 +12,7 @@ import { findMediaTools } from "../src/media/binaries.js";
 import { probeMedia } from "../src/media/probe.js";
 import { loadStoryboard, planRender, validateStoryboard, type ProviderId } from "../src/index.js";
 
-export async function project(shots: number, options: { prompt?: (i: number) => string; transition?: boolean } = {}) {
+export async function project(shots: number, options: { prompt?: (i: number) => string; transition?: boolean; resolution?: string } = {}) {
   const dir = await mkdtemp(path.join(tmpdir(), "storyreel-bench-"));
   await mkdir(path.join(dir, "images"));
   await writeFile(path.join(dir, "images", "frame.png"), gradientPng(640, 360, [30, 60, 120], [220, 160, 40]));
@@ -23,7 +23,8 @@ export async function project(shots: number, options: { prompt?: (i: number) => 
     ...(options.transition && i > 0 && { transition: { type: "crossfade", duration: 0.5 } }),
   }));
   const file = path.join(dir, "storyboard.yaml");
-  const write = (l: typeof list) => writeFile(file, stringify({ version: 1, defaults: { duration: 5, audio: true }, shots: l }));
+  const render = options.resolution ? { render: { resolution: options.resolution } } : {};
+  const write = (l: typeof list) => writeFile(file, stringify({ version: 1, defaults: { duration: 5, audio: true }, ...render, shots: l }));
   await write(list);
   return { dir, file, cache: path.join(dir, "cache"), shots: list, write };
 }

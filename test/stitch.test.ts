@@ -18,7 +18,7 @@ const SYSTEM = findMediaTools(process.env);
 async function stitch(clips: StitchClip[], render = {}, tools: MediaTools = SYSTEM) {
   const dir = await mkdtemp(path.join(tmpdir(), "storyreel-stitch-"));
   const output = path.join(dir, "film.mp4");
-  const record = await stitchFilm({ clips, render, output, tmpDir: path.join(dir, "tmp"), tools, capabilities: () => detectCapabilities(tools.ffmpeg) }, filmKey(clips, render), Date.now);
+  const record = await stitchFilm({ clips, render, output, tmpDir: path.join(dir, "tmp"), segmentDir: path.join(dir, "segments"), tools, capabilities: () => detectCapabilities(tools.ffmpeg) }, filmKey(clips, render), Date.now);
   return { record, output, info: await probeMedia(SYSTEM.ffprobe, output) };
 }
 
@@ -96,4 +96,28 @@ test("two-pass loudness normalisation brings the film to the target LUFS", async
   const { stderr } = await execa("ffmpeg", ["-hide_banner", "-nostats", "-i", record.output, "-af", "ebur128", "-f", "null", "-"]);
   const integrated = Number(/I:\s+(-?[\d.]+) LUFS\s*\n\s*Threshold/.exec(stderr.slice(stderr.lastIndexOf("Summary")))?.[1]);
   assert.ok(Math.abs(integrated - -16) <= 1.5, `integrated loudness ${integrated} LUFS`);
+});
+
+test("segments are cached: changing one shot re-encodes only the segment it is in", async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), "storyreel-segments-"));
+  const run = async (clips: StitchClip[]) => stitchFilm({ clips, render: {}, output: path.join(dir, "film.mp4"), tmpDir: path.join(dir, "tmp"), segmentDir: path.join(dir, "segments"), tools: SYSTEM, capabilities: () => detectCapabilities(SYSTEM.ffmpeg) }, filmKey(clips, {}), Date.now);
+  const fade = { transition: { type: "crossfade" as const, duration: 0.5 } };
+  // Four shots: [a] cut [b ~ c] cut [d]; the portrait clip forces the normalised path.
+  const a = await stitchClip(makeClip({ hue: 10 }));
+  const b = await stitchClip(makeClip({ hue: 20, w: 90, h: 160 }));
+  const c = await stitchClip(makeClip({ hue: 30 }), fade);
+  const d = await stitchClip(makeClip({ hue: 40, audio: false }));
+  const first = await run([a, b, c, d]);
+  assert.deepEqual(first.segments, { made: 3, reused: 0, clips_encoded: 4 });
+  const d2 = await stitchClip(makeClip({ hue: 50, audio: false }));
+  const second = await run([a, b, c, d2]);
+  assert.deepEqual(second.segments, { made: 1, reused: 2, clips_encoded: 1 }, "only d's segment is new");
+  const c2 = await stitchClip(makeClip({ hue: 60 }), fade);
+  const third = await run([a, b, c2, d2]);
+  assert.deepEqual(third.segments, { made: 1, reused: 2, clips_encoded: 2 }, "c's change re-encodes the b~c segment");
+  const info = await probeMedia(SYSTEM.ffprobe, third.output);
+  assert.ok(Math.abs(info.duration - 7.5) <= 1 / 24, `film lasts ${info.duration}`);
+  assert.ok(Math.abs((await decodedAudioSeconds(third.output)) - 7.5) <= 1 / 24);
+  const decode = await execa("ffmpeg", ["-v", "error", "-i", third.output, "-f", "null", "-"]);
+  assert.equal(decode.stderr, "", "the joined segments decode cleanly");
 });

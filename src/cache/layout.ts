@@ -5,6 +5,7 @@
 //   <cache>/journal/<key>.json    a fal request in flight: written before waiting, removed once the clip is in
 //   <cache>/locks/<key>.lock      held while one process generates that key
 //   <cache>/uploads.json          image sha256 -> fal storage URL and when it was uploaded
+//   <cache>/segments/<key>.mp4    normalised video segments of films (a clip, or clips joined by transitions)
 //   <cache>/tmp/                  partial downloads and encodes
 import { readdir } from "node:fs/promises";
 import path from "node:path";
@@ -24,6 +25,7 @@ export function cachePaths(dir: string) {
     journal: (key: string) => path.join(dir, "journal", `${key}.json`),
     lock: (key: string) => path.join(dir, "locks", `${key}.lock`),
     uploads: path.join(dir, "uploads.json"),
+    segments: path.join(dir, "segments"),
     tmp: path.join(dir, "tmp"),
   };
 }

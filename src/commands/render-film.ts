@@ -49,7 +49,7 @@ export async function stitchAll(jobs: FilmJob[], paths: CachePaths, tools: Media
       continue;
     }
     const clips = await stitchClips(plan, board, paths, tools);
-    const options = { clips, render: board.render, output, tmpDir: paths.tmp, tools, capabilities: () => detectCapabilities(tools.ffmpeg), onProgress: (p: number) => progress(plan.output, p), signal: ctx.signal };
+    const options = { clips, render: board.render, output, tmpDir: paths.tmp, segmentDir: paths.segments, tools, capabilities: () => detectCapabilities(tools.ffmpeg), onProgress: (p: number) => progress(plan.output, p), signal: ctx.signal };
     results.push({ ...(await stitchFilm(options, key, Date.now)), upToDate: false });
   }
   return results;

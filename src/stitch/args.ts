@@ -1,9 +1,9 @@
 // ffmpeg argv for each way of making the film (pure; tests compare arrays, logs print them quoted).
-import type { StitchGraph } from "./graph.js";
+import type { Graph } from "./graph.js";
 import type { Profile, StitchClip } from "./profile.js";
 
 const PROGRESS = ["-progress", "pipe:1", "-nostats"];
-const VIDEO_CODEC = ["-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p"];
+export const VIDEO_CODEC = ["-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p"];
 const AUDIO_CODEC = ["-c:a", "aac", "-b:a", "192k", "-ar", "48000", "-ac", "2"];
 
 export function concatCopyArgs(listFile: string, out: string): string[] {
@@ -12,19 +12,37 @@ export function concatCopyArgs(listFile: string, out: string): string[] {
 
 // The concat demuxer's list format: one `file '<path>'` line per clip, single quotes escaped.
 export function concatList(clips: StitchClip[]): string {
-  return clips.map((c) => `file '${c.file.replace(/'/g, "'\\''")}'\n`).join("");
+  return fileList(clips.map((c) => c.file));
 }
 
-export function normalisedArgs(clips: StitchClip[], graph: StitchGraph, profile: Profile, out: string): string[] {
+// One normalised video segment (a clip, or clips joined by transitions), no audio.
+export function segmentArgs(clips: StitchClip[], graph: Graph, profile: Profile, out: string): string[] {
   return [
     "-v", "error", "-y", "-nostdin", ...PROGRESS,
     ...clips.flatMap((c) => ["-i", c.file]),
     "-filter_complex", graph.filter,
-    "-map", graph.video, "-map", graph.audio,
+    "-map", graph.output, "-an",
     ...VIDEO_CODEC, "-r", String(profile.fps),
-    ...AUDIO_CODEC,
+    "-f", "mp4", out,
+  ];
+}
+
+// The film: the segments joined by stream copy, with the whole film's audio made in one pass from the clips.
+export function muxArgs(segmentList: string, clips: StitchClip[], audio: Graph, out: string): string[] {
+  return [
+    "-v", "error", "-y", "-nostdin", ...PROGRESS,
+    "-f", "concat", "-safe", "0", "-i", segmentList,
+    ...clips.flatMap((c) => ["-i", c.file]),
+    "-filter_complex", audio.filter,
+    "-map", "0:v", "-map", audio.output,
+    "-c:v", "copy", ...AUDIO_CODEC,
     "-movflags", "+faststart", "-f", "mp4", out,
   ];
+}
+
+// The segment list format is the concat demuxer's, like concatList.
+export function fileList(files: string[]): string {
+  return files.map((f) => `file '${f.replace(/'/g, "'\\''")}'\n`).join("");
 }
 
 export function loudnessMeasureArgs(film: string, target: number): string[] {

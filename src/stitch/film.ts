@@ -16,6 +16,8 @@ export interface FilmRecord {
   bytes: number;
   created_at: string;
   clips: Array<{ shot: string; key: string }>;
+  // Normalised films: segments encoded this time, reused from the cache, and how many clips were re-encoded.
+  segments?: { made: number; reused: number; clips_encoded: number };
 }
 
 // Covers the ordered clips, their trims and transitions, and every stitch setting.

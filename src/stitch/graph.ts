@@ -1,24 +1,23 @@
-// The normalised stitch as one ffmpeg filtergraph: each clip scaled, padded, re-timed and given 48 kHz stereo
-// audio (silence when it has none), cut into head/body/tail, with transitions blended where clips overlap.
+// The normalising filtergraphs. Video: each clip scaled, padded and re-timed, cut into head/body/tail, with
+// transitions blended where clips overlap. Audio: 48 kHz stereo per clip (silence when it has none),
+// crossfaded with the video's transitions. All lengths are whole frames, so the two never drift apart.
 import type { Capabilities } from "../media/capabilities.js";
 import { frameTiming, type Profile, type StitchClip } from "./profile.js";
 
 export const SAMPLE_RATE = 48000;
 
-export interface StitchGraph {
+export interface Graph {
   filter: string;
-  video: string;
-  audio: string;
+  output: string;
   frames: number;
-  seconds: number;
 }
 
-export function stitchGraph(clips: StitchClip[], profile: Profile, caps: Pick<Capabilities, "xfade">): StitchGraph {
+// Video for clips joined by transitions (a group); the first clip's own transition is ignored. Inputs 0..n-1.
+export function videoGraph(clips: StitchClip[], profile: Profile, caps: Pick<Capabilities, "xfade">): Graph {
   const { width: W, height: H, fps } = profile;
   const timing = frameTiming(clips, fps);
   const parts: string[] = [];
   const sequence: string[] = [];
-  const samples = (frames: number) => Math.round((frames / fps) * SAMPLE_RATE);
   clips.forEach((clip, i) => {
     const len = timing.lengths[i]!;
     const inF = timing.overlaps[i]!;
@@ -28,10 +27,7 @@ export function stitchGraph(clips: StitchClip[], profile: Profile, caps: Pick<Ca
       `[${i}:v]${trim}setpts=PTS-STARTPTS,scale=${W}:${H}:force_original_aspect_ratio=decrease,pad=${W}:${H}:(ow-iw)/2:(oh-ih)/2:color=black,` +
         `setsar=1,fps=${fps},format=yuv420p,tpad=stop_mode=clone:stop_duration=1,trim=end_frame=${len},setpts=PTS-STARTPTS[v${i}]`,
     );
-    const atrim = clip.trim ? `atrim=start=${clip.trim.start}:end=${clip.trim.end},` : "";
-    const source = clip.media.audio ? `[${i}:a]${atrim}asetpts=PTS-STARTPTS,` : `anullsrc=channel_layout=stereo:sample_rate=${SAMPLE_RATE},`;
-    parts.push(`${source}aresample=${SAMPLE_RATE},aformat=sample_fmts=fltp:channel_layouts=stereo,apad,atrim=end_sample=${samples(len)},asetpts=PTS-STARTPTS[a${i}]`);
-    // Split the video into the frames shared with the previous clip (head), its own (body) and those shared with the next (tail).
+    // Split into the frames shared with the previous clip (head), its own (body) and those shared with the next (tail).
     const pieces = [inF > 0 && `h${i}`, `b${i}`, outF > 0 && `t${i}`].filter(Boolean) as string[];
     parts.push(`[v${i}]split=${pieces.length}${pieces.map((p) => `[${p}in]`).join("")}`);
     if (inF > 0) parts.push(`[h${i}in]trim=end_frame=${inF},setpts=PTS-STARTPTS[h${i}]`);
@@ -44,6 +40,18 @@ export function stitchGraph(clips: StitchClip[], profile: Profile, caps: Pick<Ca
     sequence.push(`[b${i}]`);
   });
   parts.push(`${sequence.join("")}concat=n=${sequence.length}:v=1:a=0[vout]`);
+  return { filter: parts.join(";\n"), output: "[vout]", frames: timing.totalFrames };
+}
+
+// Audio for the whole film, the clips being inputs `offset`..`offset+n-1`.
+export function audioGraph(clips: StitchClip[], profile: Profile, offset: number): Graph {
+  const timing = frameTiming(clips, profile.fps);
+  const samples = (frames: number) => Math.round((frames / profile.fps) * SAMPLE_RATE);
+  const parts = clips.map((clip, i) => {
+    const atrim = clip.trim ? `atrim=start=${clip.trim.start}:end=${clip.trim.end},` : "";
+    const source = clip.media.audio ? `[${i + offset}:a]${atrim}asetpts=PTS-STARTPTS,` : `anullsrc=channel_layout=stereo:sample_rate=${SAMPLE_RATE},`;
+    return `${source}aresample=${SAMPLE_RATE},aformat=sample_fmts=fltp:channel_layouts=stereo,apad,atrim=end_sample=${samples(timing.lengths[i]!)},asetpts=PTS-STARTPTS[a${i}]`;
+  });
   let audio = "[a0]";
   for (let i = 1; i < clips.length; i++) {
     const inF = timing.overlaps[i]!;
@@ -51,7 +59,7 @@ export function stitchGraph(clips: StitchClip[], profile: Profile, caps: Pick<Ca
     parts.push(inF > 0 ? `${audio}[a${i}]acrossfade=ns=${samples(inF)}:c1=tri:c2=tri${next}` : `${audio}[a${i}]concat=n=2:v=0:a=1${next}`);
     audio = next;
   }
-  return { filter: parts.join(";\n"), video: "[vout]", audio, frames: timing.totalFrames, seconds: timing.totalFrames / fps };
+  return { filter: parts.join(";\n"), output: audio, frames: timing.totalFrames };
 }
 
 // Crossfade or fade-through-black over two equally long pieces: xfade where ffmpeg has it, else blend (ffmpeg 4.1).

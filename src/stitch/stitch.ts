@@ -1,16 +1,18 @@
-// Stitch stage: clips -> film. Up to date: nothing. Uniform cuts: stream copy. Anything else: one normalising encode.
+// Stitch stage: clips -> film. Uniform cuts: stream copy. Anything else: normalised segments (cached, so a
+// one-shot change re-encodes one segment) joined by stream copy, with the film's audio made in one pass.
 import { mkdir, rename, stat, unlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { tempSibling } from "../cache/atomic.js";
 import type { Capabilities } from "../media/capabilities.js";
 import type { MediaTools } from "../media/binaries.js";
 import { probeMedia } from "../media/probe.js";
-import { runTool, runToolWithStderr } from "../media/run.js";
+import { runTool, runToolWithStderr, type RunOptions } from "../media/run.js";
 import { RunError } from "../errors.js";
-import { concatCopyArgs, concatList, loudnessApplyArgs, loudnessMeasureArgs, normalisedArgs, type LoudnessMeasurement } from "./args.js";
+import { concatCopyArgs, concatList, fileList, loudnessApplyArgs, loudnessMeasureArgs, muxArgs, segmentArgs, type LoudnessMeasurement } from "./args.js";
 import { writeRecord, type FilmRecord } from "./film.js";
-import { stitchGraph } from "./graph.js";
-import { canStreamCopy, frameTiming, targetProfile, type StitchClip } from "./profile.js";
+import { audioGraph, videoGraph } from "./graph.js";
+import { canStreamCopy, frameTiming, targetProfile, type Profile, type StitchClip } from "./profile.js";
+import { segmentKey, splitAtCuts } from "./segments.js";
 import type { Storyboard } from "../storyboard/types.js";
 
 export interface StitchOptions {
@@ -18,6 +20,8 @@ export interface StitchOptions {
   render: Storyboard["render"];
   output: string;
   tmpDir: string;
+  // Where normalised segments are kept between renders (<cache>/segments).
+  segmentDir: string;
   tools: MediaTools;
   // Asked only when a film must be made, so an up-to-date render starts no ffmpeg at all.
   capabilities: () => Promise<Capabilities>;
@@ -33,25 +37,27 @@ export async function stitchFilm(o: StitchOptions, key: string, now: () => numbe
   const tmp = tempSibling(o.output);
   const copy = canStreamCopy(o.clips, o.render);
   const profile = targetProfile(o.clips, o.render);
-  const expected = copy ? o.clips.reduce((t, c) => t + c.media.duration, 0) : frameTiming(o.clips, profile.fps).totalFrames / profile.fps;
-  const progress = progressParser(expected, o.onProgress);
-  const run = { onStdoutLine: progress.onLine, ...(o.signal && { signal: o.signal }) };
+  let segments = { made: 0, reused: 0, clips_encoded: 0 };
+  let copiedSeconds = 0;
   try {
-    if (copy) {
-      const list = tempSibling(path.join(o.tmpDir, "concat.txt"));
-      await writeFile(list, concatList(o.clips));
-      try {
-        await runTool(o.tools.ffmpeg, concatCopyArgs(list, tmp), run);
-      } finally {
-        await unlink(list).catch(() => undefined);
+    const list = tempSibling(path.join(o.tmpDir, "concat.txt"));
+    try {
+      if (copy) {
+        const progress = progressParser(o.clips.reduce((t, c) => t + c.media.duration, 0), 0, 1, o.onProgress);
+        await writeFile(list, concatList(o.clips));
+        await runTool(o.tools.ffmpeg, concatCopyArgs(list, tmp), runOptions(o, progress));
+        copiedSeconds = progress.seconds();
+      } else {
+        const files = await ensureSegments(o, profile, (s) => (segments = s));
+        const audio = audioGraph(o.clips, profile, 1);
+        await writeFile(list, fileList(files));
+        await runTool(o.tools.ffmpeg, muxArgs(list, o.clips, audio, tmp), runOptions(o, progressParser(audio.frames / profile.fps, 0.9, 0.1, o.onProgress)));
       }
-    } else {
-      const graph = stitchGraph(o.clips, profile, await o.capabilities());
-      await runTool(o.tools.ffmpeg, normalisedArgs(o.clips, graph, profile, tmp), run);
+    } finally {
+      await unlink(list).catch(() => undefined);
     }
     if (o.render.loudness !== undefined) await normaliseLoudness(o, tmp, o.render.loudness);
-    // ffmpeg's last progress line gives the length; ffprobe only when it printed none (or loudnorm re-wrote the file).
-    const duration = (o.render.loudness === undefined && progress.seconds()) || (await probeMedia(o.tools.ffprobe, tmp)).duration;
+    const duration = await filmSeconds(o, tmp, copy ? copiedSeconds : frameTiming(o.clips, profile.fps).totalFrames / profile.fps);
     await rename(tmp, o.output);
     const record: FilmRecord = {
       version: 1,
@@ -62,12 +68,48 @@ export async function stitchFilm(o: StitchOptions, key: string, now: () => numbe
       bytes: (await stat(o.output)).size,
       created_at: new Date(now()).toISOString(),
       clips: o.clips.map((c) => ({ shot: c.shot, key: c.key })),
+      ...(!copy && { segments }),
     };
     await writeRecord(record);
     return record;
   } finally {
     await unlink(tmp).catch(() => undefined);
   }
+}
+
+// Encode the segments that are not cached yet; returns every segment's file, in film order.
+async function ensureSegments(o: StitchOptions, profile: Profile, report: (s: { made: number; reused: number; clips_encoded: number }) => void): Promise<string[]> {
+  const caps = await o.capabilities();
+  await mkdir(o.segmentDir, { recursive: true });
+  const groups = splitAtCuts(o.clips).map((clips) => ({ clips, file: path.join(o.segmentDir, `${segmentKey(clips, profile, caps)}.mp4`) }));
+  const missing: typeof groups = [];
+  for (const g of groups) if (!(await stat(g.file).catch(() => undefined))) missing.push(g);
+  const total = missing.reduce((t, g) => t + frameTiming(g.clips, profile.fps).totalFrames, 0);
+  let done = 0;
+  for (const g of missing) {
+    const graph = videoGraph(g.clips, profile, caps);
+    const tmp = tempSibling(g.file);
+    const progress = progressParser(graph.frames / profile.fps, (0.9 * done) / Math.max(1, total), (0.9 * graph.frames) / Math.max(1, total), o.onProgress);
+    try {
+      await runTool(o.tools.ffmpeg, segmentArgs(g.clips, graph, profile, tmp), runOptions(o, progress));
+      await rename(tmp, g.file);
+    } finally {
+      await unlink(tmp).catch(() => undefined);
+    }
+    done += graph.frames;
+  }
+  report({ made: missing.length, reused: groups.length - missing.length, clips_encoded: missing.reduce((t, g) => t + g.clips.length, 0) });
+  return groups.map((g) => g.file);
+}
+
+function runOptions(o: StitchOptions, progress: ReturnType<typeof progressParser>): RunOptions {
+  return { onStdoutLine: progress.onLine, ...(o.signal && { signal: o.signal }) };
+}
+
+// The length is known without ffprobe (ffmpeg's progress for a copy, whole frames otherwise), unless loudnorm re-wrote the file.
+async function filmSeconds(o: StitchOptions, film: string, known: number): Promise<number> {
+  if (known > 0 && o.render.loudness === undefined) return known;
+  return (await probeMedia(o.tools.ffprobe, film)).duration;
 }
 
 // Two-pass EBU R128: measure, then apply the measured values linearly; the video is copied untouched.
@@ -81,15 +123,15 @@ async function normaliseLoudness(o: StitchOptions, film: string, target: number)
   await rename(out, film);
 }
 
-// ffmpeg -progress prints key=value lines; out_time_us against the expected length gives a percentage.
-function progressParser(expectedSeconds: number, onProgress?: (percent: number) => void) {
+// ffmpeg -progress prints key=value lines; out_time_us against a step's length, placed at [start, start+share) of 100 %.
+function progressParser(seconds: number, start: number, share: number, onProgress?: (percent: number) => void) {
   let last = 0;
   return {
     onLine(line: string) {
       const m = /^out_time_us=(\d+)/.exec(line);
       if (!m) return;
       last = Number(m[1]) / 1e6;
-      if (onProgress && expectedSeconds > 0) onProgress(Math.min(100, (last / expectedSeconds) * 100));
+      if (onProgress && seconds > 0) onProgress(100 * (start + share * Math.min(1, last / seconds)));
     },
     seconds: () => last,
   };
