@@ -64,6 +64,20 @@ test("re-running submits nothing; editing one prompt submits exactly one; upload
   assert.equal(fake.count("initiate"), 1, "the image URL is reused across runs while fresh");
 });
 
+test("a damaged paid clip is fetched again from fal's URL, not generated (and paid) again", async () => {
+  const p = await fresh({ storyboard: { version: 1, shots: shots(2) } });
+  assert.equal((await p.render()).exitCode, 0);
+  const clip = (await listFiles(path.join(p.cache, "clips"))).find((f) => f.endsWith(".mp4"))!;
+  const original = await readFile(path.join(p.cache, "clips", clip));
+  await writeFile(path.join(p.cache, "clips", clip), original.subarray(0, 1000));
+  await writeFile(p.file, stringify({ version: 1, shots: shots(2).map((s) => ({ ...s, transition: undefined })), output: "out/again.mp4" }));
+  const r = await p.render();
+  assert.equal(r.exitCode, 0, r.stderr);
+  assert.match(r.stderr, /its cached clip was damaged; fetched it again from fal \(the same bytes, nothing paid\)/);
+  assert.equal(fake.count("submit"), 2, "nothing was submitted again");
+  assert.deepEqual(await readFile(path.join(p.cache, "clips", clip)), original);
+});
+
 test("the concurrency cap holds as the server sees it", async () => {
   const p = await fresh({ storyboard: { version: 1, shots: shots(6).map((s, i) => ({ ...s, prompt: `distinct ${i}` })) } });
   const r = await p.render(["--concurrency", "2"]);

@@ -25,6 +25,8 @@ export interface ClipSidecar {
   media?: MediaInfo;
   // What the cache key hashed, so a later plan can say which field changed.
   key_material?: Record<string, unknown>;
+  // Where the provider served the clip: a damaged copy is fetched again from here before anything is re-paid.
+  video_url?: string;
 }
 
 // Move a finished file into the cache. The clip counts as cached only once its sidecar exists.

@@ -3,6 +3,7 @@ import path from "node:path";
 import pLimit from "p-limit";
 import type { CliContext } from "../cli/context.js";
 import type { CachePaths } from "../cache/layout.js";
+import { repairFromSource } from "../cache/repair.js";
 import { evictClip, readSidecar, verifyClip } from "../cache/store.js";
 import type { MediaTools } from "../media/binaries.js";
 import { detectCapabilities } from "../media/capabilities.js";
@@ -18,9 +19,10 @@ export interface FilmJob {
   board: Storyboard;
 }
 
-// Shots whose cached clip is missing or whose bytes no longer match their sidecar; such clips are evicted.
+// Shots whose cached clip is missing or whose bytes no longer match their sidecar. Each is fetched again
+// from the provider's URL when that gives back the same bytes (free); otherwise it is evicted.
 // Shots left out by --only are not looked at: the film step names those.
-export async function findBadClips(jobs: FilmJob[], paths: CachePaths, cwd: string): Promise<Array<{ shot: string; key: string; why: string }>> {
+export async function findBadClips(jobs: FilmJob[], paths: CachePaths, cwd: string, options: { repair: boolean; onRepaired: (shot: string) => void }): Promise<Array<{ shot: string; key: string; why: string }>> {
   const shots: Array<{ id: string; key: string }> = [];
   for (const { plan, board } of jobs) {
     if (await isUpToDate(path.resolve(cwd, plan.output), filmKey(clipShapes(plan, board), board.render))) continue;
@@ -33,8 +35,13 @@ export async function findBadClips(jobs: FilmJob[], paths: CachePaths, cwd: stri
     const result = await checks.get(s.key)!;
     if (!result.ok) bad.push({ shot: s.id, key: s.key, why: result.why });
   }
-  for (const key of new Set(bad.map((b) => b.key))) await evictClip(paths, key);
-  return bad;
+  const repaired = new Set<string>();
+  for (const key of new Set(bad.map((b) => b.key))) {
+    if (options.repair && (await repairFromSource(paths, key))) repaired.add(key);
+    else await evictClip(paths, key);
+  }
+  for (const b of bad) if (repaired.has(b.key)) options.onRepaired(b.shot);
+  return bad.filter((b) => !repaired.has(b.key));
 }
 
 export async function stitchAll(jobs: FilmJob[], paths: CachePaths, tools: MediaTools, ctx: CliContext, progress: (film: string, percent: number) => void): Promise<StitchResult[]> {

@@ -56,7 +56,8 @@ export async function renderCommand(argv: string[], ctx: CliContext): Promise<vo
   let failure: unknown;
   try {
     await generatePhase(run, true);
-    const bad = await findBadClips(jobsOf(run, run.plans), paths, ctx.cwd);
+    const onRepaired = (shot: string) => ctx.stderr(`${shot}: its cached clip was damaged; fetched it again from fal (the same bytes, nothing paid)`);
+    const bad = await findBadClips(jobsOf(run, run.plans), paths, ctx.cwd, { repair: !opts.offline, onRepaired });
     if (bad.length > 0) {
       const list = bad.map((b) => `${b.shot} (${b.why})`).join(", ");
       if (opts.offline) throw new RunError(`cached clips are damaged or missing: ${list}. Run without --offline to generate them again.`);

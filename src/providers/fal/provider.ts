@@ -84,6 +84,7 @@ async function generate(job: ClipJob, ctx: ProviderContext, o: FalProviderOption
       has_audio: info.audio !== undefined,
       media: info,
       key_material: keyMaterial(job.shot, job.model, "fal"),
+      video_url: videoUrl,
     });
     await clearJournal(ctx.paths, job.key);
     return sidecar;
