@@ -59,7 +59,7 @@ test("killed between fal's answer and the journal: the shot is never resubmitted
   await child;
   const refused = await storyreel(["render", p.file], { cwd: p.dir, env: falEnv(fake, p.cache) });
   assert.equal(refused.exitCode, 1);
-  assert.match(refused.stderr, /failed: s1: an earlier run stopped while submitting this shot.*--resubmit-unconfirmed/);
+  assert.match(refused.stderr, /failed: s1: an earlier submit of this shot got no answer.*--resubmit-unconfirmed/);
   assert.equal(fake.count("submit"), 1, "no second submit without consent");
   const consented = await storyreel(["render", p.file, "--resubmit-unconfirmed"], { cwd: p.dir, env: falEnv(fake, p.cache) });
   assert.equal(consented.exitCode, 0, consented.stderr);

@@ -32,8 +32,8 @@ async function generate(job: ClipJob, ctx: ProviderContext, o: FalProviderOption
   const entry = await readJournal(ctx.paths, job.key);
   if (entry?.state === "submitting" && !o.resubmitUnconfirmed) {
     throw new ProviderError(
-      "an earlier run stopped while submitting this shot, before fal's request id was recorded, so fal may be generating it already. " +
-        "Run again with --resubmit-unconfirmed to submit it anyway (this may pay for the shot twice).",
+      "an earlier submit of this shot got no answer (the run was stopped, or the connection broke), so fal may be generating it already " +
+        "and storyreel has no request id to collect it with. Run again with --resubmit-unconfirmed to submit it anyway (this may pay for the shot twice).",
       false,
     );
   }
