@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { copyFile, mkdir } from "node:fs/promises";
 import path from "node:path";
 import { test } from "node:test";
-import { clipKey, keyMaterial, loadStoryboard, validateStoryboard, type Storyboard } from "../src/index.js";
+import { canonicalJson, clipKey, findModel, keyMaterial, loadStoryboard, validateStoryboard, type Shot, type Storyboard } from "../src/index.js";
 import { makeProject } from "./helpers/project.js";
 
 const base = { id: "arrival", image: "images/a.png", prompt: "a king walks slowly", duration: 5, audio: true };
@@ -72,3 +72,22 @@ test("defaults fill in exactly as if written on the shot", async () => {
   const { file } = await makeProject({ storyboard: { version: 1, defaults: { duration: 5, audio: true }, shots: [{ id: "x", image: "images/a.png", prompt: base.prompt }] } });
   assert.equal(keyOf(await validateStoryboard(await loadStoryboard(file))), explicit);
 });
+
+test("a golden key: the same inputs give this exact key on every machine and every release", () => {
+  const model = findModel("fal-ai/kling-video/v2.6/pro/image-to-video")!;
+  const shot: Shot = {
+    id: "anything",
+    index: 7,
+    image: { kind: "file", source: "x.png", path: "/nowhere/x.png", sha256: "a".repeat(64), bytes: 1, format: "png", width: 640, height: 360 },
+    prompt: "A king walks slowly",
+    duration: 5,
+    audio: true,
+    negativePrompt: "blur, distort, and low quality",
+    transition: { type: "cut", duration: 0 },
+  };
+  assert.equal(canonicalJson(keyMaterial(shot, model, "fal")), '{"endpoint":"fal-ai/kling-video/v2.6/pro/image-to-video","input":{"duration":"5","generate_audio":true,"negative_prompt":"blur, distort, and low quality","prompt":"A king walks slowly","start_image_url":{"sha256":"' + "a".repeat(64) + '"}},"key_format":1,"provider":"fal@1"}');
+  assert.equal(clipKey(shot, model, "fal"), GOLDEN_KEY);
+});
+
+// Computed once and pinned: if this changes, every user's cache is invalidated (bump KEY_FORMAT on purpose instead).
+const GOLDEN_KEY = "43dc3d8317ba971236f9bdd3db82dca8deb00442b027dd8e36694ca83fb81261";

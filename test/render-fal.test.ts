@@ -8,6 +8,7 @@ import { listFiles, storyreel, tempDir } from "./helpers/cli.js";
 import { FakeFal } from "./helpers/fake-fal.js";
 import { falEnv, TEST_FAL_KEY } from "./helpers/fal-env.js";
 import { makeProject, shots } from "./helpers/project.js";
+import { checkDownloadUrl } from "../src/providers/fal/download.js";
 
 let fake: FakeFal;
 before(async () => (fake = await new FakeFal({ key: TEST_FAL_KEY, latencyMs: 250 }).start()));
@@ -130,6 +131,28 @@ test("a refused image upload fails the shot with fal's answer, not a crash", asy
   assert.match(r.stderr, /failed: s1: uploading the image: fal answered 403: storage is not enabled for this key \(check FAL_KEY/);
   assert.doesNotMatch(r.stderr, /unexpected error|hit a bug/);
   assert.equal(fake.count("submit"), 0);
+});
+
+test("a shot that outlasts --timeout is cancelled at fal and fails alone", async () => {
+  const p = await fresh({ storyboard: { version: 1, shots: shots(1) } });
+  const slow = await new FakeFal({ key: TEST_FAL_KEY, latencyMs: 60_000 }).start();
+  try {
+    const r = await storyreel(["render", p.file, "--timeout", "0.01"], { cwd: p.dir, env: { ...falEnv(slow, p.cache) } });
+    assert.equal(r.exitCode, 1);
+    assert.match(r.stderr, /failed: s1: gave up after 1 s waiting for fal \(request req-\d+\); the request was cancelled/);
+    assert.equal(slow.count("cancel"), 1);
+    assert.equal(slow.count("submit"), 1, "a timeout is not retried by submitting again");
+  } finally {
+    await slow.stop();
+  }
+});
+
+test("videos are downloaded over https, or plain http only from loopback", () => {
+  assert.equal(checkDownloadUrl("https://v3b.fal.media/files/x.mp4").hostname, "v3b.fal.media");
+  for (const ok of ["http://127.0.0.1:9/x.mp4", "http://localhost/x.mp4", "http://[::1]:80/x.mp4"]) assert.ok(checkDownloadUrl(ok));
+  for (const bad of ["http://v3b.fal.media/x.mp4", "http://10.0.0.1/x.mp4", "file:///etc/passwd", "ftp://example.com/x.mp4"]) {
+    assert.throws(() => checkDownloadUrl(bad), /refusing to download/);
+  }
 });
 
 test("a missing FAL_KEY is exit 2 before any work", async () => {

@@ -55,7 +55,8 @@ export async function waitForCompletion(fal: FalClient, job: ClipJob, requestId:
     }
     if (now >= deadline) {
       await fal.queue.cancel(job.model.endpoint, { requestId }).catch(() => undefined);
-      throw new ProviderError(`gave up after ${Math.round(ctx.timeoutMs / 60000)} min waiting for fal (request ${requestId}); the request was cancelled`, false, requestId);
+      const waited = ctx.timeoutMs >= 60_000 ? `${Math.round(ctx.timeoutMs / 60_000)} min` : `${Math.round(ctx.timeoutMs / 1000)} s`;
+      throw new ProviderError(`gave up after ${waited} waiting for fal (request ${requestId}); the request was cancelled. Raise --timeout (minutes) if the model is just slow`, false, requestId);
     }
     await ctx.clock.sleep(pollMs);
   }
