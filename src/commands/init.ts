@@ -31,7 +31,7 @@ export async function initCommand(argv: string[], ctx: CliContext): Promise<void
   await writeFile(file, storyboardTemplate(schema, shown), { flag: "wx" });
   ctx.stdout(`Created ${path.join(shown, "storyboard.yaml")} and two sample images in ${path.join(shown, "images")}/.
 Next:
-  storyreel validate ${path.join(shown, "storyboard.yaml")}
-  storyreel render ${path.join(shown, "storyboard.yaml")} --provider preview    # free, offline
-  storyreel plan ${path.join(shown, "storyboard.yaml")}                         # what fal would cost`);
+  npx storyreel validate ${path.join(shown, "storyboard.yaml")}
+  npx storyreel render ${path.join(shown, "storyboard.yaml")} --provider preview    # free, offline
+  npx storyreel plan ${path.join(shown, "storyboard.yaml")}                         # what fal would cost`);
 }

@@ -2,9 +2,9 @@
 
 export function storyboardTemplate(schemaPath: string, name: string): string {
   return `# yaml-language-server: $schema=${schemaPath}
-# A storyreel storyboard. Check it:  storyreel validate ${name}/storyboard.yaml
-# See what it would cost on fal:     storyreel plan ${name}/storyboard.yaml
-# Render a free offline preview:     storyreel render ${name}/storyboard.yaml --provider preview
+# A storyreel storyboard. Check it:  npx storyreel validate ${name}/storyboard.yaml
+# See what it would cost on fal:     npx storyreel plan ${name}/storyboard.yaml
+# Render a free offline preview:     npx storyreel render ${name}/storyboard.yaml --provider preview
 
 version: 1                      # storyboard format version (required)
 title: My First Film            # shown on the contact sheet
