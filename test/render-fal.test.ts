@@ -113,6 +113,23 @@ test("one 503 on submit, then success", async () => {
   assert.equal(fake.jobs.size, 1, "one request exists at fal");
 });
 
+test("a submit that gets no answer is not retried (it may be queued and billed); the shot asks for consent", async () => {
+  for (const action of ["reset", { status: 504 }] as const) {
+    const p = await fresh({ storyboard: { version: 1, shots: shots(1) } });
+    fake.faults.push({ route: "submit", times: 1, action });
+    const r = await p.render();
+    assert.equal(r.exitCode, 1, r.stderr);
+    assert.equal(fake.count("submit"), 1, `after ${JSON.stringify(action)} the client must not submit again by itself`);
+    assert.match(r.stderr, /failed: s1: submitting: the submit got (no answer|HTTP 504 from a gateway).*--resubmit-unconfirmed/);
+    const again = await p.render();
+    assert.equal(again.exitCode, 1);
+    assert.equal(fake.count("submit"), 1, "a re-run does not submit it either");
+    const consented = await p.render(["--resubmit-unconfirmed"]);
+    assert.equal(consented.exitCode, 0, consented.stderr);
+    assert.equal(fake.count("submit"), 2);
+  }
+});
+
 test("a truncated download is fetched again without a new submit", async () => {
   const p = await fresh({ storyboard: { version: 1, shots: shots(1) } });
   fake.faults.push({ route: "download", times: 1, action: "truncate" });

@@ -6,6 +6,10 @@ const PERMANENT_STATUS = new Set([400, 401, 403, 422]);
 
 export function classifyFalError(err: unknown, what: string, requestId?: string): ProviderError {
   if (err instanceof ProviderError) return err;
+  if ((err as { unansweredSubmit?: boolean }).unansweredSubmit) {
+    const why = (err as Error).message;
+    return new ProviderError(`${what}: ${why}, so fal may be generating this shot with no request id to collect it by. Run again with --resubmit-unconfirmed to submit it anyway (this may pay for the shot twice).`, false, undefined, { cause: err });
+  }
   if (err instanceof ApiError) {
     const status = err.status;
     const message = `${what}: fal answered ${status}: ${falMessage(err)}${hint(status)}`;
@@ -18,6 +22,7 @@ export function classifyFalError(err: unknown, what: string, requestId?: string)
 
 // Whether fal (or the proxy) answered at all: if it did not, a submit may or may not have arrived.
 export function gotResponse(err: unknown): boolean {
+  if ((err as { unansweredSubmit?: boolean }).unansweredSubmit) return false;
   if (err instanceof ApiError) return true;
   const code = (err as { cause?: { code?: string } }).cause?.code;
   return code === "ECONNREFUSED" || code === "ENOTFOUND" || code === "EAI_AGAIN";
