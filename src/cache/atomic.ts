@@ -64,7 +64,8 @@ export async function sweepOrphans(dirs: string[]): Promise<number> {
   return removed;
 }
 
-function processAlive(pid: number): boolean {
+// Whether a process with this pid is running on this machine (EPERM: it is, but belongs to someone else).
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -2,6 +2,7 @@
 import { hostname } from "node:os";
 import { mkdir, open, readFile, rename, stat, unlink } from "node:fs/promises";
 import path from "node:path";
+import { processAlive } from "./atomic.js";
 
 interface LockOwner {
   pid: number;
@@ -60,13 +61,7 @@ async function isFresh(file: string): Promise<boolean> {
 
 // A lock on another host is trusted; on this host, it lives as long as its process does.
 function isAlive(owner: LockOwner): boolean {
-  if (owner.host !== hostname()) return true;
-  try {
-    process.kill(owner.pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
+  return owner.host !== hostname() || processAlive(owner.pid);
 }
 
 // Move the stale lock aside atomically; if a live owner slipped in meanwhile, put its lock back.

@@ -19,7 +19,6 @@ export class ImageUploads {
     private readonly fal: FalClient,
     private readonly file: string,
     private readonly clock: Clock,
-    readonly counters = { uploaded: 0, reused: 0 },
   ) {}
 
   async urlFor(image: ImageRef): Promise<string> {
@@ -37,13 +36,11 @@ export class ImageUploads {
     const known = (await readJson<Record<string, UploadRecord>>(this.file)) ?? {};
     const record = known[image.sha256];
     if (record && this.clock.now() - Date.parse(record.uploaded_at) < UPLOAD_FRESH_MS) {
-      this.counters.reused += 1;
       return record.url;
     }
     const bytes = await readFile(image.path);
     const file = new File([bytes], `${image.sha256.slice(0, 16)}.${image.format === "jpeg" ? "jpg" : image.format}`, { type: `image/${image.format}` });
     const url = await this.fal.storage.upload(file);
-    this.counters.uploaded += 1;
     // Re-read before writing so a concurrent render's records are kept.
     const latest = (await readJson<Record<string, UploadRecord>>(this.file)) ?? {};
     latest[image.sha256] = { url, uploaded_at: new Date(this.clock.now()).toISOString() };
