@@ -1,7 +1,7 @@
 // Clips in and out of the cache: atomic insert with a sidecar written last, and integrity checks on the way out.
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { mkdir, stat, unlink } from "node:fs/promises";
+import { mkdir, open, stat, unlink } from "node:fs/promises";
 import { commitRename, readJson, writeFileAtomic } from "./atomic.js";
 import type { MediaInfo } from "../media/probe.js";
 import type { CachePaths } from "./layout.js";
@@ -33,6 +33,13 @@ export interface ClipSidecar {
 export async function insertClip(paths: CachePaths, key: string, tmpFile: string, meta: Omit<ClipSidecar, "bytes" | "sha256" | "version" | "key">): Promise<ClipSidecar> {
   await mkdir(`${paths.dir}/clips`, { recursive: true });
   const { sha256, bytes } = await hashFile(tmpFile);
+  // The clip's bytes must be on disk before its name is: a power cut must not leave a paid clip half-written.
+  const handle = await open(tmpFile, "r+");
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
   await commitRename(tmpFile, paths.clip(key));
   const sidecar: ClipSidecar = { version: 1, key, ...meta, bytes, sha256 };
   await writeFileAtomic(paths.sidecar(key), `${JSON.stringify(sidecar, null, 2)}\n`);

@@ -11,25 +11,36 @@ export interface RunOptions {
 }
 
 export async function runTool(file: string, args: string[], options: RunOptions = {}): Promise<string> {
+  return String((await run(file, args, options)).stdout);
+}
+
+// Like runTool, but hands back stderr, where ffmpeg prints analysis results such as loudnorm's.
+export async function runToolWithStderr(file: string, args: string[]): Promise<string> {
+  return String((await run(file, args, {})).stderr);
+}
+
+async function run(file: string, args: string[], options: RunOptions) {
   // Loaded on first use: an up-to-date render never starts a process, so it need not load execa either.
   const { execa } = await import("execa");
   const child = execa(file, args, { reject: false, stripFinalNewline: true, ...(options.signal && { cancelSignal: options.signal }), lines: false });
-  if (options.onStdoutLine) child.stdout?.on("data", (chunk: Buffer) => chunk.toString().split(/\r?\n/).forEach((l) => l && options.onStdoutLine?.(l)));
+  if (options.onStdoutLine) {
+    // Chunks do not end at line ends; keep the partial last line until the rest of it arrives.
+    let partial = "";
+    const emit = (line: string) => line && options.onStdoutLine?.(line);
+    child.stdout?.on("data", (chunk: Buffer) => {
+      const lines = (partial + chunk.toString()).split(/\r?\n/);
+      partial = lines.pop() ?? "";
+      lines.forEach(emit);
+    });
+    child.stdout?.on("end", () => emit(partial));
+  }
   const result = await child;
   if (result.exitCode !== 0 || result.failed) {
     const tail = String(result.stderr ?? "").split("\n").slice(-12).join("\n");
     const why = result.isCanceled ? "was cancelled" : result.exitCode === undefined ? `was killed (${result.signal ?? "unknown signal"})` : `exited with code ${result.exitCode}`;
     throw new FfmpegError(`${result.escapedCommand}\n${fileName(file)} ${why}:\n${tail}`);
   }
-  return String(result.stdout);
-}
-
-// Like runTool, but also hands back stderr, where ffmpeg prints analysis results such as loudnorm's.
-export async function runToolWithStderr(file: string, args: string[]): Promise<string> {
-  const { execa } = await import("execa");
-  const result = await execa(file, args, { reject: false, lines: false });
-  if (result.exitCode !== 0) throw new FfmpegError(`${result.escapedCommand}\n${fileName(file)} exited with code ${result.exitCode}:\n${String(result.stderr).split("\n").slice(-12).join("\n")}`);
-  return String(result.stderr);
+  return result;
 }
 
 function fileName(file: string): string {
