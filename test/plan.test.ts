@@ -75,3 +75,9 @@ test("plan says why a shot will be generated: the fields changed since its last 
   const text = await storyreel(["plan", file], { cwd: dir });
   assert.match(text.stdout, /s1\s+generate\s+5s\s+on\s+\$0\.70\s+first fal render/);
 });
+
+test("`--only` across several storyboards names the ids no storyboard has", async () => {
+  const r = await storyreel(["plan", "manifests/demo.yaml", "manifests/teaser.yaml", "--only", "dawn,twr"]);
+  assert.equal(r.exitCode, 2);
+  assert.match(r.stderr, /--only names shots that no storyboard has: "twr" \(did you mean "tower"\?\)/);
+});

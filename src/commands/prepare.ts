@@ -26,5 +26,6 @@ export function checkOnly(boards: Storyboard[], only: Set<string>): Set<string> 
   const unknown = [...only].filter((id) => !ids.includes(id));
   if (unknown.length === 0) return only;
   const hints = unknown.map((id) => `"${id}"${closest(id, ids) ? ` (did you mean "${closest(id, ids)}"?)` : ""}`);
-  throw new UsageError(`--only names shots that ${boards.length === 1 ? boards[0]!.file : "no storyboard"} does not have: ${hints.join(", ")}; its shots are: ${ids.join(", ")}`);
+  const where = boards.length === 1 ? `${boards[0]!.file} does not have` : "no storyboard has";
+  throw new UsageError(`--only names shots that ${where}: ${hints.join(", ")}; the shots are: ${ids.join(", ")}`);
 }

@@ -11,23 +11,36 @@ import { probeMedia } from "../media/probe.js";
 import type { Plan } from "../plan/plan.js";
 import type { StitchClip } from "../stitch/profile.js";
 import { stitchFilm, type StitchResult } from "../stitch/stitch.js";
-import { filmKey, isUpToDate } from "../stitch/film.js";
+import { filmKey, isUpToDate, type FilmRecord } from "../stitch/film.js";
 import type { Storyboard } from "../storyboard/types.js";
 
 export interface FilmJob {
   plan: Plan;
   board: Storyboard;
+  output: string;
+  // The film key comes from the storyboard alone, so an up-to-date film needs no probing, hashing or ffmpeg.
+  key: string;
+  current?: FilmRecord;
+}
+
+// Each storyboard's film, with its key and its record when the film on disk is already current.
+export async function filmJobs(plans: Plan[], boards: Storyboard[], cwd: string): Promise<FilmJob[]> {
+  return Promise.all(
+    plans.map(async (plan, i) => {
+      const board = boards[i]!;
+      const output = path.resolve(cwd, plan.output);
+      const key = filmKey(clipShapes(plan, board), board.render);
+      const current = await isUpToDate(output, key);
+      return { plan, board, output, key, ...(current && { current }) };
+    }),
+  );
 }
 
 // Shots whose cached clip is missing or whose bytes no longer match their sidecar. Each is fetched again
 // from the provider's URL when that gives back the same bytes (free); otherwise it is evicted.
 // Shots left out by --only are not looked at: the film step names those.
-export async function findBadClips(jobs: FilmJob[], paths: CachePaths, cwd: string, options: { repair: boolean; onRepaired: (shot: string) => void }): Promise<Array<{ shot: string; key: string; why: string }>> {
-  const shots: Array<{ id: string; key: string }> = [];
-  for (const { plan, board } of jobs) {
-    if (await isUpToDate(path.resolve(cwd, plan.output), filmKey(clipShapes(plan, board), board.render))) continue;
-    shots.push(...plan.shots.filter((s) => s.status !== "skipped"));
-  }
+export async function findBadClips(jobs: FilmJob[], paths: CachePaths, options: { repair: boolean; onRepaired: (shot: string) => void }): Promise<Array<{ shot: string; key: string; why: string }>> {
+  const shots = jobs.filter((job) => !job.current).flatMap((job) => job.plan.shots.filter((s) => s.status !== "skipped"));
   const limit = pLimit(4);
   const checks = new Map(shots.map((s) => [s.key, limit(() => verifyClip(paths, s.key))]));
   const bad: Array<{ shot: string; key: string; why: string }> = [];
@@ -46,11 +59,7 @@ export async function findBadClips(jobs: FilmJob[], paths: CachePaths, cwd: stri
 
 export async function stitchAll(jobs: FilmJob[], paths: CachePaths, tools: MediaTools, ctx: CliContext, progress: (film: string, percent: number) => void): Promise<StitchResult[]> {
   const results: StitchResult[] = [];
-  for (const { plan, board } of jobs) {
-    const output = path.resolve(ctx.cwd, plan.output);
-    // The film key comes from the storyboard alone, so an up-to-date film needs no probing, hashing or ffmpeg.
-    const key = filmKey(clipShapes(plan, board), board.render);
-    const current = await isUpToDate(output, key);
+  for (const { plan, board, output, key, current } of jobs) {
     if (current) {
       results.push({ ...current, upToDate: true });
       continue;

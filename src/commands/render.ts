@@ -19,7 +19,7 @@ import { writeReport } from "../report/write.js";
 import type { StitchResult } from "../stitch/stitch.js";
 import type { Storyboard } from "../storyboard/types.js";
 import { checkOnly, prepareStoryboards } from "./prepare.js";
-import { findBadClips, stitchAll, type FilmJob } from "./render-film.js";
+import { filmJobs, findBadClips, stitchAll, type FilmJob } from "./render-film.js";
 import { parseRenderOptions, RENDER_USAGE, type RenderOptions } from "./render-options.js";
 
 const DEFAULT_CONCURRENCY = 4;
@@ -57,14 +57,16 @@ export async function renderCommand(argv: string[], ctx: CliContext): Promise<vo
   try {
     await generatePhase(run, true);
     const onRepaired = (shot: string) => ctx.stderr(`${shot}: its cached clip was damaged; fetched it again from fal (the same bytes, nothing paid)`);
-    const bad = await findBadClips(jobsOf(run, run.plans), paths, ctx.cwd, { repair: !opts.offline, onRepaired });
+    let jobs = await filmJobs(run.plans, boards, ctx.cwd);
+    const bad = await findBadClips(jobs, paths, { repair: !opts.offline, onRepaired });
     if (bad.length > 0) {
       const list = bad.map((b) => `${b.shot} (${b.why})`).join(", ");
       if (opts.offline) throw new RunError(`cached clips are damaged or missing: ${list}. Run without --offline to generate them again.`);
       ctx.stderr(`Damaged cached clips were removed and will be generated again: ${list}`);
       await generatePhase(run, false);
+      jobs = await filmJobs(run.plans, boards, ctx.cwd);
     }
-    films = await filmPhase(run, run.plans);
+    films = await filmPhase(run, jobs);
   } catch (err) {
     failure = err;
   }
@@ -131,9 +133,9 @@ async function generatePhase(run: Run, first: boolean): Promise<void> {
   if (failed.length > 0) throw new RunError(`${failed.length} clip${failed.length > 1 ? "s" : ""} failed (${failed.map((o) => o.shots[0]).join(", ")}), so no film was made`);
 }
 
-async function filmPhase(run: Run, plans: Plan[]): Promise<StitchResult[]> {
+async function filmPhase(run: Run, jobs: FilmJob[]): Promise<StitchResult[]> {
   const { ctx, opts } = run;
-  const missing = plans.flatMap((p) => p.shots.filter((s) => s.status === "skipped").map((s) => `${p.storyboard}: ${s.id}`));
+  const missing = jobs.flatMap(({ plan: p }) => p.shots.filter((s) => s.status === "skipped").map((s) => `${p.storyboard}: ${s.id}`));
   if (missing.length > 0) throw new RunError(`the film needs clips that are not cached and were left out by --only: ${missing.join(", ")}. Render them too, or drop --only.`);
   const t0 = Date.now();
   let shown = -1;
@@ -146,7 +148,7 @@ async function filmPhase(run: Run, plans: Plan[]): Promise<StitchResult[]> {
     else ctx.stderr(`stitching ${film}: ${Math.round(percent)}%`);
   };
   try {
-    const films = await stitchAll(jobsOf(run, plans), run.paths, run.tools, ctx, progress);
+    const films = await stitchAll(jobs, run.paths, run.tools, ctx, progress);
     if (ctx.isTTY && shown >= 0) ctx.stderrRaw("\r\x1b[K");
     for (const f of films) {
       const where = shownPath(ctx.cwd, f.output);
@@ -188,10 +190,6 @@ async function loadFalProvider(fal: FalSettings, paths: CachePaths, ctx: CliCont
 function shownPath(cwd: string, file: string): string {
   const rel = path.relative(cwd, file);
   return rel && !rel.startsWith("..") ? rel : file;
-}
-
-function jobsOf(run: Run, plans: Plan[]): FilmJob[] {
-  return plans.map((plan, i) => ({ plan, board: run.boards[i]! }));
 }
 
 // New spending across storyboards, counting a clip shared by two storyboards once.

@@ -1,7 +1,6 @@
 // The preview provider: a free, offline animatic (slow Ken Burns zoom over the shot's image) shaped like a fal clip.
 import path from "node:path";
-import { unlink } from "node:fs/promises";
-import { mkdir } from "node:fs/promises";
+import { mkdir, unlink } from "node:fs/promises";
 import { tempSibling } from "../cache/atomic.js";
 import { insertClip, type ClipSidecar } from "../cache/store.js";
 import { runTool } from "../media/run.js";

@@ -1,5 +1,6 @@
 // The one place @fal-ai/client is configured: credentials, optionally fal's proxy protocol, and a guard on submits.
 import { createFalClient, type FalClient } from "@fal-ai/client";
+import { causeOf, NEVER_SENT } from "./errors.js";
 import type { FalSettings } from "./settings.js";
 
 export function makeFalClient(settings: FalSettings): FalClient {
@@ -21,8 +22,6 @@ export class UnansweredSubmitError extends Error {
   readonly unansweredSubmit = true;
 }
 
-const NEVER_SENT = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN"]);
-
 const submitOnce: typeof fetch = async (input, init) => {
   const submit = isSubmit(input, init);
   let response: Response;
@@ -30,8 +29,8 @@ const submitOnce: typeof fetch = async (input, init) => {
     response = await fetch(input, init);
   } catch (err) {
     // A refused connection or a failed DNS lookup means the submit never left: the client may retry it safely.
-    if (submit && (err as Error).name !== "AbortError" && !NEVER_SENT.has(describe(err))) {
-      throw new UnansweredSubmitError(`the submit got no answer (${describe(err)})`, { cause: err });
+    if (submit && (err as Error).name !== "AbortError" && !NEVER_SENT.has(causeOf(err))) {
+      throw new UnansweredSubmitError(`the submit got no answer (${causeOf(err)})`, { cause: err });
     }
     throw err;
   }
@@ -48,7 +47,3 @@ function isSubmit(input: Parameters<typeof fetch>[0], init?: RequestInit): boole
   return target.hostname === "queue.fal.run" && !target.pathname.includes("/requests/");
 }
 
-function describe(err: unknown): string {
-  const e = err as Error & { cause?: { code?: string; message?: string } };
-  return e.cause?.code ?? e.cause?.message ?? e.message;
-}

@@ -15,17 +15,25 @@ export function classifyFalError(err: unknown, what: string, requestId?: string)
     const message = `${what}: fal answered ${status}: ${falMessage(err)}${hint(status)}`;
     return new ProviderError(message, !PERMANENT_STATUS.has(status), requestId, { cause: err });
   }
-  const e = err as Error & { cause?: { code?: string; message?: string } };
-  const detail = e.cause?.code ?? e.cause?.message ?? e.message;
+  const e = err as Error;
+  const detail = causeOf(err);
   return new ProviderError(`${what}: ${e.message}${detail && detail !== e.message ? ` (${detail})` : ""}`, true, requestId, { cause: err });
+}
+
+// Transport failures that mean the request never left this machine, so nothing can exist at fal.
+export const NEVER_SENT = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN"]);
+
+// The underlying reason of a fetch failure (undici wraps it as `cause`), e.g. "ECONNRESET".
+export function causeOf(err: unknown): string {
+  const e = err as Error & { cause?: { code?: string; message?: string } };
+  return e.cause?.code ?? e.cause?.message ?? e.message;
 }
 
 // Whether fal (or the proxy) answered at all: if it did not, a submit may or may not have arrived.
 export function gotResponse(err: unknown): boolean {
   if ((err as { unansweredSubmit?: boolean }).unansweredSubmit) return false;
   if (err instanceof ApiError) return true;
-  const code = (err as { cause?: { code?: string } }).cause?.code;
-  return code === "ECONNREFUSED" || code === "ENOTFOUND" || code === "EAI_AGAIN";
+  return NEVER_SENT.has(causeOf(err));
 }
 
 export function isNotFound(err: unknown): boolean {
