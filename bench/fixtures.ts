@@ -12,10 +12,16 @@ import { findMediaTools } from "../src/media/binaries.js";
 import { probeMedia } from "../src/media/probe.js";
 import { loadStoryboard, planRender, validateStoryboard, type ProviderId } from "../src/index.js";
 
-export async function project(shots: number, options: { prompt?: (i: number) => string; transition?: boolean; resolution?: string } = {}) {
+export async function project(
+  shots: number,
+  options: { prompt?: (i: number) => string; transition?: boolean; resolution?: string } = {},
+) {
   const dir = await mkdtemp(path.join(tmpdir(), "storyreel-bench-"));
   await mkdir(path.join(dir, "images"));
-  await writeFile(path.join(dir, "images", "frame.png"), gradientPng(640, 360, [30, 60, 120], [220, 160, 40]));
+  await writeFile(
+    path.join(dir, "images", "frame.png"),
+    gradientPng(640, 360, [30, 60, 120], [220, 160, 40]),
+  );
   const list = Array.from({ length: shots }, (_, i) => ({
     id: `shot-${i + 1}`,
     image: "images/frame.png",
@@ -24,30 +30,79 @@ export async function project(shots: number, options: { prompt?: (i: number) => 
   }));
   const file = path.join(dir, "storyboard.yaml");
   const render = options.resolution ? { render: { resolution: options.resolution } } : {};
-  const write = (l: typeof list) => writeFile(file, stringify({ version: 1, defaults: { duration: 5, audio: true }, ...render, shots: l }));
+  const write = (l: typeof list) =>
+    writeFile(file, stringify({ version: 1, defaults: { duration: 5, audio: true }, ...render, shots: l }));
   await write(list);
   return { dir, file, cache: path.join(dir, "cache"), shots: list, write };
 }
 
 // A real h264 + aac clip of this shape, made once per shape and reused.
-export function clip(opts: { w: number; h: number; seconds: number; hue?: number; bitrate?: string }): string {
+export function clip(opts: {
+  w: number;
+  h: number;
+  seconds: number;
+  hue?: number;
+  bitrate?: string;
+}): string {
   const dir = path.join(tmpdir(), "storyreel-bench-clips");
   execFileSync("mkdir", ["-p", dir]);
-  const file = path.join(dir, `${opts.w}x${opts.h}-${opts.seconds}-${opts.hue ?? 0}-${opts.bitrate ?? "auto"}.mp4`);
+  const file = path.join(
+    dir,
+    `${opts.w}x${opts.h}-${opts.seconds}-${opts.hue ?? 0}-${opts.bitrate ?? "auto"}.mp4`,
+  );
   if (existsSync(file)) return file;
   const tmp = `${file}.tmp.mp4`;
   execFileSync("ffmpeg", [
-    "-v", "error", "-y", "-f", "lavfi", "-i", `testsrc2=s=${opts.w}x${opts.h}:r=24:d=${opts.seconds},hue=h=${opts.hue ?? 0}`,
-    "-f", "lavfi", "-i", `sine=frequency=${330 + (opts.hue ?? 0)}:sample_rate=48000:duration=${opts.seconds}`,
-    "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", ...(opts.bitrate ? ["-b:v", opts.bitrate, "-minrate", opts.bitrate, "-maxrate", opts.bitrate, "-bufsize", opts.bitrate, "-x264-params", "nal-hrd=cbr:force-cfr=1"] : []),
-    "-c:a", "aac", "-ac", "2", "-t", String(opts.seconds), tmp,
+    "-v",
+    "error",
+    "-y",
+    "-f",
+    "lavfi",
+    "-i",
+    `testsrc2=s=${opts.w}x${opts.h}:r=24:d=${opts.seconds},hue=h=${opts.hue ?? 0}`,
+    "-f",
+    "lavfi",
+    "-i",
+    `sine=frequency=${330 + (opts.hue ?? 0)}:sample_rate=48000:duration=${opts.seconds}`,
+    "-c:v",
+    "libx264",
+    "-preset",
+    "ultrafast",
+    "-pix_fmt",
+    "yuv420p",
+    ...(opts.bitrate
+      ? [
+          "-b:v",
+          opts.bitrate,
+          "-minrate",
+          opts.bitrate,
+          "-maxrate",
+          opts.bitrate,
+          "-bufsize",
+          opts.bitrate,
+          "-x264-params",
+          "nal-hrd=cbr:force-cfr=1",
+        ]
+      : []),
+    "-c:a",
+    "aac",
+    "-ac",
+    "2",
+    "-t",
+    String(opts.seconds),
+    tmp,
   ]);
   renameSync(tmp, file);
   return file;
 }
 
 // Put `source` in the cache under every shot's key, with a correct sidecar, as if each had been generated.
-export async function fillCache(file: string, cacheDir: string, provider: ProviderId, source: string): Promise<void> {
+export async function fillCache(
+  file: string,
+  cacheDir: string,
+  provider: ProviderId,
+  source: string,
+): Promise<void> {
   const board = await validateStoryboard(await loadStoryboard(file));
   const plan = planRender(board, { has: () => false }, { provider });
   const paths = cachePaths(cacheDir);
@@ -56,7 +111,22 @@ export async function fillCache(file: string, cacheDir: string, provider: Provid
   const { sha256, bytes } = await hashFile(source);
   for (const s of plan.shots) {
     await copyFile(source, paths.clip(s.key));
-    const sidecar = { version: 1, key: s.key, shot: s.id, provider, endpoint: plan.model, input: {}, created_at: new Date().toISOString(), timings: { total_ms: 0 }, cost: s.cost, duration: media.duration, has_audio: true, media, bytes, sha256 };
+    const sidecar = {
+      version: 1,
+      key: s.key,
+      shot: s.id,
+      provider,
+      endpoint: plan.model,
+      input: {},
+      created_at: new Date().toISOString(),
+      timings: { total_ms: 0 },
+      cost: s.cost,
+      duration: media.duration,
+      has_audio: true,
+      media,
+      bytes,
+      sha256,
+    };
     await writeFile(paths.sidecar(s.key), JSON.stringify(sidecar));
   }
 }

@@ -20,7 +20,11 @@ export async function timed<T>(run: () => Promise<T>): Promise<{ ms: number; val
 }
 
 // Runs a and b alternately `n` times, so drift on a shared machine hits both alike.
-export async function sideBySide(n: number, a: () => Promise<unknown>, b: () => Promise<unknown>): Promise<{ a: number[]; b: number[] }> {
+export async function sideBySide(
+  n: number,
+  a: () => Promise<unknown>,
+  b: () => Promise<unknown>,
+): Promise<{ a: number[]; b: number[] }> {
   const out = { a: [] as number[], b: [] as number[] };
   for (let i = 0; i < n; i++) {
     out.a.push((await timed(a)).ms);
@@ -29,8 +33,15 @@ export async function sideBySide(n: number, a: () => Promise<unknown>, b: () => 
   return out;
 }
 
-export async function storyreel(args: string[], opts: { cwd: string; env?: Record<string, string | undefined> }) {
-  const r = await execa("node", [BIN, ...args], { cwd: opts.cwd, env: { FAL_KEY: undefined, ...opts.env }, reject: false });
+export async function storyreel(
+  args: string[],
+  opts: { cwd: string; env?: Record<string, string | undefined> },
+) {
+  const r = await execa("node", [BIN, ...args], {
+    cwd: opts.cwd,
+    env: { FAL_KEY: undefined, ...opts.env },
+    reject: false,
+  });
   return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
 }
 
@@ -38,11 +49,16 @@ export function table(rows: Array<Record<string, string>>): string {
   const cols = Object.keys(rows[0] ?? {});
   const widths = cols.map((c) => Math.max(c.length, ...rows.map((r) => (r[c] ?? "").length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(" | ")} |`;
-  return [line(cols), line(widths.map((w) => "-".repeat(w))), ...rows.map((r) => line(cols.map((c) => r[c] ?? "")))].join("\n");
+  return [
+    line(cols),
+    line(widths.map((w) => "-".repeat(w))),
+    ...rows.map((r) => line(cols.map((c) => r[c] ?? ""))),
+  ].join("\n");
 }
 
 export async function machine(): Promise<Record<string, string>> {
-  const ffmpeg = (await execa("ffmpeg", ["-hide_banner", "-version"], { reject: false })).stdout.split("\n")[0] ?? "none";
+  const ffmpeg =
+    (await execa("ffmpeg", ["-hide_banner", "-version"], { reject: false })).stdout.split("\n")[0] ?? "none";
   return {
     date: new Date().toISOString(),
     cpu: `${cpus().length} x ${cpus()[0]?.model ?? "unknown"}`,

@@ -19,9 +19,22 @@ import { machine, median, REPO, sideBySide, storyreel, table, timed } from "./li
 const RUNS = 3;
 const KEY = "bench-key";
 const tools = findMediaTools(process.env);
-interface Result { id: string; what: string; value: string; anchor: string; target: string; met: boolean; detail?: Record<string, unknown> }
+interface Result {
+  id: string;
+  what: string;
+  value: string;
+  anchor: string;
+  target: string;
+  met: boolean;
+  detail?: Record<string, unknown>;
+}
 const results: Result[] = [];
-const env = (fake: FakeFal, cache: string) => ({ FAL_KEY: KEY, FAL_PROXY_URL: fake.proxyUrl, STORYREEL_FAL_POLL_MS: "50", STORYREEL_CACHE_DIR: cache });
+const env = (fake: FakeFal, cache: string) => ({
+  FAL_KEY: KEY,
+  FAL_PROXY_URL: fake.proxyUrl,
+  STORYREEL_FAL_POLL_MS: "50",
+  STORYREEL_CACHE_DIR: cache,
+});
 const x = (n: number) => `${n.toFixed(2)}x`;
 const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
@@ -33,11 +46,28 @@ async function noop(): Promise<void> {
   if (first.exitCode !== 0) throw new Error(first.stderr);
   const log = path.join(p.dir, "ffmpeg.log");
   await writeFile(log, "");
-  const wrapped = { ...env(fake, p.cache), FFMPEG_PATH: path.join(REPO, "test/fixtures/bin/ffmpeg-logging"), FFPROBE_PATH: path.join(REPO, "test/fixtures/bin/ffprobe-logging"), FFMPEG_LOG: log };
-  const runs = await sideBySide(5, () => storyreel(["render", p.file], { cwd: p.dir, env: wrapped }), () => execa("node", ["-e", "0"]));
+  const wrapped = {
+    ...env(fake, p.cache),
+    FFMPEG_PATH: path.join(REPO, "test/fixtures/bin/ffmpeg-logging"),
+    FFPROBE_PATH: path.join(REPO, "test/fixtures/bin/ffprobe-logging"),
+    FFMPEG_LOG: log,
+  };
+  const runs = await sideBySide(
+    5,
+    () => storyreel(["render", p.file], { cwd: p.dir, env: wrapped }),
+    () => execa("node", ["-e", "0"]),
+  );
   const processes = (await readFile(log, "utf8")).split("\n").filter(Boolean).length;
   const ratio = median(runs.a) / median(runs.b);
-  results.push({ id: "noop", what: "render 100 shots, all cached, film up to date", value: `${s(median(runs.a))}, ${fake.requests.length} provider calls, ${processes} ffmpeg/ffprobe processes`, anchor: `node -e 0: ${s(median(runs.b))}`, target: "<= 4x the anchor; 0 calls, 0 processes", met: ratio <= 4 && fake.requests.length === 0 && processes === 0, detail: { ratio, runs } });
+  results.push({
+    id: "noop",
+    what: "render 100 shots, all cached, film up to date",
+    value: `${s(median(runs.a))}, ${fake.requests.length} provider calls, ${processes} ffmpeg/ffprobe processes`,
+    anchor: `node -e 0: ${s(median(runs.b))}`,
+    target: "<= 4x the anchor; 0 calls, 0 processes",
+    met: ratio <= 4 && fake.requests.length === 0 && processes === 0,
+    detail: { ratio, runs },
+  });
   await fake.stop();
 }
 
@@ -47,15 +77,29 @@ async function schedule(): Promise<void> {
   const sequential: number[] = [];
   for (let i = 0; i < RUNS; i++) {
     const p = await project(24, { prompt: (n) => `schedule ${i} shot ${n}` });
-    const r = await storyreel(["render", p.file, "--concurrency", "8"], { cwd: p.dir, env: env(fake, p.cache) });
+    const r = await storyreel(["render", p.file, "--concurrency", "8"], {
+      cwd: p.dir,
+      env: env(fake, p.cache),
+    });
     if (r.exitCode !== 0) throw new Error(r.stderr);
-    ours.push(JSON.parse(await readFile(path.join(p.dir, "out", "storyboard.report.json"), "utf8")).phases_ms.generate_ms);
+    ours.push(
+      JSON.parse(await readFile(path.join(p.dir, "out", "storyboard.report.json"), "utf8")).phases_ms
+        .generate_ms,
+    );
     sequential.push((await timed(() => sequentialSubscribe(fake, 24, i))).ms);
   }
   const ideal = Math.ceil(24 / 8) * 1500;
   const efficiency = ideal / median(ours);
   const speedup = median(sequential) / median(ours);
-  results.push({ id: "schedule", what: "generate 24 shots, fake fal at 1.5 s, concurrency 8", value: `${s(median(ours))}: efficiency ${efficiency.toFixed(3)}, speedup ${x(speedup)}`, anchor: `ideal ${s(ideal)}; sequential fal.subscribe ${s(median(sequential))}`, target: "efficiency >= 0.9; speedup >= 7x", met: efficiency >= 0.9 && speedup >= 7, detail: { ours, sequential } });
+  results.push({
+    id: "schedule",
+    what: "generate 24 shots, fake fal at 1.5 s, concurrency 8",
+    value: `${s(median(ours))}: efficiency ${efficiency.toFixed(3)}, speedup ${x(speedup)}`,
+    anchor: `ideal ${s(ideal)}; sequential fal.subscribe ${s(median(sequential))}`,
+    target: "efficiency >= 0.9; speedup >= 7x",
+    met: efficiency >= 0.9 && speedup >= 7,
+    detail: { ours, sequential },
+  });
   await fake.stop();
 }
 
@@ -63,7 +107,14 @@ async function schedule(): Promise<void> {
 async function sequentialSubscribe(fake: FakeFal, n: number, round: number): Promise<void> {
   const fal = createFalClient({ credentials: KEY, proxyUrl: { url: fake.proxyUrl, when: "always" } });
   for (let i = 0; i < n; i++) {
-    const result = await fal.subscribe("fal-ai/kling-video/v2.6/pro/image-to-video", { input: { prompt: `sequential ${round} ${i}`, start_image_url: "https://example.invalid/frame.png", duration: "5" }, pollInterval: 50 });
+    const result = await fal.subscribe("fal-ai/kling-video/v2.6/pro/image-to-video", {
+      input: {
+        prompt: `sequential ${round} ${i}`,
+        start_image_url: "https://example.invalid/frame.png",
+        duration: "5",
+      },
+      pollInterval: 50,
+    });
     await (await fetch((result.data as { video: { url: string } }).video.url)).arrayBuffer();
   }
 }
@@ -71,17 +122,61 @@ async function sequentialSubscribe(fake: FakeFal, n: number, round: number): Pro
 async function stitchBench(id: "stitch-copy" | "stitch-xfade"): Promise<void> {
   const files = Array.from({ length: 12 }, (_, i) => clip({ w: 1280, h: 720, seconds: 5, hue: i * 30 }));
   const xfade = id === "stitch-xfade";
-  const clips = await Promise.all(files.map((f, i) => stitchClip(f, xfade && i > 0 ? { transition: { type: "crossfade", duration: 0.5 } } : {})));
+  const clips = await Promise.all(
+    files.map((f, i) =>
+      stitchClip(f, xfade && i > 0 ? { transition: { type: "crossfade", duration: 0.5 } } : {}),
+    ),
+  );
   const dir = await mkdtemp(path.join(tmpdir(), "storyreel-bench-stitch-"));
   const list = path.join(dir, "list.txt");
   await writeFile(list, files.map((f) => `file '${f}'\n`).join(""));
   // A fresh segment folder each time: this measures a first stitch, with nothing cached.
-  const ours = async () => stitchFilm({ clips, render: {}, output: path.join(dir, "ours.mp4"), tmpDir: path.join(dir, "tmp"), segmentDir: await mkdtemp(path.join(dir, "segments-")), tools, capabilities: () => detectCapabilities(tools.ffmpeg) }, filmKey(clips, {}), Date.now);
-  const anchor = () => execa("ffmpeg", xfade ? handWrittenXfade(files, path.join(dir, "anchor.mp4")) : ["-v", "error", "-y", "-f", "concat", "-safe", "0", "-i", list, "-c", "copy", path.join(dir, "anchor.mp4")]);
+  const ours = async () =>
+    stitchFilm(
+      {
+        clips,
+        render: {},
+        output: path.join(dir, "ours.mp4"),
+        tmpDir: path.join(dir, "tmp"),
+        segmentDir: await mkdtemp(path.join(dir, "segments-")),
+        tools,
+        capabilities: () => detectCapabilities(tools.ffmpeg),
+      },
+      filmKey(clips, {}),
+      Date.now,
+    );
+  const anchor = () =>
+    execa(
+      "ffmpeg",
+      xfade
+        ? handWrittenXfade(files, path.join(dir, "anchor.mp4"))
+        : [
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "concat",
+            "-safe",
+            "0",
+            "-i",
+            list,
+            "-c",
+            "copy",
+            path.join(dir, "anchor.mp4"),
+          ],
+    );
   const runs = await sideBySide(RUNS, ours, anchor);
   const ratio = median(runs.a) / median(runs.b);
   const limit = xfade ? 1.1 : 1.3;
-  results.push({ id, what: `12 clips 1280x720 5 s, ${xfade ? "0.5 s crossfades" : "cuts only"}`, value: `${s(median(runs.a))} (${x(ratio)})`, anchor: `${xfade ? "hand-written xfade/acrossfade graph" : "raw concat -c copy"}: ${s(median(runs.b))}`, target: `<= ${limit}x`, met: ratio <= limit, detail: { runs } });
+  results.push({
+    id,
+    what: `12 clips 1280x720 5 s, ${xfade ? "0.5 s crossfades" : "cuts only"}`,
+    value: `${s(median(runs.a))} (${x(ratio)})`,
+    anchor: `${xfade ? "hand-written xfade/acrossfade graph" : "raw concat -c copy"}: ${s(median(runs.b))}`,
+    target: `<= ${limit}x`,
+    met: ratio <= limit,
+    detail: { runs },
+  });
 }
 
 function handWrittenXfade(files: string[], out: string): string[] {
@@ -89,27 +184,77 @@ function handWrittenXfade(files: string[], out: string): string[] {
   let v = "[0:v]";
   let a = "[0:a]";
   for (let i = 1; i < files.length; i++) {
-    parts.push(`${v}[${i}:v]xfade=transition=fade:duration=0.5:offset=${(i * 4.5).toFixed(1)}[v${i}]`, `${a}[${i}:a]acrossfade=d=0.5[a${i}]`);
+    parts.push(
+      `${v}[${i}:v]xfade=transition=fade:duration=0.5:offset=${(i * 4.5).toFixed(1)}[v${i}]`,
+      `${a}[${i}:a]acrossfade=d=0.5[a${i}]`,
+    );
     [v, a] = [`[v${i}]`, `[a${i}]`];
   }
-  return ["-v", "error", "-y", ...files.flatMap((f) => ["-i", f]), "-filter_complex", parts.join(";"), "-map", v, "-map", a, "-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p", "-r", "24", "-c:a", "aac", "-b:a", "192k", "-ar", "48000", "-ac", "2", "-movflags", "+faststart", out];
+  return [
+    "-v",
+    "error",
+    "-y",
+    ...files.flatMap((f) => ["-i", f]),
+    "-filter_complex",
+    parts.join(";"),
+    "-map",
+    v,
+    "-map",
+    a,
+    "-c:v",
+    "libx264",
+    "-preset",
+    "veryfast",
+    "-crf",
+    "20",
+    "-pix_fmt",
+    "yuv420p",
+    "-r",
+    "24",
+    "-c:a",
+    "aac",
+    "-b:a",
+    "192k",
+    "-ar",
+    "48000",
+    "-ac",
+    "2",
+    "-movflags",
+    "+faststart",
+    out,
+  ];
 }
 
 async function incremental(): Promise<void> {
   const fake = await new FakeFal({ key: KEY, latencyMs: 200 }).start();
   // Cuts between uniform clips join by stream copy; a film resized to 320x180 goes through normalised segments.
-  for (const [id, resolution] of [["incremental", undefined], ["incremental-normalised", "320x180"]] as const) {
+  for (const [id, resolution] of [
+    ["incremental", undefined],
+    ["incremental-normalised", "320x180"],
+  ] as const) {
     const p = await project(24, { prompt: (n) => `${id} shot ${n}`, ...(resolution && { resolution }) });
     const first = await storyreel(["render", p.file], { cwd: p.dir, env: env(fake, p.cache) });
     if (first.exitCode !== 0) throw new Error(first.stderr);
-    await p.write(p.shots.map((shot, i) => (i === 11 ? { ...shot, prompt: `${id}: an edited prompt` } : shot)));
+    await p.write(
+      p.shots.map((shot, i) => (i === 11 ? { ...shot, prompt: `${id}: an edited prompt` } : shot)),
+    );
     fake.requests.length = 0;
     const again = await storyreel(["render", p.file, "--json"], { cwd: p.dir, env: env(fake, p.cache) });
-    const film = again.stdout.split("\n").map((l) => JSON.parse(l)).find((e) => e.type === "film");
+    const film = again.stdout
+      .split("\n")
+      .map((l) => JSON.parse(l))
+      .find((e) => e.type === "film");
     const renormalised = film.mode === "copy" ? 0 : film.segments.clips_encoded;
     const submits = fake.count("submit");
     const uploads = fake.count("initiate");
-    results.push({ id, what: `edit one prompt of 24, render again${resolution ? ` (film resized to ${resolution})` : ""}`, value: `${submits} submit, ${uploads} uploads, ${renormalised} clips re-normalised (${film.mode})`, anchor: "n/a", target: "1 submit, 0 uploads, <= 1 re-normalised", met: submits === 1 && uploads === 0 && renormalised <= 1 });
+    results.push({
+      id,
+      what: `edit one prompt of 24, render again${resolution ? ` (film resized to ${resolution})` : ""}`,
+      value: `${submits} submit, ${uploads} uploads, ${renormalised} clips re-normalised (${film.mode})`,
+      anchor: "n/a",
+      target: "1 submit, 0 uploads, <= 1 re-normalised",
+      met: submits === 1 && uploads === 0 && renormalised <= 1,
+    });
   }
   await fake.stop();
 }
@@ -120,26 +265,58 @@ async function memory(): Promise<void> {
   const peaks: number[] = [];
   for (let i = 0; i < RUNS; i++) {
     const p = await project(24, { prompt: (n) => `memory ${i} shot ${n}` });
-    const r = await execa("node", [path.join(REPO, "bench", "peak-rss.mjs"), "render", p.file], { cwd: p.dir, env: env(fake, p.cache), reject: false });
+    const r = await execa("node", [path.join(REPO, "bench", "peak-rss.mjs"), "render", p.file], {
+      cwd: p.dir,
+      env: env(fake, p.cache),
+      reject: false,
+    });
     if (r.exitCode !== 0) throw new Error(r.stderr);
     peaks.push(Number(/peak-rss-kb=(\d+)/.exec(r.stderr)?.[1]) / 1024);
   }
-  results.push({ id: "memory", what: `render 24 shots with ${(big.length / 1e6).toFixed(0)} MB clips`, value: `${median(peaks).toFixed(0)} MB peak RSS`, anchor: "n/a", target: "<= 150 MB", met: median(peaks) <= 150, detail: { peaks } });
+  results.push({
+    id: "memory",
+    what: `render 24 shots with ${(big.length / 1e6).toFixed(0)} MB clips`,
+    value: `${median(peaks).toFixed(0)} MB peak RSS`,
+    anchor: "n/a",
+    target: "<= 150 MB",
+    met: median(peaks) <= 150,
+    detail: { peaks },
+  });
   await fake.stop();
 }
 
 const only = process.argv.slice(2);
-const benches: Record<string, () => Promise<void>> = { noop, schedule, "stitch-copy": () => stitchBench("stitch-copy"), "stitch-xfade": () => stitchBench("stitch-xfade"), incremental, memory };
+const benches: Record<string, () => Promise<void>> = {
+  noop,
+  schedule,
+  "stitch-copy": () => stitchBench("stitch-copy"),
+  "stitch-xfade": () => stitchBench("stitch-xfade"),
+  incremental,
+  memory,
+};
 const started = Date.now();
 for (const [id, run] of Object.entries(benches)) {
   if (only.length && !only.includes(id)) continue;
   process.stderr.write(`bench ${id}...\n`);
   await run();
 }
-const rows = results.map((r) => ({ id: r.id, what: r.what, measured: r.value, anchor: r.anchor, target: r.target, met: r.met ? "yes" : "NO" }));
+const rows = results.map((r) => ({
+  id: r.id,
+  what: r.what,
+  measured: r.value,
+  anchor: r.anchor,
+  target: r.target,
+  met: r.met ? "yes" : "NO",
+}));
 console.log(table(rows));
 const info = await machine();
-await writeFile(path.join(REPO, "bench", "results.json"), `${JSON.stringify({ machine: info, seconds: Math.round((Date.now() - started) / 1000), results }, null, 2)}\n`);
+await writeFile(
+  path.join(REPO, "bench", "results.json"),
+  `${JSON.stringify({ machine: info, seconds: Math.round((Date.now() - started) / 1000), results }, null, 2)}\n`,
+);
 const notes = readFileSync(path.join(REPO, "bench", "NOTES.md"), "utf8");
-await writeFile(path.join(REPO, "bench", "RESULTS.md"), `# Benchmark results\n\nMachine: ${info.cpu}, ${info.memory}, node ${info.node}, ${info.ffmpeg}. Run ${info.date}, ${Math.round((Date.now() - started) / 1000)} s.\nEvery figure is the median of at least ${RUNS} runs, each anchor measured in the same run.\n\n${table(rows)}\n\n${notes}`);
+await writeFile(
+  path.join(REPO, "bench", "RESULTS.md"),
+  `# Benchmark results\n\nMachine: ${info.cpu}, ${info.memory}, node ${info.node}, ${info.ffmpeg}. Run ${info.date}, ${Math.round((Date.now() - started) / 1000)} s.\nEvery figure is the median of at least ${RUNS} runs, each anchor measured in the same run.\n\n${table(rows)}\n\n${notes}`,
+);
 process.exitCode = results.every((r) => r.met) ? 0 : 1;

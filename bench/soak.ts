@@ -12,8 +12,26 @@ import { BIN, REPO, storyreel, table } from "./lib.js";
 const KEY = "soak-key";
 
 export interface SoakResult {
-  trials: Array<{ trial: number; killAfterMs: number; exitCode: number; unconfirmed: boolean; maxSubmitsPerKey: number; corrupt: number; filmValid: boolean }>;
-  faultMix: { shots: number; rejected: string[]; named: boolean; exitCode: number; completed: number; expected: number; ms: number; baselineMs: number; ratio: number };
+  trials: Array<{
+    trial: number;
+    killAfterMs: number;
+    exitCode: number;
+    unconfirmed: boolean;
+    maxSubmitsPerKey: number;
+    corrupt: number;
+    filmValid: boolean;
+  }>;
+  faultMix: {
+    shots: number;
+    rejected: string[];
+    named: boolean;
+    exitCode: number;
+    completed: number;
+    expected: number;
+    ms: number;
+    baselineMs: number;
+    ratio: number;
+  };
   concurrent: { exitCodes: number[]; maxSubmitsPerKey: number };
   ok: boolean;
 }
@@ -29,7 +47,12 @@ function seeded(seed: number): () => number {
   };
 }
 
-const env = (fake: FakeFal, cache: string, poll = "50") => ({ FAL_KEY: KEY, FAL_PROXY_URL: fake.proxyUrl, STORYREEL_FAL_POLL_MS: poll, STORYREEL_CACHE_DIR: cache });
+const env = (fake: FakeFal, cache: string, poll = "50") => ({
+  FAL_KEY: KEY,
+  FAL_PROXY_URL: fake.proxyUrl,
+  STORYREEL_FAL_POLL_MS: poll,
+  STORYREEL_CACHE_DIR: cache,
+});
 
 function maxSubmits(fake: FakeFal, prefix: string): number {
   return Math.max(0, ...[...fake.submitsByPrompt()].filter(([p]) => p.startsWith(prefix)).map(([, n]) => n));
@@ -38,31 +61,61 @@ function maxSubmits(fake: FakeFal, prefix: string): number {
 async function killTrial(fake: FakeFal, trial: number, random: () => number) {
   const p = await project(6, { prompt: (i) => `trial ${trial} shot ${i}` });
   const killAfterMs = Math.round(50 + random() * 2500);
-  const child = execa("node", [BIN, "render", p.file, "--concurrency", "3"], { cwd: p.dir, env: env(fake, p.cache), reject: false });
+  const child = execa("node", [BIN, "render", p.file, "--concurrency", "3"], {
+    cwd: p.dir,
+    env: env(fake, p.cache),
+    reject: false,
+  });
   await new Promise((r) => setTimeout(r, killAfterMs));
   child.kill("SIGKILL");
   await child;
-  let again = await storyreel(["render", p.file, "--concurrency", "3"], { cwd: p.dir, env: env(fake, p.cache) });
+  let again = await storyreel(["render", p.file, "--concurrency", "3"], {
+    cwd: p.dir,
+    env: env(fake, p.cache),
+  });
   // Killed between fal's answer and the journal write: storyreel refuses to pay again without consent.
   const unconfirmed = again.exitCode === 1 && /--resubmit-unconfirmed/.test(again.stderr);
-  if (unconfirmed) again = await storyreel(["render", p.file, "--resubmit-unconfirmed"], { cwd: p.dir, env: env(fake, p.cache) });
+  if (unconfirmed)
+    again = await storyreel(["render", p.file, "--resubmit-unconfirmed"], {
+      cwd: p.dir,
+      env: env(fake, p.cache),
+    });
   const paths = cachePaths(p.cache);
-  const keys = (await readdir(path.join(p.cache, "clips"))).filter((f) => f.endsWith(".json") && !f.startsWith(".")).map((f) => f.slice(0, -5));
+  const keys = (await readdir(path.join(p.cache, "clips")))
+    .filter((f) => f.endsWith(".json") && !f.startsWith("."))
+    .map((f) => f.slice(0, -5));
   const corrupt = (await Promise.all(keys.map((k) => verifyClip(paths, k)))).filter((v) => !v.ok).length;
   const film = path.join(p.dir, "out", "storyboard.mp4");
   const decode = await execa("ffmpeg", ["-v", "error", "-i", film, "-f", "null", "-"], { reject: false });
-  const probe = await execa("ffprobe", ["-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", film], { reject: false });
-  const filmValid = decode.exitCode === 0 && decode.stderr === "" && Math.abs(Number(probe.stdout) - 30) < 0.1;
-  return { trial, killAfterMs, exitCode: again.exitCode, unconfirmed, maxSubmitsPerKey: maxSubmits(fake, `trial ${trial} `), corrupt, filmValid };
+  const probe = await execa(
+    "ffprobe",
+    ["-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", film],
+    { reject: false },
+  );
+  const filmValid =
+    decode.exitCode === 0 && decode.stderr === "" && Math.abs(Number(probe.stdout) - 30) < 0.1;
+  return {
+    trial,
+    killAfterMs,
+    exitCode: again.exitCode,
+    unconfirmed,
+    maxSubmitsPerKey: maxSubmits(fake, `trial ${trial} `),
+    corrupt,
+    filmValid,
+  };
 }
 
 async function faultMix(shots: number, random: () => number) {
   const rejected = ["shot-4", "shot-9"];
-  const prompt = (tag: string) => (i: number) => (rejected.includes(`shot-${i + 1}`) && tag === "faults" ? `REJECT ${tag} ${i}` : `${tag} ${i}`);
+  const prompt = (tag: string) => (i: number) =>
+    rejected.includes(`shot-${i + 1}`) && tag === "faults" ? `REJECT ${tag} ${i}` : `${tag} ${i}`;
   const clean = await new FakeFal({ key: KEY, latencyMs: 1000 }).start();
   const base = await project(shots, { prompt: prompt("baseline") });
   const t0 = Date.now();
-  const baseline = await storyreel(["render", base.file], { cwd: base.dir, env: env(clean, base.cache, "100") });
+  const baseline = await storyreel(["render", base.file], {
+    cwd: base.dir,
+    env: env(clean, base.cache, "100"),
+  });
   const baselineMs = Date.now() - t0;
   await clean.stop();
   if (baseline.exitCode !== 0) throw new Error(`fault-free baseline failed: ${baseline.stderr}`);
@@ -82,13 +135,27 @@ async function faultMix(shots: number, random: () => number) {
   const ms = Date.now() - t1;
   await fake.stop();
   const completed = (await readdir(path.join(p.cache, "clips"))).filter((f) => f.endsWith(".mp4")).length;
-  const named = rejected.every((id) => new RegExp(`failed: ${id}: .*content_policy_violation`).test(r.stderr));
-  return { shots, rejected, named, exitCode: r.exitCode, completed, expected: shots - rejected.length, ms, baselineMs, ratio: ms / baselineMs };
+  const named = rejected.every((id) =>
+    new RegExp(`failed: ${id}: .*content_policy_violation`).test(r.stderr),
+  );
+  return {
+    shots,
+    rejected,
+    named,
+    exitCode: r.exitCode,
+    completed,
+    expected: shots - rejected.length,
+    ms,
+    baselineMs,
+    ratio: ms / baselineMs,
+  };
 }
 
 async function concurrentRenders(fake: FakeFal) {
   const p = await project(8, { prompt: (i) => `concurrent ${i}` });
-  const [a, b] = await Promise.all([0, 1].map(() => storyreel(["render", p.file], { cwd: p.dir, env: env(fake, p.cache) })));
+  const [a, b] = await Promise.all(
+    [0, 1].map(() => storyreel(["render", p.file], { cwd: p.dir, env: env(fake, p.cache) })),
+  );
   return { exitCodes: [a!.exitCode, b!.exitCode], maxSubmitsPerKey: maxSubmits(fake, "concurrent ") };
 }
 
@@ -101,9 +168,19 @@ export async function runSoak(options: { short: boolean; seed?: number }): Promi
   await fake.stop();
   const mix = await faultMix(options.short ? 10 : 20, random);
   const ok =
-    trials.every((t) => t.exitCode === 0 && t.corrupt === 0 && t.filmValid && (t.maxSubmitsPerKey === 1 || (t.unconfirmed && t.maxSubmitsPerKey === 2))) &&
-    mix.exitCode === 1 && mix.named && mix.completed === mix.expected && mix.ratio <= 3 &&
-    concurrent.exitCodes.every((c) => c === 0) && concurrent.maxSubmitsPerKey === 1;
+    trials.every(
+      (t) =>
+        t.exitCode === 0 &&
+        t.corrupt === 0 &&
+        t.filmValid &&
+        (t.maxSubmitsPerKey === 1 || (t.unconfirmed && t.maxSubmitsPerKey === 2)),
+    ) &&
+    mix.exitCode === 1 &&
+    mix.named &&
+    mix.completed === mix.expected &&
+    mix.ratio <= 3 &&
+    concurrent.exitCodes.every((c) => c === 0) &&
+    concurrent.maxSubmitsPerKey === 1;
   return { trials, faultMix: mix, concurrent, ok };
 }
 
@@ -111,11 +188,32 @@ if (process.argv[1] && /soak\.ts$/.test(process.argv[1])) {
   const short = process.argv.includes("--short");
   const started = Date.now();
   const result = await runSoak({ short });
-  console.log(table(result.trials.map((t) => ({ trial: String(t.trial), "kill after": `${t.killAfterMs} ms`, "rerun exit": String(t.exitCode), "max submits/key": String(t.maxSubmitsPerKey), unconfirmed: t.unconfirmed ? "yes" : "no", corrupt: String(t.corrupt), "film valid": t.filmValid ? "yes" : "NO" }))));
+  console.log(
+    table(
+      result.trials.map((t) => ({
+        trial: String(t.trial),
+        "kill after": `${t.killAfterMs} ms`,
+        "rerun exit": String(t.exitCode),
+        "max submits/key": String(t.maxSubmitsPerKey),
+        unconfirmed: t.unconfirmed ? "yes" : "no",
+        corrupt: String(t.corrupt),
+        "film valid": t.filmValid ? "yes" : "NO",
+      })),
+    ),
+  );
   const m = result.faultMix;
-  console.log(`\nfault mix: ${m.completed}/${m.expected} clips completed, rejected ${m.rejected.join(", ")} named: ${m.named ? "yes" : "NO"}, exit ${m.exitCode}, ${(m.ms / 1000).toFixed(1)} s vs fault-free ${(m.baselineMs / 1000).toFixed(1)} s (${m.ratio.toFixed(2)}x, limit 3x)`);
-  console.log(`two renders on one cache: exits ${result.concurrent.exitCodes.join(", ")}, max submits per key ${result.concurrent.maxSubmitsPerKey}`);
-  console.log(`\n${result.ok ? "soak passed" : "SOAK FAILED"} in ${Math.round((Date.now() - started) / 1000)} s`);
-  await writeFile(path.join(REPO, "bench", "soak.json"), `${JSON.stringify({ short, seconds: Math.round((Date.now() - started) / 1000), ...result }, null, 2)}\n`);
+  console.log(
+    `\nfault mix: ${m.completed}/${m.expected} clips completed, rejected ${m.rejected.join(", ")} named: ${m.named ? "yes" : "NO"}, exit ${m.exitCode}, ${(m.ms / 1000).toFixed(1)} s vs fault-free ${(m.baselineMs / 1000).toFixed(1)} s (${m.ratio.toFixed(2)}x, limit 3x)`,
+  );
+  console.log(
+    `two renders on one cache: exits ${result.concurrent.exitCodes.join(", ")}, max submits per key ${result.concurrent.maxSubmitsPerKey}`,
+  );
+  console.log(
+    `\n${result.ok ? "soak passed" : "SOAK FAILED"} in ${Math.round((Date.now() - started) / 1000)} s`,
+  );
+  await writeFile(
+    path.join(REPO, "bench", "soak.json"),
+    `${JSON.stringify({ short, seconds: Math.round((Date.now() - started) / 1000), ...result }, null, 2)}\n`,
+  );
   process.exitCode = result.ok ? 0 : 1;
 }

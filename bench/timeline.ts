@@ -5,11 +5,31 @@ import { storyreel } from "./lib.js";
 
 const fake = await new FakeFal({ key: "k", latencyMs: 1500 }).start();
 const p = await project(24, { prompt: (n) => `timeline ${Date.now()} ${n}` });
-const r = await storyreel(["render", p.file, "--concurrency", "8", "--json"], { cwd: p.dir, env: { FAL_KEY: "k", FAL_PROXY_URL: fake.proxyUrl, STORYREEL_FAL_POLL_MS: "50", STORYREEL_CACHE_DIR: p.cache } });
-const events = r.stdout.split("\n").map((l) => JSON.parse(l)).filter((e) => e.type === "shot");
+const r = await storyreel(["render", p.file, "--concurrency", "8", "--json"], {
+  cwd: p.dir,
+  env: {
+    FAL_KEY: "k",
+    FAL_PROXY_URL: fake.proxyUrl,
+    STORYREEL_FAL_POLL_MS: "50",
+    STORYREEL_CACHE_DIR: p.cache,
+  },
+});
+const events = r.stdout
+  .split("\n")
+  .map((l) => JSON.parse(l))
+  .filter((e) => e.type === "shot");
 const t0 = Date.parse(events[0].time);
-const at = (shot: string, state: string) => (events.find((e) => e.shot === shot && e.state === state) ? Date.parse(events.find((e) => e.shot === shot && e.state === state).time) - t0 : -1);
-for (const id of [...new Set(events.map((e) => e.shot))]) console.log(id.padEnd(9), ["uploading", "submitting", "in_queue", "in_progress", "downloading", "done"].map((s) => String(at(id, s)).padStart(5)).join(" "));
+const at = (shot: string, state: string) =>
+  events.find((e) => e.shot === shot && e.state === state)
+    ? Date.parse(events.find((e) => e.shot === shot && e.state === state).time) - t0
+    : -1;
+for (const id of [...new Set(events.map((e) => e.shot))])
+  console.log(
+    id.padEnd(9),
+    ["uploading", "submitting", "in_queue", "in_progress", "downloading", "done"]
+      .map((s) => String(at(id, s)).padStart(5))
+      .join(" "),
+  );
 const submits = fake.requests.filter((q) => q.route === "submit").map((q) => q.at - fake.requests[0]!.at);
 console.log("server submit times", submits.join(" "));
 await fake.stop();

@@ -24,7 +24,17 @@ Options:
 
 Exit codes: 0 success, 1 a run that failed, 2 an invalid storyboard or bad usage, 130 interrupted.`;
 
-const FS_ERRORS = new Set(["EACCES", "EPERM", "ENOSPC", "EROFS", "EDQUOT", "ENOTDIR", "EISDIR", "EMFILE", "ENAMETOOLONG"]);
+const FS_ERRORS = new Set([
+  "EACCES",
+  "EPERM",
+  "ENOSPC",
+  "EROFS",
+  "EDQUOT",
+  "ENOTDIR",
+  "EISDIR",
+  "EMFILE",
+  "ENAMETOOLONG",
+]);
 
 const COMMANDS: Record<string, () => Promise<(argv: string[], ctx: CliContext) => Promise<void>>> = {
   validate: async () => (await import("./commands/validate.js")).validateCommand,
@@ -37,8 +47,14 @@ const COMMANDS: Record<string, () => Promise<(argv: string[], ctx: CliContext) =
 export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
   try {
     const [name, ...rest] = argv;
-    if (name === undefined || name === "-h" || name === "--help" || name === "help") return ctx.stdout(USAGE), EXIT.ok;
-    if (name === "-v" || name === "--version") return ctx.stdout(version()), EXIT.ok;
+    if (name === undefined || name === "-h" || name === "--help" || name === "help") {
+      ctx.stdout(USAGE);
+      return EXIT.ok;
+    }
+    if (name === "-v" || name === "--version") {
+      ctx.stdout(version());
+      return EXIT.ok;
+    }
     const load = COMMANDS[name];
     if (!load) throw new UsageError(`unknown command "${name}"\n\n${USAGE}`);
     await (await load())(rest, ctx);
@@ -49,21 +65,29 @@ export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
 }
 
 function reportError(err: unknown, ctx: CliContext): number {
-  if (err instanceof StoryboardError) return ctx.stderr(err.message), EXIT.invalid;
-  if (err instanceof UsageError) return ctx.stderr(`error: ${err.message}`), EXIT.invalid;
-  if (err instanceof InterruptedError) return ctx.stderr(err.message), EXIT.interrupted;
-  if (err instanceof RunError) return ctx.stderr(`error: ${err.message}`), EXIT.failed;
-  if (err instanceof StoryreelError) return ctx.stderr(`error: ${err.message}`), EXIT.failed;
+  const { code, text } = describeError(err);
+  ctx.stderr(text);
+  return code;
+}
+
+// Every error class maps to exactly one exit code and one way of being shown; anything else is a bug.
+function describeError(err: unknown): { code: number; text: string } {
+  if (err instanceof StoryboardError) return { code: EXIT.invalid, text: err.message };
+  if (err instanceof UsageError) return { code: EXIT.invalid, text: `error: ${err.message}` };
+  if (err instanceof InterruptedError) return { code: EXIT.interrupted, text: err.message };
+  if (err instanceof RunError || err instanceof StoryreelError)
+    return { code: EXIT.failed, text: `error: ${err.message}` };
   // The file system said no (permissions, a full disk): the user can act on that, it is not a bug.
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  if (code && FS_ERRORS.has(code)) return ctx.stderr(`error: ${(err as Error).message}`), EXIT.failed;
+  const fsCode = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (fsCode && FS_ERRORS.has(fsCode)) return { code: EXIT.failed, text: `error: ${(err as Error).message}` };
   const e = err instanceof Error ? err : new Error(String(err));
-  ctx.stderr(`storyreel ${version()} hit a bug (node ${process.version}). Please report it with this trace:\n${e.stack ?? e.message}`);
-  return EXIT.failed;
+  const text = `storyreel ${version()} hit a bug (node ${process.version}). Please report it with this trace:`;
+  return { code: EXIT.failed, text: `${text}\n${e.stack ?? e.message}` };
 }
 
 function version(): string {
-  return (JSON.parse(readFileSync(path.join(PACKAGE_ROOT, "package.json"), "utf8")) as { version: string }).version;
+  return (JSON.parse(readFileSync(path.join(PACKAGE_ROOT, "package.json"), "utf8")) as { version: string })
+    .version;
 }
 
 // The program: real process, real signals. bin/storyreel.js calls this; tests and the library call runCli.

@@ -41,7 +41,9 @@ test("a missing storyboard file names the file", async () => {
 });
 
 test("doctor names the binaries, their capabilities and whether FAL_KEY is set, never its value", async () => {
-  const r = await storyreel(["doctor", "--cache-dir", "/nonexistent-cache"], { env: { FAL_KEY: "sk-doctor-secret" } });
+  const r = await storyreel(["doctor", "--cache-dir", "/nonexistent-cache"], {
+    env: { FAL_KEY: "sk-doctor-secret" },
+  });
   assert.equal(r.exitCode, 0, r.stderr);
   assert.match(r.stdout, /^ffmpeg\s+\S+ffmpeg \((path|env|bundled)\), version \S+/m);
   assert.match(r.stdout, /^filters\s+xfade: (yes|no)/m);

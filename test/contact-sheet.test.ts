@@ -11,16 +11,35 @@ import { REPO, storyreel, tempDir } from "./helpers/cli.js";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
-test("the HTML contact sheet loads with no console errors, every poster shows and the film reports its duration", { skip: !existsSync(CHROMIUM) && "no chromium at /usr/bin/chromium (CI installs it)" }, async () => {
+test("the HTML contact sheet loads with no console errors, every poster shows and the film reports its duration", {
+  skip: !existsSync(CHROMIUM) && "no chromium at /usr/bin/chromium (CI installs it)",
+}, async () => {
   const dir = await tempDir("storyreel-sheet-");
-  const r = await storyreel(["render", "manifests/demo.yaml", "--provider", "preview", "--cache-dir", path.join(dir, "cache"), "--out", path.join(dir, "demo.mp4")]);
+  const r = await storyreel([
+    "render",
+    "manifests/demo.yaml",
+    "--provider",
+    "preview",
+    "--cache-dir",
+    path.join(dir, "cache"),
+    "--out",
+    path.join(dir, "demo.mp4"),
+  ]);
   assert.equal(r.exitCode, 0, r.stderr);
   const report = JSON.parse(await readFile(path.join(dir, "demo.report.json"), "utf8"));
   assert.equal(report.version, 1);
   assert.equal(report.shots.length, 5);
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
   });
   try {
     const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
@@ -28,18 +47,33 @@ test("the HTML contact sheet loads with no console errors, every poster shows an
     page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
     page.on("pageerror", (e) => errors.push(e.message));
     // A video with preload="metadata" stops its own download once it has the header: ERR_ABORTED is not a failure.
-    page.on("requestfailed", (req) => req.failure()?.errorText !== "net::ERR_ABORTED" && errors.push(`request failed: ${req.url()} ${req.failure()?.errorText}`));
+    page.on(
+      "requestfailed",
+      (req) =>
+        req.failure()?.errorText !== "net::ERR_ABORTED" &&
+        errors.push(`request failed: ${req.url()} ${req.failure()?.errorText}`),
+    );
     await page.goto(pathToFileURL(path.join(dir, "demo.html")).href, { waitUntil: "load" });
-    const posters = await page.$$eval(".card img", (imgs) => imgs.map((i) => ({ src: i.getAttribute("src"), width: (i as HTMLImageElement).naturalWidth })));
+    const posters = await page.$$eval(".card img", (imgs) =>
+      imgs.map((i) => ({ src: i.getAttribute("src"), width: (i as HTMLImageElement).naturalWidth })),
+    );
     assert.equal(posters.length, 5);
     for (const p of posters) assert.ok(p.width > 0, `poster ${p.src} did not load`);
     const duration = await page.$eval("#film", (v) => {
       const video = v as HTMLVideoElement;
-      return video.readyState >= 1 ? video.duration : new Promise<number>((resolve) => video.addEventListener("loadedmetadata", () => resolve(video.duration), { once: true }));
+      return video.readyState >= 1
+        ? video.duration
+        : new Promise<number>((resolve) =>
+            video.addEventListener("loadedmetadata", () => resolve(video.duration), { once: true }),
+          );
     });
-    assert.ok(Math.abs(duration - report.film.duration) < 0.1, `video reports ${duration} s, film is ${report.film.duration} s`);
+    assert.ok(
+      Math.abs(duration - report.film.duration) < 0.1,
+      `video reports ${duration} s, film is ${report.film.duration} s`,
+    );
     const links = await page.$$eval(".card a", (as) => as.map((a) => a.getAttribute("href")));
-    for (const href of links) assert.ok(existsSync(path.join(dir, href!)), `clip link ${href} points at nothing`);
+    for (const href of links)
+      assert.ok(existsSync(path.join(dir, href!)), `clip link ${href} points at nothing`);
     await mkdir(path.join(REPO, "out"), { recursive: true });
     await page.screenshot({ path: path.join(REPO, "out", "contact-sheet.png"), fullPage: true });
     assert.deepEqual(errors, []);

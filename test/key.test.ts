@@ -3,13 +3,31 @@ import assert from "node:assert/strict";
 import { copyFile, mkdir } from "node:fs/promises";
 import path from "node:path";
 import { test } from "node:test";
-import { canonicalJson, clipKey, findModel, keyMaterial, loadStoryboard, validateStoryboard, type Shot, type Storyboard } from "../src/index.js";
+import {
+  canonicalJson,
+  clipKey,
+  findModel,
+  keyMaterial,
+  loadStoryboard,
+  validateStoryboard,
+  type Shot,
+  type Storyboard,
+} from "../src/index.js";
 import { makeProject } from "./helpers/project.js";
 
-const base = { id: "arrival", image: "images/a.png", prompt: "a king walks slowly", duration: 5, audio: true };
+const base = {
+  id: "arrival",
+  image: "images/a.png",
+  prompt: "a king walks slowly",
+  duration: 5,
+  audio: true,
+};
 
 async function board(shotList: Array<Record<string, unknown>>, extraImages = {}): Promise<Storyboard> {
-  const { file } = await makeProject({ images: { "a.png": [480, 320], "b.png": [480, 320, [200, 10, 10]], ...extraImages }, storyboard: { version: 1, shots: shotList } });
+  const { file } = await makeProject({
+    images: { "a.png": [480, 320], "b.png": [480, 320, [200, 10, 10]], ...extraImages },
+    storyboard: { version: 1, shots: shotList },
+  });
   return validateStoryboard(await loadStoryboard(file));
 }
 
@@ -38,8 +56,19 @@ test("renaming, reordering, moving the image, transitions and trims leave the ke
   const original = keyOf(await board([base]));
   assert.equal(keyOf(await board([{ ...base, id: "renamed" }])), original);
   assert.equal(keyOf(await board([{ ...base, id: "first", image: "images/b.png" }, base]), 1), original);
-  assert.equal(keyOf(await board([base, { ...base, id: "two", transition: { type: "crossfade", duration: 0.5 }, trim: { start: 1 } }]), 1), original);
-  const moved = await makeProject({ storyboard: { version: 1, shots: [{ ...base, image: "frames/deep/king.png" }] } });
+  assert.equal(
+    keyOf(
+      await board([
+        base,
+        { ...base, id: "two", transition: { type: "crossfade", duration: 0.5 }, trim: { start: 1 } },
+      ]),
+      1,
+    ),
+    original,
+  );
+  const moved = await makeProject({
+    storyboard: { version: 1, shots: [{ ...base, image: "frames/deep/king.png" }] },
+  });
   await mkdir(path.join(moved.dir, "frames", "deep"), { recursive: true });
   await copyFile(path.join(moved.dir, "images", "a.png"), path.join(moved.dir, "frames", "deep", "king.png"));
   const m = await validateStoryboard(await loadStoryboard(moved.file));
@@ -69,7 +98,13 @@ test("every model input changes the key", async () => {
 
 test("defaults fill in exactly as if written on the shot", async () => {
   const explicit = keyOf(await board([{ ...base, negative_prompt: "blur, distort, and low quality" }]));
-  const { file } = await makeProject({ storyboard: { version: 1, defaults: { duration: 5, audio: true }, shots: [{ id: "x", image: "images/a.png", prompt: base.prompt }] } });
+  const { file } = await makeProject({
+    storyboard: {
+      version: 1,
+      defaults: { duration: 5, audio: true },
+      shots: [{ id: "x", image: "images/a.png", prompt: base.prompt }],
+    },
+  });
   assert.equal(keyOf(await validateStoryboard(await loadStoryboard(file))), explicit);
 });
 
@@ -78,14 +113,28 @@ test("a golden key: the same inputs give this exact key on every machine and eve
   const shot: Shot = {
     id: "anything",
     index: 7,
-    image: { kind: "file", source: "x.png", path: "/nowhere/x.png", sha256: "a".repeat(64), bytes: 1, format: "png", width: 640, height: 360 },
+    image: {
+      kind: "file",
+      source: "x.png",
+      path: "/nowhere/x.png",
+      sha256: "a".repeat(64),
+      bytes: 1,
+      format: "png",
+      width: 640,
+      height: 360,
+    },
     prompt: "A king walks slowly",
     duration: 5,
     audio: true,
     negativePrompt: "blur, distort, and low quality",
     transition: { type: "cut", duration: 0 },
   };
-  assert.equal(canonicalJson(keyMaterial(shot, model, "fal")), '{"endpoint":"fal-ai/kling-video/v2.6/pro/image-to-video","input":{"duration":"5","generate_audio":true,"negative_prompt":"blur, distort, and low quality","prompt":"A king walks slowly","start_image_url":{"sha256":"' + "a".repeat(64) + '"}},"key_format":1,"provider":"fal@1"}');
+  assert.equal(
+    canonicalJson(keyMaterial(shot, model, "fal")),
+    '{"endpoint":"fal-ai/kling-video/v2.6/pro/image-to-video","input":{"duration":"5","generate_audio":true,"negative_prompt":"blur, distort, and low quality","prompt":"A king walks slowly","start_image_url":{"sha256":"' +
+      "a".repeat(64) +
+      '"}},"key_format":1,"provider":"fal@1"}',
+  );
   assert.equal(clipKey(shot, model, "fal"), GOLDEN_KEY);
 });
 

@@ -6,24 +6,44 @@ import { storyreel } from "./helpers/cli.js";
 import { makeProject, shots } from "./helpers/project.js";
 
 async function board(shotList: Array<Record<string, unknown>>) {
-  const { file, dir } = await makeProject({ images: { "a.png": [480, 320], "b.png": [320, 480, [9, 9, 9]] }, storyboard: { version: 1, shots: shotList } });
+  const { file, dir } = await makeProject({
+    images: { "a.png": [480, 320], "b.png": [320, 480, [9, 9, 9]] },
+    storyboard: { version: 1, shots: shotList },
+  });
   return { board: await validateStoryboard(await loadStoryboard(file)), file, dir };
 }
 
 test("statuses: generate, cached, duplicate of an identical shot, skipped by --only", async () => {
-  const { board: b } = await board([...shots(2), { id: "same", image: "images/a.png", prompt: "shot number 1" }, { id: "other", image: "images/b.png", prompt: "x" }]);
+  const { board: b } = await board([
+    ...shots(2),
+    { id: "same", image: "images/a.png", prompt: "shot number 1" },
+    { id: "other", image: "images/b.png", prompt: "x" },
+  ]);
   const empty = planRender(b, { has: () => false }, { provider: "fal" });
-  assert.deepEqual(empty.shots.map((s) => s.status), ["generate", "generate", "duplicate", "generate"]);
+  assert.deepEqual(
+    empty.shots.map((s) => s.status),
+    ["generate", "generate", "duplicate", "generate"],
+  );
   assert.equal(empty.shots[2]!.duplicate_of, "s1");
   const cachedKey = empty.shots[1]!.key;
   const warm = planRender(b, { has: (k) => k === cachedKey }, { provider: "fal", only: new Set(["s1"]) });
-  assert.deepEqual(warm.shots.map((s) => s.status), ["generate", "cached", "duplicate", "skipped"]);
+  assert.deepEqual(
+    warm.shots.map((s) => s.status),
+    ["generate", "cached", "duplicate", "skipped"],
+  );
 });
 
 test("costs: $0.14/s with audio, $0.07/s without; duplicates and cached clips cost nothing new", async () => {
-  const { board: b } = await board([{ ...shots(1)[0], duration: 10 }, { id: "quiet", image: "images/a.png", prompt: "q", audio: false }, { id: "dup", image: "images/a.png", prompt: "q", audio: false }]);
+  const { board: b } = await board([
+    { ...shots(1)[0], duration: 10 },
+    { id: "quiet", image: "images/a.png", prompt: "q", audio: false },
+    { id: "dup", image: "images/a.png", prompt: "q", audio: false },
+  ]);
   const plan = planRender(b, { has: () => false }, { provider: "fal" });
-  assert.deepEqual(plan.shots.map((s) => s.cost), [1.4, 0.35, 0.35]);
+  assert.deepEqual(
+    plan.shots.map((s) => s.cost),
+    [1.4, 0.35, 0.35],
+  );
   assert.deepEqual(plan.cost, { currency: "USD", film: 1.75, new: 1.75, cached: 0 });
   const cached = planRender(b, { has: (k) => k === plan.shots[0]!.key }, { provider: "fal" });
   assert.deepEqual(cached.cost, { currency: "USD", film: 1.75, new: 0.35, cached: 1.4 });
@@ -32,11 +52,17 @@ test("costs: $0.14/s with audio, $0.07/s without; duplicates and cached clips co
 
 test("plan is a pure value: the same inputs give the same plan", async () => {
   const { board: b } = await board(shots(3));
-  assert.deepEqual(planRender(b, { has: () => false }, { provider: "fal" }), planRender(b, { has: () => false }, { provider: "fal" }));
+  assert.deepEqual(
+    planRender(b, { has: () => false }, { provider: "fal" }),
+    planRender(b, { has: () => false }, { provider: "fal" }),
+  );
 });
 
 test("`storyreel plan` prints a table with costs and totals, and --json the versioned shape", async () => {
-  const { file, dir } = await board([...shots(2), { id: "again", image: "images/a.png", prompt: "shot number 2" }]);
+  const { file, dir } = await board([
+    ...shots(2),
+    { id: "again", image: "images/a.png", prompt: "shot number 2" },
+  ]);
   const text = await storyreel(["plan", file], { cwd: dir });
   assert.equal(text.exitCode, 0, text.stderr);
   assert.match(text.stdout, /s1\s+generate\s+5s\s+on\s+\$0\.70/);
@@ -47,7 +73,16 @@ test("`storyreel plan` prints a table with costs and totals, and --json the vers
   assert.equal(plan.version, 1);
   assert.equal(plan.provider, "preview");
   assert.deepEqual(Object.keys(plan.cost), ["currency", "film", "new", "cached"]);
-  assert.deepEqual(Object.keys(plan.shots[0]).sort(), ["audio", "cost", "duration", "id", "index", "key", "reason", "status"]);
+  assert.deepEqual(Object.keys(plan.shots[0]).sort(), [
+    "audio",
+    "cost",
+    "duration",
+    "id",
+    "index",
+    "key",
+    "reason",
+    "status",
+  ]);
   assert.equal(plan.shots[0].reason, "new shot");
 });
 
@@ -70,8 +105,15 @@ test("plan says why a shot will be generated: the fields changed since its last 
   edited.push({ id: "extra", image: "images/b.png", prompt: "added later" });
   await writeFile(file, stringify({ version: 1, shots: edited }));
   const r = await storyreel(["plan", file, "--provider", "preview", "--json"], { cwd: dir });
-  const reasons = Object.fromEntries(JSON.parse(r.stdout).shots.map((s: { id: string; reason?: string }) => [s.id, s.reason ?? null]));
-  assert.deepEqual(reasons, { s1: "prompt changed", s2: "duration, audio changed", s3: null, extra: "new shot" });
+  const reasons = Object.fromEntries(
+    JSON.parse(r.stdout).shots.map((s: { id: string; reason?: string }) => [s.id, s.reason ?? null]),
+  );
+  assert.deepEqual(reasons, {
+    s1: "prompt changed",
+    s2: "duration, audio changed",
+    s3: null,
+    extra: "new shot",
+  });
   const text = await storyreel(["plan", file], { cwd: dir });
   assert.match(text.stdout, /s1\s+generate\s+5s\s+on\s+\$0\.70\s+first fal render/);
 });

@@ -4,7 +4,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { stringify } from "yaml";
-import { listFiles, storyreel, tempDir } from "./helpers/cli.js";
+import { listFiles, storyreel } from "./helpers/cli.js";
 import { FakeFal } from "./helpers/fake-fal.js";
 import { falEnv, TEST_FAL_KEY } from "./helpers/fal-env.js";
 import { makeProject, shots } from "./helpers/project.js";
@@ -20,31 +20,52 @@ async function fresh(spec: Parameters<typeof makeProject>[0]) {
   fake.maxInFlight = 0;
   const project = await makeProject(spec);
   const cache = path.join(project.dir, "cache");
-  return { ...project, cache, render: (args: string[] = [], env = {}) => storyreel(["render", project.file, ...args], { cwd: project.dir, env: falEnv(fake, cache, env) }) };
+  return {
+    ...project,
+    cache,
+    render: (args: string[] = [], env = {}) =>
+      storyreel(["render", project.file, ...args], { cwd: project.dir, env: falEnv(fake, cache, env) }),
+  };
 }
 
 test("happy path: every shot submitted once, clips and sidecars in the cache, key never written", async () => {
-  const p = await fresh({ images: { "a.png": [480, 320], "b.png": [320, 480, [1, 2, 3]] }, storyboard: { version: 1, shots: [...shots(2), { id: "quiet", image: "images/b.png", prompt: "silence", audio: false }] } });
+  const p = await fresh({
+    images: { "a.png": [480, 320], "b.png": [320, 480, [1, 2, 3]] },
+    storyboard: {
+      version: 1,
+      shots: [...shots(2), { id: "quiet", image: "images/b.png", prompt: "silence", audio: false }],
+    },
+  });
   const r = await p.render();
   assert.equal(r.exitCode, 0, r.stderr);
   assert.equal(fake.count("submit"), 3);
   assert.match(r.stderr, /Clips: 3 generated \(\$1\.75\), 0 reused/);
   assert.match(r.stdout, /out\/storyboard\.mp4: 15\.0 s, 3 shots/);
-  for (const q of fake.requests.filter((q) => ["submit", "status", "result", "initiate"].includes(q.route))) assert.equal(q.headers.authorization, `Key ${TEST_FAL_KEY}`);
+  for (const q of fake.requests.filter((q) => ["submit", "status", "result", "initiate"].includes(q.route)))
+    assert.equal(q.headers.authorization, `Key ${TEST_FAL_KEY}`);
   const sidecars = (await listFiles(p.cache)).filter((f) => f.startsWith("clips/") && f.endsWith(".json"));
   assert.equal(sidecars.length, 3);
   for (const f of sidecars) {
     const s = JSON.parse(await readFile(path.join(p.cache, f), "utf8"));
     assert.match(s.request_id, /^req-/);
-    assert.match(String(s.input.start_image_url), /^http:\/\/127\.0\.0\.1:\d+\/files\//, "the input as sent carries the uploaded URL");
+    assert.match(
+      String(s.input.start_image_url),
+      /^http:\/\/127\.0\.0\.1:\d+\/files\//,
+      "the input as sent carries the uploaded URL",
+    );
     assert.ok(s.bytes > 0 && /^[0-9a-f]{64}$/.test(s.sha256));
     assert.equal(s.duration > 4.5 && s.duration < 5.5, true);
   }
   const quiet = fake.requests.find((q) => q.route === "submit" && q.body.includes("silence"))!;
   assert.deepEqual(JSON.parse(quiet.body).generate_audio, false);
   assert.equal(JSON.parse(quiet.body).duration, "5");
-  assert.deepEqual(await listFiles(path.join(p.cache, "journal")), [], "journal entries are cleared once clips are in");
-  for (const f of await listFiles(p.dir)) assert.ok(!(await readFile(path.join(p.dir, f))).includes(TEST_FAL_KEY), `FAL_KEY leaked into ${f}`);
+  assert.deepEqual(
+    await listFiles(path.join(p.cache, "journal")),
+    [],
+    "journal entries are cleared once clips are in",
+  );
+  for (const f of await listFiles(p.dir))
+    assert.ok(!(await readFile(path.join(p.dir, f))).includes(TEST_FAL_KEY), `FAL_KEY leaked into ${f}`);
   assert.ok(!r.stdout.includes(TEST_FAL_KEY) && !r.stderr.includes(TEST_FAL_KEY));
 });
 
@@ -71,16 +92,28 @@ test("a damaged paid clip is fetched again from fal's URL, not generated (and pa
   const clip = (await listFiles(path.join(p.cache, "clips"))).find((f) => f.endsWith(".mp4"))!;
   const original = await readFile(path.join(p.cache, "clips", clip));
   await writeFile(path.join(p.cache, "clips", clip), original.subarray(0, 1000));
-  await writeFile(p.file, stringify({ version: 1, shots: shots(2).map((s) => ({ ...s, transition: undefined })), output: "out/again.mp4" }));
+  await writeFile(
+    p.file,
+    stringify({
+      version: 1,
+      shots: shots(2).map((s) => ({ ...s, transition: undefined })),
+      output: "out/again.mp4",
+    }),
+  );
   const r = await p.render();
   assert.equal(r.exitCode, 0, r.stderr);
-  assert.match(r.stderr, /its cached clip was damaged; fetched it again from fal \(the same bytes, nothing paid\)/);
+  assert.match(
+    r.stderr,
+    /its cached clip was damaged; fetched it again from fal \(the same bytes, nothing paid\)/,
+  );
   assert.equal(fake.count("submit"), 2, "nothing was submitted again");
   assert.deepEqual(await readFile(path.join(p.cache, "clips", clip)), original);
 });
 
 test("the concurrency cap holds as the server sees it", async () => {
-  const p = await fresh({ storyboard: { version: 1, shots: shots(6).map((s, i) => ({ ...s, prompt: `distinct ${i}` })) } });
+  const p = await fresh({
+    storyboard: { version: 1, shots: shots(6).map((s, i) => ({ ...s, prompt: `distinct ${i}` })) },
+  });
   const r = await p.render(["--concurrency", "2"]);
   assert.equal(r.exitCode, 0, r.stderr);
   assert.equal(fake.count("submit"), 6);
@@ -88,16 +121,27 @@ test("the concurrency cap holds as the server sees it", async () => {
 });
 
 test("a 422 fails only its own shot, with fal's message; the others finish and stay cached", async () => {
-  const p = await fresh({ storyboard: { version: 1, shots: [...shots(2), { id: "bad", image: "images/a.png", prompt: "please REJECT this" }] } });
+  const p = await fresh({
+    storyboard: {
+      version: 1,
+      shots: [...shots(2), { id: "bad", image: "images/a.png", prompt: "please REJECT this" }],
+    },
+  });
   const r = await p.render();
   assert.equal(r.exitCode, 1);
-  assert.match(r.stderr, /failed: bad: fetching the result: fal answered 422: The prompt was flagged by the content checker \[content_policy_violation\]/);
+  assert.match(
+    r.stderr,
+    /failed: bad: fetching the result: fal answered 422: The prompt was flagged by the content checker \[content_policy_violation\]/,
+  );
   assert.equal(fake.count("submit"), 3, "a permanent failure is not retried");
   assert.equal((await listFiles(path.join(p.cache, "clips"))).filter((f) => f.endsWith(".mp4")).length, 2);
   assert.deepEqual(await listFiles(path.join(p.cache, "journal")), []);
   const report = JSON.parse(await readFile(path.join(p.dir, "out", "storyboard.report.json"), "utf8"));
   assert.equal(report.film, null);
-  assert.deepEqual(report.shots.map((s: { status: string }) => s.status), ["generated", "generated", "failed"]);
+  assert.deepEqual(
+    report.shots.map((s: { status: string }) => s.status),
+    ["generated", "generated", "failed"],
+  );
   assert.match(report.shots[2].error, /content_policy_violation/);
   assert.equal(report.cost.spent, 1.4);
   const html = await readFile(path.join(p.dir, "out", "storyboard.html"), "utf8");
@@ -119,8 +163,15 @@ test("a submit that gets no answer is not retried (it may be queued and billed);
     fake.faults.push({ route: "submit", times: 1, action });
     const r = await p.render();
     assert.equal(r.exitCode, 1, r.stderr);
-    assert.equal(fake.count("submit"), 1, `after ${JSON.stringify(action)} the client must not submit again by itself`);
-    assert.match(r.stderr, /failed: s1: submitting: the submit got (no answer|HTTP 504 from a gateway).*--resubmit-unconfirmed/);
+    assert.equal(
+      fake.count("submit"),
+      1,
+      `after ${JSON.stringify(action)} the client must not submit again by itself`,
+    );
+    assert.match(
+      r.stderr,
+      /failed: s1: submitting: the submit got (no answer|HTTP 504 from a gateway).*--resubmit-unconfirmed/,
+    );
     const again = await p.render();
     assert.equal(again.exitCode, 1);
     assert.equal(fake.count("submit"), 1, "a re-run does not submit it either");
@@ -142,10 +193,17 @@ test("a truncated download is fetched again without a new submit", async () => {
 
 test("a refused image upload fails the shot with fal's answer, not a crash", async () => {
   const p = await fresh({ storyboard: { version: 1, shots: shots(1) } });
-  fake.faults.push({ route: "initiate", times: 1, action: { status: 403, body: { detail: "storage is not enabled for this key" } } });
+  fake.faults.push({
+    route: "initiate",
+    times: 1,
+    action: { status: 403, body: { detail: "storage is not enabled for this key" } },
+  });
   const r = await p.render();
   assert.equal(r.exitCode, 1);
-  assert.match(r.stderr, /failed: s1: uploading the image: fal answered 403: storage is not enabled for this key \(check FAL_KEY/);
+  assert.match(
+    r.stderr,
+    /failed: s1: uploading the image: fal answered 403: storage is not enabled for this key \(check FAL_KEY/,
+  );
   assert.doesNotMatch(r.stderr, /unexpected error|hit a bug/);
   assert.equal(fake.count("submit"), 0);
 });
@@ -154,9 +212,15 @@ test("a shot that outlasts --timeout is cancelled at fal and fails alone", async
   const p = await fresh({ storyboard: { version: 1, shots: shots(1) } });
   const slow = await new FakeFal({ key: TEST_FAL_KEY, latencyMs: 60_000 }).start();
   try {
-    const r = await storyreel(["render", p.file, "--timeout", "0.01"], { cwd: p.dir, env: { ...falEnv(slow, p.cache) } });
+    const r = await storyreel(["render", p.file, "--timeout", "0.01"], {
+      cwd: p.dir,
+      env: { ...falEnv(slow, p.cache) },
+    });
     assert.equal(r.exitCode, 1);
-    assert.match(r.stderr, /failed: s1: gave up after 1 s waiting for fal \(request req-\d+\); the request was cancelled/);
+    assert.match(
+      r.stderr,
+      /failed: s1: gave up after 1 s waiting for fal \(request req-\d+\); the request was cancelled/,
+    );
     assert.equal(slow.count("cancel"), 1);
     assert.equal(slow.count("submit"), 1, "a timeout is not retried by submitting again");
   } finally {
@@ -166,8 +230,14 @@ test("a shot that outlasts --timeout is cancelled at fal and fails alone", async
 
 test("videos are downloaded over https, or plain http only from loopback", () => {
   assert.equal(checkDownloadUrl("https://v3b.fal.media/files/x.mp4").hostname, "v3b.fal.media");
-  for (const ok of ["http://127.0.0.1:9/x.mp4", "http://localhost/x.mp4", "http://[::1]:80/x.mp4"]) assert.ok(checkDownloadUrl(ok));
-  for (const bad of ["http://v3b.fal.media/x.mp4", "http://10.0.0.1/x.mp4", "file:///etc/passwd", "ftp://example.com/x.mp4"]) {
+  for (const ok of ["http://127.0.0.1:9/x.mp4", "http://localhost/x.mp4", "http://[::1]:80/x.mp4"])
+    assert.ok(checkDownloadUrl(ok));
+  for (const bad of [
+    "http://v3b.fal.media/x.mp4",
+    "http://10.0.0.1/x.mp4",
+    "file:///etc/passwd",
+    "ftp://example.com/x.mp4",
+  ]) {
     assert.throws(() => checkDownloadUrl(bad), /refusing to download/);
   }
 });
@@ -185,12 +255,17 @@ test("--max-cost refuses with exit 2 before any request", async () => {
   const p = await fresh({ storyboard: { version: 1, shots: shots(3) } });
   const r = await p.render(["--max-cost", "1.50"]);
   assert.equal(r.exitCode, 2);
-  assert.match(r.stderr, /would spend \$2\.10 on 3 new clips, more than --max-cost \$1\.50\. Nothing was submitted/);
+  assert.match(
+    r.stderr,
+    /would spend \$2\.10 on 3 new clips, more than --max-cost \$1\.50\. Nothing was submitted/,
+  );
   assert.equal(fake.requests.length, 0);
 });
 
 test("--only generates the named shots and names the clips the film still lacks", async () => {
-  const p = await fresh({ storyboard: { version: 1, shots: shots(3).map((s, i) => ({ ...s, prompt: `only ${i}` })) } });
+  const p = await fresh({
+    storyboard: { version: 1, shots: shots(3).map((s, i) => ({ ...s, prompt: `only ${i}` })) },
+  });
   const r = await p.render(["--only", "s2"]);
   assert.equal(r.exitCode, 1);
   assert.equal(fake.count("submit"), 1);
@@ -202,9 +277,19 @@ test("--json prints one NDJSON event per state change", async () => {
   const p = await fresh({ storyboard: { version: 1, shots: shots(1) } });
   const r = await p.render(["--json"]);
   assert.equal(r.exitCode, 0, r.stderr);
-  const events = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
+  const events = r.stdout
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l));
   const states = events.filter((e) => e.type === "shot").map((e) => e.state);
-  for (const s of ["queued", "uploading", "submitting", "in_queue", "in_progress", "downloading", "done"]) assert.ok(states.includes(s), `missing ${s} in ${states}`);
-  assert.deepEqual(events.filter((e) => e.type !== "shot").map((e) => e.type).filter((t) => t !== "stitch"), ["summary", "film", "report"]);
+  for (const s of ["queued", "uploading", "submitting", "in_queue", "in_progress", "downloading", "done"])
+    assert.ok(states.includes(s), `missing ${s} in ${states}`);
+  assert.deepEqual(
+    events
+      .filter((e) => e.type !== "shot")
+      .map((e) => e.type)
+      .filter((t) => t !== "stitch"),
+    ["summary", "film", "report"],
+  );
   assert.ok(events.some((e) => e.type === "stitch" && e.percent === 100));
 });

@@ -22,9 +22,15 @@ async function until(check: () => boolean, ms = 20_000): Promise<void> {
 }
 
 test("first Ctrl-C: no new submits, the running clip is collected, exit 130 with how to resume", async () => {
-  const p = await makeProject({ storyboard: { version: 1, shots: shots(3).map((s, i) => ({ ...s, prompt: `interrupt ${i}` })) } });
+  const p = await makeProject({
+    storyboard: { version: 1, shots: shots(3).map((s, i) => ({ ...s, prompt: `interrupt ${i}` })) },
+  });
   const cache = path.join(p.dir, "cache");
-  const child = execa("node", [BIN, "render", p.file, "--concurrency", "1"], { cwd: p.dir, env: falEnv(fake, cache), reject: false });
+  const child = execa("node", [BIN, "render", p.file, "--concurrency", "1"], {
+    cwd: p.dir,
+    env: falEnv(fake, cache),
+    reject: false,
+  });
   await until(() => fake.jobs.size === 1);
   child.kill("SIGINT");
   const r = await child;
@@ -39,9 +45,15 @@ test("first Ctrl-C: no new submits, the running clip is collected, exit 130 with
 
 test("second Ctrl-C exits at once and keeps the journal for the next run", async () => {
   fake.jobs.clear();
-  const p = await makeProject({ storyboard: { version: 1, shots: [{ id: "one", image: "images/a.png", prompt: "double interrupt" }] } });
+  const p = await makeProject({
+    storyboard: { version: 1, shots: [{ id: "one", image: "images/a.png", prompt: "double interrupt" }] },
+  });
   const cache = path.join(p.dir, "cache");
-  const child = execa("node", [BIN, "render", p.file], { cwd: p.dir, env: falEnv(fake, cache), reject: false });
+  const child = execa("node", [BIN, "render", p.file], {
+    cwd: p.dir,
+    env: falEnv(fake, cache),
+    reject: false,
+  });
   await until(() => fake.jobs.size === 1);
   await new Promise((r) => setTimeout(r, 100));
   child.kill("SIGINT");

@@ -16,13 +16,21 @@ after(() => fake.stop());
 async function project(n: number, tag: string) {
   fake.requests.length = 0;
   fake.jobs.clear();
-  const p = await makeProject({ storyboard: { version: 1, shots: shots(n).map((s, i) => ({ ...s, prompt: `${tag} ${i}` })) } });
+  const p = await makeProject({
+    storyboard: { version: 1, shots: shots(n).map((s, i) => ({ ...s, prompt: `${tag} ${i}` })) },
+  });
   return { ...p, cache: path.join(p.dir, "cache") };
 }
 
 async function journalStates(cache: string): Promise<string[]> {
-  const names = (await readdir(path.join(cache, "journal")).catch(() => [] as string[])).filter((f) => !f.startsWith("."));
-  return Promise.all(names.map(async (f) => JSON.parse(await readFile(path.join(cache, "journal", f), "utf8")).state as string));
+  const names = (await readdir(path.join(cache, "journal")).catch(() => [] as string[])).filter(
+    (f) => !f.startsWith("."),
+  );
+  return Promise.all(
+    names.map(
+      async (f) => JSON.parse(await readFile(path.join(cache, "journal", f), "utf8")).state as string,
+    ),
+  );
 }
 
 async function until(check: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
@@ -35,42 +43,78 @@ async function until(check: () => boolean | Promise<boolean>, ms = 20_000): Prom
 
 test("kill -9 mid-run, then run again: every key is submitted exactly once", async () => {
   const p = await project(4, "killed");
-  const child = execa("node", [BIN, "render", p.file, "--concurrency", "2"], { cwd: p.dir, env: falEnv(fake, p.cache), reject: false });
+  const child = execa("node", [BIN, "render", p.file, "--concurrency", "2"], {
+    cwd: p.dir,
+    env: falEnv(fake, p.cache),
+    reject: false,
+  });
   await until(async () => (await journalStates(p.cache)).filter((s) => s === "submitted").length === 2);
   child.kill("SIGKILL");
   const killed = await child;
   assert.equal(killed.signal, "SIGKILL");
   const journaled = (await readdir(path.join(p.cache, "journal"))).filter((f) => !f.startsWith("."));
   assert.equal(journaled.length, 2, "both in-flight requests were journaled before waiting");
-  const again = await storyreel(["render", p.file, "--concurrency", "2"], { cwd: p.dir, env: falEnv(fake, p.cache) });
+  const again = await storyreel(["render", p.file, "--concurrency", "2"], {
+    cwd: p.dir,
+    env: falEnv(fake, p.cache),
+  });
   assert.equal(again.exitCode, 0, again.stderr);
   assert.match(again.stderr, /reattaching/);
   assert.deepEqual([...fake.submitsByPrompt().values()], [1, 1, 1, 1]);
   assert.equal(fake.jobs.size, 4);
-  assert.deepEqual(await readdir(path.join(p.cache, "journal")), [], "journal entries and orphaned temp files are gone");
+  assert.deepEqual(
+    await readdir(path.join(p.cache, "journal")),
+    [],
+    "journal entries and orphaned temp files are gone",
+  );
 });
 
 test("killed between fal's answer and the journal: the shot is never resubmitted without consent", async () => {
   const p = await project(1, "unconfirmed");
   fake.faults.push({ route: "submit", times: 1, action: { delayMs: 3000 } });
-  const child = execa("node", [BIN, "render", p.file], { cwd: p.dir, env: falEnv(fake, p.cache), reject: false });
-  await until(async () => fake.count("submit") === 1 && (await journalStates(p.cache)).includes("submitting"));
+  const child = execa("node", [BIN, "render", p.file], {
+    cwd: p.dir,
+    env: falEnv(fake, p.cache),
+    reject: false,
+  });
+  await until(
+    async () => fake.count("submit") === 1 && (await journalStates(p.cache)).includes("submitting"),
+  );
   child.kill("SIGKILL");
   await child;
   const refused = await storyreel(["render", p.file], { cwd: p.dir, env: falEnv(fake, p.cache) });
   assert.equal(refused.exitCode, 1);
-  assert.match(refused.stderr, /failed: s1: an earlier submit of this shot got no answer.*--resubmit-unconfirmed/);
+  assert.match(
+    refused.stderr,
+    /failed: s1: an earlier submit of this shot got no answer.*--resubmit-unconfirmed/,
+  );
   assert.equal(fake.count("submit"), 1, "no second submit without consent");
-  const consented = await storyreel(["render", p.file, "--resubmit-unconfirmed"], { cwd: p.dir, env: falEnv(fake, p.cache) });
+  const consented = await storyreel(["render", p.file, "--resubmit-unconfirmed"], {
+    cwd: p.dir,
+    env: falEnv(fake, p.cache),
+  });
   assert.equal(consented.exitCode, 0, consented.stderr);
   assert.equal(fake.count("submit"), 2);
 });
 
 test("a journaled request id that fal no longer knows (404) is submitted again", async () => {
   const p = await project(1, "expired");
-  const child = execa("node", [BIN, "render", p.file], { cwd: p.dir, env: falEnv(fake, p.cache), reject: false });
+  const child = execa("node", [BIN, "render", p.file], {
+    cwd: p.dir,
+    env: falEnv(fake, p.cache),
+    reject: false,
+  });
   await until(() => fake.jobs.size >= 1);
-  await until(async () => (await readdir(path.join(p.cache, "journal")).catch(() => [])).length === 1 && (await readFile(path.join(p.cache, "journal", (await readdir(path.join(p.cache, "journal")))[0]!), "utf8")).includes("req-"));
+  await until(
+    async () =>
+      (await readdir(path.join(p.cache, "journal")).catch(() => [])).length === 1 &&
+      (
+        await readFile(
+          path.join(p.cache, "journal", (await readdir(path.join(p.cache, "journal")))[0]!),
+          "utf8",
+        )
+      ).includes("req-"),
+  );
   child.kill("SIGKILL");
   await child;
   for (const id of [...fake.jobs.keys()]) fake.forget(id);

@@ -3,13 +3,18 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { runSoak } from "../bench/soak.js";
 
-test("soak (short): kill -9 never pays twice, faults only fail the rejected shots, concurrent renders share", { timeout: 120_000 }, async () => {
+test("soak (short): kill -9 never pays twice, faults only fail the rejected shots, concurrent renders share", {
+  timeout: 120_000,
+}, async () => {
   const result = await runSoak({ short: true });
   for (const t of result.trials) {
     assert.equal(t.exitCode, 0, `trial ${t.trial}: the re-run did not finish`);
     assert.equal(t.corrupt, 0, `trial ${t.trial}: corrupt cache entries`);
     assert.ok(t.filmValid, `trial ${t.trial}: the film is not valid`);
-    assert.ok(t.maxSubmitsPerKey === 1 || (t.unconfirmed && t.maxSubmitsPerKey === 2), `trial ${t.trial}: a key was submitted ${t.maxSubmitsPerKey} times`);
+    assert.ok(
+      t.maxSubmitsPerKey === 1 || (t.unconfirmed && t.maxSubmitsPerKey === 2),
+      `trial ${t.trial}: a key was submitted ${t.maxSubmitsPerKey} times`,
+    );
   }
   assert.equal(result.faultMix.exitCode, 1);
   assert.ok(result.faultMix.named, "the rejected shots are named");

@@ -18,19 +18,56 @@ const SYSTEM = findMediaTools(process.env);
 async function stitch(clips: StitchClip[], render = {}, tools: MediaTools = SYSTEM) {
   const dir = await mkdtemp(path.join(tmpdir(), "storyreel-stitch-"));
   const output = path.join(dir, "film.mp4");
-  const record = await stitchFilm({ clips, render, output, tmpDir: path.join(dir, "tmp"), segmentDir: path.join(dir, "segments"), tools, capabilities: () => detectCapabilities(tools.ffmpeg) }, filmKey(clips, render), Date.now);
+  const record = await stitchFilm(
+    {
+      clips,
+      render,
+      output,
+      tmpDir: path.join(dir, "tmp"),
+      segmentDir: path.join(dir, "segments"),
+      tools,
+      capabilities: () => detectCapabilities(tools.ffmpeg),
+    },
+    filmKey(clips, render),
+    Date.now,
+  );
   return { record, output, info: await probeMedia(SYSTEM.ffprobe, output) };
 }
 
 // md5 per video packet (copy: true) or per decoded frame (copy: false).
 async function hashes(file: string, copy: boolean): Promise<string[]> {
-  const { stdout } = await execa("ffmpeg", ["-v", "error", "-i", file, "-map", "0:v", ...(copy ? ["-c", "copy"] : []), "-f", "framemd5", "-"]);
-  return stdout.split("\n").filter((l) => !l.startsWith("#")).map((l) => l.split(",").pop()!.trim());
+  const { stdout } = await execa("ffmpeg", [
+    "-v",
+    "error",
+    "-i",
+    file,
+    "-map",
+    "0:v",
+    ...(copy ? ["-c", "copy"] : []),
+    "-f",
+    "framemd5",
+    "-",
+  ]);
+  return stdout
+    .split("\n")
+    .filter((l) => !l.startsWith("#"))
+    .map((l) => l.split(",").pop()!.trim());
 }
 
 // Seconds of audio actually decoded, so a silent gap or a short track cannot hide behind container metadata.
 async function decodedAudioSeconds(file: string): Promise<number> {
-  const { stdout } = await execa("ffprobe", ["-v", "error", "-select_streams", "a", "-count_packets", "-show_entries", "stream=duration", "-of", "csv=p=0", file]);
+  const { stdout } = await execa("ffprobe", [
+    "-v",
+    "error",
+    "-select_streams",
+    "a",
+    "-count_packets",
+    "-show_entries",
+    "stream=duration",
+    "-of",
+    "csv=p=0",
+    file,
+  ]);
   return Number(stdout.trim());
 }
 
@@ -44,8 +81,15 @@ test("uniform clips with cuts are joined by stream copy: the packets are the cli
   const filmPackets = await hashes(output, true);
   assert.equal(filmPackets.length, clipPackets.length);
   const same = filmPackets.filter((h, i) => h === clipPackets[i]).length;
-  assert.ok(same >= clipPackets.length - 2 * clips.length * 2, `only ${same} of ${clipPackets.length} packets are identical`);
-  assert.deepEqual(await hashes(output, false), (await Promise.all(clips.map((c) => hashes(c.file, false)))).flat(), "identical decoded frames");
+  assert.ok(
+    same >= clipPackets.length - 2 * clips.length * 2,
+    `only ${same} of ${clipPackets.length} packets are identical`,
+  );
+  assert.deepEqual(
+    await hashes(output, false),
+    (await Promise.all(clips.map((c) => hashes(c.file, false)))).flat(),
+    "identical decoded frames",
+  );
 });
 
 test("portrait and landscape, 24 and 30 fps, with and without audio: one valid film, right length, audio throughout", async () => {
@@ -56,7 +100,10 @@ test("portrait and landscape, 24 and 30 fps, with and without audio: one valid f
   ];
   const { record, info } = await stitch(clips);
   assert.equal(record.mode, "normalised");
-  assert.deepEqual([info.video?.width, info.video?.height, info.video?.fps, info.video?.sar], [160, 90, 24, "1:1"]);
+  assert.deepEqual(
+    [info.video?.width, info.video?.height, info.video?.fps, info.video?.sar],
+    [160, 90, 24, "1:1"],
+  );
   assert.equal(info.audio?.sampleRate, 48000);
   assert.equal(info.audio?.channels, 2);
   assert.ok(Math.abs(info.duration - 5) <= 1 / 24, `film lasts ${info.duration}, expected 5`);
@@ -67,12 +114,18 @@ test("crossfade, fade and trims: film = sum of kept lengths minus transitions, A
   const clips = [
     await stitchClip(makeClip({ seconds: 2 })),
     await stitchClip(makeClip({ seconds: 2, hue: 90 }), { transition: { type: "crossfade", duration: 0.5 } }),
-    await stitchClip(makeClip({ seconds: 2, hue: 180, audio: false }), { transition: { type: "fade", duration: 0.5 }, trim: { start: 0.25, end: 1.75 } }),
+    await stitchClip(makeClip({ seconds: 2, hue: 180, audio: false }), {
+      transition: { type: "fade", duration: 0.5 },
+      trim: { start: 0.25, end: 1.75 },
+    }),
   ];
   const { info, record } = await stitch(clips, { resolution: [192, 108], fps: 25 });
   const expected = 2 + 2 + 1.5 - 0.5 - 0.5;
   assert.deepEqual([info.video?.width, info.video?.height, info.video?.fps], [192, 108, 25]);
-  assert.ok(Math.abs(info.duration - expected) <= 1 / 25, `film lasts ${info.duration}, expected ${expected}`);
+  assert.ok(
+    Math.abs(info.duration - expected) <= 1 / 25,
+    `film lasts ${info.duration}, expected ${expected}`,
+  );
   assert.ok(Math.abs((await decodedAudioSeconds(record.output)) - expected) <= 1 / 25);
 });
 
@@ -81,8 +134,12 @@ test("the bundled ffmpeg 4.1 (no xfade) makes the same transitions with filters 
   assert.equal(caps.xfade, false, "the bundled ffmpeg really lacks xfade");
   const clips = [
     await stitchClip(makeClip({ seconds: 2 })),
-    await stitchClip(makeClip({ seconds: 2, hue: 90, w: 90, h: 160 }), { transition: { type: "crossfade", duration: 0.5 } }),
-    await stitchClip(makeClip({ seconds: 1, hue: 180, audio: false }), { transition: { type: "fade", duration: 0.4 } }),
+    await stitchClip(makeClip({ seconds: 2, hue: 90, w: 90, h: 160 }), {
+      transition: { type: "crossfade", duration: 0.5 },
+    }),
+    await stitchClip(makeClip({ seconds: 1, hue: 180, audio: false }), {
+      transition: { type: "fade", duration: 0.4 },
+    }),
   ];
   const { info } = await stitch(clips, {}, BUNDLED);
   assert.ok(Math.abs(info.duration - 4.1) <= 1 / 24, `film lasts ${info.duration}`);
@@ -90,17 +147,45 @@ test("the bundled ffmpeg 4.1 (no xfade) makes the same transitions with filters 
 });
 
 test("two-pass loudness normalisation brings the film to the target LUFS", async () => {
-  const clips = [await stitchClip(makeClip({ seconds: 2 })), await stitchClip(makeClip({ seconds: 2, hue: 60 }))];
+  const clips = [
+    await stitchClip(makeClip({ seconds: 2 })),
+    await stitchClip(makeClip({ seconds: 2, hue: 60 })),
+  ];
   const { record } = await stitch(clips, { loudness: -16 });
   assert.equal(record.mode, "normalised");
-  const { stderr } = await execa("ffmpeg", ["-hide_banner", "-nostats", "-i", record.output, "-af", "ebur128", "-f", "null", "-"]);
-  const integrated = Number(/I:\s+(-?[\d.]+) LUFS\s*\n\s*Threshold/.exec(stderr.slice(stderr.lastIndexOf("Summary")))?.[1]);
+  const { stderr } = await execa("ffmpeg", [
+    "-hide_banner",
+    "-nostats",
+    "-i",
+    record.output,
+    "-af",
+    "ebur128",
+    "-f",
+    "null",
+    "-",
+  ]);
+  const integrated = Number(
+    /I:\s+(-?[\d.]+) LUFS\s*\n\s*Threshold/.exec(stderr.slice(stderr.lastIndexOf("Summary")))?.[1],
+  );
   assert.ok(Math.abs(integrated - -16) <= 1.5, `integrated loudness ${integrated} LUFS`);
 });
 
 test("segments are cached: changing one shot re-encodes only the segment it is in", async () => {
   const dir = await mkdtemp(path.join(tmpdir(), "storyreel-segments-"));
-  const run = async (clips: StitchClip[]) => stitchFilm({ clips, render: {}, output: path.join(dir, "film.mp4"), tmpDir: path.join(dir, "tmp"), segmentDir: path.join(dir, "segments"), tools: SYSTEM, capabilities: () => detectCapabilities(SYSTEM.ffmpeg) }, filmKey(clips, {}), Date.now);
+  const run = async (clips: StitchClip[]) =>
+    stitchFilm(
+      {
+        clips,
+        render: {},
+        output: path.join(dir, "film.mp4"),
+        tmpDir: path.join(dir, "tmp"),
+        segmentDir: path.join(dir, "segments"),
+        tools: SYSTEM,
+        capabilities: () => detectCapabilities(SYSTEM.ffmpeg),
+      },
+      filmKey(clips, {}),
+      Date.now,
+    );
   const fade = { transition: { type: "crossfade" as const, duration: 0.5 } };
   // Four shots: [a] cut [b ~ c] cut [d]; the portrait clip forces the normalised path.
   const a = await stitchClip(makeClip({ hue: 10 }));
@@ -114,7 +199,11 @@ test("segments are cached: changing one shot re-encodes only the segment it is i
   assert.deepEqual(second.segments, { made: 1, reused: 2, clips_encoded: 1 }, "only d's segment is new");
   const c2 = await stitchClip(makeClip({ hue: 60 }), fade);
   const third = await run([a, b, c2, d2]);
-  assert.deepEqual(third.segments, { made: 1, reused: 2, clips_encoded: 2 }, "c's change re-encodes the b~c segment");
+  assert.deepEqual(
+    third.segments,
+    { made: 1, reused: 2, clips_encoded: 2 },
+    "c's change re-encodes the b~c segment",
+  );
   const info = await probeMedia(SYSTEM.ffprobe, third.output);
   assert.ok(Math.abs(info.duration - 7.5) <= 1 / 24, `film lasts ${info.duration}`);
   assert.ok(Math.abs((await decodedAudioSeconds(third.output)) - 7.5) <= 1 / 24);

@@ -11,7 +11,10 @@ import { REPO } from "./helpers/cli.js";
 import { solidPng } from "./helpers/png.js";
 
 test("the JSON schema's keys are exactly the TypeScript types' keys", () => {
-  const schema = storyboardSchema() as { properties: Record<string, { properties?: object }>; definitions: { shot: { properties: object } } };
+  const schema = storyboardSchema() as {
+    properties: Record<string, { properties?: object }>;
+    definitions: { shot: { properties: object } };
+  };
   assert.equal(TYPES_MATCH_KEYS, true);
   assert.deepEqual(Object.keys(schema.properties).sort(), [...STORYBOARD_KEYS].sort());
   assert.deepEqual(Object.keys(schema.definitions.shot.properties).sort(), [...SHOT_KEYS].sort());
@@ -40,7 +43,10 @@ test("the demo storyboard has 4 to 6 shots and resolves defaults", async () => {
 
 test("PNG, JPEG and WebP are recognised by magic bytes with their size", () => {
   assert.deepEqual(sniffImage(solidPng(640, 360)), { format: "png", width: 640, height: 360 });
-  const jpeg = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x04, 0x00, 0x00, 0xff, 0xc0, 0x00, 0x11, 0x08, 0x01, 0x68, 0x02, 0x80, 0x03, 0, 0, 0, 0]);
+  const jpeg = Buffer.from([
+    0xff, 0xd8, 0xff, 0xe0, 0x00, 0x04, 0x00, 0x00, 0xff, 0xc0, 0x00, 0x11, 0x08, 0x01, 0x68, 0x02, 0x80,
+    0x03, 0, 0, 0, 0,
+  ]);
   assert.deepEqual(sniffImage(jpeg), { format: "jpeg", width: 640, height: 360 });
   const webp = Buffer.alloc(30);
   webp.write("RIFF", 0, "latin1");
@@ -56,7 +62,10 @@ test("the README's storyboard reference lists exactly the schema's keys", async 
   const readme = readFileSync(path.join(REPO, "README.md"), "utf8");
   const section = readme.slice(readme.indexOf("### Reference"), readme.indexOf("### What `validate` checks"));
   const documented = [...section.matchAll(/^\| `([^`]+)` \|/gm)].map((m) => m[1]!).sort();
-  const schema = storyboardSchema() as { properties: Record<string, { properties?: Record<string, { properties?: object }> }>; definitions: { shot: { properties: Record<string, { properties?: object }> } } };
+  const schema = storyboardSchema() as {
+    properties: Record<string, { properties?: Record<string, { properties?: object }> }>;
+    definitions: { shot: { properties: Record<string, { properties?: object }> } };
+  };
   const keys: string[] = [];
   const walk = (props: Record<string, { properties?: object }>, prefix: string) => {
     for (const [k, v] of Object.entries(props)) {
@@ -71,15 +80,23 @@ test("the README's storyboard reference lists exactly the schema's keys", async 
 
 test("the precompiled schema validator matches schemas/storyboard.schema.json", async () => {
   const { execa } = await import("execa");
-  const r = await execa("node", [path.join(REPO, "scripts", "compile-schema.mjs"), "--check"], { reject: false });
+  const r = await execa("node", [path.join(REPO, "scripts", "compile-schema.mjs"), "--check"], {
+    reject: false,
+  });
   assert.equal(r.exitCode, 0, r.stderr);
 });
 
 test("every model registry file satisfies schemas/model.schema.json", async () => {
   const { readFileSync } = await import("node:fs");
   const { Ajv } = await import("ajv");
-  const check = new Ajv({ allErrors: true }).compile(JSON.parse(readFileSync(path.join(REPO, "schemas", "model.schema.json"), "utf8")));
+  const check = new Ajv({ allErrors: true }).compile(
+    JSON.parse(readFileSync(path.join(REPO, "schemas", "model.schema.json"), "utf8")),
+  );
   const files = readdirSync(path.join(REPO, "models")).filter((f) => f.endsWith(".json"));
   assert.ok(files.length > 0);
-  for (const f of files) assert.ok(check(JSON.parse(readFileSync(path.join(REPO, "models", f), "utf8"))), `${f}: ${JSON.stringify(check.errors)}`);
+  for (const f of files)
+    assert.ok(
+      check(JSON.parse(readFileSync(path.join(REPO, "models", f), "utf8"))),
+      `${f}: ${JSON.stringify(check.errors)}`,
+    );
 });

@@ -6,30 +6,35 @@ import { describe, test } from "node:test";
 import { listFiles, REPO, storyreel, tempDir } from "./helpers/cli.js";
 
 const dir = path.join(REPO, "test", "fixtures", "bad");
-const cases = readdirSync(dir).filter((f) => f.endsWith(".yaml")).sort();
+const cases = readdirSync(dir)
+  .filter((f) => f.endsWith(".yaml"))
+  .sort();
 
 test("the corpus has at least 40 cases, each with an expected-error file", () => {
   assert.ok(cases.length >= 40, `only ${cases.length} cases`);
-  for (const c of cases) assert.ok(readdirSync(dir).includes(c.replace(/\.yaml$/, ".expected")), `${c} has no .expected file`);
+  for (const c of cases)
+    assert.ok(readdirSync(dir).includes(c.replace(/\.yaml$/, ".expected")), `${c} has no .expected file`);
 });
 
 describe("bad storyboards", { concurrency: 4 }, () => {
-for (const name of cases) {
-  test(`bad storyboard ${name}`, async () => {
-    const file = path.join(dir, name);
-    const expected = readFileSync(file.replace(/\.yaml$/, ".expected"), "utf8").replaceAll("{file}", file).trimEnd();
-    const cwd = await tempDir();
-    const before = await listFiles(dir);
-    const result = await storyreel(["validate", file], { cwd });
-    assert.equal(result.exitCode, 2);
-    assert.equal(result.stderr.trimEnd(), expected);
-    assert.equal(result.stdout, "");
-    assert.doesNotMatch(result.stderr, /^\s+at /m, "no stack trace");
-    assert.match(result.stderr, /^\S+:\d+:\d+: /, "every error starts with file:line:col");
-    assert.deepEqual(await listFiles(cwd), [], "nothing written to the working directory");
-    assert.deepEqual(await listFiles(dir), before, "nothing written next to the storyboard");
-  });
-}
+  for (const name of cases) {
+    test(`bad storyboard ${name}`, async () => {
+      const file = path.join(dir, name);
+      const expected = readFileSync(file.replace(/\.yaml$/, ".expected"), "utf8")
+        .replaceAll("{file}", file)
+        .trimEnd();
+      const cwd = await tempDir();
+      const before = await listFiles(dir);
+      const result = await storyreel(["validate", file], { cwd });
+      assert.equal(result.exitCode, 2);
+      assert.equal(result.stderr.trimEnd(), expected);
+      assert.equal(result.stdout, "");
+      assert.doesNotMatch(result.stderr, /^\s+at /m, "no stack trace");
+      assert.match(result.stderr, /^\S+:\d+:\d+: /, "every error starts with file:line:col");
+      assert.deepEqual(await listFiles(cwd), [], "nothing written to the working directory");
+      assert.deepEqual(await listFiles(dir), before, "nothing written next to the storyboard");
+    });
+  }
 });
 
 test("plan refuses a bad storyboard the same way, before anything else", async () => {

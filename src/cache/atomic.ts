@@ -4,7 +4,11 @@ import { mkdir, open, readdir, readFile, rename, unlink } from "node:fs/promises
 import path from "node:path";
 
 // `durable: false` still survives kill -9 (the kernel keeps the rename); it skips the fsyncs that guard against power loss.
-export async function writeFileAtomic(file: string, data: string | Buffer, options: { durable?: boolean } = {}): Promise<void> {
+export async function writeFileAtomic(
+  file: string,
+  data: string | Buffer,
+  options: { durable?: boolean } = {},
+): Promise<void> {
   const durable = options.durable ?? true;
   await mkdir(path.dirname(file), { recursive: true });
   const tmp = tempSibling(file);
@@ -36,7 +40,10 @@ export async function commitRename(tmp: string, file: string): Promise<void> {
 }
 
 export function tempSibling(file: string): string {
-  return path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  return path.join(
+    path.dirname(file),
+    `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`,
+  );
 }
 
 export async function readJson<T>(file: string): Promise<T | undefined> {

@@ -22,7 +22,9 @@ export async function readJournal(paths: CachePaths, key: string): Promise<Journ
 
 // The request id ("submitted") is fsynced; the intent before a submit only needs to survive a killed process.
 export async function writeJournal(paths: CachePaths, entry: JournalEntry): Promise<void> {
-  await writeFileAtomic(paths.journal(entry.key), `${JSON.stringify(entry, null, 2)}\n`, { durable: entry.state === "submitted" });
+  await writeFileAtomic(paths.journal(entry.key), `${JSON.stringify(entry, null, 2)}\n`, {
+    durable: entry.state === "submitted",
+  });
 }
 
 export async function clearJournal(paths: CachePaths, key: string): Promise<void> {

@@ -35,6 +35,10 @@ export type CachePaths = ReturnType<typeof cachePaths>;
 export async function readCacheIndex(dir: string): Promise<CacheIndex & { keys: Set<string> }> {
   const names = await readdir(path.join(dir, "clips")).catch(() => [] as string[]);
   const set = new Set(names);
-  const keys = new Set(names.filter((n) => n.endsWith(".json") && set.has(n.replace(/\.json$/, ".mp4"))).map((n) => n.slice(0, -5)));
+  const keys = new Set(
+    names
+      .filter((n) => n.endsWith(".json") && set.has(n.replace(/\.json$/, ".mp4")))
+      .map((n) => n.slice(0, -5)),
+  );
   return { keys, has: (key) => keys.has(key) };
 }

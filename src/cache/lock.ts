@@ -15,7 +15,10 @@ export interface KeyLock {
 }
 
 // Wait until the lock is ours. A lock whose process is gone (kill -9) is taken over.
-export async function acquireLock(file: string, options: { signal?: AbortSignal; pollMs?: number; onWait?: (owner: LockOwner) => void } = {}): Promise<KeyLock> {
+export async function acquireLock(
+  file: string,
+  options: { signal?: AbortSignal; pollMs?: number; onWait?: (owner: LockOwner) => void } = {},
+): Promise<KeyLock> {
   await mkdir(path.dirname(file), { recursive: true });
   const me: LockOwner = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
   let told = false;

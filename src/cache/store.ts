@@ -30,7 +30,12 @@ export interface ClipSidecar {
 }
 
 // Move a finished file into the cache. The clip counts as cached only once its sidecar exists.
-export async function insertClip(paths: CachePaths, key: string, tmpFile: string, meta: Omit<ClipSidecar, "bytes" | "sha256" | "version" | "key">): Promise<ClipSidecar> {
+export async function insertClip(
+  paths: CachePaths,
+  key: string,
+  tmpFile: string,
+  meta: Omit<ClipSidecar, "bytes" | "sha256" | "version" | "key">,
+): Promise<ClipSidecar> {
   await mkdir(`${paths.dir}/clips`, { recursive: true });
   const { sha256, bytes } = await hashFile(tmpFile);
   // The clip's bytes must be on disk before its name is: a power cut must not leave a paid clip half-written.
@@ -51,12 +56,16 @@ export async function readSidecar(paths: CachePaths, key: string): Promise<ClipS
 }
 
 // A cached clip is trusted only if its bytes still match its sidecar.
-export async function verifyClip(paths: CachePaths, key: string): Promise<{ ok: true; sidecar: ClipSidecar } | { ok: false; why: string }> {
+export async function verifyClip(
+  paths: CachePaths,
+  key: string,
+): Promise<{ ok: true; sidecar: ClipSidecar } | { ok: false; why: string }> {
   const sidecar = await readSidecar(paths, key);
   if (!sidecar) return { ok: false, why: "no sidecar" };
   const info = await stat(paths.clip(key)).catch(() => undefined);
   if (!info) return { ok: false, why: "clip file missing" };
-  if (info.size !== sidecar.bytes) return { ok: false, why: `size ${info.size} differs from the recorded ${sidecar.bytes}` };
+  if (info.size !== sidecar.bytes)
+    return { ok: false, why: `size ${info.size} differs from the recorded ${sidecar.bytes}` };
   const { sha256 } = await hashFile(paths.clip(key));
   if (sha256 !== sidecar.sha256) return { ok: false, why: "sha256 differs from the sidecar" };
   return { ok: true, sidecar };

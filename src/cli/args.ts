@@ -9,16 +9,29 @@ export interface ParsedCommand {
   positionals: string[];
 }
 
-export function parseCommand(command: string, argv: string[], options: Options, usage: string): ParsedCommand {
+export function parseCommand(
+  command: string,
+  argv: string[],
+  options: Options,
+  usage: string,
+): ParsedCommand {
   try {
-    return parseArgs({ args: argv, options: { ...options, help: { type: "boolean", short: "h" } }, allowPositionals: true, strict: true }) as ParsedCommand;
+    return parseArgs({
+      args: argv,
+      options: { ...options, help: { type: "boolean", short: "h" } },
+      allowPositionals: true,
+      strict: true,
+    }) as ParsedCommand;
   } catch (err) {
-    throw new UsageError(`storyreel ${command}: ${(err as Error).message.replace(/\. To specify a positional.*$/s, "")}\n\n${usage}`);
+    throw new UsageError(
+      `storyreel ${command}: ${(err as Error).message.replace(/\. To specify a positional.*$/s, "")}\n\n${usage}`,
+    );
   }
 }
 
 export function requireFiles(command: string, positionals: string[], usage: string): string[] {
-  if (positionals.length === 0) throw new UsageError(`storyreel ${command}: name at least one storyboard file\n\n${usage}`);
+  if (positionals.length === 0)
+    throw new UsageError(`storyreel ${command}: name at least one storyboard file\n\n${usage}`);
   return positionals;
 }
 
@@ -30,14 +43,23 @@ export function providerOption(value: string | undefined, fallback: "fal" | "pre
 
 export function onlyOption(value: string | undefined): Set<string> | undefined {
   if (value === undefined) return undefined;
-  const ids = value.split(",").map((s) => s.trim()).filter(Boolean);
+  const ids = value
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (ids.length === 0) throw new UsageError("--only needs at least one shot id, e.g. --only arrival,throne");
   return new Set(ids);
 }
 
-export function numberOption(name: string, value: string | undefined, check: (n: number) => boolean, expected: string): number | undefined {
+export function numberOption(
+  name: string,
+  value: string | undefined,
+  check: (n: number) => boolean,
+  expected: string,
+): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isFinite(n) || !check(n)) throw new UsageError(`--${name} must be ${expected} (got "${value}")`);
+  if (!Number.isFinite(n) || !check(n))
+    throw new UsageError(`--${name} must be ${expected} (got "${value}")`);
   return n;
 }

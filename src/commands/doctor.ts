@@ -18,11 +18,20 @@ export async function doctorCommand(argv: string[], ctx: CliContext): Promise<vo
   if (values.help) return ctx.stdout(DOCTOR_USAGE);
   const tools = findMediaTools(ctx.env);
   const caps = await detectCapabilities(tools.ffmpeg);
-  const probeVersion = /ffprobe version (\S+)/.exec(await runTool(tools.ffprobe, ["-hide_banner", "-version"]))?.[1] ?? "unknown";
-  const cacheDir = typeof values["cache-dir"] === "string" ? path.resolve(ctx.cwd, values["cache-dir"]) : defaultCacheDir(ctx.env, ctx.cwd);
+  const probeVersion =
+    /ffprobe version (\S+)/.exec(await runTool(tools.ffprobe, ["-hide_banner", "-version"]))?.[1] ??
+    "unknown";
+  const cacheDir =
+    typeof values["cache-dir"] === "string"
+      ? path.resolve(ctx.cwd, values["cache-dir"])
+      : defaultCacheDir(ctx.env, ctx.cwd);
   const cache = await folderSize(cacheDir);
-  const clips = (await readdir(path.join(cacheDir, "clips")).catch(() => [] as string[])).filter((f) => f.endsWith(".mp4")).length;
-  const fal = ctx.env.FAL_KEY?.trim() ? "set" : "not set (needed for --provider fal; --provider preview works without it)";
+  const clips = (await readdir(path.join(cacheDir, "clips")).catch(() => [] as string[])).filter((f) =>
+    f.endsWith(".mp4"),
+  ).length;
+  const fal = ctx.env.FAL_KEY?.trim()
+    ? "set"
+    : "not set (needed for --provider fal; --provider preview works without it)";
   ctx.stdout(
     [
       `node      ${process.version}`,
@@ -39,7 +48,12 @@ export async function doctorCommand(argv: string[], ctx: CliContext): Promise<vo
 async function folderSize(dir: string): Promise<number> {
   let total = 0;
   for (const entry of await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => [])) {
-    if (entry.isFile()) total += (await stat(path.join(entry.parentPath ?? (entry as unknown as { path: string }).path, entry.name)).catch(() => ({ size: 0 }))).size;
+    if (entry.isFile())
+      total += (
+        await stat(
+          path.join(entry.parentPath ?? (entry as unknown as { path: string }).path, entry.name),
+        ).catch(() => ({ size: 0 }))
+      ).size;
   }
   return total;
 }

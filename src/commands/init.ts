@@ -16,18 +16,32 @@ sample images in <dir>/images/. Never overwrites: it stops if a storyboard is al
 export async function initCommand(argv: string[], ctx: CliContext): Promise<void> {
   const { values, positionals } = parseCommand("init", argv, {}, INIT_USAGE);
   if (values.help) return ctx.stdout(INIT_USAGE);
-  if (positionals.length > 1) throw new UsageError(`storyreel init takes one folder (got ${positionals.length})\n\n${INIT_USAGE}`);
+  if (positionals.length > 1)
+    throw new UsageError(`storyreel init takes one folder (got ${positionals.length})\n\n${INIT_USAGE}`);
   const dir = path.resolve(ctx.cwd, positionals[0] ?? ".");
   const file = path.join(dir, "storyboard.yaml");
-  if (await stat(file).catch(() => undefined)) throw new UsageError(`${path.relative(ctx.cwd, file) || file} already exists; storyreel init never overwrites. Pick another folder.`);
-  const images = { "opening.png": gradientPng(640, 360, [255, 183, 77], [183, 28, 28]), "closing.png": gradientPng(640, 360, [13, 71, 161], [0, 150, 136]) };
+  if (await stat(file).catch(() => undefined))
+    throw new UsageError(
+      `${path.relative(ctx.cwd, file) || file} already exists; storyreel init never overwrites. Pick another folder.`,
+    );
+  const images = {
+    "opening.png": gradientPng(640, 360, [255, 183, 77], [183, 28, 28]),
+    "closing.png": gradientPng(640, 360, [13, 71, 161], [0, 150, 136]),
+  };
   for (const name of Object.keys(images)) {
-    if (await stat(path.join(dir, "images", name)).catch(() => undefined)) throw new UsageError(`${path.join(dir, "images", name)} already exists; storyreel init never overwrites. Pick another folder.`);
+    if (await stat(path.join(dir, "images", name)).catch(() => undefined))
+      throw new UsageError(
+        `${path.join(dir, "images", name)} already exists; storyreel init never overwrites. Pick another folder.`,
+      );
   }
   await mkdir(path.join(dir, "images"), { recursive: true });
-  for (const [name, bytes] of Object.entries(images)) await writeFile(path.join(dir, "images", name), bytes, { flag: "wx" });
+  for (const [name, bytes] of Object.entries(images))
+    await writeFile(path.join(dir, "images", name), bytes, { flag: "wx" });
   const shown = path.relative(ctx.cwd, dir) || ".";
-  const schema = path.relative(dir, path.join(SCHEMA_DIR, "storyboard.schema.json")).split(path.sep).join("/");
+  const schema = path
+    .relative(dir, path.join(SCHEMA_DIR, "storyboard.schema.json"))
+    .split(path.sep)
+    .join("/");
   await writeFile(file, storyboardTemplate(schema, shown), { flag: "wx" });
   ctx.stdout(`Created ${path.join(shown, "storyboard.yaml")} and two sample images in ${path.join(shown, "images")}/.
 Next:

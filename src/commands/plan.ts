@@ -27,13 +27,22 @@ export async function planCommand(argv: string[], ctx: CliContext): Promise<void
   if (values.help) return ctx.stdout(PLAN_USAGE);
   const files = requireFiles("plan", positionals, PLAN_USAGE);
   const boards = await prepareStoryboards(files, ctx.cwd, values["allow-outside-images"] === true);
-  const cacheDir = typeof values["cache-dir"] === "string" ? path.resolve(ctx.cwd, values["cache-dir"]) : defaultCacheDir(ctx.env, ctx.cwd);
+  const cacheDir =
+    typeof values["cache-dir"] === "string"
+      ? path.resolve(ctx.cwd, values["cache-dir"])
+      : defaultCacheDir(ctx.env, ctx.cwd);
   const cache = await readCacheIndex(cacheDir);
   const only = onlyOption(values.only as string | undefined);
   if (only) checkOnly(boards, only);
   const provider = providerOption(values.provider as string | undefined, "fal");
   const plans = await Promise.all(
-    boards.map(async (b) => planRender(b, cache, { provider, ...(only && { only }), previous: await previousKeyMaterials(path.resolve(ctx.cwd, b.output), cachePaths(cacheDir)) })),
+    boards.map(async (b) =>
+      planRender(b, cache, {
+        provider,
+        ...(only && { only }),
+        previous: await previousKeyMaterials(path.resolve(ctx.cwd, b.output), cachePaths(cacheDir)),
+      }),
+    ),
   );
   if (values.json) ctx.stdout(JSON.stringify(plans.length === 1 ? plans[0] : plans, null, 2));
   else ctx.stdout(plans.map(formatPlan).join("\n\n"));

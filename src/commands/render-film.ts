@@ -39,8 +39,14 @@ export async function filmJobs(plans: Plan[], boards: Storyboard[], cwd: string)
 // Shots whose cached clip is missing or whose bytes no longer match their sidecar. Each is fetched again
 // from the provider's URL when that gives back the same bytes (free); otherwise it is evicted.
 // Shots left out by --only are not looked at: the film step names those.
-export async function findBadClips(jobs: FilmJob[], paths: CachePaths, options: { repair: boolean; onRepaired: (shot: string) => void }): Promise<Array<{ shot: string; key: string; why: string }>> {
-  const shots = jobs.filter((job) => !job.current).flatMap((job) => job.plan.shots.filter((s) => s.status !== "skipped"));
+export async function findBadClips(
+  jobs: FilmJob[],
+  paths: CachePaths,
+  options: { repair: boolean; onRepaired: (shot: string) => void },
+): Promise<Array<{ shot: string; key: string; why: string }>> {
+  const shots = jobs
+    .filter((job) => !job.current)
+    .flatMap((job) => job.plan.shots.filter((s) => s.status !== "skipped"));
   const limit = pLimit(4);
   const checks = new Map(shots.map((s) => [s.key, limit(() => verifyClip(paths, s.key))]));
   const bad: Array<{ shot: string; key: string; why: string }> = [];
@@ -57,7 +63,13 @@ export async function findBadClips(jobs: FilmJob[], paths: CachePaths, options: 
   return bad.filter((b) => !repaired.has(b.key));
 }
 
-export async function stitchAll(jobs: FilmJob[], paths: CachePaths, tools: MediaTools, ctx: CliContext, progress: (film: string, percent: number) => void): Promise<StitchResult[]> {
+export async function stitchAll(
+  jobs: FilmJob[],
+  paths: CachePaths,
+  tools: MediaTools,
+  ctx: CliContext,
+  progress: (film: string, percent: number) => void,
+): Promise<StitchResult[]> {
   const results: StitchResult[] = [];
   for (const { plan, board, output, key, current } of jobs) {
     if (current) {
@@ -65,7 +77,17 @@ export async function stitchAll(jobs: FilmJob[], paths: CachePaths, tools: Media
       continue;
     }
     const clips = await stitchClips(plan, board, paths, tools);
-    const options = { clips, render: board.render, output, tmpDir: paths.tmp, segmentDir: paths.segments, tools, capabilities: () => detectCapabilities(tools.ffmpeg), onProgress: (p: number) => progress(plan.output, p), signal: ctx.signal };
+    const options = {
+      clips,
+      render: board.render,
+      output,
+      tmpDir: paths.tmp,
+      segmentDir: paths.segments,
+      tools,
+      capabilities: () => detectCapabilities(tools.ffmpeg),
+      onProgress: (p: number) => progress(plan.output, p),
+      signal: ctx.signal,
+    };
     results.push({ ...(await stitchFilm(options, key, Date.now)), upToDate: false });
   }
   return results;
@@ -78,7 +100,12 @@ function clipShapes(plan: Plan, board: Storyboard): Array<Pick<StitchClip, "key"
   });
 }
 
-async function stitchClips(plan: Plan, board: Storyboard, paths: CachePaths, tools: MediaTools): Promise<StitchClip[]> {
+async function stitchClips(
+  plan: Plan,
+  board: Storyboard,
+  paths: CachePaths,
+  tools: MediaTools,
+): Promise<StitchClip[]> {
   const shapes = clipShapes(plan, board);
   return Promise.all(
     plan.shots.map(async (s, i) => {

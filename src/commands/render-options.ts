@@ -64,11 +64,30 @@ export function parseRenderOptions(argv: string[], ctx: CliContext): RenderOptio
   const str = (name: string) => (typeof v[name] === "string" ? (v[name] as string) : undefined);
   const files = requireFiles("render", positionals, RENDER_USAGE);
   const out = str("out");
-  if (out !== undefined && files.length > 1) throw new UsageError("--out names one film, so it takes one storyboard; each storyboard's `output` names its own");
-  if (out !== undefined && !out.endsWith(".mp4")) throw new UsageError(`--out must be a path ending in .mp4 (got "${out}")`);
-  const concurrency = numberOption("concurrency", str("concurrency"), (n) => Number.isInteger(n) && n >= 1 && n <= 64, "a whole number from 1 to 64");
-  const maxCost = numberOption("max-cost", str("max-cost"), (n) => n >= 0, "a number of US dollars, e.g. 5 or 2.50");
-  const timeoutMinutes = numberOption("timeout", str("timeout"), (n) => n > 0, "a number of minutes greater than 0");
+  if (out !== undefined && files.length > 1)
+    throw new UsageError(
+      "--out names one film, so it takes one storyboard; each storyboard's `output` names its own",
+    );
+  if (out !== undefined && !out.endsWith(".mp4"))
+    throw new UsageError(`--out must be a path ending in .mp4 (got "${out}")`);
+  const concurrency = numberOption(
+    "concurrency",
+    str("concurrency"),
+    (n) => Number.isInteger(n) && n >= 1 && n <= 64,
+    "a whole number from 1 to 64",
+  );
+  const maxCost = numberOption(
+    "max-cost",
+    str("max-cost"),
+    (n) => n >= 0,
+    "a number of US dollars, e.g. 5 or 2.50",
+  );
+  const timeoutMinutes = numberOption(
+    "timeout",
+    str("timeout"),
+    (n) => n > 0,
+    "a number of minutes greater than 0",
+  );
   const only = onlyOption(str("only"));
   const falProxy = str("fal-proxy");
   return {

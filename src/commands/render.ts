@@ -51,17 +51,33 @@ export async function renderCommand(argv: string[], ctx: CliContext): Promise<vo
   const paths = cachePaths(opts.cacheDir);
   await sweepOrphans([paths.tmp, path.join(paths.dir, "clips"), path.join(paths.dir, "journal"), paths.dir]);
   const provider = async () => (fal ? loadFalProvider(fal, paths, ctx, opts) : previewProvider);
-  const run: Run = { opts, ctx, boards, paths, tools, provider, phases: { validate_ms: Date.now() - started }, plans: [], outcomes: [] };
+  const run: Run = {
+    opts,
+    ctx,
+    boards,
+    paths,
+    tools,
+    provider,
+    phases: { validate_ms: Date.now() - started },
+    plans: [],
+    outcomes: [],
+  };
   let films: StitchResult[] = [];
   let failure: unknown;
   try {
     await generatePhase(run, true);
-    const onRepaired = (shot: string) => ctx.stderr(`${shot}: its cached clip was damaged; fetched it again from fal (the same bytes, nothing paid)`);
+    const onRepaired = (shot: string) =>
+      ctx.stderr(
+        `${shot}: its cached clip was damaged; fetched it again from fal (the same bytes, nothing paid)`,
+      );
     let jobs = await filmJobs(run.plans, boards, ctx.cwd);
     const bad = await findBadClips(jobs, paths, { repair: !opts.offline, onRepaired });
     if (bad.length > 0) {
       const list = bad.map((b) => `${b.shot} (${b.why})`).join(", ");
-      if (opts.offline) throw new RunError(`cached clips are damaged or missing: ${list}. Run without --offline to generate them again.`);
+      if (opts.offline)
+        throw new RunError(
+          `cached clips are damaged or missing: ${list}. Run without --offline to generate them again.`,
+        );
       ctx.stderr(`Damaged cached clips were removed and will be generated again: ${list}`);
       await generatePhase(run, false);
       jobs = await filmJobs(run.plans, boards, ctx.cwd);
@@ -91,7 +107,12 @@ async function generatePhase(run: Run, first: boolean): Promise<void> {
     boards.map(async (b) => {
       const output = opts.out ?? b.output;
       const previous = await previousKeyMaterials(path.resolve(ctx.cwd, output), paths);
-      return planRender(b, index, { provider: opts.provider, output, previous, ...(opts.only && { only: opts.only }) });
+      return planRender(b, index, {
+        provider: opts.provider,
+        output,
+        previous,
+        ...(opts.only && { only: opts.only }),
+      });
     }),
   );
   run.phases.plan_ms = Date.now() - t0;
@@ -100,25 +121,54 @@ async function generatePhase(run: Run, first: boolean): Promise<void> {
   const budget = newSpending(plans);
   if (opts.offline && budget.clips > 0) {
     const missing = plans.flatMap((p) => p.shots.filter((s) => s.status === "generate").map((s) => s.id));
-    throw new RunError(`--offline: these shots have no cached clip: ${missing.join(", ")}. Run without --offline to generate them.`);
+    throw new RunError(
+      `--offline: these shots have no cached clip: ${missing.join(", ")}. Run without --offline to generate them.`,
+    );
   }
   if (opts.maxCost !== undefined && budget.cost > opts.maxCost + 1e-9) {
-    throw new UsageError(`this render would spend ${dollars(budget.cost)} on ${budget.clips} new clips, more than --max-cost ${dollars(opts.maxCost)}. Nothing was submitted. Run \`storyreel plan\` to see which shots are new.`);
+    throw new UsageError(
+      `this render would spend ${dollars(budget.cost)} on ${budget.clips} new clips, more than --max-cost ${dollars(opts.maxCost)}. Nothing was submitted. Run \`storyreel plan\` to see which shots are new.`,
+    );
   }
   if (budget.clips === 0 && first) return;
   const t1 = Date.now();
-  if (!opts.json) ctx.stderr(`Rendering ${plans.map((p) => p.storyboard).join(", ")} with ${opts.provider}: ${budget.clips} clips to generate (${dollars(budget.cost)}), cache ${paths.dir}`);
-  const sink = opts.json ? ndjsonProgress(ctx.stdout) : ctx.isTTY ? ttyProgress(ctx.stderrRaw, ctx.columns, budget) : plainProgress(ctx.stderr);
+  if (!opts.json)
+    ctx.stderr(
+      `Rendering ${plans.map((p) => p.storyboard).join(", ")} with ${opts.provider}: ${budget.clips} clips to generate (${dollars(budget.cost)}), cache ${paths.dir}`,
+    );
+  const sink = opts.json
+    ? ndjsonProgress(ctx.stdout)
+    : ctx.isTTY
+      ? ttyProgress(ctx.stderrRaw, ctx.columns, budget)
+      : plainProgress(ctx.stderr);
   const outcomes = run.outcomes;
-  const onInterrupt = () => ctx.stderr("Stopping: no new shots will be submitted; collecting the clips already paid for. Press Ctrl-C again to exit now (their request ids are journaled).");
+  const onInterrupt = () =>
+    ctx.stderr(
+      "Stopping: no new shots will be submitted; collecting the clips already paid for. Press Ctrl-C again to exit now (their request ids are journaled).",
+    );
   ctx.signal.addEventListener("abort", onInterrupt, { once: true });
   const provider = await run.provider();
   try {
     for (const [i, plan] of plans.entries()) {
       const board = boards[i]!;
-      const context = { paths, tools: run.tools, clock: systemClock, stopSubmitting: ctx.signal, timeoutMs: (opts.timeoutMinutes ?? board.render.timeoutMinutes ?? DEFAULT_TIMEOUT_MINUTES) * 60_000 };
+      const context = {
+        paths,
+        tools: run.tools,
+        clock: systemClock,
+        stopSubmitting: ctx.signal,
+        timeoutMs: (opts.timeoutMinutes ?? board.render.timeoutMinutes ?? DEFAULT_TIMEOUT_MINUTES) * 60_000,
+      };
       const concurrency = opts.concurrency ?? board.render.concurrency ?? DEFAULT_CONCURRENCY;
-      outcomes.push(...(await generateClips({ plan, storyboard: board, provider, concurrency, context, onEvent: (e) => sink.event(e) })));
+      outcomes.push(
+        ...(await generateClips({
+          plan,
+          storyboard: board,
+          provider,
+          concurrency,
+          context,
+          onEvent: (e) => sink.event(e),
+        })),
+      );
     }
   } finally {
     ctx.signal.removeEventListener("abort", onInterrupt);
@@ -130,13 +180,21 @@ async function generatePhase(run: Run, first: boolean): Promise<void> {
   else ctx.stderr(summary.join("\n"));
   if (ctx.signal.aborted) throw new InterruptedError("storyreel: interrupted");
   const failed = outcomes.filter((o) => o.status === "failed");
-  if (failed.length > 0) throw new RunError(`${failed.length} clip${failed.length > 1 ? "s" : ""} failed (${failed.map((o) => o.shots[0]).join(", ")}), so no film was made`);
+  if (failed.length > 0)
+    throw new RunError(
+      `${failed.length} clip${failed.length > 1 ? "s" : ""} failed (${failed.map((o) => o.shots[0]).join(", ")}), so no film was made`,
+    );
 }
 
 async function filmPhase(run: Run, jobs: FilmJob[]): Promise<StitchResult[]> {
   const { ctx, opts } = run;
-  const missing = jobs.flatMap(({ plan: p }) => p.shots.filter((s) => s.status === "skipped").map((s) => `${p.storyboard}: ${s.id}`));
-  if (missing.length > 0) throw new RunError(`the film needs clips that are not cached and were left out by --only: ${missing.join(", ")}. Render them too, or drop --only.`);
+  const missing = jobs.flatMap(({ plan: p }) =>
+    p.shots.filter((s) => s.status === "skipped").map((s) => `${p.storyboard}: ${s.id}`),
+  );
+  if (missing.length > 0)
+    throw new RunError(
+      `the film needs clips that are not cached and were left out by --only: ${missing.join(", ")}. Render them too, or drop --only.`,
+    );
   const t0 = Date.now();
   let shown = -1;
   const progress = (film: string, percent: number) => {
@@ -152,13 +210,18 @@ async function filmPhase(run: Run, jobs: FilmJob[]): Promise<StitchResult[]> {
     if (ctx.isTTY && shown >= 0) ctx.stderrRaw("\r\x1b[K");
     for (const f of films) {
       const where = shownPath(ctx.cwd, f.output);
-      const line = f.upToDate ? `${where} is up to date (${f.clips.length} shots, ${f.duration.toFixed(1)} s)` : `${where}: ${f.duration.toFixed(1)} s, ${f.clips.length} shots (${f.mode === "copy" ? "joined by stream copy" : "normalised"})`;
+      const line = f.upToDate
+        ? `${where} is up to date (${f.clips.length} shots, ${f.duration.toFixed(1)} s)`
+        : `${where}: ${f.duration.toFixed(1)} s, ${f.clips.length} shots (${f.mode === "copy" ? "joined by stream copy" : "normalised"})`;
       if (opts.json) ctx.stdout(JSON.stringify({ type: "film", ...f, output: where }));
       else ctx.stdout(line);
     }
     return films;
   } catch (err) {
-    if (ctx.signal.aborted) throw new InterruptedError("storyreel: interrupted while stitching; the film at the output path was left as it was");
+    if (ctx.signal.aborted)
+      throw new InterruptedError(
+        "storyreel: interrupted while stitching; the film at the output path was left as it was",
+      );
     throw err;
   } finally {
     run.phases.stitch_ms = Date.now() - t0;
@@ -174,17 +237,49 @@ async function reportPhase(run: Run, films: StitchResult[], started: number): Pr
     const film = films.find((f) => f.output === output);
     const board = run.boards.find((b) => b.file === plan.storyboard)!;
     const phases = { ...run.phases, report_ms: Date.now() - t0, total_ms: Date.now() - started };
-    const written = await writeReport({ board, plan, outcomes, ...(film && { film }), output, paths: run.paths, tools: run.tools, phases, now: Date.now() });
-    if (run.opts.json) run.ctx.stdout(JSON.stringify({ type: "report", json: shownPath(run.ctx.cwd, written.json), html: shownPath(run.ctx.cwd, written.html) }));
-    else run.ctx.stderr(`Report: ${shownPath(run.ctx.cwd, written.html)} (and ${path.basename(written.json)})`);
+    const written = await writeReport({
+      board,
+      plan,
+      outcomes,
+      ...(film && { film }),
+      output,
+      paths: run.paths,
+      tools: run.tools,
+      phases,
+      now: Date.now(),
+    });
+    if (run.opts.json)
+      run.ctx.stdout(
+        JSON.stringify({
+          type: "report",
+          json: shownPath(run.ctx.cwd, written.json),
+          html: shownPath(run.ctx.cwd, written.html),
+        }),
+      );
+    else
+      run.ctx.stderr(`Report: ${shownPath(run.ctx.cwd, written.html)} (and ${path.basename(written.json)})`);
   }
 }
 
 // Loaded only when a clip must be generated, so plans and up-to-date renders skip @fal-ai/client entirely.
-async function loadFalProvider(fal: FalSettings, paths: CachePaths, ctx: CliContext, opts: RenderOptions): Promise<ClipProvider> {
-  const [{ makeFalClient }, { falProvider }, { ImageUploads }] = await Promise.all([import("../providers/fal/client.js"), import("../providers/fal/provider.js"), import("../providers/fal/uploads.js")]);
+async function loadFalProvider(
+  fal: FalSettings,
+  paths: CachePaths,
+  ctx: CliContext,
+  opts: RenderOptions,
+): Promise<ClipProvider> {
+  const [{ makeFalClient }, { falProvider }, { ImageUploads }] = await Promise.all([
+    import("../providers/fal/client.js"),
+    import("../providers/fal/provider.js"),
+    import("../providers/fal/uploads.js"),
+  ]);
   const client = makeFalClient(fal);
-  return falProvider({ fal: client, uploads: new ImageUploads(client, paths.uploads, systemClock), pollMs: Number(ctx.env.STORYREEL_FAL_POLL_MS ?? 1000), resubmitUnconfirmed: opts.resubmitUnconfirmed });
+  return falProvider({
+    fal: client,
+    uploads: new ImageUploads(client, paths.uploads, systemClock),
+    pollMs: Number(ctx.env.STORYREEL_FAL_POLL_MS ?? 1000),
+    resubmitUnconfirmed: opts.resubmitUnconfirmed,
+  });
 }
 
 function shownPath(cwd: string, file: string): string {
@@ -205,7 +300,10 @@ function checkDistinctOutputs(boards: Storyboard[], opts: RenderOptions, cwd: st
   for (const b of boards) {
     const out = path.resolve(cwd, opts.out ?? b.output);
     const other = seen.get(out);
-    if (other) throw new UsageError(`${other} and ${b.file} would both write ${shownPath(cwd, out)}; give one of them a different \`output:\``);
+    if (other)
+      throw new UsageError(
+        `${other} and ${b.file} would both write ${shownPath(cwd, out)}; give one of them a different \`output:\``,
+      );
     seen.set(out, b.file);
   }
 }

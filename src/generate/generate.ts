@@ -4,7 +4,14 @@ import { acquireLock } from "../cache/lock.js";
 import { verifyClip, type ClipSidecar } from "../cache/store.js";
 import type { Plan } from "../plan/plan.js";
 import type { Storyboard } from "../storyboard/types.js";
-import { NotStartedError, ProviderError, type ClipProvider, type ProviderContext, type ShotUpdate, type Slots } from "../providers/types.js";
+import {
+  NotStartedError,
+  ProviderError,
+  type ClipProvider,
+  type ProviderContext,
+  type ShotUpdate,
+  type Slots,
+} from "../providers/types.js";
 import { DEFAULT_RETRY, withRetries, type RetryPolicy } from "./retry.js";
 
 export interface ShotEvent extends ShotUpdate {
@@ -39,7 +46,10 @@ export interface GenerateOptions {
 // so the next shot is submitted while the last one is still being fetched and checked.
 export function slots(concurrency: number): Slots {
   const limit = pLimit(concurrency);
-  return { acquire: () => new Promise((granted) => void limit(() => new Promise<void>((release) => granted(release)))) };
+  return {
+    acquire: () =>
+      new Promise((granted) => void limit(() => new Promise<void>((release) => granted(release)))),
+  };
 }
 
 export async function generateClips(o: GenerateOptions): Promise<ClipOutcome[]> {
@@ -47,22 +57,41 @@ export async function generateClips(o: GenerateOptions): Promise<ClipOutcome[]> 
   const jobs = o.plan.shots.filter((s) => s.status === "generate");
   return Promise.all(
     jobs.map((planned) => {
-      const shots = [planned.id, ...o.plan.shots.filter((s) => s.duplicate_of === planned.id).map((s) => s.id)];
+      const shots = [
+        planned.id,
+        ...o.plan.shots.filter((s) => s.duplicate_of === planned.id).map((s) => s.id),
+      ];
       const shot = o.storyboard.shots[planned.index]!;
-      const emit = (u: ShotUpdate & { error?: string; cost?: number }) => o.onEvent({ time: o.context.clock.now(), shot: planned.id, shots, key: planned.key, ...u });
+      const emit = (u: ShotUpdate & { error?: string; cost?: number }) =>
+        o.onEvent({ time: o.context.clock.now(), shot: planned.id, shots, key: planned.key, ...u });
       emit({ state: "queued", ...(planned.reason && { detail: planned.reason }) });
-      return runJob({ key: planned.key, shot, model: o.storyboard.model, cost: planned.cost }, shots, emit, o, shared);
+      return runJob(
+        { key: planned.key, shot, model: o.storyboard.model, cost: planned.cost },
+        shots,
+        emit,
+        o,
+        shared,
+      );
     }),
   );
 }
 
-async function runJob(job: { key: string; shot: Storyboard["shots"][number]; model: Storyboard["model"]; cost: number }, shots: string[], emit: (u: ShotUpdate & { error?: string; cost?: number }) => void, o: GenerateOptions, shared: Slots): Promise<ClipOutcome> {
+async function runJob(
+  job: { key: string; shot: Storyboard["shots"][number]; model: Storyboard["model"]; cost: number },
+  shots: string[],
+  emit: (u: ShotUpdate & { error?: string; cost?: number }) => void,
+  o: GenerateOptions,
+  shared: Slots,
+): Promise<ClipOutcome> {
   const ctx: ProviderContext = { ...o.context, slots: shared, update: emit };
   if (o.context.stopSubmitting.aborted) {
     emit({ state: "skipped", detail: "interrupted before it started" });
     return { key: job.key, shots, status: "skipped", error: "interrupted before it started" };
   }
-  const lock = await acquireLock(ctx.paths.lock(job.key), { onWait: (owner) => emit({ state: "waiting", detail: `another render (pid ${owner.pid}) is generating this clip` }) });
+  const lock = await acquireLock(ctx.paths.lock(job.key), {
+    onWait: (owner) =>
+      emit({ state: "waiting", detail: `another render (pid ${owner.pid}) is generating this clip` }),
+  });
   try {
     const existing = await verifyClip(ctx.paths, job.key);
     if (existing.ok) {
@@ -72,16 +101,25 @@ async function runJob(job: { key: string; shot: Storyboard["shots"][number]; mod
     const sidecar = await withRetries(() => o.provider.generate(job, ctx), {
       policy: o.retry ?? DEFAULT_RETRY,
       clock: ctx.clock,
-      onRetry: (err, wait, attempt) => emit({ state: "retrying", detail: `attempt ${attempt} failed (${err.message}); retrying in ${(wait / 1000).toFixed(1)} s` }),
+      onRetry: (err, wait, attempt) =>
+        emit({
+          state: "retrying",
+          detail: `attempt ${attempt} failed (${err.message}); retrying in ${(wait / 1000).toFixed(1)} s`,
+        }),
     });
-    emit({ state: "done", ...(sidecar.request_id && { request_id: sidecar.request_id }), cost: sidecar.cost });
+    emit({
+      state: "done",
+      ...(sidecar.request_id && { request_id: sidecar.request_id }),
+      cost: sidecar.cost,
+    });
     return { key: job.key, shots, status: "generated", sidecar };
   } catch (err) {
     if (err instanceof NotStartedError) {
       emit({ state: "skipped", detail: "interrupted before it started" });
       return { key: job.key, shots, status: "skipped", error: "interrupted before it started" };
     }
-    const message = err instanceof ProviderError ? err.message : `unexpected error: ${(err as Error).stack ?? String(err)}`;
+    const message =
+      err instanceof ProviderError ? err.message : `unexpected error: ${(err as Error).stack ?? String(err)}`;
     emit({ state: "failed", error: message });
     return { key: job.key, shots, status: "failed", error: message };
   } finally {

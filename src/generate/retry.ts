@@ -9,7 +9,15 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 4, baseMs: 2000, maxMs: 30000 };
 
-export async function withRetries<T>(run: (attempt: number) => Promise<T>, options: { policy: RetryPolicy; clock: Clock; onRetry: (err: ProviderError, waitMs: number, attempt: number) => void; random?: () => number }): Promise<T> {
+export async function withRetries<T>(
+  run: (attempt: number) => Promise<T>,
+  options: {
+    policy: RetryPolicy;
+    clock: Clock;
+    onRetry: (err: ProviderError, waitMs: number, attempt: number) => void;
+    random?: () => number;
+  },
+): Promise<T> {
   const random = options.random ?? Math.random;
   for (let attempt = 1; ; attempt++) {
     try {

@@ -14,12 +14,24 @@ export type ToolSource = "env" | "path" | "bundled";
 export function findMediaTools(env: NodeJS.ProcessEnv): MediaTools {
   const ffmpeg = find("ffmpeg", env.FFMPEG_PATH, env, "@ffmpeg-installer/ffmpeg");
   const ffprobe = find("ffprobe", env.FFPROBE_PATH, env, "@ffprobe-installer/ffprobe");
-  return { ffmpeg: ffmpeg.file, ffprobe: ffprobe.file, source: { ffmpeg: ffmpeg.source, ffprobe: ffprobe.source } };
+  return {
+    ffmpeg: ffmpeg.file,
+    ffprobe: ffprobe.file,
+    source: { ffmpeg: ffmpeg.source, ffprobe: ffprobe.source },
+  };
 }
 
-function find(name: string, explicit: string | undefined, env: NodeJS.ProcessEnv, bundle: string): { file: string; source: ToolSource } {
+function find(
+  name: string,
+  explicit: string | undefined,
+  env: NodeJS.ProcessEnv,
+  bundle: string,
+): { file: string; source: ToolSource } {
   if (explicit) {
-    if (!isExecutable(explicit)) throw new UsageError(`${name.toUpperCase()}_PATH points at ${explicit}, which is not an executable file`);
+    if (!isExecutable(explicit))
+      throw new UsageError(
+        `${name.toUpperCase()}_PATH points at ${explicit}, which is not an executable file`,
+      );
     return { file: explicit, source: "env" };
   }
   for (const dir of (env.PATH ?? "").split(path.delimiter).filter(Boolean)) {
@@ -28,7 +40,9 @@ function find(name: string, explicit: string | undefined, env: NodeJS.ProcessEnv
   }
   const bundled = bundledPath(bundle);
   if (bundled && isExecutable(bundled)) return { file: bundled, source: "bundled" };
-  throw new UsageError(`${name} not found: install it (Debian: apt-get install ffmpeg), set ${name.toUpperCase()}_PATH, or run npm ci to get the bundled binaries`);
+  throw new UsageError(
+    `${name} not found: install it (Debian: apt-get install ffmpeg), set ${name.toUpperCase()}_PATH, or run npm ci to get the bundled binaries`,
+  );
 }
 
 function bundledPath(pkg: string): string | undefined {

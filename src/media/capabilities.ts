@@ -19,7 +19,14 @@ export function detectCapabilities(ffmpeg: string): Promise<Capabilities> {
 }
 
 async function probeCapabilities(ffmpeg: string): Promise<Capabilities> {
-  const [version, filters] = await Promise.all([runTool(ffmpeg, ["-hide_banner", "-version"]), runTool(ffmpeg, ["-hide_banner", "-filters"])]);
+  const [version, filters] = await Promise.all([
+    runTool(ffmpeg, ["-hide_banner", "-version"]),
+    runTool(ffmpeg, ["-hide_banner", "-filters"]),
+  ]);
   const has = (name: string) => new RegExp(`^\\s*\\S+\\s+${name}\\s`, "m").test(filters);
-  return { version: /ffmpeg version (\S+)/.exec(version)?.[1] ?? "unknown", xfade: has("xfade"), loudnorm: has("loudnorm") };
+  return {
+    version: /ffmpeg version (\S+)/.exec(version)?.[1] ?? "unknown",
+    xfade: has("xfade"),
+    loudnorm: has("loudnorm"),
+  };
 }

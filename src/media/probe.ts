@@ -8,8 +8,19 @@ export interface MediaInfo {
 }
 
 export async function probeMedia(ffprobe: string, file: string): Promise<MediaInfo> {
-  const out = await runTool(ffprobe, ["-v", "error", "-print_format", "json", "-show_format", "-show_streams", file]);
-  const json = JSON.parse(out) as { format?: { duration?: string }; streams?: Array<Record<string, string | number | undefined>> };
+  const out = await runTool(ffprobe, [
+    "-v",
+    "error",
+    "-print_format",
+    "json",
+    "-show_format",
+    "-show_streams",
+    file,
+  ]);
+  const json = JSON.parse(out) as {
+    format?: { duration?: string };
+    streams?: Array<Record<string, string | number | undefined>>;
+  };
   const v = json.streams?.find((s) => s.codec_type === "video");
   const a = json.streams?.find((s) => s.codec_type === "audio");
   return {
@@ -24,7 +35,9 @@ export async function probeMedia(ffprobe: string, file: string): Promise<MediaIn
         sar: String(v.sample_aspect_ratio ?? "1:1"),
       },
     }),
-    ...(a && { audio: { codec: String(a.codec_name), sampleRate: Number(a.sample_rate), channels: Number(a.channels) } }),
+    ...(a && {
+      audio: { codec: String(a.codec_name), sampleRate: Number(a.sample_rate), channels: Number(a.channels) },
+    }),
   };
 }
 

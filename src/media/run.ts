@@ -22,7 +22,12 @@ export async function runToolWithStderr(file: string, args: string[]): Promise<s
 async function run(file: string, args: string[], options: RunOptions) {
   // Loaded on first use: an up-to-date render never starts a process, so it need not load execa either.
   const { execa } = await import("execa");
-  const child = execa(file, args, { reject: false, stripFinalNewline: true, ...(options.signal && { cancelSignal: options.signal }), lines: false });
+  const child = execa(file, args, {
+    reject: false,
+    stripFinalNewline: true,
+    ...(options.signal && { cancelSignal: options.signal }),
+    lines: false,
+  });
   if (options.onStdoutLine) {
     // Chunks do not end at line ends; keep the partial last line until the rest of it arrives.
     let partial = "";
@@ -36,8 +41,15 @@ async function run(file: string, args: string[], options: RunOptions) {
   }
   const result = await child;
   if (result.exitCode !== 0 || result.failed) {
-    const tail = String(result.stderr ?? "").split("\n").slice(-12).join("\n");
-    const why = result.isCanceled ? "was cancelled" : result.exitCode === undefined ? `was killed (${result.signal ?? "unknown signal"})` : `exited with code ${result.exitCode}`;
+    const tail = String(result.stderr ?? "")
+      .split("\n")
+      .slice(-12)
+      .join("\n");
+    const why = result.isCanceled
+      ? "was cancelled"
+      : result.exitCode === undefined
+        ? `was killed (${result.signal ?? "unknown signal"})`
+        : `exited with code ${result.exitCode}`;
     throw new FfmpegError(`${result.escapedCommand}\n${fileName(file)} ${why}:\n${tail}`);
   }
   return result;

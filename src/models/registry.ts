@@ -12,7 +12,9 @@ let cached: Map<string, ModelSpec> | undefined;
 export function modelRegistry(): Map<string, ModelSpec> {
   if (cached) return cached;
   const models = new Map<string, ModelSpec>();
-  for (const file of readdirSync(MODELS_DIR).filter((f) => f.endsWith(".json")).sort()) {
+  for (const file of readdirSync(MODELS_DIR)
+    .filter((f) => f.endsWith(".json"))
+    .sort()) {
     const spec = JSON.parse(readFileSync(path.join(MODELS_DIR, file), "utf8")) as ModelSpec;
     models.set(spec.endpoint, spec);
   }

@@ -7,7 +7,15 @@ export function dollars(amount: number): string {
 
 export function formatPlan(plan: Plan): string {
   const why = plan.shots.some((s) => s.reason);
-  const rows = plan.shots.map((s, i) => [String(i + 1), s.id, statusText(s), `${s.duration}s`, s.audio ? "on" : "off", costText(plan, s), ...(why ? [s.reason ?? ""] : [])]);
+  const rows = plan.shots.map((s, i) => [
+    String(i + 1),
+    s.id,
+    statusText(s),
+    `${s.duration}s`,
+    s.audio ? "on" : "off",
+    costText(plan, s),
+    ...(why ? [s.reason ?? ""] : []),
+  ]);
   const table = columns([["#", "shot", "status", "dur", "audio", "cost", ...(why ? ["why"] : [])], ...rows]);
   const count = (status: PlannedShot["status"]) => plan.shots.filter((s) => s.status === status).length;
   const seconds = plan.shots.reduce((t, s) => t + s.duration, 0);
@@ -35,5 +43,10 @@ function costText(plan: Plan, s: PlannedShot): string {
 
 function columns(rows: string[][]): string[] {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]!))).join("  ").trimEnd());
+  return rows.map((r) =>
+    r
+      .map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]!)))
+      .join("  ")
+      .trimEnd(),
+  );
 }

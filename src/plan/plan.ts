@@ -52,9 +52,25 @@ export function planRender(storyboard: Storyboard, cache: CacheIndex, options: P
     const first = firstByKey.get(key);
     if (first === undefined) firstByKey.set(key, shot.id);
     const status: ShotStatus =
-      first !== undefined ? "duplicate" : cache.has(key) ? "cached" : options.only && !options.only.has(shot.id) ? "skipped" : "generate";
+      first !== undefined
+        ? "duplicate"
+        : cache.has(key)
+          ? "cached"
+          : options.only && !options.only.has(shot.id)
+            ? "skipped"
+            : "generate";
     const reason = status === "generate" ? whyGenerate(shot, storyboard, options) : undefined;
-    return { id: shot.id, index: shot.index, key, status, ...(first !== undefined && { duplicate_of: first }), ...(reason && { reason }), duration: shot.duration, audio: shot.audio, cost };
+    return {
+      id: shot.id,
+      index: shot.index,
+      key,
+      status,
+      ...(first !== undefined && { duplicate_of: first }),
+      ...(reason && { reason }),
+      duration: shot.duration,
+      audio: shot.audio,
+      cost,
+    };
   });
   const sum = (list: PlannedShot[]) => roundCents(list.reduce((total, s) => total + s.cost, 0));
   const unique = shots.filter((s) => s.status !== "duplicate");
@@ -74,11 +90,19 @@ export function planRender(storyboard: Storyboard, cache: CacheIndex, options: P
   };
 }
 
-function whyGenerate(shot: Storyboard["shots"][number], storyboard: Storyboard, options: PlanOptions): string | undefined {
+function whyGenerate(
+  shot: Storyboard["shots"][number],
+  storyboard: Storyboard,
+  options: PlanOptions,
+): string | undefined {
   if (!options.previous) return undefined;
   const before = options.previous.get(shot.id);
   if (!before) return "new shot";
-  const changed = changedFields(before, keyMaterial(shot, storyboard.model, options.provider), storyboard.model);
+  const changed = changedFields(
+    before,
+    keyMaterial(shot, storyboard.model, options.provider),
+    storyboard.model,
+  );
   if (changed.includes("provider")) return `first ${options.provider} render`;
   return changed.length ? `${changed.join(", ")} changed` : "not in the cache";
 }

@@ -3,8 +3,13 @@ import { readJson } from "../cache/atomic.js";
 import type { CachePaths } from "../cache/layout.js";
 import { readSidecar } from "../cache/store.js";
 
-export async function previousKeyMaterials(output: string, paths: CachePaths): Promise<Map<string, Record<string, unknown>>> {
-  const report = await readJson<{ shots?: Array<{ id: string; key: string }> }>(output.replace(/\.mp4$/i, "") + ".report.json");
+export async function previousKeyMaterials(
+  output: string,
+  paths: CachePaths,
+): Promise<Map<string, Record<string, unknown>>> {
+  const report = await readJson<{ shots?: Array<{ id: string; key: string }> }>(
+    `${output.replace(/\.mp4$/i, "")}.report.json`,
+  );
   const found = new Map<string, Record<string, unknown>>();
   await Promise.all(
     (report?.shots ?? []).map(async (s) => {
@@ -14,4 +19,3 @@ export async function previousKeyMaterials(output: string, paths: CachePaths): P
   );
   return found;
 }
-

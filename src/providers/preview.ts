@@ -17,7 +17,11 @@ export const previewProvider: ClipProvider = { id: "preview", generate };
 
 async function generate(job: ClipJob, ctx: ProviderContext): Promise<ClipSidecar> {
   const { shot } = job;
-  if (shot.image.kind !== "file") throw new ProviderError("the preview provider works offline, so it needs a local image (this shot's image is a URL)", false);
+  if (shot.image.kind !== "file")
+    throw new ProviderError(
+      "the preview provider works offline, so it needs a local image (this shot's image is a URL)",
+      false,
+    );
   const started = ctx.clock.now();
   await mkdir(ctx.paths.tmp, { recursive: true });
   const tmp = tempSibling(path.join(ctx.paths.tmp, `${job.key}.mp4`));
@@ -41,7 +45,9 @@ async function generate(job: ClipJob, ctx: ProviderContext): Promise<ClipSidecar
     });
   } catch (err) {
     await unlink(tmp).catch(() => undefined);
-    throw err instanceof ProviderError ? err : new ProviderError((err as Error).message, false, undefined, { cause: err });
+    throw err instanceof ProviderError
+      ? err
+      : new ProviderError((err as Error).message, false, undefined, { cause: err });
   } finally {
     release();
   }
@@ -55,25 +61,49 @@ export function previewSize(width: number, height: number): [number, number] {
 }
 
 export function previewArgs(shot: Shot, image: string, out: string, key: string): string[] {
-  const [w, h] = shot.image.kind === "file" ? previewSize(shot.image.width, shot.image.height) : [LONG_SIDE, 360];
+  const [w, h] =
+    shot.image.kind === "file" ? previewSize(shot.image.width, shot.image.height) : [LONG_SIDE, 360];
   const frames = Math.round(shot.duration * PREVIEW_FPS);
   const zoom = `zoompan=z='1+0.12*on/${frames}':x='iw/2-(iw/zoom/2)':y='ih/2-(ih/zoom/2)':d=1:s=${w}x${h}:fps=${PREVIEW_FPS}`;
   const video = ["-loop", "1", "-framerate", String(PREVIEW_FPS), "-i", image];
   // A quiet tone whose pitch comes from the key, so shots with audio sound different from each other.
   const pitch = 180 + (parseInt(key.slice(0, 4), 16) % 400);
-  const audio = shot.audio ? ["-f", "lavfi", "-i", `sine=frequency=${pitch}:sample_rate=48000:duration=${shot.duration}`] : [];
-  const graph = `[0:v]scale=${w * 2}:${h * 2},${zoom},format=yuv420p,setsar=1[v]` + (shot.audio ? `;[1:a]volume=0.08,aformat=channel_layouts=stereo,afade=t=in:d=0.2,afade=t=out:st=${shot.duration - 0.3}:d=0.3[a]` : "");
+  const audio = shot.audio
+    ? ["-f", "lavfi", "-i", `sine=frequency=${pitch}:sample_rate=48000:duration=${shot.duration}`]
+    : [];
+  const graph =
+    `[0:v]scale=${w * 2}:${h * 2},${zoom},format=yuv420p,setsar=1[v]` +
+    (shot.audio
+      ? `;[1:a]volume=0.08,aformat=channel_layouts=stereo,afade=t=in:d=0.2,afade=t=out:st=${shot.duration - 0.3}:d=0.3[a]`
+      : "");
   return [
-    "-v", "error", "-y", "-nostdin",
+    "-v",
+    "error",
+    "-y",
+    "-nostdin",
     ...video,
     ...audio,
-    "-filter_complex", graph,
-    "-map", "[v]",
+    "-filter_complex",
+    graph,
+    "-map",
+    "[v]",
     ...(shot.audio ? ["-map", "[a]", "-c:a", "aac", "-b:a", "96k", "-ar", "48000"] : []),
-    "-frames:v", String(frames),
-    "-c:v", "libx264", "-preset", "veryfast", "-crf", "26", "-pix_fmt", "yuv420p", "-r", String(PREVIEW_FPS),
-    "-movflags", "+faststart",
-    "-f", "mp4",
+    "-frames:v",
+    String(frames),
+    "-c:v",
+    "libx264",
+    "-preset",
+    "veryfast",
+    "-crf",
+    "26",
+    "-pix_fmt",
+    "yuv420p",
+    "-r",
+    String(PREVIEW_FPS),
+    "-movflags",
+    "+faststart",
+    "-f",
+    "mp4",
     out,
   ];
 }

@@ -6,16 +6,25 @@ import { ProviderError } from "./types.js";
 
 export const DURATION_TOLERANCE_S = 0.6;
 
-export async function checkClip(tools: MediaTools, file: string, shot: Pick<Shot, "duration">): Promise<MediaInfo> {
+export async function checkClip(
+  tools: MediaTools,
+  file: string,
+  shot: Pick<Shot, "duration">,
+): Promise<MediaInfo> {
   let info: MediaInfo;
   try {
     info = await probeMedia(tools.ffprobe, file);
   } catch (err) {
-    throw new ProviderError(`the clip is not a readable video (ffprobe failed)`, true, undefined, { cause: err });
+    throw new ProviderError(`the clip is not a readable video (ffprobe failed)`, true, undefined, {
+      cause: err,
+    });
   }
   if (!info.video) throw new ProviderError("the clip has no video stream", true);
   if (Math.abs(info.duration - shot.duration) > DURATION_TOLERANCE_S) {
-    throw new ProviderError(`the clip lasts ${info.duration.toFixed(2)} s, expected ${shot.duration} s`, true);
+    throw new ProviderError(
+      `the clip lasts ${info.duration.toFixed(2)} s, expected ${shot.duration} s`,
+      true,
+    );
   }
   return info;
 }

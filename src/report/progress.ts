@@ -10,7 +10,10 @@ export interface ProgressSink {
 const FINAL = new Set(["done", "cached", "failed", "skipped"]);
 
 export function ndjsonProgress(write: (line: string) => void): ProgressSink {
-  return { event: (e) => write(JSON.stringify({ type: "shot", ...e, time: new Date(e.time).toISOString() })), close: () => undefined };
+  return {
+    event: (e) => write(JSON.stringify({ type: "shot", ...e, time: new Date(e.time).toISOString() })),
+    close: () => undefined,
+  };
 }
 
 // One line per change of state (or of the model's latest log line), for logs that are read later.
@@ -28,7 +31,12 @@ export function plainProgress(write: (line: string) => void): ProgressSink {
 }
 
 // A live block on a terminal: a line per active shot plus an overall bar with spent and estimated cost.
-export function ttyProgress(write: (text: string) => void, columns: number, total: { clips: number; cost: number }, now = () => Date.now()): ProgressSink {
+export function ttyProgress(
+  write: (text: string) => void,
+  columns: number,
+  total: { clips: number; cost: number },
+  now = () => Date.now(),
+): ProgressSink {
   const shots = new Map<string, { event: ShotEvent; since: number }>();
   let spent = 0;
   let drawn = 0;
@@ -39,9 +47,13 @@ export function ttyProgress(write: (text: string) => void, columns: number, tota
     const active = [...shots.values()].filter((s) => !FINAL.has(s.event.state) && s.event.state !== "queued");
     const queued = [...shots.values()].filter((s) => s.event.state === "queued").length;
     const finished = [...shots.values()].filter((s) => FINAL.has(s.event.state)).length;
-    const lines = active.map(({ event, since }) => `  ${event.shot.padEnd(16)} ${describe(event)}  ${Math.round((now() - since) / 1000)}s`.slice(0, width));
+    const lines = active.map(({ event, since }) =>
+      `  ${event.shot.padEnd(16)} ${describe(event)}  ${Math.round((now() - since) / 1000)}s`.slice(0, width),
+    );
     const filled = Math.round((finished / Math.max(1, total.clips)) * 24);
-    lines.push(`  [${"#".repeat(filled)}${".".repeat(24 - filled)}] ${finished}/${total.clips} clips${queued ? `, ${queued} waiting` : ""}  spent ${dollars(spent)} of ${dollars(total.cost)} estimated`);
+    lines.push(
+      `  [${"#".repeat(filled)}${".".repeat(24 - filled)}] ${finished}/${total.clips} clips${queued ? `, ${queued} waiting` : ""}  spent ${dollars(spent)} of ${dollars(total.cost)} estimated`,
+    );
     write(`${drawn ? `\x1b[${drawn}F` : ""}${lines.map((l) => `\x1b[2K${l}\n`).join("")}\x1b[J`);
     drawn = lines.length;
   };
@@ -50,7 +62,10 @@ export function ttyProgress(write: (text: string) => void, columns: number, tota
       const previous = shots.get(e.shot);
       shots.set(e.shot, { event: e, since: previous?.since ?? e.time });
       if (e.state === "done") spent += e.cost ?? 0;
-      if (FINAL.has(e.state)) write(`${drawn ? `\x1b[${drawn}F\x1b[J` : ""}  ${e.shot}: ${describe(e)}\n`), (drawn = 0);
+      if (FINAL.has(e.state)) {
+        write(`${drawn ? `\x1b[${drawn}F\x1b[J` : ""}  ${e.shot}: ${describe(e)}\n`);
+        drawn = 0;
+      }
       timer ??= setTimeout(draw, 100);
     },
     close() {

@@ -69,7 +69,21 @@ export function buildReport(r: ReportInput): Report {
     const outcome = byKey.get(s.key);
     const sidecar = r.sidecars.get(s.key);
     const status: ReportShotStatus =
-      s.status === "duplicate" ? "duplicate" : s.status === "cached" ? "cached" : s.status === "skipped" ? (sidecar ? "cached" : "skipped") : outcome?.status === "generated" ? "generated" : outcome?.status === "failed" ? "failed" : outcome?.status === "cached" ? "cached" : "not_started";
+      s.status === "duplicate"
+        ? "duplicate"
+        : s.status === "cached"
+          ? "cached"
+          : s.status === "skipped"
+            ? sidecar
+              ? "cached"
+              : "skipped"
+            : outcome?.status === "generated"
+              ? "generated"
+              : outcome?.status === "failed"
+                ? "failed"
+                : outcome?.status === "cached"
+                  ? "cached"
+                  : "not_started";
     const poster = sidecar && r.posterPath(s.key);
     return {
       id: s.id,
@@ -82,7 +96,11 @@ export function buildReport(r: ReportInput): Report {
       model: r.plan.model,
       ...(sidecar?.request_id && { request_id: sidecar.request_id }),
       cost: s.cost,
-      ...(sidecar && { timings: sidecar.timings, clip: rel(r.clipPath(s.key)), clip_duration: sidecar.duration }),
+      ...(sidecar && {
+        timings: sidecar.timings,
+        clip: rel(r.clipPath(s.key)),
+        clip_duration: sidecar.duration,
+      }),
       prompt: shot.prompt,
       audio: shot.audio,
       duration: shot.duration,
@@ -100,7 +118,15 @@ export function buildReport(r: ReportInput): Report {
     provider: r.plan.provider,
     model: r.plan.model,
     created_at: new Date(r.now).toISOString(),
-    film: r.film ? { path: rel(r.film.output), duration: r.film.duration, key: r.film.key, mode: r.film.mode, up_to_date: r.film.upToDate } : null,
+    film: r.film
+      ? {
+          path: rel(r.film.output),
+          duration: r.film.duration,
+          key: r.film.key,
+          mode: r.film.mode,
+          up_to_date: r.film.upToDate,
+        }
+      : null,
     cost: { currency: "USD", film: r.plan.cost.film, spent, saved: r.plan.cost.cached },
     phases_ms: r.phases,
     shots,

@@ -7,14 +7,22 @@ import type { Plan } from "../plan/plan.js";
 export function formatSummary(plans: Plan[], outcomes: ClipOutcome[], interrupted: boolean): string[] {
   const count = (status: ClipOutcome["status"]) => outcomes.filter((o) => o.status === status);
   const spent = roundCents(count("generated").reduce((t, o) => t + (o.sidecar?.cost ?? 0), 0));
-  const reused = plans.flatMap((p) => p.shots).filter((s) => s.status === "cached" || s.status === "duplicate").length;
+  const reused = plans
+    .flatMap((p) => p.shots)
+    .filter((s) => s.status === "cached" || s.status === "duplicate").length;
   const saved = roundCents(plans.reduce((t, p) => t + p.cost.cached, 0));
   const lines = [
     `Clips: ${count("generated").length} generated (${dollars(spent)}), ${reused} reused from the cache${saved > 0 ? ` (${dollars(saved)} saved)` : ""}` +
       `, ${count("failed").length} failed${count("skipped").length ? `, ${count("skipped").length} not started` : ""}.`,
   ];
   for (const o of count("failed")) lines.push(`  failed: ${o.shots.join(", ")}: ${o.error}`);
-  if (count("failed").length > 0) lines.push("Finished clips stay in the cache. Fix or retry the failed shots and run the same command again: nothing finished is paid for twice.");
-  if (interrupted) lines.push("Interrupted. Requests already submitted are journaled; run the same command again to collect them without paying twice.");
+  if (count("failed").length > 0)
+    lines.push(
+      "Finished clips stay in the cache. Fix or retry the failed shots and run the same command again: nothing finished is paid for twice.",
+    );
+  if (interrupted)
+    lines.push(
+      "Interrupted. Requests already submitted are journaled; run the same command again to collect them without paying twice.",
+    );
   return lines;
 }

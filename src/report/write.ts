@@ -31,22 +31,40 @@ export function reportPaths(output: string): { json: string; html: string; poste
   return { json: `${base}.report.json`, html: `${base}.html`, posters: `${base}.posters` };
 }
 
-export async function writeReport(o: WriteReportOptions): Promise<{ report: Report; json: string; html: string }> {
+export async function writeReport(
+  o: WriteReportOptions,
+): Promise<{ report: Report; json: string; html: string }> {
   const where = reportPaths(o.output);
   const dir = path.dirname(o.output);
   const keys = [...new Set(o.plan.shots.map((s) => s.key))];
   const sidecars = new Map<string, ClipSidecar>();
-  await Promise.all(keys.map(async (key) => {
-    const sidecar = await readSidecar(o.paths, key);
-    if (sidecar) sidecars.set(key, sidecar);
-  }));
+  await Promise.all(
+    keys.map(async (key) => {
+      const sidecar = await readSidecar(o.paths, key);
+      if (sidecar) sidecars.set(key, sidecar);
+    }),
+  );
   const posters = new Map<string, string>();
   const limit = pLimit(4);
-  await Promise.all([...sidecars.keys()].map((key) => limit(async () => {
-    const poster = await ensurePoster(o.tools, o.paths.clip(key), path.join(where.posters, `${key.slice(0, 16)}.jpg`));
-    if (poster) posters.set(key, poster);
-  })));
-  const report = buildReport({ ...o, dir, sidecars, clipPath: o.paths.clip, posterPath: (key) => posters.get(key) });
+  await Promise.all(
+    [...sidecars.keys()].map((key) =>
+      limit(async () => {
+        const poster = await ensurePoster(
+          o.tools,
+          o.paths.clip(key),
+          path.join(where.posters, `${key.slice(0, 16)}.jpg`),
+        );
+        if (poster) posters.set(key, poster);
+      }),
+    ),
+  );
+  const report = buildReport({
+    ...o,
+    dir,
+    sidecars,
+    clipPath: o.paths.clip,
+    posterPath: (key) => posters.get(key),
+  });
   await mkdir(dir, { recursive: true });
   await writeFileAtomic(where.json, `${JSON.stringify(report, null, 2)}\n`);
   await writeFileAtomic(where.html, contactSheet(report));
@@ -59,7 +77,25 @@ async function ensurePoster(tools: MediaTools, clip: string, poster: string): Pr
   await mkdir(path.dirname(poster), { recursive: true });
   const tmp = tempSibling(poster);
   try {
-    await runTool(tools.ffmpeg, ["-v", "error", "-y", "-nostdin", "-ss", "1", "-i", clip, "-frames:v", "1", "-vf", "scale=480:-2", "-q:v", "4", "-f", "image2", tmp]);
+    await runTool(tools.ffmpeg, [
+      "-v",
+      "error",
+      "-y",
+      "-nostdin",
+      "-ss",
+      "1",
+      "-i",
+      clip,
+      "-frames:v",
+      "1",
+      "-vf",
+      "scale=480:-2",
+      "-q:v",
+      "4",
+      "-f",
+      "image2",
+      tmp,
+    ]);
     await rename(tmp, poster);
     return poster;
   } catch {

@@ -7,7 +7,28 @@ export const VIDEO_CODEC = ["-c:v", "libx264", "-preset", "veryfast", "-crf", "2
 const AUDIO_CODEC = ["-c:a", "aac", "-b:a", "192k", "-ar", "48000", "-ac", "2"];
 
 export function concatCopyArgs(listFile: string, out: string): string[] {
-  return ["-v", "error", "-y", "-nostdin", ...PROGRESS, "-f", "concat", "-safe", "0", "-i", listFile, "-map", "0", "-c", "copy", "-movflags", "+faststart", "-f", "mp4", out];
+  return [
+    "-v",
+    "error",
+    "-y",
+    "-nostdin",
+    ...PROGRESS,
+    "-f",
+    "concat",
+    "-safe",
+    "0",
+    "-i",
+    listFile,
+    "-map",
+    "0",
+    "-c",
+    "copy",
+    "-movflags",
+    "+faststart",
+    "-f",
+    "mp4",
+    out,
+  ];
 }
 
 // The concat demuxer's list format: one `file '<path>'` line per clip, single quotes escaped.
@@ -18,25 +39,55 @@ export function concatList(clips: StitchClip[]): string {
 // One normalised video segment (a clip, or clips joined by transitions), no audio.
 export function segmentArgs(clips: StitchClip[], graph: Graph, profile: Profile, out: string): string[] {
   return [
-    "-v", "error", "-y", "-nostdin", ...PROGRESS,
+    "-v",
+    "error",
+    "-y",
+    "-nostdin",
+    ...PROGRESS,
     ...clips.flatMap((c) => ["-i", c.file]),
-    "-filter_complex", graph.filter,
-    "-map", graph.output, "-an",
-    ...VIDEO_CODEC, "-r", String(profile.fps),
-    "-f", "mp4", out,
+    "-filter_complex",
+    graph.filter,
+    "-map",
+    graph.output,
+    "-an",
+    ...VIDEO_CODEC,
+    "-r",
+    String(profile.fps),
+    "-f",
+    "mp4",
+    out,
   ];
 }
 
 // The film: the segments joined by stream copy, with the whole film's audio made in one pass from the clips.
 export function muxArgs(segmentList: string, clips: StitchClip[], audio: Graph, out: string): string[] {
   return [
-    "-v", "error", "-y", "-nostdin", ...PROGRESS,
-    "-f", "concat", "-safe", "0", "-i", segmentList,
+    "-v",
+    "error",
+    "-y",
+    "-nostdin",
+    ...PROGRESS,
+    "-f",
+    "concat",
+    "-safe",
+    "0",
+    "-i",
+    segmentList,
     ...clips.flatMap((c) => ["-i", c.file]),
-    "-filter_complex", audio.filter,
-    "-map", "0:v", "-map", audio.output,
-    "-c:v", "copy", ...AUDIO_CODEC,
-    "-movflags", "+faststart", "-f", "mp4", out,
+    "-filter_complex",
+    audio.filter,
+    "-map",
+    "0:v",
+    "-map",
+    audio.output,
+    "-c:v",
+    "copy",
+    ...AUDIO_CODEC,
+    "-movflags",
+    "+faststart",
+    "-f",
+    "mp4",
+    out,
   ];
 }
 
@@ -46,7 +97,19 @@ export function fileList(files: string[]): string {
 }
 
 export function loudnessMeasureArgs(film: string, target: number): string[] {
-  return ["-hide_banner", "-nostdin", "-nostats", "-i", film, "-vn", "-af", `loudnorm=I=${target}:TP=-1.5:LRA=11:print_format=json`, "-f", "null", "-"];
+  return [
+    "-hide_banner",
+    "-nostdin",
+    "-nostats",
+    "-i",
+    film,
+    "-vn",
+    "-af",
+    `loudnorm=I=${target}:TP=-1.5:LRA=11:print_format=json`,
+    "-f",
+    "null",
+    "-",
+  ];
 }
 
 export interface LoudnessMeasurement {
@@ -57,7 +120,34 @@ export interface LoudnessMeasurement {
   target_offset: string;
 }
 
-export function loudnessApplyArgs(film: string, target: number, m: LoudnessMeasurement, out: string): string[] {
+export function loudnessApplyArgs(
+  film: string,
+  target: number,
+  m: LoudnessMeasurement,
+  out: string,
+): string[] {
   const filter = `loudnorm=I=${target}:TP=-1.5:LRA=11:measured_I=${m.input_i}:measured_TP=${m.input_tp}:measured_LRA=${m.input_lra}:measured_thresh=${m.input_thresh}:offset=${m.target_offset}:linear=true`;
-  return ["-v", "error", "-y", "-nostdin", ...PROGRESS, "-i", film, "-map", "0:v", "-map", "0:a", "-c:v", "copy", "-af", filter, ...AUDIO_CODEC, "-movflags", "+faststart", "-f", "mp4", out];
+  return [
+    "-v",
+    "error",
+    "-y",
+    "-nostdin",
+    ...PROGRESS,
+    "-i",
+    film,
+    "-map",
+    "0:v",
+    "-map",
+    "0:a",
+    "-c:v",
+    "copy",
+    "-af",
+    filter,
+    ...AUDIO_CODEC,
+    "-movflags",
+    "+faststart",
+    "-f",
+    "mp4",
+    out,
+  ];
 }

@@ -21,18 +21,25 @@ export interface FilmRecord {
 }
 
 // Covers the ordered clips, their trims and transitions, and every stitch setting.
-export function filmKey(clips: Array<Pick<StitchClip, "key" | "trim" | "transition">>, render: Storyboard["render"]): string {
+export function filmKey(
+  clips: Array<Pick<StitchClip, "key" | "trim" | "transition">>,
+  render: Storyboard["render"],
+): string {
   return sha256(
     canonicalJson({
       film_format: FILM_FORMAT,
       clips: clips.map((c) => ({ key: c.key, trim: c.trim ?? null, transition: c.transition })),
-      settings: { resolution: render.resolution ?? null, fps: render.fps ?? null, loudness: render.loudness ?? null },
+      settings: {
+        resolution: render.resolution ?? null,
+        fps: render.fps ?? null,
+        loudness: render.loudness ?? null,
+      },
     }),
   );
 }
 
 export function recordPath(output: string): string {
-  return output.replace(/\.mp4$/i, "") + ".film.json";
+  return `${output.replace(/\.mp4$/i, "")}.film.json`;
 }
 
 export async function isUpToDate(output: string, key: string): Promise<FilmRecord | undefined> {

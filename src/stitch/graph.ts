@@ -34,7 +34,9 @@ export function videoGraph(clips: StitchClip[], profile: Profile, caps: Pick<Cap
     parts.push(`[b${i}in]trim=start_frame=${inF}:end_frame=${len - outF},setpts=PTS-STARTPTS[b${i}]`);
     if (outF > 0) parts.push(`[t${i}in]trim=start_frame=${len - outF},setpts=PTS-STARTPTS[t${i}]`);
     if (inF > 0) {
-      parts.push(blend(`t${i - 1}`, `h${i}`, `x${i}`, clip.transition.type === "fade", inF / fps, caps.xfade));
+      parts.push(
+        blend(`t${i - 1}`, `h${i}`, `x${i}`, clip.transition.type === "fade", inF / fps, caps.xfade),
+      );
       sequence.push(`[x${i}]`);
     }
     sequence.push(`[b${i}]`);
@@ -49,22 +51,36 @@ export function audioGraph(clips: StitchClip[], profile: Profile, offset: number
   const samples = (frames: number) => Math.round((frames / profile.fps) * SAMPLE_RATE);
   const parts = clips.map((clip, i) => {
     const atrim = clip.trim ? `atrim=start=${clip.trim.start}:end=${clip.trim.end},` : "";
-    const source = clip.media.audio ? `[${i + offset}:a]${atrim}asetpts=PTS-STARTPTS,` : `anullsrc=channel_layout=stereo:sample_rate=${SAMPLE_RATE},`;
+    const source = clip.media.audio
+      ? `[${i + offset}:a]${atrim}asetpts=PTS-STARTPTS,`
+      : `anullsrc=channel_layout=stereo:sample_rate=${SAMPLE_RATE},`;
     return `${source}aresample=${SAMPLE_RATE},aformat=sample_fmts=fltp:channel_layouts=stereo,apad,atrim=end_sample=${samples(timing.lengths[i]!)},asetpts=PTS-STARTPTS[a${i}]`;
   });
   let audio = "[a0]";
   for (let i = 1; i < clips.length; i++) {
     const inF = timing.overlaps[i]!;
     const next = `[am${i}]`;
-    parts.push(inF > 0 ? `${audio}[a${i}]acrossfade=ns=${samples(inF)}:c1=tri:c2=tri${next}` : `${audio}[a${i}]concat=n=2:v=0:a=1${next}`);
+    parts.push(
+      inF > 0
+        ? `${audio}[a${i}]acrossfade=ns=${samples(inF)}:c1=tri:c2=tri${next}`
+        : `${audio}[a${i}]concat=n=2:v=0:a=1${next}`,
+    );
     audio = next;
   }
   return { filter: parts.join(";\n"), output: audio, frames: timing.totalFrames };
 }
 
 // Crossfade or fade-through-black over two equally long pieces: xfade where ffmpeg has it, else blend (ffmpeg 4.1).
-function blend(from: string, to: string, out: string, throughBlack: boolean, seconds: number, xfade: boolean): string {
-  if (xfade) return `[${from}][${to}]xfade=transition=${throughBlack ? "fadeblack" : "fade"}:duration=${seconds}:offset=0[${out}]`;
+function blend(
+  from: string,
+  to: string,
+  out: string,
+  throughBlack: boolean,
+  seconds: number,
+  xfade: boolean,
+): string {
+  if (xfade)
+    return `[${from}][${to}]xfade=transition=${throughBlack ? "fadeblack" : "fade"}:duration=${seconds}:offset=0[${out}]`;
   if (!throughBlack) return `[${from}][${to}]blend=all_expr='A*(1-T/${seconds})+B*(T/${seconds})'[${out}]`;
   const half = seconds / 2;
   return `[${from}]fade=t=out:st=0:d=${half}[${out}a];[${to}]fade=t=in:st=${half}:d=${half}[${out}b];[${out}a][${out}b]blend=all_expr='if(lt(T,${half}),A,B)'[${out}]`;

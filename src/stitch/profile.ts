@@ -25,7 +25,18 @@ export function targetProfile(clips: StitchClip[], render: Storyboard["render"])
 
 // Same codec, size, rate, pixel format, SAR and audio layout, only cuts, no trims, no re-timing asked for: concat by copy.
 export function canStreamCopy(clips: StitchClip[], render: Storyboard["render"]): boolean {
-  const signature = (m: MediaInfo) => JSON.stringify([m.video?.codec, m.video?.width, m.video?.height, m.video?.fps, m.video?.pixFmt, m.video?.sar, m.audio?.codec, m.audio?.sampleRate, m.audio?.channels]);
+  const signature = (m: MediaInfo) =>
+    JSON.stringify([
+      m.video?.codec,
+      m.video?.width,
+      m.video?.height,
+      m.video?.fps,
+      m.video?.pixFmt,
+      m.video?.sar,
+      m.audio?.codec,
+      m.audio?.sampleRate,
+      m.audio?.channels,
+    ]);
   const first = clips[0]!.media;
   const profile = targetProfile(clips, render);
   return (
@@ -46,8 +57,14 @@ export interface Timing {
 
 export function frameTiming(clips: StitchClip[], fps: number): Timing {
   const lengths = clips.map((c) => Math.round((c.trim ? c.trim.end - c.trim.start : c.media.duration) * fps));
-  const overlaps = clips.map((c, i) => (i > 0 && c.transition.type !== "cut" ? Math.round(c.transition.duration * fps) : 0));
-  return { lengths, overlaps, totalFrames: lengths.reduce((a, b) => a + b, 0) - overlaps.reduce((a, b) => a + b, 0) };
+  const overlaps = clips.map((c, i) =>
+    i > 0 && c.transition.type !== "cut" ? Math.round(c.transition.duration * fps) : 0,
+  );
+  return {
+    lengths,
+    overlaps,
+    totalFrames: lengths.reduce((a, b) => a + b, 0) - overlaps.reduce((a, b) => a + b, 0),
+  };
 }
 
 function even(n: number): number {

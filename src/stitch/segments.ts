@@ -22,7 +22,11 @@ export function segmentKey(group: StitchClip[], profile: Profile, caps: Pick<Cap
   return sha256(
     canonicalJson({
       segment_format: SEGMENT_FORMAT,
-      clips: group.map((c, i) => ({ key: c.key, trim: c.trim ?? null, transition: i === 0 ? null : c.transition })),
+      clips: group.map((c, i) => ({
+        key: c.key,
+        trim: c.trim ?? null,
+        transition: i === 0 ? null : c.transition,
+      })),
       profile,
       blend: caps.xfade ? "xfade" : "blend",
       codec: VIDEO_CODEC,

@@ -8,7 +8,16 @@ import type { MediaTools } from "../media/binaries.js";
 import { probeMedia } from "../media/probe.js";
 import { runTool, runToolWithStderr, type RunOptions } from "../media/run.js";
 import { RunError } from "../errors.js";
-import { concatCopyArgs, concatList, fileList, loudnessApplyArgs, loudnessMeasureArgs, muxArgs, segmentArgs, type LoudnessMeasurement } from "./args.js";
+import {
+  concatCopyArgs,
+  concatList,
+  fileList,
+  loudnessApplyArgs,
+  loudnessMeasureArgs,
+  muxArgs,
+  segmentArgs,
+  type LoudnessMeasurement,
+} from "./args.js";
 import { writeRecord, type FilmRecord } from "./film.js";
 import { audioGraph, videoGraph } from "./graph.js";
 import { canStreamCopy, frameTiming, targetProfile, type Profile, type StitchClip } from "./profile.js";
@@ -43,7 +52,12 @@ export async function stitchFilm(o: StitchOptions, key: string, now: () => numbe
     const list = tempSibling(path.join(o.tmpDir, "concat.txt"));
     try {
       if (copy) {
-        const progress = progressParser(o.clips.reduce((t, c) => t + c.media.duration, 0), 0, 1, o.onProgress);
+        const progress = progressParser(
+          o.clips.reduce((t, c) => t + c.media.duration, 0),
+          0,
+          1,
+          o.onProgress,
+        );
         await writeFile(list, concatList(o.clips));
         await runTool(o.tools.ffmpeg, concatCopyArgs(list, tmp), runOptions(o, progress));
         copiedSeconds = progress.seconds();
@@ -51,13 +65,21 @@ export async function stitchFilm(o: StitchOptions, key: string, now: () => numbe
         const files = await ensureSegments(o, profile, (s) => (segments = s));
         const audio = audioGraph(o.clips, profile, 1);
         await writeFile(list, fileList(files));
-        await runTool(o.tools.ffmpeg, muxArgs(list, o.clips, audio, tmp), runOptions(o, progressParser(audio.frames / profile.fps, 0.9, 0.1, o.onProgress)));
+        await runTool(
+          o.tools.ffmpeg,
+          muxArgs(list, o.clips, audio, tmp),
+          runOptions(o, progressParser(audio.frames / profile.fps, 0.9, 0.1, o.onProgress)),
+        );
       }
     } finally {
       await unlink(list).catch(() => undefined);
     }
     if (o.render.loudness !== undefined) await normaliseLoudness(o, tmp, o.render.loudness);
-    const duration = await filmSeconds(o, tmp, copy ? copiedSeconds : frameTiming(o.clips, profile.fps).totalFrames / profile.fps);
+    const duration = await filmSeconds(
+      o,
+      tmp,
+      copy ? copiedSeconds : frameTiming(o.clips, profile.fps).totalFrames / profile.fps,
+    );
     await rename(tmp, o.output);
     const record: FilmRecord = {
       version: 1,
@@ -78,10 +100,17 @@ export async function stitchFilm(o: StitchOptions, key: string, now: () => numbe
 }
 
 // Encode the segments that are not cached yet; returns every segment's file, in film order.
-async function ensureSegments(o: StitchOptions, profile: Profile, report: (s: { made: number; reused: number; clips_encoded: number }) => void): Promise<string[]> {
+async function ensureSegments(
+  o: StitchOptions,
+  profile: Profile,
+  report: (s: { made: number; reused: number; clips_encoded: number }) => void,
+): Promise<string[]> {
   const caps = await o.capabilities();
   await mkdir(o.segmentDir, { recursive: true });
-  const groups = splitAtCuts(o.clips).map((clips) => ({ clips, file: path.join(o.segmentDir, `${segmentKey(clips, profile, caps)}.mp4`) }));
+  const groups = splitAtCuts(o.clips).map((clips) => ({
+    clips,
+    file: path.join(o.segmentDir, `${segmentKey(clips, profile, caps)}.mp4`),
+  }));
   const missing: typeof groups = [];
   for (const g of groups) if (!(await stat(g.file).catch(() => undefined))) missing.push(g);
   const total = missing.reduce((t, g) => t + frameTiming(g.clips, profile.fps).totalFrames, 0);
@@ -89,7 +118,12 @@ async function ensureSegments(o: StitchOptions, profile: Profile, report: (s: { 
   for (const g of missing) {
     const graph = videoGraph(g.clips, profile, caps);
     const tmp = tempSibling(g.file);
-    const progress = progressParser(graph.frames / profile.fps, (0.9 * done) / Math.max(1, total), (0.9 * graph.frames) / Math.max(1, total), o.onProgress);
+    const progress = progressParser(
+      graph.frames / profile.fps,
+      (0.9 * done) / Math.max(1, total),
+      (0.9 * graph.frames) / Math.max(1, total),
+      o.onProgress,
+    );
     try {
       await runTool(o.tools.ffmpeg, segmentArgs(g.clips, graph, profile, tmp), runOptions(o, progress));
       await rename(tmp, g.file);
@@ -98,7 +132,11 @@ async function ensureSegments(o: StitchOptions, profile: Profile, report: (s: { 
     }
     done += graph.frames;
   }
-  report({ made: missing.length, reused: groups.length - missing.length, clips_encoded: missing.reduce((t, g) => t + g.clips.length, 0) });
+  report({
+    made: missing.length,
+    reused: groups.length - missing.length,
+    clips_encoded: missing.reduce((t, g) => t + g.clips.length, 0),
+  });
   return groups.map((g) => g.file);
 }
 
@@ -114,7 +152,8 @@ async function filmSeconds(o: StitchOptions, film: string, known: number): Promi
 
 // Two-pass EBU R128: measure, then apply the measured values linearly; the video is copied untouched.
 async function normaliseLoudness(o: StitchOptions, film: string, target: number): Promise<void> {
-  if (!(await o.capabilities()).loudnorm) throw new RunError(`render.loudness needs ffmpeg's loudnorm filter, which ${o.tools.ffmpeg} lacks`);
+  if (!(await o.capabilities()).loudnorm)
+    throw new RunError(`render.loudness needs ffmpeg's loudnorm filter, which ${o.tools.ffmpeg} lacks`);
   const stderr = await runToolWithStderr(o.tools.ffmpeg, loudnessMeasureArgs(film, target));
   const json = stderr.slice(stderr.lastIndexOf("{"), stderr.lastIndexOf("}") + 1);
   const measured = JSON.parse(json) as LoudnessMeasurement;
@@ -124,7 +163,12 @@ async function normaliseLoudness(o: StitchOptions, film: string, target: number)
 }
 
 // ffmpeg -progress prints key=value lines; out_time_us against a step's length, placed at [start, start+share) of 100 %.
-function progressParser(seconds: number, start: number, share: number, onProgress?: (percent: number) => void) {
+function progressParser(
+  seconds: number,
+  start: number,
+  share: number,
+  onProgress?: (percent: number) => void,
+) {
   let last = 0;
   return {
     onLine(line: string) {

@@ -7,11 +7,16 @@ export interface ImageInfo {
 }
 
 export function sniffImage(buf: Buffer): ImageInfo | undefined {
-  if (buf.length >= 24 && buf.subarray(0, 8).equals(PNG_SIGNATURE) && buf.toString("latin1", 12, 16) === "IHDR") {
+  if (
+    buf.length >= 24 &&
+    buf.subarray(0, 8).equals(PNG_SIGNATURE) &&
+    buf.toString("latin1", 12, 16) === "IHDR"
+  ) {
     return { format: "png", width: buf.readUInt32BE(16), height: buf.readUInt32BE(20) };
   }
   if (buf.length >= 4 && buf[0] === 0xff && buf[1] === 0xd8 && buf[2] === 0xff) return jpegSize(buf);
-  if (buf.length >= 30 && buf.toString("latin1", 0, 4) === "RIFF" && buf.toString("latin1", 8, 12) === "WEBP") return webpSize(buf);
+  if (buf.length >= 30 && buf.toString("latin1", 0, 4) === "RIFF" && buf.toString("latin1", 8, 12) === "WEBP")
+    return webpSize(buf);
   return undefined;
 }
 
@@ -37,11 +42,13 @@ function jpegSize(buf: Buffer): ImageInfo | undefined {
 
 function webpSize(buf: Buffer): ImageInfo | undefined {
   const chunk = buf.toString("latin1", 12, 16);
-  if (chunk === "VP8X") return { format: "webp", width: 1 + buf.readUIntLE(24, 3), height: 1 + buf.readUIntLE(27, 3) };
+  if (chunk === "VP8X")
+    return { format: "webp", width: 1 + buf.readUIntLE(24, 3), height: 1 + buf.readUIntLE(27, 3) };
   if (chunk === "VP8L") {
     const bits = buf.readUInt32LE(21);
     return { format: "webp", width: 1 + (bits & 0x3fff), height: 1 + ((bits >> 14) & 0x3fff) };
   }
-  if (chunk === "VP8 ") return { format: "webp", width: buf.readUInt16LE(26) & 0x3fff, height: buf.readUInt16LE(28) & 0x3fff };
+  if (chunk === "VP8 ")
+    return { format: "webp", width: buf.readUInt16LE(26) & 0x3fff, height: buf.readUInt16LE(28) & 0x3fff };
   return undefined;
 }

@@ -19,7 +19,8 @@ export interface ImageContext {
 export async function resolveImage(source: string, ctx: ImageContext): Promise<ImageRef | string> {
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(source)?.[1];
   if (scheme && scheme.length > 1) {
-    if (scheme.toLowerCase() !== "https") return `must be a local file or an https URL (got a URL with scheme ${scheme.toLowerCase()}:)`;
+    if (scheme.toLowerCase() !== "https")
+      return `must be a local file or an https URL (got a URL with scheme ${scheme.toLowerCase()}:)`;
     try {
       return { kind: "url", source, url: new URL(source).href };
     } catch {
@@ -48,11 +49,13 @@ async function readLocal(source: string, abs: string, ctx: ImageContext): Promis
   const info = await stat(real);
   if (!info.isFile()) return `is not a file: ${source}`;
   const limits = ctx.model.image;
-  if (info.size > limits.max_bytes) return `is ${mb(info.size)}; ${ctx.model.name} accepts at most ${mb(limits.max_bytes)}`;
+  if (info.size > limits.max_bytes)
+    return `is ${mb(info.size)}; ${ctx.model.name} accepts at most ${mb(limits.max_bytes)}`;
   const bytes = await readFile(real);
   const sniffed = sniffImage(bytes);
   if (!sniffed) return `is not a PNG, JPEG or WebP image (its first bytes say otherwise): ${source}`;
-  if (!limits.formats.includes(sniffed.format)) return `is ${sniffed.format}; ${ctx.model.name} accepts ${limits.formats.join(", ")}`;
+  if (!limits.formats.includes(sniffed.format))
+    return `is ${sniffed.format}; ${ctx.model.name} accepts ${limits.formats.join(", ")}`;
   const { width, height } = sniffed;
   if (Math.min(width, height) < limits.min_side) {
     return `is ${width}x${height}; ${ctx.model.name} needs at least ${limits.min_side} px on each side`;

@@ -21,7 +21,12 @@ export async function loadStoryboard(file: string, cwd = process.cwd()): Promise
     text = await readFile(abs, "utf8");
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const why = code === "ENOENT" ? "file not found" : code === "EISDIR" ? "is a directory, not a storyboard file" : String((err as Error).message);
+    const why =
+      code === "ENOENT"
+        ? "file not found"
+        : code === "EISDIR"
+          ? "is a directory, not a storyboard file"
+          : String((err as Error).message);
     throw new StoryboardError([{ file, path: "", message: why }]);
   }
   return parseStoryboard(text, file, abs);
@@ -35,7 +40,13 @@ export function parseStoryboard(text: string, file: string, abs = file): LoadedS
     throw new StoryboardError(
       doc.errors.map((e) => {
         const pos = lineCounter.linePos(e.pos[0]);
-        return { file, line: pos.line, col: pos.col, path: "", message: `invalid YAML: ${firstLine(e.message)}` };
+        return {
+          file,
+          line: pos.line,
+          col: pos.col,
+          path: "",
+          message: `invalid YAML: ${firstLine(e.message)}`,
+        };
       }),
     );
   }

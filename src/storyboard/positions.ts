@@ -9,10 +9,14 @@ export function describePath(p: DataPath): string {
 }
 
 // The line:col of the node at `p`; with `key`, of that key inside the mapping at `p`. Falls back to the nearest ancestor.
-export function positionOf(loaded: LoadedStoryboard, p: DataPath, key?: string): { line: number; col: number } {
+export function positionOf(
+  loaded: LoadedStoryboard,
+  p: DataPath,
+  key?: string,
+): { line: number; col: number } {
   for (let depth = p.length; depth >= 0; depth--) {
     const node = loaded.doc.getIn(p.slice(0, depth), true) as Node | undefined;
-    const target = key !== undefined && depth === p.length ? keyNode(node, key) ?? node : node;
+    const target = key !== undefined && depth === p.length ? (keyNode(node, key) ?? node) : node;
     const offset = target?.range?.[0];
     if (offset !== undefined) return loaded.lineCounter.linePos(offset);
   }

@@ -6,7 +6,11 @@ import { isObject, type Report } from "./validate.js";
 
 const DEFAULT_TRANSITION_SECONDS = 0.5;
 
-export async function checkShots(doc: Partial<StoryboardDoc>, ctx: ImageContext, report: Report): Promise<Shot[]> {
+export async function checkShots(
+  doc: Partial<StoryboardDoc>,
+  ctx: ImageContext,
+  report: Report,
+): Promise<Shot[]> {
   if (!Array.isArray(doc.shots)) return [];
   const defaults = isObject(doc.defaults) ? doc.defaults : {};
   const defaultDuration = allowedDuration(defaults.duration, ctx.model, ["defaults", "duration"], report);
@@ -21,10 +25,17 @@ export async function checkShots(doc: Partial<StoryboardDoc>, ctx: ImageContext,
       if (first !== undefined) report(at("id"), `duplicate id "${s.id}" (already used by shots[${first}])`);
       else seen.set(s.id, index);
     }
-    const image = typeof s.image === "string" ? await imageOrReport(s.image, ctx, at("image"), report) : undefined;
-    const endImage = typeof s.end_image === "string" ? await imageOrReport(s.end_image, ctx, at("end_image"), report) : undefined;
+    const image =
+      typeof s.image === "string" ? await imageOrReport(s.image, ctx, at("image"), report) : undefined;
+    const endImage =
+      typeof s.end_image === "string"
+        ? await imageOrReport(s.end_image, ctx, at("end_image"), report)
+        : undefined;
     if (typeof s.prompt === "string") checkPrompt(s.prompt, ctx.model, at("prompt"), report);
-    const duration = allowedDuration(s.duration, ctx.model, at("duration"), report) ?? defaultDuration ?? ctx.model.durations[0]!;
+    const duration =
+      allowedDuration(s.duration, ctx.model, at("duration"), report) ??
+      defaultDuration ??
+      ctx.model.durations[0]!;
     const trim = checkTrim(s.trim, duration, at("trim"), report);
     shots.push({
       id: String(s.id),
@@ -33,7 +44,8 @@ export async function checkShots(doc: Partial<StoryboardDoc>, ctx: ImageContext,
       ...(endImage && { endImage }),
       prompt: String(s.prompt),
       duration,
-      audio: typeof s.audio === "boolean" ? s.audio : typeof defaults.audio === "boolean" ? defaults.audio : true,
+      audio:
+        typeof s.audio === "boolean" ? s.audio : typeof defaults.audio === "boolean" ? defaults.audio : true,
       negativePrompt: s.negative_prompt ?? defaults.negative_prompt ?? ctx.model.default_negative_prompt,
       transition: transitionOf(s.transition),
       ...(trim && { trim }),
@@ -60,15 +72,26 @@ async function imageOrReport(source: string, ctx: ImageContext, at: (string | nu
 function checkPrompt(prompt: string, model: ModelSpec, at: (string | number)[], report: Report): void {
   if (prompt.trim() === "") report(at, "must not be empty: describe what happens in the shot");
   else if ([...prompt].length > model.prompt_max_chars) {
-    report(at, `is ${[...prompt].length} characters; ${model.name} accepts at most ${model.prompt_max_chars}`);
+    report(
+      at,
+      `is ${[...prompt].length} characters; ${model.name} accepts at most ${model.prompt_max_chars}`,
+    );
   }
 }
 
-function allowedDuration(value: unknown, model: ModelSpec, at: (string | number)[], report: Report): number | undefined {
+function allowedDuration(
+  value: unknown,
+  model: ModelSpec,
+  at: (string | number)[],
+  report: Report,
+): number | undefined {
   if (typeof value !== "number") return undefined;
   if (model.durations.includes(value)) return value;
   const allowed = model.durations.join(" or ").replace(/ or (?=.* or )/g, ", ");
-  report(at, `must be ${allowed} (got ${value}); ${model.name} makes clips of ${model.durations.join(" or ")} seconds`);
+  report(
+    at,
+    `must be ${allowed} (got ${value}); ${model.name} makes clips of ${model.durations.join(" or ")} seconds`,
+  );
   return undefined;
 }
 
@@ -76,8 +99,10 @@ function checkTrim(trim: ShotDoc["trim"], duration: number, at: (string | number
   if (!isObject(trim)) return undefined;
   const start = typeof trim.start === "number" ? trim.start : 0;
   const end = typeof trim.end === "number" ? trim.end : duration;
-  if (start >= duration) report([...at, "start"], `must be less than the clip's duration of ${duration} s (got ${start})`);
-  else if (end > duration) report([...at, "end"], `must be at most the clip's duration of ${duration} s (got ${end})`);
+  if (start >= duration)
+    report([...at, "start"], `must be less than the clip's duration of ${duration} s (got ${start})`);
+  else if (end > duration)
+    report([...at, "end"], `must be at most the clip's duration of ${duration} s (got ${end})`);
   else if (end <= start) report([...at, "end"], `must be greater than trim.start ${start} (got ${end})`);
   else return { start, end };
   return undefined;
@@ -85,18 +110,25 @@ function checkTrim(trim: ShotDoc["trim"], duration: number, at: (string | number
 
 function transitionOf(t: ShotDoc["transition"]): Shot["transition"] {
   const type: TransitionType = isObject(t) && typeof t.type === "string" ? t.type : "cut";
-  const duration = isObject(t) && typeof t.duration === "number" ? t.duration : type === "cut" ? 0 : DEFAULT_TRANSITION_SECONDS;
+  const duration =
+    isObject(t) && typeof t.duration === "number"
+      ? t.duration
+      : type === "cut"
+        ? 0
+        : DEFAULT_TRANSITION_SECONDS;
   return { type, duration };
 }
 
 // A transition overlaps two clips, so each clip must outlast the transitions into and out of it.
 function checkTransitions(shots: Shot[], report: Report): void {
-  const overlapIn = (k: number) => (shots[k] && shots[k].transition.type !== "cut" ? shots[k].transition.duration : 0);
+  const overlapIn = (k: number) =>
+    shots[k] && shots[k].transition.type !== "cut" ? shots[k].transition.duration : 0;
   for (const [i, shot] of shots.entries()) {
     const { type, duration } = shot.transition;
     const at = ["shots", shot.index, "transition"];
     if (type === "cut") {
-      if (duration > 0) report([...at, "duration"], "a cut has no duration; use crossfade or fade for a timed transition");
+      if (duration > 0)
+        report([...at, "duration"], "a cut has no duration; use crossfade or fade for a timed transition");
       continue;
     }
     if (i === 0) {
@@ -107,7 +139,10 @@ function checkTransitions(shots: Shot[], report: Report): void {
       const clip = shots[k]!;
       const used = overlapIn(k) + overlapIn(k + 1);
       if (used >= keptSeconds(clip)) {
-        report([...at, "duration"], `${duration} s is too long: shot "${clip.id}" keeps ${keptSeconds(clip)} s and its transitions would take ${used} s of it`);
+        report(
+          [...at, "duration"],
+          `${duration} s is too long: shot "${clip.id}" keeps ${keptSeconds(clip)} s and its transitions would take ${used} s of it`,
+        );
         break;
       }
     }

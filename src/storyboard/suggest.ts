@@ -25,6 +25,6 @@ function editDistance(a: string, b: string): number {
 
 // A value echoed back in an error, cut short so a pasted essay does not flood the terminal.
 export function shown(value: unknown): string {
-  const text = value === undefined ? "nothing" : JSON.stringify(value) ?? String(value);
+  const text = value === undefined ? "nothing" : (JSON.stringify(value) ?? String(value));
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }

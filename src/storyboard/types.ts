@@ -21,13 +21,37 @@ export interface StoryboardDoc {
   output?: string;
   model?: string;
   defaults?: { duration?: number; audio?: boolean; negative_prompt?: string };
-  render?: { concurrency?: number; timeout_minutes?: number; resolution?: string; fps?: number; loudness?: number };
+  render?: {
+    concurrency?: number;
+    timeout_minutes?: number;
+    resolution?: string;
+    fps?: number;
+    loudness?: number;
+  };
   shots: ShotDoc[];
 }
 
 // Key lists the schema test compares against the JSON schema; the type checks below keep them equal to the interfaces.
-export const SHOT_KEYS = ["id", "image", "prompt", "duration", "audio", "negative_prompt", "end_image", "transition", "trim"] as const;
-export const STORYBOARD_KEYS = ["version", "title", "output", "model", "defaults", "render", "shots"] as const;
+export const SHOT_KEYS = [
+  "id",
+  "image",
+  "prompt",
+  "duration",
+  "audio",
+  "negative_prompt",
+  "end_image",
+  "transition",
+  "trim",
+] as const;
+export const STORYBOARD_KEYS = [
+  "version",
+  "title",
+  "output",
+  "model",
+  "defaults",
+  "render",
+  "shots",
+] as const;
 export const RENDER_KEYS = ["concurrency", "timeout_minutes", "resolution", "fps", "loudness"] as const;
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const shotKeysMatch: Same<keyof ShotDoc, (typeof SHOT_KEYS)[number]> = true;
@@ -70,6 +94,12 @@ export interface Storyboard {
   title?: string;
   output: string;
   model: ModelSpec;
-  render: { concurrency?: number; timeoutMinutes?: number; resolution?: [number, number]; fps?: number; loudness?: number };
+  render: {
+    concurrency?: number;
+    timeoutMinutes?: number;
+    resolution?: [number, number];
+    fps?: number;
+    loudness?: number;
+  };
   shots: Shot[];
 }

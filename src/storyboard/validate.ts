@@ -18,7 +18,10 @@ export interface ValidateOptions {
 // Report helper shared by the semantic checks: pins a message to a data path in this file.
 export type Report = (at: DataPath, message: string, key?: string) => void;
 
-export async function validateStoryboard(loaded: LoadedStoryboard, options: ValidateOptions = {}): Promise<Storyboard> {
+export async function validateStoryboard(
+  loaded: LoadedStoryboard,
+  options: ValidateOptions = {},
+): Promise<Storyboard> {
   const problems: Problem[] = schemaProblems(loaded);
   const report: Report = (at, message, key) => {
     const pos = positionOf(loaded, at, key);
@@ -30,7 +33,11 @@ export async function validateStoryboard(loaded: LoadedStoryboard, options: Vali
   const dir = path.dirname(loaded.path);
   const realDir = await realpath(dir).catch(() => dir);
   const shots = model
-    ? await checkShots(doc, { dir, realDir, allowOutside: options.allowOutsideImages ?? false, model, memo: new Map() }, report)
+    ? await checkShots(
+        doc,
+        { dir, realDir, allowOutside: options.allowOutsideImages ?? false, model, memo: new Map() },
+        report,
+      )
     : [];
   if (problems.length > 0) throw new StoryboardError(dedupe(problems));
   return resolved(loaded, doc as StoryboardDoc, model!, shots);
@@ -49,7 +56,9 @@ function resolved(loaded: LoadedStoryboard, doc: StoryboardDoc, model: ModelSpec
     render: {
       ...(doc.render?.concurrency !== undefined && { concurrency: doc.render.concurrency }),
       ...(doc.render?.timeout_minutes !== undefined && { timeoutMinutes: doc.render.timeout_minutes }),
-      ...(doc.render?.resolution !== undefined && { resolution: doc.render.resolution.split("x").map(Number) as [number, number] }),
+      ...(doc.render?.resolution !== undefined && {
+        resolution: doc.render.resolution.split("x").map(Number) as [number, number],
+      }),
       ...(doc.render?.fps !== undefined && { fps: doc.render.fps }),
       ...(doc.render?.loudness !== undefined && { loudness: doc.render.loudness }),
     },
@@ -63,7 +72,10 @@ function checkModel(doc: Partial<StoryboardDoc>, report: Report): ModelSpec | un
   if (!model) {
     const known = [...modelRegistry().keys()];
     const hint = closest(endpoint, known);
-    report(["model"], `unknown model ${shown(endpoint)}; known models: ${known.join(", ")}${hint ? ` (did you mean "${hint}"?)` : ""}`);
+    report(
+      ["model"],
+      `unknown model ${shown(endpoint)}; known models: ${known.join(", ")}${hint ? ` (did you mean "${hint}"?)` : ""}`,
+    );
   }
   return model;
 }
@@ -73,7 +85,10 @@ function checkOutput(doc: Partial<StoryboardDoc>, report: Report): void {
   if (typeof doc.output !== "string") return;
   const normal = path.posix.normalize(doc.output.replace(/\\/g, "/"));
   if (path.isAbsolute(doc.output) || normal.startsWith("../") || normal === "..") {
-    report(["output"], `must be a relative path inside the project, e.g. out/film.mp4 (got ${shown(doc.output)})`);
+    report(
+      ["output"],
+      `must be a relative path inside the project, e.g. out/film.mp4 (got ${shown(doc.output)})`,
+    );
   }
 }
 
@@ -85,7 +100,9 @@ function dedupe(problems: Problem[]): Problem[] {
   const seen = new Set<string>();
   const unique = problems.filter((p) => {
     const k = `${p.line}:${p.col}:${p.path}:${p.message}`;
-    return seen.has(k) ? false : (seen.add(k), true);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
   });
   return unique.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0));
 }

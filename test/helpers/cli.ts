@@ -14,7 +14,10 @@ export interface CliResult {
   stderr: string;
 }
 
-export async function storyreel(args: string[], options: { cwd?: string; env?: Record<string, string | undefined> } = {}): Promise<CliResult> {
+export async function storyreel(
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string | undefined> } = {},
+): Promise<CliResult> {
   const result = await execa("node", [BIN, ...args], {
     cwd: options.cwd ?? REPO,
     env: { FAL_KEY: undefined, STORYREEL_CACHE_DIR: undefined, ...options.env },
@@ -34,6 +37,8 @@ export async function listFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
   return entries
     .filter((e) => e.isFile())
-    .map((e) => path.relative(dir, path.join(e.parentPath ?? (e as unknown as { path: string }).path, e.name)))
+    .map((e) =>
+      path.relative(dir, path.join(e.parentPath ?? (e as unknown as { path: string }).path, e.name)),
+    )
     .sort();
 }

@@ -18,22 +18,67 @@ export interface ClipShape {
 
 const dir = path.join(tmpdir(), "storyreel-test-clips");
 
-export function makeClip({ w = 160, h = 90, fps = 24, seconds = 2, audio = true, hue = 0 }: ClipShape = {}): string {
+export function makeClip({
+  w = 160,
+  h = 90,
+  fps = 24,
+  seconds = 2,
+  audio = true,
+  hue = 0,
+}: ClipShape = {}): string {
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${w}x${h}-${fps}-${seconds}-${audio ? "a" : "n"}-${hue}.mp4`);
   if (existsSync(file)) return file;
   const tmp = `${file}.${process.pid}.tmp.mp4`;
   execFileSync("ffmpeg", [
-    "-v", "error", "-y", "-f", "lavfi", "-i", `testsrc2=s=${w}x${h}:r=${fps}:d=${seconds},hue=h=${hue}`,
-    ...(audio ? ["-f", "lavfi", "-i", `sine=frequency=${300 + hue}:sample_rate=44100:duration=${seconds}`, "-c:a", "aac", "-ac", "2"] : []),
-    "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-g", String(fps), "-t", String(seconds), tmp,
+    "-v",
+    "error",
+    "-y",
+    "-f",
+    "lavfi",
+    "-i",
+    `testsrc2=s=${w}x${h}:r=${fps}:d=${seconds},hue=h=${hue}`,
+    ...(audio
+      ? [
+          "-f",
+          "lavfi",
+          "-i",
+          `sine=frequency=${300 + hue}:sample_rate=44100:duration=${seconds}`,
+          "-c:a",
+          "aac",
+          "-ac",
+          "2",
+        ]
+      : []),
+    "-c:v",
+    "libx264",
+    "-preset",
+    "ultrafast",
+    "-pix_fmt",
+    "yuv420p",
+    "-g",
+    String(fps),
+    "-t",
+    String(seconds),
+    tmp,
   ]);
   renameSync(tmp, file);
   return file;
 }
 
-export async function stitchClip(file: string, extra: Partial<StitchClip> = {}, tools: MediaTools = findMediaTools(process.env)): Promise<StitchClip> {
-  return { shot: path.basename(file), key: path.basename(file), file, media: await probeMedia(tools.ffprobe, file), transition: { type: "cut", duration: 0 }, ...extra };
+export async function stitchClip(
+  file: string,
+  extra: Partial<StitchClip> = {},
+  tools: MediaTools = findMediaTools(process.env),
+): Promise<StitchClip> {
+  return {
+    shot: path.basename(file),
+    key: path.basename(file),
+    file,
+    media: await probeMedia(tools.ffprobe, file),
+    transition: { type: "cut", duration: 0 },
+    ...extra,
+  };
 }
 
 export const BUNDLED: MediaTools = (() => {

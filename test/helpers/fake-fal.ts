@@ -7,7 +7,16 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { AddressInfo } from "node:net";
 
-export type Route = "initiate" | "upload" | "file" | "submit" | "status" | "result" | "cancel" | "download" | "unknown";
+export type Route =
+  | "initiate"
+  | "upload"
+  | "file"
+  | "submit"
+  | "status"
+  | "result"
+  | "cancel"
+  | "download"
+  | "unknown";
 
 export interface Recorded {
   route: Route;
@@ -86,7 +95,8 @@ export class FakeFal {
   // Submits per prompt: the never-pay-twice assertions count these.
   submitsByPrompt(): Map<string, number> {
     const counts = new Map<string, number>();
-    for (const job of this.jobs.values()) counts.set(String(job.input.prompt), (counts.get(String(job.input.prompt)) ?? 0) + 1);
+    for (const job of this.jobs.values())
+      counts.set(String(job.input.prompt), (counts.get(String(job.input.prompt)) ?? 0) + 1);
     return counts;
   }
 
@@ -102,30 +112,58 @@ export class FakeFal {
     const body = await readBody(req);
     const target = String(req.headers["x-fal-target-url"] ?? `${this.url}${req.url}`);
     const { route, requestId } = classify(req.method ?? "GET", target);
-    const record: Recorded = { route, method: req.method ?? "GET", target, ...(requestId && { requestId }), headers: req.headers, body: body.toString("utf8"), at: Date.now() };
+    const record: Recorded = {
+      route,
+      method: req.method ?? "GET",
+      target,
+      ...(requestId && { requestId }),
+      headers: req.headers,
+      body: body.toString("utf8"),
+      at: Date.now(),
+    };
     this.requests.push(record);
     const random = this.options.random ?? Math.random;
-    const fault = this.faults.find((f) => f.route === route && f.times > 0 && (!f.when || f.when(record)) && (f.chance === undefined || random() < f.chance));
+    const fault = this.faults.find(
+      (f) =>
+        f.route === route &&
+        f.times > 0 &&
+        (!f.when || f.when(record)) &&
+        (f.chance === undefined || random() < f.chance),
+    );
     if (fault) {
       fault.times -= 1;
       if (fault.action === "reset") return void req.socket.destroy();
-      if (typeof fault.action === "object" && "delayMs" in fault.action) await new Promise((r) => setTimeout(r, (fault.action as { delayMs: number }).delayMs));
-      else if (fault.action !== "truncate") return json(res, fault.action.status, fault.action.body ?? { detail: `injected ${fault.action.status}` });
+      if (typeof fault.action === "object" && "delayMs" in fault.action)
+        await new Promise((r) => setTimeout(r, (fault.action as { delayMs: number }).delayMs));
+      else if (fault.action !== "truncate")
+        return json(
+          res,
+          fault.action.status,
+          fault.action.body ?? { detail: `injected ${fault.action.status}` },
+        );
     }
-    if (["initiate", "submit", "status", "result", "cancel"].includes(route) && req.headers.authorization !== `Key ${this.options.key ?? "test-key"}`) {
+    if (
+      ["initiate", "submit", "status", "result", "cancel"].includes(route) &&
+      req.headers.authorization !== `Key ${this.options.key ?? "test-key"}`
+    ) {
       return json(res, 401, { detail: "Invalid or missing credentials" });
     }
     switch (route) {
       case "initiate": {
         const id = `u${this.nextId++}`;
         const name = (JSON.parse(record.body || "{}") as { file_name?: string }).file_name ?? "file";
-        return json(res, 200, { upload_url: `${this.url}/upload/${id}`, file_url: `${this.url}/files/${id}/${name}` });
+        return json(res, 200, {
+          upload_url: `${this.url}/upload/${id}`,
+          file_url: `${this.url}/files/${id}/${name}`,
+        });
       }
       case "upload":
         this.uploads.set(target.split("/").pop()!, body);
         return json(res, 200, {});
       case "file":
-        return this.uploads.has(target.split("/")[4]!) ? send(res, this.uploads.get(target.split("/")[4]!)!) : json(res, 404, { detail: "no such file" });
+        return this.uploads.has(target.split("/")[4]!)
+          ? send(res, this.uploads.get(target.split("/")[4]!)!)
+          : json(res, 404, { detail: "no such file" });
       case "submit":
         return this.submit(res, target, record.body);
       case "status":
@@ -147,10 +185,24 @@ export class FakeFal {
   private submit(res: ServerResponse, target: string, body: string): void {
     const id = `req-${String(this.nextId++).padStart(4, "0")}`;
     const endpoint = new URL(target).pathname.slice(1);
-    this.jobs.set(id, { id, endpoint, input: JSON.parse(body || "{}"), submittedAt: Date.now(), fetched: false, cancelled: false });
+    this.jobs.set(id, {
+      id,
+      endpoint,
+      input: JSON.parse(body || "{}"),
+      submittedAt: Date.now(),
+      fetched: false,
+      cancelled: false,
+    });
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight());
     const base = `https://queue.fal.run/fal-ai/kling-video/requests/${id}`;
-    json(res, 200, { status: "IN_QUEUE", request_id: id, response_url: base, status_url: `${base}/status`, cancel_url: `${base}/cancel`, queue_position: 0 });
+    json(res, 200, {
+      status: "IN_QUEUE",
+      request_id: id,
+      response_url: base,
+      status_url: `${base}/status`,
+      cancel_url: `${base}/cancel`,
+      queue_position: 0,
+    });
   }
 
   private phase(job: Job): "IN_QUEUE" | "IN_PROGRESS" | "COMPLETED" {
@@ -161,22 +213,73 @@ export class FakeFal {
 
   private status(res: ServerResponse, id: string): void {
     const job = this.jobs.get(id);
-    if (!job) return json(res, 404, { detail: "Request not found" });
+    if (!job) {
+      json(res, 404, { detail: "Request not found" });
+      return;
+    }
     const status = this.phase(job);
-    const logs = status === "IN_QUEUE" ? [] : [{ message: `generating frames for ${id}`, level: "INFO", source: "USER", timestamp: new Date().toISOString() }];
-    json(res, status === "COMPLETED" ? 200 : 202, { status, request_id: id, queue_position: status === "IN_QUEUE" ? 0 : undefined, logs, ...(status === "COMPLETED" && { metrics: { inference_time: 1.2 } }) });
+    const logs =
+      status === "IN_QUEUE"
+        ? []
+        : [
+            {
+              message: `generating frames for ${id}`,
+              level: "INFO",
+              source: "USER",
+              timestamp: new Date().toISOString(),
+            },
+          ];
+    json(res, status === "COMPLETED" ? 200 : 202, {
+      status,
+      request_id: id,
+      queue_position: status === "IN_QUEUE" ? 0 : undefined,
+      logs,
+      ...(status === "COMPLETED" && { metrics: { inference_time: 1.2 } }),
+    });
   }
 
   private result(res: ServerResponse, id: string): void {
     const job = this.jobs.get(id);
-    if (!job) return json(res, 404, { detail: "Request not found" });
-    if (this.phase(job) !== "COMPLETED") return json(res, 400, { detail: "Request is still in progress" });
+    if (!job) {
+      json(res, 404, { detail: "Request not found" });
+      return;
+    }
+    if (this.phase(job) !== "COMPLETED") {
+      json(res, 400, { detail: "Request is still in progress" });
+      return;
+    }
     job.fetched = true;
     if (String(job.input.prompt).includes("REJECT")) {
-      return json(res, 422, { detail: [{ loc: ["body", "prompt"], msg: "The prompt was flagged by the content checker", type: "content_policy_violation" }] }, { "x-fal-request-id": id });
+      json(
+        res,
+        422,
+        {
+          detail: [
+            {
+              loc: ["body", "prompt"],
+              msg: "The prompt was flagged by the content checker",
+              type: "content_policy_violation",
+            },
+          ],
+        },
+        { "x-fal-request-id": id },
+      );
+      return;
     }
     const name = `${id}.mp4`;
-    json(res, 200, { video: { url: `${this.url}/videos/${name}`, content_type: "video/mp4", file_name: "output.mp4", file_size: this.videoOf(job).length } }, { "x-fal-request-id": id });
+    json(
+      res,
+      200,
+      {
+        video: {
+          url: `${this.url}/videos/${name}`,
+          content_type: "video/mp4",
+          file_name: "output.mp4",
+          file_size: this.videoOf(job).length,
+        },
+      },
+      { "x-fal-request-id": id },
+    );
   }
 
   private videoOf(job: Job): Buffer {
@@ -185,9 +288,15 @@ export class FakeFal {
 
   private download(res: ServerResponse, id: string, truncate: boolean): void {
     const job = this.jobs.get(id);
-    if (!job) return json(res, 404, { detail: "no such video" });
+    if (!job) {
+      json(res, 404, { detail: "no such video" });
+      return;
+    }
     const bytes = this.videoOf(job);
-    if (!truncate) return send(res, bytes, "video/mp4");
+    if (!truncate) {
+      send(res, bytes, "video/mp4");
+      return;
+    }
     res.writeHead(200, { "content-type": "video/mp4", "content-length": bytes.length });
     res.write(bytes.subarray(0, Math.floor(bytes.length / 2)), () => res.socket?.destroy());
   }
@@ -196,13 +305,19 @@ export class FakeFal {
 function classify(method: string, target: string): { route: Route; requestId?: string } {
   const url = new URL(target);
   const p = url.pathname;
-  if (/^rest(\.alpha)?\.fal\.ai$/.test(url.hostname) && p.startsWith("/storage/upload/initiate")) return { route: "initiate" };
+  if (/^rest(\.alpha)?\.fal\.ai$/.test(url.hostname) && p.startsWith("/storage/upload/initiate"))
+    return { route: "initiate" };
   if (p.startsWith("/upload/")) return { route: "upload" };
   if (p.startsWith("/files/")) return { route: "file" };
-  if (p.startsWith("/videos/")) return { route: "download", requestId: p.split("/")[2]!.replace(/\.mp4$/, "") };
+  if (p.startsWith("/videos/"))
+    return { route: "download", requestId: p.split("/")[2]!.replace(/\.mp4$/, "") };
   if (url.hostname === "queue.fal.run") {
     const m = /^\/[^/]+\/[^/]+\/requests\/([^/]+)(\/status|\/cancel)?$/.exec(p);
-    if (m) return { route: m[2] === "/status" ? "status" : m[2] === "/cancel" ? "cancel" : "result", requestId: m[1]! };
+    if (m)
+      return {
+        route: m[2] === "/status" ? "status" : m[2] === "/cancel" ? "cancel" : "result",
+        requestId: m[1]!,
+      };
     if (method === "POST") return { route: "submit" };
   }
   return { route: "unknown" };
@@ -215,9 +330,36 @@ function clipBytes(job: Job): Buffer {
   const file = path.join(tmpdir(), `storyreel-fake-fal-${seconds}s-${audio ? "av" : "v"}.mp4`);
   if (!existsSync(file)) {
     const tmp = `${file}.${process.pid}.tmp.mp4`;
-    execFileSync("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", `testsrc2=s=160x90:r=24:d=${seconds}`,
-      ...(audio ? ["-f", "lavfi", "-i", `sine=frequency=440:sample_rate=48000:duration=${seconds}`, "-c:a", "aac", "-ac", "2"] : []),
-      "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-t", String(seconds), tmp]);
+    execFileSync("ffmpeg", [
+      "-v",
+      "error",
+      "-y",
+      "-f",
+      "lavfi",
+      "-i",
+      `testsrc2=s=160x90:r=24:d=${seconds}`,
+      ...(audio
+        ? [
+            "-f",
+            "lavfi",
+            "-i",
+            `sine=frequency=440:sample_rate=48000:duration=${seconds}`,
+            "-c:a",
+            "aac",
+            "-ac",
+            "2",
+          ]
+        : []),
+      "-c:v",
+      "libx264",
+      "-preset",
+      "ultrafast",
+      "-pix_fmt",
+      "yuv420p",
+      "-t",
+      String(seconds),
+      tmp,
+    ]);
     execFileSync("mv", [tmp, file]);
   }
   return readFileSync(file);
@@ -231,9 +373,18 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
-function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+function json(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text), ...headers });
+  res.writeHead(status, {
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(text),
+    ...headers,
+  });
   res.end(text);
 }
 

@@ -35,7 +35,9 @@ const submitOnce: typeof fetch = async (input, init) => {
     throw err;
   }
   if (submit && (response.status === 502 || response.status === 504)) {
-    throw new UnansweredSubmitError(`the submit got HTTP ${response.status} from a gateway; fal may still have queued it`);
+    throw new UnansweredSubmitError(
+      `the submit got HTTP ${response.status} from a gateway; fal may still have queued it`,
+    );
   }
   return response;
 };
@@ -43,7 +45,8 @@ const submitOnce: typeof fetch = async (input, init) => {
 function isSubmit(input: Parameters<typeof fetch>[0], init?: RequestInit): boolean {
   if ((init?.method ?? "GET").toUpperCase() !== "POST") return false;
   const headers = new Headers(init?.headers);
-  const target = new URL(headers.get("x-fal-target-url") ?? (input instanceof Request ? input.url : String(input)));
+  const target = new URL(
+    headers.get("x-fal-target-url") ?? (input instanceof Request ? input.url : String(input)),
+  );
   return target.hostname === "queue.fal.run" && !target.pathname.includes("/requests/");
 }
-

@@ -15,7 +15,10 @@ export function checkDownloadUrl(raw: string): URL {
   }
   if (url.protocol === "https:") return url;
   if (url.protocol === "http:" && isLoopback(url.hostname)) return url;
-  throw new ProviderError(`refusing to download the video over ${url.protocol} from ${url.hostname}: only https (or loopback) is allowed`, false);
+  throw new ProviderError(
+    `refusing to download the video over ${url.protocol} from ${url.hostname}: only https (or loopback) is allowed`,
+    false,
+  );
 }
 
 function isLoopback(host: string): boolean {
@@ -30,10 +33,15 @@ export async function downloadVideo(raw: string, target: string, signal?: AbortS
   try {
     response = await fetch(url, signal ? { signal } : {});
   } catch (err) {
-    throw new ProviderError(`downloading the video failed: ${(err as Error).message}`, true, undefined, { cause: err });
+    throw new ProviderError(`downloading the video failed: ${(err as Error).message}`, true, undefined, {
+      cause: err,
+    });
   }
   if (!response.ok || !response.body) {
-    throw new ProviderError(`downloading the video failed: HTTP ${response.status}`, response.status >= 500 || response.status === 429);
+    throw new ProviderError(
+      `downloading the video failed: HTTP ${response.status}`,
+      response.status >= 500 || response.status === 429,
+    );
   }
   const expected = Number(response.headers.get("content-length") ?? NaN);
   let received = 0;
@@ -43,7 +51,12 @@ export async function downloadVideo(raw: string, target: string, signal?: AbortS
     await pipeline(body, createWriteStream(target));
   } catch (err) {
     await unlink(target).catch(() => undefined);
-    throw new ProviderError(`the video download broke off after ${received} bytes: ${(err as Error).message}`, true, undefined, { cause: err });
+    throw new ProviderError(
+      `the video download broke off after ${received} bytes: ${(err as Error).message}`,
+      true,
+      undefined,
+      { cause: err },
+    );
   }
   if (Number.isFinite(expected) && received !== expected) {
     await unlink(target).catch(() => undefined);

@@ -8,7 +8,12 @@ export function classifyFalError(err: unknown, what: string, requestId?: string)
   if (err instanceof ProviderError) return err;
   if ((err as { unansweredSubmit?: boolean }).unansweredSubmit) {
     const why = (err as Error).message;
-    return new ProviderError(`${what}: ${why}, so fal may be generating this shot with no request id to collect it by. Run again with --resubmit-unconfirmed to submit it anyway (this may pay for the shot twice).`, false, undefined, { cause: err });
+    return new ProviderError(
+      `${what}: ${why}, so fal may be generating this shot with no request id to collect it by. Run again with --resubmit-unconfirmed to submit it anyway (this may pay for the shot twice).`,
+      false,
+      undefined,
+      { cause: err },
+    );
   }
   if (err instanceof ApiError) {
     const status = err.status;
@@ -17,7 +22,12 @@ export function classifyFalError(err: unknown, what: string, requestId?: string)
   }
   const e = err as Error;
   const detail = causeOf(err);
-  return new ProviderError(`${what}: ${e.message}${detail && detail !== e.message ? ` (${detail})` : ""}`, true, requestId, { cause: err });
+  return new ProviderError(
+    `${what}: ${e.message}${detail && detail !== e.message ? ` (${detail})` : ""}`,
+    true,
+    requestId,
+    { cause: err },
+  );
 }
 
 // Transport failures that mean the request never left this machine, so nothing can exist at fal.
@@ -44,7 +54,10 @@ function falMessage(err: ApiError<unknown>): string {
   const body = err.body as { detail?: unknown; message?: string } | undefined;
   if (Array.isArray(body?.detail)) {
     return body.detail
-      .map((d: { msg?: string; type?: string; loc?: unknown[] }) => `${d.msg ?? "invalid"}${d.type ? ` [${d.type}]` : ""}${d.loc ? ` at ${d.loc.join(".")}` : ""}`)
+      .map(
+        (d: { msg?: string; type?: string; loc?: unknown[] }) =>
+          `${d.msg ?? "invalid"}${d.type ? ` [${d.type}]` : ""}${d.loc ? ` at ${d.loc.join(".")}` : ""}`,
+      )
       .join("; ");
   }
   if (typeof body?.detail === "string") return body.detail;

@@ -39,7 +39,12 @@ async function generate(job: ClipJob, ctx: ProviderContext, o: FalProviderOption
   }
   let requestId = entry?.state === "submitted" ? entry.request_id : undefined;
   let input = entry?.input ?? {};
-  if (requestId) ctx.update({ state: "reattaching", request_id: requestId, detail: "resuming a request from an earlier run" });
+  if (requestId)
+    ctx.update({
+      state: "reattaching",
+      request_id: requestId,
+      detail: "resuming a request from an earlier run",
+    });
   for (let round = 1; round <= 3; round++) {
     // Uploads are free and not limited by fal's job concurrency, so they happen before taking a slot.
     if (!requestId) {
@@ -69,8 +74,15 @@ async function generate(job: ClipJob, ctx: ProviderContext, o: FalProviderOption
       continue;
     }
     const videoUrl = pick(result, job.model.output.video_url);
-    if (typeof videoUrl !== "string") throw new ProviderError(`fal's result has no ${job.model.output.video_url}`, false, requestId);
-    const { tmp, downloadMs, info } = await downloadChecked(videoUrl, job, ctx, o.downloadAttempts ?? 3, requestId);
+    if (typeof videoUrl !== "string")
+      throw new ProviderError(`fal's result has no ${job.model.output.video_url}`, false, requestId);
+    const { tmp, downloadMs, info } = await downloadChecked(
+      videoUrl,
+      job,
+      ctx,
+      o.downloadAttempts ?? 3,
+      requestId,
+    );
     const sidecar = await insertClip(ctx.paths, job.key, tmp, {
       shot: job.shot.id,
       provider: "fal",
@@ -95,7 +107,8 @@ async function generate(job: ClipJob, ctx: ProviderContext, o: FalProviderOption
 async function uploadedInput(job: ClipJob, uploads: ImageUploads): Promise<Record<string, unknown>> {
   const urls = new Map<string, string>();
   try {
-    for (const image of [job.shot.image, job.shot.endImage]) if (image) urls.set(image.source, await uploads.urlFor(image));
+    for (const image of [job.shot.image, job.shot.endImage])
+      if (image) urls.set(image.source, await uploads.urlFor(image));
   } catch (err) {
     throw classifyFalError(err, "uploading the image");
   }
@@ -103,18 +116,31 @@ async function uploadedInput(job: ClipJob, uploads: ImageUploads): Promise<Recor
 }
 
 // Retry only the download (the clip is already paid for), then check it is a real clip of the right length.
-async function downloadChecked(url: string, job: ClipJob, ctx: ProviderContext, attempts: number, requestId: string) {
+async function downloadChecked(
+  url: string,
+  job: ClipJob,
+  ctx: ProviderContext,
+  attempts: number,
+  requestId: string,
+) {
   for (let attempt = 1; ; attempt++) {
     const tmp = tempSibling(path.join(ctx.paths.tmp, `${job.key}.mp4`));
     const t0 = ctx.clock.now();
     try {
-      ctx.update({ state: "downloading", request_id: requestId, ...(attempt > 1 && { detail: `attempt ${attempt}` }) });
+      ctx.update({
+        state: "downloading",
+        request_id: requestId,
+        ...(attempt > 1 && { detail: `attempt ${attempt}` }),
+      });
       await downloadVideo(url, tmp);
       const info = await checkClip(ctx.tools, tmp, job.shot);
       return { tmp, downloadMs: ctx.clock.now() - t0, info };
     } catch (err) {
       await unlink(tmp).catch(() => undefined);
-      const e = err instanceof ProviderError ? err : new ProviderError(String((err as Error).message), true, requestId);
+      const e =
+        err instanceof ProviderError
+          ? err
+          : new ProviderError(String((err as Error).message), true, requestId);
       if (!e.transient || attempt >= attempts) throw e;
       ctx.update({ state: "retrying", detail: `${e.message}; downloading again (no new request)` });
       await ctx.clock.sleep(500 * attempt);
@@ -123,5 +149,10 @@ async function downloadChecked(url: string, job: ClipJob, ctx: ProviderContext, 
 }
 
 function pick(value: unknown, dotted: string): unknown {
-  return dotted.split(".").reduce<unknown>((v, k) => (v && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined), value);
+  return dotted
+    .split(".")
+    .reduce<unknown>(
+      (v, k) => (v && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined),
+      value,
+    );
 }

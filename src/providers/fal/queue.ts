@@ -11,8 +11,20 @@ export interface QueueTimings {
 }
 
 // Submit and record the request id durably before anything waits on it.
-export async function submitJob(fal: FalClient, job: ClipJob, input: Record<string, unknown>, ctx: ProviderContext): Promise<string> {
-  const base = { version: 1 as const, key: job.key, shot: job.shot.id, endpoint: job.model.endpoint, input, submitted_at: new Date(ctx.clock.now()).toISOString() };
+export async function submitJob(
+  fal: FalClient,
+  job: ClipJob,
+  input: Record<string, unknown>,
+  ctx: ProviderContext,
+): Promise<string> {
+  const base = {
+    version: 1 as const,
+    key: job.key,
+    shot: job.shot.id,
+    endpoint: job.model.endpoint,
+    input,
+    submitted_at: new Date(ctx.clock.now()).toISOString(),
+  };
   await writeJournal(ctx.paths, { ...base, state: "submitting" });
   let requestId: string;
   try {
@@ -28,7 +40,13 @@ export async function submitJob(fal: FalClient, job: ClipJob, input: Record<stri
 }
 
 // Poll until COMPLETED. "expired" means fal no longer knows the id (404), so it must be submitted again.
-export async function waitForCompletion(fal: FalClient, job: ClipJob, requestId: string, pollMs: number, ctx: ProviderContext): Promise<QueueTimings | "expired"> {
+export async function waitForCompletion(
+  fal: FalClient,
+  job: ClipJob,
+  requestId: string,
+  pollMs: number,
+  ctx: ProviderContext,
+): Promise<QueueTimings | "expired"> {
   const started = ctx.clock.now();
   const deadline = started + ctx.timeoutMs;
   let progressAt: number | undefined;
@@ -51,19 +69,35 @@ export async function waitForCompletion(fal: FalClient, job: ClipJob, requestId:
       ctx.update({ state: "in_progress", request_id: requestId, ...(last && { log: last }) });
     } else {
       const position = (status as { queue_position?: number }).queue_position;
-      ctx.update({ state: "in_queue", request_id: requestId, ...(position !== undefined && { detail: `position ${position}` }) });
+      ctx.update({
+        state: "in_queue",
+        request_id: requestId,
+        ...(position !== undefined && { detail: `position ${position}` }),
+      });
     }
     if (now >= deadline) {
       await fal.queue.cancel(job.model.endpoint, { requestId }).catch(() => undefined);
-      const waited = ctx.timeoutMs >= 60_000 ? `${Math.round(ctx.timeoutMs / 60_000)} min` : `${Math.round(ctx.timeoutMs / 1000)} s`;
-      throw new ProviderError(`gave up after ${waited} waiting for fal (request ${requestId}); the request was cancelled. Raise --timeout (minutes) if the model is just slow`, false, requestId);
+      const waited =
+        ctx.timeoutMs >= 60_000
+          ? `${Math.round(ctx.timeoutMs / 60_000)} min`
+          : `${Math.round(ctx.timeoutMs / 1000)} s`;
+      throw new ProviderError(
+        `gave up after ${waited} waiting for fal (request ${requestId}); the request was cancelled. Raise --timeout (minutes) if the model is just slow`,
+        false,
+        requestId,
+      );
     }
     await ctx.clock.sleep(pollMs);
   }
 }
 
 // The finished request's output, or "expired" once fal has dropped it (results live about an hour).
-export async function fetchResult(fal: FalClient, job: ClipJob, requestId: string, ctx: ProviderContext): Promise<unknown | "expired"> {
+export async function fetchResult(
+  fal: FalClient,
+  job: ClipJob,
+  requestId: string,
+  ctx: ProviderContext,
+): Promise<unknown | "expired"> {
   try {
     return (await fal.queue.result(job.model.endpoint, { requestId })).data;
   } catch (err) {

@@ -10,7 +10,9 @@ export interface FalSettings {
 export function falSettings(env: NodeJS.ProcessEnv, proxyFlag?: string): FalSettings {
   const credentials = env.FAL_KEY?.trim();
   if (!credentials) {
-    throw new UsageError("FAL_KEY is not set. Create a key at fal.ai (Dashboard > API keys) and run: export FAL_KEY=...\n(Or try the free offline preview: --provider preview.)");
+    throw new UsageError(
+      "FAL_KEY is not set. Create a key at fal.ai (Dashboard > API keys) and run: export FAL_KEY=...\n(Or try the free offline preview: --provider preview.)",
+    );
   }
   const proxyUrl = proxyFlag ?? env.FAL_PROXY_URL;
   if (proxyUrl !== undefined && proxyUrl !== "") {

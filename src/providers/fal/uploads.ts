@@ -39,7 +39,11 @@ export class ImageUploads {
       return record.url;
     }
     const bytes = await readFile(image.path);
-    const file = new File([bytes], `${image.sha256.slice(0, 16)}.${image.format === "jpeg" ? "jpg" : image.format}`, { type: `image/${image.format}` });
+    const file = new File(
+      [bytes],
+      `${image.sha256.slice(0, 16)}.${image.format === "jpeg" ? "jpg" : image.format}`,
+      { type: `image/${image.format}` },
+    );
     const url = await this.fal.storage.upload(file);
     // Re-read before writing so a concurrent render's records are kept.
     const latest = (await readJson<Record<string, UploadRecord>>(this.file)) ?? {};
