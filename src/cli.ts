@@ -1,7 +1,7 @@
 // The CLI entry: argv -> command, and the one place errors become exit codes and process.exit is called.
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import type { CliContext } from "./cli/context.js";
+import type { CliContext } from "./commands/context.js";
 import { InterruptedError, RunError, StoryboardError, StoryreelError, UsageError } from "./errors.js";
 import { PACKAGE_ROOT } from "./paths.js";
 

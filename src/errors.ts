@@ -41,3 +41,30 @@ export class RunError extends StoryreelError {
 export class InterruptedError extends StoryreelError {
   override name = "InterruptedError";
 }
+
+export interface ProviderErrorOptions extends ErrorOptions {
+  // Worth another attempt with backoff (a reset, a 5xx); otherwise the shot fails at once (a 422).
+  transient: boolean;
+  // The fal request this failure belongs to, when one exists.
+  requestId?: string;
+}
+
+// A failed attempt at one shot. It fails only that shot; the generate stage turns it into the shot's outcome.
+export class ProviderError extends StoryreelError {
+  override name = "ProviderError";
+  readonly transient: boolean;
+  readonly requestId: string | undefined;
+  constructor(message: string, options: ProviderErrorOptions) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.transient = options.transient;
+    this.requestId = options.requestId;
+  }
+}
+
+// The run was interrupted before this shot was submitted: nothing was spent on it.
+export class NotStartedError extends ProviderError {
+  override name = "NotStartedError";
+  constructor() {
+    super("not started: the run was interrupted", { transient: false });
+  }
+}

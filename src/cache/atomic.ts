@@ -23,6 +23,15 @@ export async function writeFileAtomic(
   else await rename(tmp, file);
 }
 
+// JSON as storyreel writes it everywhere: two-space indent, a final newline, atomically.
+export async function writeJsonAtomic(
+  file: string,
+  value: unknown,
+  options: { durable?: boolean } = {},
+): Promise<void> {
+  await writeFileAtomic(file, `${JSON.stringify(value, null, 2)}\n`, options);
+}
+
 // Rename into place, then fsync the folder so the new name itself survives a power cut.
 export async function commitRename(tmp: string, file: string): Promise<void> {
   try {

@@ -1,6 +1,6 @@
 // The submission journal: a request id is on disk before storyreel waits for it, so a killed run reattaches instead of paying again.
 import { unlink } from "node:fs/promises";
-import { readJson, writeFileAtomic } from "./atomic.js";
+import { readJson, writeJsonAtomic } from "./atomic.js";
 import type { CachePaths } from "./layout.js";
 
 export interface JournalEntry {
@@ -22,7 +22,7 @@ export async function readJournal(paths: CachePaths, key: string): Promise<Journ
 
 // The request id ("submitted") is fsynced; the intent before a submit only needs to survive a killed process.
 export async function writeJournal(paths: CachePaths, entry: JournalEntry): Promise<void> {
-  await writeFileAtomic(paths.journal(entry.key), `${JSON.stringify(entry, null, 2)}\n`, {
+  await writeJsonAtomic(paths.journal(entry.key), entry, {
     durable: entry.state === "submitted",
   });
 }

@@ -7,14 +7,24 @@
 //   <cache>/uploads.json          image sha256 -> fal storage URL and when it was uploaded
 //   <cache>/segments/<key>.mp4    normalised video segments of films (a clip, or clips joined by transitions)
 //   <cache>/tmp/                  partial downloads and encodes
-import { readdir } from "node:fs/promises";
 import path from "node:path";
-import type { CacheIndex } from "../plan/plan.js";
+import { tempSibling } from "./atomic.js";
+import { listIfExists } from "../util/fs.js";
 
 export const CACHE_ENV = "STORYREEL_CACHE_DIR";
 
+// Which clips the cache holds, as the planner sees it.
+export interface CacheIndex {
+  has(key: string): boolean;
+}
+
 export function defaultCacheDir(env: NodeJS.ProcessEnv, cwd: string): string {
   return path.resolve(cwd, env[CACHE_ENV] || path.join("out", "cache"));
+}
+
+// --cache-dir when given (relative to cwd), else STORYREEL_CACHE_DIR, else out/cache.
+export function resolveCacheDir(option: string | undefined, env: NodeJS.ProcessEnv, cwd: string): string {
+  return option ? path.resolve(cwd, option) : defaultCacheDir(env, cwd);
 }
 
 export function cachePaths(dir: string) {
@@ -27,13 +37,15 @@ export function cachePaths(dir: string) {
     uploads: path.join(dir, "uploads.json"),
     segments: path.join(dir, "segments"),
     tmp: path.join(dir, "tmp"),
+    // A fresh temporary name for a clip being written; it enters the cache by rename.
+    tempClip: (key: string) => tempSibling(path.join(dir, "tmp", `${key}.mp4`)),
   };
 }
 export type CachePaths = ReturnType<typeof cachePaths>;
 
 // A snapshot of which clips are cached: a clip counts only with its sidecar, which is written last.
 export async function readCacheIndex(dir: string): Promise<CacheIndex & { keys: Set<string> }> {
-  const names = await readdir(path.join(dir, "clips")).catch(() => [] as string[]);
+  const names = await listIfExists(path.join(dir, "clips"));
   const set = new Set(names);
   const keys = new Set(
     names

@@ -2,7 +2,7 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { mkdir, open, stat, unlink } from "node:fs/promises";
-import { commitRename, readJson, writeFileAtomic } from "./atomic.js";
+import { commitRename, readJson, writeJsonAtomic } from "./atomic.js";
 import type { MediaInfo } from "../media/probe.js";
 import type { CachePaths } from "./layout.js";
 
@@ -47,7 +47,7 @@ export async function insertClip(
   }
   await commitRename(tmpFile, paths.clip(key));
   const sidecar: ClipSidecar = { version: 1, key, ...meta, bytes, sha256 };
-  await writeFileAtomic(paths.sidecar(key), `${JSON.stringify(sidecar, null, 2)}\n`);
+  await writeJsonAtomic(paths.sidecar(key), sidecar);
   return sidecar;
 }
 

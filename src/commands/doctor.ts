@@ -1,9 +1,9 @@
 // `storyreel doctor`: which ffmpeg/ffprobe are used and what they can do, whether FAL_KEY is set, and the cache.
 import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
-import { parseCommand } from "../cli/args.js";
-import type { CliContext } from "../cli/context.js";
-import { defaultCacheDir } from "../cache/layout.js";
+import { parseCommand } from "./args.js";
+import type { CliContext } from "./context.js";
+import { resolveCacheDir } from "../cache/layout.js";
 import { findMediaTools } from "../media/binaries.js";
 import { detectCapabilities } from "../media/capabilities.js";
 import { runTool } from "../media/run.js";
@@ -21,10 +21,7 @@ export async function doctorCommand(argv: string[], ctx: CliContext): Promise<vo
   const probeVersion =
     /ffprobe version (\S+)/.exec(await runTool(tools.ffprobe, ["-hide_banner", "-version"]))?.[1] ??
     "unknown";
-  const cacheDir =
-    typeof values["cache-dir"] === "string"
-      ? path.resolve(ctx.cwd, values["cache-dir"])
-      : defaultCacheDir(ctx.env, ctx.cwd);
+  const cacheDir = resolveCacheDir(values["cache-dir"] as string | undefined, ctx.env, ctx.cwd);
   const cache = await folderSize(cacheDir);
   const clips = (await readdir(path.join(cacheDir, "clips")).catch(() => [] as string[])).filter((f) =>
     f.endsWith(".mp4"),

@@ -1,8 +1,8 @@
 // `storyreel init [dir]`: a storyboard that validates and renders at once, with two sample images.
 import { mkdir, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { parseCommand } from "../cli/args.js";
-import type { CliContext } from "../cli/context.js";
+import { parseCommand } from "./args.js";
+import type { CliContext } from "./context.js";
 import { UsageError } from "../errors.js";
 import { gradientPng } from "../init/png.js";
 import { storyboardTemplate } from "../init/template.js";

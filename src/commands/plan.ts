@@ -1,12 +1,9 @@
 // `storyreel plan <file...>`: what a render would generate, reuse and spend, without doing any of it.
-import { onlyOption, parseCommand, providerOption, requireFiles } from "../cli/args.js";
-import type { CliContext } from "../cli/context.js";
-import { cachePaths, defaultCacheDir, readCacheIndex } from "../cache/layout.js";
-import { previousKeyMaterials } from "../plan/previous.js";
+import { resolveCacheDir } from "../cache/layout.js";
 import { formatPlan } from "../plan/format.js";
-import { planRender } from "../plan/plan.js";
-import { checkOnly, prepareStoryboards } from "./prepare.js";
-import path from "node:path";
+import { planStoryboards } from "../pipeline/index.js";
+import { onlyOption, parseCommand, providerOption, requireFiles } from "./args.js";
+import type { CliContext } from "./context.js";
 
 export const PLAN_USAGE = `Usage: storyreel plan <storyboard.yaml...> [--provider fal|preview] [--only id,id]
                       [--cache-dir DIR] [--json] [--allow-outside-images]
@@ -25,25 +22,16 @@ export const PLAN_OPTIONS = {
 export async function planCommand(argv: string[], ctx: CliContext): Promise<void> {
   const { values, positionals } = parseCommand("plan", argv, PLAN_OPTIONS, PLAN_USAGE);
   if (values.help) return ctx.stdout(PLAN_USAGE);
-  const files = requireFiles("plan", positionals, PLAN_USAGE);
-  const boards = await prepareStoryboards(files, ctx.cwd, values["allow-outside-images"] === true);
-  const cacheDir =
-    typeof values["cache-dir"] === "string"
-      ? path.resolve(ctx.cwd, values["cache-dir"])
-      : defaultCacheDir(ctx.env, ctx.cwd);
-  const cache = await readCacheIndex(cacheDir);
   const only = onlyOption(values.only as string | undefined);
-  if (only) checkOnly(boards, only);
-  const provider = providerOption(values.provider as string | undefined, "fal");
-  const plans = await Promise.all(
-    boards.map(async (b) =>
-      planRender(b, cache, {
-        provider,
-        ...(only && { only }),
-        previous: await previousKeyMaterials(path.resolve(ctx.cwd, b.output), cachePaths(cacheDir)),
-      }),
-    ),
-  );
+  const { films } = await planStoryboards({
+    files: requireFiles("plan", positionals, PLAN_USAGE),
+    cwd: ctx.cwd,
+    provider: providerOption(values.provider as string | undefined, "fal"),
+    cacheDir: resolveCacheDir(values["cache-dir"] as string | undefined, ctx.env, ctx.cwd),
+    allowOutsideImages: values["allow-outside-images"] === true,
+    ...(only && { only }),
+  });
+  const plans = films.map((f) => f.plan);
   if (values.json) ctx.stdout(JSON.stringify(plans.length === 1 ? plans[0] : plans, null, 2));
   else ctx.stdout(plans.map(formatPlan).join("\n\n"));
 }

@@ -1,8 +1,6 @@
-// `storyreel render` options: parsed and checked before any work starts.
-import path from "node:path";
-import { numberOption, onlyOption, parseCommand, providerOption, requireFiles } from "../cli/args.js";
-import type { CliContext } from "../cli/context.js";
-import { defaultCacheDir } from "../cache/layout.js";
+import { numberOption, onlyOption, parseCommand, providerOption, requireFiles } from "./args.js";
+import type { CliContext } from "./context.js";
+import { resolveCacheDir } from "../cache/layout.js";
 import { UsageError } from "../errors.js";
 import type { ProviderId } from "../plan/key.js";
 
@@ -96,7 +94,7 @@ export function parseRenderOptions(argv: string[], ctx: CliContext): RenderOptio
     ...(concurrency !== undefined && { concurrency }),
     ...(only && { only }),
     ...(out !== undefined && { out }),
-    cacheDir: str("cache-dir") ? path.resolve(ctx.cwd, str("cache-dir")!) : defaultCacheDir(ctx.env, ctx.cwd),
+    cacheDir: resolveCacheDir(str("cache-dir"), ctx.env, ctx.cwd),
     ...(maxCost !== undefined && { maxCost }),
     ...(timeoutMinutes !== undefined && { timeoutMinutes }),
     ...(falProxy !== undefined && { falProxy }),

@@ -1,9 +1,9 @@
 // `storyreel validate <file...>`: every problem with its position, or a one-line summary per storyboard.
-import { parseCommand, requireFiles } from "../cli/args.js";
-import type { CliContext } from "../cli/context.js";
-import { shotCost, roundCents } from "../models/input.js";
-import { dollars } from "../plan/format.js";
-import { prepareStoryboards } from "./prepare.js";
+import { parseCommand, requireFiles } from "./args.js";
+import type { CliContext } from "./context.js";
+import { shotCost } from "../plan/model-input.js";
+import { dollars, sumCosts } from "../util/money.js";
+import { loadStoryboards } from "../pipeline/index.js";
 
 export const VALIDATE_USAGE = `Usage: storyreel validate <storyboard.yaml...> [--allow-outside-images]
 
@@ -19,10 +19,10 @@ export async function validateCommand(argv: string[], ctx: CliContext): Promise<
   );
   if (values.help) return ctx.stdout(VALIDATE_USAGE);
   const files = requireFiles("validate", positionals, VALIDATE_USAGE);
-  const boards = await prepareStoryboards(files, ctx.cwd, values["allow-outside-images"] === true);
+  const boards = await loadStoryboards(files, ctx.cwd, values["allow-outside-images"] === true);
   for (const b of boards) {
     const seconds = b.shots.reduce((t, s) => t + s.duration, 0);
-    const cost = roundCents(b.shots.reduce((t, s) => t + shotCost(b.model, s), 0));
+    const cost = sumCosts(b.shots.map((s) => shotCost(b.model, s)));
     ctx.stdout(
       `${b.file}: valid: ${b.shots.length} shots, ${seconds} s of clips, at most ${dollars(cost)} on ${b.model.name}`,
     );

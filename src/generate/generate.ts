@@ -4,14 +4,8 @@ import { acquireLock } from "../cache/lock.js";
 import { verifyClip, type ClipSidecar } from "../cache/store.js";
 import type { Plan } from "../plan/plan.js";
 import type { Storyboard } from "../storyboard/types.js";
-import {
-  NotStartedError,
-  ProviderError,
-  type ClipProvider,
-  type ProviderContext,
-  type ShotUpdate,
-  type Slots,
-} from "../providers/types.js";
+import type { ClipProvider, ProviderContext, ShotUpdate, Slots } from "../providers/types.js";
+import { NotStartedError, ProviderError } from "../errors.js";
 import { DEFAULT_RETRY, withRetries, type RetryPolicy } from "./retry.js";
 
 export interface ShotEvent extends ShotUpdate {

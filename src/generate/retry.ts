@@ -1,5 +1,6 @@
 // Bounded retries with exponential backoff and full jitter, for failures that outlast the fal client's own retries.
-import { ProviderError, type Clock } from "../providers/types.js";
+import { ProviderError } from "../errors.js";
+import type { Clock } from "../util/clock.js";
 
 export interface RetryPolicy {
   attempts: number;

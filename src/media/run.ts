@@ -5,6 +5,9 @@ export class FfmpegError extends RunError {
   override name = "FfmpegError";
 }
 
+// How every ffmpeg command storyreel runs begins: errors only, overwrite the (temporary) output, never read stdin.
+export const FFMPEG_PREAMBLE = ["-v", "error", "-y", "-nostdin"] as const;
+
 export interface RunOptions {
   signal?: AbortSignal;
   onStdoutLine?: (line: string) => void;

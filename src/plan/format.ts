@@ -1,9 +1,7 @@
 // Print a plan as a table for people; `plan --json` prints the Plan value itself.
 import type { Plan, PlannedShot } from "./plan.js";
 
-export function dollars(amount: number): string {
-  return `$${amount.toFixed(2)}`;
-}
+import { dollars } from "../util/money.js";
 
 export function formatPlan(plan: Plan): string {
   const why = plan.shots.some((s) => s.reason);

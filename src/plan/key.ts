@@ -1,6 +1,6 @@
 // Cache keys: sha256 over canonical JSON of exactly what the provider will receive, images by content.
-import { createHash } from "node:crypto";
-import { modelInput } from "../models/input.js";
+import { canonicalJson, sha256 } from "../util/hash.js";
+import { modelInput } from "./model-input.js";
 import type { ModelSpec } from "../models/types.js";
 import type { ImageRef, Shot } from "../storyboard/types.js";
 
@@ -27,20 +27,4 @@ export function keyMaterial(shot: Shot, model: ModelSpec, provider: ProviderId):
 
 export function clipKey(shot: Shot, model: ModelSpec, provider: ProviderId): string {
   return sha256(canonicalJson(keyMaterial(shot, model, provider)));
-}
-
-export function sha256(text: string | Buffer): string {
-  return createHash("sha256").update(text).digest("hex");
-}
-
-// JSON with object keys sorted at every depth, so equal values always hash equally.
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  if (value !== null && typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
-  }
-  return JSON.stringify(value);
 }

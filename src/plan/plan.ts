@@ -1,14 +1,12 @@
 // Plan stage: a pure function of (storyboard, cache index) that says what a render would do and spend.
-import { roundCents, shotCost } from "../models/input.js";
+import { sumCosts } from "../util/money.js";
+import { shotCost } from "./model-input.js";
+import type { CacheIndex } from "../cache/layout.js";
 import type { Storyboard } from "../storyboard/types.js";
 import { clipKey, keyMaterial, type ProviderId } from "./key.js";
 import { changedFields } from "./why.js";
 
 export const PLAN_VERSION = 1;
-
-export interface CacheIndex {
-  has(key: string): boolean;
-}
 
 export type ShotStatus = "cached" | "generate" | "duplicate" | "skipped";
 
@@ -72,7 +70,7 @@ export function planRender(storyboard: Storyboard, cache: CacheIndex, options: P
       cost,
     };
   });
-  const sum = (list: PlannedShot[]) => roundCents(list.reduce((total, s) => total + s.cost, 0));
+  const sum = (list: PlannedShot[]) => sumCosts(list.map((s) => s.cost));
   const unique = shots.filter((s) => s.status !== "duplicate");
   return {
     version: PLAN_VERSION,

@@ -4,12 +4,10 @@ import type { CachePaths } from "../cache/layout.js";
 import { readSidecar } from "../cache/store.js";
 
 export async function previousKeyMaterials(
-  output: string,
+  reportFile: string,
   paths: CachePaths,
 ): Promise<Map<string, Record<string, unknown>>> {
-  const report = await readJson<{ shots?: Array<{ id: string; key: string }> }>(
-    `${output.replace(/\.mp4$/i, "")}.report.json`,
-  );
+  const report = await readJson<{ shots?: Array<{ id: string; key: string }> }>(reportFile);
   const found = new Map<string, Record<string, unknown>>();
   await Promise.all(
     (report?.shots ?? []).map(async (s) => {

@@ -1,13 +1,10 @@
-// The preview provider: a free, offline animatic (slow Ken Burns zoom over the shot's image) shaped like a fal clip.
-import path from "node:path";
 import { mkdir, unlink } from "node:fs/promises";
-import { tempSibling } from "../cache/atomic.js";
-import { insertClip, type ClipSidecar } from "../cache/store.js";
-import { runTool } from "../media/run.js";
-import { keyMaterial } from "../plan/key.js";
+import type { ClipSidecar } from "../cache/store.js";
+import { FFMPEG_PREAMBLE, runTool } from "../media/run.js";
 import type { Shot } from "../storyboard/types.js";
 import type { ClipJob, ClipProvider, ProviderContext } from "./types.js";
-import { ProviderError } from "./types.js";
+import { ProviderError } from "../errors.js";
+import { storeClip } from "./store-clip.js";
 import { checkClip } from "./verify.js";
 
 export const PREVIEW_FPS = 24;
@@ -20,34 +17,23 @@ async function generate(job: ClipJob, ctx: ProviderContext): Promise<ClipSidecar
   if (shot.image.kind !== "file")
     throw new ProviderError(
       "the preview provider works offline, so it needs a local image (this shot's image is a URL)",
-      false,
+      { transient: false },
     );
   const started = ctx.clock.now();
   await mkdir(ctx.paths.tmp, { recursive: true });
-  const tmp = tempSibling(path.join(ctx.paths.tmp, `${job.key}.mp4`));
+  const tmp = ctx.paths.tempClip(job.key);
   const release = await ctx.slots.acquire();
   ctx.update({ state: "in_progress", detail: "rendering preview" });
   try {
     await runTool(ctx.tools.ffmpeg, previewArgs(shot, shot.image.path, tmp, job.key));
     const info = await checkClip(ctx.tools, tmp, shot);
-    return await insertClip(ctx.paths, job.key, tmp, {
-      shot: shot.id,
-      provider: "preview",
-      endpoint: job.model.endpoint,
-      input: {},
-      key_material: keyMaterial(shot, job.model, "preview"),
-      created_at: new Date(ctx.clock.now()).toISOString(),
-      timings: { total_ms: ctx.clock.now() - started },
-      cost: 0,
-      duration: info.duration,
-      has_audio: info.audio !== undefined,
-      media: info,
-    });
+    const timings = { total_ms: ctx.clock.now() - started };
+    return await storeClip(job, ctx, tmp, info, { provider: "preview", input: {}, cost: 0, timings });
   } catch (err) {
     await unlink(tmp).catch(() => undefined);
     throw err instanceof ProviderError
       ? err
-      : new ProviderError((err as Error).message, false, undefined, { cause: err });
+      : new ProviderError((err as Error).message, { transient: false, cause: err });
   } finally {
     release();
   }
@@ -77,10 +63,7 @@ export function previewArgs(shot: Shot, image: string, out: string, key: string)
       ? `;[1:a]volume=0.08,aformat=channel_layouts=stereo,afade=t=in:d=0.2,afade=t=out:st=${shot.duration - 0.3}:d=0.3[a]`
       : "");
   return [
-    "-v",
-    "error",
-    "-y",
-    "-nostdin",
+    ...FFMPEG_PREAMBLE,
     ...video,
     ...audio,
     "-filter_complex",

@@ -2,6 +2,7 @@
 import type { CachePaths } from "../cache/layout.js";
 import type { ClipSidecar } from "../cache/store.js";
 import type { MediaTools } from "../media/binaries.js";
+import type { Clock } from "../util/clock.js";
 import type { ModelSpec } from "../models/types.js";
 import type { ProviderId } from "../plan/key.js";
 import type { Shot } from "../storyboard/types.js";
@@ -35,11 +36,6 @@ export interface ShotUpdate {
   request_id?: string;
 }
 
-export interface Clock {
-  now(): number;
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
-}
-
 // A place among the `concurrency` jobs allowed to work at the provider at once; release it when fal is done.
 export interface Slots {
   acquire(): Promise<() => void>;
@@ -60,38 +56,3 @@ export interface ClipProvider {
   id: ProviderId;
   generate(job: ClipJob, ctx: ProviderContext): Promise<ClipSidecar>;
 }
-
-// A failed attempt at one shot. Transient ones are retried with backoff; permanent ones fail the shot at once.
-export class ProviderError extends Error {
-  override name = "ProviderError";
-  constructor(
-    message: string,
-    readonly transient: boolean,
-    readonly requestId?: string,
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-  }
-}
-
-// The run was interrupted before this shot was submitted: nothing was spent on it.
-export class NotStartedError extends ProviderError {
-  override name = "NotStartedError";
-  constructor() {
-    super("not started: the run was interrupted", false);
-  }
-}
-
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  sleep: (ms, signal) =>
-    new Promise((resolve, reject) => {
-      if (signal?.aborted) return reject(signal.reason);
-      const timer = setTimeout(resolve, ms);
-      const onAbort = () => {
-        clearTimeout(timer);
-        reject(signal?.reason);
-      };
-      signal?.addEventListener("abort", onAbort, { once: true });
-    }),
-};

@@ -2,7 +2,7 @@
 import type { MediaTools } from "../media/binaries.js";
 import { probeMedia, type MediaInfo } from "../media/probe.js";
 import type { Shot } from "../storyboard/types.js";
-import { ProviderError } from "./types.js";
+import { ProviderError } from "../errors.js";
 
 export const DURATION_TOLERANCE_S = 0.6;
 
@@ -15,16 +15,16 @@ export async function checkClip(
   try {
     info = await probeMedia(tools.ffprobe, file);
   } catch (err) {
-    throw new ProviderError(`the clip is not a readable video (ffprobe failed)`, true, undefined, {
+    throw new ProviderError(`the clip is not a readable video (ffprobe failed)`, {
+      transient: true,
       cause: err,
     });
   }
-  if (!info.video) throw new ProviderError("the clip has no video stream", true);
+  if (!info.video) throw new ProviderError("the clip has no video stream", { transient: true });
   if (Math.abs(info.duration - shot.duration) > DURATION_TOLERANCE_S) {
-    throw new ProviderError(
-      `the clip lasts ${info.duration.toFixed(2)} s, expected ${shot.duration} s`,
-      true,
-    );
+    throw new ProviderError(`the clip lasts ${info.duration.toFixed(2)} s, expected ${shot.duration} s`, {
+      transient: true,
+    });
   }
   return info;
 }

@@ -1,5 +1,5 @@
 // The contact sheet: one self-contained HTML page (inline CSS, relative links, no network) from a Report.
-import { dollars } from "../plan/format.js";
+import { dollars } from "../util/money.js";
 import type { Report, ReportShot } from "./report.js";
 
 export function contactSheet(report: Report): string {

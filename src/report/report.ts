@@ -2,7 +2,7 @@
 import path from "node:path";
 import type { ClipSidecar } from "../cache/store.js";
 import type { ClipOutcome } from "../generate/generate.js";
-import { roundCents } from "../models/input.js";
+import { sumCosts } from "../util/money.js";
 import type { Plan } from "../plan/plan.js";
 import type { FilmRecord } from "../stitch/film.js";
 import type { Storyboard } from "../storyboard/types.js";
@@ -110,7 +110,7 @@ export function buildReport(r: ReportInput): Report {
       ...(poster && { poster: rel(poster) }),
     };
   });
-  const spent = roundCents(shots.filter((s) => s.status === "generated").reduce((t, s) => t + s.cost, 0));
+  const spent = sumCosts(shots.filter((s) => s.status === "generated").map((s) => s.cost));
   return {
     version: REPORT_VERSION,
     storyboard: r.plan.storyboard,

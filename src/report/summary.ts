@@ -1,16 +1,15 @@
 // The end-of-render summary: what was generated, reused and spent, what failed and how to resume.
 import type { ClipOutcome } from "../generate/generate.js";
-import { roundCents } from "../models/input.js";
-import { dollars } from "../plan/format.js";
+import { dollars, sumCosts } from "../util/money.js";
 import type { Plan } from "../plan/plan.js";
 
 export function formatSummary(plans: Plan[], outcomes: ClipOutcome[], interrupted: boolean): string[] {
   const count = (status: ClipOutcome["status"]) => outcomes.filter((o) => o.status === status);
-  const spent = roundCents(count("generated").reduce((t, o) => t + (o.sidecar?.cost ?? 0), 0));
+  const spent = sumCosts(count("generated").map((o) => o.sidecar?.cost ?? 0));
   const reused = plans
     .flatMap((p) => p.shots)
     .filter((s) => s.status === "cached" || s.status === "duplicate").length;
-  const saved = roundCents(plans.reduce((t, p) => t + p.cost.cached, 0));
+  const saved = sumCosts(plans.map((p) => p.cost.cached));
   const lines = [
     `Clips: ${count("generated").length} generated (${dollars(spent)}), ${reused} reused from the cache${saved > 0 ? ` (${dollars(saved)} saved)` : ""}` +
       `, ${count("failed").length} failed${count("skipped").length ? `, ${count("skipped").length} not started` : ""}.`,

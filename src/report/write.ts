@@ -2,12 +2,13 @@
 import { mkdir, rename, stat } from "node:fs/promises";
 import pLimit from "p-limit";
 import path from "node:path";
-import { tempSibling, writeFileAtomic } from "../cache/atomic.js";
+import { tempSibling, writeFileAtomic, writeJsonAtomic } from "../cache/atomic.js";
+import { filmFiles } from "../util/output-files.js";
 import type { CachePaths } from "../cache/layout.js";
 import { readSidecar, type ClipSidecar } from "../cache/store.js";
 import type { ClipOutcome } from "../generate/generate.js";
 import type { MediaTools } from "../media/binaries.js";
-import { runTool } from "../media/run.js";
+import { FFMPEG_PREAMBLE, runTool } from "../media/run.js";
 import type { Plan } from "../plan/plan.js";
 import type { StitchResult } from "../stitch/stitch.js";
 import type { Storyboard } from "../storyboard/types.js";
@@ -26,15 +27,10 @@ export interface WriteReportOptions {
   now: number;
 }
 
-export function reportPaths(output: string): { json: string; html: string; posters: string } {
-  const base = output.replace(/\.mp4$/i, "");
-  return { json: `${base}.report.json`, html: `${base}.html`, posters: `${base}.posters` };
-}
-
 export async function writeReport(
   o: WriteReportOptions,
 ): Promise<{ report: Report; json: string; html: string }> {
-  const where = reportPaths(o.output);
+  const where = filmFiles(o.output);
   const dir = path.dirname(o.output);
   const keys = [...new Set(o.plan.shots.map((s) => s.key))];
   const sidecars = new Map<string, ClipSidecar>();
@@ -66,9 +62,9 @@ export async function writeReport(
     posterPath: (key) => posters.get(key),
   });
   await mkdir(dir, { recursive: true });
-  await writeFileAtomic(where.json, `${JSON.stringify(report, null, 2)}\n`);
+  await writeJsonAtomic(where.report, report);
   await writeFileAtomic(where.html, contactSheet(report));
-  return { report, json: where.json, html: where.html };
+  return { report, json: where.report, html: where.html };
 }
 
 // A poster frame a second in (or the first frame of a shorter clip); made once, reused while the file exists.
@@ -78,10 +74,7 @@ async function ensurePoster(tools: MediaTools, clip: string, poster: string): Pr
   const tmp = tempSibling(poster);
   try {
     await runTool(tools.ffmpeg, [
-      "-v",
-      "error",
-      "-y",
-      "-nostdin",
+      ...FFMPEG_PREAMBLE,
       "-ss",
       "1",
       "-i",

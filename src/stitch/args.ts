@@ -1,4 +1,5 @@
 // ffmpeg argv for each way of making the film (pure; tests compare arrays, logs print them quoted).
+import { FFMPEG_PREAMBLE } from "../media/run.js";
 import type { Graph } from "./graph.js";
 import type { Profile, StitchClip } from "./profile.js";
 
@@ -8,10 +9,7 @@ const AUDIO_CODEC = ["-c:a", "aac", "-b:a", "192k", "-ar", "48000", "-ac", "2"];
 
 export function concatCopyArgs(listFile: string, out: string): string[] {
   return [
-    "-v",
-    "error",
-    "-y",
-    "-nostdin",
+    ...FFMPEG_PREAMBLE,
     ...PROGRESS,
     "-f",
     "concat",
@@ -39,10 +37,7 @@ export function concatList(clips: StitchClip[]): string {
 // One normalised video segment (a clip, or clips joined by transitions), no audio.
 export function segmentArgs(clips: StitchClip[], graph: Graph, profile: Profile, out: string): string[] {
   return [
-    "-v",
-    "error",
-    "-y",
-    "-nostdin",
+    ...FFMPEG_PREAMBLE,
     ...PROGRESS,
     ...clips.flatMap((c) => ["-i", c.file]),
     "-filter_complex",
@@ -62,10 +57,7 @@ export function segmentArgs(clips: StitchClip[], graph: Graph, profile: Profile,
 // The film: the segments joined by stream copy, with the whole film's audio made in one pass from the clips.
 export function muxArgs(segmentList: string, clips: StitchClip[], audio: Graph, out: string): string[] {
   return [
-    "-v",
-    "error",
-    "-y",
-    "-nostdin",
+    ...FFMPEG_PREAMBLE,
     ...PROGRESS,
     "-f",
     "concat",
@@ -128,10 +120,7 @@ export function loudnessApplyArgs(
 ): string[] {
   const filter = `loudnorm=I=${target}:TP=-1.5:LRA=11:measured_I=${m.input_i}:measured_TP=${m.input_tp}:measured_LRA=${m.input_lra}:measured_thresh=${m.input_thresh}:offset=${m.target_offset}:linear=true`;
   return [
-    "-v",
-    "error",
-    "-y",
-    "-nostdin",
+    ...FFMPEG_PREAMBLE,
     ...PROGRESS,
     "-i",
     film,

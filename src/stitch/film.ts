@@ -1,7 +1,8 @@
 // The film's key and the record kept beside it, so an unchanged storyboard does no ffmpeg work at all.
-import { stat } from "node:fs/promises";
-import { readJson, writeFileAtomic } from "../cache/atomic.js";
-import { canonicalJson, sha256 } from "../plan/key.js";
+import { readJson, writeJsonAtomic } from "../cache/atomic.js";
+import { filmFiles } from "../util/output-files.js";
+import { statIfExists } from "../util/fs.js";
+import { canonicalJson, sha256 } from "../util/hash.js";
 import type { Storyboard } from "../storyboard/types.js";
 import type { StitchClip } from "./profile.js";
 
@@ -38,17 +39,13 @@ export function filmKey(
   );
 }
 
-export function recordPath(output: string): string {
-  return `${output.replace(/\.mp4$/i, "")}.film.json`;
-}
-
 export async function isUpToDate(output: string, key: string): Promise<FilmRecord | undefined> {
-  const record = await readJson<FilmRecord>(recordPath(output));
+  const record = await readJson<FilmRecord>(filmFiles(output).record);
   if (!record || record.key !== key) return undefined;
-  const info = await stat(output).catch(() => undefined);
+  const info = await statIfExists(output);
   return info?.size === record.bytes ? record : undefined;
 }
 
 export async function writeRecord(record: FilmRecord): Promise<void> {
-  await writeFileAtomic(recordPath(record.output), `${JSON.stringify(record, null, 2)}\n`);
+  await writeJsonAtomic(filmFiles(record.output).record, record);
 }

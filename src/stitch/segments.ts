@@ -1,7 +1,7 @@
 // Films are cut into segments at their cuts: each clip, or run of clips joined by transitions, is normalised
 // once and kept in the cache by what went into it, so changing one shot re-encodes only its segment.
 import type { Capabilities } from "../media/capabilities.js";
-import { canonicalJson, sha256 } from "../plan/key.js";
+import { canonicalJson, sha256 } from "../util/hash.js";
 import { VIDEO_CODEC } from "./args.js";
 import type { Profile, StitchClip } from "./profile.js";
 

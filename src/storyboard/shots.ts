@@ -2,7 +2,7 @@
 import type { ModelSpec } from "../models/types.js";
 import { resolveImage, type ImageContext } from "./images.js";
 import type { ImageRef, Shot, ShotDoc, StoryboardDoc, TransitionType } from "./types.js";
-import { isObject, type Report } from "./validate.js";
+import { isObject, type Report } from "./report-problem.js";
 
 const DEFAULT_TRANSITION_SECONDS = 0.5;
 

@@ -5,7 +5,8 @@ import { StoryboardError, type Problem } from "../errors.js";
 import { DEFAULT_MODEL, findModel, modelRegistry } from "../models/registry.js";
 import type { ModelSpec } from "../models/types.js";
 import type { LoadedStoryboard } from "./load.js";
-import { describePath, positionOf, type DataPath } from "./positions.js";
+import { describePath, positionOf } from "./positions.js";
+import { isObject, type Report } from "./report-problem.js";
 import { schemaProblems } from "./schema-check.js";
 import { checkShots } from "./shots.js";
 import { closest, shown } from "./suggest.js";
@@ -14,9 +15,6 @@ import type { Shot, Storyboard, StoryboardDoc } from "./types.js";
 export interface ValidateOptions {
   allowOutsideImages?: boolean;
 }
-
-// Report helper shared by the semantic checks: pins a message to a data path in this file.
-export type Report = (at: DataPath, message: string, key?: string) => void;
 
 export async function validateStoryboard(
   loaded: LoadedStoryboard,
@@ -90,10 +88,6 @@ function checkOutput(doc: Partial<StoryboardDoc>, report: Report): void {
       `must be a relative path inside the project, e.g. out/film.mp4 (got ${shown(doc.output)})`,
     );
   }
-}
-
-export function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 function dedupe(problems: Problem[]): Problem[] {

@@ -4,20 +4,22 @@ import { mkdir, unlink } from "node:fs/promises";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { ProviderError } from "../types.js";
+import { ProviderError } from "../../errors.js";
 
 export function checkDownloadUrl(raw: string): URL {
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw new ProviderError(`fal returned an invalid video URL (${JSON.stringify(raw).slice(0, 80)})`, false);
+    throw new ProviderError(`fal returned an invalid video URL (${JSON.stringify(raw).slice(0, 80)})`, {
+      transient: false,
+    });
   }
   if (url.protocol === "https:") return url;
   if (url.protocol === "http:" && isLoopback(url.hostname)) return url;
   throw new ProviderError(
     `refusing to download the video over ${url.protocol} from ${url.hostname}: only https (or loopback) is allowed`,
-    false,
+    { transient: false },
   );
 }
 
@@ -33,15 +35,15 @@ export async function downloadVideo(raw: string, target: string, signal?: AbortS
   try {
     response = await fetch(url, signal ? { signal } : {});
   } catch (err) {
-    throw new ProviderError(`downloading the video failed: ${(err as Error).message}`, true, undefined, {
+    throw new ProviderError(`downloading the video failed: ${(err as Error).message}`, {
+      transient: true,
       cause: err,
     });
   }
   if (!response.ok || !response.body) {
-    throw new ProviderError(
-      `downloading the video failed: HTTP ${response.status}`,
-      response.status >= 500 || response.status === 429,
-    );
+    throw new ProviderError(`downloading the video failed: HTTP ${response.status}`, {
+      transient: response.status >= 500 || response.status === 429,
+    });
   }
   const expected = Number(response.headers.get("content-length") ?? NaN);
   let received = 0;
@@ -53,14 +55,14 @@ export async function downloadVideo(raw: string, target: string, signal?: AbortS
     await unlink(target).catch(() => undefined);
     throw new ProviderError(
       `the video download broke off after ${received} bytes: ${(err as Error).message}`,
-      true,
-      undefined,
-      { cause: err },
+      { transient: true, cause: err },
     );
   }
   if (Number.isFinite(expected) && received !== expected) {
     await unlink(target).catch(() => undefined);
-    throw new ProviderError(`the video download was truncated (${received} of ${expected} bytes)`, true);
+    throw new ProviderError(`the video download was truncated (${received} of ${expected} bytes)`, {
+      transient: true,
+    });
   }
   return received;
 }

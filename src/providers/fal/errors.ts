@@ -1,6 +1,6 @@
 // Sort fal failures into transient (retry) and permanent (fail the shot now), keeping fal's own message.
 import { ApiError } from "@fal-ai/client";
-import { ProviderError } from "../types.js";
+import { ProviderError } from "../../errors.js";
 
 const PERMANENT_STATUS = new Set([400, 401, 403, 422]);
 
@@ -10,24 +10,21 @@ export function classifyFalError(err: unknown, what: string, requestId?: string)
     const why = (err as Error).message;
     return new ProviderError(
       `${what}: ${why}, so fal may be generating this shot with no request id to collect it by. Run again with --resubmit-unconfirmed to submit it anyway (this may pay for the shot twice).`,
-      false,
-      undefined,
-      { cause: err },
+      { transient: false, cause: err },
     );
   }
   if (err instanceof ApiError) {
     const status = err.status;
     const message = `${what}: fal answered ${status}: ${falMessage(err)}${hint(status)}`;
-    return new ProviderError(message, !PERMANENT_STATUS.has(status), requestId, { cause: err });
+    return new ProviderError(message, { transient: !PERMANENT_STATUS.has(status), requestId, cause: err });
   }
   const e = err as Error;
   const detail = causeOf(err);
-  return new ProviderError(
-    `${what}: ${e.message}${detail && detail !== e.message ? ` (${detail})` : ""}`,
-    true,
+  return new ProviderError(`${what}: ${e.message}${detail && detail !== e.message ? ` (${detail})` : ""}`, {
+    transient: true,
     requestId,
-    { cause: err },
-  );
+    cause: err,
+  });
 }
 
 // Transport failures that mean the request never left this machine, so nothing can exist at fal.

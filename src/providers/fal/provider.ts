@@ -1,18 +1,16 @@
 // The fal provider: upload, submit or reattach, wait, fetch, download, verify, insert. Never submits a key twice.
 import type { FalClient } from "@fal-ai/client";
-import path from "node:path";
 import { unlink } from "node:fs/promises";
-import { tempSibling } from "../../cache/atomic.js";
 import { clearJournal, readJournal } from "../../cache/journal.js";
-import { insertClip, type ClipSidecar } from "../../cache/store.js";
-import { modelInput } from "../../models/input.js";
-import { keyMaterial } from "../../plan/key.js";
+import type { ClipSidecar } from "../../cache/store.js";
+import { modelInput } from "../../plan/model-input.js";
 import type { ClipJob, ClipProvider, ProviderContext } from "../types.js";
-import { NotStartedError, ProviderError } from "../types.js";
+import { NotStartedError, ProviderError } from "../../errors.js";
 import { downloadVideo } from "./download.js";
 import { classifyFalError } from "./errors.js";
 import { fetchResult, submitJob, waitForCompletion } from "./queue.js";
 import type { ImageUploads } from "./uploads.js";
+import { storeClip } from "../store-clip.js";
 import { checkClip } from "../verify.js";
 
 export interface FalProviderOptions {
@@ -34,7 +32,7 @@ async function generate(job: ClipJob, ctx: ProviderContext, o: FalProviderOption
     throw new ProviderError(
       "an earlier submit of this shot got no answer (the run was stopped, or the connection broke), so fal may be generating it already " +
         "and storyreel has no request id to collect it with. Run again with --resubmit-unconfirmed to submit it anyway (this may pay for the shot twice).",
-      false,
+      { transient: false },
     );
   }
   let requestId = entry?.state === "submitted" ? entry.request_id : undefined;
@@ -75,7 +73,10 @@ async function generate(job: ClipJob, ctx: ProviderContext, o: FalProviderOption
     }
     const videoUrl = pick(result, job.model.output.video_url);
     if (typeof videoUrl !== "string")
-      throw new ProviderError(`fal's result has no ${job.model.output.video_url}`, false, requestId);
+      throw new ProviderError(`fal's result has no ${job.model.output.video_url}`, {
+        transient: false,
+        requestId,
+      });
     const { tmp, downloadMs, info } = await downloadChecked(
       videoUrl,
       job,
@@ -83,25 +84,20 @@ async function generate(job: ClipJob, ctx: ProviderContext, o: FalProviderOption
       o.downloadAttempts ?? 3,
       requestId,
     );
-    const sidecar = await insertClip(ctx.paths, job.key, tmp, {
-      shot: job.shot.id,
+    const sidecar = await storeClip(job, ctx, tmp, info, {
       provider: "fal",
-      endpoint: job.model.endpoint,
       input,
-      request_id: requestId,
-      created_at: new Date(ctx.clock.now()).toISOString(),
-      timings: { ...timings, download_ms: downloadMs, total_ms: ctx.clock.now() - started },
       cost: job.cost,
-      duration: info.duration,
-      has_audio: info.audio !== undefined,
-      media: info,
-      key_material: keyMaterial(job.shot, job.model, "fal"),
-      video_url: videoUrl,
+      timings: { ...timings, download_ms: downloadMs, total_ms: ctx.clock.now() - started },
+      requestId,
+      videoUrl,
     });
     await clearJournal(ctx.paths, job.key);
     return sidecar;
   }
-  throw new ProviderError("fal lost the request three times in a row; giving up on this shot for now", true);
+  throw new ProviderError("fal lost the request three times in a row; giving up on this shot for now", {
+    transient: true,
+  });
 }
 
 async function uploadedInput(job: ClipJob, uploads: ImageUploads): Promise<Record<string, unknown>> {
@@ -124,7 +120,7 @@ async function downloadChecked(
   requestId: string,
 ) {
   for (let attempt = 1; ; attempt++) {
-    const tmp = tempSibling(path.join(ctx.paths.tmp, `${job.key}.mp4`));
+    const tmp = ctx.paths.tempClip(job.key);
     const t0 = ctx.clock.now();
     try {
       ctx.update({
@@ -140,7 +136,7 @@ async function downloadChecked(
       const e =
         err instanceof ProviderError
           ? err
-          : new ProviderError(String((err as Error).message), true, requestId);
+          : new ProviderError(String((err as Error).message), { transient: true, requestId });
       if (!e.transient || attempt >= attempts) throw e;
       ctx.update({ state: "retrying", detail: `${e.message}; downloading again (no new request)` });
       await ctx.clock.sleep(500 * attempt);

@@ -2,7 +2,7 @@
 import type { FalClient } from "@fal-ai/client";
 import { clearJournal, writeJournal } from "../../cache/journal.js";
 import type { ClipJob, ProviderContext } from "../types.js";
-import { ProviderError } from "../types.js";
+import { ProviderError } from "../../errors.js";
 import { classifyFalError, gotResponse, isNotFound } from "./errors.js";
 
 export interface QueueTimings {
@@ -83,8 +83,7 @@ export async function waitForCompletion(
           : `${Math.round(ctx.timeoutMs / 1000)} s`;
       throw new ProviderError(
         `gave up after ${waited} waiting for fal (request ${requestId}); the request was cancelled. Raise --timeout (minutes) if the model is just slow`,
-        false,
-        requestId,
+        { transient: false, requestId },
       );
     }
     await ctx.clock.sleep(pollMs);

@@ -1,9 +1,9 @@
 // Upload each local image to fal storage once per content hash; reuse the URL within a run and across runs while fresh.
 import { readFile } from "node:fs/promises";
 import type { FalClient } from "@fal-ai/client";
-import { readJson, writeFileAtomic } from "../../cache/atomic.js";
+import { readJson, writeJsonAtomic } from "../../cache/atomic.js";
 import type { ImageRef } from "../../storyboard/types.js";
-import type { Clock } from "../types.js";
+import type { Clock } from "../../util/clock.js";
 
 interface UploadRecord {
   url: string;
@@ -48,7 +48,7 @@ export class ImageUploads {
     // Re-read before writing so a concurrent render's records are kept.
     const latest = (await readJson<Record<string, UploadRecord>>(this.file)) ?? {};
     latest[image.sha256] = { url, uploaded_at: new Date(this.clock.now()).toISOString() };
-    await writeFileAtomic(this.file, `${JSON.stringify(latest, null, 2)}\n`);
+    await writeJsonAtomic(this.file, latest);
     return url;
   }
 }

@@ -1,6 +1,7 @@
 // Map a resolved shot onto a model's input, and price it, as the model's registry file says.
 import type { Shot } from "../storyboard/types.js";
-import type { ModelSpec, ShotField } from "./types.js";
+import type { ModelSpec, ShotField } from "../models/types.js";
+import { roundCents } from "../util/money.js";
 
 // How images appear in the input: a content hash for cache keys, an uploaded URL for the real request.
 export type ImageValue = (image: NonNullable<Shot["endImage"]>) => unknown;
@@ -19,10 +20,6 @@ export function modelInput(model: ModelSpec, shot: Shot, imageValue: ImageValue)
 export function shotCost(model: ModelSpec, shot: Pick<Shot, "duration" | "audio">): number {
   const rate = shot.audio ? model.price_per_second.audio_on : model.price_per_second.audio_off;
   return roundCents(rate * shot.duration);
-}
-
-export function roundCents(dollars: number): number {
-  return Math.round(dollars * 100) / 100;
 }
 
 function shotField(shot: Shot, field: ShotField, imageValue: ImageValue): unknown {

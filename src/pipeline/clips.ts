@@ -1,0 +1,122 @@
+// The clips a render needs: refuse over budget, generate what is missing, and check what the cache holds.
+import pLimit from "p-limit";
+import { evictClip, verifyClip } from "../cache/store.js";
+import { InterruptedError, RunError, UsageError } from "../errors.js";
+import { generateClips, type ClipOutcome } from "../generate/generate.js";
+import type { Plan } from "../plan/plan.js";
+import { refetchClip } from "../providers/refetch.js";
+import { formatSummary } from "../report/summary.js";
+import { dollars, sumCosts } from "../util/money.js";
+import type { RenderContext } from "./context.js";
+import type { FilmJob } from "./films.js";
+import type { PlannedFilm } from "./plans.js";
+
+const DEFAULT_CONCURRENCY = 4;
+const DEFAULT_TIMEOUT_MINUTES = 30;
+
+// Generates every `generate` shot of the plans; returns what happened to each clip, failures included.
+export async function generateMissing(films: PlannedFilm[], ctx: RenderContext): Promise<ClipOutcome[]> {
+  const plans = films.map((f) => f.plan);
+  const budget = newSpending(plans);
+  if (ctx.options.offline && budget.clips > 0) {
+    const missing = plans.flatMap((p) => p.shots.filter((s) => s.status === "generate").map((s) => s.id));
+    throw new RunError(
+      `--offline: these shots have no cached clip: ${missing.join(", ")}. Run without --offline to generate them.`,
+    );
+  }
+  const { maxCost } = ctx.options;
+  if (maxCost !== undefined && budget.cost > maxCost + 1e-9) {
+    throw new UsageError(
+      `this render would spend ${dollars(budget.cost)} on ${budget.clips} new clips, more than --max-cost ${dollars(maxCost)}. Nothing was submitted. Run \`storyreel plan\` to see which shots are new.`,
+    );
+  }
+  if (budget.clips === 0) return [];
+  const storyboards = plans.map((p) => p.storyboard);
+  ctx.emit({ type: "start", storyboards, provider: ctx.request.provider, ...budget, cache: ctx.paths.dir });
+  const onInterrupt = () =>
+    ctx.emit({
+      type: "notice",
+      text: "Stopping: no new shots will be submitted; collecting the clips already paid for. Press Ctrl-C again to exit now (their request ids are journaled).",
+    });
+  ctx.signal.addEventListener("abort", onInterrupt, { once: true });
+  const outcomes: ClipOutcome[] = [];
+  try {
+    const provider = await ctx.provider();
+    for (const { plan, board } of films) {
+      const minutes = ctx.options.timeoutMinutes ?? board.render.timeoutMinutes ?? DEFAULT_TIMEOUT_MINUTES;
+      const context = {
+        paths: ctx.paths,
+        tools: ctx.tools,
+        clock: ctx.clock,
+        stopSubmitting: ctx.signal,
+        timeoutMs: minutes * 60_000,
+      };
+      const concurrency = ctx.options.concurrency ?? board.render.concurrency ?? DEFAULT_CONCURRENCY;
+      outcomes.push(
+        ...(await generateClips({
+          plan,
+          storyboard: board,
+          provider,
+          concurrency,
+          context,
+          onEvent: (e) => ctx.emit({ type: "shot", ...e }),
+        })),
+      );
+    }
+  } finally {
+    ctx.signal.removeEventListener("abort", onInterrupt);
+  }
+  ctx.emit({ type: "summary", lines: formatSummary(plans, outcomes, ctx.signal.aborted) });
+  return outcomes;
+}
+
+// A film is made only from a complete set of clips.
+export function throwIfIncomplete(outcomes: ClipOutcome[], signal: AbortSignal): void {
+  if (signal.aborted) throw new InterruptedError("storyreel: interrupted");
+  const failed = outcomes.filter((o) => o.status === "failed");
+  if (failed.length === 0) return;
+  const names = failed.map((o) => o.shots[0]).join(", ");
+  throw new RunError(
+    `${failed.length} clip${failed.length > 1 ? "s" : ""} failed (${names}), so no film was made`,
+  );
+}
+
+export interface DamagedClip {
+  shot: string;
+  key: string;
+  why: string;
+}
+
+// Cached clips that are missing or whose bytes no longer match their sidecar. Each is fetched again from
+// the provider's URL when that gives back the same bytes (free); otherwise it is evicted, to be generated
+// again. Films already up to date, and shots left out by --only, are not looked at.
+export async function checkCachedClips(jobs: FilmJob[], ctx: RenderContext): Promise<DamagedClip[]> {
+  const shots = jobs
+    .filter((job) => !job.current)
+    .flatMap((job) => job.film.plan.shots.filter((s) => s.status !== "skipped"));
+  const limit = pLimit(4);
+  const checks = new Map(shots.map((s) => [s.key, limit(() => verifyClip(ctx.paths, s.key))]));
+  const bad: DamagedClip[] = [];
+  for (const s of shots) {
+    const result = await checks.get(s.key)!;
+    if (!result.ok) bad.push({ shot: s.id, key: s.key, why: result.why });
+  }
+  const repaired = new Set<string>();
+  for (const key of new Set(bad.map((b) => b.key))) {
+    if (!ctx.options.offline && (await refetchClip(ctx.paths, key))) repaired.add(key);
+    else await evictClip(ctx.paths, key);
+  }
+  for (const b of bad) {
+    if (!repaired.has(b.key)) continue;
+    const text = `${b.shot}: its cached clip was damaged; fetched it again from fal (the same bytes, nothing paid)`;
+    ctx.emit({ type: "notice", text });
+  }
+  return bad.filter((b) => !repaired.has(b.key));
+}
+
+// New spending across storyboards, counting a clip shared by two storyboards once.
+function newSpending(plans: Plan[]): { cost: number; clips: number } {
+  const keys = new Map<string, number>();
+  for (const s of plans.flatMap((p) => p.shots)) if (s.status === "generate") keys.set(s.key, s.cost);
+  return { cost: sumCosts(keys.values()), clips: keys.size };
+}

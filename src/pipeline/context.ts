@@ -1,0 +1,38 @@
+// What every render step is given: the options, the injected dependencies and where events go.
+import type { CachePaths } from "../cache/layout.js";
+import type { MediaTools } from "../media/binaries.js";
+import type { ClipProvider } from "../providers/types.js";
+import type { Clock } from "../util/clock.js";
+import type { EventSink } from "./events.js";
+import type { PlanRequest } from "./plans.js";
+
+export interface RenderOptions {
+  // Never generate: use cached clips only, and name the shots that lack one.
+  offline?: boolean;
+  // Refuse, before any request, when the new spending would exceed this many dollars.
+  maxCost?: number;
+  concurrency?: number;
+  timeoutMinutes?: number;
+}
+
+export interface RenderDeps {
+  tools: MediaTools;
+  // Loaded only when a clip must be generated, so up-to-date renders skip the provider's client entirely.
+  provider: () => Promise<ClipProvider>;
+  // Aborted on the first Ctrl-C: nothing new is submitted; paid work in flight is collected.
+  signal?: AbortSignal;
+  clock?: Clock;
+}
+
+export interface RenderContext {
+  request: PlanRequest;
+  options: RenderOptions;
+  tools: MediaTools;
+  provider: () => Promise<ClipProvider>;
+  signal: AbortSignal;
+  clock: Clock;
+  paths: CachePaths;
+  emit: EventSink;
+  // A path as the user should see it: relative to the working folder when inside it.
+  shown: (file: string) => string;
+}

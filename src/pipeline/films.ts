@@ -1,0 +1,86 @@
+// After the clips: stitch each storyboard's film, or say it is up to date.
+import { readSidecar } from "../cache/store.js";
+import { InterruptedError, RunError } from "../errors.js";
+import { detectCapabilities } from "../media/capabilities.js";
+import { probeMedia } from "../media/probe.js";
+import { filmKey, isUpToDate, type FilmRecord } from "../stitch/film.js";
+import type { StitchClip } from "../stitch/profile.js";
+import { stitchFilm, type StitchResult } from "../stitch/stitch.js";
+import type { RenderContext } from "./context.js";
+import type { PlannedFilm } from "./plans.js";
+
+export interface FilmJob {
+  film: PlannedFilm;
+  // The film key comes from the storyboard alone, so an up-to-date film needs no probing, hashing or ffmpeg.
+  key: string;
+  current?: FilmRecord;
+}
+
+// Each storyboard's film, with its key and its record when the film on disk is already current.
+export async function filmJobs(films: PlannedFilm[]): Promise<FilmJob[]> {
+  return Promise.all(
+    films.map(async (film) => {
+      const key = filmKey(clipShapes(film), film.board.render);
+      const current = await isUpToDate(film.output, key);
+      return { film, key, ...(current && { current }) };
+    }),
+  );
+}
+
+export async function stitchFilms(jobs: FilmJob[], ctx: RenderContext): Promise<StitchResult[]> {
+  const missing = jobs.flatMap(({ film: { plan } }) =>
+    plan.shots.filter((s) => s.status === "skipped").map((s) => `${plan.storyboard}: ${s.id}`),
+  );
+  if (missing.length > 0) {
+    throw new RunError(
+      `the film needs clips that are not cached and were left out by --only: ${missing.join(", ")}. Render them too, or drop --only.`,
+    );
+  }
+  const results: StitchResult[] = [];
+  try {
+    for (const job of jobs)
+      results.push(job.current ? { ...job.current, upToDate: true } : await stitch(job, ctx));
+  } catch (err) {
+    if (ctx.signal.aborted)
+      throw new InterruptedError(
+        "storyreel: interrupted while stitching; the film at the output path was left as it was",
+      );
+    throw err;
+  }
+  for (const film of results) ctx.emit({ type: "film", film, output: ctx.shown(film.output) });
+  return results;
+}
+
+async function stitch({ film, key }: FilmJob, ctx: RenderContext): Promise<StitchResult> {
+  const { plan, board, output } = film;
+  const options = {
+    clips: await stitchClips(film, ctx),
+    render: board.render,
+    output,
+    tmpDir: ctx.paths.tmp,
+    segmentDir: ctx.paths.segments,
+    tools: ctx.tools,
+    capabilities: () => detectCapabilities(ctx.tools.ffmpeg),
+    onProgress: (percent: number) => ctx.emit({ type: "stitch", film: plan.output, percent }),
+    signal: ctx.signal,
+  };
+  return { ...(await stitchFilm(options, key, () => ctx.clock.now())), upToDate: false };
+}
+
+function clipShapes({ plan, board }: PlannedFilm): Array<Pick<StitchClip, "key" | "trim" | "transition">> {
+  return plan.shots.map((s) => {
+    const shot = board.shots[s.index]!;
+    return { key: s.key, transition: shot.transition, ...(shot.trim && { trim: shot.trim }) };
+  });
+}
+
+async function stitchClips(film: PlannedFilm, ctx: RenderContext): Promise<StitchClip[]> {
+  const shapes = clipShapes(film);
+  return Promise.all(
+    film.plan.shots.map(async (s, i) => {
+      const sidecar = await readSidecar(ctx.paths, s.key);
+      const media = sidecar?.media ?? (await probeMedia(ctx.tools.ffprobe, ctx.paths.clip(s.key)));
+      return { shot: s.id, file: ctx.paths.clip(s.key), media, ...shapes[i]! };
+    }),
+  );
+}

@@ -1,0 +1,101 @@
+// Read storyboards and plan them: the one place plans are built, for `plan`, `render` and the library.
+import path from "node:path";
+import { cachePaths, readCacheIndex } from "../cache/layout.js";
+import { StoryboardError, UsageError, type Problem } from "../errors.js";
+import type { ProviderId } from "../plan/key.js";
+import { planRender, type Plan } from "../plan/plan.js";
+import { previousKeyMaterials } from "../plan/previous.js";
+import { loadStoryboard } from "../storyboard/load.js";
+import { closest } from "../storyboard/suggest.js";
+import type { Storyboard } from "../storyboard/types.js";
+import { validateStoryboard } from "../storyboard/validate.js";
+import { filmFiles } from "../util/output-files.js";
+
+export interface PlanRequest {
+  files: string[];
+  // Relative storyboard paths and outputs are resolved against this folder.
+  cwd: string;
+  provider: ProviderId;
+  cacheDir: string;
+  // Generate only these shots; the others must already be cached.
+  only?: ReadonlySet<string>;
+  // The film's path, overriding the storyboard's `output` (one storyboard only).
+  out?: string;
+  allowOutsideImages?: boolean;
+}
+
+export interface PlannedFilm {
+  board: Storyboard;
+  plan: Plan;
+  // The film's absolute path.
+  output: string;
+}
+
+export interface Planned {
+  request: PlanRequest;
+  films: PlannedFilm[];
+  phases: { validate_ms: number; plan_ms: number };
+}
+
+export async function planStoryboards(request: PlanRequest): Promise<Planned> {
+  const t0 = Date.now();
+  const boards = await loadStoryboards(request.files, request.cwd, request.allowOutsideImages ?? false);
+  if (request.only) checkOnly(boards, request.only);
+  const t1 = Date.now();
+  const films = await planFilms(boards, request);
+  return { request, films, phases: { validate_ms: t1 - t0, plan_ms: Date.now() - t1 } };
+}
+
+// Load and validate every storyboard, reporting every problem in every file before failing.
+export async function loadStoryboards(
+  files: string[],
+  cwd: string,
+  allowOutsideImages: boolean,
+): Promise<Storyboard[]> {
+  const boards: Storyboard[] = [];
+  const problems: Problem[] = [];
+  for (const file of files) {
+    try {
+      boards.push(await validateStoryboard(await loadStoryboard(file, cwd), { allowOutsideImages }));
+    } catch (err) {
+      if (!(err instanceof StoryboardError)) throw err;
+      problems.push(...err.problems);
+    }
+  }
+  if (problems.length > 0) throw new StoryboardError(problems);
+  return boards;
+}
+
+// Plan each storyboard against the cache as it is now; the previous render's report explains what changed.
+export async function planFilms(boards: Storyboard[], request: PlanRequest): Promise<PlannedFilm[]> {
+  const index = await readCacheIndex(request.cacheDir);
+  const paths = cachePaths(request.cacheDir);
+  return Promise.all(
+    boards.map(async (board) => {
+      const shown = request.out ?? board.output;
+      const output = path.resolve(request.cwd, shown);
+      const previous = await previousKeyMaterials(filmFiles(output).report, paths);
+      const plan = planRender(board, index, {
+        provider: request.provider,
+        output: shown,
+        previous,
+        ...(request.only && { only: request.only }),
+      });
+      return { board, plan, output };
+    }),
+  );
+}
+
+// --only names shots; a typo must not silently generate nothing. Each id must exist in some storyboard.
+function checkOnly(boards: Storyboard[], only: ReadonlySet<string>): void {
+  const ids = [...new Set(boards.flatMap((b) => b.shots.map((s) => s.id)))];
+  const unknown = [...only].filter((id) => !ids.includes(id));
+  if (unknown.length === 0) return;
+  const hints = unknown.map(
+    (id) => `"${id}"${closest(id, ids) ? ` (did you mean "${closest(id, ids)}"?)` : ""}`,
+  );
+  const where = boards.length === 1 ? `${boards[0]!.file} does not have` : "no storyboard has";
+  throw new UsageError(
+    `--only names shots that ${where}: ${hints.join(", ")}; the shots are: ${ids.join(", ")}`,
+  );
+}

@@ -1,0 +1,39 @@
+// Which clip provider a render uses. fal's credentials are checked at once (a missing key costs nothing);
+// its client is loaded only when a clip must really be generated.
+import { cachePaths } from "../cache/layout.js";
+import type { ProviderId } from "../plan/key.js";
+import { falSettings, type FalSettings } from "../providers/fal/settings.js";
+import { previewProvider } from "../providers/preview.js";
+import type { ClipProvider } from "../providers/types.js";
+import { systemClock } from "../util/clock.js";
+
+export interface ProviderChoice {
+  provider: ProviderId;
+  env: NodeJS.ProcessEnv;
+  cacheDir: string;
+  falProxy?: string;
+  resubmitUnconfirmed?: boolean;
+  // Nothing is generated offline, so no credentials are needed.
+  offline?: boolean;
+}
+
+export function providerLoader(choice: ProviderChoice): () => Promise<ClipProvider> {
+  if (choice.provider !== "fal" || choice.offline) return async () => previewProvider;
+  const settings = falSettings(choice.env, choice.falProxy);
+  return () => loadFalProvider(settings, choice);
+}
+
+async function loadFalProvider(fal: FalSettings, choice: ProviderChoice): Promise<ClipProvider> {
+  const [{ makeFalClient }, { falProvider }, { ImageUploads }] = await Promise.all([
+    import("../providers/fal/client.js"),
+    import("../providers/fal/provider.js"),
+    import("../providers/fal/uploads.js"),
+  ]);
+  const client = makeFalClient(fal);
+  return falProvider({
+    fal: client,
+    uploads: new ImageUploads(client, cachePaths(choice.cacheDir).uploads, systemClock),
+    pollMs: Number(choice.env.STORYREEL_FAL_POLL_MS ?? 1000),
+    resubmitUnconfirmed: choice.resubmitUnconfirmed ?? false,
+  });
+}

@@ -1,0 +1,126 @@
+// Render plans: generate the missing clips, check the cached ones, stitch each film, and always report.
+import path from "node:path";
+import { sweepOrphans } from "../cache/atomic.js";
+import { cachePaths } from "../cache/layout.js";
+import { RunError, UsageError } from "../errors.js";
+import type { ClipOutcome } from "../generate/generate.js";
+import type { StitchResult } from "../stitch/stitch.js";
+import { systemClock } from "../util/clock.js";
+import { checkCachedClips, generateMissing, throwIfIncomplete } from "./clips.js";
+import type { RenderContext, RenderDeps, RenderOptions } from "./context.js";
+import type { EventSink } from "./events.js";
+import { filmJobs, stitchFilms } from "./films.js";
+import { planFilms, type Planned } from "./plans.js";
+import { writeReports, type WrittenReport } from "./reports.js";
+
+export interface RenderResult {
+  films: StitchResult[];
+  reports: WrittenReport[];
+}
+
+// Throws the run's first error (a refused budget, failed shots, an ffmpeg failure, an interrupt), but only
+// after every storyboard's report has been written.
+export async function renderPlans(
+  planned: Planned,
+  options: RenderOptions,
+  deps: RenderDeps,
+  emit: EventSink = () => undefined,
+): Promise<RenderResult> {
+  const ctx = renderContext(planned, options, deps, emit);
+  const started = ctx.clock.now() - planned.phases.validate_ms - planned.phases.plan_ms;
+  checkDistinctOutputs(planned, ctx);
+  const { paths } = ctx;
+  await sweepOrphans([paths.tmp, path.join(paths.dir, "clips"), path.join(paths.dir, "journal"), paths.dir]);
+  const phases: Record<string, number> = { ...planned.phases };
+  const timed = async <T>(phase: string, work: () => Promise<T>): Promise<T> => {
+    const t0 = ctx.clock.now();
+    try {
+      return await work();
+    } finally {
+      phases[phase] = (phases[phase] ?? 0) + ctx.clock.now() - t0;
+    }
+  };
+  // Generation time is recorded only for runs that generated something, as the report has always done.
+  const generate = async () => {
+    const t0 = ctx.clock.now();
+    const done = await generateMissing(films, ctx);
+    if (done.length > 0) phases.generate_ms = (phases.generate_ms ?? 0) + ctx.clock.now() - t0;
+    return done;
+  };
+  let films = planned.films;
+  let outcomes: ClipOutcome[] = [];
+  let stitched: StitchResult[] = [];
+  let failure: unknown;
+  try {
+    outcomes = await generate();
+    throwIfIncomplete(outcomes, ctx.signal);
+    let jobs = await filmJobs(films);
+    const damaged = await checkCachedClips(jobs, ctx);
+    if (damaged.length > 0) {
+      const list = damaged.map((b) => `${b.shot} (${b.why})`).join(", ");
+      if (options.offline)
+        throw new RunError(
+          `cached clips are damaged or missing: ${list}. Run without --offline to generate them again.`,
+        );
+      emit({
+        type: "notice",
+        text: `Damaged cached clips were removed and will be generated again: ${list}`,
+      });
+      const boards = films.map((f) => f.board);
+      films = await timed("plan_ms", () => planFilms(boards, planned.request));
+      outcomes = await generate();
+      throwIfIncomplete(outcomes, ctx.signal);
+      jobs = await filmJobs(films);
+    }
+    stitched = await timed("stitch_ms", () => stitchFilms(jobs, ctx));
+  } catch (err) {
+    failure = err;
+  }
+  let reports: WrittenReport[] = [];
+  // If the report fails too, the run's own error is the one to show.
+  try {
+    reports = await writeReports(films, outcomes, stitched, phases, started, ctx);
+  } catch (err) {
+    if (failure === undefined) failure = err;
+    else
+      emit({ type: "notice", text: `(the report could not be written either: ${(err as Error).message})` });
+  }
+  if (failure !== undefined) throw failure;
+  return { films: stitched, reports };
+}
+
+function renderContext(
+  planned: Planned,
+  options: RenderOptions,
+  deps: RenderDeps,
+  emit: EventSink,
+): RenderContext {
+  const cwd = planned.request.cwd;
+  return {
+    request: planned.request,
+    options,
+    tools: deps.tools,
+    provider: deps.provider,
+    signal: deps.signal ?? new AbortController().signal,
+    clock: deps.clock ?? systemClock,
+    paths: cachePaths(planned.request.cacheDir),
+    emit,
+    shown: (file) => {
+      const rel = path.relative(cwd, file);
+      return rel && !rel.startsWith("..") ? rel : file;
+    },
+  };
+}
+
+// Two storyboards writing one film would overwrite each other's work.
+function checkDistinctOutputs(planned: Planned, ctx: RenderContext): void {
+  const seen = new Map<string, string>();
+  for (const { board, output } of planned.films) {
+    const other = seen.get(output);
+    if (other)
+      throw new UsageError(
+        `${other} and ${board.file} would both write ${ctx.shown(output)}; give one of them a different \`output:\``,
+      );
+    seen.set(output, board.file);
+  }
+}

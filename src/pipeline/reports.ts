@@ -1,0 +1,41 @@
+// Reports are written after every render that got as far as a plan, failed shots included.
+import type { ClipOutcome } from "../generate/generate.js";
+import { writeReport } from "../report/write.js";
+import type { StitchResult } from "../stitch/stitch.js";
+import type { RenderContext } from "./context.js";
+import type { PlannedFilm } from "./plans.js";
+
+export interface WrittenReport {
+  json: string;
+  html: string;
+}
+
+export async function writeReports(
+  films: PlannedFilm[],
+  outcomes: ClipOutcome[],
+  stitched: StitchResult[],
+  phases: Record<string, number>,
+  started: number,
+  ctx: RenderContext,
+): Promise<WrittenReport[]> {
+  const t0 = ctx.clock.now();
+  const written: WrittenReport[] = [];
+  for (const { board, plan, output } of films) {
+    const film = stitched.find((f) => f.output === output);
+    const now = ctx.clock.now();
+    const report = await writeReport({
+      board,
+      plan,
+      outcomes,
+      ...(film && { film }),
+      output,
+      paths: ctx.paths,
+      tools: ctx.tools,
+      phases: { ...phases, report_ms: now - t0, total_ms: now - started },
+      now,
+    });
+    written.push({ json: report.json, html: report.html });
+    ctx.emit({ type: "report", json: ctx.shown(report.json), html: ctx.shown(report.html) });
+  }
+  return written;
+}

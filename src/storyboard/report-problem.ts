@@ -1,0 +1,9 @@
+// What the semantic checks share: a way to pin a problem to a data path, and a shape test for mappings.
+import type { DataPath } from "./positions.js";
+
+// Pins a message to a data path in the storyboard being checked.
+export type Report = (at: DataPath, message: string, key?: string) => void;
+
+export function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}

@@ -1,0 +1,28 @@
+// File-system calls where a missing file is an expected answer; every other error still propagates.
+import { readdir, stat, unlink } from "node:fs/promises";
+import type { Stats } from "node:fs";
+
+export function isMissing(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return code === "ENOENT" || code === "ENOTDIR";
+}
+
+// For `.catch(ifMissing(fallback))`: a missing file gives the fallback, anything else is rethrown.
+export function ifMissing<T>(fallback: T): (err: unknown) => T {
+  return (err) => {
+    if (isMissing(err)) return fallback;
+    throw err;
+  };
+}
+
+export async function removeIfExists(file: string): Promise<void> {
+  await unlink(file).catch(ifMissing(undefined));
+}
+
+export async function statIfExists(file: string): Promise<Stats | undefined> {
+  return stat(file).catch(ifMissing(undefined));
+}
+
+export async function listIfExists(dir: string): Promise<string[]> {
+  return readdir(dir).catch(ifMissing([] as string[]));
+}
