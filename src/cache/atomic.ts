@@ -1,7 +1,8 @@
 // Durable, atomic file writes: a crash leaves either the old file or the new one, never half of either.
 import { randomBytes } from "node:crypto";
-import { mkdir, open, readdir, readFile, rename, unlink } from "node:fs/promises";
+import { mkdir, open, readFile, rename } from "node:fs/promises";
 import path from "node:path";
+import { listIfExists, removeIfExists } from "../util/fs.js";
 
 // `durable: false` still survives kill -9 (the kernel keeps the rename); it skips the fsyncs that guard against power loss.
 export async function writeFileAtomic(
@@ -37,7 +38,7 @@ export async function commitRename(tmp: string, file: string): Promise<void> {
   try {
     await rename(tmp, file);
   } catch (err) {
-    await unlink(tmp).catch(() => undefined);
+    await removeIfExists(tmp);
     throw err;
   }
   const dir = await open(path.dirname(file), "r");
@@ -69,10 +70,10 @@ export async function readJson<T>(file: string): Promise<T | undefined> {
 export async function sweepOrphans(dirs: string[]): Promise<number> {
   let removed = 0;
   for (const dir of dirs) {
-    for (const name of await readdir(dir).catch(() => [] as string[])) {
+    for (const name of await listIfExists(dir)) {
       const pid = /^\..+\.(\d+)\.[0-9a-f]{8}\.tmp$/.exec(name)?.[1];
       if (pid && !processAlive(Number(pid))) {
-        await unlink(path.join(dir, name)).catch(() => undefined);
+        await removeIfExists(path.join(dir, name));
         removed += 1;
       }
     }

@@ -1,7 +1,6 @@
-// The submission journal: a request id is on disk before storyreel waits for it, so a killed run reattaches instead of paying again.
-import { unlink } from "node:fs/promises";
 import { readJson, writeJsonAtomic } from "./atomic.js";
 import type { CachePaths } from "./layout.js";
+import { removeIfExists } from "../util/fs.js";
 
 export interface JournalEntry {
   version: 1;
@@ -28,5 +27,5 @@ export async function writeJournal(paths: CachePaths, entry: JournalEntry): Prom
 }
 
 export async function clearJournal(paths: CachePaths, key: string): Promise<void> {
-  await unlink(paths.journal(key)).catch(() => undefined);
+  await removeIfExists(paths.journal(key));
 }

@@ -1,8 +1,9 @@
 // One lock file per key, so two renders on one cache never generate the same clip twice.
 import { hostname } from "node:os";
-import { mkdir, open, readFile, rename, stat, unlink } from "node:fs/promises";
+import { mkdir, open, readFile, rename } from "node:fs/promises";
 import path from "node:path";
 import { processAlive } from "./atomic.js";
+import { ifMissing, isMissing, removeIfExists, statIfExists } from "../util/fs.js";
 
 interface LockOwner {
   pid: number;
@@ -24,7 +25,7 @@ export async function acquireLock(
   let told = false;
   for (;;) {
     options.signal?.throwIfAborted();
-    if (await tryCreate(file, me)) return { release: () => unlink(file).catch(() => undefined) };
+    if (await tryCreate(file, me)) return { release: () => removeIfExists(file) };
     const owner = await readOwner(file);
     if ((owner && isAlive(owner)) || (!owner && (await isFresh(file)))) {
       if (!told && owner) options.onWait?.(owner);
@@ -51,14 +52,16 @@ async function tryCreate(file: string, me: LockOwner): Promise<boolean> {
 async function readOwner(file: string): Promise<LockOwner | undefined> {
   try {
     return JSON.parse(await readFile(file, "utf8")) as LockOwner;
-  } catch {
-    return undefined;
+  } catch (err) {
+    // Gone (released meanwhile), or half-written by its owner right now.
+    if (isMissing(err) || err instanceof SyntaxError) return undefined;
+    throw err;
   }
 }
 
 // An unreadable lock may be one being written right now; give its writer a moment.
 async function isFresh(file: string): Promise<boolean> {
-  const info = await stat(file).catch(() => undefined);
+  const info = await statIfExists(file);
   return info !== undefined && Date.now() - info.mtimeMs < 2000;
 }
 
@@ -72,13 +75,15 @@ async function breakStale(file: string, seen: LockOwner | undefined): Promise<vo
   const aside = `${file}.stale.${process.pid}`;
   try {
     await rename(file, aside);
-  } catch {
-    return;
+  } catch (err) {
+    // Another process broke it first.
+    if (isMissing(err)) return;
+    throw err;
   }
   const moved = await readOwner(aside);
   if (moved && seen && (moved.pid !== seen.pid || moved.since !== seen.since) && isAlive(moved)) {
-    await rename(aside, file).catch(() => undefined);
+    await rename(aside, file).catch(ifMissing(undefined));
     return;
   }
-  await unlink(aside).catch(() => undefined);
+  await removeIfExists(aside);
 }

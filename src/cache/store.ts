@@ -1,10 +1,11 @@
 // Clips in and out of the cache: atomic insert with a sidecar written last, and integrity checks on the way out.
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { mkdir, open, stat, unlink } from "node:fs/promises";
+import { mkdir, open } from "node:fs/promises";
 import { commitRename, readJson, writeJsonAtomic } from "./atomic.js";
 import type { MediaInfo } from "../media/probe.js";
 import type { CachePaths } from "./layout.js";
+import { removeIfExists, statIfExists } from "../util/fs.js";
 
 export interface ClipSidecar {
   version: 1;
@@ -62,7 +63,7 @@ export async function verifyClip(
 ): Promise<{ ok: true; sidecar: ClipSidecar } | { ok: false; why: string }> {
   const sidecar = await readSidecar(paths, key);
   if (!sidecar) return { ok: false, why: "no sidecar" };
-  const info = await stat(paths.clip(key)).catch(() => undefined);
+  const info = await statIfExists(paths.clip(key));
   if (!info) return { ok: false, why: "clip file missing" };
   if (info.size !== sidecar.bytes)
     return { ok: false, why: `size ${info.size} differs from the recorded ${sidecar.bytes}` };
@@ -73,8 +74,8 @@ export async function verifyClip(
 
 // Forget a clip whose bytes went bad, so it is generated (or reported) again.
 export async function evictClip(paths: CachePaths, key: string): Promise<void> {
-  await unlink(paths.sidecar(key)).catch(() => undefined);
-  await unlink(paths.clip(key)).catch(() => undefined);
+  await removeIfExists(paths.sidecar(key));
+  await removeIfExists(paths.clip(key));
 }
 
 export async function hashFile(file: string): Promise<{ sha256: string; bytes: number }> {

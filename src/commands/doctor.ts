@@ -1,5 +1,5 @@
 // `storyreel doctor`: which ffmpeg/ffprobe are used and what they can do, whether FAL_KEY is set, and the cache.
-import { readdir, stat } from "node:fs/promises";
+import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { parseCommand } from "./args.js";
 import type { CliContext } from "./context.js";
@@ -7,6 +7,7 @@ import { resolveCacheDir } from "../cache/layout.js";
 import { findMediaTools } from "../media/binaries.js";
 import { detectCapabilities } from "../media/capabilities.js";
 import { runTool } from "../media/run.js";
+import { ifMissing, listIfExists, statIfExists } from "../util/fs.js";
 
 export const DOCTOR_USAGE = `Usage: storyreel doctor [--cache-dir DIR]
 
@@ -23,9 +24,7 @@ export async function doctorCommand(argv: string[], ctx: CliContext): Promise<vo
     "unknown";
   const cacheDir = resolveCacheDir(values["cache-dir"] as string | undefined, ctx.env, ctx.cwd);
   const cache = await folderSize(cacheDir);
-  const clips = (await readdir(path.join(cacheDir, "clips")).catch(() => [] as string[])).filter((f) =>
-    f.endsWith(".mp4"),
-  ).length;
+  const clips = (await listIfExists(path.join(cacheDir, "clips"))).filter((f) => f.endsWith(".mp4")).length;
   const fal = ctx.env.FAL_KEY?.trim()
     ? "set"
     : "not set (needed for --provider fal; --provider preview works without it)";
@@ -44,13 +43,15 @@ export async function doctorCommand(argv: string[], ctx: CliContext): Promise<vo
 
 async function folderSize(dir: string): Promise<number> {
   let total = 0;
-  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => [])) {
-    if (entry.isFile())
-      total += (
-        await stat(
-          path.join(entry.parentPath ?? (entry as unknown as { path: string }).path, entry.name),
-        ).catch(() => ({ size: 0 }))
-      ).size;
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(ifMissing([]));
+  for (const entry of entries) {
+    if (!entry.isFile()) continue;
+    // A file removed while we count (a render finishing) simply no longer counts.
+    const info = await statIfExists(
+      // Node before 20.12 names the folder `path`.
+      path.join(entry.parentPath ?? (entry as unknown as { path: string }).path, entry.name),
+    );
+    total += info?.size ?? 0;
   }
   return total;
 }

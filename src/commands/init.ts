@@ -1,5 +1,5 @@
 // `storyreel init [dir]`: a storyboard that validates and renders at once, with two sample images.
-import { mkdir, stat, writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parseCommand } from "./args.js";
 import type { CliContext } from "./context.js";
@@ -7,6 +7,7 @@ import { UsageError } from "../errors.js";
 import { gradientPng } from "../init/png.js";
 import { storyboardTemplate } from "../init/template.js";
 import { SCHEMA_DIR } from "../paths.js";
+import { statIfExists } from "../util/fs.js";
 
 export const INIT_USAGE = `Usage: storyreel init [dir]
 
@@ -20,7 +21,7 @@ export async function initCommand(argv: string[], ctx: CliContext): Promise<void
     throw new UsageError(`storyreel init takes one folder (got ${positionals.length})\n\n${INIT_USAGE}`);
   const dir = path.resolve(ctx.cwd, positionals[0] ?? ".");
   const file = path.join(dir, "storyboard.yaml");
-  if (await stat(file).catch(() => undefined))
+  if (await statIfExists(file))
     throw new UsageError(
       `${path.relative(ctx.cwd, file) || file} already exists; storyreel init never overwrites. Pick another folder.`,
     );
@@ -29,7 +30,7 @@ export async function initCommand(argv: string[], ctx: CliContext): Promise<void
     "closing.png": gradientPng(640, 360, [13, 71, 161], [0, 150, 136]),
   };
   for (const name of Object.keys(images)) {
-    if (await stat(path.join(dir, "images", name)).catch(() => undefined))
+    if (await statIfExists(path.join(dir, "images", name)))
       throw new UsageError(
         `${path.join(dir, "images", name)} already exists; storyreel init never overwrites. Pick another folder.`,
       );

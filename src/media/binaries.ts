@@ -48,8 +48,10 @@ function find(
 function bundledPath(pkg: string): string | undefined {
   try {
     return (createRequire(import.meta.url)(pkg) as { path: string }).path;
-  } catch {
-    return undefined;
+  } catch (err) {
+    // The optional bundled binaries were not installed.
+    if ((err as NodeJS.ErrnoException).code === "MODULE_NOT_FOUND") return undefined;
+    throw err;
   }
 }
 
@@ -57,7 +59,9 @@ function isExecutable(file: string): boolean {
   try {
     accessSync(file, constants.X_OK);
     return true;
-  } catch {
-    return false;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "EACCES" || code === "ENOTDIR") return false;
+    throw err;
   }
 }

@@ -1,4 +1,4 @@
-import { mkdir, unlink } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import type { ClipSidecar } from "../cache/store.js";
 import { FFMPEG_PREAMBLE, runTool } from "../media/run.js";
 import type { Shot } from "../storyboard/types.js";
@@ -6,6 +6,7 @@ import type { ClipJob, ClipProvider, ProviderContext } from "./types.js";
 import { ProviderError } from "../errors.js";
 import { storeClip } from "./store-clip.js";
 import { checkClip } from "./verify.js";
+import { removeIfExists } from "../util/fs.js";
 
 export const PREVIEW_FPS = 24;
 const LONG_SIDE = 640;
@@ -30,7 +31,7 @@ async function generate(job: ClipJob, ctx: ProviderContext): Promise<ClipSidecar
     const timings = { total_ms: ctx.clock.now() - started };
     return await storeClip(job, ctx, tmp, info, { provider: "preview", input: {}, cost: 0, timings });
   } catch (err) {
-    await unlink(tmp).catch(() => undefined);
+    await removeIfExists(tmp);
     throw err instanceof ProviderError
       ? err
       : new ProviderError((err as Error).message, { transient: false, cause: err });

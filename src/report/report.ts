@@ -3,7 +3,7 @@ import path from "node:path";
 import type { ClipSidecar } from "../cache/store.js";
 import type { ClipOutcome } from "../generate/generate.js";
 import { sumCosts } from "../util/money.js";
-import type { Plan } from "../plan/plan.js";
+import type { Plan, ShotStatus } from "../plan/plan.js";
 import type { FilmRecord } from "../stitch/film.js";
 import type { Storyboard } from "../storyboard/types.js";
 
@@ -68,22 +68,7 @@ export function buildReport(r: ReportInput): Report {
     const shot = r.board.shots[s.index]!;
     const outcome = byKey.get(s.key);
     const sidecar = r.sidecars.get(s.key);
-    const status: ReportShotStatus =
-      s.status === "duplicate"
-        ? "duplicate"
-        : s.status === "cached"
-          ? "cached"
-          : s.status === "skipped"
-            ? sidecar
-              ? "cached"
-              : "skipped"
-            : outcome?.status === "generated"
-              ? "generated"
-              : outcome?.status === "failed"
-                ? "failed"
-                : outcome?.status === "cached"
-                  ? "cached"
-                  : "not_started";
+    const status = reportStatus(s.status, outcome?.status, sidecar !== undefined);
     const poster = sidecar && r.posterPath(s.key);
     return {
       id: s.id,
@@ -131,4 +116,32 @@ export function buildReport(r: ReportInput): Report {
     phases_ms: r.phases,
     shots,
   };
+}
+
+// The one translation from what the plan said, and what generation did, to what the report shows.
+// Both tables are keyed by every member of their union, so a new status cannot go unmapped.
+const FROM_OUTCOME: Record<ClipOutcome["status"], ReportShotStatus> = {
+  generated: "generated",
+  cached: "cached",
+  failed: "failed",
+  skipped: "not_started",
+};
+
+const FROM_PLAN: Record<
+  ShotStatus,
+  (outcome: ClipOutcome["status"] | undefined, hasClip: boolean) => ReportShotStatus
+> = {
+  duplicate: () => "duplicate",
+  cached: () => "cached",
+  // Left out by --only: it is in the film if an earlier render made it.
+  skipped: (_, hasClip) => (hasClip ? "cached" : "skipped"),
+  generate: (outcome) => (outcome === undefined ? "not_started" : FROM_OUTCOME[outcome]),
+};
+
+export function reportStatus(
+  planned: ShotStatus,
+  outcome: ClipOutcome["status"] | undefined,
+  hasClip: boolean,
+): ReportShotStatus {
+  return FROM_PLAN[planned](outcome, hasClip);
 }

@@ -1,5 +1,5 @@
 // Write a render's report (JSON) and contact sheet (HTML) beside its film, with posters extracted once per clip.
-import { mkdir, rename, stat } from "node:fs/promises";
+import { mkdir, rename } from "node:fs/promises";
 import pLimit from "p-limit";
 import path from "node:path";
 import { tempSibling, writeFileAtomic, writeJsonAtomic } from "../cache/atomic.js";
@@ -8,12 +8,14 @@ import type { CachePaths } from "../cache/layout.js";
 import { readSidecar, type ClipSidecar } from "../cache/store.js";
 import type { ClipOutcome } from "../generate/generate.js";
 import type { MediaTools } from "../media/binaries.js";
+import { RunError } from "../errors.js";
 import { FFMPEG_PREAMBLE, runTool } from "../media/run.js";
 import type { Plan } from "../plan/plan.js";
 import type { StitchResult } from "../stitch/stitch.js";
 import type { Storyboard } from "../storyboard/types.js";
 import { contactSheet } from "./html.js";
 import { buildReport, type Report } from "./report.js";
+import { statIfExists } from "../util/fs.js";
 
 export interface WriteReportOptions {
   board: Storyboard;
@@ -69,7 +71,7 @@ export async function writeReport(
 
 // A poster frame a second in (or the first frame of a shorter clip); made once, reused while the file exists.
 async function ensurePoster(tools: MediaTools, clip: string, poster: string): Promise<string | undefined> {
-  if (await stat(poster).catch(() => undefined)) return poster;
+  if (await statIfExists(poster)) return poster;
   await mkdir(path.dirname(poster), { recursive: true });
   const tmp = tempSibling(poster);
   try {
@@ -91,7 +93,9 @@ async function ensurePoster(tools: MediaTools, clip: string, poster: string): Pr
     ]);
     await rename(tmp, poster);
     return poster;
-  } catch {
-    return undefined;
+  } catch (err) {
+    // A clip ffmpeg cannot read gets no poster; the contact sheet shows the shot without one.
+    if (err instanceof RunError) return undefined;
+    throw err;
   }
 }

@@ -1,6 +1,6 @@
 // Stitch stage: clips -> film. Uniform cuts: stream copy. Anything else: normalised segments (cached, so a
 // one-shot change re-encodes one segment) joined by stream copy, with the film's audio made in one pass.
-import { mkdir, rename, stat, unlink, writeFile } from "node:fs/promises";
+import { mkdir, rename, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { tempSibling } from "../cache/atomic.js";
 import type { Capabilities } from "../media/capabilities.js";
@@ -23,6 +23,7 @@ import { audioGraph, videoGraph } from "./graph.js";
 import { canStreamCopy, frameTiming, targetProfile, type Profile, type StitchClip } from "./profile.js";
 import { segmentKey, splitAtCuts } from "./segments.js";
 import type { Storyboard } from "../storyboard/types.js";
+import { removeIfExists, statIfExists } from "../util/fs.js";
 
 export interface StitchOptions {
   clips: StitchClip[];
@@ -72,7 +73,7 @@ export async function stitchFilm(o: StitchOptions, key: string, now: () => numbe
         );
       }
     } finally {
-      await unlink(list).catch(() => undefined);
+      await removeIfExists(list);
     }
     if (o.render.loudness !== undefined) await normaliseLoudness(o, tmp, o.render.loudness);
     const duration = await filmSeconds(
@@ -95,7 +96,7 @@ export async function stitchFilm(o: StitchOptions, key: string, now: () => numbe
     await writeRecord(record);
     return record;
   } finally {
-    await unlink(tmp).catch(() => undefined);
+    await removeIfExists(tmp);
   }
 }
 
@@ -112,7 +113,7 @@ async function ensureSegments(
     file: path.join(o.segmentDir, `${segmentKey(clips, profile, caps)}.mp4`),
   }));
   const missing: typeof groups = [];
-  for (const g of groups) if (!(await stat(g.file).catch(() => undefined))) missing.push(g);
+  for (const g of groups) if (!(await statIfExists(g.file))) missing.push(g);
   const total = missing.reduce((t, g) => t + frameTiming(g.clips, profile.fps).totalFrames, 0);
   let done = 0;
   for (const g of missing) {
@@ -128,7 +129,7 @@ async function ensureSegments(
       await runTool(o.tools.ffmpeg, segmentArgs(g.clips, graph, profile, tmp), runOptions(o, progress));
       await rename(tmp, g.file);
     } finally {
-      await unlink(tmp).catch(() => undefined);
+      await removeIfExists(tmp);
     }
     done += graph.frames;
   }

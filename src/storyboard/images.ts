@@ -4,6 +4,7 @@ import { readFile, realpath, stat } from "node:fs/promises";
 import path from "node:path";
 import type { ModelSpec } from "../models/types.js";
 import { isInside } from "../paths.js";
+import { isMissing } from "../util/fs.js";
 import { sniffImage } from "./image-info.js";
 import type { ImageRef } from "./types.js";
 
@@ -23,7 +24,8 @@ export async function resolveImage(source: string, ctx: ImageContext): Promise<I
       return `must be a local file or an https URL (got a URL with scheme ${scheme.toLowerCase()}:)`;
     try {
       return { kind: "url", source, url: new URL(source).href };
-    } catch {
+    } catch (err) {
+      if (!(err instanceof TypeError)) throw err;
       return `is not a valid URL (got "${source}")`;
     }
   }
@@ -40,7 +42,8 @@ async function readLocal(source: string, abs: string, ctx: ImageContext): Promis
   let real: string;
   try {
     real = await realpath(abs);
-  } catch {
+  } catch (err) {
+    if (!isMissing(err)) throw err;
     return `file not found: ${source} (image paths are relative to the storyboard's folder)`;
   }
   if (!ctx.allowOutside && !isInside(ctx.realDir, real)) {

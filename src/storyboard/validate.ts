@@ -2,6 +2,7 @@
 import { realpath } from "node:fs/promises";
 import path from "node:path";
 import { StoryboardError, type Problem } from "../errors.js";
+import { ifMissing } from "../util/fs.js";
 import { DEFAULT_MODEL, findModel, modelRegistry } from "../models/registry.js";
 import type { ModelSpec } from "../models/types.js";
 import type { LoadedStoryboard } from "./load.js";
@@ -29,7 +30,7 @@ export async function validateStoryboard(
   const model = checkModel(doc, report);
   checkOutput(doc, report);
   const dir = path.dirname(loaded.path);
-  const realDir = await realpath(dir).catch(() => dir);
+  const realDir = await realpath(dir).catch(ifMissing(dir));
   const shots = model
     ? await checkShots(
         doc,

@@ -1,16 +1,18 @@
 // Stream a generated video to disk, refusing plain http except on loopback, and detecting truncation.
 import { createWriteStream } from "node:fs";
-import { mkdir, unlink } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { ProviderError } from "../../errors.js";
+import { removeIfExists } from "../../util/fs.js";
 
 export function checkDownloadUrl(raw: string): URL {
   let url: URL;
   try {
     url = new URL(raw);
-  } catch {
+  } catch (err) {
+    if (!(err instanceof TypeError)) throw err;
     throw new ProviderError(`fal returned an invalid video URL (${JSON.stringify(raw).slice(0, 80)})`, {
       transient: false,
     });
@@ -52,14 +54,14 @@ export async function downloadVideo(raw: string, target: string, signal?: AbortS
   try {
     await pipeline(body, createWriteStream(target));
   } catch (err) {
-    await unlink(target).catch(() => undefined);
+    await removeIfExists(target);
     throw new ProviderError(
       `the video download broke off after ${received} bytes: ${(err as Error).message}`,
       { transient: true, cause: err },
     );
   }
   if (Number.isFinite(expected) && received !== expected) {
-    await unlink(target).catch(() => undefined);
+    await removeIfExists(target);
     throw new ProviderError(`the video download was truncated (${received} of ${expected} bytes)`, {
       transient: true,
     });

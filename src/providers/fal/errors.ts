@@ -43,6 +43,12 @@ export function gotResponse(err: unknown): boolean {
   return NEVER_SENT.has(causeOf(err));
 }
 
+// For `.catch()` on calls whose failure changes nothing: fal answered with an error, or could not be reached.
+export function ifFalUnavailable(err: unknown): undefined {
+  if (err instanceof ApiError || err instanceof TypeError) return undefined;
+  throw err;
+}
+
 export function isNotFound(err: unknown): boolean {
   return err instanceof ApiError && err.status === 404;
 }

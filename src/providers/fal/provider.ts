@@ -1,6 +1,5 @@
 // The fal provider: upload, submit or reattach, wait, fetch, download, verify, insert. Never submits a key twice.
 import type { FalClient } from "@fal-ai/client";
-import { unlink } from "node:fs/promises";
 import { clearJournal, readJournal } from "../../cache/journal.js";
 import type { ClipSidecar } from "../../cache/store.js";
 import { modelInput } from "../../plan/model-input.js";
@@ -12,6 +11,7 @@ import { fetchResult, submitJob, waitForCompletion } from "./queue.js";
 import type { ImageUploads } from "./uploads.js";
 import { storeClip } from "../store-clip.js";
 import { checkClip } from "../verify.js";
+import { removeIfExists } from "../../util/fs.js";
 
 export interface FalProviderOptions {
   fal: FalClient;
@@ -132,7 +132,7 @@ async function downloadChecked(
       const info = await checkClip(ctx.tools, tmp, job.shot);
       return { tmp, downloadMs: ctx.clock.now() - t0, info };
     } catch (err) {
-      await unlink(tmp).catch(() => undefined);
+      await removeIfExists(tmp);
       const e =
         err instanceof ProviderError
           ? err

@@ -3,7 +3,7 @@ import type { FalClient } from "@fal-ai/client";
 import { clearJournal, writeJournal } from "../../cache/journal.js";
 import type { ClipJob, ProviderContext } from "../types.js";
 import { ProviderError } from "../../errors.js";
-import { classifyFalError, gotResponse, isNotFound } from "./errors.js";
+import { classifyFalError, gotResponse, ifFalUnavailable, isNotFound } from "./errors.js";
 
 export interface QueueTimings {
   queue_ms?: number;
@@ -76,7 +76,8 @@ export async function waitForCompletion(
       });
     }
     if (now >= deadline) {
-      await fal.queue.cancel(job.model.endpoint, { requestId }).catch(() => undefined);
+      // Best effort: fal refusing or being unreachable must not hide the timeout itself.
+      await fal.queue.cancel(job.model.endpoint, { requestId }).catch(ifFalUnavailable);
       const waited =
         ctx.timeoutMs >= 60_000
           ? `${Math.round(ctx.timeoutMs / 60_000)} min`

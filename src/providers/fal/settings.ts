@@ -18,7 +18,8 @@ export function falSettings(env: NodeJS.ProcessEnv, proxyFlag?: string): FalSett
   if (proxyUrl !== undefined && proxyUrl !== "") {
     try {
       new URL(proxyUrl);
-    } catch {
+    } catch (err) {
+      if (!(err instanceof TypeError)) throw err;
       throw new UsageError(`the fal proxy URL is not a valid URL (got "${proxyUrl}")`);
     }
     return { credentials, proxyUrl };

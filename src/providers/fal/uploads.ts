@@ -27,6 +27,7 @@ export class ImageUploads {
     if (!pending) {
       pending = this.fetchOrUpload(image);
       this.inflight.set(image.sha256, pending);
+      // A failed upload is forgotten so the next shot tries again; its error still reaches every awaiter.
       pending.catch(() => this.inflight.delete(image.sha256));
     }
     return pending;
