@@ -4,10 +4,7 @@ import type { Report, ReportShot } from "./report.js";
 
 export function contactSheet(report: Report): string {
   const title = report.title ?? report.storyboard;
-  const film = report.film
-    ? `<video id="film" src="${attr(report.film.path)}"${report.shots[0]?.poster ? ` poster="${attr(report.shots[0].poster)}"` : ""} controls preload="metadata"></video>
-  <p class="meta">${report.film.duration.toFixed(1)} s · ${report.shots.length} shots · ${report.film.mode === "copy" ? "joined by stream copy" : "normalised"}${report.film.up_to_date ? " · up to date" : ""}</p>`
-    : `<p class="error">No film: ${report.shots.filter((s) => s.status === "failed").length} shot(s) failed or are missing. See the cards below.</p>`;
+  const film = filmSection(report);
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -34,7 +31,7 @@ export function contactSheet(report: Report): string {
 </head>
 <body>
   <h1>${text(title)}</h1>
-  <p class="meta">${text(report.storyboard)} · ${report.provider === "preview" ? "preview (free, offline)" : `${text(report.provider)} · film ${dollars(report.cost.film)}, spent ${dollars(report.cost.spent)} this run, ${dollars(report.cost.saved)} saved by the cache`} · ${text(report.model)} · ${text(report.created_at)}</p>
+  <p class="meta">${runMeta(report)}</p>
   ${film}
   <div class="grid">
 ${report.shots.map(card).join("\n")}
@@ -44,6 +41,43 @@ ${report.shots.map(card).join("\n")}
 `;
 }
 
+function filmSection(report: Report): string {
+  const f = report.film;
+  if (!f) {
+    const failed = report.shots.filter((s) => s.status === "failed").length;
+    return `<p class="error">No film: ${failed} shot(s) failed or are missing. See the cards below.</p>`;
+  }
+  const first = report.shots[0]?.poster;
+  const poster = first ? ` poster="${attr(first)}"` : "";
+  const how = f.mode === "copy" ? "joined by stream copy" : "normalised";
+  const current = f.up_to_date ? " · up to date" : "";
+  return `<video id="film" src="${attr(f.path)}"${poster} controls preload="metadata"></video>
+  <p class="meta">${f.duration.toFixed(1)} s · ${report.shots.length} shots · ${how}${current}</p>`;
+}
+
+function runMeta(report: Report): string {
+  const { film, spent, saved } = report.cost;
+  const money =
+    report.provider === "preview"
+      ? "preview (free, offline)"
+      : `${text(report.provider)} · film ${dollars(film)}, spent ${dollars(spent)} this run, ${dollars(saved)} saved by the cache`;
+  return [text(report.storyboard), money, text(report.model), text(report.created_at)].join(" · ");
+}
+
+function tags(s: ReportShot): string {
+  const status =
+    s.status === "duplicate" ? `same clip as ${text(s.duplicate_of ?? "")}` : s.status.replace("_", " ");
+  const items = [
+    `<span class="status-${s.status}">${status}</span>`,
+    `<span>${s.duration} s</span>`,
+    `<span>audio ${s.audio ? "on" : "off"}</span>`,
+    `<span>${dollars(s.cost)}</span>`,
+  ];
+  if (s.transition) items.push(`<span>${s.transition.type} ${s.transition.duration} s in</span>`);
+  if (s.trim) items.push(`<span>trim ${s.trim.start}–${s.trim.end} s</span>`);
+  return items.join("");
+}
+
 function card(s: ReportShot): string {
   const picture = s.poster ?? s.image;
   return `    <div class="card" id="shot-${attr(s.id)}">
@@ -51,7 +85,7 @@ function card(s: ReportShot): string {
       <div class="body">
         <h2>${s.index + 1}. ${text(s.id)}</h2>
         <p class="prompt">${text(s.prompt)}</p>
-        <p class="tags"><span class="status-${s.status}">${s.status === "duplicate" ? `same clip as ${text(s.duplicate_of ?? "")}` : s.status.replace("_", " ")}</span><span>${s.duration} s</span><span>audio ${s.audio ? "on" : "off"}</span><span>${dollars(s.cost)}</span>${s.transition ? `<span>${s.transition.type} ${s.transition.duration} s in</span>` : ""}${s.trim ? `<span>trim ${s.trim.start}–${s.trim.end} s</span>` : ""}</p>
+        <p class="tags">${tags(s)}</p>
         ${s.error ? `<p class="error">${text(s.error)}</p>` : ""}
         ${s.clip ? `<a href="${attr(s.clip)}">▶ play clip</a>` : ""}
       </div>
