@@ -6,7 +6,7 @@ import { test } from "node:test";
 import { loadStoryboard, planRender, validateStoryboard } from "../src/index.js";
 import { sniffImage } from "../src/storyboard/image-info.js";
 import { storyboardSchema } from "../src/storyboard/schema-check.js";
-import { RENDER_KEYS, SHOT_KEYS, STORYBOARD_KEYS, TYPES_MATCH_KEYS } from "../src/storyboard/types.js";
+import { RENDER_KEYS, SHOT_KEYS, STORYBOARD_KEYS } from "../src/storyboard/types.js";
 import { REPO } from "./helpers/cli.js";
 import { solidPng } from "./helpers/png.js";
 
@@ -15,7 +15,6 @@ test("the JSON schema's keys are exactly the TypeScript types' keys", () => {
     properties: Record<string, { properties?: object }>;
     definitions: { shot: { properties: object } };
   };
-  assert.equal(TYPES_MATCH_KEYS, true);
   assert.deepEqual(Object.keys(schema.properties).sort(), [...STORYBOARD_KEYS].sort());
   assert.deepEqual(Object.keys(schema.definitions.shot.properties).sort(), [...SHOT_KEYS].sort());
   assert.deepEqual(Object.keys(schema.properties.render!.properties!).sort(), [...RENDER_KEYS].sort());

@@ -53,11 +53,14 @@ export const STORYBOARD_KEYS = [
   "shots",
 ] as const;
 export const RENDER_KEYS = ["concurrency", "timeout_minutes", "resolution", "fps", "loudness"] as const;
+// Checked by the compiler, not at run time: `npm run typecheck` fails when a key list and its type differ.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const shotKeysMatch: Same<keyof ShotDoc, (typeof SHOT_KEYS)[number]> = true;
-const storyboardKeysMatch: Same<keyof StoryboardDoc, (typeof STORYBOARD_KEYS)[number]> = true;
-const renderKeysMatch: Same<keyof NonNullable<StoryboardDoc["render"]>, (typeof RENDER_KEYS)[number]> = true;
-export const TYPES_MATCH_KEYS = shotKeysMatch && storyboardKeysMatch && renderKeysMatch;
+type Assert<T extends true> = T;
+export type KeyListsMatchTypes = [
+  Assert<Same<keyof ShotDoc, (typeof SHOT_KEYS)[number]>>,
+  Assert<Same<keyof StoryboardDoc, (typeof STORYBOARD_KEYS)[number]>>,
+  Assert<Same<keyof NonNullable<StoryboardDoc["render"]>, (typeof RENDER_KEYS)[number]>>,
+];
 
 // A local image, read and measured once during validation, or a remote one known only by its URL.
 export type ImageRef =

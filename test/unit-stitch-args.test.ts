@@ -1,0 +1,132 @@
+// ffmpeg argv builders (film, segments, loudness, preview) compared as arrays; no process is started.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { previewArgs, previewSize } from "../src/providers/preview.js";
+import {
+  concatCopyArgs,
+  concatList,
+  fileList,
+  loudnessApplyArgs,
+  loudnessMeasureArgs,
+  muxArgs,
+  segmentArgs,
+} from "../src/stitch/args.js";
+import { clip, shot } from "./helpers/unit-fixtures.js";
+
+const HEAD = ["-v", "error", "-y", "-nostdin", "-progress", "pipe:1", "-nostats"];
+const after = (args: string[], flag: string) => args[args.indexOf(flag) + 1];
+const inputs = (args: string[]) => args.flatMap((a, i) => (a === "-i" ? [args[i + 1]] : []));
+
+test("concat copy: the list through the concat demuxer, every stream copied, the film last", () => {
+  assert.deepEqual(concatCopyArgs("/t/list.txt", "/o/film.mp4"), [
+    ...HEAD,
+    ...["-f", "concat", "-safe", "0", "-i", "/t/list.txt", "-map", "0", "-c", "copy"],
+    ...["-movflags", "+faststart", "-f", "mp4", "/o/film.mp4"],
+  ]);
+});
+
+test("concat lists quote odd file names so the demuxer reads them back verbatim", () => {
+  const odd = ["/c/it's.mp4", "/c/two  spaces.mp4", "/c/back\\slash.mp4", "/c/naïve #1.mp4"];
+  assert.equal(
+    fileList(odd),
+    "file '/c/it'\\''s.mp4'\nfile '/c/two  spaces.mp4'\nfile '/c/back\\slash.mp4'\nfile '/c/naïve #1.mp4'\n",
+  );
+  assert.equal(concatList([clip(0, { file: "/c/a'b'.mp4" })]), "file '/c/a'\\''b'\\''.mp4'\n");
+  assert.equal(fileList([]), "");
+});
+
+test("a segment: every clip an input in order, the graph's output mapped, no audio, the profile's rate", () => {
+  const clips = [clip(0), clip(1)];
+  const graph = { filter: "[0:v][1:v]concat=n=2[vout]", output: "[vout]", frames: 240 };
+  const args = segmentArgs(clips, graph, { width: 640, height: 360, fps: 25 }, "/s/seg.mp4");
+  assert.deepEqual(args.slice(0, HEAD.length), HEAD);
+  assert.deepEqual(inputs(args), [clips[0]!.file, clips[1]!.file]);
+  assert.equal(after(args, "-filter_complex"), graph.filter);
+  assert.equal(after(args, "-map"), "[vout]");
+  assert.ok(args.includes("-an"));
+  assert.equal(after(args, "-c:v"), "libx264");
+  assert.equal(after(args, "-pix_fmt"), "yuv420p");
+  assert.equal(after(args, "-r"), "25");
+  assert.deepEqual(args.slice(-3), ["-f", "mp4", "/s/seg.mp4"]);
+});
+
+test("mux: segments by copy as input 0, clips as inputs 1..n for the audio graph, AAC 48 kHz stereo", () => {
+  const clips = [clip(0), clip(1)];
+  const audio = { filter: "[1:a][2:a]concat=n=2:v=0:a=1[am1]", output: "[am1]", frames: 240 };
+  const args = muxArgs("/t/segments.txt", clips, audio, "/o/film.mp4");
+  assert.deepEqual(inputs(args), ["/t/segments.txt", clips[0]!.file, clips[1]!.file]);
+  assert.equal(args[args.indexOf("-i") - 1], "0", "the segment list goes through the concat demuxer");
+  assert.deepEqual(
+    args.flatMap((a, i) => (a === "-map" ? [args[i + 1]] : [])),
+    ["0:v", "[am1]"],
+  );
+  assert.equal(after(args, "-c:v"), "copy");
+  assert.deepEqual(
+    ["-c:a", "-b:a", "-ar", "-ac"].map((f) => after(args, f)),
+    ["aac", "192k", "48000", "2"],
+  );
+  assert.equal(after(args, "-filter_complex"), audio.filter);
+  assert.equal(args.at(-1), "/o/film.mp4");
+});
+
+test("loudness: a measuring pass to null, then a linear pass with the measured values, video copied", () => {
+  const measure = loudnessMeasureArgs("/o/film.mp4", -16);
+  assert.equal(after(measure, "-af"), "loudnorm=I=-16:TP=-1.5:LRA=11:print_format=json");
+  assert.deepEqual(measure.slice(-3), ["-f", "null", "-"]);
+  assert.ok(measure.includes("-vn"));
+  const m = {
+    input_i: "-20.1",
+    input_tp: "-3.2",
+    input_lra: "5.0",
+    input_thresh: "-30.4",
+    target_offset: "0.3",
+  };
+  const apply = loudnessApplyArgs("/o/film.mp4", -14, m, "/o/film.tmp.mp4");
+  assert.equal(
+    after(apply, "-af"),
+    "loudnorm=I=-14:TP=-1.5:LRA=11:measured_I=-20.1:measured_TP=-3.2:measured_LRA=5.0:measured_thresh=-30.4:offset=0.3:linear=true",
+  );
+  assert.equal(after(apply, "-c:v"), "copy");
+  assert.deepEqual(inputs(apply), ["/o/film.mp4"]);
+  assert.equal(apply.at(-1), "/o/film.tmp.mp4");
+});
+
+test("preview size: the image's aspect, long side 640, both sides even and at least 2", () => {
+  assert.deepEqual(previewSize(1920, 1080), [640, 360]);
+  assert.deepEqual(previewSize(1080, 1920), [360, 640]);
+  assert.deepEqual(previewSize(480, 320), [640, 426]);
+  assert.deepEqual(previewSize(333, 333), [640, 640]);
+  assert.deepEqual(previewSize(10000, 10), [640, 2]);
+});
+
+test("preview argv: looped image, frames from the duration, a tone only with audio", () => {
+  const key = "00ff".padEnd(64, "0");
+  const withAudio = previewArgs(shot(0, { duration: 5 }), "/i/a.png", "/t/out.mp4", key);
+  assert.deepEqual(inputs(withAudio), ["/i/a.png", "sine=frequency=435:sample_rate=48000:duration=5"]);
+  assert.equal(after(withAudio, "-frames:v"), "120");
+  assert.equal(after(withAudio, "-r"), "24");
+  const graph = after(withAudio, "-filter_complex")!;
+  assert.match(
+    graph,
+    /^\[0:v\]scale=1280:720,zoompan=z='1\+0\.12\*on\/120':.*:s=640x360:fps=24,format=yuv420p/,
+  );
+  assert.match(graph, /;\[1:a\]volume=0\.08,.*afade=t=out:st=4\.7:d=0\.3\[a\]$/);
+  assert.deepEqual(
+    withAudio.flatMap((a, i) => (a === "-map" ? [withAudio[i + 1]] : [])),
+    ["[v]", "[a]"],
+  );
+  const silent = previewArgs(shot(0, { duration: 10, audio: false }), "/i/a.png", "/t/out.mp4", key);
+  assert.deepEqual(inputs(silent), ["/i/a.png"]);
+  assert.equal(after(silent, "-frames:v"), "240");
+  assert.ok(!silent.includes("-c:a") && !silent.includes("[a]"));
+  assert.doesNotMatch(after(silent, "-filter_complex")!, /\[1:a\]/);
+  assert.equal(silent.at(-1), "/t/out.mp4");
+});
+
+test("the preview tone's pitch follows the key, so different shots sound different", () => {
+  const pitch = (key: string) =>
+    inputs(previewArgs(shot(0), "/i/a.png", "/o.mp4", key.padEnd(64, "0")))[1]!.match(/frequency=(\d+)/)![1];
+  assert.equal(pitch("0000"), "180");
+  assert.equal(pitch("0190"), "180");
+  assert.equal(pitch("018f"), "579");
+});

@@ -1,0 +1,116 @@
+// The filtergraphs as strings: whole-frame lengths, head/body/tail splits, xfade or blend, audio crossfades.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { audioGraph, videoGraph } from "../src/stitch/graph.js";
+import { clip, media } from "./helpers/unit-fixtures.js";
+
+const HD = { width: 1280, height: 720, fps: 24 };
+const XFADE = { xfade: true };
+const NO_XFADE = { xfade: false };
+const lines = (filter: string) => filter.split(";\n");
+
+test("one clip: scaled, padded, re-timed to whole frames, no transition filters", () => {
+  const g = videoGraph([clip(0)], HD, XFADE);
+  assert.equal(g.frames, 120);
+  assert.equal(g.output, "[vout]");
+  const [first, split, body, concat] = lines(g.filter);
+  assert.match(first!, /^\[0:v\]setpts=PTS-STARTPTS,scale=1280:720:force_original_aspect_ratio=decrease,/);
+  assert.match(first!, /pad=1280:720:\(ow-iw\)\/2:\(oh-ih\)\/2:color=black,setsar=1,fps=24,format=yuv420p,/);
+  assert.match(first!, /tpad=stop_mode=clone:stop_duration=1,trim=end_frame=120,setpts=PTS-STARTPTS\[v0\]$/);
+  assert.equal(split, "[v0]split=1[b0in]");
+  assert.equal(body, "[b0in]trim=start_frame=0:end_frame=120,setpts=PTS-STARTPTS[b0]");
+  assert.equal(concat, "[b0]concat=n=1:v=1:a=0[vout]");
+  assert.doesNotMatch(g.filter, /xfade|blend|fade=/);
+});
+
+test("a crossfade overlaps whole frames: 120 + 120 - 12 at 24 fps, xfade at offset 0", () => {
+  const clips = [clip(0), clip(1, { transition: { type: "crossfade", duration: 0.5 } })];
+  const g = videoGraph(clips, HD, XFADE);
+  assert.equal(g.frames, 228);
+  const f = lines(g.filter);
+  assert.ok(f.includes("[v0]split=2[b0in][t0in]"));
+  assert.ok(f.includes("[b0in]trim=start_frame=0:end_frame=108,setpts=PTS-STARTPTS[b0]"));
+  assert.ok(f.includes("[t0in]trim=start_frame=108,setpts=PTS-STARTPTS[t0]"));
+  assert.ok(f.includes("[v1]split=2[h1in][b1in]"));
+  assert.ok(f.includes("[h1in]trim=end_frame=12,setpts=PTS-STARTPTS[h1]"));
+  assert.ok(f.includes("[b1in]trim=start_frame=12:end_frame=120,setpts=PTS-STARTPTS[b1]"));
+  assert.ok(f.includes("[t0][h1]xfade=transition=fade:duration=0.5:offset=0[x1]"));
+  assert.equal(f.at(-1), "[b0][x1][b1]concat=n=3:v=1:a=0[vout]");
+});
+
+test("a fade goes through black: xfade=fadeblack, or fade out/in + blend without xfade (ffmpeg 4.1)", () => {
+  const clips = [clip(0), clip(1, { transition: { type: "fade", duration: 1 } })];
+  assert.match(
+    videoGraph(clips, HD, XFADE).filter,
+    /\[t0\]\[h1\]xfade=transition=fadeblack:duration=1:offset=0\[x1\]/,
+  );
+  const old = videoGraph(clips, HD, NO_XFADE);
+  assert.equal(old.frames, 216);
+  assert.doesNotMatch(old.filter, /xfade/);
+  assert.ok(
+    lines(old.filter).includes(
+      "[t0]fade=t=out:st=0:d=0.5[x1a];[h1]fade=t=in:st=0.5:d=0.5[x1b];[x1a][x1b]blend=all_expr='if(lt(T,0.5),A,B)'[x1]",
+    ),
+  );
+});
+
+test("a crossfade without xfade is a linear blend over the overlap", () => {
+  const clips = [clip(0), clip(1, { transition: { type: "crossfade", duration: 0.5 } })];
+  const g = videoGraph(clips, HD, NO_XFADE);
+  assert.ok(lines(g.filter).includes("[t0][h1]blend=all_expr='A*(1-T/0.5)+B*(T/0.5)'[x1]"));
+  assert.doesNotMatch(g.filter, /xfade|fade=t=/);
+});
+
+test("the first clip's own transition is ignored; a middle clip has head, body and tail", () => {
+  const fade = { type: "crossfade" as const, duration: 0.5 };
+  const g = videoGraph(
+    [clip(0, { transition: fade }), clip(1, { transition: fade }), clip(2, { transition: fade })],
+    HD,
+    XFADE,
+  );
+  assert.equal(g.frames, 360 - 24);
+  const f = lines(g.filter);
+  assert.ok(f.includes("[v0]split=2[b0in][t0in]"), "no head on the first clip");
+  assert.ok(f.includes("[v1]split=3[h1in][b1in][t1in]"));
+  assert.ok(f.includes("[b1in]trim=start_frame=12:end_frame=108,setpts=PTS-STARTPTS[b1]"));
+  assert.equal(f.at(-1), "[b0][x1][b1][x2][b2]concat=n=5:v=1:a=0[vout]");
+});
+
+test("trims cut the source first and set the length in frames; fps rounds lengths", () => {
+  const g = videoGraph([clip(0, { trim: { start: 0.5, end: 4.5 } })], { ...HD, fps: 30 }, XFADE);
+  assert.equal(g.frames, 120);
+  assert.match(g.filter, /^\[0:v\]trim=start=0\.5:end=4\.5,setpts=PTS-STARTPTS,/);
+  assert.match(g.filter, /fps=30,.*trim=end_frame=120,/);
+  const odd = videoGraph([clip(0, { media: media({ duration: 5.04 }) })], { ...HD, fps: 25 }, XFADE);
+  assert.equal(odd.frames, 126);
+});
+
+test("audio: 48 kHz stereo per clip, sample-exact lengths, silence for clips without audio", () => {
+  const clips = [
+    clip(0),
+    clip(1, { media: media({ audio: undefined }), transition: { type: "crossfade", duration: 0.5 } }),
+    clip(2, { trim: { start: 1, end: 3 } }),
+  ];
+  const g = audioGraph(clips, HD, 1);
+  assert.equal(g.frames, 120 + 120 - 12 + 48);
+  const f = lines(g.filter);
+  assert.equal(
+    f[0],
+    "[1:a]asetpts=PTS-STARTPTS,aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo,apad,atrim=end_sample=240000,asetpts=PTS-STARTPTS[a0]",
+  );
+  assert.match(
+    f[1]!,
+    /^anullsrc=channel_layout=stereo:sample_rate=48000,aresample=48000,.*end_sample=240000,.*\[a1\]$/,
+  );
+  assert.doesNotMatch(g.filter, /\[2:a\]/, "the silent clip's input is not read");
+  assert.match(f[2]!, /^\[3:a\]atrim=start=1:end=3,asetpts=PTS-STARTPTS,.*atrim=end_sample=96000,/);
+  assert.equal(f[3], "[a0][a1]acrossfade=ns=24000:c1=tri:c2=tri[am1]");
+  assert.equal(f[4], "[am1][a2]concat=n=2:v=0:a=1[am2]");
+  assert.equal(g.output, "[am2]");
+});
+
+test("audio and video agree on the film's length in frames", () => {
+  const clips = [clip(0), clip(1, { transition: { type: "fade", duration: 0.75 } }), clip(2)];
+  assert.equal(audioGraph(clips, HD, 0).frames, videoGraph(clips, HD, XFADE).frames);
+  assert.equal(audioGraph([clip(0)], HD, 0).output, "[a0]");
+});
