@@ -37,8 +37,10 @@ export interface Planned {
   phases: { validate_ms: number; plan_ms: number };
 }
 
-export async function planStoryboards(request: PlanRequest): Promise<Planned> {
+export async function planStoryboards(given: PlanRequest): Promise<Planned> {
   const t0 = Date.now();
+  // ffmpeg's file lists resolve relative names against the list's own folder, so the cache is made absolute.
+  const request = { ...given, cacheDir: path.resolve(given.cwd, given.cacheDir) };
   const boards = await loadStoryboards(request.files, request.cwd, request.allowOutsideImages ?? false);
   if (request.only) checkOnly(boards, request.only);
   const t1 = Date.now();
