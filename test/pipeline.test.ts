@@ -1,0 +1,76 @@
+// The library pipeline: planStoryboards returns plans, renderPlans renders them with injected
+// dependencies and reports progress as one event union, in order.
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { test } from "node:test";
+import {
+  findMediaTools,
+  type PipelineEvent,
+  planStoryboards,
+  providerLoader,
+  renderPlans,
+  UsageError,
+} from "../src/index.js";
+import { makeProject, shots } from "./helpers/project.js";
+
+const tools = findMediaTools(process.env);
+
+async function project() {
+  const board = { version: 1, output: "out/film.mp4", shots: shots(2, { audio: false }) };
+  board.shots[1]!.transition = { type: "crossfade", duration: 0.5 };
+  return makeProject({ images: { "a.png": [320, 320] }, storyboard: board });
+}
+
+test("renderPlans: plans in, a film and a report out, events in order, no signal or clock needed", async () => {
+  const { dir, file } = await project();
+  const request = { files: [file], cwd: dir, provider: "preview", cacheDir: "cache" } as const;
+  const planned = await planStoryboards(request);
+  assert.equal(planned.films.length, 1);
+  assert.equal(planned.films[0]!.plan.shots.filter((s) => s.status === "generate").length, 2);
+  assert.equal(planned.request.cacheDir, path.join(dir, "cache"), "a relative cache dir is resolved");
+  const provider = providerLoader({ provider: "preview", env: {}, cacheDir: path.join(dir, "cache") });
+  const events: PipelineEvent[] = [];
+  const result = await renderPlans(planned, {}, { tools, provider }, (e) => events.push(e));
+  assert.equal(result.films[0]!.output, path.join(dir, "out", "film.mp4"));
+  assert.ok(existsSync(result.films[0]!.output));
+  assert.equal(result.films[0]!.duration, 9.5);
+  assert.ok(existsSync(result.reports[0]!.json) && existsSync(result.reports[0]!.html));
+  const kinds = [...new Set(events.map((e) => e.type))];
+  assert.deepEqual(kinds, ["start", "shot", "summary", "stitch", "film", "report"]);
+  const done = events
+    .filter((e) => e.type === "shot" && e.state === "done")
+    .map((e) => e.type === "shot" && e.shot);
+  assert.deepEqual(done.sort(), ["s1", "s2"]);
+  assert.deepEqual(
+    events.filter((e) => e.type === "film").map((e) => e.type === "film" && e.output),
+    ["out/film.mp4"],
+  );
+
+  // Planned again, the same storyboard is up to date: no generation events, no stitch.
+  const again: PipelineEvent[] = [];
+  await renderPlans(await planStoryboards(request), {}, { tools, provider }, (e) => again.push(e));
+  assert.deepEqual(
+    again.map((e) => e.type),
+    ["film", "report"],
+  );
+  assert.equal(again[0]!.type === "film" && again[0]!.film.upToDate, true);
+});
+
+test("renderPlans refuses over budget before loading the provider, and still writes the report", async () => {
+  const { dir, file } = await project();
+  const planned = await planStoryboards({ files: [file], cwd: dir, provider: "fal", cacheDir: "cache" });
+  let loaded = 0;
+  const provider = async () => {
+    loaded += 1;
+    throw new Error("must not be loaded");
+  };
+  await assert.rejects(renderPlans(planned, { maxCost: 0.5 }, { tools, provider }), (err: unknown) => {
+    assert.ok(err instanceof UsageError);
+    assert.match(err.message, /would spend \$0\.70 on 2 new clips, more than --max-cost \$0\.50/);
+    return true;
+  });
+  assert.equal(loaded, 0);
+  assert.ok(existsSync(path.join(dir, "out", "film.report.json")));
+  assert.ok(!existsSync(path.join(dir, "out", "film.mp4")));
+});
