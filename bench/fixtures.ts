@@ -1,7 +1,5 @@
 // Bench fixtures: storyboard projects, real clips of a given shape, and cache entries made without generating.
-import { execFileSync } from "node:child_process";
 import { copyFile, mkdir, mkdtemp, writeFile } from "node:fs/promises";
-import { existsSync, renameSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { stringify } from "yaml";
@@ -11,6 +9,7 @@ import { gradientPng } from "../src/init/png.js";
 import { findMediaTools } from "../src/media/binaries.js";
 import { probeMedia } from "../src/media/probe.js";
 import { loadStoryboard, planRender, validateStoryboard, type ProviderId } from "../src/index.js";
+import { makeClip } from "../testkit/clips.js";
 
 export async function project(
   shots: number,
@@ -36,7 +35,7 @@ export async function project(
   return { dir, file, cache: path.join(dir, "cache"), shots: list, write };
 }
 
-// A real h264 + aac clip of this shape, made once per shape and reused.
+// A real h264 + aac clip of this shape, made once per shape and reused (testkit's clip maker, 48 kHz audio).
 export function clip(opts: {
   w: number;
   h: number;
@@ -44,56 +43,15 @@ export function clip(opts: {
   hue?: number;
   bitrate?: string;
 }): string {
-  const dir = path.join(tmpdir(), "storyreel-bench-clips");
-  execFileSync("mkdir", ["-p", dir]);
-  const file = path.join(
-    dir,
-    `${opts.w}x${opts.h}-${opts.seconds}-${opts.hue ?? 0}-${opts.bitrate ?? "auto"}.mp4`,
-  );
-  if (existsSync(file)) return file;
-  const tmp = `${file}.tmp.mp4`;
-  execFileSync("ffmpeg", [
-    "-v",
-    "error",
-    "-y",
-    "-f",
-    "lavfi",
-    "-i",
-    `testsrc2=s=${opts.w}x${opts.h}:r=24:d=${opts.seconds},hue=h=${opts.hue ?? 0}`,
-    "-f",
-    "lavfi",
-    "-i",
-    `sine=frequency=${330 + (opts.hue ?? 0)}:sample_rate=48000:duration=${opts.seconds}`,
-    "-c:v",
-    "libx264",
-    "-preset",
-    "ultrafast",
-    "-pix_fmt",
-    "yuv420p",
-    ...(opts.bitrate
-      ? [
-          "-b:v",
-          opts.bitrate,
-          "-minrate",
-          opts.bitrate,
-          "-maxrate",
-          opts.bitrate,
-          "-bufsize",
-          opts.bitrate,
-          "-x264-params",
-          "nal-hrd=cbr:force-cfr=1",
-        ]
-      : []),
-    "-c:a",
-    "aac",
-    "-ac",
-    "2",
-    "-t",
-    String(opts.seconds),
-    tmp,
-  ]);
-  renameSync(tmp, file);
-  return file;
+  const hue = opts.hue ?? 0;
+  return makeClip({
+    ...opts,
+    fps: 24,
+    audio: true,
+    sampleRate: 48000,
+    frequency: 330 + hue,
+    gop: null,
+  });
 }
 
 // Put `source` in the cache under every shot's key, with a correct sidecar, as if each had been generated.

@@ -1,11 +1,7 @@
 // Small helpers shared by the benchmarks and the soak harness: timing, medians, tables, result files.
+// (The CLI runner, fake fal server and clip maker are in testkit/, shared with the tests.)
 import { execa } from "execa";
 import { cpus, totalmem } from "node:os";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
-
-export const REPO = fileURLToPath(new URL("../", import.meta.url));
-export const BIN = path.join(REPO, "bin", "storyreel.js");
 
 export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -31,18 +27,6 @@ export async function sideBySide(
     out.b.push((await timed(b)).ms);
   }
   return out;
-}
-
-export async function storyreel(
-  args: string[],
-  opts: { cwd: string; env?: Record<string, string | undefined> },
-) {
-  const r = await execa("node", [BIN, ...args], {
-    cwd: opts.cwd,
-    env: { FAL_KEY: undefined, ...opts.env },
-    reject: false,
-  });
-  return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
 }
 
 export function table(rows: Array<Record<string, string>>): string {

@@ -11,10 +11,12 @@ import { findMediaTools } from "../src/media/binaries.js";
 import { detectCapabilities } from "../src/media/capabilities.js";
 import { filmKey } from "../src/stitch/film.js";
 import { stitchFilm } from "../src/stitch/stitch.js";
-import { stitchClip } from "../test/helpers/clips.js";
-import { FakeFal } from "../test/helpers/fake-fal.js";
+import { stitchClip } from "../testkit/clips.js";
+import { REPO, storyreel } from "../testkit/cli.js";
+import { FakeFal } from "../testkit/fake-fal.js";
+import { falEnv } from "../testkit/fal-env.js";
 import { clip, fillCache, project } from "./fixtures.js";
-import { machine, median, REPO, sideBySide, storyreel, table, timed } from "./lib.js";
+import { machine, median, sideBySide, table, timed } from "./lib.js";
 
 const RUNS = 3;
 const KEY = "bench-key";
@@ -29,12 +31,7 @@ interface Result {
   detail?: Record<string, unknown>;
 }
 const results: Result[] = [];
-const env = (fake: FakeFal, cache: string) => ({
-  FAL_KEY: KEY,
-  FAL_PROXY_URL: fake.proxyUrl,
-  STORYREEL_FAL_POLL_MS: "50",
-  STORYREEL_CACHE_DIR: cache,
-});
+const env = (fake: FakeFal, cache: string) => falEnv(fake, cache, { STORYREEL_FAL_POLL_MS: "50" });
 const x = (n: number) => `${n.toFixed(2)}x`;
 const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 

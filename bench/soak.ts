@@ -1,15 +1,58 @@
 // `npm run soak`: the fault harness. kill -9 at random moments, a mix of injected faults, and two renders on
 // one cache, all against the fake fal server. Prints a table and writes bench/soak.json. `--short` is CI's form.
-import { execa } from "execa";
 import { readdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { cachePaths } from "../src/cache/layout.js";
 import { verifyClip } from "../src/cache/store.js";
-import { FakeFal } from "../test/helpers/fake-fal.js";
+import { REPO, spawnStoryreel, storyreel } from "../testkit/cli.js";
+import { FakeFal } from "../testkit/fake-fal.js";
+import { falEnv } from "../testkit/fal-env.js";
+import { decodesCleanly } from "../testkit/ffprobe.js";
 import { project } from "./fixtures.js";
-import { BIN, REPO, storyreel, table } from "./lib.js";
+import { table } from "./lib.js";
 
 const KEY = "soak-key";
+
+// The long form (`npm run soak`) and CI's short form (test/soak.test.ts): the same checks, smaller numbers.
+interface Scale {
+  trials: number;
+  // Shots per kill trial, and the window the kill falls in (from killFromMs to killFromMs + killWithinMs).
+  trialShots: number;
+  killFromMs: number;
+  killWithinMs: number;
+  latencyMs: number;
+  concurrentShots: number;
+  faultShots: number;
+  rejected: string[];
+  faultLatencyMs: number;
+  // Run the kill trials and the two-render check side by side (each has its own project and prompts) rather
+  // than one after another. The fault mix always runs alone: it is timed against its baseline.
+  parallel: boolean;
+}
+const LONG: Scale = {
+  trials: 20,
+  trialShots: 6,
+  killFromMs: 50,
+  killWithinMs: 2500,
+  latencyMs: 600,
+  concurrentShots: 8,
+  faultShots: 20,
+  rejected: ["shot-4", "shot-9"],
+  faultLatencyMs: 1000,
+  parallel: false,
+};
+const SHORT: Scale = {
+  trials: 2,
+  trialShots: 2,
+  killFromMs: 300,
+  killWithinMs: 900,
+  latencyMs: 300,
+  concurrentShots: 3,
+  faultShots: 6,
+  rejected: ["shot-2", "shot-5"],
+  faultLatencyMs: 500,
+  parallel: true,
+};
 
 export interface SoakResult {
   trials: Array<{
@@ -47,24 +90,18 @@ function seeded(seed: number): () => number {
   };
 }
 
-const env = (fake: FakeFal, cache: string, poll = "50") => ({
-  FAL_KEY: KEY,
-  FAL_PROXY_URL: fake.proxyUrl,
-  STORYREEL_FAL_POLL_MS: poll,
-  STORYREEL_CACHE_DIR: cache,
-});
+const env = (fake: FakeFal, cache: string, poll = "50") =>
+  falEnv(fake, cache, { STORYREEL_FAL_POLL_MS: poll });
 
 function maxSubmits(fake: FakeFal, prefix: string): number {
   return Math.max(0, ...[...fake.submitsByPrompt()].filter(([p]) => p.startsWith(prefix)).map(([, n]) => n));
 }
 
-async function killTrial(fake: FakeFal, trial: number, random: () => number) {
-  const p = await project(6, { prompt: (i) => `trial ${trial} shot ${i}` });
-  const killAfterMs = Math.round(50 + random() * 2500);
-  const child = execa("node", [BIN, "render", p.file, "--concurrency", "3"], {
+async function killTrial(fake: FakeFal, trial: number, killAfterMs: number, scale: Scale) {
+  const p = await project(scale.trialShots, { prompt: (i) => `trial ${trial} shot ${i}` });
+  const child = spawnStoryreel(["render", p.file, "--concurrency", "3"], {
     cwd: p.dir,
     env: env(fake, p.cache),
-    reject: false,
   });
   await new Promise((r) => setTimeout(r, killAfterMs));
   child.kill("SIGKILL");
@@ -85,15 +122,8 @@ async function killTrial(fake: FakeFal, trial: number, random: () => number) {
     .filter((f) => f.endsWith(".json") && !f.startsWith("."))
     .map((f) => f.slice(0, -5));
   const corrupt = (await Promise.all(keys.map((k) => verifyClip(paths, k)))).filter((v) => !v.ok).length;
-  const film = path.join(p.dir, "out", "storyboard.mp4");
-  const decode = await execa("ffmpeg", ["-v", "error", "-i", film, "-f", "null", "-"], { reject: false });
-  const probe = await execa(
-    "ffprobe",
-    ["-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", film],
-    { reject: false },
-  );
-  const filmValid =
-    decode.exitCode === 0 && decode.stderr === "" && Math.abs(Number(probe.stdout) - 30) < 0.1;
+  const film = await decodesCleanly(path.join(p.dir, "out", "storyboard.mp4"));
+  const filmValid = film.ok && Math.abs(film.duration - 5 * scale.trialShots) < 0.1;
   return {
     trial,
     killAfterMs,
@@ -105,11 +135,12 @@ async function killTrial(fake: FakeFal, trial: number, random: () => number) {
   };
 }
 
-async function faultMix(shots: number, random: () => number) {
-  const rejected = ["shot-4", "shot-9"];
+async function faultMix(scale: Scale, random: () => number) {
+  const shots = scale.faultShots;
+  const rejected = scale.rejected;
   const prompt = (tag: string) => (i: number) =>
     rejected.includes(`shot-${i + 1}`) && tag === "faults" ? `REJECT ${tag} ${i}` : `${tag} ${i}`;
-  const clean = await new FakeFal({ key: KEY, latencyMs: 1000 }).start();
+  const clean = await new FakeFal({ key: KEY, latencyMs: scale.faultLatencyMs }).start();
   const base = await project(shots, { prompt: prompt("baseline") });
   const t0 = Date.now();
   const baseline = await storyreel(["render", base.file], {
@@ -121,7 +152,7 @@ async function faultMix(shots: number, random: () => number) {
   if (baseline.exitCode !== 0) throw new Error(`fault-free baseline failed: ${baseline.stderr}`);
   const fake = await new FakeFal({
     key: KEY,
-    latencyMs: 1000,
+    latencyMs: scale.faultLatencyMs,
     random,
     faults: [
       { route: "submit", times: Infinity, chance: 0.1, action: { status: 503 } },
@@ -151,8 +182,8 @@ async function faultMix(shots: number, random: () => number) {
   };
 }
 
-async function concurrentRenders(fake: FakeFal) {
-  const p = await project(8, { prompt: (i) => `concurrent ${i}` });
+async function concurrentRenders(fake: FakeFal, shots: number) {
+  const p = await project(shots, { prompt: (i) => `concurrent ${i}` });
   const [a, b] = await Promise.all(
     [0, 1].map(() => storyreel(["render", p.file], { cwd: p.dir, env: env(fake, p.cache) })),
   );
@@ -160,13 +191,26 @@ async function concurrentRenders(fake: FakeFal) {
 }
 
 export async function runSoak(options: { short: boolean; seed?: number }): Promise<SoakResult> {
+  const scale = options.short ? SHORT : LONG;
   const random = seeded(options.seed ?? 20261125);
-  const fake = await new FakeFal({ key: KEY, latencyMs: 600 }).start();
-  const trials = [];
-  for (let t = 1; t <= (options.short ? 3 : 20); t++) trials.push(await killTrial(fake, t, random));
-  const concurrent = await concurrentRenders(fake);
+  const fake = await new FakeFal({ key: KEY, latencyMs: scale.latencyMs }).start();
+  // Kill moments are drawn up front, so a seed gives the same trials however they are scheduled.
+  const killAt = Array.from({ length: scale.trials }, () =>
+    Math.round(scale.killFromMs + random() * scale.killWithinMs),
+  );
+  let trials: SoakResult["trials"] = [];
+  let concurrent: SoakResult["concurrent"];
+  if (scale.parallel) {
+    [trials, concurrent] = await Promise.all([
+      Promise.all(killAt.map((ms, i) => killTrial(fake, i + 1, ms, scale))),
+      concurrentRenders(fake, scale.concurrentShots),
+    ]);
+  } else {
+    for (const [i, ms] of killAt.entries()) trials.push(await killTrial(fake, i + 1, ms, scale));
+    concurrent = await concurrentRenders(fake, scale.concurrentShots);
+  }
   await fake.stop();
-  const mix = await faultMix(options.short ? 10 : 20, random);
+  const mix = await faultMix(scale, random);
   const ok =
     trials.every(
       (t) =>

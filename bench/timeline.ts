@@ -1,18 +1,14 @@
 // Where the generate phase's time goes: per-shot event timestamps from `render --json` against the fake.
-import { FakeFal } from "../test/helpers/fake-fal.js";
+import { storyreel } from "../testkit/cli.js";
+import { FakeFal } from "../testkit/fake-fal.js";
+import { falEnv } from "../testkit/fal-env.js";
 import { project } from "./fixtures.js";
-import { storyreel } from "./lib.js";
 
 const fake = await new FakeFal({ key: "k", latencyMs: 1500 }).start();
 const p = await project(24, { prompt: (n) => `timeline ${Date.now()} ${n}` });
 const r = await storyreel(["render", p.file, "--concurrency", "8", "--json"], {
   cwd: p.dir,
-  env: {
-    FAL_KEY: "k",
-    FAL_PROXY_URL: fake.proxyUrl,
-    STORYREEL_FAL_POLL_MS: "50",
-    STORYREEL_CACHE_DIR: p.cache,
-  },
+  env: falEnv(fake, p.cache, { STORYREEL_FAL_POLL_MS: "50" }),
 });
 const events = r.stdout
   .split("\n")

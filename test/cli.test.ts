@@ -1,47 +1,62 @@
-// The CLI surface: help, version, exit codes, and errors on stderr.
+// The CLI surface: help, version, exit codes, and errors on stderr. Three smoke tests run the real
+// bin/storyreel.js (help, version, one render); the rest run the CLI in process.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
+import path from "node:path";
 import { test } from "node:test";
-import { REPO, storyreel } from "./helpers/cli.js";
+import { listFiles, REPO, runInProcess, storyreel } from "../testkit/cli.js";
+import { makeProject, shots } from "./helpers/project.js";
 
-test("--help lists the commands and exit codes on stdout", async () => {
+const VERSION = JSON.parse(readFileSync(`${REPO}/package.json`, "utf8")).version;
+
+test("--help lists the commands and exit codes on stdout (real process)", async () => {
   const r = await storyreel(["--help"]);
   assert.equal(r.exitCode, 0);
   for (const word of ["validate", "plan", "render", "Exit codes"]) assert.match(r.stdout, new RegExp(word));
   assert.equal(r.stderr, "");
 });
 
-test("--version prints package.json's version", async () => {
+test("--version prints package.json's version (real process)", async () => {
   const r = await storyreel(["--version"]);
-  assert.equal(r.stdout.trim(), JSON.parse(readFileSync(`${REPO}/package.json`, "utf8")).version);
+  assert.equal(r.stdout.trim(), VERSION);
+});
+
+test("--help, -h and no command print the usage in process too; -v the version", async () => {
+  for (const args of [["--help"], ["-h"], []]) {
+    const r = await runInProcess(args);
+    assert.equal(r.exitCode, 0);
+    for (const word of ["validate", "plan", "render", "Exit codes"]) assert.match(r.stdout, new RegExp(word));
+    assert.equal(r.stderr, "");
+  }
+  assert.equal((await runInProcess(["-v"])).stdout, `${VERSION}\n`);
 });
 
 test("an unknown command or option is exit 2 with usage on stderr", async () => {
-  const cmd = await storyreel(["rendr"]);
+  const cmd = await runInProcess(["rendr"]);
   assert.equal(cmd.exitCode, 2);
   assert.match(cmd.stderr, /unknown command "rendr"/);
-  const opt = await storyreel(["plan", "manifests/demo.yaml", "--provder", "fal"]);
+  const opt = await runInProcess(["plan", "manifests/demo.yaml", "--provder", "fal"]);
   assert.equal(opt.exitCode, 2);
   assert.match(opt.stderr, /Unknown option '--provder'/);
-  const prov = await storyreel(["plan", "manifests/demo.yaml", "--provider", "replicate"]);
+  const prov = await runInProcess(["plan", "manifests/demo.yaml", "--provider", "replicate"]);
   assert.equal(prov.exitCode, 2);
   assert.match(prov.stderr, /--provider must be fal or preview/);
 });
 
 test("validate the demo storyboard: exit 0, a summary on stdout", async () => {
-  const r = await storyreel(["validate", "manifests/demo.yaml"]);
+  const r = await runInProcess(["validate", "manifests/demo.yaml"]);
   assert.equal(r.exitCode, 0, r.stderr);
   assert.match(r.stdout, /manifests\/demo\.yaml: valid: 5 shots/);
 });
 
 test("a missing storyboard file names the file", async () => {
-  const r = await storyreel(["validate", "manifests/nope.yaml"]);
+  const r = await runInProcess(["validate", "manifests/nope.yaml"]);
   assert.equal(r.exitCode, 2);
   assert.equal(r.stderr.trim(), "manifests/nope.yaml: file not found");
 });
 
 test("doctor names the binaries, their capabilities and whether FAL_KEY is set, never its value", async () => {
-  const r = await storyreel(["doctor", "--cache-dir", "/nonexistent-cache"], {
+  const r = await runInProcess(["doctor", "--cache-dir", "/nonexistent-cache"], {
     env: { FAL_KEY: "sk-doctor-secret" },
   });
   assert.equal(r.exitCode, 0, r.stderr);
@@ -50,4 +65,17 @@ test("doctor names the binaries, their capabilities and whether FAL_KEY is set, 
   assert.match(r.stdout, /^FAL_KEY\s+set$/m);
   assert.match(r.stdout, /cache\s+\/nonexistent-cache: 0 clips, 0\.0 MB/);
   assert.doesNotMatch(r.stdout + r.stderr, /sk-doctor-secret/);
+});
+
+test("a render through bin/storyreel.js (real process): a film, its report and contact sheet", async () => {
+  const p = await makeProject({ storyboard: { version: 1, shots: shots(1) } });
+  const r = await storyreel(["render", p.file, "--provider", "preview", "--cache-dir", "cache"], {
+    cwd: p.dir,
+  });
+  assert.equal(r.exitCode, 0, r.stderr);
+  assert.match(r.stdout, /out\/storyboard\.mp4: 5\.0 s, 1 shot/);
+  assert.match(r.stderr, /Clips: 1 generated \(\$0\.00\)/);
+  const files = await listFiles(path.join(p.dir, "out"));
+  for (const f of ["storyboard.mp4", "storyboard.html", "storyboard.report.json"])
+    assert.ok(files.includes(f), `${f} missing`);
 });

@@ -40,7 +40,9 @@ function importGraph(dir: string): Graph {
   const graph: Graph = new Map();
   for (const file of sourceFiles(dir)) {
     const text = readFileSync(path.join(dir, file), "utf8");
-    const specs = [...text.matchAll(/(?:from\s+|import\s*\(\s*|import\s+)["'](\.[^"']+)["']/g)].map((m) => m[1]!);
+    const specs = [...text.matchAll(/(?:from\s+|import\s*\(\s*|import\s+)["'](\.[^"']+)["']/g)].map(
+      (m) => m[1]!,
+    );
     const targets = specs.map((s) =>
       path.posix.normalize(path.posix.join(path.posix.dirname(file), s)).replace(/\.js$/, ".ts"),
     );

@@ -24,7 +24,7 @@ async function project() {
 
 test("renderPlans: plans in, a film and a report out, events in order, no signal or clock needed", async () => {
   const { dir, file } = await project();
-  const request = { files: [file], cwd: dir, provider: "preview", cacheDir: "cache" } as const;
+  const request = { files: [file], cwd: dir, provider: "preview" as const, cacheDir: "cache" };
   const planned = await planStoryboards(request);
   assert.equal(planned.films.length, 1);
   assert.equal(planned.films[0]!.plan.shots.filter((s) => s.status === "generate").length, 2);

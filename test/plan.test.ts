@@ -2,8 +2,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { loadStoryboard, planRender, validateStoryboard } from "../src/index.js";
-import { storyreel } from "./helpers/cli.js";
+import { runInProcess } from "../testkit/cli.js";
 import { makeProject, shots } from "./helpers/project.js";
+import { shot, storyboard } from "./helpers/unit-fixtures.js";
 
 async function board(shotList: Array<Record<string, unknown>>) {
   const { file, dir } = await makeProject({
@@ -50,25 +51,60 @@ test("costs: $0.14/s with audio, $0.07/s without; duplicates and cached clips co
   assert.equal(planRender(b, { has: () => false }, { provider: "preview" }).cost.film, 0);
 });
 
-test("plan is a pure value: the same inputs give the same plan", async () => {
-  const { board: b } = await board(shots(3));
-  assert.deepEqual(
-    planRender(b, { has: () => false }, { provider: "fal" }),
-    planRender(b, { has: () => false }, { provider: "fal" }),
+test("plan is a pure value: synchronous, no I/O, only the cache index consulted, same inputs same JSON", () => {
+  // In memory, with image paths that do not exist, frozen so any mutation throws.
+  const frozen = deepFreeze(
+    structuredClone(storyboard([shot(0), shot(1), shot(2, { prompt: "shot number 2" }), shot(3)])),
   );
+  const asked: string[] = [];
+  const index = {
+    has(key: string) {
+      asked.push(key);
+      return asked.length === 1;
+    },
+  };
+  const options = { provider: "fal" as const, only: new Set(["s2"]), previous: new Map() };
+  const resources = process.getActiveResourcesInfo();
+  const plan = planRender(frozen, index, options);
+  assert.deepEqual(process.getActiveResourcesInfo(), resources, "no file, timer or network request started");
+  assert.equal(
+    typeof (plan as unknown as Promise<unknown>).then,
+    "undefined",
+    "returns a value, not a promise",
+  );
+  assert.deepEqual(
+    plan.shots.map((s) => s.status),
+    ["cached", "generate", "duplicate", "skipped"],
+  );
+  assert.deepEqual(
+    asked,
+    [plan.shots[0]!.key, plan.shots[1]!.key, plan.shots[3]!.key],
+    "each unique key once",
+  );
+  assert.deepEqual(JSON.parse(JSON.stringify(plan)), plan, "plain JSON: no undefined, Map, Date or class");
+  asked.length = 0;
+  assert.deepEqual(planRender(frozen, index, options), plan, "the same inputs give the same plan");
 });
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
 
 test("`storyreel plan` prints a table with costs and totals, and --json the versioned shape", async () => {
   const { file, dir } = await board([
     ...shots(2),
     { id: "again", image: "images/a.png", prompt: "shot number 2" },
   ]);
-  const text = await storyreel(["plan", file], { cwd: dir });
+  const text = await runInProcess(["plan", file], { cwd: dir });
   assert.equal(text.exitCode, 0, text.stderr);
   assert.match(text.stdout, /s1\s+generate\s+5s\s+on\s+\$0\.70/);
   assert.match(text.stdout, /again\s+duplicate of s2/);
   assert.match(text.stdout, /whole film \$1\.40; new spending \$1\.40/);
-  const json = await storyreel(["plan", file, "--json", "--provider", "preview"], { cwd: dir });
+  const json = await runInProcess(["plan", file, "--json", "--provider", "preview"], { cwd: dir });
   const plan = JSON.parse(json.stdout);
   assert.equal(plan.version, 1);
   assert.equal(plan.provider, "preview");
@@ -88,7 +124,7 @@ test("`storyreel plan` prints a table with costs and totals, and --json the vers
 
 test("`storyreel plan --only` with an unknown id is a usage error that names it", async () => {
   const { file, dir } = await board(shots(2));
-  const r = await storyreel(["plan", file, "--only", "s3"], { cwd: dir });
+  const r = await runInProcess(["plan", file, "--only", "s3"], { cwd: dir });
   assert.equal(r.exitCode, 2);
   assert.match(r.stderr, /--only names shots that .* does not have: "s3" \(did you mean "s1"\?\)/);
 });
@@ -97,14 +133,14 @@ test("plan says why a shot will be generated: the fields changed since its last 
   const { writeFile } = await import("node:fs/promises");
   const { stringify } = await import("yaml");
   const { file, dir } = await board(shots(3));
-  assert.equal((await storyreel(["render", file, "--provider", "preview"], { cwd: dir })).exitCode, 0);
+  assert.equal((await runInProcess(["render", file, "--provider", "preview"], { cwd: dir })).exitCode, 0);
   const edited = shots(3);
   edited[0]!.prompt = "a new idea";
   edited[1]!.duration = 10;
   edited[1]!.audio = false;
   edited.push({ id: "extra", image: "images/b.png", prompt: "added later" });
   await writeFile(file, stringify({ version: 1, shots: edited }));
-  const r = await storyreel(["plan", file, "--provider", "preview", "--json"], { cwd: dir });
+  const r = await runInProcess(["plan", file, "--provider", "preview", "--json"], { cwd: dir });
   const reasons = Object.fromEntries(
     JSON.parse(r.stdout).shots.map((s: { id: string; reason?: string }) => [s.id, s.reason ?? null]),
   );
@@ -114,12 +150,18 @@ test("plan says why a shot will be generated: the fields changed since its last 
     s3: null,
     extra: "new shot",
   });
-  const text = await storyreel(["plan", file], { cwd: dir });
+  const text = await runInProcess(["plan", file], { cwd: dir });
   assert.match(text.stdout, /s1\s+generate\s+5s\s+on\s+\$0\.70\s+first fal render/);
 });
 
 test("`--only` across several storyboards names the ids no storyboard has", async () => {
-  const r = await storyreel(["plan", "manifests/demo.yaml", "manifests/teaser.yaml", "--only", "dawn,twr"]);
+  const r = await runInProcess([
+    "plan",
+    "manifests/demo.yaml",
+    "manifests/teaser.yaml",
+    "--only",
+    "dawn,twr",
+  ]);
   assert.equal(r.exitCode, 2);
   assert.match(r.stderr, /--only names shots that no storyboard has: "twr" \(did you mean "tower"\?\)/);
 });

@@ -1,107 +1,142 @@
-// `storyreel render` end to end with the preview provider: the demo film, the up-to-date skip, damaged clips, ffmpeg failures.
+// `storyreel render` end to end with the preview provider, in process: the real demo and manifests/*.yaml, the
+// up-to-date skip, damaged clips, ffmpeg failures, the bundled ffmpeg 4.1. Each test has its own state: the
+// small film is rendered once in `before` and every test works on its own copy.
 import assert from "node:assert/strict";
-import { execa } from "execa";
-import { readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { cp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { before, test } from "node:test";
-import { REPO, storyreel, tempDir } from "./helpers/cli.js";
-import { BUNDLED } from "./helpers/clips.js";
+import { BUNDLED } from "../testkit/clips.js";
+import { listFiles, REPO, runInProcess, tempDir } from "../testkit/cli.js";
+import { probe } from "../testkit/ffprobe.js";
+import { MINI_FILM_SECONDS, makeProject, miniFilm } from "./helpers/project.js";
 
 const bin = path.join(REPO, "test", "fixtures", "bin");
-let cache: string;
-let out: string;
-const demo = (args: string[] = [], env: Record<string, string> = {}) =>
-  storyreel(
+const near = (a: number, b: number) => Math.abs(a - b) <= 1 / 24;
+
+// The small film rendered once; `copy()` gives a test its own project folder (storyboard, out/, cache/).
+let golden: string;
+before(async () => {
+  const p = await makeProject(miniFilm());
+  const r = await runInProcess(["render", p.file, "--provider", "preview", "--cache-dir", "cache"], {
+    cwd: p.dir,
+  });
+  assert.equal(r.exitCode, 0, r.stderr);
+  assert.match(r.stdout, /mini\.mp4: 18\.0 s, 4 shots \(normalised\)/);
+  golden = p.dir;
+});
+
+async function copy() {
+  const dir = await tempDir("storyreel-film-");
+  await cp(golden, dir, { recursive: true });
+  const render = (args: string[] = [], env: Record<string, string> = {}) =>
+    runInProcess(["render", "storyboard.yaml", "--provider", "preview", "--cache-dir", "cache", ...args], {
+      cwd: dir,
+      env,
+    });
+  return { dir, cache: path.join(dir, "cache"), film: path.join(dir, "out", "mini.mp4"), render };
+}
+
+test("render manifests/*.yaml: the demo renders to one film of the planned length, shots in order; each storyboard gets its own film, and a shared shot is generated once", async () => {
+  const dir = await tempDir("storyreel-many-");
+  await cp(path.join(REPO, "manifests"), path.join(dir, "manifests"), { recursive: true });
+  const cache = path.join(dir, "cache");
+  const plan = await runInProcess(
     [
-      "render",
+      "plan",
       "manifests/demo.yaml",
+      "manifests/teaser.yaml",
       "--provider",
       "preview",
       "--cache-dir",
       cache,
-      "--out",
-      path.join(out, "demo.mp4"),
-      ...args,
+      "--json",
     ],
-    { env },
+    { cwd: dir },
   );
-
-async function streams(file: string) {
-  const { stdout } = await execa("ffprobe", [
-    "-v",
-    "error",
-    "-print_format",
-    "json",
-    "-show_format",
-    "-show_streams",
-    file,
-  ]);
-  const json = JSON.parse(stdout) as {
-    format: { duration: string };
-    streams: Array<{ codec_type: string; duration: string }>;
-  };
-  return {
-    duration: Number(json.format.duration),
-    types: json.streams.map((s) => s.codec_type),
-    durations: json.streams.map((s) => Number(s.duration)),
-  };
-}
-
-before(async () => {
-  cache = await tempDir("storyreel-film-cache-");
-  out = await tempDir("storyreel-film-out-");
-});
-
-test("the demo renders to one film: a video and an audio stream of the planned length, shots in order", async () => {
-  const r = await demo();
+  const [demo, teaser] = JSON.parse(plan.stdout) as Array<{ shots: Array<{ id: string; key: string }> }>;
+  const shared = teaser!.shots.find((s) => s.id === "spiral")!.key;
+  assert.equal(
+    demo!.shots.find((s) => s.id === "spiral")!.key,
+    shared,
+    "the teaser's spiral is the demo's spiral",
+  );
+  const r = await runInProcess(
+    ["render", "manifests/demo.yaml", "manifests/teaser.yaml", "--provider", "preview", "--cache-dir", cache],
+    { cwd: dir },
+  );
   assert.equal(r.exitCode, 0, r.stderr);
-  assert.match(r.stdout, /demo\.mp4: 22\.0 s, 5 shots \(normalised\)/);
-  const film = await streams(path.join(out, "demo.mp4"));
+  assert.match(
+    r.stderr,
+    /6 clips to generate/,
+    "5 demo clips + 1 teaser-only clip: the shared one counts once",
+  );
+  assert.match(r.stdout, /out\/demo\.mp4: 22\.0 s, 5 shots \(normalised\)/);
+  assert.match(r.stdout, /out\/teaser\.mp4: 9\.5 s/);
+  const clips = (await listFiles(path.join(cache, "clips"))).filter((f) => f.endsWith(".mp4"));
+  assert.equal(clips.length, 6);
+  const film = await probe(path.join(dir, "out", "demo.mp4"));
   assert.deepEqual(film.types, ["video", "audio"]);
   // 5 clips of 5 s, one trimmed to 4 s, minus 0.5 + 0.5 + 1 s of transitions.
-  for (const d of [film.duration, ...film.durations]) assert.ok(Math.abs(d - 22) <= 1 / 24, `duration ${d}`);
-  const record = JSON.parse(await readFile(path.join(out, "demo.film.json"), "utf8"));
+  for (const d of [film.duration, ...film.durations]) assert.ok(near(d, 22), `duration ${d}`);
+  const record = JSON.parse(await readFile(path.join(dir, "out", "demo.film.json"), "utf8"));
   assert.deepEqual(
     record.clips.map((c: { shot: string }) => c.shot),
     ["dawn", "spiral", "garden", "weave", "tower"],
   );
+  const teaserFilm = await probe(path.join(dir, "out", "teaser.mp4"));
+  assert.ok(near(teaserFilm.duration, 9.5), `teaser duration ${teaserFilm.duration}`);
+});
+
+test("the small film: a video and an audio stream of the planned length, shots in order", async () => {
+  const p = await copy();
+  const film = await probe(p.film);
+  assert.deepEqual(film.types, ["video", "audio"]);
+  for (const d of [film.duration, ...film.durations]) assert.ok(near(d, MINI_FILM_SECONDS), `duration ${d}`);
+  const record = JSON.parse(await readFile(path.join(p.dir, "out", "mini.film.json"), "utf8"));
+  assert.deepEqual(
+    record.clips.map((c: { shot: string }) => c.shot),
+    ["red", "green", "blue", "night"],
+  );
 });
 
 test("a second render is up to date and runs no ffmpeg or ffprobe at all", async () => {
-  const log = path.join(out, "ffmpeg.log");
+  const p = await copy();
+  const log = path.join(p.dir, "ffmpeg.log");
   await writeFile(log, "");
-  const r = await demo([], {
+  const r = await p.render([], {
     FFMPEG_PATH: path.join(bin, "ffmpeg-logging"),
     FFPROBE_PATH: path.join(bin, "ffprobe-logging"),
     FFMPEG_LOG: log,
   });
   assert.equal(r.exitCode, 0, r.stderr);
-  assert.match(r.stdout, /demo\.mp4 is up to date/);
+  assert.match(r.stdout, /mini\.mp4 is up to date/);
   assert.equal(await readFile(log, "utf8"), "", "no ffmpeg process was started");
 });
 
 test("a damaged cached clip is detected and regenerated; with --offline it is named instead", async () => {
-  const sidecars = (await readdir(path.join(cache, "clips"))).filter((f) => f.endsWith(".json"));
-  const dawn = sidecars.map((f) => path.join(cache, "clips", f))[0] as string;
-  const key = path.basename(dawn, ".json");
-  const shot = JSON.parse(await readFile(dawn, "utf8")).shot as string;
-  await writeFile(path.join(cache, "clips", `${key}.mp4`), "not a video any more");
-  await rm(path.join(out, "demo.mp4"));
-  const offline = await demo(["--offline"]);
+  const p = await copy();
+  const sidecars = (await readdir(path.join(p.cache, "clips"))).filter((f) => f.endsWith(".json"));
+  const first = path.join(p.cache, "clips", sidecars[0]!);
+  const key = path.basename(first, ".json");
+  const shot = JSON.parse(await readFile(first, "utf8")).shot as string;
+  await writeFile(path.join(p.cache, "clips", `${key}.mp4`), "not a video any more");
+  await rm(p.film);
+  const offline = await p.render(["--offline"]);
   assert.equal(offline.exitCode, 1);
   assert.match(
     offline.stderr,
     new RegExp(`cached clips are damaged or missing: ${shot} \\(size \\d+ differs`),
   );
-  const healed = await demo();
+  const healed = await p.render();
   assert.equal(healed.exitCode, 0, healed.stderr);
   assert.match(healed.stderr, /Clips: 1 generated/);
-  assert.match(healed.stdout, /demo\.mp4: 22\.0 s/);
+  assert.match(healed.stdout, /mini\.mp4: 18\.0 s/);
 });
 
 test("an ffmpeg failure shows the quoted command and the tail of its stderr, and leaves no broken film", async () => {
-  await rm(path.join(out, "demo.mp4"));
-  const r = await demo([], { FFMPEG_PATH: path.join(bin, "ffmpeg-failing") });
+  const p = await copy();
+  await rm(p.film);
+  const r = await p.render([], { FFMPEG_PATH: path.join(bin, "ffmpeg-failing") });
   assert.equal(r.exitCode, 1);
   assert.match(r.stderr, /ffmpeg-failing -v error -y -nostdin -progress 'pipe:1' .*-filter_complex '/);
   assert.match(
@@ -109,31 +144,20 @@ test("an ffmpeg failure shows the quoted command and the tail of its stderr, and
     /exited with code 1:\n\[libx264 @ 0x55\] broken pipe while encoding\nConversion failed!/,
   );
   assert.deepEqual(
-    (await readdir(out)).filter((f) => f.includes("demo.mp4")),
+    (await readdir(path.dirname(p.film))).filter((f) => f.includes("mini.mp4")),
     [],
     "no partial film at the output path",
   );
 });
 
-test("the whole demo also renders with the bundled ffmpeg 4.1", async () => {
-  const dir = await tempDir("storyreel-film-41-");
-  const r = await storyreel(
-    [
-      "render",
-      "manifests/demo.yaml",
-      "--provider",
-      "preview",
-      "--cache-dir",
-      path.join(dir, "cache"),
-      "--out",
-      path.join(dir, "demo.mp4"),
-    ],
-    {
-      env: { FFMPEG_PATH: BUNDLED.ffmpeg, FFPROBE_PATH: BUNDLED.ffprobe },
-    },
-  );
+test("clips and film also render with the bundled ffmpeg 4.1 (no xfade: crossfade, fade, cut, trim, a silent shot)", async () => {
+  const p = await makeProject(miniFilm());
+  const r = await runInProcess(["render", p.file, "--provider", "preview", "--cache-dir", "cache"], {
+    cwd: p.dir,
+    env: { FFMPEG_PATH: BUNDLED.ffmpeg, FFPROBE_PATH: BUNDLED.ffprobe },
+  });
   assert.equal(r.exitCode, 0, r.stderr);
-  const film = await streams(path.join(dir, "demo.mp4"));
+  const film = await probe(path.join(p.dir, "out", "mini.mp4"));
   assert.deepEqual(film.types, ["video", "audio"]);
-  assert.ok(Math.abs(film.duration - 22) <= 1 / 24, `duration ${film.duration}`);
+  assert.ok(near(film.duration, MINI_FILM_SECONDS), `duration ${film.duration}`);
 });

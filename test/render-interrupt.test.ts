@@ -1,68 +1,89 @@
 // Ctrl-C: the first stops new submissions and collects what is paid for; the second exits at once, journal kept.
+// The first runs in process (aborting the context's signal is exactly what the SIGINT handler does); the second
+// needs the real process, whose SIGINT handler calls process.exit. Both are triggered by observed events.
 import assert from "node:assert/strict";
-import { execa } from "execa";
-import { readdir } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { BIN, storyreel } from "./helpers/cli.js";
-import { FakeFal } from "./helpers/fake-fal.js";
-import { falEnv, TEST_FAL_KEY } from "./helpers/fal-env.js";
+import { runInProcess, spawnStoryreel, until } from "../testkit/cli.js";
+import { FakeFal } from "../testkit/fake-fal.js";
+import { falEnv, TEST_FAL_KEY } from "../testkit/fal-env.js";
 import { makeProject, shots } from "./helpers/project.js";
 
 let fake: FakeFal;
-before(async () => (fake = await new FakeFal({ key: TEST_FAL_KEY, latencyMs: 1200 }).start()));
+before(async () => (fake = await new FakeFal({ key: TEST_FAL_KEY, latencyMs: 600 }).start()));
 after(() => fake.stop());
 
-async function until(check: () => boolean, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error("timed out waiting");
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 test("first Ctrl-C: no new submits, the running clip is collected, exit 130 with how to resume", async () => {
+  fake.jobs.clear();
   const p = await makeProject({
     storyboard: { version: 1, shots: shots(3).map((s, i) => ({ ...s, prompt: `interrupt ${i}` })) },
   });
   const cache = path.join(p.dir, "cache");
-  const child = execa("node", [BIN, "render", p.file, "--concurrency", "1"], {
+  const ctrlC = new AbortController();
+  // Ctrl-C the moment fal has the first submit: the clip in flight is paid for, the other two are not started.
+  void fake.until(() => fake.jobs.size === 1).then(() => ctrlC.abort());
+  const r = await runInProcess(["render", p.file, "--concurrency", "1"], {
     cwd: p.dir,
     env: falEnv(fake, cache),
-    reject: false,
+    signal: ctrlC.signal,
   });
-  await until(() => fake.jobs.size === 1);
-  child.kill("SIGINT");
-  const r = await child;
   assert.equal(r.exitCode, 130, r.stderr);
+  assert.match(r.stderr, /Stopping: no new shots will be submitted/);
   assert.match(r.stderr, /Interrupted\. .*run the same command again/);
   assert.equal(fake.jobs.size, 1, "nothing new was submitted after Ctrl-C");
-  const resumed = await storyreel(["render", p.file], { cwd: p.dir, env: falEnv(fake, cache) });
+  assert.ok(
+    [...fake.jobs.values()].every((j) => j.fetched),
+    "the clip already paid for was collected before exiting",
+  );
+  const resumed = await runInProcess(["render", p.file], { cwd: p.dir, env: falEnv(fake, cache) });
   assert.equal(resumed.exitCode, 0, resumed.stderr);
   assert.match(resumed.stderr, /2 generated .* 1 reused/);
   assert.deepEqual([...fake.submitsByPrompt().values()], [1, 1, 1]);
 });
 
-test("second Ctrl-C exits at once and keeps the journal for the next run", async () => {
-  fake.jobs.clear();
-  const p = await makeProject({
-    storyboard: { version: 1, shots: [{ id: "one", image: "images/a.png", prompt: "double interrupt" }] },
-  });
-  const cache = path.join(p.dir, "cache");
-  const child = execa("node", [BIN, "render", p.file], {
-    cwd: p.dir,
-    env: falEnv(fake, cache),
-    reject: false,
-  });
-  await until(() => fake.jobs.size === 1);
-  await new Promise((r) => setTimeout(r, 100));
-  child.kill("SIGINT");
-  await new Promise((r) => setTimeout(r, 50));
-  child.kill("SIGINT");
-  const r = await child;
-  assert.equal(r.exitCode, 130);
-  assert.equal((await readdir(path.join(cache, "journal"))).length, 1);
-  const resumed = await storyreel(["render", p.file], { cwd: p.dir, env: falEnv(fake, cache) });
-  assert.equal(resumed.exitCode, 0, resumed.stderr);
-  assert.equal(fake.jobs.size, 1, "the journaled request was collected, not paid again");
+test("second Ctrl-C exits at once and keeps the journal for the next run (real process)", async () => {
+  const slow = await new FakeFal({ key: TEST_FAL_KEY, latencyMs: 20_000 }).start();
+  try {
+    const p = await makeProject({
+      storyboard: { version: 1, shots: [{ id: "one", image: "images/a.png", prompt: "double interrupt" }] },
+    });
+    const cache = path.join(p.dir, "cache");
+    const child = spawnStoryreel(["render", p.file], { cwd: p.dir, env: falEnv(slow, cache) });
+    let stderr = "";
+    child.stderr?.on("data", (d: Buffer) => {
+      stderr += d.toString();
+    });
+    // Wait until the request id is journaled (the run is then waiting on fal), then press Ctrl-C twice: the
+    // second once the first has been honoured, so the two signals cannot merge into one.
+    await until(async () => (await journalStates(cache)).includes("submitted"));
+    child.kill("SIGINT");
+    await until(() => stderr.includes("Stopping:"));
+    child.kill("SIGINT");
+    const r = await child;
+    assert.equal(r.exitCode, 130);
+    assert.equal(slow.count("result") + slow.count("download"), 0, "it left without waiting for the clip");
+    assert.equal((await readdir(path.join(cache, "journal"))).length, 1);
+    // The next run collects the journaled request (fal has finished it by now), paying nothing again.
+    slow.options.latencyMs = 0;
+    const resumed = await runInProcess(["render", p.file], { cwd: p.dir, env: falEnv(slow, cache) });
+    assert.equal(resumed.exitCode, 0, resumed.stderr);
+    assert.equal(slow.jobs.size, 1, "the journaled request was collected, not paid again");
+  } finally {
+    await slow.stop();
+  }
 });
+
+async function journalStates(cache: string): Promise<string[]> {
+  const dir = path.join(cache, "journal");
+  const names = (await readdir(dir).catch(() => [] as string[])).filter((f) => !f.startsWith("."));
+  return Promise.all(
+    names.map(async (f) => {
+      try {
+        return (JSON.parse(await readFile(path.join(dir, f), "utf8")) as { state: string }).state;
+      } catch {
+        return "";
+      }
+    }),
+  );
+}

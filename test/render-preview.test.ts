@@ -1,27 +1,11 @@
 // The preview provider: free, offline clips shaped like fal's (h264 + aac, no audio stream when audio is off).
 import assert from "node:assert/strict";
-import { execa } from "execa";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { test } from "node:test";
-import { listFiles, storyreel } from "./helpers/cli.js";
+import { listFiles, runInProcess } from "../testkit/cli.js";
+import { probe } from "../testkit/ffprobe.js";
 import { makeProject } from "./helpers/project.js";
-
-async function probe(file: string) {
-  const { stdout } = await execa("ffprobe", [
-    "-v",
-    "error",
-    "-print_format",
-    "json",
-    "-show_format",
-    "-show_streams",
-    file,
-  ]);
-  return JSON.parse(stdout) as {
-    format: { duration: string };
-    streams: Array<{ codec_type: string; codec_name: string; width?: number; height?: number }>;
-  };
-}
 
 test("preview renders every shot offline, the exact duration, audio only where asked, and caches by its own key", async () => {
   const p = await makeProject({
@@ -35,7 +19,7 @@ test("preview renders every shot offline, the exact duration, audio only where a
     },
   });
   const cache = path.join(p.dir, "cache");
-  const r = await storyreel(["render", p.file, "--provider", "preview", "--cache-dir", cache], {
+  const r = await runInProcess(["render", p.file, "--provider", "preview", "--cache-dir", cache], {
     cwd: p.dir,
     env: { FAL_KEY: undefined },
   });
@@ -57,13 +41,13 @@ test("preview renders every shot offline, the exact duration, audio only where a
     mute.streams.map((s) => `${s.codec_type}:${s.codec_name}`),
     ["video:h264"],
   );
-  assert.ok(Math.abs(Number(loud.format.duration) - 5) < 0.05);
-  assert.ok(Math.abs(Number(mute.format.duration) - 10) < 0.05);
+  assert.ok(Math.abs(loud.duration - 5) < 0.05);
+  assert.ok(Math.abs(mute.duration - 10) < 0.05);
   assert.deepEqual([mute.streams[0]!.width, mute.streams[0]!.height], [426, 640], "portrait stays portrait");
-  const again = await storyreel(["plan", p.file, "--provider", "preview", "--cache-dir", cache], {
+  const again = await runInProcess(["plan", p.file, "--provider", "preview", "--cache-dir", cache], {
     cwd: p.dir,
   });
   assert.match(again.stdout, /loud\s+cached/);
-  const fal = await storyreel(["plan", p.file, "--cache-dir", cache], { cwd: p.dir });
+  const fal = await runInProcess(["plan", p.file, "--cache-dir", cache], { cwd: p.dir });
   assert.match(fal.stdout, /loud\s+generate/, "preview clips never stand in for paid fal clips");
 });

@@ -1,16 +1,16 @@
-// Never pay twice: kill -9 and resume, expired request ids, and two renders sharing one cache.
+// Never pay twice: kill -9 (a real child process) and resume (in process), expired request ids, and two
+// processes sharing one cache.
 import assert from "node:assert/strict";
-import { execa } from "execa";
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { BIN, storyreel } from "./helpers/cli.js";
-import { FakeFal } from "./helpers/fake-fal.js";
-import { falEnv, TEST_FAL_KEY } from "./helpers/fal-env.js";
+import { runInProcess, spawnStoryreel, storyreel, until } from "../testkit/cli.js";
+import { FakeFal } from "../testkit/fake-fal.js";
+import { falEnv, TEST_FAL_KEY } from "../testkit/fal-env.js";
 import { makeProject, shots } from "./helpers/project.js";
 
 let fake: FakeFal;
-before(async () => (fake = await new FakeFal({ key: TEST_FAL_KEY, latencyMs: 1500 }).start()));
+before(async () => (fake = await new FakeFal({ key: TEST_FAL_KEY, latencyMs: 800 }).start()));
 after(() => fake.stop());
 
 async function project(n: number, tag: string) {
@@ -33,20 +33,11 @@ async function journalStates(cache: string): Promise<string[]> {
   );
 }
 
-async function until(check: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error("timed out waiting");
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 test("kill -9 mid-run, then run again: every key is submitted exactly once", async () => {
   const p = await project(4, "killed");
-  const child = execa("node", [BIN, "render", p.file, "--concurrency", "2"], {
+  const child = spawnStoryreel(["render", p.file, "--concurrency", "2"], {
     cwd: p.dir,
     env: falEnv(fake, p.cache),
-    reject: false,
   });
   await until(async () => (await journalStates(p.cache)).filter((s) => s === "submitted").length === 2);
   child.kill("SIGKILL");
@@ -54,7 +45,7 @@ test("kill -9 mid-run, then run again: every key is submitted exactly once", asy
   assert.equal(killed.signal, "SIGKILL");
   const journaled = (await readdir(path.join(p.cache, "journal"))).filter((f) => !f.startsWith("."));
   assert.equal(journaled.length, 2, "both in-flight requests were journaled before waiting");
-  const again = await storyreel(["render", p.file, "--concurrency", "2"], {
+  const again = await runInProcess(["render", p.file, "--concurrency", "2"], {
     cwd: p.dir,
     env: falEnv(fake, p.cache),
   });
@@ -71,25 +62,21 @@ test("kill -9 mid-run, then run again: every key is submitted exactly once", asy
 
 test("killed between fal's answer and the journal: the shot is never resubmitted without consent", async () => {
   const p = await project(1, "unconfirmed");
-  fake.faults.push({ route: "submit", times: 1, action: { delayMs: 3000 } });
-  const child = execa("node", [BIN, "render", p.file], {
-    cwd: p.dir,
-    env: falEnv(fake, p.cache),
-    reject: false,
-  });
+  fake.faults.push({ route: "submit", times: 1, action: { delayMs: 2000 } });
+  const child = spawnStoryreel(["render", p.file], { cwd: p.dir, env: falEnv(fake, p.cache) });
   await until(
     async () => fake.count("submit") === 1 && (await journalStates(p.cache)).includes("submitting"),
   );
   child.kill("SIGKILL");
   await child;
-  const refused = await storyreel(["render", p.file], { cwd: p.dir, env: falEnv(fake, p.cache) });
+  const refused = await runInProcess(["render", p.file], { cwd: p.dir, env: falEnv(fake, p.cache) });
   assert.equal(refused.exitCode, 1);
   assert.match(
     refused.stderr,
     /failed: s1: an earlier submit of this shot got no answer.*--resubmit-unconfirmed/,
   );
   assert.equal(fake.count("submit"), 1, "no second submit without consent");
-  const consented = await storyreel(["render", p.file, "--resubmit-unconfirmed"], {
+  const consented = await runInProcess(["render", p.file, "--resubmit-unconfirmed"], {
     cwd: p.dir,
     env: falEnv(fake, p.cache),
   });
@@ -99,11 +86,7 @@ test("killed between fal's answer and the journal: the shot is never resubmitted
 
 test("a journaled request id that fal no longer knows (404) is submitted again", async () => {
   const p = await project(1, "expired");
-  const child = execa("node", [BIN, "render", p.file], {
-    cwd: p.dir,
-    env: falEnv(fake, p.cache),
-    reject: false,
-  });
+  const child = spawnStoryreel(["render", p.file], { cwd: p.dir, env: falEnv(fake, p.cache) });
   await until(() => fake.jobs.size >= 1);
   await until(
     async () =>
@@ -118,7 +101,7 @@ test("a journaled request id that fal no longer knows (404) is submitted again",
   child.kill("SIGKILL");
   await child;
   for (const id of [...fake.jobs.keys()]) fake.forget(id);
-  const again = await storyreel(["render", p.file], { cwd: p.dir, env: falEnv(fake, p.cache) });
+  const again = await runInProcess(["render", p.file], { cwd: p.dir, env: falEnv(fake, p.cache) });
   assert.equal(again.exitCode, 0, again.stderr);
   assert.match(again.stderr, /no longer knows request req-\d+; submitting again/);
   assert.equal(fake.count("submit"), 2);

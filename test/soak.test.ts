@@ -1,10 +1,11 @@
-// The fault harness's short form (3 kill -9 trials, a fault mix, two renders on one cache), as CI runs it.
+// The fault harness's short form (2 kill -9 trials of 2 shots, a 6-shot fault mix, two renders on one cache),
+// as CI runs it; `npm run soak` is the long form.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { runSoak } from "../bench/soak.js";
 
 test("soak (short): kill -9 never pays twice, faults only fail the rejected shots, concurrent renders share", {
-  timeout: 120_000,
+  timeout: 60_000,
 }, async () => {
   const result = await runSoak({ short: true });
   for (const t of result.trials) {

@@ -11,7 +11,8 @@ import { probeMedia } from "../src/media/probe.js";
 import { filmKey } from "../src/stitch/film.js";
 import type { StitchClip } from "../src/stitch/profile.js";
 import { stitchFilm } from "../src/stitch/stitch.js";
-import { BUNDLED, makeClip, stitchClip } from "./helpers/clips.js";
+import { BUNDLED, makeClip, stitchClip } from "../testkit/clips.js";
+import { decodedAudioSeconds, frameHashes as hashes } from "../testkit/ffprobe.js";
 
 const SYSTEM = findMediaTools(process.env);
 
@@ -32,43 +33,6 @@ async function stitch(clips: StitchClip[], render = {}, tools: MediaTools = SYST
     Date.now,
   );
   return { record, output, info: await probeMedia(SYSTEM.ffprobe, output) };
-}
-
-// md5 per video packet (copy: true) or per decoded frame (copy: false).
-async function hashes(file: string, copy: boolean): Promise<string[]> {
-  const { stdout } = await execa("ffmpeg", [
-    "-v",
-    "error",
-    "-i",
-    file,
-    "-map",
-    "0:v",
-    ...(copy ? ["-c", "copy"] : []),
-    "-f",
-    "framemd5",
-    "-",
-  ]);
-  return stdout
-    .split("\n")
-    .filter((l) => !l.startsWith("#"))
-    .map((l) => l.split(",").pop()!.trim());
-}
-
-// Seconds of audio actually decoded, so a silent gap or a short track cannot hide behind container metadata.
-async function decodedAudioSeconds(file: string): Promise<number> {
-  const { stdout } = await execa("ffprobe", [
-    "-v",
-    "error",
-    "-select_streams",
-    "a",
-    "-count_packets",
-    "-show_entries",
-    "stream=duration",
-    "-of",
-    "csv=p=0",
-    file,
-  ]);
-  return Number(stdout.trim());
 }
 
 test("uniform clips with cuts are joined by stream copy: the packets are the clips' packets", async () => {

@@ -7,7 +7,7 @@ import { loadStoryboard, planRender, validateStoryboard } from "../src/index.js"
 import { sniffImage } from "../src/storyboard/image-info.js";
 import { storyboardSchema } from "../src/storyboard/schema-check.js";
 import { RENDER_KEYS, SHOT_KEYS, STORYBOARD_KEYS } from "../src/storyboard/types.js";
-import { REPO } from "./helpers/cli.js";
+import { REPO } from "../testkit/cli.js";
 import { solidPng } from "./helpers/png.js";
 
 test("the JSON schema's keys are exactly the TypeScript types' keys", () => {

@@ -1,9 +1,9 @@
-// The bad-storyboard corpus: each case exits 2 with exactly the expected positioned errors, no stack trace, nothing written.
+// The bad-storyboard corpus, run in process: each case exits 2 with exactly the expected positioned errors, no stack trace, nothing written.
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, test } from "node:test";
-import { listFiles, REPO, storyreel, tempDir } from "./helpers/cli.js";
+import { listFiles, REPO, runInProcess, tempDir } from "../testkit/cli.js";
 
 const dir = path.join(REPO, "test", "fixtures", "bad");
 const cases = readdirSync(dir)
@@ -16,7 +16,7 @@ test("the corpus has at least 40 cases, each with an expected-error file", () =>
     assert.ok(readdirSync(dir).includes(c.replace(/\.yaml$/, ".expected")), `${c} has no .expected file`);
 });
 
-describe("bad storyboards", { concurrency: 4 }, () => {
+describe("bad storyboards", () => {
   for (const name of cases) {
     test(`bad storyboard ${name}`, async () => {
       const file = path.join(dir, name);
@@ -25,7 +25,7 @@ describe("bad storyboards", { concurrency: 4 }, () => {
         .trimEnd();
       const cwd = await tempDir();
       const before = await listFiles(dir);
-      const result = await storyreel(["validate", file], { cwd });
+      const result = await runInProcess(["validate", file], { cwd });
       assert.equal(result.exitCode, 2);
       assert.equal(result.stderr.trimEnd(), expected);
       assert.equal(result.stdout, "");
@@ -39,7 +39,7 @@ describe("bad storyboards", { concurrency: 4 }, () => {
 
 test("plan refuses a bad storyboard the same way, before anything else", async () => {
   const file = path.join(dir, "33-duration-7.yaml");
-  const result = await storyreel(["plan", file], { cwd: await tempDir() });
+  const result = await runInProcess(["plan", file], { cwd: await tempDir() });
   assert.equal(result.exitCode, 2);
   assert.match(result.stderr, /33-duration-7\.yaml:6:15: shots\[0\]\.duration: must be 5 or 10 \(got 7\)/);
 });

@@ -1,11 +1,12 @@
 // A fake fal.ai on 127.0.0.1 speaking the queue, storage and proxy protocol of @fal-ai/client 1.10
 // (shared/reference/fal-queue-protocol.md). It records every request and can inject faults.
-import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import type { AddressInfo } from "node:net";
+import { makeClip } from "./clips.js";
+
+// The key the fake accepts unless told otherwise; falEnv passes the fake's own key.
+export const TEST_FAL_KEY = "sk-test-5f0c-DO-NOT-LEAK-9a1b";
 
 export type Route =
   | "initiate"
@@ -66,6 +67,7 @@ export class FakeFal {
   private server: Server;
   private uploads = new Map<string, Buffer>();
   private nextId = 1;
+  private waiters: Array<{ check: () => boolean; resolve: () => void }> = [];
   url = "";
 
   constructor(readonly options: FakeFalOptions = {}) {
@@ -84,8 +86,27 @@ export class FakeFal {
     await new Promise((resolve) => this.server.close(resolve));
   }
 
+  get key(): string {
+    return this.options.key ?? TEST_FAL_KEY;
+  }
+
   get proxyUrl(): string {
     return `${this.url}/api/fal/proxy`;
+  }
+
+  // Resolves as soon as `check` holds, tested after every request and every new job: tests wait on what the
+  // server saw (the second submit arrived) instead of sleeping.
+  until(check: () => boolean): Promise<void> {
+    if (check()) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ check, resolve }));
+  }
+
+  private notify(): void {
+    for (const w of [...this.waiters])
+      if (w.check()) {
+        this.waiters.splice(this.waiters.indexOf(w), 1);
+        w.resolve();
+      }
   }
 
   count(route: Route): number {
@@ -122,6 +143,7 @@ export class FakeFal {
       at: Date.now(),
     };
     this.requests.push(record);
+    this.notify();
     const random = this.options.random ?? Math.random;
     const fault = this.faults.find(
       (f) =>
@@ -144,7 +166,7 @@ export class FakeFal {
     }
     if (
       ["initiate", "submit", "status", "result", "cancel"].includes(route) &&
-      req.headers.authorization !== `Key ${this.options.key ?? "test-key"}`
+      req.headers.authorization !== `Key ${this.key}`
     ) {
       return json(res, 401, { detail: "Invalid or missing credentials" });
     }
@@ -194,6 +216,7 @@ export class FakeFal {
       cancelled: false,
     });
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight());
+    this.notify();
     const base = `https://queue.fal.run/fal-ai/kling-video/requests/${id}`;
     json(res, 200, {
       status: "IN_QUEUE",
@@ -327,42 +350,7 @@ function classify(method: string, target: string): { route: Route; requestId?: s
 function clipBytes(job: Job): Buffer {
   const seconds = Number(job.input.duration ?? 5);
   const audio = job.input.generate_audio !== false;
-  const file = path.join(tmpdir(), `storyreel-fake-fal-${seconds}s-${audio ? "av" : "v"}.mp4`);
-  if (!existsSync(file)) {
-    const tmp = `${file}.${process.pid}.tmp.mp4`;
-    execFileSync("ffmpeg", [
-      "-v",
-      "error",
-      "-y",
-      "-f",
-      "lavfi",
-      "-i",
-      `testsrc2=s=160x90:r=24:d=${seconds}`,
-      ...(audio
-        ? [
-            "-f",
-            "lavfi",
-            "-i",
-            `sine=frequency=440:sample_rate=48000:duration=${seconds}`,
-            "-c:a",
-            "aac",
-            "-ac",
-            "2",
-          ]
-        : []),
-      "-c:v",
-      "libx264",
-      "-preset",
-      "ultrafast",
-      "-pix_fmt",
-      "yuv420p",
-      "-t",
-      String(seconds),
-      tmp,
-    ]);
-    execFileSync("mv", [tmp, file]);
-  }
-  return readFileSync(file);
+  return readFileSync(makeClip({ seconds, audio, sampleRate: 48000, frequency: 440, gop: null }));
 }
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
