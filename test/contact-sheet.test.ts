@@ -11,6 +11,7 @@ import { pathToFileURL } from "node:url";
 import { test } from "node:test";
 import { chromium } from "playwright-core";
 import { REPO, runInProcess, tempDir } from "../testkit/cli.js";
+import { renderTiny } from "../testkit/render.js";
 import { makeProject, miniFilm } from "./helpers/project.js";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -21,18 +22,24 @@ test("the HTML contact sheet loads with no console errors, every poster shows an
 }, async () => {
   const dir = await tempDir("storyreel-sheet-");
   // The small film has the demo's transition and trim tags; the demo itself only when a screenshot is asked for.
-  const board = SCREENSHOT ? path.join(REPO, "manifests", "demo.yaml") : (await makeProject(miniFilm())).file;
-  const r = await runInProcess([
-    "render",
-    board,
-    "--provider",
-    "preview",
-    "--cache-dir",
-    path.join(dir, "cache"),
-    "--out",
-    path.join(dir, "film.mp4"),
-  ]);
-  assert.equal(r.exitCode, 0, r.stderr);
+  const out = path.join(dir, "film.mp4");
+  if (SCREENSHOT) {
+    const demo = path.join(REPO, "manifests", "demo.yaml");
+    const r = await runInProcess([
+      "render",
+      demo,
+      "--provider",
+      "preview",
+      "--cache-dir",
+      "cache",
+      "--out",
+      out,
+    ]);
+    assert.equal(r.exitCode, 0, r.stderr);
+  } else {
+    const project = await makeProject(miniFilm());
+    await renderTiny(project.file, project.dir, path.join(dir, "cache"), out);
+  }
   const report = JSON.parse(await readFile(path.join(dir, "film.report.json"), "utf8"));
   assert.equal(report.version, 1);
   assert.equal(report.shots.length, SCREENSHOT ? 5 : 4);

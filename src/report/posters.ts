@@ -1,0 +1,66 @@
+// Poster frames for the contact sheet: a frame a second into each clip, made once and reused while the file
+// exists. Several are made by one ffmpeg process, since starting ffmpeg costs more than decoding one frame.
+import { mkdir, rename } from "node:fs/promises";
+import path from "node:path";
+import { tempSibling } from "../cache/atomic.js";
+import { RunError } from "../errors.js";
+import type { MediaTools } from "../media/binaries.js";
+import { FFMPEG_PREAMBLE, runTool } from "../media/run.js";
+import { removeIfExists, statIfExists } from "../util/fs.js";
+
+export interface PosterJob {
+  clip: string;
+  poster: string;
+}
+
+// Inputs per ffmpeg process: each open input holds a decoder, so memory stays bounded.
+const BATCH = 8;
+
+// The posters that exist afterwards; a clip ffmpeg cannot read gets none, and the sheet shows its card without one.
+export async function makePosters(tools: MediaTools, jobs: PosterJob[]): Promise<Set<string>> {
+  const missing: PosterJob[] = [];
+  for (const job of jobs) if (!(await statIfExists(job.poster))) missing.push(job);
+  for (let i = 0; i < missing.length; i += BATCH) {
+    const batch = missing.slice(i, i + BATCH);
+    // One unreadable clip fails the whole batch; then each clip is tried on its own.
+    if (!(await extract(tools, batch))) for (const job of batch) await extract(tools, [job]);
+  }
+  const made = new Set<string>();
+  for (const job of jobs) if (await statIfExists(job.poster)) made.add(job.poster);
+  return made;
+}
+
+export function posterArgs(jobs: Array<{ clip: string; out: string }>): string[] {
+  return [
+    ...FFMPEG_PREAMBLE,
+    ...jobs.flatMap((j) => ["-ss", "1", "-i", j.clip]),
+    ...jobs.flatMap((j, n) => [
+      "-map",
+      `${n}:v:0`,
+      "-frames:v",
+      "1",
+      "-vf",
+      "scale=480:-2",
+      "-q:v",
+      "4",
+      "-f",
+      "image2",
+      j.out,
+    ]),
+  ];
+}
+
+async function extract(tools: MediaTools, jobs: PosterJob[]): Promise<boolean> {
+  const outs = jobs.map((j) => ({ clip: j.clip, out: tempSibling(j.poster) }));
+  try {
+    for (const j of jobs) await mkdir(path.dirname(j.poster), { recursive: true });
+    await runTool(tools.ffmpeg, posterArgs(outs));
+    for (const [n, j] of jobs.entries()) await rename(outs[n]!.out, j.poster);
+    return true;
+  } catch (err) {
+    if (err instanceof RunError || (err as NodeJS.ErrnoException).code === "ENOENT") return false;
+    throw err;
+  } finally {
+    for (const o of outs) await removeIfExists(o.out);
+  }
+}

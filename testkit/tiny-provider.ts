@@ -1,0 +1,32 @@
+// A clip provider for tests whose subject is the film, the report or the CLI, not the preview animatic:
+// it answers for "preview" keys with tiny 160x90 test clips of the shot's length (made once, kept in tmpdir),
+// so stitching is cheap. The real preview provider has its own tests.
+import { copyFile, mkdir } from "node:fs/promises";
+import { probeMedia } from "../src/media/probe.js";
+import { storeClip } from "../src/providers/store-clip.js";
+import type { ClipProvider } from "../src/providers/types.js";
+import { makeClip } from "./clips.js";
+
+export const tinyProvider: ClipProvider = {
+  id: "preview",
+  async generate(job, ctx) {
+    const release = await ctx.slots.acquire();
+    try {
+      ctx.update({ state: "in_progress", detail: "tiny test clip" });
+      const hue = Number.parseInt(job.key.slice(0, 2), 16);
+      const source = makeClip({ seconds: job.shot.duration, audio: job.shot.audio, hue });
+      await mkdir(ctx.paths.tmp, { recursive: true });
+      const tmp = ctx.paths.tempClip(job.key);
+      await copyFile(source, tmp);
+      const info = await probeMedia(ctx.tools.ffprobe, tmp);
+      return await storeClip(job, ctx, tmp, info, {
+        provider: "preview",
+        input: {},
+        cost: 0,
+        timings: { total_ms: 0 },
+      });
+    } finally {
+      release();
+    }
+  },
+};
