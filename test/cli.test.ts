@@ -2,9 +2,11 @@
 // bin/storyreel.js (help, version, one render); the rest run the CLI in process.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
+import { cp, readFile } from "node:fs/promises";
 import path from "node:path";
 import { test } from "node:test";
-import { listFiles, REPO, runInProcess, storyreel } from "../testkit/cli.js";
+import { listFiles, REPO, runInProcess, storyreel, tempDir } from "../testkit/cli.js";
+import { probe } from "../testkit/ffprobe.js";
 import { makeProject, shots } from "./helpers/project.js";
 
 const VERSION = JSON.parse(readFileSync(`${REPO}/package.json`, "utf8")).version;
@@ -67,15 +69,26 @@ test("doctor names the binaries, their capabilities and whether FAL_KEY is set, 
   assert.doesNotMatch(r.stdout + r.stderr, /sk-doctor-secret/);
 });
 
-test("a render through bin/storyreel.js (real process): a film, its report and contact sheet", async () => {
-  const p = await makeProject({ storyboard: { version: 1, shots: shots(1) } });
-  const r = await storyreel(["render", p.file, "--provider", "preview", "--cache-dir", "cache"], {
-    cwd: p.dir,
-  });
+test("the README's demo through bin/storyreel.js (real process): the film, its report and contact sheet; then up to date", async () => {
+  const dir = await tempDir("storyreel-demo-");
+  await cp(path.join(REPO, "manifests"), path.join(dir, "manifests"), { recursive: true });
+  const demo = ["render", "manifests/demo.yaml", "--provider", "preview"];
+  const r = await storyreel(demo, { cwd: dir });
   assert.equal(r.exitCode, 0, r.stderr);
-  assert.match(r.stdout, /out\/storyboard\.mp4: 5\.0 s, 1 shot/);
-  assert.match(r.stderr, /Clips: 1 generated \(\$0\.00\)/);
-  const files = await listFiles(path.join(p.dir, "out"));
-  for (const f of ["storyboard.mp4", "storyboard.html", "storyboard.report.json"])
-    assert.ok(files.includes(f), `${f} missing`);
+  assert.match(r.stdout, /^out\/demo\.mp4: 22\.0 s, 5 shots \(normalised\)$/m);
+  assert.match(r.stderr, /Clips: 5 generated \(\$0\.00\)/);
+  const film = await probe(path.join(dir, "out", "demo.mp4"));
+  assert.deepEqual(film.types, ["video", "audio"]);
+  // 5 clips of 5 s, one trimmed to 4 s, minus 0.5 + 0.5 + 1 s of transitions.
+  for (const d of [film.duration, ...film.durations]) assert.ok(Math.abs(d - 22) <= 1 / 24, `duration ${d}`);
+  const record = JSON.parse(await readFile(path.join(dir, "out", "demo.film.json"), "utf8"));
+  assert.deepEqual(
+    record.clips.map((c: { shot: string }) => c.shot),
+    ["dawn", "spiral", "garden", "weave", "tower"],
+  );
+  const files = await listFiles(path.join(dir, "out"));
+  for (const f of ["demo.mp4", "demo.html", "demo.report.json"]) assert.ok(files.includes(f), `${f} missing`);
+  const again = await storyreel(demo, { cwd: dir });
+  assert.equal(again.exitCode, 0, again.stderr);
+  assert.match(again.stdout, /out\/demo\.mp4 is up to date \(5 shots, 22\.0 s\)/);
 });

@@ -9,6 +9,8 @@ import { BUNDLED } from "../testkit/clips.js";
 import { listFiles, REPO, runInProcess, tempDir } from "../testkit/cli.js";
 import { probe } from "../testkit/ffprobe.js";
 import { renderTiny } from "../testkit/render.js";
+import { tinyProvider } from "../testkit/tiny-provider.js";
+import { findMediaTools, type PipelineEvent, planStoryboards, renderPlans } from "../src/index.js";
 import { MINI_FILM_SECONDS, makeProject, miniFilm } from "./helpers/project.js";
 
 const bin = path.join(REPO, "test", "fixtures", "bin");
@@ -36,55 +38,48 @@ async function copy() {
   return { dir, cache: path.join(dir, "cache"), film: path.join(dir, "out", "mini.mp4"), render };
 }
 
-test("render manifests/*.yaml: the demo renders to one film of the planned length, shots in order; each storyboard gets its own film, and a shared shot is generated once", async () => {
+test("manifests/*.yaml: each storyboard gets its own film of the planned length, and a shot they share is generated once", async () => {
+  // The real preview provider renders the demo in cli.test.ts, through bin/storyreel.js; here tiny clips do.
   const dir = await tempDir("storyreel-many-");
   await cp(path.join(REPO, "manifests"), path.join(dir, "manifests"), { recursive: true });
-  const cache = path.join(dir, "cache");
-  const plan = await runInProcess(
-    [
-      "plan",
-      "manifests/demo.yaml",
-      "manifests/teaser.yaml",
-      "--provider",
-      "preview",
-      "--cache-dir",
-      cache,
-      "--json",
-    ],
-    { cwd: dir },
-  );
-  const [demo, teaser] = JSON.parse(plan.stdout) as Array<{ shots: Array<{ id: string; key: string }> }>;
+  const files = ["manifests/demo.yaml", "manifests/teaser.yaml"];
+  const planned = await planStoryboards({ files, cwd: dir, provider: "preview", cacheDir: "cache" });
+  const [demo, teaser] = planned.films.map((f) => f.plan);
   const shared = teaser!.shots.find((s) => s.id === "spiral")!.key;
+  assert.equal(demo!.shots.find((s) => s.id === "spiral")!.key, shared, "the teaser's spiral is the demo's");
+  const events: PipelineEvent[] = [];
+  const deps = { tools: findMediaTools(process.env), provider: async () => tinyProvider };
+  const { films } = await renderPlans(planned, {}, deps, (e) => events.push(e));
+  const start = events.find((e) => e.type === "start");
   assert.equal(
-    demo!.shots.find((s) => s.id === "spiral")!.key,
-    shared,
-    "the teaser's spiral is the demo's spiral",
-  );
-  const r = await runInProcess(
-    ["render", "manifests/demo.yaml", "manifests/teaser.yaml", "--provider", "preview", "--cache-dir", cache],
-    { cwd: dir },
-  );
-  assert.equal(r.exitCode, 0, r.stderr);
-  assert.match(
-    r.stderr,
-    /6 clips to generate/,
+    start?.type === "start" && start.clips,
+    6,
     "5 demo clips + 1 teaser-only clip: the shared one counts once",
   );
-  assert.match(r.stdout, /out\/demo\.mp4: 22\.0 s, 5 shots \(normalised\)/);
-  assert.match(r.stdout, /out\/teaser\.mp4: 9\.5 s/);
-  const clips = (await listFiles(path.join(cache, "clips"))).filter((f) => f.endsWith(".mp4"));
+  const made = events.filter((e) => e.type === "shot" && e.state === "done");
+  assert.equal(made.length, 6);
+  assert.deepEqual(
+    films.map((f) => [path.relative(dir, f.output), f.duration, f.clips.length]),
+    [
+      ["out/demo.mp4", 22, 5],
+      ["out/teaser.mp4", 9.5, 2],
+    ],
+  );
+  const clips = (await listFiles(path.join(dir, "cache", "clips"))).filter((f) => f.endsWith(".mp4"));
   assert.equal(clips.length, 6);
-  const film = await probe(path.join(dir, "out", "demo.mp4"));
-  assert.deepEqual(film.types, ["video", "audio"]);
-  // 5 clips of 5 s, one trimmed to 4 s, minus 0.5 + 0.5 + 1 s of transitions.
-  for (const d of [film.duration, ...film.durations]) assert.ok(near(d, 22), `duration ${d}`);
+  for (const [name, seconds] of [
+    ["demo.mp4", 22],
+    ["teaser.mp4", 9.5],
+  ] as const) {
+    const film = await probe(path.join(dir, "out", name));
+    assert.deepEqual(film.types, ["video", "audio"]);
+    for (const d of [film.duration, ...film.durations]) assert.ok(near(d, seconds), `${name}: duration ${d}`);
+  }
   const record = JSON.parse(await readFile(path.join(dir, "out", "demo.film.json"), "utf8"));
   assert.deepEqual(
     record.clips.map((c: { shot: string }) => c.shot),
     ["dawn", "spiral", "garden", "weave", "tower"],
   );
-  const teaserFilm = await probe(path.join(dir, "out", "teaser.mp4"));
-  assert.ok(near(teaserFilm.duration, 9.5), `teaser duration ${teaserFilm.duration}`);
 });
 
 test("the small film: a video and an audio stream of the planned length, shots in order", async () => {
