@@ -1,8 +1,10 @@
 // Load stage: read a storyboard file and parse its YAML, keeping positions for every later error.
-import { readFile } from "node:fs/promises";
+import { open } from "node:fs/promises";
 import path from "node:path";
-import { LineCounter, parseDocument, type Document } from "yaml";
+import { isAlias, LineCounter, parseDocument, visit, type Document } from "yaml";
 import { StoryboardError } from "../errors.js";
+import { decodeStoryboard, MAX_STORYBOARD_BYTES } from "./decode.js";
+import { MAX_ALIASES, tooDeep } from "./yaml-limits.js";
 
 export interface LoadedStoryboard {
   file: string;
@@ -16,9 +18,9 @@ export interface LoadedStoryboard {
 // Read a storyboard from disk; `file` is kept as the user wrote it, for error messages.
 export async function loadStoryboard(file: string, cwd = process.cwd()): Promise<LoadedStoryboard> {
   const abs = path.resolve(cwd, file);
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(abs, "utf8");
+    bytes = await readAtMost(abs, MAX_STORYBOARD_BYTES + 1);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const why =
@@ -29,11 +31,23 @@ export async function loadStoryboard(file: string, cwd = process.cwd()): Promise
           : String((err as Error).message);
     throw new StoryboardError([{ file, path: "", message: why }]);
   }
+  if (bytes.length > MAX_STORYBOARD_BYTES) {
+    const lines = bytes.subarray(0, MAX_STORYBOARD_BYTES).toString("latin1").split("\n");
+    const message = `the file is larger than ${MAX_STORYBOARD_BYTES / 1024 / 1024} MB, the most a storyboard may be`;
+    throw new StoryboardError([
+      { file, line: lines.length, col: lines.at(-1)!.length + 1, path: "", message },
+    ]);
+  }
+  const decoded = decodeStoryboard(bytes);
+  if ("problem" in decoded) throw new StoryboardError([{ file, path: "", ...decoded.problem }]);
+  const text = decoded.text;
   return parseStoryboard(text, file, abs);
 }
 
 // Parse storyboard text (no I/O); YAML syntax errors all come back at once with their positions.
 export function parseStoryboard(text: string, file: string, abs = file): LoadedStoryboard {
+  const deep = tooDeep(text);
+  if (deep) throw new StoryboardError([{ file, path: "", ...deep }]);
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -50,8 +64,43 @@ export function parseStoryboard(text: string, file: string, abs = file): LoadedS
       }),
     );
   }
-  const data: unknown = doc.toJS({ maxAliasCount: 100 });
-  return { file, path: abs, text, doc, lineCounter, data };
+  return { file, path: abs, text, doc, lineCounter, data: toData(doc, lineCounter, file) };
+}
+
+// The yaml library refuses to expand aliases past the cap; the error names the first alias, where the expansion starts.
+function toData(doc: Document.Parsed, lineCounter: LineCounter, file: string): unknown {
+  try {
+    return doc.toJS({ maxAliasCount: MAX_ALIASES });
+  } catch (err) {
+    if (!(err instanceof ReferenceError) || !/alias/i.test(err.message)) throw err;
+    let at = 0;
+    visit(doc, {
+      Alias(_, node) {
+        if (isAlias(node) && node.range) at = node.range[0];
+        return visit.BREAK;
+      },
+    });
+    const pos = lineCounter.linePos(at);
+    const message = `invalid YAML: its aliases expand to more than ${MAX_ALIASES} copies (a resource exhaustion attack?); write the values out instead`;
+    throw new StoryboardError([{ file, line: pos.line, col: pos.col, path: "", message }]);
+  }
+}
+
+// Never reads more than `limit` bytes, whatever the file's size.
+async function readAtMost(file: string, limit: number): Promise<Buffer> {
+  const handle = await open(file, "r");
+  try {
+    const buffer = Buffer.alloc(limit);
+    let filled = 0;
+    while (filled < limit) {
+      const { bytesRead } = await handle.read(buffer, filled, limit - filled, filled);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    return buffer.subarray(0, filled);
+  } finally {
+    await handle.close();
+  }
 }
 
 function firstLine(message: string): string {

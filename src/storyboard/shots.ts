@@ -5,6 +5,8 @@ import type { ImageRef, Shot, ShotDoc, StoryboardDoc, TransitionType } from "./t
 import { isObject, type Report } from "./report-problem.js";
 
 const DEFAULT_TRANSITION_SECONDS = 0.5;
+// Kling's clips and preview clips are 24 fps; a film at another `render.fps` counts frames at that rate.
+const CLIP_FPS = 24;
 
 export async function checkShots(
   doc: Partial<StoryboardDoc>,
@@ -14,6 +16,7 @@ export async function checkShots(
   if (!Array.isArray(doc.shots)) return [];
   const defaults = isObject(doc.defaults) ? doc.defaults : {};
   const defaultDuration = allowedDuration(defaults.duration, ctx.model, ["defaults", "duration"], report);
+  const fps = isObject(doc.render) && typeof doc.render.fps === "number" ? doc.render.fps : CLIP_FPS;
   const seen = new Map<string, number>();
   const shots: Shot[] = [];
   for (const [index, raw] of doc.shots.entries()) {
@@ -36,7 +39,7 @@ export async function checkShots(
       allowedDuration(s.duration, ctx.model, at("duration"), report) ??
       defaultDuration ??
       ctx.model.durations[0]!;
-    const trim = checkTrim(s.trim, duration, at("trim"), report);
+    const trim = checkTrim(s.trim, duration, fps, at("trim"), report);
     shots.push({
       id: String(s.id),
       index,
@@ -51,7 +54,7 @@ export async function checkShots(
       ...(trim && { trim }),
     });
   }
-  checkTransitions(shots, report);
+  checkTransitions(shots, fps, report);
   return shots;
 }
 
@@ -95,7 +98,13 @@ function allowedDuration(
   return undefined;
 }
 
-function checkTrim(trim: ShotDoc["trim"], duration: number, at: (string | number)[], report: Report) {
+function checkTrim(
+  trim: ShotDoc["trim"],
+  duration: number,
+  fps: number,
+  at: (string | number)[],
+  report: Report,
+) {
   if (!isObject(trim)) return undefined;
   const start = typeof trim.start === "number" ? trim.start : 0;
   const end = typeof trim.end === "number" ? trim.end : duration;
@@ -104,6 +113,18 @@ function checkTrim(trim: ShotDoc["trim"], duration: number, at: (string | number
   else if (end > duration)
     report([...at, "end"], `must be at most the clip's duration of ${duration} s (got ${end})`);
   else if (end <= start) report([...at, "end"], `must be greater than trim.start ${start} (got ${end})`);
+  else if (end - start < 1 / fps)
+    report(at, `keeps ${seconds(end - start)} s of the clip, less than one frame (${frame(fps)})`);
+  else if (start > 0 && start < 1 / fps)
+    report(
+      [...at, "start"],
+      `cuts ${seconds(start)} s, less than one frame (${frame(fps)}): use 0 or at least one frame`,
+    );
+  else if (end < duration && duration - end < 1 / fps)
+    report(
+      [...at, "end"],
+      `cuts ${seconds(duration - end)} s, less than one frame (${frame(fps)}): leave it out or cut at least one frame`,
+    );
   else return { start, end };
   return undefined;
 }
@@ -120,7 +141,7 @@ function transitionOf(t: ShotDoc["transition"]): Shot["transition"] {
 }
 
 // A transition overlaps two clips, so each clip must outlast the transitions into and out of it.
-function checkTransitions(shots: Shot[], report: Report): void {
+function checkTransitions(shots: Shot[], fps: number, report: Report): void {
   const overlapIn = (k: number) =>
     shots[k] && shots[k].transition.type !== "cut" ? shots[k].transition.duration : 0;
   for (const [i, shot] of shots.entries()) {
@@ -135,6 +156,13 @@ function checkTransitions(shots: Shot[], report: Report): void {
       report([...at, "type"], `the first shot has no shot before it to ${type} from; use cut`);
       continue;
     }
+    if (duration < 1 / fps) {
+      report(
+        [...at, "duration"],
+        `${duration} s is shorter than one frame (${frame(fps)}); use cut, or at least one frame`,
+      );
+      continue;
+    }
     for (const k of [i - 1, i]) {
       const clip = shots[k]!;
       const used = overlapIn(k) + overlapIn(k + 1);
@@ -147,4 +175,13 @@ function checkTransitions(shots: Shot[], report: Report): void {
       }
     }
   }
+}
+
+// Seconds as people read them: 0.2, not 0.20000000000000018.
+function seconds(s: number): number {
+  return Number(s.toFixed(3));
+}
+
+function frame(fps: number): string {
+  return `1/${fps} s at ${fps} fps`;
 }
