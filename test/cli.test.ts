@@ -7,7 +7,6 @@ import path from "node:path";
 import { test } from "node:test";
 import { listFiles, REPO, runInProcess, storyreel, tempDir } from "../testkit/cli.js";
 import { probe } from "../testkit/ffprobe.js";
-import { makeProject, shots } from "./helpers/project.js";
 
 const VERSION = JSON.parse(readFileSync(`${REPO}/package.json`, "utf8")).version;
 
