@@ -94,11 +94,14 @@ function version(): string {
 export function main(): void {
   const controller = new AbortController();
   let interrupts = 0;
-  process.on("SIGINT", () => {
+  // SIGTERM (a CI job cancelled, `kill`) is a Ctrl-C: stop submitting, collect what is paid for, clean up.
+  const interrupt = () => {
     interrupts += 1;
     if (interrupts > 1) process.exit(EXIT.interrupted);
     controller.abort();
-  });
+  };
+  process.on("SIGINT", interrupt);
+  process.on("SIGTERM", interrupt);
   const ctx: CliContext = {
     cwd: process.cwd(),
     env: process.env,

@@ -133,10 +133,18 @@ test("an ffmpeg failure shows the quoted command and the tail of its stderr, and
   await rm(p.film);
   const r = await p.render([], { FFMPEG_PATH: path.join(bin, "ffmpeg-failing") });
   assert.equal(r.exitCode, 1);
-  assert.match(r.stderr, /ffmpeg-failing -v error -y -nostdin -progress 'pipe:1' .*-filter_complex '/);
+  // The cause comes first, then the command ready to paste, then the end of ffmpeg's output.
   assert.match(
     r.stderr,
-    /exited with code 1:\n\[libx264 @ 0x55\] broken pipe while encoding\nConversion failed!/,
+    /^error: ffmpeg-failing exited with code 1: \[libx264 @ 0x55\] broken pipe while encoding\n/m,
+  );
+  assert.match(
+    r.stderr,
+    /\ncommand: \S*ffmpeg-failing -v error -y -nostdin -progress 'pipe:1' .*-filter_complex '/,
+  );
+  assert.match(
+    r.stderr,
+    /its last output:\n\[libx264 @ 0x55\] broken pipe while encoding\nConversion failed!/,
   );
   assert.deepEqual(
     (await readdir(path.dirname(p.film))).filter((f) => f.includes("mini.mp4")),

@@ -2,7 +2,8 @@
 // The first runs in process (aborting the context's signal is exactly what the SIGINT handler does); the second
 // needs the real process, whose SIGINT handler calls process.exit. Both are triggered by observed events.
 import assert from "node:assert/strict";
-import { readdir, readFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { runInProcess, spawnStoryreel, until } from "../testkit/cli.js";
@@ -42,7 +43,7 @@ test("first Ctrl-C: no new submits, the running clip is collected, exit 130 with
   assert.deepEqual([...fake.submitsByPrompt().values()], [1, 1, 1]);
 });
 
-test("second Ctrl-C exits at once and keeps the journal for the next run (real process)", async () => {
+test("SIGTERM is a first Ctrl-C, a second signal exits at once, the journal is kept, stale temp files are swept (real process)", async () => {
   const slow = await new FakeFal({ key: TEST_FAL_KEY, latencyMs: 20_000 }).start();
   try {
     const p = await makeProject({
@@ -57,17 +58,24 @@ test("second Ctrl-C exits at once and keeps the journal for the next run (real p
     // Wait until the request id is journaled (the run is then waiting on fal), then press Ctrl-C twice: the
     // second once the first has been honoured, so the two signals cannot merge into one.
     await until(async () => (await journalStates(cache)).includes("submitted"));
-    child.kill("SIGINT");
+    child.kill("SIGTERM");
     await until(() => stderr.includes("Stopping:"));
     child.kill("SIGINT");
     const r = await child;
     assert.equal(r.exitCode, 130);
     assert.equal(slow.count("result") + slow.count("download"), 0, "it left without waiting for the clip");
     assert.equal((await readdir(path.join(cache, "journal"))).length, 1);
+    // A film being written when its process was killed leaves a hidden temp file; the next run removes it.
+    const dead = 4_194_000;
+    assert.throws(() => process.kill(dead, 0), "the pid is not in use");
+    const stale = path.join(p.dir, "out", `.storyboard.mp4.${dead}.0123abcd.tmp`);
+    await mkdir(path.dirname(stale), { recursive: true });
+    await writeFile(stale, "half a film");
     // The next run collects the journaled request (fal has finished it by now), paying nothing again.
     slow.options.latencyMs = 0;
     const resumed = await runInProcess(["render", p.file], { cwd: p.dir, env: falEnv(slow, cache) });
     assert.equal(resumed.exitCode, 0, resumed.stderr);
+    assert.ok(!existsSync(stale), "the dead process's temp file was swept");
     assert.equal(slow.jobs.size, 1, "the journaled request was collected, not paid again");
   } finally {
     await slow.stop();

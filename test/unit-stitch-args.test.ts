@@ -130,3 +130,12 @@ test("the preview tone's pitch follows the key, so different shots sound differe
   assert.equal(pitch("0190"), "180");
   assert.equal(pitch("018f"), "579");
 });
+
+test("an ffmpeg failure names the operating system's error first when there is one", async () => {
+  const { causeOf } = await import("../src/media/run.js");
+  const stderr =
+    "[mp4 @ 0x1] frame 12\nout.mp4: No space left on device\n[aac @ 0x2] flushing\nConversion failed!";
+  assert.equal(causeOf(stderr), "out.mp4: No space left on device");
+  assert.equal(causeOf("[libx264 @ 0x55] broken pipe\nConversion failed!"), "[libx264 @ 0x55] broken pipe");
+  assert.equal(causeOf(""), undefined);
+});

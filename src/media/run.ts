@@ -53,9 +53,27 @@ async function run(file: string, args: string[], options: RunOptions) {
       : result.exitCode === undefined
         ? `was killed (${result.signal ?? "unknown signal"})`
         : `exited with code ${result.exitCode}`;
-    throw new FfmpegError(`${result.escapedCommand}\n${fileName(file)} ${why}:\n${tail}`);
+    // The cause first ("No space left on device"), then the command to paste, then the rest of the output.
+    const cause = causeOf(tail);
+    throw new FfmpegError(
+      `${fileName(file)} ${why}${cause ? `: ${cause}` : ""}\ncommand: ${result.escapedCommand}\nits last output:\n${tail}`,
+    );
   }
   return result;
+}
+
+// What the user can act on: an operating-system error when ffmpeg names one, else its last real complaint.
+const OS_ERRORS =
+  /Read-only file system|No space left on device|Permission denied|Disk quota exceeded|No such file or directory|Too many open files/;
+
+export function causeOf(stderr: string): string | undefined {
+  const lines = stderr
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
+  const os = lines.find((l) => OS_ERRORS.test(l));
+  if (os) return os;
+  return lines.filter((l) => !/^Conversion failed!?$/.test(l)).at(-1) ?? lines.at(-1);
 }
 
 function fileName(file: string): string {

@@ -6,6 +6,7 @@ import { RunError, UsageError } from "../errors.js";
 import type { ClipOutcome } from "../generate/generate.js";
 import type { StitchResult } from "../stitch/stitch.js";
 import { systemClock } from "../util/clock.js";
+import { filmFiles } from "../util/output-files.js";
 import { checkCachedClips, generateMissing, throwIfIncomplete } from "./clips.js";
 import type { RenderContext, RenderDeps, RenderOptions } from "./context.js";
 import type { EventSink } from "./events.js";
@@ -30,7 +31,10 @@ export async function renderPlans(
   const started = ctx.clock.now() - planned.phases.validate_ms - planned.phases.plan_ms;
   checkDistinctOutputs(planned, ctx);
   const { paths } = ctx;
-  await sweepOrphans([paths.tmp, path.join(paths.dir, "clips"), path.join(paths.dir, "journal"), paths.dir]);
+  // Temporary files of processes that died (kill -9) in the cache and beside every film.
+  const besideFilms = planned.films.flatMap((f) => [path.dirname(f.output), filmFiles(f.output).posters]);
+  const cacheDirs = [paths.tmp, path.join(paths.dir, "clips"), path.join(paths.dir, "journal"), paths.dir];
+  await sweepOrphans([...new Set([...cacheDirs, paths.segments, ...besideFilms])]);
   const phases: Record<string, number> = { ...planned.phases };
   const timed = async <T>(phase: string, work: () => Promise<T>): Promise<T> => {
     const t0 = ctx.clock.now();
