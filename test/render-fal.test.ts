@@ -149,6 +149,10 @@ describe("render with the fal provider", { concurrency: 4 }, () => {
     assert.equal(report.cost.spent, 1.4);
     const html = await readFile(path.join(p.dir, "out", "storyboard.html"), "utf8");
     assert.match(html, /class="error">fetching the result: fal answered 422: The prompt was flagged/);
+    // The plan says why the shot comes back: it failed, it is not new.
+    const plan = await runInProcess(["plan", p.file, "--cache-dir", p.cache], { cwd: p.dir });
+    assert.match(plan.stdout, /bad\s+generate .*failed last time: fetching the result: fal answered 422/);
+    assert.doesNotMatch(plan.stdout, /new shot/);
   });
 
   test("one 503 on submit, then success", async () => {
@@ -295,5 +299,23 @@ describe("render with the fal provider", { concurrency: 4 }, () => {
       ["summary", "film", "report"],
     );
     assert.ok(events.some((e) => e.type === "stitch" && e.percent === 100));
+    // The summary is counts a machine can read, with the sentences alongside.
+    const summary = events.find((e) => e.type === "summary");
+    assert.deepEqual(
+      { ...summary, lines: undefined },
+      {
+        type: "summary",
+        generated: 1,
+        reused: 0,
+        failed: 0,
+        not_started: 0,
+        spent: 0.7,
+        saved: 0,
+        interrupted: false,
+        failures: [],
+        lines: undefined,
+      },
+    );
+    assert.match(summary.lines[0], /^Clips: 1 generated \(\$0\.70\)/);
   });
 });

@@ -1,6 +1,7 @@
 // Parse a command's argv with node:util parseArgs, turning its errors into UsageErrors.
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { UsageError } from "../errors.js";
+import { closest } from "../util/suggest.js";
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
 
@@ -23,9 +24,8 @@ export function parseCommand(
       strict: true,
     }) as ParsedCommand;
   } catch (err) {
-    throw new UsageError(
-      `storyreel ${command}: ${(err as Error).message.replace(/\. To specify a positional.*$/s, "")}\n\n${usage}`,
-    );
+    const message = (err as Error).message.replace(/\. To specify a positional.*$/s, "");
+    throw new UsageError(`storyreel ${command}: ${message}${optionHint(message, options)}\n\n${usage}`);
   }
 }
 
@@ -62,4 +62,11 @@ export function numberOption(
   if (!Number.isFinite(n) || !check(n))
     throw new UsageError(`--${name} must be ${expected} (got "${value}")`);
   return n;
+}
+
+// "Unknown option '--provder'" gets the option that was probably meant.
+function optionHint(message: string, options: Options): string {
+  const unknown = /Unknown option '--([^']+)'/.exec(message)?.[1];
+  const near = unknown && closest(unknown, [...Object.keys(options), "help"]);
+  return near ? ` (did you mean --${near}?)` : "";
 }

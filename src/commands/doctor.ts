@@ -8,6 +8,7 @@ import { findMediaTools } from "../media/binaries.js";
 import { detectCapabilities } from "../media/capabilities.js";
 import { runTool } from "../media/run.js";
 import { ifMissing, listIfExists, statIfExists } from "../util/fs.js";
+import { count } from "../util/words.js";
 
 export const DOCTOR_USAGE = `Usage: storyreel doctor [--cache-dir DIR]
 
@@ -36,7 +37,7 @@ export async function doctorCommand(argv: string[], ctx: CliContext): Promise<vo
       `filters   xfade: ${caps.xfade ? "yes" : "no (crossfades use blend instead)"}, loudnorm: ${caps.loudnorm ? "yes" : "no (render.loudness unavailable)"}`,
       `FAL_KEY   ${fal}`,
       `fal proxy ${ctx.env.FAL_PROXY_URL || "none"}`,
-      `cache     ${cacheDir}: ${clips} clips, ${(cache / 1e6).toFixed(1)} MB`,
+      `cache     ${cacheDir}: ${count(clips, "clip")}, ${(cache / 1e6).toFixed(1)} MB`,
     ].join("\n"),
   );
 }

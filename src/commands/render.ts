@@ -13,15 +13,6 @@ import { parseRenderOptions, RENDER_USAGE } from "./render-options.js";
 export async function renderCommand(argv: string[], ctx: CliContext): Promise<void> {
   const opts = parseRenderOptions(argv, ctx);
   if (opts === "help") return ctx.stdout(RENDER_USAGE);
-  // Credentials are checked before any work, so a missing key costs nothing.
-  const provider = providerLoader({
-    provider: opts.provider,
-    env: ctx.env,
-    cacheDir: opts.cacheDir,
-    offline: opts.offline,
-    resubmitUnconfirmed: opts.resubmitUnconfirmed,
-    ...(opts.falProxy !== undefined && { falProxy: opts.falProxy }),
-  });
   const planned = await planStoryboards({
     files: opts.files,
     cwd: ctx.cwd,
@@ -30,6 +21,15 @@ export async function renderCommand(argv: string[], ctx: CliContext): Promise<vo
     allowOutsideImages: opts.allowOutsideImages,
     ...(opts.only && { only: opts.only }),
     ...(opts.out !== undefined && { out: opts.out }),
+  });
+  // Credentials are checked after the storyboards (a missing file comes first) and before any request.
+  const provider = providerLoader({
+    provider: opts.provider,
+    env: ctx.env,
+    cacheDir: opts.cacheDir,
+    offline: opts.offline,
+    resubmitUnconfirmed: opts.resubmitUnconfirmed,
+    ...(opts.falProxy !== undefined && { falProxy: opts.falProxy }),
   });
   const display = opts.json ? ndjsonDisplay(ctx) : textDisplay(ctx);
   const deps = { tools: findMediaTools(ctx.env), provider, signal: ctx.signal };

@@ -4,6 +4,7 @@ import type { CliContext } from "./context.js";
 import { shotCost } from "../plan/model-input.js";
 import { dollars, sumCosts } from "../util/money.js";
 import { loadStoryboards } from "../pipeline/index.js";
+import { count } from "../util/words.js";
 
 export const VALIDATE_USAGE = `Usage: storyreel validate <storyboard.yaml...> [--allow-outside-images]
 
@@ -24,7 +25,7 @@ export async function validateCommand(argv: string[], ctx: CliContext): Promise<
     const seconds = b.shots.reduce((t, s) => t + s.duration, 0);
     const cost = sumCosts(b.shots.map((s) => shotCost(b.model, s)));
     ctx.stdout(
-      `${b.file}: valid: ${b.shots.length} shots, ${seconds} s of clips, at most ${dollars(cost)} on ${b.model.name}`,
+      `${b.file}: valid: ${count(b.shots.length, "shot")}, ${seconds} s of clips, at most ${dollars(cost)} on ${b.model.name}`,
     );
   }
 }

@@ -5,11 +5,12 @@ import { InterruptedError, RunError, UsageError } from "../errors.js";
 import { generateClips, type ClipOutcome } from "../generate/generate.js";
 import type { Plan } from "../plan/plan.js";
 import { refetchClip } from "../providers/refetch.js";
-import { formatSummary } from "../report/summary.js";
+import { summaryCounts } from "../report/summary.js";
 import { dollars, sumCosts } from "../util/money.js";
 import type { RenderContext } from "./context.js";
 import type { FilmJob } from "./films.js";
 import type { PlannedFilm } from "./plans.js";
+import { count } from "../util/words.js";
 
 const DEFAULT_CONCURRENCY = 4;
 const DEFAULT_TIMEOUT_MINUTES = 30;
@@ -27,7 +28,7 @@ export async function generateMissing(films: PlannedFilm[], ctx: RenderContext):
   const { maxCost } = ctx.options;
   if (maxCost !== undefined && budget.cost > maxCost + 1e-9) {
     throw new UsageError(
-      `this render would spend ${dollars(budget.cost)} on ${budget.clips} new clips, more than --max-cost ${dollars(maxCost)}. Nothing was submitted. Run \`storyreel plan\` to see which shots are new.`,
+      `this render would spend ${dollars(budget.cost)} on ${count(budget.clips, "new clip")}, more than --max-cost ${dollars(maxCost)}. Nothing was submitted. Run \`storyreel plan\` to see which shots are new.`,
     );
   }
   if (budget.clips === 0) return [];
@@ -66,7 +67,7 @@ export async function generateMissing(films: PlannedFilm[], ctx: RenderContext):
   } finally {
     ctx.signal.removeEventListener("abort", onInterrupt);
   }
-  ctx.emit({ type: "summary", lines: formatSummary(plans, outcomes, ctx.signal.aborted) });
+  ctx.emit({ type: "summary", ...summaryCounts(plans, outcomes, ctx.signal.aborted) });
   return outcomes;
 }
 
@@ -77,7 +78,7 @@ export function throwIfIncomplete(outcomes: ClipOutcome[], signal: AbortSignal):
   if (failed.length === 0) return;
   const names = failed.map((o) => o.shots[0]).join(", ");
   throw new RunError(
-    `${failed.length} clip${failed.length > 1 ? "s" : ""} failed (${names}), so no film was made`,
+    `${count(failed.length, "clip")} failed (${names}), so no film was made`,
   );
 }
 

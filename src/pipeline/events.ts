@@ -2,6 +2,7 @@
 // the NDJSON output all consume these events and nothing else.
 import type { ShotEvent } from "../generate/generate.js";
 import type { ProviderId } from "../plan/key.js";
+import type { SummaryCounts } from "../report/summary.js";
 import type { StitchResult } from "../stitch/stitch.js";
 
 export type PipelineEvent =
@@ -10,7 +11,7 @@ export type PipelineEvent =
   | ({ type: "shot" } & ShotEvent)
   // A sentence for the person at the terminal (a repaired clip, a Ctrl-C being honoured).
   | { type: "notice"; text: string }
-  | { type: "summary"; lines: string[] }
+  | ({ type: "summary" } & SummaryCounts)
   | { type: "stitch"; film: string; percent: number }
   // `output` is the film's path as shown to the user (relative to the working folder when inside it).
   | { type: "film"; film: StitchResult; output: string }

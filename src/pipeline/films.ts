@@ -39,7 +39,10 @@ export async function stitchFilms(jobs: FilmJob[], ctx: RenderContext): Promise<
   const results: StitchResult[] = [];
   try {
     for (const job of jobs)
-      results.push(job.current ? { ...job.current, upToDate: true } : await stitch(job, ctx));
+      results.push(
+        // The record keeps the path it was written at; the project folder may have moved since.
+        job.current ? { ...job.current, output: job.film.output, upToDate: true } : await stitch(job, ctx),
+      );
   } catch (err) {
     if (ctx.signal.aborted)
       throw new InterruptedError(

@@ -4,9 +4,9 @@ import { cachePaths, readCacheIndex } from "../cache/layout.js";
 import { StoryboardError, UsageError, type Problem } from "../errors.js";
 import type { ProviderId } from "../plan/key.js";
 import { planRender, type Plan } from "../plan/plan.js";
-import { previousKeyMaterials } from "../plan/previous.js";
+import { readPreviousRender } from "../plan/previous.js";
 import { loadStoryboard } from "../storyboard/load.js";
-import { closest } from "../storyboard/suggest.js";
+import { closest } from "../util/suggest.js";
 import type { Storyboard } from "../storyboard/types.js";
 import { validateStoryboard } from "../storyboard/validate.js";
 import { filmFiles } from "../util/output-files.js";
@@ -76,11 +76,12 @@ export async function planFilms(boards: Storyboard[], request: PlanRequest): Pro
     boards.map(async (board) => {
       const shown = request.out ?? board.output;
       const output = path.resolve(request.cwd, shown);
-      const previous = await previousKeyMaterials(filmFiles(output).report, paths);
+      const previous = await readPreviousRender(filmFiles(output).report, paths);
       const plan = planRender(board, index, {
         provider: request.provider,
         output: shown,
-        previous,
+        previous: previous.materials,
+        failedBefore: previous.failures,
         ...(request.only && { only: request.only }),
       });
       return { board, plan, output };

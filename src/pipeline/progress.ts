@@ -2,7 +2,9 @@
 import path from "node:path";
 import type { ShotEvent } from "../generate/generate.js";
 import { dollars } from "../util/money.js";
+import { formatSummary } from "../report/summary.js";
 import type { EventSink, PipelineEvent } from "./events.js";
+import { count } from "../util/words.js";
 
 export interface DisplayStreams {
   stdout: (line: string) => void;
@@ -30,6 +32,7 @@ export function ndjsonDisplay(out: DisplayStreams): EventSink {
       case "film":
         return out.stdout(JSON.stringify({ type: "film", ...e.film, output: e.output }));
       case "summary":
+        return out.stdout(JSON.stringify({ ...e, lines: formatSummary(e) }));
       case "report":
         return out.stdout(JSON.stringify(e));
     }
@@ -41,14 +44,14 @@ export function textDisplay(out: DisplayStreams, now = () => Date.now()): EventS
   let shots: EventSink | undefined;
   let stitchStep = -1;
   const closeShots = () => {
-    if (shots) shots({ type: "summary", lines: [] });
+    if (shots) shots({ type: "notice", text: "" });
     shots = undefined;
   };
   return (e: PipelineEvent) => {
     switch (e.type) {
       case "start":
         out.stderr(
-          `Rendering ${e.storyboards.join(", ")} with ${e.provider}: ${e.clips} clips to generate (${dollars(e.cost)}), cache ${e.cache}`,
+          `Rendering ${e.storyboards.join(", ")} with ${e.provider}: ${count(e.clips, "clip")} to generate (${dollars(e.cost)}), cache ${e.cache}`,
         );
         shots = out.isTTY ? ttyShots(out.stderrRaw, out.columns, e, now) : plainShots(out.stderr);
         return;
@@ -58,7 +61,7 @@ export function textDisplay(out: DisplayStreams, now = () => Date.now()): EventS
         return out.stderr(e.text);
       case "summary":
         closeShots();
-        return out.stderr(e.lines.join("\n"));
+        return out.stderr(formatSummary(e).join("\n"));
       case "stitch": {
         const step = Math.floor(e.percent / (out.isTTY ? 1 : 25));
         if (step === stitchStep) return;
@@ -73,8 +76,8 @@ export function textDisplay(out: DisplayStreams, now = () => Date.now()): EventS
         const how = f.mode === "copy" ? "joined by stream copy" : "normalised";
         return out.stdout(
           f.upToDate
-            ? `${e.output} is up to date (${f.clips.length} shots, ${f.duration.toFixed(1)} s)`
-            : `${e.output}: ${f.duration.toFixed(1)} s, ${f.clips.length} shots (${how})`,
+            ? `${e.output} is up to date (${count(f.clips.length, "shot")}, ${f.duration.toFixed(1)} s)`
+            : `${e.output}: ${f.duration.toFixed(1)} s, ${count(f.clips.length, "shot")} (${how})`,
         );
       }
       case "report":

@@ -2,6 +2,7 @@
 import type { Plan, PlannedShot } from "./plan.js";
 
 import { dollars } from "../util/money.js";
+import { count } from "../util/words.js";
 
 export function formatPlan(plan: Plan): string {
   const why = plan.shots.some((s) => s.reason);
@@ -15,15 +16,15 @@ export function formatPlan(plan: Plan): string {
     ...(why ? [s.reason ?? ""] : []),
   ]);
   const table = columns([["#", "shot", "status", "dur", "audio", "cost", ...(why ? ["why"] : [])], ...rows]);
-  const count = (status: PlannedShot["status"]) => plan.shots.filter((s) => s.status === status).length;
+  const n = (status: PlannedShot["status"]) => plan.shots.filter((s) => s.status === status).length;
   const seconds = plan.shots.reduce((t, s) => t + s.duration, 0);
   const lines = [
     `${plan.storyboard} -> ${plan.output}  (provider ${plan.provider}, model ${plan.model})`,
     "",
     ...table,
     "",
-    `${plan.shots.length} shots, ${seconds} s of clips: ${count("generate")} to generate, ${count("cached")} cached, ${count("duplicate")} duplicate` +
-      (count("skipped") ? `, ${count("skipped")} skipped by --only` : ""),
+    `${count(plan.shots.length, "shot")}, ${seconds} s of clips: ${n("generate")} to generate, ${n("cached")} cached, ${n("duplicate")} duplicate` +
+      (n("skipped") ? `, ${n("skipped")} skipped by --only` : ""),
     `Cost: whole film ${dollars(plan.cost.film)}; new spending ${dollars(plan.cost.new)}` +
       (plan.cost.cached > 0 ? ` (${dollars(plan.cost.cached)} saved by the cache)` : ""),
   ];

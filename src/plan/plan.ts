@@ -40,6 +40,8 @@ export interface PlanOptions {
   output?: string;
   // Key material of each shot's clip in the previous render (by shot id), to explain what changed.
   previous?: ReadonlyMap<string, Record<string, unknown>>;
+  // Shots whose last attempt failed, by shot id: the key tried and the error.
+  failedBefore?: ReadonlyMap<string, { key: string; error: string }>;
 }
 
 export function planRender(storyboard: Storyboard, cache: CacheIndex, options: PlanOptions): Plan {
@@ -93,6 +95,11 @@ function whyGenerate(
   storyboard: Storyboard,
   options: PlanOptions,
 ): string | undefined {
+  const failed = options.failedBefore?.get(shot.id);
+  if (failed && failed.key === clipKey(shot, storyboard.model, options.provider)) {
+    const error = failed.error.length > 100 ? `${failed.error.slice(0, 99)}…` : failed.error;
+    return `failed last time${error ? `: ${error}` : ""}`;
+  }
   if (!options.previous) return undefined;
   const before = options.previous.get(shot.id);
   if (!before) return "new shot";

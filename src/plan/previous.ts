@@ -1,19 +1,33 @@
-// What each shot's clip was made from last time, read from the previous render's report and the clips' sidecars.
+// The previous render, read from its report and the clips' sidecars: what each shot's clip was made from,
+// and which shots failed (so a plan can say "failed last time" rather than "new shot").
 import { readJson } from "../cache/atomic.js";
 import type { CachePaths } from "../cache/layout.js";
 import { readSidecar } from "../cache/store.js";
 
-export async function previousKeyMaterials(
-  reportFile: string,
-  paths: CachePaths,
-): Promise<Map<string, Record<string, unknown>>> {
-  const report = await readJson<{ shots?: Array<{ id: string; key: string }> }>(reportFile);
-  const found = new Map<string, Record<string, unknown>>();
+export interface PreviousRender {
+  // Key material of each shot's clip, by shot id.
+  materials: Map<string, Record<string, unknown>>;
+  // Shots whose last attempt failed: the key that was tried and fal's (or ffmpeg's) answer.
+  failures: Map<string, { key: string; error: string }>;
+}
+
+interface ReportShotSeen {
+  id: string;
+  key: string;
+  status?: string;
+  error?: string;
+}
+
+export async function readPreviousRender(reportFile: string, paths: CachePaths): Promise<PreviousRender> {
+  const report = await readJson<{ shots?: ReportShotSeen[] }>(reportFile);
+  const materials = new Map<string, Record<string, unknown>>();
+  const failures = new Map<string, { key: string; error: string }>();
   await Promise.all(
     (report?.shots ?? []).map(async (s) => {
+      if (s.status === "failed") failures.set(s.id, { key: s.key, error: s.error ?? "" });
       const material = (await readSidecar(paths, s.key))?.key_material;
-      if (material) found.set(s.id, material);
+      if (material) materials.set(s.id, material);
     }),
   );
-  return found;
+  return { materials, failures };
 }

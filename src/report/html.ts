@@ -1,6 +1,7 @@
 // The contact sheet: one self-contained HTML page (inline CSS, relative links, no network) from a Report.
 import { dollars } from "../util/money.js";
 import type { Report, ReportShot } from "./report.js";
+import { count } from "../util/words.js";
 
 export function contactSheet(report: Report): string {
   const title = report.title ?? report.storyboard;
@@ -52,7 +53,7 @@ function filmSection(report: Report): string {
   const how = f.mode === "copy" ? "joined by stream copy" : "normalised";
   const current = f.up_to_date ? " · up to date" : "";
   return `<video id="film" src="${attr(f.path)}"${poster} controls preload="metadata"></video>
-  <p class="meta">${f.duration.toFixed(1)} s · ${report.shots.length} shots · ${how}${current}</p>`;
+  <p class="meta">${f.duration.toFixed(1)} s · ${count(report.shots.length, "shot")} · ${how}${current}</p>`;
 }
 
 function runMeta(report: Report): string {

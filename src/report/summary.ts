@@ -1,25 +1,47 @@
-// The end-of-render summary: what was generated, reused and spent, what failed and how to resume.
+// The end-of-render summary: what was generated, reused and spent, what failed and how to resume; as counts
+// for machines (the --json summary event) and as sentences for people.
 import type { ClipOutcome } from "../generate/generate.js";
-import { dollars, sumCosts } from "../util/money.js";
 import type { Plan } from "../plan/plan.js";
+import { dollars, sumCosts } from "../util/money.js";
 
-export function formatSummary(plans: Plan[], outcomes: ClipOutcome[], interrupted: boolean): string[] {
-  const count = (status: ClipOutcome["status"]) => outcomes.filter((o) => o.status === status);
-  const spent = sumCosts(count("generated").map((o) => o.sidecar?.cost ?? 0));
-  const reused = plans
-    .flatMap((p) => p.shots)
-    .filter((s) => s.status === "cached" || s.status === "duplicate").length;
-  const saved = sumCosts(plans.map((p) => p.cost.cached));
+export interface SummaryCounts {
+  generated: number;
+  reused: number;
+  failed: number;
+  not_started: number;
+  spent: number;
+  saved: number;
+  interrupted: boolean;
+  failures: Array<{ shots: string[]; error: string }>;
+}
+
+export function summaryCounts(plans: Plan[], outcomes: ClipOutcome[], interrupted: boolean): SummaryCounts {
+  const of = (status: ClipOutcome["status"]) => outcomes.filter((o) => o.status === status);
+  const shots = plans.flatMap((p) => p.shots);
+  return {
+    generated: of("generated").length,
+    reused: shots.filter((s) => s.status === "cached" || s.status === "duplicate").length,
+    failed: of("failed").length,
+    not_started: of("skipped").length,
+    spent: sumCosts(of("generated").map((o) => o.sidecar?.cost ?? 0)),
+    saved: sumCosts(plans.map((p) => p.cost.cached)),
+    interrupted,
+    failures: of("failed").map((o) => ({ shots: o.shots, error: o.error ?? "" })),
+  };
+}
+
+export function formatSummary(c: SummaryCounts): string[] {
+  const saved = c.saved > 0 ? ` (${dollars(c.saved)} saved)` : "";
+  const notStarted = c.not_started ? `, ${c.not_started} not started` : "";
   const lines = [
-    `Clips: ${count("generated").length} generated (${dollars(spent)}), ${reused} reused from the cache${saved > 0 ? ` (${dollars(saved)} saved)` : ""}` +
-      `, ${count("failed").length} failed${count("skipped").length ? `, ${count("skipped").length} not started` : ""}.`,
+    `Clips: ${c.generated} generated (${dollars(c.spent)}), ${c.reused} reused from the cache${saved}, ${c.failed} failed${notStarted}.`,
   ];
-  for (const o of count("failed")) lines.push(`  failed: ${o.shots.join(", ")}: ${o.error}`);
-  if (count("failed").length > 0)
+  for (const f of c.failures) lines.push(`  failed: ${f.shots.join(", ")}: ${f.error}`);
+  if (c.failed > 0)
     lines.push(
       "Finished clips stay in the cache. Fix or retry the failed shots and run the same command again: nothing finished is paid for twice.",
     );
-  if (interrupted)
+  if (c.interrupted)
     lines.push(
       "Interrupted. Requests already submitted are journaled; run the same command again to collect them without paying twice.",
     );

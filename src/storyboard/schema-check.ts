@@ -6,7 +6,7 @@ import type { Problem } from "../errors.js";
 import { SCHEMA_DIR } from "../paths.js";
 import type { LoadedStoryboard } from "./load.js";
 import { describePath, pointerToPath, positionOf, type DataPath } from "./positions.js";
-import { closest, shown } from "./suggest.js";
+import { closest, shown } from "../util/suggest.js";
 import validateGenerated from "./storyboard-validator.generated.js";
 
 // The schema precompiled by scripts/compile-schema.mjs (ajv standalone), so start-up skips ajv's compiler.

@@ -169,7 +169,7 @@ function checkTransitions(shots: Shot[], fps: number, report: Report): void {
       if (used >= keptSeconds(clip)) {
         report(
           [...at, "duration"],
-          `${duration} s is too long: shot "${clip.id}" keeps ${keptSeconds(clip)} s and its transitions would take ${used} s of it`,
+          `${duration} s is too long: shot "${clip.id}" keeps ${seconds(keptSeconds(clip))} s and its transitions would take ${seconds(used)} s of it`,
         );
         break;
       }

@@ -10,7 +10,7 @@ import { describePath, positionOf } from "./positions.js";
 import { isObject, type Report } from "./report-problem.js";
 import { schemaProblems } from "./schema-check.js";
 import { checkShots } from "./shots.js";
-import { closest, shown } from "./suggest.js";
+import { closest, shown } from "../util/suggest.js";
 import type { Shot, Storyboard, StoryboardDoc } from "./types.js";
 
 export interface ValidateOptions {
