@@ -77,9 +77,7 @@ export function throwIfIncomplete(outcomes: ClipOutcome[], signal: AbortSignal):
   const failed = outcomes.filter((o) => o.status === "failed");
   if (failed.length === 0) return;
   const names = failed.map((o) => o.shots[0]).join(", ");
-  throw new RunError(
-    `${count(failed.length, "clip")} failed (${names}), so no film was made`,
-  );
+  throw new RunError(`${count(failed.length, "clip")} failed (${names}), so no film was made`);
 }
 
 export interface DamagedClip {
