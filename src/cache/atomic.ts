@@ -2,7 +2,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, open, readFile, rename } from "node:fs/promises";
 import path from "node:path";
-import { listIfExists, removeIfExists } from "../util/fs.js";
+import { isMissing, listIfExists, removeIfExists } from "../util/fs.js";
 
 // `durable: false` still survives kill -9 (the kernel keeps the rename); it skips the fsyncs that guard against power loss.
 export async function writeFileAtomic(
@@ -60,7 +60,7 @@ export async function readJson<T>(file: string): Promise<T | undefined> {
   try {
     return JSON.parse(await readFile(file, "utf8")) as T;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    if (isMissing(err)) return undefined;
     if (err instanceof SyntaxError) return undefined;
     throw err;
   }

@@ -4,6 +4,7 @@ import path from "node:path";
 import { parseCommand } from "./args.js";
 import type { CliContext } from "./context.js";
 import { resolveCacheDir } from "../cache/layout.js";
+import { canWrite } from "../cache/writable.js";
 import { findMediaTools } from "../media/binaries.js";
 import { detectCapabilities } from "../media/capabilities.js";
 import { runTool } from "../media/run.js";
@@ -37,7 +38,8 @@ export async function doctorCommand(argv: string[], ctx: CliContext): Promise<vo
       `filters   xfade: ${caps.xfade ? "yes" : "no (crossfades use blend instead)"}, loudnorm: ${caps.loudnorm ? "yes" : "no (render.loudness unavailable)"}`,
       `FAL_KEY   ${fal}`,
       `fal proxy ${ctx.env.FAL_PROXY_URL || "none"}`,
-      `cache     ${cacheDir}: ${count(clips, "clip")}, ${(cache / 1e6).toFixed(1)} MB`,
+      `cache     ${cacheDir}: ${count(clips, "clip")}, ${(cache / 1e6).toFixed(1)} MB, ${await canWrite(cacheDir)}`,
+      `output    ${path.resolve(ctx.cwd, "out")}: ${await canWrite(path.resolve(ctx.cwd, "out"))}`,
     ].join("\n"),
   );
 }

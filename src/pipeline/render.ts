@@ -2,6 +2,7 @@
 import path from "node:path";
 import { sweepOrphans } from "../cache/atomic.js";
 import { cachePaths } from "../cache/layout.js";
+import { writeProblem } from "../cache/writable.js";
 import { RunError, UsageError } from "../errors.js";
 import type { ClipOutcome } from "../generate/generate.js";
 import type { StitchResult } from "../stitch/stitch.js";
@@ -30,6 +31,7 @@ export async function renderPlans(
   const ctx = renderContext(planned, options, deps, emit);
   const started = ctx.clock.now() - planned.phases.validate_ms - planned.phases.plan_ms;
   checkDistinctOutputs(planned, ctx);
+  await checkWritable(planned, ctx);
   const { paths } = ctx;
   // Temporary files of processes that died (kill -9) in the cache and beside every film.
   const besideFilms = planned.films.flatMap((f) => [path.dirname(f.output), filmFiles(f.output).posters]);
@@ -114,6 +116,16 @@ function renderContext(
       return rel && !rel.startsWith("..") ? rel : file;
     },
   };
+}
+
+// A read-only or full cache or output folder is found now, before anything is generated and paid for.
+async function checkWritable(planned: Planned, ctx: RenderContext): Promise<void> {
+  const dirs = [ctx.paths.dir, ...new Set(planned.films.map((f) => path.dirname(f.output)))];
+  const problems = (await Promise.all(dirs.map(writeProblem))).filter((p) => p !== undefined);
+  if (problems.length > 0)
+    throw new UsageError(
+      `${problems.join("; ")}. Nothing was generated. Choose another --cache-dir or output, or free some space.`,
+    );
 }
 
 // Two storyboards writing one film would overwrite each other's work.
