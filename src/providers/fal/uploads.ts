@@ -1,7 +1,8 @@
 // Upload each local image to fal storage once per content hash; reuse the URL within a run and across runs while fresh.
 import { readFile } from "node:fs/promises";
 import type { FalClient } from "@fal-ai/client";
-import { readJson, writeJsonAtomic } from "../../cache/atomic.js";
+import { readJson } from "../../cache/atomic.js";
+import { updateJson } from "../../cache/shared-json.js";
 import type { ImageRef } from "../../storyboard/types.js";
 import type { Clock } from "../../util/clock.js";
 
@@ -46,10 +47,9 @@ export class ImageUploads {
       { type: `image/${image.format}` },
     );
     const url = await this.fal.storage.upload(file);
-    // Re-read before writing so a concurrent render's records are kept.
-    const latest = (await readJson<Record<string, UploadRecord>>(this.file)) ?? {};
-    latest[image.sha256] = { url, uploaded_at: new Date(this.clock.now()).toISOString() };
-    await writeJsonAtomic(this.file, latest);
+    // Under the file's lock, so parallel uploads and other renders keep each other's records.
+    const fresh: UploadRecord = { url, uploaded_at: new Date(this.clock.now()).toISOString() };
+    await updateJson<Record<string, UploadRecord>>(this.file, (known) => ({ ...known, [image.sha256]: fresh }));
     return url;
   }
 }
