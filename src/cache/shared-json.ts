@@ -9,16 +9,18 @@ const queues = new Map<string, Promise<unknown>>();
 export async function updateJson<T>(file: string, change: (current: T | undefined) => T): Promise<T> {
   const before = queues.get(file) ?? Promise.resolve();
   // The previous update's failure belongs to its own caller; this update runs regardless.
-  const run = before.catch(() => undefined).then(async () => {
-    const lock = await acquireLock(`${file}.lock`, { pollMs: 15 });
-    try {
-      const next = change(await readJson<T>(file));
-      await writeJsonAtomic(file, next);
-      return next;
-    } finally {
-      await lock.release();
-    }
-  });
+  const run = before
+    .catch(() => undefined)
+    .then(async () => {
+      const lock = await acquireLock(`${file}.lock`, { pollMs: 15 });
+      try {
+        const next = change(await readJson<T>(file));
+        await writeJsonAtomic(file, next);
+        return next;
+      } finally {
+        await lock.release();
+      }
+    });
   queues.set(file, run);
   try {
     return await run;

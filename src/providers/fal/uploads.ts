@@ -49,7 +49,10 @@ export class ImageUploads {
     const url = await this.fal.storage.upload(file);
     // Under the file's lock, so parallel uploads and other renders keep each other's records.
     const fresh: UploadRecord = { url, uploaded_at: new Date(this.clock.now()).toISOString() };
-    await updateJson<Record<string, UploadRecord>>(this.file, (known) => ({ ...known, [image.sha256]: fresh }));
+    await updateJson<Record<string, UploadRecord>>(this.file, (known) => ({
+      ...known,
+      [image.sha256]: fresh,
+    }));
     return url;
   }
 }
