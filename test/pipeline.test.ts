@@ -2,6 +2,7 @@
 // dependencies and reports progress as one event union, in order.
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { test } from "node:test";
 import {
@@ -12,6 +13,7 @@ import {
   renderPlans,
   UsageError,
 } from "../src/index.js";
+import { tinyProvider } from "../testkit/tiny-provider.js";
 import { makeProject, shots } from "./helpers/project.js";
 
 const tools = findMediaTools(process.env);
@@ -73,4 +75,53 @@ test("renderPlans refuses over budget before loading the provider, and still wri
   assert.equal(loaded, 0);
   assert.ok(existsSync(path.join(dir, "out", "film.report.json")));
   assert.ok(!existsSync(path.join(dir, "out", "film.mp4")));
+});
+
+test("a refused or interrupted render keeps the film in its report, and says why it stopped", async () => {
+  const { dir, file } = await project();
+  const cacheDir = path.join(dir, "cache");
+  const first = await renderPlans(
+    await planStoryboards({ files: [file], cwd: dir, provider: "preview", cacheDir }),
+    {},
+    { tools, provider: async () => tinyProvider },
+  );
+  const film = first.films[0]!;
+  const read = async () => JSON.parse(await readFile(path.join(dir, "out", "film.report.json"), "utf8"));
+  assert.deepEqual((await read()).run, { status: "ok" });
+
+  // fal keys are new, so this render would pay; --max-cost refuses it.
+  const paid = await planStoryboards({ files: [file], cwd: dir, provider: "fal", cacheDir });
+  await assert.rejects(renderPlans(paid, { maxCost: 0.1 }, { tools, provider: async () => tinyProvider }));
+  const refused = await read();
+  assert.equal(refused.run.status, "refused");
+  assert.match(refused.run.message, /more than --max-cost \$0\.10/);
+  assert.deepEqual(refused.film, {
+    path: "film.mp4",
+    duration: film.duration,
+    key: film.key,
+    mode: film.mode,
+    up_to_date: false,
+    from_earlier_render: true,
+  });
+  const html = await readFile(path.join(dir, "out", "film.html"), "utf8");
+  assert.match(html, /This render was refused: this render would spend/);
+  assert.match(html, /<video id="film" src="film\.mp4"/);
+
+  // Ctrl-C before anything was submitted: interrupted, the earlier film still shown.
+  const stop = new AbortController();
+  stop.abort();
+  const edited = await planStoryboards({
+    files: [file],
+    cwd: dir,
+    provider: "preview",
+    cacheDir: "other-cache",
+  });
+  await assert.rejects(
+    renderPlans(edited, {}, { tools, provider: async () => tinyProvider, signal: stop.signal }),
+    /interrupted/,
+  );
+  const interrupted = await read();
+  assert.equal(interrupted.run.status, "interrupted");
+  assert.equal(interrupted.film.from_earlier_render, true);
+  assert.ok(existsSync(film.output));
 });

@@ -28,6 +28,7 @@ function report(over: Partial<Report> = {}): Report {
     version: 1,
     storyboard: "boards/film.yaml",
     title: "A film",
+    run: { status: "ok" },
     provider: "fal",
     model: "fal-ai/kling-video/v2.6/pro/image-to-video",
     created_at: "2025-01-02T00:00:00.000Z",

@@ -90,6 +90,7 @@ function input(rows: Array<{ plan: ShotStatus; outcome: Outcome; sidecar: boolea
     plan,
     outcomes,
     sidecars,
+    run: { status: "ok" },
     dir: OUT,
     clipPath,
     posterPath: (key) => path.join(OUT, "board.posters", `${key}.jpg`),

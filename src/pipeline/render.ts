@@ -3,8 +3,9 @@ import path from "node:path";
 import { sweepOrphans } from "../cache/atomic.js";
 import { cachePaths } from "../cache/layout.js";
 import { writeProblem } from "../cache/writable.js";
-import { RunError, UsageError } from "../errors.js";
+import { InterruptedError, RunError, UsageError } from "../errors.js";
 import type { ClipOutcome } from "../generate/generate.js";
+import type { RunOutcome } from "../report/report.js";
 import type { StitchResult } from "../stitch/stitch.js";
 import { systemClock } from "../util/clock.js";
 import { filmFiles } from "../util/output-files.js";
@@ -85,7 +86,7 @@ export async function renderPlans(
   let reports: WrittenReport[] = [];
   // If the report fails too, the run's own error is the one to show.
   try {
-    reports = await writeReports(films, outcomes, stitched, phases, started, ctx);
+    reports = await writeReports(films, outcomes, stitched, phases, started, runOutcome(failure), ctx);
   } catch (err) {
     if (failure === undefined) failure = err;
     else
@@ -116,6 +117,15 @@ function renderContext(
       return rel && !rel.startsWith("..") ? rel : file;
     },
   };
+}
+
+// How the run ended, for the report: a refusal or an interrupt spent nothing new, and the report says so.
+function runOutcome(failure: unknown): RunOutcome {
+  if (failure === undefined) return { status: "ok" };
+  const message = failure instanceof Error ? failure.message : String(failure);
+  if (failure instanceof InterruptedError) return { status: "interrupted", message };
+  if (failure instanceof UsageError) return { status: "refused", message };
+  return { status: "failed", message };
 }
 
 // A read-only or full cache or output folder is found now, before anything is generated and paid for.

@@ -1,5 +1,6 @@
 // Reports are written after every render that got as far as a plan, failed shots included.
 import type { ClipOutcome } from "../generate/generate.js";
+import type { RunOutcome } from "../report/report.js";
 import { writeReport } from "../report/write.js";
 import type { StitchResult } from "../stitch/stitch.js";
 import type { RenderContext } from "./context.js";
@@ -16,6 +17,7 @@ export async function writeReports(
   stitched: StitchResult[],
   phases: Record<string, number>,
   started: number,
+  run: RunOutcome,
   ctx: RenderContext,
 ): Promise<WrittenReport[]> {
   const t0 = ctx.clock.now();
@@ -32,6 +34,7 @@ export async function writeReports(
       paths: ctx.paths,
       tools: ctx.tools,
       phases: { ...phases, report_ms: now - t0, total_ms: now - started },
+      run,
       now,
     });
     written.push({ json: report.json, html: report.html });

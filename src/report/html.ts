@@ -33,7 +33,7 @@ export function contactSheet(report: Report): string {
 <body>
   <h1>${text(title)}</h1>
   <p class="meta">${runMeta(report)}</p>
-  ${film}
+  ${runBanner(report)}${film}
   <div class="grid">
 ${report.shots.map(card).join("\n")}
   </div>
@@ -51,9 +51,22 @@ function filmSection(report: Report): string {
   const first = report.shots[0]?.poster;
   const poster = first ? ` poster="${attr(first)}"` : "";
   const how = f.mode === "copy" ? "joined by stream copy" : "normalised";
-  const current = f.up_to_date ? " · up to date" : "";
+  const current = f.up_to_date
+    ? " · up to date"
+    : f.from_earlier_render
+      ? " · from an earlier render: this one made no film"
+      : "";
   return `<video id="film" src="${attr(f.path)}"${poster} controls preload="metadata"></video>
   <p class="meta">${f.duration.toFixed(1)} s · ${count(report.shots.length, "shot")} · ${how}${current}</p>`;
+}
+
+// Said above the film when this render did not finish: the film below, if any, is an earlier one.
+function runBanner(report: Report): string {
+  const run = report.run;
+  if (!run || run.status === "ok") return "";
+  const what = { refused: "was refused", interrupted: "was interrupted", failed: "failed" }[run.status];
+  return `<p class="error">This render ${what}${run.message ? `: ${text(run.message)}` : ""}</p>
+  `;
 }
 
 function runMeta(report: Report): string {

@@ -41,10 +41,26 @@ export interface Report {
   provider: string;
   model: string;
   created_at: string;
-  film: { path: string; duration: number; key: string; mode: string; up_to_date: boolean } | null;
+  // The film this render made or found up to date; after a refused, interrupted or failed render, the film an
+  // earlier render left at the output path (`from_earlier_render`), or null when there is none.
+  film: {
+    path: string;
+    duration: number;
+    key: string;
+    mode: string;
+    up_to_date: boolean;
+    from_earlier_render?: true;
+  } | null;
   cost: { currency: "USD"; film: number; spent: number; saved: number };
   phases_ms: Record<string, number>;
   shots: ReportShot[];
+  run: RunOutcome;
+}
+
+// How the render ended: "refused" (over --max-cost, nothing spent), "interrupted" (Ctrl-C), "failed".
+export interface RunOutcome {
+  status: "ok" | "refused" | "interrupted" | "failed";
+  message?: string;
 }
 
 export interface ReportInput {
@@ -53,6 +69,9 @@ export interface ReportInput {
   outcomes: ClipOutcome[];
   sidecars: Map<string, ClipSidecar>;
   film?: FilmRecord & { upToDate: boolean };
+  // When this render made no film: the one an earlier render left at the output path, if it is still there.
+  earlierFilm?: FilmRecord;
+  run: RunOutcome;
   // Folder the report is written in; every path in it is relative to this folder.
   dir: string;
   clipPath: (key: string) => string;
@@ -111,10 +130,20 @@ export function buildReport(r: ReportInput): Report {
           mode: r.film.mode,
           up_to_date: r.film.upToDate,
         }
-      : null,
+      : r.earlierFilm
+        ? {
+            path: rel(r.earlierFilm.output),
+            duration: r.earlierFilm.duration,
+            key: r.earlierFilm.key,
+            mode: r.earlierFilm.mode,
+            up_to_date: false,
+            from_earlier_render: true,
+          }
+        : null,
     cost: { currency: "USD", film: r.plan.cost.film, spent, saved: r.plan.cost.cached },
     phases_ms: r.phases,
     shots,
+    run: r.run,
   };
 }
 

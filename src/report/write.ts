@@ -8,11 +8,12 @@ import { readSidecar, type ClipSidecar } from "../cache/store.js";
 import type { ClipOutcome } from "../generate/generate.js";
 import type { MediaTools } from "../media/binaries.js";
 import type { Plan } from "../plan/plan.js";
+import { existingFilm } from "../stitch/film.js";
 import type { StitchResult } from "../stitch/stitch.js";
 import type { Storyboard } from "../storyboard/types.js";
 import { contactSheet } from "./html.js";
 import { makePosters } from "./posters.js";
-import { buildReport, type Report } from "./report.js";
+import { buildReport, type Report, type RunOutcome } from "./report.js";
 
 export interface WriteReportOptions {
   board: Storyboard;
@@ -24,6 +25,7 @@ export interface WriteReportOptions {
   tools: MediaTools;
   phases: Record<string, number>;
   now: number;
+  run: RunOutcome;
 }
 
 export async function writeReport(
@@ -46,7 +48,10 @@ export async function writeReport(
   }));
   const made = await makePosters(o.tools, jobs);
   const posters = new Map(jobs.filter((j) => made.has(j.poster)).map((j) => [j.key, j.poster]));
+  // A render that made no film still shows the film an earlier render left there, marked as such.
+  const earlierFilm = o.film ? undefined : await existingFilm(o.output);
   const report = buildReport({
+    ...(earlierFilm && { earlierFilm }),
     ...o,
     dir,
     sidecars,

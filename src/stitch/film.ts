@@ -40,10 +40,16 @@ export function filmKey(
 }
 
 export async function isUpToDate(output: string, key: string): Promise<FilmRecord | undefined> {
+  const film = await existingFilm(output);
+  return film?.key === key ? film : undefined;
+}
+
+// The film at `output` as its record describes it, if it is still there with the recorded size.
+export async function existingFilm(output: string): Promise<FilmRecord | undefined> {
   const record = await readJson<FilmRecord>(filmFiles(output).record);
-  if (!record || record.key !== key) return undefined;
+  if (!record) return undefined;
   const info = await statIfExists(output);
-  return info?.size === record.bytes ? record : undefined;
+  return info?.size === record.bytes ? { ...record, output } : undefined;
 }
 
 export async function writeRecord(record: FilmRecord): Promise<void> {
