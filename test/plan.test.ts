@@ -45,9 +45,9 @@ test("costs: $0.14/s with audio, $0.07/s without; duplicates and cached clips co
     plan.shots.map((s) => s.cost),
     [1.4, 0.35, 0.35],
   );
-  assert.deepEqual(plan.cost, { currency: "USD", film: 1.75, new: 1.75, cached: 0 });
+  assert.deepEqual(plan.cost, { currency: "USD", film: 1.75, new: 1.75, cached: 0, in_flight: 0 });
   const cached = planRender(b, { has: (k) => k === plan.shots[0]!.key }, { provider: "fal" });
-  assert.deepEqual(cached.cost, { currency: "USD", film: 1.75, new: 0.35, cached: 1.4 });
+  assert.deepEqual(cached.cost, { currency: "USD", film: 1.75, new: 0.35, cached: 1.4, in_flight: 0 });
   assert.equal(planRender(b, { has: () => false }, { provider: "preview" }).cost.film, 0);
 });
 
@@ -108,7 +108,7 @@ test("`storyreel plan` prints a table with costs and totals, and --json the vers
   const plan = JSON.parse(json.stdout);
   assert.equal(plan.version, 1);
   assert.equal(plan.provider, "preview");
-  assert.deepEqual(Object.keys(plan.cost), ["currency", "film", "new", "cached"]);
+  assert.deepEqual(Object.keys(plan.cost), ["currency", "film", "new", "cached", "in_flight"]);
   assert.deepEqual(Object.keys(plan.shots[0]).sort(), [
     "audio",
     "cost",

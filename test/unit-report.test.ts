@@ -9,21 +9,26 @@ import { buildReport, type ReportInput, type ReportShotStatus } from "../src/rep
 import { ROOT, shot, storyboard } from "./helpers/unit-fixtures.js";
 
 type Outcome = ClipOutcome["status"] | "none";
-const PLAN: ShotStatus[] = ["cached", "generate", "duplicate", "skipped"];
+const PLAN: ShotStatus[] = ["cached", "generate", "collect", "blocked", "duplicate", "skipped"];
 const OUTCOMES: Outcome[] = ["generated", "cached", "failed", "skipped", "none"];
+
+const FROM_GENERATION: Record<Outcome, [ReportShotStatus, ReportShotStatus]> = {
+  generated: ["generated", "generated"],
+  cached: ["cached", "cached"],
+  failed: ["failed", "failed"],
+  skipped: ["not_started", "not_started"],
+  none: ["not_started", "not_started"],
+};
 
 // What the report says today, as [without a sidecar, with one]. Written out, not derived from the code.
 const EXPECTED: Record<ShotStatus, Record<Outcome, [ReportShotStatus, ReportShotStatus]>> = {
   cached: fill(["cached", "cached"]),
   duplicate: fill(["duplicate", "duplicate"]),
   skipped: fill(["skipped", "cached"]),
-  generate: {
-    generated: ["generated", "generated"],
-    cached: ["cached", "cached"],
-    failed: ["failed", "failed"],
-    skipped: ["not_started", "not_started"],
-    none: ["not_started", "not_started"],
-  },
+  generate: FROM_GENERATION,
+  // A journaled request being collected, or a blocked one, reads like any shot sent to the provider.
+  collect: FROM_GENERATION,
+  blocked: FROM_GENERATION,
 };
 function fill(pair: [ReportShotStatus, ReportShotStatus]) {
   return Object.fromEntries(OUTCOMES.map((o) => [o, pair])) as Record<Outcome, typeof pair>;
@@ -70,7 +75,7 @@ function input(rows: Array<{ plan: ShotStatus; outcome: Outcome; sidecar: boolea
     provider: "fal",
     model: "fal-ai/kling-video/v2.6/pro/image-to-video",
     shots: planned,
-    cost: { currency: "USD", film: 9.99, new: 1.23, cached: 4.56 },
+    cost: { currency: "USD", film: 9.99, new: 1.23, cached: 4.56, in_flight: 0 },
   };
   const outcomes: ClipOutcome[] = rows.flatMap((r, i) =>
     r.outcome === "none"
@@ -103,9 +108,9 @@ const MATRIX = PLAN.flatMap((plan) =>
   OUTCOMES.flatMap((outcome) => [false, true].map((sidecar) => ({ plan, outcome, sidecar }))),
 );
 
-test("status for each of the 40 combinations of plan status, generate outcome and sidecar", () => {
+test("status for each of the 60 combinations of plan status, generate outcome and sidecar", () => {
   const report = buildReport(input(MATRIX));
-  assert.equal(report.shots.length, 40);
+  assert.equal(report.shots.length, 60);
   const wrong = MATRIX.flatMap((row, i) => {
     const want = EXPECTED[row.plan][row.outcome][row.sidecar ? 1 : 0];
     const got = report.shots[i]!.status;

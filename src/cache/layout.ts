@@ -8,7 +8,7 @@
 //   <cache>/segments/<key>.mp4    normalised video segments of films (a clip, or clips joined by transitions)
 //   <cache>/tmp/                  partial downloads and encodes
 import path from "node:path";
-import { tempSibling } from "./atomic.js";
+import { readJson, tempSibling } from "./atomic.js";
 import { listIfExists } from "../util/fs.js";
 
 export const CACHE_ENV = "STORYREEL_CACHE_DIR";
@@ -16,6 +16,8 @@ export const CACHE_ENV = "STORYREEL_CACHE_DIR";
 // Which clips the cache holds, as the planner sees it.
 export interface CacheIndex {
   has(key: string): boolean;
+  // A fal request an earlier run journaled for this key: "submitted" (its id is known) or "submitting" (unconfirmed).
+  journal?(key: string): "submitted" | "submitting" | undefined;
 }
 
 export function defaultCacheDir(env: NodeJS.ProcessEnv, cwd: string): string {
@@ -52,5 +54,14 @@ export async function readCacheIndex(dir: string): Promise<CacheIndex & { keys: 
       .filter((n) => n.endsWith(".json") && set.has(n.replace(/\.json$/, ".mp4")))
       .map((n) => n.slice(0, -5)),
   );
-  return { keys, has: (key) => keys.has(key) };
+  const journal = new Map<string, "submitted" | "submitting">();
+  const journaled = (await listIfExists(path.join(dir, "journal"))).filter((n) => /^[^.].*\.json$/.test(n));
+  await Promise.all(
+    journaled.map(async (name) => {
+      const entry = await readJson<{ state?: string }>(path.join(dir, "journal", name));
+      const state = entry?.state;
+      if (state === "submitted" || state === "submitting") journal.set(name.slice(0, -5), state);
+    }),
+  );
+  return { keys, has: (key) => keys.has(key), journal: (key) => journal.get(key) };
 }

@@ -19,6 +19,7 @@ export async function renderCommand(argv: string[], ctx: CliContext): Promise<vo
     provider: opts.provider,
     cacheDir: opts.cacheDir,
     allowOutsideImages: opts.allowOutsideImages,
+    resubmitUnconfirmed: opts.resubmitUnconfirmed,
     ...(opts.only && { only: opts.only }),
     ...(opts.out !== undefined && { out: opts.out }),
   });

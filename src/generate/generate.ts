@@ -46,9 +46,12 @@ export function slots(concurrency: number): Slots {
   };
 }
 
+const CLIP_JOBS = new Set(["generate", "collect", "blocked"]);
+
 export async function generateClips(o: GenerateOptions): Promise<ClipOutcome[]> {
   const shared = slots(o.concurrency);
-  const jobs = o.plan.shots.filter((s) => s.status === "generate");
+  // Collected and blocked shots go to the provider too: it reattaches to the journaled request, or explains.
+  const jobs = o.plan.shots.filter((s) => CLIP_JOBS.has(s.status));
   return Promise.all(
     jobs.map((planned) => {
       const shots = [

@@ -3,7 +3,7 @@ import pLimit from "p-limit";
 import { evictClip, verifyClip } from "../cache/store.js";
 import { InterruptedError, RunError, UsageError } from "../errors.js";
 import { generateClips, type ClipOutcome } from "../generate/generate.js";
-import type { Plan } from "../plan/plan.js";
+import { type Plan, paysFor, type ShotStatus } from "../plan/plan.js";
 import { refetchClip } from "../providers/refetch.js";
 import { summaryCounts } from "../report/summary.js";
 import { dollars, sumCosts } from "../util/money.js";
@@ -18,9 +18,9 @@ const DEFAULT_TIMEOUT_MINUTES = 30;
 // Generates every `generate` shot of the plans; returns what happened to each clip, failures included.
 export async function generateMissing(films: PlannedFilm[], ctx: RenderContext): Promise<ClipOutcome[]> {
   const plans = films.map((f) => f.plan);
-  const budget = newSpending(plans);
+  const budget = newSpending(plans, ctx.request.resubmitUnconfirmed ?? false);
   if (ctx.options.offline && budget.clips > 0) {
-    const missing = plans.flatMap((p) => p.shots.filter((s) => s.status === "generate").map((s) => s.id));
+    const missing = plans.flatMap((p) => p.shots.filter((s) => isClipJob(s.status)).map((s) => s.id));
     throw new RunError(
       `--offline: these shots have no cached clip: ${missing.join(", ")}. Run without --offline to generate them.`,
     );
@@ -113,9 +113,15 @@ export async function checkCachedClips(jobs: FilmJob[], ctx: RenderContext): Pro
   return bad.filter((b) => !repaired.has(b.key));
 }
 
-// New spending across storyboards, counting a clip shared by two storyboards once.
-function newSpending(plans: Plan[]): { cost: number; clips: number } {
-  const keys = new Map<string, number>();
-  for (const s of plans.flatMap((p) => p.shots)) if (s.status === "generate") keys.set(s.key, s.cost);
-  return { cost: sumCosts(keys.values()), clips: keys.size };
+// Clips to make (new, collected or blocked) and the new spending across storyboards, counting a clip shared by
+// two storyboards once. Collecting a journaled request costs nothing new.
+function newSpending(plans: Plan[], resubmitUnconfirmed: boolean): { cost: number; clips: number } {
+  const jobs = new Map<string, number>();
+  for (const s of plans.flatMap((p) => p.shots))
+    if (isClipJob(s.status)) jobs.set(s.key, paysFor(s.status, { resubmitUnconfirmed }) ? s.cost : 0);
+  return { cost: sumCosts(jobs.values()), clips: jobs.size };
+}
+
+function isClipJob(status: ShotStatus): boolean {
+  return status === "generate" || status === "collect" || status === "blocked";
 }

@@ -22,6 +22,8 @@ export interface PlanRequest {
   // The film's path, overriding the storyboard's `output` (one storyboard only).
   out?: string;
   allowOutsideImages?: boolean;
+  // Shots whose earlier submit got no answer are priced (and submitted) again.
+  resubmitUnconfirmed?: boolean;
 }
 
 export interface PlannedFilm {
@@ -82,6 +84,7 @@ export async function planFilms(boards: Storyboard[], request: PlanRequest): Pro
         output: shown,
         previous: previous.materials,
         failedBefore: previous.failures,
+        ...(request.resubmitUnconfirmed && { resubmitUnconfirmed: true }),
         ...(request.only && { only: request.only }),
       });
       return { board, plan, output };

@@ -24,9 +24,12 @@ export function formatPlan(plan: Plan): string {
     ...table,
     "",
     `${count(plan.shots.length, "shot")}, ${seconds} s of clips: ${n("generate")} to generate, ${n("cached")} cached, ${n("duplicate")} duplicate` +
+      (n("collect") ? `, ${n("collect")} already submitted (being collected)` : "") +
+      (n("blocked") ? `, ${n("blocked")} blocked by an unconfirmed submit` : "") +
       (n("skipped") ? `, ${n("skipped")} skipped by --only` : ""),
     `Cost: whole film ${dollars(plan.cost.film)}; new spending ${dollars(plan.cost.new)}` +
-      (plan.cost.cached > 0 ? ` (${dollars(plan.cost.cached)} saved by the cache)` : ""),
+      (plan.cost.cached > 0 ? ` (${dollars(plan.cost.cached)} saved by the cache)` : "") +
+      (plan.cost.in_flight > 0 ? `; ${dollars(plan.cost.in_flight)} already paid, being collected` : ""),
   ];
   return lines.join("\n");
 }
@@ -37,6 +40,7 @@ function statusText(s: PlannedShot): string {
 
 function costText(plan: Plan, s: PlannedShot): string {
   if (plan.provider !== "fal") return "free";
+  if (s.status === "collect") return `(${dollars(s.cost)} paid)`;
   return s.status === "generate" ? dollars(s.cost) : `(${dollars(s.cost)})`;
 }
 

@@ -8,7 +8,9 @@ import { changedFields } from "./why.js";
 
 export const PLAN_VERSION = 1;
 
-export type ShotStatus = "cached" | "generate" | "duplicate" | "skipped";
+// "collect": submitted by an earlier run (its request id is journaled), so it is already paid for and only
+// collected. "blocked": an earlier submit got no answer; it is submitted again only with --resubmit-unconfirmed.
+export type ShotStatus = "cached" | "generate" | "collect" | "blocked" | "duplicate" | "skipped";
 
 export interface PlannedShot {
   id: string;
@@ -30,7 +32,7 @@ export interface Plan {
   provider: ProviderId;
   model: string;
   shots: PlannedShot[];
-  cost: { currency: "USD"; film: number; new: number; cached: number };
+  cost: { currency: "USD"; film: number; new: number; cached: number; in_flight: number };
 }
 
 export interface PlanOptions {
@@ -42,6 +44,8 @@ export interface PlanOptions {
   previous?: ReadonlyMap<string, Record<string, unknown>>;
   // Shots whose last attempt failed, by shot id: the key tried and the error.
   failedBefore?: ReadonlyMap<string, { key: string; error: string }>;
+  // Blocked shots will be submitted, and paid for, again.
+  resubmitUnconfirmed?: boolean;
 }
 
 export function planRender(storyboard: Storyboard, cache: CacheIndex, options: PlanOptions): Plan {
@@ -51,15 +55,8 @@ export function planRender(storyboard: Storyboard, cache: CacheIndex, options: P
     const cost = options.provider === "fal" ? shotCost(storyboard.model, shot) : 0;
     const first = firstByKey.get(key);
     if (first === undefined) firstByKey.set(key, shot.id);
-    const status: ShotStatus =
-      first !== undefined
-        ? "duplicate"
-        : cache.has(key)
-          ? "cached"
-          : options.only && !options.only.has(shot.id)
-            ? "skipped"
-            : "generate";
-    const reason = status === "generate" ? whyGenerate(shot, storyboard, options) : undefined;
+    const status = shotStatus(key, shot.id, first !== undefined, cache, options);
+    const reason = reasonFor(status, shot, storyboard, options);
     return {
       id: shot.id,
       index: shot.index,
@@ -84,10 +81,46 @@ export function planRender(storyboard: Storyboard, cache: CacheIndex, options: P
     cost: {
       currency: "USD",
       film: sum(unique),
-      new: sum(unique.filter((s) => s.status === "generate")),
+      new: sum(unique.filter((s) => paysFor(s.status, options))),
       cached: sum(unique.filter((s) => s.status === "cached")),
+      in_flight: sum(unique.filter((s) => s.status === "collect")),
     },
   };
+}
+
+function shotStatus(
+  key: string,
+  id: string,
+  duplicate: boolean,
+  cache: CacheIndex,
+  options: PlanOptions,
+): ShotStatus {
+  if (duplicate) return "duplicate";
+  if (cache.has(key)) return "cached";
+  if (options.only && !options.only.has(id)) return "skipped";
+  const journaled = cache.journal?.(key);
+  if (journaled === "submitted") return "collect";
+  if (journaled === "submitting") return "blocked";
+  return "generate";
+}
+
+// Whether rendering this shot means a new submit, that is, new spending.
+export function paysFor(status: ShotStatus, options: Pick<PlanOptions, "resubmitUnconfirmed">): boolean {
+  return status === "generate" || (status === "blocked" && options.resubmitUnconfirmed === true);
+}
+
+function reasonFor(
+  status: ShotStatus,
+  shot: Storyboard["shots"][number],
+  storyboard: Storyboard,
+  options: PlanOptions,
+): string | undefined {
+  if (status === "collect") return "submitted by an earlier run: collecting it costs nothing new";
+  if (status === "blocked")
+    return options.resubmitUnconfirmed
+      ? "an earlier submit got no answer: submitting it again (--resubmit-unconfirmed)"
+      : "an earlier submit got no answer: render with --resubmit-unconfirmed to submit it again";
+  return status === "generate" ? whyGenerate(shot, storyboard, options) : undefined;
 }
 
 function whyGenerate(

@@ -164,8 +164,14 @@ const FROM_PLAN: Record<
   cached: () => "cached",
   // Left out by --only: it is in the film if an earlier render made it.
   skipped: (_, hasClip) => (hasClip ? "cached" : "skipped"),
-  generate: (outcome) => (outcome === undefined ? "not_started" : FROM_OUTCOME[outcome]),
+  generate: fromOutcome,
+  collect: fromOutcome,
+  blocked: fromOutcome,
 };
+
+function fromOutcome(outcome: ClipOutcome["status"] | undefined): ReportShotStatus {
+  return outcome === undefined ? "not_started" : FROM_OUTCOME[outcome];
+}
 
 export function reportStatus(
   planned: ShotStatus,

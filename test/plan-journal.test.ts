@@ -1,0 +1,63 @@
+// After a double Ctrl-C, requests fal already has are collected, not paid again: plan shows them and prices
+// only what will be newly submitted, and --max-cost checks that.
+import assert from "node:assert/strict";
+import { mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { test } from "node:test";
+import { ProviderError, RunError } from "../src/errors.js";
+import { findMediaTools, planStoryboards, renderPlans } from "../src/index.js";
+import { runInProcess } from "../testkit/cli.js";
+import { makeProject, shots } from "./helpers/project.js";
+
+test("journaled shots are 'collect' or 'blocked' in the plan, and only new submits are priced", async () => {
+  const p = await makeProject({
+    storyboard: { version: 1, shots: shots(4).map((s, i) => ({ ...s, prompt: `shot ${i}` })) },
+  });
+  const cache = path.join(p.dir, "cache");
+  const before = await planStoryboards({ files: [p.file], cwd: p.dir, provider: "fal", cacheDir: cache });
+  const [a, b] = before.films[0]!.plan.shots;
+  await mkdir(path.join(cache, "journal"), { recursive: true });
+  const journal = (key: string, state: string, extra = {}) =>
+    writeFile(
+      path.join(cache, "journal", `${key}.json`),
+      JSON.stringify({ version: 1, key, state, ...extra }),
+    );
+  await journal(a!.key, "submitted", { request_id: "req-1" });
+  await journal(b!.key, "submitting");
+
+  const r = await runInProcess(["plan", p.file, "--cache-dir", cache, "--json"], { cwd: p.dir });
+  assert.equal(r.exitCode, 0, r.stderr);
+  const plan = JSON.parse(r.stdout);
+  assert.deepEqual(
+    plan.shots.map((s: { status: string }) => s.status),
+    ["collect", "blocked", "generate", "generate"],
+  );
+  assert.deepEqual(plan.cost, { currency: "USD", film: 2.8, new: 1.4, cached: 0, in_flight: 0.7 });
+  const text = await runInProcess(["plan", p.file, "--cache-dir", cache], { cwd: p.dir });
+  assert.match(text.stdout, /s1\s+collect\s+5s\s+on\s+\(\$0\.70 paid\)\s+submitted by an earlier run/);
+  assert.match(text.stdout, /s2\s+blocked .*--resubmit-unconfirmed/);
+  assert.match(text.stdout, /1 already submitted \(being collected\), 1 blocked by an unconfirmed submit/);
+
+  // --max-cost 1.50 covers the two new shots: the render goes ahead (here the provider then fails each shot).
+  const planned = await planStoryboards({ files: [p.file], cwd: p.dir, provider: "fal", cacheDir: cache });
+  let asked = 0;
+  const provider = async () => ({
+    id: "fal" as const,
+    generate: async () => {
+      asked += 1;
+      throw new ProviderError("stub", { transient: false });
+    },
+  });
+  const deps = { tools: findMediaTools(process.env), provider };
+  await assert.rejects(renderPlans(planned, { maxCost: 1.5 }, deps), RunError);
+  assert.equal(asked, 4, "the collected and the blocked shot go to the provider too");
+  // With --resubmit-unconfirmed, the blocked shot is priced again.
+  const again = await planStoryboards({
+    files: [p.file],
+    cwd: p.dir,
+    provider: "fal",
+    cacheDir: cache,
+    resubmitUnconfirmed: true,
+  });
+  assert.equal(again.films[0]!.plan.cost.new, 2.1);
+});
