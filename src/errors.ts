@@ -61,10 +61,11 @@ export class ProviderError extends StoryreelError {
   }
 }
 
-// The run was interrupted before this shot was submitted: nothing was spent on it.
+// The run was interrupted before this shot was submitted (or while a free preview was being made): nothing
+// was spent on it, and the next run makes it.
 export class NotStartedError extends ProviderError {
   override name = "NotStartedError";
-  constructor() {
-    super("not started: the run was interrupted", { transient: false });
+  constructor(message = "interrupted before it started") {
+    super(message, { transient: false });
   }
 }

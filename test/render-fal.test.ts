@@ -312,6 +312,7 @@ describe("render with the fal provider", { concurrency: 4 }, () => {
         spent: 0.7,
         saved: 0,
         interrupted: false,
+        paid: true,
         failures: [],
         lines: undefined,
       },

@@ -95,3 +95,23 @@ async function journalStates(cache: string): Promise<string[]> {
     }),
   );
 }
+
+test("Ctrl-C during preview generation: the previews stop, marked interrupted, not failed; no ffmpeg dump", async () => {
+  const p = await makeProject({
+    storyboard: { version: 1, shots: shots(4).map((s, i) => ({ ...s, prompt: `preview ${i}` })) },
+  });
+  const ctrlC = new AbortController();
+  const r = await runInProcess(["render", p.file, "--provider", "preview", "--concurrency", "2"], {
+    cwd: p.dir,
+    signal: ctrlC.signal,
+    // Ctrl-C as soon as a preview is being made.
+    onStderr: (text) => text.includes("in progress: rendering preview") && ctrlC.abort(),
+  });
+  assert.equal(r.exitCode, 130, r.stderr);
+  assert.doesNotMatch(r.stderr, /[1-9] failed|failed:|ffmpeg|-filter_complex|journaled|paid for\./);
+  assert.match(r.stderr, /Stopping: the previews being made are stopped \(nothing is paid for\)/);
+  assert.match(r.stderr, /interrupted: the preview is made again next run/);
+  assert.match(r.stderr, /Interrupted\. Run the same command again to make the rest\./);
+  const again = await runInProcess(["render", p.file, "--provider", "preview"], { cwd: p.dir });
+  assert.equal(again.exitCode, 0, again.stderr);
+});

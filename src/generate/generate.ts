@@ -112,8 +112,8 @@ async function runJob(
     return { key: job.key, shots, status: "generated", sidecar };
   } catch (err) {
     if (err instanceof NotStartedError) {
-      emit({ state: "skipped", detail: "interrupted before it started" });
-      return { key: job.key, shots, status: "skipped", error: "interrupted before it started" };
+      emit({ state: "skipped", detail: err.message });
+      return { key: job.key, shots, status: "skipped", error: err.message };
     }
     const message =
       err instanceof ProviderError ? err.message : `unexpected error: ${(err as Error).stack ?? String(err)}`;

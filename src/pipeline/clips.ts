@@ -34,11 +34,11 @@ export async function generateMissing(films: PlannedFilm[], ctx: RenderContext):
   if (budget.clips === 0) return [];
   const storyboards = plans.map((p) => p.storyboard);
   ctx.emit({ type: "start", storyboards, provider: ctx.request.provider, ...budget, cache: ctx.paths.dir });
-  const onInterrupt = () =>
-    ctx.emit({
-      type: "notice",
-      text: "Stopping: no new shots will be submitted; collecting the clips already paid for. Press Ctrl-C again to exit now (their request ids are journaled).",
-    });
+  const text =
+    ctx.request.provider === "fal"
+      ? "Stopping: no new shots will be submitted; collecting the clips already paid for. Press Ctrl-C again to exit now (their request ids are journaled)."
+      : "Stopping: the previews being made are stopped (nothing is paid for); the next run makes them.";
+  const onInterrupt = () => ctx.emit({ type: "notice", text });
   ctx.signal.addEventListener("abort", onInterrupt, { once: true });
   const outcomes: ClipOutcome[] = [];
   try {

@@ -3,7 +3,7 @@ import type { ClipSidecar } from "../cache/store.js";
 import { FFMPEG_PREAMBLE, runTool } from "../media/run.js";
 import type { Shot } from "../storyboard/types.js";
 import type { ClipJob, ClipProvider, ProviderContext } from "./types.js";
-import { ProviderError } from "../errors.js";
+import { NotStartedError, ProviderError } from "../errors.js";
 import { storeClip } from "./store-clip.js";
 import { checkClip } from "./verify.js";
 import { removeIfExists } from "../util/fs.js";
@@ -24,14 +24,20 @@ async function generate(job: ClipJob, ctx: ProviderContext): Promise<ClipSidecar
   await mkdir(ctx.paths.tmp, { recursive: true });
   const tmp = ctx.paths.tempClip(job.key);
   const release = await ctx.slots.acquire();
-  ctx.update({ state: "in_progress", detail: "rendering preview" });
   try {
-    await runTool(ctx.tools.ffmpeg, previewArgs(shot, shot.image.path, tmp, job.key));
+    if (ctx.stopSubmitting.aborted) throw new NotStartedError();
+    ctx.update({ state: "in_progress", detail: "rendering preview" });
+    // Previews are free: the first Ctrl-C stops them at once, and the next run makes them again.
+    await runTool(ctx.tools.ffmpeg, previewArgs(shot, shot.image.path, tmp, job.key), {
+      signal: ctx.stopSubmitting,
+    });
     const info = await checkClip(ctx.tools, tmp, shot);
     const timings = { total_ms: ctx.clock.now() - started };
     return await storeClip(job, ctx, tmp, info, { provider: "preview", input: {}, cost: 0, timings });
   } catch (err) {
     await removeIfExists(tmp);
+    if (ctx.stopSubmitting.aborted)
+      throw new NotStartedError("interrupted: the preview is made again next run");
     throw err instanceof ProviderError
       ? err
       : new ProviderError((err as Error).message, { transient: false, cause: err });

@@ -12,6 +12,8 @@ export interface SummaryCounts {
   spent: number;
   saved: number;
   interrupted: boolean;
+  // Whether anything was paid for at a provider, so an interrupt's note speaks of journaled requests.
+  paid: boolean;
   failures: Array<{ shots: string[]; error: string }>;
 }
 
@@ -26,6 +28,7 @@ export function summaryCounts(plans: Plan[], outcomes: ClipOutcome[], interrupte
     spent: sumCosts(of("generated").map((o) => o.sidecar?.cost ?? 0)),
     saved: sumCosts(plans.map((p) => p.cost.cached)),
     interrupted,
+    paid: plans.some((p) => p.provider === "fal"),
     failures: of("failed").map((o) => ({ shots: o.shots, error: o.error ?? "" })),
   };
 }
@@ -43,7 +46,9 @@ export function formatSummary(c: SummaryCounts): string[] {
     );
   if (c.interrupted)
     lines.push(
-      "Interrupted. Requests already submitted are journaled; run the same command again to collect them without paying twice.",
+      c.paid
+        ? "Interrupted. Requests already submitted are journaled; run the same command again to collect them without paying twice."
+        : "Interrupted. Run the same command again to make the rest.",
     );
   return lines;
 }
