@@ -121,6 +121,9 @@ describe("render with the fal provider", { concurrency: 4 }, () => {
     assert.equal(r.exitCode, 0, r.stderr);
     assert.equal(p.fake.count("submit"), 6);
     assert.equal(p.fake.maxInFlight, 2);
+    // The shots beyond the first two wait for a slot after their upload, and say so.
+    const waiting = r.stderr.match(/: waiting: waiting for a free slot \(--concurrency\)$/gm) ?? [];
+    assert.ok(waiting.length >= 3, r.stderr);
   });
 
   test("a 422 fails only its own shot, with fal's message; the others finish and stay cached", async () => {

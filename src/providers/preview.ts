@@ -4,6 +4,7 @@ import { FFMPEG_PREAMBLE, runTool } from "../media/run.js";
 import type { Shot } from "../storyboard/types.js";
 import type { ClipJob, ClipProvider, ProviderContext } from "./types.js";
 import { NotStartedError, ProviderError } from "../errors.js";
+import { takeSlot } from "./slot.js";
 import { storeClip } from "./store-clip.js";
 import { checkClip } from "./verify.js";
 import { removeIfExists } from "../util/fs.js";
@@ -23,7 +24,7 @@ async function generate(job: ClipJob, ctx: ProviderContext): Promise<ClipSidecar
   const started = ctx.clock.now();
   await mkdir(ctx.paths.tmp, { recursive: true });
   const tmp = ctx.paths.tempClip(job.key);
-  const release = await ctx.slots.acquire();
+  const release = await takeSlot(ctx);
   try {
     if (ctx.stopSubmitting.aborted) throw new NotStartedError();
     ctx.update({ state: "in_progress", detail: "rendering preview" });

@@ -9,6 +9,7 @@ import { downloadVideo } from "./download.js";
 import { classifyFalError } from "./errors.js";
 import { fetchResult, submitJob, waitForCompletion } from "./queue.js";
 import type { ImageUploads } from "./uploads.js";
+import { takeSlot } from "../slot.js";
 import { storeClip } from "../store-clip.js";
 import { checkClip } from "../verify.js";
 import { removeIfExists } from "../../util/fs.js";
@@ -51,7 +52,7 @@ async function generate(job: ClipJob, ctx: ProviderContext, o: FalProviderOption
       input = await uploadedInput(job, o.uploads);
     }
     // The slot covers fal's side of the work; the download and checks happen after it is given back.
-    const release = await ctx.slots.acquire();
+    const release = await takeSlot(ctx);
     let timings: Awaited<ReturnType<typeof waitForCompletion>>;
     let result: unknown;
     try {

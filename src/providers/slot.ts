@@ -1,0 +1,15 @@
+// Take a slot among the `concurrency` shots allowed to work at once, saying so when the shot has to wait,
+// so a shot with its image uploaded reads "waiting for a free slot", not "uploading".
+import type { ProviderContext } from "./types.js";
+
+export async function takeSlot(ctx: ProviderContext): Promise<() => void> {
+  let granted = false;
+  const slot = ctx.slots.acquire().then((release) => {
+    granted = true;
+    return release;
+  });
+  // A free slot is granted within a turn of the event loop; only a shot that really waits says so.
+  await new Promise((resolve) => setImmediate(resolve));
+  if (!granted) ctx.update({ state: "waiting", detail: "for a free slot (--concurrency)" });
+  return slot;
+}
