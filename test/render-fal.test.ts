@@ -122,7 +122,7 @@ describe("render with the fal provider", { concurrency: 4 }, () => {
     assert.equal(p.fake.count("submit"), 6);
     assert.equal(p.fake.maxInFlight, 2);
     // The shots beyond the first two wait for a slot after their upload, and say so.
-    const waiting = r.stderr.match(/: waiting: waiting for a free slot \(--concurrency\)$/gm) ?? [];
+    const waiting = r.stderr.match(/: waiting: for a free slot \(--concurrency\)$/gm) ?? [];
     assert.ok(waiting.length >= 3, r.stderr);
   });
 
