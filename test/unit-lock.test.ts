@@ -3,10 +3,12 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { mkdtemp, readFile, rm, stat, utimes, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, readFile, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
+import { processStartTime } from "../src/cache/atomic.js";
 import { acquireLock } from "../src/cache/lock.js";
 
 let dir: string;
@@ -125,4 +127,27 @@ test("an already aborted signal refuses before touching the lock", async () => {
   const file = lockFile();
   await assert.rejects(acquireLock(file, { signal: AbortSignal.abort() }), { name: "AbortError" });
   assert.equal(await exists(file), false);
+});
+
+test("a lock whose pid was reused by another process (a different start time) is taken over", {
+  skip: !existsSync("/proc/self/stat") && "no /proc: locks fall back to the pid alone",
+}, async () => {
+  const file = lockFile();
+  await mkdir(path.dirname(file), { recursive: true });
+  // This process's pid is alive, but the holder that wrote this lock started at another time.
+  await writeFile(file, JSON.stringify({ pid: process.pid, host: hostname(), since: "x", started: "1" }));
+  let waited = false;
+  const lock = await acquireLock(file, { pollMs: 5, onWait: () => (waited = true) });
+  assert.equal(waited, false);
+  const mine = JSON.parse(await readFile(file, "utf8"));
+  assert.equal(mine.started, processStartTime(process.pid));
+  await lock.release();
+  // The same pid with the right start time is the live holder: the second locker waits.
+  await writeFile(
+    file,
+    JSON.stringify({ pid: process.pid, host: hostname(), since: "x", started: mine.started }),
+  );
+  const stop = new AbortController();
+  const waiting = acquireLock(file, { pollMs: 5, signal: stop.signal, onWait: () => stop.abort() });
+  await assert.rejects(waiting);
 });

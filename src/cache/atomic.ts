@@ -1,5 +1,6 @@
 // Durable, atomic file writes: a crash leaves either the old file or the new one, never half of either.
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { mkdir, open, readFile, rename } from "node:fs/promises";
 import path from "node:path";
 import { isMissing, listIfExists, removeIfExists } from "../util/fs.js";
@@ -79,6 +80,19 @@ export async function sweepOrphans(dirs: string[]): Promise<number> {
     }
   }
   return removed;
+}
+
+// When a process started, in clock ticks since boot (Linux /proc), so a pid reused by a later process is not
+// mistaken for the one that took a lock. Undefined where /proc is not available.
+export function processStartTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // The command name (field 2) may contain spaces and parentheses; fields are counted after its last ")".
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+  } catch (err) {
+    if (isMissing(err)) return undefined;
+    throw err;
+  }
 }
 
 // Whether a process with this pid is running on this machine (EPERM: it is, but belongs to someone else).

@@ -2,13 +2,16 @@
 import { hostname } from "node:os";
 import { mkdir, open, readFile, rename } from "node:fs/promises";
 import path from "node:path";
-import { processAlive } from "./atomic.js";
+import { processAlive, processStartTime } from "./atomic.js";
 import { ifMissing, isMissing, removeIfExists, statIfExists } from "../util/fs.js";
 
 interface LockOwner {
   pid: number;
   host: string;
   since: string;
+  // The holder's start time (see processStartTime): a live process with the same pid but another start time
+  // is not the holder.
+  started?: string;
 }
 
 export interface KeyLock {
@@ -21,7 +24,13 @@ export async function acquireLock(
   options: { signal?: AbortSignal; pollMs?: number; onWait?: (owner: LockOwner) => void } = {},
 ): Promise<KeyLock> {
   await mkdir(path.dirname(file), { recursive: true });
-  const me: LockOwner = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
+  const started = processStartTime(process.pid);
+  const me: LockOwner = {
+    pid: process.pid,
+    host: hostname(),
+    since: new Date().toISOString(),
+    ...(started && { started }),
+  };
   let told = false;
   for (;;) {
     options.signal?.throwIfAborted();
@@ -67,7 +76,9 @@ async function isFresh(file: string): Promise<boolean> {
 
 // A lock on another host is trusted; on this host, it lives as long as its process does.
 function isAlive(owner: LockOwner): boolean {
-  return owner.host !== hostname() || processAlive(owner.pid);
+  if (owner.host !== hostname()) return true;
+  if (!processAlive(owner.pid)) return false;
+  return owner.started === undefined || owner.started === processStartTime(owner.pid);
 }
 
 // Move the stale lock aside atomically; if a live owner slipped in meanwhile, put its lock back.
