@@ -27,6 +27,8 @@ export interface Recorded {
   headers: Record<string, string | string[] | undefined>;
   body: string;
   at: number;
+  // How many requests the same TCP connection carried before this one (0: a fresh connection).
+  earlierOnConnection: number;
 }
 
 export type FaultAction = { status: number; body?: unknown } | { delayMs: number } | "truncate" | "reset";
@@ -129,11 +131,16 @@ export class FakeFal {
     return [...this.jobs.values()].filter((j) => !j.fetched && !j.cancelled).length;
   }
 
+  private readonly perSocket = new WeakMap<object, number>();
+
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readBody(req);
     const target = String(req.headers["x-fal-target-url"] ?? `${this.url}${req.url}`);
     const { route, requestId } = classify(req.method ?? "GET", target);
+    const served = this.perSocket.get(req.socket) ?? 0;
+    this.perSocket.set(req.socket, served + 1);
     const record: Recorded = {
+      earlierOnConnection: served,
       route,
       method: req.method ?? "GET",
       target,
