@@ -49,11 +49,12 @@ export function slots(concurrency: number): Slots {
 const CLIP_JOBS = new Set(["generate", "collect", "blocked"]);
 
 export async function generateClips(o: GenerateOptions): Promise<ClipOutcome[]> {
-  const shared = slots(o.concurrency);
   // Collected and blocked shots go to the provider too: it reattaches to the journaled request, or explains.
   const jobs = o.plan.shots.filter((s) => CLIP_JOBS.has(s.status));
+  const seating = collectorsFirst(slots(o.concurrency), jobs.filter((s) => s.status === "collect").length);
   return Promise.all(
     jobs.map((planned) => {
+      const collector = planned.status === "collect" ? seating.collector() : undefined;
       const shots = [
         planned.id,
         ...o.plan.shots.filter((s) => s.duplicate_of === planned.id).map((s) => s.id),
@@ -62,15 +63,45 @@ export async function generateClips(o: GenerateOptions): Promise<ClipOutcome[]> 
       const emit = (u: ShotUpdate & { error?: string; cost?: number }) =>
         o.onEvent({ time: o.context.clock.now(), shot: planned.id, shots, key: planned.key, ...u });
       emit({ state: "queued", ...(planned.reason && { detail: planned.reason }) });
-      return runJob(
+      const outcome = runJob(
         { key: planned.key, shot, model: o.storyboard.model, cost: planned.cost },
         shots,
         emit,
         o,
-        shared,
+        collector ?? seating.newcomer,
       );
+      return outcome.finally(() => collector?.settle());
     }),
   );
+}
+
+// Requests an earlier run submitted are already using the account's concurrency at fal, so they take their
+// slots before any new submit does. A collector that ends without a slot (cached meanwhile, failed) is
+// counted as seated when its job settles.
+function collectorsFirst(shared: Slots, collectors: number) {
+  let seated = 0;
+  let allSeated!: () => void;
+  const ready = new Promise<void>((resolve) => (allSeated = resolve));
+  const seat = () => {
+    seated += 1;
+    if (seated >= collectors) allSeated();
+  };
+  if (collectors === 0) allSeated();
+  return {
+    newcomer: { acquire: async () => ready.then(() => shared.acquire()) } satisfies Slots,
+    collector: (): Slots & { settle(): void } => {
+      let done = false;
+      const once = () => {
+        if (done) return;
+        done = true;
+        seat();
+      };
+      return {
+        acquire: () => shared.acquire().finally(once),
+        settle: once,
+      };
+    },
+  };
 }
 
 async function runJob(

@@ -10,7 +10,10 @@ export async function fetchOnFreshConnection(input: Parameters<typeof fetch>[0],
   if (body !== undefined && typeof body !== "string" && !(body instanceof Uint8Array))
     return fetch(input, init);
   const url = new URL(input instanceof Request ? input.url : String(input));
-  const headers: Record<string, string> = Object.fromEntries(new Headers(init?.headers));
+  const headers: Record<string, string> = {};
+  new Headers(init?.headers).forEach((value, name) => {
+    headers[name] = value;
+  });
   if (body !== undefined) headers["content-length"] = String(Buffer.byteLength(body));
   headers.connection = "close";
   const send = url.protocol === "https:" ? https.request : http.request;
