@@ -51,3 +51,38 @@ test("preview renders every shot offline, the exact duration, audio only where a
   const fal = await runInProcess(["plan", p.file, "--cache-dir", cache], { cwd: p.dir });
   assert.match(fal.stdout, /loud\s+generate/, "preview clips never stand in for paid fal clips");
 });
+
+test("a shot whose image is a URL gets a slate with its id and prompt, of the shot's length; a large photo is fine", async () => {
+  const p = await makeProject({
+    images: { "big.png": [3000, 2000, [30, 90, 160]] },
+    storyboard: {
+      version: 1,
+      shots: [
+        { id: "remote", image: "https://example.com/frame.png", prompt: "a lighthouse at dusk, waves below" },
+        { id: "photo", image: "images/big.png", prompt: "a large photo", audio: false },
+      ],
+    },
+  });
+  const r = await runInProcess(["render", p.file, "--provider", "preview", "--cache-dir", "cache"], {
+    cwd: p.dir,
+  });
+  assert.equal(r.exitCode, 0, r.stderr);
+  assert.match(
+    r.stderr,
+    /remote: in progress: rendering a slate \(the image is a URL; preview works offline\)/,
+  );
+  assert.match(r.stdout, /out\/storyboard\.mp4: 10\.0 s, 2 shots/);
+  const clips = (await listFiles(path.join(p.dir, "cache", "clips"))).filter((f) => f.endsWith(".mp4"));
+  const durations = await Promise.all(
+    clips.map(async (c) => (await probe(path.join(p.dir, "cache", "clips", c))).duration),
+  );
+  for (const d of durations) assert.ok(Math.abs(d - 5) < 0.05, `clip lasts ${d}`);
+});
+
+test("slate text is wrapped and capped, so a long prompt stays on the card", async () => {
+  const { wrapText } = await import("../src/providers/slate.js");
+  assert.equal(wrapText("one two three", 7), "one two\nthree");
+  const long = wrapText(Array.from({ length: 200 }, () => "word").join(" "), 20, 3);
+  assert.equal(long.split("\n").length, 3);
+  assert.ok(long.endsWith("…"));
+});

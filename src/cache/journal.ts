@@ -1,3 +1,4 @@
+// The submission journal: a request id is on disk before storyreel waits for it, so a killed run reattaches instead of paying again.
 import { readJson, writeJsonAtomic } from "./atomic.js";
 import type { CachePaths } from "./layout.js";
 import { removeIfExists } from "../util/fs.js";

@@ -1,3 +1,4 @@
+// `storyreel render` options: parsed and checked before any work starts.
 import { numberOption, onlyOption, parseCommand, providerOption, requireFiles } from "./args.js";
 import type { CliContext } from "./context.js";
 import { resolveCacheDir } from "../cache/layout.js";

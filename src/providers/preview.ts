@@ -1,9 +1,12 @@
-import { mkdir } from "node:fs/promises";
+// The preview provider: a free, offline animatic (slow Ken Burns zoom over the shot's image) shaped like a fal clip;
+// a slate (the shot's id and prompt on a card) when the image is a URL, since preview works offline.
+import { mkdir, writeFile } from "node:fs/promises";
 import type { ClipSidecar } from "../cache/store.js";
 import { FFMPEG_PREAMBLE, runTool } from "../media/run.js";
 import type { Shot } from "../storyboard/types.js";
 import type { ClipJob, ClipProvider, ProviderContext } from "./types.js";
 import { NotStartedError, ProviderError } from "../errors.js";
+import { findFont, slateArgs, wrapText } from "./slate.js";
 import { takeSlot } from "./slot.js";
 import { storeClip } from "./store-clip.js";
 import { checkClip } from "./verify.js";
@@ -16,22 +19,25 @@ export const previewProvider: ClipProvider = { id: "preview", generate };
 
 async function generate(job: ClipJob, ctx: ProviderContext): Promise<ClipSidecar> {
   const { shot } = job;
-  if (shot.image.kind !== "file")
-    throw new ProviderError(
-      "the preview provider works offline, so it needs a local image (this shot's image is a URL)",
-      { transient: false },
-    );
   const started = ctx.clock.now();
   await mkdir(ctx.paths.tmp, { recursive: true });
   const tmp = ctx.paths.tempClip(job.key);
   const release = await takeSlot(ctx);
   try {
     if (ctx.stopSubmitting.aborted) throw new NotStartedError();
-    ctx.update({ state: "in_progress", detail: "rendering preview" });
     // Previews are free: the first Ctrl-C stops them at once, and the next run makes them again.
-    await runTool(ctx.tools.ffmpeg, previewArgs(shot, shot.image.path, tmp, job.key), {
-      signal: ctx.stopSubmitting,
-    });
+    const run = { signal: ctx.stopSubmitting };
+    if (shot.image.kind === "file") {
+      ctx.update({ state: "in_progress", detail: "rendering preview" });
+      await runTool(ctx.tools.ffmpeg, previewArgs(shot, shot.image.path, tmp, job.key), run);
+    } else {
+      // Offline, a URL cannot be fetched: a slate with the shot's id and prompt stands in for the animatic.
+      ctx.update({
+        state: "in_progress",
+        detail: "rendering a slate (the image is a URL; preview works offline)",
+      });
+      await makeSlate(ctx, shot, tmp);
+    }
     const info = await checkClip(ctx.tools, tmp, shot);
     const timings = { total_ms: ctx.clock.now() - started };
     return await storeClip(job, ctx, tmp, info, { provider: "preview", input: {}, cost: 0, timings });
@@ -47,6 +53,28 @@ async function generate(job: ClipJob, ctx: ProviderContext): Promise<ClipSidecar
   }
 }
 
+async function makeSlate(ctx: ProviderContext, shot: Shot, out: string): Promise<void> {
+  const titleFile = `${out}.title.txt`;
+  const textFile = `${out}.text.txt`;
+  try {
+    await writeFile(titleFile, shot.id);
+    await writeFile(textFile, wrapText(shot.prompt));
+    const font = findFont();
+    const spec = {
+      width: LONG_SIDE,
+      height: 360,
+      fps: PREVIEW_FPS,
+      seconds: shot.duration,
+      audio: shot.audio,
+    };
+    const args = slateArgs({ ...spec, titleFile, textFile, ...(font && { font }), out });
+    await runTool(ctx.tools.ffmpeg, args, { signal: ctx.stopSubmitting });
+  } finally {
+    await removeIfExists(titleFile);
+    await removeIfExists(textFile);
+  }
+}
+
 // Output size: the image's aspect with the long side at 640 px, both sides even.
 export function previewSize(width: number, height: number): [number, number] {
   const scale = LONG_SIDE / Math.max(width, height);
@@ -59,14 +87,16 @@ export function previewArgs(shot: Shot, image: string, out: string, key: string)
     shot.image.kind === "file" ? previewSize(shot.image.width, shot.image.height) : [LONG_SIDE, 360];
   const frames = Math.round(shot.duration * PREVIEW_FPS);
   const zoom = `zoompan=z='1+0.12*on/${frames}':x='iw/2-(iw/zoom/2)':y='ih/2-(ih/zoom/2)':d=1:s=${w}x${h}:fps=${PREVIEW_FPS}`;
-  const video = ["-loop", "1", "-framerate", String(PREVIEW_FPS), "-i", image];
+  // The image is decoded and scaled once, then repeated by the loop filter: a 6000x4000 photo costs no more
+  // than a small one.
+  const video = ["-i", image];
   // A quiet tone whose pitch comes from the key, so shots with audio sound different from each other.
   const pitch = 180 + (parseInt(key.slice(0, 4), 16) % 400);
   const audio = shot.audio
     ? ["-f", "lavfi", "-i", `sine=frequency=${pitch}:sample_rate=48000:duration=${shot.duration}`]
     : [];
   const graph =
-    `[0:v]scale=${w * 2}:${h * 2},${zoom},format=yuv420p,setsar=1[v]` +
+    `[0:v]scale=${w * 2}:${h * 2},loop=loop=-1:size=1:start=0,${zoom},format=yuv420p,setsar=1[v]` +
     (shot.audio
       ? `;[1:a]volume=0.08,aformat=channel_layouts=stereo,afade=t=in:d=0.2,afade=t=out:st=${shot.duration - 0.3}:d=0.3[a]`
       : "");
