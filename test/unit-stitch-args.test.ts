@@ -99,16 +99,17 @@ test("preview size: the image's aspect, long side 640, both sides even and at le
   assert.deepEqual(previewSize(10000, 10), [640, 2]);
 });
 
-test("preview argv: looped image, frames from the duration, a tone only with audio", () => {
+test("preview argv: the image decoded once and looped by a filter, frames from the duration, a tone only with audio", () => {
   const key = "00ff".padEnd(64, "0");
   const withAudio = previewArgs(shot(0, { duration: 5 }), "/i/a.png", "/t/out.mp4", key);
   assert.deepEqual(inputs(withAudio), ["/i/a.png", "sine=frequency=435:sample_rate=48000:duration=5"]);
   assert.equal(after(withAudio, "-frames:v"), "120");
   assert.equal(after(withAudio, "-r"), "24");
+  assert.ok(!withAudio.includes("-loop"), "no image demuxer loop: it would decode the image for every frame");
   const graph = after(withAudio, "-filter_complex")!;
   assert.match(
     graph,
-    /^\[0:v\]scale=1280:720,zoompan=z='1\+0\.12\*on\/120':.*:s=640x360:fps=24,format=yuv420p/,
+    /^\[0:v\]scale=1280:720,loop=loop=-1:size=1:start=0,zoompan=z='1\+0\.12\*on\/120':.*:s=640x360:fps=24,format=yuv420p/,
   );
   assert.match(graph, /;\[1:a\]volume=0\.08,.*afade=t=out:st=4\.7:d=0\.3\[a\]$/);
   assert.deepEqual(
