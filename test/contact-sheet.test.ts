@@ -85,9 +85,19 @@ test("the HTML contact sheet loads with no console errors, every poster shows an
       Math.abs(duration - report.film.duration) < 0.1,
       `video reports ${duration} s, film is ${report.film.duration} s`,
     );
-    const links = await page.$$eval(".card a", (as) => as.map((a) => a.getAttribute("href")));
+    const links = await page.$$eval(".card a:not(.seek)", (as) => as.map((a) => a.getAttribute("href")));
     for (const href of links)
       assert.ok(existsSync(path.join(dir, href!)), `clip link ${href} points at nothing`);
+    // Each card says where its shot starts in the film; a click plays the film from there.
+    const starts = report.shots.map((s: { start: number }) => s.start);
+    assert.equal(starts[0], 0);
+    const last = report.shots.length - 1;
+    await page.click(`#shot-${report.shots[last].id} a.seek`);
+    const at = await page.$eval("#film", (v) => (v as HTMLVideoElement).currentTime);
+    assert.ok(
+      Math.abs(at - starts[last]) < 0.6,
+      `the film is at ${at} s, the shot starts at ${starts[last]} s`,
+    );
     const shot = SCREENSHOT ? path.resolve(REPO, SCREENSHOT) : path.join(dir, "contact-sheet.png");
     await mkdir(path.dirname(shot), { recursive: true });
     await page.screenshot({ path: shot, fullPage: true });

@@ -206,3 +206,16 @@ test("transitions and trims appear only when set; a URL image stays a URL", () =
   assert.deepEqual(report.shots[1]!.transition, { type: "fade", duration: 0.5 });
   assert.deepEqual(report.shots[1]!.trim, { start: 1, end: 4 });
 });
+
+test("each shot's start in the film counts kept lengths and transition overlaps", async () => {
+  const { shotStarts } = await import("../src/report/report.js");
+  const cut = { type: "cut" as const, duration: 0 };
+  const starts = shotStarts([
+    { duration: 5, transition: cut },
+    { duration: 5, transition: { type: "crossfade", duration: 0.5 } },
+    { duration: 5, transition: cut },
+    { duration: 5, transition: { type: "fade", duration: 0.5 }, trim: { start: 0.5, end: 4.5 } },
+    { duration: 10, transition: cut, trim: { start: 0.1, end: 0.3 } },
+  ]);
+  assert.deepEqual(starts, [0, 4.5, 9.5, 14, 18]);
+});

@@ -37,6 +37,7 @@ export function contactSheet(report: Report): string {
   <div class="grid">
 ${report.shots.map(card).join("\n")}
   </div>
+${report.film ? SEEK_SCRIPT : ""}
 </body>
 </html>
 `;
@@ -92,6 +93,26 @@ function tags(s: ReportShot): string {
   return items.join("");
 }
 
+// A shot's start in the film; clicking it plays the film from there (the script below, inline: no network).
+function seekLink(s: ReportShot): string {
+  if (s.start === undefined) return "";
+  const at = `${Math.floor(s.start / 60)}:${(s.start % 60).toFixed(1).padStart(4, "0")}`;
+  return ` <a class="seek" href="#film" data-start="${s.start}">⏵ ${at} in the film</a>`;
+}
+
+const SEEK_SCRIPT = `<script>
+  for (const link of document.querySelectorAll("a.seek")) {
+    link.addEventListener("click", (event) => {
+      event.preventDefault();
+      const film = document.getElementById("film");
+      film.currentTime = Number(link.dataset.start);
+      film.scrollIntoView({ block: "nearest" });
+      film.play().catch(() => {});
+    });
+  }
+</script>
+`;
+
 function card(s: ReportShot): string {
   const picture = s.poster ?? s.image;
   return `    <div class="card" id="shot-${attr(s.id)}">
@@ -101,7 +122,7 @@ function card(s: ReportShot): string {
         <p class="prompt">${text(s.prompt)}</p>
         <p class="tags">${tags(s)}</p>
         ${s.error ? `<p class="error">${text(s.error)}</p>` : ""}
-        ${s.clip ? `<a href="${attr(s.clip)}">▶ play clip</a>` : ""}
+        ${s.clip ? `<a href="${attr(s.clip)}">▶ play clip</a>` : ""}${seekLink(s)}
       </div>
     </div>`;
 }

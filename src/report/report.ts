@@ -5,7 +5,8 @@ import type { ClipOutcome } from "../generate/generate.js";
 import { sumCosts } from "../util/money.js";
 import type { Plan, ShotStatus } from "../plan/plan.js";
 import type { FilmRecord } from "../stitch/film.js";
-import type { Storyboard } from "../storyboard/types.js";
+import { keptSeconds } from "../storyboard/shots.js";
+import type { Shot, Storyboard } from "../storyboard/types.js";
 
 export const REPORT_VERSION = 1;
 
@@ -28,6 +29,8 @@ export interface ReportShot {
   duration: number;
   transition?: { type: string; duration: number };
   trim?: { start: number; end: number };
+  // Seconds into the film where this shot begins (its transition in included), when there is a film.
+  start?: number;
   image: string;
   clip?: string;
   clip_duration?: number;
@@ -83,7 +86,9 @@ export interface ReportInput {
 export function buildReport(r: ReportInput): Report {
   const rel = (file: string) => path.relative(r.dir, file).split(path.sep).join("/");
   const byKey = new Map(r.outcomes.map((o) => [o.key, o]));
-  const shots = r.plan.shots.map((s): ReportShot => {
+  const starts = shotStarts(r.plan.shots.map((s) => r.board.shots[s.index]!));
+  const hasFilm = r.film !== undefined || r.earlierFilm !== undefined;
+  const shots = r.plan.shots.map((s, i): ReportShot => {
     const shot = r.board.shots[s.index]!;
     const outcome = byKey.get(s.key);
     const sidecar = r.sidecars.get(s.key);
@@ -112,6 +117,7 @@ export function buildReport(r: ReportInput): Report {
       ...(shot.trim && { trim: shot.trim }),
       image: shot.image.kind === "file" ? rel(shot.image.path) : shot.image.url,
       ...(poster && { poster: rel(poster) }),
+      ...(hasFilm && { start: starts[i]! }),
     };
   });
   const spent = sumCosts(shots.filter((s) => s.status === "generated").map((s) => s.cost));
@@ -145,6 +151,17 @@ export function buildReport(r: ReportInput): Report {
     shots,
     run: r.run,
   };
+}
+
+// Where each shot begins in the film: the kept lengths before it, less the overlaps of transitions.
+export function shotStarts(shots: Array<Pick<Shot, "duration" | "trim" | "transition">>): number[] {
+  let t = 0;
+  return shots.map((shot, i) => {
+    if (i > 0 && shot.transition.type !== "cut") t -= shot.transition.duration;
+    const start = Math.round(t * 1000) / 1000;
+    t += keptSeconds(shot);
+    return start;
+  });
 }
 
 // The one translation from what the plan said, and what generation did, to what the report shows.
