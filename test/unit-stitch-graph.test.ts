@@ -38,20 +38,23 @@ test("a crossfade overlaps whole frames: 120 + 120 - 12 at 24 fps, xfade at offs
   assert.equal(f.at(-1), "[b0][x1][b1]concat=n=3:v=1:a=0[vout]");
 });
 
-test("a fade goes through black: xfade=fadeblack, or fade out/in + blend without xfade (ffmpeg 4.1)", () => {
+test("a fade goes through black with the same blend on every ffmpeg: luma to 16, chroma to 128, by frame", () => {
   const clips = [clip(0), clip(1, { transition: { type: "fade", duration: 1 } })];
-  assert.match(
-    videoGraph(clips, HD, XFADE).filter,
-    /\[t0\]\[h1\]xfade=transition=fadeblack:duration=1:offset=0\[x1\]/,
-  );
-  const old = videoGraph(clips, HD, NO_XFADE);
-  assert.equal(old.frames, 216);
-  assert.doesNotMatch(old.filter, /xfade/);
-  assert.ok(
-    lines(old.filter).includes(
-      "[t0]fade=t=out:st=0:d=0.5[x1a];[h1]fade=t=in:st=0.5:d=0.5[x1b];[x1a][x1b]blend=all_expr='if(lt(T,0.5),A,B)'[x1]",
-    ),
-  );
+  const expected =
+    "[t0][h1]blend=" +
+    ["16", "128", "128"]
+      .map(
+        (black, c) =>
+          `c${c}_expr='${black}+(if(lt(round(T*24),12),A,B)-${black})*max(0,abs(2*round(T*24)-23)-1)/24'`,
+      )
+      .join(":") +
+    "[x1]";
+  for (const caps of [XFADE, NO_XFADE]) {
+    const g = videoGraph(clips, HD, caps);
+    assert.equal(g.frames, 216);
+    assert.ok(lines(g.filter).includes(expected), g.filter);
+    assert.doesNotMatch(g.filter, /xfade|fade=t=/);
+  }
 });
 
 test("a crossfade without xfade is a linear blend over the overlap", () => {

@@ -6,7 +6,8 @@ import { canonicalJson, sha256 } from "../util/hash.js";
 import type { Storyboard } from "../storyboard/types.js";
 import type { StitchClip } from "./profile.js";
 
-export const FILM_FORMAT = 1;
+// 2: films with fades are made again with the symmetric fade (segment format 2).
+export const FILM_FORMAT = 2;
 
 export interface FilmRecord {
   version: 1;

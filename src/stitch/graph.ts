@@ -34,9 +34,7 @@ export function videoGraph(clips: StitchClip[], profile: Profile, caps: Pick<Cap
     parts.push(`[b${i}in]trim=start_frame=${inF}:end_frame=${len - outF},setpts=PTS-STARTPTS[b${i}]`);
     if (outF > 0) parts.push(`[t${i}in]trim=start_frame=${len - outF},setpts=PTS-STARTPTS[t${i}]`);
     if (inF > 0) {
-      parts.push(
-        blend(`t${i - 1}`, `h${i}`, `x${i}`, clip.transition.type === "fade", inF / fps, caps.xfade),
-      );
+      parts.push(blend(`t${i - 1}`, `h${i}`, `x${i}`, clip.transition.type === "fade", inF, fps, caps.xfade));
       sequence.push(`[x${i}]`);
     }
     sequence.push(`[b${i}]`);
@@ -70,18 +68,29 @@ export function audioGraph(clips: StitchClip[], profile: Profile, offset: number
   return { filter: parts.join(";\n"), output: audio, frames: timing.totalFrames };
 }
 
-// Crossfade or fade-through-black over two equally long pieces: xfade where ffmpeg has it, else blend (ffmpeg 4.1).
+// A crossfade or a fade through black over two pieces of `frames` frames each. The crossfade is xfade where
+// ffmpeg has it, else blend (ffmpeg 4.1). The fade through black is the same blend on every version, in whole
+// frames and symmetric: the first clip dims to legal black (luma 16, chroma 128) at the middle, the second
+// rises from it (xfade's fadeblack is asymmetric and goes below legal black).
 function blend(
   from: string,
   to: string,
   out: string,
   throughBlack: boolean,
-  seconds: number,
+  frames: number,
+  fps: number,
   xfade: boolean,
 ): string {
-  if (xfade)
-    return `[${from}][${to}]xfade=transition=${throughBlack ? "fadeblack" : "fade"}:duration=${seconds}:offset=0[${out}]`;
-  if (!throughBlack) return `[${from}][${to}]blend=all_expr='A*(1-T/${seconds})+B*(T/${seconds})'[${out}]`;
-  const half = seconds / 2;
-  return `[${from}]fade=t=out:st=0:d=${half}[${out}a];[${to}]fade=t=in:st=${half}:d=${half}[${out}b];[${out}a][${out}b]blend=all_expr='if(lt(T,${half}),A,B)'[${out}]`;
+  const seconds = frames / fps;
+  if (!throughBlack) {
+    if (xfade) return `[${from}][${to}]xfade=transition=fade:duration=${seconds}:offset=0[${out}]`;
+    return `[${from}][${to}]blend=all_expr='A*(1-T/${seconds})+B*(T/${seconds})'[${out}]`;
+  }
+  // Brightness of frame n: 1 at the ends, 0 on the middle frame (the middle two when the count is even).
+  // n comes from the time (both pieces start at 0), since blend's own frame counter differs between versions.
+  const n = `round(T*${fps})`;
+  const level = `max(0,abs(2*${n}-${frames - 1})-1)/${frames}`;
+  const pick = `if(lt(${n},${Math.ceil(frames / 2)}),A,B)`;
+  const toward = (black: number) => `'${black}+(${pick}-${black})*${level}'`;
+  return `[${from}][${to}]blend=c0_expr=${toward(16)}:c1_expr=${toward(128)}:c2_expr=${toward(128)}[${out}]`;
 }

@@ -6,7 +6,8 @@ import { VIDEO_CODEC } from "./args.js";
 import type { Profile, StitchClip } from "./profile.js";
 
 // Bump when segment encoding changes, so old segments are not reused.
-export const SEGMENT_FORMAT = 1;
+// 2: fades through black are symmetric and stop at legal black on every ffmpeg version.
+export const SEGMENT_FORMAT = 2;
 
 // Runs of clips joined by transitions; a cut starts a new run.
 export function splitAtCuts(clips: StitchClip[]): StitchClip[][] {
