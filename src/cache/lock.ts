@@ -1,9 +1,9 @@
 // One lock file per key, so two renders on one cache never generate the same clip twice.
 import { hostname } from "node:os";
-import { mkdir, open, readFile, rename } from "node:fs/promises";
+import { link, mkdir, open, readFile, rename } from "node:fs/promises";
 import path from "node:path";
 import { processAlive, processStartTime } from "./atomic.js";
-import { ifMissing, isMissing, removeIfExists, statIfExists } from "../util/fs.js";
+import { isMissing, removeIfExists, statIfExists } from "../util/fs.js";
 
 interface LockOwner {
   pid: number;
@@ -36,7 +36,11 @@ export async function acquireLock(
     options.signal?.throwIfAborted();
     if (await tryCreate(file, me)) return { release: () => removeIfExists(file) };
     const owner = await readOwner(file);
-    if ((owner && isAlive(owner)) || (!owner && (await isFresh(file)))) {
+    // Released between our attempt and our look: try again at once. Never break a lock we could not see.
+    const info = owner ? undefined : await statIfExists(file);
+    if (!owner && !info) continue;
+    // A live holder, or an unreadable lock its writer may be writing right now, is waited for.
+    if (owner ? isAlive(owner) : Date.now() - info!.mtimeMs < 2000) {
       if (!told && owner) options.onWait?.(owner);
       told = true;
       await new Promise((r) => setTimeout(r, options.pollMs ?? 250));
@@ -68,12 +72,6 @@ async function readOwner(file: string): Promise<LockOwner | undefined> {
   }
 }
 
-// An unreadable lock may be one being written right now; give its writer a moment.
-async function isFresh(file: string): Promise<boolean> {
-  const info = await statIfExists(file);
-  return info !== undefined && Date.now() - info.mtimeMs < 2000;
-}
-
 // A lock on another host is trusted; on this host, it lives as long as its process does.
 function isAlive(owner: LockOwner): boolean {
   if (owner.host !== hostname()) return true;
@@ -81,7 +79,8 @@ function isAlive(owner: LockOwner): boolean {
   return owner.started === undefined || owner.started === processStartTime(owner.pid);
 }
 
-// Move the stale lock aside atomically; if a live owner slipped in meanwhile, put its lock back.
+// Move the stale lock aside atomically. If what was moved is not the lock judged stale (another process took
+// the key in between), put it back, without overwriting a lock made since.
 async function breakStale(file: string, seen: LockOwner | undefined): Promise<void> {
   const aside = `${file}.stale.${process.pid}`;
   try {
@@ -92,9 +91,13 @@ async function breakStale(file: string, seen: LockOwner | undefined): Promise<vo
     throw err;
   }
   const moved = await readOwner(aside);
-  if (moved && seen && (moved.pid !== seen.pid || moved.since !== seen.since) && isAlive(moved)) {
-    await rename(aside, file).catch(ifMissing(undefined));
-    return;
-  }
+  const same =
+    moved === undefined ? seen === undefined : moved.pid === seen?.pid && moved.since === seen.since;
+  if (!same && moved && isAlive(moved)) await link(aside, file).catch(ifExists);
   await removeIfExists(aside);
+}
+
+// A lock made in the meantime stands; the one moved aside is dropped.
+function ifExists(err: unknown): void {
+  if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
 }
