@@ -67,19 +67,42 @@ export async function readJson<T>(file: string): Promise<T | undefined> {
   }
 }
 
-// Remove temp files left by processes that died mid-write (kill -9); live writers' files are left alone.
+// Remove temp files left by processes that died mid-write (kill -9); live writers' files are left alone. An
+// ffmpeg that outlived its killed parent and still writes one of them is stopped first.
 export async function sweepOrphans(dirs: string[]): Promise<number> {
-  let removed = 0;
+  const orphans: string[] = [];
   for (const dir of dirs) {
     for (const name of await listIfExists(dir)) {
       const pid = /^\..+\.(\d+)\.[0-9a-f]{8}\.tmp$/.exec(name)?.[1];
-      if (pid && !processAlive(Number(pid))) {
-        await removeIfExists(path.join(dir, name));
-        removed += 1;
-      }
+      if (pid && !processAlive(Number(pid))) orphans.push(path.join(dir, name));
     }
   }
-  return removed;
+  if (orphans.length > 0) await stopWritersOf(orphans);
+  for (const file of orphans) await removeIfExists(file);
+  return orphans.length;
+}
+
+// Processes (on Linux, read from /proc) whose command line names one of these files are killed: they are
+// children of a storyreel that was killed, and would otherwise run on, writing a file nobody will read.
+async function stopWritersOf(files: string[]): Promise<void> {
+  const wanted = new Set(files);
+  for (const entry of await listIfExists("/proc")) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    let args: string[];
+    try {
+      args = (await readFile(`/proc/${entry}/cmdline`, "utf8")).split("\0");
+    } catch (err) {
+      // Gone meanwhile, or another user's process.
+      if (isMissing(err) || (err as NodeJS.ErrnoException).code === "EACCES") continue;
+      throw err;
+    }
+    if (!args.some((a) => wanted.has(a))) continue;
+    try {
+      process.kill(Number(entry), "SIGKILL");
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ESRCH") throw err;
+    }
+  }
 }
 
 // When a process started, in clock ticks since boot (Linux /proc), so a pid reused by a later process is not
