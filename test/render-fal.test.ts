@@ -6,6 +6,7 @@ import { after, describe, test } from "node:test";
 import { stringify } from "yaml";
 import { listFiles, runInProcess } from "../testkit/cli.js";
 import { FakeFal } from "../testkit/fake-fal.js";
+import { probe } from "../testkit/ffprobe.js";
 import { falEnv, TEST_FAL_KEY } from "../testkit/fal-env.js";
 import { makeProject, shots } from "./helpers/project.js";
 import { checkDownloadUrl } from "../src/providers/fal/download.js";
@@ -331,5 +332,41 @@ describe("render with the fal provider", { concurrency: 4 }, () => {
       },
     );
     assert.match(summary.lines[0], /^Clips: 1 generated \(\$0\.70\)/);
+  });
+});
+
+describe("--allow-missing", () => {
+  test("a failed shot and a shot left out by --only become slates of their length; the film is made", async () => {
+    const p = await fresh({
+      storyboard: {
+        version: 1,
+        shots: [...shots(2), { id: "bad", image: "images/a.png", prompt: "please REJECT this" }],
+      },
+    });
+    const r = await p.render(["--allow-missing", "--only", "s1,bad"]);
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.match(r.stderr, /failed: bad: .*content_policy_violation/);
+    assert.match(r.stdout, /out\/storyboard\.mp4: 15\.0 s, 3 shots/);
+    const film = await probe(path.join(p.dir, "out", "storyboard.mp4"));
+    assert.ok(Math.abs(film.duration - 15) < 0.1, `film lasts ${film.duration}`);
+    const report = JSON.parse(await readFile(path.join(p.dir, "out", "storyboard.report.json"), "utf8"));
+    assert.deepEqual(
+      report.shots.map((s: { id: string; status: string; stand_in?: string }) => [
+        s.id,
+        s.status,
+        s.stand_in,
+      ]),
+      [
+        ["s1", "generated", undefined],
+        ["s2", "skipped", "slate"],
+        ["bad", "failed", "slate"],
+      ],
+    );
+    assert.equal(p.fake.count("submit"), 2, "the skipped shot was not generated");
+    // Offline, the same storyboard is the same film: nothing is generated again and it is up to date.
+    const again = await p.render(["--allow-missing", "--offline"]);
+    assert.equal(again.exitCode, 0, again.stderr);
+    assert.match(again.stdout, /storyboard\.mp4 is up to date/);
+    assert.equal(p.fake.count("submit"), 2);
   });
 });

@@ -20,6 +20,7 @@ Options:
   --fal-proxy URL          send every fal call through fal's proxy protocol (or FAL_PROXY_URL)
   --resubmit-unconfirmed   resubmit shots whose earlier submit was cut off before fal's id was saved
   --offline                never generate: use cached clips only, and name the shots that lack one
+  --allow-missing          make the film anyway: a slate of its length stands in for each missing or failed shot
   --json                   print one NDJSON event per state change on stdout
   --allow-outside-images   allow images outside the storyboard's folder`;
 
@@ -36,6 +37,7 @@ export interface RenderOptions {
   resubmitUnconfirmed: boolean;
   json: boolean;
   offline: boolean;
+  allowMissing: boolean;
   allowOutsideImages: boolean;
 }
 
@@ -55,6 +57,7 @@ export function parseRenderOptions(argv: string[], ctx: CliContext): RenderOptio
       "resubmit-unconfirmed": { type: "boolean" },
       json: { type: "boolean" },
       offline: { type: "boolean" },
+      "allow-missing": { type: "boolean" },
       "allow-outside-images": { type: "boolean" },
     },
     RENDER_USAGE,
@@ -102,6 +105,7 @@ export function parseRenderOptions(argv: string[], ctx: CliContext): RenderOptio
     resubmitUnconfirmed: v["resubmit-unconfirmed"] === true,
     json: v.json === true,
     offline: v.offline === true,
+    allowMissing: v["allow-missing"] === true,
     allowOutsideImages: v["allow-outside-images"] === true,
   };
 }

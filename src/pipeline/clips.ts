@@ -19,6 +19,8 @@ const DEFAULT_TIMEOUT_MINUTES = 30;
 export async function generateMissing(films: PlannedFilm[], ctx: RenderContext): Promise<ClipOutcome[]> {
   const plans = films.map((f) => f.plan);
   const budget = newSpending(plans, ctx.request.resubmitUnconfirmed ?? false);
+  // --offline --allow-missing: nothing is generated, and slates stand in for what is not cached.
+  if (ctx.options.offline && ctx.options.allowMissing) return [];
   if (ctx.options.offline && budget.clips > 0) {
     const missing = plans.flatMap((p) => p.shots.filter((s) => isClipJob(s.status)).map((s) => s.id));
     throw new RunError(
@@ -72,10 +74,11 @@ export async function generateMissing(films: PlannedFilm[], ctx: RenderContext):
 }
 
 // A film is made only from a complete set of clips.
-export function throwIfIncomplete(outcomes: ClipOutcome[], signal: AbortSignal): void {
-  if (signal.aborted) throw new InterruptedError("storyreel: interrupted");
+export function throwIfIncomplete(outcomes: ClipOutcome[], ctx: RenderContext): void {
+  if (ctx.signal.aborted) throw new InterruptedError("storyreel: interrupted");
   const failed = outcomes.filter((o) => o.status === "failed");
-  if (failed.length === 0) return;
+  // With --allow-missing, slates stand in for the failed shots; the summary has already named them.
+  if (failed.length === 0 || ctx.options.allowMissing) return;
   const names = failed.map((o) => o.shots[0]).join(", ");
   throw new RunError(`${count(failed.length, "clip")} failed (${names}), so no film was made`);
 }
@@ -98,7 +101,9 @@ export async function checkCachedClips(jobs: FilmJob[], ctx: RenderContext): Pro
   const bad: DamagedClip[] = [];
   for (const s of shots) {
     const result = await checks.get(s.key)!;
-    if (!result.ok) bad.push({ shot: s.id, key: s.key, why: result.why });
+    // With --allow-missing, a shot that never got a clip is missing, not damaged: a slate stands in for it.
+    if (!result.ok && !(ctx.options.allowMissing && result.why === "no sidecar"))
+      bad.push({ shot: s.id, key: s.key, why: result.why });
   }
   const repaired = new Set<string>();
   for (const key of new Set(bad.map((b) => b.key))) {

@@ -13,6 +13,8 @@ export interface RenderOptions {
   maxCost?: number;
   concurrency?: number;
   timeoutMinutes?: number;
+  // Make the film even when shots are missing or failed: a slate of each one's length stands in for it.
+  allowMissing?: boolean;
 }
 
 export interface RenderDeps {

@@ -8,6 +8,7 @@ import type { StitchClip } from "../stitch/profile.js";
 import { stitchFilm, type StitchResult } from "../stitch/stitch.js";
 import type { RenderContext } from "./context.js";
 import type { PlannedFilm } from "./plans.js";
+import { missingShots, standIn, standInKey } from "./stand-ins.js";
 
 export interface FilmJob {
   film: PlannedFilm;
@@ -17,10 +18,12 @@ export interface FilmJob {
 }
 
 // Each storyboard's film, with its key and its record when the film on disk is already current.
-export async function filmJobs(films: PlannedFilm[]): Promise<FilmJob[]> {
+// With `standIns` (--allow-missing), the shots without a clip count as their slates in the film's key.
+export async function filmJobs(films: PlannedFilm[], standIns?: RenderContext): Promise<FilmJob[]> {
   return Promise.all(
     films.map(async (film) => {
-      const key = filmKey(clipShapes(film), film.board.render);
+      const missing = standIns ? await missingShots(film.plan.shots, standIns) : new Set<string>();
+      const key = filmKey(clipShapes(film, missing), film.board.render);
       const current = await isUpToDate(film.output, key);
       return { film, key, ...(current && { current }) };
     }),
@@ -31,7 +34,7 @@ export async function stitchFilms(jobs: FilmJob[], ctx: RenderContext): Promise<
   const missing = jobs.flatMap(({ film: { plan } }) =>
     plan.shots.filter((s) => s.status === "skipped").map((s) => `${plan.storyboard}: ${s.id}`),
   );
-  if (missing.length > 0) {
+  if (missing.length > 0 && !ctx.options.allowMissing) {
     throw new RunError(
       `the film needs clips that are not cached and were left out by --only: ${missing.join(", ")}. Render them too, or drop --only.`,
     );
@@ -70,17 +73,24 @@ async function stitch({ film, key }: FilmJob, ctx: RenderContext): Promise<Stitc
   return { ...(await stitchFilm(options, key, () => ctx.clock.now())), upToDate: false };
 }
 
-function clipShapes({ plan, board }: PlannedFilm): Array<Pick<StitchClip, "key" | "trim" | "transition">> {
+function clipShapes(
+  { plan, board }: PlannedFilm,
+  missing = new Set<string>(),
+): Array<Pick<StitchClip, "key" | "trim" | "transition">> {
   return plan.shots.map((s) => {
     const shot = board.shots[s.index]!;
-    return { key: s.key, transition: shot.transition, ...(shot.trim && { trim: shot.trim }) };
+    const key = missing.has(s.key) ? standInKey(shot) : s.key;
+    return { key, transition: shot.transition, ...(shot.trim && { trim: shot.trim }) };
   });
 }
 
 async function stitchClips(film: PlannedFilm, ctx: RenderContext): Promise<StitchClip[]> {
-  const shapes = clipShapes(film);
+  const missing = ctx.options.allowMissing ? await missingShots(film.plan.shots, ctx) : new Set<string>();
+  const shapes = clipShapes(film, missing);
   return Promise.all(
     film.plan.shots.map(async (s, i) => {
+      if (missing.has(s.key))
+        return { shot: s.id, ...shapes[i]!, ...(await standIn(film.board.shots[s.index]!, ctx)) };
       const sidecar = await readSidecar(ctx.paths, s.key);
       const media = sidecar?.media ?? (await probeMedia(ctx.tools.ffprobe, ctx.paths.clip(s.key)));
       return { shot: s.id, file: ctx.paths.clip(s.key), media, ...shapes[i]! };

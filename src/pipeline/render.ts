@@ -60,12 +60,12 @@ export async function renderPlans(
   let failure: unknown;
   try {
     outcomes = await generate();
-    throwIfIncomplete(outcomes, ctx.signal);
-    let jobs = await filmJobs(films);
+    throwIfIncomplete(outcomes, ctx);
+    let jobs = await filmJobs(films, options.allowMissing ? ctx : undefined);
     const damaged = await checkCachedClips(jobs, ctx);
     if (damaged.length > 0) {
       const list = damaged.map((b) => `${b.shot} (${b.why})`).join(", ");
-      if (options.offline)
+      if (options.offline && !options.allowMissing)
         throw new RunError(
           `cached clips are damaged or missing: ${list}. Run without --offline to generate them again.`,
         );
@@ -76,8 +76,8 @@ export async function renderPlans(
       const boards = films.map((f) => f.board);
       films = await timed("plan_ms", () => planFilms(boards, planned.request));
       outcomes = await generate();
-      throwIfIncomplete(outcomes, ctx.signal);
-      jobs = await filmJobs(films);
+      throwIfIncomplete(outcomes, ctx);
+      jobs = await filmJobs(films, options.allowMissing ? ctx : undefined);
     }
     stitched = await timed("stitch_ms", () => stitchFilms(jobs, ctx));
   } catch (err) {

@@ -90,6 +90,7 @@ function tags(s: ReportShot): string {
   ];
   if (s.transition) items.push(`<span>${s.transition.type} ${s.transition.duration} s in</span>`);
   if (s.trim) items.push(`<span>trim ${s.trim.start}–${s.trim.end} s</span>`);
+  if (s.stand_in) items.push(`<span class="status-failed">a slate stands in</span>`);
   return items.join("");
 }
 

@@ -29,6 +29,8 @@ export interface ReportShot {
   duration: number;
   transition?: { type: string; duration: number };
   trim?: { start: number; end: number };
+  // "slate" when the film has a slate in place of this shot's clip (--allow-missing).
+  stand_in?: "slate";
   // Seconds into the film where this shot begins (its transition in included), when there is a film.
   start?: number;
   image: string;
@@ -88,6 +90,7 @@ export function buildReport(r: ReportInput): Report {
   const byKey = new Map(r.outcomes.map((o) => [o.key, o]));
   const starts = shotStarts(r.plan.shots.map((s) => r.board.shots[s.index]!));
   const hasFilm = r.film !== undefined || r.earlierFilm !== undefined;
+  const slated = new Set(r.film?.clips.filter((c) => c.key.startsWith("slate:")).map((c) => c.shot));
   const shots = r.plan.shots.map((s, i): ReportShot => {
     const shot = r.board.shots[s.index]!;
     const outcome = byKey.get(s.key);
@@ -118,6 +121,7 @@ export function buildReport(r: ReportInput): Report {
       image: shot.image.kind === "file" ? rel(shot.image.path) : shot.image.url,
       ...(poster && { poster: rel(poster) }),
       ...(hasFilm && { start: starts[i]! }),
+      ...(slated.has(s.id) && { stand_in: "slate" as const }),
     };
   });
   const spent = sumCosts(shots.filter((s) => s.status === "generated").map((s) => s.cost));
