@@ -44,7 +44,20 @@ const COMMANDS: Record<string, () => Promise<(argv: string[], ctx: CliContext) =
   doctor: async () => (await import("./commands/doctor.js")).doctorCommand,
 };
 
-export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
+// Any field of the context may be left out: the process's own working folder, environment and streams stand in,
+// with no abort signal (nothing interrupts the run) and no live terminal display.
+export async function runCli(argv: string[], given: Partial<CliContext> = {}): Promise<number> {
+  const ctx: CliContext = {
+    cwd: process.cwd(),
+    env: process.env,
+    stdout: (t) => void process.stdout.write(`${t}\n`),
+    stderr: (t) => void process.stderr.write(`${t}\n`),
+    stderrRaw: (t) => void process.stderr.write(t),
+    columns: 100,
+    isTTY: false,
+    signal: new AbortController().signal,
+    ...given,
+  };
   try {
     const [name, ...rest] = argv;
     if (name === undefined || name === "-h" || name === "--help" || name === "help") {
@@ -102,12 +115,8 @@ export function main(): void {
   };
   process.on("SIGINT", interrupt);
   process.on("SIGTERM", interrupt);
-  const ctx: CliContext = {
-    cwd: process.cwd(),
-    env: process.env,
-    stdout: (t) => void process.stdout.write(`${t}\n`),
-    stderr: (t) => void process.stderr.write(`${t}\n`),
-    stderrRaw: (t) => void process.stderr.write(t),
+  // The process's own streams and folder are runCli's defaults; the terminal and the signal are the program's.
+  const ctx = {
     columns: process.stderr.columns ?? 100,
     isTTY: process.stderr.isTTY === true,
     signal: controller.signal,

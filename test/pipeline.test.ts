@@ -125,3 +125,15 @@ test("a refused or interrupted render keeps the film in its report, and says why
   assert.equal(interrupted.film.from_earlier_render, true);
   assert.ok(existsSync(film.output));
 });
+
+test("the library's runCli works with only the fields a caller cares about", async () => {
+  const { runCli } = await import("../src/index.js");
+  const { dir, file } = await project();
+  const lines: string[] = [];
+  const code = await runCli(["plan", file, "--provider", "preview"], {
+    cwd: dir,
+    stdout: (t) => lines.push(t),
+  });
+  assert.equal(code, 0);
+  assert.match(lines.join("\n"), /2 shots, 10 s of clips: 2 to generate/);
+});
