@@ -6,7 +6,7 @@ import { FFMPEG_PREAMBLE, runTool } from "../media/run.js";
 import type { Shot } from "../storyboard/types.js";
 import type { ClipJob, ClipProvider, ProviderContext } from "./types.js";
 import { NotStartedError, ProviderError } from "../errors.js";
-import { findFont, slateArgs, wrapText } from "./slate.js";
+import { clipOutput, findFont, slateArgs, wrapText } from "./slate.js";
 import { takeSlot } from "./slot.js";
 import { storeClip } from "./store-clip.js";
 import { checkClip } from "./verify.js";
@@ -108,23 +108,6 @@ export function previewArgs(shot: Shot, image: string, out: string, key: string)
     graph,
     "-map",
     "[v]",
-    ...(shot.audio ? ["-map", "[a]", "-c:a", "aac", "-b:a", "96k", "-ar", "48000"] : []),
-    "-frames:v",
-    String(frames),
-    "-c:v",
-    "libx264",
-    "-preset",
-    "veryfast",
-    "-crf",
-    "26",
-    "-pix_fmt",
-    "yuv420p",
-    "-r",
-    String(PREVIEW_FPS),
-    "-movflags",
-    "+faststart",
-    "-f",
-    "mp4",
-    out,
+    ...clipOutput({ frames, fps: PREVIEW_FPS, audio: shot.audio, out, crf: 26 }),
   ];
 }

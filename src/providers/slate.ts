@@ -68,22 +68,23 @@ export function slateArgs(s: SlateSpec): string[] {
       (s.audio ? ";[1:a]volume=0,aformat=channel_layouts=stereo[a]" : ""),
     "-map",
     "[v]",
-    ...(s.audio ? ["-map", "[a]", "-c:a", "aac", "-b:a", "96k"] : []),
-    "-frames:v",
-    String(frames),
-    "-c:v",
-    "libx264",
-    "-preset",
-    "veryfast",
-    "-pix_fmt",
-    "yuv420p",
-    "-r",
-    String(s.fps),
-    "-movflags",
-    "+faststart",
-    "-f",
-    "mp4",
-    s.out,
+    ...clipOutput({ frames, fps: s.fps, audio: s.audio, out: s.out }),
+  ];
+}
+
+// How the providers' clips are written: h264 and, with audio, 96 kbit/s AAC at 48 kHz, of exactly `frames`.
+export function clipOutput(o: {
+  frames: number;
+  fps: number;
+  audio: boolean;
+  out: string;
+  crf?: number;
+}): string[] {
+  return [
+    ...(o.audio ? ["-map", "[a]", "-c:a", "aac", "-b:a", "96k", "-ar", "48000"] : []),
+    ...["-frames:v", String(o.frames), "-c:v", "libx264", "-preset", "veryfast"],
+    ...(o.crf === undefined ? [] : ["-crf", String(o.crf)]),
+    ...["-pix_fmt", "yuv420p", "-r", String(o.fps), "-movflags", "+faststart", "-f", "mp4", o.out],
   ];
 }
 
