@@ -61,3 +61,38 @@ test("journaled shots are 'collect' or 'blocked' in the plan, and only new submi
   });
   assert.equal(again.films[0]!.plan.cost.new, 2.1);
 });
+
+test("a collected request fal no longer knows is submitted again only within --max-cost", async () => {
+  const { FakeFal, TEST_FAL_KEY } = await import("../testkit/fake-fal.js");
+  const { falEnv } = await import("../testkit/fal-env.js");
+  const fake = await new FakeFal({ key: TEST_FAL_KEY, latencyMs: 50 }).start();
+  try {
+    const p = await makeProject({ storyboard: { version: 1, shots: shots(1) } });
+    const cache = path.join(p.dir, "cache");
+    const planned = await planStoryboards({ files: [p.file], cwd: p.dir, provider: "fal", cacheDir: cache });
+    const key = planned.films[0]!.plan.shots[0]!.key;
+    await mkdir(path.join(cache, "journal"), { recursive: true });
+    const entry = {
+      version: 1,
+      key,
+      shot: "s1",
+      endpoint: "x",
+      state: "submitted",
+      request_id: "gone",
+      input: {},
+    };
+    await writeFile(path.join(cache, "journal", `${key}.json`), JSON.stringify(entry));
+    const refused = await runInProcess(["render", p.file, "--max-cost", "0"], {
+      cwd: p.dir,
+      env: falEnv(fake, cache),
+    });
+    assert.equal(refused.exitCode, 1);
+    assert.match(refused.stderr, /submitting it again would cost \$0\.70 more than --max-cost allows/);
+    assert.equal(fake.count("submit"), 0, "nothing was paid for beyond the limit");
+    const allowed = await runInProcess(["render", p.file], { cwd: p.dir, env: falEnv(fake, cache) });
+    assert.equal(allowed.exitCode, 0, allowed.stderr);
+    assert.equal(fake.count("submit"), 1);
+  } finally {
+    await fake.stop();
+  }
+});

@@ -4,7 +4,7 @@ import { acquireLock } from "../cache/lock.js";
 import { verifyClip, type ClipSidecar } from "../cache/store.js";
 import type { Plan } from "../plan/plan.js";
 import type { Storyboard } from "../storyboard/types.js";
-import type { ClipProvider, ProviderContext, ShotUpdate, Slots } from "../providers/types.js";
+import type { ClipJob, ClipProvider, ProviderContext, ShotUpdate, Slots } from "../providers/types.js";
 import { NotStartedError, ProviderError } from "../errors.js";
 import { DEFAULT_RETRY, withRetries, type RetryPolicy } from "./retry.js";
 
@@ -64,7 +64,13 @@ export async function generateClips(o: GenerateOptions): Promise<ClipOutcome[]> 
         o.onEvent({ time: o.context.clock.now(), shot: planned.id, shots, key: planned.key, ...u });
       emit({ state: "queued", ...(planned.reason && { detail: planned.reason }) });
       const outcome = runJob(
-        { key: planned.key, shot, model: o.storyboard.model, cost: planned.cost },
+        {
+          key: planned.key,
+          shot,
+          model: o.storyboard.model,
+          cost: planned.cost,
+          priced: planned.status !== "collect",
+        },
         shots,
         emit,
         o,
@@ -105,7 +111,7 @@ function collectorsFirst(shared: Slots, collectors: number) {
 }
 
 async function runJob(
-  job: { key: string; shot: Storyboard["shots"][number]; model: Storyboard["model"]; cost: number },
+  job: ClipJob,
   shots: string[],
   emit: (u: ShotUpdate & { error?: string; cost?: number }) => void,
   o: GenerateOptions,

@@ -43,6 +43,13 @@ export async function generateMissing(films: PlannedFilm[], ctx: RenderContext):
   const onInterrupt = () => ctx.emit({ type: "notice", text });
   ctx.signal.addEventListener("abort", onInterrupt, { once: true });
   const outcomes: ClipOutcome[] = [];
+  // Submits the plan did not price (fal lost a request) are paid only within what --max-cost leaves over.
+  let unplanned = 0;
+  const mayPayAgain = (cost: number) => {
+    if (maxCost !== undefined && budget.cost + unplanned + cost > maxCost + 1e-9) return false;
+    unplanned += cost;
+    return true;
+  };
   try {
     const provider = await ctx.provider();
     for (const { plan, board } of films) {
@@ -53,6 +60,7 @@ export async function generateMissing(films: PlannedFilm[], ctx: RenderContext):
         clock: ctx.clock,
         stopSubmitting: ctx.signal,
         timeoutMs: minutes * 60_000,
+        mayPayAgain,
       };
       const concurrency = ctx.options.concurrency ?? board.render.concurrency ?? DEFAULT_CONCURRENCY;
       outcomes.push(

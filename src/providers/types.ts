@@ -12,6 +12,8 @@ export interface ClipJob {
   shot: Shot;
   model: ModelSpec;
   cost: number;
+  // Whether the plan priced this shot's first submit (false for a journaled request being collected).
+  priced: boolean;
 }
 
 export type ShotState =
@@ -50,6 +52,9 @@ export interface ProviderContext {
   timeoutMs: number;
   slots: Slots;
   update(update: ShotUpdate): void;
+  // Asked before any submit the plan did not price (fal lost a request; a collected one must be submitted
+  // anew). False when it would take the run over --max-cost: then the shot fails and nothing is spent.
+  mayPayAgain?(cost: number): boolean;
 }
 
 export interface ClipProvider {

@@ -44,6 +44,7 @@ async function generate(job: ClipJob, ctx: ProviderContext, o: FalProviderOption
       request_id: requestId,
       detail: "resuming a request from an earlier run",
     });
+  let submits = 0;
   for (let round = 1; round <= 3; round++) {
     // Uploads are free and not limited by fal's job concurrency, so they happen before taking a slot.
     if (!requestId) {
@@ -58,6 +59,14 @@ async function generate(job: ClipJob, ctx: ProviderContext, o: FalProviderOption
     try {
       if (!requestId) {
         if (ctx.stopSubmitting.aborted) throw new NotStartedError();
+        // Only the first submit of a shot the plan priced is budgeted; any other is asked for.
+        if (!(job.priced && submits === 0) && ctx.mayPayAgain && !ctx.mayPayAgain(job.cost)) {
+          throw new ProviderError(
+            `fal no longer has this shot's request, and submitting it again would cost $${job.cost.toFixed(2)} more than --max-cost allows. Nothing more was spent; raise --max-cost to submit it.`,
+            { transient: false },
+          );
+        }
+        submits += 1;
         ctx.update({ state: "submitting" });
         requestId = await submitJob(o.fal, job, input, ctx);
       }
@@ -96,8 +105,9 @@ async function generate(job: ClipJob, ctx: ProviderContext, o: FalProviderOption
     await clearJournal(ctx.paths, job.key);
     return sidecar;
   }
+  // Not retried: each round submitted (and may have paid for) the shot again.
   throw new ProviderError("fal lost the request three times in a row; giving up on this shot for now", {
-    transient: true,
+    transient: false,
   });
 }
 
