@@ -70,3 +70,15 @@ test("the UTF-8 check accepts every well-formed character and finds the first ba
   assert.deepEqual([bad.problem.line, bad.problem.col], [2, 11]);
   assert.match(bad.problem.message, /byte 21 \(0xE9\)/);
 });
+
+test("brackets, quotes and hashes inside prompts are text, not nesting: 80 such shots validate", async () => {
+  const shotsText = Array.from(
+    { length: 80 },
+    (_, i) =>
+      `  - id: s${i}\n    image: images/ok.png\n    prompt: A neon sign reads [Joe's Diner] {open} #${i} "late"\n`,
+  ).join("");
+  const { dir, file } = await project(Buffer.from(`version: 1\nshots:\n${shotsText}`));
+  const r = await runInProcess(["validate", file], { cwd: dir });
+  assert.equal(r.exitCode, 0, r.stderr);
+  assert.match(r.stdout, /valid: 80 shots/);
+});

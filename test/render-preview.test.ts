@@ -86,3 +86,18 @@ test("slate text is wrapped and capped, so a long prompt stays on the card", asy
   assert.equal(long.split("\n").length, 3);
   assert.ok(long.endsWith("…"));
 });
+
+test("slates work from a folder whose name has an apostrophe and a colon", async () => {
+  const p = await makeProject({
+    storyboard: {
+      version: 1,
+      shots: [{ id: "remote", image: "https://example.com/a.png", prompt: "it's late" }],
+    },
+  });
+  const cache = path.join(p.dir, "Bob's films: 2026", "cache");
+  const r = await runInProcess(["render", p.file, "--provider", "preview", "--cache-dir", cache], {
+    cwd: p.dir,
+  });
+  assert.equal(r.exitCode, 0, r.stderr);
+  assert.match(r.stdout, /5\.0 s, 1 shot/);
+});

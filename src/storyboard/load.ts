@@ -46,10 +46,11 @@ export async function loadStoryboard(file: string, cwd = process.cwd()): Promise
 
 // Parse storyboard text (no I/O); YAML syntax errors all come back at once with their positions.
 export function parseStoryboard(text: string, file: string, abs = file): LoadedStoryboard {
-  const deep = tooDeep(text);
-  if (deep) throw new StoryboardError([{ file, path: "", ...deep }]);
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  // Depth first: a hostile file's own YAML errors (often one per level) would bury the real problem.
+  const deep = tooDeep(doc, lineCounter);
+  if (deep) throw new StoryboardError([{ file, path: "", ...deep }]);
   if (doc.errors.length > 0) {
     throw new StoryboardError(
       doc.errors.map((e) => {
@@ -69,10 +70,7 @@ export function parseStoryboard(text: string, file: string, abs = file): LoadedS
 
 // The yaml library refuses to expand aliases past the cap; the error names the first alias, where the expansion starts.
 function toData(doc: Document.Parsed, lineCounter: LineCounter, file: string): unknown {
-  try {
-    return doc.toJS({ maxAliasCount: MAX_ALIASES });
-  } catch (err) {
-    if (!(err instanceof ReferenceError) || !/alias/i.test(err.message)) throw err;
+  const aliasProblem = (message: string) => {
     let at = 0;
     visit(doc, {
       Alias(_, node) {
@@ -81,9 +79,25 @@ function toData(doc: Document.Parsed, lineCounter: LineCounter, file: string): u
       },
     });
     const pos = lineCounter.linePos(at);
-    const message = `invalid YAML: its aliases expand to more than ${MAX_ALIASES} copies (a resource exhaustion attack?); write the values out instead`;
-    throw new StoryboardError([{ file, line: pos.line, col: pos.col, path: "", message }]);
+    return new StoryboardError([{ file, line: pos.line, col: pos.col, path: "", message }]);
+  };
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: MAX_ALIASES });
+  } catch (err) {
+    if (!(err instanceof ReferenceError) || !/alias/i.test(err.message)) throw err;
+    throw aliasProblem(
+      `invalid YAML: its aliases expand to more than ${MAX_ALIASES} copies (a resource exhaustion attack?); write the values out instead`,
+    );
   }
+  // An alias inside the value it names (`shots: &a [*a]`) makes data that contains itself.
+  try {
+    JSON.stringify(data);
+  } catch (err) {
+    if (!(err instanceof TypeError)) throw err;
+    throw aliasProblem("invalid YAML: an alias refers to the value it is part of, so the value never ends");
+  }
+  return data;
 }
 
 // Never reads more than `limit` bytes, whatever the file's size.

@@ -1,5 +1,7 @@
-// Limits that keep hostile YAML from exhausting memory or the stack: nesting depth is measured before the
-// parser sees the text, and alias expansion is capped when it is turned into data.
+// Limits that keep hostile YAML from exhausting memory or the stack in later stages: nesting depth is measured
+// on the parsed document (iteratively, so the measuring itself cannot overflow), and alias expansion is capped
+// when the document is turned into data.
+import { isMap, isPair, isSeq, type Document, type LineCounter } from "yaml";
 import type { Problem } from "../errors.js";
 
 // A storyboard nests five levels deep (shots[].trim.start); 64 leaves room for anything real.
@@ -9,37 +11,21 @@ export const MAX_ALIASES = 100;
 
 type Position = Omit<Problem, "file" | "path">;
 
-// Where the nesting first goes deeper than MAX_DEPTH: flow brackets ([ {) and block indentation both count.
-export function tooDeep(text: string): Position | undefined {
-  const lines = text.split("\n");
-  const indents: number[] = [];
-  let flow = 0;
-  for (const [n, line] of lines.entries()) {
-    const content = line.search(/\S/);
-    if (content >= 0 && line[content] !== "#" && flow === 0) {
-      while (indents.length > 0 && indents[indents.length - 1]! >= content) indents.pop();
-      indents.push(content);
-      // "- - - x" nests a sequence per dash on one line.
-      const dashes = /^(?:-\s+)+/.exec(line.slice(content))?.[0].match(/-/g)?.length ?? 0;
-      if (indents.length + dashes > MAX_DEPTH) return deep(n + 1, content + 1);
+// Where the nesting first goes deeper than MAX_DEPTH, if it does.
+export function tooDeep(doc: Document.Parsed, lineCounter: LineCounter): Position | undefined {
+  const stack: Array<[unknown, number]> = [[doc.contents, 1]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (!isMap(node) && !isSeq(node)) continue;
+    if (depth > MAX_DEPTH) {
+      const pos = lineCounter.linePos(node.range?.[0] ?? 0);
+      return { line: pos.line, col: pos.col, message: `invalid YAML: nested more than ${MAX_DEPTH} levels deep` };
     }
-    let quote: string | undefined;
-    for (let col = 0; col < line.length; col++) {
-      const ch = line[col]!;
-      if (quote) {
-        if (ch === "\\" && quote === '"') col += 1;
-        else if (ch === quote) quote = undefined;
-      } else if (ch === '"' || ch === "'") quote = ch;
-      else if (ch === "#" && (col === 0 || /\s/.test(line[col - 1]!))) break;
-      else if (ch === "[" || ch === "{") {
-        flow += 1;
-        if (flow + indents.length > MAX_DEPTH) return deep(n + 1, col + 1);
-      } else if ((ch === "]" || ch === "}") && flow > 0) flow -= 1;
+    for (const item of node.items as unknown[]) {
+      if (isPair(item)) {
+        stack.push([item.key, depth + 1], [item.value, depth + 1]);
+      } else stack.push([item, depth + 1]);
     }
   }
   return undefined;
-}
-
-function deep(line: number, col: number): Position {
-  return { line, col, message: `invalid YAML: nested more than ${MAX_DEPTH} levels deep` };
 }
