@@ -19,7 +19,11 @@ export function tooDeep(doc: Document.Parsed, lineCounter: LineCounter): Positio
     if (!isMap(node) && !isSeq(node)) continue;
     if (depth > MAX_DEPTH) {
       const pos = lineCounter.linePos(node.range?.[0] ?? 0);
-      return { line: pos.line, col: pos.col, message: `invalid YAML: nested more than ${MAX_DEPTH} levels deep` };
+      return {
+        line: pos.line,
+        col: pos.col,
+        message: `invalid YAML: nested more than ${MAX_DEPTH} levels deep`,
+      };
     }
     for (const item of node.items as unknown[]) {
       if (isPair(item)) {
