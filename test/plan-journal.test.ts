@@ -96,3 +96,15 @@ test("a collected request fal no longer knows is submitted again only within --m
     await fake.stop();
   }
 });
+
+test("a journal entry cut short by a power cut is an unconfirmed submit: blocked, never silently paid again", async () => {
+  const p = await makeProject({ storyboard: { version: 1, shots: shots(1) } });
+  const cache = path.join(p.dir, "cache");
+  const planned = await planStoryboards({ files: [p.file], cwd: p.dir, provider: "fal", cacheDir: cache });
+  const key = planned.films[0]!.plan.shots[0]!.key;
+  await mkdir(path.join(cache, "journal"), { recursive: true });
+  await writeFile(path.join(cache, "journal", `${key}.json`), "");
+  const again = await planStoryboards({ files: [p.file], cwd: p.dir, provider: "fal", cacheDir: cache });
+  assert.equal(again.films[0]!.plan.shots[0]!.status, "blocked");
+  assert.equal(again.films[0]!.plan.cost.new, 0);
+});

@@ -2,6 +2,7 @@
 // up-to-date skip, damaged clips, ffmpeg failures, the bundled ffmpeg 4.1. Each test has its own state: the
 // small film is rendered once in `before` and every test works on its own copy.
 import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
 import { cp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { before, test } from "node:test";
@@ -118,6 +119,13 @@ test("a damaged cached clip is detected and regenerated; with --offline it is na
   await rm(p.film);
   const offline = await p.render(["--offline"]);
   assert.equal(offline.exitCode, 1);
+  // Offline, the damaged clip is named but left alone: its sidecar still knows where to fetch it again.
+  assert.ok(existsSync(first), "the sidecar is kept");
+  // With --allow-missing a slate stands in for it, and the film is made.
+  const slated = await p.render(["--offline", "--allow-missing"]);
+  assert.equal(slated.exitCode, 0, slated.stderr);
+  assert.match(slated.stderr, /Damaged cached clips stand in as slates \(--offline\)/);
+  assert.match(slated.stdout, /mini\.mp4: 18\.0 s/);
   assert.match(
     offline.stderr,
     new RegExp(`cached clips are damaged or missing: ${shot} \\(size \\d+ differs`),

@@ -1,7 +1,7 @@
 // The submission journal: a request id is on disk before storyreel waits for it, so a killed run reattaches instead of paying again.
 import { readJson, writeJsonAtomic } from "./atomic.js";
 import type { CachePaths } from "./layout.js";
-import { removeIfExists } from "../util/fs.js";
+import { removeIfExists, statIfExists } from "../util/fs.js";
 
 export interface JournalEntry {
   version: 1;
@@ -16,8 +16,13 @@ export interface JournalEntry {
   submitted_at: string;
 }
 
+// A journal file that is there but unreadable (a power cut while it was written) counts as an unconfirmed
+// submit: it was written just before one, and guessing "nothing was sent" could pay twice.
 export async function readJournal(paths: CachePaths, key: string): Promise<JournalEntry | undefined> {
-  return readJson<JournalEntry>(paths.journal(key));
+  const entry = await readJson<JournalEntry>(paths.journal(key));
+  if (entry?.state === "submitted" || entry?.state === "submitting") return entry;
+  if (!(await statIfExists(paths.journal(key)))) return undefined;
+  return { version: 1, key, shot: "", endpoint: "", state: "submitting", input: {}, submitted_at: "" };
 }
 
 // The request id ("submitted") is fsynced; the intent before a submit only needs to survive a killed process.

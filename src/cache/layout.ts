@@ -9,7 +9,7 @@
 //   <cache>/tmp/                  partial downloads and encodes
 import path from "node:path";
 import { readJson, tempSibling } from "./atomic.js";
-import { listIfExists } from "../util/fs.js";
+import { listIfExists, statIfExists } from "../util/fs.js";
 
 export const CACHE_ENV = "STORYREEL_CACHE_DIR";
 
@@ -58,9 +58,13 @@ export async function readCacheIndex(dir: string): Promise<CacheIndex & { keys: 
   const journaled = (await listIfExists(path.join(dir, "journal"))).filter((n) => /^[^.].*\.json$/.test(n));
   await Promise.all(
     journaled.map(async (name) => {
-      const entry = await readJson<{ state?: string }>(path.join(dir, "journal", name));
-      const state = entry?.state;
-      if (state === "submitted" || state === "submitting") journal.set(name.slice(0, -5), state);
+      const file = path.join(dir, "journal", name);
+      const entry = await readJson<{ state?: string }>(file);
+      // Gone meanwhile: the request finished and its clip is in the cache.
+      if (entry === undefined && !(await statIfExists(file))) return;
+      // Unreadable (a power cut mid-write) counts as an unconfirmed submit, as the provider reads it too.
+      const state = entry?.state === "submitted" ? "submitted" : "submitting";
+      journal.set(name.slice(0, -5), state);
     }),
   );
   return { keys, has: (key) => keys.has(key), journal: (key) => journal.get(key) };

@@ -115,7 +115,9 @@ export async function checkCachedClips(jobs: FilmJob[], ctx: RenderContext): Pro
   }
   const repaired = new Set<string>();
   for (const key of new Set(bad.map((b) => b.key))) {
-    if (!ctx.options.offline && (await refetchClip(ctx.paths, key))) repaired.add(key);
+    // Offline nothing is fetched, and nothing is removed: its sidecar still knows where to fetch it for free.
+    if (ctx.options.offline) ctx.unusable.add(key);
+    else if (await refetchClip(ctx.paths, key)) repaired.add(key);
     else await evictClip(ctx.paths, key);
   }
   for (const b of bad) {

@@ -35,6 +35,8 @@ export interface RenderContext {
   clock: Clock;
   paths: CachePaths;
   emit: EventSink;
+  // Damaged clips left in place by --offline (so a later online run can still fetch them again for free).
+  unusable: Set<string>;
   // A path as the user should see it: relative to the working folder when inside it.
   shown: (file: string) => string;
 }

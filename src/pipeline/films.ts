@@ -30,7 +30,12 @@ export async function filmJobs(films: PlannedFilm[], standIns?: RenderContext): 
   );
 }
 
-export async function stitchFilms(jobs: FilmJob[], ctx: RenderContext): Promise<StitchResult[]> {
+// Each film made is added to `results` as soon as it exists, so a failure in a later film does not hide it.
+export async function stitchFilms(
+  jobs: FilmJob[],
+  ctx: RenderContext,
+  results: StitchResult[] = [],
+): Promise<StitchResult[]> {
   const missing = jobs.flatMap(({ film: { plan } }) =>
     plan.shots.filter((s) => s.status === "skipped").map((s) => `${plan.storyboard}: ${s.id}`),
   );
@@ -39,13 +44,15 @@ export async function stitchFilms(jobs: FilmJob[], ctx: RenderContext): Promise<
       `the film needs clips that are not cached and were left out by --only: ${missing.join(", ")}. Render them too, or drop --only.`,
     );
   }
-  const results: StitchResult[] = [];
   try {
-    for (const job of jobs)
-      results.push(
-        // The record keeps the path it was written at; the project folder may have moved since.
-        job.current ? { ...job.current, output: job.film.output, upToDate: true } : await stitch(job, ctx),
-      );
+    for (const job of jobs) {
+      // The record keeps the path it was written at; the project folder may have moved since.
+      const film = job.current
+        ? { ...job.current, output: job.film.output, upToDate: true }
+        : await stitch(job, ctx);
+      results.push(film);
+      ctx.emit({ type: "film", film, output: ctx.shown(film.output) });
+    }
   } catch (err) {
     if (ctx.signal.aborted)
       throw new InterruptedError(
@@ -53,7 +60,6 @@ export async function stitchFilms(jobs: FilmJob[], ctx: RenderContext): Promise<
       );
     throw err;
   }
-  for (const film of results) ctx.emit({ type: "film", film, output: ctx.shown(film.output) });
   return results;
 }
 

@@ -56,30 +56,34 @@ export async function renderPlans(
   };
   let films = planned.films;
   let outcomes: ClipOutcome[] = [];
-  let stitched: StitchResult[] = [];
+  const stitched: StitchResult[] = [];
+  // Damaged clips: offline they are named (or, with --allow-missing, slates stand in); online they were
+  // removed by the check and are planned and generated again.
+  const replaceDamaged = async (list: string) => {
+    if (options.offline && !options.allowMissing)
+      throw new RunError(
+        `cached clips are damaged or missing: ${list}. Run without --offline to fetch them again (free while fal still serves them) or generate them.`,
+      );
+    if (options.offline) {
+      emit({ type: "notice", text: `Damaged cached clips stand in as slates (--offline): ${list}` });
+      return filmJobs(films, ctx);
+    }
+    emit({ type: "notice", text: `Damaged cached clips were removed and will be generated again: ${list}` });
+    const boards = films.map((f) => f.board);
+    films = await timed("plan_ms", () => planFilms(boards, planned.request));
+    outcomes = await generate();
+    throwIfIncomplete(outcomes, ctx);
+    return filmJobs(films, options.allowMissing ? ctx : undefined);
+  };
   let failure: unknown;
   try {
     outcomes = await generate();
     throwIfIncomplete(outcomes, ctx);
     let jobs = await filmJobs(films, options.allowMissing ? ctx : undefined);
     const damaged = await checkCachedClips(jobs, ctx);
-    if (damaged.length > 0) {
-      const list = damaged.map((b) => `${b.shot} (${b.why})`).join(", ");
-      if (options.offline && !options.allowMissing)
-        throw new RunError(
-          `cached clips are damaged or missing: ${list}. Run without --offline to generate them again.`,
-        );
-      emit({
-        type: "notice",
-        text: `Damaged cached clips were removed and will be generated again: ${list}`,
-      });
-      const boards = films.map((f) => f.board);
-      films = await timed("plan_ms", () => planFilms(boards, planned.request));
-      outcomes = await generate();
-      throwIfIncomplete(outcomes, ctx);
-      jobs = await filmJobs(films, options.allowMissing ? ctx : undefined);
-    }
-    stitched = await timed("stitch_ms", () => stitchFilms(jobs, ctx));
+    if (damaged.length > 0)
+      jobs = await replaceDamaged(damaged.map((b) => `${b.shot} (${b.why})`).join(", "));
+    await timed("stitch_ms", () => stitchFilms(jobs, ctx, stitched));
   } catch (err) {
     failure = err;
   }
@@ -112,6 +116,7 @@ function renderContext(
     clock: deps.clock ?? systemClock,
     paths: cachePaths(planned.request.cacheDir),
     emit,
+    unusable: new Set(),
     shown: (file) => {
       const rel = path.relative(cwd, file);
       return rel && !rel.startsWith("..") ? rel : file;

@@ -19,7 +19,8 @@ export const STAND_IN_PREFIX = "slate:";
 // The shots of a plan that have no clip in the cache.
 export async function missingShots(shots: PlannedShot[], ctx: RenderContext): Promise<Set<string>> {
   const missing = new Set<string>();
-  for (const s of shots) if (!(await readSidecar(ctx.paths, s.key))) missing.add(s.key);
+  for (const s of shots)
+    if (ctx.unusable.has(s.key) || !(await readSidecar(ctx.paths, s.key))) missing.add(s.key);
   return missing;
 }
 
