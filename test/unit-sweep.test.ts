@@ -40,3 +40,16 @@ test("a dead process's temp files are removed, and the orphan still writing one 
     bystander.kill("SIGKILL");
   }
 });
+
+test("a temp file another host is writing on a shared cache is left alone; this host's dead ones go", async () => {
+  const { tempSibling } = await import("../src/cache/atomic.js");
+  const dir = await tempDir("storyreel-sweep-hosts-");
+  const dead = 4_194_002;
+  const mine = tempSibling(path.join(dir, "film.mp4")).replace(`.${process.pid}-`, `.${dead}-`);
+  const other = path.join(dir, `.film.mp4.${dead}-abcdef.0a1b2c3d.tmp`);
+  await writeFile(mine, "");
+  await writeFile(other, "");
+  assert.equal(await sweepOrphans([dir]), 1);
+  assert.ok(!existsSync(mine));
+  assert.ok(existsSync(other), "another host's file: its pid means nothing here");
+});

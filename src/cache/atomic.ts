@@ -1,5 +1,6 @@
 // Durable, atomic file writes: a crash leaves either the old file or the new one, never half of either.
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
+import { hostname } from "node:os";
 import { readFileSync } from "node:fs";
 import { mkdir, open, readFile, rename } from "node:fs/promises";
 import path from "node:path";
@@ -50,12 +51,15 @@ export async function commitRename(tmp: string, file: string): Promise<void> {
   }
 }
 
+// The writer's pid and host are in the name, so a sweep on a shared (network) cache judges only its own host's.
 export function tempSibling(file: string): string {
   return path.join(
     path.dirname(file),
-    `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`,
+    `.${path.basename(file)}.${process.pid}-${HOST_TAG}.${randomBytes(4).toString("hex")}.tmp`,
   );
 }
+
+const HOST_TAG = createHash("sha256").update(hostname()).digest("hex").slice(0, 6);
 
 export async function readJson<T>(file: string): Promise<T | undefined> {
   try {
@@ -73,8 +77,10 @@ export async function sweepOrphans(dirs: string[]): Promise<number> {
   const orphans: string[] = [];
   for (const dir of dirs) {
     for (const name of await listIfExists(dir)) {
-      const pid = /^\..+\.(\d+)\.[0-9a-f]{8}\.tmp$/.exec(name)?.[1];
-      if (pid && !processAlive(Number(pid))) orphans.push(path.join(dir, name));
+      // Names without a host tag come from older versions, which wrote only on this host's caches.
+      const [, pid, host] = /^\..+\.(\d+)(?:-([0-9a-f]{6}))?\.[0-9a-f]{8}\.tmp$/.exec(name) ?? [];
+      if (pid && (host ?? HOST_TAG) === HOST_TAG && !processAlive(Number(pid)))
+        orphans.push(path.join(dir, name));
     }
   }
   if (orphans.length > 0) await stopWritersOf(orphans);
