@@ -142,12 +142,22 @@ test("a lock whose pid was reused by another process (a different start time) is
   const mine = JSON.parse(await readFile(file, "utf8"));
   assert.equal(mine.started, processStartTime(process.pid));
   await lock.release();
-  // The same pid with the right start time is the live holder: the second locker waits.
-  await writeFile(
-    file,
-    JSON.stringify({ pid: process.pid, host: hostname(), since: "x", started: mine.started }),
-  );
+  // Another live process named with its right start time is the holder: the second locker waits.
+  const holder = spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)"], { stdio: "ignore" });
+  await once(holder, "spawn");
+  after(() => holder.kill("SIGKILL"));
+  const started = processStartTime(holder.pid!);
+  await writeFile(file, JSON.stringify({ pid: holder.pid, host: hostname(), since: "x", started }));
   const stop = new AbortController();
   const waiting = acquireLock(file, { pollMs: 5, signal: stop.signal, onWait: () => stop.abort() });
   await assert.rejects(waiting);
+});
+
+test("a lock naming this process that it does not hold (put back by a race) is not waited for", async () => {
+  const file = lockFile();
+  await mkdir(path.dirname(file), { recursive: true });
+  const started = processStartTime(process.pid);
+  await writeFile(file, JSON.stringify({ pid: process.pid, host: hostname(), since: "x", started }));
+  const lock = await acquireLock(file, { pollMs: 5 });
+  await lock.release();
 });

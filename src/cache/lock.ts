@@ -14,6 +14,9 @@ interface LockOwner {
   started?: string;
 }
 
+// The lock files this process holds right now.
+const held = new Set<string>();
+
 export interface KeyLock {
   release(): Promise<void>;
 }
@@ -34,13 +37,24 @@ export async function acquireLock(
   let told = false;
   for (;;) {
     options.signal?.throwIfAborted();
-    if (await tryCreate(file, me)) return { release: () => removeIfExists(file) };
+    if (await tryCreate(file, me)) {
+      held.add(file);
+      return {
+        release: async () => {
+          held.delete(file);
+          await removeIfExists(file);
+        },
+      };
+    }
     const owner = await readOwner(file);
     // Released between our attempt and our look: try again at once. Never break a lock we could not see.
     const info = owner ? undefined : await statIfExists(file);
     if (!owner && !info) continue;
     // A live holder, or an unreadable lock its writer may be writing right now, is waited for.
-    if (owner ? isAlive(owner) : Date.now() - info!.mtimeMs < 2000) {
+    // A lock naming this very process that it does not hold was put back after its release by another
+    // process's break (a rare race): it is stale, or this process would wait for itself.
+    const mine = owner?.pid === process.pid && owner.host === hostname() && !held.has(file);
+    if (!mine && (owner ? isAlive(owner) : Date.now() - info!.mtimeMs < 2000)) {
       if (!told && owner) options.onWait?.(owner);
       told = true;
       await new Promise((r) => setTimeout(r, options.pollMs ?? 250));
