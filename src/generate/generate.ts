@@ -2,7 +2,7 @@
 import pLimit from "p-limit";
 import { acquireLock } from "../cache/lock.js";
 import { verifyClip, type ClipSidecar } from "../cache/store.js";
-import type { Plan } from "../plan/plan.js";
+import { isClipJob, type Plan } from "../plan/plan.js";
 import type { Storyboard } from "../storyboard/types.js";
 import type { ClipJob, ClipProvider, ProviderContext, ShotUpdate, Slots } from "../providers/types.js";
 import { NotStartedError, ProviderError } from "../errors.js";
@@ -46,11 +46,9 @@ export function slots(concurrency: number): Slots {
   };
 }
 
-const CLIP_JOBS = new Set(["generate", "collect", "blocked"]);
-
 export async function generateClips(o: GenerateOptions): Promise<ClipOutcome[]> {
   // Collected and blocked shots go to the provider too: it reattaches to the journaled request, or explains.
-  const jobs = o.plan.shots.filter((s) => CLIP_JOBS.has(s.status));
+  const jobs = o.plan.shots.filter((s) => isClipJob(s.status));
   const seating = collectorsFirst(slots(o.concurrency), jobs.filter((s) => s.status === "collect").length);
   return Promise.all(
     jobs.map((planned) => {

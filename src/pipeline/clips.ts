@@ -3,7 +3,7 @@ import pLimit from "p-limit";
 import { evictClip, verifyClip } from "../cache/store.js";
 import { InterruptedError, RunError, UsageError } from "../errors.js";
 import { generateClips, type ClipOutcome } from "../generate/generate.js";
-import { type Plan, paysFor, type ShotStatus } from "../plan/plan.js";
+import { isClipJob, type Plan, paysFor } from "../plan/plan.js";
 import { refetchClip } from "../providers/refetch.js";
 import { summaryCounts } from "../report/summary.js";
 import { dollars, sumCosts } from "../util/money.js";
@@ -135,8 +135,4 @@ function newSpending(plans: Plan[], resubmitUnconfirmed: boolean): { cost: numbe
   for (const s of plans.flatMap((p) => p.shots))
     if (isClipJob(s.status)) jobs.set(s.key, paysFor(s.status, { resubmitUnconfirmed }) ? s.cost : 0);
   return { cost: sumCosts(jobs.values()), clips: jobs.size };
-}
-
-function isClipJob(status: ShotStatus): boolean {
-  return status === "generate" || status === "collect" || status === "blocked";
 }

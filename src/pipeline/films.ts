@@ -15,17 +15,19 @@ export interface FilmJob {
   // The film key comes from the storyboard alone, so an up-to-date film needs no probing, hashing or ffmpeg.
   key: string;
   current?: FilmRecord;
+  // With --allow-missing, the keys of shots without a usable clip: slates stand in for them.
+  missing: Set<string>;
 }
 
 // Each storyboard's film, with its key and its record when the film on disk is already current.
-// With `standIns` (--allow-missing), the shots without a clip count as their slates in the film's key.
-export async function filmJobs(films: PlannedFilm[], standIns?: RenderContext): Promise<FilmJob[]> {
+// With --allow-missing, the shots without a clip count as their slates in the film's key.
+export async function filmJobs(films: PlannedFilm[], ctx: RenderContext): Promise<FilmJob[]> {
   return Promise.all(
     films.map(async (film) => {
-      const missing = standIns ? await missingShots(film.plan.shots, standIns) : new Set<string>();
+      const missing = ctx.options.allowMissing ? await missingShots(film.plan.shots, ctx) : new Set<string>();
       const key = filmKey(clipShapes(film, missing), film.board.render);
       const current = await isUpToDate(film.output, key);
-      return { film, key, ...(current && { current }) };
+      return { film, key, missing, ...(current && { current }) };
     }),
   );
 }
@@ -63,10 +65,10 @@ export async function stitchFilms(
   return results;
 }
 
-async function stitch({ film, key }: FilmJob, ctx: RenderContext): Promise<StitchResult> {
-  const { plan, board, output } = film;
+async function stitch(job: FilmJob, ctx: RenderContext): Promise<StitchResult> {
+  const { plan, board, output } = job.film;
   const options = {
-    clips: await stitchClips(film, ctx),
+    clips: await stitchClips(job, ctx),
     render: board.render,
     output,
     tmpDir: ctx.paths.tmp,
@@ -76,7 +78,7 @@ async function stitch({ film, key }: FilmJob, ctx: RenderContext): Promise<Stitc
     onProgress: (percent: number) => ctx.emit({ type: "stitch", film: plan.output, percent }),
     signal: ctx.signal,
   };
-  return { ...(await stitchFilm(options, key, () => ctx.clock.now())), upToDate: false };
+  return { ...(await stitchFilm(options, job.key, () => ctx.clock.now())), upToDate: false };
 }
 
 function clipShapes(
@@ -90,8 +92,7 @@ function clipShapes(
   });
 }
 
-async function stitchClips(film: PlannedFilm, ctx: RenderContext): Promise<StitchClip[]> {
-  const missing = ctx.options.allowMissing ? await missingShots(film.plan.shots, ctx) : new Set<string>();
+async function stitchClips({ film, missing }: FilmJob, ctx: RenderContext): Promise<StitchClip[]> {
   const shapes = clipShapes(film, missing);
   return Promise.all(
     film.plan.shots.map(async (s, i) => {

@@ -73,13 +73,13 @@ export async function renderPlans(
     films = await timed("plan_ms", () => planFilms(boards, planned.request));
     outcomes = await generate();
     throwIfIncomplete(outcomes, ctx);
-    return filmJobs(films, options.allowMissing ? ctx : undefined);
+    return filmJobs(films, ctx);
   };
   let failure: unknown;
   try {
     outcomes = await generate();
     throwIfIncomplete(outcomes, ctx);
-    let jobs = await filmJobs(films, options.allowMissing ? ctx : undefined);
+    let jobs = await filmJobs(films, ctx);
     const damaged = await checkCachedClips(jobs, ctx);
     if (damaged.length > 0)
       jobs = await replaceDamaged(damaged.map((b) => `${b.shot} (${b.why})`).join(", "));

@@ -104,6 +104,12 @@ function shotStatus(
   return "generate";
 }
 
+// Whether the shot goes to the provider: to be generated, collected from an earlier run's request, or
+// refused there with the reason (blocked).
+export function isClipJob(status: ShotStatus): boolean {
+  return status === "generate" || status === "collect" || status === "blocked";
+}
+
 // Whether rendering this shot means a new submit, that is, new spending.
 export function paysFor(status: ShotStatus, options: Pick<PlanOptions, "resubmitUnconfirmed">): boolean {
   return status === "generate" || (status === "blocked" && options.resubmitUnconfirmed === true);
