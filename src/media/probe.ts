@@ -1,13 +1,20 @@
-// ffprobe a media file into the few facts storyreel checks.
+// The few facts storyreel checks about a media file: read in process for the mp4s it knows, else by ffprobe.
+import { RunError } from "../errors.js";
+import type { MediaInfo } from "./media-info.js";
+import { readMp4 } from "./mp4.js";
 import { runTool } from "./run.js";
 
-export interface MediaInfo {
-  duration: number;
-  video?: { codec: string; width: number; height: number; fps: number; pixFmt: string; sar: string };
-  audio?: { codec: string; sampleRate: number; channels: number };
-}
+export type { MediaInfo };
 
 export async function probeMedia(ffprobe: string, file: string): Promise<MediaInfo> {
+  const reading = await readMp4(file);
+  if (reading.kind === "read") return reading.info;
+  if (reading.kind === "incomplete") throw new RunError(`${file} is incomplete: ${reading.why}`);
+  return ffprobeMedia(ffprobe, file);
+}
+
+// What ffprobe reports; the reference the in-process reader is tested against.
+export async function ffprobeMedia(ffprobe: string, file: string): Promise<MediaInfo> {
   const out = await runTool(ffprobe, [
     "-v",
     "error",

@@ -2,7 +2,7 @@
 import type { MediaTools } from "../media/binaries.js";
 import { probeMedia, type MediaInfo } from "../media/probe.js";
 import type { Shot } from "../storyboard/types.js";
-import { ProviderError } from "../errors.js";
+import { ProviderError, RunError } from "../errors.js";
 
 export const DURATION_TOLERANCE_S = 0.6;
 
@@ -15,7 +15,9 @@ export async function checkClip(
   try {
     info = await probeMedia(tools.ffprobe, file);
   } catch (err) {
-    throw new ProviderError(`the clip is not a readable video (ffprobe failed)`, {
+    // The first line is the reason (the rest of an ffprobe failure is its command and output).
+    const why = err instanceof RunError ? err.message.split("\n")[0]!.replace(`${file} `, "it ") : String(err);
+    throw new ProviderError(`the clip is not a readable video: ${why}`, {
       transient: true,
       cause: err,
     });
