@@ -20,6 +20,7 @@ const ajv = new Ajv({
   allErrors: true,
   verbose: true,
   unicode: false,
+  allowUnionTypes: true,
   logger,
   code: { source: true, esm: true },
 });

@@ -2,7 +2,7 @@
 // bin/storyreel.js (help, version, one render); the rest run the CLI in process.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { cp, readFile } from "node:fs/promises";
+import { cp, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { test } from "node:test";
 import { listFiles, REPO, runInProcess, storyreel, tempDir } from "../testkit/cli.js";
@@ -71,11 +71,33 @@ test("doctor names the binaries, their capabilities and whether FAL_KEY is set, 
 test("the README's demo through bin/storyreel.js (real process): the film, its report and contact sheet; then up to date", async () => {
   const dir = await tempDir("storyreel-demo-");
   await cp(path.join(REPO, "manifests"), path.join(dir, "manifests"), { recursive: true });
-  const demo = ["render", "manifests/demo.yaml", "--provider", "preview"];
+  // Exactly what `npm run demo` runs.
+  const script = JSON.parse(await readFile(path.join(REPO, "package.json"), "utf8")).scripts.demo as string;
+  const demo = script.replace(/^node bin\/storyreel\.js /, "").split(" ");
+  assert.deepEqual(demo, [
+    "render",
+    "manifests/demo.yaml",
+    "manifests/lighthouse.yaml",
+    "--provider",
+    "preview",
+  ]);
   const r = await storyreel(demo, { cwd: dir });
   assert.equal(r.exitCode, 0, r.stderr);
   assert.match(r.stdout, /^out\/demo\.mp4: 22\.0 s, 5 shots \(normalised\)$/m);
-  assert.match(r.stderr, /Clips: 5 generated \(\$0\.00\)/);
+  assert.match(r.stderr, /9 clips and 3 stills to generate/);
+  assert.match(r.stderr, /Clips: 9 generated \(\$0\.00\)/);
+  // The graph storyboard: 4 shots of 5 s less a crossfade and a fade of 0.5 s; three stills, one frame taken.
+  assert.match(r.stdout, /^out\/lighthouse\.mp4: 19\.0 s, 4 shots \(normalised\)$/m);
+  const graph = JSON.parse(await readFile(path.join(dir, "out", "lighthouse.report.json"), "utf8"));
+  const made = graph.steps.filter((s: { kind: string }) => s.kind !== "clip");
+  assert.deepEqual(
+    made.map((s: { name: string; status: string }) => `${s.name} ${s.status}`),
+    ["keeper generated", "keeper-lamp generated", "keeper-lamp-close generated", "lamp@last extracted"],
+  );
+  for (const s of made) assert.ok((await stat(path.join(dir, "out", s.image))).size > 0, `${s.name} image`);
+  const sheet = await readFile(path.join(dir, "out", "lighthouse.html"), "utf8");
+  assert.match(sheet, /<h2 class="section">Stills<\/h2>/);
+  assert.match(sheet, /continues <a href="#shot-lamp">lamp<\/a>/);
   const film = await probe(path.join(dir, "out", "demo.mp4"));
   assert.deepEqual(film.types, ["video", "audio"]);
   // 5 clips of 5 s, one trimmed to 4 s, minus 0.5 + 0.5 + 1 s of transitions.
@@ -90,4 +112,5 @@ test("the README's demo through bin/storyreel.js (real process): the film, its r
   const again = await storyreel(demo, { cwd: dir });
   assert.equal(again.exitCode, 0, again.stderr);
   assert.match(again.stdout, /out\/demo\.mp4 is up to date \(5 shots, 22\.0 s\)/);
+  assert.match(again.stdout, /out\/lighthouse\.mp4 is up to date \(4 shots, 19\.0 s\)/);
 });

@@ -47,6 +47,9 @@ test("journaled shots are 'collect' or 'blocked' in the plan, and only new submi
       asked += 1;
       throw new ProviderError("stub", { transient: false });
     },
+    still: async () => {
+      throw new ProviderError("no stills here", { transient: false });
+    },
   });
   const deps = { tools: findMediaTools(process.env), provider };
   await assert.rejects(renderPlans(planned, { maxCost: 1.5 }, deps), RunError);

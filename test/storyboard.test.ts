@@ -6,7 +6,7 @@ import { test } from "node:test";
 import { loadStoryboard, planRender, validateStoryboard } from "../src/index.js";
 import { sniffImage } from "../src/storyboard/image-info.js";
 import { storyboardSchema } from "../src/storyboard/schema-check.js";
-import { RENDER_KEYS, SHOT_KEYS, STORYBOARD_KEYS } from "../src/storyboard/types.js";
+import { RENDER_KEYS, SHOT_KEYS, STILL_KEYS, STORYBOARD_KEYS } from "../src/storyboard/types.js";
 import { REPO } from "../testkit/cli.js";
 import { solidPng } from "./helpers/png.js";
 
@@ -18,6 +18,8 @@ test("the JSON schema's keys are exactly the TypeScript types' keys", () => {
   assert.deepEqual(Object.keys(schema.properties).sort(), [...STORYBOARD_KEYS].sort());
   assert.deepEqual(Object.keys(schema.definitions.shot.properties).sort(), [...SHOT_KEYS].sort());
   assert.deepEqual(Object.keys(schema.properties.render!.properties!).sort(), [...RENDER_KEYS].sort());
+  const still = (schema.definitions as unknown as { still: { properties: object } }).still;
+  assert.deepEqual(Object.keys(still.properties).sort(), [...STILL_KEYS].sort());
 });
 
 test("every example storyboard in manifests/ validates and plans", async () => {

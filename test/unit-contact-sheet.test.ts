@@ -28,6 +28,7 @@ function report(over: Partial<Report> = {}): Report {
     version: 1,
     storyboard: "boards/film.yaml",
     title: "A film",
+    steps: [],
     run: { status: "ok" },
     provider: "fal",
     model: "fal-ai/kling-video/v2.6/pro/image-to-video",

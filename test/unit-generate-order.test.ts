@@ -24,10 +24,11 @@ test("journaled requests are collected before new shots take a slot, whatever th
     audio: true,
     cost: 0.7,
   }));
-  const plan = { shots: planned } as Plan;
+  const plan = { shots: planned, steps: [], edges: [] } as unknown as Plan;
   const seated: string[] = [];
   const provider: ClipProvider = {
     id: "fal",
+    still: () => Promise.reject(new Error("no stills here")),
     async generate(job, ctx) {
       // New shots upload first (a short wait); collected ones go straight for a slot.
       if (planned.find((p) => p.key === job.key)!.status === "generate")

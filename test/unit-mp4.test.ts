@@ -79,7 +79,12 @@ test("a file cut short anywhere, even one ffprobe accepts, is incomplete; a file
   // moov first: ffprobe reports the full duration of a file missing half its frames.
   const halfData = cut("faststart.mp4", (n) => Math.floor(n * 0.7));
   assert.ok((await ffprobeMedia("ffprobe", halfData)).duration > 0.4, "ffprobe accepts it");
-  for (const file of [halfData, cut("plain.mp4", (n) => n - 40), cut("plain.mp4", () => 20), cut("plain.mp4", () => 0)]) {
+  for (const file of [
+    halfData,
+    cut("plain.mp4", (n) => n - 40),
+    cut("plain.mp4", () => 20),
+    cut("plain.mp4", () => 0),
+  ]) {
     const reading = await readMp4(file);
     assert.equal(reading.kind, "incomplete", `${path.basename(file)}: ${JSON.stringify(reading)}`);
     await assert.rejects(probeMedia("ffprobe", file), /is incomplete: (it ends|it is empty)/);

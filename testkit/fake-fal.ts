@@ -1,5 +1,6 @@
 // A fake fal.ai on 127.0.0.1 speaking the queue, storage and proxy protocol of @fal-ai/client 1.10
 // (shared/reference/fal-queue-protocol.md). It records every request and can inject faults.
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -57,6 +58,8 @@ export interface FakeFalOptions {
   faults?: Fault[];
   // Deterministic randomness for `chance` faults (default Math.random).
   random?: () => number;
+  // The image served for a finished still (default: a 640x360 PNG).
+  image?: (input: Record<string, unknown>) => Buffer;
   // The mp4 served for a finished request (default: a tiny clip of the requested length).
   video?: (input: Record<string, unknown>) => Buffer;
 }
@@ -296,6 +299,20 @@ export class FakeFal {
       );
       return;
     }
+    if (isImageJob(job)) {
+      json(
+        res,
+        200,
+        {
+          images: [
+            { url: `${this.url}/images/${id}.png`, content_type: "image/png", width: 640, height: 360 },
+          ],
+          seed: 42,
+        },
+        { "x-fal-request-id": id },
+      );
+      return;
+    }
     const name = `${id}.mp4`;
     json(
       res,
@@ -312,6 +329,10 @@ export class FakeFal {
     );
   }
 
+  private imageOf(job: Job): Buffer {
+    return this.options.image ? this.options.image(job.input) : stillBytes();
+  }
+
   private videoOf(job: Job): Buffer {
     return this.options.video ? this.options.video(job.input) : clipBytes(job);
   }
@@ -322,12 +343,14 @@ export class FakeFal {
       json(res, 404, { detail: "no such video" });
       return;
     }
-    const bytes = this.videoOf(job);
+    const image = isImageJob(job);
+    const bytes = image ? this.imageOf(job) : this.videoOf(job);
+    const type = image ? "image/png" : "video/mp4";
     if (!truncate) {
-      send(res, bytes, "video/mp4");
+      send(res, bytes, type);
       return;
     }
-    res.writeHead(200, { "content-type": "video/mp4", "content-length": bytes.length });
+    res.writeHead(200, { "content-type": type, "content-length": bytes.length });
     res.write(bytes.subarray(0, Math.floor(bytes.length / 2)), () => res.socket?.destroy());
   }
 }
@@ -339,8 +362,8 @@ function classify(method: string, target: string): { route: Route; requestId?: s
     return { route: "initiate" };
   if (p.startsWith("/upload/")) return { route: "upload" };
   if (p.startsWith("/files/")) return { route: "file" };
-  if (p.startsWith("/videos/"))
-    return { route: "download", requestId: p.split("/")[2]!.replace(/\.mp4$/, "") };
+  if (p.startsWith("/videos/") || p.startsWith("/images/"))
+    return { route: "download", requestId: p.split("/")[2]!.replace(/\.(mp4|png)$/, "") };
   if (url.hostname === "queue.fal.run") {
     const m = /^\/[^/]+\/[^/]+\/requests\/([^/]+)(\/status|\/cancel)?$/.exec(p);
     if (m)
@@ -351,6 +374,34 @@ function classify(method: string, target: string): { route: Route; requestId?: s
     if (method === "POST") return { route: "submit" };
   }
   return { route: "unknown" };
+}
+
+// Text-to-image and edit endpoints (FLUX, Nano Banana) answer with images; Kling with a video.
+export function isImageJob(job: { endpoint: string }): boolean {
+  return !job.endpoint.includes("kling-video");
+}
+
+let still: Buffer | undefined;
+
+// A real 640x360 PNG, made once per process.
+function stillBytes(): Buffer {
+  if (!still)
+    still = execFileSync("ffmpeg", [
+      "-v",
+      "error",
+      "-f",
+      "lavfi",
+      "-i",
+      "testsrc2=s=640x360",
+      "-frames:v",
+      "1",
+      "-f",
+      "image2pipe",
+      "-c:v",
+      "png",
+      "-",
+    ]);
+  return still;
 }
 
 // A real, tiny mp4 of the requested length (160x90), with audio only when generate_audio is on, as Kling does.

@@ -6,6 +6,8 @@
 //   <cache>/locks/<key>.lock      held while one process generates that key
 //   <cache>/uploads.json          image sha256 -> fal storage URL and when it was uploaded
 //   <cache>/segments/<key>.mp4    normalised video segments of films (a clip, or clips joined by transitions)
+//   <cache>/stills/<key>.<ext>    a finished still (png, jpeg or webp), and <key>.json, its sidecar
+//   <cache>/frames/<key>.png      a frame taken from a clip (free to take again)
 //   <cache>/tmp/                  partial downloads and encodes
 import path from "node:path";
 import { readJson, tempSibling } from "./atomic.js";
@@ -36,6 +38,10 @@ export function cachePaths(dir: string) {
     sidecar: (key: string) => path.join(dir, "clips", `${key}.json`),
     journal: (key: string) => path.join(dir, "journal", `${key}.json`),
     lock: (key: string) => path.join(dir, "locks", `${key}.lock`),
+    stills: path.join(dir, "stills"),
+    still: (key: string, ext: string) => path.join(dir, "stills", `${key}.${ext}`),
+    stillSidecar: (key: string) => path.join(dir, "stills", `${key}.json`),
+    frame: (key: string) => path.join(dir, "frames", `${key}.png`),
     uploads: path.join(dir, "uploads.json"),
     segments: path.join(dir, "segments"),
     tmp: path.join(dir, "tmp"),
@@ -54,6 +60,11 @@ export async function readCacheIndex(dir: string): Promise<CacheIndex & { keys: 
       .filter((n) => n.endsWith(".json") && set.has(n.replace(/\.json$/, ".mp4")))
       .map((n) => n.slice(0, -5)),
   );
+  // Stills count once their sidecar (written last) exists; frames once their file does (they are renamed in).
+  for (const n of await listIfExists(path.join(dir, "stills")))
+    if (n.endsWith(".json")) keys.add(n.slice(0, -5));
+  for (const n of await listIfExists(path.join(dir, "frames")))
+    if (/^[0-9a-f]+\.png$/.test(n)) keys.add(n.slice(0, -4));
   const journal = new Map<string, "submitted" | "submitting">();
   const journaled = (await listIfExists(path.join(dir, "journal"))).filter((n) => /^[^.].*\.json$/.test(n));
   await Promise.all(

@@ -3,7 +3,9 @@ import pLimit from "p-limit";
 import { acquireLock } from "../cache/lock.js";
 import { verifyClip, type ClipSidecar } from "../cache/store.js";
 import { isClipJob, type Plan } from "../plan/plan.js";
-import type { Storyboard } from "../storyboard/types.js";
+import { inputsOf } from "../plan/steps.js";
+import type { ImageRef, Storyboard } from "../storyboard/types.js";
+import { blockedText, type Made, type StepOutcome, stepRunner } from "./steps.js";
 import type { ClipJob, ClipProvider, ProviderContext, ShotUpdate, Slots } from "../providers/types.js";
 import { NotStartedError, ProviderError } from "../errors.js";
 import { DEFAULT_RETRY, withRetries, type RetryPolicy } from "./retry.js";
@@ -34,6 +36,8 @@ export interface GenerateOptions {
   concurrency: number;
   retry?: RetryPolicy;
   onEvent: (event: ShotEvent) => void;
+  // Each still and frame the render made, found cached, or could not make.
+  onStep?: (outcome: StepOutcome) => void;
 }
 
 // p-limit as a semaphore: a slot is held while fal works on a clip, and given back before the download,
@@ -49,34 +53,82 @@ export function slots(concurrency: number): Slots {
 export async function generateClips(o: GenerateOptions): Promise<ClipOutcome[]> {
   // Collected and blocked shots go to the provider too: it reattaches to the journaled request, or explains.
   const jobs = o.plan.shots.filter((s) => isClipJob(s.status));
-  const seating = collectorsFirst(slots(o.concurrency), jobs.filter((s) => s.status === "collect").length);
-  return Promise.all(
-    jobs.map((planned) => {
-      const collector = planned.status === "collect" ? seating.collector() : undefined;
-      const shots = [
-        planned.id,
-        ...o.plan.shots.filter((s) => s.duplicate_of === planned.id).map((s) => s.id),
-      ];
-      const shot = o.storyboard.shots[planned.index]!;
-      const emit = (u: ShotUpdate & { error?: string; cost?: number }) =>
-        o.onEvent({ time: o.context.clock.now(), shot: planned.id, shots, key: planned.key, ...u });
-      emit({ state: "queued", ...(planned.reason && { detail: planned.reason }) });
-      const outcome = runJob(
-        {
-          key: planned.key,
-          shot,
-          model: o.storyboard.model,
-          cost: planned.cost,
-          priced: planned.status !== "collect",
-        },
-        shots,
-        emit,
-        o,
-        collector ?? seating.newcomer,
-      );
-      return outcome.finally(() => collector?.settle());
-    }),
-  );
+  const shared = slots(o.concurrency);
+  const seating = collectorsFirst(shared, jobs.filter((s) => s.status === "collect").length);
+  const outcomes = new Map<string, Promise<ClipOutcome>>();
+  const planned = new Map(o.plan.shots.map((s) => [s.id, s]));
+  const clipOf = async (id: string): Promise<{ ok: true; file: string } | { ok: false; why: string }> => {
+    const p = planned.get(id)!;
+    if (p.duplicate_of) return clipOf(p.duplicate_of);
+    if (p.status === "cached") return { ok: true, file: o.context.paths.clip(p.key) };
+    const outcome = await outcomes.get(id);
+    if (outcome && (outcome.status === "generated" || outcome.status === "cached"))
+      return { ok: true, file: o.context.paths.clip(p.key) };
+    return { ok: false, why: outcome?.error ?? "its clip is not cached, and --only leaves it out" };
+  };
+  const runner = stepRunner({
+    plan: o.plan,
+    storyboard: o.storyboard,
+    provider: o.provider,
+    context: o.context,
+    slots: shared,
+    ...(o.retry && { retry: o.retry }),
+    clipOf,
+    onUpdate: (step, u) =>
+      o.onEvent({
+        time: o.context.clock.now(),
+        shot: `${step.kind === "frame" ? "frame" : "still"} ${step.name}`,
+        shots: [],
+        key: step.key,
+        ...u,
+      }),
+    onOutcome: (outcome) => o.onStep?.(outcome),
+  });
+  for (const p of jobs) {
+    const collector = p.status === "collect" ? seating.collector() : undefined;
+    const shots = [p.id, ...o.plan.shots.filter((s) => s.duplicate_of === p.id).map((s) => s.id)];
+    const shot = o.storyboard.shots[p.index]!;
+    const emit = (u: ShotUpdate & { error?: string; cost?: number }) =>
+      o.onEvent({ time: o.context.clock.now(), shot: p.id, shots, key: p.key, ...u });
+    emit({ state: "queued", ...(p.reason && { detail: p.reason }) });
+    const outcome = (async (): Promise<ClipOutcome> => {
+      // A clip starts once its stills and frames exist; one that cannot get them fails without a submit.
+      const inputs = await Promise.all(inputsOf(shot).map(runner.input));
+      const blocked = inputs.find((i): i is Extract<Made, { ok: false }> => !i.ok);
+      if (blocked) {
+        const error = blockedText(blocked);
+        emit({ state: "failed", error });
+        return { key: p.key, shots, status: "failed", error };
+      }
+      const made = (image: ImageRef | undefined) =>
+        image && image.kind !== "file" && image.kind !== "url"
+          ? (inputs[inputsOf(shot).indexOf(image)] as Extract<Made, { ok: true }>).image
+          : image;
+      const concrete = {
+        ...shot,
+        image: made(shot.image)!,
+        ...(shot.endImage && { endImage: made(shot.endImage)! }),
+      };
+      const job = {
+        key: p.key,
+        shot: concrete,
+        model: o.storyboard.model,
+        cost: p.cost,
+        priced: p.status !== "collect",
+      };
+      return runJob(job, shots, emit, o, collector ?? seating.newcomer);
+    })().finally(() => collector?.settle());
+    outcomes.set(p.id, outcome);
+  }
+  // Stills no clip of this render waits for (an edit's source, a still only a cached shot uses) are made too.
+  const others = o.plan.steps
+    .filter(
+      (s) =>
+        (s.kind === "still" || s.kind === "edit") && ["generate", "collect", "blocked"].includes(s.status),
+    )
+    .map((s) => runner.input({ kind: "still", source: `still ${s.name}`, still: s.name }));
+  await Promise.all(others);
+  return Promise.all(outcomes.values());
 }
 
 // Requests an earlier run submitted are already using the account's concurrency at fal, so they take their

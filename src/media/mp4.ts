@@ -25,7 +25,8 @@ export async function readMp4(file: string): Promise<Mp4Reading> {
     if (top.boxes.some((b) => b.type === "moof")) return { kind: "unknown", why: "a fragmented mp4" };
     if (!moov) return { kind: "incomplete", why: "it has no moov box (the file's index)" };
     if (mdats.length === 0) return { kind: "incomplete", why: "it has no mdat box (the media data)" };
-    if (moov.end - moov.start > MAX_MOOV_BYTES) return { kind: "unknown", why: "an unusually large moov box" };
+    if (moov.end - moov.start > MAX_MOOV_BYTES)
+      return { kind: "unknown", why: "an unusually large moov box" };
     const buf = Buffer.alloc(moov.end - moov.start);
     await handle.read(buf, 0, buf.length, moov.start);
     return readMoov(buf, mdats, size);
@@ -56,7 +57,10 @@ async function topLevelBoxes(handle: import("node:fs/promises").FileHandle, size
     } else if (length === 0) length = size - at;
     if (length < headerLength) return { kind: "unknown", why: `a ${type} box of impossible size` };
     if (at + length > size)
-      return { kind: "incomplete", why: `it ends ${at + length - size} bytes short of the end of its ${type} box` };
+      return {
+        kind: "incomplete",
+        why: `it ends ${at + length - size} bytes short of the end of its ${type} box`,
+      };
     boxes.push({ type, start: at + headerLength, end: at + length });
     at += length;
   }

@@ -3,7 +3,7 @@ import pLimit from "p-limit";
 import { evictClip, verifyClip } from "../cache/store.js";
 import { InterruptedError, RunError, UsageError } from "../errors.js";
 import { generateClips, type ClipOutcome } from "../generate/generate.js";
-import { isClipJob, type Plan, paysFor } from "../plan/plan.js";
+import { isClipJob, type Plan, paysFor, type ShotStatus } from "../plan/plan.js";
 import { refetchClip } from "../providers/refetch.js";
 import { summaryCounts } from "../report/summary.js";
 import { dollars, sumCosts } from "../util/money.js";
@@ -30,7 +30,7 @@ export async function generateMissing(films: PlannedFilm[], ctx: RenderContext):
   const { maxCost } = ctx.options;
   if (maxCost !== undefined && budget.cost > maxCost + 1e-9) {
     throw new UsageError(
-      `this render would spend ${dollars(budget.cost)} on ${count(budget.clips, "new clip")}, more than --max-cost ${dollars(maxCost)}. Nothing was submitted. Run \`storyreel plan\` to see which shots are new.`,
+      `this render would spend ${dollars(budget.cost)} on ${count(budget.clips - (budget.stills ?? 0), "new clip")}${budget.stills ? ` and ${count(budget.stills, "new still")}` : ""}, more than --max-cost ${dollars(maxCost)}. Nothing was submitted. Run \`storyreel plan\` to see which shots are new.`,
     );
   }
   if (budget.clips === 0) return [];
@@ -71,6 +71,7 @@ export async function generateMissing(films: PlannedFilm[], ctx: RenderContext):
           concurrency,
           context,
           onEvent: (e) => ctx.emit({ type: "shot", ...e }),
+          onStep: (s) => ctx.steps.push(s),
         })),
       );
     }
@@ -130,9 +131,21 @@ export async function checkCachedClips(jobs: FilmJob[], ctx: RenderContext): Pro
 
 // Clips to make (new, collected or blocked) and the new spending across storyboards, counting a clip shared by
 // two storyboards once. Collecting a journaled request costs nothing new.
-function newSpending(plans: Plan[], resubmitUnconfirmed: boolean): { cost: number; clips: number } {
+function newSpending(
+  plans: Plan[],
+  resubmitUnconfirmed: boolean,
+): { cost: number; clips: number; stills?: number } {
   const jobs = new Map<string, number>();
   for (const s of plans.flatMap((p) => p.shots))
     if (isClipJob(s.status)) jobs.set(s.key, paysFor(s.status, { resubmitUnconfirmed }) ? s.cost : 0);
-  return { cost: sumCosts(jobs.values()), clips: jobs.size };
+  const stills = new Map<string, number>();
+  for (const s of plans.flatMap((p) => p.steps))
+    if ((s.kind === "still" || s.kind === "edit") && isClipJob(s.status as ShotStatus))
+      stills.set(s.key, paysFor(s.status as ShotStatus, { resubmitUnconfirmed }) ? s.cost : 0);
+  // Stills count toward the spending; `clips` (what is made) counts them too, so a graph of stills alone runs.
+  return {
+    cost: sumCosts([...jobs.values(), ...stills.values()]),
+    clips: jobs.size + stills.size,
+    ...(stills.size > 0 && { stills: stills.size }),
+  };
 }

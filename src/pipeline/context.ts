@@ -1,6 +1,7 @@
 // What every render step is given: the options, the injected dependencies and where events go.
 import type { CachePaths } from "../cache/layout.js";
 import type { MediaTools } from "../media/binaries.js";
+import type { StepOutcome } from "../generate/steps.js";
 import type { ClipProvider } from "../providers/types.js";
 import type { Clock } from "../util/clock.js";
 import type { EventSink } from "./events.js";
@@ -35,6 +36,8 @@ export interface RenderContext {
   clock: Clock;
   paths: CachePaths;
   emit: EventSink;
+  // The stills and frames this render made or found, for the report.
+  steps: StepOutcome[];
   // Damaged clips left in place by --offline (so a later online run can still fetch them again for free).
   unusable: Set<string>;
   // A path as the user should see it: relative to the working folder when inside it.

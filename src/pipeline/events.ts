@@ -7,7 +7,16 @@ import type { StitchResult } from "../stitch/stitch.js";
 
 export type PipelineEvent =
   // Generation begins: what will be generated and what it is estimated to cost.
-  | { type: "start"; storyboards: string[]; provider: ProviderId; clips: number; cost: number; cache: string }
+  | {
+      type: "start";
+      storyboards: string[];
+      provider: ProviderId;
+      // Clips and stills to make (stills are also counted in `clips`, as steps that go to the provider).
+      clips: number;
+      stills?: number;
+      cost: number;
+      cache: string;
+    }
   | ({ type: "shot" } & ShotEvent)
   // A sentence for the person at the terminal (a repaired clip, a Ctrl-C being honoured).
   | { type: "notice"; text: string }

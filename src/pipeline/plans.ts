@@ -83,6 +83,7 @@ export async function planFilms(boards: Storyboard[], request: PlanRequest): Pro
         provider: request.provider,
         output: shown,
         previous: previous.materials,
+        previousStills: previous.stills,
         failedBefore: previous.failures,
         ...(request.resubmitUnconfirmed && { resubmitUnconfirmed: true }),
         ...(request.only && { only: request.only }),

@@ -51,7 +51,7 @@ export function textDisplay(out: DisplayStreams, now = () => Date.now()): EventS
     switch (e.type) {
       case "start":
         out.stderr(
-          `Rendering ${e.storyboards.join(", ")} with ${e.provider}: ${count(e.clips, "clip")} to generate (${dollars(e.cost)}), cache ${e.cache}`,
+          `Rendering ${e.storyboards.join(", ")} with ${e.provider}: ${e.stills ? `${count(e.clips - e.stills, "clip")} and ${count(e.stills, "still")}` : count(e.clips, "clip")} to generate (${dollars(e.cost)}), cache ${e.cache}`,
         );
         shots = out.isTTY ? ttyShots(out.stderrRaw, out.columns, e, now) : plainShots(out.stderr);
         return;

@@ -117,6 +117,7 @@ function renderContext(
     paths: cachePaths(planned.request.cacheDir),
     emit,
     unusable: new Set(),
+    steps: [],
     shown: (file) => {
       const rel = path.relative(cwd, file);
       return rel && !rel.startsWith("..") ? rel : file;

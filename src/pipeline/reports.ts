@@ -29,6 +29,7 @@ export async function writeReports(
       board,
       plan,
       outcomes,
+      steps: ctx.steps,
       ...(film && { film }),
       output,
       paths: ctx.paths,

@@ -1,11 +1,11 @@
 // Print a plan as a table for people; `plan --json` prints the Plan value itself.
 import type { Plan, PlannedShot } from "./plan.js";
 
-import { dollars } from "../util/money.js";
+import { dollars, sumCosts } from "../util/money.js";
 import { count } from "../util/words.js";
 
 export function formatPlan(plan: Plan): string {
-  const why = plan.shots.some((s) => s.reason);
+  const why = plan.shots.some((s) => s.reason || s.waits_for);
   const rows = plan.shots.map((s, i) => [
     String(i + 1),
     s.id,
@@ -13,7 +13,7 @@ export function formatPlan(plan: Plan): string {
     `${s.duration}s`,
     s.audio ? "on" : "off",
     costText(plan, s),
-    ...(why ? [s.reason ?? ""] : []),
+    ...(why ? [whyText(s)] : []),
   ]);
   const table = columns([["#", "shot", "status", "dur", "audio", "cost", ...(why ? ["why"] : [])], ...rows]);
   const n = (status: PlannedShot["status"]) => plan.shots.filter((s) => s.status === status).length;
@@ -21,6 +21,7 @@ export function formatPlan(plan: Plan): string {
   const lines = [
     `${plan.storyboard} -> ${plan.output}  (provider ${plan.provider}, model ${plan.model})`,
     "",
+    ...stepTable(plan),
     ...table,
     "",
     `${count(plan.shots.length, "shot")}, ${seconds} s of clips: ${n("generate")} to generate, ${n("cached")} cached, ${n("duplicate")} duplicate` +
@@ -32,6 +33,35 @@ export function formatPlan(plan: Plan): string {
       (plan.cost.in_flight > 0 ? `; ${dollars(plan.cost.in_flight)} already paid, being collected` : ""),
   ];
   return lines.join("\n");
+}
+
+// Stills and frames first, in the order they can be made: each says what it waits for and why it is made.
+function stepTable(plan: Plan): string[] {
+  const steps = plan.steps.filter((s) => s.kind !== "clip");
+  if (steps.length === 0) return [];
+  const rows = steps.map((s) => [
+    s.kind,
+    s.name,
+    s.status === "duplicate" ? `duplicate of ${s.duplicate_of}` : s.status,
+    plan.provider !== "fal" || s.kind === "frame"
+      ? "free"
+      : s.status === "generate"
+        ? dollars(s.cost)
+        : `(${dollars(s.cost)})`,
+    whyText(s),
+  ]);
+  const stills = steps.filter((s) => s.kind !== "frame");
+  const cost = sumCosts(stills.filter((s) => s.status === "generate").map((s) => s.cost));
+  return [
+    ...columns([["step", "name", "status", "cost", "why"], ...rows]),
+    `${count(stills.length, "still")} (${stills.filter((s) => s.status === "generate").length} to make, ${dollars(cost)}), ${count(steps.length - stills.length, "frame")} taken from clips`,
+    "",
+  ];
+}
+
+function whyText(s: { reason?: string; waits_for?: string[] }): string {
+  const waits = s.waits_for?.length ? `waits for ${s.waits_for.join(", ")}` : "";
+  return [s.reason, waits].filter(Boolean).join("; ");
 }
 
 function statusText(s: PlannedShot): string {

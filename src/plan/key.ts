@@ -11,20 +11,36 @@ export type ProviderId = "fal" | "preview";
 // Bump a provider's version when the clips it makes change for the same input.
 export const PROVIDER_VERSIONS: Record<ProviderId, number> = { fal: 1, preview: 1 };
 
+// How an image counts in a key. Stills and frames made by the graph count by their step's key (see
+// graph-keys.ts); a file they were written to carries that identity with it.
+export type ImageIdentity = (image: ImageRef) => Record<string, string>;
+
 export function imageIdentity(image: ImageRef): Record<string, string> {
-  return image.kind === "file" ? { sha256: image.sha256 } : { url: image.url };
+  if (image.kind === "file") return image.identity ?? { sha256: image.sha256 };
+  if (image.kind === "url") return { url: image.url };
+  throw new Error(`bug: ${image.source} needs the graph's keys (graphKeys) to be counted`);
 }
 
 // What the key hashes; shown by `plan --json` so a changed key can be explained.
-export function keyMaterial(shot: Shot, model: ModelSpec, provider: ProviderId): Record<string, unknown> {
+export function keyMaterial(
+  shot: Shot,
+  model: ModelSpec,
+  provider: ProviderId,
+  identity: ImageIdentity = imageIdentity,
+): Record<string, unknown> {
   return {
     key_format: KEY_FORMAT,
     provider: `${provider}@${PROVIDER_VERSIONS[provider]}`,
     endpoint: model.endpoint,
-    input: modelInput(model, shot, imageIdentity),
+    input: modelInput(model, shot, identity),
   };
 }
 
-export function clipKey(shot: Shot, model: ModelSpec, provider: ProviderId): string {
-  return sha256(canonicalJson(keyMaterial(shot, model, provider)));
+export function clipKey(
+  shot: Shot,
+  model: ModelSpec,
+  provider: ProviderId,
+  identity: ImageIdentity = imageIdentity,
+): string {
+  return sha256(canonicalJson(keyMaterial(shot, model, provider, identity)));
 }

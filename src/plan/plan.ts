@@ -3,7 +3,17 @@ import { sumCosts } from "../util/money.js";
 import { shotCost } from "./model-input.js";
 import type { CacheIndex } from "../cache/layout.js";
 import type { Storyboard } from "../storyboard/types.js";
+import { graphKeys, type GraphKeys } from "./graph-keys.js";
 import { clipKey, keyMaterial, type ProviderId } from "./key.js";
+import {
+  graphEdges,
+  inputsOf,
+  planFrames,
+  planStills,
+  type PlannedStep,
+  type StepEdge,
+  waitsFor,
+} from "./steps.js";
 import { changedFields } from "./why.js";
 
 export const PLAN_VERSION = 1;
@@ -20,6 +30,8 @@ export interface PlannedShot {
   duplicate_of?: string;
   // For `generate`: "new shot", or the fields changed since this shot's last clip (e.g. "prompt changed").
   reason?: string;
+  // Stills or frames this shot's clip needs that are not made yet: it starts once they exist.
+  waits_for?: string[];
   duration: number;
   audio: boolean;
   cost: number;
@@ -32,6 +44,9 @@ export interface Plan {
   provider: ProviderId;
   model: string;
   shots: PlannedShot[];
+  // The graph: every still, frame and clip as a step, and which step feeds which. Costs include the stills.
+  steps: PlannedStep[];
+  edges: StepEdge[];
   cost: { currency: "USD"; film: number; new: number; cached: number; in_flight: number };
 }
 
@@ -42,6 +57,8 @@ export interface PlanOptions {
   output?: string;
   // Key material of each shot's clip in the previous render (by shot id), to explain what changed.
   previous?: ReadonlyMap<string, Record<string, unknown>>;
+  // Key material of each still in the previous render (by name).
+  previousStills?: ReadonlyMap<string, Record<string, unknown>>;
   // Shots whose last attempt failed, by shot id: the key tried and the error.
   failedBefore?: ReadonlyMap<string, { key: string; error: string }>;
   // Blocked shots will be submitted, and paid for, again.
@@ -49,14 +66,30 @@ export interface PlanOptions {
 }
 
 export function planRender(storyboard: Storyboard, cache: CacheIndex, options: PlanOptions): Plan {
+  const { model } = storyboard;
+  const keys = graphKeys(storyboard, options.provider, (shot, identity) =>
+    clipKey(shot, model, options.provider, identity),
+  );
+  const stills = planStills(storyboard, keys, cache, {
+    provider: options.provider,
+    ...(options.previousStills && { previousStills: options.previousStills }),
+    ...(options.only && { needed: stillsNeeded(storyboard, options.only) }),
+  });
+  const frames = planFrames(storyboard, keys, cache);
+  const made = new Set([...stills, ...frames].filter((s) => s.status === "cached").map((s) => s.id));
   const firstByKey = new Map<string, string>();
   const shots: PlannedShot[] = storyboard.shots.map((shot) => {
-    const key = clipKey(shot, storyboard.model, options.provider);
-    const cost = options.provider === "fal" ? shotCost(storyboard.model, shot) : 0;
+    const key = keys.clips.get(shot.id)!;
+    const cost = options.provider === "fal" ? shotCost(model, shot) : 0;
     const first = firstByKey.get(key);
     if (first === undefined) firstByKey.set(key, shot.id);
     const status = shotStatus(key, shot.id, first !== undefined, cache, options);
-    const reason = reasonFor(status, shot, storyboard, options);
+    const reason = reasonFor(status, shot, storyboard, options, keys);
+    const waits = isClipJob(status)
+      ? waitsFor(inputsOf(shot), (i) =>
+          made.has(i.kind === "still" ? `still:${i.still}` : `frame:${i.source}`),
+        )
+      : [];
     return {
       id: shot.id,
       index: shot.index,
@@ -64,28 +97,75 @@ export function planRender(storyboard: Storyboard, cache: CacheIndex, options: P
       status,
       ...(first !== undefined && { duplicate_of: first }),
       ...(reason && { reason }),
+      ...(waits.length > 0 && { waits_for: waits }),
       duration: shot.duration,
       audio: shot.audio,
       cost,
     };
   });
-  const sum = (list: PlannedShot[]) => sumCosts(list.map((s) => s.cost));
-  const unique = shots.filter((s) => s.status !== "duplicate");
+  for (const still of stills) {
+    const refs = storyboard.stills.find((s) => s.name === still.name)!.references;
+    const waits =
+      still.status === "generate" || still.status === "collect" || still.status === "blocked"
+        ? waitsFor(
+            refs.filter((r) => r.kind === "still"),
+            (r) => made.has(`still:${(r as { still: string }).still}`),
+          )
+        : [];
+    if (waits.length > 0) still.waits_for = waits;
+  }
+  for (const frame of frames) {
+    const from = frame.name.split("@")[0]!;
+    const source = shots.find((s) => s.id === from);
+    if (frame.status !== "cached" && source?.status !== "cached") frame.waits_for = [from];
+  }
+  const sum = (list: Array<{ cost: number }>) => sumCosts(list.map((s) => s.cost));
+  const unique = [...shots, ...stills].filter((s) => s.status !== "duplicate");
   return {
     version: PLAN_VERSION,
     storyboard: storyboard.file,
     output: options.output ?? storyboard.output,
     provider: options.provider,
-    model: storyboard.model.endpoint,
+    model: model.endpoint,
     shots,
+    steps: [...stills, ...frames, ...shots.map(clipStep)],
+    edges: graphEdges(storyboard),
     cost: {
       currency: "USD",
       film: sum(unique),
-      new: sum(unique.filter((s) => paysFor(s.status, options))),
+      new: sum(unique.filter((s) => paysFor(s.status as ShotStatus, options))),
       cached: sum(unique.filter((s) => s.status === "cached")),
       in_flight: sum(unique.filter((s) => s.status === "collect")),
     },
   };
+}
+
+function clipStep(s: PlannedShot): PlannedStep {
+  return {
+    id: `shot:${s.id}`,
+    kind: "clip",
+    name: s.id,
+    key: s.key,
+    status: s.status,
+    cost: s.cost,
+    ...(s.reason && { reason: s.reason }),
+    ...(s.waits_for && { waits_for: s.waits_for }),
+    ...(s.duplicate_of && { duplicate_of: s.duplicate_of }),
+  };
+}
+
+// The stills that the shots named by --only need, directly or through the stills they edit.
+function stillsNeeded(storyboard: Storyboard, only: ReadonlySet<string>): Set<string> {
+  const needed = new Set<string>();
+  const byName = new Map(storyboard.stills.map((s) => [s.name, s]));
+  const add = (name: string) => {
+    if (needed.has(name)) return;
+    needed.add(name);
+    for (const r of byName.get(name)?.references ?? []) if (r.kind === "still") add(r.still);
+  };
+  for (const shot of storyboard.shots)
+    if (only.has(shot.id)) for (const i of inputsOf(shot)) if (i.kind === "still") add(i.still);
+  return needed;
 }
 
 function shotStatus(
@@ -120,22 +200,24 @@ function reasonFor(
   shot: Storyboard["shots"][number],
   storyboard: Storyboard,
   options: PlanOptions,
+  keys: GraphKeys,
 ): string | undefined {
   if (status === "collect") return "submitted by an earlier run: collecting it costs nothing new";
   if (status === "blocked")
     return options.resubmitUnconfirmed
       ? "an earlier submit got no answer: submitting it again (--resubmit-unconfirmed)"
       : "an earlier submit got no answer: render with --resubmit-unconfirmed to submit it again";
-  return status === "generate" ? whyGenerate(shot, storyboard, options) : undefined;
+  return status === "generate" ? whyGenerate(shot, storyboard, options, keys) : undefined;
 }
 
 function whyGenerate(
   shot: Storyboard["shots"][number],
   storyboard: Storyboard,
   options: PlanOptions,
+  keys: GraphKeys,
 ): string | undefined {
   const failed = options.failedBefore?.get(shot.id);
-  if (failed && failed.key === clipKey(shot, storyboard.model, options.provider)) {
+  if (failed && failed.key === keys.clips.get(shot.id)) {
     const error = failed.error.length > 100 ? `${failed.error.slice(0, 99)}…` : failed.error;
     return `failed last time${error ? `: ${error}` : ""}`;
   }
@@ -144,9 +226,17 @@ function whyGenerate(
   if (!before) return "new shot";
   const changed = changedFields(
     before,
-    keyMaterial(shot, storyboard.model, options.provider),
+    keyMaterial(shot, storyboard.model, options.provider, keys.identity),
     storyboard.model,
-  );
+  ).map((field) => upstreamName(field, shot));
   if (changed.includes("provider")) return `first ${options.provider} render`;
   return changed.length ? `${changed.join(", ")} changed` : "not in the cache";
+}
+
+// A changed image that another step makes is named by that step: "still keeper", "start frame from lamp".
+function upstreamName(field: string, shot: Storyboard["shots"][number]): string {
+  const image = field === "image" ? shot.image : field === "end_image" ? shot.endImage : undefined;
+  if (image?.kind === "still") return `still ${image.still}`;
+  if (image?.kind === "frame") return `${field === "image" ? "start" : "end"} frame from ${image.from}`;
+  return field;
 }

@@ -9,6 +9,8 @@ export interface PreviousRender {
   materials: Map<string, Record<string, unknown>>;
   // Shots whose last attempt failed: the key that was tried and fal's (or ffmpeg's) answer.
   failures: Map<string, { key: string; error: string }>;
+  // Key material of each still, by name.
+  stills: Map<string, Record<string, unknown>>;
 }
 
 interface ReportShotSeen {
@@ -19,7 +21,21 @@ interface ReportShotSeen {
 }
 
 export async function readPreviousRender(reportFile: string, paths: CachePaths): Promise<PreviousRender> {
-  const report = await readJson<{ shots?: ReportShotSeen[] }>(reportFile);
+  const report = await readJson<{
+    shots?: ReportShotSeen[];
+    steps?: Array<{ kind: string; name: string; key: string }>;
+  }>(reportFile);
+  const stills = new Map<string, Record<string, unknown>>();
+  await Promise.all(
+    (report?.steps ?? [])
+      .filter((s) => s.kind === "still" || s.kind === "edit")
+      .map(async (s) => {
+        const material = (
+          await readJson<{ key_material?: Record<string, unknown> }>(paths.stillSidecar(s.key))
+        )?.key_material;
+        if (material) stills.set(s.name, material);
+      }),
+  );
   const materials = new Map<string, Record<string, unknown>>();
   const failures = new Map<string, { key: string; error: string }>();
   await Promise.all(
@@ -29,5 +45,5 @@ export async function readPreviousRender(reportFile: string, paths: CachePaths):
       if (material) materials.set(s.id, material);
     }),
   );
-  return { materials, failures };
+  return { materials, failures, stills };
 }

@@ -89,7 +89,7 @@ export function clipOutput(o: {
 }
 
 // A path inside a quoted filter option: backslashes and quotes escaped, and the drive colon on Windows.
-function filterPath(file: string): string {
+export function filterPath(file: string): string {
   // Inside single quotes a quote is written as '\'' (close, escaped quote, reopen), and the graph parser
   // takes one more level of backslashes.
   return file.replace(/\\/g, "/").replace(/'/g, "'\\\\\\''").replace(/:/g, "\\:");

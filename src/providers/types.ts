@@ -1,11 +1,12 @@
 // What a clip provider is given and what it reports while it works.
 import type { CachePaths } from "../cache/layout.js";
+import type { StillSidecar } from "../cache/stills.js";
 import type { ClipSidecar } from "../cache/store.js";
 import type { MediaTools } from "../media/binaries.js";
 import type { Clock } from "../util/clock.js";
 import type { ModelSpec } from "../models/types.js";
 import type { ProviderId } from "../plan/key.js";
-import type { Shot } from "../storyboard/types.js";
+import type { ImageRef, Shot, Still } from "../storyboard/types.js";
 
 export interface ClipJob {
   key: string;
@@ -14,6 +15,18 @@ export interface ClipJob {
   cost: number;
   // Whether the plan priced this shot's first submit (false for a journaled request being collected).
   priced: boolean;
+}
+
+// A still to make: its references already made, as files (stills the graph made carry their identity).
+export interface StillJob {
+  key: string;
+  still: Still;
+  references: ImageRef[];
+  cost: number;
+  priced: boolean;
+  keyMaterial: Record<string, unknown>;
+  // The video model the still will feed: a still it cannot take (too small, too narrow) fails here.
+  videoModel: ModelSpec;
 }
 
 export type ShotState =
@@ -60,4 +73,6 @@ export interface ProviderContext {
 export interface ClipProvider {
   id: ProviderId;
   generate(job: ClipJob, ctx: ProviderContext): Promise<ClipSidecar>;
+  // Stills: generated from a prompt, or edited from references.
+  still(job: StillJob, ctx: ProviderContext): Promise<StillSidecar>;
 }

@@ -16,7 +16,8 @@ export async function checkClip(
     info = await probeMedia(tools.ffprobe, file);
   } catch (err) {
     // The first line is the reason (the rest of an ffprobe failure is its command and output).
-    const why = err instanceof RunError ? err.message.split("\n")[0]!.replace(`${file} `, "it ") : String(err);
+    const why =
+      err instanceof RunError ? err.message.split("\n")[0]!.replace(`${file} `, "it ") : String(err);
     throw new ProviderError(`the clip is not a readable video: ${why}`, {
       transient: true,
       cause: err,

@@ -1,5 +1,6 @@
 // The contact sheet: one self-contained HTML page (inline CSS, relative links, no network) from a Report.
 import { dollars } from "../util/money.js";
+import { shotLinks, stillsSection } from "./html-graph.js";
 import type { Report, ReportShot } from "./report.js";
 import { count } from "../util/words.js";
 
@@ -28,14 +29,16 @@ export function contactSheet(report: Report): string {
   .status-failed, .status-skipped, .status-not_started { background: #6b2020 !important; }
   .error { color: #ff9b9b; white-space: pre-wrap; }
   a { color: #8cc4ff; }
+  .section { font-size: 17px; margin: 24px 0 0; }
+  .uses { color: #bbb; font-size: 13px; margin: 0 0 8px; }
 </style>
 </head>
 <body>
   <h1>${text(title)}</h1>
   <p class="meta">${runMeta(report)}</p>
   ${runBanner(report)}${film}
-  <div class="grid">
-${report.shots.map(card).join("\n")}
+${stillsSection(report, text, attr)}  <div class="grid">
+${report.shots.map((s) => card(s, report)).join("\n")}
   </div>
 ${report.film ? SEEK_SCRIPT : ""}
 </body>
@@ -114,7 +117,7 @@ const SEEK_SCRIPT = `<script>
 </script>
 `;
 
-function card(s: ReportShot): string {
+function card(s: ReportShot, report: Report): string {
   const picture = s.poster ?? s.image;
   return `    <div class="card" id="shot-${attr(s.id)}">
       <img src="${attr(picture)}" alt="${attr(s.id)}">
@@ -122,6 +125,7 @@ function card(s: ReportShot): string {
         <h2>${s.index + 1}. ${text(s.id)}</h2>
         <p class="prompt">${text(s.prompt)}</p>
         <p class="tags">${tags(s)}</p>
+        ${shotLinks(report, s.id, text, attr)}
         ${s.error ? `<p class="error">${text(s.error)}</p>` : ""}
         ${s.clip ? `<a href="${attr(s.clip)}">▶ play clip</a>` : ""}${seekLink(s)}
       </div>

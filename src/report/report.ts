@@ -2,6 +2,8 @@
 import path from "node:path";
 import type { ClipSidecar } from "../cache/store.js";
 import type { ClipOutcome } from "../generate/generate.js";
+import type { StepOutcome } from "../generate/steps.js";
+import { reportSteps, type ReportStep } from "./steps.js";
 import { sumCosts } from "../util/money.js";
 import type { Plan, ShotStatus } from "../plan/plan.js";
 import type { FilmRecord } from "../stitch/film.js";
@@ -59,6 +61,8 @@ export interface Report {
   cost: { currency: "USD"; film: number; spent: number; saved: number };
   phases_ms: Record<string, number>;
   shots: ReportShot[];
+  // The storyboard's graph: stills, frames and clips, with their edges.
+  steps: ReportStep[];
   run: RunOutcome;
 }
 
@@ -72,6 +76,9 @@ export interface ReportInput {
   board: Storyboard;
   plan: Plan;
   outcomes: ClipOutcome[];
+  steps: StepOutcome[];
+  // A cached still's or frame's image, when the cache has one.
+  stepImage: (step: { id: string; key: string }) => string | undefined;
   sidecars: Map<string, ClipSidecar>;
   film?: FilmRecord & { upToDate: boolean };
   // When this render made no film: the one an earlier render left at the output path, if it is still there.
@@ -118,13 +125,24 @@ export function buildReport(r: ReportInput): Report {
       duration: shot.duration,
       ...(shot.transition.type !== "cut" && { transition: shot.transition }),
       ...(shot.trim && { trim: shot.trim }),
-      image: shot.image.kind === "file" ? rel(shot.image.path) : shot.image.url,
+      image:
+        shot.image.kind === "file"
+          ? rel(shot.image.path)
+          : shot.image.kind === "url"
+            ? shot.image.url
+            : shot.image.source,
       ...(poster && { poster: rel(poster) }),
       ...(hasFilm && { start: starts[i]! }),
       ...(slated.has(s.id) && { stand_in: "slate" as const }),
     };
   });
-  const spent = sumCosts(shots.filter((s) => s.status === "generated").map((s) => s.cost));
+  const steps = reportSteps(r.plan, r.board, r.steps, r.stepImage).map((s) =>
+    s.image ? { ...s, image: rel(s.image) } : s,
+  );
+  const spent = sumCosts([
+    ...shots.filter((s) => s.status === "generated").map((s) => s.cost),
+    ...steps.filter((s) => s.kind !== "clip" && s.status === "generated").map((s) => s.cost),
+  ]);
   return {
     version: REPORT_VERSION,
     storyboard: r.plan.storyboard,
@@ -153,6 +171,7 @@ export function buildReport(r: ReportInput): Report {
     cost: { currency: "USD", film: r.plan.cost.film, spent, saved: r.plan.cost.cached },
     phases_ms: r.phases,
     shots,
+    steps,
     run: r.run,
   };
 }

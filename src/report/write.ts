@@ -6,6 +6,10 @@ import { filmFiles } from "../util/output-files.js";
 import type { CachePaths } from "../cache/layout.js";
 import { readSidecar, type ClipSidecar } from "../cache/store.js";
 import type { ClipOutcome } from "../generate/generate.js";
+import type { StepOutcome } from "../generate/steps.js";
+import { extension, type StillSidecar } from "../cache/stills.js";
+import { readJson } from "../cache/atomic.js";
+import { statIfExists } from "../util/fs.js";
 import type { MediaTools } from "../media/binaries.js";
 import type { Plan } from "../plan/plan.js";
 import { existingFilm } from "../stitch/film.js";
@@ -19,6 +23,7 @@ export interface WriteReportOptions {
   board: Storyboard;
   plan: Plan;
   outcomes: ClipOutcome[];
+  steps?: StepOutcome[];
   film?: StitchResult;
   output: string;
   paths: CachePaths;
@@ -50,9 +55,22 @@ export async function writeReport(
   const posters = new Map(jobs.filter((j) => made.has(j.poster)).map((j) => [j.key, j.poster]));
   // A render that made no film still shows the film an earlier render left there, marked as such.
   const earlierFilm = o.film ? undefined : await existingFilm(o.output);
+  const images = new Map<string, string>();
+  await Promise.all(
+    o.plan.steps.map(async (s) => {
+      if (s.kind === "frame" && (await statIfExists(o.paths.frame(s.key))))
+        images.set(s.id, o.paths.frame(s.key));
+      if (s.kind === "still" || s.kind === "edit") {
+        const format = (await readJson<StillSidecar>(o.paths.stillSidecar(s.key)))?.format;
+        if (format) images.set(s.id, o.paths.still(s.key, extension(format)));
+      }
+    }),
+  );
   const report = buildReport({
     ...(earlierFilm && { earlierFilm }),
     ...o,
+    steps: o.steps ?? [],
+    stepImage: (s) => images.get(s.id),
     dir,
     sidecars,
     clipPath: o.paths.clip,

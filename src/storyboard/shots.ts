@@ -28,12 +28,8 @@ export async function checkShots(
       if (first !== undefined) report(at("id"), `duplicate id "${s.id}" (already used by shots[${first}])`);
       else seen.set(s.id, index);
     }
-    const image =
-      typeof s.image === "string" ? await imageOrReport(s.image, ctx, at("image"), report) : undefined;
-    const endImage =
-      typeof s.end_image === "string"
-        ? await imageOrReport(s.end_image, ctx, at("end_image"), report)
-        : undefined;
+    const image = await imageField(s.image, ctx, at("image"), report);
+    const endImage = await imageField(s.end_image, ctx, at("end_image"), report);
     if (typeof s.prompt === "string") checkPrompt(s.prompt, ctx.model, at("prompt"), report);
     const duration =
       allowedDuration(s.duration, ctx.model, at("duration"), report) ??
@@ -61,6 +57,36 @@ export async function checkShots(
 // Seconds of a shot that make it into the film.
 export function keptSeconds(shot: Pick<Shot, "duration" | "trim">): number {
   return shot.trim ? shot.trim.end - shot.trim.start : shot.duration;
+}
+
+// A path or URL is resolved now; a still or a frame is a step of the graph, checked once all shots are known.
+async function imageField(
+  value: ShotDoc["image"] | undefined,
+  ctx: ImageContext,
+  at: (string | number)[],
+  report: Report,
+): Promise<ImageRef | undefined> {
+  if (typeof value === "string") return imageOrReport(value, ctx, at, report);
+  if (!isObject(value)) return undefined;
+  const { still, from, frame } = value;
+  if (typeof still === "string" && typeof from === "string") {
+    report(
+      at,
+      "names both a still and a shot to take a frame from; use one: { still: NAME } or { from: SHOT, frame: last }",
+    );
+    return undefined;
+  }
+  if (typeof still === "string") {
+    if (frame !== undefined)
+      report([...at, "frame"], "a still has no frames; `frame` goes with `from: SHOT`");
+    return { kind: "still", source: `still ${still}`, still };
+  }
+  if (typeof from === "string") {
+    const at_ = frame ?? "last";
+    return { kind: "frame", source: `${from}@${at_}`, from, frame: at_ };
+  }
+  report(at, "must say { still: NAME } or { from: SHOT, frame: last | first | SECONDS }");
+  return undefined;
 }
 
 async function imageOrReport(source: string, ctx: ImageContext, at: (string | number)[], report: Report) {

@@ -1,16 +1,27 @@
 // The storyboard as written (StoryboardDoc, mirrors schemas/storyboard.schema.json) and as resolved (Storyboard).
+import type { ImageModelSpec } from "../models/image-types.js";
 import type { ModelSpec } from "../models/types.js";
 
 export type TransitionType = "cut" | "crossfade" | "fade";
 
+// An image as written: a path or https URL, a named still, or a frame of another shot's clip.
+export type ImageDoc = string | { still?: string; from?: string; frame?: "first" | "last" | number };
+
+export interface StillDoc {
+  prompt: string;
+  size?: string;
+  model?: string;
+  edit?: string[];
+}
+
 export interface ShotDoc {
   id: string;
-  image: string;
+  image: ImageDoc;
   prompt: string;
   duration?: number;
   audio?: boolean;
   negative_prompt?: string;
-  end_image?: string;
+  end_image?: ImageDoc;
   transition?: { type: TransitionType; duration?: number };
   trim?: { start?: number; end?: number };
 }
@@ -28,6 +39,7 @@ export interface StoryboardDoc {
     fps?: number;
     loudness?: number;
   };
+  stills?: Record<string, StillDoc>;
   shots: ShotDoc[];
 }
 
@@ -50,8 +62,10 @@ export const STORYBOARD_KEYS = [
   "model",
   "defaults",
   "render",
+  "stills",
   "shots",
 ] as const;
+export const STILL_KEYS = ["prompt", "size", "model", "edit"] as const;
 export const RENDER_KEYS = ["concurrency", "timeout_minutes", "resolution", "fps", "loudness"] as const;
 // Checked by the compiler, not at run time: `npm run typecheck` fails when a key list and its type differ.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -60,6 +74,7 @@ export type KeyListsMatchTypes = [
   Assert<Same<keyof ShotDoc, (typeof SHOT_KEYS)[number]>>,
   Assert<Same<keyof StoryboardDoc, (typeof STORYBOARD_KEYS)[number]>>,
   Assert<Same<keyof NonNullable<StoryboardDoc["render"]>, (typeof RENDER_KEYS)[number]>>,
+  Assert<Same<keyof StillDoc, (typeof STILL_KEYS)[number]>>,
 ];
 
 // A local image, read and measured once during validation, or a remote one known only by its URL.
@@ -73,8 +88,24 @@ export type ImageRef =
       format: "png" | "jpeg" | "webp";
       width: number;
       height: number;
+      // For a still or frame made by the graph: what its cache key counts it as ({ still: key } or { frame: key }).
+      identity?: Record<string, string>;
     }
-  | { kind: "url"; source: string; url: string };
+  | { kind: "url"; source: string; url: string }
+  // Made by a step of the storyboard's graph: a named still, or a frame taken from another shot's clip.
+  | { kind: "still"; source: string; still: string }
+  | { kind: "frame"; source: string; from: string; frame: FrameAt };
+
+export type FrameAt = "first" | "last" | number;
+
+// A named still: generated from a prompt, or edited from references (other stills or image files).
+export interface Still {
+  name: string;
+  prompt: string;
+  size?: [number, number];
+  model: ImageModelSpec;
+  references: ImageRef[];
+}
 
 export interface Shot {
   id: string;
@@ -104,5 +135,6 @@ export interface Storyboard {
     fps?: number;
     loudness?: number;
   };
+  stills: Still[];
   shots: Shot[];
 }

@@ -9,9 +9,11 @@ import type { LoadedStoryboard } from "./load.js";
 import { describePath, positionOf } from "./positions.js";
 import { isObject, type Report } from "./report-problem.js";
 import { schemaProblems } from "./schema-check.js";
+import { checkGraph } from "./graph-check.js";
 import { checkShots } from "./shots.js";
+import { checkStills } from "./stills.js";
 import { closest, shown } from "../util/suggest.js";
-import type { Shot, Storyboard, StoryboardDoc } from "./types.js";
+import type { Shot, Still, Storyboard, StoryboardDoc } from "./types.js";
 
 export interface ValidateOptions {
   allowOutsideImages?: boolean;
@@ -31,18 +33,28 @@ export async function validateStoryboard(
   checkOutput(doc, report);
   const dir = path.dirname(loaded.path);
   const realDir = await realpath(dir).catch(ifMissing(dir));
-  const shots = model
-    ? await checkShots(
-        doc,
-        { dir, realDir, allowOutside: options.allowOutsideImages ?? false, model, memo: new Map() },
-        report,
-      )
-    : [];
+  const ctx = {
+    dir,
+    realDir,
+    allowOutside: options.allowOutsideImages ?? false,
+    model: model!,
+    memo: new Map(),
+  };
+  const stills = model ? await checkStills(doc, ctx, report) : [];
+  const shots = model ? await checkShots(doc, ctx, report) : [];
+  const stillNames = isObject(doc.stills) ? Object.keys(doc.stills) : [];
+  if (model) checkGraph(stills, stillNames, shots, report);
   if (problems.length > 0) throw new StoryboardError(dedupe(problems));
-  return resolved(loaded, doc as StoryboardDoc, model!, shots);
+  return resolved(loaded, doc as StoryboardDoc, model!, stills, shots);
 }
 
-function resolved(loaded: LoadedStoryboard, doc: StoryboardDoc, model: ModelSpec, shots: Shot[]): Storyboard {
+function resolved(
+  loaded: LoadedStoryboard,
+  doc: StoryboardDoc,
+  model: ModelSpec,
+  stills: Still[],
+  shots: Shot[],
+): Storyboard {
   const name = path.basename(loaded.path).replace(/\.ya?ml$/i, "");
   return {
     file: loaded.file,
@@ -61,6 +73,7 @@ function resolved(loaded: LoadedStoryboard, doc: StoryboardDoc, model: ModelSpec
       ...(doc.render?.fps !== undefined && { fps: doc.render.fps }),
       ...(doc.render?.loudness !== undefined && { loudness: doc.render.loudness }),
     },
+    stills,
     shots,
   };
 }

@@ -43,6 +43,7 @@ export function storyboard(shots: Shot[], over: Partial<Storyboard> = {}): Story
     dir: ROOT,
     name: "storyboard",
     output: "out/storyboard.mp4",
+    stills: [],
     model: kling(),
     render: {},
     shots,

@@ -10,6 +10,7 @@ import { classifyFalError } from "./errors.js";
 import { fetchResult, submitJob, waitForCompletion } from "./queue.js";
 import type { ImageUploads } from "./uploads.js";
 import { takeSlot } from "../slot.js";
+import { falStill } from "./still.js";
 import { storeClip } from "../store-clip.js";
 import { checkClip } from "../verify.js";
 import { removeIfExists } from "../../util/fs.js";
@@ -23,7 +24,11 @@ export interface FalProviderOptions {
 }
 
 export function falProvider(options: FalProviderOptions): ClipProvider {
-  return { id: "fal", generate: (job, ctx) => generate(job, ctx, options) };
+  return {
+    id: "fal",
+    generate: (job, ctx) => generate(job, ctx, options),
+    still: (job, ctx) => falStill(job, ctx, options),
+  };
 }
 
 async function generate(job: ClipJob, ctx: ProviderContext, o: FalProviderOptions): Promise<ClipSidecar> {

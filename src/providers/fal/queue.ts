@@ -1,7 +1,14 @@
 // fal's queue, step by step: submit (journaled first), poll status with logs, fetch the result.
 import type { FalClient } from "@fal-ai/client";
 import { clearJournal, writeJournal } from "../../cache/journal.js";
-import type { ClipJob, ProviderContext } from "../types.js";
+import type { ProviderContext } from "../types.js";
+
+// What the queue needs of a job: a clip's ClipJob, or a still's (its shot id reads "still NAME").
+export interface QueueJob {
+  key: string;
+  shot: { id: string };
+  model: { endpoint: string };
+}
 import { ProviderError } from "../../errors.js";
 import { classifyFalError, gotResponse, ifFalUnavailable, isNotFound } from "./errors.js";
 
@@ -13,7 +20,7 @@ export interface QueueTimings {
 // Submit and record the request id durably before anything waits on it.
 export async function submitJob(
   fal: FalClient,
-  job: ClipJob,
+  job: QueueJob,
   input: Record<string, unknown>,
   ctx: ProviderContext,
 ): Promise<string> {
@@ -42,7 +49,7 @@ export async function submitJob(
 // Poll until COMPLETED. "expired" means fal no longer knows the id (404), so it must be submitted again.
 export async function waitForCompletion(
   fal: FalClient,
-  job: ClipJob,
+  job: QueueJob,
   requestId: string,
   pollMs: number,
   ctx: ProviderContext,
@@ -94,7 +101,7 @@ export async function waitForCompletion(
 // The finished request's output, or "expired" once fal has dropped it (results live about an hour).
 export async function fetchResult(
   fal: FalClient,
-  job: ClipJob,
+  job: QueueJob,
   requestId: string,
   ctx: ProviderContext,
 ): Promise<unknown | "expired"> {

@@ -1,0 +1,260 @@
+// The graph's other steps, run as their inputs appear: stills (generated or edited, through the provider and
+// its slots) and frames (taken locally from a clip). Each is made once per render, however many steps use it.
+import { rename } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
+import { acquireLock } from "../cache/lock.js";
+import { cachedStill } from "../cache/stills.js";
+import { NotStartedError, ProviderError } from "../errors.js";
+import { frameArgs } from "../media/frame.js";
+import { runTool } from "../media/run.js";
+import { stillKeyMaterial } from "../plan/graph-keys.js";
+import type { Plan } from "../plan/plan.js";
+import type { PlannedStep } from "../plan/steps.js";
+import type { ClipProvider, ProviderContext, ShotUpdate, Slots } from "../providers/types.js";
+import { sniffImage } from "../storyboard/image-info.js";
+import type { ImageRef, Storyboard } from "../storyboard/types.js";
+import { sha256 } from "../util/hash.js";
+import { removeIfExists, statIfExists } from "../util/fs.js";
+import { tempSibling } from "../cache/atomic.js";
+import { DEFAULT_RETRY, withRetries, type RetryPolicy } from "./retry.js";
+
+// A made input, or why not: `root` names the step that failed first, so a dependant says "blocked by still keeper".
+export type Made =
+  | { ok: true; image: Extract<ImageRef, { kind: "file" }> }
+  | { ok: false; why: string; root: string };
+
+export interface StepOutcome {
+  id: string;
+  kind: PlannedStep["kind"];
+  name: string;
+  key: string;
+  status: "generated" | "cached" | "extracted" | "failed" | "skipped";
+  cost?: number;
+  error?: string;
+  file?: string;
+}
+
+export interface StepRunOptions {
+  plan: Plan;
+  storyboard: Storyboard;
+  provider: ClipProvider;
+  context: Omit<ProviderContext, "update" | "slots">;
+  slots: Slots;
+  retry?: RetryPolicy;
+  // The clip file of a shot, once its clip exists (or why it never will).
+  clipOf(shotId: string): Promise<{ ok: true; file: string } | { ok: false; why: string }>;
+  onUpdate(step: PlannedStep, update: ShotUpdate & { error?: string; cost?: number }): void;
+  onOutcome(outcome: StepOutcome): void;
+}
+
+export function stepRunner(o: StepRunOptions) {
+  const made = new Map<string, Promise<Made>>();
+  const steps = new Map(o.plan.steps.map((s) => [s.id, s]));
+  const once = (id: string, make: () => Promise<Made>) => {
+    let p = made.get(id);
+    if (!p) {
+      p = make();
+      made.set(id, p);
+    }
+    return p;
+  };
+  const identity = (i: ImageRef): Record<string, string> =>
+    i.kind === "file"
+      ? (i.identity ?? { sha256: i.sha256 })
+      : i.kind === "url"
+        ? { url: i.url }
+        : i.kind === "still"
+          ? { still: steps.get(`still:${i.still}`)!.key }
+          : { frame: steps.get(`frame:${i.source}`)!.key };
+  const input = (image: ImageRef): Promise<Made> => {
+    if (image.kind === "file") return Promise.resolve({ ok: true, image });
+    if (image.kind === "url")
+      return Promise.resolve({ ok: false, why: "a URL is not made by a step", root: image.source });
+    if (image.kind === "still") return once(`still:${image.still}`, () => still(image.still));
+    return once(`frame:${image.source}`, () => frame(image));
+  };
+
+  async function still(name: string): Promise<Made> {
+    const step = steps.get(`still:${name}`)!;
+    if (step.duplicate_of)
+      return input({ kind: "still", source: `still ${step.duplicate_of}`, still: step.duplicate_of });
+    const spec = o.storyboard.stills.find((s) => s.name === name)!;
+    const cached = await cachedStill(o.context.paths, step.key);
+    if (cached)
+      return done(step, "cached", {
+        ...fileRef(step, cached.file, cached.sidecar),
+        identity: { still: step.key },
+      });
+    if (step.status === "skipped")
+      return failed(step, "skipped", `still ${name} is not cached, and --only leaves it out`);
+    const refs = await Promise.all(spec.references.map(input));
+    const blocked = refs.find((r): r is Extract<Made, { ok: false }> => !r.ok);
+    if (blocked) return failed(step, "failed", blockedText(blocked), false, blocked.root);
+    const update = (u: ShotUpdate & { error?: string; cost?: number }) => o.onUpdate(step, u);
+    const ctx: ProviderContext = { ...o.context, slots: o.slots, update };
+    if (ctx.stopSubmitting.aborted) return failed(step, "skipped", "interrupted before it started");
+    update({ state: "queued", ...(step.reason && { detail: step.reason }) });
+    const lock = await acquireLock(ctx.paths.lock(step.key), {
+      onWait: (owner) =>
+        update({ state: "waiting", detail: `another render (pid ${owner.pid}) is making this still` }),
+    });
+    try {
+      const meanwhile = await cachedStill(ctx.paths, step.key);
+      if (meanwhile)
+        return done(step, "cached", {
+          ...fileRef(step, meanwhile.file, meanwhile.sidecar),
+          identity: { still: step.key },
+        });
+      const job = {
+        key: step.key,
+        still: spec,
+        references: refs.map((r) => (r as Extract<Made, { ok: true }>).image),
+        cost: step.cost,
+        priced: step.status === "generate",
+        // The same material the plan hashed into this step's key, so a later plan can say what changed.
+        keyMaterial: stillKeyMaterial(spec, o.provider.id, identity),
+        videoModel: o.storyboard.model,
+      };
+      const sidecar = await withRetries(() => o.provider.still(job, ctx), {
+        policy: o.retry ?? DEFAULT_RETRY,
+        clock: ctx.clock,
+        onRetry: (err, wait, attempt) =>
+          update({
+            state: "retrying",
+            detail: `attempt ${attempt} failed (${err.message}); retrying in ${(wait / 1000).toFixed(1)} s`,
+          }),
+      });
+      update({
+        state: "done",
+        ...(sidecar.request_id && { request_id: sidecar.request_id }),
+        cost: sidecar.cost,
+      });
+      const file = ctx.paths.still(step.key, sidecar.format === "jpeg" ? "jpg" : sidecar.format);
+      return done(
+        step,
+        "generated",
+        { ...fileRef(step, file, sidecar), identity: { still: step.key } },
+        sidecar.cost,
+      );
+    } catch (err) {
+      if (err instanceof NotStartedError) return failed(step, "skipped", err.message);
+      const message =
+        err instanceof ProviderError
+          ? err.message
+          : `unexpected error: ${(err as Error).stack ?? String(err)}`;
+      update({ state: "failed", error: message });
+      return failed(step, "failed", message, true);
+    } finally {
+      await lock.release();
+    }
+  }
+
+  async function frame(image: Extract<ImageRef, { kind: "frame" }>): Promise<Made> {
+    const step = steps.get(`frame:${image.source}`)!;
+    const file = o.context.paths.frame(step.key);
+    if (await statIfExists(file)) return done(step, "cached", await frameRef(step, file));
+    const clip = await o.clipOf(image.from);
+    if (!clip.ok) {
+      const why = clip.why.startsWith("blocked by ")
+        ? `blocked by ${image.from}, which is ${short(clip.why)}`
+        : `blocked by ${image.from} (${short(clip.why)})`;
+      return failed(step, "failed", why, false, image.from);
+    }
+    const tmp = tempSibling(file);
+    try {
+      await mkdir(o.context.paths.frame("x").replace(/x\.png$/, ""), { recursive: true });
+      await runTool(o.context.tools.ffmpeg, frameArgs(clip.file, image.frame, tmp));
+      if (!(await statIfExists(tmp)))
+        throw new Error(`no frame at ${image.frame} in the clip of ${image.from}`);
+      await rename(tmp, file);
+    } catch (err) {
+      await removeIfExists(tmp);
+      return failed(
+        step,
+        "failed",
+        `taking frame ${image.frame} of ${image.from}: ${(err as Error).message.split("\n")[0]}`,
+        true,
+      );
+    }
+    o.onUpdate(step, { state: "done", detail: `frame ${image.frame} taken from ${image.from}` });
+    return done(step, "extracted", await frameRef(step, file));
+  }
+
+  function done(
+    step: PlannedStep,
+    status: StepOutcome["status"],
+    image: Extract<ImageRef, { kind: "file" }>,
+    cost?: number,
+  ): Made {
+    o.onOutcome({
+      id: step.id,
+      kind: step.kind,
+      name: step.name,
+      key: step.key,
+      status,
+      file: image.path,
+      ...(cost !== undefined && { cost }),
+    });
+    return { ok: true, image };
+  }
+
+  function failed(
+    step: PlannedStep,
+    status: "failed" | "skipped",
+    why: string,
+    reported = false,
+    root?: string,
+  ): Made {
+    if (!reported && status === "failed") o.onUpdate(step, { state: "failed", error: why });
+    o.onOutcome({ id: step.id, kind: step.kind, name: step.name, key: step.key, status, error: why });
+    const label = `${step.kind === "frame" ? "frame" : "still"} ${step.name}`;
+    // A step blocked by another passes that one's name and reason on, not a chain of "blocked by".
+    return root ? { ok: false, why, root } : { ok: false, why: short(why), root: label };
+  }
+
+  return { input };
+}
+
+export function blockedText(blocked: Extract<Made, { ok: false }>): string {
+  return blocked.why.startsWith("blocked by ") ? blocked.why : `blocked by ${blocked.root} (${blocked.why})`;
+}
+
+// A reason short enough to repeat on every step it blocks: its first line, at most 160 characters.
+function short(why: string): string {
+  const line = why.split("\n")[0]!;
+  return line.length > 160 ? `${line.slice(0, 159)}…` : line;
+}
+
+function fileRef(
+  step: PlannedStep,
+  file: string,
+  s: { sha256: string; bytes: number; format: "png" | "jpeg" | "webp"; width: number; height: number },
+): Extract<ImageRef, { kind: "file" }> {
+  return {
+    kind: "file",
+    source: `still ${step.name}`,
+    path: file,
+    sha256: s.sha256,
+    bytes: s.bytes,
+    format: s.format,
+    width: s.width,
+    height: s.height,
+  };
+}
+
+async function frameRef(step: PlannedStep, file: string): Promise<Extract<ImageRef, { kind: "file" }>> {
+  const bytes = await readFile(file);
+  const info = sniffImage(bytes)!;
+  return {
+    kind: "file",
+    source: step.name,
+    path: file,
+    sha256: sha256(bytes),
+    bytes: bytes.length,
+    format: info.format,
+    width: info.width,
+    height: info.height,
+    identity: { frame: step.key },
+  };
+}

@@ -1,0 +1,58 @@
+// The contact sheet's graph: a card per still (with the shots that use it) and, on each shot's card, the
+// stills it starts from and the shot it continues.
+import type { Report } from "./report.js";
+import type { ReportStep } from "./steps.js";
+
+export function stillsSection(
+  report: Report,
+  text: (s: string) => string,
+  attr: (s: string) => string,
+): string {
+  const stills = report.steps.filter((s) => s.kind === "still" || s.kind === "edit");
+  if (stills.length === 0) return "";
+  const link = (id: string) => {
+    const [kind, name] = [id.slice(0, id.indexOf(":")), id.slice(id.indexOf(":") + 1)];
+    return kind === "shot"
+      ? `<a href="#shot-${attr(name)}">${text(name)}</a>`
+      : `<a href="#still-${attr(name)}">${text(name)}</a>`;
+  };
+  const card = (s: ReportStep) => {
+    const edits = s.uses.filter((u) => u.startsWith("still:"));
+    const users = s.used_by;
+    return `    <div class="card" id="still-${attr(s.name)}">
+      ${s.image ? `<img src="${attr(s.image)}" alt="${attr(s.name)}">` : ""}
+      <div class="body">
+        <h2>${text(s.name)}</h2>
+        <p class="prompt">${text(s.prompt ?? "")}</p>
+        <p class="tags"><span>${s.kind === "edit" ? "edit" : "still"}</span><span class="status-${s.status}">${s.status.replace("_", " ")}</span></p>
+        ${edits.length ? `<p>edit of ${edits.map(link).join(", ")}</p>` : ""}
+        ${users.length ? `<p>used by ${users.map(link).join(", ")}</p>` : ""}
+        ${s.error ? `<p class="error">${text(s.error)}</p>` : ""}
+      </div>
+    </div>`;
+  };
+  return `  <h2 class="section">Stills</h2>
+  <div class="grid">
+${stills.map(card).join("\n")}
+  </div>
+  <h2 class="section">Shots</h2>
+`;
+}
+
+// "starts from still keeper · ends on still keeper-lamp-close · continues lamp (last frame)"
+export function shotLinks(
+  report: Report,
+  shotId: string,
+  text: (s: string) => string,
+  attr: (s: string) => string,
+): string {
+  const step = report.steps.find((s) => s.id === `shot:${shotId}`);
+  if (!step || step.uses.length === 0) return "";
+  const parts = step.uses.map((id) => {
+    const name = id.slice(id.indexOf(":") + 1);
+    if (id.startsWith("still:")) return `from still <a href="#still-${attr(name)}">${text(name)}</a>`;
+    const [from, at] = name.split("@") as [string, string];
+    return `continues <a href="#shot-${attr(from)}">${text(from)}</a> (${text(at)} frame)`;
+  });
+  return `<p class="uses">${parts.join(" · ")}</p>`;
+}

@@ -1,0 +1,60 @@
+// The report's graph: every still and frame with its status, cost and edges (what it uses, what uses it).
+import type { StepOutcome } from "../generate/steps.js";
+import type { Plan } from "../plan/plan.js";
+import type { Storyboard } from "../storyboard/types.js";
+
+export interface ReportStep {
+  id: string;
+  kind: "still" | "edit" | "frame" | "clip";
+  name: string;
+  key: string;
+  // What this render did with it; "not_needed" when nothing that uses it had to be made.
+  status: "generated" | "cached" | "extracted" | "failed" | "skipped" | "not_needed";
+  cost: number;
+  error?: string;
+  prompt?: string;
+  // The image, relative to the report.
+  image?: string;
+  uses: string[];
+  used_by: string[];
+}
+
+export function reportSteps(
+  plan: Plan,
+  board: Storyboard,
+  outcomes: StepOutcome[],
+  cachedImage: (step: { id: string; key: string }) => string | undefined,
+): ReportStep[] {
+  const byId = new Map(outcomes.map((o) => [o.id, o]));
+  return plan.steps.map((s) => {
+    const outcome = byId.get(s.id);
+    const still =
+      s.kind === "still" || s.kind === "edit" ? board.stills.find((b) => b.name === s.name) : undefined;
+    const image = outcome?.file ?? cachedImage(s);
+    const status: ReportStep["status"] = outcome
+      ? outcome.status
+      : s.status === "cached"
+        ? "cached"
+        : s.status === "duplicate"
+          ? "cached"
+          : "not_needed";
+    return {
+      id: s.id,
+      kind: s.kind,
+      name: s.name,
+      key: s.key,
+      status: s.kind === "clip" ? clipStatus(s.status) : status,
+      cost: s.cost,
+      ...(outcome?.error && { error: outcome.error }),
+      ...(still && { prompt: still.prompt }),
+      ...(image && s.kind !== "clip" && { image }),
+      uses: plan.edges.filter((e) => e.to === s.id).map((e) => e.from),
+      used_by: plan.edges.filter((e) => e.from === s.id).map((e) => e.to),
+    };
+  });
+}
+
+// Clips are reported in full under `shots`; here they only place the graph's edges.
+function clipStatus(status: string): ReportStep["status"] {
+  return status === "cached" ? "cached" : status === "skipped" ? "skipped" : "generated";
+}

@@ -1,0 +1,106 @@
+// The storyboard as a graph: every still and shot a reference names must exist, a frame must lie inside its
+// clip, and nothing may depend on itself, directly or round a cycle.
+import { closest, shown } from "../util/suggest.js";
+import type { DataPath } from "./positions.js";
+import type { Report } from "./report-problem.js";
+import type { ImageRef, Shot, Still } from "./types.js";
+
+export function checkGraph(stills: Still[], stillNames: string[], shots: Shot[], report: Report): void {
+  const byId = new Map(shots.map((s) => [s.id, s]));
+  const shotIds = [...byId.keys()];
+  for (const shot of shots) {
+    for (const [field, image] of [
+      ["image", shot.image],
+      ["end_image", shot.endImage],
+    ] as const) {
+      if (!image) continue;
+      const at: DataPath = ["shots", shot.index, field];
+      if (image.kind === "still" && !stillNames.includes(image.still))
+        report([...at, "still"], unknown("still", image.still, stillNames));
+      if (image.kind !== "frame") continue;
+      const source = byId.get(image.from);
+      if (!source) report([...at, "from"], unknown("shot", image.from, shotIds));
+      else if (typeof image.frame === "number" && image.frame >= source.duration)
+        report(
+          [...at, "frame"],
+          `${image.frame} s is outside shot "${source.id}"'s clip, which lasts ${source.duration} s (use a time below ${source.duration}, or last)`,
+        );
+    }
+  }
+  const stillEdges = new Map(stills.map((s) => [s.name, s.references.flatMap(stillOf)]));
+  for (const cycle of cycles(stillEdges))
+    report(
+      ["stills", cycle[0]!, "edit"],
+      `a cycle: ${[...cycle, cycle[0]].join(" → ")}; a still cannot be edited from itself`,
+    );
+  const shotEdges = new Map(shots.map((s) => [s.id, [s.image, s.endImage].flatMap(frameSource)]));
+  for (const cycle of cycles(shotEdges)) {
+    const first = byId.get(cycle[0]!)!;
+    const field = frameSource(first.image).includes(cycle[1] ?? cycle[0]!) ? "image" : "end_image";
+    report(
+      ["shots", first.index, field, "from"],
+      `a cycle: ${[...cycle, cycle[0]].join(" → ")}; each of these shots starts from a frame of the next, so none can be made first`,
+    );
+  }
+}
+
+function stillOf(image: ImageRef): string[] {
+  return image.kind === "still" ? [image.still] : [];
+}
+
+function frameSource(image: ImageRef | undefined): string[] {
+  return image?.kind === "frame" ? [image.from] : [];
+}
+
+function unknown(what: "still" | "shot", name: string, known: string[]): string {
+  const hint = closest(name, known);
+  const list = known.length ? `; the ${what}s are: ${known.join(", ")}` : `; this storyboard has no ${what}s`;
+  return `unknown ${what} ${shown(name)}${hint ? ` (did you mean "${hint}"?)` : ""}${list}`;
+}
+
+// Every cycle once, each as its members in order (Tarjan's strongly connected components, plus self-loops).
+export function cycles(edges: Map<string, string[]>): string[][] {
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const found: string[][] = [];
+  let next = 0;
+  const visit = (v: string) => {
+    index.set(v, next);
+    low.set(v, next++);
+    stack.push(v);
+    onStack.add(v);
+    for (const w of edges.get(v) ?? []) {
+      if (!edges.has(w)) continue;
+      if (!index.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
+    }
+    if (low.get(v) !== index.get(v)) return;
+    const component: string[] = [];
+    let w: string;
+    do {
+      w = stack.pop()!;
+      onStack.delete(w);
+      component.unshift(w);
+    } while (w !== v);
+    if (component.length > 1 || (edges.get(v) ?? []).includes(v)) found.push(order(component, edges));
+  };
+  for (const v of edges.keys()) if (!index.has(v)) visit(v);
+  return found;
+}
+
+// A component's members in the order the references run, starting from the first one written.
+function order(component: string[], edges: Map<string, string[]>): string[] {
+  const members = new Set(component);
+  const start = [...edges.keys()].find((k) => members.has(k))!;
+  const path = [start];
+  while (path.length < component.length) {
+    const nextOne = (edges.get(path.at(-1)!) ?? []).find((w) => members.has(w) && !path.includes(w));
+    if (!nextOne) break;
+    path.push(nextOne);
+  }
+  return path.length === component.length ? path : component;
+}

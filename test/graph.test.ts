@@ -1,0 +1,233 @@
+// The storyboard as a graph (stills, edits, shared keyframes, continued shots) against the fake fal server:
+// every step is submitted once, an edit cascades to exactly what is downstream, a failure blocks only its
+// dependants, and kill -9 mid-chain pays for nothing twice.
+import assert from "node:assert/strict";
+import { readdir, readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { after, before, test } from "node:test";
+import { stringify } from "yaml";
+import { runInProcess, spawnStoryreel, until } from "../testkit/cli.js";
+import { FakeFal } from "../testkit/fake-fal.js";
+import { falEnv, TEST_FAL_KEY } from "../testkit/fal-env.js";
+import { makeProject } from "./helpers/project.js";
+
+let fake: FakeFal;
+before(async () => (fake = await new FakeFal({ key: TEST_FAL_KEY, latencyMs: 300 }).start()));
+after(() => fake.stop());
+
+function board(tag: string, over: { lampEdit?: string; close?: string } = {}) {
+  return {
+    version: 1,
+    stills: {
+      keeper: { prompt: `${tag} keeper portrait, yellow coat`, size: "1280x720" },
+      "keeper-lamp": {
+        edit: ["keeper", "images/a.png"],
+        prompt: over.lampEdit ?? `${tag} keeper in the lamp room`,
+      },
+      close: { edit: ["keeper-lamp"], prompt: over.close ?? `${tag} close on his hands`, size: "1280x720" },
+    },
+    shots: [
+      { id: "arrival", image: { still: "keeper" }, prompt: `${tag} he climbs the stairs`, audio: false },
+      {
+        id: "lamp",
+        image: { still: "keeper-lamp" },
+        end_image: { still: "close" },
+        prompt: `${tag} he lights the lamp`,
+        audio: false,
+      },
+      { id: "glow", image: { still: "close" }, prompt: `${tag} the flame steadies`, audio: false },
+      {
+        id: "beam",
+        image: { from: "lamp", frame: "last" },
+        prompt: `${tag} the beam sweeps the sea`,
+        audio: false,
+      },
+    ],
+  };
+}
+
+async function project(storyboard: Record<string, unknown>) {
+  fake.requests.length = 0;
+  fake.jobs.clear();
+  const p = await makeProject({ storyboard });
+  return { ...p, cache: path.join(p.dir, "cache") };
+}
+
+const submits = () => fake.requests.filter((r) => r.route === "submit");
+const submittedPrompts = () => submits().map((r) => String(JSON.parse(r.body).prompt));
+
+test("plan: the steps and their edges, what each waits for, and a cost that includes the stills", async () => {
+  const p = await project(board("plan"));
+  const run = await runInProcess(["plan", p.file, "--provider", "fal", "--json"], {
+    cwd: p.dir,
+    env: falEnv(fake, p.cache),
+  });
+  assert.equal(run.exitCode, 0, run.stderr);
+  const plan = JSON.parse(run.stdout);
+  const ids = plan.steps.map((s: { id: string }) => s.id);
+  assert.deepEqual(ids, [
+    "still:keeper",
+    "still:keeper-lamp",
+    "still:close",
+    "frame:lamp@last",
+    "shot:arrival",
+    "shot:lamp",
+    "shot:glow",
+    "shot:beam",
+  ]);
+  const edge = (from: string, to: string) =>
+    plan.edges.some((e: { from: string; to: string }) => e.from === from && e.to === to);
+  for (const [from, to] of [
+    ["still:keeper", "still:keeper-lamp"],
+    ["still:keeper-lamp", "still:close"],
+    ["still:close", "shot:lamp"],
+    ["still:close", "shot:glow"],
+    ["shot:lamp", "frame:lamp@last"],
+    ["frame:lamp@last", "shot:beam"],
+  ])
+    assert.ok(edge(from, to), `${from} → ${to}`);
+  const shot = (id: string) => plan.shots.find((s: { id: string }) => s.id === id);
+  assert.deepEqual(shot("lamp").waits_for, ["keeper-lamp", "close"]);
+  assert.deepEqual(shot("beam").waits_for, ["lamp"]);
+  const still = (name: string) => plan.steps.find((s: { name: string }) => s.name === name);
+  assert.deepEqual(still("close").waits_for, ["keeper-lamp"]);
+  // FLUX at $0.025/MP for 1280x720 rounds to $0.02; each edit $0.08; four 5 s silent Kling clips at $0.35.
+  assert.equal(plan.cost.new, 1.58);
+  const text = await runInProcess(["plan", p.file, "--provider", "fal"], {
+    cwd: p.dir,
+    env: falEnv(fake, p.cache),
+  });
+  assert.match(text.stdout, /edit\s+close\s+generate\s+\$0\.08\s+new still; waits for keeper-lamp/);
+  assert.match(text.stdout, /beam\s+generate.*waits for lamp/);
+  assert.equal(submits().length, 0, "planning submits nothing");
+});
+
+test("render: every step is submitted once; an edit upstream cascades to exactly what is downstream", async () => {
+  const p = await project(board("cascade"));
+  const env = falEnv(fake, p.cache);
+  const first = await runInProcess(["render", p.file], { cwd: p.dir, env });
+  assert.equal(first.exitCode, 0, first.stderr);
+  assert.equal(submits().length, 7, "3 stills and 4 clips");
+  assert.equal(new Set(submittedPrompts()).size, 7, "none twice");
+  const edits = submits().filter((r) => r.target.includes("nano-banana"));
+  assert.equal(edits.length, 2);
+  const keeperLamp = JSON.parse(edits.find((r) => r.body.includes("lamp room"))?.body ?? "{}");
+  assert.equal(keeperLamp.image_urls.length, 2, "the keeper's still and the image file, uploaded");
+  const report = JSON.parse(await readFile(path.join(p.dir, "out", "storyboard.report.json"), "utf8"));
+  assert.equal(report.cost.spent, 1.58);
+  assert.deepEqual(
+    report.steps.filter((s: { kind: string }) => s.kind !== "clip").map((s: { status: string }) => s.status),
+    ["generated", "generated", "generated", "extracted"],
+  );
+  const sheet = await readFile(path.join(p.dir, "out", "storyboard.html"), "utf8");
+  assert.match(sheet, /id="still-keeper"/);
+  assert.match(sheet, /continues <a href="#shot-lamp">lamp<\/a> \(last frame\)/);
+
+  fake.requests.length = 0;
+  const again = await runInProcess(["render", p.file], { cwd: p.dir, env });
+  assert.equal(again.exitCode, 0, again.stderr);
+  assert.equal(submits().length, 0, "a second render submits nothing");
+
+  // Edit the shared keyframe's prompt: it, the two shots that use it, and the shot continuing lamp.
+  await writeFile(
+    p.file,
+    stringify(board("cascade", { close: "cascade close on his hands, the flame caught" })),
+  );
+  const plan = await runInProcess(["plan", p.file], { cwd: p.dir, env });
+  assert.match(plan.stdout, /edit\s+close\s+generate\s+\$0\.08\s+prompt changed/);
+  assert.match(plan.stdout, /lamp\s+generate.*still close changed/);
+  assert.match(plan.stdout, /beam\s+generate.*start frame from lamp changed/);
+  assert.match(plan.stdout, /arrival\s+cached/);
+  fake.requests.length = 0;
+  const edited = await runInProcess(["render", p.file], { cwd: p.dir, env });
+  assert.equal(edited.exitCode, 0, edited.stderr);
+  assert.deepEqual(submittedPrompts().sort(), [
+    "cascade close on his hands, the flame caught",
+    "cascade he lights the lamp",
+    "cascade the beam sweeps the sea",
+    "cascade the flame steadies",
+  ]);
+});
+
+test("a failed still fails only what depends on it; everything else finishes and is kept", async () => {
+  const p = await project(board("blocked", { lampEdit: "REJECT this lamp room" }));
+  const run = await runInProcess(["render", p.file], { cwd: p.dir, env: falEnv(fake, p.cache) });
+  assert.equal(run.exitCode, 1, run.stderr);
+  assert.deepEqual(submittedPrompts().sort(), [
+    "REJECT this lamp room",
+    "blocked he climbs the stairs",
+    "blocked keeper portrait, yellow coat",
+  ]);
+  assert.match(run.stderr, /lamp: failed: blocked by still keeper-lamp \(.*The prompt was flagged/);
+  assert.match(run.stderr, /beam: failed: blocked by lamp, which is blocked by still keeper-lamp/);
+  const report = JSON.parse(await readFile(path.join(p.dir, "out", "storyboard.report.json"), "utf8"));
+  const status = (id: string) => report.shots.find((s: { id: string }) => s.id === id).status;
+  assert.equal(status("arrival"), "generated");
+  for (const id of ["lamp", "glow", "beam"]) assert.equal(status(id), "failed", id);
+  const close = report.steps.find((s: { name: string }) => s.name === "close");
+  assert.equal(close.status, "failed");
+  assert.match(close.error, /blocked by still keeper-lamp/);
+});
+
+test("kill -9 in the middle of a chain, then resume: no step is submitted twice", async () => {
+  const p = await project(board("killed"));
+  const env = falEnv(fake, p.cache);
+  const child = spawnStoryreel(["render", p.file], { cwd: p.dir, env });
+  // Killed while the first edit is at fal: the cast still is done, the edit is journaled, nothing else started.
+  await until(async () => submits().some((r) => r.body.includes("lamp room")));
+  await until(async () =>
+    (await readdir(path.join(p.cache, "journal")).catch(() => [])).some(
+      (f) => f.endsWith(".json") && !f.startsWith("."),
+    ),
+  );
+  child.kill("SIGKILL");
+  await child;
+  const again = await runInProcess(["render", p.file], { cwd: p.dir, env });
+  assert.equal(again.exitCode, 0, again.stderr);
+  assert.match(again.stderr, /still keeper-lamp: reattaching/);
+  const counts = [...fake.submitsByPrompt().values()];
+  assert.equal(counts.length, 7);
+  assert.ok(
+    counts.every((n) => n === 1),
+    JSON.stringify([...fake.submitsByPrompt()]),
+  );
+});
+
+test("bad graphs are refused with file:line:col and a hint, before anything is spent", async () => {
+  const p = await project({
+    version: 1,
+    stills: {
+      a: { edit: ["b"], prompt: "a" },
+      b: { edit: ["a"], prompt: "b" },
+      empty: { edit: [], prompt: "nothing to edit" },
+      outside: { edit: ["../elsewhere.png"], prompt: "x" },
+      tiny: { prompt: "too small for Kling", size: "200x200" },
+      keeper: { prompt: "k" },
+    },
+    shots: [
+      { id: "one", image: { still: "kepper" }, prompt: "p" },
+      { id: "two", image: { from: "three" }, prompt: "p" },
+      { id: "three", image: { from: "two", frame: 3 }, prompt: "p" },
+      { id: "four", image: { from: "one", frame: 7 }, prompt: "p" },
+      { id: "five", image: { from: "on" }, prompt: "p" },
+    ],
+  });
+  await writeFile(
+    path.join(p.dir, "..", "elsewhere.png"),
+    await readFile(path.join(p.dir, "images", "a.png")),
+  );
+  const run = await runInProcess(["validate", p.file], { cwd: p.dir, env: falEnv(fake, p.cache) });
+  assert.equal(run.exitCode, 2, run.stderr);
+  const line = (pattern: RegExp) =>
+    run.stderr.split("\n").find((l) => pattern.test(l)) ??
+    assert.fail(`no line matching ${pattern}:\n${run.stderr}`);
+  assert.match(line(/a cycle: a → b → a/), /storyboard\.yaml:\d+:\d+/);
+  assert.match(line(/a cycle: two → three → two/), /storyboard\.yaml:\d+:\d+/);
+  assert.match(line(/an edit needs at least one reference/), /stills\.empty\.edit/);
+  assert.match(line(/outside the storyboard's folder/), /stills\.outside\.edit/);
+  assert.match(line(/200x200/), /needs at least 300 px/);
+  assert.match(line(/unknown still "kepper"/), /did you mean "keeper"/);
+  assert.match(line(/unknown shot "on"/), /did you mean "one"/);
+  assert.match(line(/7 s is outside shot "one"'s clip/), /shots\[3\]\.image\.frame/);
+  assert.equal(fake.requests.length, 0);
+});
