@@ -77,7 +77,7 @@ test("plan: the steps and their edges, what each waits for, and a cost that incl
   ]);
   const edge = (from: string, to: string) =>
     plan.edges.some((e: { from: string; to: string }) => e.from === from && e.to === to);
-  for (const [from, to] of [
+  for (const [from, to] of <Array<[string, string]>>[
     ["still:keeper", "still:keeper-lamp"],
     ["still:keeper-lamp", "still:close"],
     ["still:close", "shot:lamp"],
