@@ -174,12 +174,16 @@ test("kill -9 in the middle of a chain, then resume: no step is submitted twice"
   const env = falEnv(fake, p.cache);
   const child = spawnStoryreel(["render", p.file], { cwd: p.dir, env });
   // Killed while the first edit is at fal: the cast still is done, the edit is journaled, nothing else started.
-  await until(async () => submits().some((r) => r.body.includes("lamp room")));
-  await until(async () =>
-    (await readdir(path.join(p.cache, "journal")).catch(() => [])).some(
-      (f) => f.endsWith(".json") && !f.startsWith("."),
-    ),
-  );
+  // (Killed between the submit and fal's answer, the still would rightly wait for --resubmit-unconfirmed.)
+  const journaled = async () => {
+    const dir = path.join(p.cache, "journal");
+    const names = (await readdir(dir).catch(() => [] as string[])).filter((f) => !f.startsWith("."));
+    const entries = await Promise.all(
+      names.map(async (f) => JSON.parse(await readFile(path.join(dir, f), "utf8").catch(() => "{}"))),
+    );
+    return entries.some((e) => e.shot === "still keeper-lamp" && e.state === "submitted");
+  };
+  await until(journaled);
   child.kill("SIGKILL");
   await child;
   const again = await runInProcess(["render", p.file], { cwd: p.dir, env });

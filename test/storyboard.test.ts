@@ -76,6 +76,12 @@ test("the README's storyboard reference lists exactly the schema's keys", async 
   };
   walk(schema.properties, "");
   walk(schema.definitions.shot.properties, "shots[].");
+  const defs = schema.definitions as unknown as Record<
+    string,
+    { properties: Record<string, { properties?: object }> }
+  >;
+  walk(defs.still!.properties, "stills.NAME.");
+  walk(defs.imageRef!.properties, "shots[].image.");
   assert.deepEqual(documented, keys.sort());
 });
 

@@ -1,10 +1,10 @@
 // Generate stage: every `generate` entry of the plan becomes a cached clip, at most `concurrency` at a time.
-import pLimit from "p-limit";
 import { acquireLock } from "../cache/lock.js";
 import { verifyClip, type ClipSidecar } from "../cache/store.js";
 import { isClipJob, type Plan } from "../plan/plan.js";
 import { inputsOf } from "../plan/steps.js";
 import type { ImageRef, Storyboard } from "../storyboard/types.js";
+import { criticalRanks, prioritySlots } from "./priority-slots.js";
 import { blockedText, type Made, type StepOutcome, stepRunner } from "./steps.js";
 import type { ClipJob, ClipProvider, ProviderContext, ShotUpdate, Slots } from "../providers/types.js";
 import { NotStartedError, ProviderError } from "../errors.js";
@@ -40,20 +40,14 @@ export interface GenerateOptions {
   onStep?: (outcome: StepOutcome) => void;
 }
 
-// p-limit as a semaphore: a slot is held while fal works on a clip, and given back before the download,
-// so the next shot is submitted while the last one is still being fetched and checked.
-export function slots(concurrency: number): Slots {
-  const limit = pLimit(concurrency);
-  return {
-    acquire: () =>
-      new Promise((granted) => void limit(() => new Promise<void>((release) => granted(release)))),
-  };
-}
-
 export async function generateClips(o: GenerateOptions): Promise<ClipOutcome[]> {
   // Collected and blocked shots go to the provider too: it reattaches to the journaled request, or explains.
   const jobs = o.plan.shots.filter((s) => isClipJob(s.status));
-  const shared = slots(o.concurrency);
+  // A slot is held while fal works on a step, and given back before the download, so the next step is
+  // submitted while the last one is still being fetched and checked.
+  const shared = prioritySlots(o.concurrency);
+  const ranks = criticalRanks(o.plan.steps, o.plan.edges);
+  const rank = (id: string) => ranks.get(id) ?? 0;
   const seating = collectorsFirst(shared, jobs.filter((s) => s.status === "collect").length);
   const outcomes = new Map<string, Promise<ClipOutcome>>();
   const planned = new Map(o.plan.shots.map((s) => [s.id, s]));
@@ -72,6 +66,7 @@ export async function generateClips(o: GenerateOptions): Promise<ClipOutcome[]> 
     provider: o.provider,
     context: o.context,
     slots: shared,
+    rank,
     ...(o.retry && { retry: o.retry }),
     clipOf,
     onUpdate: (step, u) =>
@@ -116,7 +111,8 @@ export async function generateClips(o: GenerateOptions): Promise<ClipOutcome[]> 
         cost: p.cost,
         priced: p.status !== "collect",
       };
-      return runJob(job, shots, emit, o, collector ?? seating.newcomer);
+      const seat = collector ?? seating.newcomer;
+      return runJob(job, shots, emit, o, { acquire: () => seat.acquire(rank(`shot:${p.id}`)) });
     })().finally(() => collector?.settle());
     outcomes.set(p.id, outcome);
   }
@@ -144,7 +140,9 @@ function collectorsFirst(shared: Slots, collectors: number) {
   };
   if (collectors === 0) allSeated();
   return {
-    newcomer: { acquire: async () => ready.then(() => shared.acquire()) } satisfies Slots,
+    newcomer: {
+      acquire: async (priority?: number) => ready.then(() => shared.acquire(priority)),
+    } satisfies Slots,
     collector: (): Slots & { settle(): void } => {
       let done = false;
       const once = () => {
@@ -153,7 +151,7 @@ function collectorsFirst(shared: Slots, collectors: number) {
         seat();
       };
       return {
-        acquire: () => shared.acquire().finally(once),
+        acquire: (priority?: number) => shared.acquire(priority).finally(once),
         settle: once,
       };
     },

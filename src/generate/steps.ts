@@ -41,6 +41,8 @@ export interface StepRunOptions {
   provider: ClipProvider;
   context: Omit<ProviderContext, "update" | "slots">;
   slots: Slots;
+  // A step's priority for a slot (the fal work on the longest path behind it).
+  rank?: (id: string) => number;
   retry?: RetryPolicy;
   // The clip file of a shot, once its clip exists (or why it never will).
   clipOf(shotId: string): Promise<{ ok: true; file: string } | { ok: false; why: string }>;
@@ -92,7 +94,8 @@ export function stepRunner(o: StepRunOptions) {
     const blocked = refs.find((r): r is Extract<Made, { ok: false }> => !r.ok);
     if (blocked) return failed(step, "failed", blockedText(blocked), false, blocked.root);
     const update = (u: ShotUpdate & { error?: string; cost?: number }) => o.onUpdate(step, u);
-    const ctx: ProviderContext = { ...o.context, slots: o.slots, update };
+    const slots = { acquire: () => o.slots.acquire(o.rank?.(step.id) ?? 0) };
+    const ctx: ProviderContext = { ...o.context, slots, update };
     if (ctx.stopSubmitting.aborted) return failed(step, "skipped", "interrupted before it started");
     update({ state: "queued", ...(step.reason && { detail: step.reason }) });
     const lock = await acquireLock(ctx.paths.lock(step.key), {

@@ -53,7 +53,8 @@ export interface ShotUpdate {
 
 // A place among the `concurrency` jobs allowed to work at the provider at once; release it when fal is done.
 export interface Slots {
-  acquire(): Promise<() => void>;
+  // A higher priority is seated first (the longest chain of work behind it); ties go first come, first served.
+  acquire(priority?: number): Promise<() => void>;
 }
 
 export interface ProviderContext {
