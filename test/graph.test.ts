@@ -2,7 +2,7 @@
 // every step is submitted once, an edit cascades to exactly what is downstream, a failure blocks only its
 // dependants, and kill -9 mid-chain pays for nothing twice.
 import assert from "node:assert/strict";
-import { readdir, readFile, writeFile } from "node:fs/promises";
+import { readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { stringify } from "yaml";
@@ -147,6 +147,17 @@ test("render: every step is submitted once; an edit upstream cascades to exactly
     "cascade the beam sweeps the sea",
     "cascade the flame steadies",
   ]);
+  // Stills gone from the cache while every shot that uses them is cached: nothing needs them, nothing is paid.
+  await rm(path.join(p.cache, "stills"), { recursive: true });
+  fake.requests.length = 0;
+  const without = await runInProcess(["plan", p.file], { cwd: p.dir, env });
+  assert.match(
+    without.stdout,
+    /still\s+keeper\s+skipped\s+\(\$0\.02\)\s+not needed: every shot that uses it is cached/,
+  );
+  assert.match(without.stdout, /new spending \$0\.00/);
+  assert.equal((await runInProcess(["render", p.file], { cwd: p.dir, env })).exitCode, 0);
+  assert.equal(submits().length, 0, "no still is made again for shots that are cached");
 });
 
 test("a failed still fails only what depends on it; everything else finishes and is kept", async () => {

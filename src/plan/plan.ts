@@ -103,6 +103,8 @@ export function planRender(storyboard: Storyboard, cache: CacheIndex, options: P
       cost,
     };
   });
+  const edges = graphEdges(storyboard);
+  markUnneeded(stills, shots, edges);
   for (const still of stills) {
     const refs = storyboard.stills.find((s) => s.name === still.name)!.references;
     const waits =
@@ -129,7 +131,7 @@ export function planRender(storyboard: Storyboard, cache: CacheIndex, options: P
     model: model.endpoint,
     shots,
     steps: [...stills, ...frames, ...shots.map(clipStep)],
-    edges: graphEdges(storyboard),
+    edges,
     cost: {
       currency: "USD",
       film: sum(unique),
@@ -152,6 +154,24 @@ function clipStep(s: PlannedShot): PlannedStep {
     ...(s.waits_for && { waits_for: s.waits_for }),
     ...(s.duplicate_of && { duplicate_of: s.duplicate_of }),
   };
+}
+
+// A still whose every shot is cached (its cache entry was removed, say) is not made again: nothing needs it.
+// A still no shot uses at all is made, since the storyboard asks for it.
+function markUnneeded(stills: PlannedStep[], shots: PlannedShot[], edges: StepEdge[]): void {
+  const jobs = new Set(shots.filter((s) => isClipJob(s.status)).map((s) => `shot:${s.id}`));
+  const users = (id: string, seen = new Set<string>()): string[] =>
+    edges
+      .filter((e) => e.from === id && !seen.has(e.to) && seen.add(e.to))
+      .flatMap((e) => (e.to.startsWith("shot:") ? [e.to] : users(e.to, seen)));
+  for (const still of stills) {
+    if (still.status !== "generate" && still.status !== "blocked") continue;
+    const using = users(still.id);
+    if (using.length > 0 && !using.some((u) => jobs.has(u))) {
+      still.status = "skipped";
+      still.reason = "not needed: every shot that uses it is cached";
+    }
+  }
 }
 
 // The stills that the shots named by --only need, directly or through the stills they edit.
