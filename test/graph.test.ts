@@ -147,6 +147,24 @@ test("render: every step is submitted once; an edit upstream cascades to exactly
     "cascade the beam sweeps the sea",
     "cascade the flame steadies",
   ]);
+  // A paid still whose bytes went bad is fetched again from fal's URL (free) when a shot needs it.
+  const stillsDir = path.join(p.cache, "stills");
+  const keeperKey = JSON.parse(
+    await readFile(path.join(p.dir, "out", "storyboard.report.json"), "utf8"),
+  ).steps.find((s: { name: string }) => s.name === "keeper").key;
+  await writeFile(path.join(stillsDir, `${keeperKey}.png`), "not a png any more");
+  await writeFile(
+    p.file,
+    (await readFile(p.file, "utf8")).replace("he climbs the stairs", "he climbs, slowly"),
+  );
+  fake.requests.length = 0;
+  const repaired = await runInProcess(["render", p.file], { cwd: p.dir, env });
+  assert.equal(repaired.exitCode, 0, repaired.stderr);
+  assert.deepEqual(
+    submittedPrompts(),
+    ["cascade he climbs, slowly"],
+    "the still was fetched again, not paid again",
+  );
   // Stills gone from the cache while every shot that uses them is cached: nothing needs them, nothing is paid.
   await rm(path.join(p.cache, "stills"), { recursive: true });
   fake.requests.length = 0;

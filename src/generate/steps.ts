@@ -5,6 +5,7 @@ import { readFile } from "node:fs/promises";
 import { mkdir } from "node:fs/promises";
 import { acquireLock } from "../cache/lock.js";
 import { cachedStill } from "../cache/stills.js";
+import { refetchStill } from "../providers/refetch.js";
 import { NotStartedError, ProviderError } from "../errors.js";
 import { frameArgs } from "../media/frame.js";
 import { runTool } from "../media/run.js";
@@ -82,7 +83,11 @@ export function stepRunner(o: StepRunOptions) {
     if (step.duplicate_of)
       return input({ kind: "still", source: `still ${step.duplicate_of}`, still: step.duplicate_of });
     const spec = o.storyboard.stills.find((s) => s.name === name)!;
-    const cached = await cachedStill(o.context.paths, step.key);
+    // A paid still whose bytes went bad is fetched again from fal's URL first (free), as clips are.
+    const paths = o.context.paths;
+    const cached =
+      (await cachedStill(paths, step.key)) ??
+      ((await refetchStill(paths, step.key)) ? await cachedStill(paths, step.key) : undefined);
     if (cached)
       return done(step, "cached", {
         ...fileRef(step, cached.file, cached.sidecar),
