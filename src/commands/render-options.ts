@@ -20,6 +20,8 @@ Options:
   --fal-proxy URL          send every fal call through fal's proxy protocol (or FAL_PROXY_URL)
   --resubmit-unconfirmed   resubmit shots whose earlier submit was cut off before fal's id was saved
   --offline                never generate: use cached clips only, and name the shots that lack one
+  --frozen                 for CI: render exactly what each storyboard's lockfile names, from the cache;
+                           generate nothing, and exit 2 before any work if storyboard and lock disagree
   --allow-missing          make the film anyway: a slate of its length stands in for each missing or failed shot
   --json                   print one NDJSON event per state change on stdout
   --allow-outside-images   allow images outside the storyboard's folder`;
@@ -37,6 +39,7 @@ export interface RenderOptions {
   resubmitUnconfirmed: boolean;
   json: boolean;
   offline: boolean;
+  frozen: boolean;
   allowMissing: boolean;
   allowOutsideImages: boolean;
 }
@@ -57,6 +60,7 @@ export function parseRenderOptions(argv: string[], ctx: CliContext): RenderOptio
       "resubmit-unconfirmed": { type: "boolean" },
       json: { type: "boolean" },
       offline: { type: "boolean" },
+      frozen: { type: "boolean" },
       "allow-missing": { type: "boolean" },
       "allow-outside-images": { type: "boolean" },
     },
@@ -104,7 +108,9 @@ export function parseRenderOptions(argv: string[], ctx: CliContext): RenderOptio
     ...(falProxy !== undefined && { falProxy }),
     resubmitUnconfirmed: v["resubmit-unconfirmed"] === true,
     json: v.json === true,
-    offline: v.offline === true,
+    // Frozen renders generate nothing: they are offline, and need no FAL_KEY.
+    offline: v.offline === true || v.frozen === true,
+    frozen: v.frozen === true,
     allowMissing: v["allow-missing"] === true,
     allowOutsideImages: v["allow-outside-images"] === true,
   };

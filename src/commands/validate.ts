@@ -2,6 +2,7 @@
 import { parseCommand, requireFiles } from "./args.js";
 import type { CliContext } from "./context.js";
 import { shotCost } from "../plan/model-input.js";
+import { stillCost } from "../plan/still-input.js";
 import { dollars, sumCosts } from "../util/money.js";
 import { loadStoryboards } from "../pipeline/index.js";
 import { count } from "../util/words.js";
@@ -23,9 +24,13 @@ export async function validateCommand(argv: string[], ctx: CliContext): Promise<
   const boards = await loadStoryboards(files, ctx.cwd, values["allow-outside-images"] === true);
   for (const b of boards) {
     const seconds = b.shots.reduce((t, s) => t + s.duration, 0);
-    const cost = sumCosts(b.shots.map((s) => shotCost(b.model, s)));
+    // Every take of every shot and still, as `plan` counts them before anything is cached.
+    const cost = sumCosts([
+      ...b.shots.map((s) => shotCost(b.model, s) * s.takes),
+      ...b.stills.map((s) => stillCost(s) * s.takes),
+    ]);
     ctx.stdout(
-      `${b.file}: valid: ${count(b.shots.length, "shot")}, ${seconds} s of clips, at most ${dollars(cost)} on ${b.model.name}`,
+      `${b.file}: valid: ${count(b.shots.length, "shot")}${b.stills.length ? ` and ${count(b.stills.length, "still")}` : ""}, ${seconds} s of clips, at most ${dollars(cost)} on fal`,
     );
   }
 }

@@ -79,21 +79,24 @@ export async function generateClips(o: GenerateOptions): Promise<ClipOutcome[]> 
       }),
     onOutcome: (outcome) => o.onStep?.(outcome),
   });
-  for (const p of jobs) {
-    const collector = p.status === "collect" ? seating.collector() : undefined;
-    const shots = [p.id, ...o.plan.shots.filter((s) => s.duplicate_of === p.id).map((s) => s.id)];
+  const start = (p: (typeof jobs)[number], key: string, take?: number) => {
+    const collector = p.status === "collect" && !take ? seating.collector() : undefined;
+    const label = take ? `${p.id} take ${take}` : p.id;
+    const shots = take
+      ? [label]
+      : [p.id, ...o.plan.shots.filter((s) => s.duplicate_of === p.id).map((s) => s.id)];
     const shot = o.storyboard.shots[p.index]!;
     const emit = (u: ShotUpdate & { error?: string; cost?: number }) =>
-      o.onEvent({ time: o.context.clock.now(), shot: p.id, shots, key: p.key, ...u });
-    emit({ state: "queued", ...(p.reason && { detail: p.reason }) });
-    const outcome = (async (): Promise<ClipOutcome> => {
+      o.onEvent({ time: o.context.clock.now(), shot: label, shots, key, ...u });
+    emit({ state: "queued", ...(p.reason && !take && { detail: p.reason }) });
+    return (async (): Promise<ClipOutcome> => {
       // A clip starts once its stills and frames exist; one that cannot get them fails without a submit.
       const inputs = await Promise.all(inputsOf(shot).map(runner.input));
       const blocked = inputs.find((i): i is Extract<Made, { ok: false }> => !i.ok);
       if (blocked) {
         const error = blockedText(blocked);
         emit({ state: "failed", error });
-        return { key: p.key, shots, status: "failed", error };
+        return { key, shots, status: "failed", error };
       }
       const made = (image: ImageRef | undefined) =>
         image && image.kind !== "file" && image.kind !== "url"
@@ -105,7 +108,7 @@ export async function generateClips(o: GenerateOptions): Promise<ClipOutcome[]> 
         ...(shot.endImage && { endImage: made(shot.endImage)! }),
       };
       const job = {
-        key: p.key,
+        key,
         shot: concrete,
         model: o.storyboard.model,
         cost: p.cost,
@@ -114,17 +117,31 @@ export async function generateClips(o: GenerateOptions): Promise<ClipOutcome[]> 
       const seat = collector ?? seating.newcomer;
       return runJob(job, shots, emit, o, { acquire: () => seat.acquire(rank(`shot:${p.id}`)) });
     })().finally(() => collector?.settle());
-    outcomes.set(p.id, outcome);
-  }
+  };
+  for (const p of jobs) outcomes.set(p.id, start(p, p.key));
+  // The other takes of each shot: each its own key, made alongside; the film uses the chosen one.
+  const extraTakes = o.plan.shots.flatMap((p) =>
+    p.duplicate_of
+      ? []
+      : (p.takes ?? [])
+          .filter((t) => t.take !== p.take && isClipJob(t.status))
+          .map((t) => start({ ...p, status: t.status }, t.key, t.take)),
+  );
   // Stills no clip of this render waits for (an edit's source, a still only a cached shot uses) are made too.
-  const others = o.plan.steps
-    .filter(
-      (s) =>
-        (s.kind === "still" || s.kind === "edit") && ["generate", "collect", "blocked"].includes(s.status),
-    )
-    .map((s) => runner.input({ kind: "still", source: `still ${s.name}`, still: s.name }));
+  const makes = (status: string) => ["generate", "collect", "blocked"].includes(status);
+  const stills = o.plan.steps.filter((s) => s.kind === "still" || s.kind === "edit");
+  const others = [
+    ...stills
+      .filter((s) => makes(s.status))
+      .map((s) => runner.input({ kind: "still", source: `still ${s.name}`, still: s.name })),
+    ...stills.flatMap((s) =>
+      (s.takes ?? [])
+        .filter((t) => t.take !== s.take && makes(t.status))
+        .map((t) => runner.stillTake(s.name, t)),
+    ),
+  ];
   await Promise.all(others);
-  return Promise.all(outcomes.values());
+  return Promise.all([...outcomes.values(), ...extraTakes]);
 }
 
 // Requests an earlier run submitted are already using the account's concurrency at fal, so they take their

@@ -78,8 +78,9 @@ export function stepRunner(o: StepRunOptions) {
     return once(`frame:${image.source}`, () => frame(image));
   };
 
-  async function still(name: string): Promise<Made> {
-    const step = steps.get(`still:${name}`)!;
+  // The still's used take, or with `variant` another of its takes (same inputs, its own key).
+  async function still(name: string, variant?: PlannedStep): Promise<Made> {
+    const step = variant ?? steps.get(`still:${name}`)!;
     if (step.duplicate_of)
       return input({ kind: "still", source: `still ${step.duplicate_of}`, still: step.duplicate_of });
     const spec = o.storyboard.stills.find((s) => s.name === name)!;
@@ -172,7 +173,7 @@ export function stepRunner(o: StepRunOptions) {
     const tmp = tempSibling(file);
     try {
       await mkdir(o.context.paths.frame("x").replace(/x\.png$/, ""), { recursive: true });
-      await runTool(o.context.tools.ffmpeg, frameArgs(clip.file, image.frame, tmp));
+      await runTool(o.context.tools.ffmpeg, frameArgs(clip.file, keptFrame(image, o.storyboard), tmp));
       if (!(await statIfExists(tmp)))
         throw new Error(`no frame at ${image.frame} in the clip of ${image.from}`);
       await rename(tmp, file);
@@ -221,7 +222,20 @@ export function stepRunner(o: StepRunOptions) {
     return root ? { ok: false, why, root } : { ok: false, why: short(why), root: label };
   }
 
-  return { input };
+  // Another take of a still: made like the used one, once, under its own key.
+  const stillTake = (name: string, take: { take: number; key: string; status: PlannedStep["status"] }) => {
+    const step = steps.get(`still:${name}`)!;
+    const variant: PlannedStep = {
+      ...step,
+      id: `${step.id}#${take.take}`,
+      name: `${name} take ${take.take}`,
+      key: take.key,
+      status: take.status,
+    };
+    return once(variant.id, () => still(name, variant));
+  };
+
+  return { input, stillTake };
 }
 
 export function blockedText(blocked: Extract<Made, { ok: false }>): string {
@@ -265,4 +279,17 @@ async function frameRef(step: PlannedStep, file: string): Promise<Extract<ImageR
     height: info.height,
     identity: { frame: step.key },
   };
+}
+
+// first and last are of the part of the clip the film keeps: a trimmed clip's last frame is the one before
+// its trim end (a frame at 24 fps, the clips' rate), its first the one at its trim start.
+function keptFrame(
+  image: Extract<ImageRef, { kind: "frame" }>,
+  board: Storyboard,
+): "first" | "last" | number {
+  const source = board.shots.find((s) => s.id === image.from);
+  const trim = source?.trim;
+  if (!trim || typeof image.frame === "number") return image.frame;
+  if (image.frame === "first") return trim.start > 0 ? trim.start : "first";
+  return trim.end < source.duration ? Math.max(0, trim.end - 1 / 24) : "last";
 }

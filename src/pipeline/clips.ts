@@ -79,6 +79,19 @@ export async function generateMissing(films: PlannedFilm[], ctx: RenderContext):
     ctx.signal.removeEventListener("abort", onInterrupt);
   }
   ctx.emit({ type: "summary", ...summaryCounts(plans, outcomes, ctx.signal.aborted) });
+  const stills = ctx.steps.filter((s) => s.kind === "still" || s.kind === "edit");
+  const frames = ctx.steps.filter((s) => s.kind === "frame" && s.status === "extracted").length;
+  if (stills.length + frames > 0) {
+    const made = stills.filter((s) => s.status === "generated");
+    const failed = stills.filter((s) => s.status === "failed").length;
+    ctx.emit({
+      type: "notice",
+      text:
+        `Stills: ${made.length} made (${dollars(sumCosts(made.map((s) => s.cost ?? 0)))}), ` +
+        `${stills.filter((s) => s.status === "cached").length} reused from the cache` +
+        `${failed ? `, ${failed} failed` : ""}; ${count(frames, "frame")} taken from clips.`,
+    });
+  }
   return outcomes;
 }
 

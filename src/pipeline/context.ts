@@ -16,6 +16,8 @@ export interface RenderOptions {
   timeoutMinutes?: number;
   // Make the film even when shots are missing or failed: a slate of each one's length stands in for it.
   allowMissing?: boolean;
+  // Render exactly what each storyboard's lockfile names, from the cache; generate nothing (for CI).
+  frozen?: boolean;
 }
 
 export interface RenderDeps {

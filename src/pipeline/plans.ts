@@ -4,6 +4,7 @@ import { cachePaths, readCacheIndex } from "../cache/layout.js";
 import { StoryboardError, UsageError, type Problem } from "../errors.js";
 import type { ProviderId } from "../plan/key.js";
 import { planRender, type Plan } from "../plan/plan.js";
+import { type Lockfile, lockPath, readLock } from "../cache/lockfile.js";
 import { readPreviousRender } from "../plan/previous.js";
 import { loadStoryboard } from "../storyboard/load.js";
 import { closest } from "../util/suggest.js";
@@ -31,6 +32,8 @@ export interface PlannedFilm {
   plan: Plan;
   // The film's absolute path.
   output: string;
+  // The committed lockfile beside the storyboard, when there is one.
+  lock?: Lockfile;
 }
 
 export interface Planned {
@@ -47,6 +50,7 @@ export async function planStoryboards(given: PlanRequest): Promise<Planned> {
   if (request.only) checkOnly(boards, request.only);
   const t1 = Date.now();
   const films = await planFilms(boards, request);
+  if (request.only) checkOnlyInputs(films);
   return { request, films, phases: { validate_ms: t1 - t0, plan_ms: Date.now() - t1 } };
 }
 
@@ -79,7 +83,9 @@ export async function planFilms(boards: Storyboard[], request: PlanRequest): Pro
       const shown = request.out ?? board.output;
       const output = path.resolve(request.cwd, shown);
       const previous = await readPreviousRender(filmFiles(output).report, paths);
+      const lock = await readLock(lockPath(board.path));
       const plan = planRender(board, index, {
+        ...(lock && { lock }),
         provider: request.provider,
         output: shown,
         previous: previous.materials,
@@ -88,9 +94,30 @@ export async function planFilms(boards: Storyboard[], request: PlanRequest): Pro
         ...(request.resubmitUnconfirmed && { resubmitUnconfirmed: true }),
         ...(request.only && { only: request.only }),
       });
-      return { board, plan, output };
+      return { board, plan, output, ...(lock && { lock }) };
     }),
   );
+}
+
+// A shot --only names that continues another shot needs that shot's clip: refuse before spending when it is
+// neither cached nor named too.
+function checkOnlyInputs(films: PlannedFilm[]): void {
+  const problems: string[] = [];
+  for (const { board, plan } of films)
+    for (const shot of board.shots) {
+      const planned = plan.shots[shot.index]!;
+      if (planned.status === "skipped" || planned.status === "cached") continue;
+      for (const image of [shot.image, shot.endImage]) {
+        if (image?.kind !== "frame") continue;
+        const source = plan.shots.find((s) => s.id === image.from);
+        if (source?.status === "skipped")
+          problems.push(
+            `${shot.id} needs the ${image.frame} frame of ${image.from}, which has no cached clip`,
+          );
+      }
+    }
+  if (problems.length)
+    throw new UsageError(`--only: ${problems.join("; ")}. Add those shots to --only, or render them first.`);
 }
 
 // --only names shots; a typo must not silently generate nothing. Each id must exist in some storyboard.

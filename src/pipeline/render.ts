@@ -14,6 +14,7 @@ import type { RenderContext, RenderDeps, RenderOptions } from "./context.js";
 import type { EventSink } from "./events.js";
 import { filmJobs, stitchFilms } from "./films.js";
 import { planFilms, type Planned } from "./plans.js";
+import { checkFrozen, writeLocks } from "./locks.js";
 import { writeReports, type WrittenReport } from "./reports.js";
 
 export interface RenderResult {
@@ -32,6 +33,7 @@ export async function renderPlans(
   const ctx = renderContext(planned, options, deps, emit);
   const started = ctx.clock.now() - planned.phases.validate_ms - planned.phases.plan_ms;
   checkDistinctOutputs(planned, ctx);
+  if (options.frozen) await checkFrozen(planned.films, ctx);
   await checkWritable(planned, ctx);
   const { paths } = ctx;
   // Temporary files of processes that died (kill -9) in the cache and beside every film.
@@ -78,7 +80,16 @@ export async function renderPlans(
   let failure: unknown;
   try {
     outcomes = await generate();
-    throwIfIncomplete(outcomes, ctx);
+    // With several takes, the film uses the first one that succeeded: plan again to choose among what exists.
+    if (outcomes.length > 0 && films.some((f) => f.plan.shots.some((t) => t.takes))) {
+      const boards = films.map((f) => f.board);
+      films = await timed("plan_ms", () => planFilms(boards, planned.request));
+    }
+    const used = new Set(films.flatMap((f) => f.plan.shots.map((t) => t.key)));
+    throwIfIncomplete(
+      outcomes.filter((o) => used.has(o.key)),
+      ctx,
+    );
     let jobs = await filmJobs(films, ctx);
     const damaged = await checkCachedClips(jobs, ctx);
     if (damaged.length > 0)
@@ -96,6 +107,13 @@ export async function renderPlans(
     else
       emit({ type: "notice", text: `(the report could not be written either: ${(err as Error).message})` });
   }
+  // The lock records what exists after this render, failed shots included (as steps without an output).
+  if (!options.frozen)
+    try {
+      await writeLocks(films, stitched, ctx);
+    } catch (err) {
+      if (failure === undefined) failure = err;
+    }
   if (failure !== undefined) throw failure;
   return { films: stitched, reports };
 }

@@ -11,6 +11,8 @@ export interface GraphKeys {
   // By frame source ("lamp@last").
   frames: Map<string, string>;
   clips: Map<string, string>;
+  // Each step's take-1 key, by step id.
+  base: Map<string, string>;
   identity(image: ImageRef): Record<string, string>;
 }
 
@@ -18,8 +20,16 @@ export function graphKeys(
   board: Pick<Storyboard, "stills" | "shots" | "model">,
   provider: ProviderId,
   clipKeyOf: (shot: Shot, identity: GraphKeys["identity"]) => string,
+  // The key of the take a step uses, from its take-1 key ("still:keeper" or "shot:arrival").
+  choose: (id: string, base: string) => string = (_, base) => base,
 ): GraphKeys {
-  const keys: GraphKeys = { stills: new Map(), frames: new Map(), clips: new Map(), identity };
+  const keys: GraphKeys = {
+    stills: new Map(),
+    frames: new Map(),
+    clips: new Map(),
+    base: new Map(),
+    identity,
+  };
   function identity(image: ImageRef): Record<string, string> {
     switch (image.kind) {
       case "file":
@@ -37,23 +47,28 @@ export function graphKeys(
   function stillKey(name: string): string {
     const known = keys.stills.get(name);
     if (known) return known;
-    const key = sha256(canonicalJson(stillKeyMaterial(stills.get(name)!, provider, identity)));
+    const base = sha256(canonicalJson(stillKeyMaterial(stills.get(name)!, provider, identity)));
+    keys.base.set(`still:${name}`, base);
+    const key = choose(`still:${name}`, base);
     keys.stills.set(name, key);
     return key;
   }
   function frameKey(image: Extract<ImageRef, { kind: "frame" }>): string {
     const known = keys.frames.get(image.source);
     if (known) return known;
-    const key = sha256(
-      canonicalJson({ key_format: KEY_FORMAT, frame: { clip: clipKey(image.from), at: image.frame } }),
-    );
+    // first and last mean the kept part of a trimmed clip, so its trim is part of the frame.
+    const trim = typeof image.frame === "string" ? shots.get(image.from)?.trim : undefined;
+    const frame = { clip: clipKey(image.from), at: image.frame, ...(trim && { trim }) };
+    const key = sha256(canonicalJson({ key_format: KEY_FORMAT, frame }));
     keys.frames.set(image.source, key);
     return key;
   }
   function clipKey(id: string): string {
     const known = keys.clips.get(id);
     if (known) return known;
-    const key = clipKeyOf(shots.get(id)!, identity);
+    const base = clipKeyOf(shots.get(id)!, identity);
+    keys.base.set(`shot:${id}`, base);
+    const key = choose(`shot:${id}`, base);
     keys.clips.set(id, key);
     return key;
   }

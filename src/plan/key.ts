@@ -44,3 +44,8 @@ export function clipKey(
 ): string {
   return sha256(canonicalJson(keyMaterial(shot, model, provider, identity)));
 }
+
+// Take 1 is the step's own key, so caches from before takes stay valid; take n > 1 is derived from it.
+export function takeKey(base: string, take: number): string {
+  return take === 1 ? base : sha256(`${base}#take${take}`);
+}

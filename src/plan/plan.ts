@@ -4,7 +4,8 @@ import { shotCost } from "./model-input.js";
 import type { CacheIndex } from "../cache/layout.js";
 import type { Storyboard } from "../storyboard/types.js";
 import { graphKeys, type GraphKeys } from "./graph-keys.js";
-import { clipKey, keyMaterial, type ProviderId } from "./key.js";
+import { clipKey, keyMaterial, type ProviderId, takeKey } from "./key.js";
+import type { Lockfile } from "../cache/lockfile.js";
 import {
   graphEdges,
   inputsOf,
@@ -32,9 +33,18 @@ export interface PlannedShot {
   reason?: string;
   // Stills or frames this shot's clip needs that are not made yet: it starts once they exist.
   waits_for?: string[];
+  // With several takes: the take the film uses (its key is `key`), and every take with its status.
+  take?: number;
+  takes?: PlannedTake[];
   duration: number;
   audio: boolean;
   cost: number;
+}
+
+export interface PlannedTake {
+  take: number;
+  key: string;
+  status: ShotStatus;
 }
 
 export interface Plan {
@@ -63,12 +73,18 @@ export interface PlanOptions {
   failedBefore?: ReadonlyMap<string, { key: string; error: string }>;
   // Blocked shots will be submitted, and paid for, again.
   resubmitUnconfirmed?: boolean;
+  // The committed lockfile: how many takes each step has and which one it uses.
+  lock?: Lockfile;
 }
 
 export function planRender(storyboard: Storyboard, cache: CacheIndex, options: PlanOptions): Plan {
   const { model } = storyboard;
-  const keys = graphKeys(storyboard, options.provider, (shot, identity) =>
-    clipKey(shot, model, options.provider, identity),
+  const takes = takeChooser(storyboard, cache, options);
+  const keys = graphKeys(
+    storyboard,
+    options.provider,
+    (shot, identity) => clipKey(shot, model, options.provider, identity),
+    takes.choose,
   );
   const stills = planStills(storyboard, keys, cache, {
     provider: options.provider,
@@ -90,6 +106,7 @@ export function planRender(storyboard: Storyboard, cache: CacheIndex, options: P
           made.has(i.kind === "still" ? `still:${i.still}` : `frame:${i.source}`),
         )
       : [];
+    const all = takes.list(`shot:${shot.id}`, keys, (k) => shotStatus(k, shot.id, false, cache, options));
     return {
       id: shot.id,
       index: shot.index,
@@ -98,6 +115,7 @@ export function planRender(storyboard: Storyboard, cache: CacheIndex, options: P
       ...(first !== undefined && { duplicate_of: first }),
       ...(reason && { reason }),
       ...(waits.length > 0 && { waits_for: waits }),
+      ...(all && { take: takes.used.get(`shot:${shot.id}`)!, takes: all }),
       duration: shot.duration,
       audio: shot.audio,
       cost,
@@ -119,9 +137,22 @@ export function planRender(storyboard: Storyboard, cache: CacheIndex, options: P
   for (const frame of frames) {
     const from = frame.name.split("@")[0]!;
     const source = shots.find((s) => s.id === from);
-    if (frame.status !== "cached" && source?.status !== "cached") frame.waits_for = [from];
+    const users = edges
+      .filter((e) => e.from === frame.id)
+      .map((e) => shots.find((s) => `shot:${s.id}` === e.to));
+    // Taken only for a clip this render makes (--only may leave every user out).
+    if (frame.status === "extract" && !users.some((u) => u && isClipJob(u.status))) frame.status = "skipped";
+    else if (frame.status !== "cached" && source?.status !== "cached") frame.waits_for = [from];
+  }
+  for (const still of stills) {
+    const all = takes.list(still.id, keys, (k) => stillTakeStatus(k, cache, options));
+    if (all) Object.assign(still, { take: takes.used.get(still.id)!, takes: all });
   }
   const sum = (list: Array<{ cost: number }>) => sumCosts(list.map((s) => s.cost));
+  // Every take the render will submit is new spending: the used one is the step itself, the others extra.
+  const extra = [...shots, ...stills].flatMap((s) =>
+    (s.takes ?? []).filter((t) => t.take !== s.take).map((t) => ({ status: t.status, cost: s.cost })),
+  );
   const unique = [...shots, ...stills].filter((s) => s.status !== "duplicate");
   return {
     version: PLAN_VERSION,
@@ -135,7 +166,7 @@ export function planRender(storyboard: Storyboard, cache: CacheIndex, options: P
     cost: {
       currency: "USD",
       film: sum(unique),
-      new: sum(unique.filter((s) => paysFor(s.status as ShotStatus, options))),
+      new: sum([...unique, ...extra].filter((s) => paysFor(s.status as ShotStatus, options))),
       cached: sum(unique.filter((s) => s.status === "cached")),
       in_flight: sum(unique.filter((s) => s.status === "collect")),
     },
@@ -154,6 +185,50 @@ function clipStep(s: PlannedShot): PlannedStep {
     ...(s.waits_for && { waits_for: s.waits_for }),
     ...(s.duplicate_of && { duplicate_of: s.duplicate_of }),
   };
+}
+
+// Takes: how many each step has (the storyboard's `takes`, or more from retakes in the lock) and which one
+// it uses: the lock's take while the lock still describes this step, else the first take in the cache, else 1.
+function takeChooser(storyboard: Storyboard, cache: CacheIndex, options: PlanOptions) {
+  const asked = new Map<string, number>([
+    ...storyboard.stills.map((s) => [`still:${s.name}`, s.takes] as const),
+    ...storyboard.shots.map((s) => [`shot:${s.id}`, s.takes] as const),
+  ]);
+  const locked = new Map((options.lock?.steps ?? []).map((s) => [s.id, s]));
+  const count = (id: string) => Math.max(asked.get(id) ?? 1, locked.get(id)?.takes ?? 1);
+  const used = new Map<string, number>();
+  const choose = (id: string, base: string): string => {
+    const n = count(id);
+    const lock = locked.get(id);
+    let take = 1;
+    if (lock && lock.take <= n && takeKey(base, lock.take) === lock.key) take = lock.take;
+    else for (let k = n; k >= 1; k--) if (cache.has(takeKey(base, k))) take = k;
+    used.set(id, take);
+    return takeKey(base, take);
+  };
+  const list = (
+    id: string,
+    keys: GraphKeys,
+    status: (key: string) => ShotStatus,
+  ): PlannedTake[] | undefined => {
+    const n = count(id);
+    if (n <= 1) return undefined;
+    const base = keys.base.get(id)!;
+    return Array.from({ length: n }, (_, i) => ({
+      take: i + 1,
+      key: takeKey(base, i + 1),
+      status: status(takeKey(base, i + 1)),
+    }));
+  };
+  return { choose, list, used };
+}
+
+function stillTakeStatus(key: string, cache: CacheIndex, options: PlanOptions): ShotStatus {
+  if (cache.has(key)) return "cached";
+  const journaled = cache.journal?.(key);
+  if (journaled === "submitted") return "collect";
+  if (journaled === "submitting") return "blocked";
+  return options.only ? "skipped" : "generate";
 }
 
 // A still whose every shot is cached (its cache entry was removed, say) is not made again: nothing needs it.

@@ -22,6 +22,9 @@ export interface PlannedStep {
   // Inputs not made yet, by name: the step starts once they exist.
   waits_for?: string[];
   duplicate_of?: string;
+  // With several takes: the take used (its key is `key`), and every take with its status.
+  take?: number;
+  takes?: Array<{ take: number; key: string; status: StepStatus }>;
 }
 
 export interface StepEdge {

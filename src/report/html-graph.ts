@@ -17,7 +17,7 @@ export function stillsSection(
       : `<a href="#still-${attr(name)}">${text(name)}</a>`;
   };
   const card = (s: ReportStep) => {
-    const edits = s.uses.filter((u) => u.startsWith("still:"));
+    const refs = s.references ?? [];
     const users = s.used_by;
     return `    <div class="card" id="still-${attr(s.name)}">
       ${s.image ? `<img src="${attr(s.image)}" alt="${attr(s.name)}">` : ""}
@@ -25,7 +25,7 @@ export function stillsSection(
         <h2>${text(s.name)}</h2>
         <p class="prompt">${text(s.prompt ?? "")}</p>
         <p class="tags"><span>${s.kind === "edit" ? "edit" : "still"}</span><span class="status-${s.status}">${s.status.replace("_", " ")}</span></p>
-        ${edits.length ? `<p>edit of ${edits.map(link).join(", ")}</p>` : ""}
+        ${refs.length ? `<p>edit of ${refs.map((r) => (r.startsWith("still ") ? link(`still:${r.slice(6)}`) : text(r))).join(", ")}</p>` : ""}
         ${users.length ? `<p>used by ${users.map(link).join(", ")}</p>` : ""}
         ${s.error ? `<p class="error">${text(s.error)}</p>` : ""}
       </div>
@@ -47,10 +47,13 @@ export function shotLinks(
   attr: (s: string) => string,
 ): string {
   const step = report.steps.find((s) => s.id === `shot:${shotId}`);
+  const shot = report.shots.find((s) => s.id === shotId);
   if (!step || step.uses.length === 0) return "";
   const parts = step.uses.map((id) => {
     const name = id.slice(id.indexOf(":") + 1);
-    if (id.startsWith("still:")) return `from still <a href="#still-${attr(name)}">${text(name)}</a>`;
+    const ends = shot?.end_image === `still ${name}` && shot.image !== `still ${name}`;
+    if (id.startsWith("still:"))
+      return `${ends ? "ends on" : "from"} still <a href="#still-${attr(name)}">${text(name)}</a>`;
     const [from, at] = name.split("@") as [string, string];
     return `continues <a href="#shot-${attr(from)}">${text(from)}</a> (${text(at)} frame)`;
   });

@@ -2,6 +2,7 @@
 import path from "node:path";
 import type { ClipSidecar } from "../cache/store.js";
 import type { ClipOutcome } from "../generate/generate.js";
+import type { ImageRef } from "../storyboard/types.js";
 import type { StepOutcome } from "../generate/steps.js";
 import { reportSteps, type ReportStep } from "./steps.js";
 import { sumCosts } from "../util/money.js";
@@ -36,6 +37,7 @@ export interface ReportShot {
   // Seconds into the film where this shot begins (its transition in included), when there is a film.
   start?: number;
   image: string;
+  end_image?: string;
   clip?: string;
   clip_duration?: number;
   poster?: string;
@@ -94,6 +96,9 @@ export interface ReportInput {
 
 export function buildReport(r: ReportInput): Report {
   const rel = (file: string) => path.relative(r.dir, file).split(path.sep).join("/");
+  // A file relative to the report, a URL as it is, a still or frame by its name ("still keeper", "lamp@last").
+  const shown = (image: ImageRef) =>
+    image.kind === "file" ? rel(image.path) : image.kind === "url" ? image.url : image.source;
   const byKey = new Map(r.outcomes.map((o) => [o.key, o]));
   const starts = shotStarts(r.plan.shots.map((s) => r.board.shots[s.index]!));
   const hasFilm = r.film !== undefined || r.earlierFilm !== undefined;
@@ -125,12 +130,8 @@ export function buildReport(r: ReportInput): Report {
       duration: shot.duration,
       ...(shot.transition.type !== "cut" && { transition: shot.transition }),
       ...(shot.trim && { trim: shot.trim }),
-      image:
-        shot.image.kind === "file"
-          ? rel(shot.image.path)
-          : shot.image.kind === "url"
-            ? shot.image.url
-            : shot.image.source,
+      image: shown(shot.image),
+      ...(shot.endImage && { end_image: shown(shot.endImage) }),
       ...(poster && { poster: rel(poster) }),
       ...(hasFilm && { start: starts[i]! }),
       ...(slated.has(s.id) && { stand_in: "slate" as const }),

@@ -15,6 +15,8 @@ export interface ReportStep {
   prompt?: string;
   // The image, relative to the report.
   image?: string;
+  // For an edit: every reference, stills by name and files as written.
+  references?: string[];
   uses: string[];
   used_by: string[];
 }
@@ -47,6 +49,7 @@ export function reportSteps(
       cost: s.cost,
       ...(outcome?.error && { error: outcome.error }),
       ...(still && { prompt: still.prompt }),
+      ...(still?.references.length && { references: still.references.map((r) => r.source) }),
       ...(image && s.kind !== "clip" && { image }),
       uses: plan.edges.filter((e) => e.to === s.id).map((e) => e.from),
       used_by: plan.edges.filter((e) => e.from === s.id).map((e) => e.to),

@@ -5,9 +5,24 @@ import type { DataPath } from "./positions.js";
 import type { Report } from "./report-problem.js";
 import type { ImageRef, Shot, Still } from "./types.js";
 
-export function checkGraph(stills: Still[], stillNames: string[], shots: Shot[], report: Report): void {
+export function checkGraph(
+  stills: Still[],
+  stillNames: string[] | undefined,
+  shots: Shot[],
+  report: Report,
+): void {
   const byId = new Map(shots.map((s) => [s.id, s]));
   const shotIds = [...byId.keys()];
+  for (const name of stillNames ?? [])
+    if (byId.has(name))
+      report(
+        ["stills", name],
+        `still "${name}" has the id of a shot; give stills and shots different names, so "waits for ${name}" says which`,
+        name,
+      );
+  // `stills:` that is not a mapping was reported by the schema; naming its stills again would only repeat it.
+  const skipStills = stillNames === undefined;
+  stillNames = stillNames ?? [];
   for (const shot of shots) {
     for (const [field, image] of [
       ["image", shot.image],
@@ -15,7 +30,7 @@ export function checkGraph(stills: Still[], stillNames: string[], shots: Shot[],
     ] as const) {
       if (!image) continue;
       const at: DataPath = ["shots", shot.index, field];
-      if (image.kind === "still" && !stillNames.includes(image.still))
+      if (image.kind === "still" && !stillNames.includes(image.still) && !skipStills)
         report([...at, "still"], unknown("still", image.still, stillNames));
       if (image.kind !== "frame") continue;
       const source = byId.get(image.from);
@@ -39,7 +54,9 @@ export function checkGraph(stills: Still[], stillNames: string[], shots: Shot[],
     const field = frameSource(first.image).includes(cycle[1] ?? cycle[0]!) ? "image" : "end_image";
     report(
       ["shots", first.index, field, "from"],
-      `a cycle: ${[...cycle, cycle[0]].join(" → ")}; each of these shots starts from a frame of the next, so none can be made first`,
+      cycle.length === 1
+        ? `shot "${cycle[0]}" takes a frame of its own clip, which cannot exist before the shot is made`
+        : `a cycle: ${[...cycle, cycle[0]].join(" → ")}; each of these shots takes a frame of the next, so none can be made first`,
     );
   }
 }

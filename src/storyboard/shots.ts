@@ -48,6 +48,7 @@ export async function checkShots(
       negativePrompt: s.negative_prompt ?? defaults.negative_prompt ?? ctx.model.default_negative_prompt,
       transition: transitionOf(s.transition),
       ...(trim && { trim }),
+      takes: typeof s.takes === "number" ? s.takes : 1,
     });
   }
   checkTransitions(shots, fps, report);
@@ -83,6 +84,14 @@ async function imageField(
   }
   if (typeof from === "string") {
     const at_ = frame ?? "last";
+    if (typeof at_ === "string" && at_ !== "last" && at_ !== "first") {
+      report([...at, "frame"], `must be last, first or a time in seconds (got ${JSON.stringify(at_)})`);
+      return undefined;
+    }
+    if (typeof at_ === "number" && !(at_ >= 0)) {
+      report([...at, "frame"], `must be a time in seconds from 0 (got ${at_})`);
+      return undefined;
+    }
     return { kind: "frame", source: `${from}@${at_}`, from, frame: at_ };
   }
   report(at, "must say { still: NAME } or { from: SHOT, frame: last | first | SECONDS }");

@@ -49,7 +49,14 @@ export async function checkStills(
         `is ${[...s.prompt].length} characters; ${model.name} accepts at most ${model.prompt_max_chars}`,
       );
     if (model && typeof s.prompt === "string")
-      stills.push({ name, prompt: s.prompt, ...(size && { size }), model, references });
+      stills.push({
+        name,
+        prompt: s.prompt,
+        ...(size && { size }),
+        model,
+        references,
+        takes: typeof s.takes === "number" ? s.takes : 1,
+      });
   }
   return stills;
 }
@@ -79,7 +86,7 @@ function checkModel(
   report(
     at,
     model
-      ? `${model.name} is ${model.kind === "image-edit" ? "an image-edit" : "a text-to-image"} model; this still needs a ${what} model: ${known.join(", ")}`
+      ? `${model.name} is ${model.kind === "image-edit" ? "an image-edit" : "a text-to-image"} model; this still needs ${what === "image-edit" ? "an" : "a"} ${what} model: ${known.join(", ")}`
       : `unknown ${what} model ${shown(endpoint)}; known: ${known.join(", ")}${hint ? ` (did you mean "${hint}"?)` : ""}`,
   );
   return undefined;

@@ -9,6 +9,7 @@ export type ImageDoc = string | { still?: string; from?: string; frame?: "first"
 
 export interface StillDoc {
   prompt: string;
+  takes?: number;
   size?: string;
   model?: string;
   edit?: string[];
@@ -24,6 +25,7 @@ export interface ShotDoc {
   end_image?: ImageDoc;
   transition?: { type: TransitionType; duration?: number };
   trim?: { start?: number; end?: number };
+  takes?: number;
 }
 
 export interface StoryboardDoc {
@@ -38,6 +40,7 @@ export interface StoryboardDoc {
     resolution?: string;
     fps?: number;
     loudness?: number;
+    budget?: number;
   };
   stills?: Record<string, StillDoc>;
   shots: ShotDoc[];
@@ -54,6 +57,7 @@ export const SHOT_KEYS = [
   "end_image",
   "transition",
   "trim",
+  "takes",
 ] as const;
 export const STORYBOARD_KEYS = [
   "version",
@@ -65,8 +69,15 @@ export const STORYBOARD_KEYS = [
   "stills",
   "shots",
 ] as const;
-export const STILL_KEYS = ["prompt", "size", "model", "edit"] as const;
-export const RENDER_KEYS = ["concurrency", "timeout_minutes", "resolution", "fps", "loudness"] as const;
+export const STILL_KEYS = ["prompt", "size", "model", "edit", "takes"] as const;
+export const RENDER_KEYS = [
+  "concurrency",
+  "timeout_minutes",
+  "resolution",
+  "fps",
+  "loudness",
+  "budget",
+] as const;
 // Checked by the compiler, not at run time: `npm run typecheck` fails when a key list and its type differ.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 type Assert<T extends true> = T;
@@ -105,6 +116,7 @@ export interface Still {
   size?: [number, number];
   model: ImageModelSpec;
   references: ImageRef[];
+  takes: number;
 }
 
 export interface Shot {
@@ -118,6 +130,7 @@ export interface Shot {
   negativePrompt: string;
   transition: { type: TransitionType; duration: number };
   trim?: { start: number; end: number };
+  takes: number;
 }
 
 export interface Storyboard {
@@ -134,6 +147,7 @@ export interface Storyboard {
     resolution?: [number, number];
     fps?: number;
     loudness?: number;
+    budget?: number;
   };
   stills: Still[];
   shots: Shot[];

@@ -42,7 +42,11 @@ export async function validateStoryboard(
   };
   const stills = model ? await checkStills(doc, ctx, report) : [];
   const shots = model ? await checkShots(doc, ctx, report) : [];
-  const stillNames = isObject(doc.stills) ? Object.keys(doc.stills) : [];
+  const stillNames = isObject(doc.stills)
+    ? Object.keys(doc.stills)
+    : doc.stills === undefined
+      ? []
+      : undefined;
   if (model) checkGraph(stills, stillNames, shots, report);
   if (problems.length > 0) throw new StoryboardError(dedupe(problems));
   return resolved(loaded, doc as StoryboardDoc, model!, stills, shots);
@@ -72,6 +76,7 @@ function resolved(
       }),
       ...(doc.render?.fps !== undefined && { fps: doc.render.fps }),
       ...(doc.render?.loudness !== undefined && { loudness: doc.render.loudness }),
+      ...(doc.render?.budget !== undefined && { budget: doc.render.budget }),
     },
     stills,
     shots,

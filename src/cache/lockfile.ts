@@ -1,0 +1,113 @@
+// `<storyboard>.lock.yaml`: what the film in git is made of, per step (the take used, its key, the output's
+// sha256 and size), meant to be committed. Stable order and one fact per line, so its diffs read well.
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { parse, stringify } from "yaml";
+import { UsageError } from "../errors.js";
+import { isMissing } from "../util/fs.js";
+import { writeFileAtomic } from "./atomic.js";
+
+export const LOCK_VERSION = 1;
+
+export interface LockStep {
+  // "still:keeper" or "shot:arrival".
+  id: string;
+  // The cache key of the take used.
+  key: string;
+  take: number;
+  // How many takes the step has (the storyboard's `takes`, plus retakes).
+  takes: number;
+  // True once `storyreel pick` chose the take; otherwise the first take that succeeded is used.
+  picked?: true;
+  model: string;
+  sha256?: string;
+  bytes?: number;
+  duration?: number;
+  size?: string;
+  request_id?: string;
+  cost: number;
+}
+
+export interface Lockfile {
+  version: typeof LOCK_VERSION;
+  storyboard: string;
+  // The provider whose outputs it pins (fal; preview only for a storyboard tried out offline).
+  provider: "fal" | "preview";
+  steps: LockStep[];
+  film?: { key: string };
+}
+
+export function lockPath(storyboardPath: string): string {
+  const name = path.basename(storyboardPath).replace(/\.ya?ml$/i, "");
+  return path.join(path.dirname(storyboardPath), `${name}.lock.yaml`);
+}
+
+export async function readLock(file: string): Promise<Lockfile | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (err) {
+    if (isMissing(err)) return undefined;
+    throw err;
+  }
+  let data: unknown;
+  try {
+    data = parse(text);
+  } catch (err) {
+    throw new UsageError(
+      `${file} is not valid YAML (${(err as Error).message.split("\n")[0]}); restore it from git`,
+    );
+  }
+  const lock = data as Partial<Lockfile> | null;
+  if (!lock || lock.version !== LOCK_VERSION || !Array.isArray(lock.steps))
+    throw new UsageError(
+      `${file} is not a storyreel lockfile of version ${LOCK_VERSION}; restore it from git`,
+    );
+  return lock as Lockfile;
+}
+
+const ORDER: Array<keyof LockStep> = [
+  "id",
+  "key",
+  "take",
+  "takes",
+  "picked",
+  "model",
+  "sha256",
+  "bytes",
+  "duration",
+  "size",
+  "request_id",
+  "cost",
+];
+
+export function formatLock(lock: Lockfile): string {
+  const steps = lock.steps.map((s) => {
+    const ordered: Record<string, unknown> = {};
+    for (const k of ORDER) if (s[k] !== undefined) ordered[k] = s[k];
+    return ordered;
+  });
+  const body = stringify(
+    {
+      version: lock.version,
+      storyboard: lock.storyboard,
+      provider: lock.provider,
+      steps,
+      ...(lock.film && { film: lock.film }),
+    },
+    { lineWidth: 0 },
+  );
+  return `# storyreel lockfile: the takes and outputs this storyboard's film is made of. Commit it with the\n# storyboard; \`storyreel render --frozen\` renders exactly this. Written by storyreel.\n${body}`;
+}
+
+// Written only when it changed, so a render that changes nothing leaves git clean.
+export async function writeLock(file: string, lock: Lockfile): Promise<boolean> {
+  const text = formatLock(lock);
+  const current = await readFile(file, "utf8").catch((err) => {
+    if (isMissing(err)) return undefined;
+    throw err;
+  });
+  if (current === text) return false;
+  await writeFileAtomic(file, text);
+  return true;
+}

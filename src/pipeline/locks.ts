@@ -1,0 +1,137 @@
+// The lockfile after a render: per step the take used, its key and its output's facts, written beside the
+// storyboard when it changed. It pins paid outputs: a preview render never replaces a lock a fal render wrote.
+import path from "node:path";
+import { readJson } from "../cache/atomic.js";
+import { type Lockfile, type LockStep, LOCK_VERSION, lockPath, writeLock } from "../cache/lockfile.js";
+import type { StillSidecar } from "../cache/stills.js";
+import { hashFile, readSidecar } from "../cache/store.js";
+import { cachedStill } from "../cache/stills.js";
+import { UsageError } from "../errors.js";
+import { statIfExists } from "../util/fs.js";
+import type { StitchResult } from "../stitch/stitch.js";
+import type { RenderContext } from "./context.js";
+import type { PlannedFilm } from "./plans.js";
+
+export async function writeLocks(
+  films: PlannedFilm[],
+  stitched: StitchResult[],
+  ctx: RenderContext,
+): Promise<void> {
+  for (const film of films) {
+    const previous = film.lock;
+    const provider = film.plan.provider;
+    // Locks are made by fal renders (and by retake and pick); a preview render updates only a preview lock.
+    if (provider === "preview" && (!previous || previous.provider !== "preview")) continue;
+    const lock = await buildLock(
+      film,
+      stitched.find((f) => f.output === film.output),
+      ctx,
+    );
+    if (await writeLock(lockPath(film.board.path), lock))
+      ctx.emit({
+        type: "notice",
+        text: `Lock: ${ctx.shown(lockPath(film.board.path))} updated (commit it with the storyboard)`,
+      });
+  }
+}
+
+export async function buildLock(
+  film: PlannedFilm,
+  stitched: StitchResult | undefined,
+  ctx: RenderContext,
+): Promise<Lockfile> {
+  const { board, plan } = film;
+  const before = new Map((film.lock?.steps ?? []).map((s) => [s.id, s]));
+  const steps: LockStep[] = [];
+  const picked = (id: string, take: number) =>
+    before.get(id)?.picked && before.get(id)?.take === take ? { picked: true as const } : {};
+  for (const s of plan.steps.filter((x) => x.kind === "still" || x.kind === "edit")) {
+    const take = s.take ?? 1;
+    const side = await readJson<StillSidecar>(ctx.paths.stillSidecar(s.key));
+    const spec = board.stills.find((b) => b.name === s.name)!;
+    steps.push({
+      id: s.id,
+      key: s.key,
+      take,
+      takes: Math.max(s.takes?.length ?? 1, before.get(s.id)?.takes ?? 1),
+      ...picked(s.id, take),
+      model: spec.model.endpoint,
+      ...(side && { sha256: side.sha256, bytes: side.bytes, size: `${side.width}x${side.height}` }),
+      ...(side?.request_id && { request_id: side.request_id }),
+      cost: s.cost,
+    });
+  }
+  for (const s of plan.shots) {
+    const id = `shot:${s.id}`;
+    const take = s.take ?? 1;
+    const side = await readSidecar(ctx.paths, s.key);
+    steps.push({
+      id,
+      key: s.key,
+      take,
+      takes: Math.max(s.takes?.length ?? 1, before.get(id)?.takes ?? 1),
+      ...picked(id, take),
+      model: plan.model,
+      ...(side && { sha256: side.sha256, bytes: side.bytes, duration: side.duration }),
+      ...(side?.request_id && { request_id: side.request_id }),
+      cost: s.cost,
+    });
+  }
+  return {
+    version: LOCK_VERSION,
+    storyboard: path.basename(board.path),
+    provider: plan.provider,
+    steps,
+    ...(stitched ? { film: { key: stitched.key } } : film.lock?.film ? { film: film.lock.film } : {}),
+  };
+}
+
+// --frozen: the storyboard must plan to exactly the lock's steps and keys, and every locked output must be in
+// the cache with its locked bytes. Anything else is named, before any work.
+export async function checkFrozen(films: PlannedFilm[], ctx: RenderContext): Promise<void> {
+  const problems: string[] = [];
+  for (const film of films) {
+    const file = ctx.shown(lockPath(film.board.path));
+    const lock = film.lock;
+    if (!lock) {
+      problems.push(`${file} does not exist: render without --frozen once, then commit the lock`);
+      continue;
+    }
+    if (lock.provider !== film.plan.provider)
+      problems.push(
+        `${file} pins ${lock.provider} outputs, and this render uses --provider ${film.plan.provider}`,
+      );
+    const planned = new Map<string, string>([
+      ...film.plan.steps
+        .filter((s) => s.kind === "still" || s.kind === "edit")
+        .map((s) => [s.id, s.key] as const),
+      ...film.plan.shots.map((s) => [`shot:${s.id}`, s.key] as const),
+    ]);
+    const locked = new Map(lock.steps.map((s) => [s.id, s]));
+    const differ: string[] = [];
+    const missing: string[] = [];
+    for (const [id, key] of planned) {
+      const step = locked.get(id);
+      if (!step) differ.push(`${id} (not in the lock)`);
+      else if (step.key !== key) differ.push(`${id} (the storyboard changed since the lock)`);
+      else if (!step.sha256 || !(await hasOutput(id, step.key, step.sha256, ctx))) missing.push(id);
+    }
+    for (const id of locked.keys())
+      if (!planned.has(id)) differ.push(`${id} (in the lock, not in the storyboard)`);
+    if (differ.length)
+      problems.push(`${ctx.shown(film.board.path)} and ${file} disagree: ${differ.join(", ")}`);
+    if (missing.length)
+      problems.push(`locked outputs missing from the cache (or damaged): ${missing.join(", ")}`);
+  }
+  if (problems.length)
+    throw new UsageError(
+      `--frozen: ${problems.join("; ")}. Nothing was rendered. Render without --frozen to update the lock (and commit it), or fill the cache.`,
+    );
+}
+
+async function hasOutput(id: string, key: string, sha256: string, ctx: RenderContext): Promise<boolean> {
+  if (id.startsWith("still:")) return (await cachedStill(ctx.paths, key))?.sidecar.sha256 === sha256;
+  const info = await statIfExists(ctx.paths.clip(key));
+  if (!info) return false;
+  return (await hashFile(ctx.paths.clip(key))).sha256 === sha256;
+}
