@@ -128,6 +128,7 @@ test("a golden key: the same inputs give this exact key on every machine and eve
     audio: true,
     negativePrompt: "blur, distort, and low quality",
     transition: { type: "cut", duration: 0 },
+    takes: 1,
   };
   assert.equal(
     canonicalJson(keyMaterial(shot, model, "fal")),

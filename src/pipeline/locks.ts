@@ -21,7 +21,7 @@ export async function writeLocks(
     const previous = film.lock;
     const provider = film.plan.provider;
     // Locks are made by fal renders (and by retake and pick); a preview render updates only a preview lock.
-    if (provider === "preview" && (!previous || previous.provider !== "preview")) continue;
+    if (provider === "preview" && previous?.provider !== "preview") continue;
     const lock = await buildLock(
       film,
       stitched.find((f) => f.output === film.output),

@@ -201,7 +201,8 @@ function takeChooser(storyboard: Storyboard, cache: CacheIndex, options: PlanOpt
     const n = count(id);
     const lock = locked.get(id);
     let take = 1;
-    if (lock && lock.take <= n && takeKey(base, lock.take) === lock.key) take = lock.take;
+    if (n === 1) take = 1;
+    else if (lock && lock.take <= n && takeKey(base, lock.take) === lock.key) take = lock.take;
     else for (let k = n; k >= 1; k--) if (cache.has(takeKey(base, k))) take = k;
     used.set(id, take);
     return takeKey(base, take);

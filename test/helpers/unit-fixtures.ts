@@ -32,6 +32,7 @@ export function shot(index: number, over: Partial<Shot> = {}): Shot {
     audio: true,
     negativePrompt: "blur, distort, and low quality",
     transition: { type: "cut", duration: 0 },
+    takes: 1,
     ...over,
   };
 }
