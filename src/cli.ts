@@ -15,6 +15,10 @@ Commands:
   validate <file...>   check storyboards: schema, images, prompts, durations (no network)
   plan <file...>       show what a render would generate, reuse and spend
   render <file...>     generate the clips (cached, concurrent, resumable) and stitch the film
+  retake <file> <id...>  make one more take of shots or stills (a render that makes just those)
+  pick <file> <id> <n> choose the take the film uses (recorded in <storyboard>.lock.yaml)
+  cache <ls|verify|gc|forget>  list, check and free the cache; forget a request fal keeps refusing
+  spend [file...]      what fal renders have cost, from the spend ledger, by storyboard, day and model
   init [dir]           start a storyboard: commented storyboard.yaml and two sample images
   doctor               show the ffmpeg in use and its capabilities, FAL_KEY status and the cache
 
@@ -42,6 +46,8 @@ const COMMANDS: Record<string, () => Promise<(argv: string[], ctx: CliContext) =
   render: async () => (await import("./commands/render.js")).renderCommand,
   init: async () => (await import("./commands/init.js")).initCommand,
   doctor: async () => (await import("./commands/doctor.js")).doctorCommand,
+  retake: async () => (await import("./commands/retake.js")).retakeCommand,
+  pick: async () => (await import("./commands/pick.js")).pickCommand,
 };
 
 // Any field of the context may be left out: the process's own working folder, environment and streams stand in,

@@ -149,12 +149,19 @@ function newSpending(
   resubmitUnconfirmed: boolean,
 ): { cost: number; clips: number; stills?: number } {
   const jobs = new Map<string, number>();
-  for (const s of plans.flatMap((p) => p.shots))
+  for (const s of plans.flatMap((p) => p.shots)) {
     if (isClipJob(s.status)) jobs.set(s.key, paysFor(s.status, { resubmitUnconfirmed }) ? s.cost : 0);
+    // Every other take still to make is a clip of its own.
+    for (const t of s.takes ?? [])
+      if (t.key !== s.key && isClipJob(t.status) && s.status !== "duplicate")
+        jobs.set(t.key, paysFor(t.status, { resubmitUnconfirmed }) ? s.cost : 0);
+  }
   const stills = new Map<string, number>();
   for (const s of plans.flatMap((p) => p.steps))
-    if ((s.kind === "still" || s.kind === "edit") && isClipJob(s.status as ShotStatus))
-      stills.set(s.key, paysFor(s.status as ShotStatus, { resubmitUnconfirmed }) ? s.cost : 0);
+    if (s.kind === "still" || s.kind === "edit")
+      for (const t of [{ key: s.key, status: s.status }, ...(s.takes ?? [])])
+        if (isClipJob(t.status as ShotStatus))
+          stills.set(t.key, paysFor(t.status as ShotStatus, { resubmitUnconfirmed }) ? s.cost : 0);
   // Stills count toward the spending; `clips` (what is made) counts them too, so a graph of stills alone runs.
   return {
     cost: sumCosts([...jobs.values(), ...stills.values()]),

@@ -5,7 +5,7 @@ import { dollars, sumCosts } from "../util/money.js";
 import { count } from "../util/words.js";
 
 export function formatPlan(plan: Plan): string {
-  const why = plan.shots.some((s) => s.reason || s.waits_for);
+  const why = plan.shots.some((s) => s.reason || s.waits_for || s.takes);
   const rows = plan.shots.map((s, i) => [
     String(i + 1),
     s.id,
@@ -59,9 +59,22 @@ function stepTable(plan: Plan): string[] {
   ];
 }
 
-function whyText(s: { reason?: string; waits_for?: string[] }): string {
+function whyText(s: {
+  reason?: string;
+  waits_for?: string[];
+  take?: number;
+  takes?: Array<{ take: number; status: string }>;
+}): string {
   const waits = s.waits_for?.length ? `waits for ${s.waits_for.join(", ")}` : "";
-  return [s.reason, waits].filter(Boolean).join("; ");
+  return [s.reason, waits, takesText(s)].filter(Boolean).join("; ");
+}
+
+// "uses take 2 of 3; take 3 to make"
+function takesText(s: { take?: number; takes?: Array<{ take: number; status: string }> }): string {
+  if (!s.takes) return "";
+  const toMake = s.takes.filter((t) => t.take !== s.take && t.status !== "cached").map((t) => t.take);
+  const more = toMake.length ? `; ${toMake.length === 1 ? "take" : "takes"} ${toMake.join(", ")} to make` : "";
+  return `uses take ${s.take} of ${s.takes.length}${more}`;
 }
 
 function statusText(s: PlannedShot): string {

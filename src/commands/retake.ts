@@ -1,0 +1,53 @@
+// `storyreel retake <file> <id...>`: one more take of each shot or still, made by a render at once.
+import { findMediaTools } from "../media/binaries.js";
+import {
+  addTakes,
+  ndjsonDisplay,
+  planStoryboards,
+  providerLoader,
+  renderPlans,
+  textDisplay,
+} from "../pipeline/index.js";
+import type { CliContext } from "./context.js";
+import { UsageError } from "../errors.js";
+import { parseRenderOptions } from "./render-options.js";
+
+export const RETAKE_USAGE = `Usage: storyreel retake <storyboard.yaml> <id...> [render options]
+
+Adds one more take of each shot (by id) or still (by name) and renders, which makes the new takes (each
+is a new submit, priced as the shot or still). Takes never overwrite each other; the film keeps the take
+it uses until you choose another with \`storyreel pick\`. Takes the options of \`storyreel render\`.`;
+
+export async function retakeCommand(argv: string[], ctx: CliContext): Promise<void> {
+  if (argv.includes("--help") || argv.includes("-h")) return ctx.stdout(RETAKE_USAGE);
+  const opts = parseRenderOptions(argv, ctx);
+  if (opts === "help") return ctx.stdout(RETAKE_USAGE);
+  const [file, ...ids] = opts.files;
+  if (!file || ids.length === 0)
+    throw new UsageError(
+      `retake needs a storyboard and at least one shot id or still name\n\n${RETAKE_USAGE}`,
+    );
+  if (opts.frozen) throw new UsageError("retake makes new takes, so it cannot be --frozen");
+  const request = {
+    files: [file],
+    cwd: ctx.cwd,
+    provider: opts.provider,
+    cacheDir: opts.cacheDir,
+    allowOutsideImages: opts.allowOutsideImages,
+    resubmitUnconfirmed: opts.resubmitUnconfirmed,
+  };
+  const before = await planStoryboards(request);
+  for (const { step, take } of await addTakes(before.films[0]!, ids))
+    ctx.stderr(`${step.name}: take ${take} added`);
+  const planned = await planStoryboards(request);
+  const provider = providerLoader({
+    provider: opts.provider,
+    env: ctx.env,
+    cacheDir: opts.cacheDir,
+    offline: opts.offline,
+    resubmitUnconfirmed: opts.resubmitUnconfirmed,
+    ...(opts.falProxy !== undefined && { falProxy: opts.falProxy }),
+  });
+  const display = opts.json ? ndjsonDisplay(ctx) : textDisplay(ctx);
+  await renderPlans(planned, opts, { tools: findMediaTools(ctx.env), provider, signal: ctx.signal }, display);
+}

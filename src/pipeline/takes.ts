@@ -1,0 +1,110 @@
+// Retakes and picks: both are edits of the lockfile (how many takes a step has, which one it uses), then the
+// same plan and render as ever. Ids are shot ids or still names.
+import { type Lockfile, LOCK_VERSION, lockPath, writeLock } from "../cache/lockfile.js";
+import { UsageError } from "../errors.js";
+import type { PlannedStep } from "../plan/steps.js";
+import { closest } from "../util/suggest.js";
+import type { PlannedFilm } from "./plans.js";
+
+export interface StepRef {
+  id: string;
+  name: string;
+  key: string;
+  take: number;
+  takes: Array<{ take: number; key: string; status: string }>;
+  model: string;
+  cost: number;
+}
+
+// The step an id names in a planned storyboard: a shot's clip, or a still.
+export function findStep(film: PlannedFilm, id: string): StepRef {
+  const { plan, board } = film;
+  const name = id.replace(/^(shot|still):/, "");
+  const shot = plan.shots.find((s) => s.id === name && !id.startsWith("still:"));
+  if (shot)
+    return {
+      id: `shot:${shot.id}`,
+      name: shot.id,
+      key: shot.key,
+      take: shot.take ?? 1,
+      takes: shot.takes ?? [{ take: 1, key: shot.key, status: shot.status }],
+      model: plan.model,
+      cost: shot.cost,
+    };
+  const still = plan.steps.find(
+    (s): s is PlannedStep => (s.kind === "still" || s.kind === "edit") && s.name === name,
+  );
+  if (still)
+    return {
+      id: still.id,
+      name: still.name,
+      key: still.key,
+      take: still.take ?? 1,
+      takes: still.takes ?? [{ take: 1, key: still.key, status: still.status }],
+      model: board.stills.find((s) => s.name === name)!.model.endpoint,
+      cost: still.cost,
+    };
+  const known = [...plan.shots.map((s) => s.id), ...board.stills.map((s) => s.name)];
+  const hint = closest(name, known);
+  throw new UsageError(
+    `${board.file} has no shot or still "${name}"${hint ? ` (did you mean "${hint}"?)` : ""}; it has: ${known.join(", ")}`,
+  );
+}
+
+// Adds one take to each step; the render that follows makes it. Returns the new take numbers.
+export async function addTakes(
+  film: PlannedFilm,
+  ids: string[],
+): Promise<Array<{ step: StepRef; take: number }>> {
+  const steps = ids.map((id) => findStep(film, id));
+  const lock = film.lock ?? emptyLock(film);
+  const added = steps.map((step) => {
+    const entry = lockEntry(lock, step);
+    entry.takes = Math.max(entry.takes, step.takes.length) + 1;
+    return { step, take: entry.takes };
+  });
+  await writeLock(lockPath(film.board.path), lock);
+  return added;
+}
+
+// Chooses the take a step uses from now on (and so what every step downstream is made from).
+export async function pickTake(
+  film: PlannedFilm,
+  id: string,
+  take: number,
+): Promise<{ step: StepRef; cached: boolean }> {
+  const step = findStep(film, id);
+  const chosen = step.takes.find((t) => t.take === take);
+  if (!chosen)
+    throw new UsageError(
+      `${step.name} has ${step.takes.length === 1 ? "1 take" : `${step.takes.length} takes`}, so there is no take ${take}; \`storyreel retake ${film.board.file} ${step.name}\` makes another`,
+    );
+  const lock = film.lock ?? emptyLock(film);
+  const entry = lockEntry(lock, step);
+  entry.take = take;
+  entry.key = chosen.key;
+  entry.picked = true;
+  await writeLock(lockPath(film.board.path), lock);
+  return { step, cached: chosen.status === "cached" };
+}
+
+function emptyLock(film: PlannedFilm): Lockfile {
+  const name = film.board.path.split(/[\\/]/).pop()!;
+  return { version: LOCK_VERSION, storyboard: name, provider: film.plan.provider, steps: [] };
+}
+
+function lockEntry(lock: Lockfile, step: StepRef) {
+  let entry = lock.steps.find((s) => s.id === step.id);
+  if (!entry) {
+    entry = {
+      id: step.id,
+      key: step.key,
+      take: step.take,
+      takes: step.takes.length,
+      model: step.model,
+      cost: step.cost,
+    };
+    lock.steps.push(entry);
+  }
+  return entry;
+}
