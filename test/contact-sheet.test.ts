@@ -37,7 +37,10 @@ test("the HTML contact sheet loads with no console errors, every poster shows an
     ]);
     assert.equal(r.exitCode, 0, r.stderr);
   } else {
-    const project = await makeProject(miniFilm());
+    // Two takes of the first shot: the sheet shows both, playable, with the commands that pick them.
+    const spec = miniFilm();
+    (spec.storyboard.shots as Array<Record<string, unknown>>)[0]!.takes = 2;
+    const project = await makeProject(spec);
     await renderTiny(project.file, project.dir, path.join(dir, "cache"), out);
   }
   const report = JSON.parse(await readFile(path.join(dir, "film.report.json"), "utf8"));
@@ -98,6 +101,36 @@ test("the HTML contact sheet loads with no console errors, every poster shows an
       Math.abs(at - starts[last]) < 0.6,
       `the film is at ${at} s, the shot starts at ${starts[last]} s`,
     );
+    if (!SCREENSHOT) {
+      const first = report.shots[0].id;
+      const takes = await page.$$eval(`#shot-${first} .take`, (divs) =>
+        divs.map((d) => ({
+          used: d.classList.contains("used"),
+          command: d.querySelector("code")?.textContent,
+          src: d.querySelector("video")?.getAttribute("src"),
+        })),
+      );
+      assert.equal(takes.length, 2);
+      assert.deepEqual(
+        takes.map((t) => t.used),
+        [true, false],
+      );
+      assert.match(takes[1]!.command!, new RegExp(`^storyreel pick \\S+ ${first} 2$`));
+      const durations = await page.$$eval(`#shot-${first} .take video`, (videos) =>
+        Promise.all(
+          videos.map(
+            (v) =>
+              new Promise<number>((resolve) => {
+                const video = v as HTMLVideoElement;
+                video.addEventListener("loadedmetadata", () => resolve(video.duration), { once: true });
+                video.preload = "metadata";
+                video.load();
+              }),
+          ),
+        ),
+      );
+      for (const d of durations) assert.ok(d > 4.9, `a take plays (${d} s)`);
+    }
     const shot = SCREENSHOT ? path.resolve(REPO, SCREENSHOT) : path.join(dir, "contact-sheet.png");
     await mkdir(path.dirname(shot), { recursive: true });
     await page.screenshot({ path: shot, fullPage: true });

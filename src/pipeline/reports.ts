@@ -22,7 +22,7 @@ export async function writeReports(
 ): Promise<WrittenReport[]> {
   const t0 = ctx.clock.now();
   const written: WrittenReport[] = [];
-  for (const { board, plan, output } of films) {
+  for (const { board, plan, output, lock } of films) {
     const film = stitched.find((f) => f.output === output);
     const now = ctx.clock.now();
     const report = await writeReport({
@@ -30,6 +30,7 @@ export async function writeReports(
       plan,
       outcomes,
       steps: ctx.steps,
+      picked: (id) => lock?.steps.some((s) => s.id === `shot:${id}` && s.picked) === true,
       ...(film && { film }),
       output,
       paths: ctx.paths,

@@ -73,7 +73,9 @@ function whyText(s: {
 function takesText(s: { take?: number; takes?: Array<{ take: number; status: string }> }): string {
   if (!s.takes) return "";
   const toMake = s.takes.filter((t) => t.take !== s.take && t.status !== "cached").map((t) => t.take);
-  const more = toMake.length ? `; ${toMake.length === 1 ? "take" : "takes"} ${toMake.join(", ")} to make` : "";
+  const more = toMake.length
+    ? `; ${toMake.length === 1 ? "take" : "takes"} ${toMake.join(", ")} to make`
+    : "";
   return `uses take ${s.take} of ${s.takes.length}${more}`;
 }
 

@@ -1,6 +1,6 @@
 // The contact sheet's graph: a card per still (with the shots that use it) and, on each shot's card, the
 // stills it starts from and the shot it continues.
-import type { Report } from "./report.js";
+import type { Report, ReportShot } from "./report.js";
 import type { ReportStep } from "./steps.js";
 
 export function stillsSection(
@@ -58,4 +58,17 @@ export function shotLinks(
     return `continues <a href="#shot-${attr(from)}">${text(from)}</a> (${text(at)} frame)`;
   });
   return `<p class="uses">${parts.join(" · ")}</p>`;
+}
+
+// Every take of a shot side by side, each playable, the one used marked, and the command that picks it.
+export function takesRow(shot: ReportShot, text: (s: string) => string, attr: (s: string) => string): string {
+  if (!shot.takes) return "";
+  const take = (t: NonNullable<ReportShot["takes"]>[number]) => {
+    const media = t.clip
+      ? `<video src="${attr(t.clip)}"${t.poster ? ` poster="${attr(t.poster)}"` : ""} controls preload="none"></video>`
+      : "<p>not made yet</p>";
+    const label = `take ${t.take}${t.used ? (t.picked ? " · picked" : " · used") : ""}`;
+    return `<div class="take${t.used ? " used" : ""}" data-take="${t.take}">${media}<span>${text(label)}</span><code>${text(t.pick)}</code></div>`;
+  };
+  return `<div class="takes">${shot.takes.map(take).join("")}</div>`;
 }

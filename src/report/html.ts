@@ -1,6 +1,6 @@
 // The contact sheet: one self-contained HTML page (inline CSS, relative links, no network) from a Report.
 import { dollars } from "../util/money.js";
-import { shotLinks, stillsSection } from "./html-graph.js";
+import { shotLinks, stillsSection, takesRow } from "./html-graph.js";
 import type { Report, ReportShot } from "./report.js";
 import { count } from "../util/words.js";
 
@@ -31,6 +31,11 @@ export function contactSheet(report: Report): string {
   a { color: #8cc4ff; }
   .section { font-size: 17px; margin: 24px 0 0; }
   .uses { color: #bbb; font-size: 13px; margin: 0 0 8px; }
+  .takes { display: grid; grid-template-columns: repeat(auto-fill, minmax(100px, 1fr)); gap: 6px; margin: 0 0 8px; }
+  .take { font-size: 12px; border: 1px solid #333; border-radius: 6px; padding: 4px; }
+  .take.used { border-color: #4caf50; }
+  .take video { width: 100%; display: block; background: #000; }
+  .take code { display: block; font-size: 10px; word-break: break-all; color: #ccc; user-select: all; }
 </style>
 </head>
 <body>
@@ -126,6 +131,7 @@ function card(s: ReportShot, report: Report): string {
         <p class="prompt">${text(s.prompt)}</p>
         <p class="tags">${tags(s)}</p>
         ${shotLinks(report, s.id, text, attr)}
+        ${takesRow(s, text, attr)}
         ${s.error ? `<p class="error">${text(s.error)}</p>` : ""}
         ${s.clip ? `<a href="${attr(s.clip)}">▶ play clip</a>` : ""}${seekLink(s)}
       </div>

@@ -41,6 +41,18 @@ export interface ReportShot {
   clip?: string;
   clip_duration?: number;
   poster?: string;
+  // With several takes: each one, the clip and poster when it exists, and the command that picks it.
+  takes?: ReportTake[];
+}
+
+export interface ReportTake {
+  take: number;
+  key: string;
+  used: boolean;
+  picked: boolean;
+  clip?: string;
+  poster?: string;
+  pick: string;
 }
 
 export interface Report {
@@ -81,6 +93,8 @@ export interface ReportInput {
   steps: StepOutcome[];
   // A cached still's or frame's image, when the cache has one.
   stepImage: (step: { id: string; key: string }) => string | undefined;
+  // Whether the lockfile says the shot's take was chosen with `storyreel pick`.
+  picked?: (shotId: string) => boolean;
   sidecars: Map<string, ClipSidecar>;
   film?: FilmRecord & { upToDate: boolean };
   // When this render made no film: the one an earlier render left at the output path, if it is still there.
@@ -133,6 +147,21 @@ export function buildReport(r: ReportInput): Report {
       image: shown(shot.image),
       ...(shot.endImage && { end_image: shown(shot.endImage) }),
       ...(poster && { poster: rel(poster) }),
+      ...(s.takes && {
+        takes: s.takes.map((t) => {
+          const side = r.sidecars.get(t.key);
+          const shown = side && r.posterPath(t.key);
+          return {
+            take: t.take,
+            key: t.key,
+            used: t.take === s.take,
+            picked: t.take === s.take && r.picked?.(s.id) === true,
+            ...(side && { clip: rel(r.clipPath(t.key)) }),
+            ...(shown && { poster: rel(shown) }),
+            pick: `storyreel pick ${r.plan.storyboard} ${s.id} ${t.take}`,
+          };
+        }),
+      }),
       ...(hasFilm && { start: starts[i]! }),
       ...(slated.has(s.id) && { stand_in: "slate" as const }),
     };

@@ -24,6 +24,7 @@ export interface WriteReportOptions {
   plan: Plan;
   outcomes: ClipOutcome[];
   steps?: StepOutcome[];
+  picked?: (shotId: string) => boolean;
   film?: StitchResult;
   output: string;
   paths: CachePaths;
@@ -38,7 +39,7 @@ export async function writeReport(
 ): Promise<{ report: Report; json: string; html: string }> {
   const where = filmFiles(o.output);
   const dir = path.dirname(o.output);
-  const keys = [...new Set(o.plan.shots.map((s) => s.key))];
+  const keys = [...new Set(o.plan.shots.flatMap((s) => [s.key, ...(s.takes ?? []).map((t) => t.key)]))];
   const sidecars = new Map<string, ClipSidecar>();
   await Promise.all(
     keys.map(async (key) => {
@@ -70,6 +71,7 @@ export async function writeReport(
     ...(earlierFilm && { earlierFilm }),
     ...o,
     steps: o.steps ?? [],
+    ...(o.picked && { picked: o.picked }),
     stepImage: (s) => images.get(s.id),
     dir,
     sidecars,
