@@ -48,6 +48,8 @@ const COMMANDS: Record<string, () => Promise<(argv: string[], ctx: CliContext) =
   doctor: async () => (await import("./commands/doctor.js")).doctorCommand,
   retake: async () => (await import("./commands/retake.js")).retakeCommand,
   pick: async () => (await import("./commands/pick.js")).pickCommand,
+  spend: async () => (await import("./commands/spend.js")).spendCommand,
+  cache: async () => (await import("./commands/cache.js")).cacheCommand,
 };
 
 // Any field of the context may be left out: the process's own working folder, environment and streams stand in,

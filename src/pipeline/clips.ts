@@ -6,7 +6,8 @@ import { generateClips, type ClipOutcome } from "../generate/generate.js";
 import { isClipJob, type Plan, paysFor, type ShotStatus } from "../plan/plan.js";
 import { refetchClip } from "../providers/refetch.js";
 import { summaryCounts } from "../report/summary.js";
-import { dollars, sumCosts } from "../util/money.js";
+import { dollars, roundCents, sumCosts } from "../util/money.js";
+import { readLedger, spentOn } from "../cache/spend.js";
 import type { RenderContext } from "./context.js";
 import type { FilmJob } from "./films.js";
 import type { PlannedFilm } from "./plans.js";
@@ -33,6 +34,7 @@ export async function generateMissing(films: PlannedFilm[], ctx: RenderContext):
       `this render would spend ${dollars(budget.cost)} on ${count(budget.clips - (budget.stills ?? 0), "new clip")}${budget.stills ? ` and ${count(budget.stills, "new still")}` : ""}, more than --max-cost ${dollars(maxCost)}. Nothing was submitted. Run \`storyreel plan\` to see which shots are new.`,
     );
   }
+  if (ctx.request.provider === "fal") await checkBudgets(films, ctx);
   if (budget.clips === 0) return [];
   const storyboards = plans.map((p) => p.storyboard);
   ctx.emit({ type: "start", storyboards, provider: ctx.request.provider, ...budget, cache: ctx.paths.dir });
@@ -56,6 +58,7 @@ export async function generateMissing(films: PlannedFilm[], ctx: RenderContext):
       const minutes = ctx.options.timeoutMinutes ?? board.render.timeoutMinutes ?? DEFAULT_TIMEOUT_MINUTES;
       const context = {
         paths: ctx.paths,
+        storyboard: board.path,
         tools: ctx.tools,
         clock: ctx.clock,
         stopSubmitting: ctx.signal,
@@ -168,4 +171,20 @@ function newSpending(
     clips: jobs.size + stills.size,
     ...(stills.size > 0 && { stills: stills.size }),
   };
+}
+
+// render.budget caps what a storyboard spends across all its runs, as the spend ledger in the cache counts it.
+async function checkBudgets(films: PlannedFilm[], ctx: RenderContext): Promise<void> {
+  const capped = films.filter((f) => f.board.render.budget !== undefined);
+  if (capped.length === 0) return;
+  const ledger = await readLedger(ctx.paths);
+  for (const { board, plan } of capped) {
+    const cost = newSpending([plan], ctx.request.resubmitUnconfirmed ?? false).cost;
+    const spent = roundCents(spentOn(ledger, board.path));
+    const left = roundCents(board.render.budget! - spent);
+    if (cost > left + 1e-9)
+      throw new UsageError(
+        `${board.file}: this render would spend ${dollars(cost)}, and its render.budget of ${dollars(board.render.budget!)} has ${dollars(Math.max(0, left))} left (${dollars(spent)} spent so far, by the spend ledger in the cache). Nothing was submitted.`,
+      );
+  }
 }

@@ -59,6 +59,8 @@ export interface Slots {
 
 export interface ProviderContext {
   paths: CachePaths;
+  // The storyboard's absolute path, for the spend ledger.
+  storyboard?: string;
   tools: MediaTools;
   clock: Clock;
   // Aborted on the first Ctrl-C: no new submissions, but paid work in flight is collected.

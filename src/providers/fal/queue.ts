@@ -1,6 +1,7 @@
 // fal's queue, step by step: submit (journaled first), poll status with logs, fetch the result.
 import type { FalClient } from "@fal-ai/client";
 import { clearJournal, writeJournal } from "../../cache/journal.js";
+import { recordSpend } from "../../cache/spend.js";
 import type { ProviderContext } from "../types.js";
 
 // What the queue needs of a job: a clip's ClipJob, or a still's (its shot id reads "still NAME").
@@ -8,6 +9,8 @@ export interface QueueJob {
   key: string;
   shot: { id: string };
   model: { endpoint: string };
+  // What this submit costs, for the spend ledger.
+  cost?: number;
 }
 import { ProviderError } from "../../errors.js";
 import { classifyFalError, gotResponse, ifFalUnavailable, isNotFound } from "./errors.js";
@@ -42,6 +45,14 @@ export async function submitJob(
     throw classifyFalError(err, "submitting");
   }
   await writeJournal(ctx.paths, { ...base, state: "submitted", request_id: requestId });
+  await recordSpend(ctx.paths, {
+    time: new Date(ctx.clock.now()).toISOString(),
+    storyboard: ctx.storyboard ?? "",
+    step: job.shot.id,
+    model: job.model.endpoint,
+    request_id: requestId,
+    cost: job.cost ?? 0,
+  });
   ctx.update({ state: "in_queue", request_id: requestId, detail: "submitted" });
   return requestId;
 }

@@ -38,7 +38,12 @@ export async function falStill(job: StillJob, ctx: ProviderContext, o: StillOpti
       request_id: requestId,
       detail: "resuming a request from an earlier run",
     });
-  const queued = { key: job.key, shot: { id: `still ${job.still.name}` }, model: job.still.model };
+  const queued = {
+    key: job.key,
+    shot: { id: `still ${job.still.name}` },
+    model: job.still.model,
+    cost: job.cost,
+  };
   let submits = 0;
   for (let round = 1; round <= 3; round++) {
     if (!requestId) {

@@ -1,0 +1,49 @@
+// The spend ledger: one JSON line per submit, appended before any waiting, never rewritten. What every
+// storyboard has cost, across runs and machines sharing the cache.
+import { appendFile, mkdir, readFile } from "node:fs/promises";
+import path from "node:path";
+import { isMissing } from "../util/fs.js";
+import type { CachePaths } from "./layout.js";
+
+export interface SpendRecord {
+  time: string;
+  // The storyboard's absolute path (the ledger lives in the cache, beside other absolute paths).
+  storyboard: string;
+  step: string;
+  model: string;
+  request_id: string;
+  cost: number;
+}
+
+export function ledgerPath(paths: CachePaths): string {
+  return path.join(paths.dir, "spend.jsonl");
+}
+
+// One write per record with O_APPEND, so records of concurrent renders never interleave.
+export async function recordSpend(paths: CachePaths, record: SpendRecord): Promise<void> {
+  await mkdir(paths.dir, { recursive: true });
+  await appendFile(ledgerPath(paths), `${JSON.stringify(record)}\n`);
+}
+
+export async function readLedger(paths: CachePaths): Promise<SpendRecord[]> {
+  let text: string;
+  try {
+    text = await readFile(ledgerPath(paths), "utf8");
+  } catch (err) {
+    if (isMissing(err)) return [];
+    throw err;
+  }
+  // A line cut short by a crash mid-write is skipped; every whole line counts.
+  return text.split("\n").flatMap((line) => {
+    if (!line.trim()) return [];
+    try {
+      return [JSON.parse(line) as SpendRecord];
+    } catch {
+      return [];
+    }
+  });
+}
+
+export function spentOn(ledger: SpendRecord[], storyboard: string): number {
+  return ledger.filter((r) => r.storyboard === storyboard).reduce((t, r) => t + r.cost, 0);
+}

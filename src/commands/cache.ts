@@ -1,0 +1,134 @@
+// `storyreel cache ls|verify|gc|forget`: what the cache holds and for whom, whether it is intact, freeing what
+// nothing reaches, and clearing a journaled request fal keeps refusing.
+import { cachePaths, resolveCacheDir } from "../cache/layout.js";
+import { clearJournal, readJournal } from "../cache/journal.js";
+import { UsageError } from "../errors.js";
+import { cacheEntries, collectable, damaged, freeEntries, markUsers } from "../pipeline/cache-admin.js";
+import { planStoryboards } from "../pipeline/index.js";
+import { falSettings } from "../providers/fal/settings.js";
+import { parseCommand, providerOption } from "./args.js";
+import type { CliContext } from "./context.js";
+
+export const CACHE_USAGE = `Usage: storyreel cache <ls|verify|gc|forget> [options]
+
+  ls [storyboard.yaml...]        every clip, still and frame with its size, and which storyboards and takes use it
+  verify                         check every clip's and still's sha256 against its sidecar; name the damaged ones
+  gc <storyboard.yaml...>        free what none of these storyboards (and their locks) can reach; locked and picked
+     [--keep-days N] [--dry-run] outputs are always kept, and so is anything younger than N days (default 0)
+  forget <request-id|key|shot>   ask fal about a journaled request, say what it answered, then clear it
+
+Options: --cache-dir DIR, --provider fal|preview (which keys the storyboards are planned with; default fal)`;
+
+const MB = (bytes: number) => `${(bytes / 1_000_000).toFixed(1)} MB`;
+
+export async function cacheCommand(argv: string[], ctx: CliContext): Promise<void> {
+  const { values, positionals } = parseCommand(
+    "cache",
+    argv,
+    {
+      "cache-dir": { type: "string" },
+      provider: { type: "string" },
+      "keep-days": { type: "string" },
+      "dry-run": { type: "boolean" },
+    },
+    CACHE_USAGE,
+  );
+  const [sub, ...rest] = positionals;
+  if (values.help || !sub) return ctx.stdout(CACHE_USAGE);
+  const cacheDir = resolveCacheDir(values["cache-dir"] as string | undefined, ctx.env, ctx.cwd);
+  const paths = cachePaths(cacheDir);
+  const provider = providerOption(values.provider as string | undefined, "fal");
+  const films = async (files: string[]) =>
+    files.length ? (await planStoryboards({ files, cwd: ctx.cwd, provider, cacheDir })).films : [];
+  switch (sub) {
+    case "ls": {
+      const entries = await cacheEntries(paths);
+      markUsers(entries, await films(rest));
+      for (const e of entries)
+        ctx.stdout(
+          `${e.kind.padEnd(5)}  ${e.key.slice(0, 16)}  ${MB(e.bytes).padStart(9)}  ${e.users.join(", ") || (rest.length ? "(unreachable)" : "")}`,
+        );
+      const total = entries.reduce((t, e) => t + e.bytes, 0);
+      return ctx.stdout(`${entries.length} entries, ${MB(total)} in ${cacheDir}`);
+    }
+    case "verify": {
+      const entries = await cacheEntries(paths);
+      const bad: string[] = [];
+      for (const e of entries) {
+        const why = await damaged(paths, e);
+        if (why) bad.push(`${e.kind} ${e.key}: ${why}`);
+      }
+      for (const line of bad) ctx.stdout(`damaged: ${line}`);
+      ctx.stdout(`${entries.length - bad.length} of ${entries.length} entries intact`);
+      if (bad.length)
+        throw new UsageError(
+          `${bad.length} damaged cache entries; the next render fetches paid ones again from fal (free) or makes them again`,
+        );
+      return;
+    }
+    case "gc": {
+      if (rest.length === 0)
+        throw new UsageError(
+          "cache gc needs the storyboards whose outputs to keep: everything none of them reaches is freed",
+        );
+      const keepDays = Number(values["keep-days"] ?? 0);
+      if (!(keepDays >= 0))
+        throw new UsageError(`--keep-days must be a number of days from 0 (got "${values["keep-days"]}")`);
+      const entries = await cacheEntries(paths);
+      markUsers(entries, await films(rest));
+      const free = collectable(entries, keepDays, Date.now());
+      const bytes = free.reduce((t, e) => t + e.bytes, 0);
+      for (const e of free)
+        ctx.stdout(
+          `${values["dry-run"] ? "would free" : "freed"} ${e.kind} ${e.key.slice(0, 16)} (${MB(e.bytes)})`,
+        );
+      if (!values["dry-run"]) await freeEntries(free);
+      const kept = entries.length - free.length;
+      return ctx.stdout(
+        `${values["dry-run"] ? "Would free" : "Freed"} ${free.length} ${free.length === 1 ? "entry" : "entries"}, ${bytes} bytes (${MB(bytes)}); kept ${kept}`,
+      );
+    }
+    case "forget":
+      return forget(rest[0], paths, ctx);
+    default:
+      throw new UsageError(`unknown cache command "${sub}"; use ls, verify, gc or forget\n\n${CACHE_USAGE}`);
+  }
+}
+
+async function forget(
+  id: string | undefined,
+  paths: ReturnType<typeof cachePaths>,
+  ctx: CliContext,
+): Promise<void> {
+  if (!id)
+    throw new UsageError(
+      "cache forget needs a request id, a cache key (or its first characters) or a shot id",
+    );
+  const { listIfExists } = await import("../util/fs.js");
+  const keys = (await listIfExists(`${paths.dir}/journal`))
+    .filter((n) => n.endsWith(".json") && !n.startsWith("."))
+    .map((n) => n.slice(0, -5));
+  const entries = (await Promise.all(keys.map((k) => readJournal(paths, k)))).filter((e) => e !== undefined);
+  const entry = entries.find(
+    (e) => e.request_id === id || e.key.startsWith(id) || e.shot === id || e.shot === `still ${id}`,
+  );
+  if (!entry)
+    throw new UsageError(
+      `no journaled request matches "${id}"; journaled: ${entries.map((e) => `${e.shot} (${e.request_id ?? "unconfirmed"})`).join(", ") || "none"}`,
+    );
+  if (entry.request_id) {
+    const { makeFalClient } = await import("../providers/fal/client.js");
+    const fal = makeFalClient(falSettings(ctx.env, undefined));
+    try {
+      const status = await fal.queue.status(entry.endpoint, { requestId: entry.request_id });
+      ctx.stdout(`fal says request ${entry.request_id} (${entry.shot}) is ${status.status}`);
+    } catch (err) {
+      ctx.stdout(
+        `fal did not give a status for ${entry.request_id} (${entry.shot}): ${(err as Error).message.split("\n")[0]}`,
+      );
+    }
+  } else
+    ctx.stdout(`${entry.shot}: its submit was never confirmed, so there is no request id to ask fal about`);
+  await clearJournal(paths, entry.key);
+  ctx.stdout(`Forgot ${entry.shot}'s journaled request; the next render submits it again (and pays for it).`);
+}

@@ -1,0 +1,70 @@
+// `storyreel spend [file...]`: what fal has cost, from the spend ledger in the cache, by storyboard, day and model.
+import path from "node:path";
+import { cachePaths, resolveCacheDir } from "../cache/layout.js";
+import { readLedger } from "../cache/spend.js";
+import { dollars, sumCosts } from "../util/money.js";
+import { parseCommand } from "./args.js";
+import type { CliContext } from "./context.js";
+
+export const SPEND_USAGE = `Usage: storyreel spend [storyboard.yaml...] [--cache-dir DIR] [--json]
+
+Sums the spend ledger (every fal submit, recorded before waiting) by storyboard, day and model; with
+storyboards given, only theirs.`;
+
+export async function spendCommand(argv: string[], ctx: CliContext): Promise<void> {
+  const { values, positionals } = parseCommand(
+    "spend",
+    argv,
+    { "cache-dir": { type: "string" }, json: { type: "boolean" } },
+    SPEND_USAGE,
+  );
+  if (values.help) return ctx.stdout(SPEND_USAGE);
+  const paths = cachePaths(resolveCacheDir(values["cache-dir"] as string | undefined, ctx.env, ctx.cwd));
+  const only = new Set(positionals.map((f) => path.resolve(ctx.cwd, f)));
+  const records = (await readLedger(paths)).filter((r) => only.size === 0 || only.has(r.storyboard));
+  const groups = new Map<
+    string,
+    { storyboard: string; day: string; model: string; submits: number; costs: number[] }
+  >();
+  for (const r of records) {
+    const storyboard = path.relative(ctx.cwd, r.storyboard) || r.storyboard;
+    const day = r.time.slice(0, 10);
+    const id = `${storyboard}\u0000${day}\u0000${r.model}`;
+    const g = groups.get(id) ?? { storyboard, day, model: r.model, submits: 0, costs: [] };
+    g.submits += 1;
+    g.costs.push(r.cost);
+    groups.set(id, g);
+  }
+  const rows = [...groups.values()]
+    .sort(
+      (a, b) =>
+        a.storyboard.localeCompare(b.storyboard) ||
+        a.day.localeCompare(b.day) ||
+        a.model.localeCompare(b.model),
+    )
+    .map((g) => ({
+      storyboard: g.storyboard,
+      day: g.day,
+      model: g.model,
+      submits: g.submits,
+      cost: sumCosts(g.costs),
+    }));
+  const total = sumCosts(records.map((r) => r.cost));
+  if (values.json) return ctx.stdout(JSON.stringify({ rows, total, submits: records.length }, null, 2));
+  if (rows.length === 0) return ctx.stdout(`No fal spending recorded in ${paths.dir}.`);
+  const table = [
+    ["storyboard", "day", "model", "submits", "cost"],
+    ...rows.map((r) => [r.storyboard, r.day, r.model, String(r.submits), dollars(r.cost)]),
+  ];
+  const widths = table[0]!.map((_, c) => Math.max(...table.map((r) => r[c]!.length)));
+  for (const r of table)
+    ctx.stdout(
+      r
+        .map((cell, c) => (c === 4 ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!)))
+        .join("  ")
+        .trimEnd(),
+    );
+  ctx.stdout(
+    `Total: ${dollars(total)} over ${records.length} ${records.length === 1 ? "submit" : "submits"}`,
+  );
+}

@@ -1,0 +1,113 @@
+// The cache as the `cache` command sees it: its entries, which storyboards (and their locks) reach each one,
+// their integrity, and what garbage collection may free. Paid outputs are never removed for age alone.
+import { rm, stat } from "node:fs/promises";
+import path from "node:path";
+import { readJson } from "../cache/atomic.js";
+import type { CachePaths } from "../cache/layout.js";
+import type { StillSidecar } from "../cache/stills.js";
+import { hashFile } from "../cache/store.js";
+import { listIfExists } from "../util/fs.js";
+import type { PlannedFilm } from "./plans.js";
+
+export interface CacheEntry {
+  kind: "clip" | "still" | "frame";
+  key: string;
+  // Every file the entry is made of (output and sidecar).
+  files: string[];
+  bytes: number;
+  modified: number;
+  // Who reaches it: "demo.yaml dawn take 2", "lighthouse.yaml still keeper (locked)".
+  users: string[];
+  // Journaled, so a request for it may be in flight: never freed.
+  inFlight: boolean;
+}
+
+export async function cacheEntries(paths: CachePaths): Promise<CacheEntry[]> {
+  const entries = new Map<string, CacheEntry>();
+  const journaled = new Set(
+    (await listIfExists(path.join(paths.dir, "journal"))).map((n) => n.replace(/\.json$/, "")),
+  );
+  const add = async (kind: CacheEntry["kind"], dir: string, name: string) => {
+    if (name.startsWith(".")) return;
+    const key = name.replace(/\.[a-z0-9]+$/, "");
+    if (!/^[0-9a-f]{64}$/.test(key)) return;
+    const file = path.join(dir, name);
+    const info = await stat(file);
+    const entry = entries.get(key) ?? {
+      kind,
+      key,
+      files: [],
+      bytes: 0,
+      modified: 0,
+      users: [],
+      inFlight: journaled.has(key),
+    };
+    entry.files.push(file);
+    entry.bytes += info.size;
+    entry.modified = Math.max(entry.modified, info.mtimeMs);
+    entries.set(key, entry);
+  };
+  for (const [kind, sub] of [
+    ["clip", "clips"],
+    ["still", "stills"],
+    ["frame", "frames"],
+  ] as const) {
+    const dir = path.join(paths.dir, sub);
+    for (const name of await listIfExists(dir)) await add(kind, dir, name);
+  }
+  return [...entries.values()].sort((a, b) => a.kind.localeCompare(b.kind) || a.key.localeCompare(b.key));
+}
+
+// Marks who reaches each entry: every take of every step of the storyboards, and what their locks name.
+export function markUsers(entries: CacheEntry[], films: PlannedFilm[]): void {
+  const byKey = new Map(entries.map((e) => [e.key, e]));
+  const use = (key: string, who: string) => {
+    const entry = byKey.get(key);
+    if (entry && !entry.users.includes(who)) entry.users.push(who);
+  };
+  for (const { board, plan, lock } of films) {
+    const name = path.basename(board.path);
+    for (const s of plan.shots) {
+      use(s.key, `${name} ${s.id}${s.takes ? ` take ${s.take}` : ""}`);
+      for (const t of s.takes ?? []) use(t.key, `${name} ${s.id} take ${t.take}`);
+    }
+    for (const s of plan.steps.filter((x) => x.kind !== "clip")) {
+      use(
+        s.key,
+        `${name} ${s.kind === "frame" ? "frame" : "still"} ${s.name}${s.takes ? ` take ${s.take}` : ""}`,
+      );
+      for (const t of s.takes ?? []) use(t.key, `${name} still ${s.name} take ${t.take}`);
+    }
+    for (const s of lock?.steps ?? [])
+      use(s.key, `${name} ${s.id.replace(":", " ")} (locked${s.picked ? ", picked" : ""})`);
+  }
+}
+
+// The entries nobody given reaches, not in flight, and older than `keepDays`.
+export function collectable(entries: CacheEntry[], keepDays: number, now: number): CacheEntry[] {
+  return entries.filter(
+    (e) => e.users.length === 0 && !e.inFlight && now - e.modified >= keepDays * 86_400_000,
+  );
+}
+
+export async function freeEntries(entries: CacheEntry[]): Promise<number> {
+  let bytes = 0;
+  for (const e of entries) {
+    for (const f of e.files) await rm(f, { force: true });
+    bytes += e.bytes;
+  }
+  return bytes;
+}
+
+// An entry whose bytes no longer match its sidecar (frames have none: they are taken again for free).
+export async function damaged(paths: CachePaths, entry: CacheEntry): Promise<string | undefined> {
+  if (entry.kind === "frame") return undefined;
+  const sidecar = await readJson<{ sha256?: string; format?: StillSidecar["format"] }>(
+    path.join(paths.dir, entry.kind === "clip" ? "clips" : "stills", `${entry.key}.json`),
+  );
+  if (!sidecar?.sha256) return "no sidecar (an interrupted write)";
+  const output = entry.files.find((f) => !f.endsWith(".json"));
+  if (!output) return "its file is missing";
+  const { sha256 } = await hashFile(output);
+  return sha256 === sidecar.sha256 ? undefined : "its bytes do not match its sidecar's sha256";
+}
