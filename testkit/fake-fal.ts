@@ -75,6 +75,12 @@ export class FakeFal {
   private waiters: Array<{ check: () => boolean; resolve: () => void }> = [];
   url = "";
 
+  // Serve other videos from now on (undefined: the default tiny clip).
+  setVideo(video: FakeFalOptions["video"]): void {
+    if (video) this.options.video = video;
+    else delete this.options.video;
+  }
+
   constructor(readonly options: FakeFalOptions = {}) {
     this.faults = [...(options.faults ?? [])];
     this.server = createServer((req, res) => void this.handle(req, res));
