@@ -3,11 +3,11 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { readFile, rm, writeFile } from "node:fs/promises";
+import { readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { parse, stringify } from "yaml";
-import { runInProcess } from "../testkit/cli.js";
+import { runInProcess, spawnStoryreel, until } from "../testkit/cli.js";
 import { makeClip } from "../testkit/clips.js";
 import { FakeFal } from "../testkit/fake-fal.js";
 import { falEnv, TEST_FAL_KEY } from "../testkit/fal-env.js";
@@ -193,4 +193,30 @@ test("git: an older commit of the storyboard and its lock renders that commit's 
   assert.equal(submits() + uploads(), 0);
   assert.deepEqual(await readFile(film), original, "the same bytes as the film rendered at that commit");
   assert.equal(git("status", "--porcelain").toString(), "", "the render left git clean");
+});
+
+test("kill -9 during a retake, then resume: the new take is collected, nothing is paid twice", async () => {
+  const p = await project(board("killed retake"));
+  assert.equal((await p.run("render", p.file)).exitCode, 0);
+  fake.requests.length = 0;
+  const child = spawnStoryreel(["retake", p.file, "two"], { cwd: p.dir, env: p.env });
+  const journal = path.join(p.cache, "journal");
+  await until(async () => {
+    const names = (await readdir(journal).catch(() => [] as string[])).filter((f) => !f.startsWith("."));
+    const states = await Promise.all(
+      names.map(
+        async (f) => JSON.parse(await readFile(path.join(journal, f), "utf8").catch(() => "{}")).state,
+      ),
+    );
+    return states.includes("submitted");
+  });
+  child.kill("SIGKILL");
+  await child;
+  assert.equal(submits(), 1);
+  const resumed = await p.run("render", p.file);
+  assert.equal(resumed.exitCode, 0, resumed.stderr);
+  assert.match(resumed.stderr, /two take 2: reattaching/);
+  assert.equal(submits(), 1, "the killed retake's request was collected, not submitted again");
+  const lock = await p.lock();
+  assert.equal(lock.steps.find((s: { id: string }) => s.id === "shot:two").takes, 2);
 });

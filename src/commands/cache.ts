@@ -2,7 +2,7 @@
 // nothing reaches, and clearing a journaled request fal keeps refusing.
 import { cachePaths, resolveCacheDir } from "../cache/layout.js";
 import { clearJournal, readJournal } from "../cache/journal.js";
-import { UsageError } from "../errors.js";
+import { RunError, UsageError } from "../errors.js";
 import { cacheEntries, collectable, damaged, freeEntries, markUsers } from "../pipeline/cache-admin.js";
 import { planStoryboards } from "../pipeline/index.js";
 import { falSettings } from "../providers/fal/settings.js";
@@ -61,7 +61,7 @@ export async function cacheCommand(argv: string[], ctx: CliContext): Promise<voi
       for (const line of bad) ctx.stdout(`damaged: ${line}`);
       ctx.stdout(`${entries.length - bad.length} of ${entries.length} entries intact`);
       if (bad.length)
-        throw new UsageError(
+        throw new RunError(
           `${bad.length} damaged cache entries; the next render fetches paid ones again from fal (free) or makes them again`,
         );
       return;
