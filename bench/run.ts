@@ -287,6 +287,74 @@ async function incremental(): Promise<void> {
   await fake.stop();
 }
 
+// Takes, the lockfile and the cache: a retake's submits, a frozen render of a locked 24-shot film, and gc.
+async function takes(): Promise<void> {
+  const fake = await new FakeFal({ key: KEY, latencyMs: 200 }).start();
+  const p = await project(24, { prompt: (n) => `takes ${Date.now()} shot ${n}` });
+  const first = await storyreel(["render", p.file], { cwd: p.dir, env: env(fake, p.cache) });
+  if (first.exitCode !== 0) throw new Error(first.stderr);
+  fake.requests.length = 0;
+  const retake = await storyreel(["retake", p.file, "shot-5"], { cwd: p.dir, env: env(fake, p.cache) });
+  if (retake.exitCode !== 0) throw new Error(retake.stderr);
+  const retakeSubmits = fake.count("submit");
+  results.push({
+    id: "retake",
+    what: "retake one shot of a rendered 24-shot film",
+    value: `${retakeSubmits} submit`,
+    anchor: "n/a",
+    target: "exactly 1 submit",
+    met: retakeSubmits === 1,
+  });
+  fake.requests.length = 0;
+  const runs = await sideBySide(
+    5,
+    () => storyreel(["render", p.file, "--frozen"], { cwd: p.dir, env: env(fake, p.cache) }),
+    () => storyreel(["render", p.file], { cwd: p.dir, env: env(fake, p.cache) }),
+  );
+  const sent = fake.count("submit") + fake.count("initiate");
+  const ratio = median(runs.a) / median(runs.b);
+  results.push({
+    id: "frozen",
+    what: "render --frozen of a locked 24-shot film, up to date",
+    value: `${s(median(runs.a))}, ${sent} submits and uploads`,
+    anchor: `noop render of the same film: ${s(median(runs.b))}`,
+    target: "0 submits and uploads; <= 1.5x noop (it checks every locked sha256)",
+    met: sent === 0 && ratio <= 1.5,
+    detail: { ratio, runs },
+  });
+  // Three storyboards share the cache; one moves on, so its first clips are reachable from nothing.
+  const shared = await Promise.all(
+    [1, 2, 3].map((n) => project(6, { prompt: (i) => `gc ${n} ${Date.now()} ${i}` })),
+  );
+  for (const q of shared) {
+    const r = await storyreel(["render", q.file, "--cache-dir", p.cache], {
+      cwd: q.dir,
+      env: env(fake, p.cache),
+    });
+    if (r.exitCode !== 0) throw new Error(r.stderr);
+  }
+  const last = shared[2]!;
+  const before =
+    (await readFile(path.join(last.dir, "storyboard.lock.yaml"), "utf8")).match(/bytes: \d+/g) ?? [];
+  await last.write(last.shots.map((shot) => ({ ...shot, prompt: `${shot.prompt} recut` })));
+  await storyreel(["render", last.file, "--cache-dir", p.cache], { cwd: last.dir, env: env(fake, p.cache) });
+  const clipBytes = before.reduce((t, b) => t + Number(b.slice(7)), 0);
+  const gc = await storyreel(["cache", "gc", p.file, ...shared.map((q) => q.file), "--cache-dir", p.cache], {
+    cwd: p.dir,
+    env: env(fake, p.cache),
+  });
+  const freed = Number(/Freed \d+ entries, (\d+) bytes/.exec(gc.stdout)?.[1] ?? -1);
+  results.push({
+    id: "gc",
+    what: "cache gc on a cache shared by 4 storyboards, one of which moved on (6 clips unreachable)",
+    value: `${freed} bytes freed`,
+    anchor: `unreachable: ${clipBytes} bytes of clips plus their sidecars`,
+    target: "frees the unreachable clips and sidecars, nothing else",
+    met: freed >= clipBytes && freed - clipBytes < 6 * 4096,
+  });
+  await fake.stop();
+}
+
 async function memory(): Promise<void> {
   const big = readFileSync(clip({ w: 1280, h: 720, seconds: 5, bitrate: "32M" }));
   const fake = await new FakeFal({ key: KEY, latencyMs: 300, video: () => big }).start();
@@ -321,6 +389,7 @@ const benches: Record<string, () => Promise<void>> = {
   "stitch-copy": () => stitchBench("stitch-copy"),
   "stitch-xfade": () => stitchBench("stitch-xfade"),
   incremental,
+  takes,
   memory,
 };
 const started = Date.now();
