@@ -1,4 +1,6 @@
 // `storyreel retake <file> <id...>`: one more take of each shot or still, made by a render at once.
+import path from "node:path";
+import { lockPath, readLock } from "../cache/lockfile.js";
 import { findMediaTools } from "../media/binaries.js";
 import {
   addTakes,
@@ -28,6 +30,9 @@ export async function retakeCommand(argv: string[], ctx: CliContext): Promise<vo
       `retake needs a storyboard and at least one shot id or still name\n\n${RETAKE_USAGE}`,
     );
   if (opts.frozen) throw new UsageError("retake makes new takes, so it cannot be --frozen");
+  // Without --provider, the provider whose outputs the lock pins (else fal).
+  if (!argv.some((a) => a === "--provider" || a.startsWith("--provider=")))
+    opts.provider = (await readLock(lockPath(path.resolve(ctx.cwd, file))))?.provider ?? opts.provider;
   const request = {
     files: [file],
     cwd: ctx.cwd,
@@ -37,9 +42,7 @@ export async function retakeCommand(argv: string[], ctx: CliContext): Promise<vo
     resubmitUnconfirmed: opts.resubmitUnconfirmed,
   };
   const before = await planStoryboards(request);
-  for (const { step, take } of await addTakes(before.films[0]!, ids))
-    ctx.stderr(`${step.name}: take ${take} added`);
-  const planned = await planStoryboards(request);
+  // Credentials are checked before the lock is touched: a retake that cannot run changes nothing.
   const provider = providerLoader({
     provider: opts.provider,
     env: ctx.env,
@@ -48,6 +51,9 @@ export async function retakeCommand(argv: string[], ctx: CliContext): Promise<vo
     resubmitUnconfirmed: opts.resubmitUnconfirmed,
     ...(opts.falProxy !== undefined && { falProxy: opts.falProxy }),
   });
+  for (const { step, take } of await addTakes(before.films[0]!, ids))
+    ctx.stderr(`${step.name}: take ${take} added`);
+  const planned = await planStoryboards(request);
   const display = opts.json ? ndjsonDisplay(ctx) : textDisplay(ctx);
   await renderPlans(planned, opts, { tools: findMediaTools(ctx.env), provider, signal: ctx.signal }, display);
 }

@@ -158,7 +158,7 @@ export function buildReport(r: ReportInput): Report {
             picked: t.take === s.take && r.picked?.(s.id) === true,
             ...(side && { clip: rel(r.clipPath(t.key)) }),
             ...(shown && { poster: rel(shown) }),
-            pick: `storyreel pick ${r.plan.storyboard} ${s.id} ${t.take}`,
+            pick: `storyreel pick ${r.plan.storyboard} ${s.id} ${t.take}${r.plan.provider === "preview" ? " --provider preview" : ""}`,
           };
         }),
       }),
