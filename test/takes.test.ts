@@ -45,6 +45,10 @@ const uploads = () => fake.requests.filter((r) => r.route === "upload").length;
 
 test("retake adds exactly one submit; pick chooses the take the film uses, and the lock records it", async () => {
   const p = await project(board("takes"));
+  const early = await p.run("retake", p.file, "one");
+  assert.equal(early.exitCode, 2, "a retake spends only on its new takes");
+  assert.match(early.stderr, /not made yet \(\$0\.70 of new spending\); render it first/);
+  assert.equal(submits(), 0);
   assert.equal((await p.run("render", p.file)).exitCode, 0);
   assert.equal(submits(), 2);
   const first = await p.lock();

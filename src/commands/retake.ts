@@ -12,6 +12,7 @@ import {
 } from "../pipeline/index.js";
 import type { CliContext } from "./context.js";
 import { UsageError } from "../errors.js";
+import { dollars } from "../util/money.js";
 import { parseRenderOptions } from "./render-options.js";
 
 export const RETAKE_USAGE = `Usage: storyreel retake <storyboard.yaml> <id...> [render options]
@@ -51,6 +52,12 @@ export async function retakeCommand(argv: string[], ctx: CliContext): Promise<vo
     resubmitUnconfirmed: opts.resubmitUnconfirmed,
     ...(opts.falProxy !== undefined && { falProxy: opts.falProxy }),
   });
+  // A retake spends only on its new takes: a storyboard with other steps still to make is rendered first.
+  const pending = before.films[0]!.plan;
+  if (pending.cost.new > 0 || pending.shots.some((t) => t.status === "generate" || t.status === "blocked"))
+    throw new UsageError(
+      `${file} has steps that are not made yet (${dollars(pending.cost.new)} of new spending); render it first (\`storyreel plan ${file}\` shows them), then retake`,
+    );
   for (const { step, take } of await addTakes(before.films[0]!, ids))
     ctx.stderr(`${step.name}: take ${take} added`);
   const planned = await planStoryboards(request);
