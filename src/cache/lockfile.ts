@@ -59,11 +59,38 @@ export async function readLock(file: string): Promise<Lockfile | undefined> {
     );
   }
   const lock = data as Partial<Lockfile> | null;
+  const shown = path.relative(process.cwd(), file) || file;
   if (!lock || lock.version !== LOCK_VERSION || !Array.isArray(lock.steps))
     throw new UsageError(
-      `${file} is not a storyreel lockfile of version ${LOCK_VERSION}; restore it from git`,
+      `${shown} is not a storyreel lockfile of version ${LOCK_VERSION}; restore it from git`,
     );
+  if (lock.provider !== "fal" && lock.provider !== "preview")
+    throw new UsageError(
+      `${shown}: provider must be fal or preview (got ${JSON.stringify(lock.provider)}); restore it from git`,
+    );
+  for (const [i, s] of lock.steps.entries()) {
+    const bad = stepProblem(s as Partial<LockStep>);
+    if (bad)
+      throw new UsageError(
+        `${shown}: steps[${i}]${typeof s?.id === "string" ? ` (${s.id})` : ""}: ${bad}; restore it from git`,
+      );
+  }
   return lock as Lockfile;
+}
+
+// What is wrong with a hand-edited step, if anything.
+function stepProblem(s: Partial<LockStep> | null): string | undefined {
+  if (!s || typeof s !== "object") return "must be a mapping";
+  if (typeof s.id !== "string" || !/^(shot|still):[a-z0-9][a-z0-9_-]*$/.test(s.id))
+    return "id must be shot:ID or still:NAME";
+  if (typeof s.key !== "string" || !/^[0-9a-f]{64}$/.test(s.key))
+    return "key must be 64 hexadecimal characters";
+  const whole = (n: unknown) => Number.isInteger(n) && (n as number) >= 1;
+  if (!whole(s.take) || !whole(s.takes) || s.take! > s.takes!)
+    return "take and takes must be whole numbers, take at most takes";
+  if (s.sha256 !== undefined && !/^[0-9a-f]{64}$/.test(String(s.sha256)))
+    return "sha256 must be 64 hexadecimal characters";
+  return undefined;
 }
 
 const ORDER: Array<keyof LockStep> = [

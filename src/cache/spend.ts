@@ -7,7 +7,8 @@ import type { CachePaths } from "./layout.js";
 
 export interface SpendRecord {
   time: string;
-  // The storyboard's absolute path (the ledger lives in the cache, beside other absolute paths).
+  // The storyboard's path inside its git repository, or its file name (see util/storyboard-id.ts), so a
+  // budget counts across clones and machines.
   storyboard: string;
   step: string;
   model: string;

@@ -8,6 +8,7 @@ import { planStoryboards } from "../pipeline/index.js";
 import { falSettings } from "../providers/fal/settings.js";
 import { parseCommand, providerOption } from "./args.js";
 import type { CliContext } from "./context.js";
+import { count } from "../util/words.js";
 
 export const CACHE_USAGE = `Usage: storyreel cache <ls|verify|gc|forget> [options]
 
@@ -17,7 +18,7 @@ export const CACHE_USAGE = `Usage: storyreel cache <ls|verify|gc|forget> [option
      [--keep-days N] [--dry-run] outputs are always kept, and so is anything younger than N days (default 0)
   forget <request-id|key|shot>   ask fal about a journaled request, say what it answered, then clear it
 
-Options: --cache-dir DIR, --provider fal|preview (which keys the storyboards are planned with; default fal)`;
+Options: --cache-dir DIR, --provider fal|preview (only that provider's keys count as reached; default both)`;
 
 const MB = (bytes: number) => `${(bytes / 1_000_000).toFixed(1)} MB`;
 
@@ -38,8 +39,15 @@ export async function cacheCommand(argv: string[], ctx: CliContext): Promise<voi
   const cacheDir = resolveCacheDir(values["cache-dir"] as string | undefined, ctx.env, ctx.cwd);
   const paths = cachePaths(cacheDir);
   const provider = providerOption(values.provider as string | undefined, "fal");
-  const films = async (files: string[]) =>
-    files.length ? (await planStoryboards({ files, cwd: ctx.cwd, provider, cacheDir })).films : [];
+  // Without --provider, what either provider's keys reach: a preview take is as much in use as a fal one.
+  const providers = values.provider === undefined ? (["fal", "preview"] as const) : [provider];
+  const films = async (files: string[]) => {
+    if (!files.length) return [];
+    const plans = await Promise.all(
+      providers.map((p) => planStoryboards({ files, cwd: ctx.cwd, provider: p, cacheDir })),
+    );
+    return plans.flatMap((p) => p.films);
+  };
   switch (sub) {
     case "ls": {
       const entries = await cacheEntries(paths);
@@ -62,7 +70,7 @@ export async function cacheCommand(argv: string[], ctx: CliContext): Promise<voi
       ctx.stdout(`${entries.length - bad.length} of ${entries.length} entries intact`);
       if (bad.length)
         throw new RunError(
-          `${bad.length} damaged cache entries; the next render fetches paid ones again from fal (free) or makes them again`,
+          `${count(bad.length, "damaged cache entry", "damaged cache entries")}; the next render fetches paid ones again from fal (free) or makes them again`,
         );
       return;
     }

@@ -1,4 +1,6 @@
 // `storyreel render <file...>`: plan, then generate, check, stitch and report through the pipeline.
+import path from "node:path";
+import { lockPath, readLock } from "../cache/lockfile.js";
 import { findMediaTools } from "../media/binaries.js";
 import {
   ndjsonDisplay,
@@ -13,6 +15,10 @@ import { parseRenderOptions, RENDER_USAGE } from "./render-options.js";
 export async function renderCommand(argv: string[], ctx: CliContext): Promise<void> {
   const opts = parseRenderOptions(argv, ctx);
   if (opts === "help") return ctx.stdout(RENDER_USAGE);
+  // --frozen renders what the lock pins: without --provider, with the provider the lock names.
+  if (opts.frozen && !argv.some((a) => a === "--provider" || a.startsWith("--provider=")))
+    opts.provider =
+      (await readLock(lockPath(path.resolve(ctx.cwd, opts.files[0]!))))?.provider ?? opts.provider;
   const planned = await planStoryboards({
     files: opts.files,
     cwd: ctx.cwd,

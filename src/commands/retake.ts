@@ -1,4 +1,5 @@
 // `storyreel retake <file> <id...>`: one more take of each shot or still, made by a render at once.
+import { readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { lockPath, readLock } from "../cache/lockfile.js";
 import { findMediaTools } from "../media/binaries.js";
@@ -58,9 +59,24 @@ export async function retakeCommand(argv: string[], ctx: CliContext): Promise<vo
     throw new UsageError(
       `${file} has steps that are not made yet (${dollars(pending.cost.new)} of new spending); render it first (\`storyreel plan ${file}\` shows them), then retake`,
     );
+  // A retake refused before any submit (over budget or --max-cost) leaves the lock as it was.
+  const lockFile = lockPath(path.resolve(ctx.cwd, file));
+  const previous = await readFile(lockFile, "utf8").catch(() => undefined);
+  const restore = () =>
+    previous === undefined ? rm(lockFile, { force: true }) : writeFile(lockFile, previous);
   for (const { step, take } of await addTakes(before.films[0]!, ids))
     ctx.stderr(`${step.name}: take ${take} added`);
   const planned = await planStoryboards(request);
   const display = opts.json ? ndjsonDisplay(ctx) : textDisplay(ctx);
-  await renderPlans(planned, opts, { tools: findMediaTools(ctx.env), provider, signal: ctx.signal }, display);
+  try {
+    await renderPlans(
+      planned,
+      opts,
+      { tools: findMediaTools(ctx.env), provider, signal: ctx.signal },
+      display,
+    );
+  } catch (err) {
+    if (err instanceof UsageError) await restore();
+    throw err;
+  }
 }

@@ -1,5 +1,8 @@
 // `storyreel spend [file...]`: what fal has cost, from the spend ledger in the cache, by storyboard, day and model.
+import { existsSync } from "node:fs";
 import path from "node:path";
+import { UsageError } from "../errors.js";
+import { storyboardId } from "../util/storyboard-id.js";
 import { cachePaths, resolveCacheDir } from "../cache/layout.js";
 import { readLedger } from "../cache/spend.js";
 import { dollars, sumCosts } from "../util/money.js";
@@ -20,14 +23,16 @@ export async function spendCommand(argv: string[], ctx: CliContext): Promise<voi
   );
   if (values.help) return ctx.stdout(SPEND_USAGE);
   const paths = cachePaths(resolveCacheDir(values["cache-dir"] as string | undefined, ctx.env, ctx.cwd));
-  const only = new Set(positionals.map((f) => path.resolve(ctx.cwd, f)));
+  for (const f of positionals)
+    if (!existsSync(path.resolve(ctx.cwd, f))) throw new UsageError(`file not found: ${f}`);
+  const only = new Set(positionals.map((f) => storyboardId(path.resolve(ctx.cwd, f))));
   const records = (await readLedger(paths)).filter((r) => only.size === 0 || only.has(r.storyboard));
   const groups = new Map<
     string,
     { storyboard: string; day: string; model: string; submits: number; costs: number[] }
   >();
   for (const r of records) {
-    const storyboard = path.relative(ctx.cwd, r.storyboard) || r.storyboard;
+    const storyboard = r.storyboard;
     const day = r.time.slice(0, 10);
     const id = `${storyboard}\u0000${day}\u0000${r.model}`;
     const g = groups.get(id) ?? { storyboard, day, model: r.model, submits: 0, costs: [] };

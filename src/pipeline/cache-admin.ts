@@ -78,8 +78,14 @@ export function markUsers(entries: CacheEntry[], films: PlannedFilm[]): void {
       );
       for (const t of s.takes ?? []) use(t.key, `${name} still ${s.name} take ${t.take}`);
     }
-    for (const s of lock?.steps ?? [])
-      use(s.key, `${name} ${s.id.replace(":", " ")} (locked${s.picked ? ", picked" : ""})`);
+    for (const s of lock?.steps ?? []) {
+      const label = `${name} ${s.id.startsWith("shot:") ? s.id.slice(5) : s.id.replace(":", " ")}`;
+      const entry = byKey.get(s.key);
+      const note = ` (locked${s.picked ? ", picked" : ""})`;
+      const at = entry?.users.findIndex((u) => u === label || u.startsWith(`${label} take `)) ?? -1;
+      if (entry && at >= 0 && !entry.users[at]!.endsWith(")")) entry.users[at] += note;
+      else if (!entry?.users.some((u) => u.endsWith(note) && u.startsWith(label))) use(s.key, label + note);
+    }
   }
 }
 

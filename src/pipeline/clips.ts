@@ -8,6 +8,7 @@ import { refetchClip } from "../providers/refetch.js";
 import { summaryCounts } from "../report/summary.js";
 import { dollars, roundCents, sumCosts } from "../util/money.js";
 import { readLedger, spentOn } from "../cache/spend.js";
+import { storyboardId } from "../util/storyboard-id.js";
 import type { RenderContext } from "./context.js";
 import type { FilmJob } from "./films.js";
 import type { PlannedFilm } from "./plans.js";
@@ -58,7 +59,7 @@ export async function generateMissing(films: PlannedFilm[], ctx: RenderContext):
       const minutes = ctx.options.timeoutMinutes ?? board.render.timeoutMinutes ?? DEFAULT_TIMEOUT_MINUTES;
       const context = {
         paths: ctx.paths,
-        storyboard: board.path,
+        storyboard: storyboardId(board.path),
         tools: ctx.tools,
         clock: ctx.clock,
         stopSubmitting: ctx.signal,
@@ -180,7 +181,7 @@ async function checkBudgets(films: PlannedFilm[], ctx: RenderContext): Promise<v
   const ledger = await readLedger(ctx.paths);
   for (const { board, plan } of capped) {
     const cost = newSpending([plan], ctx.request.resubmitUnconfirmed ?? false).cost;
-    const spent = roundCents(spentOn(ledger, board.path));
+    const spent = roundCents(spentOn(ledger, storyboardId(board.path)));
     const left = roundCents(board.render.budget! - spent);
     if (cost > left + 1e-9)
       throw new UsageError(

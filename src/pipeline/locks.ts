@@ -94,7 +94,11 @@ export async function checkFrozen(films: PlannedFilm[], ctx: RenderContext): Pro
     const file = ctx.shown(lockPath(film.board.path));
     const lock = film.lock;
     if (!lock) {
-      problems.push(`${file} does not exist: render without --frozen once, then commit the lock`);
+      problems.push(
+        film.plan.provider === "fal"
+          ? `${file} does not exist: render once without --frozen (it writes the lock), then commit it`
+          : `${file} does not exist: fal renders write the lock (a preview render writes one only once \`storyreel retake\` or \`pick\` started it)`,
+      );
       continue;
     }
     if (lock.provider !== film.plan.provider)
@@ -123,10 +127,7 @@ export async function checkFrozen(films: PlannedFilm[], ctx: RenderContext): Pro
     if (missing.length)
       problems.push(`locked outputs missing from the cache (or damaged): ${missing.join(", ")}`);
   }
-  if (problems.length)
-    throw new UsageError(
-      `--frozen: ${problems.join("; ")}. Nothing was rendered. Render without --frozen to update the lock (and commit it), or fill the cache.`,
-    );
+  if (problems.length) throw new UsageError(`--frozen: ${problems.join("; ")}. Nothing was rendered.`);
 }
 
 async function hasOutput(id: string, key: string, sha256: string, ctx: RenderContext): Promise<boolean> {

@@ -107,8 +107,9 @@ export async function renderPlans(
     else
       emit({ type: "notice", text: `(the report could not be written either: ${(err as Error).message})` });
   }
-  // The lock records what exists after this render, failed shots included (as steps without an output).
-  if (!options.frozen)
+  // The lock records what exists after this render, failed shots included (as steps without an output). A render
+  // refused before any work (exit 2: over budget, say) leaves it as it was.
+  if (!options.frozen && !(failure instanceof UsageError))
     try {
       await writeLocks(films, stitched, ctx);
     } catch (err) {

@@ -27,7 +27,8 @@ export function formatPlan(plan: Plan): string {
     `${count(plan.shots.length, "shot")}, ${seconds} s of clips: ${n("generate")} to generate, ${n("cached")} cached, ${n("duplicate")} duplicate` +
       (n("collect") ? `, ${n("collect")} already submitted (being collected)` : "") +
       (n("blocked") ? `, ${n("blocked")} blocked by an unconfirmed submit` : "") +
-      (n("skipped") ? `, ${n("skipped")} skipped by --only` : ""),
+      (n("skipped") ? `, ${n("skipped")} skipped by --only` : "") +
+      (extraTakes(plan) ? `, and ${count(extraTakes(plan), "more take")} to make` : ""),
     `Cost: whole film ${dollars(plan.cost.film)}; new spending ${dollars(plan.cost.new)}` +
       (plan.cost.cached > 0 ? ` (${dollars(plan.cost.cached)} saved by the cache)` : "") +
       (plan.cost.in_flight > 0 ? `; ${dollars(plan.cost.in_flight)} already paid, being collected` : ""),
@@ -59,6 +60,14 @@ function stepTable(plan: Plan): string[] {
   ];
 }
 
+// Takes to make beyond the one each shot uses.
+function extraTakes(plan: Plan): number {
+  return plan.shots.reduce(
+    (t, s) => t + (s.takes ?? []).filter((k) => k.take !== s.take && k.status === "generate").length,
+    0,
+  );
+}
+
 function whyText(s: {
   reason?: string;
   waits_for?: string[];
@@ -85,6 +94,8 @@ function statusText(s: PlannedShot): string {
 
 function costText(plan: Plan, s: PlannedShot): string {
   if (plan.provider !== "fal") return "free";
+  const making = (s.takes ?? []).filter((t) => t.status === "generate").length;
+  if (making > 1) return `${dollars(s.cost * making)} (${making} takes)`;
   if (s.status === "collect") return `(${dollars(s.cost)} paid)`;
   return s.status === "generate" ? dollars(s.cost) : `(${dollars(s.cost)})`;
 }

@@ -59,7 +59,7 @@ export interface Slots {
 
 export interface ProviderContext {
   paths: CachePaths;
-  // The storyboard's absolute path, for the spend ledger.
+  // The storyboard as the spend ledger names it.
   storyboard?: string;
   tools: MediaTools;
   clock: Clock;
