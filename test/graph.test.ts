@@ -264,3 +264,29 @@ test("bad graphs are refused with file:line:col and a hint, before anything is s
   assert.match(line(/7 s is outside shot "one"'s clip/), /shots\[3\]\.image\.frame/);
   assert.equal(fake.requests.length, 0);
 });
+
+test("an edit can take an https image as a reference; a frame that went bad in the cache is taken again", async () => {
+  const p = await project({
+    version: 1,
+    stills: {
+      hero: { edit: ["https://example.invalid/hero.png"], prompt: "url hero in a coat" },
+    },
+    shots: [
+      { id: "a", image: { still: "hero" }, prompt: "url a walks", audio: false },
+      { id: "b", image: { from: "a" }, prompt: "url b continues", audio: false },
+    ],
+  });
+  const env = falEnv(fake, p.cache);
+  const run = await runInProcess(["render", p.file], { cwd: p.dir, env });
+  assert.equal(run.exitCode, 0, run.stderr);
+  const edit = submits().find((r) => r.target.includes("nano-banana"))!;
+  assert.deepEqual(JSON.parse(edit.body).image_urls, ["https://example.invalid/hero.png"]);
+  const frames = path.join(p.cache, "frames");
+  const [frame] = await readdir(frames);
+  await writeFile(path.join(frames, frame!), "not a png");
+  await writeFile(p.file, (await readFile(p.file, "utf8")).replace("url b continues", "url b goes on"));
+  fake.requests.length = 0;
+  const again = await runInProcess(["render", p.file], { cwd: p.dir, env });
+  assert.equal(again.exitCode, 0, again.stderr);
+  assert.equal(submits().length, 1, "only b, from a frame taken again");
+});

@@ -117,9 +117,15 @@ async function forget(
     .filter((n) => n.endsWith(".json") && !n.startsWith("."))
     .map((n) => n.slice(0, -5));
   const entries = (await Promise.all(keys.map((k) => readJournal(paths, k)))).filter((e) => e !== undefined);
-  const entry = entries.find(
+  const matches = entries.filter(
     (e) => e.request_id === id || e.key.startsWith(id) || e.shot === id || e.shot === `still ${id}`,
   );
+  // All takes of a shot share its id: a choice that could clear a live request is refused.
+  if (matches.length > 1)
+    throw new UsageError(
+      `"${id}" matches ${matches.length} journaled requests: ${matches.map((e) => `${e.shot} (${e.request_id ?? `key ${e.key.slice(0, 12)}`})`).join(", ")}; give the request id or the key`,
+    );
+  const entry = matches[0];
   if (!entry)
     throw new UsageError(
       `no journaled request matches "${id}"; journaled: ${entries.map((e) => `${e.shot} (${e.request_id ?? "unconfirmed"})`).join(", ") || "none"}`,

@@ -1,6 +1,7 @@
 // Generate stage: every `generate` entry of the plan becomes a cached clip, at most `concurrency` at a time.
 import { acquireLock } from "../cache/lock.js";
 import { verifyClip, type ClipSidecar } from "../cache/store.js";
+import { refetchClip } from "../providers/refetch.js";
 import { isClipJob, type Plan } from "../plan/plan.js";
 import { inputsOf } from "../plan/steps.js";
 import type { ImageRef, Storyboard } from "../storyboard/types.js";
@@ -54,7 +55,13 @@ export async function generateClips(o: GenerateOptions): Promise<ClipOutcome[]> 
   const clipOf = async (id: string): Promise<{ ok: true; file: string } | { ok: false; why: string }> => {
     const p = planned.get(id)!;
     if (p.duplicate_of) return clipOf(p.duplicate_of);
-    if (p.status === "cached") return { ok: true, file: o.context.paths.clip(p.key) };
+    if (p.status === "cached") {
+      // A frame must come from the clip that was paid for: check its bytes, and fetch it again (free) if bad.
+      const check = await verifyClip(o.context.paths, p.key);
+      if (check.ok || (await refetchClip(o.context.paths, p.key)))
+        return { ok: true, file: o.context.paths.clip(p.key) };
+      return { ok: false, why: `its cached clip is damaged (${check.why}); render again to replace it` };
+    }
     const outcome = await outcomes.get(id);
     if (outcome && (outcome.status === "generated" || outcome.status === "cached"))
       return { ok: true, file: o.context.paths.clip(p.key) };
@@ -90,6 +97,9 @@ export async function generateClips(o: GenerateOptions): Promise<ClipOutcome[]> 
       o.onEvent({ time: o.context.clock.now(), shot: label, shots, key, ...u });
     emit({ state: "queued", ...(p.reason && !take && { detail: p.reason }) });
     return (async (): Promise<ClipOutcome> => {
+      // A collector that waits for inputs gives up its place first, so the steps making them are not held
+      // back behind it (they queue behind collectors).
+      if (collector && inputsOf(shot).length > 0) collector.settle();
       // A clip starts once its stills and frames exist; one that cannot get them fails without a submit.
       const inputs = await Promise.all(inputsOf(shot).map(runner.input));
       const blocked = inputs.find((i): i is Extract<Made, { ok: false }> => !i.ok);
@@ -116,7 +126,13 @@ export async function generateClips(o: GenerateOptions): Promise<ClipOutcome[]> 
       };
       const seat = collector ?? seating.newcomer;
       return runJob(job, shots, emit, o, { acquire: () => seat.acquire(rank(`shot:${p.id}`)) });
-    })().finally(() => collector?.settle());
+    })()
+      .catch((err: unknown): ClipOutcome => {
+        const error = `unexpected error: ${(err as Error).stack ?? String(err)}`;
+        emit({ state: "failed", error });
+        return { key, shots, status: "failed", error };
+      })
+      .finally(() => collector?.settle());
   };
   for (const p of jobs) outcomes.set(p.id, start(p, p.key));
   // The other takes of each shot: each its own key, made alongside; the film uses the chosen one.

@@ -22,7 +22,7 @@ import { DEFAULT_RETRY, withRetries, type RetryPolicy } from "./retry.js";
 
 // A made input, or why not: `root` names the step that failed first, so a dependant says "blocked by still keeper".
 export type Made =
-  | { ok: true; image: Extract<ImageRef, { kind: "file" }> }
+  | { ok: true; image: Extract<ImageRef, { kind: "file" } | { kind: "url" }> }
   | { ok: false; why: string; root: string };
 
 export interface StepOutcome {
@@ -72,8 +72,8 @@ export function stepRunner(o: StepRunOptions) {
           : { frame: steps.get(`frame:${i.source}`)!.key };
   const input = (image: ImageRef): Promise<Made> => {
     if (image.kind === "file") return Promise.resolve({ ok: true, image });
-    if (image.kind === "url")
-      return Promise.resolve({ ok: false, why: "a URL is not made by a step", root: image.source });
+    // A URL is given as it is: the provider passes it to fal (preview cannot fetch it, and draws a card).
+    if (image.kind === "url") return Promise.resolve({ ok: true, image });
     if (image.kind === "still") return once(`still:${image.still}`, () => still(image.still));
     return once(`frame:${image.source}`, () => frame(image));
   };
@@ -120,7 +120,8 @@ export function stepRunner(o: StepRunOptions) {
         still: spec,
         references: refs.map((r) => (r as Extract<Made, { ok: true }>).image),
         cost: step.cost,
-        priced: step.status === "generate",
+        // A blocked still's resubmit is priced by the plan (--resubmit-unconfirmed), as a clip's is.
+        priced: step.status !== "collect",
         // The same material the plan hashed into this step's key, so a later plan can say what changed.
         keyMaterial: stillKeyMaterial(spec, o.provider.id, identity),
         videoModel: o.storyboard.model,
@@ -162,7 +163,12 @@ export function stepRunner(o: StepRunOptions) {
   async function frame(image: Extract<ImageRef, { kind: "frame" }>): Promise<Made> {
     const step = steps.get(`frame:${image.source}`)!;
     const file = o.context.paths.frame(step.key);
-    if (await statIfExists(file)) return done(step, "cached", await frameRef(step, file));
+    if (await statIfExists(file)) {
+      const ref = await frameRef(step, file);
+      if (ref) return done(step, "cached", ref);
+      // Not a readable image any more: taken again (it is free).
+      await removeIfExists(file);
+    }
     const clip = await o.clipOf(image.from);
     if (!clip.ok) {
       const why = clip.why.startsWith("blocked by ")
@@ -186,8 +192,11 @@ export function stepRunner(o: StepRunOptions) {
         true,
       );
     }
+    const ref = await frameRef(step, file);
+    if (!ref)
+      return failed(step, "failed", `the frame taken from ${image.from} is not a readable image`, false);
     o.onUpdate(step, { state: "done", detail: `frame ${image.frame} taken from ${image.from}` });
-    return done(step, "extracted", await frameRef(step, file));
+    return done(step, "extracted", ref);
   }
 
   function done(
@@ -265,9 +274,13 @@ function fileRef(
   };
 }
 
-async function frameRef(step: PlannedStep, file: string): Promise<Extract<ImageRef, { kind: "file" }>> {
+async function frameRef(
+  step: PlannedStep,
+  file: string,
+): Promise<Extract<ImageRef, { kind: "file" }> | undefined> {
   const bytes = await readFile(file);
-  const info = sniffImage(bytes)!;
+  const info = sniffImage(bytes);
+  if (!info) return undefined;
   return {
     kind: "file",
     source: step.name,

@@ -29,7 +29,13 @@ export async function readMp4(file: string): Promise<Mp4Reading> {
       return { kind: "unknown", why: "an unusually large moov box" };
     const buf = Buffer.alloc(moov.end - moov.start);
     await handle.read(buf, 0, buf.length, moov.start);
-    return readMoov(buf, mdats, size);
+    try {
+      return readMoov(buf, mdats, size);
+    } catch (err) {
+      // A table that runs past its box: not something this reader understands, so ffprobe decides.
+      if (err instanceof RangeError) return { kind: "unknown", why: "a malformed table in its moov box" };
+      throw err;
+    }
   } finally {
     await handle.close();
   }

@@ -23,8 +23,10 @@ export async function generateMissing(films: PlannedFilm[], ctx: RenderContext):
   const budget = newSpending(plans, ctx.request.resubmitUnconfirmed ?? false);
   // --offline --allow-missing: nothing is generated, and slates stand in for what is not cached.
   if (ctx.options.offline && ctx.options.allowMissing) return [];
-  if (ctx.options.offline && budget.clips > 0) {
+  if (ctx.options.offline) {
+    // Offline nothing is made: only the takes the films use must be there (other takes can wait).
     const missing = plans.flatMap((p) => p.shots.filter((s) => isClipJob(s.status)).map((s) => s.id));
+    if (missing.length === 0) return [];
     throw new RunError(
       `--offline: these shots have no cached clip: ${missing.join(", ")}. Run without --offline to generate them.`,
     );
@@ -35,7 +37,8 @@ export async function generateMissing(films: PlannedFilm[], ctx: RenderContext):
       `this render would spend ${dollars(budget.cost)} on ${count(budget.clips - (budget.stills ?? 0), "new clip")}${budget.stills ? ` and ${count(budget.stills, "new still")}` : ""}, more than --max-cost ${dollars(maxCost)}. Nothing was submitted. Run \`storyreel plan\` to see which shots are new.`,
     );
   }
-  if (ctx.request.provider === "fal") await checkBudgets(films, ctx);
+  const budgetLeft =
+    ctx.request.provider === "fal" ? await checkBudgets(films, ctx) : new Map<string, number>();
   if (budget.clips === 0) return [];
   const storyboards = plans.map((p) => p.storyboard);
   ctx.emit({ type: "start", storyboards, provider: ctx.request.provider, ...budget, cache: ctx.paths.dir });
@@ -48,9 +51,15 @@ export async function generateMissing(films: PlannedFilm[], ctx: RenderContext):
   const outcomes: ClipOutcome[] = [];
   // Submits the plan did not price (fal lost a request) are paid only within what --max-cost leaves over.
   let unplanned = 0;
-  const mayPayAgain = (cost: number) => {
+  const unplannedBy = new Map<string, number>();
+  // ... and within what each storyboard's render.budget leaves after the planned spending.
+  const mayPayAgainFor = (board: string) => (cost: number) => {
     if (maxCost !== undefined && budget.cost + unplanned + cost > maxCost + 1e-9) return false;
+    const left = budgetLeft.get(board);
+    const spentHere = unplannedBy.get(board) ?? 0;
+    if (left !== undefined && spentHere + cost > left + 1e-9) return false;
     unplanned += cost;
+    unplannedBy.set(board, spentHere + cost);
     return true;
   };
   try {
@@ -64,7 +73,7 @@ export async function generateMissing(films: PlannedFilm[], ctx: RenderContext):
         clock: ctx.clock,
         stopSubmitting: ctx.signal,
         timeoutMs: minutes * 60_000,
-        mayPayAgain,
+        mayPayAgain: mayPayAgainFor(board.path),
       };
       const concurrency = ctx.options.concurrency ?? board.render.concurrency ?? DEFAULT_CONCURRENCY;
       outcomes.push(
@@ -163,7 +172,7 @@ function newSpending(
   const stills = new Map<string, number>();
   for (const s of plans.flatMap((p) => p.steps))
     if (s.kind === "still" || s.kind === "edit")
-      for (const t of [{ key: s.key, status: s.status }, ...(s.takes ?? [])])
+      for (const t of s.takes?.map((k) => (k.take === s.take ? { ...k, status: s.status } : k)) ?? [s])
         if (isClipJob(t.status as ShotStatus))
           stills.set(t.key, paysFor(t.status as ShotStatus, { resubmitUnconfirmed }) ? s.cost : 0);
   // Stills count toward the spending; `clips` (what is made) counts them too, so a graph of stills alone runs.
@@ -175,9 +184,11 @@ function newSpending(
 }
 
 // render.budget caps what a storyboard spends across all its runs, as the spend ledger in the cache counts it.
-async function checkBudgets(films: PlannedFilm[], ctx: RenderContext): Promise<void> {
+// Returns what each capped storyboard's budget leaves after this render's planned spending.
+async function checkBudgets(films: PlannedFilm[], ctx: RenderContext): Promise<Map<string, number>> {
+  const leftAfter = new Map<string, number>();
   const capped = films.filter((f) => f.board.render.budget !== undefined);
-  if (capped.length === 0) return;
+  if (capped.length === 0) return leftAfter;
   const ledger = await readLedger(ctx.paths);
   for (const { board, plan } of capped) {
     const cost = newSpending([plan], ctx.request.resubmitUnconfirmed ?? false).cost;
@@ -187,5 +198,7 @@ async function checkBudgets(films: PlannedFilm[], ctx: RenderContext): Promise<v
       throw new UsageError(
         `${board.file}: this render would spend ${dollars(cost)}, and its render.budget of ${dollars(board.render.budget!)} has ${dollars(Math.max(0, left))} left (${dollars(spent)} spent so far, by the spend ledger in the cache). Nothing was submitted.`,
       );
+    leftAfter.set(board.path, roundCents(left - cost));
   }
+  return leftAfter;
 }

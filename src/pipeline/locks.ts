@@ -56,7 +56,9 @@ export async function buildLock(
       takes: Math.max(s.takes?.length ?? 1, before.get(s.id)?.takes ?? 1),
       ...picked(s.id, take),
       model: spec.model.endpoint,
-      ...(side && { sha256: side.sha256, bytes: side.bytes, size: `${side.width}x${side.height}` }),
+      ...(side
+        ? { sha256: side.sha256, bytes: side.bytes, size: `${side.width}x${side.height}` }
+        : kept(before.get(s.id), s.key, ["sha256", "bytes", "size"])),
       ...(side?.request_id && { request_id: side.request_id }),
       cost: s.cost,
     });
@@ -72,7 +74,9 @@ export async function buildLock(
       takes: Math.max(s.takes?.length ?? 1, before.get(id)?.takes ?? 1),
       ...picked(id, take),
       model: plan.model,
-      ...(side && { sha256: side.sha256, bytes: side.bytes, duration: side.duration }),
+      ...(side
+        ? { sha256: side.sha256, bytes: side.bytes, duration: side.duration }
+        : kept(before.get(id), s.key, ["sha256", "bytes", "duration"])),
       ...(side?.request_id && { request_id: side.request_id }),
       cost: s.cost,
     });
@@ -84,6 +88,12 @@ export async function buildLock(
     steps,
     ...(stitched ? { film: { key: stitched.key } } : film.lock?.film ? { film: film.lock.film } : {}),
   };
+}
+
+// An output this cache lacks (a still nothing needs any more, say) keeps the facts the lock had for that key.
+function kept(step: LockStep | undefined, key: string, fields: Array<keyof LockStep>): Partial<LockStep> {
+  if (!step || step.key !== key) return {};
+  return Object.fromEntries(fields.filter((f) => step[f] !== undefined).map((f) => [f, step[f]]));
 }
 
 // --frozen: the storyboard must plan to exactly the lock's steps and keys, and every locked output must be in
@@ -105,6 +115,8 @@ export async function checkFrozen(films: PlannedFilm[], ctx: RenderContext): Pro
       problems.push(
         `${file} pins ${lock.provider} outputs, and this render uses --provider ${film.plan.provider}`,
       );
+    // A still whose every shot is cached is not needed to render the film, so its output need not be here.
+    const unneeded = new Set(film.plan.steps.filter((s) => s.status === "skipped").map((s) => s.id));
     const planned = new Map<string, string>([
       ...film.plan.steps
         .filter((s) => s.kind === "still" || s.kind === "edit")
@@ -118,6 +130,7 @@ export async function checkFrozen(films: PlannedFilm[], ctx: RenderContext): Pro
       const step = locked.get(id);
       if (!step) differ.push(`${id} (not in the lock)`);
       else if (step.key !== key) differ.push(`${id} (the storyboard changed since the lock)`);
+      else if (unneeded.has(id)) continue;
       else if (!step.sha256 || !(await hasOutput(id, step.key, step.sha256, ctx))) missing.push(id);
     }
     for (const id of locked.keys())

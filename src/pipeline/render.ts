@@ -95,6 +95,12 @@ export async function renderPlans(
     if (damaged.length > 0)
       jobs = await replaceDamaged(damaged.map((b) => `${b.shot} (${b.why})`).join(", "));
     await timed("stitch_ms", () => stitchFilms(jobs, ctx, stitched));
+    // A take the film does not use failed (a retake, say): the film is made, and the run still says so.
+    const takes = outcomes.filter((o) => o.status === "failed" && !used.has(o.key));
+    if (takes.length > 0)
+      throw new RunError(
+        `${takes.map((o) => o.shots[0]).join(", ")} failed (${takes[0]!.error?.split("\n")[0]}); the film uses the takes that exist`,
+      );
   } catch (err) {
     failure = err;
   }

@@ -235,7 +235,11 @@ function stillTakeStatus(key: string, cache: CacheIndex, options: PlanOptions): 
 // A still whose every shot is cached (its cache entry was removed, say) is not made again: nothing needs it.
 // A still no shot uses at all is made, since the storyboard asks for it.
 function markUnneeded(stills: PlannedStep[], shots: PlannedShot[], edges: StepEdge[]): void {
-  const jobs = new Set(shots.filter((s) => isClipJob(s.status)).map((s) => `shot:${s.id}`));
+  const jobs = new Set(
+    shots
+      .filter((s) => isClipJob(s.status) || (s.takes ?? []).some((t) => isClipJob(t.status)))
+      .map((s) => `shot:${s.id}`),
+  );
   const users = (id: string, seen = new Set<string>()): string[] =>
     edges
       .filter((e) => e.from === id && !seen.has(e.to) && seen.add(e.to))
