@@ -115,7 +115,7 @@ test("the HTML contact sheet loads with no console errors, every poster shows an
         takes.map((t) => t.used),
         [true, false],
       );
-      assert.match(takes[1]!.command!, new RegExp(`^storyreel pick \\S+ ${first} 2$`));
+      assert.match(takes[1]!.command!, new RegExp(`^storyreel pick \\S+ ${first} 2 --provider preview$`));
       const durations = await page.$$eval(`#shot-${first} .take video`, (videos) =>
         Promise.all(
           videos.map(
