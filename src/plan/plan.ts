@@ -4,78 +4,31 @@ import { shotCost } from "./model-input.js";
 import type { CacheIndex } from "../cache/layout.js";
 import type { Storyboard } from "../storyboard/types.js";
 import { graphKeys, type GraphKeys } from "./graph-keys.js";
-import { clipKey, keyMaterial, type ProviderId, takeKey } from "./key.js";
-import type { Lockfile } from "../cache/lockfile.js";
-import {
-  graphEdges,
-  inputsOf,
-  planFrames,
-  planStills,
-  type PlannedStep,
-  type StepEdge,
-  waitsFor,
-} from "./steps.js";
+import { clipKey, keyMaterial } from "./key.js";
+import { graphEdges, inputsOf, planFrames, planStills, type PlannedStep, waitsFor } from "./steps.js";
 import { changedFields } from "./why.js";
 
-export const PLAN_VERSION = 1;
-
-// "collect": submitted by an earlier run (its request id is journaled), so it is already paid for and only
-// collected. "blocked": an earlier submit got no answer; it is submitted again only with --resubmit-unconfirmed.
-export type ShotStatus = "cached" | "generate" | "collect" | "blocked" | "duplicate" | "skipped";
-
-export interface PlannedShot {
-  id: string;
-  index: number;
-  key: string;
-  status: ShotStatus;
-  duplicate_of?: string;
-  // For `generate`: "new shot", or the fields changed since this shot's last clip (e.g. "prompt changed").
-  reason?: string;
-  // Stills or frames this shot's clip needs that are not made yet: it starts once they exist.
-  waits_for?: string[];
-  // With several takes: the take the film uses (its key is `key`), and every take with its status.
-  take?: number;
-  takes?: PlannedTake[];
-  duration: number;
-  audio: boolean;
-  cost: number;
-}
-
-export interface PlannedTake {
-  take: number;
-  key: string;
-  status: ShotStatus;
-}
-
-export interface Plan {
-  version: typeof PLAN_VERSION;
-  storyboard: string;
-  output: string;
-  provider: ProviderId;
-  model: string;
-  shots: PlannedShot[];
-  // The graph: every still, frame and clip as a step, and which step feeds which. Costs include the stills.
-  steps: PlannedStep[];
-  edges: StepEdge[];
-  cost: { currency: "USD"; film: number; new: number; cached: number; in_flight: number };
-}
-
-export interface PlanOptions {
-  provider: ProviderId;
-  // With --only, shots outside this set are never generated (they must already be cached).
-  only?: ReadonlySet<string>;
-  output?: string;
-  // Key material of each shot's clip in the previous render (by shot id), to explain what changed.
-  previous?: ReadonlyMap<string, Record<string, unknown>>;
-  // Key material of each still in the previous render (by name).
-  previousStills?: ReadonlyMap<string, Record<string, unknown>>;
-  // Shots whose last attempt failed, by shot id: the key tried and the error.
-  failedBefore?: ReadonlyMap<string, { key: string; error: string }>;
-  // Blocked shots will be submitted, and paid for, again.
-  resubmitUnconfirmed?: boolean;
-  // The committed lockfile: how many takes each step has and which one it uses.
-  lock?: Lockfile;
-}
+export {
+  PLAN_VERSION,
+  isClipJob,
+  paysFor,
+  type Plan,
+  type PlannedShot,
+  type PlannedTake,
+  type PlanOptions,
+  type ShotStatus,
+} from "./plan-types.js";
+import {
+  isClipJob,
+  paysFor,
+  PLAN_VERSION,
+  type Plan,
+  type PlannedShot,
+  type PlanOptions,
+  type ShotStatus,
+} from "./plan-types.js";
+import { markUnneeded, stillsNeeded } from "./needed.js";
+import { stillTakeStatus, takeChooser } from "./takes.js";
 
 export function planRender(storyboard: Storyboard, cache: CacheIndex, options: PlanOptions): Plan {
   const { model } = storyboard;
@@ -186,88 +139,6 @@ function clipStep(s: PlannedShot): PlannedStep {
     ...(s.duplicate_of && { duplicate_of: s.duplicate_of }),
   };
 }
-
-// Takes: how many each step has (the storyboard's `takes`, or more from retakes in the lock) and which one
-// it uses: the lock's take while the lock still describes this step, else the first take in the cache, else 1.
-function takeChooser(storyboard: Storyboard, cache: CacheIndex, options: PlanOptions) {
-  const asked = new Map<string, number>([
-    ...storyboard.stills.map((s) => [`still:${s.name}`, s.takes] as const),
-    ...storyboard.shots.map((s) => [`shot:${s.id}`, s.takes] as const),
-  ]);
-  const locked = new Map((options.lock?.steps ?? []).map((s) => [s.id, s]));
-  const count = (id: string) => Math.max(asked.get(id) ?? 1, locked.get(id)?.takes ?? 1);
-  const used = new Map<string, number>();
-  const choose = (id: string, base: string): string => {
-    const n = count(id);
-    const lock = locked.get(id);
-    let take = 1;
-    if (n === 1) take = 1;
-    else if (lock && lock.take <= n && takeKey(base, lock.take) === lock.key) take = lock.take;
-    else for (let k = n; k >= 1; k--) if (cache.has(takeKey(base, k))) take = k;
-    used.set(id, take);
-    return takeKey(base, take);
-  };
-  const list = (
-    id: string,
-    keys: GraphKeys,
-    status: (key: string) => ShotStatus,
-  ): PlannedTake[] | undefined => {
-    const n = count(id);
-    if (n <= 1) return undefined;
-    const base = keys.base.get(id)!;
-    return Array.from({ length: n }, (_, i) => ({
-      take: i + 1,
-      key: takeKey(base, i + 1),
-      status: status(takeKey(base, i + 1)),
-    }));
-  };
-  return { choose, list, used };
-}
-
-function stillTakeStatus(key: string, cache: CacheIndex, options: PlanOptions): ShotStatus {
-  if (cache.has(key)) return "cached";
-  const journaled = cache.journal?.(key);
-  if (journaled === "submitted") return "collect";
-  if (journaled === "submitting") return "blocked";
-  return options.only ? "skipped" : "generate";
-}
-
-// A still whose every shot is cached (its cache entry was removed, say) is not made again: nothing needs it.
-// A still no shot uses at all is made, since the storyboard asks for it.
-function markUnneeded(stills: PlannedStep[], shots: PlannedShot[], edges: StepEdge[]): void {
-  const jobs = new Set(
-    shots
-      .filter((s) => isClipJob(s.status) || (s.takes ?? []).some((t) => isClipJob(t.status)))
-      .map((s) => `shot:${s.id}`),
-  );
-  const users = (id: string, seen = new Set<string>()): string[] =>
-    edges
-      .filter((e) => e.from === id && !seen.has(e.to) && seen.add(e.to))
-      .flatMap((e) => (e.to.startsWith("shot:") ? [e.to] : users(e.to, seen)));
-  for (const still of stills) {
-    if (still.status !== "generate" && still.status !== "blocked") continue;
-    const using = users(still.id);
-    if (using.length > 0 && !using.some((u) => jobs.has(u))) {
-      still.status = "skipped";
-      still.reason = "not needed: every shot that uses it is cached";
-    }
-  }
-}
-
-// The stills that the shots named by --only need, directly or through the stills they edit.
-function stillsNeeded(storyboard: Storyboard, only: ReadonlySet<string>): Set<string> {
-  const needed = new Set<string>();
-  const byName = new Map(storyboard.stills.map((s) => [s.name, s]));
-  const add = (name: string) => {
-    if (needed.has(name)) return;
-    needed.add(name);
-    for (const r of byName.get(name)?.references ?? []) if (r.kind === "still") add(r.still);
-  };
-  for (const shot of storyboard.shots)
-    if (only.has(shot.id)) for (const i of inputsOf(shot)) if (i.kind === "still") add(i.still);
-  return needed;
-}
-
 function shotStatus(
   key: string,
   id: string,
@@ -282,17 +153,6 @@ function shotStatus(
   if (journaled === "submitted") return "collect";
   if (journaled === "submitting") return "blocked";
   return "generate";
-}
-
-// Whether the shot goes to the provider: to be generated, collected from an earlier run's request, or
-// refused there with the reason (blocked).
-export function isClipJob(status: ShotStatus): boolean {
-  return status === "generate" || status === "collect" || status === "blocked";
-}
-
-// Whether rendering this shot means a new submit, that is, new spending.
-export function paysFor(status: ShotStatus, options: Pick<PlanOptions, "resubmitUnconfirmed">): boolean {
-  return status === "generate" || (status === "blocked" && options.resubmitUnconfirmed === true);
 }
 
 function reasonFor(
