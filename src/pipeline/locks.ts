@@ -22,6 +22,9 @@ export async function writeLocks(
     const provider = film.plan.provider;
     // Locks are made by fal renders (and by retake and pick); a preview render updates only a preview lock.
     if (provider === "preview" && previous?.provider !== "preview") continue;
+    // Nothing changed (the common up-to-date render): the lock is not rebuilt from a hundred sidecars.
+    const stitchedFilm = stitched.find((f) => f.output === film.output);
+    if (previous && unchanged(previous, film, stitchedFilm?.key)) continue;
     const lock = await buildLock(
       film,
       stitched.find((f) => f.output === film.output),
@@ -88,6 +91,32 @@ export async function buildLock(
     steps,
     ...(stitched ? { film: { key: stitched.key } } : film.lock?.film ? { film: film.lock.film } : {}),
   };
+}
+
+// The lock already says what this render would write: the same steps, keys and takes, every output
+// recorded, and the same film.
+function unchanged(lock: Lockfile, film: PlannedFilm, filmKey: string | undefined): boolean {
+  if (lock.provider !== film.plan.provider || (filmKey !== undefined && lock.film?.key !== filmKey))
+    return false;
+  const steps = [
+    ...film.plan.steps
+      .filter((s) => s.kind === "still" || s.kind === "edit")
+      .map((s) => ({ id: s.id, key: s.key, take: s.take ?? 1, takes: s.takes?.length ?? 1 })),
+    ...film.plan.shots.map((s) => ({
+      id: `shot:${s.id}`,
+      key: s.key,
+      take: s.take ?? 1,
+      takes: s.takes?.length ?? 1,
+    })),
+  ];
+  if (steps.length !== lock.steps.length) return false;
+  const byId = new Map(lock.steps.map((s) => [s.id, s]));
+  return steps.every((s) => {
+    const l = byId.get(s.id);
+    return (
+      l !== undefined && l.key === s.key && l.take === s.take && l.takes >= s.takes && l.sha256 !== undefined
+    );
+  });
 }
 
 // An output this cache lacks (a still nothing needs any more, say) keeps the facts the lock had for that key.
