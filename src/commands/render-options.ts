@@ -4,6 +4,7 @@ import type { CliContext } from "./context.js";
 import { resolveCacheDir } from "../cache/layout.js";
 import { UsageError } from "../errors.js";
 import type { ProviderId } from "../plan/key.js";
+import { providerLoader } from "../pipeline/index.js";
 
 export const RENDER_USAGE = `Usage: storyreel render <storyboard.yaml...> [options]
 
@@ -42,6 +43,18 @@ export interface RenderOptions {
   frozen: boolean;
   allowMissing: boolean;
   allowOutsideImages: boolean;
+}
+
+// The provider these options ask for; fal's credentials are checked here, before anything is written.
+export function renderProvider(opts: RenderOptions, ctx: CliContext) {
+  return providerLoader({
+    provider: opts.provider,
+    env: ctx.env,
+    cacheDir: opts.cacheDir,
+    offline: opts.offline,
+    resubmitUnconfirmed: opts.resubmitUnconfirmed,
+    ...(opts.falProxy !== undefined && { falProxy: opts.falProxy }),
+  });
 }
 
 export function parseRenderOptions(argv: string[], ctx: CliContext): RenderOptions | "help" {

@@ -2,15 +2,9 @@
 import path from "node:path";
 import { lockPath, readLock } from "../cache/lockfile.js";
 import { findMediaTools } from "../media/binaries.js";
-import {
-  ndjsonDisplay,
-  planStoryboards,
-  providerLoader,
-  renderPlans,
-  textDisplay,
-} from "../pipeline/index.js";
+import { ndjsonDisplay, planStoryboards, renderPlans, textDisplay } from "../pipeline/index.js";
 import type { CliContext } from "./context.js";
-import { parseRenderOptions, RENDER_USAGE } from "./render-options.js";
+import { parseRenderOptions, RENDER_USAGE, renderProvider } from "./render-options.js";
 
 export async function renderCommand(argv: string[], ctx: CliContext): Promise<void> {
   const opts = parseRenderOptions(argv, ctx);
@@ -30,14 +24,7 @@ export async function renderCommand(argv: string[], ctx: CliContext): Promise<vo
     ...(opts.out !== undefined && { out: opts.out }),
   });
   // Credentials are checked after the storyboards (a missing file comes first) and before any request.
-  const provider = providerLoader({
-    provider: opts.provider,
-    env: ctx.env,
-    cacheDir: opts.cacheDir,
-    offline: opts.offline,
-    resubmitUnconfirmed: opts.resubmitUnconfirmed,
-    ...(opts.falProxy !== undefined && { falProxy: opts.falProxy }),
-  });
+  const provider = renderProvider(opts, ctx);
   const display = opts.json ? ndjsonDisplay(ctx) : textDisplay(ctx);
   const deps = { tools: findMediaTools(ctx.env), provider, signal: ctx.signal };
   await renderPlans(planned, opts, deps, display);

@@ -3,18 +3,11 @@ import { readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { lockPath, readLock } from "../cache/lockfile.js";
 import { findMediaTools } from "../media/binaries.js";
-import {
-  addTakes,
-  ndjsonDisplay,
-  planStoryboards,
-  providerLoader,
-  renderPlans,
-  textDisplay,
-} from "../pipeline/index.js";
+import { addTakes, ndjsonDisplay, planStoryboards, renderPlans, textDisplay } from "../pipeline/index.js";
 import type { CliContext } from "./context.js";
 import { UsageError } from "../errors.js";
 import { dollars } from "../util/money.js";
-import { parseRenderOptions } from "./render-options.js";
+import { parseRenderOptions, renderProvider } from "./render-options.js";
 
 export const RETAKE_USAGE = `Usage: storyreel retake <storyboard.yaml> <id...> [render options]
 
@@ -45,14 +38,7 @@ export async function retakeCommand(argv: string[], ctx: CliContext): Promise<vo
   };
   const before = await planStoryboards(request);
   // Credentials are checked before the lock is touched: a retake that cannot run changes nothing.
-  const provider = providerLoader({
-    provider: opts.provider,
-    env: ctx.env,
-    cacheDir: opts.cacheDir,
-    offline: opts.offline,
-    resubmitUnconfirmed: opts.resubmitUnconfirmed,
-    ...(opts.falProxy !== undefined && { falProxy: opts.falProxy }),
-  });
+  const provider = renderProvider(opts, ctx);
   // A retake spends only on its new takes: a storyboard with other steps still to make is rendered first.
   const pending = before.films[0]!.plan;
   if (pending.cost.new > 0 || pending.shots.some((t) => t.status === "generate" || t.status === "blocked"))

@@ -11,34 +11,25 @@ import { downloadVideo } from "./fal/download.js";
 export async function refetchClip(paths: CachePaths, key: string): Promise<boolean> {
   const sidecar = await readSidecar(paths, key);
   if (!sidecar?.video_url) return false;
-  const tmp = paths.tempClip(key);
-  try {
-    await downloadVideo(sidecar.video_url, tmp);
-    const { sha256 } = await hashFile(tmp);
-    if (sha256 !== sidecar.sha256) return false;
-    await commitRename(tmp, paths.clip(key));
-    return true;
-  } catch (err) {
-    // The URL expired or the download broke: the clip is generated again instead.
-    if (err instanceof ProviderError) return false;
-    throw err;
-  } finally {
-    await removeIfExists(tmp);
-  }
+  return fetchSameBytes(sidecar.video_url, sidecar.sha256, paths.tempClip(key), paths.clip(key));
 }
 
 // The same for a paid still: fetched again from fal's URL, and kept only if it is the same bytes.
 export async function refetchStill(paths: CachePaths, key: string): Promise<boolean> {
   const sidecar = await readJson<StillSidecar>(paths.stillSidecar(key));
   if (!sidecar?.image_url) return false;
-  const tmp = `${paths.tempClip(key)}.img`;
+  const target = paths.still(key, extension(sidecar.format));
+  return fetchSameBytes(sidecar.image_url, sidecar.sha256, `${paths.tempClip(key)}.img`, target);
+}
+
+async function fetchSameBytes(url: string, sha256: string, tmp: string, target: string): Promise<boolean> {
   try {
-    await downloadVideo(sidecar.image_url, tmp);
-    const { sha256 } = await hashFile(tmp);
-    if (sha256 !== sidecar.sha256) return false;
-    await commitRename(tmp, paths.still(key, extension(sidecar.format)));
+    await downloadVideo(url, tmp);
+    if ((await hashFile(tmp)).sha256 !== sha256) return false;
+    await commitRename(tmp, target);
     return true;
   } catch (err) {
+    // The URL expired or the download broke: the output is made again instead.
     if (err instanceof ProviderError) return false;
     throw err;
   } finally {

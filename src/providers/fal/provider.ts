@@ -7,6 +7,7 @@ import type { ClipJob, ClipProvider, ProviderContext } from "../types.js";
 import { NotStartedError, ProviderError } from "../../errors.js";
 import { downloadVideo } from "./download.js";
 import { classifyFalError } from "./errors.js";
+import { pick } from "./pick.js";
 import { fetchResult, submitJob, waitForCompletion } from "./queue.js";
 import type { ImageUploads } from "./uploads.js";
 import { takeSlot } from "../slot.js";
@@ -158,13 +159,4 @@ async function downloadChecked(
       await ctx.clock.sleep(500 * attempt);
     }
   }
-}
-
-function pick(value: unknown, dotted: string): unknown {
-  return dotted
-    .split(".")
-    .reduce<unknown>(
-      (v, k) => (v && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined),
-      value,
-    );
 }

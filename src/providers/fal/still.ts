@@ -13,6 +13,7 @@ import { downloadVideo } from "./download.js";
 import { classifyFalError } from "./errors.js";
 import type { FalClient } from "@fal-ai/client";
 import type { ImageUploads } from "./uploads.js";
+import { pick } from "./pick.js";
 import { fetchResult, submitJob, waitForCompletion } from "./queue.js";
 
 // The fal provider's options that stills use (provider.ts passes its own).
@@ -160,13 +161,4 @@ async function downloadChecked(
       await ctx.clock.sleep(500 * attempt);
     }
   }
-}
-
-function pick(value: unknown, dotted: string): unknown {
-  return dotted
-    .split(".")
-    .reduce<unknown>(
-      (v, k) => (v && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined),
-      value,
-    );
 }
