@@ -1,12 +1,16 @@
 #!/usr/bin/env node
-// Thin launcher: the compiled CLI lives in dist/ (built by `npm ci` through the prepare script).
-import("../dist/cli.js").then(
-  (cli) => cli.main(),
-  (err) => {
-    if (err?.code === "ERR_MODULE_NOT_FOUND" && String(err.message).includes("dist")) {
-      console.error("storyreel: dist/ is missing; run `npm run build` (npm ci does this for you).");
-      process.exit(1);
-    }
-    throw err;
-  },
-);
+// Thin launcher: the compiled CLI lives in dist/ (built by `npm ci` through the prepare script), bundled into
+// one file for a faster start; dist/cli.js when the bundle is missing.
+const missing = (err) => err?.code === "ERR_MODULE_NOT_FOUND" && String(err.message).includes("dist");
+import("../dist/cli.bundle.js")
+  .catch((err) => (missing(err) ? import("../dist/cli.js") : Promise.reject(err)))
+  .then(
+    (cli) => cli.main(),
+    (err) => {
+      if (missing(err)) {
+        console.error("storyreel: dist/ is missing; run `npm run build` (npm ci does this for you).");
+        process.exit(1);
+      }
+      throw err;
+    },
+  );

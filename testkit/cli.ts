@@ -87,7 +87,7 @@ export function spawnStoryreel(args: string[], options: { cwd?: string; env?: En
 let fresh = false;
 
 // bin/storyreel.js runs dist/, so a test of a stale build would pass or fail for the wrong reason. Every
-// src/**/*.ts must have its dist/**/*.js, and the oldest of those must be newer than the newest source.
+// src/**/*.ts must have its dist/**/*.js, and the oldest of those (and the bundle) must be newer than the newest source.
 // (dist/ files whose source was moved or deleted are ignored: tsc never removes them.)
 export function assertBuildFresh(): void {
   if (fresh) return;
@@ -109,6 +109,10 @@ export function assertBuildFresh(): void {
     const mtime = statSync(built).mtimeMs;
     if (mtime < oldest.mtime) oldest = { file: built, mtime };
   }
+  // The launcher runs the bundle when there is one, so it must be as fresh as the rest of dist/.
+  const bundle = path.join(dist, "cli.bundle.js");
+  if (existsSync(bundle) && statSync(bundle).mtimeMs < oldest.mtime)
+    oldest = { file: bundle, mtime: statSync(bundle).mtimeMs };
   if (newest.mtime > oldest.mtime)
     throw new Error(
       `dist/ is older than src/: ${path.relative(REPO, newest.file)} changed after ${path.relative(REPO, oldest.file)} was built; run \`npm run build\` (the CLI tests run dist/)`,
