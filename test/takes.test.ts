@@ -153,6 +153,11 @@ test("cache gc frees exactly the unreachable bytes of a cache three storyboards 
     ),
   );
   const expected = unreachable + sidecars.reduce((a, b) => a + b, 0);
+  // The old lock, kept aside (as from an older commit), keeps what it names.
+  const old = path.join(p.dir, "old.lock.yaml");
+  await writeFile(old, stringify(before));
+  const keep = await p.run("cache", "gc", ...boards, old, "--cache-dir", p.cache, "--dry-run");
+  assert.match(keep.stdout, /Would free 0 entries, 0 bytes/);
   const dry = await p.run("cache", "gc", ...boards, "--cache-dir", p.cache, "--dry-run");
   assert.match(dry.stdout, new RegExp(`Would free 2 entries, ${expected} bytes`));
   const gc = await p.run("cache", "gc", ...boards, "--cache-dir", p.cache);

@@ -3,7 +3,16 @@
 import { cachePaths, resolveCacheDir } from "../cache/layout.js";
 import { clearJournal, readJournal } from "../cache/journal.js";
 import { RunError, UsageError } from "../errors.js";
-import { cacheEntries, collectable, damaged, freeEntries, markUsers } from "../pipeline/cache-admin.js";
+import path from "node:path";
+import { readLock } from "../cache/lockfile.js";
+import {
+  type CacheEntry,
+  cacheEntries,
+  collectable,
+  damaged,
+  freeEntries,
+  markUsers,
+} from "../pipeline/cache-admin.js";
 import { planStoryboards } from "../pipeline/index.js";
 import { falSettings } from "../providers/fal/settings.js";
 import { parseCommand, providerOption } from "./args.js";
@@ -15,7 +24,8 @@ export const CACHE_USAGE = `Usage: storyreel cache <ls|verify|gc|forget> [option
   ls [storyboard.yaml...]        every clip, still and frame with its size, and which storyboards and takes use it
   verify                         check every clip's and still's sha256 against its sidecar; name the damaged ones
   gc <storyboard.yaml...>        free what none of these storyboards (and their locks) can reach; locked and picked
-     [--keep-days N] [--dry-run] outputs are always kept, and so is anything younger than N days (default 0)
+     [other.lock.yaml...]        outputs are kept, and so is what any lockfile given reaches (an older commit's, say);
+     [--keep-days N] [--dry-run] and anything younger than N days (default 0)
   forget <request-id|key|shot>   ask fal about a journaled request, say what it answered, then clear it
 
 Options: --cache-dir DIR, --provider fal|preview (only that provider's keys count as reached; default both)`;
@@ -41,6 +51,17 @@ export async function cacheCommand(argv: string[], ctx: CliContext): Promise<voi
   const provider = providerOption(values.provider as string | undefined, "fal");
   // Without --provider, what either provider's keys reach: a preview take is as much in use as a fal one.
   const providers = values.provider === undefined ? (["fal", "preview"] as const) : [provider];
+  // Lockfiles given on their own (an older commit's, say) keep what they name, like the storyboards' own locks.
+  const locks = rest.filter((f) => f.endsWith(".lock.yaml"));
+  const boards = rest.filter((f) => !f.endsWith(".lock.yaml"));
+  const markLocks = async (entries: CacheEntry[]) => {
+    for (const file of locks) {
+      const lock = await readLock(path.resolve(ctx.cwd, file));
+      if (!lock) throw new UsageError(`file not found: ${file}`);
+      const byKey = new Map(entries.map((e) => [e.key, e]));
+      for (const s of lock.steps) byKey.get(s.key)?.users.push(`${file} ${s.id} (locked)`);
+    }
+  };
   const films = async (files: string[]) => {
     if (!files.length) return [];
     const plans = await Promise.all(
@@ -51,7 +72,8 @@ export async function cacheCommand(argv: string[], ctx: CliContext): Promise<voi
   switch (sub) {
     case "ls": {
       const entries = await cacheEntries(paths);
-      markUsers(entries, await films(rest));
+      markUsers(entries, await films(boards));
+      await markLocks(entries);
       for (const e of entries)
         ctx.stdout(
           `${e.kind.padEnd(5)}  ${e.key.slice(0, 16)}  ${MB(e.bytes).padStart(9)}  ${e.users.join(", ") || (rest.length ? "(unreachable)" : "")}`,
@@ -83,7 +105,8 @@ export async function cacheCommand(argv: string[], ctx: CliContext): Promise<voi
       if (!(keepDays >= 0))
         throw new UsageError(`--keep-days must be a number of days from 0 (got "${values["keep-days"]}")`);
       const entries = await cacheEntries(paths);
-      markUsers(entries, await films(rest));
+      markUsers(entries, await films(boards));
+      await markLocks(entries);
       const free = collectable(entries, keepDays, Date.now());
       const bytes = free.reduce((t, e) => t + e.bytes, 0);
       for (const e of free)
