@@ -6,7 +6,8 @@ import type { ProviderId } from "../plan/key.js";
 import { planRender, type Plan } from "../plan/plan.js";
 import { type Lockfile, lockPath, readLock } from "../cache/lockfile.js";
 import { readPreviousRender } from "../plan/previous.js";
-import { loadStoryboard } from "../storyboard/load.js";
+import { loadStoryboard, type ParseCache } from "../storyboard/load.js";
+import { parseCache } from "../cache/parse-cache.js";
 import { closest } from "../util/suggest.js";
 import type { Storyboard } from "../storyboard/types.js";
 import { validateStoryboard } from "../storyboard/validate.js";
@@ -46,7 +47,12 @@ export async function planStoryboards(given: PlanRequest): Promise<Planned> {
   const t0 = Date.now();
   // ffmpeg's file lists resolve relative names against the list's own folder, so the cache is made absolute.
   const request = { ...given, cacheDir: path.resolve(given.cwd, given.cacheDir) };
-  const boards = await loadStoryboards(request.files, request.cwd, request.allowOutsideImages ?? false);
+  const boards = await loadStoryboards(
+    request.files,
+    request.cwd,
+    request.allowOutsideImages ?? false,
+    parseCache(request.cacheDir),
+  );
   if (request.only) checkOnly(boards, request.only);
   const t1 = Date.now();
   const films = await planFilms(boards, request);
@@ -59,12 +65,13 @@ export async function loadStoryboards(
   files: string[],
   cwd: string,
   allowOutsideImages: boolean,
+  cache?: ParseCache,
 ): Promise<Storyboard[]> {
   const boards: Storyboard[] = [];
   const problems: Problem[] = [];
   for (const file of files) {
     try {
-      boards.push(await validateStoryboard(await loadStoryboard(file, cwd), { allowOutsideImages }));
+      boards.push(await validateStoryboard(await loadStoryboard(file, cwd, cache), { allowOutsideImages }));
     } catch (err) {
       if (!(err instanceof StoryboardError)) throw err;
       problems.push(...err.problems);

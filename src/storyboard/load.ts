@@ -15,8 +15,19 @@ export interface LoadedStoryboard {
   data: unknown;
 }
 
+// Parsed storyboards by their text's sha256, so an unchanged storyboard is not parsed again: its YAML parse
+// with positions is most of an up-to-date render's start. Positions are parsed again only if asked for.
+export interface ParseCache {
+  get(text: string): Promise<unknown | undefined>;
+  put(text: string, data: unknown): Promise<void>;
+}
+
 // Read a storyboard from disk; `file` is kept as the user wrote it, for error messages.
-export async function loadStoryboard(file: string, cwd = process.cwd()): Promise<LoadedStoryboard> {
+export async function loadStoryboard(
+  file: string,
+  cwd = process.cwd(),
+  cache?: ParseCache,
+): Promise<LoadedStoryboard> {
   const abs = path.resolve(cwd, file);
   let bytes: Buffer;
   try {
@@ -41,7 +52,38 @@ export async function loadStoryboard(file: string, cwd = process.cwd()): Promise
   const decoded = decodeStoryboard(bytes);
   if ("problem" in decoded) throw new StoryboardError([{ file, path: "", ...decoded.problem }]);
   const text = decoded.text;
-  return parseStoryboard(text, file, abs);
+  const cached = await cache?.get(text);
+  if (cached !== undefined) return lazilyParsed(text, file, abs, cached);
+  const loaded = parseStoryboard(text, file, abs);
+  await cache?.put(text, loaded.data);
+  return loaded;
+}
+
+// The data from the parse cache; the document (for error positions) is parsed when first asked for.
+function lazilyParsed(text: string, file: string, abs: string, data: unknown): LoadedStoryboard {
+  let parsed: { doc: Document.Parsed; lineCounter: LineCounter } | undefined;
+  const get = () => {
+    if (!parsed) {
+      const lineCounter = new LineCounter();
+      parsed = {
+        doc: parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true }),
+        lineCounter,
+      };
+    }
+    return parsed;
+  };
+  return {
+    file,
+    path: abs,
+    text,
+    data,
+    get doc() {
+      return get().doc;
+    },
+    get lineCounter() {
+      return get().lineCounter;
+    },
+  };
 }
 
 // Parse storyboard text (no I/O); YAML syntax errors all come back at once with their positions.
