@@ -9,7 +9,7 @@ import { criticalRanks, prioritySlots } from "./priority-slots.js";
 import { blockedText, type Made, type StepOutcome, stepRunner } from "./steps.js";
 import type { ClipJob, ClipProvider, ProviderContext, ShotUpdate, Slots } from "../providers/types.js";
 import { NotStartedError, ProviderError } from "../errors.js";
-import { DEFAULT_RETRY, withRetries, type RetryPolicy } from "./retry.js";
+import { DEFAULT_RETRY, retryNotice, type RetryPolicy, withRetries } from "./retry.js";
 
 export interface ShotEvent extends ShotUpdate {
   time: number;
@@ -216,11 +216,7 @@ async function runJob(
     const sidecar = await withRetries(() => o.provider.generate(job, ctx), {
       policy: o.retry ?? DEFAULT_RETRY,
       clock: ctx.clock,
-      onRetry: (err, wait, attempt) =>
-        emit({
-          state: "retrying",
-          detail: `attempt ${attempt} failed (${err.message}); retrying in ${(wait / 1000).toFixed(1)} s`,
-        }),
+      onRetry: retryNotice(emit),
     });
     emit({
       state: "done",

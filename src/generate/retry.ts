@@ -33,3 +33,12 @@ export async function withRetries<T>(
     }
   }
 }
+
+// What a step says while it waits to try again (clips and stills alike).
+export function retryNotice(update: (u: { state: "retrying"; detail: string }) => void) {
+  return (err: ProviderError, wait: number, attempt: number) =>
+    update({
+      state: "retrying",
+      detail: `attempt ${attempt} failed (${err.message}); retrying in ${(wait / 1000).toFixed(1)} s`,
+    });
+}

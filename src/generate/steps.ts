@@ -4,7 +4,7 @@ import { rename } from "node:fs/promises";
 import { readFile } from "node:fs/promises";
 import { mkdir } from "node:fs/promises";
 import { acquireLock } from "../cache/lock.js";
-import { cachedStill } from "../cache/stills.js";
+import { cachedStill, extension } from "../cache/stills.js";
 import { refetchStill } from "../providers/refetch.js";
 import { NotStartedError, ProviderError } from "../errors.js";
 import { frameArgs } from "../media/frame.js";
@@ -18,7 +18,7 @@ import type { ImageRef, Storyboard } from "../storyboard/types.js";
 import { sha256 } from "../util/hash.js";
 import { removeIfExists, statIfExists } from "../util/fs.js";
 import { tempSibling } from "../cache/atomic.js";
-import { DEFAULT_RETRY, withRetries, type RetryPolicy } from "./retry.js";
+import { DEFAULT_RETRY, retryNotice, withRetries, type RetryPolicy } from "./retry.js";
 
 // A made input, or why not: `root` names the step that failed first, so a dependant says "blocked by still keeper".
 export type Made =
@@ -129,18 +129,14 @@ export function stepRunner(o: StepRunOptions) {
       const sidecar = await withRetries(() => o.provider.still(job, ctx), {
         policy: o.retry ?? DEFAULT_RETRY,
         clock: ctx.clock,
-        onRetry: (err, wait, attempt) =>
-          update({
-            state: "retrying",
-            detail: `attempt ${attempt} failed (${err.message}); retrying in ${(wait / 1000).toFixed(1)} s`,
-          }),
+        onRetry: retryNotice(update),
       });
       update({
         state: "done",
         ...(sidecar.request_id && { request_id: sidecar.request_id }),
         cost: sidecar.cost,
       });
-      const file = ctx.paths.still(step.key, sidecar.format === "jpeg" ? "jpg" : sidecar.format);
+      const file = ctx.paths.still(step.key, extension(sidecar.format));
       return done(
         step,
         "generated",

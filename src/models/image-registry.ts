@@ -1,8 +1,8 @@
 // The image model registry: one JSON file per model in models/images/, read once.
-import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { MODELS_DIR } from "../paths.js";
 import type { ImageModelSpec } from "./image-types.js";
+import { readModels } from "./registry.js";
 
 export const DEFAULT_IMAGE_MODELS: Record<ImageModelSpec["kind"], string> = {
   "text-to-image": "fal-ai/flux-1/dev",
@@ -13,16 +13,8 @@ let cached: Map<string, ImageModelSpec> | undefined;
 
 export function imageModelRegistry(): Map<string, ImageModelSpec> {
   if (cached) return cached;
-  const dir = path.join(MODELS_DIR, "images");
-  const models = new Map<string, ImageModelSpec>();
-  for (const file of readdirSync(dir)
-    .filter((f) => f.endsWith(".json"))
-    .sort()) {
-    const spec = JSON.parse(readFileSync(path.join(dir, file), "utf8")) as ImageModelSpec;
-    models.set(spec.endpoint, spec);
-  }
-  cached = models;
-  return models;
+  cached = readModels<ImageModelSpec>(path.join(MODELS_DIR, "images"));
+  return cached;
 }
 
 export function imageModelsOfKind(kind: ImageModelSpec["kind"]): string[] {

@@ -11,14 +11,19 @@ let cached: Map<string, ModelSpec> | undefined;
 // Every registered model by endpoint id. The files are checked against schemas/model.schema.json by the tests.
 export function modelRegistry(): Map<string, ModelSpec> {
   if (cached) return cached;
-  const models = new Map<string, ModelSpec>();
-  for (const file of readdirSync(MODELS_DIR)
+  cached = readModels<ModelSpec>(MODELS_DIR);
+  return cached;
+}
+
+// The model files of one folder (not its subfolders), by endpoint, in file-name order.
+export function readModels<T extends { endpoint: string }>(dir: string): Map<string, T> {
+  const models = new Map<string, T>();
+  for (const file of readdirSync(dir)
     .filter((f) => f.endsWith(".json"))
     .sort()) {
-    const spec = JSON.parse(readFileSync(path.join(MODELS_DIR, file), "utf8")) as ModelSpec;
+    const spec = JSON.parse(readFileSync(path.join(dir, file), "utf8")) as T;
     models.set(spec.endpoint, spec);
   }
-  cached = models;
   return models;
 }
 

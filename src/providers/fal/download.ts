@@ -6,6 +6,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { ProviderError } from "../../errors.js";
 import { removeIfExists } from "../../util/fs.js";
+import type { ProviderContext } from "../types.js";
 
 export function checkDownloadUrl(raw: string): URL {
   let url: URL;
@@ -67,4 +68,35 @@ export async function downloadVideo(raw: string, target: string, signal?: AbortS
     });
   }
   return received;
+}
+
+// A paid output is downloaded (and checked) again on a transient failure, never submitted again: each attempt
+// gets a fresh temporary file, removed when the attempt fails.
+export async function retryDownload<T>(
+  ctx: ProviderContext,
+  requestId: string,
+  attempts: number,
+  tempFile: () => string,
+  fetchAndCheck: (tmp: string) => Promise<T>,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const tmp = tempFile();
+    try {
+      ctx.update({
+        state: "downloading",
+        request_id: requestId,
+        ...(attempt > 1 && { detail: `attempt ${attempt}` }),
+      });
+      return await fetchAndCheck(tmp);
+    } catch (err) {
+      await removeIfExists(tmp);
+      const e =
+        err instanceof ProviderError
+          ? err
+          : new ProviderError(String((err as Error).message), { transient: true, requestId });
+      if (!e.transient || attempt >= attempts) throw e;
+      ctx.update({ state: "retrying", detail: `${e.message}; downloading again (no new request)` });
+      await ctx.clock.sleep(500 * attempt);
+    }
+  }
 }

@@ -5,7 +5,7 @@ import type { ClipSidecar } from "../../cache/store.js";
 import { modelInput } from "../../plan/model-input.js";
 import type { ClipJob, ClipProvider, ProviderContext } from "../types.js";
 import { NotStartedError, ProviderError } from "../../errors.js";
-import { downloadVideo } from "./download.js";
+import { downloadVideo, retryDownload } from "./download.js";
 import { classifyFalError } from "./errors.js";
 import { pick } from "./pick.js";
 import { fetchResult, submitJob, waitForCompletion } from "./queue.js";
@@ -14,7 +14,6 @@ import { takeSlot } from "../slot.js";
 import { falStill } from "./still.js";
 import { storeClip } from "../store-clip.js";
 import { checkClip } from "../verify.js";
-import { removeIfExists } from "../../util/fs.js";
 
 export interface FalProviderOptions {
   fal: FalClient;
@@ -136,27 +135,16 @@ async function downloadChecked(
   attempts: number,
   requestId: string,
 ) {
-  for (let attempt = 1; ; attempt++) {
-    const tmp = ctx.paths.tempClip(job.key);
-    const t0 = ctx.clock.now();
-    try {
-      ctx.update({
-        state: "downloading",
-        request_id: requestId,
-        ...(attempt > 1 && { detail: `attempt ${attempt}` }),
-      });
+  return retryDownload(
+    ctx,
+    requestId,
+    attempts,
+    () => ctx.paths.tempClip(job.key),
+    async (tmp) => {
+      const t0 = ctx.clock.now();
       await downloadVideo(url, tmp);
       const info = await checkClip(ctx.tools, tmp, job.shot);
       return { tmp, downloadMs: ctx.clock.now() - t0, info };
-    } catch (err) {
-      await removeIfExists(tmp);
-      const e =
-        err instanceof ProviderError
-          ? err
-          : new ProviderError(String((err as Error).message), { transient: true, requestId });
-      if (!e.transient || attempt >= attempts) throw e;
-      ctx.update({ state: "retrying", detail: `${e.message}; downloading again (no new request)` });
-      await ctx.clock.sleep(500 * attempt);
-    }
-  }
+    },
+  );
 }

@@ -6,10 +6,9 @@ import { insertStill, type StillSidecar } from "../../cache/stills.js";
 import { NotStartedError, ProviderError } from "../../errors.js";
 import { stillInput } from "../../plan/still-input.js";
 import { sniffImage } from "../../storyboard/image-info.js";
-import { removeIfExists } from "../../util/fs.js";
 import { takeSlot } from "../slot.js";
 import type { ProviderContext, StillJob } from "../types.js";
-import { downloadVideo } from "./download.js";
+import { downloadVideo, retryDownload } from "./download.js";
 import { classifyFalError } from "./errors.js";
 import type { FalClient } from "@fal-ai/client";
 import type { ImageUploads } from "./uploads.js";
@@ -110,55 +109,39 @@ async function downloadChecked(
   requestId: string,
   input: Record<string, unknown>,
 ): Promise<StillSidecar> {
-  for (let attempt = 1; ; attempt++) {
-    const tmp = `${ctx.paths.tempClip(job.key)}.img`;
-    try {
-      ctx.update({
-        state: "downloading",
-        request_id: requestId,
-        ...(attempt > 1 && { detail: `attempt ${attempt}` }),
+  const tmpFile = () => `${ctx.paths.tempClip(job.key)}.img`;
+  return retryDownload(ctx, requestId, 3, tmpFile, async (tmp) => {
+    await downloadVideo(url, tmp);
+    const image = sniffImage(await readFile(tmp));
+    if (!image)
+      throw new ProviderError("the still fal returned is not a PNG, JPEG or WebP image", {
+        transient: true,
       });
-      await downloadVideo(url, tmp);
-      const image = sniffImage(await readFile(tmp));
-      if (!image)
-        throw new ProviderError("the still fal returned is not a PNG, JPEG or WebP image", {
-          transient: true,
-        });
-      const limits = job.videoModel.image;
-      const aspect = image.width / image.height;
-      if (
-        Math.min(image.width, image.height) < limits.min_side ||
-        aspect < limits.min_aspect ||
-        aspect > limits.max_aspect
-      )
-        throw new ProviderError(
-          `the still is ${image.width}x${image.height}; ${job.videoModel.name} needs at least ${limits.min_side} px a side and an aspect ratio from ${limits.min_aspect} to ${limits.max_aspect}. Give it a size:`,
-          { transient: false, requestId },
-        );
-      return await insertStill(ctx.paths, tmp, {
-        key: job.key,
-        still: job.still.name,
-        provider: "fal",
-        endpoint: job.still.model.endpoint,
-        input,
-        request_id: requestId,
-        created_at: new Date(ctx.clock.now()).toISOString(),
-        format: image.format,
-        width: image.width,
-        height: image.height,
-        cost: job.cost,
-        key_material: job.keyMaterial,
-        image_url: url,
-      });
-    } catch (err) {
-      await removeIfExists(tmp);
-      const e =
-        err instanceof ProviderError
-          ? err
-          : new ProviderError((err as Error).message, { transient: true, requestId });
-      if (!e.transient || attempt >= 3) throw e;
-      ctx.update({ state: "retrying", detail: `${e.message}; downloading again (no new request)` });
-      await ctx.clock.sleep(500 * attempt);
-    }
-  }
+    const limits = job.videoModel.image;
+    const aspect = image.width / image.height;
+    if (
+      Math.min(image.width, image.height) < limits.min_side ||
+      aspect < limits.min_aspect ||
+      aspect > limits.max_aspect
+    )
+      throw new ProviderError(
+        `the still is ${image.width}x${image.height}; ${job.videoModel.name} needs at least ${limits.min_side} px a side and an aspect ratio from ${limits.min_aspect} to ${limits.max_aspect}. Give it a size:`,
+        { transient: false, requestId },
+      );
+    return await insertStill(ctx.paths, tmp, {
+      key: job.key,
+      still: job.still.name,
+      provider: "fal",
+      endpoint: job.still.model.endpoint,
+      input,
+      request_id: requestId,
+      created_at: new Date(ctx.clock.now()).toISOString(),
+      format: image.format,
+      width: image.width,
+      height: image.height,
+      cost: job.cost,
+      key_material: job.keyMaterial,
+      image_url: url,
+    });
+  });
 }
