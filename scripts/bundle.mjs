@@ -13,6 +13,7 @@ await build({
   target: "node20",
   external: [
     "@fal-ai/client",
+    "@aws-sdk/*",
     "execa",
     "ajv",
     "@ffmpeg-installer/*",

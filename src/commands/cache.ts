@@ -18,8 +18,10 @@ import { falSettings } from "../providers/fal/settings.js";
 import { parseCommand, providerOption } from "./args.js";
 import type { CliContext } from "./context.js";
 import { count } from "../util/words.js";
+import { cacheRemoteCommand } from "./cache-remote.js";
+import { REMOTE_OPTIONS } from "./remote-options.js";
 
-export const CACHE_USAGE = `Usage: storyreel cache <ls|verify|gc|forget> [options]
+export const CACHE_USAGE = `Usage: storyreel cache <ls|verify|gc|forget|push|pull> [options]
 
   ls [storyboard.yaml...]        every clip, still and frame with its size, and which storyboards and takes use it
   verify                         check every clip's and still's sha256 against its sidecar; name the damaged ones
@@ -27,8 +29,11 @@ export const CACHE_USAGE = `Usage: storyreel cache <ls|verify|gc|forget> [option
      [other.lock.yaml...]        outputs are kept, and so is what any lockfile given reaches (an older commit's, say);
      [--keep-days N] [--dry-run] and anything younger than N days (default 0)
   forget <request-id|key|shot>   ask fal about a journaled request, say what it answered, then clear it
+  push                           upload every clip and still the remote cache lacks (needs --remote-cache)
+  pull <storyboard.yaml...>      fetch everything the storyboards' locks name from the remote cache
 
-Options: --cache-dir DIR, --provider fal|preview (only that provider's keys count as reached; default both)`;
+Options: --cache-dir DIR, --provider fal|preview (only that provider's keys count as reached; default both),
+         --remote-cache s3://BUCKET/PREFIX (or $STORYREEL_REMOTE_CACHE), --remote-cache-readonly`;
 
 const MB = (bytes: number) => `${(bytes / 1_000_000).toFixed(1)} MB`;
 
@@ -41,6 +46,7 @@ export async function cacheCommand(argv: string[], ctx: CliContext): Promise<voi
       provider: { type: "string" },
       "keep-days": { type: "string" },
       "dry-run": { type: "boolean" },
+      ...REMOTE_OPTIONS,
     },
     CACHE_USAGE,
   );
@@ -121,8 +127,13 @@ export async function cacheCommand(argv: string[], ctx: CliContext): Promise<voi
     }
     case "forget":
       return forget(rest[0], paths, ctx);
+    case "push":
+    case "pull":
+      return cacheRemoteCommand(sub, rest, values, paths, ctx);
     default:
-      throw new UsageError(`unknown cache command "${sub}"; use ls, verify, gc or forget\n\n${CACHE_USAGE}`);
+      throw new UsageError(
+        `unknown cache command "${sub}"; use ls, verify, gc, forget, push or pull\n\n${CACHE_USAGE}`,
+      );
   }
 }
 

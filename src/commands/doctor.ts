@@ -3,7 +3,10 @@ import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { parseCommand } from "./args.js";
 import type { CliContext } from "./context.js";
-import { resolveCacheDir } from "../cache/layout.js";
+import { type CachePaths, cachePaths, resolveCacheDir } from "../cache/layout.js";
+import { conditionalWrites } from "../cache/remote/conditional-check.js";
+import { RunError, UsageError } from "../errors.js";
+import { REMOTE_OPTIONS, remoteChoice } from "./remote-options.js";
 import { canWrite } from "../cache/writable.js";
 import { findMediaTools } from "../media/binaries.js";
 import { detectCapabilities } from "../media/capabilities.js";
@@ -11,13 +14,22 @@ import { runTool } from "../media/run.js";
 import { ifMissing, listIfExists, statIfExists } from "../util/fs.js";
 import { count } from "../util/words.js";
 
-export const DOCTOR_USAGE = `Usage: storyreel doctor [--cache-dir DIR]
+export const DOCTOR_USAGE = `Usage: storyreel doctor [--cache-dir DIR] [--remote [--remote-cache s3://BUCKET/PREFIX]]
 
 Prints the ffmpeg and ffprobe in use (and where they came from), their versions and capabilities,
-whether FAL_KEY is set (never its value), and the cache folder with its size.`;
+whether FAL_KEY is set (never its value), and the cache folder with its size.
+
+--remote also checks the remote cache ($STORYREEL_REMOTE_CACHE unless --remote-cache is given): that it
+answers, and that it refuses a second conditional create. Where it does not, claims are turned off (and
+renders say so), since two machines could then pay for the same step; the answer is remembered per location.`;
 
 export async function doctorCommand(argv: string[], ctx: CliContext): Promise<void> {
-  const { values } = parseCommand("doctor", argv, { "cache-dir": { type: "string" } }, DOCTOR_USAGE);
+  const { values } = parseCommand(
+    "doctor",
+    argv,
+    { "cache-dir": { type: "string" }, remote: { type: "boolean" }, ...REMOTE_OPTIONS },
+    DOCTOR_USAGE,
+  );
   if (values.help) return ctx.stdout(DOCTOR_USAGE);
   const tools = findMediaTools(ctx.env);
   const caps = await detectCapabilities(tools.ffmpeg);
@@ -41,6 +53,37 @@ export async function doctorCommand(argv: string[], ctx: CliContext): Promise<vo
       `cache     ${cacheDir}: ${count(clips, "clip")}, ${(cache / 1e6).toFixed(1)} MB, ${await canWrite(cacheDir)}`,
       `output    ${path.resolve(ctx.cwd, "out")}: ${await canWrite(path.resolve(ctx.cwd, "out"))}`,
     ].join("\n"),
+  );
+  if (values.remote) await doctorRemote(values, cachePaths(cacheDir), ctx);
+}
+
+// The remote cache: reachable, and whether claims can be trusted on it (checked afresh, then remembered).
+async function doctorRemote(
+  values: Record<string, string | boolean | undefined>,
+  paths: CachePaths,
+  ctx: CliContext,
+): Promise<void> {
+  const choice = remoteChoice(values, ctx.env);
+  if (!choice)
+    throw new UsageError(
+      "doctor --remote needs a remote cache: --remote-cache s3://BUCKET/PREFIX or STORYREEL_REMOTE_CACHE",
+    );
+  const endpoint = ctx.env.AWS_ENDPOINT_URL_S3 || ctx.env.AWS_ENDPOINT_URL;
+  let check: Awaited<ReturnType<typeof conditionalWrites>>;
+  let objects: number;
+  try {
+    const store = await choice.open();
+    ctx.stdout(`remote    ${store.location} (${endpoint ? `${endpoint}, path-style` : "AWS S3"})`);
+    objects = (await store.list("v1/")).length;
+    check = await conditionalWrites(store, paths, choice.id, Date.now(), true);
+  } catch (err) {
+    throw new RunError(`the remote cache did not answer as S3 should: ${(err as Error).message}`);
+  }
+  ctx.stdout(`          reachable: ${count(objects, "object")} under v1/`);
+  ctx.stdout(
+    check.conditional
+      ? "          conditional writes: yes; claims are ON (a second machine waits for a step instead of paying for it again)"
+      : `          conditional writes: NO (${check.why}); claims are OFF for this location: two machines rendering the same new step at once may both pay for it`,
   );
 }
 

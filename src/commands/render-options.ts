@@ -5,6 +5,8 @@ import { resolveCacheDir } from "../cache/layout.js";
 import { UsageError } from "../errors.js";
 import type { ProviderId } from "../plan/key.js";
 import { providerLoader } from "../pipeline/index.js";
+import type { RemoteChoice } from "../pipeline/remote.js";
+import { REMOTE_OPTIONS, REMOTE_USAGE, remoteChoice } from "./remote-options.js";
 
 export const RENDER_USAGE = `Usage: storyreel render <storyboard.yaml...> [options]
 
@@ -25,7 +27,8 @@ Options:
                            generate nothing, and exit 2 before any work if storyboard and lock disagree
   --allow-missing          make the film anyway: a slate of its length stands in for each missing or failed shot
   --json                   print one NDJSON event per state change on stdout
-  --allow-outside-images   allow images outside the storyboard's folder`;
+  --allow-outside-images   allow images outside the storyboard's folder
+${REMOTE_USAGE}`;
 
 export interface RenderOptions {
   files: string[];
@@ -43,6 +46,7 @@ export interface RenderOptions {
   frozen: boolean;
   allowMissing: boolean;
   allowOutsideImages: boolean;
+  remote?: RemoteChoice;
 }
 
 // The provider these options ask for; fal's credentials are checked here, before anything is written.
@@ -76,6 +80,7 @@ export function parseRenderOptions(argv: string[], ctx: CliContext): RenderOptio
       frozen: { type: "boolean" },
       "allow-missing": { type: "boolean" },
       "allow-outside-images": { type: "boolean" },
+      ...REMOTE_OPTIONS,
     },
     RENDER_USAGE,
   );
@@ -109,6 +114,7 @@ export function parseRenderOptions(argv: string[], ctx: CliContext): RenderOptio
   );
   const only = onlyOption(str("only"));
   const falProxy = str("fal-proxy");
+  const remote = remoteChoice(v, ctx.env);
   return {
     files,
     provider: providerOption(str("provider"), "fal"),
@@ -126,5 +132,6 @@ export function parseRenderOptions(argv: string[], ctx: CliContext): RenderOptio
     frozen: v.frozen === true,
     allowMissing: v["allow-missing"] === true,
     allowOutsideImages: v["allow-outside-images"] === true,
+    ...(remote && { remote }),
   };
 }

@@ -26,6 +26,11 @@ export async function renderCommand(argv: string[], ctx: CliContext): Promise<vo
   // Credentials are checked after the storyboards (a missing file comes first) and before any request.
   const provider = renderProvider(opts, ctx);
   const display = opts.json ? ndjsonDisplay(ctx) : textDisplay(ctx);
-  const deps = { tools: findMediaTools(ctx.env), provider, signal: ctx.signal };
+  const deps = {
+    tools: findMediaTools(ctx.env),
+    provider,
+    signal: ctx.signal,
+    ...(opts.remote && { remote: opts.remote }),
+  };
   await renderPlans(planned, opts, deps, display);
 }

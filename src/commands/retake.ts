@@ -58,7 +58,12 @@ export async function retakeCommand(argv: string[], ctx: CliContext): Promise<vo
     await renderPlans(
       planned,
       opts,
-      { tools: findMediaTools(ctx.env), provider, signal: ctx.signal },
+      {
+        tools: findMediaTools(ctx.env),
+        provider,
+        signal: ctx.signal,
+        ...(opts.remote && { remote: opts.remote }),
+      },
       display,
     );
   } catch (err) {

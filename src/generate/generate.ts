@@ -1,6 +1,7 @@
 // Generate stage: every `generate` entry of the plan becomes a cached clip, at most `concurrency` at a time.
 import { acquireLock } from "../cache/lock.js";
-import { verifyClip, type ClipSidecar } from "../cache/store.js";
+import { readSidecar, verifyClip, type ClipSidecar } from "../cache/store.js";
+import type { OnJournal, RemoteCache } from "../cache/remote/remote-cache.js";
 import { refetchClip } from "../providers/refetch.js";
 import { isClipJob, type Plan } from "../plan/plan.js";
 import { inputsOf } from "../plan/steps.js";
@@ -37,6 +38,8 @@ export interface GenerateOptions {
   concurrency: number;
   retry?: RetryPolicy;
   onEvent: (event: ShotEvent) => void;
+  // A shared cache: read-through, claims and write-through around every paid step.
+  remote?: RemoteCache;
   // Each still and frame the render made, found cached, or could not make.
   onStep?: (outcome: StepOutcome) => void;
 }
@@ -76,6 +79,7 @@ export async function generateClips(o: GenerateOptions): Promise<ClipOutcome[]> 
     rank,
     ...(o.retry && { retry: o.retry }),
     clipOf,
+    ...(o.remote && { remote: o.remote }),
     onUpdate: (step, u) =>
       o.onEvent({
         time: o.context.clock.now(),
@@ -213,11 +217,26 @@ async function runJob(
       emit({ state: "cached", detail: "made by another render meanwhile" });
       return { key: job.key, shots, status: "cached", sidecar: existing.sidecar };
     }
-    const sidecar = await withRetries(() => o.provider.generate(job, ctx), {
-      policy: o.retry ?? DEFAULT_RETRY,
-      clock: ctx.clock,
-      onRetry: retryNotice(emit),
-    });
+    const make = (onJournal?: OnJournal) =>
+      withRetries(() => o.provider.generate(job, onJournal ? { ...ctx, onJournal } : ctx), {
+        policy: o.retry ?? DEFAULT_RETRY,
+        clock: ctx.clock,
+        onRetry: retryNotice(emit),
+      });
+    const made = o.remote
+      ? await o.remote.guard(
+          { key: job.key, kind: "clip" },
+          shots[0]!,
+          (state, detail) => emit({ state, detail }),
+          make,
+        )
+      : ({ from: "made", value: await make() } as const);
+    if (made.from === "remote") {
+      emit({ state: "cached", detail: "from the remote cache" });
+      const fetched = await readSidecar(ctx.paths, job.key);
+      return { key: job.key, shots, status: "cached", ...(fetched && { sidecar: fetched }) };
+    }
+    const sidecar = made.value;
     emit({
       state: "done",
       ...(sidecar.request_id && { request_id: sidecar.request_id }),

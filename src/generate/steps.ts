@@ -5,6 +5,7 @@ import { readFile } from "node:fs/promises";
 import { mkdir } from "node:fs/promises";
 import { acquireLock } from "../cache/lock.js";
 import { cachedStill, extension } from "../cache/stills.js";
+import type { OnJournal, RemoteCache } from "../cache/remote/remote-cache.js";
 import { refetchStill } from "../providers/refetch.js";
 import { NotStartedError, ProviderError } from "../errors.js";
 import { frameArgs } from "../media/frame.js";
@@ -47,6 +48,7 @@ export interface StepRunOptions {
   retry?: RetryPolicy;
   // The clip file of a shot, once its clip exists (or why it never will).
   clipOf(shotId: string): Promise<{ ok: true; file: string } | { ok: false; why: string }>;
+  remote?: RemoteCache;
   onUpdate(step: PlannedStep, update: ShotUpdate & { error?: string; cost?: number }): void;
   onOutcome(outcome: StepOutcome): void;
 }
@@ -126,11 +128,35 @@ export function stepRunner(o: StepRunOptions) {
         keyMaterial: stillKeyMaterial(spec, o.provider.id, identity),
         videoModel: o.storyboard.model,
       };
-      const sidecar = await withRetries(() => o.provider.still(job, ctx), {
-        policy: o.retry ?? DEFAULT_RETRY,
-        clock: ctx.clock,
-        onRetry: retryNotice(update),
-      });
+      const make = (onJournal?: OnJournal) =>
+        withRetries(() => o.provider.still(job, onJournal ? { ...ctx, onJournal } : ctx), {
+          policy: o.retry ?? DEFAULT_RETRY,
+          clock: ctx.clock,
+          onRetry: retryNotice(update),
+        });
+      const made = o.remote
+        ? await o.remote.guard(
+            { key: step.key, kind: "still" },
+            `still ${name}`,
+            (state, detail) => update({ state, detail }),
+            make,
+          )
+        : ({ from: "made", value: await make() } as const);
+      if (made.from === "remote") {
+        const fetched = await cachedStill(ctx.paths, step.key);
+        if (fetched) {
+          update({ state: "cached", detail: "from the remote cache" });
+          return done(step, "cached", {
+            ...fileRef(step, fetched.file, fetched.sidecar),
+            identity: { still: step.key },
+          });
+        }
+      }
+      if (made.from !== "made")
+        throw new ProviderError("the still fetched from the remote cache is not readable", {
+          transient: false,
+        });
+      const sidecar = made.value;
       update({
         state: "done",
         ...(sidecar.request_id && { request_id: sidecar.request_id }),

@@ -85,6 +85,7 @@ export async function generateMissing(films: PlannedFilm[], ctx: RenderContext):
           context,
           onEvent: (e) => ctx.emit({ type: "shot", ...e }),
           onStep: (s) => ctx.steps.push(s),
+          ...(ctx.remote && { remote: ctx.remote }),
         })),
       );
     }

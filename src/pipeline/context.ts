@@ -1,5 +1,7 @@
 // What every render step is given: the options, the injected dependencies and where events go.
 import type { CachePaths } from "../cache/layout.js";
+import type { RemoteCache } from "../cache/remote/remote-cache.js";
+import type { RemoteChoice } from "./remote.js";
 import type { MediaTools } from "../media/binaries.js";
 import type { StepOutcome } from "../generate/steps.js";
 import type { ClipProvider } from "../providers/types.js";
@@ -27,6 +29,8 @@ export interface RenderDeps {
   // Aborted on the first Ctrl-C: nothing new is submitted; paid work in flight is collected.
   signal?: AbortSignal;
   clock?: Clock;
+  // A shared cache on S3-compatible storage (--remote-cache).
+  remote?: RemoteChoice;
 }
 
 export interface RenderContext {
@@ -37,6 +41,8 @@ export interface RenderContext {
   signal: AbortSignal;
   clock: Clock;
   paths: CachePaths;
+  // Opened at the start of the render when RenderDeps.remote asks for one.
+  remote?: RemoteCache;
   emit: EventSink;
   // The stills and frames this render made or found, for the report.
   steps: StepOutcome[];

@@ -16,6 +16,7 @@ import { filmJobs, stitchFilms } from "./films.js";
 import { planFilms, type Planned } from "./plans.js";
 import { checkFrozen, writeLocks } from "./locks.js";
 import { writeReports, type WrittenReport } from "./reports.js";
+import { fetchMissing, openRemote, remoteNotices, uploadPending } from "./remote.js";
 
 export interface RenderResult {
   films: StitchResult[];
@@ -33,8 +34,21 @@ export async function renderPlans(
   const ctx = renderContext(planned, options, deps, emit);
   const started = ctx.clock.now() - planned.phases.validate_ms - planned.phases.plan_ms;
   checkDistinctOutputs(planned, ctx);
-  if (options.frozen) await checkFrozen(planned.films, ctx);
+  if (options.frozen && !deps.remote) await checkFrozen(planned.films, ctx);
   await checkWritable(planned, ctx);
+  let films = planned.films;
+  if (deps.remote) {
+    const remote = await openRemote(deps.remote, ctx.paths, ctx.clock, emit);
+    ctx.remote = remote;
+    await uploadPending(remote, emit);
+    // What the bucket holds is fetched before the spending is planned, so it is neither priced nor paid.
+    if ((await fetchMissing(films, remote, emit)) > 0)
+      films = await planFilms(
+        films.map((f) => f.board),
+        planned.request,
+      );
+    if (options.frozen) await checkFrozen(films, ctx);
+  }
   const { paths } = ctx;
   // Temporary files of processes that died (kill -9) in the cache and beside every film.
   const besideFilms = planned.films.flatMap((f) => [path.dirname(f.output), filmFiles(f.output).posters]);
@@ -56,7 +70,6 @@ export async function renderPlans(
     if (done.length > 0) phases.generate_ms = (phases.generate_ms ?? 0) + ctx.clock.now() - t0;
     return done;
   };
-  let films = planned.films;
   let outcomes: ClipOutcome[] = [];
   const stitched: StitchResult[] = [];
   // Damaged clips: offline they are named (or, with --allow-missing, slates stand in); online they were
@@ -104,6 +117,7 @@ export async function renderPlans(
   } catch (err) {
     failure = err;
   }
+  if (ctx.remote) remoteNotices(ctx.remote, emit);
   let reports: WrittenReport[] = [];
   // If the report fails too, the run's own error is the one to show.
   try {

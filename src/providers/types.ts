@@ -1,4 +1,5 @@
 // What a clip provider is given and what it reports while it works.
+import type { JournalEntry } from "../cache/journal.js";
 import type { CachePaths } from "../cache/layout.js";
 import type { StillSidecar } from "../cache/stills.js";
 import type { ClipSidecar } from "../cache/store.js";
@@ -71,6 +72,8 @@ export interface ProviderContext {
   // Asked before any submit the plan did not price (fal lost a request; a collected one must be submitted
   // anew). False when it would take the run over --max-cost: then the shot fails and nothing is spent.
   mayPayAgain?(cost: number): boolean;
+  // With a remote cache's claim: told of each submit before it is sent and of its request id once fal has it.
+  onJournal?(entry: JournalEntry): Promise<void>;
 }
 
 export interface ClipProvider {

@@ -1,6 +1,7 @@
 // fal's queue, step by step: submit (journaled first), poll status with logs, fetch the result.
 import type { FalClient } from "@fal-ai/client";
-import { clearJournal, writeJournal } from "../../cache/journal.js";
+import { clearJournal, type JournalEntry, writeJournal } from "../../cache/journal.js";
+import { ClaimLostError } from "../../cache/remote/claims.js";
 import { recordSpend } from "../../cache/spend.js";
 import type { ProviderContext } from "../types.js";
 
@@ -35,6 +36,8 @@ export async function submitJob(
     input,
     submitted_at: new Date(ctx.clock.now()).toISOString(),
   };
+  // A remote claim records the submit before it happens (a lost claim stops it here, before any money).
+  await recordInClaim(ctx, { ...base, state: "submitting" });
   await writeJournal(ctx.paths, { ...base, state: "submitting" });
   let requestId: string;
   try {
@@ -45,6 +48,8 @@ export async function submitJob(
     throw classifyFalError(err, "submitting");
   }
   await writeJournal(ctx.paths, { ...base, state: "submitted", request_id: requestId });
+  // Paid: the claim learns the request id, and nothing about the claim may stop collecting it now.
+  await recordInClaim(ctx, { ...base, state: "submitted", request_id: requestId }).catch(() => undefined);
   await recordSpend(ctx.paths, {
     time: new Date(ctx.clock.now()).toISOString(),
     storyboard: ctx.storyboard ?? "",
@@ -125,5 +130,17 @@ export async function fetchResult(
     const status = (err as { status?: number }).status;
     if (!failure.transient || status === 500) await clearJournal(ctx.paths, job.key);
     throw failure;
+  }
+}
+
+async function recordInClaim(ctx: ProviderContext, entry: JournalEntry): Promise<void> {
+  if (!ctx.onJournal) return;
+  try {
+    await ctx.onJournal(entry);
+  } catch (err) {
+    if (err instanceof ClaimLostError) throw err;
+    throw new ProviderError(`the remote cache could not record the submit: ${(err as Error).message}`, {
+      transient: true,
+    });
   }
 }

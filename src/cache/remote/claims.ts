@@ -1,0 +1,141 @@
+// Claims: one machine at a time works on a step. A claim is an object created with If-None-Match: *, kept
+// alive by rewriting it with If-Match, taken over (If-Match on the stale ETag) once its holder stops, and
+// judged stale by the server's clock alone.
+import { hostname } from "node:os";
+import type { Clock } from "../../util/clock.js";
+import type { ObjectStore, StoredObject } from "./object-store.js";
+
+export interface ClaimBody {
+  version: 1;
+  key: string;
+  // "claimed": nothing sent yet; "submitting": a submit may have reached the provider without an answer;
+  // "submitted": `request_id` is the provider's request, which any machine with the team's key can collect.
+  state: "claimed" | "submitting" | "submitted";
+  step: string;
+  holder: { host: string; pid: number };
+  request_id?: string;
+  endpoint?: string;
+  input?: Record<string, unknown>;
+  // Changes on every refresh, so a refresh always moves the ETag on (an unchanged body keeps its ETag).
+  beat: number;
+}
+
+// Another machine's claim: what it says, and the stored object (its ETag and the server's times).
+export interface ForeignClaim {
+  body: ClaimBody | undefined;
+  object: StoredObject;
+}
+
+export class ClaimLostError extends Error {}
+
+export function claimBody(key: string, step: string): ClaimBody {
+  return { version: 1, key, state: "claimed", step, holder: { host: hostname(), pid: process.pid }, beat: 0 };
+}
+
+// Stale when the server has not seen a refresh for a whole lease (plus a second: Last-Modified has whole seconds).
+export function isStale(object: StoredObject, leaseMs: number): boolean {
+  return object.serverDate - object.lastModified > leaseMs + 1000;
+}
+
+export class HeldClaim {
+  private timer: NodeJS.Timeout | undefined;
+  private lost = false;
+  constructor(
+    private readonly store: ObjectStore,
+    readonly name: string,
+    private etag: string,
+    public body: ClaimBody,
+  ) {}
+
+  // Rewrite the claim (the request id once the provider accepted the submit), only if it is still ours.
+  async update(patch: Partial<ClaimBody>): Promise<void> {
+    if (this.lost) throw new ClaimLostError(`another machine took over ${this.body.step}`);
+    const body = { ...this.body, ...patch, beat: this.body.beat + 1 };
+    const put = await this.store.put(this.name, Buffer.from(JSON.stringify(body)), { ifMatch: this.etag });
+    if (!put.ok) {
+      this.lost = true;
+      throw new ClaimLostError(`another machine took over ${this.body.step} (its claim was ${put.refused})`);
+    }
+    this.etag = put.etag;
+    this.body = body;
+  }
+
+  // Refreshes every `everyMs`; a refresh that fails on the network is tried again at the next beat.
+  keepAlive(everyMs: number, onProblem: (why: string) => void): void {
+    let busy = false;
+    this.timer = setInterval(() => {
+      if (busy || this.lost) return;
+      busy = true;
+      this.update({})
+        .catch((err: Error) => onProblem(err.message))
+        .finally(() => (busy = false));
+    }, everyMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  // Released only while still ours; a claim taken over belongs to its new holder.
+  async release(): Promise<void> {
+    this.stop();
+    if (!this.lost) await this.store.delete(this.name, { ifMatch: this.etag });
+  }
+}
+
+// Create the claim, or say whose it is. A 409 (two conditional writes at once) is tried again after a jittered wait.
+export async function claim(
+  store: ObjectStore,
+  name: string,
+  body: ClaimBody,
+  clock: Clock,
+): Promise<HeldClaim | ForeignClaim> {
+  for (let attempt = 1; ; attempt++) {
+    const put = await store.put(name, Buffer.from(JSON.stringify(body)), { ifNoneMatch: "*" });
+    if (put.ok) return new HeldClaim(store, name, put.etag, body);
+    if (put.refused === "precondition") {
+      const current = await readClaim(store, name);
+      // Released between our write and our read: try again at once.
+      if (current) return current;
+    } else if (attempt >= 8) {
+      throw new Error(`the remote cache kept answering 409 Conflict for ${name}`);
+    } else await clock.sleep(50 * attempt + Math.floor(Math.random() * 100 * attempt));
+  }
+}
+
+export async function readClaim(store: ObjectStore, name: string): Promise<ForeignClaim | undefined> {
+  const got = await store.getBytes(name);
+  if (!got) return undefined;
+  return { body: parseClaim(got.bytes), object: got.object };
+}
+
+// Take over a stale claim: exactly one machine's If-Match on the stale ETag succeeds.
+export async function takeOver(
+  store: ObjectStore,
+  name: string,
+  stale: ForeignClaim,
+  step: string,
+): Promise<HeldClaim | undefined> {
+  const old = stale.body;
+  const body: ClaimBody = {
+    ...claimBody(old?.key ?? name, step),
+    // The request the old holder recorded travels with the claim: the new holder collects it.
+    ...(old?.state && old.state !== "claimed" && { state: old.state }),
+    ...(old?.request_id && { request_id: old.request_id }),
+    ...(old?.endpoint && { endpoint: old.endpoint }),
+    ...(old?.input && { input: old.input }),
+    beat: (old?.beat ?? 0) + 1,
+  };
+  const put = await store.put(name, Buffer.from(JSON.stringify(body)), { ifMatch: stale.object.etag });
+  return put.ok ? new HeldClaim(store, name, put.etag, body) : undefined;
+}
+
+function parseClaim(bytes: Buffer): ClaimBody | undefined {
+  try {
+    const body = JSON.parse(bytes.toString("utf8")) as ClaimBody;
+    return body && typeof body === "object" && typeof body.state === "string" ? body : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,53 @@
+// Does the server refuse a second conditional create? Some S3-compatible servers ignore If-None-Match, and
+// claims on such a server would let two machines pay for one step. Checked once per location, remembered.
+import { randomUUID } from "node:crypto";
+import path from "node:path";
+import { readJson, writeJsonAtomic } from "../atomic.js";
+import type { CachePaths } from "../layout.js";
+import type { ObjectStore } from "./object-store.js";
+
+export interface ConditionalCheck {
+  location: string;
+  conditional: boolean;
+  why?: string;
+  checked_at: string;
+}
+
+export async function checkConditionalWrites(store: ObjectStore, now: number): Promise<ConditionalCheck> {
+  const name = `v1/checks/${randomUUID()}`;
+  const result = (conditional: boolean, why?: string): ConditionalCheck => ({
+    location: store.location,
+    conditional,
+    ...(why && { why }),
+    checked_at: new Date(now).toISOString(),
+  });
+  try {
+    const first = await store.put(name, Buffer.from("1"), { ifNoneMatch: "*" });
+    if (!first.ok)
+      return result(false, `a conditional create of a new object was refused (${first.refused})`);
+    const second = await store.put(name, Buffer.from("2"), { ifNoneMatch: "*" });
+    if (second.ok) return result(false, "it accepted a second If-None-Match: * create of the same object");
+    const stale = await store.put(name, Buffer.from("3"), { ifMatch: '"0123456789abcdef0123456789abcdef"' });
+    if (stale.ok) return result(false, "it accepted an If-Match write with an ETag the object does not have");
+    return result(true);
+  } finally {
+    await store.delete(name).catch(() => undefined);
+  }
+}
+
+// The remembered answer for this location (`fresh` checks again, as doctor --remote does).
+export async function conditionalWrites(
+  store: ObjectStore,
+  paths: CachePaths,
+  id: string,
+  now: number,
+  fresh = false,
+): Promise<ConditionalCheck & { remembered: boolean }> {
+  const file = path.join(paths.dir, "remote", "checks.json");
+  const known = (await readJson<Record<string, ConditionalCheck>>(file)) ?? {};
+  const had = known[id];
+  if (had && !fresh) return { ...had, remembered: true };
+  const checked = await checkConditionalWrites(store, now);
+  await writeJsonAtomic(file, { ...known, [id]: checked });
+  return { ...checked, remembered: false };
+}

@@ -1,0 +1,98 @@
+// One cache entry between the local cache and the bucket: an output (clip or still) and its record (the
+// sidecar). Remote layout under the prefix: v1/clips/<key>.mp4 + .json, v1/stills/<key>.<ext> + .json.
+import { mkdir } from "node:fs/promises";
+import { commitRename, readJson, tempSibling, writeJsonAtomic } from "../atomic.js";
+import type { CachePaths } from "../layout.js";
+import { extension, type StillSidecar } from "../stills.js";
+import { type ClipSidecar, hashFile } from "../store.js";
+import { removeIfExists } from "../../util/fs.js";
+import type { ObjectStore } from "./object-store.js";
+
+export type EntryKind = "clip" | "still";
+export interface EntryRef {
+  key: string;
+  kind: EntryKind;
+}
+
+type Record = ClipSidecar | StillSidecar;
+
+const dir = (kind: EntryKind) => (kind === "clip" ? "v1/clips" : "v1/stills");
+export const recordName = (e: EntryRef) => `${dir(e.kind)}/${e.key}.json`;
+const outputName = (e: EntryRef, record: Record) =>
+  `${dir(e.kind)}/${e.key}.${e.kind === "clip" ? "mp4" : extension((record as StillSidecar).format)}`;
+
+export type Fetched =
+  | { status: "fetched"; bytes: number }
+  | { status: "absent" }
+  // The bucket has the step, but its bytes or record are not to be trusted: never used.
+  | { status: "untrusted"; why: string };
+
+// Read-through: record, then output, checked against the record's sha256 before it enters the local cache.
+// A transfer that comes up short is tried again; what still fails throws (the caller must not pay for it).
+export async function fetchEntry(store: ObjectStore, paths: CachePaths, e: EntryRef): Promise<Fetched> {
+  const got = await store.getBytes(recordName(e));
+  if (!got) return { status: "absent" };
+  const record = parseRecord(got.bytes, e);
+  if (typeof record === "string") return { status: "untrusted", why: record };
+  const local =
+    e.kind === "clip" ? paths.clip(e.key) : paths.still(e.key, extension((record as StillSidecar).format));
+  await mkdir(paths.tmp, { recursive: true });
+  let why = "";
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    const tmp = tempSibling(`${paths.tmp}/${e.key}.remote`);
+    try {
+      const size = (await store.download(outputName(e, record), tmp))?.size;
+      if (size === undefined)
+        return { status: "untrusted", why: "its record is there but its output is not" };
+      const { sha256, bytes } = await hashFile(tmp);
+      if (bytes === record.bytes && sha256 === record.sha256) {
+        await mkdir(e.kind === "clip" ? `${paths.dir}/clips` : paths.stills, { recursive: true });
+        await commitRename(tmp, local);
+        await writeJsonAtomic(e.kind === "clip" ? paths.sidecar(e.key) : paths.stillSidecar(e.key), record);
+        return { status: "fetched", bytes };
+      }
+      // The whole object arrived and still differs: it was replaced or tampered with.
+      if (bytes === record.bytes || size > record.bytes)
+        return { status: "untrusted", why: "its bytes do not match the sha256 its record gives" };
+      why = `the download stopped at ${bytes} of ${record.bytes} bytes`;
+    } catch (err) {
+      why = (err as Error).message;
+    } finally {
+      await removeIfExists(tmp);
+    }
+  }
+  throw new Error(`downloading ${store.location}${outputName(e, record)} failed three times (${why})`);
+}
+
+// Write-through: the output, then its record, each created only if absent (a step is never overwritten).
+export async function publishEntry(store: ObjectStore, paths: CachePaths, e: EntryRef): Promise<void> {
+  const record = await readJson<Record>(e.kind === "clip" ? paths.sidecar(e.key) : paths.stillSidecar(e.key));
+  if (!record) throw new Error(`${e.kind} ${e.key} is not in the local cache`);
+  const file =
+    e.kind === "clip" ? paths.clip(e.key) : paths.still(e.key, extension((record as StillSidecar).format));
+  const put = await store.put(outputName(e, record), { file, size: record.bytes }, { ifNoneMatch: "*" });
+  if (!put.ok && put.refused === "conflict") throw new Error(`409 Conflict uploading ${e.kind} ${e.key}`);
+  const meta = await store.put(recordName(e), Buffer.from(`${JSON.stringify(record, null, 2)}\n`), {
+    ifNoneMatch: "*",
+  });
+  if (!meta.ok && meta.refused === "conflict")
+    throw new Error(`409 Conflict uploading ${e.kind} ${e.key}'s record`);
+}
+
+// A record is used only if it is one, for this key, with a sha256 and a size.
+function parseRecord(bytes: Buffer, e: EntryRef): Record | string {
+  let data: Record;
+  try {
+    data = JSON.parse(bytes.toString("utf8")) as Record;
+  } catch {
+    return "its record is not JSON";
+  }
+  if (!data || typeof data !== "object" || data.version !== 1 || data.key !== e.key)
+    return "its record is not a storyreel record for this key";
+  if (typeof data.sha256 !== "string" || !/^[0-9a-f]{64}$/.test(data.sha256))
+    return "its record has no sha256";
+  if (!Number.isSafeInteger(data.bytes) || data.bytes < 0) return "its record has no size";
+  if (e.kind === "still" && !["png", "jpeg", "webp"].includes((data as StillSidecar).format))
+    return "its record names no image format";
+  return data;
+}

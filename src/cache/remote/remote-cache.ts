@@ -1,0 +1,194 @@
+// The remote cache as the generate stage sees it: read-through before a step is made, a claim while it is
+// made (so two machines never pay for one step), write-through after, and uploads that failed kept for later.
+import { mkdir, readdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { readJson } from "../atomic.js";
+import { type JournalEntry, readJournal, writeJournal } from "../journal.js";
+import type { CachePaths } from "../layout.js";
+import type { Clock } from "../../util/clock.js";
+import { ifMissing, removeIfExists } from "../../util/fs.js";
+import {
+  ClaimLostError,
+  claim,
+  claimBody,
+  type ForeignClaim,
+  HeldClaim,
+  isStale,
+  readClaim,
+  takeOver,
+} from "./claims.js";
+import { type EntryRef, type Fetched, fetchEntry, publishEntry } from "./entries.js";
+import type { ObjectStore } from "./object-store.js";
+
+export const DEFAULT_LEASE_MS = 60_000;
+
+export interface RemoteSettings {
+  store: ObjectStore;
+  paths: CachePaths;
+  clock: Clock;
+  // Read-only: read-through only (no claims, no uploads), for untrusted runs such as pull requests.
+  readonly: boolean;
+  // Off when the server does not honour conditional writes (doctor --remote found so).
+  claims: boolean;
+  leaseMs: number;
+}
+
+export type Notify = (state: "waiting" | "downloading", detail: string) => void;
+// Called with each journal entry the provider writes: the claim records the submit and its request id.
+export type OnJournal = (entry: JournalEntry) => Promise<void>;
+export type Guarded<T> = { from: "remote"; bytes: number } | { from: "made"; value: T };
+
+export class RemoteCache {
+  // What happened, for the run's summary.
+  readonly untrusted: { step: string; why: string }[] = [];
+  readonly failedUploads: { step: string; why: string }[] = [];
+  constructor(readonly settings: RemoteSettings) {}
+
+  get location(): string {
+    return this.settings.store.location;
+  }
+
+  // A missing or untrusted entry reads as absent; an untrusted one is remembered and reported.
+  async fetch(e: EntryRef, step: string): Promise<Fetched> {
+    const got = await fetchEntry(this.settings.store, this.settings.paths, e);
+    if (got.status === "untrusted") this.untrusted.push({ step, why: got.why });
+    return got;
+  }
+
+  // Uploads one entry; a failure is reported and kept in <cache>/remote/pending for the next run or `cache push`.
+  async publish(e: EntryRef, step: string): Promise<void> {
+    if (this.settings.readonly) return;
+    try {
+      await publishEntry(this.settings.store, this.settings.paths, e);
+      await removeIfExists(this.pendingFile(e.key));
+    } catch (err) {
+      this.failedUploads.push({ step, why: (err as Error).message });
+      await mkdir(path.dirname(this.pendingFile(e.key)), { recursive: true });
+      await writeFile(this.pendingFile(e.key), `${JSON.stringify(e)}\n`);
+    }
+  }
+
+  async pending(): Promise<EntryRef[]> {
+    const dir = path.join(this.settings.paths.dir, "remote", "pending");
+    const names = (await readdir(dir).catch(ifMissing([] as string[]))).filter((n) => n.endsWith(".json"));
+    const refs = await Promise.all(names.map((n) => readJson<EntryRef>(path.join(dir, n))));
+    return refs.filter((r): r is EntryRef => r?.kind === "clip" || r?.kind === "still");
+  }
+
+  private pendingFile(key: string): string {
+    return path.join(this.settings.paths.dir, "remote", "pending", `${key}.json`);
+  }
+
+  // Make one step at most once across every machine sharing the bucket.
+  async guard<T>(
+    e: EntryRef,
+    step: string,
+    notify: Notify,
+    produce: (onJournal?: OnJournal) => Promise<T>,
+  ): Promise<Guarded<T>> {
+    const s = this.settings;
+    notify("downloading", `looking in the remote cache`);
+    const first = await this.fetch(e, step);
+    if (first.status === "fetched") return { from: "remote", bytes: first.bytes };
+    if (s.readonly || !s.claims) {
+      const value = await produce();
+      await this.publish(e, step);
+      return { from: "made", value };
+    }
+    const name = `v1/claims/${e.key}`;
+    const pollMs = Math.max(200, Math.min(2000, s.leaseMs / 6));
+    for (;;) {
+      const got = await claim(s.store, name, claimBody(e.key, step), s.clock);
+      let held = got instanceof HeldClaim ? got : undefined;
+      if (!held) {
+        const waited = await this.waitFor(e, step, name, got as ForeignClaim, notify, pollMs);
+        if (waited === "retry") continue;
+        if ("from" in waited) return waited;
+        held = waited.held;
+        await this.inherit(e, held, step);
+      }
+      try {
+        return await this.makeHolding(e, step, held, produce);
+      } catch (err) {
+        // Another machine took the claim over while this one stalled: it collects the step; wait for it.
+        if (err instanceof ClaimLostError) continue;
+        throw err;
+      }
+    }
+  }
+
+  private async makeHolding<T>(
+    e: EntryRef,
+    step: string,
+    held: HeldClaim,
+    produce: (onJournal?: OnJournal) => Promise<T>,
+  ): Promise<Guarded<T>> {
+    const s = this.settings;
+    held.keepAlive(Math.max(100, Math.floor(s.leaseMs / 3)), () => undefined);
+    let value: T;
+    try {
+      value = await produce(async (entry) => {
+        await held.update({
+          state: entry.state,
+          ...(entry.request_id && { request_id: entry.request_id }),
+          endpoint: entry.endpoint,
+          input: entry.input,
+        });
+      });
+    } catch (err) {
+      held.stop();
+      // A request paid for but not collected stays claimed, with its id: whoever takes the claim over collects it.
+      const journal = await readJournal(s.paths, e.key);
+      if (journal?.state !== "submitted") await held.release().catch(() => undefined);
+      throw err;
+    }
+    held.stop();
+    await this.publish(e, step);
+    await held.release().catch(() => undefined);
+    return { from: "made", value };
+  }
+
+  // Another machine holds the step: wait for its output, and take the claim over if its holder stops.
+  private async waitFor(
+    e: EntryRef,
+    step: string,
+    name: string,
+    foreign: ForeignClaim,
+    notify: Notify,
+    pollMs: number,
+  ): Promise<"retry" | Guarded<never> | { held: HeldClaim }> {
+    const s = this.settings;
+    const who = foreign.body
+      ? `${foreign.body.holder.host} (pid ${foreign.body.holder.pid})`
+      : "another machine";
+    notify("waiting", `another machine is making this: ${who} holds its claim in the remote cache`);
+    let current: ForeignClaim | undefined = foreign;
+    for (;;) {
+      if (current && isStale(current.object, s.leaseMs)) {
+        const held = await takeOver(s.store, name, current, step);
+        if (held) return { held };
+      }
+      await s.clock.sleep(pollMs);
+      const got = await this.fetch(e, step);
+      if (got.status === "fetched") return { from: "remote", bytes: got.bytes };
+      current = await readClaim(s.store, name);
+      if (!current) return "retry";
+    }
+  }
+
+  // The request the old holder recorded becomes this machine's journal entry: the provider reattaches to it.
+  private async inherit(e: EntryRef, held: HeldClaim, step: string): Promise<void> {
+    const b = held.body;
+    if (b.state === "claimed") return;
+    await writeJournal(this.settings.paths, {
+      version: 1,
+      key: e.key,
+      shot: step,
+      endpoint: b.endpoint ?? "",
+      state: b.state === "submitted" && b.request_id ? "submitted" : "submitting",
+      ...(b.request_id && { request_id: b.request_id }),
+      input: b.input ?? {},
+      submitted_at: new Date(this.settings.clock.now()).toISOString(),
+    });
+  }
+}

@@ -1,0 +1,76 @@
+// `storyreel cache push` and `storyreel cache pull <storyboard.yaml|name.lock.yaml...>` against the remote cache.
+import path from "node:path";
+import type { CachePaths } from "../cache/layout.js";
+import { lockPath, readLock } from "../cache/lockfile.js";
+import { RunError, UsageError } from "../errors.js";
+import { openRemote } from "../pipeline/remote.js";
+import { pullLocked, pushAll } from "../pipeline/remote-admin.js";
+import { systemClock } from "../util/clock.js";
+import { count } from "../util/words.js";
+import type { CliContext } from "./context.js";
+import { remoteChoice } from "./remote-options.js";
+
+const MB = (bytes: number) => `${(bytes / 1_000_000).toFixed(1)} MB`;
+
+export async function cacheRemoteCommand(
+  sub: "push" | "pull",
+  files: string[],
+  values: Record<string, string | boolean | undefined>,
+  paths: CachePaths,
+  ctx: CliContext,
+): Promise<void> {
+  const choice = remoteChoice(values, ctx.env);
+  if (!choice)
+    throw new UsageError(
+      `cache ${sub} needs a remote cache: --remote-cache s3://BUCKET/PREFIX or STORYREEL_REMOTE_CACHE`,
+    );
+  if (sub === "push" && choice.readonly)
+    throw new UsageError("cache push uploads, and --remote-cache-readonly forbids that");
+  if (sub === "pull" && files.length === 0)
+    throw new UsageError(
+      "cache pull needs storyboards (or their .lock.yaml files): it fetches what their locks name",
+    );
+  // Every lock is read before anything is fetched: a missing one is named, and nothing moves.
+  const locks = [];
+  for (const file of files) {
+    const full = path.resolve(ctx.cwd, file);
+    const lockFile = file.endsWith(".lock.yaml") ? full : lockPath(full);
+    const lock = await readLock(lockFile);
+    if (!lock)
+      throw new UsageError(
+        `${path.relative(ctx.cwd, lockFile)} does not exist: cache pull fetches what a storyboard's lock names (render once, then commit the lock)`,
+      );
+    locks.push(lock);
+  }
+  const remote = await openRemote(
+    { ...choice, readonly: choice.readonly || sub === "pull" },
+    paths,
+    systemClock,
+    (e) => {
+      if (e.type === "notice") ctx.stderr(e.text);
+    },
+  );
+  if (sub === "push") {
+    const r = await pushAll(paths, remote);
+    for (const s of r.pushed) ctx.stdout(`pushed ${s}`);
+    ctx.stdout(
+      `Pushed ${count(r.pushed.length, "output")} to ${remote.location}; ${r.already} already there`,
+    );
+    if (r.failed.length)
+      throw new RunError(
+        `could not push ${r.failed.map((f) => `${f.step} (${f.why})`).join(", ")}; run cache push again`,
+      );
+    return;
+  }
+  const r = await pullLocked(locks, paths, remote);
+  for (const f of r.fetched) ctx.stdout(`pulled ${f.step} (${MB(f.bytes)})`);
+  const bytes = r.fetched.reduce((t, f) => t + f.bytes, 0);
+  ctx.stdout(
+    `Pulled ${count(r.fetched.length, "output")} (${MB(bytes)}) from ${remote.location}; ${r.present} already here`,
+  );
+  const problems = [
+    ...r.absent.map((s) => `${s} (not in the remote cache)`),
+    ...r.failed.map((f) => `${f.step} (${f.why})`),
+  ];
+  if (problems.length) throw new RunError(`could not pull ${problems.join(", ")}`);
+}

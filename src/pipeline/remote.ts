@@ -1,0 +1,141 @@
+// The remote cache in a render: open it (checking once per location that the server honours conditional
+// writes), upload what earlier runs could not, fetch what the plans need before anything is priced, and
+// say at the end what was fetched, refused as untrusted, or left to upload.
+import pLimit from "p-limit";
+import { clearJournal } from "../cache/journal.js";
+import type { CachePaths } from "../cache/layout.js";
+import { conditionalWrites } from "../cache/remote/conditional-check.js";
+import type { EntryRef } from "../cache/remote/entries.js";
+import type { ObjectStore } from "../cache/remote/object-store.js";
+import { DEFAULT_LEASE_MS, RemoteCache } from "../cache/remote/remote-cache.js";
+import { isClipJob } from "../plan/plan.js";
+import type { Clock } from "../util/clock.js";
+import { count } from "../util/words.js";
+import type { EventSink } from "./events.js";
+import type { PlannedFilm } from "./plans.js";
+
+export interface RemoteChoice {
+  // The bucket (the S3 adapter, or a test's store), opened only when a render runs.
+  open: () => Promise<ObjectStore>;
+  // Remembers the conditional-write check per location.
+  id: string;
+  readonly: boolean;
+  leaseMs?: number;
+}
+
+export async function openRemote(
+  choice: RemoteChoice,
+  paths: CachePaths,
+  clock: Clock,
+  emit: EventSink,
+): Promise<RemoteCache> {
+  const store = await choice.open();
+  let claims = false;
+  if (!choice.readonly) {
+    const check = await conditionalWrites(store, paths, choice.id, clock.now());
+    claims = check.conditional;
+    if (!claims)
+      emit({
+        type: "notice",
+        text: `WARNING: claims are OFF for ${store.location}: the server does not honour conditional writes (${check.why}). Two machines rendering the same new step at once may BOTH PAY for it. Use a server with conditional writes (AWS S3, R2, GCS, MinIO), then run \`storyreel doctor --remote\` to check again.`,
+      });
+  }
+  return new RemoteCache({
+    store,
+    paths,
+    clock,
+    readonly: choice.readonly,
+    claims,
+    leaseMs: choice.leaseMs ?? DEFAULT_LEASE_MS,
+  });
+}
+
+// Every paid step the plans would make (clips, takes, stills), which the bucket may already hold.
+export function missingEntries(films: PlannedFilm[]): (EntryRef & { step: string; collect: boolean })[] {
+  const out = new Map<string, EntryRef & { step: string; collect: boolean }>();
+  const add = (key: string, kind: EntryRef["kind"], step: string, status: string) => {
+    if (isClipJob(status as never) && !out.has(key))
+      out.set(key, { key, kind, step, collect: status === "collect" });
+  };
+  for (const { plan } of films) {
+    for (const s of plan.shots) {
+      if (s.duplicate_of) continue;
+      add(s.key, "clip", s.id, s.status);
+      for (const t of s.takes ?? []) add(t.key, "clip", `${s.id} take ${t.take}`, t.status);
+    }
+    for (const s of plan.steps)
+      if (s.kind === "still" || s.kind === "edit") {
+        add(s.key, "still", `still ${s.name}`, s.status);
+        for (const t of s.takes ?? []) add(t.key, "still", `still ${s.name} take ${t.take}`, t.status);
+      }
+  }
+  return [...out.values()];
+}
+
+// Read-through before planning the spending: returns how many steps came from the bucket.
+export async function fetchMissing(
+  films: PlannedFilm[],
+  remote: RemoteCache,
+  emit: EventSink,
+): Promise<number> {
+  const wanted = missingEntries(films);
+  if (wanted.length === 0) return 0;
+  emit({
+    type: "notice",
+    text: `Remote cache ${remote.location}: looking for ${count(wanted.length, "missing step")}`,
+  });
+  const limit = pLimit(8);
+  let fetched = 0;
+  let bytes = 0;
+  const failures: string[] = [];
+  await Promise.all(
+    wanted.map((e) =>
+      limit(async () => {
+        try {
+          const got = await remote.fetch(e, e.step);
+          if (got.status !== "fetched") return;
+          fetched += 1;
+          bytes += got.bytes;
+          // A request this machine journaled is no longer needed: the bucket had the step.
+          if (e.collect) await clearJournal(remote.settings.paths, e.key);
+        } catch (err) {
+          failures.push(`${e.step} (${(err as Error).message})`);
+        }
+      }),
+    ),
+  );
+  emit({
+    type: "notice",
+    text: `Remote cache: fetched ${fetched} of ${count(wanted.length, "missing step")} (${(bytes / 1e6).toFixed(1)} MB)${failures.length ? `; could not fetch ${failures.join(", ")}` : ""}`,
+  });
+  return fetched;
+}
+
+// Outputs an earlier run made but could not upload.
+export async function uploadPending(remote: RemoteCache, emit: EventSink): Promise<void> {
+  if (remote.settings.readonly) return;
+  const pending = await remote.pending();
+  if (pending.length === 0) return;
+  const before = remote.failedUploads.length;
+  for (const e of pending) await remote.publish(e, `${e.kind} ${e.key.slice(0, 12)}`);
+  const failed = remote.failedUploads.length - before;
+  emit({
+    type: "notice",
+    text: `Remote cache: uploaded ${pending.length - failed} of ${count(pending.length, "output")} an earlier run could not${failed ? ` (${failed} still waiting)` : ""}`,
+  });
+}
+
+// The end of a render: what the bucket refused to give us, and what we could not give it.
+export function remoteNotices(remote: RemoteCache, emit: EventSink): void {
+  const seen = new Set<string>();
+  for (const u of remote.untrusted.filter((x) => !seen.has(x.step) && seen.add(x.step)))
+    emit({
+      type: "notice",
+      text: `Remote cache: ${u.step} was NOT used from ${remote.location}: ${u.why}. Someone may have overwritten it; it was made here instead.`,
+    });
+  if (remote.failedUploads.length > 0)
+    emit({
+      type: "notice",
+      text: `Remote cache: could not upload ${remote.failedUploads.map((f) => `${f.step} (${f.why})`).join(", ")}. The render is fine; the next run, or \`storyreel cache push\`, uploads them.`,
+    });
+}
