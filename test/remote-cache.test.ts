@@ -1,10 +1,11 @@
 // The remote cache: two machines (two working copies, two local caches) sharing one bucket on the fake S3,
 // with the real @aws-sdk/client-s3 and the real @fal-ai/client against fakes on 127.0.0.1.
 import assert from "node:assert/strict";
-import { cp, readFile, rm } from "node:fs/promises";
+import { cp, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { after, describe, test } from "node:test";
-import { runInProcess, tempDir } from "../testkit/cli.js";
+import { stringify } from "yaml";
+import { listFiles, runInProcess, tempDir } from "../testkit/cli.js";
 import { FakeFal } from "../testkit/fake-fal.js";
 import { falEnv, TEST_FAL_KEY } from "../testkit/fal-env.js";
 import { startFakeS3, type FakeS3 } from "../testkit/fake-s3.js";
@@ -22,9 +23,9 @@ const S3_ENV = (s3: FakeS3) => ({
 });
 
 // Two clones of one project, each with its own local cache, on one fake fal and one fake bucket.
-async function team(n: number, latencyMs = 200) {
+async function team(n: number, latencyMs = 200, s3Options: Parameters<typeof startFakeS3>[0] = {}) {
   const fal = await new FakeFal({ key: TEST_FAL_KEY, latencyMs }).start();
-  const s3 = await startFakeS3();
+  const s3 = await startFakeS3(s3Options);
   stops.push(
     () => fal.stop(),
     () => s3.close(),
@@ -63,5 +64,145 @@ describe("remote cache", { concurrency: 4 }, () => {
     assert.match(second.stderr, /fetched 3 of 3 missing steps/);
     const film = (d: string) => readFile(path.join(d, "out", "storyboard.mp4"));
     assert.deepEqual(await film(b.dir), await film(a.dir));
+  });
+
+  test("the fault mix (503s, 409s, slow and truncated transfers) loses nothing and pays nothing twice", async () => {
+    let seed = 7;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const t = await team(4, 600, {
+      random,
+      faults: [
+        { op: "any", times: 1000, chance: 0.12, action: { status: 503, code: "SlowDown" } },
+        {
+          op: "put",
+          times: 1000,
+          chance: 0.3,
+          when: (r) => r.key.includes("/claims/"),
+          action: { status: 409 },
+        },
+        { op: "any", times: 1000, chance: 0.1, action: { delayMs: 150 } },
+        { op: "get", times: 1000, chance: 0.3, when: (r) => r.key.endsWith(".mp4"), action: "truncate" },
+      ],
+    });
+    const [a, b] = [await t.clone(), await t.clone()];
+    const [ra, rb] = await Promise.all([a.render(["--claim-lease", "3"]), b.render(["--claim-lease", "3"])]);
+    assert.equal(ra.exitCode, 0, ra.stderr);
+    assert.equal(rb.exitCode, 0, rb.stderr);
+    assert.equal(t.fal.count("submit"), 4, "each shot paid for once");
+    const c = await t.clone();
+    const rc = await c.render();
+    assert.equal(rc.exitCode, 0, rc.stderr);
+    assert.equal(t.fal.count("submit"), 4, "a third clone pays for nothing");
+    assert.ok(t.s3.requests.some((r) => r.status === 503) && t.s3.requests.some((r) => r.status === 409));
+    const film = (d: string) => readFile(path.join(d, "out", "storyboard.mp4"));
+    assert.deepEqual(await film(c.dir), await film(a.dir));
+  });
+
+  test("a remote object whose bytes do not match its record is never used, and is reported", async () => {
+    const t = await team(2);
+    const a = await t.clone();
+    assert.equal((await a.render()).exitCode, 0);
+    const clip = [...t.s3.objects.keys()].find((k) => k.endsWith(".mp4"))!.slice("storyreel/".length);
+    const poisoned = Buffer.from(t.s3.get(clip)!.bytes);
+    const at = poisoned.length - 100;
+    poisoned[at] = poisoned[at]! ^ 0xff;
+    t.s3.put(clip, poisoned);
+    const b = await t.clone();
+    const r = await b.render();
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.match(r.stderr, /was NOT used from s3:\/\/storyreel\/team\/: its bytes do not match the sha256/);
+    assert.equal(
+      t.fal.count("submit"),
+      3,
+      "the poisoned shot was made again here; the other came from the bucket",
+    );
+    const local = (await listFiles(path.join(b.cache, "clips"))).filter((f) => f.endsWith(".mp4"));
+    for (const f of local) assert.notDeepEqual(await readFile(path.join(b.cache, "clips", f)), poisoned);
+  });
+
+  test("--remote-cache-readonly reads through but never claims or uploads", async () => {
+    const t = await team(2);
+    const a = await t.clone();
+    assert.equal((await a.render()).exitCode, 0);
+    const b = await t.clone();
+    await writeFile(
+      b.file,
+      stringify({
+        version: 1,
+        shots: [...shots(2), { id: "new", image: "images/a.png", prompt: "a pull request" }],
+      }),
+    );
+    const writes = () => t.s3.requests.filter((r) => r.method === "PUT" || r.method === "DELETE").length;
+    const before = writes();
+    const r = await b.render(["--remote-cache-readonly"]);
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.equal(t.fal.count("submit"), 3, "only the new shot is paid for");
+    assert.equal(writes(), before, "nothing written to the bucket");
+  });
+
+  test("an upload that fails does not fail the render; the next run, or cache push, uploads it", async () => {
+    const t = await team(2);
+    const a = await t.clone();
+    t.s3.faults.push({
+      op: "put",
+      times: 1000,
+      when: (r) => r.key.includes("/v1/clips/"),
+      action: { status: 500 },
+    });
+    const r = await a.render();
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.match(r.stderr, /could not upload .*the next run, or `storyreel cache push`, uploads them/s);
+    assert.equal((await listFiles(path.join(a.cache, "remote", "pending"))).length, 2);
+    t.s3.faults.length = 0;
+    const push = await a.run(["cache", "push"]);
+    assert.equal(push.exitCode, 0, push.stderr);
+    assert.match(push.stdout, /Pushed 2 outputs to s3:\/\/storyreel\/team\//);
+    const b = await t.clone();
+    assert.equal((await b.render()).exitCode, 0);
+    assert.equal(t.fal.count("submit"), 2);
+  });
+
+  test("a fresh clone with the lock: cache pull, then render --frozen read-only, with no FAL_KEY and 0 submits", async () => {
+    const t = await team(3);
+    const a = await t.clone();
+    assert.equal((await a.render()).exitCode, 0);
+    const b = await t.clone();
+    await cp(path.join(a.dir, "storyboard.lock.yaml"), path.join(b.dir, "storyboard.lock.yaml"));
+    const pull = await b.run(["cache", "pull", "storyboard.yaml", "--remote-cache-readonly"]);
+    assert.equal(pull.exitCode, 0, pull.stderr);
+    assert.match(pull.stdout, /Pulled 3 outputs/);
+    await rm(b.cache, { recursive: true });
+    const frozen = await b.render(["--frozen", "--remote-cache-readonly"], { FAL_KEY: undefined });
+    assert.equal(frozen.exitCode, 0, frozen.stderr);
+    assert.equal(t.fal.count("submit"), 3);
+    assert.deepEqual(
+      await readFile(path.join(b.dir, "out", "storyboard.mp4")),
+      await readFile(path.join(a.dir, "out", "storyboard.mp4")),
+    );
+  });
+
+  test("a server that ignores conditional writes: doctor --remote says so, and renders turn claims off loudly", async () => {
+    const t = await team(1, 100, { conditional: false });
+    const a = await t.clone();
+    const doctor = await a.run(["doctor", "--remote"]);
+    assert.equal(doctor.exitCode, 0, doctor.stderr);
+    assert.match(doctor.stdout, /conditional writes: NO .*claims are OFF/);
+    const r = await a.render();
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.match(r.stderr, /WARNING: claims are OFF/);
+    assert.equal(t.s3.count("put", "team/v1/claims/"), 0, "no claims on a server that cannot honour them");
+  });
+
+  test("bad remote settings are refused before anything is written or spent", async () => {
+    const t = await team(1);
+    const a = await t.clone();
+    const bad = await a.render(["--remote-cache", "http://bucket/x"]);
+    assert.equal(bad.exitCode, 2);
+    assert.match(bad.stderr, /--remote-cache must look like s3:\/\/BUCKET\/PREFIX/);
+    const down = await a.render([], { AWS_ENDPOINT_URL_S3: "http://127.0.0.1:9" });
+    assert.equal(down.exitCode, 1);
+    assert.match(down.stderr, /the remote cache s3:\/\/storyreel\/team\/ did not answer/);
+    assert.equal(t.fal.count("submit"), 0);
+    assert.ok(!`${down.stderr}${bad.stderr}`.includes("s3cr3t-DO-NOT-LEAK"));
   });
 });

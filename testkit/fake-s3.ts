@@ -157,19 +157,10 @@ export class FakeS3 {
     const record: S3Recorded = { op, method, bucket, key, query, headers, bytes: body.length, status: 0, at };
     this.requests.push(record);
     const requestId = `FAKE${String(this.nextRequest++).padStart(12, "0")}`;
-    const head = (status: number, extra: Answer["headers"]) => {
-      record.status = status;
-      const common = { date: new Date(this.now()).toUTCString(), "x-amz-request-id": requestId };
-      res.writeHead(status, { ...common, "x-amz-id-2": requestId, ...extra });
-    };
     const random = this.options.random ?? Math.random;
-    const fault = this.faults.find(
-      (f) =>
-        (f.op === op || f.op === "any") &&
-        f.times > 0 &&
-        (!f.when || f.when(record)) &&
-        (f.chance === undefined || random() < f.chance),
-    );
+    const matches = (f: S3Fault) =>
+      f.times > 0 && (f.op === op || f.op === "any") && (!f.when || f.when(record));
+    const fault = this.faults.find((f) => matches(f) && (f.chance === undefined || random() < f.chance));
     if (fault) fault.times -= 1;
     const action = fault?.action;
     let answer: Answer;
@@ -179,27 +170,25 @@ export class FakeS3 {
       if (typeof action === "object" && "delayMs" in action)
         await new Promise((r) => setTimeout(r, action.delayMs));
       else if (typeof action === "object")
-        throw s3Error(
-          action.status,
-          action.code ?? CODES[action.status] ?? "InjectedFault",
-          "Injected fault",
-        );
+        throw s3Error(action.status, action.code ?? CODES[action.status] ?? "InjectedFault", "Injected");
       this.authorize(headers, url.searchParams);
       if (op !== "create-bucket" && !this.buckets.has(bucket))
         throw s3Error(404, "NoSuchBucket", "The specified bucket does not exist");
       answer = this.answer(record, body);
     } catch (error) {
       // A bug in the fake answers 500 rather than crashing the test process.
-      const known = (error as Error).name === "S3Error";
-      const { status, code, message } = known
-        ? (error as S3Error)
-        : s3Error(500, "InternalError", String(error));
+      const e = error as S3Error;
+      const { status, code, message } = e.name === "S3Error" ? e : s3Error(500, "InternalError", String(e));
       const fields = el("Code", code) + el("Message", message) + (key ? el("Key", key) : "");
-      const xml = `${XML}<Error>${fields}${el("Resource", url.pathname)}${el("RequestId", requestId)}</Error>`;
+      const more = el("Resource", url.pathname) + el("RequestId", requestId);
+      const xml = `${XML}<Error>${fields + more}</Error>`;
       answer = { status, headers: { "content-type": "application/xml" }, body: xml };
     }
     const bytes = answer.body === undefined ? undefined : Buffer.from(answer.body);
-    head(answer.status, { ...answer.headers, ...(bytes && { "content-length": bytes.length }) });
+    record.status = answer.status;
+    const date = new Date(this.now()).toUTCString();
+    const sent = { ...answer.headers, ...(bytes && { "content-length": bytes.length }) };
+    res.writeHead(answer.status, { date, "x-amz-request-id": requestId, "x-amz-id-2": requestId, ...sent });
     if (action === "truncate" && bytes && method === "GET")
       return void res.write(bytes.subarray(0, bytes.length >> 1), () => res.socket?.destroy());
     res.end(method === "HEAD" || answer.status === 304 ? undefined : bytes);
@@ -215,7 +204,7 @@ export class FakeS3 {
       throw s3Error(403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist.");
   }
 
-  // Everything from the checks to the store runs in one tick after the body is read: check-and-write is atomic.
+  // Runs in one tick after the body is read, from the checks to the store: check-and-write is atomic.
   private answer({ op, bucket, key, query, headers }: S3Recorded, body: Buffer): Answer {
     const id = `${bucket}/${key}`;
     const existing = this.objects.get(id);
@@ -243,12 +232,8 @@ export class FakeS3 {
         const size = existing.bytes.length;
         const range = parseRange(headers.range, size);
         if (!range) return { status: 200, headers: meta, body: existing.bytes };
-        const content = { "content-range": `bytes ${range[0]}-${range[1]}/${size}` };
-        return {
-          status: 206,
-          headers: { ...meta, ...content },
-          body: existing.bytes.subarray(range[0], range[1] + 1),
-        };
+        meta["content-range"] = `bytes ${range[0]}-${range[1]}/${size}`;
+        return { status: 206, headers: meta, body: existing.bytes.subarray(range[0], range[1] + 1) };
       }
       case "delete":
         // DeleteObject supports If-Match only; a missing key is a 204 unless If-Match asked for one.
@@ -281,8 +266,7 @@ export class FakeS3 {
           n: Number(/<PartNumber>\s*(\d+)\s*<\/PartNumber>/.exec(m[1]!)?.[1]),
           etag: /<ETag>([\s\S]*?)<\/ETag>/.exec(m[1]!)?.[1]?.replace(/&quot;|&#34;/g, '"') ?? "",
         }));
-        if (listed.length === 0)
-          throw s3Error(400, "MalformedXML", "The XML you provided was not well-formed");
+        if (listed.length === 0) throw s3Error(400, "MalformedXML", "No parts in the XML");
         const parts = listed.map(({ n, etag }, i) => {
           const part = upload.parts.get(n);
           if (!part || !etagMatches(etag, part.etag) || (i > 0 && n <= listed[i - 1]!.n))
@@ -298,9 +282,8 @@ export class FakeS3 {
         this.objects.set(id, { ...upload.described, bytes, etag, lastModified });
         this.uploads.delete(query.uploadId!);
         const fields = el("Location", `${this.url}/${id}`) + el("Bucket", bucket) + el("Key", key);
-        return xmlAnswer(
-          `<CompleteMultipartUploadResult>${fields}${el("ETag", etag)}</CompleteMultipartUploadResult>`,
-        );
+        const result = `<CompleteMultipartUploadResult>${fields + el("ETag", etag)}`;
+        return xmlAnswer(`${result}</CompleteMultipartUploadResult>`);
       }
       case "abort-multipart":
         if (!this.uploads.delete(query.uploadId ?? "")) throw noSuchUpload();
@@ -310,27 +293,20 @@ export class FakeS3 {
     }
   }
 
-  // AWS: If-None-Match (only "*") fails on an existing key; If-Match fails on another ETag, 404 with no object.
+  // AWS: If-None-Match (only "*") fails on an existing key; If-Match on another ETag (404: no object).
   private checkWrite(headers: Record<string, string>, existing: S3Object | undefined): void {
     if (!this.conditional) return;
     const [match, none] = [headers["if-match"], headers["if-none-match"]];
     if (none !== undefined && none.trim() !== "*")
-      throw s3Error(
-        501,
-        "NotImplemented",
-        "A header you provided implies functionality that is not implemented",
-      );
+      throw s3Error(501, "NotImplemented", "If-None-Match on a write takes only *");
     if (none !== undefined && existing) throw preconditionFailed();
     if (match !== undefined && !existing) throw noSuchKey();
     if (match !== undefined && existing && !etagMatches(match, existing.etag)) throw preconditionFailed();
   }
 
   private list(bucket: string, query: Record<string, string>): string {
-    const [prefix, delimiter, token] = [
-      query.prefix ?? "",
-      query.delimiter ?? "",
-      query["continuation-token"],
-    ];
+    const [prefix, delimiter] = [query.prefix ?? "", query.delimiter ?? ""];
+    const token = query["continuation-token"];
     const maxKeys = Math.min(1000, Math.max(0, Number(query["max-keys"] ?? 1000) || 0));
     // The token names the last key or common prefix sent; a rolled-up prefix skips everything under it.
     const after: { key: string; rolled?: boolean } = token
@@ -362,31 +338,20 @@ export class FakeS3 {
       contents.push(`<Contents>${fields}${el("ETag", o.etag)}${el("Size", o.bytes.length)}</Contents>`);
     }
     const next = truncated ? Buffer.from(JSON.stringify(last)).toString("base64url") : undefined;
-    const head = [
-      ["Name", bucket],
-      ["Prefix", prefix],
-      ["Delimiter", query.delimiter],
-      ["MaxKeys", maxKeys],
-    ] as const;
-    const tail = [
-      ["ContinuationToken", token],
-      ["NextContinuationToken", next],
-      ["StartAfter", query["start-after"]],
-    ] as const;
-    const counts = el("KeyCount", contents.length + prefixes.length) + el("IsTruncated", String(truncated));
-    const fields = [...head, ...tail].map(([tag, value]) => el(tag, value)).join("") + counts;
+    const fields = [el("Name", bucket), el("Prefix", prefix), el("Delimiter", query.delimiter)];
+    fields.push(el("MaxKeys", maxKeys), el("KeyCount", contents.length + prefixes.length));
+    fields.push(el("IsTruncated", String(truncated)), el("ContinuationToken", token));
+    fields.push(el("NextContinuationToken", next), el("StartAfter", query["start-after"]));
+    fields.push(...contents, ...prefixes);
     const ns = "http://s3.amazonaws.com/doc/2006-03-01/";
-    return `<ListBucketResult xmlns="${ns}">${fields}${contents.join("")}${prefixes.join("")}</ListBucketResult>`;
+    return `<ListBucketResult xmlns="${ns}">${fields.join("")}</ListBucketResult>`;
   }
 }
 
 // An element with escaped text; nothing at all for an absent value.
 function el(tag: string, value: string | number | undefined): string {
-  const text = String(value)
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/"/g, "&quot;");
+  const entities: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" };
+  const text = String(value).replace(/[&<>"]/g, (c) => entities[c]!);
   return value === undefined ? "" : `<${tag}>${text}</${tag}>`;
 }
 
@@ -406,7 +371,7 @@ function classify(method: string, bucket: string, key: string, q: URLSearchParam
   return method === "PUT" ? "put" : method === "GET" ? "get" : method === "HEAD" ? "head" : "unknown";
 }
 
-// aws-chunked framing (signed or unsigned, trailers or not) decoded; checked against x-amz-decoded-content-length.
+// aws-chunked framing (signed or not, trailers or not) decoded; checked against x-amz-decoded-content-length.
 function decodeChunked(headers: Record<string, string>, body: Buffer): Buffer {
   const encodings = (headers["content-encoding"] ?? "").split(",").map((e) => e.trim());
   if (!headers["x-amz-content-sha256"]?.startsWith("STREAMING-") && !encodings.includes("aws-chunked"))
@@ -437,15 +402,9 @@ function described(headers: Record<string, string>): Pick<S3Object, "contentType
 
 function objectHeaders(o: S3Object): Record<string, string> {
   const meta = Object.fromEntries(Object.entries(o.metadata).map(([k, v]) => [`x-amz-meta-${k}`, v]));
-  const modified = new Date(o.lastModified).toUTCString();
-  return {
-    ...meta,
-    etag: o.etag,
-    "last-modified": modified,
-    "content-type": o.contentType,
-    "accept-ranges": "bytes",
-    "content-length": String(o.bytes.length),
-  };
+  const [modified, length] = [new Date(o.lastModified).toUTCString(), String(o.bytes.length)];
+  const about = { etag: o.etag, "last-modified": modified, "content-length": length };
+  return { ...meta, ...about, "content-type": o.contentType, "accept-ranges": "bytes" };
 }
 
 // `bytes=a-b`, `bytes=a-`, `bytes=-n`; anything unparsable is ignored (the full body), as S3 does.

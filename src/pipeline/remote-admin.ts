@@ -69,7 +69,10 @@ export async function pullLocked(
       limit(async () => {
         const here =
           e.kind === "clip" ? (await verifyClip(paths, e.key)).ok : !!(await cachedStill(paths, e.key));
-        if (here) return void (result.present += 1);
+        if (here) {
+          result.present += 1;
+          return;
+        }
         try {
           const got = await remote.fetch(e, e.step);
           if (got.status === "fetched") result.fetched.push({ step: e.step, bytes: got.bytes });

@@ -8,6 +8,7 @@ import { conditionalWrites } from "../cache/remote/conditional-check.js";
 import type { EntryRef } from "../cache/remote/entries.js";
 import type { ObjectStore } from "../cache/remote/object-store.js";
 import { DEFAULT_LEASE_MS, RemoteCache } from "../cache/remote/remote-cache.js";
+import { RunError } from "../errors.js";
 import { isClipJob } from "../plan/plan.js";
 import type { Clock } from "../util/clock.js";
 import { count } from "../util/words.js";
@@ -31,8 +32,17 @@ export async function openRemote(
 ): Promise<RemoteCache> {
   const store = await choice.open();
   let claims = false;
-  if (!choice.readonly) {
-    const check = await conditionalWrites(store, paths, choice.id, clock.now());
+  let check: Awaited<ReturnType<typeof conditionalWrites>> | undefined;
+  try {
+    // One cheap request proves the endpoint, the bucket and the credentials before anything is planned.
+    await store.head("v1/.storyreel");
+    if (!choice.readonly) check = await conditionalWrites(store, paths, choice.id, clock.now());
+  } catch (err) {
+    throw new RunError(
+      `the remote cache ${store.location} did not answer: ${(err as Error).message}. Check the bucket, AWS_ENDPOINT_URL_S3 (or AWS_ENDPOINT_URL) and the AWS credentials, or render without --remote-cache. Nothing was submitted.`,
+    );
+  }
+  if (check) {
     claims = check.conditional;
     if (!claims)
       emit({

@@ -1,6 +1,7 @@
 // Claims: one machine at a time works on a step. A claim is an object created with If-None-Match: *, kept
 // alive by rewriting it with If-Match, taken over (If-Match on the stale ETag) once its holder stops, and
 // judged stale by the server's clock alone.
+import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import type { Clock } from "../../util/clock.js";
 import type { ObjectStore, StoredObject } from "./object-store.js";
@@ -16,6 +17,8 @@ export interface ClaimBody {
   request_id?: string;
   endpoint?: string;
   input?: Record<string, unknown>;
+  // This claim's own id: a create whose answer was lost (and so retried into a 412) is recognised as ours.
+  nonce: string;
   // Changes on every refresh, so a refresh always moves the ETag on (an unchanged body keeps its ETag).
   beat: number;
 }
@@ -29,7 +32,15 @@ export interface ForeignClaim {
 export class ClaimLostError extends Error {}
 
 export function claimBody(key: string, step: string): ClaimBody {
-  return { version: 1, key, state: "claimed", step, holder: { host: hostname(), pid: process.pid }, beat: 0 };
+  return {
+    version: 1,
+    key,
+    state: "claimed",
+    step,
+    holder: { host: hostname(), pid: process.pid },
+    nonce: randomUUID(),
+    beat: 0,
+  };
 }
 
 // Stale when the server has not seen a refresh for a whole lease (plus a second: Last-Modified has whole seconds).
@@ -96,6 +107,8 @@ export async function claim(
     if (put.ok) return new HeldClaim(store, name, put.etag, body);
     if (put.refused === "precondition") {
       const current = await readClaim(store, name);
+      if (current?.body?.nonce === body.nonce)
+        return new HeldClaim(store, name, current.object.etag, current.body);
       // Released between our write and our read: try again at once.
       if (current) return current;
     } else if (attempt >= 8) {

@@ -15,6 +15,8 @@ export interface EntryRef {
 }
 
 type Record = ClipSidecar | StillSidecar;
+// A transfer cut short is tried again: a step the bucket has must never be paid for because of a bad network.
+const FETCH_ATTEMPTS = 5;
 
 const dir = (kind: EntryKind) => (kind === "clip" ? "v1/clips" : "v1/stills");
 export const recordName = (e: EntryRef) => `${dir(e.kind)}/${e.key}.json`;
@@ -38,7 +40,7 @@ export async function fetchEntry(store: ObjectStore, paths: CachePaths, e: Entry
     e.kind === "clip" ? paths.clip(e.key) : paths.still(e.key, extension((record as StillSidecar).format));
   await mkdir(paths.tmp, { recursive: true });
   let why = "";
-  for (let attempt = 1; attempt <= 3; attempt++) {
+  for (let attempt = 1; attempt <= FETCH_ATTEMPTS; attempt++) {
     const tmp = tempSibling(`${paths.tmp}/${e.key}.remote`);
     try {
       const size = (await store.download(outputName(e, record), tmp))?.size;
@@ -61,7 +63,9 @@ export async function fetchEntry(store: ObjectStore, paths: CachePaths, e: Entry
       await removeIfExists(tmp);
     }
   }
-  throw new Error(`downloading ${store.location}${outputName(e, record)} failed three times (${why})`);
+  throw new Error(
+    `downloading ${store.location}${outputName(e, record)} failed ${FETCH_ATTEMPTS} times (${why})`,
+  );
 }
 
 // Write-through: the output, then its record, each created only if absent (a step is never overwritten).

@@ -1,0 +1,75 @@
+// Claims across machines: real storyreel processes (the process is what is tested: two at once, kill -9),
+// each with its own working copy and local cache, sharing one fake bucket and one fake fal.
+import assert from "node:assert/strict";
+import { cp, readFile } from "node:fs/promises";
+import path from "node:path";
+import { after, test } from "node:test";
+import { spawnStoryreel, tempDir, until } from "../testkit/cli.js";
+import { FakeFal } from "../testkit/fake-fal.js";
+import { falEnv, TEST_FAL_KEY } from "../testkit/fal-env.js";
+import { type FakeS3, startFakeS3 } from "../testkit/fake-s3.js";
+import { makeProject, shots } from "./helpers/project.js";
+
+const stops: (() => Promise<unknown>)[] = [];
+after(() => Promise.all(stops.map((s) => s())));
+
+async function team(n: number, latencyMs: number) {
+  const fal = await new FakeFal({ key: TEST_FAL_KEY, latencyMs }).start();
+  const s3 = await startFakeS3();
+  stops.push(
+    () => fal.stop(),
+    () => s3.close(),
+  );
+  const origin = await makeProject({ storyboard: { version: 1, shots: shots(n) } });
+  const clone = async () => {
+    const dir = await tempDir("storyreel-clone-");
+    await cp(origin.dir, dir, { recursive: true });
+    const file = path.join(dir, path.basename(origin.file));
+    const env = {
+      ...falEnv(fal, path.join(dir, "cache")),
+      AWS_ENDPOINT_URL_S3: s3.url,
+      AWS_ACCESS_KEY_ID: "AKIDTEST",
+      AWS_SECRET_ACCESS_KEY: "s3cr3t-DO-NOT-LEAK",
+      STORYREEL_REMOTE_CACHE: "s3://storyreel/team",
+    };
+    return {
+      dir,
+      film: () => readFile(path.join(dir, "out", "storyboard.mp4")),
+      spawn: (args: string[] = []) => spawnStoryreel(["render", file, ...args], { cwd: dir, env }),
+    };
+  };
+  return { fal, s3, clone };
+}
+
+const claims = (s3: FakeS3) =>
+  [...s3.objects.entries()]
+    .filter(([k]) => k.startsWith("storyreel/team/v1/claims/"))
+    .map(([, o]) => JSON.parse(o.bytes.toString("utf8")) as { state: string; request_id?: string });
+
+test("two machines render the same new shots at once: each is submitted exactly once", async () => {
+  const t = await team(4, 1200);
+  const [a, b] = [await t.clone(), await t.clone()];
+  const [ra, rb] = await Promise.all([a.spawn(["--claim-lease", "3"]), b.spawn(["--claim-lease", "3"])]);
+  assert.equal(ra.exitCode, 0, String(ra.stderr));
+  assert.equal(rb.exitCode, 0, String(rb.stderr));
+  assert.equal(t.fal.count("submit"), 4, "four shots, four submits across both machines");
+  assert.deepEqual(await a.film(), await b.film(), "both films are made of the same clips");
+  assert.match(`${ra.stderr}${rb.stderr}`, /another machine is making this/);
+  assert.equal(claims(t.s3).length, 0, "every claim is released");
+  for (const r of [ra, rb]) assert.ok(!`${r.stdout}${r.stderr}`.includes("s3cr3t-DO-NOT-LEAK"));
+});
+
+test("kill -9 the claimant mid-step: the other machine takes over and reattaches, with 0 extra submits", async () => {
+  const t = await team(2, 5000);
+  const [a, b] = [await t.clone(), await t.clone()];
+  const killed = a.spawn(["--claim-lease", "2"]);
+  await until(() => claims(t.s3).filter((c) => c.state === "submitted" && c.request_id).length === 2);
+  killed.kill("SIGKILL");
+  assert.equal((await killed).signal, "SIGKILL");
+  const started = Date.now();
+  const rb = await b.spawn(["--claim-lease", "2"]);
+  assert.equal(rb.exitCode, 0, String(rb.stderr));
+  assert.equal(t.fal.count("submit"), 2, "the taker collected the recorded requests instead of paying again");
+  assert.ok(Date.now() - started < 20_000, "taken over within a few leases");
+  assert.equal(claims(t.s3).length, 0);
+});
