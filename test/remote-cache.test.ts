@@ -68,7 +68,10 @@ describe("remote cache", { concurrency: 4 }, () => {
 
   test("the fault mix (503s, 409s, slow and truncated transfers) loses nothing and pays nothing twice", async () => {
     let seed = 7;
-    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
     const t = await team(4, 600, {
       random,
       faults: [
