@@ -38,17 +38,13 @@ const list = (more: Extra<ListObjectsV2CommandInput> = {}) => new ListObjectsV2C
 const md5 = (b: Buffer | string) => `"${createHash("md5").update(b).digest("hex")}"`;
 
 function client(endpoint: string, config: S3ClientConfig = {}, key = "test"): S3Client {
-  const credentials = { accessKeyId: key, secretAccessKey: key };
-  const checksums = {
-    requestChecksumCalculation: "WHEN_REQUIRED",
-    responseChecksumValidation: "WHEN_REQUIRED",
-  };
   return new S3Client({
     endpoint,
     forcePathStyle: true,
     region: "us-east-1",
-    credentials,
-    ...checksums,
+    credentials: { accessKeyId: key, secretAccessKey: key },
+    requestChecksumCalculation: "WHEN_REQUIRED",
+    responseChecksumValidation: "WHEN_REQUIRED",
     ...config,
   });
 }
