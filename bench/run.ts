@@ -17,6 +17,7 @@ import { FakeFal } from "../testkit/fake-fal.js";
 import { falEnv } from "../testkit/fal-env.js";
 import { clip, fillCache, project } from "./fixtures.js";
 import { graphProject, lowerBoundMs } from "./graph.js";
+import { claims, remoteWarm } from "./remote.js";
 import { machine, median, sideBySide, table, timed } from "./lib.js";
 
 const RUNS = 3;
@@ -391,6 +392,8 @@ const benches: Record<string, () => Promise<void>> = {
   incremental,
   takes,
   memory,
+  "remote-warm": async () => void results.push(await remoteWarm()),
+  claims: async () => void results.push(await claims()),
 };
 const started = Date.now();
 for (const [id, run] of Object.entries(benches)) {

@@ -25,7 +25,7 @@ export interface S3Fault {
   op: S3Op | "any";
   times: number; // how many times it fires; with `chance`, each match fires with that probability
   chance?: number;
-  when?: (r: S3Recorded) => boolean;
+  when?: (r: S3Recorded) => boolean; // sees the request before it is answered (status 0)
   action: S3FaultAction;
 }
 

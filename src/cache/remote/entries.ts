@@ -4,7 +4,7 @@ import { mkdir } from "node:fs/promises";
 import { commitRename, readJson, tempSibling, writeJsonAtomic } from "../atomic.js";
 import type { CachePaths } from "../layout.js";
 import { extension, type StillSidecar } from "../stills.js";
-import { type ClipSidecar, hashFile } from "../store.js";
+import type { ClipSidecar } from "../store.js";
 import { removeIfExists } from "../../util/fs.js";
 import type { ObjectStore } from "./object-store.js";
 
@@ -43,10 +43,9 @@ export async function fetchEntry(store: ObjectStore, paths: CachePaths, e: Entry
   for (let attempt = 1; attempt <= FETCH_ATTEMPTS; attempt++) {
     const tmp = tempSibling(`${paths.tmp}/${e.key}.remote`);
     try {
-      const size = (await store.download(outputName(e, record), tmp))?.size;
-      if (size === undefined)
-        return { status: "untrusted", why: "its record is there but its output is not" };
-      const { sha256, bytes } = await hashFile(tmp);
+      const got = await store.download(outputName(e, record), tmp);
+      if (!got) return { status: "untrusted", why: "its record is there but its output is not" };
+      const { sha256, size: bytes } = got;
       if (bytes === record.bytes && sha256 === record.sha256) {
         await mkdir(e.kind === "clip" ? `${paths.dir}/clips` : paths.stills, { recursive: true });
         await commitRename(tmp, local);
@@ -54,7 +53,7 @@ export async function fetchEntry(store: ObjectStore, paths: CachePaths, e: Entry
         return { status: "fetched", bytes };
       }
       // The whole object arrived and still differs: it was replaced or tampered with.
-      if (bytes === record.bytes || size > record.bytes)
+      if (bytes >= record.bytes)
         return { status: "untrusted", why: "its bytes do not match the sha256 its record gives" };
       why = `the download stopped at ${bytes} of ${record.bytes} bytes`;
     } catch (err) {

@@ -21,8 +21,8 @@ export interface ObjectStore {
   readonly location: string;
   head(key: string): Promise<StoredObject | undefined>;
   getBytes(key: string): Promise<{ bytes: Buffer; object: StoredObject } | undefined>;
-  // Streams the object to `file`; returns its size as received (the caller checks it against the record).
-  download(key: string, file: string): Promise<{ size: number } | undefined>;
+  // Streams the object to `file`; returns its size and sha256 as received (the caller checks them against the record).
+  download(key: string, file: string): Promise<{ size: number; sha256: string } | undefined>;
   put(
     key: string,
     body: Buffer | { file: string; size: number },

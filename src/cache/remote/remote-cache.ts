@@ -96,7 +96,7 @@ export class RemoteCache {
       return { from: "made", value };
     }
     const name = `v1/claims/${e.key}`;
-    const pollMs = Math.max(200, Math.min(2000, s.leaseMs / 6));
+    const pollMs = Math.max(250, Math.min(1000, s.leaseMs / 6));
     for (;;) {
       const got = await claim(s.store, name, claimBody(e.key, step), s.clock);
       let held = got instanceof HeldClaim ? got : undefined;

@@ -1,4 +1,5 @@
 // The S3 adapter: @aws-sdk/client-s3 (loaded only when a remote cache is used) behind ObjectStore.
+import { createHash } from "node:crypto";
 import { createWriteStream } from "node:fs";
 import { readFile } from "node:fs/promises";
 import type { Readable } from "node:stream";
@@ -85,11 +86,16 @@ export async function s3Store(where: RemoteLocation): Promise<ObjectStore> {
     async download(key, file) {
       try {
         const out = await client.send(new sdk.GetObjectCommand({ Bucket: where.bucket, Key: full(key) }));
+        // Hashed on the way in: a second read of the file would cost as much as the transfer on a fast network.
         let size = 0;
+        const hash = createHash("sha256");
         const body = out.Body as Readable;
-        body.on("data", (chunk: Buffer) => (size += chunk.length));
+        body.on("data", (chunk: Buffer) => {
+          size += chunk.length;
+          hash.update(chunk);
+        });
         await pipeline(body, createWriteStream(file));
-        return { size };
+        return { size, sha256: hash.digest("hex") };
       } catch (err) {
         if (notFound(err)) return undefined;
         return fail("GET", key, err);
