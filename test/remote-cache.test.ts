@@ -23,14 +23,19 @@ const S3_ENV = (s3: FakeS3) => ({
 });
 
 // Two clones of one project, each with its own local cache, on one fake fal and one fake bucket.
-async function team(n: number, latencyMs = 200, s3Options: Parameters<typeof startFakeS3>[0] = {}) {
+async function team(
+  n: number,
+  latencyMs = 200,
+  s3Options: Parameters<typeof startFakeS3>[0] = {},
+  storyboard: Record<string, unknown> = { version: 1, shots: shots(n) },
+) {
   const fal = await new FakeFal({ key: TEST_FAL_KEY, latencyMs }).start();
   const s3 = await startFakeS3(s3Options);
   stops.push(
     () => fal.stop(),
     () => s3.close(),
   );
-  const origin = await makeProject({ storyboard: { version: 1, shots: shots(n) } });
+  const origin = await makeProject({ storyboard });
   const clone = async () => {
     const dir = await tempDir("storyreel-clone-");
     await cp(origin.dir, dir, { recursive: true });
@@ -207,5 +212,36 @@ describe("remote cache", { concurrency: 4 }, () => {
     assert.match(down.stderr, /the remote cache s3:\/\/storyreel\/team\/ did not answer/);
     assert.equal(t.fal.count("submit"), 0);
     assert.ok(!`${down.stderr}${bad.stderr}`.includes("s3cr3t-DO-NOT-LEAK"));
+  });
+
+  test("stills and edits come from the bucket too; frames are taken again locally, for free", async () => {
+    const t = await team(
+      0,
+      200,
+      {},
+      {
+        version: 1,
+        stills: {
+          keeper: { prompt: "remote keeper portrait", size: "1280x720" },
+          "keeper-lamp": { edit: ["keeper"], prompt: "remote keeper in the lamp room" },
+        },
+        shots: [
+          { id: "arrival", image: { still: "keeper" }, prompt: "he climbs", audio: false },
+          { id: "lamp", image: { still: "keeper-lamp" }, prompt: "he lights it", audio: false },
+          { id: "after", image: { from: "lamp" }, prompt: "the light turns", audio: false },
+        ],
+      },
+    );
+    const a = await t.clone();
+    const first = await a.render();
+    assert.equal(first.exitCode, 0, first.stderr);
+    const paid = t.fal.count("submit");
+    assert.equal(paid, 5, "two stills and three clips");
+    assert.equal(t.s3.count("put", "team/v1/stills/"), 4);
+    const b = await t.clone();
+    const second = await b.render();
+    assert.equal(second.exitCode, 0, second.stderr);
+    assert.equal(t.fal.count("submit"), paid, "nothing paid for again");
+    assert.match(second.stderr, /fetched 5 of 5 missing steps/);
   });
 });

@@ -70,7 +70,8 @@ export async function fetchEntry(store: ObjectStore, paths: CachePaths, e: Entry
 // Write-through: the output, then its record, each created only if absent (a step is never overwritten).
 export async function publishEntry(store: ObjectStore, paths: CachePaths, e: EntryRef): Promise<void> {
   const record = await readJson<Record>(e.kind === "clip" ? paths.sidecar(e.key) : paths.stillSidecar(e.key));
-  if (!record) throw new Error(`${e.kind} ${e.key} is not in the local cache`);
+  // Freed locally since (cache gc): nothing left to share.
+  if (!record) return;
   const file =
     e.kind === "clip" ? paths.clip(e.key) : paths.still(e.key, extension((record as StillSidecar).format));
   const put = await store.put(outputName(e, record), { file, size: record.bytes }, { ifNoneMatch: "*" });
