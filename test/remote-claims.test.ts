@@ -60,14 +60,14 @@ test("two machines render the same new shots at once: each is submitted exactly 
 });
 
 test("kill -9 the claimant mid-step: the other machine takes over and reattaches, with 0 extra submits", async () => {
-  const t = await team(2, 5000);
+  const t = await team(2, 3000);
   const [a, b] = [await t.clone(), await t.clone()];
-  const killed = a.spawn(["--claim-lease", "2"]);
+  const killed = a.spawn(["--claim-lease", "1"]);
   await until(() => claims(t.s3).filter((c) => c.state === "submitted" && c.request_id).length === 2);
   killed.kill("SIGKILL");
   assert.equal((await killed).signal, "SIGKILL");
   const started = Date.now();
-  const rb = await b.spawn(["--claim-lease", "2"]);
+  const rb = await b.spawn(["--claim-lease", "1"]);
   assert.equal(rb.exitCode, 0, String(rb.stderr));
   assert.equal(t.fal.count("submit"), 2, "the taker collected the recorded requests instead of paying again");
   assert.ok(Date.now() - started < 20_000, "taken over within a few leases");

@@ -36,15 +36,24 @@ interface Server {
   store: () => Promise<ObjectStore>;
   conditional: boolean;
   skip?: string;
+  // Moves the server's clock on by `ms` (the fake can; a real server is waited for).
+  later: (ms: number) => Promise<void>;
 }
+
+const wait = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+let fakeClock: { clockOffsetMs: number } | undefined;
 
 const real = process.env.STORYREEL_TEST_S3;
 const servers: Server[] = [
   {
     name: "the fake S3",
     conditional: true,
+    later: async (ms) => {
+      fakeClock!.clockOffsetMs += ms;
+    },
     store: async () => {
       const s3 = await startFakeS3();
+      fakeClock = s3;
       stops.push(() => s3.close());
       return open("s3://storyreel", testEnv(s3.url));
     },
@@ -52,6 +61,7 @@ const servers: Server[] = [
   {
     name: "s3rver",
     conditional: false,
+    later: wait,
     store: async () => {
       const s3 = await startS3rver();
       stops.push(() => s3.close());
@@ -61,6 +71,7 @@ const servers: Server[] = [
   {
     name: "a real bucket (STORYREEL_TEST_S3)",
     conditional: true,
+    later: wait,
     store: () => open(real ?? "s3://unset", process.env),
     ...(!real && { skip: "set STORYREEL_TEST_S3=s3://BUCKET/PREFIX (and AWS credentials) to run" }),
   },
@@ -126,7 +137,7 @@ for (const server of servers)
         "the refresh moved the ETag on",
       );
       // Judged by the server's clock: a lease of 0 s is over once the server's second has turned twice.
-      await new Promise((r) => setTimeout(r, 2100));
+      await server.later(2100);
       const old = (await readClaim(store, "v1/claims/k"))!;
       assert.equal(isStale(old.object, 0), true);
       const takers = await Promise.all([1, 2, 3].map(() => takeOver(store, "v1/claims/k", old, "shot one")));
