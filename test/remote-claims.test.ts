@@ -67,9 +67,10 @@ test("kill -9 the claimant mid-step: the other machine takes over and reattaches
   killed.kill("SIGKILL");
   assert.equal((await killed).signal, "SIGKILL");
   const started = Date.now();
-  const rb = await b.spawn(["--claim-lease", "1"]);
+  // The default 60 s lease: a claim whose holder died on this very machine is taken over at once.
+  const rb = await b.spawn();
   assert.equal(rb.exitCode, 0, String(rb.stderr));
   assert.equal(t.fal.count("submit"), 2, "the taker collected the recorded requests instead of paying again");
-  assert.ok(Date.now() - started < 20_000, "taken over within a few leases");
+  assert.ok(Date.now() - started < 20_000, "taken over without waiting out the lease");
   assert.equal(claims(t.s3).length, 0);
 });

@@ -2,7 +2,9 @@
 // alive by rewriting it with If-Match, taken over (If-Match on the stale ETag) once its holder stops, and
 // judged stale by the server's clock alone.
 import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
+import { processAlive } from "../atomic.js";
 import type { Clock } from "../../util/clock.js";
 import type { ObjectStore, StoredObject } from "./object-store.js";
 
@@ -13,7 +15,7 @@ export interface ClaimBody {
   // "submitted": `request_id` is the provider's request, which any machine with the team's key can collect.
   state: "claimed" | "submitting" | "submitted";
   step: string;
-  holder: { host: string; pid: number };
+  holder: { host: string; pid: number; boot?: string };
   request_id?: string;
   endpoint?: string;
   input?: Record<string, unknown>;
@@ -31,13 +33,29 @@ export interface ForeignClaim {
 
 export class ClaimLostError extends Error {}
 
+// This boot of this machine (Linux), so a claim left by a dead process here is recognised at once.
+const BOOT = (() => {
+  try {
+    return readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim();
+  } catch {
+    return undefined;
+  }
+})();
+
+// A claim this machine's own killed process left: no need to wait out its lease.
+export function heldByDeadProcessHere(body: ClaimBody | undefined): boolean {
+  const h = body?.holder;
+  if (!h || !BOOT || h.boot !== BOOT || h.host !== hostname() || h.pid === process.pid) return false;
+  return !processAlive(h.pid);
+}
+
 export function claimBody(key: string, step: string): ClaimBody {
   return {
     version: 1,
     key,
     state: "claimed",
     step,
-    holder: { host: hostname(), pid: process.pid },
+    holder: { host: hostname(), pid: process.pid, ...(BOOT && { boot: BOOT }) },
     nonce: randomUUID(),
     beat: 0,
   };

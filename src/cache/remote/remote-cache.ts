@@ -9,6 +9,7 @@ import type { Clock } from "../../util/clock.js";
 import { ifMissing, removeIfExists } from "../../util/fs.js";
 import {
   ClaimLostError,
+  heldByDeadProcessHere,
   claim,
   claimBody,
   type ForeignClaim,
@@ -87,7 +88,6 @@ export class RemoteCache {
     produce: (onJournal?: OnJournal) => Promise<T>,
   ): Promise<Guarded<T>> {
     const s = this.settings;
-    notify("downloading", `looking in the remote cache`);
     const first = await this.fetch(e, step);
     if (first.status === "fetched") return { from: "remote", bytes: first.bytes };
     if (s.readonly || !s.claims) {
@@ -164,7 +164,7 @@ export class RemoteCache {
     notify("waiting", `another machine is making this: ${who} holds its claim in the remote cache`);
     let current: ForeignClaim | undefined = foreign;
     for (;;) {
-      if (current && isStale(current.object, s.leaseMs)) {
+      if (current && (isStale(current.object, s.leaseMs) || heldByDeadProcessHere(current.body))) {
         const held = await takeOver(s.store, name, current, step);
         if (held) return { held };
       }
