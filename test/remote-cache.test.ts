@@ -71,41 +71,6 @@ describe("remote cache", { concurrency: 4 }, () => {
     assert.deepEqual(await film(b.dir), await film(a.dir));
   });
 
-  test("the fault mix (503s, 409s, slow and truncated transfers) loses nothing and pays nothing twice", async () => {
-    let seed = 7;
-    const random = () => {
-      seed = (seed * 1103515245 + 12345) % 2 ** 31;
-      return seed / 2 ** 31;
-    };
-    const t = await team(4, 600, {
-      random,
-      faults: [
-        { op: "any", times: 1000, chance: 0.12, action: { status: 503, code: "SlowDown" } },
-        {
-          op: "put",
-          times: 1000,
-          chance: 0.3,
-          when: (r) => r.key.includes("/claims/"),
-          action: { status: 409 },
-        },
-        { op: "any", times: 1000, chance: 0.1, action: { delayMs: 150 } },
-        { op: "get", times: 1000, chance: 0.3, when: (r) => r.key.endsWith(".mp4"), action: "truncate" },
-      ],
-    });
-    const [a, b] = [await t.clone(), await t.clone()];
-    const [ra, rb] = await Promise.all([a.render(["--claim-lease", "3"]), b.render(["--claim-lease", "3"])]);
-    assert.equal(ra.exitCode, 0, ra.stderr);
-    assert.equal(rb.exitCode, 0, rb.stderr);
-    assert.equal(t.fal.count("submit"), 4, "each shot paid for once");
-    const c = await t.clone();
-    const rc = await c.render();
-    assert.equal(rc.exitCode, 0, rc.stderr);
-    assert.equal(t.fal.count("submit"), 4, "a third clone pays for nothing");
-    assert.ok(t.s3.requests.some((r) => r.status === 503) && t.s3.requests.some((r) => r.status === 409));
-    const film = (d: string) => readFile(path.join(d, "out", "storyboard.mp4"));
-    assert.deepEqual(await film(c.dir), await film(a.dir));
-  });
-
   test("a remote object whose bytes do not match its record is never used, and is reported", async () => {
     const t = await team(2);
     const a = await t.clone();

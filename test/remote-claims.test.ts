@@ -13,9 +13,9 @@ import { makeProject, shots } from "./helpers/project.js";
 const stops: (() => Promise<unknown>)[] = [];
 after(() => Promise.all(stops.map((s) => s())));
 
-async function team(n: number, latencyMs: number) {
+async function team(n: number, latencyMs: number, s3Options: Parameters<typeof startFakeS3>[0] = {}) {
   const fal = await new FakeFal({ key: TEST_FAL_KEY, latencyMs }).start();
-  const s3 = await startFakeS3();
+  const s3 = await startFakeS3(s3Options);
   stops.push(
     () => fal.stop(),
     () => s3.close(),
@@ -73,4 +73,38 @@ test("kill -9 the claimant mid-step: the other machine takes over and reattaches
   assert.equal(t.fal.count("submit"), 2, "the taker collected the recorded requests instead of paying again");
   assert.ok(Date.now() - started < 20_000, "taken over without waiting out the lease");
   assert.equal(claims(t.s3).length, 0);
+});
+
+test("two processes under the fault mix (503s, 409s, slow and truncated transfers) lose nothing and pay nothing twice", async () => {
+  let seed = 7;
+  const random = () => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed / 2 ** 31;
+  };
+  const t = await team(4, 600, {
+    random,
+    faults: [
+      { op: "any", times: 1000, chance: 0.12, action: { status: 503, code: "SlowDown" } },
+      {
+        op: "put",
+        times: 1000,
+        chance: 0.3,
+        when: (r) => r.key.includes("/claims/"),
+        action: { status: 409 },
+      },
+      { op: "any", times: 1000, chance: 0.1, action: { delayMs: 150 } },
+      { op: "get", times: 1000, chance: 0.3, when: (r) => r.key.endsWith(".mp4"), action: "truncate" },
+    ],
+  });
+  const [a, b] = [await t.clone(), await t.clone()];
+  const [ra, rb] = await Promise.all([a.spawn(["--claim-lease", "3"]), b.spawn(["--claim-lease", "3"])]);
+  assert.equal(ra.exitCode, 0, String(ra.stderr));
+  assert.equal(rb.exitCode, 0, String(rb.stderr));
+  assert.equal(t.fal.count("submit"), 4, "each shot paid for once");
+  const c = await t.clone();
+  const rc = await c.spawn();
+  assert.equal(rc.exitCode, 0, String(rc.stderr));
+  assert.equal(t.fal.count("submit"), 4, "a third clone pays for nothing");
+  assert.ok(t.s3.requests.some((r) => r.status === 503) && t.s3.requests.some((r) => r.status === 409));
+  assert.deepEqual(await c.film(), await a.film());
 });
