@@ -67,6 +67,11 @@ describe("remote cache", { concurrency: 4 }, () => {
     assert.equal(second.exitCode, 0, second.stderr);
     assert.equal(t.fal.count("submit"), 3, "nothing submitted again");
     assert.match(second.stderr, /fetched 3 of 3 missing steps/);
+    const report = JSON.parse(await readFile(path.join(b.dir, "out", "storyboard.report.json"), "utf8"));
+    assert.equal(report.remote.location, "s3://storyreel/team/");
+    assert.equal(report.remote.claims, true);
+    assert.equal(report.remote.fetched.length, 3);
+    assert.deepEqual(report.remote.untrusted, []);
     const film = (d: string) => readFile(path.join(d, "out", "storyboard.mp4"));
     assert.deepEqual(await film(b.dir), await film(a.dir));
   });

@@ -38,6 +38,7 @@ export async function writeReports(
       phases: { ...phases, report_ms: now - t0, total_ms: now - started },
       run,
       now,
+      ...(ctx.remote && { remote: ctx.remote.summary() }),
     });
     written.push({ json: report.json, html: report.html });
     ctx.emit({ type: "report", json: ctx.shown(report.json), html: ctx.shown(report.html) });

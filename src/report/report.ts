@@ -78,6 +78,17 @@ export interface Report {
   // The storyboard's graph: stills, frames and clips, with their edges.
   steps: ReportStep[];
   run: RunOutcome;
+  // With --remote-cache: what came from the bucket, what was refused as untrusted, what is left to upload.
+  remote?: RemoteSummary;
+}
+
+export interface RemoteSummary {
+  location: string;
+  readonly: boolean;
+  claims: boolean;
+  fetched: { step: string; bytes: number }[];
+  untrusted: { step: string; why: string }[];
+  upload_failed: { step: string; why: string }[];
 }
 
 // How the render ended: "refused" (over --max-cost, nothing spent), "interrupted" (Ctrl-C), "failed".
@@ -100,6 +111,7 @@ export interface ReportInput {
   // When this render made no film: the one an earlier render left at the output path, if it is still there.
   earlierFilm?: FilmRecord;
   run: RunOutcome;
+  remote?: RemoteSummary;
   // Folder the report is written in; every path in it is relative to this folder.
   dir: string;
   clipPath: (key: string) => string;
@@ -203,6 +215,7 @@ export function buildReport(r: ReportInput): Report {
     shots,
     steps,
     run: r.run,
+    ...(r.remote && { remote: r.remote }),
   };
 }
 

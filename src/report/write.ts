@@ -17,7 +17,7 @@ import type { StitchResult } from "../stitch/stitch.js";
 import type { Storyboard } from "../storyboard/types.js";
 import { contactSheet } from "./html.js";
 import { makePosters } from "./posters.js";
-import { buildReport, type Report, type RunOutcome } from "./report.js";
+import { buildReport, type RemoteSummary, type Report, type RunOutcome } from "./report.js";
 
 export interface WriteReportOptions {
   board: Storyboard;
@@ -32,6 +32,7 @@ export interface WriteReportOptions {
   phases: Record<string, number>;
   now: number;
   run: RunOutcome;
+  remote?: RemoteSummary;
 }
 
 export async function writeReport(

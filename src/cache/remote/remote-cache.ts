@@ -43,7 +43,22 @@ export class RemoteCache {
   // What happened, for the run's summary.
   readonly untrusted: { step: string; why: string }[] = [];
   readonly failedUploads: { step: string; why: string }[] = [];
+  readonly fetched: { step: string; bytes: number }[] = [];
   constructor(readonly settings: RemoteSettings) {}
+
+  // For the report: one line per step, each problem once.
+  summary() {
+    const once = <T extends { step: string }>(list: T[]) =>
+      list.filter((x, i) => list.findIndex((y) => y.step === x.step) === i);
+    return {
+      location: this.location,
+      readonly: this.settings.readonly,
+      claims: this.settings.claims,
+      fetched: this.fetched,
+      untrusted: once(this.untrusted),
+      upload_failed: once(this.failedUploads),
+    };
+  }
 
   get location(): string {
     return this.settings.store.location;
@@ -53,6 +68,7 @@ export class RemoteCache {
   async fetch(e: EntryRef, step: string): Promise<Fetched> {
     const got = await fetchEntry(this.settings.store, this.settings.paths, e);
     if (got.status === "untrusted") this.untrusted.push({ step, why: got.why });
+    if (got.status === "fetched") this.fetched.push({ step, bytes: got.bytes });
     return got;
   }
 
