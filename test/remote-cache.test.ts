@@ -63,6 +63,13 @@ describe("remote cache", { concurrency: 4 }, () => {
     assert.equal(t.fal.count("submit"), 3);
     assert.equal(t.s3.count("put", "team/v1/clips/"), 6, "three clips and their records uploaded");
     const b = await t.clone();
+    const plan = await b.run(["plan", b.file]);
+    assert.equal(plan.exitCode, 0, plan.stderr);
+    assert.match(plan.stdout, /New spending \$2\.10/i);
+    assert.match(
+      plan.stdout,
+      /3 of the 3 steps to make are there \(s1, s2, s3\); a render fetches them, so its new spending would be \$0\.00/,
+    );
     const second = await b.render();
     assert.equal(second.exitCode, 0, second.stderr);
     assert.equal(t.fal.count("submit"), 3, "nothing submitted again");

@@ -4,12 +4,18 @@ import { formatPlan } from "../plan/format.js";
 import { planStoryboards } from "../pipeline/index.js";
 import { onlyOption, parseCommand, providerOption, requireFiles } from "./args.js";
 import type { CliContext } from "./context.js";
+import { inRemote, missingEntries } from "../pipeline/remote.js";
+import { dollars, roundCents, sumCosts } from "../util/money.js";
+import { count } from "../util/words.js";
+import { remoteChoice } from "./remote-options.js";
 
 export const PLAN_USAGE = `Usage: storyreel plan <storyboard.yaml...> [--provider fal|preview] [--only id,id]
                       [--cache-dir DIR] [--json] [--allow-outside-images]
 
 Shows per shot whether a render would generate it, reuse it from the cache, or reuse another
-shot's identical clip, with the estimated cost and the new spending. Makes no requests.`;
+shot's identical clip, with the estimated cost and the new spending. Makes no requests, except with a
+remote cache (--remote-cache or $STORYREEL_REMOTE_CACHE): then it asks the bucket which of the steps to
+make it already holds (a render fetches those instead of paying for them).`;
 
 export const PLAN_OPTIONS = {
   provider: { type: "string" },
@@ -17,6 +23,7 @@ export const PLAN_OPTIONS = {
   "cache-dir": { type: "string" },
   json: { type: "boolean" },
   "allow-outside-images": { type: "boolean" },
+  "remote-cache": { type: "string" },
 } as const;
 
 export async function planCommand(argv: string[], ctx: CliContext): Promise<void> {
@@ -31,7 +38,28 @@ export async function planCommand(argv: string[], ctx: CliContext): Promise<void
     allowOutsideImages: values["allow-outside-images"] === true,
     ...(only && { only }),
   });
-  const plans = films.map((f) => f.plan);
+  const choice = remoteChoice(values, ctx.env);
+  const remote = choice && (await inRemote(films, choice));
+  // Each plan with what the bucket holds of it: `remote` in the JSON, a closing line in the table.
+  const shown = films.map((f) => {
+    if (!remote) return { plan: f.plan, text: formatPlan(f.plan) };
+    const steps = remote.steps.filter((e) => missingEntries([f]).some((m) => m.key === e.key));
+    const saved = sumCosts(steps.filter((e) => e.paid).map((e) => e.cost));
+    const summary = {
+      location: remote.location,
+      steps: steps.map((e) => ({ step: e.step, key: e.key })),
+      new_after_remote: roundCents(Math.max(0, f.plan.cost.new - saved)),
+    };
+    const wanted = missingEntries([f]).length;
+    const line =
+      wanted === 0
+        ? ""
+        : steps.length === 0
+          ? `\nRemote cache ${remote.location}: none of the ${count(wanted, "step")} to make is there yet`
+          : `\nRemote cache ${remote.location}: ${steps.length} of the ${count(wanted, "step")} to make ${steps.length === 1 ? "is" : "are"} there (${steps.map((e) => e.step).join(", ")}); a render fetches ${steps.length === 1 ? "it" : "them"}, so its new spending would be ${dollars(summary.new_after_remote)}`;
+    return { plan: { ...f.plan, remote: summary }, text: `${formatPlan(f.plan)}${line}` };
+  });
+  const plans = shown.map((p) => p.plan);
   if (values.json) ctx.stdout(JSON.stringify(plans.length === 1 ? plans[0] : plans, null, 2));
-  else ctx.stdout(plans.map(formatPlan).join("\n\n"));
+  else ctx.stdout(shown.map((p) => p.text).join("\n\n"));
 }

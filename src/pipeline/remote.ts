@@ -5,7 +5,7 @@ import pLimit from "p-limit";
 import { clearJournal } from "../cache/journal.js";
 import type { CachePaths } from "../cache/layout.js";
 import { conditionalWrites } from "../cache/remote/conditional-check.js";
-import type { EntryRef } from "../cache/remote/entries.js";
+import { type EntryRef, recordName } from "../cache/remote/entries.js";
 import type { ObjectStore } from "../cache/remote/object-store.js";
 import { DEFAULT_LEASE_MS, RemoteCache } from "../cache/remote/remote-cache.js";
 import { RunError } from "../errors.js";
@@ -61,25 +61,45 @@ export async function openRemote(
 }
 
 // Every paid step the plans would make (clips, takes, stills), which the bucket may already hold.
-export function missingEntries(films: PlannedFilm[]): (EntryRef & { step: string; collect: boolean })[] {
-  const out = new Map<string, EntryRef & { step: string; collect: boolean }>();
-  const add = (key: string, kind: EntryRef["kind"], step: string, status: string) => {
+export type MissingEntry = EntryRef & { step: string; collect: boolean; cost: number; paid: boolean };
+
+export function missingEntries(films: PlannedFilm[]): MissingEntry[] {
+  const out = new Map<string, MissingEntry>();
+  const add = (key: string, kind: EntryRef["kind"], step: string, status: string, cost: number) => {
     if (isClipJob(status as never) && !out.has(key))
-      out.set(key, { key, kind, step, collect: status === "collect" });
+      out.set(key, { key, kind, step, collect: status === "collect", cost, paid: status === "generate" });
   };
   for (const { plan } of films) {
     for (const s of plan.shots) {
       if (s.duplicate_of) continue;
-      add(s.key, "clip", s.id, s.status);
-      for (const t of s.takes ?? []) add(t.key, "clip", `${s.id} take ${t.take}`, t.status);
+      add(s.key, "clip", s.id, s.status, s.cost);
+      for (const t of s.takes ?? []) add(t.key, "clip", `${s.id} take ${t.take}`, t.status, s.cost);
     }
     for (const s of plan.steps)
       if (s.kind === "still" || s.kind === "edit") {
-        add(s.key, "still", `still ${s.name}`, s.status);
-        for (const t of s.takes ?? []) add(t.key, "still", `still ${s.name} take ${t.take}`, t.status);
+        add(s.key, "still", `still ${s.name}`, s.status, s.cost);
+        for (const t of s.takes ?? [])
+          add(t.key, "still", `still ${s.name} take ${t.take}`, t.status, s.cost);
       }
   }
   return [...out.values()];
+}
+
+// For `plan`: which of the steps a render would make the bucket already holds (a HEAD of each record; nothing
+// is downloaded), so the plan can say what a render would really spend.
+export async function inRemote(
+  films: PlannedFilm[],
+  choice: RemoteChoice,
+): Promise<{ location: string; steps: MissingEntry[] }> {
+  const store = await choice.open();
+  const limit = pLimit(8);
+  const wanted = missingEntries(films);
+  try {
+    const there = await Promise.all(wanted.map((e) => limit(() => store.head(recordName(e)))));
+    return { location: store.location, steps: wanted.filter((_, i) => there[i] !== undefined) };
+  } catch (err) {
+    throw new RunError(`the remote cache ${store.location} did not answer: ${(err as Error).message}`);
+  }
 }
 
 // Read-through before planning the spending: returns how many steps came from the bucket.
