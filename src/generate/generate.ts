@@ -229,6 +229,7 @@ async function runJob(
           shots[0]!,
           (state, detail) => emit({ state, detail }),
           make,
+          ctx.stopSubmitting,
         )
       : ({ from: "made", value: await make() } as const);
     if (made.from === "remote") {

@@ -140,6 +140,7 @@ export function stepRunner(o: StepRunOptions) {
             `still ${name}`,
             (state, detail) => update({ state, detail }),
             make,
+            ctx.stopSubmitting,
           )
         : ({ from: "made", value: await make() } as const);
       if (made.from === "remote") {

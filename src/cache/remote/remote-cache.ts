@@ -6,6 +6,7 @@ import { readJson } from "../atomic.js";
 import { type JournalEntry, readJournal, writeJournal } from "../journal.js";
 import type { CachePaths } from "../layout.js";
 import type { Clock } from "../../util/clock.js";
+import { NotStartedError } from "../../errors.js";
 import { ifMissing, removeIfExists } from "../../util/fs.js";
 import {
   ClaimLostError,
@@ -102,6 +103,7 @@ export class RemoteCache {
     step: string,
     notify: Notify,
     produce: (onJournal?: OnJournal) => Promise<T>,
+    stop?: AbortSignal,
   ): Promise<Guarded<T>> {
     const s = this.settings;
     const first = await this.fetch(e, step);
@@ -117,7 +119,7 @@ export class RemoteCache {
       const got = await claim(s.store, name, claimBody(e.key, step), s.clock);
       let held = got instanceof HeldClaim ? got : undefined;
       if (!held) {
-        const waited = await this.waitFor(e, step, name, got as ForeignClaim, notify, pollMs);
+        const waited = await this.waitFor(e, step, name, got as ForeignClaim, notify, pollMs, stop);
         if (waited === "retry") continue;
         if ("from" in waited) return waited;
         held = waited.held;
@@ -172,6 +174,7 @@ export class RemoteCache {
     foreign: ForeignClaim,
     notify: Notify,
     pollMs: number,
+    stop?: AbortSignal,
   ): Promise<"retry" | Guarded<never> | { held: HeldClaim }> {
     const s = this.settings;
     const who = foreign.body
@@ -184,7 +187,10 @@ export class RemoteCache {
         const held = await takeOver(s.store, name, current, step);
         if (held) return { held };
       }
-      await s.clock.sleep(pollMs);
+      // Ctrl-C: this machine pays nothing for the step, so it simply stops waiting for the other one.
+      if (stop?.aborted) throw new NotStartedError("interrupted while another machine was making it");
+      await s.clock.sleep(pollMs, stop).catch(() => undefined);
+      if (stop?.aborted) throw new NotStartedError("interrupted while another machine was making it");
       const got = await this.fetch(e, step);
       if (got.status === "fetched") return { from: "remote", bytes: got.bytes };
       current = await readClaim(s.store, name);
