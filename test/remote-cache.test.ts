@@ -95,7 +95,10 @@ describe("remote cache", { concurrency: 4 }, () => {
     const b = await t.clone();
     const r = await b.render();
     assert.equal(r.exitCode, 0, r.stderr);
-    assert.match(r.stderr, /was NOT used from s3:\/\/storyreel\/team\/: its bytes do not match the sha256/);
+    assert.match(
+      r.stderr,
+      /was NOT used from s3:\/\/storyreel\/team\/: its bytes do not match the sha256 its record gives\. It was made again here and replaced in the bucket/,
+    );
     assert.equal(
       t.fal.count("submit"),
       3,
@@ -103,6 +106,19 @@ describe("remote cache", { concurrency: 4 }, () => {
     );
     const local = (await listFiles(path.join(b.cache, "clips"))).filter((f) => f.endsWith(".mp4"));
     for (const f of local) assert.notDeepEqual(await readFile(path.join(b.cache, "clips", f)), poisoned);
+    // Repaired: the next clone pays nothing. A short object is refused the same way, not fetched forever.
+    const c = await t.clone();
+    assert.equal((await c.render()).exitCode, 0);
+    assert.equal(t.fal.count("submit"), 3);
+    t.s3.put(clip, t.s3.get(clip)!.bytes.subarray(0, 1000));
+    const d = await t.clone();
+    const short = await d.render();
+    assert.equal(short.exitCode, 0, short.stderr);
+    assert.match(
+      short.stderr,
+      /has 1000 bytes where its record says \d+\. It was made again here and replaced/,
+    );
+    assert.equal(t.fal.count("submit"), 4);
   });
 
   test("--remote-cache-readonly reads through but never claims or uploads", async () => {

@@ -100,6 +100,14 @@ test("two processes under the fault mix (503s, 409s, slow and truncated transfer
   const [ra, rb] = await Promise.all([a.spawn(["--claim-lease", "3"]), b.spawn(["--claim-lease", "3"])]);
   assert.equal(ra.exitCode, 0, String(ra.stderr));
   assert.equal(rb.exitCode, 0, String(rb.stderr));
+  if (t.fal.count("submit") !== 4)
+    console.log(
+      "A>>",
+      String(ra.stderr),
+      "B>>",
+      String(rb.stderr),
+      JSON.stringify(t.fal.requests.filter((q) => q.route === "submit").map((q) => q.body)),
+    );
   assert.equal(t.fal.count("submit"), 4, "each shot paid for once");
   const c = await t.clone();
   const rc = await c.spawn();

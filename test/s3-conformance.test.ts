@@ -89,10 +89,10 @@ for (const server of servers)
       assert.equal((await store.getBytes("v1/a/one.bin"))?.bytes.toString(), "hello");
       const dir = await tempDir();
       const file = path.join(dir, "got.bin");
-      assert.deepEqual(await store.download("v1/a/one.bin", file), {
-        size: 5,
-        sha256: "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824",
-      });
+      const got = await store.download("v1/a/one.bin", file);
+      assert.equal(got?.size, 5);
+      assert.equal(got?.sha256, "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824");
+      assert.equal(got?.etag, head!.etag);
       assert.equal(await readFile(file, "utf8"), "hello");
       await writeFile(path.join(dir, "two.bin"), "from a file");
       assert.equal((await store.put("v1/a/two.bin", { file: path.join(dir, "two.bin"), size: 11 })).ok, true);

@@ -3,7 +3,7 @@ import path from "node:path";
 import type { CachePaths } from "../cache/layout.js";
 import { lockPath, readLock } from "../cache/lockfile.js";
 import { RunError, UsageError } from "../errors.js";
-import { openRemote } from "../pipeline/remote.js";
+import { connectRemote, openRemote } from "../pipeline/remote.js";
 import { pullLocked, pushAll } from "../pipeline/remote-admin.js";
 import { systemClock } from "../util/clock.js";
 import { count } from "../util/words.js";
@@ -26,6 +26,8 @@ export async function cacheRemoteCommand(
     );
   if (sub === "push" && choice.readonly)
     throw new UsageError("cache push uploads, and --remote-cache-readonly forbids that");
+  if (sub === "push" && files.length > 0)
+    throw new UsageError("cache push takes no files: it uploads every clip and still the bucket lacks");
   if (sub === "pull" && files.length === 0)
     throw new UsageError(
       "cache pull needs storyboards (or their .lock.yaml files): it fetches what their locks name",
@@ -42,14 +44,11 @@ export async function cacheRemoteCommand(
       );
     locks.push(lock);
   }
-  const remote = await openRemote(
-    { ...choice, readonly: choice.readonly || sub === "pull" },
-    paths,
-    systemClock,
-    (e) => {
-      if (e.type === "notice") ctx.stderr(e.text);
-    },
-  );
+  const settings = { ...choice, readonly: choice.readonly || sub === "pull" };
+  const store = await connectRemote(settings);
+  const remote = await openRemote(store, settings, paths, systemClock, (e) => {
+    if (e.type === "notice") ctx.stderr(e.text);
+  });
   if (sub === "push") {
     const r = await pushAll(paths, remote);
     for (const s of r.pushed) ctx.stdout(`pushed ${s}`);

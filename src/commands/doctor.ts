@@ -5,7 +5,8 @@ import { parseCommand } from "./args.js";
 import type { CliContext } from "./context.js";
 import { type CachePaths, cachePaths, resolveCacheDir } from "../cache/layout.js";
 import { conditionalWrites } from "../cache/remote/conditional-check.js";
-import { RunError, UsageError } from "../errors.js";
+import { UsageError } from "../errors.js";
+import { connectRemote, remoteProblem } from "../pipeline/remote.js";
 import { REMOTE_OPTIONS, remoteChoice } from "./remote-options.js";
 import { canWrite } from "../cache/writable.js";
 import { findMediaTools } from "../media/binaries.js";
@@ -69,17 +70,21 @@ async function doctorRemote(
       "doctor --remote needs a remote cache: --remote-cache s3://BUCKET/PREFIX or STORYREEL_REMOTE_CACHE",
     );
   const endpoint = ctx.env.AWS_ENDPOINT_URL_S3 || ctx.env.AWS_ENDPOINT_URL;
+  ctx.stdout(`remote    ${choice.id.split(" ")[1]} (${endpoint ? `${endpoint}, path-style` : "AWS S3"})`);
+  const store = await connectRemote(choice);
+  ctx.stdout("          reachable: the bucket answers a listing with these credentials");
+  if (choice.readonly) {
+    ctx.stdout(
+      "          read-only (--remote-cache-readonly): no claims, no uploads; conditional writes not checked",
+    );
+    return;
+  }
   let check: Awaited<ReturnType<typeof conditionalWrites>>;
-  let objects: number;
   try {
-    const store = await choice.open();
-    ctx.stdout(`remote    ${store.location} (${endpoint ? `${endpoint}, path-style` : "AWS S3"})`);
-    objects = (await store.list("v1/")).length;
     check = await conditionalWrites(store, paths, choice.id, Date.now(), true);
   } catch (err) {
-    throw new RunError(`the remote cache did not answer as S3 should: ${(err as Error).message}`);
+    throw remoteProblem(store.location, err, false);
   }
-  ctx.stdout(`          reachable: ${count(objects, "object")} under v1/`);
   ctx.stdout(
     check.conditional
       ? "          conditional writes: yes; claims are ON (a second machine waits for a step instead of paying for it again)"

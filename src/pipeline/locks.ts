@@ -127,7 +127,12 @@ function kept(step: LockStep | undefined, key: string, fields: Array<keyof LockS
 
 // --frozen: the storyboard must plan to exactly the lock's steps and keys, and every locked output must be in
 // the cache with its locked bytes. Anything else is named, before any work.
-export async function checkFrozen(films: PlannedFilm[], ctx: RenderContext): Promise<void> {
+// With `outputs: false` only the storyboard and lock are compared (the outputs may still come from a bucket).
+export async function checkFrozen(
+  films: PlannedFilm[],
+  ctx: RenderContext,
+  check: { outputs: boolean } = { outputs: true },
+): Promise<void> {
   const problems: string[] = [];
   for (const film of films) {
     const file = ctx.shown(lockPath(film.board.path));
@@ -159,7 +164,7 @@ export async function checkFrozen(films: PlannedFilm[], ctx: RenderContext): Pro
       const step = locked.get(id);
       if (!step) differ.push(`${id} (not in the lock)`);
       else if (step.key !== key) differ.push(`${id} (the storyboard changed since the lock)`);
-      else if (unneeded.has(id)) continue;
+      else if (unneeded.has(id) || !check.outputs) continue;
       else if (!step.sha256 || !(await hasOutput(id, step.key, step.sha256, ctx))) missing.push(id);
     }
     for (const id of locked.keys())

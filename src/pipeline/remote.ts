@@ -6,9 +6,9 @@ import { clearJournal } from "../cache/journal.js";
 import type { CachePaths } from "../cache/layout.js";
 import { conditionalWrites } from "../cache/remote/conditional-check.js";
 import { type EntryRef, recordName } from "../cache/remote/entries.js";
-import type { ObjectStore } from "../cache/remote/object-store.js";
+import { type ObjectStore, RemoteError, SETTINGS_CODES } from "../cache/remote/object-store.js";
 import { DEFAULT_LEASE_MS, RemoteCache } from "../cache/remote/remote-cache.js";
-import { RunError } from "../errors.js";
+import { RunError, UsageError } from "../errors.js";
 import { isClipJob } from "../plan/plan.js";
 import type { Clock } from "../util/clock.js";
 import { count } from "../util/words.js";
@@ -24,25 +24,46 @@ export interface RemoteChoice {
   leaseMs?: number;
 }
 
+// The bucket, checked with one cheap request before anything is written or planned: a wrong bucket, endpoint or
+// credential is a setting to fix (exit 2), a server that does not answer a failed run (exit 1).
+export async function connectRemote(choice: RemoteChoice): Promise<ObjectStore> {
+  const store = await choice.open();
+  try {
+    await store.list("v1/.storyreel-probe");
+  } catch (err) {
+    throw remoteProblem(store.location, err, choice.readonly);
+  }
+  return store;
+}
+
+export function remoteProblem(location: string, err: unknown, readonly: boolean): Error {
+  const code = err instanceof RemoteError ? err.code : (err as Error).name;
+  const message = (err as Error).message;
+  if (code && SETTINGS_CODES.has(code))
+    return new UsageError(
+      `the remote cache ${location} refused these settings: ${message}. Check the bucket name, AWS_ENDPOINT_URL_S3 (or AWS_ENDPOINT_URL) and the AWS credentials${code === "AccessDenied" && !readonly ? "; credentials that may only read need --remote-cache-readonly" : ""}. Nothing was submitted.`,
+    );
+  return new RunError(
+    `the remote cache ${location} did not answer: ${message}. Check AWS_ENDPOINT_URL_S3 (or AWS_ENDPOINT_URL) and the network, or render without --remote-cache. Nothing was submitted.`,
+  );
+}
+
+// Claims on, once the server is known to honour conditional writes (checked once per location, remembered).
 export async function openRemote(
+  store: ObjectStore,
   choice: RemoteChoice,
   paths: CachePaths,
   clock: Clock,
   emit: EventSink,
 ): Promise<RemoteCache> {
-  const store = await choice.open();
   let claims = false;
-  let check: Awaited<ReturnType<typeof conditionalWrites>> | undefined;
-  try {
-    // One cheap request proves the endpoint, the bucket and the credentials before anything is planned.
-    await store.head("v1/.storyreel");
-    if (!choice.readonly) check = await conditionalWrites(store, paths, choice.id, clock.now());
-  } catch (err) {
-    throw new RunError(
-      `the remote cache ${store.location} did not answer: ${(err as Error).message}. Check the bucket, AWS_ENDPOINT_URL_S3 (or AWS_ENDPOINT_URL) and the AWS credentials, or render without --remote-cache. Nothing was submitted.`,
-    );
-  }
-  if (check) {
+  if (!choice.readonly) {
+    let check: Awaited<ReturnType<typeof conditionalWrites>>;
+    try {
+      check = await conditionalWrites(store, paths, choice.id, clock.now());
+    } catch (err) {
+      throw remoteProblem(store.location, err, choice.readonly);
+    }
     claims = check.conditional;
     if (!claims)
       emit({
@@ -91,7 +112,7 @@ export async function inRemote(
   films: PlannedFilm[],
   choice: RemoteChoice,
 ): Promise<{ location: string; steps: MissingEntry[] }> {
-  const store = await choice.open();
+  const store = await connectRemote(choice);
   const limit = pLimit(8);
   const wanted = missingEntries(films);
   try {
@@ -157,11 +178,16 @@ export async function uploadPending(remote: RemoteCache, emit: EventSink): Promi
 
 // The end of a render: what the bucket refused to give us, and what we could not give it.
 export function remoteNotices(remote: RemoteCache, emit: EventSink): void {
-  const seen = new Set<string>();
-  for (const u of remote.untrusted.filter((x) => !seen.has(x.step) && seen.add(x.step)))
+  const bytes = remote.fetched.reduce((t, f) => t + f.bytes, 0);
+  if (remote.fetched.length + remote.uploaded > 0)
     emit({
       type: "notice",
-      text: `Remote cache: ${u.step} was NOT used from ${remote.location}: ${u.why}. Someone may have overwritten it; it was made here instead.`,
+      text: `Remote cache ${remote.location}: ${count(remote.fetched.length, "step")} fetched (${(bytes / 1e6).toFixed(1)} MB, nothing paid), ${remote.uploaded} uploaded`,
+    });
+  for (const u of remote.summary().untrusted)
+    emit({
+      type: "notice",
+      text: `Remote cache: ${u.step} was NOT used from ${remote.location}: ${u.why}.${u.replaced ? " It was made again here and replaced in the bucket." : remote.settings.readonly ? " A render with write access makes it again and replaces it." : ""}`,
     });
   if (remote.failedUploads.length > 0)
     emit({

@@ -16,7 +16,7 @@ import { filmJobs, stitchFilms } from "./films.js";
 import { planFilms, type Planned } from "./plans.js";
 import { checkFrozen, writeLocks } from "./locks.js";
 import { writeReports, type WrittenReport } from "./reports.js";
-import { fetchMissing, openRemote, remoteNotices, uploadPending } from "./remote.js";
+import { connectRemote, fetchMissing, openRemote, remoteNotices, uploadPending } from "./remote.js";
 
 export interface RenderResult {
   films: StitchResult[];
@@ -34,11 +34,12 @@ export async function renderPlans(
   const ctx = renderContext(planned, options, deps, emit);
   const started = ctx.clock.now() - planned.phases.validate_ms - planned.phases.plan_ms;
   checkDistinctOutputs(planned, ctx);
-  if (options.frozen && !deps.remote) await checkFrozen(planned.films, ctx);
+  if (options.frozen) await checkFrozen(planned.films, ctx, { outputs: !deps.remote });
+  const store = deps.remote && (await connectRemote(deps.remote));
   await checkWritable(planned, ctx);
   let films = planned.films;
-  if (deps.remote) {
-    const remote = await openRemote(deps.remote, ctx.paths, ctx.clock, emit);
+  if (deps.remote && store) {
+    const remote = await openRemote(store, deps.remote, ctx.paths, ctx.clock, emit);
     ctx.remote = remote;
     await uploadPending(remote, emit);
     // What the bucket holds is fetched before the spending is planned, so it is neither priced nor paid.

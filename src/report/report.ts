@@ -87,7 +87,7 @@ export interface RemoteSummary {
   readonly: boolean;
   claims: boolean;
   fetched: { step: string; bytes: number }[];
-  untrusted: { step: string; why: string }[];
+  untrusted: { step: string; why: string; replaced: boolean }[];
   upload_failed: { step: string; why: string }[];
 }
 

@@ -21,6 +21,8 @@ export interface ClaimBody {
   input?: Record<string, unknown>;
   // This claim's own id: a create whose answer was lost (and so retried into a 412) is recognised as ours.
   nonce: string;
+  // Who held it before a takeover.
+  taken_from?: { host: string; pid: number };
   // Changes on every refresh, so a refresh always moves the ETag on (an unchanged body keeps its ETag).
   beat: number;
 }
@@ -32,6 +34,14 @@ export interface ForeignClaim {
 }
 
 export class ClaimLostError extends Error {}
+
+// Another machine claimed the step just as this one was about to submit it: wait for it instead.
+export class ClaimedElsewhereError extends ClaimLostError {
+  // undefined: the step was published meanwhile.
+  constructor(readonly foreign: ForeignClaim | undefined) {
+    super("another machine is making this step");
+  }
+}
 
 // This boot of this machine (Linux), so a claim left by a dead process here is recognised at once.
 const BOOT = (() => {
@@ -69,46 +79,67 @@ export function isStale(object: StoredObject, leaseMs: number): boolean {
 export class HeldClaim {
   private timer: NodeJS.Timeout | undefined;
   private lost = false;
+  // Every write goes through this chain: a refresh and a recorded submit must never race on one ETag.
+  private writes: Promise<unknown> = Promise.resolve();
   constructor(
     private readonly store: ObjectStore,
     readonly name: string,
     private etag: string,
     public body: ClaimBody,
+    private readonly clock?: Clock,
   ) {}
 
-  // Rewrite the claim (the request id once the provider accepted the submit), only if it is still ours.
-  async update(patch: Partial<ClaimBody>): Promise<void> {
+  // Rewrite the claim (the submit, then the request id), only while it is still ours.
+  update(patch: Partial<ClaimBody>): Promise<void> {
+    const write = this.writes.then(() => this.write(patch));
+    this.writes = write.catch(() => undefined);
+    return write;
+  }
+
+  private async write(patch: Partial<ClaimBody>): Promise<void> {
     if (this.lost) throw new ClaimLostError(`another machine took over ${this.body.step}`);
     const body = { ...this.body, ...patch, beat: this.body.beat + 1 };
-    const put = await this.store.put(this.name, Buffer.from(JSON.stringify(body)), { ifMatch: this.etag });
-    if (!put.ok) {
+    for (let attempt = 1; ; attempt++) {
+      const put = await this.store.put(this.name, Buffer.from(JSON.stringify(body)), { ifMatch: this.etag });
+      if (put.ok) {
+        this.etag = put.etag;
+        this.body = body;
+        return;
+      }
+      // A write that landed but whose answer was lost comes back as a 412 on its own ETag: it is still ours.
+      const now = await readClaim(this.store, this.name);
+      if (now?.body?.nonce === body.nonce && now.body.beat === body.beat) {
+        this.etag = now.object.etag;
+        this.body = body;
+        return;
+      }
+      if (put.refused === "conflict" && attempt < 5) {
+        await (this.clock?.sleep(50 * attempt) ?? Promise.resolve());
+        continue;
+      }
       this.lost = true;
       throw new ClaimLostError(`another machine took over ${this.body.step} (its claim was ${put.refused})`);
     }
-    this.etag = put.etag;
-    this.body = body;
   }
 
   // Refreshes every `everyMs`; a refresh that fails on the network is tried again at the next beat.
-  keepAlive(everyMs: number, onProblem: (why: string) => void): void {
-    let busy = false;
+  keepAlive(everyMs: number): void {
+    if (this.timer) return;
     this.timer = setInterval(() => {
-      if (busy || this.lost) return;
-      busy = true;
-      this.update({})
-        .catch((err: Error) => onProblem(err.message))
-        .finally(() => (busy = false));
+      if (!this.lost) this.update({}).catch(() => undefined);
     }, everyMs);
     this.timer.unref();
   }
 
   stop(): void {
     if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
   }
 
   // Released only while still ours; a claim taken over belongs to its new holder.
   async release(): Promise<void> {
     this.stop();
+    await this.writes;
     if (!this.lost) await this.store.delete(this.name, { ifMatch: this.etag });
   }
 }
@@ -122,7 +153,7 @@ export async function claim(
 ): Promise<HeldClaim | ForeignClaim> {
   for (let attempt = 1; ; attempt++) {
     const put = await store.put(name, Buffer.from(JSON.stringify(body)), { ifNoneMatch: "*" });
-    if (put.ok) return new HeldClaim(store, name, put.etag, body);
+    if (put.ok) return new HeldClaim(store, name, put.etag, body, clock);
     if (put.refused === "precondition") {
       const current = await readClaim(store, name);
       if (current?.body?.nonce === body.nonce)
@@ -156,6 +187,7 @@ export async function takeOver(
     ...(old?.request_id && { request_id: old.request_id }),
     ...(old?.endpoint && { endpoint: old.endpoint }),
     ...(old?.input && { input: old.input }),
+    ...(old?.holder && { taken_from: { host: old.holder.host, pid: old.holder.pid } }),
     beat: (old?.beat ?? 0) + 1,
   };
   const put = await store.put(name, Buffer.from(JSON.stringify(body)), { ifMatch: stale.object.etag });

@@ -4,7 +4,7 @@ import { randomUUID } from "node:crypto";
 import path from "node:path";
 import { readJson, writeJsonAtomic } from "../atomic.js";
 import type { CachePaths } from "../layout.js";
-import type { ObjectStore } from "./object-store.js";
+import { type ObjectStore, RemoteError } from "./object-store.js";
 
 export interface ConditionalCheck {
   location: string;
@@ -23,8 +23,9 @@ export async function checkConditionalWrites(store: ObjectStore, now: number): P
   });
   try {
     const first = await store.put(name, Buffer.from("1"), { ifNoneMatch: "*" });
+    // Not an answer about conditional writes (a name collision, a conflict): nothing is remembered.
     if (!first.ok)
-      return result(false, `a conditional create of a new object was refused (${first.refused})`);
+      throw new RemoteError(`a conditional create of a new object was refused (${first.refused})`);
     const second = await store.put(name, Buffer.from("2"), { ifNoneMatch: "*" });
     if (second.ok) return result(false, "it accepted a second If-None-Match: * create of the same object");
     const stale = await store.put(name, Buffer.from("3"), { ifMatch: '"0123456789abcdef0123456789abcdef"' });

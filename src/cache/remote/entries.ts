@@ -27,7 +27,13 @@ export type Fetched =
   | { status: "fetched"; bytes: number }
   | { status: "absent" }
   // The bucket has the step, but its bytes or record are not to be trusted: never used.
-  | { status: "untrusted"; why: string };
+  | { status: "untrusted"; why: string; bad: BadEntry };
+
+// The ETags of what was found wrong, so a machine that makes the step again replaces exactly those objects.
+export interface BadEntry {
+  record: string;
+  output?: string;
+}
 
 // Read-through: record, then output, checked against the record's sha256 before it enters the local cache.
 // A transfer that comes up short is tried again; what still fails throws (the caller must not pay for it).
@@ -35,7 +41,9 @@ export async function fetchEntry(store: ObjectStore, paths: CachePaths, e: Entry
   const got = await store.getBytes(recordName(e));
   if (!got) return { status: "absent" };
   const record = parseRecord(got.bytes, e);
-  if (typeof record === "string") return { status: "untrusted", why: record };
+  if (typeof record === "string")
+    return { status: "untrusted", why: record, bad: { record: got.object.etag } };
+  const bad = (output?: string): BadEntry => ({ record: got.object.etag, ...(output && { output }) });
   const local =
     e.kind === "clip" ? paths.clip(e.key) : paths.still(e.key, extension((record as StillSidecar).format));
   await mkdir(paths.tmp, { recursive: true });
@@ -44,7 +52,7 @@ export async function fetchEntry(store: ObjectStore, paths: CachePaths, e: Entry
     const tmp = tempSibling(`${paths.tmp}/${e.key}.remote`);
     try {
       const got = await store.download(outputName(e, record), tmp);
-      if (!got) return { status: "untrusted", why: "its record is there but its output is not" };
+      if (!got) return { status: "untrusted", why: "its record is there but its output is not", bad: bad() };
       const { sha256, size: bytes } = got;
       if (bytes === record.bytes && sha256 === record.sha256) {
         await mkdir(e.kind === "clip" ? `${paths.dir}/clips` : paths.stills, { recursive: true });
@@ -52,10 +60,15 @@ export async function fetchEntry(store: ObjectStore, paths: CachePaths, e: Entry
         await writeJsonAtomic(e.kind === "clip" ? paths.sidecar(e.key) : paths.stillSidecar(e.key), record);
         return { status: "fetched", bytes };
       }
-      // The whole object arrived and still differs: it was replaced or tampered with.
-      if (bytes >= record.bytes)
-        return { status: "untrusted", why: "its bytes do not match the sha256 its record gives" };
-      why = `the download stopped at ${bytes} of ${record.bytes} bytes`;
+      // The whole object arrived (a cut transfer throws) and differs: it was replaced or tampered with.
+      return {
+        status: "untrusted",
+        why:
+          bytes === record.bytes
+            ? "its bytes do not match the sha256 its record gives"
+            : `it has ${bytes} bytes where its record says ${record.bytes}`,
+        bad: bad(got.etag),
+      };
     } catch (err) {
       why = (err as Error).message;
     } finally {
@@ -68,19 +81,32 @@ export async function fetchEntry(store: ObjectStore, paths: CachePaths, e: Entry
 }
 
 // Write-through: the output, then its record, each created only if absent (a step is never overwritten).
-export async function publishEntry(store: ObjectStore, paths: CachePaths, e: EntryRef): Promise<void> {
+export async function publishEntry(
+  store: ObjectStore,
+  paths: CachePaths,
+  e: EntryRef,
+  replace?: BadEntry,
+): Promise<void> {
   const record = await readJson<Record>(e.kind === "clip" ? paths.sidecar(e.key) : paths.stillSidecar(e.key));
   // Freed locally since (cache gc): nothing left to share.
   if (!record) return;
   const file =
     e.kind === "clip" ? paths.clip(e.key) : paths.still(e.key, extension((record as StillSidecar).format));
-  const put = await store.put(outputName(e, record), { file, size: record.bytes }, { ifNoneMatch: "*" });
-  if (!put.ok && put.refused === "conflict") throw new Error(`409 Conflict uploading ${e.kind} ${e.key}`);
-  const meta = await store.put(recordName(e), Buffer.from(`${JSON.stringify(record, null, 2)}\n`), {
-    ifNoneMatch: "*",
-  });
-  if (!meta.ok && meta.refused === "conflict")
-    throw new Error(`409 Conflict uploading ${e.kind} ${e.key}'s record`);
+  // 412: already there (another machine published it first), which is what we wanted.
+  // A bad object is replaced only if it is still the one found bad (If-Match on its ETag).
+  const put = await store.put(
+    outputName(e, record),
+    { file, size: record.bytes },
+    replace?.output ? { ifMatch: replace.output } : { ifNoneMatch: "*" },
+  );
+  if (!put.ok && put.refused !== "precondition") throw new Error(`the upload was refused (${put.refused})`);
+  const meta = await store.put(
+    recordName(e),
+    Buffer.from(`${JSON.stringify(record, null, 2)}\n`),
+    replace ? { ifMatch: replace.record } : { ifNoneMatch: "*" },
+  );
+  if (!meta.ok && meta.refused !== "precondition")
+    throw new Error(`the record's upload was refused (${meta.refused})`);
 }
 
 // A record is used only if it is one, for this key, with a sha256 and a size.

@@ -22,7 +22,7 @@ export interface ObjectStore {
   head(key: string): Promise<StoredObject | undefined>;
   getBytes(key: string): Promise<{ bytes: Buffer; object: StoredObject } | undefined>;
   // Streams the object to `file`; returns its size and sha256 as received (the caller checks them against the record).
-  download(key: string, file: string): Promise<{ size: number; sha256: string } | undefined>;
+  download(key: string, file: string): Promise<{ size: number; sha256: string; etag: string } | undefined>;
   put(
     key: string,
     body: Buffer | { file: string; size: number },
@@ -35,4 +35,24 @@ export interface ObjectStore {
   list(prefix: string): Promise<string[]>;
 }
 
-export class RemoteError extends Error {}
+// A call the server (or the network) failed; `code` is S3's error code or the SDK's error name.
+export class RemoteError extends Error {
+  constructor(
+    message: string,
+    readonly code?: string,
+  ) {
+    super(message);
+  }
+}
+
+// Codes that mean the settings are wrong (bucket, credentials, permissions), not that the server is unwell.
+export const SETTINGS_CODES = new Set([
+  "NoSuchBucket",
+  "InvalidAccessKeyId",
+  "SignatureDoesNotMatch",
+  "AccessDenied",
+  "CredentialsProviderError",
+  "InvalidBucketName",
+  "AuthorizationHeaderMalformed",
+  "PermanentRedirect",
+]);

@@ -6,9 +6,10 @@ import { readJson } from "../atomic.js";
 import { type JournalEntry, readJournal, writeJournal } from "../journal.js";
 import type { CachePaths } from "../layout.js";
 import type { Clock } from "../../util/clock.js";
-import { NotStartedError } from "../../errors.js";
+import { NotStartedError, ProviderError } from "../../errors.js";
 import { ifMissing, removeIfExists } from "../../util/fs.js";
 import {
+  ClaimedElsewhereError,
   ClaimLostError,
   heldByDeadProcessHere,
   claim,
@@ -19,7 +20,14 @@ import {
   readClaim,
   takeOver,
 } from "./claims.js";
-import { type EntryRef, type Fetched, fetchEntry, publishEntry } from "./entries.js";
+import {
+  type BadEntry,
+  type EntryRef,
+  type Fetched,
+  fetchEntry,
+  publishEntry,
+  recordName,
+} from "./entries.js";
 import type { ObjectStore } from "./object-store.js";
 
 export const DEFAULT_LEASE_MS = 60_000;
@@ -42,9 +50,13 @@ export type Guarded<T> = { from: "remote"; bytes: number } | { from: "made"; val
 
 export class RemoteCache {
   // What happened, for the run's summary.
-  readonly untrusted: { step: string; why: string }[] = [];
+  readonly untrusted: { step: string; why: string; key: string }[] = [];
   readonly failedUploads: { step: string; why: string }[] = [];
   readonly fetched: { step: string; bytes: number }[] = [];
+  // Objects found bad in the bucket, and those this run replaced with what it made.
+  private readonly bad = new Map<string, BadEntry>();
+  readonly replaced = new Set<string>();
+  uploaded = 0;
   constructor(readonly settings: RemoteSettings) {}
 
   // For the report: one line per step, each problem once.
@@ -56,7 +68,11 @@ export class RemoteCache {
       readonly: this.settings.readonly,
       claims: this.settings.claims,
       fetched: this.fetched,
-      untrusted: once(this.untrusted),
+      untrusted: once(this.untrusted).map((u) => ({
+        step: u.step,
+        why: u.why,
+        replaced: this.replaced.has(u.key),
+      })),
       upload_failed: once(this.failedUploads),
     };
   }
@@ -68,7 +84,10 @@ export class RemoteCache {
   // A missing or untrusted entry reads as absent; an untrusted one is remembered and reported.
   async fetch(e: EntryRef, step: string): Promise<Fetched> {
     const got = await fetchEntry(this.settings.store, this.settings.paths, e);
-    if (got.status === "untrusted") this.untrusted.push({ step, why: got.why });
+    if (got.status === "untrusted") {
+      this.untrusted.push({ step, why: got.why, key: e.key });
+      this.bad.set(e.key, got.bad);
+    }
     if (got.status === "fetched") this.fetched.push({ step, bytes: got.bytes });
     return got;
   }
@@ -77,7 +96,10 @@ export class RemoteCache {
   async publish(e: EntryRef, step: string): Promise<void> {
     if (this.settings.readonly) return;
     try {
-      await publishEntry(this.settings.store, this.settings.paths, e);
+      const bad = this.bad.get(e.key);
+      await publishEntry(this.settings.store, this.settings.paths, e, bad);
+      if (bad) this.replaced.add(e.key);
+      this.uploaded += 1;
       await removeIfExists(this.pendingFile(e.key));
     } catch (err) {
       this.failedUploads.push({ step, why: (err as Error).message });
@@ -97,7 +119,9 @@ export class RemoteCache {
     return path.join(this.settings.paths.dir, "remote", "pending", `${key}.json`);
   }
 
-  // Make one step at most once across every machine sharing the bucket.
+  // Make one step at most once across every machine sharing the bucket. The claim is created only when the
+  // provider is about to submit (it holds one of this machine's slots then), so a machine never claims work it
+  // has no room for; a claim taken over from a stopped machine carries its request, which is collected.
   async guard<T>(
     e: EntryRef,
     step: string,
@@ -106,7 +130,17 @@ export class RemoteCache {
     stop?: AbortSignal,
   ): Promise<Guarded<T>> {
     const s = this.settings;
-    const first = await this.fetch(e, step);
+    const fetched = async () => {
+      try {
+        return await this.fetch(e, step);
+      } catch (err) {
+        throw new ProviderError(
+          `the remote cache has this step, but fetching it failed: ${(err as Error).message}. Nothing was paid; run again.`,
+          { transient: false },
+        );
+      }
+    };
+    const first = await fetched();
     if (first.status === "fetched") return { from: "remote", bytes: first.bytes };
     if (s.readonly || !s.claims) {
       const value = await produce();
@@ -115,55 +149,66 @@ export class RemoteCache {
     }
     const name = `v1/claims/${e.key}`;
     const pollMs = Math.max(250, Math.min(1000, s.leaseMs / 6));
-    for (;;) {
-      const got = await claim(s.store, name, claimBody(e.key, step), s.clock);
-      let held = got instanceof HeldClaim ? got : undefined;
-      if (!held) {
-        const waited = await this.waitFor(e, step, name, got as ForeignClaim, notify, pollMs, stop);
-        if (waited === "retry") continue;
-        if ("from" in waited) return waited;
-        held = waited.held;
-        await this.inherit(e, held, step);
+    const refreshMs = Math.max(100, Math.floor(s.leaseMs / 3));
+    let held: HeldClaim | undefined;
+    const onJournal: OnJournal = async (entry) => {
+      const record = {
+        state: entry.state,
+        endpoint: entry.endpoint,
+        input: entry.input,
+        ...(entry.request_id && { request_id: entry.request_id }),
+      };
+      if (held) return held.update(record);
+      const got = await claim(s.store, name, { ...claimBody(e.key, step), ...record }, s.clock);
+      if (!(got instanceof HeldClaim)) throw new ClaimedElsewhereError(got);
+      // Another machine may have published and released it since we looked (it publishes before it releases);
+      // a record already found bad is the one this machine is about to replace.
+      const published = await s.store.head(recordName(e));
+      if (published && published.etag !== this.bad.get(e.key)?.record) {
+        await got.release();
+        throw new ClaimedElsewhereError(undefined);
       }
+      held = got;
+      held.keepAlive(refreshMs);
+    };
+    for (let round = 1; ; round++) {
+      // Each round ends in another machine's claim or output; this many means something is wrong with the bucket.
+      if (round > 50)
+        throw new ProviderError(
+          "the remote cache kept changing under this step; nothing more was paid. Run again.",
+          {
+            transient: false,
+          },
+        );
       try {
-        return await this.makeHolding(e, step, held, produce);
+        const value = await produce(onJournal);
+        held?.stop();
+        await this.publish(e, step);
+        await held?.release().catch(() => undefined);
+        return { from: "made", value };
       } catch (err) {
-        // Another machine took the claim over while this one stalled: it collects the step; wait for it.
-        if (err instanceof ClaimLostError) continue;
+        held?.stop();
+        if (err instanceof ClaimLostError) {
+          const foreign = err instanceof ClaimedElsewhereError ? err.foreign : await readClaim(s.store, name);
+          held = undefined;
+          const waited = foreign ? await this.waitFor(e, step, name, foreign, notify, pollMs, stop) : "retry";
+          if (waited === "retry") {
+            const again = await fetched();
+            if (again.status === "fetched") return { from: "remote", bytes: again.bytes };
+            continue;
+          }
+          if ("from" in waited) return waited;
+          held = waited.held;
+          held.keepAlive(refreshMs);
+          await this.inherit(e, held, step, notify);
+          continue;
+        }
+        // A request that may exist (paid, or sent without an answer) keeps its claim, with what it knows: whoever
+        // takes it over collects it, or, unconfirmed, submits again only with --resubmit-unconfirmed.
+        if (held && !(await readJournal(s.paths, e.key))) await held.release().catch(() => undefined);
         throw err;
       }
     }
-  }
-
-  private async makeHolding<T>(
-    e: EntryRef,
-    step: string,
-    held: HeldClaim,
-    produce: (onJournal?: OnJournal) => Promise<T>,
-  ): Promise<Guarded<T>> {
-    const s = this.settings;
-    held.keepAlive(Math.max(100, Math.floor(s.leaseMs / 3)), () => undefined);
-    let value: T;
-    try {
-      value = await produce(async (entry) => {
-        await held.update({
-          state: entry.state,
-          ...(entry.request_id && { request_id: entry.request_id }),
-          endpoint: entry.endpoint,
-          input: entry.input,
-        });
-      });
-    } catch (err) {
-      held.stop();
-      // A request paid for but not collected stays claimed, with its id: whoever takes the claim over collects it.
-      const journal = await readJournal(s.paths, e.key);
-      if (journal?.state !== "submitted") await held.release().catch(() => undefined);
-      throw err;
-    }
-    held.stop();
-    await this.publish(e, step);
-    await held.release().catch(() => undefined);
-    return { from: "made", value };
   }
 
   // Another machine holds the step: wait for its output, and take the claim over if its holder stops.
@@ -199,9 +244,16 @@ export class RemoteCache {
   }
 
   // The request the old holder recorded becomes this machine's journal entry: the provider reattaches to it.
-  private async inherit(e: EntryRef, held: HeldClaim, step: string): Promise<void> {
+  private async inherit(e: EntryRef, held: HeldClaim, step: string, notify: Notify): Promise<void> {
     const b = held.body;
     if (b.state === "claimed") return;
+    const from = b.taken_from ? `${b.taken_from.host} (pid ${b.taken_from.pid})` : "another machine";
+    notify(
+      "waiting",
+      b.request_id
+        ? `took over from ${from}, which stopped: collecting the request it submitted, ${b.request_id}`
+        : `took over from ${from}, which stopped while its submit was unanswered`,
+    );
     await writeJournal(this.settings.paths, {
       version: 1,
       key: e.key,

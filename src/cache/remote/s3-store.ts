@@ -35,12 +35,18 @@ export async function s3Store(where: RemoteLocation): Promise<ObjectStore> {
   const fail = (op: string, key: string, err: unknown): never => {
     const e = err as SdkError;
     const status = e.$metadata?.httpStatusCode;
+    // A body-less answer (HEAD) has no S3 code; its status says enough.
+    const code =
+      e.name === "Unknown" || e.name === "UnknownError" ? (status === 403 ? "AccessDenied" : e.name) : e.name;
     throw new RemoteError(
-      `${op} ${where.url}${key}: ${e.name ?? "error"}${status ? ` (HTTP ${status})` : ""}${e.message && e.message !== e.name ? `: ${e.message}` : ""}`,
+      `${op} ${where.url}${key}: ${code ?? "error"}${status ? ` (HTTP ${status})` : ""}${e.message && e.message !== e.name && e.message !== "UnknownError" ? `: ${e.message}` : ""}`,
+      code,
     );
   };
   const refusal = (err: unknown): Refusal | undefined => {
     const status = (err as SdkError).$metadata?.httpStatusCode;
+    // A 404 for the bucket is a setting gone wrong, not a refusal.
+    if (status === 404 && (err as SdkError).name !== "NoSuchKey") return undefined;
     return status === 412
       ? "precondition"
       : status === 409
@@ -51,8 +57,9 @@ export async function s3Store(where: RemoteLocation): Promise<ObjectStore> {
   };
   const notFound = (err: unknown) => {
     const e = err as SdkError;
-    return e.$metadata?.httpStatusCode === 404 || e.name === "NoSuchKey" || e.name === "NotFound";
+    return e.name !== "NoSuchBucket" && (e.$metadata?.httpStatusCode === 404 || e.name === "NoSuchKey");
   };
+
   const described = (
     out: { ETag?: string; LastModified?: Date; ContentLength?: number },
     date: number | undefined,
@@ -95,7 +102,7 @@ export async function s3Store(where: RemoteLocation): Promise<ObjectStore> {
           hash.update(chunk);
         });
         await pipeline(body, createWriteStream(file));
-        return { size, sha256: hash.digest("hex") };
+        return { size, sha256: hash.digest("hex"), etag: out.ETag ?? "" };
       } catch (err) {
         if (notFound(err)) return undefined;
         return fail("GET", key, err);
