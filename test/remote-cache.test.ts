@@ -5,54 +5,15 @@ import { cp, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { after, describe, test } from "node:test";
 import { stringify } from "yaml";
-import { listFiles, runInProcess, tempDir } from "../testkit/cli.js";
-import { FakeFal } from "../testkit/fake-fal.js";
-import { falEnv, TEST_FAL_KEY } from "../testkit/fal-env.js";
-import { startFakeS3, type FakeS3 } from "../testkit/fake-s3.js";
-import { makeProject, shots } from "./helpers/project.js";
+import { listFiles } from "../testkit/cli.js";
+import { shots } from "./helpers/project.js";
+import { team as makeTeam } from "./helpers/remote-team.js";
 
 const stops: (() => Promise<unknown>)[] = [];
 after(() => Promise.all(stops.map((s) => s())));
 
-const S3_ENV = (s3: FakeS3) => ({
-  AWS_ENDPOINT_URL_S3: s3.url,
-  AWS_ACCESS_KEY_ID: "AKIDTEST",
-  AWS_SECRET_ACCESS_KEY: "s3cr3t-DO-NOT-LEAK",
-  AWS_REGION: "us-east-1",
-  STORYREEL_REMOTE_CACHE: "s3://storyreel/team",
-});
-
-// Two clones of one project, each with its own local cache, on one fake fal and one fake bucket.
-async function team(
-  n: number,
-  latencyMs = 200,
-  s3Options: Parameters<typeof startFakeS3>[0] = {},
-  storyboard: Record<string, unknown> = { version: 1, shots: shots(n) },
-) {
-  const fal = await new FakeFal({ key: TEST_FAL_KEY, latencyMs }).start();
-  const s3 = await startFakeS3(s3Options);
-  stops.push(
-    () => fal.stop(),
-    () => s3.close(),
-  );
-  const origin = await makeProject({ storyboard });
-  const clone = async () => {
-    const dir = await tempDir("storyreel-clone-");
-    await cp(origin.dir, dir, { recursive: true });
-    const file = path.join(dir, path.basename(origin.file));
-    const cache = path.join(dir, "cache");
-    const env = (extra = {}) => ({ ...falEnv(fal, cache), ...S3_ENV(s3), ...extra });
-    return {
-      dir,
-      file,
-      cache,
-      render: (args: string[] = [], extra = {}) =>
-        runInProcess(["render", file, ...args], { cwd: dir, env: env(extra) }),
-      run: (args: string[], extra = {}) => runInProcess(args, { cwd: dir, env: env(extra) }),
-    };
-  };
-  return { fal, s3, clone };
-}
+const team = (...args: Parameters<typeof makeTeam> extends [unknown, ...infer R] ? R : never) =>
+  makeTeam(stops, ...args);
 
 describe("remote cache", { concurrency: 4 }, () => {
   test("a second clone renders the whole film from the bucket with 0 submits, byte-identical", async () => {

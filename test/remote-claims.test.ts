@@ -1,50 +1,16 @@
 // Claims across machines: real storyreel processes (the process is what is tested: two at once, kill -9),
 // each with its own working copy and local cache, sharing one fake bucket and one fake fal.
 import assert from "node:assert/strict";
-import { cp, readFile } from "node:fs/promises";
-import path from "node:path";
 import { after, test } from "node:test";
-import { spawnStoryreel, tempDir, until } from "../testkit/cli.js";
-import { FakeFal } from "../testkit/fake-fal.js";
-import { falEnv, TEST_FAL_KEY } from "../testkit/fal-env.js";
-import { type FakeS3, startFakeS3 } from "../testkit/fake-s3.js";
-import { makeProject, shots } from "./helpers/project.js";
+import { until } from "../testkit/cli.js";
+import { claimsIn, team as makeTeam } from "./helpers/remote-team.js";
 
 const stops: (() => Promise<unknown>)[] = [];
 after(() => Promise.all(stops.map((s) => s())));
 
-async function team(n: number, latencyMs: number, s3Options: Parameters<typeof startFakeS3>[0] = {}) {
-  const fal = await new FakeFal({ key: TEST_FAL_KEY, latencyMs }).start();
-  const s3 = await startFakeS3(s3Options);
-  stops.push(
-    () => fal.stop(),
-    () => s3.close(),
-  );
-  const origin = await makeProject({ storyboard: { version: 1, shots: shots(n) } });
-  const clone = async () => {
-    const dir = await tempDir("storyreel-clone-");
-    await cp(origin.dir, dir, { recursive: true });
-    const file = path.join(dir, path.basename(origin.file));
-    const env = {
-      ...falEnv(fal, path.join(dir, "cache")),
-      AWS_ENDPOINT_URL_S3: s3.url,
-      AWS_ACCESS_KEY_ID: "AKIDTEST",
-      AWS_SECRET_ACCESS_KEY: "s3cr3t-DO-NOT-LEAK",
-      STORYREEL_REMOTE_CACHE: "s3://storyreel/team",
-    };
-    return {
-      dir,
-      film: () => readFile(path.join(dir, "out", "storyboard.mp4")),
-      spawn: (args: string[] = []) => spawnStoryreel(["render", file, ...args], { cwd: dir, env }),
-    };
-  };
-  return { fal, s3, clone };
-}
-
-const claims = (s3: FakeS3) =>
-  [...s3.objects.entries()]
-    .filter(([k]) => k.startsWith("storyreel/team/v1/claims/"))
-    .map(([, o]) => JSON.parse(o.bytes.toString("utf8")) as { state: string; request_id?: string });
+const team = (n: number, latencyMs: number, s3Options: Parameters<typeof makeTeam>[3] = {}) =>
+  makeTeam(stops, n, latencyMs, s3Options);
+const claims = claimsIn;
 
 test("two machines render the same new shots at once: each is submitted exactly once", async () => {
   const t = await team(4, 1200);

@@ -9,11 +9,15 @@ export const systemClock: Clock = {
   sleep: (ms, signal) =>
     new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason);
-      const timer = setTimeout(resolve, ms);
       const onAbort = () => {
         clearTimeout(timer);
         reject(signal?.reason);
       };
+      // The listener goes when the sleep ends, so a long wait of short sleeps keeps none behind.
+      const timer = setTimeout(() => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve();
+      }, ms);
       signal?.addEventListener("abort", onAbort, { once: true });
     }),
 };
