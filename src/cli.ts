@@ -17,10 +17,13 @@ Commands:
   render <file...>     generate the clips (cached, concurrent, resumable) and stitch the film
   retake <file> <id...>  make one more take of shots or stills (a render that makes just those)
   pick <file> <id> <n> choose the take the film uses (recorded in <storyboard>.lock.yaml)
-  cache <ls|verify|gc|forget>  list, check and free the cache; forget a request fal keeps refusing
+  cache <ls|verify|gc|forget|push|pull>
+                       list, check and free the cache; forget a request fal keeps refusing;
+                       push to and pull from a remote cache (--remote-cache s3://BUCKET/PREFIX)
   spend [file...]      what fal renders have cost, from the spend ledger, by storyboard, day and model
   init [dir]           start a storyboard: commented storyboard.yaml and two sample images
   doctor               show the ffmpeg in use and its capabilities, FAL_KEY status and the cache
+                       (--remote: check the remote cache and its conditional writes)
 
 Options:
   -h, --help           show help (also: storyreel <command> --help)

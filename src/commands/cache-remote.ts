@@ -7,6 +7,7 @@ import { connectRemote, openRemote } from "../pipeline/remote.js";
 import { pullLocked, pushAll } from "../pipeline/remote-admin.js";
 import { systemClock } from "../util/clock.js";
 import { count } from "../util/words.js";
+import { statIfExists } from "../util/fs.js";
 import type { CliContext } from "./context.js";
 import { remoteChoice } from "./remote-options.js";
 
@@ -36,6 +37,7 @@ export async function cacheRemoteCommand(
   const locks = [];
   for (const file of files) {
     const full = path.resolve(ctx.cwd, file);
+    if (!(await statIfExists(full))) throw new UsageError(`file not found: ${file}`);
     const lockFile = file.endsWith(".lock.yaml") ? full : lockPath(full);
     const lock = await readLock(lockFile);
     if (!lock)

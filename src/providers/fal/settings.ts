@@ -11,7 +11,7 @@ export function falSettings(env: NodeJS.ProcessEnv, proxyFlag?: string): FalSett
   const credentials = env.FAL_KEY?.trim();
   if (!credentials) {
     throw new UsageError(
-      "FAL_KEY is not set. Create a key at fal.ai (Dashboard > API keys) and run: export FAL_KEY=...\n(Or try the free offline preview: --provider preview.)",
+      "FAL_KEY is not set. Create a key at fal.ai (Dashboard > API keys) and run: export FAL_KEY=...\n(Or try the free offline preview: --provider preview. To render only what the cache or a remote cache already holds: --offline, or --frozen for a committed lock.)",
     );
   }
   const proxyUrl = proxyFlag ?? env.FAL_PROXY_URL;
