@@ -86,6 +86,9 @@ test("killed between fal's answer and the journal: the shot is never resubmitted
 
 test("a journaled request id that fal no longer knows (404) is submitted again", async () => {
   const p = await project(1, "expired");
+  // Its own slower fake: on a loaded machine the clip must not finish before the kill lands.
+  const fake = await new FakeFal({ key: TEST_FAL_KEY, latencyMs: 3000 }).start();
+  after(() => fake.stop());
   const child = spawnStoryreel(["render", p.file], { cwd: p.dir, env: falEnv(fake, p.cache) });
   await until(() => fake.jobs.size >= 1);
   await until(
