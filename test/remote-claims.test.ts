@@ -50,6 +50,9 @@ test("two processes under the fault mix (503s, 409s, slow and truncated transfer
   const t = await team(4, 600, {
     random,
     faults: [
+      // At least one of each for certain, then a random mix.
+      { op: "put", times: 1, when: (r) => r.key.includes("/claims/"), action: { status: 409 } },
+      { op: "get", times: 2, action: { status: 503, code: "SlowDown" } },
       { op: "any", times: 1000, chance: 0.12, action: { status: 503, code: "SlowDown" } },
       {
         op: "put",

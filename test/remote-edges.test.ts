@@ -94,4 +94,30 @@ describe("remote cache edges", { concurrency: 4 }, () => {
     assert.match(r.stderr, /disagree/);
     assert.equal(gets(), before, "nothing was downloaded");
   });
+
+  test("an output that could not be uploaded keeps its claim: another machine collects the request for free", async () => {
+    const t = await team(1, 100);
+    const a = await t.clone();
+    t.s3.faults.push({
+      op: "put",
+      times: 1000,
+      when: (r) => r.key.endsWith(".json"),
+      action: { status: 500 },
+    });
+    const r = await a.render();
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.match(r.stderr, /could not upload/);
+    const [kept] = claimsIn(t.s3);
+    assert.equal(kept?.state, "submitted");
+    assert.match(kept?.request_id ?? "", /^req-/);
+    t.s3.faults.length = 0;
+    t.s3.clockOffsetMs += 120_000;
+    const b = await t.clone();
+    const rb = await b.render();
+    assert.equal(rb.exitCode, 0, rb.stderr);
+    assert.match(rb.stderr, /collecting the request it submitted, req-/);
+    assert.equal(t.fal.count("submit"), 1, "collected, not paid again");
+    assert.equal(claimsIn(t.s3).length, 0);
+    assert.equal(t.s3.count("put", "team/v1/clips/") > 0, true);
+  });
 });

@@ -124,23 +124,25 @@ for (const server of servers)
     test("claims: one holder; refreshes move the ETag; only a stale claim is taken over, by exactly one", async (t) => {
       if (!server.conditional) return t.skip("claims are off on a server without conditional writes");
       const store = await server.store();
-      const mine = await claim(store, "v1/claims/k", claimBody("k", "shot one"), systemClock);
+      const mine = await claim(store, "v1/claims/k", claimBody("k", "shot one", 0), systemClock);
       assert.ok(mine instanceof HeldClaim);
-      const theirs = await claim(store, "v1/claims/k", claimBody("k", "shot one"), systemClock);
+      const theirs = await claim(store, "v1/claims/k", claimBody("k", "shot one", 0), systemClock);
       assert.ok(!(theirs instanceof HeldClaim), "a second claimant is told whose it is");
       const seen = (await readClaim(store, "v1/claims/k"))!;
-      assert.equal(isStale(seen.object, 60_000), false);
+      assert.equal(isStale(seen, 60_000), false);
       await mine.update({ state: "submitted", request_id: "req-1" });
       assert.equal(
-        await takeOver(store, "v1/claims/k", seen, "shot one"),
+        await takeOver(store, "v1/claims/k", seen, claimBody("k", "shot one", 0), systemClock),
         undefined,
         "the refresh moved the ETag on",
       );
       // Judged by the server's clock: a lease of 0 s is over once the server's second has turned twice.
       await server.later(2100);
       const old = (await readClaim(store, "v1/claims/k"))!;
-      assert.equal(isStale(old.object, 0), true);
-      const takers = await Promise.all([1, 2, 3].map(() => takeOver(store, "v1/claims/k", old, "shot one")));
+      assert.equal(isStale(old, 0), true);
+      const takers = await Promise.all(
+        [1, 2, 3].map(() => takeOver(store, "v1/claims/k", old, claimBody("k", "shot one", 0), systemClock)),
+      );
       const won = takers.filter((x) => x !== undefined);
       assert.equal(won.length, 1, "exactly one machine wins the takeover");
       assert.equal(won[0]!.body.request_id, "req-1", "the recorded request travels with the claim");
@@ -153,11 +155,11 @@ test("staleness uses the server's clock: a claim is live however far the local c
   const s3 = await startFakeS3({ clockOffsetMs: -3_600_000 });
   stops.push(() => s3.close());
   const store = await open("s3://storyreel", testEnv(s3.url));
-  const held = await claim(store, "v1/claims/k", claimBody("k", "x"), systemClock);
+  const held = await claim(store, "v1/claims/k", claimBody("k", "x", 10_000), systemClock);
   assert.ok(held instanceof HeldClaim);
   const seen = (await readClaim(store, "v1/claims/k"))!;
   assert.ok(Math.abs(seen.object.serverDate - (Date.now() - 3_600_000)) < 5000, "the server's own Date");
-  assert.equal(isStale(seen.object, 10_000), false);
+  assert.equal(isStale(seen, 10_000), false);
 });
 
 test("doctor --remote against s3rver finds no conditional writes and turns claims off", async () => {

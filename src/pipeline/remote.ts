@@ -128,9 +128,9 @@ export async function fetchMissing(
   films: PlannedFilm[],
   remote: RemoteCache,
   emit: EventSink,
-): Promise<number> {
+): Promise<{ fetched: number; failures: string[] }> {
   const wanted = missingEntries(films);
-  if (wanted.length === 0) return 0;
+  if (wanted.length === 0) return { fetched: 0, failures: [] };
   emit({
     type: "notice",
     text: `Remote cache ${remote.location}: looking for ${count(wanted.length, "missing step")}`,
@@ -159,7 +159,7 @@ export async function fetchMissing(
     type: "notice",
     text: `Remote cache: fetched ${fetched} of ${count(wanted.length, "missing step")} (${(bytes / 1e6).toFixed(1)} MB)${failures.length ? `; could not fetch ${failures.join(", ")}` : ""}`,
   });
-  return fetched;
+  return { fetched, failures };
 }
 
 // Outputs an earlier run made but could not upload.

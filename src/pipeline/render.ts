@@ -43,10 +43,16 @@ export async function renderPlans(
     ctx.remote = remote;
     await uploadPending(remote, emit);
     // What the bucket holds is fetched before the spending is planned, so it is neither priced nor paid.
-    if ((await fetchMissing(films, remote, emit)) > 0)
+    const pulled = await fetchMissing(films, remote, emit);
+    if (pulled.fetched > 0)
       films = await planFilms(
         films.map((f) => f.board),
         planned.request,
+      );
+    // A locked output the bucket has but could not give is a failed run (exit 1), not a lock to fix (exit 2).
+    if (options.frozen && pulled.failures.length > 0)
+      throw new RunError(
+        `--frozen: could not fetch ${pulled.failures.join(", ")} from ${remote.location}; run again`,
       );
     if (options.frozen) await checkFrozen(films, ctx);
   }

@@ -2,7 +2,7 @@
 // alive by rewriting it with If-Match, taken over (If-Match on the stale ETag) once its holder stops, and
 // judged stale by the server's clock alone.
 import { randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readFileSync, readlinkSync } from "node:fs";
 import { hostname } from "node:os";
 import { processAlive } from "../atomic.js";
 import type { Clock } from "../../util/clock.js";
@@ -15,16 +15,27 @@ export interface ClaimBody {
   // "submitted": `request_id` is the provider's request, which any machine with the team's key can collect.
   state: "claimed" | "submitting" | "submitted";
   step: string;
-  holder: { host: string; pid: number; boot?: string };
+  holder: Holder;
   request_id?: string;
   endpoint?: string;
   input?: Record<string, unknown>;
+  // The holder's lease: a waiter with a shorter one still waits this long.
+  lease_ms?: number;
   // This claim's own id: a create whose answer was lost (and so retried into a 412) is recognised as ours.
   nonce: string;
+  // Each write's own id, so a write that landed but whose answer was lost is recognised as ours.
+  write?: string;
   // Who held it before a takeover.
   taken_from?: { host: string; pid: number };
-  // Changes on every refresh, so a refresh always moves the ETag on (an unchanged body keeps its ETag).
   beat: number;
+}
+
+interface Holder {
+  host: string;
+  pid: number;
+  // Linux: this boot of this machine and this pid namespace, so a dead holder here is known for dead.
+  boot?: string;
+  pidns?: string;
 }
 
 // Another machine's claim: what it says, and the stored object (its ETag and the server's times).
@@ -43,37 +54,55 @@ export class ClaimedElsewhereError extends ClaimLostError {
   }
 }
 
-// This boot of this machine (Linux), so a claim left by a dead process here is recognised at once.
-const BOOT = (() => {
+const read = (read: () => string) => {
   try {
-    return readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim();
+    return read().trim();
   } catch {
     return undefined;
   }
-})();
+};
+const HERE: Holder = {
+  host: hostname(),
+  pid: process.pid,
+  ...optional(
+    "boot",
+    read(() => readFileSync("/proc/sys/kernel/random/boot_id", "utf8")),
+  ),
+  ...optional(
+    "pidns",
+    read(() => readlinkSync("/proc/self/ns/pid")),
+  ),
+};
+function optional(name: string, value: string | undefined) {
+  return value ? { [name]: value } : {};
+}
 
-// A claim this machine's own killed process left: no need to wait out its lease.
+// A claim a killed process of this machine left (same boot, same pid namespace, pid gone): no need to wait.
 export function heldByDeadProcessHere(body: ClaimBody | undefined): boolean {
   const h = body?.holder;
-  if (!h || !BOOT || h.boot !== BOOT || h.host !== hostname() || h.pid === process.pid) return false;
+  if (!h || !HERE.boot || !HERE.pidns || h.pid === process.pid) return false;
+  if (h.boot !== HERE.boot || h.pidns !== HERE.pidns || h.host !== HERE.host) return false;
   return !processAlive(h.pid);
 }
 
-export function claimBody(key: string, step: string): ClaimBody {
+export function claimBody(key: string, step: string, leaseMs: number): ClaimBody {
   return {
     version: 1,
     key,
     state: "claimed",
     step,
-    holder: { host: hostname(), pid: process.pid, ...(BOOT && { boot: BOOT }) },
+    holder: HERE,
+    lease_ms: leaseMs,
     nonce: randomUUID(),
     beat: 0,
   };
 }
 
-// Stale when the server has not seen a refresh for a whole lease (plus a second: Last-Modified has whole seconds).
-export function isStale(object: StoredObject, leaseMs: number): boolean {
-  return object.serverDate - object.lastModified > leaseMs + 1000;
+// Stale when the server has not seen a refresh for a whole lease (the longer of ours and the holder's), plus
+// a second: Last-Modified has whole seconds.
+export function isStale(claim: ForeignClaim, leaseMs: number): boolean {
+  const lease = Math.max(leaseMs, claim.body?.lease_ms ?? 0);
+  return claim.object.serverDate - claim.object.lastModified > lease + 1000;
 }
 
 export class HeldClaim {
@@ -81,45 +110,47 @@ export class HeldClaim {
   private lost = false;
   // Every write goes through this chain: a refresh and a recorded submit must never race on one ETag.
   private writes: Promise<unknown> = Promise.resolve();
+  // What the claim should say: a write that fails is carried by the next refresh.
+  private target: ClaimBody;
   constructor(
     private readonly store: ObjectStore,
     readonly name: string,
     private etag: string,
     public body: ClaimBody,
-    private readonly clock?: Clock,
-  ) {}
+    private readonly clock: Clock,
+  ) {
+    this.target = body;
+  }
 
   // Rewrite the claim (the submit, then the request id), only while it is still ours.
   update(patch: Partial<ClaimBody>): Promise<void> {
-    const write = this.writes.then(() => this.write(patch));
+    this.target = { ...this.target, ...patch };
+    const write = this.writes.then(() => this.write());
     this.writes = write.catch(() => undefined);
     return write;
   }
 
-  private async write(patch: Partial<ClaimBody>): Promise<void> {
+  private async write(): Promise<void> {
     if (this.lost) throw new ClaimLostError(`another machine took over ${this.body.step}`);
-    const body = { ...this.body, ...patch, beat: this.body.beat + 1 };
+    const body = { ...this.target, beat: this.body.beat + 1, write: randomUUID() };
     for (let attempt = 1; ; attempt++) {
       const put = await this.store.put(this.name, Buffer.from(JSON.stringify(body)), { ifMatch: this.etag });
-      if (put.ok) {
-        this.etag = put.etag;
-        this.body = body;
-        return;
-      }
+      if (put.ok) return this.wrote(put.etag, body);
       // A write that landed but whose answer was lost comes back as a 412 on its own ETag: it is still ours.
       const now = await readClaim(this.store, this.name);
-      if (now?.body?.nonce === body.nonce && now.body.beat === body.beat) {
-        this.etag = now.object.etag;
-        this.body = body;
-        return;
-      }
+      if (now?.body?.write === body.write) return this.wrote(now.object.etag, body);
       if (put.refused === "conflict" && attempt < 5) {
-        await (this.clock?.sleep(50 * attempt) ?? Promise.resolve());
+        await this.clock.sleep(50 * attempt);
         continue;
       }
       this.lost = true;
       throw new ClaimLostError(`another machine took over ${this.body.step} (its claim was ${put.refused})`);
     }
+  }
+
+  private wrote(etag: string, body: ClaimBody): void {
+    this.etag = etag;
+    this.body = body;
   }
 
   // Refreshes every `everyMs`; a refresh that fails on the network is tried again at the next beat.
@@ -151,19 +182,19 @@ export async function claim(
   body: ClaimBody,
   clock: Clock,
 ): Promise<HeldClaim | ForeignClaim> {
-  for (let attempt = 1; ; attempt++) {
+  for (let attempt = 1; attempt <= 20; attempt++) {
     const put = await store.put(name, Buffer.from(JSON.stringify(body)), { ifNoneMatch: "*" });
     if (put.ok) return new HeldClaim(store, name, put.etag, body, clock);
     if (put.refused === "precondition") {
       const current = await readClaim(store, name);
       if (current?.body?.nonce === body.nonce)
-        return new HeldClaim(store, name, current.object.etag, current.body);
-      // Released between our write and our read: try again at once.
+        return new HeldClaim(store, name, current.object.etag, current.body, clock);
       if (current) return current;
-    } else if (attempt >= 8) {
-      throw new Error(`the remote cache kept answering 409 Conflict for ${name}`);
-    } else await clock.sleep(50 * attempt + Math.floor(Math.random() * 100 * attempt));
+      // Released between our write and our read: try again.
+    }
+    await clock.sleep(50 * attempt + Math.floor(Math.random() * 100 * attempt));
   }
+  throw new Error(`the remote cache kept refusing ${name} without saying whose it is (409 or 412)`);
 }
 
 export async function readClaim(store: ObjectStore, name: string): Promise<ForeignClaim | undefined> {
@@ -177,11 +208,12 @@ export async function takeOver(
   store: ObjectStore,
   name: string,
   stale: ForeignClaim,
-  step: string,
+  mine: ClaimBody,
+  clock: Clock,
 ): Promise<HeldClaim | undefined> {
   const old = stale.body;
   const body: ClaimBody = {
-    ...claimBody(old?.key ?? name, step),
+    ...mine,
     // The request the old holder recorded travels with the claim: the new holder collects it.
     ...(old?.state && old.state !== "claimed" && { state: old.state }),
     ...(old?.request_id && { request_id: old.request_id }),
@@ -191,7 +223,7 @@ export async function takeOver(
     beat: (old?.beat ?? 0) + 1,
   };
   const put = await store.put(name, Buffer.from(JSON.stringify(body)), { ifMatch: stale.object.etag });
-  return put.ok ? new HeldClaim(store, name, put.etag, body) : undefined;
+  return put.ok ? new HeldClaim(store, name, put.etag, body, clock) : undefined;
 }
 
 function parseClaim(bytes: Buffer): ClaimBody | undefined {

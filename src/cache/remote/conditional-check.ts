@@ -30,6 +30,10 @@ export async function checkConditionalWrites(store: ObjectStore, now: number): P
     if (second.ok) return result(false, "it accepted a second If-None-Match: * create of the same object");
     const stale = await store.put(name, Buffer.from("3"), { ifMatch: '"0123456789abcdef0123456789abcdef"' });
     if (stale.ok) return result(false, "it accepted an If-Match write with an ETag the object does not have");
+    // Claims are kept alive by If-Match writes with the right ETag: those must go through.
+    const current = await store.put(name, Buffer.from("4"), { ifMatch: first.etag });
+    if (!current.ok)
+      return result(false, `it refused an If-Match write with the object's own ETag (${current.refused})`);
     return result(true);
   } finally {
     await store.delete(name).catch(() => undefined);

@@ -1,5 +1,6 @@
 // One cache entry between the local cache and the bucket: an output (clip or still) and its record (the
-// sidecar). Remote layout under the prefix: v1/clips/<key>.mp4 + .json, v1/stills/<key>.<ext> + .json.
+// sidecar). Remote layout under the prefix: v1/clips/<key>.json names v1/clips/<key>.<sha256>.mp4 (stills the
+// same under v1/stills/). An output is named by its bytes, so two machines' outputs never share a name.
 import { mkdir } from "node:fs/promises";
 import { commitRename, readJson, tempSibling, writeJsonAtomic } from "../atomic.js";
 import type { CachePaths } from "../layout.js";
@@ -21,7 +22,7 @@ const FETCH_ATTEMPTS = 5;
 const dir = (kind: EntryKind) => (kind === "clip" ? "v1/clips" : "v1/stills");
 export const recordName = (e: EntryRef) => `${dir(e.kind)}/${e.key}.json`;
 const outputName = (e: EntryRef, record: Record) =>
-  `${dir(e.kind)}/${e.key}.${e.kind === "clip" ? "mp4" : extension((record as StillSidecar).format)}`;
+  `${dir(e.kind)}/${e.key}.${record.sha256}.${e.kind === "clip" ? "mp4" : extension((record as StillSidecar).format)}`;
 
 export type Fetched =
   | { status: "fetched"; bytes: number }
@@ -32,7 +33,8 @@ export type Fetched =
 // The ETags of what was found wrong, so a machine that makes the step again replaces exactly those objects.
 export interface BadEntry {
   record: string;
-  output?: string;
+  // A bad output at the name this machine's bytes would take (a tampered object keeps its name).
+  output?: { name: string; etag: string };
 }
 
 // Read-through: record, then output, checked against the record's sha256 before it enters the local cache.
@@ -43,7 +45,10 @@ export async function fetchEntry(store: ObjectStore, paths: CachePaths, e: Entry
   const record = parseRecord(got.bytes, e);
   if (typeof record === "string")
     return { status: "untrusted", why: record, bad: { record: got.object.etag } };
-  const bad = (output?: string): BadEntry => ({ record: got.object.etag, ...(output && { output }) });
+  const bad = (etag?: string): BadEntry => ({
+    record: got.object.etag,
+    ...(etag && { output: { name: outputName(e, record), etag } }),
+  });
   const local =
     e.kind === "clip" ? paths.clip(e.key) : paths.still(e.key, extension((record as StillSidecar).format));
   await mkdir(paths.tmp, { recursive: true });
@@ -81,32 +86,35 @@ export async function fetchEntry(store: ObjectStore, paths: CachePaths, e: Entry
 }
 
 // Write-through: the output, then its record, each created only if absent (a step is never overwritten).
+// Returns whether this record is the one in the bucket now (false: another machine's was there first).
 export async function publishEntry(
   store: ObjectStore,
   paths: CachePaths,
   e: EntryRef,
   replace?: BadEntry,
-): Promise<void> {
+): Promise<boolean> {
   const record = await readJson<Record>(e.kind === "clip" ? paths.sidecar(e.key) : paths.stillSidecar(e.key));
   // Freed locally since (cache gc): nothing left to share.
-  if (!record) return;
+  if (!record) return false;
   const file =
     e.kind === "clip" ? paths.clip(e.key) : paths.still(e.key, extension((record as StillSidecar).format));
-  // 412: already there (another machine published it first), which is what we wanted.
-  // A bad object is replaced only if it is still the one found bad (If-Match on its ETag).
+  // 412: these very bytes are already there (the name is their sha256), unless that object was found bad.
+  const name = outputName(e, record);
   const put = await store.put(
-    outputName(e, record),
+    name,
     { file, size: record.bytes },
-    replace?.output ? { ifMatch: replace.output } : { ifNoneMatch: "*" },
+    replace?.output?.name === name ? { ifMatch: replace.output.etag } : { ifNoneMatch: "*" },
   );
   if (!put.ok && put.refused !== "precondition") throw new Error(`the upload was refused (${put.refused})`);
+  // The record last: it makes the entry count. A bad one is replaced only if it is still the one found bad.
   const meta = await store.put(
     recordName(e),
     Buffer.from(`${JSON.stringify(record, null, 2)}\n`),
     replace ? { ifMatch: replace.record } : { ifNoneMatch: "*" },
   );
-  if (!meta.ok && meta.refused !== "precondition")
+  if (!meta.ok && meta.refused !== "precondition" && meta.refused !== "missing")
     throw new Error(`the record's upload was refused (${meta.refused})`);
+  return meta.ok;
 }
 
 // A record is used only if it is one, for this key, with a sha256 and a size.

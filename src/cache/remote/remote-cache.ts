@@ -3,31 +3,12 @@
 import { mkdir, readdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { readJson } from "../atomic.js";
-import { type JournalEntry, readJournal, writeJournal } from "../journal.js";
+import type { JournalEntry } from "../journal.js";
 import type { CachePaths } from "../layout.js";
 import type { Clock } from "../../util/clock.js";
-import { NotStartedError, ProviderError } from "../../errors.js";
 import { ifMissing, removeIfExists } from "../../util/fs.js";
-import {
-  ClaimedElsewhereError,
-  ClaimLostError,
-  heldByDeadProcessHere,
-  claim,
-  claimBody,
-  type ForeignClaim,
-  HeldClaim,
-  isStale,
-  readClaim,
-  takeOver,
-} from "./claims.js";
-import {
-  type BadEntry,
-  type EntryRef,
-  type Fetched,
-  fetchEntry,
-  publishEntry,
-  recordName,
-} from "./entries.js";
+import { type BadEntry, type EntryRef, type Fetched, fetchEntry, publishEntry } from "./entries.js";
+import { guardStep } from "./guard.js";
 import type { ObjectStore } from "./object-store.js";
 
 export const DEFAULT_LEASE_MS = 60_000;
@@ -93,18 +74,21 @@ export class RemoteCache {
   }
 
   // Uploads one entry; a failure is reported and kept in <cache>/remote/pending for the next run or `cache push`.
-  async publish(e: EntryRef, step: string): Promise<void> {
-    if (this.settings.readonly) return;
+  // True once the bucket has it (or nothing is to be uploaded: a read-only run).
+  async publish(e: EntryRef, step: string): Promise<boolean> {
+    if (this.settings.readonly) return true;
     try {
       const bad = this.bad.get(e.key);
-      await publishEntry(this.settings.store, this.settings.paths, e, bad);
-      if (bad) this.replaced.add(e.key);
+      const ours = await publishEntry(this.settings.store, this.settings.paths, e, bad);
+      if (bad && ours) this.replaced.add(e.key);
       this.uploaded += 1;
       await removeIfExists(this.pendingFile(e.key));
+      return true;
     } catch (err) {
       this.failedUploads.push({ step, why: (err as Error).message });
       await mkdir(path.dirname(this.pendingFile(e.key)), { recursive: true });
       await writeFile(this.pendingFile(e.key), `${JSON.stringify(e)}\n`);
+      return false;
     }
   }
 
@@ -119,150 +103,19 @@ export class RemoteCache {
     return path.join(this.settings.paths.dir, "remote", "pending", `${key}.json`);
   }
 
-  // Make one step at most once across every machine sharing the bucket. The claim is created only when the
-  // provider is about to submit (it holds one of this machine's slots then), so a machine never claims work it
-  // has no room for; a claim taken over from a stopped machine carries its request, which is collected.
-  async guard<T>(
+  // Make one step at most once across every machine sharing the bucket (guard.ts).
+  guard<T>(
     e: EntryRef,
     step: string,
     notify: Notify,
     produce: (onJournal?: OnJournal) => Promise<T>,
     stop?: AbortSignal,
   ): Promise<Guarded<T>> {
-    const s = this.settings;
-    const fetched = async () => {
-      try {
-        return await this.fetch(e, step);
-      } catch (err) {
-        throw new ProviderError(
-          `the remote cache has this step, but fetching it failed: ${(err as Error).message}. Nothing was paid; run again.`,
-          { transient: false },
-        );
-      }
-    };
-    const first = await fetched();
-    if (first.status === "fetched") return { from: "remote", bytes: first.bytes };
-    if (s.readonly || !s.claims) {
-      const value = await produce();
-      await this.publish(e, step);
-      return { from: "made", value };
-    }
-    const name = `v1/claims/${e.key}`;
-    const pollMs = Math.max(250, Math.min(1000, s.leaseMs / 6));
-    const refreshMs = Math.max(100, Math.floor(s.leaseMs / 3));
-    let held: HeldClaim | undefined;
-    const onJournal: OnJournal = async (entry) => {
-      const record = {
-        state: entry.state,
-        endpoint: entry.endpoint,
-        input: entry.input,
-        ...(entry.request_id && { request_id: entry.request_id }),
-      };
-      if (held) return held.update(record);
-      const got = await claim(s.store, name, { ...claimBody(e.key, step), ...record }, s.clock);
-      if (!(got instanceof HeldClaim)) throw new ClaimedElsewhereError(got);
-      // Another machine may have published and released it since we looked (it publishes before it releases);
-      // a record already found bad is the one this machine is about to replace.
-      const published = await s.store.head(recordName(e));
-      if (published && published.etag !== this.bad.get(e.key)?.record) {
-        await got.release();
-        throw new ClaimedElsewhereError(undefined);
-      }
-      held = got;
-      held.keepAlive(refreshMs);
-    };
-    for (let round = 1; ; round++) {
-      // Each round ends in another machine's claim or output; this many means something is wrong with the bucket.
-      if (round > 50)
-        throw new ProviderError(
-          "the remote cache kept changing under this step; nothing more was paid. Run again.",
-          {
-            transient: false,
-          },
-        );
-      try {
-        const value = await produce(onJournal);
-        held?.stop();
-        await this.publish(e, step);
-        await held?.release().catch(() => undefined);
-        return { from: "made", value };
-      } catch (err) {
-        held?.stop();
-        if (err instanceof ClaimLostError) {
-          const foreign = err instanceof ClaimedElsewhereError ? err.foreign : await readClaim(s.store, name);
-          held = undefined;
-          const waited = foreign ? await this.waitFor(e, step, name, foreign, notify, pollMs, stop) : "retry";
-          if (waited === "retry") {
-            const again = await fetched();
-            if (again.status === "fetched") return { from: "remote", bytes: again.bytes };
-            continue;
-          }
-          if ("from" in waited) return waited;
-          held = waited.held;
-          held.keepAlive(refreshMs);
-          await this.inherit(e, held, step, notify);
-          continue;
-        }
-        // A request that may exist (paid, or sent without an answer) keeps its claim, with what it knows: whoever
-        // takes it over collects it, or, unconfirmed, submits again only with --resubmit-unconfirmed.
-        if (held && !(await readJournal(s.paths, e.key))) await held.release().catch(() => undefined);
-        throw err;
-      }
-    }
+    return guardStep(this, { ...e, step }, notify, produce, stop);
   }
 
-  // Another machine holds the step: wait for its output, and take the claim over if its holder stops.
-  private async waitFor(
-    e: EntryRef,
-    step: string,
-    name: string,
-    foreign: ForeignClaim,
-    notify: Notify,
-    pollMs: number,
-    stop?: AbortSignal,
-  ): Promise<"retry" | Guarded<never> | { held: HeldClaim }> {
-    const s = this.settings;
-    const who = foreign.body
-      ? `${foreign.body.holder.host} (pid ${foreign.body.holder.pid})`
-      : "another machine";
-    notify("waiting", `another machine is making this: ${who} holds its claim in the remote cache`);
-    let current: ForeignClaim | undefined = foreign;
-    for (;;) {
-      if (current && (isStale(current.object, s.leaseMs) || heldByDeadProcessHere(current.body))) {
-        const held = await takeOver(s.store, name, current, step);
-        if (held) return { held };
-      }
-      // Ctrl-C: this machine pays nothing for the step, so it simply stops waiting for the other one.
-      if (stop?.aborted) throw new NotStartedError("interrupted while another machine was making it");
-      await s.clock.sleep(pollMs, stop).catch(() => undefined);
-      if (stop?.aborted) throw new NotStartedError("interrupted while another machine was making it");
-      const got = await this.fetch(e, step);
-      if (got.status === "fetched") return { from: "remote", bytes: got.bytes };
-      current = await readClaim(s.store, name);
-      if (!current) return "retry";
-    }
-  }
-
-  // The request the old holder recorded becomes this machine's journal entry: the provider reattaches to it.
-  private async inherit(e: EntryRef, held: HeldClaim, step: string, notify: Notify): Promise<void> {
-    const b = held.body;
-    if (b.state === "claimed") return;
-    const from = b.taken_from ? `${b.taken_from.host} (pid ${b.taken_from.pid})` : "another machine";
-    notify(
-      "waiting",
-      b.request_id
-        ? `took over from ${from}, which stopped: collecting the request it submitted, ${b.request_id}`
-        : `took over from ${from}, which stopped while its submit was unanswered`,
-    );
-    await writeJournal(this.settings.paths, {
-      version: 1,
-      key: e.key,
-      shot: step,
-      endpoint: b.endpoint ?? "",
-      state: b.state === "submitted" && b.request_id ? "submitted" : "submitting",
-      ...(b.request_id && { request_id: b.request_id }),
-      input: b.input ?? {},
-      submitted_at: new Date(this.settings.clock.now()).toISOString(),
-    });
+  // The record this machine found bad for a key, which its own output may replace.
+  badRecord(key: string): string | undefined {
+    return this.bad.get(key)?.record;
   }
 }

@@ -29,6 +29,8 @@ export async function s3Store(where: RemoteLocation): Promise<ObjectStore> {
     requestChecksumCalculation: "WHEN_REQUIRED",
     responseChecksumValidation: "WHEN_REQUIRED",
     maxAttempts: 4,
+    // No answer within these is a failed call (retried), never a wait without end.
+    requestHandler: { connectionTimeout: 10_000, socketTimeout: 60_000 },
   });
   const dates = serverDates(client);
   const full = (key: string) => where.prefix + key;
@@ -63,12 +65,16 @@ export async function s3Store(where: RemoteLocation): Promise<ObjectStore> {
   const described = (
     out: { ETag?: string; LastModified?: Date; ContentLength?: number },
     date: number | undefined,
-  ): StoredObject => ({
-    etag: out.ETag ?? "",
-    lastModified: out.LastModified?.getTime() ?? 0,
-    serverDate: date ?? Date.now(),
-    size: out.ContentLength ?? 0,
-  });
+  ): StoredObject => {
+    const serverDate = date ?? out.LastModified?.getTime() ?? Date.now();
+    // Without Last-Modified an object reads as just written (fresh), never as stale.
+    return {
+      etag: out.ETag ?? "",
+      lastModified: out.LastModified?.getTime() ?? serverDate,
+      serverDate,
+      size: out.ContentLength ?? 0,
+    };
+  };
   return {
     location: where.url,
     async head(key) {
