@@ -15,8 +15,8 @@ import { checkDownloadUrl } from "../src/providers/fal/download.js";
 const fakes: FakeFal[] = [];
 after(() => Promise.all(fakes.map((f) => f.stop())));
 
-async function fresh(spec: Parameters<typeof makeProject>[0]) {
-  const fake = await new FakeFal({ key: TEST_FAL_KEY, latencyMs: 250 }).start();
+async function fresh(spec: Parameters<typeof makeProject>[0], latencyMs = 250) {
+  const fake = await new FakeFal({ key: TEST_FAL_KEY, latencyMs }).start();
   fakes.push(fake);
   const project = await makeProject(spec);
   const cache = path.join(project.dir, "cache");
@@ -295,7 +295,8 @@ describe("render with the fal provider", { concurrency: 4 }, () => {
   });
 
   test("--json prints one NDJSON event per state change", async () => {
-    const p = await fresh({ storyboard: { version: 1, shots: shots(1) } });
+    // Long enough in each fal state that a loaded machine's polls still see every one.
+    const p = await fresh({ storyboard: { version: 1, shots: shots(1) } }, 1500);
     const r = await p.render(["--json"]);
     assert.equal(r.exitCode, 0, r.stderr);
     const events = r.stdout

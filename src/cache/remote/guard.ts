@@ -17,7 +17,35 @@ import {
   takeOver,
 } from "./claims.js";
 import { type EntryRef, recordName } from "./entries.js";
-import type { Guarded, Notify, OnJournal, RemoteCache } from "./remote-cache.js";
+import type { JournalEntry } from "../journal.js";
+import type { CachePaths } from "../layout.js";
+import type { Clock } from "../../util/clock.js";
+import type { Fetched } from "./entries.js";
+import type { ObjectStore } from "./object-store.js";
+
+export interface RemoteSettings {
+  store: ObjectStore;
+  paths: CachePaths;
+  clock: Clock;
+  // Read-only: read-through only (no claims, no uploads), for untrusted runs such as pull requests.
+  readonly: boolean;
+  // Off when the server does not honour conditional writes (doctor --remote found so).
+  claims: boolean;
+  leaseMs: number;
+}
+
+export type Notify = (state: "waiting" | "downloading", detail: string) => void;
+// Called with each journal entry the provider writes: the claim records the submit and its request id.
+export type OnJournal = (entry: JournalEntry) => Promise<void>;
+export type Guarded<T> = { from: "remote"; bytes: number } | { from: "made"; value: T };
+
+// What the protocol needs of the remote cache (remote-cache.ts), so the arrow points one way.
+interface RemoteCache {
+  settings: RemoteSettings;
+  fetch(e: EntryRef, step: string): Promise<Fetched>;
+  publish(e: EntryRef, step: string): Promise<boolean>;
+  badRecord(key: string): string | undefined;
+}
 
 type Step = EntryRef & { step: string };
 

@@ -3,31 +3,13 @@
 import { mkdir, readdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { readJson } from "../atomic.js";
-import type { JournalEntry } from "../journal.js";
-import type { CachePaths } from "../layout.js";
-import type { Clock } from "../../util/clock.js";
 import { ifMissing, removeIfExists } from "../../util/fs.js";
 import { type BadEntry, type EntryRef, type Fetched, fetchEntry, publishEntry } from "./entries.js";
-import { guardStep } from "./guard.js";
-import type { ObjectStore } from "./object-store.js";
+import { type Guarded, guardStep, type Notify, type OnJournal, type RemoteSettings } from "./guard.js";
 
 export const DEFAULT_LEASE_MS = 60_000;
 
-export interface RemoteSettings {
-  store: ObjectStore;
-  paths: CachePaths;
-  clock: Clock;
-  // Read-only: read-through only (no claims, no uploads), for untrusted runs such as pull requests.
-  readonly: boolean;
-  // Off when the server does not honour conditional writes (doctor --remote found so).
-  claims: boolean;
-  leaseMs: number;
-}
-
-export type Notify = (state: "waiting" | "downloading", detail: string) => void;
-// Called with each journal entry the provider writes: the claim records the submit and its request id.
-export type OnJournal = (entry: JournalEntry) => Promise<void>;
-export type Guarded<T> = { from: "remote"; bytes: number } | { from: "made"; value: T };
+export type { Guarded, Notify, OnJournal, RemoteSettings } from "./guard.js";
 
 export class RemoteCache {
   // What happened, for the run's summary.
