@@ -401,6 +401,21 @@ for (const [id, run] of Object.entries(benches)) {
   process.stderr.write(`bench ${id}...\n`);
   await run();
 }
+// A run of some benches keeps the other rows of the last results, marked with the date they were measured.
+if (only.length) {
+  const last = JSON.parse(readFileSync(path.join(REPO, "bench", "results.json"), "utf8")) as {
+    machine: { date: string };
+    results: Result[];
+  };
+  const kept = last.results
+    .filter((r) => !only.includes(r.id))
+    .map((r) => ({
+      ...r,
+      measured_at: (r as Result & { measured_at?: string }).measured_at ?? last.machine.date,
+    }));
+  results.unshift(...kept);
+  results.sort((a, b) => Object.keys(benches).indexOf(a.id) - Object.keys(benches).indexOf(b.id));
+}
 const rows = results.map((r) => ({
   id: r.id,
   what: r.what,

@@ -65,6 +65,14 @@ describe("remote cache", { concurrency: 4 }, () => {
       3,
       "the poisoned shot was made again here; the other came from the bucket",
     );
+    // The film is made of the new bytes now, and the lock says so (the key is the same, the sha256 is not).
+    const lock = (d: string) => readFile(path.join(d, "storyboard.lock.yaml"), "utf8");
+    assert.notEqual(await lock(b.dir), await lock(a.dir));
+    assert.equal(
+      (await b.render(["--frozen"], { FAL_KEY: undefined })).exitCode,
+      0,
+      "its own lock renders frozen",
+    );
     const local = (await listFiles(path.join(b.cache, "clips"))).filter((f) => f.endsWith(".mp4"));
     for (const f of local) assert.notDeepEqual(await readFile(path.join(b.cache, "clips", f)), poisoned);
     // Repaired: the next clone pays nothing. A short object is refused the same way, not fetched forever.
@@ -98,6 +106,10 @@ describe("remote cache", { concurrency: 4 }, () => {
     const before = writes();
     const r = await b.render(["--remote-cache-readonly"]);
     assert.equal(r.exitCode, 0, r.stderr);
+    assert.match(
+      r.stderr,
+      /--remote-cache-readonly: this render pays \$0\.70 for steps that it neither claims nor uploads/,
+    );
     assert.equal(t.fal.count("submit"), 3, "only the new shot is paid for");
     assert.equal(writes(), before, "nothing written to the bucket");
   });
@@ -147,7 +159,7 @@ describe("remote cache", { concurrency: 4 }, () => {
     const t = await team(1, 100, { conditional: false });
     const a = await t.clone();
     const doctor = await a.run(["doctor", "--remote"]);
-    assert.equal(doctor.exitCode, 0, doctor.stderr);
+    assert.equal(doctor.exitCode, 1, "a CI gate on doctor fails where machines could pay twice");
     assert.match(doctor.stdout, /conditional writes: NO .*claims are OFF/);
     const r = await a.render();
     assert.equal(r.exitCode, 0, r.stderr);

@@ -172,7 +172,7 @@ test("doctor --remote against s3rver finds no conditional writes and turns claim
     STORYREEL_CACHE_DIR: path.join(dir, "cache"),
   };
   const r = await runInProcess(["doctor", "--remote"], { cwd: dir, env });
-  assert.equal(r.exitCode, 0, r.stderr);
+  assert.equal(r.exitCode, 1, r.stderr);
   assert.match(r.stdout, /conditional writes: NO \(it accepted a second If-None-Match: \* create/);
   const remembered = JSON.parse(await readFile(path.join(dir, "cache", "remote", "checks.json"), "utf8"));
   assert.equal(Object.values(remembered).length, 1);

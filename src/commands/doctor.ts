@@ -5,7 +5,7 @@ import { parseCommand } from "./args.js";
 import type { CliContext } from "./context.js";
 import { type CachePaths, cachePaths, resolveCacheDir } from "../cache/layout.js";
 import { conditionalWrites } from "../cache/remote/conditional-check.js";
-import { UsageError } from "../errors.js";
+import { RunError, UsageError } from "../errors.js";
 import { connectRemote, remoteProblem } from "../pipeline/remote.js";
 import { REMOTE_OPTIONS, remoteChoice } from "./remote-options.js";
 import { canWrite } from "../cache/writable.js";
@@ -90,6 +90,9 @@ async function doctorRemote(
       ? "          conditional writes: yes; claims are ON (a second machine waits for a step instead of paying for it again)"
       : `          conditional writes: NO (${check.why}); claims are OFF for this location: two machines rendering the same new step at once may both pay for it`,
   );
+  // A CI gate on doctor must fail where machines could pay twice.
+  if (!check.conditional)
+    throw new RunError(`${store.location} does not honour conditional writes, so claims are off there`);
 }
 
 async function folderSize(dir: string): Promise<number> {

@@ -24,6 +24,7 @@ export const PLAN_OPTIONS = {
   json: { type: "boolean" },
   "allow-outside-images": { type: "boolean" },
   "remote-cache": { type: "string" },
+  "remote-cache-readonly": { type: "boolean" },
 } as const;
 
 export async function planCommand(argv: string[], ctx: CliContext): Promise<void> {

@@ -13,6 +13,7 @@ import type { RenderContext } from "./context.js";
 import type { FilmJob } from "./films.js";
 import type { PlannedFilm } from "./plans.js";
 import { count } from "../util/words.js";
+import { readonlyPayNotice } from "./remote.js";
 
 const DEFAULT_CONCURRENCY = 4;
 const DEFAULT_TIMEOUT_MINUTES = 30;
@@ -40,6 +41,7 @@ export async function generateMissing(films: PlannedFilm[], ctx: RenderContext):
   const budgetLeft =
     ctx.request.provider === "fal" ? await checkBudgets(films, ctx) : new Map<string, number>();
   if (budget.clips === 0) return [];
+  readonlyPayNotice(ctx.remote, budget.cost, ctx.emit);
   const storyboards = plans.map((p) => p.storyboard);
   ctx.emit({ type: "start", storyboards, provider: ctx.request.provider, ...budget, cache: ctx.paths.dir });
   const text =

@@ -12,10 +12,13 @@ import type { StitchResult } from "../stitch/stitch.js";
 import type { RenderContext } from "./context.js";
 import type { PlannedFilm } from "./plans.js";
 
+// `madeOutputs`: this render generated or fetched something, so an output's bytes may have changed under an
+// unchanged key (a damaged clip made again, a bad remote object replaced): the lock is rebuilt then.
 export async function writeLocks(
   films: PlannedFilm[],
   stitched: StitchResult[],
   ctx: RenderContext,
+  madeOutputs = true,
 ): Promise<void> {
   for (const film of films) {
     const previous = film.lock;
@@ -24,7 +27,7 @@ export async function writeLocks(
     if (provider === "preview" && previous?.provider !== "preview") continue;
     // Nothing changed (the common up-to-date render): the lock is not rebuilt from a hundred sidecars.
     const stitchedFilm = stitched.find((f) => f.output === film.output);
-    if (previous && unchanged(previous, film, stitchedFilm?.key)) continue;
+    if (previous && !madeOutputs && unchanged(previous, film, stitchedFilm?.key)) continue;
     const lock = await buildLock(
       film,
       stitched.find((f) => f.output === film.output),

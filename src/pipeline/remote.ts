@@ -12,6 +12,7 @@ import { RunError, UsageError } from "../errors.js";
 import { isClipJob } from "../plan/plan.js";
 import type { Clock } from "../util/clock.js";
 import { count } from "../util/words.js";
+import { dollars } from "../util/money.js";
 import type { EventSink } from "./events.js";
 import type { PlannedFilm } from "./plans.js";
 
@@ -160,6 +161,15 @@ export async function fetchMissing(
     text: `Remote cache: fetched ${fetched} of ${count(wanted.length, "missing step")} (${(bytes / 1e6).toFixed(1)} MB)${failures.length ? `; could not fetch ${failures.join(", ")}` : ""}`,
   });
   return { fetched, failures };
+}
+
+// A read-only render that pays: nobody else will see what it makes (no claims, no uploads), so it says so.
+export function readonlyPayNotice(remote: RemoteCache | undefined, cost: number, emit: EventSink): void {
+  if (!remote?.settings.readonly || cost <= 0) return;
+  emit({
+    type: "notice",
+    text: `--remote-cache-readonly: this render pays ${dollars(cost)} for steps that it neither claims nor uploads, so another machine may pay for them too. For pull requests, render --frozen without FAL_KEY.`,
+  });
 }
 
 // Outputs an earlier run made but could not upload.

@@ -138,7 +138,7 @@ export async function renderPlans(
   // refused before any work (exit 2: over budget, say) leaves it as it was.
   if (!options.frozen && !(failure instanceof UsageError))
     try {
-      await writeLocks(films, stitched, ctx);
+      await writeLocks(films, stitched, ctx, outcomes.length > 0 || (ctx.remote?.fetched.length ?? 0) > 0);
     } catch (err) {
       if (failure === undefined) failure = err;
     }

@@ -79,13 +79,15 @@ export async function guardStep<T>(
       ...(entry.request_id && { request_id: entry.request_id }),
     };
     if (held) return held.update(record);
-    const got = await claim(s.store, name, { ...mine, ...record }, s.clock);
+    // Created as "claimed" (nothing sent): a machine killed before its submit leaves nothing blocked.
+    const got = await claim(s.store, name, mine, s.clock);
     if (!(got instanceof HeldClaim)) throw new ClaimedElsewhereError(got);
     held = got;
     held.keepAlive(refreshMs);
     // Another machine may have published and released it since we looked (it publishes before it releases);
     // a record already found bad is the one this machine is about to replace.
     if (await publishedMeanwhile(remote, e)) throw new ClaimedElsewhereError(undefined);
+    await held.update(record);
   };
   for (let round = 1; ; round++) {
     // Each round ends in another machine's claim or output; this many means something is wrong with the bucket.
