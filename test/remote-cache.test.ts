@@ -134,6 +134,12 @@ describe("remote cache", { concurrency: 4 }, () => {
     const b = await t.clone();
     assert.equal((await b.render()).exitCode, 0);
     assert.equal(t.fal.count("submit"), 2);
+    // An output deleted from the bucket (its record kept) is restored by a push from a machine that has it.
+    const gone = [...t.s3.objects.keys()].find((k) => k.endsWith(".mp4"))!.slice("storyreel/".length);
+    t.s3.delete(gone);
+    const restore = await a.run(["cache", "push"]);
+    assert.match(restore.stdout, /restored 1 output it had lost/);
+    assert.ok(t.s3.get(gone), "the output is back");
   });
 
   test("a fresh clone with the lock: cache pull, then render --frozen read-only, with no FAL_KEY and 0 submits", async () => {

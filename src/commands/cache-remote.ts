@@ -55,7 +55,7 @@ export async function cacheRemoteCommand(
     const r = await pushAll(paths, remote);
     for (const s of r.pushed) ctx.stdout(`pushed ${s}`);
     ctx.stdout(
-      `Pushed ${count(r.pushed.length, "output")} to ${remote.location}; ${r.already} already there`,
+      `Pushed ${count(r.pushed.length, "output")} to ${remote.location}${r.restored ? `, restored ${count(r.restored, "output")} it had lost` : ""}; ${r.already} already there`,
     );
     if (r.failed.length)
       throw new RunError(

@@ -2,7 +2,7 @@
 import pLimit from "p-limit";
 import type { CachePaths } from "../cache/layout.js";
 import type { Lockfile } from "../cache/lockfile.js";
-import type { EntryRef } from "../cache/remote/entries.js";
+import { type EntryRef, outputName, recordName, restoreOutput } from "../cache/remote/entries.js";
 import type { RemoteCache } from "../cache/remote/remote-cache.js";
 import { cachedStill } from "../cache/stills.js";
 import { verifyClip } from "../cache/store.js";
@@ -10,35 +10,46 @@ import { cacheEntries } from "./cache-admin.js";
 
 export interface PushResult {
   pushed: string[];
+  // Outputs the bucket had a record of but had lost, uploaded again.
+  restored: number;
   already: number;
   failed: { step: string; why: string }[];
 }
 
 // Every clip and still the local cache holds intact and the bucket lacks (frames are taken again for free).
 export async function pushAll(paths: CachePaths, remote: RemoteCache): Promise<PushResult> {
-  const there = new Set(
-    (await Promise.all(["v1/clips/", "v1/stills/"].map((p) => remote.settings.store.list(p))))
-      .flat()
-      .filter((k) => k.endsWith(".json"))
-      .map((k) => k.slice(k.lastIndexOf("/") + 1, -5)),
+  const names = new Set(
+    (await Promise.all(["v1/clips/", "v1/stills/"].map((p) => remote.settings.store.list(p)))).flat(),
   );
   const entries = (await cacheEntries(paths)).filter((e) => e.kind !== "frame");
   const todo: EntryRef[] = [];
+  const check: EntryRef[] = [];
   for (const e of entries) {
-    if (there.has(e.key)) continue;
+    const ref = { key: e.key, kind: e.kind as EntryRef["kind"] };
     // A damaged entry is never shared.
-    const intact =
-      e.kind === "clip" ? (await verifyClip(paths, e.key)).ok : !!(await cachedStill(paths, e.key));
-    if (intact) todo.push({ key: e.key, kind: e.kind as EntryRef["kind"] });
+    const verified = e.kind === "clip" ? await verifyClip(paths, e.key) : undefined;
+    const local = verified
+      ? verified.ok
+        ? verified.sidecar
+        : undefined
+      : (await cachedStill(paths, e.key))?.sidecar;
+    if (!local) continue;
+    if (!names.has(recordName(ref))) todo.push(ref);
+    // Recorded, but no output of these bytes: it may have been deleted there.
+    else if (!names.has(outputName(ref, local))) check.push(ref);
   }
   const before = remote.failedUploads.length;
   const limit = pLimit(4);
   await Promise.all(todo.map((e) => limit(() => remote.publish(e, `${e.kind} ${e.key.slice(0, 16)}`))));
+  const restored = (
+    await Promise.all(check.map((e) => limit(() => restoreOutput(remote.settings.store, paths, e))))
+  ).filter(Boolean).length;
   const failed = remote.failedUploads.slice(before);
   const failedSteps = new Set(failed.map((f) => f.step));
   return {
     pushed: todo.map((e) => `${e.kind} ${e.key.slice(0, 16)}`).filter((s) => !failedSteps.has(s)),
-    already: entries.length - todo.length,
+    restored,
+    already: entries.length - todo.length - restored,
     failed,
   };
 }

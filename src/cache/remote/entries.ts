@@ -21,8 +21,11 @@ const FETCH_ATTEMPTS = 5;
 
 const dir = (kind: EntryKind) => (kind === "clip" ? "v1/clips" : "v1/stills");
 export const recordName = (e: EntryRef) => `${dir(e.kind)}/${e.key}.json`;
-const outputName = (e: EntryRef, record: Record) =>
-  `${dir(e.kind)}/${e.key}.${record.sha256}.${e.kind === "clip" ? "mp4" : extension((record as StillSidecar).format)}`;
+export const outputName = (
+  e: EntryRef,
+  record: Pick<Record, "sha256"> & { format?: StillSidecar["format"] },
+) =>
+  `${dir(e.kind)}/${e.key}.${record.sha256}.${e.kind === "clip" ? "mp4" : extension(record.format ?? "png")}`;
 
 export type Fetched =
   | { status: "fetched"; bytes: number }
@@ -133,4 +136,18 @@ function parseRecord(bytes: Buffer, e: EntryRef): Record | string {
   if (e.kind === "still" && !["png", "jpeg", "webp"].includes((data as StillSidecar).format))
     return "its record names no image format";
   return data;
+}
+
+// `cache push` for an entry the bucket has a record of: when the record names these very bytes and the output
+// itself is gone from the bucket, upload it again (free; the next render would otherwise pay to repair it).
+export async function restoreOutput(store: ObjectStore, paths: CachePaths, e: EntryRef): Promise<boolean> {
+  const local = await readJson<Record>(e.kind === "clip" ? paths.sidecar(e.key) : paths.stillSidecar(e.key));
+  const got = await store.getBytes(recordName(e));
+  if (!local || !got) return false;
+  const remote = parseRecord(got.bytes, e);
+  if (typeof remote === "string" || remote.sha256 !== local.sha256) return false;
+  const file =
+    e.kind === "clip" ? paths.clip(e.key) : paths.still(e.key, extension((local as StillSidecar).format));
+  const put = await store.put(outputName(e, local), { file, size: local.bytes }, { ifNoneMatch: "*" });
+  return put.ok;
 }
