@@ -58,8 +58,13 @@ describe("remote cache edges", { concurrency: 4 }, () => {
     const b = await t.clone();
     assert.equal((await b.render()).exitCode, 1);
     assert.equal(t.fal.count("submit"), 0);
+    // `cache forget` clears the claim with the journal (once no live machine refreshes it): consent, as locally.
     t.s3.clockOffsetMs += 120_000;
-    const consent = await b.render(["--resubmit-unconfirmed"]);
+    const forget = await b.run(["cache", "forget", "s1"]);
+    assert.equal(forget.exitCode, 0, forget.stderr);
+    assert.match(forget.stdout, /Cleared its claim in s3:\/\/storyreel\/team\/ too/);
+    assert.equal(claimsIn(t.s3).length, 0);
+    const consent = await b.render();
     assert.equal(consent.exitCode, 0, consent.stderr);
     assert.equal(t.fal.count("submit"), 1);
     assert.equal(claimsIn(t.s3).length, 0);

@@ -4,6 +4,8 @@ import type { CachePaths } from "../cache/layout.js";
 import { lockPath, readLock } from "../cache/lockfile.js";
 import { RunError, UsageError } from "../errors.js";
 import { connectRemote, openRemote } from "../pipeline/remote.js";
+import { heldByDeadProcessHere, isStale, readClaim } from "../cache/remote/claims.js";
+import { DEFAULT_LEASE_MS } from "../cache/remote/remote-cache.js";
 import { pullLocked, pushAll } from "../pipeline/remote-admin.js";
 import { systemClock } from "../util/clock.js";
 import { count } from "../util/words.js";
@@ -74,4 +76,31 @@ export async function cacheRemoteCommand(
     ...r.failed.map((f) => `${f.step} (${f.why})`),
   ];
   if (problems.length) throw new RunError(`could not pull ${problems.join(", ")}`);
+}
+
+// `cache forget` with a remote cache: the step's claim in the bucket goes too, unless its holder is alive
+// (refreshed within its lease), so the next render on any machine submits it again, as forget promises.
+export async function forgetClaim(
+  key: string,
+  values: Record<string, string | boolean | undefined>,
+  ctx: CliContext,
+): Promise<void> {
+  const choice = remoteChoice(values, ctx.env);
+  if (!choice || choice.readonly) return;
+  const store = await connectRemote(choice);
+  const name = `v1/claims/${key}`;
+  const claim = await readClaim(store, name);
+  if (!claim) return;
+  if (!isStale(claim, choice.leaseMs ?? DEFAULT_LEASE_MS) && !heldByDeadProcessHere(claim.body)) {
+    ctx.stdout(
+      `Its claim in ${store.location} is alive (another machine refreshed it within its lease), so it stays: that machine is still making it.`,
+    );
+    return;
+  }
+  const gone = await store.delete(name, { ifMatch: claim.object.etag });
+  ctx.stdout(
+    gone.ok
+      ? `Cleared its claim in ${store.location} too.`
+      : `Its claim in ${store.location} changed meanwhile (another machine took it over), so it stays.`,
+  );
 }

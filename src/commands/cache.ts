@@ -18,7 +18,7 @@ import { falSettings } from "../providers/fal/settings.js";
 import { parseCommand, providerOption } from "./args.js";
 import type { CliContext } from "./context.js";
 import { count } from "../util/words.js";
-import { cacheRemoteCommand } from "./cache-remote.js";
+import { cacheRemoteCommand, forgetClaim } from "./cache-remote.js";
 import { REMOTE_OPTIONS } from "./remote-options.js";
 
 export const CACHE_USAGE = `Usage: storyreel cache <ls|verify|gc|forget|push|pull> [options]
@@ -125,8 +125,10 @@ export async function cacheCommand(argv: string[], ctx: CliContext): Promise<voi
         `${values["dry-run"] ? "Would free" : "Freed"} ${free.length} ${free.length === 1 ? "entry" : "entries"}, ${bytes} bytes (${MB(bytes)}); kept ${kept}`,
       );
     }
-    case "forget":
-      return forget(rest[0], paths, ctx);
+    case "forget": {
+      const key = await forget(rest[0], paths, ctx);
+      return forgetClaim(key, values, ctx);
+    }
     case "push":
     case "pull":
       return cacheRemoteCommand(sub, rest, values, paths, ctx);
@@ -141,7 +143,7 @@ async function forget(
   id: string | undefined,
   paths: ReturnType<typeof cachePaths>,
   ctx: CliContext,
-): Promise<void> {
+): Promise<string> {
   if (!id)
     throw new UsageError(
       "cache forget needs a request id, a cache key (or its first characters) or a shot id",
@@ -179,4 +181,5 @@ async function forget(
     ctx.stdout(`${entry.shot}: its submit was never confirmed, so there is no request id to ask fal about`);
   await clearJournal(paths, entry.key);
   ctx.stdout(`Forgot ${entry.shot}'s journaled request; the next render submits it again (and pays for it).`);
+  return entry.key;
 }
