@@ -54,6 +54,7 @@ test("two processes under the fault mix (503s, 409s, slow and truncated transfer
       { op: "put", times: 1, when: (r) => r.key.includes("/claims/"), action: { status: 409 } },
       { op: "get", times: 2, action: { status: 503, code: "SlowDown" } },
       { op: "any", times: 1000, chance: 0.12, action: { status: 503, code: "SlowDown" } },
+      { op: "put", times: 1000, chance: 0.1, action: { status: 409 } },
       {
         op: "put",
         times: 1000,

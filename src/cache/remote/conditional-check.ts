@@ -4,7 +4,8 @@ import { randomUUID } from "node:crypto";
 import path from "node:path";
 import { readJson, writeJsonAtomic } from "../atomic.js";
 import type { CachePaths } from "../layout.js";
-import { type ObjectStore, RemoteError } from "./object-store.js";
+import { retryConflicts } from "./entries.js";
+import { type ObjectStore, RemoteError, type WriteCondition } from "./object-store.js";
 
 export interface ConditionalCheck {
   location: string;
@@ -21,17 +22,26 @@ export async function checkConditionalWrites(store: ObjectStore, now: number): P
     ...(why && { why }),
     checked_at: new Date(now).toISOString(),
   });
+  // A 409 (two conditional writes at once) says nothing about the server: try again, and never remember it.
+  const put = async (body: string, condition: WriteCondition) => {
+    const answer = await retryConflicts(() => store.put(name, Buffer.from(body), condition));
+    if (!answer.ok && answer.refused === "conflict")
+      throw new RemoteError(
+        "the server kept answering 409 Conflict while its conditional writes were checked",
+      );
+    return answer;
+  };
   try {
-    const first = await store.put(name, Buffer.from("1"), { ifNoneMatch: "*" });
-    // Not an answer about conditional writes (a name collision, a conflict): nothing is remembered.
+    const first = await put("1", { ifNoneMatch: "*" });
+    // Not an answer about conditional writes (a name collision): nothing is remembered.
     if (!first.ok)
       throw new RemoteError(`a conditional create of a new object was refused (${first.refused})`);
-    const second = await store.put(name, Buffer.from("2"), { ifNoneMatch: "*" });
+    const second = await put("2", { ifNoneMatch: "*" });
     if (second.ok) return result(false, "it accepted a second If-None-Match: * create of the same object");
-    const stale = await store.put(name, Buffer.from("3"), { ifMatch: '"0123456789abcdef0123456789abcdef"' });
+    const stale = await put("3", { ifMatch: '"0123456789abcdef0123456789abcdef"' });
     if (stale.ok) return result(false, "it accepted an If-Match write with an ETag the object does not have");
     // Claims are kept alive by If-Match writes with the right ETag: those must go through.
-    const current = await store.put(name, Buffer.from("4"), { ifMatch: first.etag });
+    const current = await put("4", { ifMatch: first.etag });
     if (!current.ok)
       return result(false, `it refused an If-Match write with the object's own ETag (${current.refused})`);
     return result(true);

@@ -103,21 +103,36 @@ export async function publishEntry(
     e.kind === "clip" ? paths.clip(e.key) : paths.still(e.key, extension((record as StillSidecar).format));
   // 412: these very bytes are already there (the name is their sha256), unless that object was found bad.
   const name = outputName(e, record);
-  const put = await store.put(
-    name,
-    { file, size: record.bytes },
-    replace?.output?.name === name ? { ifMatch: replace.output.etag } : { ifNoneMatch: "*" },
+  const put = await retryConflicts(() =>
+    store.put(
+      name,
+      { file, size: record.bytes },
+      replace?.output?.name === name ? { ifMatch: replace.output.etag } : { ifNoneMatch: "*" },
+    ),
   );
   if (!put.ok && put.refused !== "precondition") throw new Error(`the upload was refused (${put.refused})`);
   // The record last: it makes the entry count. A bad one is replaced only if it is still the one found bad.
-  const meta = await store.put(
-    recordName(e),
-    Buffer.from(`${JSON.stringify(record, null, 2)}\n`),
-    replace ? { ifMatch: replace.record } : { ifNoneMatch: "*" },
+  const meta = await retryConflicts(() =>
+    store.put(
+      recordName(e),
+      Buffer.from(`${JSON.stringify(record, null, 2)}\n`),
+      replace ? { ifMatch: replace.record } : { ifNoneMatch: "*" },
+    ),
   );
   if (!meta.ok && meta.refused !== "precondition" && meta.refused !== "missing")
     throw new Error(`the record's upload was refused (${meta.refused})`);
   return meta.ok;
+}
+
+// A 409 is two conditional writes at once: S3 says to try again (with jitter).
+export async function retryConflicts<T extends { ok: boolean; refused?: string }>(
+  write: () => Promise<T>,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const result = await write();
+    if (result.ok || result.refused !== "conflict" || attempt >= 6) return result;
+    await new Promise((resolve) => setTimeout(resolve, 40 * attempt + Math.random() * 80 * attempt));
+  }
 }
 
 // A record is used only if it is one, for this key, with a sha256 and a size.

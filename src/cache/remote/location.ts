@@ -16,8 +16,9 @@ export interface RemoteLocation {
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
 }
 
-// Bucket names as S3 allows them (3-63 characters of lower-case letters, digits, dots and hyphens).
-const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+// Bucket names as S3-compatible servers allow them (GCS also takes underscores, older S3 buckets capitals);
+// a name the server does not have is refused by the server, before anything is spent.
+const BUCKET = /^[A-Za-z0-9][A-Za-z0-9._-]{1,220}[A-Za-z0-9]$/;
 
 export function remoteLocation(
   option: string | undefined,
@@ -29,7 +30,7 @@ export function remoteLocation(
   const match = /^s3:\/\/([^/]+)(?:\/(.*))?$/.exec(given.trim());
   if (!match || !BUCKET.test(match[1]!))
     throw new UsageError(
-      `${source} must look like s3://BUCKET/PREFIX (a bucket name of 3 to 63 lower-case letters, digits, dots or hyphens), got "${given}"`,
+      `${source} must look like s3://BUCKET/PREFIX (a bucket name of letters, digits, dots, hyphens or underscores), got "${given}"`,
     );
   const bucket = match[1]!;
   const rest = (match[2] ?? "").replace(/^\/+|\/+$/g, "");
