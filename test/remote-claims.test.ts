@@ -64,6 +64,7 @@ test("two processes under the fault mix (503s, 409s, slow and truncated transfer
       },
       { op: "any", times: 1000, chance: 0.1, action: { delayMs: 150 } },
       { op: "get", times: 1000, chance: 0.3, when: (r) => r.key.endsWith(".mp4"), action: "truncate" },
+      { op: "get", times: 1000, chance: 0.15, action: "truncate" },
     ],
   });
   const [a, b] = [await t.clone(), await t.clone()];

@@ -87,13 +87,21 @@ export async function s3Store(where: RemoteLocation): Promise<ObjectStore> {
       }
     },
     async getBytes(key) {
-      try {
-        const out = await client.send(new sdk.GetObjectCommand({ Bucket: where.bucket, Key: full(key) }));
-        const bytes = Buffer.from(await out.Body!.transformToByteArray());
-        return { bytes, object: described(out, dates.of(out)) };
-      } catch (err) {
-        if (notFound(err)) return undefined;
-        return fail("GET", key, err);
+      // A body cut off on the way (the SDK does not retry those) is read again: these are small objects.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const out = await client.send(new sdk.GetObjectCommand({ Bucket: where.bucket, Key: full(key) }));
+          const bytes = Buffer.from(await out.Body!.transformToByteArray());
+          if (out.ContentLength !== undefined && bytes.length !== out.ContentLength)
+            throw Object.assign(new Error(`got ${bytes.length} of ${out.ContentLength} bytes`), {
+              name: "Truncated",
+            });
+          return { bytes, object: described(out, dates.of(out)) };
+        } catch (err) {
+          if (notFound(err)) return undefined;
+          const answered = (err as SdkError).$metadata?.httpStatusCode !== undefined;
+          if (answered || attempt >= 4) return fail("GET", key, err);
+        }
       }
     },
     async download(key, file) {
