@@ -151,19 +151,32 @@ export async function guardStep<T>(
       : "another machine";
     notify("waiting", `another machine is making this: ${who} holds its claim in the remote cache`);
     let current: ForeignClaim | undefined = foreign;
+    let failures = 0;
     for (;;) {
-      if (current && (isStale(current, s.leaseMs) || heldByDeadProcessHere(current.body))) {
-        const taken = await takeOver(s.store, name, current, mine, s.clock);
-        if (taken) return { held: taken };
-      }
       // Ctrl-C: this machine pays nothing for the step, so it simply stops waiting for the other one.
       if (stop?.aborted) throw new NotStartedError("interrupted while another machine was making it");
-      await s.clock.sleep(pollMs, stop).catch(() => undefined);
-      if (stop?.aborted) throw new NotStartedError("interrupted while another machine was making it");
-      const got = await fetchOrFail(remote, e);
-      if (got.status === "fetched") return { from: "remote", bytes: got.bytes };
-      current = await readClaim(s.store, name);
-      if (!current) return "retry";
+      try {
+        if (current && (isStale(current, s.leaseMs) || heldByDeadProcessHere(current.body))) {
+          const taken = await takeOver(s.store, name, current, mine, s.clock);
+          if (taken) return { held: taken };
+        }
+        await s.clock.sleep(pollMs, stop).catch(() => undefined);
+        if (stop?.aborted) throw new NotStartedError("interrupted while another machine was making it");
+        const got = await remote.fetch(e, e.step);
+        if (got.status === "fetched") return { from: "remote", bytes: got.bytes };
+        current = await readClaim(s.store, name);
+        if (!current) return "retry";
+        failures = 0;
+      } catch (err) {
+        // Waiting costs nothing: a poll the network spoiled is simply made again, up to a point.
+        if (err instanceof NotStartedError || ++failures > 20)
+          throw err instanceof NotStartedError
+            ? err
+            : new ProviderError(`waiting for another machine's step failed: ${(err as Error).message}`, {
+                transient: false,
+              });
+        await s.clock.sleep(pollMs, stop).catch(() => undefined);
+      }
     }
   }
 }
