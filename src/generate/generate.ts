@@ -1,7 +1,8 @@
 // Generate stage: every `generate` entry of the plan becomes a cached clip, at most `concurrency` at a time.
+import { makeStep } from "./make-step.js";
 import { acquireLock } from "../cache/lock.js";
 import { readSidecar, verifyClip, type ClipSidecar } from "../cache/store.js";
-import type { OnJournal, RemoteCache } from "../cache/remote/remote-cache.js";
+import type { RemoteCache } from "../cache/remote/remote-cache.js";
 import { refetchClip } from "../providers/refetch.js";
 import { isClipJob, type Plan } from "../plan/plan.js";
 import { inputsOf } from "../plan/steps.js";
@@ -10,7 +11,7 @@ import { criticalRanks, prioritySlots } from "./priority-slots.js";
 import { blockedText, type Made, type StepOutcome, stepRunner } from "./steps.js";
 import type { ClipJob, ClipProvider, ProviderContext, ShotUpdate, Slots } from "../providers/types.js";
 import { NotStartedError, ProviderError } from "../errors.js";
-import { DEFAULT_RETRY, retryNotice, type RetryPolicy, withRetries } from "./retry.js";
+import type { RetryPolicy } from "./retry.js";
 
 export interface ShotEvent extends ShotUpdate {
   time: number;
@@ -217,21 +218,11 @@ async function runJob(
       emit({ state: "cached", detail: "made by another render meanwhile" });
       return { key: job.key, shots, status: "cached", sidecar: existing.sidecar };
     }
-    const make = (onJournal?: OnJournal) =>
-      withRetries(() => o.provider.generate(job, onJournal ? { ...ctx, onJournal } : ctx), {
-        policy: o.retry ?? DEFAULT_RETRY,
-        clock: ctx.clock,
-        onRetry: retryNotice(emit),
-      });
-    const made = o.remote
-      ? await o.remote.guard(
-          { key: job.key, kind: "clip" },
-          shots[0]!,
-          (state, detail) => emit({ state, detail }),
-          make,
-          ctx.stopSubmitting,
-        )
-      : ({ from: "made", value: await make() } as const);
+    const made = await makeStep((c) => o.provider.generate(job, c), ctx, o.retry, o.remote, {
+      key: job.key,
+      kind: "clip",
+      step: shots[0]!,
+    });
     if (made.from === "remote") {
       emit({ state: "cached", detail: "from the remote cache" });
       const fetched = await readSidecar(ctx.paths, job.key);

@@ -1,11 +1,12 @@
 // The graph's other steps, run as their inputs appear: stills (generated or edited, through the provider and
 // its slots) and frames (taken locally from a clip). Each is made once per render, however many steps use it.
+import { makeStep } from "./make-step.js";
 import { rename } from "node:fs/promises";
 import { readFile } from "node:fs/promises";
 import { mkdir } from "node:fs/promises";
 import { acquireLock } from "../cache/lock.js";
 import { cachedStill, extension } from "../cache/stills.js";
-import type { OnJournal, RemoteCache } from "../cache/remote/remote-cache.js";
+import type { RemoteCache } from "../cache/remote/remote-cache.js";
 import { refetchStill } from "../providers/refetch.js";
 import { NotStartedError, ProviderError } from "../errors.js";
 import { frameArgs } from "../media/frame.js";
@@ -19,7 +20,7 @@ import type { ImageRef, Storyboard } from "../storyboard/types.js";
 import { sha256 } from "../util/hash.js";
 import { removeIfExists, statIfExists } from "../util/fs.js";
 import { tempSibling } from "../cache/atomic.js";
-import { DEFAULT_RETRY, retryNotice, withRetries, type RetryPolicy } from "./retry.js";
+import type { RetryPolicy } from "./retry.js";
 
 // A made input, or why not: `root` names the step that failed first, so a dependant says "blocked by still keeper".
 export type Made =
@@ -128,21 +129,11 @@ export function stepRunner(o: StepRunOptions) {
         keyMaterial: stillKeyMaterial(spec, o.provider.id, identity),
         videoModel: o.storyboard.model,
       };
-      const make = (onJournal?: OnJournal) =>
-        withRetries(() => o.provider.still(job, onJournal ? { ...ctx, onJournal } : ctx), {
-          policy: o.retry ?? DEFAULT_RETRY,
-          clock: ctx.clock,
-          onRetry: retryNotice(update),
-        });
-      const made = o.remote
-        ? await o.remote.guard(
-            { key: step.key, kind: "still" },
-            `still ${name}`,
-            (state, detail) => update({ state, detail }),
-            make,
-            ctx.stopSubmitting,
-          )
-        : ({ from: "made", value: await make() } as const);
+      const made = await makeStep((c) => o.provider.still(job, c), ctx, o.retry, o.remote, {
+        key: step.key,
+        kind: "still",
+        step: `still ${name}`,
+      });
       if (made.from === "remote") {
         const fetched = await cachedStill(ctx.paths, step.key);
         if (fetched) {

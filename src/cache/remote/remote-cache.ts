@@ -5,7 +5,7 @@ import path from "node:path";
 import { readJson } from "../atomic.js";
 import { ifMissing, removeIfExists } from "../../util/fs.js";
 import { type BadEntry, type EntryRef, type Fetched, fetchEntry, publishEntry } from "./entries.js";
-import { type Guarded, guardStep, type Notify, type OnJournal, type RemoteSettings } from "./guard.js";
+import type { RemoteSettings } from "./guard.js";
 
 export const DEFAULT_LEASE_MS = 60_000;
 
@@ -83,17 +83,6 @@ export class RemoteCache {
 
   private pendingFile(key: string): string {
     return path.join(this.settings.paths.dir, "remote", "pending", `${key}.json`);
-  }
-
-  // Make one step at most once across every machine sharing the bucket (guard.ts).
-  guard<T>(
-    e: EntryRef,
-    step: string,
-    notify: Notify,
-    produce: (onJournal?: OnJournal) => Promise<T>,
-    stop?: AbortSignal,
-  ): Promise<Guarded<T>> {
-    return guardStep(this, { ...e, step }, notify, produce, stop);
   }
 
   // The record this machine found bad for a key, which its own output may replace.
