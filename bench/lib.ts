@@ -3,6 +3,19 @@
 import { execa } from "execa";
 import { cpus, totalmem } from "node:os";
 
+// One benchmark's row: what was measured, against what anchor, and whether its target was met.
+export interface Result {
+  id: string;
+  what: string;
+  value: string;
+  anchor: string;
+  target: string;
+  met: boolean;
+  detail?: Record<string, unknown>;
+}
+
+export const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+
 export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);

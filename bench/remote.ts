@@ -10,18 +10,9 @@ import { FakeFal } from "../testkit/fake-fal.js";
 import { falEnv } from "../testkit/fal-env.js";
 import { startFakeS3 } from "../testkit/fake-s3.js";
 import { clip, project } from "./fixtures.js";
-import { median, sideBySide } from "./lib.js";
+import { median, type Result, seconds, sideBySide } from "./lib.js";
 
-interface Row {
-  id: string;
-  what: string;
-  value: string;
-  anchor: string;
-  target: string;
-  met: boolean;
-  detail?: Record<string, unknown>;
-}
-const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+const s = seconds;
 
 async function setup(shots: number, latencyMs: number, video?: Buffer) {
   const fal = await new FakeFal({
@@ -47,7 +38,7 @@ async function setup(shots: number, latencyMs: number, video?: Buffer) {
   return { fal, s3, clone, stop: () => Promise.all([fal.stop(), s3.close()]) };
 }
 
-export async function remoteWarm(): Promise<Row> {
+export async function remoteWarm(): Promise<Result> {
   const big = readFileSync(clip({ w: 1280, h: 720, seconds: 5, bitrate: "8M" }));
   const t = await setup(24, 100, big);
   const a = await t.clone();
@@ -93,7 +84,7 @@ export async function remoteWarm(): Promise<Row> {
   };
 }
 
-export async function claims(): Promise<Row> {
+export async function claims(): Promise<Result> {
   const t = await setup(24, 1500);
   const [a, b] = [await t.clone(), await t.clone()];
   const t0 = performance.now();

@@ -18,24 +18,15 @@ import { falEnv } from "../testkit/fal-env.js";
 import { clip, fillCache, project } from "./fixtures.js";
 import { graphProject, lowerBoundMs } from "./graph.js";
 import { claims, remoteWarm } from "./remote.js";
-import { machine, median, sideBySide, table, timed } from "./lib.js";
+import { machine, median, type Result, seconds, sideBySide, table, timed } from "./lib.js";
 
 const RUNS = 3;
 const KEY = "bench-key";
 const tools = findMediaTools(process.env);
-interface Result {
-  id: string;
-  what: string;
-  value: string;
-  anchor: string;
-  target: string;
-  met: boolean;
-  detail?: Record<string, unknown>;
-}
 const results: Result[] = [];
 const env = (fake: FakeFal, cache: string) => falEnv(fake, cache, { STORYREEL_FAL_POLL_MS: "50" });
 const x = (n: number) => `${n.toFixed(2)}x`;
-const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+const s = seconds;
 
 async function noop(): Promise<void> {
   const fake = await new FakeFal({ key: KEY }).start();

@@ -11,7 +11,7 @@ import { systemClock } from "../util/clock.js";
 import { count } from "../util/words.js";
 import { statIfExists } from "../util/fs.js";
 import type { CliContext } from "./context.js";
-import { remoteChoice } from "./remote-options.js";
+import { remoteChoice, requireRemote } from "./remote-options.js";
 
 const MB = (bytes: number) => `${(bytes / 1_000_000).toFixed(1)} MB`;
 
@@ -22,11 +22,7 @@ export async function cacheRemoteCommand(
   paths: CachePaths,
   ctx: CliContext,
 ): Promise<void> {
-  const choice = remoteChoice(values, ctx.env);
-  if (!choice)
-    throw new UsageError(
-      `cache ${sub} needs a remote cache: --remote-cache s3://BUCKET/PREFIX or STORYREEL_REMOTE_CACHE`,
-    );
+  const choice = requireRemote(values, ctx.env, `cache ${sub}`);
   if (sub === "push" && choice.readonly)
     throw new UsageError("cache push uploads, and --remote-cache-readonly forbids that");
   if (sub === "push" && files.length > 0)

@@ -5,9 +5,9 @@ import { parseCommand } from "./args.js";
 import type { CliContext } from "./context.js";
 import { type CachePaths, cachePaths, resolveCacheDir } from "../cache/layout.js";
 import { conditionalWrites } from "../cache/remote/conditional-check.js";
-import { RunError, UsageError } from "../errors.js";
+import { RunError } from "../errors.js";
 import { connectRemote, remoteProblem } from "../pipeline/remote.js";
-import { REMOTE_OPTIONS, remoteChoice } from "./remote-options.js";
+import { REMOTE_OPTIONS, requireRemote } from "./remote-options.js";
 import { canWrite } from "../cache/writable.js";
 import { findMediaTools } from "../media/binaries.js";
 import { detectCapabilities } from "../media/capabilities.js";
@@ -64,11 +64,7 @@ async function doctorRemote(
   paths: CachePaths,
   ctx: CliContext,
 ): Promise<void> {
-  const choice = remoteChoice(values, ctx.env);
-  if (!choice)
-    throw new UsageError(
-      "doctor --remote needs a remote cache: --remote-cache s3://BUCKET/PREFIX or STORYREEL_REMOTE_CACHE",
-    );
+  const choice = requireRemote(values, ctx.env, "doctor --remote");
   const endpoint = ctx.env.AWS_ENDPOINT_URL_S3 || ctx.env.AWS_ENDPOINT_URL;
   ctx.stdout(`remote    ${choice.id.split(" ")[1]} (${endpoint ? `${endpoint}, path-style` : "AWS S3"})`);
   const store = await connectRemote(choice);

@@ -44,14 +44,15 @@ export async function planCommand(argv: string[], ctx: CliContext): Promise<void
   // Each plan with what the bucket holds of it: `remote` in the JSON, a closing line in the table.
   const shown = films.map((f) => {
     if (!remote) return { plan: f.plan, text: formatPlan(f.plan) };
-    const steps = remote.steps.filter((e) => missingEntries([f]).some((m) => m.key === e.key));
+    const mine = new Set(missingEntries([f]).map((m) => m.key));
+    const steps = remote.steps.filter((e) => mine.has(e.key));
     const saved = sumCosts(steps.filter((e) => e.paid).map((e) => e.cost));
     const summary = {
       location: remote.location,
       steps: steps.map((e) => ({ step: e.step, key: e.key })),
       new_after_remote: roundCents(Math.max(0, f.plan.cost.new - saved)),
     };
-    const wanted = missingEntries([f]).length;
+    const wanted = mine.size;
     const line =
       wanted === 0
         ? ""

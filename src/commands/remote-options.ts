@@ -51,3 +51,17 @@ export function remoteChoice(
     ...(lease !== undefined && { leaseMs: lease * 1000 }),
   };
 }
+
+// For commands that only make sense with a remote cache (cache push/pull, doctor --remote).
+export function requireRemote(
+  values: Record<string, string | boolean | undefined>,
+  env: NodeJS.ProcessEnv,
+  command: string,
+): RemoteChoice {
+  const choice = remoteChoice(values, env);
+  if (!choice)
+    throw new UsageError(
+      `${command} needs a remote cache: --remote-cache s3://BUCKET/PREFIX or STORYREEL_REMOTE_CACHE`,
+    );
+  return choice;
+}
