@@ -26,13 +26,7 @@ export async function pushAll(paths: CachePaths, remote: RemoteCache): Promise<P
   const check: EntryRef[] = [];
   for (const e of entries) {
     const ref = { key: e.key, kind: e.kind as EntryRef["kind"] };
-    // A damaged entry is never shared.
-    const verified = e.kind === "clip" ? await verifyClip(paths, e.key) : undefined;
-    const local = verified
-      ? verified.ok
-        ? verified.sidecar
-        : undefined
-      : (await cachedStill(paths, e.key))?.sidecar;
+    const local = await intactLocal(paths, ref);
     if (!local) continue;
     if (!names.has(recordName(ref))) todo.push(ref);
     // Recorded, but no output of these bytes: it may have been deleted there.
@@ -78,8 +72,7 @@ export async function pullLocked(
   await Promise.all(
     [...wanted.values()].map((e) =>
       limit(async () => {
-        const here =
-          e.kind === "clip" ? (await verifyClip(paths, e.key)).ok : !!(await cachedStill(paths, e.key));
+        const here = (await intactLocal(paths, e)) !== undefined;
         if (here) {
           result.present += 1;
           return;
@@ -96,4 +89,11 @@ export async function pullLocked(
     ),
   );
   return result;
+}
+
+// An entry's sidecar, when the local cache holds it with its bytes intact (a damaged entry is never shared).
+async function intactLocal(paths: CachePaths, e: EntryRef) {
+  if (e.kind === "still") return (await cachedStill(paths, e.key))?.sidecar;
+  const verified = await verifyClip(paths, e.key);
+  return verified.ok ? verified.sidecar : undefined;
 }

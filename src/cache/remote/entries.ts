@@ -2,6 +2,7 @@
 // sidecar). Remote layout under the prefix: v1/clips/<key>.json names v1/clips/<key>.<sha256>.mp4 (stills the
 // same under v1/stills/). An output is named by its bytes, so two machines' outputs never share a name.
 import { mkdir } from "node:fs/promises";
+import path from "node:path";
 import { commitRename, readJson, tempSibling, writeJsonAtomic } from "../atomic.js";
 import type { CachePaths } from "../layout.js";
 import { extension, type StillSidecar } from "../stills.js";
@@ -26,6 +27,12 @@ export const outputName = (
   record: Pick<Record, "sha256"> & { format?: StillSidecar["format"] },
 ) =>
   `${dir(e.kind)}/${e.key}.${record.sha256}.${e.kind === "clip" ? "mp4" : extension(record.format ?? "png")}`;
+
+// Where an entry lives in the local cache: its record (the sidecar) and its output file.
+const localRecord = (paths: CachePaths, e: EntryRef) =>
+  e.kind === "clip" ? paths.sidecar(e.key) : paths.stillSidecar(e.key);
+const localOutput = (paths: CachePaths, e: EntryRef, record: Record) =>
+  e.kind === "clip" ? paths.clip(e.key) : paths.still(e.key, extension((record as StillSidecar).format));
 
 export type Fetched =
   | { status: "fetched"; bytes: number }
@@ -52,8 +59,7 @@ export async function fetchEntry(store: ObjectStore, paths: CachePaths, e: Entry
     record: got.object.etag,
     ...(etag && { output: { name: outputName(e, record), etag } }),
   });
-  const local =
-    e.kind === "clip" ? paths.clip(e.key) : paths.still(e.key, extension((record as StillSidecar).format));
+  const local = localOutput(paths, e, record);
   await mkdir(paths.tmp, { recursive: true });
   let why = "";
   for (let attempt = 1; attempt <= FETCH_ATTEMPTS; attempt++) {
@@ -63,9 +69,9 @@ export async function fetchEntry(store: ObjectStore, paths: CachePaths, e: Entry
       if (!got) return { status: "untrusted", why: "its record is there but its output is not", bad: bad() };
       const { sha256, size: bytes } = got;
       if (bytes === record.bytes && sha256 === record.sha256) {
-        await mkdir(e.kind === "clip" ? `${paths.dir}/clips` : paths.stills, { recursive: true });
+        await mkdir(path.dirname(local), { recursive: true });
         await commitRename(tmp, local);
-        await writeJsonAtomic(e.kind === "clip" ? paths.sidecar(e.key) : paths.stillSidecar(e.key), record);
+        await writeJsonAtomic(localRecord(paths, e), record);
         return { status: "fetched", bytes };
       }
       // The whole object arrived (a cut transfer throws) and differs: it was replaced or tampered with.
@@ -96,11 +102,10 @@ export async function publishEntry(
   e: EntryRef,
   replace?: BadEntry,
 ): Promise<boolean> {
-  const record = await readJson<Record>(e.kind === "clip" ? paths.sidecar(e.key) : paths.stillSidecar(e.key));
+  const record = await readJson<Record>(localRecord(paths, e));
   // Freed locally since (cache gc): nothing left to share.
   if (!record) return false;
-  const file =
-    e.kind === "clip" ? paths.clip(e.key) : paths.still(e.key, extension((record as StillSidecar).format));
+  const file = localOutput(paths, e, record);
   // 412: these very bytes are already there (the name is their sha256), unless that object was found bad.
   const name = outputName(e, record);
   const put = await retryConflicts(() =>
@@ -156,13 +161,12 @@ function parseRecord(bytes: Buffer, e: EntryRef): Record | string {
 // `cache push` for an entry the bucket has a record of: when the record names these very bytes and the output
 // itself is gone from the bucket, upload it again (free; the next render would otherwise pay to repair it).
 export async function restoreOutput(store: ObjectStore, paths: CachePaths, e: EntryRef): Promise<boolean> {
-  const local = await readJson<Record>(e.kind === "clip" ? paths.sidecar(e.key) : paths.stillSidecar(e.key));
+  const local = await readJson<Record>(localRecord(paths, e));
   const got = await store.getBytes(recordName(e));
   if (!local || !got) return false;
   const remote = parseRecord(got.bytes, e);
   if (typeof remote === "string" || remote.sha256 !== local.sha256) return false;
-  const file =
-    e.kind === "clip" ? paths.clip(e.key) : paths.still(e.key, extension((local as StillSidecar).format));
+  const file = localOutput(paths, e, local);
   const put = await store.put(outputName(e, local), { file, size: local.bytes }, { ifNoneMatch: "*" });
   return put.ok;
 }
