@@ -1,8 +1,10 @@
 // The storyboard as written (StoryboardDoc, mirrors schemas/storyboard.schema.json) and as resolved (Storyboard).
 import type { ImageModelSpec } from "../models/image-types.js";
+import type { AudioModelSpec } from "../models/audio-types.js";
 import type { ModelSpec } from "../models/types.js";
 
 export type TransitionType = "cut" | "crossfade" | "fade";
+export type CaptionMode = "file" | "burn";
 
 // An image as written: a path or https URL, a named still, or a frame of another shot's clip.
 export type ImageDoc = string | { still?: string; from?: string; frame?: "first" | "last" | number };
@@ -26,6 +28,21 @@ export interface ShotDoc {
   transition?: { type: TransitionType; duration?: number };
   trim?: { start?: number; end?: number };
   takes?: number;
+  voiceover?: VoiceoverDoc;
+  caption?: string;
+}
+
+// Narration over a shot: the text alone, or with its voice, its offset into the shot and its TTS model.
+export type VoiceoverDoc = string | { text: string; voice?: string; offset?: number; model?: string };
+
+export interface MusicDoc {
+  file?: string;
+  prompt?: string;
+  model?: string;
+  volume_db?: number;
+  duck?: boolean;
+  fade_in?: number;
+  fade_out?: number;
 }
 
 export interface StoryboardDoc {
@@ -33,7 +50,7 @@ export interface StoryboardDoc {
   title?: string;
   output?: string;
   model?: string;
-  defaults?: { duration?: number; audio?: boolean; negative_prompt?: string };
+  defaults?: { duration?: number; audio?: boolean; negative_prompt?: string; voice?: string };
   render?: {
     concurrency?: number;
     timeout_minutes?: number;
@@ -41,8 +58,10 @@ export interface StoryboardDoc {
     fps?: number;
     loudness?: number;
     budget?: number;
+    captions?: CaptionMode;
   };
   stills?: Record<string, StillDoc>;
+  music?: MusicDoc;
   shots: ShotDoc[];
 }
 
@@ -58,6 +77,8 @@ export const SHOT_KEYS = [
   "transition",
   "trim",
   "takes",
+  "voiceover",
+  "caption",
 ] as const;
 export const STORYBOARD_KEYS = [
   "version",
@@ -67,6 +88,7 @@ export const STORYBOARD_KEYS = [
   "defaults",
   "render",
   "stills",
+  "music",
   "shots",
 ] as const;
 export const STILL_KEYS = ["prompt", "size", "model", "edit", "takes"] as const;
@@ -77,7 +99,9 @@ export const RENDER_KEYS = [
   "fps",
   "loudness",
   "budget",
+  "captions",
 ] as const;
+export const MUSIC_KEYS = ["file", "prompt", "model", "volume_db", "duck", "fade_in", "fade_out"] as const;
 // Checked by the compiler, not at run time: `npm run typecheck` fails when a key list and its type differ.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 type Assert<T extends true> = T;
@@ -86,6 +110,7 @@ export type KeyListsMatchTypes = [
   Assert<Same<keyof StoryboardDoc, (typeof STORYBOARD_KEYS)[number]>>,
   Assert<Same<keyof NonNullable<StoryboardDoc["render"]>, (typeof RENDER_KEYS)[number]>>,
   Assert<Same<keyof StillDoc, (typeof STILL_KEYS)[number]>>,
+  Assert<Same<keyof MusicDoc, (typeof MUSIC_KEYS)[number]>>,
 ];
 
 // A local image, read and measured once during validation, or a remote one known only by its URL.
@@ -131,6 +156,34 @@ export interface Shot {
   transition: { type: TransitionType; duration: number };
   trim?: { start: number; end: number };
   takes: number;
+  voiceover?: Voiceover;
+  caption?: string;
+}
+
+export interface Voiceover {
+  text: string;
+  voice: string;
+  // Seconds after the shot starts in the film.
+  offset: number;
+  model: AudioModelSpec;
+}
+
+// A local audio file, read and hashed once during validation.
+export interface AudioFile {
+  source: string;
+  path: string;
+  sha256: string;
+  bytes: number;
+  format: "mp3" | "wav" | "flac" | "ogg" | "m4a";
+}
+
+// The bed under the whole film: a file, or made by a music model (a step of the graph).
+export interface Music {
+  source: { kind: "file"; file: AudioFile } | { kind: "prompt"; prompt: string; model: AudioModelSpec };
+  volumeDb: number;
+  duck: boolean;
+  fadeIn: number;
+  fadeOut: number;
 }
 
 export interface Storyboard {
@@ -148,7 +201,10 @@ export interface Storyboard {
     fps?: number;
     loudness?: number;
     budget?: number;
+    // Absent means "file".
+    captions?: CaptionMode;
   };
   stills: Still[];
+  music?: Music;
   shots: Shot[];
 }

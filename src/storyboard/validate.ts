@@ -12,8 +12,9 @@ import { schemaProblems } from "./schema-check.js";
 import { checkGraph } from "./graph-check.js";
 import { checkShots } from "./shots.js";
 import { checkStills } from "./stills.js";
+import { checkMusic, checkShotWords } from "./sound.js";
 import { closest, shown } from "../util/suggest.js";
-import type { Shot, Still, Storyboard, StoryboardDoc } from "./types.js";
+import type { Music, Shot, Still, Storyboard, StoryboardDoc } from "./types.js";
 
 export interface ValidateOptions {
   allowOutsideImages?: boolean;
@@ -42,6 +43,8 @@ export async function validateStoryboard(
   };
   const stills = model ? await checkStills(doc, ctx, report) : [];
   const shots = model ? await checkShots(doc, ctx, report) : [];
+  checkShotWords(doc, shots, report);
+  const music = await checkMusic(doc, ctx, report);
   const stillNames = isObject(doc.stills)
     ? Object.keys(doc.stills)
     : doc.stills === undefined
@@ -49,7 +52,7 @@ export async function validateStoryboard(
       : undefined;
   if (model) checkGraph(stills, stillNames, shots, report);
   if (problems.length > 0) throw new StoryboardError(dedupe(problems));
-  return resolved(loaded, doc as StoryboardDoc, model!, stills, shots);
+  return resolved(loaded, doc as StoryboardDoc, model!, stills, shots, music);
 }
 
 function resolved(
@@ -58,6 +61,7 @@ function resolved(
   model: ModelSpec,
   stills: Still[],
   shots: Shot[],
+  music: Music | undefined,
 ): Storyboard {
   const name = path.basename(loaded.path).replace(/\.ya?ml$/i, "");
   return {
@@ -77,8 +81,10 @@ function resolved(
       ...(doc.render?.fps !== undefined && { fps: doc.render.fps }),
       ...(doc.render?.loudness !== undefined && { loudness: doc.render.loudness }),
       ...(doc.render?.budget !== undefined && { budget: doc.render.budget }),
+      ...(doc.render?.captions !== undefined && { captions: doc.render.captions }),
     },
     stills,
+    ...(music && { music }),
     shots,
   };
 }
