@@ -50,6 +50,9 @@ test("journaled shots are 'collect' or 'blocked' in the plan, and only new submi
     still: async () => {
       throw new ProviderError("no stills here", { transient: false });
     },
+    sound: async () => {
+      throw new ProviderError("no sounds here", { transient: false });
+    },
   });
   const deps = { tools: findMediaTools(process.env), provider };
   await assert.rejects(renderPlans(planned, { maxCost: 1.5 }, deps), RunError);

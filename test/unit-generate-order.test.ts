@@ -29,6 +29,7 @@ test("journaled requests are collected before new shots take a slot, whatever th
   const provider: ClipProvider = {
     id: "fal",
     still: () => Promise.reject(new Error("no stills here")),
+    sound: () => Promise.reject(new Error("no sounds here")),
     async generate(job, ctx) {
       // New shots upload first (a short wait); collected ones go straight for a slot.
       if (planned.find((p) => p.key === job.key)!.status === "generate")

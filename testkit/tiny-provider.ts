@@ -5,12 +5,14 @@ import { copyFile, mkdir } from "node:fs/promises";
 import { probeMedia } from "../src/media/probe.js";
 import { storeClip } from "../src/providers/store-clip.js";
 import { previewStill } from "../src/providers/preview-still.js";
+import { previewSound } from "../src/providers/preview-sound.js";
 import type { ClipProvider } from "../src/providers/types.js";
 import { makeClip } from "./clips.js";
 
 export const tinyProvider: ClipProvider = {
   id: "preview",
   still: previewStill,
+  sound: previewSound,
   async generate(job, ctx) {
     const release = await ctx.slots.acquire();
     try {

@@ -8,6 +8,7 @@
 //   <cache>/segments/<key>.mp4    normalised video segments of films (a clip, or clips joined by transitions)
 //   <cache>/stills/<key>.<ext>    a finished still (png, jpeg or webp), and <key>.json, its sidecar
 //   <cache>/frames/<key>.png      a frame taken from a clip (free to take again)
+//   <cache>/sounds/<key>.<ext>    a voice-over or generated music bed, and <key>.json, its sidecar
 //   <cache>/tmp/                  partial downloads and encodes
 import path from "node:path";
 import { readJson, tempSibling } from "./atomic.js";
@@ -42,6 +43,9 @@ export function cachePaths(dir: string) {
     still: (key: string, ext: string) => path.join(dir, "stills", `${key}.${ext}`),
     stillSidecar: (key: string) => path.join(dir, "stills", `${key}.json`),
     frame: (key: string) => path.join(dir, "frames", `${key}.png`),
+    sounds: path.join(dir, "sounds"),
+    sound: (key: string, ext: string) => path.join(dir, "sounds", `${key}.${ext}`),
+    soundSidecar: (key: string) => path.join(dir, "sounds", `${key}.json`),
     uploads: path.join(dir, "uploads.json"),
     segments: path.join(dir, "segments"),
     tmp: path.join(dir, "tmp"),
@@ -61,8 +65,9 @@ export async function readCacheIndex(dir: string): Promise<CacheIndex & { keys: 
       .map((n) => n.slice(0, -5)),
   );
   // Stills count once their sidecar (written last) exists; frames once their file does (they are renamed in).
-  for (const n of await listIfExists(path.join(dir, "stills")))
-    if (n.endsWith(".json")) keys.add(n.slice(0, -5));
+  for (const sub of ["stills", "sounds"])
+    for (const n of await listIfExists(path.join(dir, sub)))
+      if (n.endsWith(".json")) keys.add(n.slice(0, -5));
   for (const n of await listIfExists(path.join(dir, "frames")))
     if (/^[0-9a-f]+\.png$/.test(n)) keys.add(n.slice(0, -4));
   const journal = new Map<string, "submitted" | "submitting">();

@@ -5,6 +5,10 @@ export interface Capabilities {
   version: string;
   xfade: boolean;
   loudnorm: boolean;
+  // libass (captions burned in), libflite (offline voice-over stand-ins), and the ducking compressor.
+  subtitles: boolean;
+  flite: boolean;
+  sidechaincompress: boolean;
 }
 
 const memo = new Map<string, Promise<Capabilities>>();
@@ -28,5 +32,8 @@ async function probeCapabilities(ffmpeg: string): Promise<Capabilities> {
     version: /ffmpeg version (\S+)/.exec(version)?.[1] ?? "unknown",
     xfade: has("xfade"),
     loudnorm: has("loudnorm"),
+    subtitles: has("subtitles"),
+    flite: has("flite"),
+    sidechaincompress: has("sidechaincompress"),
   };
 }

@@ -10,6 +10,8 @@ export const FFMPEG_PREAMBLE = ["-v", "error", "-y", "-nostdin"] as const;
 
 export interface RunOptions {
   signal?: AbortSignal;
+  // Where the tool runs: a filter that names a file (flite, subtitles) gets a plain relative name.
+  cwd?: string;
   onStdoutLine?: (line: string) => void;
 }
 
@@ -29,6 +31,7 @@ async function run(file: string, args: string[], options: RunOptions) {
     reject: false,
     stripFinalNewline: true,
     ...(options.signal && { cancelSignal: options.signal }),
+    ...(options.cwd && { cwd: options.cwd }),
     lines: false,
   });
   if (options.onStdoutLine) {

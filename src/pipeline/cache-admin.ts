@@ -10,7 +10,7 @@ import { listIfExists } from "../util/fs.js";
 import type { PlannedFilm } from "./plans.js";
 
 export interface CacheEntry {
-  kind: "clip" | "still" | "frame";
+  kind: "clip" | "still" | "frame" | "sound";
   key: string;
   // Every file the entry is made of (output and sidecar).
   files: string[];
@@ -51,6 +51,7 @@ export async function cacheEntries(paths: CachePaths): Promise<CacheEntry[]> {
     ["clip", "clips"],
     ["still", "stills"],
     ["frame", "frames"],
+    ["sound", "sounds"],
   ] as const) {
     const dir = path.join(paths.dir, sub);
     for (const name of await listIfExists(dir)) await add(kind, dir, name);
@@ -74,7 +75,7 @@ export function markUsers(entries: CacheEntry[], films: PlannedFilm[]): void {
     for (const s of plan.steps.filter((x) => x.kind !== "clip")) {
       use(
         s.key,
-        `${name} ${s.kind === "frame" ? "frame" : "still"} ${s.name}${s.takes ? ` take ${s.take}` : ""}`,
+        `${name} ${s.kind === "frame" || s.kind === "voice" || s.kind === "music" ? s.kind : "still"} ${s.name}${s.takes ? ` take ${s.take}` : ""}`,
       );
       for (const t of s.takes ?? []) use(t.key, `${name} still ${s.name} take ${t.take}`);
     }
@@ -109,7 +110,7 @@ export async function freeEntries(entries: CacheEntry[]): Promise<number> {
 export async function damaged(paths: CachePaths, entry: CacheEntry): Promise<string | undefined> {
   if (entry.kind === "frame") return undefined;
   const sidecar = await readJson<{ sha256?: string; format?: StillSidecar["format"] }>(
-    path.join(paths.dir, entry.kind === "clip" ? "clips" : "stills", `${entry.key}.json`),
+    path.join(paths.dir, `${entry.kind}s`, `${entry.key}.json`),
   );
   if (!sidecar?.sha256) return "no sidecar (an interrupted write)";
   const output = entry.files.find((f) => !f.endsWith(".json"));

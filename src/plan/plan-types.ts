@@ -44,6 +44,8 @@ export interface Plan {
   steps: PlannedStep[];
   edges: StepEdge[];
   cost: { currency: "USD"; film: number; new: number; cached: number; in_flight: number };
+  // What may go wrong that the plan can only estimate (a voice-over that may not fit its shot).
+  warnings?: string[];
 }
 
 export interface PlanOptions {

@@ -7,6 +7,7 @@ import { graphKeys, type GraphKeys } from "./graph-keys.js";
 import { clipKey, keyMaterial } from "./key.js";
 import { graphEdges, inputsOf, planFrames, planStills, type PlannedStep, waitsFor } from "./steps.js";
 import { changedFields } from "./why.js";
+import { planSounds, voiceWarnings } from "./sound-steps.js";
 
 export {
   PLAN_VERSION,
@@ -45,6 +46,7 @@ export function planRender(storyboard: Storyboard, cache: CacheIndex, options: P
     ...(options.only && { needed: stillsNeeded(storyboard, options.only) }),
   });
   const frames = planFrames(storyboard, keys, cache);
+  const sounds = planSounds(storyboard, cache, options.provider, options.only);
   const made = new Set([...stills, ...frames].filter((s) => s.status === "cached").map((s) => s.id));
   const firstByKey = new Map<string, string>();
   const shots: PlannedShot[] = storyboard.shots.map((shot) => {
@@ -106,7 +108,8 @@ export function planRender(storyboard: Storyboard, cache: CacheIndex, options: P
   const extra = [...shots, ...stills].flatMap((s) =>
     (s.takes ?? []).filter((t) => t.take !== s.take).map((t) => ({ status: t.status, cost: s.cost })),
   );
-  const unique = [...shots, ...stills].filter((s) => s.status !== "duplicate");
+  const unique = [...shots, ...stills, ...sounds].filter((s) => s.status !== "duplicate");
+  const warnings = voiceWarnings(storyboard);
   return {
     version: PLAN_VERSION,
     storyboard: storyboard.file,
@@ -114,7 +117,7 @@ export function planRender(storyboard: Storyboard, cache: CacheIndex, options: P
     provider: options.provider,
     model: model.endpoint,
     shots,
-    steps: [...stills, ...frames, ...shots.map(clipStep)],
+    steps: [...stills, ...frames, ...sounds, ...shots.map(clipStep)],
     edges,
     cost: {
       currency: "USD",
@@ -123,6 +126,7 @@ export function planRender(storyboard: Storyboard, cache: CacheIndex, options: P
       cached: sum(unique.filter((s) => s.status === "cached")),
       in_flight: sum(unique.filter((s) => s.status === "collect")),
     },
+    ...(warnings.length > 0 && { warnings }),
   };
 }
 

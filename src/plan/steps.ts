@@ -7,11 +7,11 @@ import { stillKeyMaterial } from "./graph-keys.js";
 import type { ProviderId } from "./key.js";
 import { stillCost } from "./still-input.js";
 
-export type StepKind = "still" | "edit" | "frame" | "clip";
+export type StepKind = "still" | "edit" | "frame" | "clip" | "voice" | "music";
 export type StepStatus = "cached" | "generate" | "collect" | "blocked" | "duplicate" | "skipped" | "extract";
 
 export interface PlannedStep {
-  // "still:keeper", "frame:lamp@last" or "shot:arrival".
+  // "still:keeper", "frame:lamp@last", "shot:arrival", "voice:arrival" or "music:bed".
   id: string;
   kind: StepKind;
   name: string;

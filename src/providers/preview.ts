@@ -8,6 +8,7 @@ import type { ClipJob, ClipProvider, ProviderContext } from "./types.js";
 import { NotStartedError, ProviderError } from "../errors.js";
 import { clipOutput, findFont, slateArgs, wrapText } from "./slate.js";
 import { previewStill } from "./preview-still.js";
+import { previewSound } from "./preview-sound.js";
 import { takeSlot } from "./slot.js";
 import { storeClip } from "./store-clip.js";
 import { checkClip } from "./verify.js";
@@ -16,7 +17,12 @@ import { removeIfExists } from "../util/fs.js";
 export const PREVIEW_FPS = 24;
 const LONG_SIDE = 640;
 
-export const previewProvider: ClipProvider = { id: "preview", generate, still: previewStill };
+export const previewProvider: ClipProvider = {
+  id: "preview",
+  generate,
+  still: previewStill,
+  sound: previewSound,
+};
 
 async function generate(job: ClipJob, ctx: ProviderContext): Promise<ClipSidecar> {
   const { shot } = job;

@@ -3,6 +3,8 @@ import type { JournalEntry } from "../cache/journal.js";
 import type { CachePaths } from "../cache/layout.js";
 import type { StillSidecar } from "../cache/stills.js";
 import type { ClipSidecar } from "../cache/store.js";
+import type { SoundSidecar } from "../cache/sounds.js";
+import type { AudioModelSpec } from "../models/audio-types.js";
 import type { MediaTools } from "../media/binaries.js";
 import type { Clock } from "../util/clock.js";
 import type { ModelSpec } from "../models/types.js";
@@ -28,6 +30,22 @@ export interface StillJob {
   keyMaterial: Record<string, unknown>;
   // The video model the still will feed: a still it cannot take (too small, too narrow) fails here.
   videoModel: ModelSpec;
+}
+
+// A voice-over or a music bed to make: the model's input as the plan keyed it.
+export interface SoundJob {
+  key: string;
+  kind: "voice" | "music";
+  // "voice-over arrival", "music bed".
+  label: string;
+  model: AudioModelSpec;
+  input: Record<string, unknown>;
+  // What to say or play, for stand-ins: the voice-over's text or the bed's prompt, and the seconds wanted.
+  text: string;
+  seconds?: number;
+  cost: number;
+  priced: boolean;
+  keyMaterial: Record<string, unknown>;
 }
 
 export type ShotState =
@@ -81,4 +99,6 @@ export interface ClipProvider {
   generate(job: ClipJob, ctx: ProviderContext): Promise<ClipSidecar>;
   // Stills: generated from a prompt, or edited from references.
   still(job: StillJob, ctx: ProviderContext): Promise<StillSidecar>;
+  // Voice-overs (text-to-speech) and music beds.
+  sound(job: SoundJob, ctx: ProviderContext): Promise<SoundSidecar>;
 }

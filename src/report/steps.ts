@@ -1,11 +1,12 @@
-// The report's graph: every still and frame with its status, cost and edges (what it uses, what uses it).
+// The report's graph: every still, frame and sound with its status, cost and edges (what it uses, what uses it).
 import type { StepOutcome } from "../generate/steps.js";
 import type { Plan } from "../plan/plan.js";
+import type { StepKind } from "../plan/steps.js";
 import type { Storyboard } from "../storyboard/types.js";
 
 export interface ReportStep {
   id: string;
-  kind: "still" | "edit" | "frame" | "clip";
+  kind: StepKind;
   name: string;
   key: string;
   // What this render did with it; "not_needed" when nothing that uses it had to be made.

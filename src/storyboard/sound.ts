@@ -43,7 +43,10 @@ export async function checkMusic(
     const model = audioModel(m.model, "music", at("model"), report);
     if (m.prompt.trim() === "") report(at("prompt"), "must not be empty: describe the music");
     else if (model && [...m.prompt].length > model.max_chars)
-      report(at("prompt"), `is ${[...m.prompt].length} characters; ${model.name} accepts at most ${model.max_chars}`);
+      report(
+        at("prompt"),
+        `is ${[...m.prompt].length} characters; ${model.name} accepts at most ${model.max_chars}`,
+      );
     else if (model) return { source: { kind: "prompt", prompt: m.prompt, model }, ...settings };
     return undefined;
   }

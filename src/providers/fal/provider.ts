@@ -12,6 +12,7 @@ import { fetchResult, submitJob, waitForCompletion } from "./queue.js";
 import type { ImageUploads } from "./uploads.js";
 import { takeSlot } from "../slot.js";
 import { falStill } from "./still.js";
+import { falSound } from "./sound.js";
 import { storeClip } from "../store-clip.js";
 import { checkClip } from "../verify.js";
 
@@ -28,6 +29,7 @@ export function falProvider(options: FalProviderOptions): ClipProvider {
     id: "fal",
     generate: (job, ctx) => generate(job, ctx, options),
     still: (job, ctx) => falStill(job, ctx, options),
+    sound: (job, ctx) => falSound(job, ctx, options),
   };
 }
 
