@@ -9,6 +9,7 @@ import { inputsOf } from "../plan/steps.js";
 import type { ImageRef, Storyboard } from "../storyboard/types.js";
 import { criticalRanks, prioritySlots } from "./priority-slots.js";
 import { blockedText, type Made, type StepOutcome, stepRunner } from "./steps.js";
+import { makeSounds, soundLabel } from "./sounds.js";
 import type { ClipJob, ClipProvider, ProviderContext, ShotUpdate, Slots } from "../providers/types.js";
 import { NotStartedError, ProviderError } from "../errors.js";
 import type { RetryPolicy } from "./retry.js";
@@ -161,7 +162,19 @@ export async function generateClips(o: GenerateOptions): Promise<ClipOutcome[]> 
         .map((t) => runner.stillTake(s.name, t)),
     ),
   ];
-  await Promise.all(others);
+  // Voice-overs and a generated bed wait for nothing: they start with the first clips.
+  const sounds = makeSounds({
+    plan: o.plan,
+    storyboard: o.storyboard,
+    provider: o.provider,
+    context: o.context,
+    slots: seating.newcomer,
+    ...(o.retry && { retry: o.retry }),
+    onUpdate: (step, u) =>
+      o.onEvent({ time: o.context.clock.now(), shot: soundLabel(step), shots: [], key: step.key, ...u }),
+    onOutcome: (outcome) => o.onStep?.(outcome),
+  });
+  await Promise.all([...others, sounds]);
   return Promise.all([...outcomes.values(), ...extraTakes]);
 }
 

@@ -27,15 +27,18 @@ export async function generateMissing(films: PlannedFilm[], ctx: RenderContext):
   if (ctx.options.offline) {
     // Offline nothing is made: only the takes the films use must be there (other takes can wait).
     const missing = plans.flatMap((p) => p.shots.filter((s) => isClipJob(s.status)).map((s) => s.id));
-    if (missing.length === 0) return [];
+    const sounds = plans.flatMap((p) =>
+      p.steps.filter((s) => isSound(s) && isClipJob(s.status as ShotStatus)),
+    );
+    if (missing.length + sounds.length === 0) return [];
     throw new RunError(
-      `--offline: these shots have no cached clip: ${missing.join(", ")}. Run without --offline to generate them.`,
+      `--offline: ${missing.length ? `these shots have no cached clip: ${missing.join(", ")}` : ""}${missing.length && sounds.length ? "; " : ""}${sounds.length ? `these sounds are not cached: ${sounds.map((s) => s.id).join(", ")}` : ""}. Run without --offline to generate them.`,
     );
   }
   const { maxCost } = ctx.options;
   if (maxCost !== undefined && budget.cost > maxCost + 1e-9) {
     throw new UsageError(
-      `this render would spend ${dollars(budget.cost)} on ${count(budget.clips - (budget.stills ?? 0), "new clip")}${budget.stills ? ` and ${count(budget.stills, "new still")}` : ""}, more than --max-cost ${dollars(maxCost)}. Nothing was submitted. Run \`storyreel plan\` to see which shots are new.`,
+      `this render would spend ${dollars(budget.cost)} on ${count(budget.clips - (budget.stills ?? 0) - (budget.sounds ?? 0), "new clip")}${budget.stills ? ` and ${count(budget.stills, "new still")}` : ""}${budget.sounds ? ` and ${count(budget.sounds, "new sound")}` : ""}, more than --max-cost ${dollars(maxCost)}. Nothing was submitted. Run \`storyreel plan\` to see which shots are new.`,
     );
   }
   const budgetLeft =
@@ -97,6 +100,15 @@ export async function generateMissing(films: PlannedFilm[], ctx: RenderContext):
   ctx.emit({ type: "summary", ...summaryCounts(plans, outcomes, ctx.signal.aborted) });
   const stills = ctx.steps.filter((s) => s.kind === "still" || s.kind === "edit");
   const frames = ctx.steps.filter((s) => s.kind === "frame" && s.status === "extracted").length;
+  const sounds = ctx.steps.filter((s) => s.kind === "voice" || s.kind === "music");
+  if (sounds.length > 0) {
+    const made = sounds.filter((s) => s.status === "generated");
+    const failed = sounds.filter((s) => s.status === "failed").length;
+    ctx.emit({
+      type: "notice",
+      text: `Sound: ${made.length} made (${dollars(sumCosts(made.map((s) => s.cost ?? 0)))})${failed ? `, ${failed} failed` : ""}.`,
+    });
+  }
   if (stills.length + frames > 0) {
     const made = stills.filter((s) => s.status === "generated");
     const failed = stills.filter((s) => s.status === "failed").length;
@@ -163,7 +175,7 @@ export async function checkCachedClips(jobs: FilmJob[], ctx: RenderContext): Pro
 function newSpending(
   plans: Plan[],
   resubmitUnconfirmed: boolean,
-): { cost: number; clips: number; stills?: number } {
+): { cost: number; clips: number; stills?: number; sounds?: number } {
   const jobs = new Map<string, number>();
   for (const s of plans.flatMap((p) => p.shots)) {
     if (isClipJob(s.status)) jobs.set(s.key, paysFor(s.status, { resubmitUnconfirmed }) ? s.cost : 0);
@@ -178,12 +190,22 @@ function newSpending(
       for (const t of s.takes?.map((k) => (k.take === s.take ? { ...k, status: s.status } : k)) ?? [s])
         if (isClipJob(t.status as ShotStatus))
           stills.set(t.key, paysFor(t.status as ShotStatus, { resubmitUnconfirmed }) ? s.cost : 0);
-  // Stills count toward the spending; `clips` (what is made) counts them too, so a graph of stills alone runs.
+  const sounds = new Map<string, number>();
+  for (const s of plans.flatMap((p) => p.steps))
+    if (isSound(s) && isClipJob(s.status as ShotStatus))
+      sounds.set(s.key, paysFor(s.status as ShotStatus, { resubmitUnconfirmed }) ? s.cost : 0);
+  // Stills and sounds count toward the spending; `clips` (what is made) counts them too, so a graph of
+  // stills or a changed voice-over alone runs.
   return {
-    cost: sumCosts([...jobs.values(), ...stills.values()]),
-    clips: jobs.size + stills.size,
+    cost: sumCosts([...jobs.values(), ...stills.values(), ...sounds.values()]),
+    clips: jobs.size + stills.size + sounds.size,
     ...(stills.size > 0 && { stills: stills.size }),
+    ...(sounds.size > 0 && { sounds: sounds.size }),
   };
+}
+
+function isSound(s: { kind: string }): boolean {
+  return s.kind === "voice" || s.kind === "music";
 }
 
 // render.budget caps what a storyboard spends across all its runs, as the spend ledger in the cache counts it.

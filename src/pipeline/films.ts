@@ -9,6 +9,10 @@ import { stitchFilm, type StitchResult } from "../stitch/stitch.js";
 import type { RenderContext } from "./context.js";
 import type { PlannedFilm } from "./plans.js";
 import { missingShots, standIn, standInKey } from "./stand-ins.js";
+import { filmRender, filmSound, soundKeyMaterial, writeCaptionFiles } from "./film-sound.js";
+import { captionCues } from "../stitch/captions.js";
+import { frameTiming, targetProfile } from "../stitch/profile.js";
+import { voiceOverruns } from "../stitch/sound-graph.js";
 
 export interface FilmJob {
   film: PlannedFilm;
@@ -25,8 +29,10 @@ export async function filmJobs(films: PlannedFilm[], ctx: RenderContext): Promis
   return Promise.all(
     films.map(async (film) => {
       const missing = ctx.options.allowMissing ? await missingShots(film.plan.shots, ctx) : new Set<string>();
-      const key = filmKey(clipShapes(film, missing), film.board.render);
-      const current = await isUpToDate(film.output, key);
+      const key = filmKey(clipShapes(film, missing), filmRender(film.board), soundKeyMaterial(film));
+      const found = await isUpToDate(film.output, key);
+      // A record from before captions existed has no timing to write them from: the film is joined again.
+      const current = found?.timing || !film.board.shots.some((s) => s.caption) ? found : undefined;
       return { film, key, missing, ...(current && { current }) };
     }),
   );
@@ -49,9 +55,11 @@ export async function stitchFilms(
   try {
     for (const job of jobs) {
       // The record keeps the path it was written at; the project folder may have moved since.
-      const film = job.current
+      const film: StitchResult = job.current
         ? { ...job.current, output: job.film.output, upToDate: true }
         : await stitch(job, ctx);
+      const captions = await writeCaptionFiles(job.film.board, film);
+      if (captions.length > 0) film.captions = captions;
       results.push(film);
       ctx.emit({ type: "film", film, output: ctx.shown(film.output) });
     }
@@ -67,9 +75,18 @@ export async function stitchFilms(
 
 async function stitch(job: FilmJob, ctx: RenderContext): Promise<StitchResult> {
   const { plan, board, output } = job.film;
+  const clips = await stitchClips(job, ctx);
+  const render = filmRender(board);
+  const sound = await filmSound(job.film, ctx);
+  const fps = targetProfile(clips, render).fps;
+  const overruns = sound ? voiceOverruns(sound, frameTiming(clips, fps), fps) : [];
+  if (overruns.length > 0) throw new RunError(`${board.file}: ${overruns.join("\n")}`);
+  const burn = board.render.captions === "burn" && board.shots.some((s) => s.caption);
   const options = {
-    clips: await stitchClips(job, ctx),
-    render: board.render,
+    clips,
+    render,
+    ...(sound && { sound }),
+    ...(burn && { burn: (starts: number[], total: number) => captionCues(board.shots, starts, total) }),
     output,
     tmpDir: ctx.paths.tmp,
     segmentDir: ctx.paths.segments,

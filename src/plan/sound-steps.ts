@@ -19,6 +19,8 @@ export interface SoundJobSpec {
   input: Record<string, unknown>;
   // The shot a voice-over belongs to.
   shot?: string;
+  // The length asked of a music model.
+  seconds?: number;
 }
 
 export function voiceInput(shot: Shot): Record<string, unknown> {
@@ -89,6 +91,7 @@ export function soundSpecs(board: Storyboard): Array<SoundJobSpec & { id: string
       kind: "music",
       model: board.music.source.model,
       input: musicInput(board),
+      seconds: musicSeconds(board, board.music.source.model),
     });
   return specs;
 }

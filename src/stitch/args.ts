@@ -55,7 +55,13 @@ export function segmentArgs(clips: StitchClip[], graph: Graph, profile: Profile,
 }
 
 // The film: the segments joined by stream copy, with the whole film's audio made in one pass from the clips.
-export function muxArgs(segmentList: string, clips: StitchClip[], audio: Graph, out: string): string[] {
+export function muxArgs(
+  segmentList: string,
+  clips: StitchClip[],
+  audio: Graph,
+  out: string,
+  soundInputs: string[] = [],
+): string[] {
   return [
     ...FFMPEG_PREAMBLE,
     ...PROGRESS,
@@ -66,6 +72,7 @@ export function muxArgs(segmentList: string, clips: StitchClip[], audio: Graph, 
     "-i",
     segmentList,
     ...clips.flatMap((c) => ["-i", c.file]),
+    ...soundInputs,
     "-filter_complex",
     audio.filter,
     "-map",
@@ -133,6 +140,32 @@ export function loudnessApplyArgs(
     "-af",
     filter,
     ...AUDIO_CODEC,
+    "-movflags",
+    "+faststart",
+    "-f",
+    "mp4",
+    out,
+  ];
+}
+
+// Captions burned into the picture with libass; the captions file is named relative to ffmpeg's folder, so
+// no path needs escaping inside the filter. The audio is copied.
+export function burnArgs(film: string, captionsFile: string, out: string): string[] {
+  const style = "FontName=DejaVu Sans,Fontsize=20,Outline=1,Shadow=0,MarginV=16";
+  return [
+    ...FFMPEG_PREAMBLE,
+    ...PROGRESS,
+    "-i",
+    film,
+    "-vf",
+    `subtitles=filename=${captionsFile}:force_style='${style}'`,
+    "-map",
+    "0:v",
+    "-map",
+    "0:a?",
+    ...VIDEO_CODEC,
+    "-c:a",
+    "copy",
     "-movflags",
     "+faststart",
     "-f",

@@ -18,6 +18,8 @@ export interface FilmRecord {
   bytes: number;
   created_at: string;
   clips: Array<{ shot: string; key: string }>;
+  // Where each clip starts in the film, in frames at `fps`: caption files are written from it.
+  timing?: { fps: number; starts: number[]; total_frames: number };
   // Normalised films: segments encoded this time, reused from the cache, and how many clips were re-encoded.
   segments?: { made: number; reused: number; clips_encoded: number };
 }
@@ -26,6 +28,7 @@ export interface FilmRecord {
 export function filmKey(
   clips: Array<Pick<StitchClip, "key" | "trim" | "transition">>,
   render: Storyboard["render"],
+  sound?: Record<string, unknown>,
 ): string {
   return sha256(
     canonicalJson({
@@ -36,6 +39,8 @@ export function filmKey(
         fps: render.fps ?? null,
         loudness: render.loudness ?? null,
       },
+      // Films without voice-overs, music or burned captions keep the keys they always had.
+      ...(sound && { sound }),
     }),
   );
 }

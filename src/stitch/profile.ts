@@ -25,6 +25,11 @@ export function targetProfile(clips: StitchClip[], render: Storyboard["render"])
 
 // Same codec, size, rate, pixel format, SAR and audio layout, only cuts, no trims, no re-timing asked for: concat by copy.
 export function canStreamCopy(clips: StitchClip[], render: Storyboard["render"]): boolean {
+  return canCopyVideo(clips, render) && render.loudness === undefined;
+}
+
+// The clips' video can be joined by stream copy (their audio may still be mixed and encoded).
+export function canCopyVideo(clips: StitchClip[], render: Storyboard["render"]): boolean {
   const signature = (m: MediaInfo) =>
     JSON.stringify([
       m.video?.codec,
@@ -43,8 +48,7 @@ export function canStreamCopy(clips: StitchClip[], render: Storyboard["render"])
     clips.every((c) => signature(c.media) === signature(first) && !c.trim && c.transition.type === "cut") &&
     first.video?.width === profile.width &&
     first.video?.height === profile.height &&
-    Math.abs((first.video?.fps ?? 0) - profile.fps) < 1e-6 &&
-    render.loudness === undefined
+    Math.abs((first.video?.fps ?? 0) - profile.fps) < 1e-6
   );
 }
 

@@ -9,6 +9,7 @@ import { probeMedia } from "../media/probe.js";
 import { runTool, runToolWithStderr, type RunOptions } from "../media/run.js";
 import { RunError } from "../errors.js";
 import {
+  burnArgs,
   concatCopyArgs,
   concatList,
   fileList,
@@ -20,7 +21,16 @@ import {
 } from "./args.js";
 import { writeRecord, type FilmRecord } from "./film.js";
 import { audioGraph, videoGraph } from "./graph.js";
-import { canStreamCopy, frameTiming, targetProfile, type Profile, type StitchClip } from "./profile.js";
+import {
+  canCopyVideo,
+  canStreamCopy,
+  frameTiming,
+  targetProfile,
+  type Profile,
+  type StitchClip,
+} from "./profile.js";
+import { type Cue, toSrt } from "./captions.js";
+import { clipStarts, type FilmSound, mixGraph, soundInputs } from "./sound-graph.js";
 import { segmentKey, splitAtCuts } from "./segments.js";
 import type { Storyboard } from "../storyboard/types.js";
 import { removeIfExists, statIfExists } from "../util/fs.js";
@@ -37,16 +47,22 @@ export interface StitchOptions {
   capabilities: () => Promise<Capabilities>;
   onProgress?: (percent: number) => void;
   signal?: AbortSignal;
+  // Voice-overs and a music bed over the clips' own audio.
+  sound?: FilmSound;
+  // Captions to burn into the picture (render.captions: burn); the cues come from captionsFor().
+  burn?: (starts: number[], totalFrames: number, fps: number) => Cue[];
 }
 
-export type StitchResult = FilmRecord & { upToDate: boolean };
+// `captions`: the .srt and .vtt written beside the film.
+export type StitchResult = FilmRecord & { upToDate: boolean; captions?: string[] };
 
 export async function stitchFilm(o: StitchOptions, key: string, now: () => number): Promise<FilmRecord> {
   await mkdir(path.dirname(o.output), { recursive: true });
   await mkdir(o.tmpDir, { recursive: true });
   const tmp = tempSibling(o.output);
-  const copy = canStreamCopy(o.clips, o.render);
+  const copy = canStreamCopy(o.clips, o.render) && !o.sound;
   const profile = targetProfile(o.clips, o.render);
+  const timing = frameTiming(o.clips, profile.fps);
   let segments = { made: 0, reused: 0, clips_encoded: 0 };
   let copiedSeconds = 0;
   try {
@@ -63,24 +79,29 @@ export async function stitchFilm(o: StitchOptions, key: string, now: () => numbe
         await runTool(o.tools.ffmpeg, concatCopyArgs(list, tmp), runOptions(o, progress));
         copiedSeconds = progress.seconds();
       } else {
-        const files = await ensureSegments(o, profile, (s) => (segments = s));
-        const audio = audioGraph(o.clips, profile, 1);
+        // Uniform clips joined by cuts keep their video as it is; only the audio is mixed and encoded.
+        const files = canCopyVideo(o.clips, o.render)
+          ? o.clips.map((c) => c.file)
+          : await ensureSegments(o, profile, (s) => (segments = s));
+        const dialogue = audioGraph(o.clips, profile, 1);
+        const audio = o.sound
+          ? mixGraph(dialogue, o.sound, timing, profile.fps, 1 + o.clips.length)
+          : dialogue;
         await writeFile(list, fileList(files));
         await runTool(
           o.tools.ffmpeg,
-          muxArgs(list, o.clips, audio, tmp),
+          muxArgs(list, o.clips, audio, tmp, o.sound ? soundInputs(o.sound) : []),
           runOptions(o, progressParser(audio.frames / profile.fps, 0.9, 0.1, o.onProgress)),
         );
       }
     } finally {
       await removeIfExists(list);
     }
+    const starts = clipStarts(timing);
+    if (o.burn)
+      await burnCaptions(o, tmp, toSrt(o.burn(starts, timing.totalFrames, profile.fps), profile.fps));
     if (o.render.loudness !== undefined) await normaliseLoudness(o, tmp, o.render.loudness);
-    const duration = await filmSeconds(
-      o,
-      tmp,
-      copy ? copiedSeconds : frameTiming(o.clips, profile.fps).totalFrames / profile.fps,
-    );
+    const duration = await filmSeconds(o, tmp, copy ? copiedSeconds : timing.totalFrames / profile.fps);
     await rename(tmp, o.output);
     const record: FilmRecord = {
       version: 1,
@@ -91,6 +112,7 @@ export async function stitchFilm(o: StitchOptions, key: string, now: () => numbe
       bytes: (await stat(o.output)).size,
       created_at: new Date(now()).toISOString(),
       clips: o.clips.map((c) => ({ shot: c.shot, key: c.key })),
+      timing: { fps: profile.fps, starts, total_frames: timing.totalFrames },
       ...(!copy && { segments }),
     };
     await writeRecord(record);
@@ -143,6 +165,28 @@ async function ensureSegments(
 
 function runOptions(o: StitchOptions, progress: ReturnType<typeof progressParser>): RunOptions {
   return { onStdoutLine: progress.onLine, ...(o.signal && { signal: o.signal }) };
+}
+
+// Captions into the picture: the whole film's video is encoded once more (its segments stay as they are).
+async function burnCaptions(o: StitchOptions, film: string, srt: string): Promise<void> {
+  if (!(await o.capabilities()).subtitles) throw new RunError(burnUnavailable(o.tools.ffmpeg));
+  const captions = tempSibling(path.join(o.tmpDir, "captions.srt"));
+  const out = tempSibling(film);
+  try {
+    await writeFile(captions, srt);
+    await runTool(o.tools.ffmpeg, burnArgs(path.resolve(film), path.basename(captions), path.resolve(out)), {
+      ...(o.signal && { signal: o.signal }),
+      cwd: path.dirname(captions),
+    });
+    await rename(out, film);
+  } finally {
+    await removeIfExists(captions);
+    await removeIfExists(out);
+  }
+}
+
+export function burnUnavailable(ffmpeg: string): string {
+  return `render.captions: burn needs ffmpeg's subtitles filter (libass), which ${ffmpeg} does not have. Install an ffmpeg built with libass (Debian/Ubuntu: apt-get install ffmpeg; macOS: brew install ffmpeg) and put it on PATH or set FFMPEG_PATH, or use render.captions: file to write the .srt and .vtt only.`;
 }
 
 // The length is known without ffprobe (ffmpeg's progress for a copy, whole frames otherwise), unless loudnorm re-wrote the file.

@@ -1,0 +1,107 @@
+// A film's sound and words as the stitch stage takes them: its key material, its voice-over and music files
+// (from the cache, measured when they entered it), and its caption files beside the film.
+import { readFile } from "node:fs/promises";
+import { readJson, writeFileAtomic } from "../cache/atomic.js";
+import type { SoundSidecar } from "../cache/sounds.js";
+import { RunError } from "../errors.js";
+import type { PlannedStep } from "../plan/steps.js";
+import { captionCues, toSrt, toVtt } from "../stitch/captions.js";
+import type { FilmRecord } from "../stitch/film.js";
+import type { FilmSound } from "../stitch/sound-graph.js";
+import type { Storyboard } from "../storyboard/types.js";
+import type { RenderContext } from "./context.js";
+import type { PlannedFilm } from "./plans.js";
+import { ifMissing } from "../util/fs.js";
+
+// A film with a bed or a voice-over is mixed to this integrated loudness unless render.loudness says otherwise.
+export const SOUND_LOUDNESS = -16;
+
+export function hasSound(board: Storyboard): boolean {
+  return board.music !== undefined || board.shots.some((s) => s.voiceover);
+}
+
+// The render settings the film is made with: loudness defaults to -16 LUFS once there is a mix to balance.
+export function filmRender(board: Storyboard): Storyboard["render"] {
+  return board.render.loudness === undefined && hasSound(board)
+    ? { ...board.render, loudness: SOUND_LOUDNESS }
+    : board.render;
+}
+
+const soundStep = (film: PlannedFilm, id: string): PlannedStep | undefined =>
+  film.plan.steps.find((s) => s.id === id);
+
+// What the film's key covers of its sound and words: each voice-over by its key and offset, the bed by its
+// bytes or its step's key and its settings, and the captions only when they are burned into the picture.
+export function soundKeyMaterial(film: PlannedFilm): Record<string, unknown> | undefined {
+  const { board } = film;
+  const burn = board.render.captions === "burn" && board.shots.some((s) => s.caption);
+  if (!hasSound(board) && !burn) return undefined;
+  const m = board.music;
+  return {
+    voices: board.shots
+      .filter((s) => s.voiceover)
+      .map((s) => ({ shot: s.id, key: soundStep(film, `voice:${s.id}`)?.key, offset: s.voiceover!.offset })),
+    music: m
+      ? {
+          source:
+            m.source.kind === "file"
+              ? { sha256: m.source.file.sha256 }
+              : { key: soundStep(film, "music:bed")?.key },
+          volume_db: m.volumeDb,
+          duck: m.duck,
+          fade_in: m.fadeIn,
+          fade_out: m.fadeOut,
+        }
+      : null,
+    ...(burn && { burned_captions: board.shots.map((s) => s.caption ?? null) }),
+  };
+}
+
+// The voice-overs and bed from the cache. One that was not made fails the film, naming it and why.
+export async function filmSound(film: PlannedFilm, ctx: RenderContext): Promise<FilmSound | undefined> {
+  const { board } = film;
+  if (!hasSound(board)) return undefined;
+  const missing: string[] = [];
+  const made = async (id: string, what: string) => {
+    const step = soundStep(film, id);
+    const sidecar = step && (await readJson<SoundSidecar>(ctx.paths.soundSidecar(step.key)));
+    if (step && sidecar)
+      return { file: ctx.paths.sound(step.key, sidecar.format), duration: sidecar.duration };
+    const outcome = ctx.steps.find((s) => s.id === id);
+    missing.push(`${what} (${outcome?.error?.split("\n")[0] ?? "not made"})`);
+    return undefined;
+  };
+  const voices: FilmSound["voices"] = [];
+  for (const shot of board.shots.filter((s) => s.voiceover)) {
+    const file = await made(`voice:${shot.id}`, `the voice-over of ${shot.id}`);
+    const clip = film.plan.shots.findIndex((s) => s.id === shot.id);
+    if (file) voices.push({ ...file, clip, offset: shot.voiceover!.offset, shot: shot.id });
+  }
+  const m = board.music;
+  let music: FilmSound["music"];
+  if (m) {
+    const file =
+      m.source.kind === "file" ? m.source.file.path : (await made("music:bed", "the music bed"))?.file;
+    if (file) music = { file, volumeDb: m.volumeDb, duck: m.duck, fadeIn: m.fadeIn, fadeOut: m.fadeOut };
+  }
+  if (missing.length > 0)
+    throw new RunError(`${board.file}: ${missing.join("; ")}, so no film was made. Render again to make it.`);
+  return { voices, ...(music && { music }) };
+}
+
+// <film>.srt and <film>.vtt, from the film's record of where each clip starts; rewritten only when changed.
+export async function writeCaptionFiles(board: Storyboard, record: FilmRecord): Promise<string[]> {
+  if (!record.timing || !board.shots.some((s) => s.caption)) return [];
+  const { fps, starts, total_frames } = record.timing;
+  const cues = captionCues(board.shots, starts, total_frames);
+  const base = record.output.replace(/\.mp4$/i, "");
+  const files: Array<[string, string]> = [
+    [`${base}.srt`, toSrt(cues, fps)],
+    [`${base}.vtt`, toVtt(cues, fps)],
+  ];
+  for (const [file, text] of files) {
+    const now = await readFile(file, "utf8").catch(ifMissing(undefined));
+    if (now !== text) await writeFileAtomic(file, text);
+  }
+  return files.map(([f]) => f);
+}

@@ -1,0 +1,108 @@
+// The film's sound over its clips' own audio: voice-overs placed at their shots' starts plus their offsets,
+// and a music bed looped or trimmed to the film, faded, set to its level and ducked under everything spoken.
+// Ducking is sidechain compression keyed by the speech (the clips' audio and the voice-overs): the key is
+// hard-clipped first, so anything above about -60 dBFS ducks the bed by the same amount, DUCK_DB, however
+// loud it is, and digital silence (a shot without audio) leaves the bed alone.
+import { type Graph, SAMPLE_RATE } from "./graph.js";
+import type { Timing } from "./profile.js";
+
+// sidechaincompress: threshold 0.1 (-20 dBFS), ratio 20, against a key hard-clipped to about -3 dBFS RMS:
+// (20 - 3) x (1 - 1/20) = 16 dB. Measured by test/sound-mix.test.ts; documented as "at least 12 dB".
+export const DUCK_DB = 16;
+const DUCK = "threshold=0.1:ratio=20:attack=5:release=300:knee=1:makeup=1";
+const STEREO = "aformat=sample_fmts=fltp:channel_layouts=stereo";
+const FORMAT = `aresample=${SAMPLE_RATE},${STEREO}`;
+
+export interface FilmSound {
+  music?: { file: string; volumeDb: number; duck: boolean; fadeIn: number; fadeOut: number };
+  // Each voice-over with the index of its shot among the film's clips.
+  voices: Array<{ file: string; clip: number; offset: number; duration?: number; shot?: string }>;
+}
+
+// Frame at which each clip starts in the film (a transition starts the next clip inside the last one).
+export function clipStarts(timing: Timing): number[] {
+  const starts: number[] = [];
+  let at = 0;
+  timing.lengths.forEach((len, i) => {
+    at -= timing.overlaps[i]!;
+    starts.push(at);
+    at += len;
+  });
+  return starts;
+}
+
+// The extra ffmpeg inputs, in order after the clips: the voice-overs, then the bed (looped without end).
+export function soundInputs(sound: FilmSound): string[] {
+  return [
+    ...sound.voices.flatMap((v) => ["-i", v.file]),
+    ...(sound.music ? ["-stream_loop", "-1", "-i", sound.music.file] : []),
+  ];
+}
+
+// `dialogue` is the clips' audio graph; the sound's inputs start at `first`.
+export function mixGraph(
+  dialogue: Graph,
+  sound: FilmSound,
+  timing: Timing,
+  fps: number,
+  first: number,
+): Graph {
+  const total = Math.round((timing.totalFrames / fps) * SAMPLE_RATE);
+  const seconds = timing.totalFrames / fps;
+  const fit = `apad,atrim=end_sample=${total},asetpts=PTS-STARTPTS`;
+  const starts = clipStarts(timing);
+  const parts = [dialogue.filter, `${dialogue.output}${fit}[dlg]`];
+  const speech = ["[dlg]"];
+  sound.voices.forEach((v, k) => {
+    const ms = Math.round((starts[v.clip]! / fps + v.offset) * 1000);
+    parts.push(`[${first + k}:a]${FORMAT},adelay=${ms}|${ms},${fit}[vo${k}]`);
+    speech.push(`[vo${k}]`);
+  });
+  parts.push(speech.length === 1 ? "[dlg]anull[speech]" : `${speech.join("")}${sum(speech.length)}[speech]`);
+  if (!sound.music)
+    return {
+      filter: [...parts, "[speech]anull[aout]"].join(";\n"),
+      output: "[aout]",
+      frames: timing.totalFrames,
+    };
+  const m = sound.music;
+  // Fades longer than half a short film would overlap: each gets at most half.
+  const fadeIn = Math.min(m.fadeIn, seconds / 2);
+  const fadeOut = Math.min(m.fadeOut, seconds / 2);
+  const fades = [
+    fadeIn > 0 && `afade=t=in:st=0:d=${fadeIn.toFixed(3)}`,
+    fadeOut > 0 && `afade=t=out:st=${(seconds - fadeOut).toFixed(3)}:d=${fadeOut.toFixed(3)}`,
+  ].filter(Boolean);
+  parts.push(
+    `[${first + sound.voices.length}:a]${FORMAT},${fit},volume=${m.volumeDb}dB${fades.map((f) => `,${f}`).join("")}[bed]`,
+  );
+  if (m.duck) {
+    parts.push("[speech]asplit=2[said][key]");
+    parts.push(
+      "[key]aeval=exprs='clip(val(0)*100,-1,1)|clip(val(1)*100,-1,1)':channel_layout=stereo,aformat=sample_fmts=fltp:channel_layouts=stereo[keyclip]",
+    );
+    parts.push(`[bed][keyclip]sidechaincompress=${DUCK},${STEREO}[ducked]`);
+    parts.push(`[said][ducked]${sum(2)}[aout]`);
+  } else parts.push(`[speech][bed]${sum(2)}[aout]`);
+  return { filter: parts.join(";\n"), output: "[aout]", frames: timing.totalFrames };
+}
+
+// Stereo streams summed sample by sample (amerge and pan behave the same on ffmpeg 4.1 and 5.1; amix does not).
+function sum(inputs: number): string {
+  const left = Array.from({ length: inputs }, (_, i) => `c${2 * i}`).join("+");
+  const right = Array.from({ length: inputs }, (_, i) => `c${2 * i + 1}`).join("+");
+  return `amerge=inputs=${inputs},pan=stereo|c0=${left}|c1=${right},${STEREO}`;
+}
+
+// Voice-overs that run past the end of their shot, measured: each names its shot.
+export function voiceOverruns(sound: FilmSound, timing: Timing, fps: number): string[] {
+  return sound.voices.flatMap((v) => {
+    if (v.duration === undefined) return [];
+    const room = timing.lengths[v.clip]! / fps - v.offset;
+    return v.duration > room + 1e-3
+      ? [
+          `shot ${v.shot}: its voice-over lasts ${v.duration.toFixed(2)} s, but the shot has ${room.toFixed(2)} s after its ${v.offset} s offset. Shorten the text, lower the offset, or lengthen the shot (the voice-over is cached: nothing is paid again).`,
+        ]
+      : [];
+  });
+}
