@@ -8,6 +8,7 @@ import {
   fileList,
   loudnessApplyArgs,
   loudnessMeasureArgs,
+  parseLoudness,
   muxArgs,
   segmentArgs,
 } from "../src/stitch/args.js";
@@ -69,22 +70,23 @@ test("mux: segments by copy as input 0, clips as inputs 1..n for the audio graph
   assert.equal(args.at(-1), "/o/film.mp4");
 });
 
-test("loudness: a measuring pass to null, then a linear pass with the measured values, video copied", () => {
-  const measure = loudnessMeasureArgs("/o/film.mp4", -16);
-  assert.equal(after(measure, "-af"), "loudnorm=I=-16:TP=-1.5:LRA=11:print_format=json");
+test("loudness: an ebur128 measuring pass to null, then one linear gain (limited only near full scale), video copied", () => {
+  const measure = loudnessMeasureArgs("/o/film.mp4");
+  assert.equal(after(measure, "-af"), "ebur128=peak=true:framelog=verbose");
   assert.deepEqual(measure.slice(-3), ["-f", "null", "-"]);
   assert.ok(measure.includes("-vn"));
-  const m = {
-    input_i: "-20.1",
-    input_tp: "-3.2",
-    input_lra: "5.0",
-    input_thresh: "-30.4",
-    target_offset: "0.3",
-  };
-  const apply = loudnessApplyArgs("/o/film.mp4", -14, m, "/o/film.tmp.mp4");
-  assert.equal(
-    after(apply, "-af"),
-    "loudnorm=I=-14:TP=-1.5:LRA=11:measured_I=-20.1:measured_TP=-3.2:measured_LRA=5.0:measured_thresh=-30.4:offset=0.3:linear=true",
+  const summary =
+    "Summary:\n\n  Integrated loudness:\n    I:         -20.1 LUFS\n    Threshold: -30.4 LUFS\n\n  True peak:\n    Peak:       -3.2 dBFS\n";
+  assert.deepEqual(parseLoudness(`I: -99.0 LUFS (a frame line)\n${summary}`), {
+    integrated: -20.1,
+    truePeak: -3.2,
+  });
+  assert.equal(parseLoudness("no summary"), undefined);
+  const apply = loudnessApplyArgs("/o/film.mp4", 6.1, false, "/o/film.tmp.mp4");
+  assert.equal(after(apply, "-af"), "volume=6.10dB");
+  assert.match(
+    after(loudnessApplyArgs("/o/film.mp4", 6.1, true, "/o/t.mp4"), "-af")!,
+    /^volume=6.10dB,alimiter=limit=0.891:.*level=0$/,
   );
   assert.equal(after(apply, "-c:v"), "copy");
   assert.deepEqual(inputs(apply), ["/o/film.mp4"]);

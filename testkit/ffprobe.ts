@@ -93,3 +93,63 @@ export async function decodesCleanly(file: string): Promise<{ ok: boolean; durat
   );
   return { ok: decode.exitCode === 0 && decode.stderr === "", duration: Number(info.stdout) };
 }
+
+// RMS level (dB) of one frequency band of a file's audio between two times: a music bed's level under the mix.
+export async function bandLevel(
+  file: string,
+  start: number,
+  end: number,
+  frequency: number,
+): Promise<number> {
+  const { stderr } = await execa("ffmpeg", [
+    "-hide_banner",
+    "-nostats",
+    "-i",
+    file,
+    "-af",
+    `atrim=start=${start}:end=${end},bandpass=f=${frequency}:width_type=q:w=20,astats=measure_perchannel=none:measure_overall=RMS_level`,
+    "-f",
+    "null",
+    "-",
+  ]);
+  return Number(/RMS level dB:\s*(-?[\d.]+|-inf)/.exec(stderr)?.[1] ?? Number.NaN);
+}
+
+// Integrated loudness (LUFS) by ffmpeg's ebur128.
+export async function integratedLoudness(file: string): Promise<number> {
+  const { stderr } = await execa("ffmpeg", [
+    "-hide_banner",
+    "-nostats",
+    "-i",
+    file,
+    "-af",
+    "ebur128",
+    "-f",
+    "null",
+    "-",
+  ]);
+  return Number(/I:\s+(-?[\d.]+) LUFS/.exec(stderr.slice(stderr.lastIndexOf("Summary")))?.[1]);
+}
+
+// A tone as a WAV file (a stand-in voice-over or music bed), made once per shape.
+export async function toneFile(
+  dir: string,
+  frequency: number,
+  seconds: number,
+  amplitude = 0.25,
+): Promise<string> {
+  const file = `${dir}/tone-${frequency}-${seconds}-${amplitude}.wav`;
+  await execa("ffmpeg", [
+    "-v",
+    "error",
+    "-y",
+    "-f",
+    "lavfi",
+    "-i",
+    `aevalsrc=${amplitude}*sin(2*PI*${frequency}*t):s=48000:d=${seconds}`,
+    "-ac",
+    "2",
+    file,
+  ]);
+  return file;
+}

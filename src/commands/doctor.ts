@@ -48,7 +48,7 @@ export async function doctorCommand(argv: string[], ctx: CliContext): Promise<vo
       `node      ${process.version}`,
       `ffmpeg    ${tools.ffmpeg} (${tools.source.ffmpeg}), version ${caps.version}`,
       `ffprobe   ${tools.ffprobe} (${tools.source.ffprobe}), version ${probeVersion}`,
-      `filters   xfade: ${caps.xfade ? "yes" : "no (crossfades use blend instead)"}, loudnorm: ${caps.loudnorm ? "yes" : "no (render.loudness unavailable)"}`,
+      `filters   xfade: ${caps.xfade ? "yes" : "no (crossfades use blend instead)"}, subtitles: ${caps.subtitles ? "yes" : "no (render.captions: burn unavailable; install an ffmpeg with libass)"}, flite: ${caps.flite ? "yes" : "no (preview voice-overs are tones unless espeak-ng is installed)"}, sidechaincompress: ${caps.sidechaincompress ? "yes" : "no (music cannot duck)"}`,
       `FAL_KEY   ${fal}`,
       `fal proxy ${ctx.env.FAL_PROXY_URL || "none"}`,
       `cache     ${cacheDir}: ${count(clips, "clip")}, ${(cache / 1e6).toFixed(1)} MB, ${await canWrite(cacheDir)}`,

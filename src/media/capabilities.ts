@@ -4,7 +4,6 @@ import { runTool } from "./run.js";
 export interface Capabilities {
   version: string;
   xfade: boolean;
-  loudnorm: boolean;
   // libass (captions burned in), libflite (offline voice-over stand-ins), and the ducking compressor.
   subtitles: boolean;
   flite: boolean;
@@ -31,7 +30,6 @@ async function probeCapabilities(ffmpeg: string): Promise<Capabilities> {
   return {
     version: /ffmpeg version (\S+)/.exec(version)?.[1] ?? "unknown",
     xfade: has("xfade"),
-    loudnorm: has("loudnorm"),
     subtitles: has("subtitles"),
     flite: has("flite"),
     sidechaincompress: has("sidechaincompress"),

@@ -19,7 +19,7 @@ export async function runTool(file: string, args: string[], options: RunOptions 
   return String((await run(file, args, options)).stdout);
 }
 
-// Like runTool, but hands back stderr, where ffmpeg prints analysis results such as loudnorm's.
+// Like runTool, but hands back stderr, where ffmpeg prints analysis results such as ebur128's.
 export async function runToolWithStderr(file: string, args: string[]): Promise<string> {
   return String((await run(file, args, {})).stderr);
 }

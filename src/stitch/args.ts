@@ -95,7 +95,8 @@ export function fileList(files: string[]): string {
   return files.map((f) => `file '${f.replace(/'/g, "'\\''")}'\n`).join("");
 }
 
-export function loudnessMeasureArgs(film: string, target: number): string[] {
+// EBU R128 (ebur128): the integrated loudness and the true peak, printed in the summary on stderr.
+export function loudnessMeasureArgs(film: string): string[] {
   return [
     "-hide_banner",
     "-nostdin",
@@ -104,7 +105,7 @@ export function loudnessMeasureArgs(film: string, target: number): string[] {
     film,
     "-vn",
     "-af",
-    `loudnorm=I=${target}:TP=-1.5:LRA=11:print_format=json`,
+    "ebur128=peak=true:framelog=verbose",
     "-f",
     "null",
     "-",
@@ -112,20 +113,22 @@ export function loudnessMeasureArgs(film: string, target: number): string[] {
 }
 
 export interface LoudnessMeasurement {
-  input_i: string;
-  input_tp: string;
-  input_lra: string;
-  input_thresh: string;
-  target_offset: string;
+  integrated: number;
+  truePeak: number;
 }
 
-export function loudnessApplyArgs(
-  film: string,
-  target: number,
-  m: LoudnessMeasurement,
-  out: string,
-): string[] {
-  const filter = `loudnorm=I=${target}:TP=-1.5:LRA=11:measured_I=${m.input_i}:measured_TP=${m.input_tp}:measured_LRA=${m.input_lra}:measured_thresh=${m.input_thresh}:offset=${m.target_offset}:linear=true`;
+// The last summary's "I:" and "Peak:" values; undefined when ffmpeg printed none (a film without sound).
+export function parseLoudness(stderr: string): LoudnessMeasurement | undefined {
+  const summary = stderr.slice(stderr.lastIndexOf("Summary:"));
+  const integrated = Number(/I:\s+(-?[\d.]+|-inf) LUFS/.exec(summary)?.[1]);
+  const truePeak = Number(/Peak:\s+(-?[\d.]+|-inf) dBFS/.exec(summary)?.[1] ?? Number.NaN);
+  if (!Number.isFinite(integrated)) return undefined;
+  return { integrated, truePeak: Number.isFinite(truePeak) ? truePeak : -Infinity };
+}
+
+// One linear gain to the target; a limiter at -1 dBFS only when that gain would push the peaks over it.
+export function loudnessApplyArgs(film: string, gainDb: number, limit: boolean, out: string): string[] {
+  const filter = `volume=${gainDb.toFixed(2)}dB${limit ? ",alimiter=limit=0.891:attack=5:release=50:level=0" : ""}`;
   return [
     ...FFMPEG_PREAMBLE,
     ...PROGRESS,

@@ -16,8 +16,8 @@ import {
   loudnessApplyArgs,
   loudnessMeasureArgs,
   muxArgs,
+  parseLoudness,
   segmentArgs,
-  type LoudnessMeasurement,
 } from "./args.js";
 import { writeRecord, type FilmRecord } from "./film.js";
 import { audioGraph, videoGraph } from "./graph.js";
@@ -189,22 +189,32 @@ export function burnUnavailable(ffmpeg: string): string {
   return `render.captions: burn needs ffmpeg's subtitles filter (libass), which ${ffmpeg} does not have. Install an ffmpeg built with libass (Debian/Ubuntu: apt-get install ffmpeg; macOS: brew install ffmpeg) and put it on PATH or set FFMPEG_PATH, or use render.captions: file to write the .srt and .vtt only.`;
 }
 
-// The length is known without ffprobe (ffmpeg's progress for a copy, whole frames otherwise), unless loudnorm re-wrote the file.
+// The length is known without ffprobe (ffmpeg's progress for a copy, whole frames otherwise), unless the loudness pass re-wrote the file.
 async function filmSeconds(o: StitchOptions, film: string, known: number): Promise<number> {
   if (known > 0 && o.render.loudness === undefined) return known;
   return (await probeMedia(o.tools.ffprobe, film)).duration;
 }
 
-// Two-pass EBU R128: measure, then apply the measured values linearly; the video is copied untouched.
+// EBU R128 by measurement and one linear gain (loudnorm's linear mode gives up on films whose peaks are
+// near full scale, and its dynamic mode misses short films by more than 1 LU). When a limiter was needed,
+// the film is measured again and the small difference it made is made up once more.
 async function normaliseLoudness(o: StitchOptions, film: string, target: number): Promise<void> {
-  if (!(await o.capabilities()).loudnorm)
-    throw new RunError(`render.loudness needs ffmpeg's loudnorm filter, which ${o.tools.ffmpeg} lacks`);
-  const stderr = await runToolWithStderr(o.tools.ffmpeg, loudnessMeasureArgs(film, target));
-  const json = stderr.slice(stderr.lastIndexOf("{"), stderr.lastIndexOf("}") + 1);
-  const measured = JSON.parse(json) as LoudnessMeasurement;
-  const out = tempSibling(film);
-  await runTool(o.tools.ffmpeg, loudnessApplyArgs(film, target, measured, out));
-  await rename(out, film);
+  for (let pass = 1; pass <= 2; pass++) {
+    const m = parseLoudness(await runToolWithStderr(o.tools.ffmpeg, loudnessMeasureArgs(film)));
+    // A silent film has no loudness to set.
+    if (!m || m.integrated < -69) return;
+    const gain = target - m.integrated;
+    if (pass === 2 && Math.abs(gain) < 0.3) return;
+    const limit = m.truePeak + gain > -1;
+    const out = tempSibling(film);
+    try {
+      await runTool(o.tools.ffmpeg, loudnessApplyArgs(film, gain, limit, out));
+      await rename(out, film);
+    } finally {
+      await removeIfExists(out);
+    }
+    if (!limit) return;
+  }
 }
 
 // ffmpeg -progress prints key=value lines; out_time_us against a step's length, placed at [start, start+share) of 100 %.
