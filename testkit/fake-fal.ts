@@ -62,6 +62,8 @@ export interface FakeFalOptions {
   image?: (input: Record<string, unknown>) => Buffer;
   // The mp4 served for a finished request (default: a tiny clip of the requested length).
   video?: (input: Record<string, unknown>) => Buffer;
+  // The audio served for a finished voice-over or music bed (default: a WAV tone of the right length).
+  audio?: (input: Record<string, unknown>) => Buffer;
 }
 
 export class FakeFal {
@@ -305,6 +307,14 @@ export class FakeFal {
       );
       return;
     }
+    if (isAudioJob(job)) {
+      const file = { url: `${this.url}/audio/${id}.wav`, content_type: "audio/wav", file_name: "audio.wav" };
+      // Kokoro answers { audio }, CassetteAI { audio_file }, as their fal pages say.
+      json(res, 200, job.endpoint.startsWith("cassetteai/") ? { audio_file: file } : { audio: file }, {
+        "x-fal-request-id": id,
+      });
+      return;
+    }
     if (isImageJob(job)) {
       json(
         res,
@@ -339,6 +349,18 @@ export class FakeFal {
     return this.options.image ? this.options.image(job.input) : stillBytes();
   }
 
+  private audioOf(job: Job): Buffer {
+    if (this.options.audio) return this.options.audio(job.input);
+    // Speech at about 150 words a minute; music as long as asked.
+    const words = String(job.input.prompt ?? job.input.text ?? "")
+      .split(/\s+/)
+      .filter(Boolean).length;
+    const seconds = job.endpoint.startsWith("cassetteai/")
+      ? Number(job.input.duration ?? 30)
+      : Math.max(0.5, words / 2.5);
+    return wavTone(seconds, job.endpoint.startsWith("cassetteai/") ? 2000 : 700);
+  }
+
   private videoOf(job: Job): Buffer {
     return this.options.video ? this.options.video(job.input) : clipBytes(job);
   }
@@ -350,8 +372,9 @@ export class FakeFal {
       return;
     }
     const image = isImageJob(job);
-    const bytes = image ? this.imageOf(job) : this.videoOf(job);
-    const type = image ? "image/png" : "video/mp4";
+    const audio = isAudioJob(job);
+    const bytes = audio ? this.audioOf(job) : image ? this.imageOf(job) : this.videoOf(job);
+    const type = audio ? "audio/wav" : image ? "image/png" : "video/mp4";
     if (!truncate) {
       send(res, bytes, type);
       return;
@@ -368,8 +391,8 @@ function classify(method: string, target: string): { route: Route; requestId?: s
     return { route: "initiate" };
   if (p.startsWith("/upload/")) return { route: "upload" };
   if (p.startsWith("/files/")) return { route: "file" };
-  if (p.startsWith("/videos/") || p.startsWith("/images/"))
-    return { route: "download", requestId: p.split("/")[2]!.replace(/\.(mp4|png)$/, "") };
+  if (p.startsWith("/videos/") || p.startsWith("/images/") || p.startsWith("/audio/"))
+    return { route: "download", requestId: p.split("/")[2]!.replace(/\.(mp4|png|wav)$/, "") };
   if (url.hostname === "queue.fal.run") {
     const m = /^\/[^/]+\/[^/]+\/requests\/([^/]+)(\/status|\/cancel)?$/.exec(p);
     if (m)
@@ -384,7 +407,34 @@ function classify(method: string, target: string): { route: Route; requestId?: s
 
 // Text-to-image and edit endpoints (FLUX, Nano Banana) answer with images; Kling with a video.
 export function isImageJob(job: { endpoint: string }): boolean {
-  return !job.endpoint.includes("kling-video");
+  return !job.endpoint.includes("kling-video") && !isAudioJob(job);
+}
+
+// Text-to-speech (Kokoro) and music (CassetteAI) answer with audio.
+export function isAudioJob(job: { endpoint: string }): boolean {
+  return job.endpoint.startsWith("fal-ai/kokoro") || job.endpoint.startsWith("cassetteai/");
+}
+
+// A real WAV file: 16 kHz mono 16-bit PCM, a sine of `frequency` Hz at a quarter of full scale.
+export function wavTone(seconds: number, frequency: number): Buffer {
+  const rate = 16000;
+  const samples = Math.round(seconds * rate);
+  const wav = Buffer.alloc(44 + samples * 2);
+  wav.write("RIFF", 0, "ascii");
+  wav.writeUInt32LE(36 + samples * 2, 4);
+  wav.write("WAVEfmt ", 8, "ascii");
+  wav.writeUInt32LE(16, 16);
+  wav.writeUInt16LE(1, 20);
+  wav.writeUInt16LE(1, 22);
+  wav.writeUInt32LE(rate, 24);
+  wav.writeUInt32LE(rate * 2, 28);
+  wav.writeUInt16LE(2, 32);
+  wav.writeUInt16LE(16, 34);
+  wav.write("data", 36, "ascii");
+  wav.writeUInt32LE(samples * 2, 40);
+  for (let i = 0; i < samples; i++)
+    wav.writeInt16LE(Math.round(8191 * Math.sin((2 * Math.PI * frequency * i) / rate)), 44 + i * 2);
+  return wav;
 }
 
 let still: Buffer | undefined;

@@ -11,9 +11,11 @@ export type PipelineEvent =
       type: "start";
       storyboards: string[];
       provider: ProviderId;
-      // Clips and stills to make (stills are also counted in `clips`, as steps that go to the provider).
+      // Clips, stills and sounds to make (stills and sounds are also counted in `clips`, as steps that go
+      // to the provider).
       clips: number;
       stills?: number;
+      sounds?: number;
       cost: number;
       cache: string;
     }

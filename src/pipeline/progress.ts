@@ -51,7 +51,7 @@ export function textDisplay(out: DisplayStreams, now = () => Date.now()): EventS
     switch (e.type) {
       case "start":
         out.stderr(
-          `Rendering ${e.storyboards.join(", ")} with ${e.provider}: ${e.stills ? `${count(e.clips - e.stills, "clip")} and ${count(e.stills, "still")}` : count(e.clips, "clip")} to generate (${dollars(e.cost)}), cache ${e.cache}`,
+          `Rendering ${e.storyboards.join(", ")} with ${e.provider}: ${makingText(e)} to generate (${dollars(e.cost)}), cache ${e.cache}`,
         );
         shots = out.isTTY ? ttyShots(out.stderrRaw, out.columns, e, now) : plainShots(out.stderr);
         return;
@@ -149,4 +149,14 @@ function describe(e: ShotEvent): string {
   const extra = [e.detail, e.log && `"${e.log}"`, e.error].filter(Boolean).join(" ");
   const state = e.state.replace("_", " ");
   return extra ? `${state}: ${extra}` : state;
+}
+
+// "3 clips", "2 clips and 1 still", "1 clip, 1 still and 2 sounds".
+function makingText(e: { clips: number; stills?: number; sounds?: number }): string {
+  const parts = [
+    count(e.clips - (e.stills ?? 0) - (e.sounds ?? 0), "clip"),
+    e.stills ? count(e.stills, "still") : "",
+    e.sounds ? count(e.sounds, "sound") : "",
+  ].filter(Boolean);
+  return parts.length > 1 ? `${parts.slice(0, -1).join(", ")} and ${parts.at(-1)}` : parts[0]!;
 }

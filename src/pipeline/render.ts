@@ -6,7 +6,8 @@ import { writeProblem } from "../cache/writable.js";
 import { InterruptedError, RunError, UsageError } from "../errors.js";
 import type { ClipOutcome } from "../generate/generate.js";
 import type { RunOutcome } from "../report/report.js";
-import type { StitchResult } from "../stitch/stitch.js";
+import { burnUnavailable, type StitchResult } from "../stitch/stitch.js";
+import { detectCapabilities } from "../media/capabilities.js";
 import { systemClock } from "../util/clock.js";
 import { filmFiles } from "../util/output-files.js";
 import { checkCachedClips, generateMissing, throwIfIncomplete } from "./clips.js";
@@ -34,6 +35,9 @@ export async function renderPlans(
   const ctx = renderContext(planned, options, deps, emit);
   const started = ctx.clock.now() - planned.phases.validate_ms - planned.phases.plan_ms;
   checkDistinctOutputs(planned, ctx);
+  await checkCaptionBurn(planned, ctx);
+  for (const f of planned.films)
+    for (const w of f.plan.warnings ?? []) emit({ type: "notice", text: `${f.board.file}: warning: ${w}` });
   if (options.frozen) await checkFrozen(planned.films, ctx, { outputs: !deps.remote });
   const store = deps.remote && (await connectRemote(deps.remote));
   await checkWritable(planned, ctx);
@@ -188,6 +192,15 @@ async function checkWritable(planned: Planned, ctx: RenderContext): Promise<void
     throw new UsageError(
       `${problems.join("; ")}. Nothing was generated. Choose another --cache-dir or output, or free some space.`,
     );
+}
+
+// Captions burned in need libass: a machine without it is told before anything is generated and paid for.
+async function checkCaptionBurn(planned: Planned, ctx: RenderContext): Promise<void> {
+  const burns = planned.films.some(
+    (f) => f.board.render.captions === "burn" && f.board.shots.some((s) => s.caption),
+  );
+  if (burns && !(await detectCapabilities(ctx.tools.ffmpeg)).subtitles)
+    throw new UsageError(`${burnUnavailable(ctx.tools.ffmpeg)} Nothing was generated.`);
 }
 
 // Two storyboards writing one film would overwrite each other's work.

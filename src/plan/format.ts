@@ -32,6 +32,7 @@ export function formatPlan(plan: Plan): string {
     `Cost: whole film ${dollars(plan.cost.film)}; new spending ${dollars(plan.cost.new)}` +
       (plan.cost.cached > 0 ? ` (${dollars(plan.cost.cached)} saved by the cache)` : "") +
       (plan.cost.in_flight > 0 ? `; ${dollars(plan.cost.in_flight)} already paid, being collected` : ""),
+    ...(plan.warnings ?? []).map((w) => `Warning: ${w}`),
   ];
   return lines.join("\n");
 }
@@ -51,11 +52,22 @@ function stepTable(plan: Plan): string[] {
         : `(${dollars(s.cost)})`,
     whyText(s),
   ]);
-  const stills = steps.filter((s) => s.kind !== "frame");
-  const cost = sumCosts(stills.filter((s) => s.status === "generate").map((s) => s.cost));
+  const summary = (list: typeof steps, noun: string) => {
+    const making = list.filter((s) => s.status === "generate");
+    return `${count(list.length, noun)} (${making.length} to make, ${dollars(sumCosts(making.map((s) => s.cost)))})`;
+  };
+  const stills = steps.filter((s) => s.kind === "still" || s.kind === "edit");
+  const sounds = steps.filter((s) => s.kind === "voice" || s.kind === "music");
+  const frames = steps.filter((s) => s.kind === "frame").length;
   return [
     ...columns([["step", "name", "status", "cost", "why"], ...rows]),
-    `${count(stills.length, "still")} (${stills.filter((s) => s.status === "generate").length} to make, ${dollars(cost)}), ${count(steps.length - stills.length, "frame")} taken from clips`,
+    [
+      stills.length > 0 && summary(stills, "still"),
+      sounds.length > 0 && summary(sounds, "sound"),
+      frames > 0 && `${count(frames, "frame")} taken from clips`,
+    ]
+      .filter(Boolean)
+      .join(", "),
     "",
   ];
 }
