@@ -1,7 +1,7 @@
 // Voice-overs and generated music in and out of the cache: the audio is renamed in first, its sidecar
 // (written last, with the measured length) makes it count.
 import { mkdir, readFile } from "node:fs/promises";
-import type { AudioFile } from "../storyboard/types.js";
+import type { AudioFormat } from "../models/audio-types.js";
 import { sha256 } from "../util/hash.js";
 import { statIfExists } from "../util/fs.js";
 import { commitRename, readJson, writeJsonAtomic } from "./atomic.js";
@@ -16,7 +16,7 @@ export interface SoundSidecar {
   input: Record<string, unknown>;
   request_id?: string;
   created_at: string;
-  format: AudioFile["format"];
+  format: AudioFormat;
   // Seconds, measured by ffprobe when it entered the cache.
   duration: number;
   bytes: number;

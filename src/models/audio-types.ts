@@ -1,5 +1,8 @@
 // An audio model registry entry (models/audio/*.json): text-to-speech for voice-overs, or music for the bed.
 
+// The audio formats storyreel reads (by their first bytes): music files, and what the audio models return.
+export type AudioFormat = "mp3" | "wav" | "flac" | "ogg" | "m4a";
+
 export type SoundField = "text" | "voice" | "prompt" | "seconds";
 
 export interface AudioModelSpec {

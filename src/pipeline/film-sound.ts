@@ -6,26 +6,12 @@ import type { SoundSidecar } from "../cache/sounds.js";
 import { RunError } from "../errors.js";
 import type { PlannedStep } from "../plan/steps.js";
 import { captionCues, toSrt, toVtt } from "../stitch/captions.js";
-import type { FilmRecord } from "../stitch/film.js";
+import { type FilmRecord, hasSound } from "../stitch/film.js";
 import type { FilmSound } from "../stitch/sound-graph.js";
 import type { Storyboard } from "../storyboard/types.js";
 import type { RenderContext } from "./context.js";
 import type { PlannedFilm } from "./plans.js";
 import { ifMissing } from "../util/fs.js";
-
-// A film with a bed or a voice-over is mixed to this integrated loudness unless render.loudness says otherwise.
-export const SOUND_LOUDNESS = -16;
-
-export function hasSound(board: Storyboard): boolean {
-  return board.music !== undefined || board.shots.some((s) => s.voiceover);
-}
-
-// The render settings the film is made with: loudness defaults to -16 LUFS once there is a mix to balance.
-export function filmRender(board: Storyboard): Storyboard["render"] {
-  return board.render.loudness === undefined && hasSound(board)
-    ? { ...board.render, loudness: SOUND_LOUDNESS }
-    : board.render;
-}
 
 const soundStep = (film: PlannedFilm, id: string): PlannedStep | undefined =>
   film.plan.steps.find((s) => s.id === id);

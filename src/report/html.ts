@@ -35,6 +35,9 @@ export function contactSheet(report: Report): string {
   .take { font-size: 12px; border: 1px solid #333; border-radius: 6px; padding: 4px; }
   .take.used { border-color: #4caf50; }
   .take video { width: 100%; display: block; background: #000; }
+  .words { color: #e8d9a8; font-size: 13px; margin: 0 0 6px; }
+  .words span { font-size: 11px; color: #999; text-transform: uppercase; margin-right: 4px; }
+  .layers { color: #ccc; font-size: 14px; margin: 8px 0 0; padding-left: 20px; }
   .take code { display: block; font-size: 10px; word-break: break-all; color: #ccc; user-select: all; }
 </style>
 </head>
@@ -65,8 +68,46 @@ function filmSection(report: Report): string {
     : f.from_earlier_render
       ? " · from an earlier render: this one made no film"
       : "";
-  return `<video id="film" src="${attr(f.path)}"${poster} controls preload="metadata"></video>
-  <p class="meta">${f.duration.toFixed(1)} s · ${count(report.shots.length, "shot")} · ${how}${current}</p>`;
+  const vtt = report.sound?.captions?.files.find((file) => file.endsWith(".vtt"));
+  const track = vtt ? `<track kind="captions" src="${attr(vtt)}" srclang="en" label="Captions" default>` : "";
+  return `<video id="film" src="${attr(f.path)}"${poster} controls preload="metadata">${track}</video>
+  <p class="meta">${f.duration.toFixed(1)} s · ${count(report.shots.length, "shot")} · ${how}${current}</p>
+${soundSection(report)}`;
+}
+
+// The film's audio layers, bottom to top, each playable when it is a file of its own, and its caption files.
+function soundSection(report: Report): string {
+  const sound = report.sound;
+  if (!sound) return "";
+  const items = sound.layers.map(
+    (l) =>
+      `    <li><b>${text(l.layer)}</b>: ${text(l.what)}${l.audio ? ` <a href="${attr(l.audio)}">▶ play</a>` : ""}</li>`,
+  );
+  if (sound.loudness !== undefined)
+    items.push(`    <li><b>loudness</b>: the mix at ${sound.loudness} LUFS</li>`);
+  if (sound.captions)
+    items.push(
+      `    <li><b>captions</b>: ${sound.captions.mode === "burn" ? "burned into the picture, and in " : ""}${sound.captions.files.map((f) => `<a href="${attr(f)}">${text(f)}</a>`).join(", ") || "(written with the film)"}</li>`,
+    );
+  return `  <h2 class="section">Audio layers</h2>
+  <ul class="layers">
+${items.join("\n")}
+  </ul>
+`;
+}
+
+// A shot's caption and voice-over, as the film shows and says them.
+function words(s: ReportShot): string {
+  const lines: string[] = [];
+  if (s.caption) lines.push(`<p class="words"><span>caption</span> ${text(s.caption)}</p>`);
+  if (s.voiceover) {
+    const v = s.voiceover;
+    const play = v.audio ? ` <a href="${attr(v.audio)}">▶</a>` : "";
+    lines.push(
+      `<p class="words"><span>voice-over</span> “${text(v.text)}” (${text(v.voice)}, ${v.offset} s in)${play}</p>`,
+    );
+  }
+  return lines.join("\n        ");
 }
 
 // Said above the film when this render did not finish: the film below, if any, is an earlier one.
@@ -129,6 +170,7 @@ function card(s: ReportShot, report: Report): string {
       <div class="body">
         <h2>${s.index + 1}. ${text(s.id)}</h2>
         <p class="prompt">${text(s.prompt)}</p>
+        ${words(s)}
         <p class="tags">${tags(s)}</p>
         ${shotLinks(report, s.id, text, attr)}
         ${takesRow(s, text, attr)}

@@ -5,9 +5,10 @@ import type { ClipOutcome } from "../generate/generate.js";
 import type { ImageRef } from "../storyboard/types.js";
 import type { StepOutcome } from "../generate/steps.js";
 import { reportSteps, type ReportStep } from "./steps.js";
+import { type ReportSound, reportSound, shotWords, type ShotWords } from "./sound.js";
 import { sumCosts } from "../util/money.js";
 import type { Plan, ShotStatus } from "../plan/plan.js";
-import type { FilmRecord } from "../stitch/film.js";
+import { filmRender, type FilmRecord } from "../stitch/film.js";
 import { keptSeconds } from "../storyboard/shots.js";
 import type { Shot, Storyboard } from "../storyboard/types.js";
 
@@ -15,7 +16,7 @@ export const REPORT_VERSION = 1;
 
 export type ReportShotStatus = "cached" | "generated" | "duplicate" | "failed" | "skipped" | "not_started";
 
-export interface ReportShot {
+export interface ReportShot extends ShotWords {
   id: string;
   index: number;
   key: string;
@@ -80,6 +81,8 @@ export interface Report {
   run: RunOutcome;
   // With --remote-cache: what came from the bucket, what was refused as untrusted, what is left to upload.
   remote?: RemoteSummary;
+  // With music, voice-overs or captions: the film's audio layers and its caption files.
+  sound?: ReportSound;
 }
 
 export interface RemoteSummary {
@@ -102,12 +105,12 @@ export interface ReportInput {
   plan: Plan;
   outcomes: ClipOutcome[];
   steps: StepOutcome[];
-  // A cached still's or frame's image, when the cache has one.
+  // A cached still's or frame's image, or a voice-over's or bed's audio, when the cache has one.
   stepImage: (step: { id: string; key: string }) => string | undefined;
   // Whether the lockfile says the shot's take was chosen with `storyreel pick`.
   picked?: (shotId: string) => boolean;
   sidecars: Map<string, ClipSidecar>;
-  film?: FilmRecord & { upToDate: boolean };
+  film?: FilmRecord & { upToDate: boolean; captions?: string[] };
   // When this render made no film: the one an earlier render left at the output path, if it is still there.
   earlierFilm?: FilmRecord;
   run: RunOutcome;
@@ -126,6 +129,12 @@ export function buildReport(r: ReportInput): Report {
   const shown = (image: ImageRef) =>
     image.kind === "file" ? rel(image.path) : image.kind === "url" ? image.url : image.source;
   const byKey = new Map(r.outcomes.map((o) => [o.key, o]));
+  const stepIds = new Map(r.plan.steps.map((s) => [s.id, s]));
+  const audio = (id: string) => {
+    const step = stepIds.get(id);
+    const file = step && r.stepImage(step);
+    return file && rel(file);
+  };
   const starts = shotStarts(r.plan.shots.map((s) => r.board.shots[s.index]!));
   const hasFilm = r.film !== undefined || r.earlierFilm !== undefined;
   const slated = new Set(r.film?.clips.filter((c) => c.key.startsWith("slate:")).map((c) => c.shot));
@@ -152,6 +161,7 @@ export function buildReport(r: ReportInput): Report {
         clip_duration: sidecar.duration,
       }),
       prompt: shot.prompt,
+      ...shotWords(r.board, s.index, audio),
       audio: shot.audio,
       duration: shot.duration,
       ...(shot.transition.type !== "cut" && { transition: shot.transition }),
@@ -216,7 +226,17 @@ export function buildReport(r: ReportInput): Report {
     steps,
     run: r.run,
     ...(r.remote && { remote: r.remote }),
+    ...soundSection(r, audio, rel),
   };
+}
+
+function soundSection(
+  r: ReportInput,
+  audio: (id: string) => string | undefined,
+  rel: (file: string) => string,
+): { sound?: ReportSound } {
+  const sound = reportSound(r.board, audio, r.film?.captions?.map(rel), filmRender(r.board).loudness, rel);
+  return sound ? { sound } : {};
 }
 
 // Where each shot begins in the film: the kept lengths before it, less the overlaps of transitions.

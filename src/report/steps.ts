@@ -16,6 +16,8 @@ export interface ReportStep {
   prompt?: string;
   // The image, relative to the report.
   image?: string;
+  // A voice-over's or bed's audio, relative to the report.
+  audio?: string;
   // For an edit: every reference, stills by name and files as written.
   references?: string[];
   uses: string[];
@@ -51,7 +53,8 @@ export function reportSteps(
       ...(outcome?.error && { error: outcome.error }),
       ...(still && { prompt: still.prompt }),
       ...(still?.references.length && { references: still.references.map((r) => r.source) }),
-      ...(image && s.kind !== "clip" && { image }),
+      ...(image &&
+        (s.kind === "voice" || s.kind === "music" ? { audio: image } : s.kind !== "clip" && { image })),
       uses: plan.edges.filter((e) => e.to === s.id).map((e) => e.from),
       used_by: plan.edges.filter((e) => e.from === s.id).map((e) => e.to),
     };

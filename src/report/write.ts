@@ -8,6 +8,7 @@ import { readSidecar, type ClipSidecar } from "../cache/store.js";
 import type { ClipOutcome } from "../generate/generate.js";
 import type { StepOutcome } from "../generate/steps.js";
 import { extension, type StillSidecar } from "../cache/stills.js";
+import type { SoundSidecar } from "../cache/sounds.js";
 import { readJson } from "../cache/atomic.js";
 import { statIfExists } from "../util/fs.js";
 import type { MediaTools } from "../media/binaries.js";
@@ -65,6 +66,10 @@ export async function writeReport(
       if (s.kind === "still" || s.kind === "edit") {
         const format = (await readJson<StillSidecar>(o.paths.stillSidecar(s.key)))?.format;
         if (format) images.set(s.id, o.paths.still(s.key, extension(format)));
+      }
+      if (s.kind === "voice" || s.kind === "music") {
+        const format = (await readJson<SoundSidecar>(o.paths.soundSidecar(s.key)))?.format;
+        if (format) images.set(s.id, o.paths.sound(s.key, format));
       }
     }),
   );

@@ -61,3 +61,17 @@ export async function existingFilm(output: string): Promise<FilmRecord | undefin
 export async function writeRecord(record: FilmRecord): Promise<void> {
   await writeJsonAtomic(filmFiles(record.output).record, record);
 }
+
+// A film with a bed or a voice-over is mixed to this integrated loudness unless render.loudness says otherwise.
+export const SOUND_LOUDNESS = -16;
+
+export function hasSound(board: Storyboard): boolean {
+  return board.music !== undefined || board.shots.some((s) => s.voiceover);
+}
+
+// The render settings the film is made with: loudness defaults to -16 LUFS once there is a mix to balance.
+export function filmRender(board: Storyboard): Storyboard["render"] {
+  return board.render.loudness === undefined && hasSound(board)
+    ? { ...board.render, loudness: SOUND_LOUDNESS }
+    : board.render;
+}

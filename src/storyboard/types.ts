@@ -1,6 +1,6 @@
 // The storyboard as written (StoryboardDoc, mirrors schemas/storyboard.schema.json) and as resolved (Storyboard).
 import type { ImageModelSpec } from "../models/image-types.js";
-import type { AudioModelSpec } from "../models/audio-types.js";
+import type { AudioFormat, AudioModelSpec } from "../models/audio-types.js";
 import type { ModelSpec } from "../models/types.js";
 
 export type TransitionType = "cut" | "crossfade" | "fade";
@@ -174,7 +174,7 @@ export interface AudioFile {
   path: string;
   sha256: string;
   bytes: number;
-  format: "mp3" | "wav" | "flac" | "ogg" | "m4a";
+  format: AudioFormat;
 }
 
 // The bed under the whole film: a file, or made by a music model (a step of the graph).
