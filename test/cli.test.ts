@@ -84,7 +84,7 @@ test("the README's demo through bin/storyreel.js (real process): the film, its r
   const r = await storyreel(demo, { cwd: dir });
   assert.equal(r.exitCode, 0, r.stderr);
   assert.match(r.stdout, /^out\/demo\.mp4: 22\.0 s, 5 shots \(normalised\)$/m);
-  assert.match(r.stderr, /9 clips and 3 stills to generate/);
+  assert.match(r.stderr, /9 clips, 3 stills and 1 sound to generate/);
   assert.match(r.stderr, /Clips: 9 generated \(\$0\.00\)/);
   // The graph storyboard: 4 shots of 5 s less a crossfade and a fade of 0.5 s; three stills, one frame taken.
   assert.match(r.stdout, /^out\/lighthouse\.mp4: 19\.0 s, 4 shots \(normalised\)$/m);
@@ -108,7 +108,15 @@ test("the README's demo through bin/storyreel.js (real process): the film, its r
     ["dawn", "spiral", "garden", "weave", "tower"],
   );
   const files = await listFiles(path.join(dir, "out"));
-  for (const f of ["demo.mp4", "demo.html", "demo.report.json"]) assert.ok(files.includes(f), `${f} missing`);
+  for (const f of ["demo.mp4", "demo.html", "demo.report.json", "demo.srt", "demo.vtt"])
+    assert.ok(files.includes(f), `${f} missing`);
+  // The demo's sound: a music bed, one voice-over (a stand-in voice offline) and a caption per shot.
+  const report = JSON.parse(await readFile(path.join(dir, "out", "demo.report.json"), "utf8"));
+  assert.deepEqual(
+    report.sound.layers.map((l: { layer: string }) => l.layer),
+    ["clips", "music", "voice-over"],
+  );
+  assert.equal((await readFile(path.join(dir, "out", "demo.srt"), "utf8")).match(/ --> /g)?.length, 5);
   const again = await storyreel(demo, { cwd: dir });
   assert.equal(again.exitCode, 0, again.stderr);
   assert.match(again.stdout, /out\/demo\.mp4 is up to date \(5 shots, 22\.0 s\)/);

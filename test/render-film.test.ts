@@ -54,11 +54,11 @@ test("manifests/*.yaml: each storyboard gets its own film of the planned length,
   const start = events.find((e) => e.type === "start");
   assert.equal(
     start?.type === "start" && start.clips,
-    6,
-    "5 demo clips + 1 teaser-only clip: the shared one counts once",
+    7,
+    "5 demo clips + 1 teaser-only clip (the shared one counts once) + the demo's voice-over",
   );
   const made = events.filter((e) => e.type === "shot" && e.state === "done");
-  assert.equal(made.length, 6);
+  assert.equal(made.length, 7);
   assert.deepEqual(
     films.map((f) => [path.relative(dir, f.output), f.duration, f.clips.length]),
     [

@@ -91,15 +91,14 @@ test("a journaled request id that fal no longer knows (404) is submitted again",
   after(() => fake.stop());
   const child = spawnStoryreel(["render", p.file], { cwd: p.dir, env: falEnv(fake, p.cache) });
   await until(() => fake.jobs.size >= 1);
+  // Only the journal itself counts, not the temporary file it is renamed from (a kill before the rename
+  // leaves the entry unconfirmed).
+  const journal = async () =>
+    (await readdir(path.join(p.cache, "journal")).catch(() => [])).filter((n) => !n.startsWith("."));
   await until(
     async () =>
-      (await readdir(path.join(p.cache, "journal")).catch(() => [])).length === 1 &&
-      (
-        await readFile(
-          path.join(p.cache, "journal", (await readdir(path.join(p.cache, "journal")))[0]!),
-          "utf8",
-        )
-      ).includes("req-"),
+      (await journal()).length === 1 &&
+      (await readFile(path.join(p.cache, "journal", (await journal())[0]!), "utf8")).includes("req-"),
   );
   child.kill("SIGKILL");
   await child;

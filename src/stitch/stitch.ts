@@ -189,9 +189,10 @@ export function burnUnavailable(ffmpeg: string): string {
   return `render.captions: burn needs ffmpeg's subtitles filter (libass), which ${ffmpeg} does not have. Install an ffmpeg built with libass (Debian/Ubuntu: apt-get install ffmpeg; macOS: brew install ffmpeg) and put it on PATH or set FFMPEG_PATH, or use render.captions: file to write the .srt and .vtt only.`;
 }
 
-// The length is known without ffprobe (ffmpeg's progress for a copy, whole frames otherwise), unless the loudness pass re-wrote the file.
+// The picture's length is known without ffprobe (ffmpeg's progress for a copy, whole frames otherwise); the
+// loudness pass copies the picture, so it does not change it.
 async function filmSeconds(o: StitchOptions, film: string, known: number): Promise<number> {
-  if (known > 0 && o.render.loudness === undefined) return known;
+  if (known > 0) return known;
   return (await probeMedia(o.tools.ffprobe, film)).duration;
 }
 

@@ -97,7 +97,14 @@ function voiceover(
   }
   const voice = typeof v.voice === "string" ? v.voice : (defaultVoice ?? model.default_voice!);
   if (typeof v.voice === "string" && !checkVoice(v.voice, model, [...at, "voice"], report)) ok = false;
-  if (defaultVoice !== undefined && v.voice === undefined && !model.voices?.includes(defaultVoice)) {
+  // A defaults.voice the default model lacks is reported once, at defaults.voice.
+  const defaultModel = model.endpoint === DEFAULT_AUDIO_MODELS["text-to-speech"];
+  if (
+    defaultVoice !== undefined &&
+    v.voice === undefined &&
+    !defaultModel &&
+    !model.voices?.includes(defaultVoice)
+  ) {
     report(at, `defaults.voice ${shown(defaultVoice)} is not a voice of ${model.name}; name one here`);
     ok = false;
   }
