@@ -3,7 +3,8 @@
 // the caption files' timing, and the errors that name a shot.
 import assert from "node:assert/strict";
 import { execa } from "execa";
-import { readFile, stat, writeFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
+import { readdir, readFile, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { stringify } from "yaml";
@@ -194,4 +195,46 @@ test("captions: burn without libass is refused before anything is paid, saying w
   const changed = withCaption.filter((v, i) => Math.abs(v - without[i]!) > 40).length;
   assert.ok(changed > 200, `the caption is in the picture (${changed} pixels changed)`);
   assert.equal(encodesVideo(burned.ffmpeg).filter((l) => l.includes("subtitles=")).length, 1);
+});
+
+test("the lockfile pins the voice-over and the bed; --frozen renders them from the cache, or names one that is missing", async () => {
+  const p = await project();
+  assert.equal((await p.render()).exitCode, 0);
+  const lock = await readFile(path.join(p.dir, "storyboard.lock.yaml"), "utf8");
+  assert.match(
+    lock,
+    /- id: voice:arrival\n {4}key: [0-9a-f]{64}\n[\s\S]*?model: fal-ai\/kokoro\/american-english\n {4}sha256: [0-9a-f]{64}/,
+  );
+  assert.match(lock, /- id: music:bed\n[\s\S]*?model: cassetteai\/music-generator\n {4}sha256: /);
+  const frozen = await runInProcess(["render", p.file, "--frozen"], {
+    cwd: p.dir,
+    env: { ...p.env, FAL_KEY: undefined },
+  });
+  assert.equal(frozen.exitCode, 0, frozen.stderr);
+  const sounds = path.join(p.cache, "sounds");
+  const voice = (await readFile(path.join(p.dir, "storyboard.lock.yaml"), "utf8")).match(
+    /voice:arrival\n {4}key: ([0-9a-f]{64})/,
+  )![1]!;
+  await writeFile(path.join(sounds, `${voice}.wav`), "not audio");
+  const missing = await runInProcess(["render", p.file, "--frozen"], {
+    cwd: p.dir,
+    env: { ...p.env, FAL_KEY: undefined },
+  });
+  assert.equal(missing.exitCode, 2);
+  assert.match(missing.stderr, /locked outputs missing from the cache \(or damaged\): voice:arrival/);
+});
+
+test("a voice-over whose cached bytes went bad is fetched again from fal's URL, the same bytes, nothing paid", async () => {
+  const p = await project();
+  assert.equal((await p.render()).exitCode, 0);
+  const side = (await readdir(path.join(p.cache, "sounds"))).find(
+    (f) => f.endsWith(".json") && readFileSync(path.join(p.cache, "sounds", f), "utf8").includes('"voice"'),
+  )!;
+  const wav = path.join(p.cache, "sounds", side.replace(/\.json$/, ".wav"));
+  const good = await readFile(wav);
+  await writeFile(wav, Buffer.alloc(good.length));
+  const again = await p.render(board({ volume: -20 }));
+  assert.equal(again.exitCode, 0, again.stderr);
+  assert.deepEqual(submitted(), []);
+  assert.ok((await readFile(wav)).equals(good), "the paid bytes are back");
 });

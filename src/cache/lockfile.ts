@@ -10,7 +10,7 @@ import { writeFileAtomic } from "./atomic.js";
 export const LOCK_VERSION = 1;
 
 export interface LockStep {
-  // "still:keeper" or "shot:arrival".
+  // "still:keeper", "shot:arrival", "voice:arrival" (its voice-over) or "music:bed".
   id: string;
   // The cache key of the take used.
   key: string;
@@ -81,8 +81,8 @@ export async function readLock(file: string): Promise<Lockfile | undefined> {
 // What is wrong with a hand-edited step, if anything.
 function stepProblem(s: Partial<LockStep> | null): string | undefined {
   if (!s || typeof s !== "object") return "must be a mapping";
-  if (typeof s.id !== "string" || !/^(shot|still):[a-z0-9][a-z0-9_-]*$/.test(s.id))
-    return "id must be shot:ID or still:NAME";
+  if (typeof s.id !== "string" || !/^(shot|still|voice|music):[a-z0-9][a-z0-9_-]*$/.test(s.id))
+    return "id must be shot:ID, still:NAME, voice:ID or music:bed";
   if (typeof s.key !== "string" || !/^[0-9a-f]{64}$/.test(s.key))
     return "key must be 64 hexadecimal characters";
   const whole = (n: unknown) => Number.isInteger(n) && (n as number) >= 1;

@@ -2,7 +2,8 @@
 // (from the cache, measured when they entered it), and its caption files beside the film.
 import { readFile } from "node:fs/promises";
 import { readJson, writeFileAtomic } from "../cache/atomic.js";
-import type { SoundSidecar } from "../cache/sounds.js";
+import { cachedSound, type SoundSidecar } from "../cache/sounds.js";
+import { refetchSound } from "../providers/refetch.js";
 import { RunError } from "../errors.js";
 import type { PlannedStep } from "../plan/steps.js";
 import { captionCues, toSrt, toVtt } from "../stitch/captions.js";
@@ -11,7 +12,7 @@ import type { FilmSound } from "../stitch/sound-graph.js";
 import type { Storyboard } from "../storyboard/types.js";
 import type { RenderContext } from "./context.js";
 import type { PlannedFilm } from "./plans.js";
-import { ifMissing } from "../util/fs.js";
+import { ifMissing, removeIfExists } from "../util/fs.js";
 
 const soundStep = (film: PlannedFilm, id: string): PlannedStep | undefined =>
   film.plan.steps.find((s) => s.id === id);
@@ -51,8 +52,16 @@ export async function filmSound(film: PlannedFilm, ctx: RenderContext): Promise<
   const made = async (id: string, what: string) => {
     const step = soundStep(film, id);
     const sidecar = step && (await readJson<SoundSidecar>(ctx.paths.soundSidecar(step.key)));
-    if (step && sidecar)
-      return { file: ctx.paths.sound(step.key, sidecar.format), duration: sidecar.duration };
+    if (step && sidecar) {
+      // Checked by its sha256; a paid one whose bytes went bad is fetched again from fal (free) first.
+      const good =
+        (await cachedSound(ctx.paths, step.key)) ??
+        ((await refetchSound(ctx.paths, step.key)) ? await cachedSound(ctx.paths, step.key) : undefined);
+      if (good) return { file: good.file, duration: good.sidecar.duration };
+      await removeIfExists(ctx.paths.soundSidecar(step.key));
+      missing.push(`${what} was damaged in the cache and has been removed: render again to make it`);
+      return undefined;
+    }
     const outcome = ctx.steps.find((s) => s.id === id);
     missing.push(`${what} (${outcome?.error?.split("\n")[0] ?? "not made"})`);
     return undefined;

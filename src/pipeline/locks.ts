@@ -6,6 +6,9 @@ import { type Lockfile, type LockStep, LOCK_VERSION, lockPath, writeLock } from 
 import type { StillSidecar } from "../cache/stills.js";
 import { hashFile, readSidecar } from "../cache/store.js";
 import { cachedStill } from "../cache/stills.js";
+import { cachedSound, type SoundSidecar } from "../cache/sounds.js";
+import type { PlannedStep } from "../plan/steps.js";
+import type { Storyboard } from "../storyboard/types.js";
 import { UsageError } from "../errors.js";
 import { statIfExists } from "../util/fs.js";
 import type { StitchResult } from "../stitch/stitch.js";
@@ -87,6 +90,22 @@ export async function buildLock(
       cost: s.cost,
     });
   }
+  // Voice-overs and a generated bed, after the shots: their outputs are paid for too.
+  for (const s of plan.steps.filter(isSound)) {
+    const side = await readJson<SoundSidecar>(ctx.paths.soundSidecar(s.key));
+    steps.push({
+      id: s.id,
+      key: s.key,
+      take: 1,
+      takes: 1,
+      model: soundModel(board, s.id),
+      ...(side
+        ? { sha256: side.sha256, bytes: side.bytes, duration: side.duration }
+        : kept(before.get(s.id), s.key, ["sha256", "bytes", "duration"])),
+      ...(side?.request_id && { request_id: side.request_id }),
+      cost: s.cost,
+    });
+  }
   return {
     version: LOCK_VERSION,
     storyboard: path.basename(board.path),
@@ -111,6 +130,7 @@ function unchanged(lock: Lockfile, film: PlannedFilm, filmKey: string | undefine
       take: s.take ?? 1,
       takes: s.takes?.length ?? 1,
     })),
+    ...film.plan.steps.filter(isSound).map((s) => ({ id: s.id, key: s.key, take: 1, takes: 1 })),
   ];
   if (steps.length !== lock.steps.length) return false;
   const byId = new Map(lock.steps.map((s) => [s.id, s]));
@@ -120,6 +140,15 @@ function unchanged(lock: Lockfile, film: PlannedFilm, filmKey: string | undefine
       l !== undefined && l.key === s.key && l.take === s.take && l.takes >= s.takes && l.sha256 !== undefined
     );
   });
+}
+
+function isSound(s: PlannedStep): boolean {
+  return s.kind === "voice" || s.kind === "music";
+}
+
+function soundModel(board: Storyboard, id: string): string {
+  if (id === "music:bed" && board.music?.source.kind === "prompt") return board.music.source.model.endpoint;
+  return board.shots.find((s) => `voice:${s.id}` === id)?.voiceover?.model.endpoint ?? "";
 }
 
 // An output this cache lacks (a still nothing needs any more, say) keeps the facts the lock had for that key.
@@ -159,6 +188,7 @@ export async function checkFrozen(
         .filter((s) => s.kind === "still" || s.kind === "edit")
         .map((s) => [s.id, s.key] as const),
       ...film.plan.shots.map((s) => [`shot:${s.id}`, s.key] as const),
+      ...film.plan.steps.filter(isSound).map((s) => [s.id, s.key] as const),
     ]);
     const locked = new Map(lock.steps.map((s) => [s.id, s]));
     const differ: string[] = [];
@@ -182,6 +212,8 @@ export async function checkFrozen(
 
 async function hasOutput(id: string, key: string, sha256: string, ctx: RenderContext): Promise<boolean> {
   if (id.startsWith("still:")) return (await cachedStill(ctx.paths, key))?.sidecar.sha256 === sha256;
+  if (id.startsWith("voice:") || id.startsWith("music:"))
+    return (await cachedSound(ctx.paths, key))?.sidecar.sha256 === sha256;
   const info = await statIfExists(ctx.paths.clip(key));
   if (!info) return false;
   return (await hashFile(ctx.paths.clip(key))).sha256 === sha256;

@@ -2,6 +2,7 @@
 // and accepted only if it is byte-for-byte the clip that was paid for.
 import { commitRename, readJson } from "../cache/atomic.js";
 import { extension, type StillSidecar } from "../cache/stills.js";
+import type { SoundSidecar } from "../cache/sounds.js";
 import type { CachePaths } from "../cache/layout.js";
 import { hashFile, readSidecar } from "../cache/store.js";
 import { ProviderError } from "../errors.js";
@@ -20,6 +21,18 @@ export async function refetchStill(paths: CachePaths, key: string): Promise<bool
   if (!sidecar?.image_url) return false;
   const target = paths.still(key, extension(sidecar.format));
   return fetchSameBytes(sidecar.image_url, sidecar.sha256, `${paths.tempClip(key)}.img`, target);
+}
+
+// The same for a paid voice-over or music bed.
+export async function refetchSound(paths: CachePaths, key: string): Promise<boolean> {
+  const sidecar = await readJson<SoundSidecar>(paths.soundSidecar(key));
+  if (!sidecar?.audio_url) return false;
+  return fetchSameBytes(
+    sidecar.audio_url,
+    sidecar.sha256,
+    `${paths.tempClip(key)}.audio`,
+    paths.sound(key, sidecar.format),
+  );
 }
 
 async function fetchSameBytes(url: string, sha256: string, tmp: string, target: string): Promise<boolean> {
