@@ -44,6 +44,26 @@ describe("remote cache", { concurrency: 4 }, () => {
     assert.deepEqual(await film(b.dir), await film(a.dir));
   });
 
+  test("voice-overs and a generated bed are shared too: a second clone pays for no sound, byte-identical", async () => {
+    const storyboard = {
+      version: 1,
+      music: { prompt: "slow piano, hopeful" },
+      shots: shots(2).map((s, i) => ({ ...s, audio: false, voiceover: `Line number ${i + 1}.` })),
+    };
+    const t = await team(0, 200, {}, storyboard);
+    const a = await t.clone();
+    const first = await a.render();
+    assert.equal(first.exitCode, 0, first.stderr);
+    assert.equal(t.fal.count("submit"), 5, "two clips, two voice-overs and the bed");
+    assert.equal(t.s3.count("put", "team/v1/sounds/"), 6, "three sounds and their records uploaded");
+    const b = await t.clone();
+    const second = await b.render();
+    assert.equal(second.exitCode, 0, second.stderr);
+    assert.equal(t.fal.count("submit"), 5, "nothing submitted again");
+    assert.match(second.stderr, /fetched 5 of 5 missing steps/);
+    assert.deepEqual(await b.film(), await a.film());
+  });
+
   test("a remote object whose bytes do not match its record is never used, and is reported", async () => {
     const t = await team(2);
     const a = await t.clone();

@@ -170,6 +170,7 @@ export async function generateClips(o: GenerateOptions): Promise<ClipOutcome[]> 
     context: o.context,
     slots: seating.newcomer,
     ...(o.retry && { retry: o.retry }),
+    ...(o.remote && { remote: o.remote }),
     onUpdate: (step, u) =>
       o.onEvent({ time: o.context.clock.now(), shot: soundLabel(step), shots: [], key: step.key, ...u }),
     onOutcome: (outcome) => o.onStep?.(outcome),

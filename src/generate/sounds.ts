@@ -2,6 +2,7 @@
 // under the same slots, per-key locks and retries as stills and clips. Each is made once however many use it.
 import { acquireLock } from "../cache/lock.js";
 import { cachedSound } from "../cache/sounds.js";
+import type { RemoteCache } from "../cache/remote/remote-cache.js";
 import { NotStartedError, ProviderError } from "../errors.js";
 import type { Plan } from "../plan/plan.js";
 import { soundKeyMaterial, soundSpecs } from "../plan/sound-steps.js";
@@ -19,6 +20,7 @@ export interface SoundRunOptions {
   context: Omit<ProviderContext, "update" | "slots">;
   slots: Slots;
   retry?: RetryPolicy;
+  remote?: RemoteCache;
   onUpdate(step: PlannedStep, update: ShotUpdate & { error?: string; cost?: number }): void;
   onOutcome(outcome: StepOutcome): void;
 }
@@ -73,12 +75,22 @@ async function makeSound(step: PlannedStep, job: SoundJob, o: SoundRunOptions): 
       update({ state: "cached", detail: "made by another render meanwhile" });
       return outcome("cached", { file: meanwhile.file });
     }
-    const made = await makeStep((c) => o.provider.sound(job, c), ctx, o.retry, undefined, {
+    const made = await makeStep((c) => o.provider.sound(job, c), ctx, o.retry, o.remote, {
       key: step.key,
-      kind: "still",
+      kind: "sound",
       step: job.label,
     });
-    if (made.from !== "made") throw new Error("bug: a sound step has no remote cache");
+    if (made.from === "remote") {
+      const fetched = await cachedSound(ctx.paths, step.key);
+      if (fetched) {
+        update({ state: "cached", detail: "from the remote cache" });
+        return outcome("cached", { file: fetched.file });
+      }
+    }
+    if (made.from !== "made")
+      throw new ProviderError(`the ${job.label} fetched from the remote cache is not readable`, {
+        transient: false,
+      });
     const sidecar = made.value;
     update({
       state: "done",

@@ -4,6 +4,7 @@ import type { CachePaths } from "../cache/layout.js";
 import type { Lockfile } from "../cache/lockfile.js";
 import { type EntryRef, outputName, recordName, restoreOutput } from "../cache/remote/entries.js";
 import type { RemoteCache } from "../cache/remote/remote-cache.js";
+import { cachedSound } from "../cache/sounds.js";
 import { cachedStill } from "../cache/stills.js";
 import { verifyClip } from "../cache/store.js";
 import { cacheEntries } from "./cache-admin.js";
@@ -64,7 +65,13 @@ export async function pullLocked(
   const wanted = new Map<string, EntryRef & { step: string }>();
   for (const lock of locks)
     for (const s of lock.steps) {
-      const kind = s.id.startsWith("shot:") ? "clip" : s.id.startsWith("still:") ? "still" : undefined;
+      const kind = s.id.startsWith("shot:")
+        ? "clip"
+        : s.id.startsWith("still:")
+          ? "still"
+          : s.id.startsWith("voice:") || s.id.startsWith("music:")
+            ? "sound"
+            : undefined;
       if (kind && s.sha256) wanted.set(s.key, { key: s.key, kind, step: `${lock.storyboard} ${s.id}` });
     }
   const result: PullResult = { fetched: [], present: 0, absent: [], failed: [] };
@@ -94,6 +101,7 @@ export async function pullLocked(
 // An entry's sidecar, when the local cache holds it with its bytes intact (a damaged entry is never shared).
 async function intactLocal(paths: CachePaths, e: EntryRef) {
   if (e.kind === "still") return (await cachedStill(paths, e.key))?.sidecar;
+  if (e.kind === "sound") return (await cachedSound(paths, e.key))?.sidecar;
   const verified = await verifyClip(paths, e.key);
   return verified.ok ? verified.sidecar : undefined;
 }

@@ -82,7 +82,7 @@ export async function openRemote(
   });
 }
 
-// Every paid step the plans would make (clips, takes, stills), which the bucket may already hold.
+// Every paid step the plans would make (clips, takes, stills, sounds), which the bucket may already hold.
 export type MissingEntry = EntryRef & { step: string; collect: boolean; cost: number; paid: boolean };
 
 export function missingEntries(films: PlannedFilm[]): MissingEntry[] {
@@ -102,7 +102,8 @@ export function missingEntries(films: PlannedFilm[]): MissingEntry[] {
         add(s.key, "still", `still ${s.name}`, s.status, s.cost);
         for (const t of s.takes ?? [])
           add(t.key, "still", `still ${s.name} take ${t.take}`, t.status, s.cost);
-      }
+      } else if (s.kind === "voice" || s.kind === "music")
+        add(s.key, "sound", s.kind === "music" ? "music bed" : `voice-over ${s.name}`, s.status, s.cost);
   }
   return [...out.values()];
 }

@@ -1,38 +1,51 @@
-// One cache entry between the local cache and the bucket: an output (clip or still) and its record (the
-// sidecar). Remote layout under the prefix: v1/clips/<key>.json names v1/clips/<key>.<sha256>.mp4 (stills the
-// same under v1/stills/). An output is named by its bytes, so two machines' outputs never share a name.
+// One cache entry between the local cache and the bucket: an output (clip, still or sound) and its record (the
+// sidecar). Remote layout under the prefix: v1/clips/<key>.json names v1/clips/<key>.<sha256>.mp4 (stills and
+// sounds the same under v1/stills/ and v1/sounds/). An output is named by its bytes, so two machines' outputs never share a name.
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { commitRename, readJson, tempSibling, writeJsonAtomic } from "../atomic.js";
 import type { CachePaths } from "../layout.js";
 import { extension, type StillSidecar } from "../stills.js";
 import type { ClipSidecar } from "../store.js";
+import type { SoundSidecar } from "../sounds.js";
 import { removeIfExists } from "../../util/fs.js";
 import type { ObjectStore } from "./object-store.js";
 
-export type EntryKind = "clip" | "still";
+export type EntryKind = "clip" | "still" | "sound";
 export interface EntryRef {
   key: string;
   kind: EntryKind;
 }
 
-type Record = ClipSidecar | StillSidecar;
+type Record = ClipSidecar | StillSidecar | SoundSidecar;
+const AUDIO_FORMATS = ["mp3", "wav", "flac", "ogg", "m4a"];
 // A transfer cut short is tried again: a step the bucket has must never be paid for because of a bad network.
 const FETCH_ATTEMPTS = 5;
 
-const dir = (kind: EntryKind) => (kind === "clip" ? "v1/clips" : "v1/stills");
+const dir = (kind: EntryKind) => `v1/${kind}s`;
 export const recordName = (e: EntryRef) => `${dir(e.kind)}/${e.key}.json`;
-export const outputName = (
-  e: EntryRef,
-  record: Pick<Record, "sha256"> & { format?: StillSidecar["format"] },
-) =>
-  `${dir(e.kind)}/${e.key}.${record.sha256}.${e.kind === "clip" ? "mp4" : extension(record.format ?? "png")}`;
+export const outputName = (e: EntryRef, record: Pick<Record, "sha256"> & { format?: string }) =>
+  `${dir(e.kind)}/${e.key}.${record.sha256}.${fileExtension(e.kind, record.format)}`;
+
+function fileExtension(kind: EntryKind, format: string | undefined): string {
+  if (kind === "clip") return "mp4";
+  if (kind === "sound") return format ?? "wav";
+  return extension((format ?? "png") as StillSidecar["format"]);
+}
 
 // Where an entry lives in the local cache: its record (the sidecar) and its output file.
 const localRecord = (paths: CachePaths, e: EntryRef) =>
-  e.kind === "clip" ? paths.sidecar(e.key) : paths.stillSidecar(e.key);
+  e.kind === "clip"
+    ? paths.sidecar(e.key)
+    : e.kind === "sound"
+      ? paths.soundSidecar(e.key)
+      : paths.stillSidecar(e.key);
 const localOutput = (paths: CachePaths, e: EntryRef, record: Record) =>
-  e.kind === "clip" ? paths.clip(e.key) : paths.still(e.key, extension((record as StillSidecar).format));
+  e.kind === "clip"
+    ? paths.clip(e.key)
+    : e.kind === "sound"
+      ? paths.sound(e.key, (record as SoundSidecar).format)
+      : paths.still(e.key, extension((record as StillSidecar).format));
 
 export type Fetched =
   | { status: "fetched"; bytes: number }
@@ -155,6 +168,8 @@ function parseRecord(bytes: Buffer, e: EntryRef): Record | string {
   if (!Number.isSafeInteger(data.bytes) || data.bytes < 0) return "its record has no size";
   if (e.kind === "still" && !["png", "jpeg", "webp"].includes((data as StillSidecar).format))
     return "its record names no image format";
+  if (e.kind === "sound" && !AUDIO_FORMATS.includes((data as SoundSidecar).format))
+    return "its record names no audio format";
   return data;
 }
 

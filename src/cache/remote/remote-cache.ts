@@ -78,7 +78,9 @@ export class RemoteCache {
     const dir = path.join(this.settings.paths.dir, "remote", "pending");
     const names = (await readdir(dir).catch(ifMissing([] as string[]))).filter((n) => n.endsWith(".json"));
     const refs = await Promise.all(names.map((n) => readJson<EntryRef>(path.join(dir, n))));
-    return refs.filter((r): r is EntryRef => r?.kind === "clip" || r?.kind === "still");
+    return refs.filter(
+      (r): r is EntryRef => r?.kind === "clip" || r?.kind === "still" || r?.kind === "sound",
+    );
   }
 
   private pendingFile(key: string): string {
