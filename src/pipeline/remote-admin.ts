@@ -20,7 +20,9 @@ export interface PushResult {
 // Every clip and still the local cache holds intact and the bucket lacks (frames are taken again for free).
 export async function pushAll(paths: CachePaths, remote: RemoteCache): Promise<PushResult> {
   const names = new Set(
-    (await Promise.all(["v1/clips/", "v1/stills/", "v1/sounds/"].map((p) => remote.settings.store.list(p)))).flat(),
+    (
+      await Promise.all(["v1/clips/", "v1/stills/", "v1/sounds/"].map((p) => remote.settings.store.list(p)))
+    ).flat(),
   );
   const entries = (await cacheEntries(paths)).filter((e) => e.kind !== "frame");
   const todo: EntryRef[] = [];

@@ -17,7 +17,10 @@ export function falSound(job: SoundJob, ctx: ProviderContext, o: RequestOptions)
       priced: job.priced,
       input: async () => job.input,
       collect: async (result, requestId) => {
-        const url = pick(result, job.model.output.audio_url);
+        // The registry's path first; fal's audio models otherwise answer with one of these shapes.
+        const url = [job.model.output.audio_url, "audio.url", "audio_file.url", "audio_url"]
+          .map((p) => pick(result, p))
+          .find((u): u is string => typeof u === "string");
         if (typeof url !== "string")
           throw new ProviderError(`fal's result has no ${job.model.output.audio_url}`, {
             transient: false,

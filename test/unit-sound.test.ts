@@ -1,0 +1,116 @@
+// The pure parts of sound and words: caption cues and their text, the sound steps' keys, prices and lengths,
+// the plan's length warning, and the mix graph's placement of voice-overs.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { audioModelRegistry } from "../src/models/audio-registry.js";
+import { planRender } from "../src/plan/plan.js";
+import { musicSeconds, soundCost, soundKey, voiceWarnings } from "../src/plan/sound-steps.js";
+import { captionCues, toSrt, toVtt } from "../src/stitch/captions.js";
+import { frameTiming } from "../src/stitch/profile.js";
+import { clipStarts, mixGraph, voiceOverruns } from "../src/stitch/sound-graph.js";
+import type { Voiceover } from "../src/storyboard/types.js";
+import { clip, shot, storyboard } from "./helpers/unit-fixtures.js";
+
+const tts = audioModelRegistry().get("fal-ai/kokoro/american-english")!;
+const music = audioModelRegistry().get("cassetteai/music-generator")!;
+const vo = (text: string, over: Partial<Voiceover> = {}): Voiceover => ({
+  text,
+  voice: "af_heart",
+  offset: 0,
+  model: tts,
+  ...over,
+});
+
+test("cues start at their shot's first frame in the film: inside a transition, after a trim", () => {
+  // 5 s, then a 1 s crossfade into a clip trimmed to 4 s, then a cut: starts at frames 0, 96, 192.
+  const clips = [
+    clip(0),
+    clip(1, { trim: { start: 0.5, end: 4.5 }, transition: { type: "crossfade", duration: 1 } }),
+    clip(2),
+  ];
+  const timing = frameTiming(clips, 24);
+  const starts = clipStarts(timing);
+  assert.deepEqual(starts, [0, 96, 192]);
+  const cues = captionCues(
+    [{ id: "a", caption: "One" }, { id: "b" }, { id: "c", caption: "Three & <four>" }],
+    starts,
+    timing.totalFrames,
+  );
+  assert.deepEqual(cues, [
+    { shot: "a", text: "One", startFrame: 0, endFrame: 96 },
+    { shot: "c", text: "Three & <four>", startFrame: 192, endFrame: 312 },
+  ]);
+  assert.equal(
+    toSrt(cues, 24),
+    "1\n00:00:00,000 --> 00:00:04,000\nOne\n\n2\n00:00:08,000 --> 00:00:13,000\nThree & <four>\n",
+  );
+  assert.equal(
+    toVtt(cues, 24),
+    "WEBVTT\n\na\n00:00:00.000 --> 00:00:04.000\nOne\n\nc\n00:00:08.000 --> 00:00:13.000\nThree &amp; &lt;four>\n",
+  );
+  // A blank line would end a cue; "-->" would start one.
+  const odd = captionCues([{ id: "x", caption: "a\n\nb --> c" }], [0], 24);
+  assert.equal(toSrt(odd, 24), "1\n00:00:00,000 --> 00:00:01,000\na\nb -> c\n");
+});
+
+test("sound steps: keys follow what the model receives; prices are rounded up to the cent; music in 30 s steps", () => {
+  const a = shot(0, { voiceover: vo("He had kept the light.") });
+  const b = shot(1, { voiceover: vo("He had kept the light.", { offset: 2 }) });
+  const board = storyboard([a, b]);
+  const plan = planRender(board, { has: () => false }, { provider: "fal" });
+  const voices = plan.steps.filter((s) => s.kind === "voice");
+  assert.deepEqual(
+    voices.map((s) => [s.id, s.status]),
+    [
+      ["voice:s1", "generate"],
+      ["voice:s2", "duplicate"],
+    ],
+  );
+  assert.equal(voices[0]!.key, voices[1]!.key, "the offset is not part of the voice-over's key");
+  const other = soundKey(
+    { kind: "voice", model: tts, input: { prompt: "He had kept the light.", voice: "am_adam" } },
+    "fal",
+  );
+  assert.notEqual(other, voices[0]!.key, "the voice is");
+  assert.notEqual(
+    soundKey(
+      { kind: "voice", model: tts, input: { prompt: "He had kept the light.", voice: "af_heart" } },
+      "preview",
+    ),
+    voices[0]!.key,
+  );
+  assert.equal(soundCost({ kind: "voice", model: tts, input: { prompt: "x".repeat(1000) } }), 0.02);
+  assert.equal(soundCost({ kind: "voice", model: tts, input: { prompt: "x".repeat(1001) } }), 0.03);
+  assert.equal(soundCost({ kind: "music", model: music, input: { prompt: "piano", duration: 90 } }), 0.03);
+  assert.equal(plan.cost.new, 0.71 + 0.7);
+  // 10 s of film asks for 30 s; 95 s for 120 s; 400 s for the model's most, 180 s.
+  assert.equal(musicSeconds(board, music), 30);
+  assert.equal(musicSeconds(storyboard(Array.from({ length: 19 }, (_, i) => shot(i))), music), 120);
+  assert.equal(musicSeconds(storyboard(Array.from({ length: 80 }, (_, i) => shot(i))), music), 180);
+});
+
+test("the plan warns about a voice-over whose text, at 150 words a minute, may not fit its shot", () => {
+  const long = shot(0, { voiceover: vo(Array.from({ length: 12 }, () => "word").join(" "), { offset: 1 }) });
+  const fits = shot(1, { voiceover: vo("Ten words fit in five seconds of film, easily enough here.") });
+  assert.deepEqual(voiceWarnings(storyboard([long, fits])), [
+    "shot s1: its voice-over (12 words, about 4.8 s) may not fit the 4.0 s after its offset; shorten the text, lower the offset, or lengthen the shot",
+  ]);
+});
+
+test("voice-overs are placed at their shot's start plus offset, and a measured overrun names its shot", () => {
+  const clips = [clip(0), clip(1, { transition: { type: "crossfade", duration: 0.5 } })];
+  const timing = frameTiming(clips, 24);
+  const sound = { voices: [{ file: "/v.wav", clip: 1, offset: 0.25, duration: 4.9, shot: "b" }] };
+  const graph = mixGraph(
+    { filter: "[0:a]anull[am1]", output: "[am1]", frames: timing.totalFrames },
+    sound,
+    timing,
+    24,
+    2,
+  );
+  // Shot b starts at 4.5 s (inside the crossfade), so its voice-over at 4.75 s.
+  assert.match(graph.filter, /\[2:a\]aresample=48000,.*adelay=4750\|4750,/);
+  assert.deepEqual(voiceOverruns(sound, timing, 24), [
+    "shot b: its voice-over lasts 4.90 s, but the shot has 4.75 s after its 0.25 s offset. Shorten the text, lower the offset, or lengthen the shot (the voice-over is cached: nothing is paid again).",
+  ]);
+});
