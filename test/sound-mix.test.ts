@@ -20,7 +20,7 @@ const SYSTEM = findMediaTools(process.env);
 const DOCUMENTED_DUCK_DB = 12;
 const BED_HZ = 2000;
 
-async function mixed(tools: MediaTools, render: { loudness?: number }, duck = true) {
+async function mixed(tools: MediaTools, render: { loudness?: number }, duck = true, voiceAmplitude = 0.25) {
   const dir = await mkdtemp(path.join(tmpdir(), "storyreel-mix-"));
   // Dialogue (a 300 Hz tone in the clip), silence, then a voice-over (700 Hz) over a silent clip.
   const clips: StitchClip[] = [
@@ -31,7 +31,9 @@ async function mixed(tools: MediaTools, render: { loudness?: number }, duck = tr
   const sound: FilmSound = {
     // Two seconds of bed for a nine-second film: it must loop.
     music: { file: await toneFile(dir, BED_HZ, 2, 0.5), volumeDb: -18, duck, fadeIn: 0.5, fadeOut: 0.5 },
-    voices: [{ file: await toneFile(dir, 700, 2), clip: 2, offset: 0.5, duration: 2, shot: "c" }],
+    voices: [
+      { file: await toneFile(dir, 700, 2, voiceAmplitude), clip: 2, offset: 0.5, duration: 2, shot: "c" },
+    ],
   };
   const output = path.join(dir, "film.mp4");
   await stitchFilm(
@@ -86,4 +88,10 @@ test("without duck: the bed keeps its level under dialogue; DUCK_DB is what the 
   const m = await mixed(SYSTEM, {}, false);
   assert.ok(Math.abs(m.silent - m.dialogue) < 2, `bed ${m.dialogue} dB under dialogue vs ${m.silent} dB`);
   assert.ok(DUCK_DB >= DOCUMENTED_DUCK_DB);
+});
+
+test("quiet speech still ducks the bed by the documented amount: a voice-over at -45 dBFS RMS", async () => {
+  // A sine's RMS is 3 dB under its peak: amplitude 0.008 is -42 dBFS peak, -45 dBFS RMS.
+  const m = await mixed(SYSTEM, {}, true, 0.008);
+  assert.ok(m.silent - m.voiceover >= DOCUMENTED_DUCK_DB, `bed ${m.voiceover} dB under it vs ${m.silent} dB`);
 });

@@ -3,12 +3,13 @@
 // the caption files' timing, and the errors that name a shot.
 import assert from "node:assert/strict";
 import { execa } from "execa";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { readdir, readFile, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { stringify } from "yaml";
 import { runInProcess } from "../testkit/cli.js";
+import { makeClip } from "../testkit/clips.js";
 import { FakeFal, wavTone } from "../testkit/fake-fal.js";
 import { falEnv, TEST_FAL_KEY } from "../testkit/fal-env.js";
 import { makeProject } from "./helpers/project.js";
@@ -237,4 +238,28 @@ test("a voice-over whose cached bytes went bad is fetched again from fal's URL, 
   assert.equal(again.exitCode, 0, again.stderr);
   assert.deepEqual(submitted(), []);
   assert.ok((await readFile(wav)).equals(good), "the paid bytes are back");
+});
+
+test("a music file with no audio is refused before anything is paid; dropping every caption removes the caption files", async () => {
+  const p = await project();
+  const sb = board();
+  // A video-only mp4 named like music: its first bytes pass, ffprobe finds no audio.
+  const silentVideo = makeClip({ seconds: 1, audio: false });
+  await writeFile(path.join(p.dir, "images", "bed.m4a"), await readFile(silentVideo));
+  const withFile = { ...sb, music: { file: "images/bed.m4a" } };
+  const refused = await p.render(withFile);
+  assert.equal(refused.exitCode, 2);
+  assert.match(
+    refused.stderr,
+    /music\.file images\/bed\.m4a has no audio stream\. Use another file\. Nothing was generated\./,
+  );
+  assert.deepEqual(submitted(), []);
+  assert.equal((await p.render(sb)).exitCode, 0);
+  const srt = path.join(p.dir, "out", "film.srt");
+  assert.ok(existsSync(srt));
+  const bare = { ...sb, shots: sb.shots.map(({ caption: _, ...s }) => s) };
+  const again = await p.render(bare);
+  assert.equal(again.exitCode, 0, again.stderr);
+  assert.equal(existsSync(srt), false, "the .srt it wrote is gone");
+  assert.equal(existsSync(path.join(p.dir, "out", "film.vtt")), false);
 });

@@ -5,7 +5,7 @@ import { test } from "node:test";
 import { audioModelRegistry } from "../src/models/audio-registry.js";
 import { planRender } from "../src/plan/plan.js";
 import { musicSeconds, soundCost, soundKey, voiceWarnings } from "../src/plan/sound-steps.js";
-import { captionCues, toSrt, toVtt } from "../src/stitch/captions.js";
+import { captionCues, toAss, toSrt, toVtt } from "../src/stitch/captions.js";
 import { frameTiming } from "../src/stitch/profile.js";
 import { clipStarts, mixGraph, voiceOverruns } from "../src/stitch/sound-graph.js";
 import type { Voiceover } from "../src/storyboard/types.js";
@@ -113,4 +113,32 @@ test("voice-overs are placed at their shot's start plus offset, and a measured o
   assert.deepEqual(voiceOverruns(sound, timing, 24), [
     "shot b: its voice-over lasts 4.90 s, but the shot has 4.75 s after its 0.25 s offset. Shorten the text, lower the offset, or lengthen the shot (the voice-over is cached: nothing is paid again).",
   ]);
+});
+
+test("cue times round down to the millisecond, so a cue never starts a frame late; ASS shows text as written", () => {
+  // Frame 7 at 24 fps is at 291.667 ms: 291 shows it on frame 7, 292 would on frame 8.
+  const cues = [{ shot: "a", text: "Press <Enter> {now}\\N ok\nsecond line", startFrame: 7, endFrame: 31 }];
+  assert.match(toSrt(cues, 24), /^1\n00:00:00,291 --> 00:00:01,291\n/);
+  const ass = toAss(cues, 24, 1280, 720);
+  assert.match(ass, /PlayResX: 1280\nPlayResY: 720/);
+  assert.match(
+    ass,
+    /\nDialogue: 0,0:00:00\.29,0:00:01\.29,Default,,0,0,0,,Press <Enter> \uff5bnow\uff5d\\\u2060N ok\\Nsecond line\n/,
+  );
+});
+
+test("more voice-overs than pan has channels for are summed sixteen at a time", () => {
+  const clips = Array.from({ length: 40 }, (_, i) => clip(i));
+  const timing = frameTiming(clips, 24);
+  const voices = clips.map((_, i) => ({ file: `/v${i}.wav`, clip: i, offset: 0 }));
+  const graph = mixGraph(
+    { filter: "[0:a]anull[am]", output: "[am]", frames: timing.totalFrames },
+    { voices },
+    timing,
+    24,
+    40,
+  );
+  const widest = Math.max(...[...graph.filter.matchAll(/amerge=inputs=(\d+)/g)].map((m) => Number(m[1])));
+  assert.ok(widest <= 16, `amerge of ${widest} streams (pan takes 64 channels)`);
+  assert.doesNotMatch(graph.filter, /c64/);
 });

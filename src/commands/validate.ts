@@ -3,6 +3,7 @@ import { parseCommand, requireFiles } from "./args.js";
 import type { CliContext } from "./context.js";
 import { shotCost } from "../plan/model-input.js";
 import { stillCost } from "../plan/still-input.js";
+import { soundCost, soundSpecs } from "../plan/sound-steps.js";
 import { dollars, sumCosts } from "../util/money.js";
 import { loadStoryboards } from "../pipeline/index.js";
 import { count } from "../util/words.js";
@@ -28,6 +29,7 @@ export async function validateCommand(argv: string[], ctx: CliContext): Promise<
     const cost = sumCosts([
       ...b.shots.map((s) => shotCost(b.model, s) * s.takes),
       ...b.stills.map((s) => stillCost(s) * s.takes),
+      ...soundSpecs(b).map((s) => soundCost(s)),
     ]);
     ctx.stdout(
       `${b.file}: valid: ${count(b.shots.length, "shot")}${b.stills.length ? ` and ${count(b.stills.length, "still")}` : ""}, ${seconds} s of clips, at most ${dollars(cost)} on fal`,

@@ -3,7 +3,7 @@
 import { acquireLock } from "../cache/lock.js";
 import { cachedSound } from "../cache/sounds.js";
 import type { RemoteCache } from "../cache/remote/remote-cache.js";
-import { NotStartedError, ProviderError } from "../errors.js";
+import { NotStartedError, ProviderError, RunError } from "../errors.js";
 import type { Plan } from "../plan/plan.js";
 import { soundKeyMaterial, soundSpecs } from "../plan/sound-steps.js";
 import type { PlannedStep } from "../plan/steps.js";
@@ -100,8 +100,11 @@ async function makeSound(step: PlannedStep, job: SoundJob, o: SoundRunOptions): 
     outcome("generated", { cost: sidecar.cost, file: ctx.paths.sound(step.key, sidecar.format) });
   } catch (err) {
     if (err instanceof NotStartedError) return outcome("skipped", { error: err.message });
+    // A provider's refusal, or a stand-in ffmpeg could not make, is said as it is; anything else is a bug.
     const message =
-      err instanceof ProviderError ? err.message : `unexpected error: ${(err as Error).stack ?? String(err)}`;
+      err instanceof ProviderError || err instanceof RunError
+        ? err.message
+        : `unexpected error: ${(err as Error).stack ?? String(err)}`;
     update({ state: "failed", error: message });
     outcome("failed", { error: message });
   } finally {

@@ -7,7 +7,7 @@ import { refetchSound } from "../providers/refetch.js";
 import { RunError } from "../errors.js";
 import type { PlannedStep } from "../plan/steps.js";
 import { captionCues, toSrt, toVtt } from "../stitch/captions.js";
-import { type FilmRecord, hasSound } from "../stitch/film.js";
+import { type FilmRecord, hasSound, writeRecord } from "../stitch/film.js";
 import type { FilmSound } from "../stitch/sound-graph.js";
 import type { Storyboard } from "../storyboard/types.js";
 import type { RenderContext } from "./context.js";
@@ -27,7 +27,12 @@ export function soundKeyMaterial(film: PlannedFilm): Record<string, unknown> | u
   return {
     voices: board.shots
       .filter((s) => s.voiceover)
-      .map((s) => ({ shot: s.id, key: soundStep(film, `voice:${s.id}`)?.key, offset: s.voiceover!.offset })),
+      // By position, not id: renaming a shot is free.
+      .map((s) => ({
+        clip: s.index,
+        key: soundStep(film, `voice:${s.id}`)?.key,
+        offset: s.voiceover!.offset,
+      })),
     music: m
       ? {
           source:
@@ -44,26 +49,24 @@ export function soundKeyMaterial(film: PlannedFilm): Record<string, unknown> | u
   };
 }
 
-// The voice-overs and bed from the cache. One that was not made fails the film, naming it and why.
+// The voice-overs and bed from the cache. One that is missing fails the film, naming it and why; with
+// --allow-missing the film is made without it.
 export async function filmSound(film: PlannedFilm, ctx: RenderContext): Promise<FilmSound | undefined> {
   const { board } = film;
   if (!hasSound(board)) return undefined;
   const missing: string[] = [];
   const made = async (id: string, what: string) => {
     const step = soundStep(film, id);
-    const sidecar = step && (await readJson<SoundSidecar>(ctx.paths.soundSidecar(step.key)));
-    if (step && sidecar) {
-      // Checked by its sha256; a paid one whose bytes went bad is fetched again from fal (free) first.
-      const good =
-        (await cachedSound(ctx.paths, step.key)) ??
-        ((await refetchSound(ctx.paths, step.key)) ? await cachedSound(ctx.paths, step.key) : undefined);
-      if (good) return { file: good.file, duration: good.sidecar.duration };
-      await removeIfExists(ctx.paths.soundSidecar(step.key));
-      missing.push(`${what} was damaged in the cache and has been removed: render again to make it`);
-      return undefined;
-    }
+    const good = step && (await cachedSound(ctx.paths, step.key));
+    if (good) return { file: good.file, duration: good.sidecar.duration };
     const outcome = ctx.steps.find((s) => s.id === id);
-    missing.push(`${what} (${outcome?.error?.split("\n")[0] ?? "not made"})`);
+    const why =
+      step?.status === "skipped"
+        ? "left out by --only"
+        : step && (await readJson<SoundSidecar>(ctx.paths.soundSidecar(step.key)))
+          ? "its cached audio is damaged"
+          : (outcome?.error?.split("\n")[0] ?? "not made");
+    missing.push(`${what} (${why})`);
     return undefined;
   };
   const voices: FilmSound["voices"] = [];
@@ -79,17 +82,30 @@ export async function filmSound(film: PlannedFilm, ctx: RenderContext): Promise<
       m.source.kind === "file" ? m.source.file.path : (await made("music:bed", "the music bed"))?.file;
     if (file) music = { file, volumeDb: m.volumeDb, duck: m.duck, fadeIn: m.fadeIn, fadeOut: m.fadeOut };
   }
-  if (missing.length > 0)
+  if (missing.length > 0 && ctx.options.allowMissing)
+    ctx.emit({
+      type: "notice",
+      text: `${board.file}: the film is made without ${missing.join("; ")} (--allow-missing)`,
+    });
+  else if (missing.length > 0)
     throw new RunError(`${board.file}: ${missing.join("; ")}, so no film was made. Render again to make it.`);
   return { voices, ...(music && { music }) };
 }
 
 // <film>.srt and <film>.vtt, from the film's record of where each clip starts; rewritten only when changed.
+// The record remembers them, so when the storyboard drops its captions, the files it wrote go too.
 export async function writeCaptionFiles(board: Storyboard, record: FilmRecord): Promise<string[]> {
-  if (!record.timing || !board.shots.some((s) => s.caption)) return [];
+  const base = record.output.replace(/\.mp4$/i, "");
+  if (!record.timing || !board.shots.some((s) => s.caption)) {
+    if (record.captions?.length) {
+      for (const file of record.captions) await removeIfExists(file);
+      const { captions: _, ...rest } = record;
+      await writeRecord(rest as FilmRecord);
+    }
+    return [];
+  }
   const { fps, starts, total_frames } = record.timing;
   const cues = captionCues(board.shots, starts, total_frames);
-  const base = record.output.replace(/\.mp4$/i, "");
   const files: Array<[string, string]> = [
     [`${base}.srt`, toSrt(cues, fps)],
     [`${base}.vtt`, toVtt(cues, fps)],
@@ -98,5 +114,8 @@ export async function writeCaptionFiles(board: Storyboard, record: FilmRecord): 
     const now = await readFile(file, "utf8").catch(ifMissing(undefined));
     if (now !== text) await writeFileAtomic(file, text);
   }
-  return files.map(([f]) => f);
+  const written = files.map(([f]) => f);
+  if (JSON.stringify(record.captions) !== JSON.stringify(written))
+    await writeRecord({ ...record, captions: written });
+  return written;
 }

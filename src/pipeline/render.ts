@@ -6,8 +6,8 @@ import { writeProblem } from "../cache/writable.js";
 import { InterruptedError, RunError, UsageError } from "../errors.js";
 import type { ClipOutcome } from "../generate/generate.js";
 import type { RunOutcome } from "../report/report.js";
-import { burnUnavailable, type StitchResult } from "../stitch/stitch.js";
-import { detectCapabilities } from "../media/capabilities.js";
+import type { StitchResult } from "../stitch/stitch.js";
+import { checkCachedSounds, checkSoundInputs, staleFilms } from "./sound-preflight.js";
 import { systemClock } from "../util/clock.js";
 import { filmFiles } from "../util/output-files.js";
 import { checkCachedClips, generateMissing, throwIfIncomplete } from "./clips.js";
@@ -35,7 +35,7 @@ export async function renderPlans(
   const ctx = renderContext(planned, options, deps, emit);
   const started = ctx.clock.now() - planned.phases.validate_ms - planned.phases.plan_ms;
   checkDistinctOutputs(planned, ctx);
-  await checkCaptionBurn(planned, ctx);
+  await checkSoundInputs(planned.films, await staleFilms(planned.films, ctx), ctx);
   for (const f of planned.films)
     for (const w of f.plan.warnings ?? []) emit({ type: "notice", text: `${f.board.file}: warning: ${w}` });
   if (options.frozen) await checkFrozen(planned.films, ctx, { outputs: !deps.remote });
@@ -103,6 +103,14 @@ export async function renderPlans(
   };
   let failure: unknown;
   try {
+    // A damaged voice-over or bed is fetched again (free) or removed, then planned and made like a new one.
+    if (await checkCachedSounds(films, await staleFilms(films, ctx), ctx))
+      films = await timed("plan_ms", () =>
+        planFilms(
+          films.map((f) => f.board),
+          planned.request,
+        ),
+      );
     outcomes = await generate();
     // With several takes, the film uses the first one that succeeded: plan again to choose among what exists.
     if (outcomes.length > 0 && films.some((f) => f.plan.shots.some((t) => t.takes))) {
@@ -192,15 +200,6 @@ async function checkWritable(planned: Planned, ctx: RenderContext): Promise<void
     throw new UsageError(
       `${problems.join("; ")}. Nothing was generated. Choose another --cache-dir or output, or free some space.`,
     );
-}
-
-// Captions burned in need libass: a machine without it is told before anything is generated and paid for.
-async function checkCaptionBurn(planned: Planned, ctx: RenderContext): Promise<void> {
-  const burns = planned.films.some(
-    (f) => f.board.render.captions === "burn" && f.board.shots.some((s) => s.caption),
-  );
-  if (burns && !(await detectCapabilities(ctx.tools.ffmpeg)).subtitles)
-    throw new UsageError(`${burnUnavailable(ctx.tools.ffmpeg)} Nothing was generated.`);
 }
 
 // Two storyboards writing one film would overwrite each other's work.

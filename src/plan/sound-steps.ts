@@ -113,7 +113,7 @@ export function planSounds(
         ? "duplicate"
         : cache.has(key)
           ? "cached"
-          : only && spec.shot && !only.has(spec.shot)
+          : only && (!spec.shot || !only.has(spec.shot))
             ? "skipped"
             : journaled === "submitted"
               ? "collect"

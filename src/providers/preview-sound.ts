@@ -5,7 +5,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { tempSibling } from "../cache/atomic.js";
 import type { SoundSidecar } from "../cache/sounds.js";
-import { NotStartedError } from "../errors.js";
+import { NotStartedError, RunError } from "../errors.js";
 import { detectCapabilities } from "../media/capabilities.js";
 import { FFMPEG_PREAMBLE, runTool } from "../media/run.js";
 import { removeIfExists } from "../util/fs.js";
@@ -36,6 +36,10 @@ export async function previewSound(job: SoundJob, ctx: ProviderContext): Promise
   }
 }
 
+// Each stand-in voice is brought to the same speech level, so the animatic's balance is the film's.
+const LEVEL = ["-af", "loudnorm=I=-20:TP=-2:LRA=11"];
+
+// espeak-ng, else flite, else a tone: a voice that fails falls through to the next.
 async function speak(job: SoundJob, ctx: ProviderContext, out: string): Promise<string> {
   const run = { signal: ctx.stopSubmitting };
   const voice = String(job.input.voice ?? "");
@@ -47,8 +51,10 @@ async function speak(job: SoundJob, ctx: ProviderContext, out: string): Promise<
         ["-v", voice.startsWith("am_") ? "en-us+m3" : "en-us+f3", "-w", raw, "--", job.text],
         run,
       );
-      await runTool(ctx.tools.ffmpeg, [...FFMPEG_PREAMBLE, "-i", raw, ...PCM, out], run);
+      await runTool(ctx.tools.ffmpeg, [...FFMPEG_PREAMBLE, "-i", raw, ...LEVEL, ...PCM, out], run);
       return "espeak-ng";
+    } catch (err) {
+      if (!(err instanceof RunError) || ctx.stopSubmitting.aborted) throw err;
     } finally {
       await removeIfExists(raw);
     }
@@ -62,13 +68,12 @@ async function speak(job: SoundJob, ctx: ProviderContext, out: string): Promise<
       const source = `flite=textfile=${text}:voice=${speaker}`;
       await runTool(
         ctx.tools.ffmpeg,
-        [...FFMPEG_PREAMBLE, "-f", "lavfi", "-i", source, ...PCM, path.basename(out)],
-        {
-          ...run,
-          cwd: path.dirname(out),
-        },
+        [...FFMPEG_PREAMBLE, "-f", "lavfi", "-i", source, ...LEVEL, ...PCM, path.basename(out)],
+        { ...run, cwd: path.dirname(out) },
       );
       return "flite";
+    } catch (err) {
+      if (!(err instanceof RunError) || ctx.stopSubmitting.aborted) throw err;
     } finally {
       await removeIfExists(path.join(path.dirname(out), text));
     }

@@ -151,17 +151,16 @@ export function loudnessApplyArgs(film: string, gainDb: number, limit: boolean, 
   ];
 }
 
-// Captions burned into the picture with libass; the captions file is named relative to ffmpeg's folder, so
-// no path needs escaping inside the filter. The audio is copied.
+// Captions burned into the picture with libass from an ASS script (its style sized to the film); the file is
+// named relative to ffmpeg's folder, so no path needs escaping inside the filter. The audio is copied.
 export function burnArgs(film: string, captionsFile: string, out: string): string[] {
-  const style = "FontName=DejaVu Sans,Fontsize=20,Outline=1,Shadow=0,MarginV=16";
   return [
     ...FFMPEG_PREAMBLE,
     ...PROGRESS,
     "-i",
     film,
     "-vf",
-    `subtitles=filename=${captionsFile}:force_style='${style}'`,
+    `subtitles=filename=${captionsFile}`,
     "-map",
     "0:v",
     "-map",

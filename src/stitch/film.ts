@@ -20,6 +20,8 @@ export interface FilmRecord {
   clips: Array<{ shot: string; key: string }>;
   // Where each clip starts in the film, in frames at `fps`: caption files are written from it.
   timing?: { fps: number; starts: number[]; total_frames: number };
+  // The caption files written beside the film (removed when the storyboard drops its captions).
+  captions?: string[];
   // Normalised films: segments encoded this time, reused from the cache, and how many clips were re-encoded.
   segments?: { made: number; reused: number; clips_encoded: number };
 }

@@ -21,15 +21,8 @@ import {
 } from "./args.js";
 import { writeRecord, type FilmRecord } from "./film.js";
 import { audioGraph, videoGraph } from "./graph.js";
-import {
-  canCopyVideo,
-  canStreamCopy,
-  frameTiming,
-  targetProfile,
-  type Profile,
-  type StitchClip,
-} from "./profile.js";
-import { type Cue, toSrt } from "./captions.js";
+import { canStreamCopy, frameTiming, targetProfile, type Profile, type StitchClip } from "./profile.js";
+import { type Cue, toAss } from "./captions.js";
 import { clipStarts, type FilmSound, mixGraph, soundInputs } from "./sound-graph.js";
 import { segmentKey, splitAtCuts } from "./segments.js";
 import type { Storyboard } from "../storyboard/types.js";
@@ -79,10 +72,8 @@ export async function stitchFilm(o: StitchOptions, key: string, now: () => numbe
         await runTool(o.tools.ffmpeg, concatCopyArgs(list, tmp), runOptions(o, progress));
         copiedSeconds = progress.seconds();
       } else {
-        // Uniform clips joined by cuts keep their video as it is; only the audio is mixed and encoded.
-        const files = canCopyVideo(o.clips, o.render)
-          ? o.clips.map((c) => c.file)
-          : await ensureSegments(o, profile, (s) => (segments = s));
+        // Segments are whole frames, so the mix, the voice-overs and the captions line up with the picture.
+        const files = await ensureSegments(o, profile, (s) => (segments = s));
         const dialogue = audioGraph(o.clips, profile, 1);
         const audio = o.sound
           ? mixGraph(dialogue, o.sound, timing, profile.fps, 1 + o.clips.length)
@@ -97,9 +88,14 @@ export async function stitchFilm(o: StitchOptions, key: string, now: () => numbe
     } finally {
       await removeIfExists(list);
     }
-    const starts = clipStarts(timing);
+    // A copy joins the clips at their container lengths; anything else at whole frames.
+    const starts = copy ? copiedStarts(o.clips, profile.fps) : clipStarts(timing);
     if (o.burn)
-      await burnCaptions(o, tmp, toSrt(o.burn(starts, timing.totalFrames, profile.fps), profile.fps));
+      await burnCaptions(
+        o,
+        tmp,
+        toAss(o.burn(starts, timing.totalFrames, profile.fps), profile.fps, profile.width, profile.height),
+      );
     if (o.render.loudness !== undefined) await normaliseLoudness(o, tmp, o.render.loudness);
     const duration = await filmSeconds(o, tmp, copy ? copiedSeconds : timing.totalFrames / profile.fps);
     await rename(tmp, o.output);
@@ -167,13 +163,23 @@ function runOptions(o: StitchOptions, progress: ReturnType<typeof progressParser
   return { onStdoutLine: progress.onLine, ...(o.signal && { signal: o.signal }) };
 }
 
+// Where each clip starts in a film joined by stream copy: after the previous clips' whole lengths.
+function copiedStarts(clips: StitchClip[], fps: number): number[] {
+  let seconds = 0;
+  return clips.map((c) => {
+    const start = Math.round(seconds * fps);
+    seconds += c.media.duration;
+    return start;
+  });
+}
+
 // Captions into the picture: the whole film's video is encoded once more (its segments stay as they are).
-async function burnCaptions(o: StitchOptions, film: string, srt: string): Promise<void> {
+async function burnCaptions(o: StitchOptions, film: string, ass: string): Promise<void> {
   if (!(await o.capabilities()).subtitles) throw new RunError(burnUnavailable(o.tools.ffmpeg));
-  const captions = tempSibling(path.join(o.tmpDir, "captions.srt"));
+  const captions = tempSibling(path.join(o.tmpDir, "captions.ass"));
   const out = tempSibling(film);
   try {
-    await writeFile(captions, srt);
+    await writeFile(captions, ass);
     await runTool(o.tools.ffmpeg, burnArgs(path.resolve(film), path.basename(captions), path.resolve(out)), {
       ...(o.signal && { signal: o.signal }),
       cwd: path.dirname(captions),

@@ -67,8 +67,9 @@ export function checkShotWords(doc: Partial<StoryboardDoc>, shots: Shot[], repor
   for (const shot of shots) {
     const raw = doc.shots[shot.index] as Partial<ShotDoc>;
     if (typeof raw.caption === "string") {
-      if (raw.caption.trim() === "") report(["shots", shot.index, "caption"], "must not be empty");
-      else shot.caption = raw.caption.trim();
+      if (raw.caption.trim() === "") {
+        if (raw.caption !== "") report(["shots", shot.index, "caption"], "must not be empty");
+      } else shot.caption = raw.caption.trim();
     }
     const vo = voiceover(raw.voiceover, shot, defaultVoice, ["shots", shot.index, "voiceover"], report);
     if (vo) shot.voiceover = vo;
@@ -89,7 +90,8 @@ function voiceover(
   const textAt = typeof value === "string" ? at : [...at, "text"];
   let ok = true;
   if (v.text.trim() === "") {
-    report(textAt, "must not be empty: write what is said");
+    // "" is refused by the schema already; whitespace alone is refused here.
+    if (v.text !== "") report(textAt, "must not be empty: write what is said");
     ok = false;
   } else if ([...v.text].length > model.max_chars) {
     report(textAt, `is ${[...v.text].length} characters; ${model.name} accepts at most ${model.max_chars}`);

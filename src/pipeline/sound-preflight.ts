@@ -1,0 +1,88 @@
+// Before anything is priced or paid, for the films a render will make: captions to burn need libass, a music
+// file must really hold audio ffmpeg can read, and cached voice-overs and beds must still be the bytes paid for.
+import { UsageError } from "../errors.js";
+import { readJson } from "../cache/atomic.js";
+import { cachedSound, type SoundSidecar } from "../cache/sounds.js";
+import { detectCapabilities } from "../media/capabilities.js";
+import { ffprobeMedia } from "../media/probe.js";
+import { FfmpegError } from "../media/run.js";
+import { refetchSound } from "../providers/refetch.js";
+import { burnUnavailable } from "../stitch/stitch.js";
+import { removeIfExists } from "../util/fs.js";
+import type { RenderContext } from "./context.js";
+import { filmJobs } from "./films.js";
+import type { PlannedFilm } from "./plans.js";
+
+// The outputs of the films that are not up to date (only those are checked: an up-to-date render starts no ffmpeg).
+export async function staleFilms(films: PlannedFilm[], ctx: RenderContext): Promise<Set<string>> {
+  const jobs = await filmJobs(films, ctx);
+  return new Set(jobs.filter((j) => !j.current).map((j) => j.film.output));
+}
+
+export async function checkSoundInputs(
+  films: PlannedFilm[],
+  stale: Set<string>,
+  ctx: RenderContext,
+): Promise<void> {
+  const making = films.filter((f) => stale.has(f.output));
+  const burns = making.some(
+    (f) => f.board.render.captions === "burn" && f.board.shots.some((s) => s.caption),
+  );
+  if (burns && !(await detectCapabilities(ctx.tools.ffmpeg)).subtitles)
+    throw new UsageError(`${burnUnavailable(ctx.tools.ffmpeg)} Nothing was generated.`);
+  const problems: string[] = [];
+  for (const { board } of making) {
+    if (board.music?.source.kind !== "file") continue;
+    const file = board.music.source.file;
+    const why = await unreadableAudio(file.path, ctx);
+    if (why) problems.push(`${board.file}: music.file ${file.source} ${why}`);
+  }
+  if (problems.length > 0)
+    throw new UsageError(`${problems.join("; ")}. Use another file. Nothing was generated.`);
+}
+
+async function unreadableAudio(file: string, ctx: RenderContext): Promise<string | undefined> {
+  try {
+    const media = await ffprobeMedia(ctx.tools.ffprobe, file);
+    if (!media.audio) return "has no audio stream";
+    if (!(media.duration > 0)) return "has no audio in it (it lasts 0 s)";
+    return undefined;
+  } catch (err) {
+    if (err instanceof FfmpegError) return "is not audio ffmpeg can read";
+    throw err;
+  }
+}
+
+// Cached voice-overs and beds of the films to be made, checked by their sha256 before anything is priced. A paid
+// one whose bytes went bad is fetched again from fal (free); otherwise it is removed, to be planned and made
+// again (priced, within --max-cost). Offline nothing is fetched or removed. Returns whether any was removed.
+export async function checkCachedSounds(
+  films: PlannedFilm[],
+  stale: Set<string>,
+  ctx: RenderContext,
+): Promise<boolean> {
+  let removed = false;
+  for (const film of films.filter((f) => stale.has(f.output)))
+    for (const step of film.plan.steps.filter(
+      (s) => (s.kind === "voice" || s.kind === "music") && s.status === "cached",
+    )) {
+      if (await cachedSound(ctx.paths, step.key)) continue;
+      if (ctx.options.offline) continue;
+      if (await refetchSound(ctx.paths, step.key)) {
+        ctx.emit({
+          type: "notice",
+          text: `${step.id}: its cached audio was damaged; fetched it again from fal (the same bytes, nothing paid)`,
+        });
+        continue;
+      }
+      const side = await readJson<SoundSidecar>(ctx.paths.soundSidecar(step.key));
+      await removeIfExists(ctx.paths.soundSidecar(step.key));
+      if (side) await removeIfExists(ctx.paths.sound(step.key, side.format));
+      ctx.emit({
+        type: "notice",
+        text: `${step.id}: its cached audio was damaged and was removed; it is made again`,
+      });
+      removed = true;
+    }
+  return removed;
+}
