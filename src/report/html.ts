@@ -68,11 +68,28 @@ function filmSection(report: Report): string {
     : f.from_earlier_render
       ? " · from an earlier render: this one made no film"
       : "";
-  const vtt = report.sound?.captions?.files.find((file) => file.endsWith(".vtt"));
-  const track = vtt ? `<track kind="captions" src="${attr(vtt)}" srclang="en" label="Captions" default>` : "";
+  const vtt = captionTrack(report);
+  const track = vtt ? `<track kind="captions" src="${vtt}" srclang="en" label="Captions" default>` : "";
   return `<video id="film" src="${attr(f.path)}"${poster} controls preload="metadata">${track}</video>
   <p class="meta">${f.duration.toFixed(1)} s · ${count(report.shots.length, "shot")} · ${how}${current}</p>
 ${soundSection(report)}`;
+}
+
+// The captions as a data: URL (a browser will not load a .vtt beside a page opened from disk), from where each
+// shot starts in the film.
+function captionTrack(report: Report): string | undefined {
+  const shots = report.shots;
+  if (!report.sound?.captions || !shots.some((s) => s.caption && s.start !== undefined)) return undefined;
+  const end = report.film?.duration ?? 0;
+  const at = (seconds: number) => new Date(Math.max(0, seconds) * 1000).toISOString().slice(11, 23);
+  const cues = shots.flatMap((s, i) =>
+    s.caption && s.start !== undefined
+      ? [
+          `${at(s.start)} --> ${at(shots[i + 1]?.start ?? end)}\n${s.caption.replace(/&/g, "&amp;").replace(/</g, "&lt;")}\n`,
+        ]
+      : [],
+  );
+  return `data:text/vtt;charset=utf-8,${encodeURIComponent(["WEBVTT\n", ...cues].join("\n"))}`;
 }
 
 // The film's audio layers, bottom to top, each playable when it is a file of its own, and its caption files.
