@@ -35,7 +35,8 @@ export async function renderPlans(
   const ctx = renderContext(planned, options, deps, emit);
   const started = ctx.clock.now() - planned.phases.validate_ms - planned.phases.plan_ms;
   checkDistinctOutputs(planned, ctx);
-  await checkSoundInputs(planned.films, await staleFilms(planned.films, ctx), ctx);
+  const stale = await staleFilms(planned.films, ctx);
+  await checkSoundInputs(planned.films, stale, ctx);
   for (const f of planned.films)
     for (const w of f.plan.warnings ?? []) emit({ type: "notice", text: `${f.board.file}: warning: ${w}` });
   if (options.frozen) await checkFrozen(planned.films, ctx, { outputs: !deps.remote });
@@ -104,7 +105,7 @@ export async function renderPlans(
   let failure: unknown;
   try {
     // A damaged voice-over or bed is fetched again (free) or removed, then planned and made like a new one.
-    if (await checkCachedSounds(films, await staleFilms(films, ctx), ctx))
+    if (await checkCachedSounds(films, stale, ctx))
       films = await timed("plan_ms", () =>
         planFilms(
           films.map((f) => f.board),

@@ -8,14 +8,18 @@ import { ffprobeMedia } from "../media/probe.js";
 import { FfmpegError } from "../media/run.js";
 import { refetchSound } from "../providers/refetch.js";
 import { burnUnavailable } from "../stitch/stitch.js";
+import { hasSound } from "../stitch/film.js";
 import { removeIfExists } from "../util/fs.js";
 import type { RenderContext } from "./context.js";
 import { filmJobs } from "./films.js";
 import type { PlannedFilm } from "./plans.js";
 
-// The outputs of the films that are not up to date (only those are checked: an up-to-date render starts no ffmpeg).
+// The outputs of the films with sound or captions that are not up to date: only those are checked (an
+// up-to-date render starts no ffmpeg, and a film without sound costs nothing here).
 export async function staleFilms(films: PlannedFilm[], ctx: RenderContext): Promise<Set<string>> {
-  const jobs = await filmJobs(films, ctx);
+  const sounding = films.filter((f) => hasSound(f.board) || f.board.render.captions === "burn");
+  if (sounding.length === 0) return new Set();
+  const jobs = await filmJobs(sounding, ctx);
   return new Set(jobs.filter((j) => !j.current).map((j) => j.film.output));
 }
 
