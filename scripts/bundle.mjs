@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Bundle the compiled CLI into one file (dist/cli.bundle.js), so a start loads one module instead of about
-// a hundred: an up-to-date render starts about 40 ms sooner. Packages loaded only on demand (the fal client,
-// execa) and the bundled ffmpeg locators stay outside it.
+// a hundred: an up-to-date render starts about 40 ms sooner, and about 40 ms more with whitespace and syntax
+// minified (names are kept). Packages loaded only on demand (the fal client, execa) and the bundled ffmpeg
+// locators stay outside it.
 import { build } from "esbuild";
 
 await build({
@@ -24,5 +25,8 @@ await build({
   banner: {
     js: "import { createRequire as __storyreelRequire } from 'node:module'; const require = __storyreelRequire(import.meta.url);",
   },
+  // Whitespace and syntax only: names stay, so a stack trace still reads.
+  minifyWhitespace: true,
+  minifySyntax: true,
   logLevel: "warning",
 });
