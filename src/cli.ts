@@ -17,6 +17,8 @@ Commands:
   render <file...>     generate the clips (cached, concurrent, resumable) and stitch the film
   retake <file> <id...>  make one more take of shots or stills (a render that makes just those)
   pick <file> <id> <n> choose the take the film uses (recorded in <storyboard>.lock.yaml)
+  export <file> --format otio|mlt [--out PATH] [--collect DIR]
+                       the film's edit as a timeline for an editor (Resolve, Premiere, Shotcut, Kdenlive)
   cache <ls|verify|gc|forget|push|pull>
                        list, check and free the cache; forget a request fal keeps refusing;
                        push to and pull from a remote cache (--remote-cache s3://BUCKET/PREFIX)
@@ -53,6 +55,7 @@ const COMMANDS: Record<string, () => Promise<(argv: string[], ctx: CliContext) =
   pick: async () => (await import("./commands/pick.js")).pickCommand,
   spend: async () => (await import("./commands/spend.js")).spendCommand,
   cache: async () => (await import("./commands/cache.js")).cacheCommand,
+  export: async () => (await import("./commands/export.js")).exportCommand,
 };
 
 // Any field of the context may be left out: the process's own working folder, environment and streams stand in,

@@ -15,6 +15,7 @@ const LAYERS: string[][] = [
   ["cli.ts"],
   ["commands"],
   ["pipeline"],
+  ["export"],
   ["report"],
   ["stitch"],
   ["generate"],

@@ -72,7 +72,18 @@ function filmSection(report: Report): string {
   const track = vtt ? `<track kind="captions" src="${vtt}" srclang="en" label="Captions" default>` : "";
   return `<video id="film" src="${attr(f.path)}"${poster} controls preload="metadata">${track}</video>
   <p class="meta">${f.duration.toFixed(1)} s · ${count(report.shots.length, "shot")} · ${how}${current}</p>
-${soundSection(report)}`;
+${exportLinks(report)}${soundSection(report)}`;
+}
+
+// Timelines for an editor, written by `storyreel export`.
+function exportLinks(report: Report): string {
+  if (!report.exports?.length) return "";
+  const name = (format: string) =>
+    format === "otio" ? "OpenTimelineIO" : format === "mlt" ? "MLT (Shotcut, Kdenlive)" : format;
+  const links = report.exports.map(
+    (e) => `<a href="${attr(e.path)}">${text(name(e.format))}: ${text(e.path)}</a>`,
+  );
+  return `  <p class="meta">Timelines: ${links.join(" · ")}</p>\n`;
 }
 
 // The captions as a data: URL (a browser will not load a .vtt beside a page opened from disk), from where each

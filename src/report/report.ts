@@ -83,6 +83,8 @@ export interface Report {
   remote?: RemoteSummary;
   // With music, voice-overs or captions: the film's audio layers and its caption files.
   sound?: ReportSound;
+  // The timelines `storyreel export` wrote from this film (OpenTimelineIO, MLT), relative to the report.
+  exports?: Array<{ format: string; path: string }>;
 }
 
 export interface RemoteSummary {
@@ -111,6 +113,8 @@ export interface ReportInput {
   picked?: (shotId: string) => boolean;
   sidecars: Map<string, ClipSidecar>;
   film?: FilmRecord & { upToDate: boolean; captions?: string[] };
+  // Timelines exported from this film earlier, still on disk.
+  exports?: Array<{ format: string; path: string }>;
   // When this render made no film: the one an earlier render left at the output path, if it is still there.
   earlierFilm?: FilmRecord;
   run: RunOutcome;
@@ -227,6 +231,7 @@ export function buildReport(r: ReportInput): Report {
     run: r.run,
     ...(r.remote && { remote: r.remote }),
     ...soundSection(r, audio, rel),
+    ...(r.exports?.length && { exports: r.exports.map((e) => ({ format: e.format, path: rel(e.path) })) }),
   };
 }
 

@@ -73,7 +73,11 @@ export async function writeReport(
       }
     }),
   );
+  const exported = await readJson<Array<{ format: string; path: string }>>(where.exports);
+  const exports = [];
+  for (const e of exported ?? []) if (await statIfExists(e.path)) exports.push(e);
   const report = buildReport({
+    ...(exports.length > 0 && { exports }),
     ...(earlierFilm && { earlierFilm }),
     ...o,
     steps: o.steps ?? [],

@@ -5,6 +5,8 @@ export interface FilmFiles {
   report: string;
   html: string;
   posters: string;
+  // The timelines `storyreel export` wrote for it, so the report links to them.
+  exports: string;
 }
 
 export function filmFiles(output: string): FilmFiles {
@@ -15,5 +17,6 @@ export function filmFiles(output: string): FilmFiles {
     report: `${base}.report.json`,
     html: `${base}.html`,
     posters: `${base}.posters`,
+    exports: `${base}.exports.json`,
   };
 }

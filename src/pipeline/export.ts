@@ -1,0 +1,220 @@
+// `storyreel export`: the film's edit as an OpenTimelineIO or MLT timeline, from the cache alone (no ffmpeg):
+// every clip's kept range, every transition, and the music and voice-overs, optionally collected into one folder.
+import { copyFile, mkdir } from "node:fs/promises";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { readJson, writeFileAtomic, writeJsonAtomic } from "../cache/atomic.js";
+import { cachePaths, type CachePaths } from "../cache/layout.js";
+import { cachedSound } from "../cache/sounds.js";
+import { readSidecar } from "../cache/store.js";
+import { RunError } from "../errors.js";
+import type { MediaTools } from "../media/binaries.js";
+import { probeMedia } from "../media/probe.js";
+import { toMlt } from "../export/mlt.js";
+import { toOtio } from "../export/otio.js";
+import { type Timeline, timelineClips } from "../export/timeline.js";
+import { contactSheet } from "../report/html.js";
+import type { Report } from "../report/report.js";
+import { filmRender } from "../stitch/film.js";
+import { targetProfile, type StitchClip } from "../stitch/profile.js";
+import { filmFiles } from "../util/output-files.js";
+import type { PlannedFilm } from "./plans.js";
+
+export type ExportFormat = "otio" | "mlt";
+
+export interface ExportOptions {
+  format: ExportFormat;
+  // Where the timeline goes (default: beside the film, or in the collect folder).
+  out?: string;
+  // Copy every clip and sound into this folder, named <nn>-<shot>.mp4, with the timeline referring to them.
+  collect?: string;
+}
+
+export interface ExportResult {
+  file: string;
+  clips: number;
+  frames: number;
+  fps: number;
+  collected?: string;
+}
+
+export async function exportFilm(
+  film: PlannedFilm,
+  cacheDir: string,
+  tools: MediaTools,
+  o: ExportOptions,
+): Promise<ExportResult> {
+  const paths = cachePaths(cacheDir);
+  const timeline = await buildTimeline(film, paths, tools);
+  const ext = o.format === "otio" ? "otio" : "mlt";
+  const file = path.resolve(
+    o.out ??
+      (o.collect
+        ? path.join(o.collect, `${film.board.name}.${ext}`)
+        : film.output.replace(/\.mp4$/i, `.${ext}`)),
+  );
+  let reference = (f: string) => (o.format === "otio" ? pathToFileURL(f).href : f);
+  if (o.collect) {
+    const names = await collect(timeline, path.resolve(o.collect));
+    // Inside the folder, relative names: it can be moved to another machine as it is.
+    const dir = path.dirname(file);
+    reference = (f: string) =>
+      path
+        .relative(dir, names.get(f) ?? f)
+        .split(path.sep)
+        .join("/");
+  }
+  const text =
+    o.format === "otio"
+      ? `${JSON.stringify(toOtio(timeline, reference), null, 2)}\n`
+      : toMlt(timeline, reference);
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFileAtomic(file, text);
+  await linkFromReport(film.output, { format: o.format, path: file });
+  return {
+    file,
+    clips: timeline.clips.length,
+    frames: timeline.totalFrames,
+    fps: timeline.fps,
+    ...(o.collect && { collected: path.resolve(o.collect) }),
+  };
+}
+
+async function buildTimeline(film: PlannedFilm, paths: CachePaths, tools: MediaTools): Promise<Timeline> {
+  const { board, plan } = film;
+  const missing: string[] = [];
+  const clips: StitchClip[] = [];
+  const sides = new Map<string, Awaited<ReturnType<typeof readSidecar>>>();
+  for (const s of plan.shots) {
+    const side = await readSidecar(paths, s.key);
+    if (!side) {
+      missing.push(s.id);
+      continue;
+    }
+    sides.set(s.id, side);
+    const shot = board.shots[s.index]!;
+    clips.push({
+      shot: s.id,
+      key: s.key,
+      file: paths.clip(s.key),
+      // Sidecars from before media was recorded: the mp4 is read in process (no ffprobe for an mp4).
+      media: side.media ?? (await probeMedia(tools.ffprobe, paths.clip(s.key))),
+      transition: shot.transition,
+      ...(shot.trim && { trim: shot.trim }),
+    });
+  }
+  if (missing.length > 0)
+    throw new RunError(
+      `${board.file}: these shots have no cached clip: ${missing.join(", ")}. Render the film first, then export it.`,
+    );
+  const profile = targetProfile(clips, filmRender(board));
+  const { clips: items, totalFrames } = timelineClips(clips, profile, (c, i) => {
+    const s = plan.shots[i]!;
+    const side = sides.get(s.id)!;
+    return {
+      shot: s.id,
+      prompt: board.shots[s.index]!.prompt,
+      key: s.key,
+      take: s.take ?? 1,
+      model: plan.model,
+      ...(side.request_id && { request_id: side.request_id }),
+      cost: side.cost,
+      sha256: side.sha256,
+      ...(c.trim && { trim: c.trim }),
+    };
+  });
+  const frames = (seconds: number) => Math.round(seconds * profile.fps);
+  const sound = async (id: string) => {
+    const step = plan.steps.find((s) => s.id === id);
+    return step ? cachedSound(paths, step.key) : undefined;
+  };
+  const voices: Timeline["voices"] = [];
+  for (const [i, c] of items.entries()) {
+    const vo = board.shots[plan.shots[i]!.index]!.voiceover;
+    const made = vo && (await sound(`voice:${c.shot}`));
+    if (vo && !made) missing.push(`the voice-over of ${c.shot}`);
+    if (vo && made)
+      voices.push({
+        file: made.file,
+        name: `voice-over ${c.shot}`,
+        start: c.start + frames(vo.offset),
+        frames: frames(made.sidecar.duration),
+        sourceFrames: frames(made.sidecar.duration),
+        metadata: {
+          shot: c.shot,
+          text: vo.text,
+          voice: vo.voice,
+          key: made.sidecar.key,
+          sha256: made.sidecar.sha256,
+        },
+      });
+  }
+  let music: Timeline["music"];
+  const m = board.music;
+  if (m) {
+    const bed = m.source.kind === "prompt" ? await sound("music:bed") : undefined;
+    if (m.source.kind === "prompt" && !bed) missing.push("the music bed");
+    const file = m.source.kind === "file" ? m.source.file.path : bed?.file;
+    if (file)
+      music = {
+        file,
+        name: "music",
+        start: 0,
+        frames: totalFrames,
+        ...(bed && { sourceFrames: frames(bed.sidecar.duration) }),
+        volumeDb: m.volumeDb,
+        metadata: { volume_db: m.volumeDb, duck: m.duck, fade_in: m.fadeIn, fade_out: m.fadeOut },
+      };
+  }
+  if (missing.length > 0)
+    throw new RunError(
+      `${board.file}: ${missing.join(", ")} not made yet. Render the film first, then export it.`,
+    );
+  return {
+    name: board.title ?? board.name,
+    fps: profile.fps,
+    width: profile.width,
+    height: profile.height,
+    totalFrames,
+    clips: items,
+    ...(music && { music }),
+    voices,
+  };
+}
+
+// Each clip as <nn>-<shot>.mp4, the bed as music.<ext>, each voice-over as voice-<nn>-<shot>.<ext>.
+async function collect(t: Timeline, dir: string): Promise<Map<string, string>> {
+  await mkdir(dir, { recursive: true });
+  const names = new Map<string, string>();
+  const put = async (from: string, name: string) => {
+    if (names.has(from)) return;
+    const to = path.join(dir, name);
+    await copyFile(from, to);
+    names.set(from, to);
+  };
+  for (const [i, c] of t.clips.entries())
+    await put(c.file, `${String(i + 1).padStart(2, "0")}-${c.shot}.mp4`);
+  if (t.music) await put(t.music.file, `music${path.extname(t.music.file)}`);
+  for (const v of t.voices) {
+    const i = t.clips.findIndex((c) => c.shot === v.metadata.shot);
+    await put(v.file, `voice-${String(i + 1).padStart(2, "0")}-${v.metadata.shot}${path.extname(v.file)}`);
+  }
+  return names;
+}
+
+// The report and contact sheet beside the film link to every timeline exported from it.
+async function linkFromReport(output: string, made: { format: ExportFormat; path: string }): Promise<void> {
+  const files = filmFiles(output);
+  const known = (await readJson<Array<{ format: ExportFormat; path: string }>>(files.exports)) ?? [];
+  const all = [...known.filter((e) => e.path !== made.path), made];
+  await writeJsonAtomic(files.exports, all);
+  const report = await readJson<Report>(files.report);
+  if (!report) return;
+  const dir = path.dirname(files.report);
+  report.exports = all.map((e) => ({
+    format: e.format,
+    path: path.relative(dir, e.path).split(path.sep).join("/"),
+  }));
+  await writeJsonAtomic(files.report, report);
+  await writeFileAtomic(files.html, contactSheet(report));
+}
