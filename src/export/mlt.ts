@@ -36,10 +36,9 @@ export function toMlt(t: Timeline, resource: (file: string) => string): string {
       ...extra,
     ]);
 
-  // Each clip once as a producer; a fade through black also gets the clip's dimming (or rising) copy.
-  t.clips.forEach((c, i) =>
-    out.push(producer(`clip${i}`, c.file, c.sourceFrames, [prop("shotcut:caption", c.shot)])),
-  );
+  // Each clip once as a producer (a fade through black adds a black one).
+  for (const [i, c] of t.clips.entries())
+    out.push(producer(`clip${i}`, c.file, c.sourceFrames, [prop("shotcut:caption", c.shot)]));
   const entries: string[] = [];
   t.clips.forEach((c, i) => {
     const next = t.clips[i + 1];

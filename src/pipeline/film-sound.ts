@@ -3,7 +3,6 @@
 import { readFile } from "node:fs/promises";
 import { readJson, writeFileAtomic } from "../cache/atomic.js";
 import { cachedSound, type SoundSidecar } from "../cache/sounds.js";
-import { refetchSound } from "../providers/refetch.js";
 import { RunError } from "../errors.js";
 import type { PlannedStep } from "../plan/steps.js";
 import { captionCues, toSrt, toVtt } from "../stitch/captions.js";
