@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { before, test } from "node:test";
 import { Ajv } from "ajv";
@@ -92,8 +92,13 @@ test("OTIO: validates against schemas/otio.schema.json, every track adds up to t
       .reduce((t, c) => t + frames(c.source_range!), 0);
   assert.equal(length(video), total, "the video track lasts the film, to the frame");
   assert.equal(length(audio), total);
-  assert.equal(length(music), total, "the 7 s bed is looped over the 18 s film");
-  assert.ok(length(voice) <= total);
+  assert.equal(length(music), total);
+  assert.deepEqual(
+    music.children.filter((c) => c.OTIO_SCHEMA === "Clip.2").map((c) => frames(c.source_range)),
+    [168, 168, 96],
+    "the 7 s bed loops over the 18 s film, as the film's mix loops it",
+  );
+  assert.equal(length(voice), total, "every track lasts the film");
   // A crossfade is a dissolve across the cut; a fade through black a custom transition, both the overlap long.
   const transitions = video.children.filter((c: { OTIO_SCHEMA: string }) => c.OTIO_SCHEMA === "Transition.1");
   assert.deepEqual(
@@ -139,19 +144,19 @@ test("MLT, collected: a movable folder that melt renders to the same film, frame
     "02-green.mp4",
     "03-blue.mp4",
     "04-night.mp4",
+    "mini.mlt",
     "music.wav",
-    "storyboard.mlt",
     "voice-01-red.wav",
   ]);
   assert.doesNotMatch(
-    readFileSync(path.join(dir, "storyboard.mlt"), "utf8"),
+    readFileSync(path.join(dir, "mini.mlt"), "utf8"),
     /cache\/clips/,
     "no path outside the folder",
   );
   const rendered = path.join(p.dir, "melt.mp4");
   execFileSync(
     MELT!,
-    ["-quiet", "storyboard.mlt", "-consumer", `avformat:${rendered}`, "vcodec=libx264", "acodec=aac"],
+    ["-quiet", "mini.mlt", "-consumer", `avformat:${rendered}`, "vcodec=libx264", "acodec=aac"],
     { cwd: dir, stdio: "pipe" },
   );
   const count = async (file: string) =>
@@ -198,17 +203,14 @@ test("MLT, collected: a movable folder that melt renders to the same film, frame
   }
   // The report and the contact sheet link to the exports.
   const report = JSON.parse(await readFile(path.join(p.dir, "out", "mini.report.json"), "utf8"));
-  assert.deepEqual(report.exports.map((e: { path: string }) => e.path).sort(), [
-    "mini-edit/storyboard.mlt",
-    "mini.otio",
-  ]);
-  assert.match(
-    await readFile(path.join(p.dir, "out", "mini.html"), "utf8"),
-    /href="mini-edit\/storyboard\.mlt"/,
+  assert.deepEqual(
+    report.exports.map((e: { path: string; current: boolean }) => `${e.path} ${e.current}`).sort(),
+    ["mini-edit/mini.mlt true", "mini.otio true"],
   );
+  assert.match(await readFile(path.join(p.dir, "out", "mini.html"), "utf8"), /href="mini-edit\/mini\.mlt"/);
 });
 
-test("export refuses what it cannot do: a film not rendered yet, a format it does not know", async () => {
+test("export refuses what it cannot do: a film not rendered yet, a format it does not know, a folder of other files", async () => {
   const fresh = await makeProject(miniFilm());
   const run = await runInProcess(["export", fresh.file, "--format", "mlt"], {
     cwd: fresh.dir,
@@ -222,4 +224,15 @@ test("export refuses what it cannot do: a film not rendered yet, a format it doe
   const bad = await runInProcess(["export", fresh.file, "--format", "edl"], { cwd: fresh.dir });
   assert.equal(bad.exitCode, 2);
   assert.match(bad.stderr, /--format must be otio or mlt \(got "edl"\)/);
+  const other = path.join(p.dir, "elsewhere");
+  await mkdir(other, { recursive: true });
+  await writeFile(path.join(other, "01-red.mp4"), "someone else's file");
+  const busy = await exportAs(["--format", "mlt", "--collect", "elsewhere"]);
+  assert.equal(busy.exitCode, 2);
+  assert.match(busy.stderr, /--collect .*elsewhere already holds other files/);
+  assert.equal(
+    await readFile(path.join(other, "01-red.mp4"), "utf8"),
+    "someone else's file",
+    "nothing overwritten",
+  );
 });

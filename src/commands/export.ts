@@ -68,7 +68,11 @@ export async function exportCommand(argv: string[], ctx: CliContext): Promise<vo
     ...(out && { out }),
     ...(collect && { collect }),
   });
-  const shown = (p: string) => path.relative(ctx.cwd, p) || p;
+  // Relative to the working folder when inside it, else as it is.
+  const shown = (p: string) => {
+    const rel = path.relative(ctx.cwd, p);
+    return rel && !rel.startsWith("..") && !path.isAbsolute(rel) ? rel : p;
+  };
   ctx.stdout(
     `${shown(made.file)}: ${count(made.clips, "clip")}, ${(made.frames / made.fps).toFixed(1)} s at ${made.fps} fps${made.collected ? `; clips collected in ${shown(made.collected)}` : ""}`,
   );

@@ -1,7 +1,7 @@
 // The timeline as MLT XML (.mlt), the project format of Shotcut (and Kdenlive's engine): one playlist of
 // clips with each transition a small tractor between them, as Shotcut writes them, and audio-only tracks
 // for the music bed and the voice-overs mixed in. PURE. Frames are whole frames at the film's rate.
-import { loopedMusic, type Timeline, type TimelineClip, type TimelineSound } from "./timeline.js";
+import { loopedMusic, soundLanes, type Timeline, type TimelineClip, type TimelineSound } from "./timeline.js";
 
 export function toMlt(t: Timeline, resource: (file: string) => string): string {
   const out: string[] = [];
@@ -63,14 +63,20 @@ export function toMlt(t: Timeline, resource: (file: string) => string): string {
 
   const tracks = [el("track", { producer: "video" })];
   const mixes: string[] = [];
-  const soundTrack = (id: string, sounds: TimelineSound[]) => {
+  // The bed at its level (the film also ducks and fades it; an editor does that its own way).
+  const soundTrack = (id: string, sounds: TimelineSound[], gainDb = 0) => {
     const items: string[] = [];
     let at = 0;
     sounds.forEach((s, k) => {
       const start = Math.max(at, s.start);
       const frames = Math.min(s.frames, t.totalFrames - start);
       if (frames <= 0) return;
-      out.push(producer(`${id}${k}`, s.file, s.sourceFrames ?? frames));
+      const gain = gainDb
+        ? [
+            `<filter><property name="mlt_service">volume</property><property name="gain">${gainDb}dB</property></filter>`,
+          ]
+        : [];
+      out.push(producer(`${id}${k}`, s.file, s.sourceFrames ?? frames, gain));
       if (start > at) items.push(el("blank", { length: start - at }));
       items.push(el("entry", { producer: `${id}${k}`, in: 0, out: frames - 1 }));
       at = start + frames;
@@ -84,12 +90,8 @@ export function toMlt(t: Timeline, resource: (file: string) => string): string {
       ]),
     );
   };
-  if (t.music) soundTrack("music", loopedMusic(t.music, t.totalFrames));
-  if (t.voices.length > 0)
-    soundTrack(
-      "voice",
-      [...t.voices].sort((a, b) => a.start - b.start),
-    );
+  if (t.music) soundTrack("music", loopedMusic(t.music, t.totalFrames), t.music.volumeDb);
+  soundLanes(t.voices).forEach((lane, i) => soundTrack(i === 0 ? "voice" : `voice${i + 1}_`, lane));
   out.push(
     el("tractor", { id: "main", in: 0, out: t.totalFrames - 1 }, [
       prop("title", t.name),

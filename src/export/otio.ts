@@ -1,7 +1,7 @@
 // The timeline as OpenTimelineIO JSON (.otio), from the spec's serialized schema: one video track, an audio
 // track that mirrors it (a gap where a shot is silent), and tracks for the music bed and the voice-overs.
 // PURE. Times are RationalTime in whole frames at the film's rate.
-import { cutPoints, loopedMusic, type Timeline, type TimelineSound } from "./timeline.js";
+import { cutPoints, loopedMusic, soundLanes, type Timeline, type TimelineSound } from "./timeline.js";
 
 type Json = Record<string, unknown>;
 
@@ -64,7 +64,7 @@ export function toOtio(t: Timeline, url: (file: string) => string): Json {
     t.clips.flatMap((c, i) => {
       const length = cuts[i + 1]! - cuts[i]!;
       const source = range(c.sourceIn + (cuts[i]! - c.start), length);
-      const into = c.transition.frames > 0 && (!audio || (c.hasAudio && t.clips[i - 1]!.hasAudio));
+      const into = c.transition.frames > 0 && (!audio || c.hasAudio || t.clips[i - 1]!.hasAudio);
       const piece =
         audio && !c.hasAudio
           ? gap(length)
@@ -73,7 +73,9 @@ export function toOtio(t: Timeline, url: (file: string) => string): Json {
     });
   const tracks = [track("Video", "Video", pieces(false)), track("Audio", "Audio", pieces(true))];
   if (t.music) tracks.push(track("Music", "Audio", soundTrack([loopedMusic(t.music, t.totalFrames)].flat())));
-  if (t.voices.length > 0) tracks.push(track("Voice-over", "Audio", soundTrack(t.voices)));
+  soundLanes(t.voices).forEach((lane, i) =>
+    tracks.push(track(i === 0 ? "Voice-over" : `Voice-over ${i + 1}`, "Audio", soundTrack(lane))),
+  );
   return {
     OTIO_SCHEMA: "Timeline.1",
     name: t.name,
@@ -97,12 +99,14 @@ export function toOtio(t: Timeline, url: (file: string) => string): Json {
     let at = 0;
     for (const s of [...sounds].sort((a, b) => a.start - b.start)) {
       const start = Math.max(at, s.start);
-      if (start > at) out.push(gap(start - at));
       const frames = Math.min(s.frames, t.totalFrames - start);
       if (frames <= 0) continue;
+      if (start > at) out.push(gap(start - at));
       out.push(clip(s.name, s.file, range(0, frames), s.sourceFrames, { storyreel: s.metadata }));
       at = start + frames;
     }
+    // Every track lasts the film.
+    if (at < t.totalFrames) out.push(gap(t.totalFrames - at));
     return out;
   }
 }

@@ -55,7 +55,8 @@ export function timelineClips(
     clips: clips.map((c, i) => ({
       shot: c.shot,
       file: c.file,
-      sourceIn: Math.round((c.trim?.start ?? 0) * profile.fps),
+      // The film's trim keeps the frames at or after its start time: the first whole frame from there.
+      sourceIn: Math.ceil((c.trim?.start ?? 0) * profile.fps - 1e-6),
       length: timing.lengths[i]!,
       sourceFrames: Math.round(c.media.duration * profile.fps),
       start: starts[i]!,
@@ -82,4 +83,18 @@ export function loopedMusic(music: NonNullable<Timeline["music"]>, total: number
   for (let at = 0; at < total; at += length)
     out.push({ ...music, start: at, frames: Math.min(length, total - at) });
   return out;
+}
+
+// Sounds in lanes that never overlap (a voice-over that runs past its shot plays over the next one's, as in the
+// film): each lane becomes a track of its own.
+export function soundLanes(sounds: TimelineSound[]): TimelineSound[][] {
+  const lanes: Array<{ end: number; sounds: TimelineSound[] }> = [];
+  for (const s of [...sounds].sort((a, b) => a.start - b.start)) {
+    const lane = lanes.find((l) => l.end <= s.start);
+    if (lane) {
+      lane.sounds.push(s);
+      lane.end = s.start + s.frames;
+    } else lanes.push({ end: s.start + s.frames, sounds: [s] });
+  }
+  return lanes.map((l) => l.sounds);
 }

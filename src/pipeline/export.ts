@@ -7,20 +7,27 @@ import { readJson, writeFileAtomic, writeJsonAtomic } from "../cache/atomic.js";
 import { cachePaths, type CachePaths } from "../cache/layout.js";
 import { cachedSound } from "../cache/sounds.js";
 import { readSidecar } from "../cache/store.js";
-import { RunError } from "../errors.js";
+import { RunError, UsageError } from "../errors.js";
+import { listIfExists, statIfExists } from "../util/fs.js";
 import type { MediaTools } from "../media/binaries.js";
-import { probeMedia } from "../media/probe.js";
+import { ffprobeMedia, probeMedia } from "../media/probe.js";
 import { toMlt } from "../export/mlt.js";
 import { toOtio } from "../export/otio.js";
 import { type Timeline, timelineClips } from "../export/timeline.js";
 import { contactSheet } from "../report/html.js";
 import type { Report } from "../report/report.js";
-import { filmRender } from "../stitch/film.js";
+import { existingFilm, filmRender } from "../stitch/film.js";
 import { targetProfile, type StitchClip } from "../stitch/profile.js";
 import { filmFiles } from "../util/output-files.js";
 import type { PlannedFilm } from "./plans.js";
 
 export type ExportFormat = "otio" | "mlt";
+// What `<film>.exports.json` keeps of each timeline written: the film key says which film it shows.
+export interface ExportRecord {
+  format: ExportFormat;
+  path: string;
+  film_key?: string;
+}
 
 export interface ExportOptions {
   format: ExportFormat;
@@ -47,22 +54,22 @@ export async function exportFilm(
   const paths = cachePaths(cacheDir);
   const timeline = await buildTimeline(film, paths, tools);
   const ext = o.format === "otio" ? "otio" : "mlt";
+  const base = path.basename(film.output).replace(/\.mp4$/i, "");
   const file = path.resolve(
-    o.out ??
-      (o.collect
-        ? path.join(o.collect, `${film.board.name}.${ext}`)
-        : film.output.replace(/\.mp4$/i, `.${ext}`)),
+    o.out ?? (o.collect ? path.join(o.collect, `${base}.${ext}`) : film.output.replace(/\.mp4$/i, `.${ext}`)),
   );
+  if (/\.(mp4|mov|yaml|yml|json)$/i.test(file))
+    throw new UsageError(`--out ${file} would overwrite a film or project file; name it .${ext}`);
   let reference = (f: string) => (o.format === "otio" ? pathToFileURL(f).href : f);
   if (o.collect) {
+    await checkCollectFolder(path.resolve(o.collect), base);
     const names = await collect(timeline, path.resolve(o.collect));
     // Inside the folder, relative names: it can be moved to another machine as it is.
     const dir = path.dirname(file);
+    const relative = (f: string) => path.relative(dir, names.get(f) ?? f).split(path.sep);
+    // OTIO's target_url is a URL: each part encoded. MLT takes a plain path.
     reference = (f: string) =>
-      path
-        .relative(dir, names.get(f) ?? f)
-        .split(path.sep)
-        .join("/");
+      o.format === "otio" ? relative(f).map(encodeURIComponent).join("/") : relative(f).join("/");
   }
   const text =
     o.format === "otio"
@@ -70,7 +77,12 @@ export async function exportFilm(
       : toMlt(timeline, reference);
   await mkdir(path.dirname(file), { recursive: true });
   await writeFileAtomic(file, text);
-  await linkFromReport(film.output, { format: o.format, path: file });
+  const current = await existingFilm(film.output);
+  await linkFromReport(film.output, {
+    format: o.format,
+    path: file,
+    ...(current && { film_key: current.key }),
+  });
   return {
     file,
     clips: timeline.clips.length,
@@ -155,13 +167,19 @@ async function buildTimeline(film: PlannedFilm, paths: CachePaths, tools: MediaT
     const bed = m.source.kind === "prompt" ? await sound("music:bed") : undefined;
     if (m.source.kind === "prompt" && !bed) missing.push("the music bed");
     const file = m.source.kind === "file" ? m.source.file.path : bed?.file;
+    // A file's length is in the film's record (read when the film was made), so no ffprobe runs here.
+    const seconds =
+      bed?.sidecar.duration ??
+      (await existingFilm(film.output))?.music_seconds ??
+      // A film made before its record kept the bed's length: read once.
+      (file ? (await ffprobeMedia(tools.ffprobe, file)).duration : undefined);
     if (file)
       music = {
         file,
         name: "music",
         start: 0,
         frames: totalFrames,
-        ...(bed && { sourceFrames: frames(bed.sidecar.duration) }),
+        ...(seconds && { sourceFrames: frames(seconds) }),
         volumeDb: m.volumeDb,
         metadata: { volume_db: m.volumeDb, duck: m.duck, fade_in: m.fadeIn, fade_out: m.fadeOut },
       };
@@ -182,6 +200,20 @@ async function buildTimeline(film: PlannedFilm, paths: CachePaths, tools: MediaT
   };
 }
 
+// A folder to collect into is new, empty, or one this storyboard was collected into before: other files are
+// never overwritten, and two films never share one folder.
+async function checkCollectFolder(dir: string, name: string): Promise<void> {
+  const info = await statIfExists(dir);
+  if (!info) return;
+  if (!info.isDirectory()) throw new UsageError(`--collect ${dir} is a file; name a folder`);
+  const files = await listIfExists(dir);
+  const ours = files.includes(`${name}.mlt`) || files.includes(`${name}.otio`);
+  if (files.length > 0 && !ours)
+    throw new UsageError(
+      `--collect ${dir} already holds other files; collect into a new or empty folder (or the folder this storyboard was collected into before)`,
+    );
+}
+
 // Each clip as <nn>-<shot>.mp4, the bed as music.<ext>, each voice-over as voice-<nn>-<shot>.<ext>.
 async function collect(t: Timeline, dir: string): Promise<Map<string, string>> {
   await mkdir(dir, { recursive: true });
@@ -192,8 +224,13 @@ async function collect(t: Timeline, dir: string): Promise<Map<string, string>> {
     await copyFile(from, to);
     names.set(from, to);
   };
-  for (const [i, c] of t.clips.entries())
-    await put(c.file, `${String(i + 1).padStart(2, "0")}-${c.shot}.mp4`);
+  // One file per shot, even when two shots share a clip: the timeline then names each shot's own copy.
+  for (const [i, c] of t.clips.entries()) {
+    const copy = path.join(dir, `${String(i + 1).padStart(2, "0")}-${c.shot}.mp4`);
+    await copyFile(c.file, copy);
+    c.file = copy;
+    names.set(copy, copy);
+  }
   if (t.music) await put(t.music.file, `music${path.extname(t.music.file)}`);
   for (const v of t.voices) {
     const i = t.clips.findIndex((c) => c.shot === v.metadata.shot);
@@ -202,11 +239,14 @@ async function collect(t: Timeline, dir: string): Promise<Map<string, string>> {
   return names;
 }
 
-// The report and contact sheet beside the film link to every timeline exported from it.
-async function linkFromReport(output: string, made: { format: ExportFormat; path: string }): Promise<void> {
+// The report and contact sheet beside the film link to every timeline exported from it. Timelines that are
+// gone are dropped; each remembers the film it was exported from.
+async function linkFromReport(output: string, made: ExportRecord): Promise<void> {
   const files = filmFiles(output);
-  const known = (await readJson<Array<{ format: ExportFormat; path: string }>>(files.exports)) ?? [];
-  const all = [...known.filter((e) => e.path !== made.path), made];
+  const known = (await readJson<ExportRecord[]>(files.exports)) ?? [];
+  const all: ExportRecord[] = [];
+  for (const e of [...known.filter((k) => k.path !== made.path), made])
+    if (await statIfExists(e.path)) all.push(e);
   await writeJsonAtomic(files.exports, all);
   const report = await readJson<Report>(files.report);
   if (!report) return;
@@ -214,6 +254,7 @@ async function linkFromReport(output: string, made: { format: ExportFormat; path
   report.exports = all.map((e) => ({
     format: e.format,
     path: path.relative(dir, e.path).split(path.sep).join("/"),
+    current: e.film_key !== undefined && e.film_key === report.film?.key,
   }));
   await writeJsonAtomic(files.report, report);
   await writeFileAtomic(files.html, contactSheet(report));

@@ -4,6 +4,7 @@ import { readFile } from "node:fs/promises";
 import { readJson, writeFileAtomic } from "../cache/atomic.js";
 import { cachedSound, type SoundSidecar } from "../cache/sounds.js";
 import { RunError } from "../errors.js";
+import { ffprobeMedia } from "../media/probe.js";
 import type { PlannedStep } from "../plan/steps.js";
 import { captionCues, toSrt, toVtt } from "../stitch/captions.js";
 import { type FilmRecord, hasSound, writeRecord } from "../stitch/film.js";
@@ -77,9 +78,19 @@ export async function filmSound(film: PlannedFilm, ctx: RenderContext): Promise<
   const m = board.music;
   let music: FilmSound["music"];
   if (m) {
-    const file =
-      m.source.kind === "file" ? m.source.file.path : (await made("music:bed", "the music bed"))?.file;
-    if (file) music = { file, volumeDb: m.volumeDb, duck: m.duck, fadeIn: m.fadeIn, fadeOut: m.fadeOut };
+    const bed = m.source.kind === "file" ? undefined : await made("music:bed", "the music bed");
+    const file = m.source.kind === "file" ? m.source.file.path : bed?.file;
+    // A file's length is read now (the film is being made, so ffprobe may run); a generated bed's was measured.
+    const seconds = bed?.duration ?? (file && (await ffprobeMedia(ctx.tools.ffprobe, file)).duration);
+    if (file)
+      music = {
+        file,
+        volumeDb: m.volumeDb,
+        duck: m.duck,
+        fadeIn: m.fadeIn,
+        fadeOut: m.fadeOut,
+        ...(seconds && { seconds }),
+      };
   }
   if (missing.length > 0 && ctx.options.allowMissing)
     ctx.emit({

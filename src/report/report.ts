@@ -83,8 +83,9 @@ export interface Report {
   remote?: RemoteSummary;
   // With music, voice-overs or captions: the film's audio layers and its caption files.
   sound?: ReportSound;
-  // The timelines `storyreel export` wrote from this film (OpenTimelineIO, MLT), relative to the report.
-  exports?: Array<{ format: string; path: string }>;
+  // The timelines `storyreel export` wrote (OpenTimelineIO, MLT), relative to the report; `current` when they
+  // show this film (an older one's are kept, marked).
+  exports?: Array<{ format: string; path: string; current: boolean }>;
 }
 
 export interface RemoteSummary {
@@ -113,8 +114,8 @@ export interface ReportInput {
   picked?: (shotId: string) => boolean;
   sidecars: Map<string, ClipSidecar>;
   film?: FilmRecord & { upToDate: boolean; captions?: string[] };
-  // Timelines exported from this film earlier, still on disk.
-  exports?: Array<{ format: string; path: string }>;
+  // Timelines exported earlier, still on disk, with the key of the film each shows.
+  exports?: Array<{ format: string; path: string; film_key?: string }>;
   // When this render made no film: the one an earlier render left at the output path, if it is still there.
   earlierFilm?: FilmRecord;
   run: RunOutcome;
@@ -231,7 +232,13 @@ export function buildReport(r: ReportInput): Report {
     run: r.run,
     ...(r.remote && { remote: r.remote }),
     ...soundSection(r, audio, rel),
-    ...(r.exports?.length && { exports: r.exports.map((e) => ({ format: e.format, path: rel(e.path) })) }),
+    ...(r.exports?.length && {
+      exports: r.exports.map((e) => ({
+        format: e.format,
+        path: rel(e.path),
+        current: e.film_key !== undefined && e.film_key === (r.film ?? r.earlierFilm)?.key,
+      })),
+    }),
   };
 }
 

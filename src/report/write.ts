@@ -73,7 +73,7 @@ export async function writeReport(
       }
     }),
   );
-  const exported = await readJson<Array<{ format: string; path: string }>>(where.exports);
+  const exported = await readJson<Array<{ format: string; path: string; film_key?: string }>>(where.exports);
   const exports = [];
   for (const e of exported ?? []) if (await statIfExists(e.path)) exports.push(e);
   const report = buildReport({

@@ -22,6 +22,8 @@ export interface FilmRecord {
   timing?: { fps: number; starts: number[]; total_frames: number };
   // The caption files written beside the film (removed when the storyboard drops its captions).
   captions?: string[];
+  // The music bed's own length, which the film loops.
+  music_seconds?: number;
   // Normalised films: segments encoded this time, reused from the cache, and how many clips were re-encoded.
   segments?: { made: number; reused: number; clips_encoded: number };
 }

@@ -14,7 +14,15 @@ const STEREO = "aformat=sample_fmts=fltp:channel_layouts=stereo";
 const FORMAT = `aresample=${SAMPLE_RATE},${STEREO}`;
 
 export interface FilmSound {
-  music?: { file: string; volumeDb: number; duck: boolean; fadeIn: number; fadeOut: number };
+  // `seconds`: the bed's own length, kept in the film's record so a timeline export can loop it too.
+  music?: {
+    file: string;
+    volumeDb: number;
+    duck: boolean;
+    fadeIn: number;
+    fadeOut: number;
+    seconds?: number;
+  };
   // Each voice-over with the index of its shot among the film's clips.
   voices: Array<{ file: string; clip: number; offset: number; duration?: number; shot?: string }>;
 }

@@ -109,6 +109,7 @@ export async function stitchFilm(o: StitchOptions, key: string, now: () => numbe
       created_at: new Date(now()).toISOString(),
       clips: o.clips.map((c) => ({ shot: c.shot, key: c.key })),
       timing: { fps: profile.fps, starts, total_frames: timing.totalFrames },
+      ...(o.sound?.music?.seconds && { music_seconds: o.sound.music.seconds }),
       ...(!copy && { segments }),
     };
     await writeRecord(record);
