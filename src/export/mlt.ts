@@ -91,7 +91,8 @@ export function toMlt(t: Timeline, resource: (file: string) => string): string {
     );
   };
   if (t.music) soundTrack("music", loopedMusic(t.music, t.totalFrames), t.music.volumeDb);
-  soundLanes(t.voices).forEach((lane, i) => soundTrack(i === 0 ? "voice" : `voice${i + 1}_`, lane));
+  for (const [i, lane] of soundLanes(t.voices).entries())
+    soundTrack(i === 0 ? "voice" : `voice${i + 1}_`, lane);
   out.push(
     el("tractor", { id: "main", in: 0, out: t.totalFrames - 1 }, [
       prop("title", t.name),

@@ -73,9 +73,8 @@ export function toOtio(t: Timeline, url: (file: string) => string): Json {
     });
   const tracks = [track("Video", "Video", pieces(false)), track("Audio", "Audio", pieces(true))];
   if (t.music) tracks.push(track("Music", "Audio", soundTrack([loopedMusic(t.music, t.totalFrames)].flat())));
-  soundLanes(t.voices).forEach((lane, i) =>
-    tracks.push(track(i === 0 ? "Voice-over" : `Voice-over ${i + 1}`, "Audio", soundTrack(lane))),
-  );
+  for (const [i, lane] of soundLanes(t.voices).entries())
+    tracks.push(track(i === 0 ? "Voice-over" : `Voice-over ${i + 1}`, "Audio", soundTrack(lane)));
   return {
     OTIO_SCHEMA: "Timeline.1",
     name: t.name,
