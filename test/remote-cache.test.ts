@@ -5,6 +5,7 @@ import { cp, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { after, describe, test } from "node:test";
 import { stringify } from "yaml";
+import { execa } from "execa";
 import { listFiles } from "../testkit/cli.js";
 import { shots } from "./helpers/project.js";
 import { team as makeTeam } from "./helpers/remote-team.js";
@@ -44,7 +45,7 @@ describe("remote cache", { concurrency: 4 }, () => {
     assert.deepEqual(await film(b.dir), await film(a.dir));
   });
 
-  test("voice-overs and a generated bed are shared too: a second clone pays for no sound, byte-identical", async () => {
+  test("voice-overs and a generated bed are shared too: a second clone pays for no sound, and has the same bytes", async () => {
     const storyboard = {
       version: 1,
       music: { prompt: "slow piano, hopeful" },
@@ -61,7 +62,28 @@ describe("remote cache", { concurrency: 4 }, () => {
     assert.equal(second.exitCode, 0, second.stderr);
     assert.equal(t.fal.count("submit"), 5, "nothing submitted again");
     assert.match(second.stderr, /fetched 5 of 5 missing steps/);
-    assert.deepEqual(await b.film(), await a.film());
+    // The paid outputs are the same bytes on both machines. (The film itself is encoded on each machine, and
+    // x264 under load is not byte-reproducible; its decoded audio, made from these bytes, is.)
+    const sounds = async (cache: string) => {
+      const names = (await listFiles(path.join(cache, "sounds"))).filter((f) => !f.endsWith(".json")).sort();
+      return Promise.all(names.map(async (n) => [n, await readFile(path.join(cache, "sounds", n))]));
+    };
+    assert.deepEqual(await sounds(b.cache), await sounds(a.cache));
+    const audio = async (dir: string) =>
+      (
+        await execa("ffmpeg", [
+          "-v",
+          "error",
+          "-i",
+          path.join(dir, "out", "storyboard.mp4"),
+          "-map",
+          "0:a",
+          "-f",
+          "md5",
+          "-",
+        ])
+      ).stdout;
+    assert.equal(await audio(b.dir), await audio(a.dir), "the same mix, sample for sample");
   });
 
   test("a remote object whose bytes do not match its record is never used, and is reported", async () => {
