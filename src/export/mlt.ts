@@ -44,13 +44,7 @@ export function toMlt(t: Timeline, resource: (file: string) => string): string {
     const next = t.clips[i + 1];
     const into = c.transition.frames;
     const outOf = next?.transition.frames ?? 0;
-    if (into > 0)
-      for (const tractor of transitionTractors(t.clips[i - 1]!, i - 1, c, i, into)) {
-        out.push(tractor);
-        const id = /id="([^"]+)"/.exec(tractor)![1]!;
-        const length = Number(/ out="(\d+)"/.exec(tractor)![1]) + 1;
-        entries.push(el("entry", { producer: id, in: 0, out: length - 1 }));
-      }
+    if (into > 0) transitionTractors(t.clips[i - 1]!, i - 1, c, i, into);
     const solo = c.length - into - outOf;
     if (solo > 0)
       entries.push(
@@ -117,7 +111,7 @@ export function toMlt(t: Timeline, resource: (file: string) => string): string {
   return `<?xml version="1.0" encoding="utf-8"?>\n${el("mlt", { LC_NUMERIC: "C", title: t.name, producer: "main" }, [profile, ...out])}\n`;
 
   // A transition as Shotcut keeps it: a tractor of the outgoing clip's tail under the incoming clip's head,
-  // dissolved with luma and mixed. A fade through black is two of them: the tail into black, then black into
+  // dissolved with luma and mixed, and played from the playlist. A fade through black is two of them: the tail into black, then black into
   // the head, each half the overlap (the film's fade dims to black by the middle, then rises from it).
   function transitionTractors(
     a: TimelineClip,
@@ -125,10 +119,12 @@ export function toMlt(t: Timeline, resource: (file: string) => string): string {
     b: TimelineClip,
     bi: number,
     frames: number,
-  ): string[] {
+  ): void {
     const aIn = a.sourceIn + a.length - frames;
-    if (b.transition.type !== "fade")
-      return [tractor(`transition${bi}`, [`clip${ai}`, aIn], [`clip${bi}`, b.sourceIn], frames, "lumaMix")];
+    if (b.transition.type !== "fade") {
+      tractor(`transition${bi}`, [`clip${ai}`, aIn], [`clip${bi}`, b.sourceIn], frames, "lumaMix");
+      return;
+    }
     const half = Math.floor(frames / 2);
     out.push(
       el("producer", { id: `black${bi}`, in: 0, out: frames - 1 }, [
@@ -136,32 +132,26 @@ export function toMlt(t: Timeline, resource: (file: string) => string): string {
         prop("resource", "#000000"),
       ]),
     );
-    return [
-      tractor(`transition${bi}a`, [`clip${ai}`, aIn], [`black${bi}`, 0], half, "fadeOutBlack"),
-      tractor(
-        `transition${bi}b`,
-        [`black${bi}`, half],
-        [`clip${bi}`, b.sourceIn + half],
-        frames - half,
-        "fadeInBlack",
-      ),
-    ];
+    tractor(`transition${bi}a`, [`clip${ai}`, aIn], [`black${bi}`, 0], half, "fadeOutBlack");
+    tractor(
+      `transition${bi}b`,
+      [`black${bi}`, half],
+      [`clip${bi}`, b.sourceIn + half],
+      frames - half,
+      "fadeInBlack",
+    );
   }
 
-  function tractor(
-    id: string,
-    a: [string, number],
-    b: [string, number],
-    frames: number,
-    kind: string,
-  ): string {
-    return el("tractor", { id, in: 0, out: frames - 1 }, [
+  function tractor(id: string, a: [string, number], b: [string, number], frames: number, kind: string): void {
+    const xml = el("tractor", { id, in: 0, out: frames - 1 }, [
       prop("shotcut:transition", kind),
       el("track", { producer: a[0], in: a[1], out: a[1] + frames - 1 }),
       el("track", { producer: b[0], in: b[1], out: b[1] + frames - 1 }),
       transition("luma", 0, 1, 0, frames - 1),
       transition("mix", 0, 1, 0, frames - 1, [prop("start", -1)]),
     ]);
+    out.push(xml);
+    entries.push(el("entry", { producer: id, in: 0, out: frames - 1 }));
   }
 }
 

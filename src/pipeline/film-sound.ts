@@ -19,7 +19,7 @@ const soundStep = (film: PlannedFilm, id: string): PlannedStep | undefined =>
 
 // What the film's key covers of its sound and words: each voice-over by its key and offset, the bed by its
 // bytes or its step's key and its settings, and the captions only when they are burned into the picture.
-export function soundKeyMaterial(film: PlannedFilm): Record<string, unknown> | undefined {
+export function filmSoundKey(film: PlannedFilm): Record<string, unknown> | undefined {
   const { board } = film;
   const burn = board.render.captions === "burn" && board.shots.some((s) => s.caption);
   if (!hasSound(board) && !burn) return undefined;

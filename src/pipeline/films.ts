@@ -9,7 +9,7 @@ import { stitchFilm, type StitchResult } from "../stitch/stitch.js";
 import type { RenderContext } from "./context.js";
 import type { PlannedFilm } from "./plans.js";
 import { missingShots, standIn, standInKey } from "./stand-ins.js";
-import { filmSound, soundKeyMaterial, writeCaptionFiles } from "./film-sound.js";
+import { filmSound, filmSoundKey, writeCaptionFiles } from "./film-sound.js";
 import { captionCues } from "../stitch/captions.js";
 import { frameTiming, targetProfile } from "../stitch/profile.js";
 import { voiceOverruns } from "../stitch/sound-graph.js";
@@ -29,7 +29,7 @@ export async function filmJobs(films: PlannedFilm[], ctx: RenderContext): Promis
   return Promise.all(
     films.map(async (film) => {
       const missing = ctx.options.allowMissing ? await missingShots(film.plan.shots, ctx) : new Set<string>();
-      const key = filmKey(clipShapes(film, missing), filmRender(film.board), soundKeyMaterial(film));
+      const key = filmKey(clipShapes(film, missing), filmRender(film.board), filmSoundKey(film));
       const found = await isUpToDate(film.output, key);
       // A record from before captions existed has no timing to write them from: the film is joined again.
       const current = found?.timing || !film.board.shots.some((s) => s.caption) ? found : undefined;
