@@ -11,6 +11,9 @@ import { probeMedia } from "../src/media/probe.js";
 import { filmKey } from "../src/stitch/film.js";
 import type { StitchClip } from "../src/stitch/profile.js";
 import { stitchFilm } from "../src/stitch/stitch.js";
+import { segmentArgs } from "../src/stitch/args.js";
+import { videoGraph } from "../src/stitch/graph.js";
+import { targetProfile } from "../src/stitch/profile.js";
 import { BUNDLED, makeClip, stitchClip } from "../testkit/clips.js";
 import { decodedAudioSeconds, frameHashes as hashes } from "../testkit/ffprobe.js";
 
@@ -134,7 +137,7 @@ test("two-pass loudness normalisation brings the film to the target LUFS", async
   assert.ok(Math.abs(integrated - -16) <= 1.5, `integrated loudness ${integrated} LUFS`);
 });
 
-test("segments are cached: changing one shot re-encodes only the segment it is in", async () => {
+test("pieces are cached: changing one shot re-encodes only its stretch and the windows beside it", async () => {
   const dir = await mkdtemp(path.join(tmpdir(), "storyreel-segments-"));
   const run = async (clips: StitchClip[]) =>
     stitchFilm(
@@ -156,21 +159,96 @@ test("segments are cached: changing one shot re-encodes only the segment it is i
   const b = await stitchClip(makeClip({ hue: 20, w: 90, h: 160 }));
   const c = await stitchClip(makeClip({ hue: 30 }), fade);
   const d = await stitchClip(makeClip({ hue: 40, audio: false }));
+  // Pieces: a, b, the b~c window, c, d.
   const first = await run([a, b, c, d]);
-  assert.deepEqual(first.segments, { made: 3, reused: 0, clips_encoded: 4 });
+  assert.deepEqual(first.segments, { made: 5, reused: 0, clips_encoded: 6 });
   const d2 = await stitchClip(makeClip({ hue: 50, audio: false }));
   const second = await run([a, b, c, d2]);
-  assert.deepEqual(second.segments, { made: 1, reused: 2, clips_encoded: 1 }, "only d's segment is new");
+  assert.deepEqual(second.segments, { made: 1, reused: 4, clips_encoded: 1 }, "only d's stretch is new");
   const c2 = await stitchClip(makeClip({ hue: 60 }), fade);
   const third = await run([a, b, c2, d2]);
   assert.deepEqual(
     third.segments,
-    { made: 1, reused: 2, clips_encoded: 2 },
-    "c's change re-encodes the b~c segment",
+    { made: 2, reused: 3, clips_encoded: 3 },
+    "c's change re-encodes its stretch and the b~c window, not b",
   );
   const info = await probeMedia(SYSTEM.ffprobe, third.output);
   assert.ok(Math.abs(info.duration - 7.5) <= 1 / 24, `film lasts ${info.duration}`);
   assert.ok(Math.abs((await decodedAudioSeconds(third.output)) - 7.5) <= 1 / 24);
   const decode = await execa("ffmpeg", ["-v", "error", "-i", third.output, "-f", "null", "-"]);
   assert.equal(decode.stderr, "", "the joined segments decode cleanly");
+});
+
+test("a run of crossfades and fades stitched in pieces is the single-pass film, frame by frame", async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), "storyreel-pieces-"));
+  const t = (type: "crossfade" | "fade", duration: number) => ({ transition: { type, duration } });
+  const clips = [
+    await stitchClip(makeClip({ hue: 0 })),
+    await stitchClip(makeClip({ hue: 70 }), t("crossfade", 0.5)),
+    await stitchClip(makeClip({ hue: 140, w: 90, h: 160 }), {
+      ...t("fade", 0.5),
+      trim: { start: 0.25, end: 1.75 },
+    }),
+    await stitchClip(makeClip({ hue: 210 }), t("crossfade", 1)),
+  ];
+  const output = path.join(dir, "film.mp4");
+  const options = {
+    clips,
+    render: {},
+    output,
+    tmpDir: path.join(dir, "tmp"),
+    segmentDir: path.join(dir, "segments"),
+    tools: SYSTEM,
+    capabilities: () => detectCapabilities(SYSTEM.ffmpeg),
+    parallel: 2,
+  };
+  const record = await stitchFilm(options, filmKey(clips, {}), Date.now);
+  // The reference: every clip in one filtergraph, as before pieces.
+  const profile = targetProfile(clips, {});
+  const single = path.join(dir, "single.mp4");
+  await execa(
+    SYSTEM.ffmpeg,
+    segmentArgs(clips, videoGraph(clips, profile, await detectCapabilities(SYSTEM.ffmpeg)), profile, single),
+  );
+  const count = async (file: string) =>
+    Number(
+      (
+        await execa("ffprobe", [
+          "-v",
+          "error",
+          "-count_frames",
+          "-select_streams",
+          "v:0",
+          "-show_entries",
+          "stream=nb_read_frames",
+          "-of",
+          "csv=p=0",
+          file,
+        ])
+      ).stdout,
+    );
+  const frames = await count(single);
+  assert.equal(await count(output), frames, "the same number of frames");
+  assert.equal(frames, 2 * 48 + 36 - 12 - 12 - 24 + 48, "Σ kept − Σ transitions, in whole frames");
+  // Each frame against its counterpart: a repeated or missing frame at a join would shift every later one.
+  const { stdout } = await execa("ffmpeg", [
+    "-hide_banner",
+    "-i",
+    output,
+    "-i",
+    single,
+    "-lavfi",
+    "[0:v][1:v]psnr=stats_file=-",
+    "-f",
+    "null",
+    "-",
+  ]);
+  const per = [...stdout.matchAll(/psnr_avg:([\d.]+|inf)/g)].map((m) => (m[1] === "inf" ? 99 : Number(m[1])));
+  assert.equal(per.length, frames);
+  assert.ok(
+    Math.min(...per) > 35,
+    `every frame matches its single-pass counterpart (worst ${Math.min(...per)} dB)`,
+  );
+  // c (36 frames) lies wholly inside its two windows (12 + 24), so it has no stretch of its own.
+  assert.equal(record.segments?.made, 6, "a, window, b, window, window, d");
 });

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { filmKey } from "../src/stitch/film.js";
 import { canStreamCopy, frameTiming, targetProfile, type StitchClip } from "../src/stitch/profile.js";
-import { segmentKey, splitAtCuts } from "../src/stitch/segments.js";
+import { pieceKey, splitIntoPieces } from "../src/stitch/segments.js";
 import { clip, media } from "./helpers/unit-fixtures.js";
 
 const V = media().video!;
@@ -67,52 +67,54 @@ test("frame timing: lengths and overlaps in whole frames, the first clip never o
   assert.deepEqual(frameTiming(clips, 25).overlaps, [0, 13, 0], "12.5 frames round to 13");
 });
 
-test("splitAtCuts: a cut starts a segment, transitions join clips, order is kept", () => {
+test("splitIntoPieces: a window per transition and a stretch of each clip between them, in film order", () => {
   const clips = [clip(0, { transition: fade() }), clip(1), clip(2, { transition: fade() }), clip(3), clip(4)];
   assert.deepEqual(
-    splitAtCuts(clips).map((g) => g.map((c) => c.shot)),
-    [["s1"], ["s2", "s3"], ["s4"], ["s5"]],
+    splitIntoPieces(clips, 24).map((p) =>
+      p.kind === "stretch" ? `${p.clip.shot} ${p.from}-${p.to}` : `${p.a.shot}~${p.b.shot} ${p.frames}`,
+    ),
+    ["s1 0-120", "s2 0-108", "s2~s3 12", "s3 12-120", "s4 0-120", "s5 0-120"],
   );
-  assert.deepEqual(splitAtCuts([]), []);
-  assert.equal(splitAtCuts([clip(0)]).length, 1);
+  assert.deepEqual(splitIntoPieces([], 24), []);
+  // A clip wholly inside its two windows has no stretch of its own.
+  const short = [clip(0), clip(1, { transition: fade(2.5) }), clip(2, { transition: fade(2.5) })];
+  assert.deepEqual(
+    splitIntoPieces(short, 24).map((p) => p.kind),
+    ["stretch", "window", "window", "stretch"],
+  );
 });
 
 const PROFILE = { width: 1280, height: 720, fps: 24 };
 const XF = { xfade: true };
 
-test("segmentKey changes when and only when something that shapes the segment changes", () => {
-  const group = [clip(0), clip(1, { transition: fade() })];
-  const base = segmentKey(group, PROFILE, XF);
+test("pieceKey changes when and only when something that shapes the piece changes", () => {
+  const window = (a: StitchClip, b: StitchClip) =>
+    splitIntoPieces([a, b], 24).find((p) => p.kind === "window")!;
+  const key = (a: StitchClip, b: StitchClip, profile = PROFILE, caps = XF) =>
+    pieceKey(window(a, b), profile, caps);
+  const [a, b] = [clip(0), clip(1, { transition: fade() })];
+  const base = key(a, b);
   assert.match(base, /^[0-9a-f]{64}$/);
   const changes: Array<[string, string]> = [
-    ["clip key", segmentKey([clip(0, { key: "f".repeat(64) }), group[1]!], PROFILE, XF)],
-    ["trim", segmentKey([clip(0, { trim: { start: 0, end: 4 } }), group[1]!], PROFILE, XF)],
-    [
-      "transition type",
-      segmentKey([group[0]!, clip(1, { transition: { type: "fade", duration: 0.5 } })], PROFILE, XF),
-    ],
-    ["transition length", segmentKey([group[0]!, clip(1, { transition: fade(1) })], PROFILE, XF)],
-    ["order", segmentKey([clip(1), clip(0, { transition: fade() })], PROFILE, XF)],
-    ["size", segmentKey(group, { ...PROFILE, width: 1920, height: 1080 }, XF)],
-    ["rate", segmentKey(group, { ...PROFILE, fps: 25 }, XF)],
-    ["blend vs xfade", segmentKey(group, PROFILE, { xfade: false })],
+    ["clip key", key(clip(0, { key: "f".repeat(64) }), b)],
+    ["trim", key(clip(0, { trim: { start: 0, end: 4 } }), b)],
+    ["transition type", key(a, clip(1, { transition: { type: "fade", duration: 0.5 } }))],
+    ["transition length", key(a, clip(1, { transition: fade(1) }))],
+    ["order", key(clip(1), clip(0, { transition: fade() }))],
+    ["size", key(a, b, { ...PROFILE, width: 1920, height: 1080 })],
+    ["rate", key(a, b, { ...PROFILE, fps: 25 })],
+    ["blend vs xfade", key(a, b, PROFILE, { xfade: false })],
   ];
-  for (const [what, key] of changes) assert.notEqual(key, base, what);
+  for (const [what, k] of changes) assert.notEqual(k, base, what);
   assert.equal(new Set(changes.map(([, k]) => k)).size, changes.length);
-  // Not part of what the segment looks like: the shot id, the file's path, the probed media, the head's transition.
-  const renamed = [
-    clip(0, { shot: "other", file: "/elsewhere/x.mp4", media: media({ duration: 9 }), transition: fade(2) }),
-    group[1]!,
-  ];
-  assert.equal(segmentKey(renamed, PROFILE, XF), base);
-  assert.equal(
-    segmentKey(
-      group.map((c) => ({ ...c })),
-      { ...PROFILE },
-      { xfade: true },
-    ),
-    base,
+  // Not part of what the piece looks like: the shot id, the file's path, the outgoing clip's own transition.
+  const renamed = clip(0, { shot: "other", file: "/elsewhere/x.mp4", transition: fade(2) });
+  assert.equal(key(renamed, b), base);
+  // A stretch of the same clip differs from a window, and from another stretch of it.
+  const [s1, s2] = splitIntoPieces([clip(0), clip(1, { transition: fade() })], 24).filter(
+    (p) => p.kind === "stretch",
   );
+  assert.notEqual(pieceKey(s1!, PROFILE, XF), pieceKey(s2!, PROFILE, XF));
 });
 
 test("filmKey covers clips, order, trims, transitions and every stitch setting", () => {

@@ -2,7 +2,7 @@
 // transitions blended where clips overlap. Audio: 48 kHz stereo per clip (silence when it has none),
 // crossfaded with the video's transitions. All lengths are whole frames, so the two never drift apart.
 import type { Capabilities } from "../media/capabilities.js";
-import { frameTiming, type Profile, type StitchClip } from "./profile.js";
+import { frameTiming, type Piece, type Profile, type StitchClip } from "./profile.js";
 
 export const SAMPLE_RATE = 48000;
 
@@ -41,6 +41,28 @@ export function videoGraph(clips: StitchClip[], profile: Profile, caps: Pick<Cap
   });
   parts.push(`${sequence.join("")}concat=n=${sequence.length}:v=1:a=0[vout]`);
   return { filter: parts.join(";\n"), output: "[vout]", frames: timing.totalFrames };
+}
+
+// One piece of the film, cut from the same graph a single pass would use (so its frames are the same): a
+// stretch from its clip alone, a window from the two clips it joins. At most two inputs, 0 and 1.
+export function pieceGraph(piece: Piece, profile: Profile, caps: Pick<Capabilities, "xfade">): Graph {
+  const cut = { type: "cut" as const, duration: 0 };
+  const clips =
+    piece.kind === "stretch"
+      ? [{ ...piece.clip, transition: cut }]
+      : [{ ...piece.a, transition: cut }, piece.b];
+  const [from, to] =
+    piece.kind === "stretch" ? [piece.from, piece.to] : [piece.aLength - piece.frames, piece.aLength];
+  const whole = videoGraph(clips, profile, caps);
+  return {
+    filter: `${whole.filter.replace(/\[vout\]$/, "[whole]")};\n[whole]trim=start_frame=${from}:end_frame=${to},setpts=PTS-STARTPTS[vout]`,
+    output: "[vout]",
+    frames: to - from,
+  };
+}
+
+export function pieceClips(piece: Piece): StitchClip[] {
+  return piece.kind === "stretch" ? [piece.clip] : [piece.a, piece.b];
 }
 
 // Audio for the whole film, the clips being inputs `offset`..`offset+n-1`.

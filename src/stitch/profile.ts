@@ -11,6 +11,11 @@ export interface StitchClip {
   transition: { type: TransitionType; duration: number };
 }
 
+// A stretch of one clip (frames [from, to) of its normalised frames), or the window where two clips overlap.
+export type Piece =
+  | { kind: "stretch"; clip: StitchClip; from: number; to: number }
+  | { kind: "window"; a: StitchClip; b: StitchClip; aLength: number; frames: number };
+
 export interface Profile {
   width: number;
   height: number;

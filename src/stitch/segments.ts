@@ -1,36 +1,58 @@
-// Films are cut into segments at their cuts: each clip, or run of clips joined by transitions, is normalised
-// once and kept in the cache by what went into it, so changing one shot re-encodes only its segment.
+// Films are cut into pieces: each transition's window (the overlap of two clips, blended) and each stretch of a
+// clip between windows. Each piece is normalised once, with at most two clips as inputs (so memory does not grow
+// with the number of shots), and kept in the cache by what went into it: changing one shot re-encodes only its
+// stretch and the windows on either side.
 import type { Capabilities } from "../media/capabilities.js";
 import { canonicalJson, sha256 } from "../util/hash.js";
 import { VIDEO_CODEC } from "./args.js";
-import type { Profile, StitchClip } from "./profile.js";
+import { frameTiming, type Piece, type Profile, type StitchClip } from "./profile.js";
 
-// Bump when segment encoding changes, so old segments are not reused.
-// 2: fades through black are symmetric and stop at legal black on every ffmpeg version.
-export const SEGMENT_FORMAT = 2;
-
-// Runs of clips joined by transitions; a cut starts a new run.
-export function splitAtCuts(clips: StitchClip[]): StitchClip[][] {
-  const groups: StitchClip[][] = [];
-  for (const clip of clips) {
-    if (groups.length === 0 || clip.transition.type === "cut") groups.push([clip]);
-    else groups.at(-1)!.push(clip);
-  }
-  return groups;
+// In film order: for each clip, the window into it (if any), then its own stretch (if any frames are its alone).
+export function splitIntoPieces(clips: StitchClip[], fps: number): Piece[] {
+  const t = frameTiming(clips, fps);
+  return clips.flatMap((clip, i) => {
+    const into = t.overlaps[i]!;
+    const outOf = t.overlaps[i + 1] ?? 0;
+    const len = t.lengths[i]!;
+    const window: Piece[] =
+      into > 0
+        ? [{ kind: "window", a: clips[i - 1]!, b: clip, aLength: t.lengths[i - 1]!, frames: into }]
+        : [];
+    const stretch: Piece[] =
+      len - outOf > into ? [{ kind: "stretch", clip, from: into, to: len - outOf }] : [];
+    return [...window, ...stretch];
+  });
 }
 
-export function segmentKey(group: StitchClip[], profile: Profile, caps: Pick<Capabilities, "xfade">): string {
+export function pieceFrames(piece: Piece): number {
+  return piece.kind === "stretch" ? piece.to - piece.from : piece.frames;
+}
+
+export function pieceKey(piece: Piece, profile: Profile, caps: Pick<Capabilities, "xfade">): string {
+  const shape = (c: StitchClip) => ({
+    key: c.key,
+    trim: c.trim ?? null,
+    frames: Math.round((c.trim ? c.trim.end - c.trim.start : c.media.duration) * profile.fps),
+  });
   return sha256(
     canonicalJson({
       segment_format: SEGMENT_FORMAT,
-      clips: group.map((c, i) => ({
-        key: c.key,
-        trim: c.trim ?? null,
-        transition: i === 0 ? null : c.transition,
-      })),
+      piece:
+        piece.kind === "stretch"
+          ? { stretch: shape(piece.clip), from: piece.from, to: piece.to }
+          : {
+              window: [shape(piece.a), shape(piece.b)],
+              frames: piece.frames,
+              transition: piece.b.transition.type,
+            },
       profile,
       blend: caps.xfade ? "xfade" : "blend",
       codec: VIDEO_CODEC,
     }),
   );
 }
+
+// Bump when segment encoding changes, so old segments are not reused.
+// 2: fades through black are symmetric and stop at legal black on every ffmpeg version.
+// 3: a piece per transition window and per stretch between windows.
+export const SEGMENT_FORMAT = 3;

@@ -20,11 +20,13 @@ import {
   segmentArgs,
 } from "./args.js";
 import { writeRecord, type FilmRecord } from "./film.js";
-import { audioGraph, videoGraph } from "./graph.js";
+import { audioGraph, pieceClips, pieceGraph } from "./graph.js";
 import { canStreamCopy, frameTiming, targetProfile, type Profile, type StitchClip } from "./profile.js";
 import { type Cue, toAss } from "./captions.js";
 import { clipStarts, type FilmSound, mixGraph, soundInputs } from "./sound-graph.js";
-import { segmentKey, splitAtCuts } from "./segments.js";
+import { pieceFrames, pieceKey, splitIntoPieces } from "./segments.js";
+import { availableParallelism } from "node:os";
+import pLimit from "p-limit";
 import type { Storyboard } from "../storyboard/types.js";
 import { removeIfExists, statIfExists } from "../util/fs.js";
 
@@ -40,6 +42,8 @@ export interface StitchOptions {
   capabilities: () => Promise<Capabilities>;
   onProgress?: (percent: number) => void;
   signal?: AbortSignal;
+  // Pieces encoded at once (default: the number of cores).
+  parallel?: number;
   // Voice-overs and a music bed over the clips' own audio.
   sound?: FilmSound;
   // Captions to burn into the picture (render.captions: burn); the cues come from captionsFor().
@@ -119,7 +123,8 @@ export async function stitchFilm(o: StitchOptions, key: string, now: () => numbe
   }
 }
 
-// Encode the segments that are not cached yet; returns every segment's file, in film order.
+// Encode the pieces that are not cached yet, side by side up to `parallel` (default: the cores); returns
+// every piece's file, in film order. Each ffmpeg has at most two clips as inputs.
 async function ensureSegments(
   o: StitchOptions,
   profile: Profile,
@@ -127,37 +132,48 @@ async function ensureSegments(
 ): Promise<string[]> {
   const caps = await o.capabilities();
   await mkdir(o.segmentDir, { recursive: true });
-  const groups = splitAtCuts(o.clips).map((clips) => ({
-    clips,
-    file: path.join(o.segmentDir, `${segmentKey(clips, profile, caps)}.mp4`),
+  const pieces = splitIntoPieces(o.clips, profile.fps).map((piece) => ({
+    piece,
+    file: path.join(o.segmentDir, `${pieceKey(piece, profile, caps)}.mp4`),
   }));
-  const missing: typeof groups = [];
-  for (const g of groups) if (!(await statIfExists(g.file))) missing.push(g);
-  const total = missing.reduce((t, g) => t + frameTiming(g.clips, profile.fps).totalFrames, 0);
-  let done = 0;
-  for (const g of missing) {
-    const graph = videoGraph(g.clips, profile, caps);
-    const tmp = tempSibling(g.file);
-    const progress = progressParser(
-      graph.frames / profile.fps,
-      (0.9 * done) / Math.max(1, total),
-      (0.9 * graph.frames) / Math.max(1, total),
-      o.onProgress,
-    );
-    try {
-      await runTool(o.tools.ffmpeg, segmentArgs(g.clips, graph, profile, tmp), runOptions(o, progress));
-      await rename(tmp, g.file);
-    } finally {
-      await removeIfExists(tmp);
-    }
-    done += graph.frames;
-  }
+  const missing: typeof pieces = [];
+  for (const p of pieces)
+    if (!(await statIfExists(p.file)) && !missing.some((m) => m.file === p.file)) missing.push(p);
+  const total = missing.reduce((t, p) => t + pieceFrames(p.piece), 0);
+  const done = new Map<string, number>();
+  const share = () => (0.9 * [...done.values()].reduce((a, b) => a + b, 0)) / Math.max(1, total);
+  const limit = pLimit(o.parallel ?? Math.max(1, availableParallelism()));
+  await Promise.all(
+    missing.map((p) =>
+      limit(async () => {
+        if (o.signal?.aborted) return;
+        const graph = pieceGraph(p.piece, profile, caps);
+        const tmp = tempSibling(p.file);
+        const progress = progressParser(graph.frames / profile.fps, 0, 0, undefined);
+        const onLine = (line: string) => {
+          progress.onLine(line);
+          done.set(p.file, Math.min(graph.frames, progress.seconds() * profile.fps));
+          o.onProgress?.(100 * share());
+        };
+        try {
+          await runTool(o.tools.ffmpeg, segmentArgs(pieceClips(p.piece), graph, profile, tmp), {
+            onStdoutLine: onLine,
+            ...(o.signal && { signal: o.signal }),
+          });
+          await rename(tmp, p.file);
+        } finally {
+          await removeIfExists(tmp);
+        }
+        done.set(p.file, graph.frames);
+      }),
+    ),
+  );
   report({
     made: missing.length,
-    reused: groups.length - missing.length,
-    clips_encoded: missing.reduce((t, g) => t + g.clips.length, 0),
+    reused: pieces.length - missing.length,
+    clips_encoded: missing.reduce((t, p) => t + pieceClips(p.piece).length, 0),
   });
-  return groups.map((g) => g.file);
+  return pieces.map((p) => p.file);
 }
 
 function runOptions(o: StitchOptions, progress: ReturnType<typeof progressParser>): RunOptions {
