@@ -6,7 +6,7 @@ import { tempSibling } from "../cache/atomic.js";
 import type { Capabilities } from "../media/capabilities.js";
 import type { MediaTools } from "../media/binaries.js";
 import { probeMedia } from "../media/probe.js";
-import { runTool, runToolWithStderr, type RunOptions } from "../media/run.js";
+import { FFMPEG_PREAMBLE, runTool, runToolWithStderr, type RunOptions } from "../media/run.js";
 import { RunError } from "../errors.js";
 import {
   burnArgs,
@@ -83,11 +83,18 @@ export async function stitchFilm(o: StitchOptions, key: string, now: () => numbe
           ? mixGraph(dialogue, o.sound, timing, profile.fps, 1 + o.clips.length)
           : dialogue;
         await writeFile(list, fileList(files));
-        await runTool(
-          o.tools.ffmpeg,
-          muxArgs(list, o.clips, audio, tmp, o.sound ? soundInputs(o.sound) : []),
-          runOptions(o, progressParser(audio.frames / profile.fps, 0.9, 0.1, o.onProgress)),
-        );
+        // The audio pass reads each clip's audio as PCM, not the clips: an mp4 input would open its video
+        // decoder too, and a film of hundreds of shots would hold hundreds of them.
+        const audioOnly = await audioInputs(o);
+        try {
+          await runTool(
+            o.tools.ffmpeg,
+            muxArgs(list, audioOnly, audio, tmp, o.sound ? soundInputs(o.sound) : []),
+            runOptions(o, progressParser(audio.frames / profile.fps, 0.9, 0.1, o.onProgress)),
+          );
+        } finally {
+          for (const file of new Set(audioOnly.map((c) => c.file))) await removeIfExists(file);
+        }
       }
     } finally {
       await removeIfExists(list);
@@ -178,6 +185,45 @@ async function ensureSegments(
 
 function runOptions(o: StitchOptions, progress: ReturnType<typeof progressParser>): RunOptions {
   return { onStdoutLine: progress.onLine, ...(o.signal && { signal: o.signal }) };
+}
+
+// Each clip with its audio as a PCM file in the temp folder (a clip without audio: one short silent file; the
+// audio graph makes its silence itself), extracted side by side.
+async function audioInputs(o: StitchOptions): Promise<StitchClip[]> {
+  const limit = pLimit(o.parallel ?? Math.max(1, availableParallelism()));
+  const silence = path.join(o.tmpDir, "silence.wav");
+  if (o.clips.some((c) => !c.media.audio))
+    await runTool(o.tools.ffmpeg, [
+      ...FFMPEG_PREAMBLE,
+      "-f",
+      "lavfi",
+      "-i",
+      "anullsrc=channel_layout=stereo:sample_rate=48000",
+      "-t",
+      "0.1",
+      "-f",
+      "wav",
+      silence,
+    ]);
+  const made = new Map<string, Promise<string>>();
+  const extract = (c: StitchClip) => {
+    let p = made.get(c.file);
+    if (!p) {
+      const wav = tempSibling(path.join(o.tmpDir, `audio-${path.basename(c.file)}.wav`));
+      p = limit(() =>
+        runTool(
+          o.tools.ffmpeg,
+          [...FFMPEG_PREAMBLE, "-i", c.file, "-map", "0:a:0", "-c:a", "pcm_f32le", "-f", "wav", wav],
+          {
+            ...(o.signal && { signal: o.signal }),
+          },
+        ).then(() => wav),
+      );
+      made.set(c.file, p);
+    }
+    return p;
+  };
+  return Promise.all(o.clips.map(async (c) => ({ ...c, file: c.media.audio ? await extract(c) : silence })));
 }
 
 // Where each clip starts in a film joined by stream copy: after the previous clips' whole lengths.
