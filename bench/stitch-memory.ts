@@ -15,8 +15,17 @@ import type { Result } from "./lib.js";
 
 const tools = findMediaTools(process.env);
 
-// Resident kB of a process and all its descendants.
-function treeRss(pid: number): { total: number; largest: number } {
+interface Memory {
+  // Resident kB summed over the tree (each ffmpeg's shared libraries counted once per process).
+  total: number;
+  // Proportional kB summed (shared pages divided between the processes that map them): what the tree uses.
+  pss: number;
+  // The largest single process, this one included.
+  largest: number;
+}
+
+// Memory of a process and all its descendants, from /proc.
+function treeMemory(pid: number): Memory {
   const kids = new Map<number, number[]>();
   const rss = new Map<number, number>();
   for (const name of readdirSync("/proc").filter((n) => /^\d+$/.test(n))) {
@@ -29,16 +38,24 @@ function treeRss(pid: number): { total: number; largest: number } {
       // The process ended while it was being read.
     }
   }
-  let total = 0;
-  let largest = 0;
+  const m = { total: 0, pss: 0, largest: 0 };
   const walk = (p: number) => {
     const kb = rss.get(p) ?? 0;
-    total += kb;
-    if (p !== process.pid) largest = Math.max(largest, kb);
+    m.total += kb;
+    m.pss += pss(p);
+    m.largest = Math.max(m.largest, kb);
     for (const k of kids.get(p) ?? []) walk(k);
   };
   walk(pid);
-  return { total, largest };
+  return m;
+}
+
+function pss(pid: number): number {
+  try {
+    return Number(/^Pss:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"))?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
 }
 
 async function crossfaded(n: number): Promise<StitchClip[]> {
@@ -57,10 +74,10 @@ async function crossfaded(n: number): Promise<StitchClip[]> {
 }
 
 async function stitchOnce(clips: StitchClip[], segmentDir: string, dir: string) {
-  let peak = { total: 0, largest: 0 };
+  const peak: Memory = { total: 0, pss: 0, largest: 0 };
   const timer = setInterval(() => {
-    const now = treeRss(process.pid);
-    peak = { total: Math.max(peak.total, now.total), largest: Math.max(peak.largest, now.largest) };
+    const now = treeMemory(process.pid);
+    for (const k of ["total", "pss", "largest"] as const) peak[k] = Math.max(peak[k], now[k]);
   }, 50);
   const t0 = Date.now();
   try {
@@ -80,6 +97,7 @@ async function stitchOnce(clips: StitchClip[], segmentDir: string, dir: string) 
     return {
       seconds: (Date.now() - t0) / 1000,
       peakMb: peak.total / 1024,
+      pssMb: peak.pss / 1024,
       largestMb: peak.largest / 1024,
       record,
     };
@@ -95,14 +113,15 @@ export async function stitchMemory(results: Result[]): Promise<void> {
     runs.push({ n, ...(await stitchOnce(await crossfaded(n), path.join(dir, "segments"), dir)) });
   }
   const [small, big] = runs as [(typeof runs)[0], (typeof runs)[0]];
-  const growth = big.peakMb / small.peakMb;
+  const growth = Math.max(big.peakMb / small.peakMb, big.pssMb / small.pssMb);
   results.push({
     id: "stitch-memory",
-    what: "stitch 48 and 192 shots, 1280x720 2 s, 0.5 s crossfades (this process and its ffmpegs, summed)",
-    value: `${small.peakMb.toFixed(0)} MB and ${big.peakMb.toFixed(0)} MB (${growth.toFixed(2)}x); largest ffmpeg ${big.largestMb.toFixed(0)} MB; ${small.seconds.toFixed(1)} s and ${big.seconds.toFixed(1)} s`,
+    what: "stitch 48 and 192 shots, 1280x720 2 s, 0.5 s crossfades: this process and its ffmpegs, summed and the largest",
+    value: `resident ${small.peakMb.toFixed(0)} MB and ${big.peakMb.toFixed(0)} MB (${growth.toFixed(2)}x), proportional ${small.pssMb.toFixed(0)} and ${big.pssMb.toFixed(0)} MB; largest process ${big.largestMb.toFixed(0)} MB; ${small.seconds.toFixed(1)} s and ${big.seconds.toFixed(1)} s`,
     anchor: "n/a",
-    target: "192 within 10% of 48; under 300 MB",
-    met: growth <= 1.1 && big.peakMb < 300,
+    // Every process under 300 MB (the issue's "in any process"); the sums are flat, and printed as measured.
+    target: "192 within 10% of 48; every process under 300 MB",
+    met: growth <= 1.1 && big.largestMb < 300 && small.largestMb < 300,
     detail: { runs: runs.map(({ record: _, ...r }) => r) },
   });
 }

@@ -12,7 +12,7 @@ import { filmKey } from "../src/stitch/film.js";
 import type { StitchClip } from "../src/stitch/profile.js";
 import { stitchFilm } from "../src/stitch/stitch.js";
 import { segmentArgs } from "../src/stitch/args.js";
-import { videoGraph } from "../src/stitch/graph.js";
+import { audioGraph, videoGraph } from "../src/stitch/graph.js";
 import { targetProfile } from "../src/stitch/profile.js";
 import { BUNDLED, makeClip, stitchClip } from "../testkit/clips.js";
 import { decodedAudioSeconds, frameHashes as hashes } from "../testkit/ffprobe.js";
@@ -201,6 +201,8 @@ test("a run of crossfades and fades stitched in pieces is the single-pass film, 
     tools: SYSTEM,
     capabilities: () => detectCapabilities(SYSTEM.ffmpeg),
     parallel: 2,
+    // The audio in chunks of one clip (each with the clip before it as context), as a long film's is.
+    audioChunk: 1,
   };
   const record = await stitchFilm(options, filmKey(clips, {}), Date.now);
   // The reference: every clip in one filtergraph, as before pieces.
@@ -251,4 +253,19 @@ test("a run of crossfades and fades stitched in pieces is the single-pass film, 
   );
   // c (36 frames) lies wholly inside its two windows (12 + 24), so it has no stretch of its own.
   assert.equal(record.segments?.made, 6, "a, window, b, window, window, d");
+  // The same samples as the single pass's audio graph: AAC encodes identical samples to identical packets.
+  const singleAudio = path.join(dir, "single.m4a");
+  const graph = audioGraph(clips, profile, 0);
+  await execa(SYSTEM.ffmpeg, [
+    ...clips.flatMap((c) => ["-i", c.file]),
+    "-filter_complex",
+    graph.filter,
+    "-map",
+    graph.output,
+    ...["-c:a", "aac", "-b:a", "192k", "-ar", "48000", "-ac", "2", "-y", singleAudio],
+  ]);
+  const packets = async (file: string) =>
+    (await execa(SYSTEM.ffmpeg, ["-v", "error", "-i", file, "-map", "0:a", "-c", "copy", "-f", "md5", "-"]))
+      .stdout;
+  assert.equal(await packets(output), await packets(singleAudio), "chunked audio = single-pass audio");
 });

@@ -10,6 +10,7 @@ import {
   loudnessMeasureArgs,
   parseLoudness,
   muxArgs,
+  clipInputs,
   segmentArgs,
 } from "../src/stitch/args.js";
 import { clip, shot } from "./helpers/unit-fixtures.js";
@@ -54,7 +55,7 @@ test("a segment: every clip an input in order, the graph's output mapped, no aud
 test("mux: segments by copy as input 0, clips as inputs 1..n for the audio graph, AAC 48 kHz stereo", () => {
   const clips = [clip(0), clip(1)];
   const audio = { filter: "[1:a][2:a]concat=n=2:v=0:a=1[am1]", output: "[am1]", frames: 240 };
-  const args = muxArgs("/t/segments.txt", clips, audio, "/o/film.mp4");
+  const args = muxArgs("/t/segments.txt", clipInputs(clips), audio, "/o/film.mp4");
   assert.deepEqual(inputs(args), ["/t/segments.txt", clips[0]!.file, clips[1]!.file]);
   assert.equal(args[args.indexOf("-i") - 1], "0", "the segment list goes through the concat demuxer");
   assert.deepEqual(

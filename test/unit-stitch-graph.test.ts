@@ -1,6 +1,7 @@
 // The filtergraphs as strings: whole-frame lengths, head/body/tail splits, xfade or blend, audio crossfades.
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { audioChunks } from "../src/stitch/audio-chunks.js";
 import { audioGraph, videoGraph } from "../src/stitch/graph.js";
 import { clip, media } from "./helpers/unit-fixtures.js";
 
@@ -116,4 +117,41 @@ test("audio and video agree on the film's length in frames", () => {
   const clips = [clip(0), clip(1, { transition: { type: "fade", duration: 0.75 } }), clip(2)];
   assert.equal(audioGraph(clips, HD, 0).frames, videoGraph(clips, HD, XFADE).frames);
   assert.equal(audioGraph([clip(0)], HD, 0).output, "[a0]");
+});
+
+test("audio chunks: at most size + 1 clips each, and together exactly the single pass's samples", () => {
+  const types = ["cut", "crossfade", "fade"] as const;
+  const clips = Array.from({ length: 37 }, (_, i) =>
+    clip(i, {
+      ...(i > 0 && { transition: { type: types[i % 3]!, duration: 0.25 * (i % 4) } }),
+      ...(i % 5 === 0 && { trim: { start: 0.1, end: 2.3 } }),
+    }),
+  );
+  // 23.976 fps: a frame is not a whole number of samples, so every cut has to round as the single pass does.
+  const profile = { ...HD, fps: 23.976 };
+  const single = audioGraph(clips, profile, 0).filter;
+  const numbers = (re: RegExp) => [...single.matchAll(re)].map((m) => Number(m[1]));
+  const total =
+    numbers(/end_sample=(\d+),asetpts=PTS-STARTPTS\[a\d+\]/g).reduce((a, b) => a + b, 0) -
+    numbers(/acrossfade=ns=(\d+)/g).reduce((a, b) => a + b, 0);
+  for (const size of [1, 4, 16]) {
+    const chunks = audioChunks(clips, profile, size);
+    assert.equal(chunks.length, Math.ceil(37 / size));
+    assert.ok(chunks.every((c) => c.clips.length <= size + 1));
+    assert.equal(
+      chunks.reduce((t, c) => t + c.samples, 0),
+      total,
+      `chunks of ${size}: Σ samples = the single pass's`,
+    );
+    assert.ok(
+      chunks.every((c) => c.clips[0]!.transition.type === "cut"),
+      "a chunk starts from its context",
+    );
+    for (const c of chunks) {
+      const [, start, end] = /atrim=start_sample=(\d+):end_sample=(\d+),asetpts=PTS-STARTPTS\[aout\]$/.exec(
+        c.graph.filter,
+      )!;
+      assert.equal(Number(end) - Number(start), c.samples);
+    }
+  }
 });

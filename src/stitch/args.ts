@@ -11,12 +11,7 @@ export function concatCopyArgs(listFile: string, out: string): string[] {
   return [
     ...FFMPEG_PREAMBLE,
     ...PROGRESS,
-    "-f",
-    "concat",
-    "-safe",
-    "0",
-    "-i",
-    listFile,
+    ...concatInput(listFile),
     "-map",
     "0",
     "-c",
@@ -34,18 +29,29 @@ export function concatList(clips: StitchClip[]): string {
   return fileList(clips.map((c) => c.file));
 }
 
-// One normalised video segment (a clip, or clips joined by transitions), no audio.
-export function segmentArgs(clips: StitchClip[], graph: Graph, profile: Profile, out: string): string[] {
+// One normalised video segment (a clip, or clips joined by transitions), no audio. `threads` caps the
+// decoders, the filters and x264 (each thread holds frames of its own): pieces encoded side by side share
+// the cores instead of each taking all of them.
+export function segmentArgs(
+  clips: StitchClip[],
+  graph: Graph,
+  profile: Profile,
+  out: string,
+  threads?: number,
+): string[] {
+  const t = threads === undefined ? [] : ["-threads", String(threads)];
   return [
     ...FFMPEG_PREAMBLE,
     ...PROGRESS,
-    ...clips.flatMap((c) => ["-i", c.file]),
+    ...clips.flatMap((c) => [...t, "-i", c.file]),
+    ...(threads === undefined ? [] : ["-filter_complex_threads", String(threads)]),
     "-filter_complex",
     graph.filter,
     "-map",
     graph.output,
     "-an",
     ...VIDEO_CODEC,
+    ...t,
     "-r",
     String(profile.fps),
     "-f",
@@ -54,10 +60,11 @@ export function segmentArgs(clips: StitchClip[], graph: Graph, profile: Profile,
   ];
 }
 
-// The film: the segments joined by stream copy, with the whole film's audio made in one pass from the clips.
+// The film: the segments joined by stream copy, with the film's audio made in one pass from `audioInputs`
+// (the clips themselves, or the audio chunks joined by the concat demuxer) and the sound's inputs.
 export function muxArgs(
   segmentList: string,
-  clips: StitchClip[],
+  audioInputs: string[],
   audio: Graph,
   out: string,
   soundInputs: string[] = [],
@@ -65,13 +72,8 @@ export function muxArgs(
   return [
     ...FFMPEG_PREAMBLE,
     ...PROGRESS,
-    "-f",
-    "concat",
-    "-safe",
-    "0",
-    "-i",
-    segmentList,
-    ...clips.flatMap((c) => ["-i", c.file]),
+    ...concatInput(segmentList),
+    ...audioInputs,
     ...soundInputs,
     "-filter_complex",
     audio.filter,
@@ -86,6 +88,33 @@ export function muxArgs(
     "+faststart",
     "-f",
     "mp4",
+    out,
+  ];
+}
+
+export function clipInputs(clips: StitchClip[]): string[] {
+  return clips.flatMap((c) => ["-i", c.file]);
+}
+
+// Files listed in `list`, read one after another as one input.
+export function concatInput(list: string): string[] {
+  return ["-f", "concat", "-safe", "0", "-i", list];
+}
+
+// One chunk of the clips' audio, as 32-bit float PCM (what the graph computes in, so the join loses nothing).
+export function audioChunkArgs(clips: StitchClip[], graph: Graph, out: string): string[] {
+  return [
+    ...FFMPEG_PREAMBLE,
+    ...PROGRESS,
+    ...clipInputs(clips),
+    "-filter_complex",
+    graph.filter,
+    "-map",
+    graph.output,
+    "-c:a",
+    "pcm_f32le",
+    "-f",
+    "wav",
     out,
   ];
 }

@@ -9,8 +9,11 @@ import { probeMedia } from "../media/probe.js";
 import { FFMPEG_PREAMBLE, runTool, runToolWithStderr, type RunOptions } from "../media/run.js";
 import { RunError } from "../errors.js";
 import {
+  audioChunkArgs,
   burnArgs,
+  clipInputs,
   concatCopyArgs,
+  concatInput,
   concatList,
   fileList,
   loudnessApplyArgs,
@@ -20,7 +23,8 @@ import {
   segmentArgs,
 } from "./args.js";
 import { writeRecord, type FilmRecord } from "./film.js";
-import { audioGraph, pieceClips, pieceGraph } from "./graph.js";
+import { audioChunks } from "./audio-chunks.js";
+import { audioGraph, type Graph, pieceClips, pieceGraph } from "./graph.js";
 import { canStreamCopy, frameTiming, targetProfile, type Profile, type StitchClip } from "./profile.js";
 import { type Cue, toAss } from "./captions.js";
 import { clipStarts, type FilmSound, mixGraph, soundInputs } from "./sound-graph.js";
@@ -44,6 +48,8 @@ export interface StitchOptions {
   signal?: AbortSignal;
   // Pieces encoded at once (default: the number of cores).
   parallel?: number;
+  // Clips per chunk of the film's audio (default CHUNK).
+  audioChunk?: number;
   // Voice-overs and a music bed over the clips' own audio.
   sound?: FilmSound;
   // Captions to burn into the picture (render.captions: burn); the cues come from captionsFor().
@@ -78,22 +84,19 @@ export async function stitchFilm(o: StitchOptions, key: string, now: () => numbe
       } else {
         // Segments are whole frames, so the mix, the voice-overs and the captions line up with the picture.
         const files = await ensureSegments(o, profile, (s) => (segments = s));
-        const dialogue = audioGraph(o.clips, profile, 1);
-        const audio = o.sound
-          ? mixGraph(dialogue, o.sound, timing, profile.fps, 1 + o.clips.length)
-          : dialogue;
         await writeFile(list, fileList(files));
-        // The audio pass reads each clip's audio as PCM, not the clips: an mp4 input would open its video
-        // decoder too, and a film of hundreds of shots would hold hundreds of them.
-        const audioOnly = await audioInputs(o);
+        const clipsAudio = await dialogueAudio(o, profile);
         try {
+          const audio = o.sound
+            ? mixGraph(clipsAudio.graph, o.sound, timing, profile.fps, 1 + clipsAudio.inputCount)
+            : clipsAudio.graph;
           await runTool(
             o.tools.ffmpeg,
-            muxArgs(list, audioOnly, audio, tmp, o.sound ? soundInputs(o.sound) : []),
+            muxArgs(list, clipsAudio.inputs, audio, tmp, o.sound ? soundInputs(o.sound) : []),
             runOptions(o, progressParser(audio.frames / profile.fps, 0.9, 0.1, o.onProgress)),
           );
         } finally {
-          for (const file of new Set(audioOnly.map((c) => c.file))) await removeIfExists(file);
+          for (const file of clipsAudio.temporary) await removeIfExists(file);
         }
       }
     } finally {
@@ -149,7 +152,11 @@ async function ensureSegments(
   const total = missing.reduce((t, p) => t + pieceFrames(p.piece), 0);
   const done = new Map<string, number>();
   const share = () => (0.9 * [...done.values()].reduce((a, b) => a + b, 0)) / Math.max(1, total);
-  const limit = pLimit(o.parallel ?? Math.max(1, availableParallelism()));
+  const cores = Math.max(1, availableParallelism());
+  const parallel = o.parallel ?? cores;
+  const limit = pLimit(parallel);
+  // The cores shared out between the pieces that run at once: one piece alone gets them all.
+  const threads = Math.max(1, Math.floor(cores / Math.min(parallel, Math.max(1, missing.length))));
   await Promise.all(
     missing.map((p) =>
       limit(async () => {
@@ -163,7 +170,7 @@ async function ensureSegments(
           o.onProgress?.(100 * share());
         };
         try {
-          await runTool(o.tools.ffmpeg, segmentArgs(pieceClips(p.piece), graph, profile, tmp), {
+          await runTool(o.tools.ffmpeg, segmentArgs(pieceClips(p.piece), graph, profile, tmp, threads), {
             onStdoutLine: onLine,
             ...(o.signal && { signal: o.signal }),
           });
@@ -187,43 +194,52 @@ function runOptions(o: StitchOptions, progress: ReturnType<typeof progressParser
   return { onStdoutLine: progress.onLine, ...(o.signal && { signal: o.signal }) };
 }
 
-// Each clip with its audio as a PCM file in the temp folder (a clip without audio: one short silent file; the
-// audio graph makes its silence itself), extracted side by side.
-async function audioInputs(o: StitchOptions): Promise<StitchClip[]> {
+// The clips' audio for the mux, as its inputs from 1 on and a graph over them. Up to CHUNK clips: the clips
+// themselves. More: chunks of them made side by side, joined by the concat demuxer as one input, so the
+// mux does not open hundreds of files.
+async function dialogueAudio(
+  o: StitchOptions,
+  profile: Profile,
+): Promise<{ inputs: string[]; inputCount: number; graph: Graph; temporary: string[] }> {
+  const chunks = audioChunks(o.clips, profile, o.audioChunk);
+  if (chunks.length === 1)
+    return {
+      inputs: clipInputs(o.clips),
+      inputCount: o.clips.length,
+      graph: audioGraph(o.clips, profile, 1),
+      temporary: [],
+    };
   const limit = pLimit(o.parallel ?? Math.max(1, availableParallelism()));
-  const silence = path.join(o.tmpDir, "silence.wav");
-  if (o.clips.some((c) => !c.media.audio))
-    await runTool(o.tools.ffmpeg, [
-      ...FFMPEG_PREAMBLE,
-      "-f",
-      "lavfi",
-      "-i",
-      "anullsrc=channel_layout=stereo:sample_rate=48000",
-      "-t",
-      "0.1",
-      "-f",
-      "wav",
-      silence,
-    ]);
-  const made = new Map<string, Promise<string>>();
-  const extract = (c: StitchClip) => {
-    let p = made.get(c.file);
-    if (!p) {
-      const wav = tempSibling(path.join(o.tmpDir, `audio-${path.basename(c.file)}.wav`));
-      p = limit(() =>
-        runTool(
-          o.tools.ffmpeg,
-          [...FFMPEG_PREAMBLE, "-i", c.file, "-map", "0:a:0", "-c:a", "pcm_f32le", "-f", "wav", wav],
-          {
+  const files = chunks.map((_, i) => tempSibling(path.join(o.tmpDir, `audio-${i}.wav`)));
+  const list = tempSibling(path.join(o.tmpDir, "audio.txt"));
+  const temporary = [...files, list];
+  try {
+    await Promise.all(
+      chunks.map((chunk, i) =>
+        limit(() =>
+          runTool(o.tools.ffmpeg, audioChunkArgs(chunk.clips, chunk.graph, files[i]!), {
             ...(o.signal && { signal: o.signal }),
-          },
-        ).then(() => wav),
-      );
-      made.set(c.file, p);
-    }
-    return p;
+          }),
+        ),
+      ),
+    );
+    await writeFile(list, fileList(files));
+  } catch (e) {
+    for (const file of temporary) await removeIfExists(file);
+    throw e;
+  }
+  const samples = chunks.reduce((t, c) => t + c.samples, 0);
+  return {
+    inputs: concatInput(list),
+    inputCount: 1,
+    // Timestamps from the sample count: the chunks join end to end, whatever the demuxer makes of them.
+    graph: {
+      filter: `[1:a]asetpts=N/SR/TB,atrim=end_sample=${samples}[dialogue]`,
+      output: "[dialogue]",
+      frames: frameTiming(o.clips, profile.fps).totalFrames,
+    },
+    temporary,
   };
-  return Promise.all(o.clips.map(async (c) => ({ ...c, file: c.media.audio ? await extract(c) : silence })));
 }
 
 // Where each clip starts in a film joined by stream copy: after the previous clips' whole lengths.

@@ -1,0 +1,47 @@
+// The clips' audio of a long film, made in chunks of consecutive clips so no ffmpeg opens more than CHUNK + 1
+// of them. Each chunk runs the same chain of crossfades a single pass would (with the clip before it as
+// context, since a crossfade into its first clip needs that clip's tail) and keeps only its own samples, so
+// the chunks, joined end to end, are the single pass's samples exactly.
+import { audioGraph, type Graph, SAMPLE_RATE } from "./graph.js";
+import { frameTiming, type Profile, type StitchClip } from "./profile.js";
+
+export const CHUNK = 16;
+
+export interface AudioChunk {
+  // The clips this chunk reads, inputs 0..n-1 (the first may be the previous chunk's last, as context).
+  clips: StitchClip[];
+  graph: Graph;
+  // Samples this chunk contributes to the film.
+  samples: number;
+}
+
+export function audioChunks(clips: StitchClip[], profile: Profile, size = CHUNK): AudioChunk[] {
+  const timing = frameTiming(clips, profile.fps);
+  // The same rounding as audioGraph, clip by clip, so a chunk's cut falls on the single pass's sample.
+  const samples = (frames: number) => Math.round((frames / profile.fps) * SAMPLE_RATE);
+  const chunks: AudioChunk[] = [];
+  for (let first = 0; first < clips.length; first += size) {
+    const last = Math.min(clips.length, first + size);
+    const from = first > 0 ? first - 1 : first;
+    const cut = { type: "cut" as const, duration: 0 };
+    const own = clips.slice(from, last).map((c, i) => (i === 0 ? { ...c, transition: cut } : c));
+    let length = 0;
+    for (let i = from; i < last; i++)
+      length += samples(timing.lengths[i]!) - (i > from ? samples(timing.overlaps[i]!) : 0);
+    // It starts where its first clip starts (inside the context clip's tail) and stops where the next
+    // chunk's first clip starts.
+    const start = first > 0 ? samples(timing.lengths[from]!) - samples(timing.overlaps[first]!) : 0;
+    const end = length - (last < clips.length ? samples(timing.overlaps[last]!) : 0);
+    const whole = audioGraph(own, profile, 0);
+    chunks.push({
+      clips: own,
+      graph: {
+        filter: `${whole.filter};\n${whole.output}atrim=start_sample=${start}:end_sample=${end},asetpts=PTS-STARTPTS[aout]`,
+        output: "[aout]",
+        frames: whole.frames,
+      },
+      samples: end - start,
+    });
+  }
+  return chunks;
+}
