@@ -6,7 +6,7 @@ import { tempSibling } from "../cache/atomic.js";
 import type { Capabilities } from "../media/capabilities.js";
 import type { MediaTools } from "../media/binaries.js";
 import { probeMedia } from "../media/probe.js";
-import { FFMPEG_PREAMBLE, runTool, runToolWithStderr, type RunOptions } from "../media/run.js";
+import { runTool, runToolWithStderr, type RunOptions } from "../media/run.js";
 import { RunError } from "../errors.js";
 import {
   audioChunkArgs,
