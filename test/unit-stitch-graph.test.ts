@@ -138,6 +138,12 @@ test("audio chunks: at most size + 1 clips each, and together exactly the single
     const chunks = audioChunks(clips, profile, size);
     assert.equal(chunks.length, Math.ceil(37 / size));
     assert.ok(chunks.every((c) => c.clips.length <= size + 1));
+    chunks.forEach((c, k) => {
+      const first = clips[k * size]!;
+      const led = k > 0 && first.transition.type !== "cut" && first.transition.duration > 0;
+      // The clip before is context only when a crossfade or fade leads into the chunk.
+      assert.equal(c.clips[0]!.file, led ? clips[k * size - 1]!.file : first.file);
+    });
     assert.equal(
       chunks.reduce((t, c) => t + c.samples, 0),
       total,
@@ -147,11 +153,8 @@ test("audio chunks: at most size + 1 clips each, and together exactly the single
       chunks.every((c) => c.clips[0]!.transition.type === "cut"),
       "a chunk starts from its context",
     );
-    for (const c of chunks) {
-      const [, start, end] = /atrim=start_sample=(\d+):end_sample=(\d+),asetpts=PTS-STARTPTS\[aout\]$/.exec(
-        c.graph.filter,
-      )!;
-      assert.equal(Number(end) - Number(start), c.samples);
-    }
+    // ffmpeg 4.1's acrossfade crashes when a trim after it ends the stream: a chunk's end is cut at its source.
+    for (const c of chunks)
+      assert.doesNotMatch(c.graph.filter, /acrossfade=[^;]*\[am\d+\];\n\[am\d+\]atrim=[^;]*end_sample/);
   }
 });

@@ -22,25 +22,29 @@ export function audioChunks(clips: StitchClip[], profile: Profile, size = CHUNK)
   const chunks: AudioChunk[] = [];
   for (let first = 0; first < clips.length; first += size) {
     const last = Math.min(clips.length, first + size);
-    const from = first > 0 ? first - 1 : first;
+    // The clip before as context only when a crossfade or fade leads into this chunk.
+    const from = first > 0 && timing.overlaps[first]! > 0 ? first - 1 : first;
     const cut = { type: "cut" as const, duration: 0 };
     const own = clips.slice(from, last).map((c, i) => (i === 0 ? { ...c, transition: cut } : c));
     let length = 0;
     for (let i = from; i < last; i++)
       length += samples(timing.lengths[i]!) - (i > from ? samples(timing.overlaps[i]!) : 0);
     // It starts where its first clip starts (inside the context clip's tail) and stops where the next
-    // chunk's first clip starts.
-    const start = first > 0 ? samples(timing.lengths[from]!) - samples(timing.overlaps[first]!) : 0;
-    const end = length - (last < clips.length ? samples(timing.overlaps[last]!) : 0);
-    const whole = audioGraph(own, profile, 0);
+    // chunk's first clip starts: its last clip is cut short there.
+    const start = from < first ? samples(timing.lengths[from]!) - samples(timing.overlaps[first]!) : 0;
+    const endCut = last < clips.length ? samples(timing.overlaps[last]!) : 0;
+    const whole = audioGraph(own, profile, 0, endCut);
     chunks.push({
       clips: own,
       graph: {
-        filter: `${whole.filter};\n${whole.output}atrim=start_sample=${start}:end_sample=${end},asetpts=PTS-STARTPTS[aout]`,
-        output: "[aout]",
+        filter:
+          start > 0
+            ? `${whole.filter};\n${whole.output}atrim=start_sample=${start},asetpts=PTS-STARTPTS[aout]`
+            : whole.filter,
+        output: start > 0 ? "[aout]" : whole.output,
         frames: whole.frames,
       },
-      samples: end - start,
+      samples: length - endCut - start,
     });
   }
   return chunks;

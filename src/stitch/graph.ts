@@ -65,16 +65,19 @@ export function pieceClips(piece: Piece): StitchClip[] {
   return piece.kind === "stretch" ? [piece.clip] : [piece.a, piece.b];
 }
 
-// Audio for the whole film, the clips being inputs `offset`..`offset+n-1`.
-export function audioGraph(clips: StitchClip[], profile: Profile, offset: number): Graph {
+// Audio for the whole film, the clips being inputs `offset`..`offset+n-1`. `endCut` samples are left off the
+// last clip (a chunk ends where the next chunk's crossfade starts): cut at its source, since ffmpeg 4.1's
+// acrossfade crashes when a trim after it ends the stream early.
+export function audioGraph(clips: StitchClip[], profile: Profile, offset: number, endCut = 0): Graph {
   const timing = frameTiming(clips, profile.fps);
   const samples = (frames: number) => Math.round((frames / profile.fps) * SAMPLE_RATE);
   const parts = clips.map((clip, i) => {
+    const length = samples(timing.lengths[i]!) - (i === clips.length - 1 ? endCut : 0);
     const atrim = clip.trim ? `atrim=start=${clip.trim.start}:end=${clip.trim.end},` : "";
     const source = clip.media.audio
       ? `[${i + offset}:a]${atrim}asetpts=PTS-STARTPTS,`
       : `anullsrc=channel_layout=stereo:sample_rate=${SAMPLE_RATE},`;
-    return `${source}aresample=${SAMPLE_RATE},aformat=sample_fmts=fltp:channel_layouts=stereo,apad,atrim=end_sample=${samples(timing.lengths[i]!)},asetpts=PTS-STARTPTS[a${i}]`;
+    return `${source}aresample=${SAMPLE_RATE},aformat=sample_fmts=fltp:channel_layouts=stereo,apad,atrim=end_sample=${length},asetpts=PTS-STARTPTS[a${i}]`;
   });
   let audio = "[a0]";
   for (let i = 1; i < clips.length; i++) {
