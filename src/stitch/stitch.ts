@@ -155,8 +155,12 @@ async function ensureSegments(
   const cores = Math.max(1, availableParallelism());
   const parallel = o.parallel ?? cores;
   const limit = pLimit(parallel);
-  // The cores shared out between the pieces that run at once: one piece alone gets them all.
-  const threads = Math.max(1, Math.floor(cores / Math.min(parallel, Math.max(1, missing.length))));
+  // The cores shared out between the pieces that run at once, at most two each: x264's memory grows with its
+  // threads (a 1080p piece: about 260 MB with one, 300 MB with two).
+  const threads = Math.min(
+    2,
+    Math.max(1, Math.floor(cores / Math.min(parallel, Math.max(1, missing.length)))),
+  );
   await Promise.all(
     missing.map((p) =>
       limit(async () => {
