@@ -11,7 +11,7 @@ import { probeMedia } from "../src/media/probe.js";
 import { filmKey } from "../src/stitch/film.js";
 import type { StitchClip } from "../src/stitch/profile.js";
 import { type StitchOptions, stitchFilm } from "../src/stitch/stitch.js";
-import { segmentArgs } from "../src/stitch/args.js";
+import { AUDIO_CODEC, segmentArgs } from "../src/stitch/args.js";
 import { audioGraph, videoGraph } from "../src/stitch/graph.js";
 import { targetProfile } from "../src/stitch/profile.js";
 import { BUNDLED, makeClip, stitchClip } from "../testkit/clips.js";
@@ -271,7 +271,8 @@ test("a run of crossfades and fades stitched in pieces is the single-pass film, 
     graph.filter,
     "-map",
     graph.output,
-    ...["-c:a", "aac", "-b:a", "192k", "-ar", "48000", "-ac", "2", "-y", singleAudio],
+    ...AUDIO_CODEC,
+    ...["-y", singleAudio],
   ]);
   const packets = async (file: string) =>
     (await execa(SYSTEM.ffmpeg, ["-v", "error", "-i", file, "-map", "0:a", "-c", "copy", "-f", "md5", "-"]))
