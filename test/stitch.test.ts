@@ -19,6 +19,11 @@ import { decodedAudioSeconds, frameHashes as hashes } from "../testkit/ffprobe.j
 
 const SYSTEM = findMediaTools(process.env);
 
+// The audio stream's packets, hashed: AAC encodes identical samples to identical packets.
+const audioPackets = async (file: string) =>
+  (await execa(SYSTEM.ffmpeg, ["-v", "error", "-i", file, "-map", "0:a", "-c", "copy", "-f", "md5", "-"]))
+    .stdout;
+
 async function stitch(
   clips: StitchClip[],
   render = {},
@@ -274,8 +279,29 @@ test("a run of crossfades and fades stitched in pieces is the single-pass film, 
     ...AUDIO_CODEC,
     ...["-y", singleAudio],
   ]);
-  const packets = async (file: string) =>
-    (await execa(SYSTEM.ffmpeg, ["-v", "error", "-i", file, "-map", "0:a", "-c", "copy", "-f", "md5", "-"]))
-      .stdout;
-  assert.equal(await packets(output), await packets(singleAudio), "chunked audio = single-pass audio");
+  assert.equal(
+    await audioPackets(output),
+    await audioPackets(singleAudio),
+    "chunked audio = single-pass audio",
+  );
+});
+
+test("at 29.97 fps, where a frame is not a whole number of samples, the chunked audio is still the single pass's", async () => {
+  const t = (duration: number) => ({ transition: { type: "crossfade" as const, duration } });
+  const clips = [
+    await stitchClip(makeClip({ hue: 0 })),
+    await stitchClip(makeClip({ hue: 60 }), t(0.3)),
+    await stitchClip(makeClip({ hue: 120 }), { ...t(0.5), trim: { start: 0.1, end: 1.9 } }),
+    await stitchClip(makeClip({ hue: 180 }), t(0.7)),
+  ];
+  const render = { fps: 29.97 };
+  const { output } = await stitch(clips, render, SYSTEM, { audioChunk: 1 });
+  const dir = path.dirname(output);
+  const graph = audioGraph(clips, targetProfile(clips, render), 0);
+  const single = path.join(dir, "single.m4a");
+  await execa(SYSTEM.ffmpeg, [
+    ...clips.flatMap((c) => ["-i", c.file]),
+    ...["-filter_complex", graph.filter, "-map", graph.output, ...AUDIO_CODEC, "-y", single],
+  ]);
+  assert.equal(await audioPackets(output), await audioPackets(single));
 });

@@ -82,6 +82,17 @@ test("splitIntoPieces: a window per transition and a stretch of each clip betwee
     splitIntoPieces(short, 24).map((p) => p.kind),
     ["stretch", "window", "window", "stretch"],
   );
+  // A delivered clip shorter than its two transitions (validation saw the planned length) is named, not
+  // stitched into a film with a repeated frame.
+  const shorter = [
+    clip(0),
+    clip(1, { transition: fade(0.75), media: media({ duration: 1 }) }),
+    clip(2, { transition: fade(0.75) }),
+  ];
+  assert.throws(
+    () => splitIntoPieces(shorter, 24),
+    /shot s2: its clip has 24 frames, fewer than .* \(18 \+ 18\)/,
+  );
 });
 
 const PROFILE = { width: 1280, height: 720, fps: 24 };
@@ -115,6 +126,8 @@ test("pieceKey changes when and only when something that shapes the piece change
     (p) => p.kind === "stretch",
   );
   assert.notEqual(pieceKey(s1!, PROFILE, XF), pieceKey(s2!, PROFILE, XF));
+  // Only a window blends: a stretch is kept when ffmpeg changes between blend and xfade.
+  assert.equal(pieceKey(s1!, PROFILE, XF), pieceKey(s1!, PROFILE, { xfade: false }));
 });
 
 test("filmKey covers clips, order, trims, transitions and every stitch setting", () => {

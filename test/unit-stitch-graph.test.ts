@@ -158,3 +158,17 @@ test("audio chunks: at most size + 1 clips each, and together exactly the single
       assert.doesNotMatch(c.graph.filter, /acrossfade=[^;]*\[am\d+\];\n\[am\d+\]atrim=[^;]*end_sample/);
   }
 });
+
+test("audio chunks never end on a clip wholly inside its transitions (rounding could leave it a sample short)", () => {
+  // At 29.97 fps a frame is 1601.6 samples: 6 frames round to 9610, 12 to 19219, one short of 6 + 6.
+  const fade = { type: "fade" as const, duration: 0.2 };
+  const clips = Array.from({ length: 9 }, (_, i) =>
+    clip(i, {
+      ...(i > 0 && { transition: fade }),
+      ...(i % 2 === 1 && { media: media({ duration: 12 / 29.97 }) }),
+    }),
+  );
+  const chunks = audioChunks(clips, { ...HD, fps: 29.97 }, 2);
+  const lastOfEach = chunks.map((c) => clips.findIndex((x) => x.file === c.clips.at(-1)!.file));
+  assert.deepEqual(lastOfEach, [2, 4, 6, 8], "each chunk runs on to the next clip of its own");
+});

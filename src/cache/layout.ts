@@ -5,7 +5,7 @@
 //   <cache>/journal/<key>.json    a fal request in flight: written before waiting, removed once the clip is in
 //   <cache>/locks/<key>.lock      held while one process generates that key
 //   <cache>/uploads.json          image sha256 -> fal storage URL and when it was uploaded
-//   <cache>/segments/<key>.mp4    normalised video segments of films (a clip, or clips joined by transitions)
+//   <cache>/segments/<key>.mp4    normalised pieces of films (a transition's window, or a clip's stretch between)
 //   <cache>/stills/<key>.<ext>    a finished still (png, jpeg or webp), and <key>.json, its sidecar
 //   <cache>/frames/<key>.png      a frame taken from a clip (free to take again)
 //   <cache>/sounds/<key>.<ext>    a voice-over or generated music bed, and <key>.json, its sidecar

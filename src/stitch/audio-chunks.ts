@@ -20,8 +20,14 @@ export function audioChunks(clips: StitchClip[], profile: Profile, size = CHUNK)
   // The same rounding as audioGraph, clip by clip, so a chunk's cut falls on the single pass's sample.
   const samples = (frames: number) => Math.round((frames / profile.fps) * SAMPLE_RATE);
   const chunks: AudioChunk[] = [];
-  for (let first = 0; first < clips.length; first += size) {
-    const last = Math.min(clips.length, first + size);
+  // A clip that lies wholly inside its two transitions can be a sample short of them once rounded: a chunk
+  // never ends on one, so its cut and the next chunk's context are plain samples of a clip of its own.
+  const roomy = (i: number) =>
+    samples(timing.lengths[i]!) - samples(timing.overlaps[i + 1] ?? 0) >= samples(timing.overlaps[i]!);
+  let last = 0;
+  for (let first = 0; first < clips.length; first = last) {
+    last = Math.min(clips.length, first + Math.max(1, size));
+    while (last < clips.length && !roomy(last - 1)) last++;
     // The clip before as context only when a crossfade or fade leads into this chunk.
     const from = first > 0 && timing.overlaps[first]! > 0 ? first - 1 : first;
     const cut = { type: "cut" as const, duration: 0 };

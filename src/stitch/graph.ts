@@ -12,7 +12,7 @@ export interface Graph {
   frames: number;
 }
 
-// Video for clips joined by transitions (a group); the first clip's own transition is ignored. Inputs 0..n-1.
+// Video for clips joined by transitions, as one pass would make it; the first clip's own transition is ignored. Inputs 0..n-1.
 export function videoGraph(clips: StitchClip[], profile: Profile, caps: Pick<Capabilities, "xfade">): Graph {
   const { width: W, height: H, fps } = profile;
   const timing = frameTiming(clips, fps);

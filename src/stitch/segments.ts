@@ -3,6 +3,7 @@
 // with the number of shots), and kept in the cache by what went into it: changing one shot re-encodes only its
 // stretch and the windows on either side.
 import type { Capabilities } from "../media/capabilities.js";
+import { RunError } from "../errors.js";
 import { canonicalJson, sha256 } from "../util/hash.js";
 import { VIDEO_CODEC } from "./args.js";
 import { frameTiming, type Piece, type Profile, type StitchClip } from "./profile.js";
@@ -14,6 +15,11 @@ export function splitIntoPieces(clips: StitchClip[], fps: number): Piece[] {
     const into = t.overlaps[i]!;
     const outOf = t.overlaps[i + 1] ?? 0;
     const len = t.lengths[i]!;
+    // Planned lengths are validated; a delivered clip shorter than planned can still be shorter than both.
+    if (len < into + outOf)
+      throw new RunError(
+        `shot ${clip.shot}: its clip has ${len} frames, fewer than its transitions in and out (${into} + ${outOf}). Shorten a transition or trim less, or generate the shot again.`,
+      );
     const window: Piece[] =
       into > 0
         ? [{ kind: "window", a: clips[i - 1]!, b: clip, aLength: t.lengths[i - 1]!, frames: into }]
@@ -46,7 +52,8 @@ export function pieceKey(piece: Piece, profile: Profile, caps: Pick<Capabilities
               transition: piece.b.transition.type,
             },
       profile,
-      blend: caps.xfade ? "xfade" : "blend",
+      // Only a window blends: a stretch is the same on every ffmpeg.
+      ...(piece.kind === "window" && { blend: caps.xfade ? "xfade" : "blend" }),
       codec: VIDEO_CODEC,
     }),
   );

@@ -1,5 +1,6 @@
-// Stitch stage: clips -> film. Uniform cuts: stream copy. Anything else: normalised segments (cached, so a
-// one-shot change re-encodes one segment) joined by stream copy, with the film's audio made in one pass.
+// Stitch stage: clips -> film. Uniform cuts: stream copy. Anything else: normalised pieces (cached, so a
+// one-shot change re-encodes its stretch and the windows beside it) joined by stream copy, with the film's
+// audio made over them in one mux.
 import { mkdir, rename, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { tempSibling } from "../cache/atomic.js";
@@ -9,11 +10,8 @@ import { probeMedia } from "../media/probe.js";
 import { runTool, runToolWithStderr, type RunOptions } from "../media/run.js";
 import { RunError } from "../errors.js";
 import {
-  audioChunkArgs,
   burnArgs,
-  clipInputs,
   concatCopyArgs,
-  concatInput,
   concatList,
   fileList,
   loudnessApplyArgs,
@@ -23,14 +21,14 @@ import {
   segmentArgs,
 } from "./args.js";
 import { writeRecord, type FilmRecord } from "./film.js";
-import { audioChunks } from "./audio-chunks.js";
-import { audioGraph, type Graph, pieceClips, pieceGraph } from "./graph.js";
+import { dialogueAudio } from "./dialogue.js";
+import { defaultParallel, sideBySide } from "./side-by-side.js";
+import { pieceClips, pieceGraph } from "./graph.js";
 import { canStreamCopy, frameTiming, targetProfile, type Profile, type StitchClip } from "./profile.js";
 import { type Cue, toAss } from "./captions.js";
 import { clipStarts, type FilmSound, mixGraph, soundInputs } from "./sound-graph.js";
 import { pieceFrames, pieceKey, splitIntoPieces } from "./segments.js";
 import { availableParallelism } from "node:os";
-import pLimit from "p-limit";
 import type { Storyboard } from "../storyboard/types.js";
 import { removeIfExists, statIfExists } from "../util/fs.js";
 
@@ -46,7 +44,7 @@ export interface StitchOptions {
   capabilities: () => Promise<Capabilities>;
   onProgress?: (percent: number) => void;
   signal?: AbortSignal;
-  // Pieces encoded at once (default: the number of cores).
+  // Pieces encoded at once (default: the cores, as many as a quarter of the memory holds).
   parallel?: number;
   // Clips per chunk of the film's audio (default CHUNK).
   audioChunk?: number;
@@ -85,7 +83,15 @@ export async function stitchFilm(o: StitchOptions, key: string, now: () => numbe
         // Segments are whole frames, so the mix, the voice-overs and the captions line up with the picture.
         const files = await ensureSegments(o, profile, (s) => (segments = s));
         await writeFile(list, fileList(files));
-        const clipsAudio = await dialogueAudio(o, profile);
+        const clipsAudio = await dialogueAudio({
+          clips: o.clips,
+          profile,
+          tmpDir: o.tmpDir,
+          ffmpeg: o.tools.ffmpeg,
+          parallel: o.parallel ?? defaultParallel(),
+          ...(o.audioChunk && { chunk: o.audioChunk }),
+          ...(o.signal && { signal: o.signal }),
+        });
         try {
           const audio = o.sound
             ? mixGraph(clipsAudio.graph, o.sound, timing, profile.fps, 1 + clipsAudio.inputCount)
@@ -152,39 +158,36 @@ async function ensureSegments(
   const total = missing.reduce((t, p) => t + pieceFrames(p.piece), 0);
   const done = new Map<string, number>();
   const share = () => (0.9 * [...done.values()].reduce((a, b) => a + b, 0)) / Math.max(1, total);
-  const cores = Math.max(1, availableParallelism());
-  const parallel = o.parallel ?? cores;
-  const limit = pLimit(parallel);
+  const parallel = o.parallel ?? defaultParallel();
   // The cores shared out between the pieces that run at once, at most two each: x264's memory grows with its
   // threads (a 1080p piece: about 260 MB with one, 300 MB with two).
   const threads = Math.min(
     2,
-    Math.max(1, Math.floor(cores / Math.min(parallel, Math.max(1, missing.length)))),
+    Math.max(1, Math.floor(availableParallelism() / Math.min(parallel, Math.max(1, missing.length)))),
   );
-  await Promise.all(
-    missing.map((p) =>
-      limit(async () => {
-        if (o.signal?.aborted) return;
-        const graph = pieceGraph(p.piece, profile, caps);
-        const tmp = tempSibling(p.file);
-        const progress = progressParser(graph.frames / profile.fps, 0, 0, undefined);
-        const onLine = (line: string) => {
-          progress.onLine(line);
-          done.set(p.file, Math.min(graph.frames, progress.seconds() * profile.fps));
-          o.onProgress?.(100 * share());
-        };
-        try {
-          await runTool(o.tools.ffmpeg, segmentArgs(pieceClips(p.piece), graph, profile, tmp, threads), {
-            onStdoutLine: onLine,
-            ...(o.signal && { signal: o.signal }),
-          });
-          await rename(tmp, p.file);
-        } finally {
-          await removeIfExists(tmp);
-        }
-        done.set(p.file, graph.frames);
-      }),
-    ),
+  await sideBySide(
+    missing.map((p) => async (signal) => {
+      const graph = pieceGraph(p.piece, profile, caps);
+      const tmp = tempSibling(p.file);
+      const progress = progressParser(graph.frames / profile.fps, 0, 0, undefined);
+      const onLine = (line: string) => {
+        progress.onLine(line);
+        done.set(p.file, Math.min(graph.frames, progress.seconds() * profile.fps));
+        o.onProgress?.(100 * share());
+      };
+      try {
+        await runTool(o.tools.ffmpeg, segmentArgs(pieceClips(p.piece), graph, profile, tmp, threads), {
+          onStdoutLine: onLine,
+          signal,
+        });
+        await rename(tmp, p.file);
+      } finally {
+        await removeIfExists(tmp);
+      }
+      done.set(p.file, graph.frames);
+    }),
+    parallel,
+    o.signal,
   );
   report({
     made: missing.length,
@@ -196,54 +199,6 @@ async function ensureSegments(
 
 function runOptions(o: StitchOptions, progress: ReturnType<typeof progressParser>): RunOptions {
   return { onStdoutLine: progress.onLine, ...(o.signal && { signal: o.signal }) };
-}
-
-// The clips' audio for the mux, as its inputs from 1 on and a graph over them. Up to CHUNK clips: the clips
-// themselves. More: chunks of them made side by side, joined by the concat demuxer as one input, so the
-// mux does not open hundreds of files.
-async function dialogueAudio(
-  o: StitchOptions,
-  profile: Profile,
-): Promise<{ inputs: string[]; inputCount: number; graph: Graph; temporary: string[] }> {
-  const chunks = audioChunks(o.clips, profile, o.audioChunk);
-  if (chunks.length === 1)
-    return {
-      inputs: clipInputs(o.clips),
-      inputCount: o.clips.length,
-      graph: audioGraph(o.clips, profile, 1),
-      temporary: [],
-    };
-  const limit = pLimit(o.parallel ?? Math.max(1, availableParallelism()));
-  const files = chunks.map((_, i) => tempSibling(path.join(o.tmpDir, `audio-${i}.wav`)));
-  const list = tempSibling(path.join(o.tmpDir, "audio.txt"));
-  const temporary = [...files, list];
-  try {
-    await Promise.all(
-      chunks.map((chunk, i) =>
-        limit(() =>
-          runTool(o.tools.ffmpeg, audioChunkArgs(chunk.clips, chunk.graph, files[i]!), {
-            ...(o.signal && { signal: o.signal }),
-          }),
-        ),
-      ),
-    );
-    await writeFile(list, fileList(files));
-  } catch (e) {
-    for (const file of temporary) await removeIfExists(file);
-    throw e;
-  }
-  const samples = chunks.reduce((t, c) => t + c.samples, 0);
-  return {
-    inputs: concatInput(list),
-    inputCount: 1,
-    // Timestamps from the sample count: the chunks join end to end, whatever the demuxer makes of them.
-    graph: {
-      filter: `[1:a]asetpts=N/SR/TB,atrim=end_sample=${samples}[dialogue]`,
-      output: "[dialogue]",
-      frames: frameTiming(o.clips, profile.fps).totalFrames,
-    },
-    temporary,
-  };
 }
 
 // Where each clip starts in a film joined by stream copy: after the previous clips' whole lengths.
