@@ -295,7 +295,34 @@ test("at 29.97 fps, where a frame is not a whole number of samples, the chunked 
     await stitchClip(makeClip({ hue: 180 }), t(0.7)),
   ];
   const render = { fps: 29.97 };
-  const { output } = await stitch(clips, render, SYSTEM, { audioChunk: 1 });
+  const { output, record } = await stitch(clips, render, SYSTEM, { audioChunk: 1 });
+  // Each piece joins at its exact length (not its container's, rounded to the millisecond): the last frame
+  // is where the frame count puts it.
+  const { stdout } = await execa("ffprobe", [
+    ...[
+      "-v",
+      "error",
+      "-select_streams",
+      "v:0",
+      "-show_entries",
+      "packet=pts_time",
+      "-of",
+      "csv=p=0",
+      output,
+    ],
+  ]);
+  const times = stdout
+    .trim()
+    .split("\n")
+    .map(Number)
+    .sort((a, b) => a - b);
+  const frames = record.timing!.total_frames;
+  assert.equal(times.length, frames);
+  const late = times.map((t, i) => Math.abs(t - times[0]! - i / 29.97));
+  assert.ok(
+    Math.max(...late) < 1e-4,
+    `every frame on its 29.97 fps grid (worst ${Math.max(...late) * 1000} ms off)`,
+  );
   const dir = path.dirname(output);
   const graph = audioGraph(clips, targetProfile(clips, render), 0);
   const single = path.join(dir, "single.m4a");

@@ -122,9 +122,16 @@ export function audioChunkArgs(clips: StitchClip[], graph: Graph, out: string): 
   ];
 }
 
-// The segment list format is the concat demuxer's, like concatList.
-export function fileList(files: string[]): string {
-  return files.map((f) => `file '${f.replace(/'/g, "'\\''")}'\n`).join("");
+// The segment list format is the concat demuxer's, like concatList. A file's exact length in seconds, when
+// given, is where the next one starts: otherwise the demuxer takes the container's, rounded to the
+// millisecond, and every join of a piece that is not a whole number of milliseconds drifts the picture.
+export function fileList(files: string[], seconds?: number[]): string {
+  return files
+    .map((f, i) => {
+      const line = `file '${f.replace(/'/g, "'\\''")}'\n`;
+      return seconds ? `${line}duration ${seconds[i]!.toFixed(6)}\n` : line;
+    })
+    .join("");
 }
 
 // EBU R128 (ebur128): the integrated loudness and the true peak, printed in the summary on stderr.

@@ -81,8 +81,14 @@ export async function stitchFilm(o: StitchOptions, key: string, now: () => numbe
         copiedSeconds = progress.seconds();
       } else {
         // Segments are whole frames, so the mix, the voice-overs and the captions line up with the picture.
-        const files = await ensureSegments(o, profile, (s) => (segments = s));
-        await writeFile(list, fileList(files));
+        const pieces = await ensureSegments(o, profile, (s) => (segments = s));
+        await writeFile(
+          list,
+          fileList(
+            pieces.map((p) => p.file),
+            pieces.map((p) => p.frames / profile.fps),
+          ),
+        );
         const clipsAudio = await dialogueAudio({
           clips: o.clips,
           profile,
@@ -145,7 +151,7 @@ async function ensureSegments(
   o: StitchOptions,
   profile: Profile,
   report: (s: { made: number; reused: number; clips_encoded: number }) => void,
-): Promise<string[]> {
+): Promise<Array<{ file: string; frames: number }>> {
   const caps = await o.capabilities();
   await mkdir(o.segmentDir, { recursive: true });
   const pieces = splitIntoPieces(o.clips, profile.fps).map((piece) => ({
@@ -194,7 +200,7 @@ async function ensureSegments(
     reused: pieces.length - missing.length,
     clips_encoded: missing.reduce((t, p) => t + pieceClips(p.piece).length, 0),
   });
-  return pieces.map((p) => p.file);
+  return pieces.map((p) => ({ file: p.file, frames: pieceFrames(p.piece) }));
 }
 
 function runOptions(o: StitchOptions, progress: ReturnType<typeof progressParser>): RunOptions {
