@@ -229,3 +229,35 @@ test("kill -9 during a retake, then resume: the new take is collected, nothing i
   const lock = await p.lock();
   assert.equal(lock.steps.find((s: { id: string }) => s.id === "shot:two").takes, 2);
 });
+
+test("cache gc frees the pieces of films no storyboard is joined from now, and keeps the current film's", async () => {
+  const p = await project(board("pieces"));
+  const crossfaded = (tag: string) => {
+    const b = board(tag);
+    b.shots[1] = { ...b.shots[1]!, transition: { type: "crossfade", duration: 0.5 } } as never;
+    return stringify(b);
+  };
+  await writeFile(p.file, crossfaded("pieces"));
+  const render = () => p.run("render", p.file, "--provider", "preview", "--cache-dir", p.cache);
+  assert.equal((await render()).exitCode, 0);
+  const pieces = async () =>
+    (await readdir(path.join(p.cache, "segments"))).filter((f) => f.endsWith(".mp4"));
+  const first = await pieces();
+  assert.equal(first.length, 3, "stretch, window, stretch");
+  // Shot two changes: its window and stretch are made again, and the old two belong to no film.
+  await writeFile(p.file, crossfaded("pieces").replace("pieces two", "pieces two, again"));
+  assert.equal((await render()).exitCode, 0);
+  assert.equal((await pieces()).length, 5);
+  const ls = await p.run("cache", "ls", p.file, "--provider", "preview", "--cache-dir", p.cache);
+  assert.equal(ls.stdout.match(/^piece .* storyboard\.yaml film$/gm)?.length, 3, ls.stdout);
+  const gc = await p.run("cache", "gc", p.file, "--provider", "preview", "--cache-dir", p.cache);
+  assert.equal(gc.stdout.match(/^freed piece /gm)?.length, 2, gc.stdout);
+  const kept = await pieces();
+  assert.equal(kept.length, 3);
+  assert.ok(
+    first.some((f) => kept.includes(f)),
+    "shot one's stretch is still the film's",
+  );
+  // The film is still up to date: nothing it is joined from was freed.
+  assert.match((await render()).stdout, /up to date/);
+});

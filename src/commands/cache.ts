@@ -11,6 +11,7 @@ import {
   collectable,
   damaged,
   freeEntries,
+  markFilmPieces,
   markUsers,
 } from "../pipeline/cache-admin.js";
 import { planStoryboards } from "../pipeline/index.js";
@@ -78,7 +79,9 @@ export async function cacheCommand(argv: string[], ctx: CliContext): Promise<voi
   switch (sub) {
     case "ls": {
       const entries = await cacheEntries(paths);
-      markUsers(entries, await films(boards));
+      const planned = await films(boards);
+      markUsers(entries, planned);
+      await markFilmPieces(entries, planned);
       await markLocks(entries);
       for (const e of entries)
         ctx.stdout(
@@ -111,7 +114,9 @@ export async function cacheCommand(argv: string[], ctx: CliContext): Promise<voi
       if (!(keepDays >= 0))
         throw new UsageError(`--keep-days must be a number of days from 0 (got "${values["keep-days"]}")`);
       const entries = await cacheEntries(paths);
-      markUsers(entries, await films(boards));
+      const planned = await films(boards);
+      markUsers(entries, planned);
+      await markFilmPieces(entries, planned);
       await markLocks(entries);
       const free = collectable(entries, keepDays, Date.now());
       const bytes = free.reduce((t, e) => t + e.bytes, 0);

@@ -7,10 +7,13 @@ import type { CachePaths } from "../cache/layout.js";
 import type { StillSidecar } from "../cache/stills.js";
 import { hashFile } from "../cache/store.js";
 import { listIfExists } from "../util/fs.js";
+import type { FilmRecord } from "../stitch/film.js";
+import { filmFiles } from "../util/output-files.js";
 import type { PlannedFilm } from "./plans.js";
 
 export interface CacheEntry {
-  kind: "clip" | "still" | "frame" | "sound";
+  // A piece: a window or stretch of a normalised film (made again for free, never shared remotely).
+  kind: "clip" | "still" | "frame" | "sound" | "piece";
   key: string;
   // Every file the entry is made of (output and sidecar).
   files: string[];
@@ -52,6 +55,7 @@ export async function cacheEntries(paths: CachePaths): Promise<CacheEntry[]> {
     ["still", "stills"],
     ["frame", "frames"],
     ["sound", "sounds"],
+    ["piece", "segments"],
   ] as const) {
     const dir = path.join(paths.dir, sub);
     for (const name of await listIfExists(dir)) await add(kind, dir, name);
@@ -90,6 +94,19 @@ export function markUsers(entries: CacheEntry[], films: PlannedFilm[]): void {
   }
 }
 
+// Marks the pieces each storyboard's film was last joined from (its record beside the film names them).
+export async function markFilmPieces(entries: CacheEntry[], films: PlannedFilm[]): Promise<void> {
+  const byKey = new Map(entries.map((e) => [e.key, e]));
+  for (const { board, output } of films) {
+    const record = await readJson<FilmRecord>(filmFiles(output).record);
+    for (const key of record?.pieces ?? []) {
+      const entry = byKey.get(key);
+      const who = `${path.basename(board.path)} film`;
+      if (entry && !entry.users.includes(who)) entry.users.push(who);
+    }
+  }
+}
+
 // The entries nobody given reaches, not in flight, and older than `keepDays`.
 export function collectable(entries: CacheEntry[], keepDays: number, now: number): CacheEntry[] {
   return entries.filter(
@@ -108,7 +125,7 @@ export async function freeEntries(entries: CacheEntry[]): Promise<number> {
 
 // An entry whose bytes no longer match its sidecar (frames have none: they are taken again for free).
 export async function damaged(paths: CachePaths, entry: CacheEntry): Promise<string | undefined> {
-  if (entry.kind === "frame") return undefined;
+  if (entry.kind === "frame" || entry.kind === "piece") return undefined;
   const sidecar = await readJson<{ sha256?: string; format?: StillSidecar["format"] }>(
     path.join(paths.dir, `${entry.kind}s`, `${entry.key}.json`),
   );

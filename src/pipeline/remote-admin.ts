@@ -24,7 +24,7 @@ export async function pushAll(paths: CachePaths, remote: RemoteCache): Promise<P
       await Promise.all(["v1/clips/", "v1/stills/", "v1/sounds/"].map((p) => remote.settings.store.list(p)))
     ).flat(),
   );
-  const entries = (await cacheEntries(paths)).filter((e) => e.kind !== "frame");
+  const entries = (await cacheEntries(paths)).filter((e) => e.kind !== "frame" && e.kind !== "piece");
   const todo: EntryRef[] = [];
   const check: EntryRef[] = [];
   for (const e of entries) {

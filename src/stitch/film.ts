@@ -7,7 +7,9 @@ import type { Storyboard } from "../storyboard/types.js";
 import type { StitchClip } from "./profile.js";
 
 // 2: films with fades are made again with the symmetric fade (segment format 2).
-export const FILM_FORMAT = 2;
+// 3: films are joined from pieces at their exact lengths (before, each join could drift the picture by up to
+// half a millisecond).
+export const FILM_FORMAT = 3;
 
 export interface FilmRecord {
   version: 1;
@@ -26,6 +28,8 @@ export interface FilmRecord {
   music_seconds?: number;
   // Normalised films: segments encoded this time, reused from the cache, and how many clips were re-encoded.
   segments?: { made: number; reused: number; clips_encoded: number };
+  // Normalised films: the keys of the pieces in <cache>/segments/ it was joined from (cache gc keeps them).
+  pieces?: string[];
 }
 
 // Covers the ordered clips, their trims and transitions, and every stitch setting.

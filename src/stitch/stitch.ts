@@ -65,6 +65,7 @@ export async function stitchFilm(o: StitchOptions, key: string, now: () => numbe
   const profile = targetProfile(o.clips, o.render);
   const timing = frameTiming(o.clips, profile.fps);
   let segments = { made: 0, reused: 0, clips_encoded: 0 };
+  let pieceKeys: string[] = [];
   let copiedSeconds = 0;
   try {
     const list = tempSibling(path.join(o.tmpDir, "concat.txt"));
@@ -82,6 +83,7 @@ export async function stitchFilm(o: StitchOptions, key: string, now: () => numbe
       } else {
         // Segments are whole frames, so the mix, the voice-overs and the captions line up with the picture.
         const pieces = await ensureSegments(o, profile, (s) => (segments = s));
+        pieceKeys = pieces.map((p) => path.basename(p.file, ".mp4"));
         await writeFile(
           list,
           fileList(
@@ -136,7 +138,7 @@ export async function stitchFilm(o: StitchOptions, key: string, now: () => numbe
       clips: o.clips.map((c) => ({ shot: c.shot, key: c.key })),
       timing: { fps: profile.fps, starts, total_frames: timing.totalFrames },
       ...(o.sound?.music?.seconds && { music_seconds: o.sound.music.seconds }),
-      ...(!copy && { segments }),
+      ...(!copy && { segments, pieces: pieceKeys }),
     };
     await writeRecord(record);
     return record;
