@@ -83,11 +83,12 @@ test("the README's demo through bin/storyreel.js (real process): the film, its r
   ]);
   const r = await storyreel(demo, { cwd: dir });
   assert.equal(r.exitCode, 0, r.stderr);
-  assert.match(r.stdout, /^out\/demo\.mp4: 22\.0 s, 5 shots \(normalised\)$/m);
+  // A first render encodes every piece the film is joined from.
+  assert.match(r.stdout, /^out\/demo\.mp4: 22\.0 s, 5 shots \(normalised; (\d+) of \1 pieces encoded\)$/m);
   assert.match(r.stderr, /9 clips, 3 stills and 1 sound to generate/);
   assert.match(r.stderr, /Clips: 9 generated \(\$0\.00\)/);
   // The graph storyboard: 4 shots of 5 s less a crossfade and a fade of 0.5 s; three stills, one frame taken.
-  assert.match(r.stdout, /^out\/lighthouse\.mp4: 19\.0 s, 4 shots \(normalised\)$/m);
+  assert.match(r.stdout, /^out\/lighthouse\.mp4: 19\.0 s, 4 shots \(normalised; 6 of 6 pieces encoded\)$/m);
   const graph = JSON.parse(await readFile(path.join(dir, "out", "lighthouse.report.json"), "utf8"));
   const made = graph.steps.filter((s: { kind: string }) => s.kind !== "clip");
   assert.deepEqual(

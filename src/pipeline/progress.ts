@@ -73,7 +73,11 @@ export function textDisplay(out: DisplayStreams, now = () => Date.now()): EventS
         if (out.isTTY && stitchStep >= 0) out.stderrRaw("\r\x1b[K");
         stitchStep = -1;
         const f = e.film;
-        const how = f.mode === "copy" ? "joined by stream copy" : "normalised";
+        // What a re-stitch cost: the pieces encoded this time, of all the film is joined from.
+        const pieces = f.segments
+          ? `; ${f.segments.made} of ${count(f.segments.made + f.segments.reused, "piece")} encoded`
+          : "";
+        const how = f.mode === "copy" ? "joined by stream copy" : `normalised${pieces}`;
         return out.stdout(
           f.upToDate
             ? `${e.output} is up to date (${count(f.clips.length, "shot")}, ${f.duration.toFixed(1)} s)`
