@@ -11,3 +11,9 @@ export function isInside(parent: string, child: string): boolean {
   const rel = path.relative(parent, child);
   return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
 }
+
+// A file as people read it: relative to the working folder when inside it, else as it is.
+export function shownPath(cwd: string, file: string): string {
+  const rel = path.relative(cwd, file);
+  return rel && isInside(cwd, file) ? rel : file;
+}

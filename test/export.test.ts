@@ -11,7 +11,7 @@ import { Ajv } from "ajv";
 import { execa } from "execa";
 import { stringify } from "yaml";
 import { REPO, runInProcess } from "../testkit/cli.js";
-import { toneFile } from "../testkit/ffprobe.js";
+import { decodedFrames, toneFile } from "../testkit/ffprobe.js";
 import { renderTiny } from "../testkit/render.js";
 import { makeProject, miniFilm, MINI_FILM_SECONDS } from "./helpers/project.js";
 
@@ -159,24 +159,11 @@ test("MLT, collected: a movable folder that melt renders to the same film, frame
     ["-quiet", "mini.mlt", "-consumer", `avformat:${rendered}`, "vcodec=libx264", "acodec=aac"],
     { cwd: dir, stdio: "pipe" },
   );
-  const count = async (file: string) =>
-    Number(
-      (
-        await execa("ffprobe", [
-          "-v",
-          "error",
-          "-count_frames",
-          "-select_streams",
-          "v:0",
-          "-show_entries",
-          "stream=nb_read_frames",
-          "-of",
-          "csv=p=0",
-          file,
-        ])
-      ).stdout,
-    );
-  assert.equal(await count(rendered), await count(p.film), "melt's render lasts the film, to the frame");
+  assert.equal(
+    await decodedFrames(rendered),
+    await decodedFrames(p.film),
+    "melt's render lasts the film, to the frame",
+  );
   // Same picture at each shot's midpoint: the same frame, re-encoded by melt, scores 33.6 dB here, and a frame
   // one off 24.4 dB (measured on these test patterns), so 29 dB, halfway, tells them apart.
   const record = JSON.parse(await readFile(path.join(p.dir, "out", "mini.film.json"), "utf8"));

@@ -15,7 +15,7 @@ import { AUDIO_CODEC, segmentArgs } from "../src/stitch/args.js";
 import { audioGraph, videoGraph } from "../src/stitch/graph.js";
 import { targetProfile } from "../src/stitch/profile.js";
 import { BUNDLED, makeClip, stitchClip } from "../testkit/clips.js";
-import { decodedAudioSeconds, frameHashes as hashes } from "../testkit/ffprobe.js";
+import { decodedAudioSeconds, decodedFrames, frameHashes as hashes } from "../testkit/ffprobe.js";
 
 const SYSTEM = findMediaTools(process.env);
 
@@ -194,7 +194,6 @@ test("pieces are cached: changing one shot re-encodes only its stretch and the w
 });
 
 test("a run of crossfades and fades stitched in pieces is the single-pass film, frame by frame", async () => {
-  const dir = await mkdtemp(path.join(tmpdir(), "storyreel-pieces-"));
   const t = (type: "crossfade" | "fade", duration: number) => ({ transition: { type, duration } });
   const clips = [
     await stitchClip(makeClip({ hue: 0 })),
@@ -205,20 +204,9 @@ test("a run of crossfades and fades stitched in pieces is the single-pass film, 
     }),
     await stitchClip(makeClip({ hue: 210 }), t("crossfade", 1)),
   ];
-  const output = path.join(dir, "film.mp4");
-  const options = {
-    clips,
-    render: {},
-    output,
-    tmpDir: path.join(dir, "tmp"),
-    segmentDir: path.join(dir, "segments"),
-    tools: SYSTEM,
-    capabilities: () => detectCapabilities(SYSTEM.ffmpeg),
-    parallel: 2,
-    // The audio in chunks of one clip (each with the clip before it as context), as a long film's is.
-    audioChunk: 1,
-  };
-  const record = await stitchFilm(options, filmKey(clips, {}), Date.now);
+  // The audio in chunks of one clip (each with the clip before it as context), as a long film's is.
+  const { record, output } = await stitch(clips, {}, SYSTEM, { parallel: 2, audioChunk: 1 });
+  const dir = path.dirname(output);
   // The reference: every clip in one filtergraph, as before pieces.
   const profile = targetProfile(clips, {});
   const single = path.join(dir, "single.mp4");
@@ -226,25 +214,8 @@ test("a run of crossfades and fades stitched in pieces is the single-pass film, 
     SYSTEM.ffmpeg,
     segmentArgs(clips, videoGraph(clips, profile, await detectCapabilities(SYSTEM.ffmpeg)), profile, single),
   );
-  const count = async (file: string) =>
-    Number(
-      (
-        await execa("ffprobe", [
-          "-v",
-          "error",
-          "-count_frames",
-          "-select_streams",
-          "v:0",
-          "-show_entries",
-          "stream=nb_read_frames",
-          "-of",
-          "csv=p=0",
-          file,
-        ])
-      ).stdout,
-    );
-  const frames = await count(single);
-  assert.equal(await count(output), frames, "the same number of frames");
+  const frames = await decodedFrames(single);
+  assert.equal(await decodedFrames(output), frames, "the same number of frames");
   assert.equal(frames, 2 * 48 + 36 - 12 - 12 - 24 + 48, "Σ kept − Σ transitions, in whole frames");
   // Each frame against its counterpart: a repeated or missing frame at a join would shift every later one.
   const { stdout } = await execa("ffmpeg", [

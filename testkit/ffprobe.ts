@@ -153,3 +153,12 @@ export async function toneFile(
   ]);
   return file;
 }
+
+// The video frames a decoder reads from the file (not the container's count).
+export async function decodedFrames(file: string): Promise<number> {
+  const { stdout } = await execa("ffprobe", [
+    ...["-v", "error", "-count_frames", "-select_streams", "v:0"],
+    ...["-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", file],
+  ]);
+  return Number(stdout);
+}

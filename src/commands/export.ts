@@ -5,6 +5,7 @@ import { UsageError } from "../errors.js";
 import { findMediaTools } from "../media/binaries.js";
 import { exportFilm } from "../pipeline/export.js";
 import { planStoryboards } from "../pipeline/index.js";
+import { shownPath } from "../paths.js";
 import { count } from "../util/words.js";
 import { parseCommand, providerOption, requireFiles } from "./args.js";
 import type { CliContext } from "./context.js";
@@ -68,11 +69,7 @@ export async function exportCommand(argv: string[], ctx: CliContext): Promise<vo
     ...(out && { out }),
     ...(collect && { collect }),
   });
-  // Relative to the working folder when inside it, else as it is.
-  const shown = (p: string) => {
-    const rel = path.relative(ctx.cwd, p);
-    return rel && !rel.startsWith("..") && !path.isAbsolute(rel) ? rel : p;
-  };
+  const shown = (p: string) => shownPath(ctx.cwd, p);
   ctx.stdout(
     `${shown(made.file)}: ${count(made.clips, "clip")}, ${(made.frames / made.fps).toFixed(1)} s at ${made.fps} fps${made.collected ? `; clips collected in ${shown(made.collected)}` : ""}`,
   );

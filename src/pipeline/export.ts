@@ -15,19 +15,14 @@ import { toMlt } from "../export/mlt.js";
 import { toOtio } from "../export/otio.js";
 import { type Timeline, timelineClips } from "../export/timeline.js";
 import { contactSheet } from "../report/html.js";
-import type { Report } from "../report/report.js";
+import { type ExportRecord, type Report, reportExports } from "../report/report.js";
+import { exportedTimelines } from "../report/write.js";
 import { existingFilm, filmRender } from "../stitch/film.js";
 import { targetProfile, type StitchClip } from "../stitch/profile.js";
 import { filmFiles } from "../util/output-files.js";
 import type { PlannedFilm } from "./plans.js";
 
 export type ExportFormat = "otio" | "mlt";
-// What `<film>.exports.json` keeps of each timeline written: the film key says which film it shows.
-export interface ExportRecord {
-  format: ExportFormat;
-  path: string;
-  film_key?: string;
-}
 
 export interface ExportOptions {
   format: ExportFormat;
@@ -52,7 +47,9 @@ export async function exportFilm(
   o: ExportOptions,
 ): Promise<ExportResult> {
   const paths = cachePaths(cacheDir);
-  const timeline = await buildTimeline(film, paths, tools);
+  // The film as last made (its key, and the bed's length it looped), read once.
+  const current = await existingFilm(film.output);
+  const timeline = await buildTimeline(film, paths, tools, current?.music_seconds);
   const ext = o.format === "otio" ? "otio" : "mlt";
   const base = path.basename(film.output).replace(/\.mp4$/i, "");
   const file = path.resolve(
@@ -77,7 +74,6 @@ export async function exportFilm(
       : toMlt(timeline, reference);
   await mkdir(path.dirname(file), { recursive: true });
   await writeFileAtomic(file, text);
-  const current = await existingFilm(film.output);
   await linkFromReport(film.output, {
     format: o.format,
     path: file,
@@ -92,7 +88,12 @@ export async function exportFilm(
   };
 }
 
-async function buildTimeline(film: PlannedFilm, paths: CachePaths, tools: MediaTools): Promise<Timeline> {
+async function buildTimeline(
+  film: PlannedFilm,
+  paths: CachePaths,
+  tools: MediaTools,
+  musicSeconds: number | undefined,
+): Promise<Timeline> {
   const { board, plan } = film;
   const missing: string[] = [];
   const clips: StitchClip[] = [];
@@ -170,7 +171,7 @@ async function buildTimeline(film: PlannedFilm, paths: CachePaths, tools: MediaT
     // A file's length is in the film's record (read when the film was made), so no ffprobe runs here.
     const seconds =
       bed?.sidecar.duration ??
-      (await existingFilm(film.output))?.music_seconds ??
+      musicSeconds ??
       // A film made before its record kept the bed's length: read once.
       (file ? (await ffprobeMedia(tools.ffprobe, file)).duration : undefined);
     if (file)
@@ -243,19 +244,15 @@ async function collect(t: Timeline, dir: string): Promise<Map<string, string>> {
 // gone are dropped; each remembers the film it was exported from.
 async function linkFromReport(output: string, made: ExportRecord): Promise<void> {
   const files = filmFiles(output);
-  const known = (await readJson<ExportRecord[]>(files.exports)) ?? [];
-  const all: ExportRecord[] = [];
-  for (const e of [...known.filter((k) => k.path !== made.path), made])
-    if (await statIfExists(e.path)) all.push(e);
+  // The one just written is on disk: it replaces any earlier record of the same path.
+  const all = [...(await exportedTimelines(files.exports)).filter((k) => k.path !== made.path), made];
   await writeJsonAtomic(files.exports, all);
   const report = await readJson<Report>(files.report);
   if (!report) return;
   const dir = path.dirname(files.report);
-  report.exports = all.map((e) => ({
-    format: e.format,
-    path: path.relative(dir, e.path).split(path.sep).join("/"),
-    current: e.film_key !== undefined && e.film_key === report.film?.key,
-  }));
+  report.exports = reportExports(all, report.film?.key, (f) =>
+    path.relative(dir, f).split(path.sep).join("/"),
+  );
   await writeJsonAtomic(files.report, report);
   await writeFileAtomic(files.html, contactSheet(report));
 }

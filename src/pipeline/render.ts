@@ -1,5 +1,6 @@
 // Render plans: generate the missing clips, check the cached ones, stitch each film, and always report.
 import path from "node:path";
+import { shownPath } from "../paths.js";
 import { sweepOrphans } from "../cache/atomic.js";
 import { cachePaths } from "../cache/layout.js";
 import { writeProblem } from "../cache/writable.js";
@@ -177,10 +178,7 @@ function renderContext(
     emit,
     unusable: new Set(),
     steps: [],
-    shown: (file) => {
-      const rel = path.relative(cwd, file);
-      return rel && !rel.startsWith("..") ? rel : file;
-    },
+    shown: (file) => shownPath(cwd, file),
   };
 }
 

@@ -88,6 +88,26 @@ export interface Report {
   exports?: Array<{ format: string; path: string; current: boolean }>;
 }
 
+// A timeline `storyreel export` wrote, as `<film>.exports.json` keeps it: the film key says which film it shows.
+export interface ExportRecord {
+  format: string;
+  path: string;
+  film_key?: string;
+}
+
+// The report's links to the exported timelines; `current` when one shows the film with this key.
+export function reportExports(
+  records: ExportRecord[],
+  filmKey: string | undefined,
+  rel: (file: string) => string,
+): NonNullable<Report["exports"]> {
+  return records.map((e) => ({
+    format: e.format,
+    path: rel(e.path),
+    current: e.film_key !== undefined && e.film_key === filmKey,
+  }));
+}
+
 export interface RemoteSummary {
   location: string;
   readonly: boolean;
@@ -115,7 +135,7 @@ export interface ReportInput {
   sidecars: Map<string, ClipSidecar>;
   film?: FilmRecord & { upToDate: boolean; captions?: string[] };
   // Timelines exported earlier, still on disk, with the key of the film each shows.
-  exports?: Array<{ format: string; path: string; film_key?: string }>;
+  exports?: ExportRecord[];
   // When this render made no film: the one an earlier render left at the output path, if it is still there.
   earlierFilm?: FilmRecord;
   run: RunOutcome;
@@ -232,13 +252,7 @@ export function buildReport(r: ReportInput): Report {
     run: r.run,
     ...(r.remote && { remote: r.remote }),
     ...soundSection(r, audio, rel),
-    ...(r.exports?.length && {
-      exports: r.exports.map((e) => ({
-        format: e.format,
-        path: rel(e.path),
-        current: e.film_key !== undefined && e.film_key === (r.film ?? r.earlierFilm)?.key,
-      })),
-    }),
+    ...(r.exports?.length && { exports: reportExports(r.exports, (r.film ?? r.earlierFilm)?.key, rel) }),
   };
 }
 

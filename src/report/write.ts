@@ -18,7 +18,13 @@ import type { StitchResult } from "../stitch/stitch.js";
 import type { Storyboard } from "../storyboard/types.js";
 import { contactSheet } from "./html.js";
 import { makePosters } from "./posters.js";
-import { buildReport, type RemoteSummary, type Report, type RunOutcome } from "./report.js";
+import {
+  buildReport,
+  type ExportRecord,
+  type RemoteSummary,
+  type Report,
+  type RunOutcome,
+} from "./report.js";
 
 export interface WriteReportOptions {
   board: Storyboard;
@@ -73,9 +79,7 @@ export async function writeReport(
       }
     }),
   );
-  const exported = await readJson<Array<{ format: string; path: string; film_key?: string }>>(where.exports);
-  const exports = [];
-  for (const e of exported ?? []) if (await statIfExists(e.path)) exports.push(e);
+  const exports = await exportedTimelines(where.exports);
   const report = buildReport({
     ...(exports.length > 0 && { exports }),
     ...(earlierFilm && { earlierFilm }),
@@ -92,4 +96,11 @@ export async function writeReport(
   await writeJsonAtomic(where.report, report);
   await writeFileAtomic(where.html, contactSheet(report));
   return { report, json: where.report, html: where.html };
+}
+
+// The timelines exported from this film that are still on disk (`<film>.exports.json`).
+export async function exportedTimelines(file: string): Promise<ExportRecord[]> {
+  const found: ExportRecord[] = [];
+  for (const e of (await readJson<ExportRecord[]>(file)) ?? []) if (await statIfExists(e.path)) found.push(e);
+  return found;
 }
