@@ -63,7 +63,7 @@ async function noop(): Promise<void> {
 }
 
 async function schedule(): Promise<void> {
-  const fake = await new FakeFal({ key: KEY, latencyMs: 1500 }).start();
+  const fake = await new FakeFal({ key: KEY, latencyMs: 1500, statusStream: true }).start();
   const ours: number[] = [];
   const sequential: number[] = [];
   for (let i = 0; i < RUNS; i++) {

@@ -15,6 +15,7 @@ export type Route =
   | "file"
   | "submit"
   | "status"
+  | "stream"
   | "result"
   | "cancel"
   | "download"
@@ -55,6 +56,9 @@ export interface FakeFalOptions {
   key?: string;
   // Milliseconds from submit to COMPLETED; the first third is spent IN_QUEUE.
   latencyMs?: number;
+  // Serve the status stream (server-sent events); without it the route is unknown (404), as on a server
+  // that has none, and clients poll.
+  statusStream?: boolean;
   faults?: Fault[];
   // Deterministic randomness for `chance` faults (default Math.random).
   random?: () => number;
@@ -183,7 +187,7 @@ export class FakeFal {
         );
     }
     if (
-      ["initiate", "submit", "status", "result", "cancel"].includes(route) &&
+      ["initiate", "submit", "status", "stream", "result", "cancel"].includes(route) &&
       req.headers.authorization !== `Key ${this.key}`
     ) {
       return json(res, 401, { detail: "Invalid or missing credentials" });
@@ -208,6 +212,9 @@ export class FakeFal {
         return this.submit(res, target, record.body);
       case "status":
         return this.status(res, requestId!);
+      case "stream":
+        if (this.options.statusStream) return this.stream(res, requestId!);
+        return json(res, 404, { detail: `fake fal has no route for ${req.method} ${target}` });
       case "result":
         return this.result(res, requestId!);
       case "cancel": {
@@ -258,6 +265,30 @@ export class FakeFal {
       json(res, 404, { detail: "Request not found" });
       return;
     }
+    const body = this.statusOf(job);
+    json(res, body.status === "COMPLETED" ? 200 : 202, body);
+  }
+
+  // As fal's status stream: the status now, then each change, and the stream closes after COMPLETED.
+  private stream(res: ServerResponse, id: string): void {
+    const job = this.jobs.get(id);
+    if (!job) return json(res, 404, { detail: "Request not found" });
+    res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+    const latency = this.options.latencyMs ?? 300;
+    const send = () => {
+      if (res.destroyed) return;
+      const body = this.statusOf(job);
+      res.write(`data: ${JSON.stringify(body)}\n\n`);
+      if (body.status === "COMPLETED") return void res.end();
+      const elapsed = Date.now() - job.submittedAt;
+      const next = elapsed < latency / 3 ? latency / 3 : latency;
+      setTimeout(send, Math.max(0, next - elapsed) + 1);
+    };
+    send();
+  }
+
+  private statusOf(job: Job) {
+    const id = job.id;
     const status = this.phase(job);
     const logs =
       status === "IN_QUEUE"
@@ -270,13 +301,13 @@ export class FakeFal {
               timestamp: new Date().toISOString(),
             },
           ];
-    json(res, status === "COMPLETED" ? 200 : 202, {
+    return {
       status,
       request_id: id,
       queue_position: status === "IN_QUEUE" ? 0 : undefined,
       logs,
       ...(status === "COMPLETED" && { metrics: { inference_time: 1.2 } }),
-    });
+    };
   }
 
   private result(res: ServerResponse, id: string): void {
@@ -394,12 +425,9 @@ function classify(method: string, target: string): { route: Route; requestId?: s
   if (p.startsWith("/videos/") || p.startsWith("/images/") || p.startsWith("/audio/"))
     return { route: "download", requestId: p.split("/")[2]!.replace(/\.(mp4|png|wav)$/, "") };
   if (url.hostname === "queue.fal.run") {
-    const m = /^\/[^/]+\/[^/]+\/requests\/([^/]+)(\/status|\/cancel)?$/.exec(p);
-    if (m)
-      return {
-        route: m[2] === "/status" ? "status" : m[2] === "/cancel" ? "cancel" : "result",
-        requestId: m[1]!,
-      };
+    const m = /^\/[^/]+\/[^/]+\/requests\/([^/]+)(\/status\/stream|\/status|\/cancel)?$/.exec(p);
+    const routes: Record<string, Route> = { "/status": "status", "/status/stream": "stream", "/cancel": "cancel" };
+    if (m) return { route: routes[m[2] ?? ""] ?? "result", requestId: m[1]! };
     if (method === "POST") return { route: "submit" };
   }
   return { route: "unknown" };

@@ -1,7 +1,7 @@
 // Durable, atomic file writes: a crash leaves either the old file or the new one, never half of either.
 import { createHash, randomBytes } from "node:crypto";
 import { hostname } from "node:os";
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { mkdir, open, readFile, rename } from "node:fs/promises";
 import path from "node:path";
 import { isMissing, listIfExists, removeIfExists } from "../util/fs.js";
@@ -33,6 +33,19 @@ export async function writeJsonAtomic(
   options: { durable?: boolean } = {},
 ): Promise<void> {
   await writeFileAtomic(file, `${JSON.stringify(value, null, 2)}\n`, options);
+}
+
+// Atomic but not durable (survives kill -9, not power loss), with no turn of the event loop in between.
+export function writeJsonAtomicSync(file: string, value: unknown): void {
+  mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = tempSibling(file);
+  try {
+    writeFileSync(tmp, `${JSON.stringify(value, null, 2)}\n`);
+    renameSync(tmp, file);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
 }
 
 // Rename into place, then fsync the folder so the new name itself survives a power cut.

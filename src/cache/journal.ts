@@ -1,5 +1,5 @@
 // The submission journal: a request id is on disk before storyreel waits for it, so a killed run reattaches instead of paying again.
-import { readJson, writeJsonAtomic } from "./atomic.js";
+import { readJson, writeJsonAtomic, writeJsonAtomicSync } from "./atomic.js";
 import type { CachePaths } from "./layout.js";
 import { removeIfExists, statIfExists } from "../util/fs.js";
 
@@ -26,10 +26,11 @@ export async function readJournal(paths: CachePaths, key: string): Promise<Journ
 }
 
 // The request id ("submitted") is fsynced; the intent before a submit only needs to survive a killed process.
+// The intent is written synchronously: it is tiny, and it is the last step before a submit, which must not
+// wait behind other shots' downloads for the event loop's turns (about 40 ms at 8 shots finishing at once).
 export async function writeJournal(paths: CachePaths, entry: JournalEntry): Promise<void> {
-  await writeJsonAtomic(paths.journal(entry.key), entry, {
-    durable: entry.state === "submitted",
-  });
+  if (entry.state === "submitting") writeJsonAtomicSync(paths.journal(entry.key), entry);
+  else await writeJsonAtomic(paths.journal(entry.key), entry, { durable: true });
 }
 
 export async function clearJournal(paths: CachePaths, key: string): Promise<void> {

@@ -29,11 +29,14 @@ async function loadFalProvider(fal: FalSettings, choice: ProviderChoice): Promis
     import("../providers/fal/provider.js"),
     import("../providers/fal/uploads.js"),
   ]);
+  // fetch's HTTP stack loads on its first use (about 30 ms); a data: URL loads it without any network.
+  await (await fetch("data:,")).arrayBuffer();
   const client = makeFalClient(fal);
   return falProvider({
     fal: client,
     uploads: new ImageUploads(client, cachePaths(choice.cacheDir).uploads, systemClock),
     pollMs: Number(choice.env.STORYREEL_FAL_POLL_MS ?? 1000),
+    statusStream: { usable: true },
     resubmitUnconfirmed: choice.resubmitUnconfirmed ?? false,
   });
 }

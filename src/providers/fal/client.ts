@@ -1,7 +1,7 @@
 // The one place @fal-ai/client is configured: credentials, optionally fal's proxy protocol, and a guard on submits.
 import { createFalClient, type FalClient } from "@fal-ai/client";
 import { causeOf, NEVER_SENT } from "./errors.js";
-import { fetchOnFreshConnection } from "./fresh-connection.js";
+import { fetchSubmit } from "./submit-connection.js";
 import type { FalSettings } from "./settings.js";
 
 export function makeFalClient(settings: FalSettings): FalClient {
@@ -27,7 +27,7 @@ const submitOnce: typeof fetch = async (input, init) => {
   const submit = isSubmit(input, init);
   let response: Response;
   try {
-    response = submit ? await fetchOnFreshConnection(input, init) : await fetch(input, init);
+    response = submit ? await fetchSubmit(input, init) : await fetch(input, init);
   } catch (err) {
     // A refused connection or a failed DNS lookup means the submit never left: the client may retry it safely.
     if (submit && (err as Error).name !== "AbortError" && !NEVER_SENT.has(causeOf(err))) {

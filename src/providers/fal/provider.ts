@@ -11,6 +11,7 @@ import { pick } from "./pick.js";
 import { fetchResult, submitJob, waitForCompletion } from "./queue.js";
 import type { ImageUploads } from "./uploads.js";
 import { takeSlot } from "../slot.js";
+import type { StatusStream } from "./status-stream.js";
 import { falStill } from "./still.js";
 import { falSound } from "./sound.js";
 import { storeClip } from "../store-clip.js";
@@ -20,6 +21,8 @@ export interface FalProviderOptions {
   fal: FalClient;
   uploads: ImageUploads;
   pollMs: number;
+  // Set by the pipeline: wait on fal's status stream, polling where a server has none.
+  statusStream?: StatusStream;
   resubmitUnconfirmed: boolean;
   downloadAttempts?: number;
 }
@@ -77,7 +80,7 @@ async function generate(job: ClipJob, ctx: ProviderContext, o: FalProviderOption
         ctx.update({ state: "submitting" });
         requestId = await submitJob(o.fal, job, input, ctx);
       }
-      timings = await waitForCompletion(o.fal, job, requestId, o.pollMs, ctx);
+      timings = await waitForCompletion(o.fal, job, requestId, o, ctx);
       result = timings === "expired" ? "expired" : await fetchResult(o.fal, job, requestId, ctx);
     } finally {
       release();
@@ -101,6 +104,7 @@ async function generate(job: ClipJob, ctx: ProviderContext, o: FalProviderOption
       o.downloadAttempts ?? 3,
       requestId,
     );
+    await o.uploads.recorded();
     const sidecar = await storeClip(job, ctx, tmp, info, {
       provider: "fal",
       input,

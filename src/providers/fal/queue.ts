@@ -4,6 +4,7 @@ import { clearJournal, type JournalEntry, writeJournal } from "../../cache/journ
 import { ClaimLostError } from "../../cache/remote/claims.js";
 import { recordSpend } from "../../cache/spend.js";
 import type { ProviderContext } from "../types.js";
+import { type QueueStatus, type StatusStream, streamUntilCompleted } from "./status-stream.js";
 
 // What the queue needs of a job: a clip's ClipJob, or a still's (its shot id reads "still NAME").
 export interface QueueJob {
@@ -62,31 +63,32 @@ export async function submitJob(
   return requestId;
 }
 
-// Poll until COMPLETED. "expired" means fal no longer knows the id (404), so it must be submitted again.
+// How to wait: the status stream when the run has one (see status-stream.ts), else polling every `pollMs`.
+export interface Waiting {
+  pollMs: number;
+  statusStream?: StatusStream;
+}
+
+// Wait (streamed, or polled) until COMPLETED. "expired" means fal no longer knows the id (404), so it must be submitted again.
 export async function waitForCompletion(
   fal: FalClient,
   job: QueueJob,
   requestId: string,
-  pollMs: number,
+  o: Waiting,
   ctx: ProviderContext,
 ): Promise<QueueTimings | "expired"> {
   const started = ctx.clock.now();
   const deadline = started + ctx.timeoutMs;
   let progressAt: number | undefined;
-  for (;;) {
-    let status: Awaited<ReturnType<FalClient["queue"]["status"]>>;
-    try {
-      status = await fal.queue.status(job.model.endpoint, { requestId, logs: true });
-    } catch (err) {
-      if (isNotFound(err)) return "expired";
-      throw classifyFalError(err, "checking status", requestId);
-    }
-    const now = ctx.clock.now();
-    if (status.status === "COMPLETED") {
-      return { queue_ms: (progressAt ?? now) - started, generate_ms: now - (progressAt ?? now) };
-    }
+  const timings = (now: number) => ({
+    queue_ms: (progressAt ?? now) - started,
+    generate_ms: now - (progressAt ?? now),
+  });
+  // Shows a status as the shot's progress; true when it is COMPLETED.
+  const show = (status: QueueStatus): boolean => {
+    if (status.status === "COMPLETED") return true;
     if (status.status === "IN_PROGRESS") {
-      progressAt ??= now;
+      progressAt ??= ctx.clock.now();
       const logs = "logs" in status && Array.isArray(status.logs) ? status.logs : [];
       const last = logs.at(-1)?.message;
       ctx.update({ state: "in_progress", request_id: requestId, ...(last && { log: last }) });
@@ -98,7 +100,23 @@ export async function waitForCompletion(
         ...(position !== undefined && { detail: `position ${position}` }),
       });
     }
-    if (now >= deadline) {
+    return false;
+  };
+  if (o.statusStream) {
+    const wait = { support: o.statusStream, clock: ctx.clock, until: deadline, firstEventMs: Math.max(1000, 2 * o.pollMs) };
+    if (await streamUntilCompleted(fal, job.model.endpoint, requestId, wait, show))
+      return timings(ctx.clock.now());
+  }
+  for (;;) {
+    let status: Awaited<ReturnType<FalClient["queue"]["status"]>>;
+    try {
+      status = await fal.queue.status(job.model.endpoint, { requestId, logs: true });
+    } catch (err) {
+      if (isNotFound(err)) return "expired";
+      throw classifyFalError(err, "checking status", requestId);
+    }
+    if (show(status)) return timings(ctx.clock.now());
+    if (ctx.clock.now() >= deadline) {
       // Best effort: fal refusing or being unreachable must not hide the timeout itself.
       await fal.queue.cancel(job.model.endpoint, { requestId }).catch(ifFalUnavailable);
       const waited =
@@ -110,7 +128,7 @@ export async function waitForCompletion(
         { transient: false, requestId },
       );
     }
-    await ctx.clock.sleep(pollMs);
+    await ctx.clock.sleep(o.pollMs);
   }
 }
 

@@ -8,10 +8,12 @@ import { NotStartedError, ProviderError } from "../../errors.js";
 import { takeSlot } from "../slot.js";
 import type { ProviderContext } from "../types.js";
 import { fetchResult, submitJob, waitForCompletion } from "./queue.js";
+import type { StatusStream } from "./status-stream.js";
 
 export interface RequestOptions {
   fal: FalClient;
   pollMs: number;
+  statusStream?: StatusStream;
   resubmitUnconfirmed: boolean;
 }
 
@@ -69,7 +71,7 @@ export async function runPaidRequest<T>(
         ctx.update({ state: "submitting" });
         requestId = await submitJob(o.fal, queued, input, ctx);
       }
-      const timings = await waitForCompletion(o.fal, queued, requestId, o.pollMs, ctx);
+      const timings = await waitForCompletion(o.fal, queued, requestId, o, ctx);
       result = timings === "expired" ? "expired" : await fetchResult(o.fal, queued, requestId, ctx);
     } finally {
       release();

@@ -10,6 +10,7 @@ import { downloadVideo, retryDownload } from "./download.js";
 import { classifyFalError } from "./errors.js";
 import type { FalClient } from "@fal-ai/client";
 import type { ImageUploads } from "./uploads.js";
+import type { StatusStream } from "./status-stream.js";
 import { pick } from "./pick.js";
 import { runPaidRequest } from "./request.js";
 
@@ -18,6 +19,7 @@ interface StillOptions {
   fal: FalClient;
   uploads: ImageUploads;
   pollMs: number;
+  statusStream?: StatusStream;
   resubmitUnconfirmed: boolean;
 }
 
@@ -31,6 +33,7 @@ export async function falStill(job: StillJob, ctx: ProviderContext, o: StillOpti
       priced: job.priced,
       input: () => uploadedInput(job, o),
       collect: async (result, requestId, input) => {
+        await o.uploads.recorded();
         const url = pick(result, job.still.model.output.image_url);
         if (typeof url !== "string")
           throw new ProviderError(`fal's result has no ${job.still.model.output.image_url}`, {

@@ -16,6 +16,8 @@ export const UPLOAD_FRESH_MS = 24 * 60 * 60 * 1000;
 
 export class ImageUploads {
   private inflight = new Map<string, Promise<string>>();
+  // Records still being written: a shot submits while its image's record is written, and waits for it after.
+  private writing = new Set<Promise<void>>();
   constructor(
     private readonly fal: FalClient,
     private readonly file: string,
@@ -52,10 +54,21 @@ export class ImageUploads {
     const url = await this.fal.storage.upload(file);
     // Under the file's lock, so parallel uploads and other renders keep each other's records.
     const fresh: UploadRecord = { url, uploaded_at: new Date(this.clock.now()).toISOString() };
-    await updateJson<Record<string, UploadRecord>>(this.file, (known) => ({
+    const write = updateJson<Record<string, UploadRecord>>(this.file, (known) => ({
       ...known,
       [image.sha256]: fresh,
-    }));
+    })).then(() => undefined);
+    this.writing.add(write);
+    // Handled here so a failure waits for `recorded()` instead of ending the process; the set keeps it.
+    write.then(
+      () => this.writing.delete(write),
+      () => undefined,
+    );
     return url;
+  }
+
+  // Resolves once every record written so far is on disk; throws the first write that failed.
+  async recorded(): Promise<void> {
+    await Promise.all([...this.writing]);
   }
 }
