@@ -8,10 +8,8 @@ const fake = await new FakeFal({ key: "k", latencyMs: 1500, statusStream: true }
 const p = await project(24, { prompt: (n) => `timeline ${Date.now()} ${n}` });
 const r = await storyreel(["render", p.file, "--concurrency", "8", "--json"], {
   cwd: p.dir,
-  env: falEnv(fake, p.cache, { STORYREEL_FAL_POLL_MS: "50", TRACE: "1", UV_THREADPOOL_SIZE: process.env.UVT ?? "4", ...(process.env.XPOOL && { XPOOL: "1" }) }),
+  env: falEnv(fake, p.cache, { STORYREEL_FAL_POLL_MS: "50" }),
 });
-const TRS = r.stderr.split("\n").filter(l=>l.startsWith("TRACE")).map(l=>l.split(" "));
-//console.log(r.stderr.split("\n").filter(l=>l.startsWith("TRACE")).join("\n"));
 const events = r.stdout
   .split("\n")
   .map((l) => JSON.parse(l))
@@ -36,25 +34,3 @@ import path from "node:path";
 const report = JSON.parse(await readFile(path.join(p.dir, "out", "storyboard.report.json"), "utf8"));
 const last = Math.max(...events.map((e) => Date.parse(e.time))) - t0;
 console.log("generate_ms", report.phases_ms.generate_ms, "events span", last);
-// per request: submit S, first COMPLETED status D, result R, download W
-const rs = fake.requests;
-const base0 = rs[0]!.at;
-const byId = new Map<string, any>();
-for (const q of rs) {
-  if (!q.requestId) continue;
-  const e = byId.get(q.requestId) ?? { id: q.requestId, statuses: [] };
-  byId.set(q.requestId, e);
-  if (q.route === "submit") e.S = q.at - base0;
-  if (q.route === "status") e.statuses.push(q.at - base0);
-  if (q.route === "result") e.R = q.at - base0;
-  if (q.route === "download") e.W = q.at - base0;
-}
-for (const q of rs) if (q.route === "submit") { /* submit has no requestId in request */ }
-const jobs = [...fake.jobs.values()].map((j) => ({ id: j.id, S: j.submittedAt - base0 }));
-for (const j of jobs) {
-  const e = byId.get(j.id) ?? { statuses: [] };
-  const done = j.S + 1500;
-  const D = e.statuses.find((t: number) => t >= done);
-  console.log(j.id, "S", j.S, "done", done, "detect+", D - done, "result+", e.R - done, "download+", e.W - done);
-}
-for (const t of TRS) if (t.length === 4) console.log(t[1], t[2], Number(t[3]) - base0);

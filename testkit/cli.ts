@@ -75,7 +75,7 @@ export async function storyreel(
 // The child itself, for tests that signal or kill it; await it for the result (it never rejects).
 export function spawnStoryreel(args: string[], options: { cwd?: string; env?: Env } = {}) {
   assertBuildFresh();
-  return execa("node", [...(process.env.PROF ? ["--cpu-prof", "--cpu-prof-dir=/tmp/prof"] : []), BIN, ...args], {
+  return execa("node", [BIN, ...args], {
     cwd: options.cwd ?? REPO,
     env: { FAL_KEY: undefined, STORYREEL_CACHE_DIR: undefined, ...options.env },
     extendEnv: true,

@@ -178,7 +178,8 @@ export class FakeFal {
       fault.times -= 1;
       if (fault.action === "reset") return void req.socket.destroy();
       if (typeof fault.action === "object" && "delayMs" in fault.action)
-        await new Promise((r) => setTimeout(r, (fault.action as { delayMs: number }).delayMs));
+        // Unref'd: a long delay must not keep a finished test's process alive.
+        await new Promise((r) => setTimeout(r, (fault.action as { delayMs: number }).delayMs).unref());
       else if (fault.action !== "truncate")
         return json(
           res,
@@ -272,7 +273,10 @@ export class FakeFal {
   // As fal's status stream: the status now, then each change, and the stream closes after COMPLETED.
   private stream(res: ServerResponse, id: string): void {
     const job = this.jobs.get(id);
-    if (!job) return json(res, 404, { detail: "Request not found" });
+    if (!job) {
+      json(res, 404, { detail: "Request not found" });
+      return;
+    }
     res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
     const latency = this.options.latencyMs ?? 300;
     const send = () => {
@@ -426,7 +430,11 @@ function classify(method: string, target: string): { route: Route; requestId?: s
     return { route: "download", requestId: p.split("/")[2]!.replace(/\.(mp4|png|wav)$/, "") };
   if (url.hostname === "queue.fal.run") {
     const m = /^\/[^/]+\/[^/]+\/requests\/([^/]+)(\/status\/stream|\/status|\/cancel)?$/.exec(p);
-    const routes: Record<string, Route> = { "/status": "status", "/status/stream": "stream", "/cancel": "cancel" };
+    const routes: Record<string, Route> = {
+      "/status": "status",
+      "/status/stream": "stream",
+      "/cancel": "cancel",
+    };
     if (m) return { route: routes[m[2] ?? ""] ?? "result", requestId: m[1]! };
     if (method === "POST") return { route: "submit" };
   }

@@ -103,7 +103,12 @@ export async function waitForCompletion(
     return false;
   };
   if (o.statusStream) {
-    const wait = { support: o.statusStream, clock: ctx.clock, until: deadline, firstEventMs: Math.max(1000, 2 * o.pollMs) };
+    const wait = {
+      support: o.statusStream,
+      clock: ctx.clock,
+      until: deadline,
+      firstEventMs: Math.max(1000, 2 * o.pollMs),
+    };
     if (await streamUntilCompleted(fal, job.model.endpoint, requestId, wait, show))
       return timings(ctx.clock.now());
   }

@@ -62,6 +62,11 @@ async function streamOnce(
     // Whatever went wrong, polling asks again and reports it in its own words.
     return "refused";
   }
+  // The stream's own promise rejects on the errors handled through its "error" event below.
+  stream.done().then(
+    () => undefined,
+    () => undefined,
+  );
   const timers = new AbortController();
   return new Promise<Outcome>((resolve) => {
     let seen = false;
