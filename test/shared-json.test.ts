@@ -41,7 +41,10 @@ test("ten images uploaded at once all stay in uploads.json, so an edit re-upload
       height: 300,
     });
   }
-  await Promise.all(images.map((img) => new ImageUploads(fal, file, systemClock).urlFor(img)));
+  // One uploader per image, as parallel renders would have; each record is on disk once `recorded()` resolves.
+  const uploaders = images.map(() => new ImageUploads(fal, file, systemClock));
+  await Promise.all(images.map((img, i) => uploaders[i]!.urlFor(img)));
+  await Promise.all(uploaders.map((u) => u.recorded()));
   assert.equal(uploads, 10);
   assert.equal(Object.keys(JSON.parse(await readFile(file, "utf8"))).length, 10);
   // A later render (a new ImageUploads, as a new process would have) uploads nothing again.

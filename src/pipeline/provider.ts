@@ -29,8 +29,6 @@ async function loadFalProvider(fal: FalSettings, choice: ProviderChoice): Promis
     import("../providers/fal/provider.js"),
     import("../providers/fal/uploads.js"),
   ]);
-  // fetch's HTTP stack loads on its first use (about 30 ms); a data: URL loads it without any network.
-  await (await fetch("data:,")).arrayBuffer();
   const client = makeFalClient(fal);
   return falProvider({
     fal: client,

@@ -11,7 +11,7 @@ import type { StitchResult } from "../stitch/stitch.js";
 import { checkCachedSounds, checkSoundInputs, staleFilms } from "./sound-preflight.js";
 import { systemClock } from "../util/clock.js";
 import { filmFiles } from "../util/output-files.js";
-import { anythingToMake, checkCachedClips, generateMissing, throwIfIncomplete } from "./clips.js";
+import { checkCachedClips, generateMissing, throwIfIncomplete } from "./clips.js";
 import type { RenderContext, RenderDeps, RenderOptions } from "./context.js";
 import type { EventSink } from "./events.js";
 import { filmJobs, stitchFilms } from "./films.js";
@@ -36,9 +36,6 @@ export async function renderPlans(
   const ctx = renderContext(planned, options, deps, emit);
   const started = ctx.clock.now() - planned.phases.validate_ms - planned.phases.plan_ms;
   checkDistinctOutputs(planned, ctx);
-  // The provider's client loads while the checks below wait on the disk; generating then starts at once.
-  if (!options.offline && anythingToMake(planned.films))
-    ctx.provider().catch(() => undefined /* the same error is met where the provider is used */);
   const stale = await staleFilms(planned.films, ctx);
   await checkSoundInputs(planned.films, stale, ctx);
   for (const f of planned.films)
@@ -174,7 +171,7 @@ function renderContext(
     request: planned.request,
     options,
     tools: deps.tools,
-    provider: once(deps.provider),
+    provider: deps.provider,
     signal: deps.signal ?? new AbortController().signal,
     clock: deps.clock ?? systemClock,
     paths: cachePaths(planned.request.cacheDir),
@@ -215,13 +212,4 @@ function checkDistinctOutputs(planned: Planned, ctx: RenderContext): void {
       );
     seen.set(output, board.file);
   }
-}
-
-// The provider is loaded once per render, whoever asks first.
-function once<T>(load: () => Promise<T>): () => Promise<T> {
-  let loaded: Promise<T> | undefined;
-  return () => {
-    loaded ??= load();
-    return loaded;
-  };
 }
