@@ -170,6 +170,16 @@ export async function checkCachedClips(jobs: FilmJob[], ctx: RenderContext): Pro
   return bad.filter((b) => !repaired.has(b.key));
 }
 
+// Whether a render of these films has anything to make (so its provider will be needed).
+export function anythingToMake(films: PlannedFilm[]): boolean {
+  return (
+    newSpending(
+      films.map((f) => f.plan),
+      false,
+    ).clips > 0
+  );
+}
+
 // Clips to make (new, collected or blocked) and the new spending across storyboards, counting a clip shared by
 // two storyboards once. Collecting a journaled request costs nothing new.
 function newSpending(
