@@ -8,8 +8,9 @@ export async function takeSlot(ctx: ProviderContext): Promise<() => void> {
     granted = true;
     return release;
   });
-  // A free slot is granted within a turn of the event loop; only a shot that really waits says so.
-  await new Promise((resolve) => setImmediate(resolve));
+  // A free slot is granted at once (see priority-slots.ts), so one microtask tells; a whole turn of the event
+  // loop would wait behind every other shot's I/O before this submit.
+  await Promise.resolve();
   if (!granted) ctx.update({ state: "waiting", detail: "for a free slot (--concurrency)" });
   return slot;
 }
