@@ -122,9 +122,15 @@ describe("render with the fal provider", { concurrency: 4 }, () => {
     assert.equal(r.exitCode, 0, r.stderr);
     assert.equal(p.fake.count("submit"), 6);
     assert.equal(p.fake.maxInFlight, 2);
+    // Each submit goes on a connection of its own: a pooled connection reset while idle cannot make it unconfirmed.
+    const submits = p.fake.requests.filter((q) => q.route === "submit");
+    assert.deepEqual(
+      submits.map((q) => q.earlierOnConnection),
+      [0, 0, 0, 0, 0, 0],
+    );
     assert.ok(
-      p.fake.requests.some((q) => q.route === "submit" && q.earlierOnConnection > 0),
-      "submits reuse connections (a stale one is handled: see fal-connections.test.ts)",
+      p.fake.requests.some((q) => q.earlierOnConnection > 0),
+      "other calls still reuse connections",
     );
     // The shots beyond the first two wait for a slot after their upload, and say so.
     const waiting = r.stderr.match(/: waiting: for a free slot \(--concurrency\)$/gm) ?? [];

@@ -1,7 +1,7 @@
 // The one place @fal-ai/client is configured: credentials, optionally fal's proxy protocol, and a guard on submits.
 import { createFalClient, type FalClient } from "@fal-ai/client";
 import { causeOf, NEVER_SENT } from "./errors.js";
-import { fetchSubmit } from "./submit-connection.js";
+import { fetchOnFreshConnection } from "./fresh-connection.js";
 import type { FalSettings } from "./settings.js";
 
 export function makeFalClient(settings: FalSettings): FalClient {
@@ -27,13 +27,18 @@ const submitOnce: typeof fetch = async (input, init) => {
   const submit = isSubmit(input, init);
   let response: Response;
   try {
-    response = submit ? await fetchSubmit(input, init) : await fetch(input, init);
+    response = submit ? await fetchOnFreshConnection(input, init) : await fetch(input, init);
   } catch (err) {
     // A refused connection or a failed DNS lookup means the submit never left: the client may retry it safely.
     if (submit && (err as Error).name !== "AbortError" && !NEVER_SENT.has(causeOf(err))) {
       throw new UnansweredSubmitError(`the submit got no answer (${causeOf(err)})`, { cause: err });
     }
     throw err;
+  }
+  if (isStatusStream(input, init) && response.ok && !isEventStream(response)) {
+    // FalStream reads any other 2xx as raw chunks with no error handling: make it an answer it can refuse.
+    await response.body?.cancel();
+    return Response.json({ detail: "the status stream answered without events" }, { status: 406 });
   }
   if (submit && (response.status === 502 || response.status === 504)) {
     throw new UnansweredSubmitError(
@@ -43,11 +48,21 @@ const submitOnce: typeof fetch = async (input, init) => {
   return response;
 };
 
+function targetOf(input: Parameters<typeof fetch>[0], init?: RequestInit): URL {
+  const headers = new Headers(init?.headers);
+  return new URL(headers.get("x-fal-target-url") ?? (input instanceof Request ? input.url : String(input)));
+}
+
+function isStatusStream(input: Parameters<typeof fetch>[0], init?: RequestInit): boolean {
+  return targetOf(input, init).pathname.endsWith("/status/stream");
+}
+
+function isEventStream(response: Response): boolean {
+  return (response.headers.get("content-type") ?? "").startsWith("text/event-stream");
+}
+
 function isSubmit(input: Parameters<typeof fetch>[0], init?: RequestInit): boolean {
   if ((init?.method ?? "GET").toUpperCase() !== "POST") return false;
-  const headers = new Headers(init?.headers);
-  const target = new URL(
-    headers.get("x-fal-target-url") ?? (input instanceof Request ? input.url : String(input)),
-  );
+  const target = targetOf(input, init);
   return target.hostname === "queue.fal.run" && !target.pathname.includes("/requests/");
 }

@@ -47,6 +47,10 @@ export async function streamUntilCompleted(
   return false;
 }
 
+function noStream(status: number | undefined): boolean {
+  return status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429;
+}
+
 async function streamOnce(
   fal: FalClient,
   endpoint: string,
@@ -75,7 +79,8 @@ async function streamOnce(
       if (settled) return;
       settled = true;
       timers.abort();
-      stream.abort();
+      // FalStream's abort() does nothing once it saw an error, yet its reader would read on: abort its controller.
+      (stream as unknown as { abortController?: AbortController }).abortController?.abort();
       resolve(outcome);
     };
     const after = (ms: number, outcome: () => Outcome | undefined) =>
@@ -96,6 +101,10 @@ async function streamOnce(
       if (onStatus(status as QueueStatus)) finish("completed");
     });
     stream.on("done", () => finish(seen ? "ended" : "refused"));
-    stream.on("error", () => finish(seen ? "ended" : "refused"));
+    // A server without the stream says so (404, 405, a body that is not events); a passing failure (a 429, a
+    // 5xx, a dropped connection) only sends this request back to polling.
+    stream.on("error", (err: { status?: number }) =>
+      finish(!seen && noStream(err.status) ? "refused" : "ended"),
+    );
   });
 }

@@ -57,17 +57,17 @@ export class ImageUploads {
     const write = updateJson<Record<string, UploadRecord>>(this.file, (known) => ({
       ...known,
       [image.sha256]: fresh,
-    })).then(() => undefined);
-    this.writing.add(write);
-    // Handled here so a failure waits for `recorded()` instead of ending the process; the set keeps it.
-    write.then(
-      () => this.writing.delete(write),
+    })).then(
+      () => undefined,
+      // The record only saves a later upload (which is free): a failed write must not fail a paid shot.
       () => undefined,
     );
+    this.writing.add(write);
+    void write.then(() => this.writing.delete(write));
     return url;
   }
 
-  // Resolves once every record written so far is on disk; throws the first write that failed.
+  // Resolves once every record started so far is written (or failed: see above).
   async recorded(): Promise<void> {
     await Promise.all([...this.writing]);
   }

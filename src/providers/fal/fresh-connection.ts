@@ -1,0 +1,47 @@
+// A submit on a TCP connection of its own. A pooled connection that the server (or a gateway) closed while it
+// sat idle fails with ECONNRESET the moment it is reused, and for a submit that looks exactly like "sent, no
+// answer" (maybe queued, maybe billed). On a fresh connection a reset means what it says, and nothing is lost.
+import http from "node:http";
+import https from "node:https";
+
+export async function fetchOnFreshConnection(input: Parameters<typeof fetch>[0], init?: RequestInit) {
+  const body = init?.body ?? undefined;
+  // The fal client sends JSON strings; anything else goes the usual way.
+  if (body !== undefined && typeof body !== "string" && !(body instanceof Uint8Array))
+    return fetch(input, init);
+  const url = new URL(input instanceof Request ? input.url : String(input));
+  const headers: Record<string, string> = {};
+  new Headers(init?.headers).forEach((value, name) => {
+    headers[name] = value;
+  });
+  if (body !== undefined) headers["content-length"] = String(Buffer.byteLength(body));
+  headers.connection = "close";
+  const send = url.protocol === "https:" ? https.request : http.request;
+  return new Promise<Response>((resolve, reject) => {
+    const request = send(
+      url,
+      { method: init?.method ?? "GET", headers, agent: false, ...(init?.signal && { signal: init.signal }) },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (chunk: Buffer) => chunks.push(chunk));
+        res.on("error", reject);
+        res.on("end", () => {
+          const status = res.statusCode ?? 500;
+          const empty = status === 204 || status === 304;
+          const out = new Headers();
+          for (const [name, value] of Object.entries(res.headers))
+            if (value !== undefined) out.set(name, Array.isArray(value) ? value.join(", ") : value);
+          resolve(new Response(empty ? null : Buffer.concat(chunks), { status, headers: out }));
+        });
+      },
+    );
+    // As fetch does: a submit that gets no answer at all gives up after 300 s (and is then unconfirmed).
+    request.setNoDelay(true);
+    request.setTimeout(300_000, () => request.destroy(new Error("no answer within 300 s")));
+    // Shaped like fetch's own failure, so the cause (ECONNRESET, ECONNREFUSED) is read the same way.
+    request.on("error", (err) =>
+      reject(err.name === "AbortError" ? err : new TypeError("fetch failed", { cause: err })),
+    );
+    request.end(body);
+  });
+}
