@@ -35,8 +35,8 @@ export async function fetchOnFreshConnection(input: Parameters<typeof fetch>[0],
         });
       },
     );
-    // As fetch does: a submit that gets no answer at all gives up after 300 s (and is then unconfirmed).
     request.setNoDelay(true);
+    // As fetch does: a submit that gets no answer at all gives up after 300 s (and is then unconfirmed).
     request.setTimeout(300_000, () => request.destroy(new Error("no answer within 300 s")));
     // Shaped like fetch's own failure, so the cause (ECONNRESET, ECONNREFUSED) is read the same way.
     request.on("error", (err) =>
