@@ -99,9 +99,9 @@ export async function markFilmPieces(entries: CacheEntry[], films: PlannedFilm[]
   const byKey = new Map(entries.map((e) => [e.key, e]));
   for (const { board, output } of films) {
     const record = await readJson<FilmRecord>(filmFiles(output).record);
+    const who = `${path.basename(board.path)} film`;
     for (const key of record?.pieces ?? []) {
       const entry = byKey.get(key);
-      const who = `${path.basename(board.path)} film`;
       if (entry && !entry.users.includes(who)) entry.users.push(who);
     }
   }

@@ -47,10 +47,7 @@ export function videoGraph(clips: StitchClip[], profile: Profile, caps: Pick<Cap
 // stretch from its clip alone, a window from the two clips it joins. At most two inputs, 0 and 1.
 export function pieceGraph(piece: Piece, profile: Profile, caps: Pick<Capabilities, "xfade">): Graph {
   const cut = { type: "cut" as const, duration: 0 };
-  const clips =
-    piece.kind === "stretch"
-      ? [{ ...piece.clip, transition: cut }]
-      : [{ ...piece.a, transition: cut }, piece.b];
+  const clips = pieceClips(piece).map((c, i) => (i === 0 ? { ...c, transition: cut } : c));
   const [from, to] =
     piece.kind === "stretch" ? [piece.from, piece.to] : [piece.aLength - piece.frames, piece.aLength];
   const whole = videoGraph(clips, profile, caps);

@@ -113,7 +113,7 @@ export async function waitForCompletion(
       return timings(ctx.clock.now());
   }
   for (;;) {
-    let status: Awaited<ReturnType<FalClient["queue"]["status"]>>;
+    let status: QueueStatus;
     try {
       status = await fal.queue.status(job.model.endpoint, { requestId, logs: true });
     } catch (err) {
