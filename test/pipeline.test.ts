@@ -77,6 +77,32 @@ test("renderPlans refuses over budget before loading the provider, and still wri
   assert.ok(!existsSync(path.join(dir, "out", "film.mp4")));
 });
 
+test("a fal render with something to make loads its provider once, while the pre-flight checks run", async () => {
+  const { dir, file } = await project();
+  const planned = await planStoryboards({ files: [file], cwd: dir, provider: "fal", cacheDir: "cache" });
+  let loaded = 0;
+  const provider = async () => {
+    loaded += 1;
+    return tinyProvider;
+  };
+  const events: PipelineEvent[] = [];
+  await renderPlans(planned, {}, { tools, provider }, (e) => events.push(e));
+  assert.equal(loaded, 1);
+  assert.ok(existsSync(path.join(dir, "out", "film.mp4")));
+  // A provider that fails to load fails the render where it is used, not before the report.
+  const failing = await planStoryboards({
+    files: [file],
+    cwd: dir,
+    provider: "fal",
+    cacheDir: "other-cache",
+  });
+  await assert.rejects(
+    renderPlans(failing, {}, { tools, provider: () => Promise.reject(new Error("no client")) }),
+    /no client/,
+  );
+  assert.ok(existsSync(path.join(dir, "out", "film.report.json")));
+});
+
 test("a refused or interrupted render keeps the film in its report, and says why it stopped", async () => {
   const { dir, file } = await project();
   const cacheDir = path.join(dir, "cache");

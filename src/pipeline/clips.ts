@@ -170,14 +170,14 @@ export async function checkCachedClips(jobs: FilmJob[], ctx: RenderContext): Pro
   return bad.filter((b) => !repaired.has(b.key));
 }
 
-// Whether a render of these films has anything to make (so its provider will be needed).
-export function anythingToMake(films: PlannedFilm[]): boolean {
-  return (
-    newSpending(
-      films.map((f) => f.plan),
-      false,
-    ).clips > 0
+// Whether a render of these films will make something (so its provider will be needed): clips to make, and
+// within --max-cost.
+export function willGenerate(films: PlannedFilm[], resubmitUnconfirmed: boolean, maxCost?: number): boolean {
+  const budget = newSpending(
+    films.map((f) => f.plan),
+    resubmitUnconfirmed,
   );
+  return budget.clips > 0 && (maxCost === undefined || budget.cost <= maxCost + 1e-9);
 }
 
 // Clips to make (new, collected or blocked) and the new spending across storyboards, counting a clip shared by

@@ -24,17 +24,20 @@ export function providerLoader(choice: ProviderChoice): () => Promise<ClipProvid
 }
 
 async function loadFalProvider(fal: FalSettings, choice: ProviderChoice): Promise<ClipProvider> {
-  const [{ makeFalClient }, { falProvider }, { ImageUploads }] = await Promise.all([
+  const [{ makeFalClient }, { falProvider }, { ImageUploads }, { SpareConnections }] = await Promise.all([
     import("../providers/fal/client.js"),
     import("../providers/fal/provider.js"),
     import("../providers/fal/uploads.js"),
+    import("../providers/fal/spare-connections.js"),
   ]);
-  const client = makeFalClient(fal);
+  const spares = new SpareConnections();
+  const client = makeFalClient(fal, spares);
   return falProvider({
     fal: client,
     uploads: new ImageUploads(client, cachePaths(choice.cacheDir).uploads, systemClock),
     pollMs: Number(choice.env.STORYREEL_FAL_POLL_MS ?? 1000),
     statusStream: { usable: true },
+    spares,
     resubmitUnconfirmed: choice.resubmitUnconfirmed ?? false,
   });
 }

@@ -11,7 +11,7 @@ import type { StitchResult } from "../stitch/stitch.js";
 import { checkCachedSounds, checkSoundInputs, staleFilms } from "./sound-preflight.js";
 import { systemClock } from "../util/clock.js";
 import { filmFiles } from "../util/output-files.js";
-import { anythingToMake, checkCachedClips, generateMissing, throwIfIncomplete } from "./clips.js";
+import { willGenerate, checkCachedClips, generateMissing, throwIfIncomplete } from "./clips.js";
 import type { RenderContext, RenderDeps, RenderOptions } from "./context.js";
 import type { EventSink } from "./events.js";
 import { filmJobs, stitchFilms } from "./films.js";
@@ -38,8 +38,18 @@ export async function renderPlans(
   checkDistinctOutputs(planned, ctx);
   // fetch's HTTP stack loads on first use (about 30 ms): a data: URL loads it, with no network, while the
   // checks below wait on the disk, so the first upload to fal goes out sooner.
-  if (planned.request.provider === "fal" && !options.offline && anythingToMake(planned.films))
+  if (
+    planned.request.provider === "fal" &&
+    !options.offline &&
+    willGenerate(planned.films, planned.request.resubmitUnconfirmed ?? false, options.maxCost)
+  ) {
     void warmFetch();
+    // The fal client loads while the checks below wait on the disk. A failure to load surfaces where the
+    // provider is used; a refusal after this still pays nothing.
+    void Promise.resolve()
+      .then(ctx.provider)
+      .catch(() => undefined);
+  }
   const stale = await staleFilms(planned.films, ctx);
   await checkSoundInputs(planned.films, stale, ctx);
   for (const f of planned.films)
@@ -175,7 +185,7 @@ function renderContext(
     request: planned.request,
     options,
     tools: deps.tools,
-    provider: deps.provider,
+    provider: once(deps.provider),
     signal: deps.signal ?? new AbortController().signal,
     clock: deps.clock ?? systemClock,
     paths: cachePaths(planned.request.cacheDir),
@@ -216,6 +226,15 @@ function checkDistinctOutputs(planned: Planned, ctx: RenderContext): void {
       );
     seen.set(output, board.file);
   }
+}
+
+// The provider is loaded once per render, whoever asks first.
+function once<T>(load: () => Promise<T>): () => Promise<T> {
+  let loading: Promise<T> | undefined;
+  return () => {
+    loading ??= load();
+    return loading;
+  };
 }
 
 async function warmFetch(): Promise<void> {

@@ -2,13 +2,14 @@
 import { createFalClient, type FalClient } from "@fal-ai/client";
 import { causeOf, NEVER_SENT } from "./errors.js";
 import { fetchOnFreshConnection } from "./fresh-connection.js";
+import type { SpareConnections } from "./spare-connections.js";
 import type { FalSettings } from "./settings.js";
 
-export function makeFalClient(settings: FalSettings): FalClient {
+export function makeFalClient(settings: FalSettings, spares?: SpareConnections): FalClient {
   return createFalClient({
     credentials: settings.credentials,
     suppressLocalCredentialsWarning: true,
-    fetch: submitOnce,
+    fetch: (input, init) => submitOnce(input, init, spares),
     ...(settings.proxyUrl && { proxyUrl: { url: settings.proxyUrl, when: "always" as const } }),
   });
 }
@@ -23,11 +24,15 @@ export class UnansweredSubmitError extends Error {
   readonly unansweredSubmit = true;
 }
 
-const submitOnce: typeof fetch = async (input, init) => {
+async function submitOnce(
+  input: Parameters<typeof fetch>[0],
+  init: RequestInit | undefined,
+  spares: SpareConnections | undefined,
+): Promise<Response> {
   const submit = isSubmit(input, init);
   let response: Response;
   try {
-    response = submit ? await fetchOnFreshConnection(input, init) : await fetch(input, init);
+    response = submit ? await fetchOnFreshConnection(input, init, spares) : await fetch(input, init);
   } catch (err) {
     // A refused connection or a failed DNS lookup means the submit never left: the client may retry it safely.
     if (submit && (err as Error).name !== "AbortError" && !NEVER_SENT.has(causeOf(err))) {
@@ -46,7 +51,7 @@ const submitOnce: typeof fetch = async (input, init) => {
     );
   }
   return response;
-};
+}
 
 function targetOf(input: Parameters<typeof fetch>[0], init?: RequestInit): URL {
   const headers = new Headers(init?.headers);

@@ -3,8 +3,13 @@
 // answer" (maybe queued, maybe billed). On a fresh connection a reset means what it says, and nothing is lost.
 import http from "node:http";
 import https from "node:https";
+import type { SpareConnections } from "./spare-connections.js";
 
-export async function fetchOnFreshConnection(input: Parameters<typeof fetch>[0], init?: RequestInit) {
+export async function fetchOnFreshConnection(
+  input: Parameters<typeof fetch>[0],
+  init?: RequestInit,
+  spares?: SpareConnections,
+) {
   const body = init?.body ?? undefined;
   // The fal client sends JSON strings; anything else goes the usual way.
   if (body !== undefined && typeof body !== "string" && !(body instanceof Uint8Array))
@@ -17,10 +22,13 @@ export async function fetchOnFreshConnection(input: Parameters<typeof fetch>[0],
   if (body !== undefined) headers["content-length"] = String(Buffer.byteLength(body));
   headers.connection = "close";
   const send = url.protocol === "https:" ? https.request : http.request;
+  // A connection opened for this submit a moment ago (see spare-connections.ts), else a new one.
+  const spare = spares?.take(url);
+  const connection = spare ? { createConnection: () => spare } : { agent: false as const };
   return new Promise<Response>((resolve, reject) => {
     const request = send(
       url,
-      { method: init?.method ?? "GET", headers, agent: false, ...(init?.signal && { signal: init.signal }) },
+      { method: init?.method ?? "GET", headers, ...connection, ...(init?.signal && { signal: init.signal }) },
       (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (chunk: Buffer) => chunks.push(chunk));

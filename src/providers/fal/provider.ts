@@ -12,6 +12,7 @@ import { fetchResult, submitJob, waitForCompletion } from "./queue.js";
 import type { ImageUploads } from "./uploads.js";
 import { takeSlot } from "../slot.js";
 import type { StatusStream } from "./status-stream.js";
+import type { SpareConnections } from "./spare-connections.js";
 import { falStill } from "./still.js";
 import { falSound } from "./sound.js";
 import { storeClip } from "../store-clip.js";
@@ -25,6 +26,8 @@ export interface FalProviderOptions {
   statusStream?: StatusStream;
   resubmitUnconfirmed: boolean;
   downloadAttempts?: number;
+  // Connections opened for the next submit while a finished request's result is fetched.
+  spares?: SpareConnections;
 }
 
 export function falProvider(options: FalProviderOptions): ClipProvider {
@@ -63,7 +66,8 @@ async function generate(job: ClipJob, ctx: ProviderContext, o: FalProviderOption
       input = await uploadedInput(job, o.uploads);
     }
     // The slot covers fal's side of the work; the download and checks happen after it is given back.
-    const release = await takeSlot(ctx);
+    o.spares?.waitingForSlot(1);
+    const release = await takeSlot(ctx).finally(() => o.spares?.waitingForSlot(-1));
     let timings: Awaited<ReturnType<typeof waitForCompletion>>;
     let result: unknown;
     try {
@@ -81,6 +85,8 @@ async function generate(job: ClipJob, ctx: ProviderContext, o: FalProviderOption
         requestId = await submitJob(o.fal, job, input, ctx);
       }
       timings = await waitForCompletion(o.fal, job, requestId, o, ctx);
+      // This slot frees up once the result is fetched: the next submit's connection opens meanwhile.
+      o.spares?.prepare();
       result = timings === "expired" ? "expired" : await fetchResult(o.fal, job, requestId, ctx);
     } finally {
       release();
