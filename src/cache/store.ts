@@ -38,14 +38,9 @@ export async function insertClip(
   meta: Omit<ClipSidecar, "bytes" | "sha256" | "version" | "key">,
 ): Promise<ClipSidecar> {
   await mkdir(`${paths.dir}/clips`, { recursive: true });
-  const { sha256, bytes } = await hashFile(tmpFile);
   // The clip's bytes must be on disk before its name is: a power cut must not leave a paid clip half-written.
-  const handle = await open(tmpFile, "r+");
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
+  // Hashing only reads, so it runs while the bytes are flushed.
+  const [{ sha256, bytes }] = await Promise.all([hashFile(tmpFile), syncFile(tmpFile)]);
   await commitRename(tmpFile, paths.clip(key));
   const sidecar: ClipSidecar = { version: 1, key, ...meta, bytes, sha256 };
   await writeJsonAtomic(paths.sidecar(key), sidecar);
@@ -76,6 +71,15 @@ export async function verifyClip(
 export async function evictClip(paths: CachePaths, key: string): Promise<void> {
   await removeIfExists(paths.sidecar(key));
   await removeIfExists(paths.clip(key));
+}
+
+async function syncFile(file: string): Promise<void> {
+  const handle = await open(file, "r+");
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
 }
 
 export async function hashFile(file: string): Promise<{ sha256: string; bytes: number }> {

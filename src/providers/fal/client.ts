@@ -1,7 +1,7 @@
 // The one place @fal-ai/client is configured: credentials, optionally fal's proxy protocol, and a guard on submits.
 import { createFalClient, type FalClient } from "@fal-ai/client";
 import { causeOf, NEVER_SENT } from "./errors.js";
-import { fetchOnFreshConnection } from "./fresh-connection.js";
+import { fetchOnFreshConnection, fetchPooled } from "./fresh-connection.js";
 import type { SpareConnections } from "./spare-connections.js";
 import type { FalSettings } from "./settings.js";
 
@@ -32,7 +32,11 @@ async function submitOnce(
   const submit = isSubmit(input, init);
   let response: Response;
   try {
-    response = submit ? await fetchOnFreshConnection(input, init, spares) : await fetch(input, init);
+    response = submit
+      ? await fetchOnFreshConnection(input, init, spares)
+      : isUpload(input, init)
+        ? await fetchPooled(input, init)
+        : await fetch(input, init);
   } catch (err) {
     // A refused connection or a failed DNS lookup means the submit never left: the client may retry it safely.
     if (submit && (err as Error).name !== "AbortError" && !NEVER_SENT.has(causeOf(err))) {
@@ -64,6 +68,15 @@ function isStatusStream(input: Parameters<typeof fetch>[0], init?: RequestInit):
 
 function isEventStream(response: Response): boolean {
   return (response.headers.get("content-type") ?? "").startsWith("text/event-stream");
+}
+
+// An image upload: fal storage's initiate call, or the PUT of the bytes (not a multipart upload's other calls).
+function isUpload(input: Parameters<typeof fetch>[0], init?: RequestInit): boolean {
+  const method = (init?.method ?? "GET").toUpperCase();
+  return (
+    method === "PUT" ||
+    (method === "POST" && targetOf(input, init).pathname.endsWith("/storage/upload/initiate"))
+  );
 }
 
 function isSubmit(input: Parameters<typeof fetch>[0], init?: RequestInit): boolean {
