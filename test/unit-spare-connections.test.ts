@@ -1,6 +1,7 @@
 // Connections opened ahead of a submit: toward the last submit's origin, only for a shot that waits, one request
 // each, and never one the server closed or that sat idle past its age.
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { once } from "node:events";
 import http from "node:http";
 import type { AddressInfo, Socket } from "node:net";
@@ -57,7 +58,7 @@ test("nothing is opened before a first submit names the origin, nor when no shot
   const spares = new SpareConnections();
   spares.waitingForSlot(1);
   spares.prepare();
-  assert.equal(spares.take(s.url), undefined, "the first submit opens its own connection");
+  assert.equal(await spares.take(s.url), undefined, "the first submit opens its own connection");
   spares.waitingForSlot(-1);
   spares.prepare();
   await sleep(30);
@@ -68,15 +69,15 @@ test("nothing is opened before a first submit names the origin, nor when no shot
 test("a spare opens toward the last submit's origin and carries exactly one request", async () => {
   const s = await server();
   const spares = new SpareConnections();
-  spares.take(s.url);
+  await spares.take(s.url);
   spares.waitingForSlot(1);
   spares.prepare();
   spares.prepare();
   await until(() => s.sockets.length === 1);
   assert.equal(s.sockets.length, 1, "one spare per waiting shot");
-  const socket = spares.take(s.url);
+  const socket = await spares.take(s.url);
   assert.ok(socket);
-  assert.equal(spares.take(s.url), undefined, "a spare is handed out once");
+  assert.equal(await spares.take(s.url), undefined, "a spare is handed out once");
   assert.equal(await post(s.url, socket), "ok");
   assert.equal(s.requests.length, 1);
   assert.equal(s.requests[0]!.socket, s.sockets[0]);
@@ -86,24 +87,48 @@ test("a spare opens toward the last submit's origin and carries exactly one requ
 test("a spare the server closed is never used", async () => {
   const s = await server((socket) => socket.end());
   const spares = new SpareConnections();
-  spares.take(s.url);
+  await spares.take(s.url);
   spares.waitingForSlot(1);
   spares.prepare();
   await until(() => s.sockets.length === 1);
   await sleep(50);
-  assert.equal(spares.take(s.url), undefined);
+  assert.equal(await spares.take(s.url), undefined);
   s.stop();
+});
+
+test("a close the server sent while the event loop was busy is seen before the spare is handed out", async () => {
+  // The server is another process, so it closes the connection while this one is busy.
+  const child = spawn(
+    process.execPath,
+    [
+      "-e",
+      "const s=require('net').createServer(c=>setTimeout(()=>c.end(),20));s.listen(0,'127.0.0.1',()=>console.log(s.address().port))",
+    ],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+  const [line] = (await once(child.stdout!, "data")) as [Buffer];
+  const url = new URL(`http://127.0.0.1:${String(line).trim()}/fal-ai/model`);
+  const spares = new SpareConnections();
+  await spares.take(url);
+  spares.waitingForSlot(1);
+  spares.prepare();
+  await sleep(10);
+  // Busy, as at a wave change: the server's close arrives meanwhile, unseen.
+  const busyUntil = Date.now() + 80;
+  while (Date.now() < busyUntil);
+  assert.equal(await spares.take(url), undefined);
+  child.kill();
 });
 
 test("an unused spare is closed once it is older than its age limit", async () => {
   const s = await server();
   const spares = new SpareConnections(40);
-  spares.take(s.url);
+  await spares.take(s.url);
   spares.waitingForSlot(1);
   spares.prepare();
   await until(() => s.sockets.length === 1);
   await until(() => s.sockets[0]!.destroyed || s.sockets[0]!.readableEnded);
-  assert.equal(spares.take(s.url), undefined);
+  assert.equal(await spares.take(s.url), undefined);
   s.stop();
 });
 
@@ -111,11 +136,11 @@ test("a spare is only for its own origin", async () => {
   const a = await server();
   const b = await server();
   const spares = new SpareConnections();
-  spares.take(a.url);
+  await spares.take(a.url);
   spares.waitingForSlot(1);
   spares.prepare();
   await until(() => a.sockets.length === 1);
-  assert.equal(spares.take(b.url), undefined);
+  assert.equal(await spares.take(b.url), undefined);
   a.stop();
   b.stop();
 });

@@ -1,10 +1,10 @@
 // Durable, atomic file writes: a crash leaves either the old file or the new one, never half of either.
 import { createHash, randomBytes } from "node:crypto";
 import { hostname } from "node:os";
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { mkdir, open, readFile, rename } from "node:fs/promises";
 import path from "node:path";
-import { isMissing, listIfExists, removeIfExists } from "../util/fs.js";
+import { existsNow, isMissing, listIfExists, removeIfExists } from "../util/fs.js";
 
 // `durable: false` still survives kill -9 (the kernel keeps the rename); it skips the fsyncs that guard against power loss.
 export async function writeFileAtomic(
@@ -75,9 +75,9 @@ export function tempSibling(file: string): string {
 const HOST_TAG = createHash("sha256").update(hostname()).digest("hex").slice(0, 6);
 
 export async function readJson<T>(file: string): Promise<T | undefined> {
-  // A missing file (the common case for journals and sidecars) is known without a trip through libuv's pool.
-  if (!existsSync(file)) return undefined;
   try {
+    // A missing file (the common case for journals and sidecars) is known without a trip through libuv's pool.
+    if (!existsNow(file)) return undefined;
     return JSON.parse(await readFile(file, "utf8")) as T;
   } catch (err) {
     if (isMissing(err)) return undefined;

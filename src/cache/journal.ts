@@ -1,8 +1,7 @@
 // The submission journal: a request id is on disk before storyreel waits for it, so a killed run reattaches instead of paying again.
 import { readJson, writeJsonAtomic, writeJsonAtomicSync } from "./atomic.js";
 import type { CachePaths } from "./layout.js";
-import { existsSync } from "node:fs";
-import { removeIfExists } from "../util/fs.js";
+import { existsNow, removeIfExists } from "../util/fs.js";
 
 export interface JournalEntry {
   version: 1;
@@ -22,7 +21,7 @@ export interface JournalEntry {
 export async function readJournal(paths: CachePaths, key: string): Promise<JournalEntry | undefined> {
   const entry = await readJson<JournalEntry>(paths.journal(key));
   if (entry?.state === "submitted" || entry?.state === "submitting") return entry;
-  if (!existsSync(paths.journal(key))) return undefined;
+  if (!existsNow(paths.journal(key))) return undefined;
   return { version: 1, key, shot: "", endpoint: "", state: "submitting", input: {}, submitted_at: "" };
 }
 

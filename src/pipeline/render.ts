@@ -46,9 +46,7 @@ export async function renderPlans(
     void warmFetch();
     // The fal client loads while the checks below wait on the disk. A failure to load surfaces where the
     // provider is used; a refusal after this still pays nothing.
-    void Promise.resolve()
-      .then(ctx.provider)
-      .catch(() => undefined);
+    ctx.provider().catch(() => undefined);
   }
   const stale = await staleFilms(planned.films, ctx);
   await checkSoundInputs(planned.films, stale, ctx);
@@ -231,8 +229,9 @@ function checkDistinctOutputs(planned: Planned, ctx: RenderContext): void {
 // The provider is loaded once per render, whoever asks first.
 function once<T>(load: () => Promise<T>): () => Promise<T> {
   let loading: Promise<T> | undefined;
+  // A loader that throws at once is a rejected promise like any other, cached like any other.
   return () => {
-    loading ??= load();
+    loading ??= Promise.resolve().then(load);
     return loading;
   };
 }

@@ -1,10 +1,21 @@
 // File-system calls where a missing file is an expected answer; every other error still propagates.
 import { readdir, stat, unlink } from "node:fs/promises";
-import type { Stats } from "node:fs";
+import { type Stats, statSync } from "node:fs";
 
 export function isMissing(err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   return code === "ENOENT" || code === "ENOTDIR";
+}
+
+// Whether a file exists, answered without a trip through libuv's thread pool (a wave of shots checking their
+// journals at once queues there); an error other than "missing" (EACCES, say) is thrown, as a read would.
+export function existsNow(file: string): boolean {
+  try {
+    return statSync(file, { throwIfNoEntry: false }) !== undefined;
+  } catch (err) {
+    if (isMissing(err)) return false;
+    throw err;
+  }
 }
 
 // For `.catch(ifMissing(fallback))`: a missing file gives the fallback, anything else is rethrown.

@@ -38,8 +38,10 @@ async function submitOnce(
         ? await fetchPooled(input, init)
         : await fetch(input, init);
   } catch (err) {
-    // A refused connection or a failed DNS lookup means the submit never left: the client may retry it safely.
-    if (submit && (err as Error).name !== "AbortError" && !NEVER_SENT.has(causeOf(err))) {
+    // A refused connection, a failed DNS lookup or a failed TLS handshake means the submit never left: the
+    // client may retry it safely.
+    const neverSent = NEVER_SENT.has(causeOf(err)) || (err as { neverSent?: boolean }).neverSent;
+    if (submit && (err as Error).name !== "AbortError" && !neverSent) {
       throw new UnansweredSubmitError(`the submit got no answer (${causeOf(err)})`, { cause: err });
     }
     throw err;

@@ -39,6 +39,8 @@ export function causeOf(err: unknown): string {
 // Whether fal (or the proxy) answered at all: if it did not, a submit may or may not have arrived.
 export function gotResponse(err: unknown): boolean {
   if ((err as { unansweredSubmit?: boolean }).unansweredSubmit) return false;
+  // Failed before the connection was up (a TLS certificate refused, say): no request exists at fal.
+  if ((err as { neverSent?: boolean }).neverSent) return true;
   if (err instanceof ApiError) return true;
   return NEVER_SENT.has(causeOf(err));
 }

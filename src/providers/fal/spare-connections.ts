@@ -1,12 +1,17 @@
 // Connections opened just before a submit needs one. A shot waiting for a slot will submit as soon as a running
 // request's result is fetched; its connection is opened when that request completes, so the TCP (and TLS)
 // handshake happens while the result is fetched, not after. Each connection still carries exactly one request,
-// and is used within a second of opening or closed, so a submit never goes out on a connection that sat idle.
+// and is used within 250 ms of opening (a result takes milliseconds to fetch) or closed, so a submit never goes
+// out on a connection that sat idle.
 import net, { type Socket } from "node:net";
 import tls from "node:tls";
 
+// See take().
+const FRESH_MS = 50;
+
 interface Spare {
   origin: string;
+  openedAt: number;
   socket: Socket;
   forget: () => void;
 }
@@ -17,7 +22,7 @@ export class SpareConnections {
   // Shots whose input is uploaded and which wait for a slot to submit.
   private waiting = 0;
   // A spare unused for this long is closed: a submit never goes out on a connection that sat idle.
-  constructor(private readonly maxAgeMs = 1000) {}
+  constructor(private readonly maxAgeMs = 250) {}
 
   // Around a shot's wait for a slot.
   waitingForSlot(delta: 1 | -1): void {
@@ -37,7 +42,7 @@ export class SpareConnections {
     socket.setNoDelay(true);
     // An unused spare must not keep the process (or a test's server) alive.
     socket.unref();
-    const spare: Spare = { origin: url.origin, socket, forget: () => undefined };
+    const spare: Spare = { origin: url.origin, openedAt: Date.now(), socket, forget: () => undefined };
     const drop = () => {
       spare.forget();
       socket.destroy();
@@ -54,12 +59,23 @@ export class SpareConnections {
   }
 
   // A spare for a submit to `url`, handed over for good; undefined when none is open.
-  take(url: URL): Socket | undefined {
+  async take(url: URL): Promise<Socket | undefined> {
     this.lastOrigin = new URL(url.origin);
     const spare = this.spares.find((s) => s.origin === url.origin && !s.socket.destroyed);
     if (!spare) return undefined;
+    this.spares.splice(this.spares.indexOf(spare), 1);
+    // A close the server sent while the event loop was busy is seen only on a later turn. A spare opened within
+    // the last 50 ms carries the same risk as a new connection (its connect is seen on a busy turn too); an
+    // older one waits for that turn, so a submit is not written on a connection the server has given up.
+    if (Date.now() - spare.openedAt > FRESH_MS) await new Promise((resolve) => setImmediate(resolve));
+    const { socket } = spare;
+    if (socket.destroyed || socket.readableEnded || !socket.writable) {
+      spare.forget();
+      socket.destroy();
+      return undefined;
+    }
     spare.forget();
-    spare.socket.ref();
-    return spare.socket;
+    socket.ref();
+    return socket;
   }
 }
