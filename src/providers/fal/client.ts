@@ -72,13 +72,13 @@ function isEventStream(response: Response): boolean {
   return (response.headers.get("content-type") ?? "").startsWith("text/event-stream");
 }
 
-// An image upload: fal storage's initiate call, or the PUT of the bytes (not a multipart upload's other calls).
+// An image upload: fal storage's initiate call, or the PUT of the bytes (not a queue call such as cancel, which
+// is a PUT too, nor a multipart upload's other calls).
 function isUpload(input: Parameters<typeof fetch>[0], init?: RequestInit): boolean {
   const method = (init?.method ?? "GET").toUpperCase();
-  return (
-    method === "PUT" ||
-    (method === "POST" && targetOf(input, init).pathname.endsWith("/storage/upload/initiate"))
-  );
+  const { pathname } = targetOf(input, init);
+  if (method === "PUT") return !pathname.includes("/requests/");
+  return method === "POST" && pathname.endsWith("/storage/upload/initiate");
 }
 
 function isSubmit(input: Parameters<typeof fetch>[0], init?: RequestInit): boolean {
