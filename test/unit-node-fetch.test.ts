@@ -21,19 +21,34 @@ async function rawServer(reply: string) {
   return { port, stop: () => server.close() };
 }
 
+// An http server on a free loopback port, with the connections it accepted.
+async function httpServer(handler: http.RequestListener) {
+  const server = http.createServer(handler);
+  const sockets: net.Socket[] = [];
+  server.on("connection", (socket: net.Socket) => sockets.push(socket));
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  return {
+    url: (pathname: string) =>
+      new URL(pathname, `http://127.0.0.1:${(server.address() as AddressInfo).port}`),
+    sockets,
+    stop: () => {
+      server.closeAllConnections();
+      server.close();
+    },
+  };
+}
+
 test("a 205 answer to an upload is an answer with no body, not a crash", async () => {
-  const s = http.createServer((_, res) => {
+  const s = await httpServer((_, res) => {
     res.writeHead(205);
     res.end();
   });
-  s.listen(0, "127.0.0.1");
-  await once(s, "listening");
-  const url = `http://127.0.0.1:${(s.address() as AddressInfo).port}/upload/u1`;
-  const response = await fetchPooled(url, { method: "PUT", body: new Blob([new Uint8Array([1, 2, 3])]) });
+  const body = new Blob([new Uint8Array([1, 2, 3])]);
+  const response = await fetchPooled(s.url("/upload/u1"), { method: "PUT", body });
   assert.equal(response.status, 205);
   assert.equal(await response.text(), "");
-  s.closeAllConnections();
-  s.close();
+  s.stop();
 });
 
 test("a status outside 200 to 599 is a fetch failure, not a crash", async () => {
@@ -46,28 +61,21 @@ test("a status outside 200 to 599 is a fetch failure, not a crash", async () => 
 });
 
 test("an upload that is redirected is sent again where the server says", async () => {
-  const target = http.createServer((req, res) => {
+  const target = await httpServer((req, res) => {
     let bytes = 0;
     req.on("data", (c: Buffer) => (bytes += c.length));
     req.on("end", () => res.end(JSON.stringify({ bytes })));
   });
-  target.listen(0, "127.0.0.1");
-  await once(target, "listening");
-  const where = `http://127.0.0.1:${(target.address() as AddressInfo).port}/stored`;
-  const first = http.createServer((req, res) => {
+  const first = await httpServer((req, res) => {
     req.resume();
-    res.writeHead(307, { location: where });
+    res.writeHead(307, { location: target.url("/stored").href });
     res.end();
   });
-  first.listen(0, "127.0.0.1");
-  await once(first, "listening");
-  const url = `http://127.0.0.1:${(first.address() as AddressInfo).port}/upload/u1`;
-  const response = await fetchPooled(url, { method: "PUT", body: new Blob([new Uint8Array(5)]) });
+  const body = new Blob([new Uint8Array(5)]);
+  const response = await fetchPooled(first.url("/upload/u1"), { method: "PUT", body });
   assert.deepEqual(await response.json(), { bytes: 5 });
-  for (const s of [first, target]) {
-    s.closeAllConnections();
-    s.close();
-  }
+  first.stop();
+  target.stop();
 });
 
 test("a submit whose TLS handshake fails never reached fal, and says so", async () => {
@@ -81,12 +89,9 @@ test("a submit whose TLS handshake fails never reached fal, and says so", async 
 });
 
 test("a submit Node refuses to send (a bad header) never left, and its spare is closed", async () => {
-  const s = http.createServer((_, res) => res.end("ok"));
-  const sockets: net.Socket[] = [];
-  s.on("connection", (socket: net.Socket) => sockets.push(socket));
-  s.listen(0, "127.0.0.1");
-  await once(s, "listening");
-  const url = new URL(`http://127.0.0.1:${(s.address() as AddressInfo).port}/fal-ai/model`);
+  const s = await httpServer((_, res) => res.end("ok"));
+  const { sockets } = s;
+  const url = s.url("/fal-ai/model");
   const spares = new SpareConnections();
   await spares.take(url);
   spares.waitingForSlot(1);
@@ -102,5 +107,5 @@ test("a submit Node refuses to send (a bad header) never left, and its spare is 
   );
   for (let i = 0; i < 100 && !sockets[0]!.destroyed; i++) await new Promise((r) => setTimeout(r, 5));
   assert.ok(sockets[0]!.destroyed, "the spare was closed");
-  s.close();
+  s.stop();
 });

@@ -19,6 +19,8 @@ export interface JournalEntry {
 // A journal file that is there but unreadable (a power cut while it was written) counts as an unconfirmed
 // submit: it was written just before one, and guessing "nothing was sent" could pay twice.
 export async function readJournal(paths: CachePaths, key: string): Promise<JournalEntry | undefined> {
+  // Most shots have no entry, and one stat says so.
+  if (!existsNow(paths.journal(key))) return undefined;
   const entry = await readJson<JournalEntry>(paths.journal(key));
   if (entry?.state === "submitted" || entry?.state === "submitting") return entry;
   if (!existsNow(paths.journal(key))) return undefined;

@@ -29,12 +29,13 @@ async function submitOnce(
   init: RequestInit | undefined,
   spares: SpareConnections | undefined,
 ): Promise<Response> {
-  const submit = isSubmit(input, init);
+  const kind = kindOf(input, init);
+  const submit = kind === "submit";
   let response: Response;
   try {
     response = submit
       ? await fetchOnFreshConnection(input, init, spares)
-      : isUpload(input, init)
+      : kind === "upload"
         ? await fetchPooled(input, init)
         : await fetch(input, init);
   } catch (err) {
@@ -46,7 +47,7 @@ async function submitOnce(
     }
     throw err;
   }
-  if (isStatusStream(input, init) && response.ok && !isEventStream(response)) {
+  if (kind === "status stream" && response.ok && !isEventStream(response)) {
     // FalStream reads any other 2xx as raw chunks with no error handling: make it an answer it can refuse.
     await response.body?.cancel();
     return Response.json({ detail: "the status stream answered without events" }, { status: 406 });
@@ -59,30 +60,30 @@ async function submitOnce(
   return response;
 }
 
-function targetOf(input: Parameters<typeof fetch>[0], init?: RequestInit): URL {
-  const headers = new Headers(init?.headers);
-  return new URL(headers.get("x-fal-target-url") ?? (input instanceof Request ? input.url : String(input)));
-}
-
-function isStatusStream(input: Parameters<typeof fetch>[0], init?: RequestInit): boolean {
-  return targetOf(input, init).pathname.endsWith("/status/stream");
-}
-
 function isEventStream(response: Response): boolean {
   return (response.headers.get("content-type") ?? "").startsWith("text/event-stream");
 }
 
-// An image upload: fal storage's initiate call, or the PUT of the bytes (not a queue call such as cancel, which
-// is a PUT too, nor a multipart upload's other calls).
-function isUpload(input: Parameters<typeof fetch>[0], init?: RequestInit): boolean {
+// What a request of the fal client is, from its method and its target (fal's proxy protocol names the target
+// in a header):
+// - a submit: a POST to the queue that is not about an existing request;
+// - an image upload: fal storage's initiate call, or the PUT of the bytes (not a queue call such as cancel,
+//   which is a PUT too, nor a multipart upload's other calls);
+// - a request's status stream.
+function kindOf(
+  input: Parameters<typeof fetch>[0],
+  init?: RequestInit,
+): "submit" | "upload" | "status stream" | "other" {
   const method = (init?.method ?? "GET").toUpperCase();
-  const { pathname } = targetOf(input, init);
-  if (method === "PUT") return !pathname.includes("/requests/");
-  return method === "POST" && pathname.endsWith("/storage/upload/initiate");
-}
-
-function isSubmit(input: Parameters<typeof fetch>[0], init?: RequestInit): boolean {
-  if ((init?.method ?? "GET").toUpperCase() !== "POST") return false;
-  const target = targetOf(input, init);
-  return target.hostname === "queue.fal.run" && !target.pathname.includes("/requests/");
+  const target = new URL(
+    new Headers(init?.headers).get("x-fal-target-url") ??
+      (input instanceof Request ? input.url : String(input)),
+  );
+  const { pathname } = target;
+  const aboutARequest = pathname.includes("/requests/");
+  if (method === "POST" && target.hostname === "queue.fal.run" && !aboutARequest) return "submit";
+  if (method === "PUT" && !aboutARequest) return "upload";
+  if (method === "POST" && pathname.endsWith("/storage/upload/initiate")) return "upload";
+  if (pathname.endsWith("/status/stream")) return "status stream";
+  return "other";
 }
