@@ -1,0 +1,92 @@
+#!/usr/bin/env node
+// The build. src/ becomes dist/ one file to one file (esbuild, as tsc would emit it: tsconfig has
+// isolatedModules), the CLI is bundled, and tsc writes the .d.ts files for the library's users.
+//   --no-types  skip the .d.ts files (npm test type-checks everything with tsc --noEmit instead)
+//   --tests     also compile src/, test/ and testkit/ into node_modules/.cache/storyreel-tests/, so the
+//               suite runs on plain node: a test process then starts in 0.1 s instead of 1 s under tsx.
+import { execFileSync } from "node:child_process";
+import { readdirSync, rmSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { build } from "esbuild";
+
+const ROOT = fileURLToPath(new URL("../", import.meta.url));
+const TEST_BUILD = path.join(ROOT, "node_modules", ".cache", "storyreel-tests");
+const args = new Set(process.argv.slice(2));
+
+const sources = (dir) =>
+  readdirSync(path.join(ROOT, dir), { recursive: true, encoding: "utf8" })
+    .filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"))
+    .map((f) => path.join(ROOT, dir, f));
+
+// A compiled test reads fixtures, schemas and packages as its source would: import.meta.url is the
+// source file's URL, not the compiled copy's.
+const sourceUrls = {
+  name: "source-urls",
+  setup(b) {
+    b.onLoad({ filter: /\.ts$/ }, async (args) => {
+      const text = await readFile(args.path, "utf8");
+      const url = JSON.stringify(pathToFileURL(args.path).href);
+      return { contents: text.replaceAll("import.meta.url", url), loader: "ts" };
+    });
+  },
+};
+
+const common = { platform: "node", format: "esm", target: "node20", logLevel: "warning" };
+
+await build({
+  ...common,
+  entryPoints: sources("src"),
+  outdir: path.join(ROOT, "dist"),
+  outbase: path.join(ROOT, "src"),
+  sourcemap: true,
+});
+// The CLI in one file, so a start loads one module instead of about a hundred: an up-to-date render starts
+// about 40 ms sooner, and about 40 ms more with whitespace and syntax minified (names are kept). Packages
+// loaded only on demand (the fal client, execa) and the bundled ffmpeg locators stay outside it.
+await build({
+  entryPoints: [path.join(ROOT, "dist", "cli.js")],
+  outfile: path.join(ROOT, "dist", "cli.bundle.js"),
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node20",
+  external: [
+    "@fal-ai/client",
+    "@aws-sdk/*",
+    "execa",
+    "ajv",
+    "@ffmpeg-installer/*",
+    "@ffprobe-installer/*",
+    "playwright-core",
+  ],
+  // Bundled CommonJS (yaml's dependencies) may call require; give the ES module one.
+  banner: {
+    js: "import { createRequire as __storyreelRequire } from 'node:module'; const require = __storyreelRequire(import.meta.url);",
+  },
+  // Whitespace and syntax only: names stay, so a stack trace still reads.
+  minifyWhitespace: true,
+  minifySyntax: true,
+  logLevel: "warning",
+});
+
+if (args.has("--tests")) {
+  rmSync(TEST_BUILD, { recursive: true, force: true });
+  await build({
+    ...common,
+    entryPoints: [...sources("src"), ...sources("test"), ...sources("testkit"), ...sources("bench")],
+    outdir: TEST_BUILD,
+    outbase: ROOT,
+    sourcemap: "inline",
+    plugins: [sourceUrls],
+  });
+}
+
+if (!args.has("--no-types")) {
+  const tsc = path.join(ROOT, "node_modules", "typescript", "bin", "tsc");
+  execFileSync(process.execPath, [tsc, "-p", "tsconfig.json", "--emitDeclarationOnly"], {
+    cwd: ROOT,
+    stdio: "inherit",
+  });
+}
