@@ -2,8 +2,8 @@
 // The build. src/ becomes dist/ one file to one file (esbuild, as tsc would emit it: tsconfig has
 // isolatedModules), the CLI is bundled, and tsc writes the .d.ts files for the library's users.
 //   --no-types  skip the .d.ts files (npm test type-checks everything with tsc --noEmit instead)
-//   --tests     also compile src/, test/ and testkit/ into node_modules/.cache/storyreel-tests/, so the
-//               suite runs on plain node: a test process then starts in 0.1 s instead of 1 s under tsx.
+//   --tests     also compile src/, test/, testkit/ and bench/ into node_modules/.cache/storyreel-tests/, so
+//               the suite runs on plain node: a test file then takes 0.38 CPU-s instead of 0.79 under tsx.
 import { execFileSync } from "node:child_process";
 import { readdirSync, rmSync } from "node:fs";
 import { readFile } from "node:fs/promises";
