@@ -13,7 +13,7 @@ import type { StitchClip } from "../src/stitch/profile.js";
 import { DUCK_DB, type FilmSound } from "../src/stitch/sound-graph.js";
 import { stitchFilm } from "../src/stitch/stitch.js";
 import { BUNDLED, makeClip, stitchClip } from "../testkit/clips.js";
-import { bandLevel, integratedLoudness, toneFile } from "../testkit/ffprobe.js";
+import { bandLevels, integratedLoudness, toneFile } from "../testkit/ffprobe.js";
 
 const SYSTEM = findMediaTools(process.env);
 // What the README promises: the bed is at least this much lower while anything is said.
@@ -50,15 +50,16 @@ async function mixed(tools: MediaTools, render: { loudness?: number }, duck = tr
     filmKey(clips, render, { test: true }),
     Date.now,
   );
-  const level = (from: number, to: number) => bandLevel(output, from, to, BED_HZ);
-  return {
-    output,
-    dialogue: await level(1, 2.5),
-    silent: await level(3.8, 5.5),
-    voiceover: await level(7, 8.3),
-    // After the voice-over, before the fade-out.
-    after: await level(8.7, 8.9),
-  };
+  // The last window is after the voice-over, before the fade-out.
+  const levels = await bandLevels(output, BED_HZ, [
+    [1, 2.5],
+    [3.8, 5.5],
+    [7, 8.3],
+    [8.7, 8.9],
+  ]);
+  // bandLevels returns one level per window, or throws.
+  const [dialogue, silent, voiceover, after] = levels as [number, number, number, number];
+  return { output, dialogue, silent, voiceover, after };
 }
 
 for (const [name, tools] of [

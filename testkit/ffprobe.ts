@@ -1,5 +1,6 @@
 // ffprobe and ffmpeg read-backs for assertions on outcomes: streams, durations, decoded audio, frame hashes.
 import { execa } from "execa";
+import { writeFile } from "node:fs/promises";
 
 export interface Probe {
   // The container's duration in seconds.
@@ -94,25 +95,33 @@ export async function decodesCleanly(file: string): Promise<{ ok: boolean; durat
   return { ok: decode.exitCode === 0 && decode.stderr === "", duration: Number(info.stdout) };
 }
 
-// RMS level (dB) of one frequency band of a file's audio between two times: a music bed's level under the mix.
-export async function bandLevel(
+// RMS levels (dB) of one frequency band of a file's audio, one per window [start, end] in seconds: a music
+// bed's level under the mix. One ffmpeg process measures every window (asplit), since starting ffmpeg costs
+// more than the measuring.
+export async function bandLevels(
   file: string,
-  start: number,
-  end: number,
   frequency: number,
-): Promise<number> {
+  windows: Array<[start: number, end: number]>,
+): Promise<number[]> {
+  const split = `[0:a]asplit=${windows.length}${windows.map((_, n) => `[s${n}]`).join("")}`;
+  const branches = windows.map(
+    ([start, end], n) =>
+      `[s${n}]atrim=start=${start}:end=${end},bandpass=f=${frequency}:width_type=q:w=20,` +
+      `astats=measure_perchannel=none:measure_overall=RMS_level[o${n}]`,
+  );
+  const outputs = windows.flatMap((_, n) => ["-map", `[o${n}]`, "-f", "null", "-"]);
   const { stderr } = await execa("ffmpeg", [
-    "-hide_banner",
-    "-nostats",
-    "-i",
-    file,
-    "-af",
-    `atrim=start=${start}:end=${end},bandpass=f=${frequency}:width_type=q:w=20,astats=measure_perchannel=none:measure_overall=RMS_level`,
-    "-f",
-    "null",
-    "-",
+    ...["-hide_banner", "-nostats", "-i", file],
+    ...["-filter_complex", [split, ...branches].join(";"), ...outputs],
   ]);
-  return Number(/RMS level dB:\s*(-?[\d.]+|-inf)/.exec(stderr)?.[1] ?? Number.NaN);
+  // astats instances are numbered in graph order, so sorting by number gives the windows' order.
+  const levels = [...stderr.matchAll(/\[Parsed_astats_(\d+) @ [^\]]+\] RMS level dB:\s*(-?[\d.]+|-inf)/g)]
+    .map((m) => ({ n: Number(m[1]), db: Number(m[2]) }))
+    .sort((a, b) => a.n - b.n)
+    .map((m) => m.db);
+  if (levels.length !== windows.length)
+    throw new Error(`${levels.length} levels for ${windows.length} windows`);
+  return levels;
 }
 
 // Integrated loudness (LUFS) by ffmpeg's ebur128.
@@ -131,7 +140,8 @@ export async function integratedLoudness(file: string): Promise<number> {
   return Number(/I:\s+(-?[\d.]+) LUFS/.exec(stderr.slice(stderr.lastIndexOf("Summary")))?.[1]);
 }
 
-// A tone as a WAV file (a stand-in voice-over or music bed), made once per shape.
+// A tone as a WAV file (a stand-in voice-over or music bed): 16-bit stereo at 48 kHz, written directly, with
+// the samples `aevalsrc=amplitude*sin(...)` and `-ac 2` gave (ffmpeg's mono-to-stereo upmix is 3 dB down).
 export async function toneFile(
   dir: string,
   frequency: number,
@@ -139,18 +149,28 @@ export async function toneFile(
   amplitude = 0.25,
 ): Promise<string> {
   const file = `${dir}/tone-${frequency}-${seconds}-${amplitude}.wav`;
-  await execa("ffmpeg", [
-    "-v",
-    "error",
-    "-y",
-    "-f",
-    "lavfi",
-    "-i",
-    `aevalsrc=${amplitude}*sin(2*PI*${frequency}*t):s=48000:d=${seconds}`,
-    "-ac",
-    "2",
-    file,
-  ]);
+  const rate = 48000;
+  const frames = Math.round(seconds * rate);
+  const wav = Buffer.alloc(44 + frames * 4);
+  wav.write("RIFF", 0, "ascii");
+  wav.writeUInt32LE(36 + frames * 4, 4);
+  wav.write("WAVEfmt ", 8, "ascii");
+  wav.writeUInt32LE(16, 16);
+  wav.writeUInt16LE(1, 20); // PCM
+  wav.writeUInt16LE(2, 22);
+  wav.writeUInt32LE(rate, 24);
+  wav.writeUInt32LE(rate * 4, 28);
+  wav.writeUInt16LE(4, 32);
+  wav.writeUInt16LE(16, 34);
+  wav.write("data", 36, "ascii");
+  wav.writeUInt32LE(frames * 4, 40);
+  for (let i = 0; i < frames; i++) {
+    const x = amplitude * Math.SQRT1_2 * Math.sin((2 * Math.PI * frequency * i) / rate);
+    const sample = Math.max(-32768, Math.min(32767, Math.round(x * 32768)));
+    wav.writeInt16LE(sample, 44 + i * 4);
+    wav.writeInt16LE(sample, 46 + i * 4);
+  }
+  await writeFile(file, wav);
   return file;
 }
 
