@@ -24,6 +24,15 @@ export async function runToolWithStderr(file: string, args: string[]): Promise<s
   return String((await run(file, args, {})).stderr);
 }
 
+// Both outputs of one run: `ffmpeg -filters` lists the filters on stdout and its version banner on stderr.
+export async function runToolWithBoth(
+  file: string,
+  args: string[],
+): Promise<{ stdout: string; stderr: string }> {
+  const result = await run(file, args, {});
+  return { stdout: String(result.stdout), stderr: String(result.stderr) };
+}
+
 async function run(file: string, args: string[], options: RunOptions) {
   // Loaded on first use: an up-to-date render never starts a process, so it need not load execa either.
   const { execa } = await import("execa");
