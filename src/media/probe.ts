@@ -3,6 +3,8 @@ import { RunError } from "../errors.js";
 import type { MediaInfo } from "./media-info.js";
 import { readMp4 } from "./mp4.js";
 import { runTool } from "./run.js";
+import path from "node:path";
+import { stat } from "node:fs/promises";
 
 export type { MediaInfo };
 
@@ -13,8 +15,34 @@ export async function probeMedia(ffprobe: string, file: string): Promise<MediaIn
   return ffprobeMedia(ffprobe, file);
 }
 
+// A file probed again while it is unchanged (the music bed: checked before anything is paid, then measured
+// for the mix) costs no second ffprobe process. Unchanged: the same inode, size, mtime and ctime.
+const probed = new Map<string, Promise<MediaInfo>>();
+
 // What ffprobe reports; the reference the in-process reader is tested against.
 export async function ffprobeMedia(ffprobe: string, file: string): Promise<MediaInfo> {
+  // A file that cannot be stat'ed is not remembered: ffprobe runs and reports the problem in its own words.
+  const identity = await stat(file).catch((err: unknown) => ({ unreadable: err }));
+  if ("unreadable" in identity) return runFfprobe(ffprobe, file);
+  const key = [
+    ffprobe,
+    path.resolve(file),
+    identity.ino,
+    identity.size,
+    identity.mtimeMs,
+    identity.ctimeMs,
+  ].join("\0");
+  let info = probed.get(key);
+  if (!info) {
+    info = runFfprobe(ffprobe, file);
+    probed.set(key, info);
+    // A failure is not remembered: the next call asks ffprobe again.
+    info.catch(() => probed.delete(key));
+  }
+  return info;
+}
+
+async function runFfprobe(ffprobe: string, file: string): Promise<MediaInfo> {
   const out = await runTool(ffprobe, [
     "-v",
     "error",
