@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { makeClip } from "./clips.js";
+import { pcmWav } from "./wav.js";
 
 // The key the fake accepts unless told otherwise; falEnv passes the fake's own key.
 export const TEST_FAL_KEY = "sk-test-5f0c-DO-NOT-LEAK-9a1b";
@@ -454,23 +455,12 @@ export function isAudioJob(job: { endpoint: string }): boolean {
 // A real WAV file: 16 kHz mono 16-bit PCM, a sine of `frequency` Hz at a quarter of full scale.
 export function wavTone(seconds: number, frequency: number): Buffer {
   const rate = 16000;
-  const samples = Math.round(seconds * rate);
-  const wav = Buffer.alloc(44 + samples * 2);
-  wav.write("RIFF", 0, "ascii");
-  wav.writeUInt32LE(36 + samples * 2, 4);
-  wav.write("WAVEfmt ", 8, "ascii");
-  wav.writeUInt32LE(16, 16);
-  wav.writeUInt16LE(1, 20);
-  wav.writeUInt16LE(1, 22);
-  wav.writeUInt32LE(rate, 24);
-  wav.writeUInt32LE(rate * 2, 28);
-  wav.writeUInt16LE(2, 32);
-  wav.writeUInt16LE(16, 34);
-  wav.write("data", 36, "ascii");
-  wav.writeUInt32LE(samples * 2, 40);
-  for (let i = 0; i < samples; i++)
-    wav.writeInt16LE(Math.round(8191 * Math.sin((2 * Math.PI * frequency * i) / rate)), 44 + i * 2);
-  return wav;
+  return pcmWav({
+    rate,
+    channels: 1,
+    frames: Math.round(seconds * rate),
+    sample: (i) => Math.round(8191 * Math.sin((2 * Math.PI * frequency * i) / rate)),
+  });
 }
 
 let still: Buffer | undefined;

@@ -1,6 +1,7 @@
 // ffprobe and ffmpeg read-backs for assertions on outcomes: streams, durations, decoded audio, frame hashes.
 import { execa } from "execa";
 import { writeFile } from "node:fs/promises";
+import { pcmWav } from "./wav.js";
 
 export interface Probe {
   // The container's duration in seconds.
@@ -150,26 +151,15 @@ export async function toneFile(
 ): Promise<string> {
   const file = `${dir}/tone-${frequency}-${seconds}-${amplitude}.wav`;
   const rate = 48000;
-  const frames = Math.round(seconds * rate);
-  const wav = Buffer.alloc(44 + frames * 4);
-  wav.write("RIFF", 0, "ascii");
-  wav.writeUInt32LE(36 + frames * 4, 4);
-  wav.write("WAVEfmt ", 8, "ascii");
-  wav.writeUInt32LE(16, 16);
-  wav.writeUInt16LE(1, 20); // PCM
-  wav.writeUInt16LE(2, 22);
-  wav.writeUInt32LE(rate, 24);
-  wav.writeUInt32LE(rate * 4, 28);
-  wav.writeUInt16LE(4, 32);
-  wav.writeUInt16LE(16, 34);
-  wav.write("data", 36, "ascii");
-  wav.writeUInt32LE(frames * 4, 40);
-  for (let i = 0; i < frames; i++) {
-    const x = amplitude * Math.SQRT1_2 * Math.sin((2 * Math.PI * frequency * i) / rate);
-    const sample = Math.max(-32768, Math.min(32767, Math.round(x * 32768)));
-    wav.writeInt16LE(sample, 44 + i * 4);
-    wav.writeInt16LE(sample, 46 + i * 4);
-  }
+  const wav = pcmWav({
+    rate,
+    channels: 2,
+    frames: Math.round(seconds * rate),
+    sample: (i) => {
+      const x = amplitude * Math.SQRT1_2 * Math.sin((2 * Math.PI * frequency * i) / rate);
+      return Math.max(-32768, Math.min(32767, Math.round(x * 32768)));
+    },
+  });
   await writeFile(file, wav);
   return file;
 }
