@@ -9,7 +9,7 @@ import { findMediaTools, planStoryboards, renderPlans } from "../src/index.js";
 import { runInProcess } from "../testkit/cli.js";
 import { makeProject, shots } from "./helpers/project.js";
 
-test("journaled shots are 'collect' or 'blocked' in the plan, and only new submits are priced", async () => {
+test("journaled shots are 'collect' or 'looking up' in the plan, and only new submits are priced", async () => {
   const p = await makeProject({
     storyboard: { version: 1, shots: shots(4).map((s, i) => ({ ...s, prompt: `shot ${i}` })) },
   });
@@ -30,13 +30,14 @@ test("journaled shots are 'collect' or 'blocked' in the plan, and only new submi
   const plan = JSON.parse(r.stdout);
   assert.deepEqual(
     plan.shots.map((s: { status: string }) => s.status),
-    ["collect", "blocked", "generate", "generate"],
+    ["collect", "looking up", "generate", "generate"],
   );
-  assert.deepEqual(plan.cost, { currency: "USD", film: 2.8, new: 1.4, cached: 0, in_flight: 0.7 });
+  // An unanswered submit is looked up, not paid again: it is priced as in flight.
+  assert.deepEqual(plan.cost, { currency: "USD", film: 2.8, new: 1.4, cached: 0, in_flight: 1.4 });
   const text = await runInProcess(["plan", p.file, "--cache-dir", cache], { cwd: p.dir });
   assert.match(text.stdout, /s1\s+collect\s+5s\s+on\s+\(\$0\.70 paid\)\s+submitted by an earlier run/);
-  assert.match(text.stdout, /s2\s+blocked .*--resubmit-unconfirmed/);
-  assert.match(text.stdout, /1 already submitted \(being collected\), 1 blocked by an unconfirmed submit/);
+  assert.match(text.stdout, /s2\s+looking up .*looks for it in fal's request listing/);
+  assert.match(text.stdout, /1 already submitted \(being collected\), 1 looking up/);
 
   // --max-cost 1.50 covers the two new shots: the render goes ahead (here the provider then fails each shot).
   const planned = await planStoryboards({ files: [p.file], cwd: p.dir, provider: "fal", cacheDir: cache });
@@ -56,8 +57,8 @@ test("journaled shots are 'collect' or 'blocked' in the plan, and only new submi
   });
   const deps = { tools: findMediaTools(process.env), provider };
   await assert.rejects(renderPlans(planned, { maxCost: 1.5 }, deps), RunError);
-  assert.equal(asked, 4, "the collected and the blocked shot go to the provider too");
-  // With --resubmit-unconfirmed, the blocked shot is priced again.
+  assert.equal(asked, 4, "the collected and the looked-up shot go to the provider too");
+  // With --resubmit-unconfirmed, the shot being looked up is priced again (the worst case).
   const again = await planStoryboards({
     files: [p.file],
     cwd: p.dir,
@@ -103,7 +104,7 @@ test("a collected request fal no longer knows is submitted again only within --m
   }
 });
 
-test("a journal entry cut short by a power cut is an unconfirmed submit: blocked, never silently paid again", async () => {
+test("a journal entry cut short by a power cut is an unconfirmed submit: looked up, never silently paid again", async () => {
   const p = await makeProject({ storyboard: { version: 1, shots: shots(1) } });
   const cache = path.join(p.dir, "cache");
   const planned = await planStoryboards({ files: [p.file], cwd: p.dir, provider: "fal", cacheDir: cache });
@@ -111,6 +112,6 @@ test("a journal entry cut short by a power cut is an unconfirmed submit: blocked
   await mkdir(path.join(cache, "journal"), { recursive: true });
   await writeFile(path.join(cache, "journal", `${key}.json`), "");
   const again = await planStoryboards({ files: [p.file], cwd: p.dir, provider: "fal", cacheDir: cache });
-  assert.equal(again.films[0]!.plan.shots[0]!.status, "blocked");
+  assert.equal(again.films[0]!.plan.shots[0]!.status, "looking up");
   assert.equal(again.films[0]!.plan.cost.new, 0);
 });

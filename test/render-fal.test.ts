@@ -178,27 +178,23 @@ describe("render with the fal provider", { concurrency: 4 }, () => {
     assert.equal(p.fake.jobs.size, 1, "one request exists at fal");
   });
 
-  test("a submit that gets no answer is not retried (it may be queued and billed); the shot asks for consent", async () => {
+  test("a submit that gets no answer is not retried blindly: it is submitted again only once fal's listing shows it never arrived", async () => {
     for (const action of ["reset", { status: 504 }] as const) {
       const p = await fresh({ storyboard: { version: 1, shots: shots(1) } });
       p.fake.faults.push({ route: "submit", times: 1, action });
-      const r = await p.render();
-      assert.equal(r.exitCode, 1, r.stderr);
-      assert.equal(
-        p.fake.count("submit"),
-        1,
-        `after ${JSON.stringify(action)} the client must not submit again by itself`,
+      // The listing is watched for the step's --timeout (here 1.2 s) before fal is taken never to have had it.
+      const r = await p.render(["--timeout", "0.02"]);
+      assert.equal(r.exitCode, 0, r.stderr);
+      const listed = p.fake.requests.filter((q) => q.route === "listing");
+      assert.ok(listed.length >= 2, `the listing is looked at again with backoff (${listed.length} looks)`);
+      const resubmitAt = p.fake.requests.filter((q) => q.route === "submit")[1]!.at;
+      assert.ok(
+        listed.every((q) => q.at < resubmitAt),
+        "every look happens before the second submit",
       );
-      assert.match(
-        r.stderr,
-        /failed: s1: submitting: the submit got (no answer|HTTP 504 from a gateway).*--resubmit-unconfirmed/,
-      );
-      const again = await p.render();
-      assert.equal(again.exitCode, 1);
-      assert.equal(p.fake.count("submit"), 1, "a re-run does not submit it either");
-      const consented = await p.render(["--resubmit-unconfirmed"]);
-      assert.equal(consented.exitCode, 0, consented.stderr);
-      assert.equal(p.fake.count("submit"), 2);
+      assert.equal(p.fake.count("submit"), 2, `after ${JSON.stringify(action)}: one lost submit, one more`);
+      assert.equal(p.fake.jobs.size, 1, "fal made (and billed) it once");
+      assert.match(r.stderr, /never showed the unanswered submit: fal never accepted it/);
     }
   });
 

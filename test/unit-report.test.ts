@@ -9,7 +9,7 @@ import { buildReport, type ReportInput, type ReportShotStatus } from "../src/rep
 import { ROOT, shot, storyboard } from "./helpers/unit-fixtures.js";
 
 type Outcome = ClipOutcome["status"] | "none";
-const PLAN: ShotStatus[] = ["cached", "generate", "collect", "blocked", "duplicate", "skipped"];
+const PLAN: ShotStatus[] = ["cached", "generate", "collect", "looking up", "duplicate", "skipped"];
 const OUTCOMES: Outcome[] = ["generated", "cached", "failed", "skipped", "none"];
 
 const FROM_GENERATION: Record<Outcome, [ReportShotStatus, ReportShotStatus]> = {
@@ -28,7 +28,7 @@ const EXPECTED: Record<ShotStatus, Record<Outcome, [ReportShotStatus, ReportShot
   generate: FROM_GENERATION,
   // A journaled request being collected, or a blocked one, reads like any shot sent to the provider.
   collect: FROM_GENERATION,
-  blocked: FROM_GENERATION,
+  "looking up": FROM_GENERATION,
 };
 function fill(pair: [ReportShotStatus, ReportShotStatus]) {
   return Object.fromEntries(OUTCOMES.map((o) => [o, pair])) as Record<Outcome, typeof pair>;

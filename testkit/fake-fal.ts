@@ -6,6 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { makeClip } from "./clips.js";
 import { pcmWav } from "./wav.js";
+import { listingAnswer, type ListingOptions } from "./fake-fal-listing.js";
 
 // The key the fake accepts unless told otherwise; falEnv passes the fake's own key.
 export const TEST_FAL_KEY = "sk-test-5f0c-DO-NOT-LEAK-9a1b";
@@ -20,6 +21,7 @@ export type Route =
   | "result"
   | "cancel"
   | "download"
+  | "listing"
   | "unknown";
 
 export interface Recorded {
@@ -34,7 +36,14 @@ export interface Recorded {
   earlierOnConnection: number;
 }
 
-export type FaultAction = { status: number; body?: unknown } | { delayMs: number } | "truncate" | "reset";
+// "accept-reset" (submits only): the request is queued, and billed, and then the connection is cut before the
+// answer, as when fal's answer is lost on the way back.
+export type FaultAction =
+  | { status: number; body?: unknown }
+  | { delayMs: number }
+  | "truncate"
+  | "reset"
+  | "accept-reset";
 export interface Fault {
   route: Route;
   // How many times it fires; with `chance`, each matching request fires with that probability.
@@ -69,6 +78,8 @@ export interface FakeFalOptions {
   video?: (input: Record<string, unknown>) => Buffer;
   // The audio served for a finished voice-over or music bed (default: a WAV tone of the right length).
   audio?: (input: Record<string, unknown>) => Buffer;
+  // The request listing (platform API): a lag before a request shows, or a status every look answers.
+  listing?: ListingOptions;
 }
 
 export class FakeFal {
@@ -178,10 +189,14 @@ export class FakeFal {
     if (fault) {
       fault.times -= 1;
       if (fault.action === "reset") return void req.socket.destroy();
+      if (fault.action === "accept-reset" && route === "submit") {
+        this.queue(target, record.body);
+        return void req.socket.destroy();
+      }
       if (typeof fault.action === "object" && "delayMs" in fault.action)
         // Unref'd: a long delay must not keep a finished test's process alive.
         await new Promise((r) => setTimeout(r, (fault.action as { delayMs: number }).delayMs).unref());
-      else if (fault.action !== "truncate")
+      else if (fault.action !== "truncate" && fault.action !== "accept-reset")
         return json(
           res,
           fault.action.status,
@@ -189,7 +204,7 @@ export class FakeFal {
         );
     }
     if (
-      ["initiate", "submit", "status", "stream", "result", "cancel"].includes(route) &&
+      ["initiate", "submit", "status", "stream", "result", "cancel", "listing"].includes(route) &&
       req.headers.authorization !== `Key ${this.key}`
     ) {
       return json(res, 401, { detail: "Invalid or missing credentials" });
@@ -226,12 +241,25 @@ export class FakeFal {
       }
       case "download":
         return this.download(res, requestId!, fault?.action === "truncate");
+      case "listing": {
+        const latency = this.options.latencyMs ?? 300;
+        const endedAt = (j: { submittedAt: number }) => j.submittedAt + latency;
+        const answer = listingAnswer(
+          this.jobs.values(),
+          new URL(target),
+          Date.now(),
+          endedAt,
+          this.options.listing ?? {},
+        );
+        return json(res, answer.status, answer.body);
+      }
       default:
         return json(res, 404, { detail: `fake fal has no route for ${req.method} ${target}` });
     }
   }
 
-  private submit(res: ServerResponse, target: string, body: string): void {
+  // A new request in the queue: from here on it is billed.
+  private queue(target: string, body: string): string {
     const id = `req-${String(this.nextId++).padStart(4, "0")}`;
     const endpoint = new URL(target).pathname.slice(1);
     this.jobs.set(id, {
@@ -244,6 +272,11 @@ export class FakeFal {
     });
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight());
     this.notify();
+    return id;
+  }
+
+  private submit(res: ServerResponse, target: string, body: string): void {
+    const id = this.queue(target, body);
     const base = `https://queue.fal.run/fal-ai/kling-video/requests/${id}`;
     json(res, 200, {
       status: "IN_QUEUE",
@@ -429,6 +462,7 @@ function classify(method: string, target: string): { route: Route; requestId?: s
   if (p.startsWith("/files/")) return { route: "file" };
   if (p.startsWith("/videos/") || p.startsWith("/images/") || p.startsWith("/audio/"))
     return { route: "download", requestId: p.split("/")[2]!.replace(/\.(mp4|png|wav)$/, "") };
+  if (url.hostname === "api.fal.ai" && p === "/v1/models/requests/by-endpoint") return { route: "listing" };
   if (url.hostname === "queue.fal.run") {
     const m = /^\/[^/]+\/[^/]+\/requests\/([^/]+)(\/status\/stream|\/status|\/cancel)?$/.exec(p);
     const routes: Record<string, Route> = {

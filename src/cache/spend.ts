@@ -14,6 +14,8 @@ export interface SpendRecord {
   model: string;
   request_id: string;
   cost: number;
+  // The submit got no answer; fal's request listing showed it was accepted (and billed).
+  found_by_listing?: boolean;
 }
 
 export function ledgerPath(paths: CachePaths): string {

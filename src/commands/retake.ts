@@ -41,7 +41,7 @@ export async function retakeCommand(argv: string[], ctx: CliContext): Promise<vo
   const provider = renderProvider(opts, ctx);
   // A retake spends only on its new takes: a storyboard with other steps still to make is rendered first.
   const pending = before.films[0]!.plan;
-  if (pending.cost.new > 0 || pending.shots.some((t) => t.status === "generate" || t.status === "blocked"))
+  if (pending.cost.new > 0 || pending.shots.some((t) => t.status === "generate" || t.status === "looking up"))
     throw new UsageError(
       `${file} has steps that are not made yet (${dollars(pending.cost.new)} of new spending); render it first (\`storyreel plan ${file}\` shows them), then retake`,
     );

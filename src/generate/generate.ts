@@ -150,7 +150,7 @@ export async function generateClips(o: GenerateOptions): Promise<ClipOutcome[]> 
           .map((t) => start({ ...p, status: t.status }, t.key, t.take)),
   );
   // Stills no clip of this render waits for (an edit's source, a still only a cached shot uses) are made too.
-  const makes = (status: string) => ["generate", "collect", "blocked"].includes(status);
+  const makes = (status: string) => ["generate", "collect", "looking up"].includes(status);
   const stills = o.plan.steps.filter((s) => s.kind === "still" || s.kind === "edit");
   const others = [
     ...stills

@@ -25,7 +25,7 @@ export interface SoundRunOptions {
   onOutcome(outcome: StepOutcome): void;
 }
 
-const makes = (status: string) => status === "generate" || status === "collect" || status === "blocked";
+const makes = (status: string) => status === "generate" || status === "collect" || status === "looking up";
 
 export function soundLabel(step: Pick<PlannedStep, "kind" | "name">): string {
   return step.kind === "music" ? "music bed" : `voice-over ${step.name}`;

@@ -56,6 +56,8 @@ export async function generateMissing(films: PlannedFilm[], ctx: RenderContext):
   const outcomes: ClipOutcome[] = [];
   // Submits the plan did not price (fal lost a request) are paid only within what --max-cost leaves over.
   let unplanned = 0;
+  // Unanswered submits found in fal's request listing, named at the end: "shot (request id)".
+  const found: string[] = [];
   const unplannedBy = new Map<string, number>();
   // ... and within what each storyboard's render.budget leaves after the planned spending.
   const mayPayAgainFor = (board: string) => (cost: number) => {
@@ -88,7 +90,10 @@ export async function generateMissing(films: PlannedFilm[], ctx: RenderContext):
           provider,
           concurrency,
           context,
-          onEvent: (e) => ctx.emit({ type: "shot", ...e }),
+          onEvent: (e) => {
+            if (e.found_by_listing) found.push(`${e.shot} (${e.request_id})`);
+            ctx.emit({ type: "shot", ...e });
+          },
           onStep: (s) => ctx.steps.push(s),
           ...(ctx.remote && { remote: ctx.remote }),
         })),
@@ -97,6 +102,11 @@ export async function generateMissing(films: PlannedFilm[], ctx: RenderContext):
   } finally {
     ctx.signal.removeEventListener("abort", onInterrupt);
   }
+  if (found.length > 0)
+    ctx.emit({
+      type: "notice",
+      text: `Found by listing fal's requests (their submits got no answer; nothing was paid again): ${found.join(", ")}.`,
+    });
   ctx.emit({ type: "summary", ...summaryCounts(plans, outcomes, ctx.signal.aborted) });
   const stills = ctx.steps.filter((s) => s.kind === "still" || s.kind === "edit");
   const frames = ctx.steps.filter((s) => s.kind === "frame" && s.status === "extracted").length;

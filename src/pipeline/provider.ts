@@ -24,12 +24,14 @@ export function providerLoader(choice: ProviderChoice): () => Promise<ClipProvid
 }
 
 async function loadFalProvider(fal: FalSettings, choice: ProviderChoice): Promise<ClipProvider> {
-  const [{ makeFalClient }, { falProvider }, { ImageUploads }, { SpareConnections }] = await Promise.all([
-    import("../providers/fal/client.js"),
-    import("../providers/fal/provider.js"),
-    import("../providers/fal/uploads.js"),
-    import("../providers/fal/spare-connections.js"),
-  ]);
+  const [{ makeFalClient }, { falProvider }, { ImageUploads }, { SpareConnections }, { falRequestListing }] =
+    await Promise.all([
+      import("../providers/fal/client.js"),
+      import("../providers/fal/provider.js"),
+      import("../providers/fal/uploads.js"),
+      import("../providers/fal/spare-connections.js"),
+      import("../providers/fal/request-listing.js"),
+    ]);
   const spares = new SpareConnections();
   const client = makeFalClient(fal, spares);
   return falProvider({
@@ -39,5 +41,7 @@ async function loadFalProvider(fal: FalSettings, choice: ProviderChoice): Promis
     statusStream: { usable: true },
     spares,
     resubmitUnconfirmed: choice.resubmitUnconfirmed ?? false,
+    listing: falRequestListing(fal),
+    claimed: new Set(),
   });
 }

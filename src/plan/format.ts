@@ -26,12 +26,16 @@ export function formatPlan(plan: Plan): string {
     "",
     `${count(plan.shots.length, "shot")}, ${seconds} s of clips: ${n("generate")} to generate, ${n("cached")} cached, ${n("duplicate")} duplicate` +
       (n("collect") ? `, ${n("collect")} already submitted (being collected)` : "") +
-      (n("blocked") ? `, ${n("blocked")} blocked by an unconfirmed submit` : "") +
+      (n("looking up")
+        ? `, ${n("looking up")} looking up (an unanswered submit, found through fal's request listing)`
+        : "") +
       (n("skipped") ? `, ${n("skipped")} skipped by --only` : "") +
       (extraTakes(plan) ? `, and ${count(extraTakes(plan), "more take")} to make` : ""),
     `Cost: whole film ${dollars(plan.cost.film)}; new spending ${dollars(plan.cost.new)}` +
       (plan.cost.cached > 0 ? ` (${dollars(plan.cost.cached)} saved by the cache)` : "") +
-      (plan.cost.in_flight > 0 ? `; ${dollars(plan.cost.in_flight)} already paid, being collected` : ""),
+      (plan.cost.in_flight > 0
+        ? `; ${dollars(plan.cost.in_flight)} in flight (already paid, being collected or looked up)`
+        : ""),
     ...(plan.warnings ?? []).map((w) => `Warning: ${w}`),
   ];
   return lines.join("\n");

@@ -16,7 +16,7 @@ export function markUnneeded(stills: PlannedStep[], shots: PlannedShot[], edges:
       .filter((e) => e.from === id && !seen.has(e.to) && seen.add(e.to))
       .flatMap((e) => (e.to.startsWith("shot:") ? [e.to] : users(e.to, seen)));
   for (const still of stills) {
-    if (still.status !== "generate" && still.status !== "blocked") continue;
+    if (still.status !== "generate" && still.status !== "looking up") continue;
     const using = users(still.id);
     if (using.length > 0 && !using.some((u) => jobs.has(u))) {
       still.status = "skipped";

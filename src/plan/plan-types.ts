@@ -6,8 +6,9 @@ import type { PlannedStep, StepEdge } from "./steps.js";
 export const PLAN_VERSION = 1;
 
 // "collect": submitted by an earlier run (its request id is journaled), so it is already paid for and only
-// collected. "blocked": an earlier submit got no answer; it is submitted again only with --resubmit-unconfirmed.
-export type ShotStatus = "cached" | "generate" | "collect" | "blocked" | "duplicate" | "skipped";
+// collected. "looking up": an earlier submit got no answer; a render looks for it in fal's request listing and
+// collects it (so it is priced as in flight), and submits it only once the listing shows fal never accepted it.
+export type ShotStatus = "cached" | "generate" | "collect" | "looking up" | "duplicate" | "skipped";
 
 export interface PlannedShot {
   id: string;
@@ -68,10 +69,10 @@ export interface PlanOptions {
 // Whether the shot goes to the provider: to be generated, collected from an earlier run's request, or
 // refused there with the reason (blocked).
 export function isClipJob(status: ShotStatus): boolean {
-  return status === "generate" || status === "collect" || status === "blocked";
+  return status === "generate" || status === "collect" || status === "looking up";
 }
 
 // Whether rendering this shot means a new submit, that is, new spending.
 export function paysFor(status: ShotStatus, options: Pick<PlanOptions, "resubmitUnconfirmed">): boolean {
-  return status === "generate" || (status === "blocked" && options.resubmitUnconfirmed === true);
+  return status === "generate" || (status === "looking up" && options.resubmitUnconfirmed === true);
 }

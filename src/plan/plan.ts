@@ -81,7 +81,7 @@ export function planRender(storyboard: Storyboard, cache: CacheIndex, options: P
   for (const still of stills) {
     const refs = storyboard.stills.find((s) => s.name === still.name)!.references;
     const waits =
-      still.status === "generate" || still.status === "collect" || still.status === "blocked"
+      still.status === "generate" || still.status === "collect" || still.status === "looking up"
         ? waitsFor(
             refs.filter((r) => r.kind === "still"),
             (r) => made.has(`still:${(r as { still: string }).still}`),
@@ -124,7 +124,7 @@ export function planRender(storyboard: Storyboard, cache: CacheIndex, options: P
       film: sum(unique),
       new: sum([...unique, ...extra].filter((s) => paysFor(s.status as ShotStatus, options))),
       cached: sum(unique.filter((s) => s.status === "cached")),
-      in_flight: sum(unique.filter((s) => s.status === "collect")),
+      in_flight: sum(unique.filter((s) => s.status === "collect" || s.status === "looking up")),
     },
     ...(warnings.length > 0 && { warnings }),
   };
@@ -155,7 +155,7 @@ function shotStatus(
   if (options.only && !options.only.has(id)) return "skipped";
   const journaled = cache.journal?.(key);
   if (journaled === "submitted") return "collect";
-  if (journaled === "submitting") return "blocked";
+  if (journaled === "submitting") return "looking up";
   return "generate";
 }
 
@@ -167,10 +167,10 @@ function reasonFor(
   keys: GraphKeys,
 ): string | undefined {
   if (status === "collect") return "submitted by an earlier run: collecting it costs nothing new";
-  if (status === "blocked")
+  if (status === "looking up")
     return options.resubmitUnconfirmed
-      ? "an earlier submit got no answer: submitting it again (--resubmit-unconfirmed)"
-      : "an earlier submit got no answer: render with --resubmit-unconfirmed to submit it again";
+      ? "an earlier submit got no answer: a render looks for it in fal's request listing, and submits it again if it cannot tell (--resubmit-unconfirmed)"
+      : "an earlier submit got no answer: a render looks for it in fal's request listing and collects it (priced as in flight)";
   return status === "generate" ? whyGenerate(shot, storyboard, options, keys) : undefined;
 }
 

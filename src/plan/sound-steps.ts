@@ -118,7 +118,7 @@ export function planSounds(
             : journaled === "submitted"
               ? "collect"
               : journaled === "submitting"
-                ? "blocked"
+                ? "looking up"
                 : "generate";
     return {
       id: spec.id,

@@ -8,7 +8,14 @@ import type { ProviderId } from "./key.js";
 import { stillCost } from "./still-input.js";
 
 export type StepKind = "still" | "edit" | "frame" | "clip" | "voice" | "music";
-export type StepStatus = "cached" | "generate" | "collect" | "blocked" | "duplicate" | "skipped" | "extract";
+export type StepStatus =
+  | "cached"
+  | "generate"
+  | "collect"
+  | "looking up"
+  | "duplicate"
+  | "skipped"
+  | "extract";
 
 export interface PlannedStep {
   // "still:keeper", "frame:lamp@last", "shot:arrival", "voice:arrival" or "music:bed".
@@ -133,7 +140,7 @@ export function waitsFor(inputs: ImageRef[], made: (image: ImageRef) => boolean)
 
 function journalStatus(cache: CacheIndex, key: string): StepStatus {
   const journaled = cache.journal?.(key);
-  return journaled === "submitted" ? "collect" : journaled === "submitting" ? "blocked" : "generate";
+  return journaled === "submitted" ? "collect" : journaled === "submitting" ? "looking up" : "generate";
 }
 
 // "new still", or what changed since the still was last made: its prompt, size or model, or a still it edits.

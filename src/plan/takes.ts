@@ -46,6 +46,6 @@ export function stillTakeStatus(key: string, cache: CacheIndex, options: PlanOpt
   if (cache.has(key)) return "cached";
   const journaled = cache.journal?.(key);
   if (journaled === "submitted") return "collect";
-  if (journaled === "submitting") return "blocked";
+  if (journaled === "submitting") return "looking up";
   return options.only ? "skipped" : "generate";
 }

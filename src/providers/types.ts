@@ -54,6 +54,7 @@ export type ShotState =
   | "uploading"
   | "submitting"
   | "reattaching"
+  | "looking_up"
   | "in_queue"
   | "in_progress"
   | "downloading"
@@ -68,6 +69,8 @@ export interface ShotUpdate {
   detail?: string;
   log?: string;
   request_id?: string;
+  // A submit that got no answer, found in fal's request listing (named again at the end of the run).
+  found_by_listing?: boolean;
 }
 
 // A place among the `concurrency` jobs allowed to work at the provider at once; release it when fal is done.

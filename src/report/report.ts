@@ -295,7 +295,7 @@ const FROM_PLAN: Record<
   skipped: (_, hasClip) => (hasClip ? "cached" : "skipped"),
   generate: fromOutcome,
   collect: fromOutcome,
-  blocked: fromOutcome,
+  "looking up": fromOutcome,
 };
 
 function fromOutcome(outcome: ClipOutcome["status"] | undefined): ReportShotStatus {

@@ -19,6 +19,8 @@ export interface ClaimBody {
   request_id?: string;
   endpoint?: string;
   input?: Record<string, unknown>;
+  // When the submit was about to be sent, by the holder's clock: where fal's request listing is searched.
+  submitted_at?: string;
   // The holder's lease: a waiter with a shorter one still waits this long.
   lease_ms?: number;
   // This claim's own id: a create whose answer was lost (and so retried into a 412) is recognised as ours.
@@ -219,6 +221,7 @@ export async function takeOver(
     ...(old?.request_id && { request_id: old.request_id }),
     ...(old?.endpoint && { endpoint: old.endpoint }),
     ...(old?.input && { input: old.input }),
+    ...(old?.submitted_at && { submitted_at: old.submitted_at }),
     ...(old?.holder && { taken_from: { host: old.holder.host, pid: old.holder.pid } }),
     beat: (old?.beat ?? 0) + 1,
   };

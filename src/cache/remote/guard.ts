@@ -76,6 +76,7 @@ export async function guardStep<T>(
       state: entry.state,
       endpoint: entry.endpoint,
       input: entry.input,
+      submitted_at: entry.submitted_at,
       ...(entry.request_id && { request_id: entry.request_id }),
     };
     if (held) return held.update(record);
@@ -216,6 +217,7 @@ async function inherit(remote: RemoteCache, e: Step, held: HeldClaim, notify: No
     state: b.state === "submitted" && b.request_id ? "submitted" : "submitting",
     ...(b.request_id && { request_id: b.request_id }),
     input: b.input ?? {},
-    submitted_at: new Date(remote.settings.clock.now()).toISOString(),
+    // Unknown (an older claim): fal's listing is searched over the last hour.
+    submitted_at: b.submitted_at ?? new Date(remote.settings.clock.now() - 3_600_000).toISOString(),
   });
 }

@@ -1,5 +1,5 @@
-// The fal provider: upload, submit or reattach, wait, fetch, download, verify, insert. Never submits a key twice.
-import type { FalClient } from "@fal-ai/client";
+// The fal provider: upload, submit or reattach (or find an unanswered submit in fal's listing), wait, fetch,
+// download, verify, insert. Never submits a key twice.
 import { clearJournal, readJournal } from "../../cache/journal.js";
 import type { ClipSidecar } from "../../cache/store.js";
 import { modelInput } from "../../plan/model-input.js";
@@ -8,7 +8,7 @@ import { NotStartedError, ProviderError } from "../../errors.js";
 import { downloadVideo, retryDownload } from "./download.js";
 import { classifyFalError } from "./errors.js";
 import { pick } from "./pick.js";
-import { fetchResult, submitJob, waitForCompletion } from "./queue.js";
+import { fetchResult, type QueueTimings, waitForCompletion } from "./queue.js";
 import type { ImageUploads } from "./uploads.js";
 import { takeSlot } from "../slot.js";
 import type { StatusStream } from "./status-stream.js";
@@ -17,14 +17,12 @@ import { falStill } from "./still.js";
 import { falSound } from "./sound.js";
 import { storeClip } from "../store-clip.js";
 import { checkClip } from "../verify.js";
+import { paidNote, type SettleOptions, settleUnanswered, submitSettled } from "./unanswered.js";
 
-export interface FalProviderOptions {
-  fal: FalClient;
+export interface FalProviderOptions extends SettleOptions {
   uploads: ImageUploads;
-  pollMs: number;
   // Set by the pipeline: wait on fal's status stream, polling where a server has none.
   statusStream?: StatusStream;
-  resubmitUnconfirmed: boolean;
   downloadAttempts?: number;
   // Connections opened for the next submit while a finished request's result is fetched.
   spares?: SpareConnections;
@@ -42,16 +40,11 @@ export function falProvider(options: FalProviderOptions): ClipProvider {
 async function generate(job: ClipJob, ctx: ProviderContext, o: FalProviderOptions): Promise<ClipSidecar> {
   const started = ctx.clock.now();
   const entry = await readJournal(ctx.paths, job.key);
-  if (entry?.state === "submitting" && !o.resubmitUnconfirmed) {
-    throw new ProviderError(
-      "an earlier submit of this shot got no answer (the run was stopped, or the connection broke), so fal may be generating it already " +
-        "and storyreel has no request id to collect it with. Run again with --resubmit-unconfirmed to submit it anyway (this may pay for the shot twice).",
-      { transient: false },
-    );
-  }
+  const label = `shot ${job.shot.id}`;
   let requestId = entry?.state === "submitted" ? entry.request_id : undefined;
+  if (entry?.state === "submitting") requestId = await settleUnanswered(entry, job, ctx, o, label);
   let input = entry?.input ?? {};
-  if (requestId)
+  if (requestId && entry?.state === "submitted")
     ctx.update({
       state: "reattaching",
       request_id: requestId,
@@ -82,7 +75,7 @@ async function generate(job: ClipJob, ctx: ProviderContext, o: FalProviderOption
         }
         submits += 1;
         ctx.update({ state: "submitting" });
-        requestId = await submitJob(o.fal, job, input, ctx);
+        requestId = await submitSettled(o, job, input, ctx, label);
       }
       timings = await waitForCompletion(o.fal, job, requestId, o, ctx);
       // This slot frees up once the result is fetched: the next submit's connection opens meanwhile.
@@ -97,34 +90,48 @@ async function generate(job: ClipJob, ctx: ProviderContext, o: FalProviderOption
       requestId = undefined;
       continue;
     }
-    const videoUrl = pick(result, job.model.output.video_url);
-    if (typeof videoUrl !== "string")
-      throw new ProviderError(`fal's result has no ${job.model.output.video_url}`, {
-        transient: false,
-        requestId,
-      });
-    const { tmp, downloadMs, info } = await downloadChecked(
-      videoUrl,
-      job,
-      ctx,
-      o.downloadAttempts ?? 3,
-      requestId,
-    );
-    await o.uploads.recorded();
-    const sidecar = await storeClip(job, ctx, tmp, info, {
-      provider: "fal",
-      input,
-      cost: job.cost,
-      timings: { ...timings, download_ms: downloadMs, total_ms: ctx.clock.now() - started },
-      requestId,
-      videoUrl,
-    });
+    const id = requestId;
+    const made = { input, timings, started };
+    const sidecar = await collectClip(result, id, made, job, ctx, o).catch(paidNote(id, job.cost));
     await clearJournal(ctx.paths, job.key);
     return sidecar;
   }
   // Not retried: each round submitted (and may have paid for) the shot again.
   throw new ProviderError("fal lost the request three times in a row; giving up on this shot for now", {
     transient: false,
+  });
+}
+
+// The finished request's clip: downloaded, checked and stored with its sidecar.
+async function collectClip(
+  result: unknown,
+  requestId: string,
+  made: { input: Record<string, unknown>; timings: QueueTimings; started: number },
+  job: ClipJob,
+  ctx: ProviderContext,
+  o: FalProviderOptions,
+): Promise<ClipSidecar> {
+  const videoUrl = pick(result, job.model.output.video_url);
+  if (typeof videoUrl !== "string")
+    throw new ProviderError(`fal's result has no ${job.model.output.video_url}`, {
+      transient: false,
+      requestId,
+    });
+  const { tmp, downloadMs, info } = await downloadChecked(
+    videoUrl,
+    job,
+    ctx,
+    o.downloadAttempts ?? 3,
+    requestId,
+  );
+  await o.uploads.recorded();
+  return storeClip(job, ctx, tmp, info, {
+    provider: "fal",
+    input: made.input,
+    cost: job.cost,
+    timings: { ...made.timings, download_ms: downloadMs, total_ms: ctx.clock.now() - made.started },
+    requestId,
+    videoUrl,
   });
 }
 

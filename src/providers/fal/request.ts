@@ -1,20 +1,19 @@
 // One paid request on fal's queue that is not a clip (a still, a voice-over, a music bed): submit (journaled
 // first) or reattach to an earlier run's request, wait, fetch the result, collect it. The same never-pay-twice
-// rules as clips: an unconfirmed submit is not repeated without --resubmit-unconfirmed, and a lost request is
-// submitted again only within --max-cost.
+// rules as clips: an unanswered submit is looked for in fal's request listing (unanswered.ts), and a lost
+// request is submitted again only within --max-cost.
 import type { FalClient } from "@fal-ai/client";
 import { clearJournal, readJournal } from "../../cache/journal.js";
 import { NotStartedError, ProviderError } from "../../errors.js";
 import { takeSlot } from "../slot.js";
 import type { ProviderContext } from "../types.js";
-import { fetchResult, submitJob, waitForCompletion } from "./queue.js";
+import { fetchResult, waitForCompletion } from "./queue.js";
 import type { StatusStream } from "./status-stream.js";
+import { paidNote, type SettleOptions, settleUnanswered, submitSettled } from "./unanswered.js";
 
-export interface RequestOptions {
+export interface RequestOptions extends SettleOptions {
   fal: FalClient;
-  pollMs: number;
   statusStream?: StatusStream;
-  resubmitUnconfirmed: boolean;
 }
 
 export interface PaidRequest<T> {
@@ -35,21 +34,17 @@ export async function runPaidRequest<T>(
   ctx: ProviderContext,
   o: RequestOptions,
 ): Promise<T> {
+  const queued = { key: r.key, shot: { id: r.label }, model: { endpoint: r.endpoint }, cost: r.cost };
   const entry = await readJournal(ctx.paths, r.key);
-  if (entry?.state === "submitting" && !o.resubmitUnconfirmed)
-    throw new ProviderError(
-      `an earlier submit of ${r.label} got no answer, so fal may be making it already and storyreel has no request id to collect it with. Run again with --resubmit-unconfirmed to submit it anyway (this may pay for it twice).`,
-      { transient: false },
-    );
   let requestId = entry?.state === "submitted" ? entry.request_id : undefined;
+  if (entry?.state === "submitting") requestId = await settleUnanswered(entry, queued, ctx, o, r.label);
   let input = entry?.input ?? {};
-  if (requestId)
+  if (requestId && entry?.state === "submitted")
     ctx.update({
       state: "reattaching",
       request_id: requestId,
       detail: "resuming a request from an earlier run",
     });
-  const queued = { key: r.key, shot: { id: r.label }, model: { endpoint: r.endpoint }, cost: r.cost };
   let submits = 0;
   for (let round = 1; round <= 3; round++) {
     if (!requestId) {
@@ -69,7 +64,7 @@ export async function runPaidRequest<T>(
           );
         submits += 1;
         ctx.update({ state: "submitting" });
-        requestId = await submitJob(o.fal, queued, input, ctx);
+        requestId = await submitSettled(o, queued, input, ctx, r.label);
       }
       const timings = await waitForCompletion(o.fal, queued, requestId, o, ctx);
       result = timings === "expired" ? "expired" : await fetchResult(o.fal, queued, requestId, ctx);
@@ -82,7 +77,7 @@ export async function runPaidRequest<T>(
       requestId = undefined;
       continue;
     }
-    const made = await r.collect(result, requestId, input);
+    const made = await r.collect(result, requestId, input).catch(paidNote(requestId, r.cost));
     await clearJournal(ctx.paths, r.key);
     return made;
   }

@@ -8,19 +8,13 @@ import { sniffImage } from "../../storyboard/image-info.js";
 import type { ProviderContext, StillJob } from "../types.js";
 import { downloadVideo, retryDownload } from "./download.js";
 import { classifyFalError } from "./errors.js";
-import type { FalClient } from "@fal-ai/client";
 import type { ImageUploads } from "./uploads.js";
-import type { StatusStream } from "./status-stream.js";
 import { pick } from "./pick.js";
-import { runPaidRequest } from "./request.js";
+import { type RequestOptions, runPaidRequest } from "./request.js";
 
 // The fal provider's options that stills use (provider.ts passes its own).
-interface StillOptions {
-  fal: FalClient;
+interface StillOptions extends RequestOptions {
   uploads: ImageUploads;
-  pollMs: number;
-  statusStream?: StatusStream;
-  resubmitUnconfirmed: boolean;
 }
 
 export async function falStill(job: StillJob, ctx: ProviderContext, o: StillOptions): Promise<StillSidecar> {

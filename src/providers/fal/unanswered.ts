@@ -1,0 +1,155 @@
+// What to do about a submit with no answer, for every kind of paid request: find it in fal's request listing
+// and collect it, or learn that fal never accepted it and submit, or (the listing unreadable) refuse as before.
+import type { FalClient } from "@fal-ai/client";
+import { clearJournal, type JournalEntry, readJournal, writeJournal } from "../../cache/journal.js";
+import { readLedger, recordSpend } from "../../cache/spend.js";
+import { NotStartedError, ProviderError } from "../../errors.js";
+import type { ProviderContext } from "../types.js";
+import { findUnanswered } from "./find-submit.js";
+import { type QueueJob, submitJob } from "./queue.js";
+import type { RequestListing } from "./request-listing.js";
+
+export interface SettleOptions {
+  fal: FalClient;
+  pollMs: number;
+  resubmitUnconfirmed: boolean;
+  // fal's request listing; without it an unanswered submit is refused as before.
+  listing?: RequestListing;
+  // Request ids this provider has already matched to a submit: two lost submits never share one.
+  claimed?: Set<string>;
+  // Request ids other machines have paid for (the remote ledger), never claimed for this one.
+  knownElsewhere?: () => Promise<Iterable<string>>;
+}
+
+// Submit, and when fal's answer is lost, look for the request instead of failing: at most three submits,
+// each made only after the listing proved the one before was never accepted.
+export async function submitSettled(
+  o: SettleOptions,
+  job: QueueJob,
+  input: Record<string, unknown>,
+  ctx: ProviderContext,
+  label: string,
+): Promise<string> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await submitJob(o.fal, job, input, ctx);
+    } catch (err) {
+      if (!isUnanswered(err) || attempt >= 3) throw err;
+      const entry = await readJournal(ctx.paths, job.key);
+      if (entry?.state !== "submitting") throw err;
+      const found = await settleUnanswered(entry, job, ctx, o, label, (err as Error).message);
+      if (found) return found;
+      if (ctx.stopSubmitting.aborted) throw new NotStartedError();
+      ctx.update({ state: "submitting" });
+    }
+  }
+}
+
+// The request id of an unanswered submit, or undefined once the listing showed fal never accepted it (the
+// journal is then cleared and the caller submits). Throws when it cannot tell, as storyreel did before.
+export async function settleUnanswered(
+  entry: JournalEntry,
+  job: QueueJob,
+  ctx: ProviderContext,
+  o: SettleOptions,
+  label: string,
+  cause = "an earlier submit got no answer",
+): Promise<string | undefined> {
+  const refuse = (why: string) =>
+    new ProviderError(
+      `${cause} for ${label}, and fal's request listing could not settle whether fal has it (${why}); storyreel has no request id to collect it with. Run again with --resubmit-unconfirmed to submit it anyway (this may pay for it twice).`,
+      { transient: false },
+    );
+  if (!o.listing) {
+    if (o.resubmitUnconfirmed) return undefined;
+    throw refuse("no listing to read");
+  }
+  ctx.update({
+    state: "looking_up",
+    detail: "its submit got no answer: looking for it in fal's request listing",
+  });
+  const known = new Set((await readLedger(ctx.paths)).map((r) => r.request_id));
+  for (const id of (await o.knownElsewhere?.()) ?? []) known.add(id);
+  const claimed = o.claimed ?? new Set<string>();
+  const started = Date.parse(entry.submitted_at);
+  const result = await findUnanswered(entry, {
+    listing: o.listing,
+    clock: ctx.clock,
+    deadline: Math.max(ctx.clock.now(), (Number.isNaN(started) ? ctx.clock.now() : started) + ctx.timeoutMs),
+    firstWaitMs: Math.max(20, o.pollMs),
+    known: (id) => known.has(id) || claimed.has(id),
+    stop: ctx.stopSubmitting,
+    onLook: (look, wait) =>
+      ctx.update({
+        state: "looking_up",
+        detail: `not in fal's request listing yet (look ${look}); looking again in ${seconds(wait)}`,
+      }),
+  });
+  if ("found" in result) {
+    const requestId = result.found.request_id;
+    claimed.add(requestId);
+    await recordFound(entry, requestId, job, ctx);
+    return requestId;
+  }
+  if (ctx.stopSubmitting.aborted)
+    throw new NotStartedError("interrupted while looking for an unanswered submit");
+  if ("absent" in result) {
+    await clearJournal(ctx.paths, job.key);
+    ctx.update({
+      state: "retrying",
+      detail: `fal's request listing answered ${result.looks} ${result.looks === 1 ? "look" : "looks"} and never showed the unanswered submit: fal never accepted it, so it is submitted`,
+    });
+    return undefined;
+  }
+  if (o.resubmitUnconfirmed) {
+    ctx.update({
+      state: "retrying",
+      detail: `${result.unreadable}; submitting again (--resubmit-unconfirmed)`,
+    });
+    return undefined;
+  }
+  throw refuse(result.unreadable);
+}
+
+// Found: journaled and in the ledger (fal billed it), so nothing is paid again and the next run collects it.
+async function recordFound(entry: JournalEntry, requestId: string, job: QueueJob, ctx: ProviderContext) {
+  const submitted: JournalEntry = { ...entry, state: "submitted", request_id: requestId };
+  await writeJournal(ctx.paths, submitted);
+  await ctx.onJournal?.(submitted).catch(() => undefined);
+  await recordSpend(ctx.paths, {
+    time: new Date(ctx.clock.now()).toISOString(),
+    storyboard: ctx.storyboard ?? "",
+    step: job.shot.id,
+    model: job.model.endpoint,
+    request_id: requestId,
+    cost: job.cost ?? 0,
+    found_by_listing: true,
+  });
+  ctx.update({
+    state: "reattaching",
+    request_id: requestId,
+    found_by_listing: true,
+    detail: `found request ${requestId} in fal's request listing (its submit got no answer); collecting it, nothing is paid again`,
+  });
+}
+
+function isUnanswered(err: unknown): boolean {
+  return (err as { cause?: { unansweredSubmit?: boolean } }).cause?.unansweredSubmit === true;
+}
+
+function seconds(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 100) / 10} s`;
+}
+
+// A failure after fal accepted a submit says what was paid, so nobody wonders whether to pay again.
+export function paidNote(requestId: string, cost: number): (err: unknown) => never {
+  return (err) => {
+    const note = ` (fal request ${requestId} was paid for${cost > 0 ? `: $${cost.toFixed(2)}` : ""}; its id is kept, so the next run collects it)`;
+    if (err instanceof NotStartedError || !(err instanceof Error) || err.message.includes(requestId))
+      throw err;
+    if (err instanceof ProviderError)
+      throw new ProviderError(`${err.message}${note}`, { transient: err.transient, requestId, cause: err });
+    err.message += note;
+    throw err;
+  };
+}

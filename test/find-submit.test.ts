@@ -1,0 +1,121 @@
+// A submit with no answer is found in fal's request listing instead of asking the user to gamble: the render
+// collects it (nothing paid twice, nothing refused), and only a listing that cannot be read falls back to
+// --resubmit-unconfirmed. The real @fal-ai/client and the listing go through the fake fal's proxy protocol.
+import assert from "node:assert/strict";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { after, describe, test } from "node:test";
+import { runInProcess } from "../testkit/cli.js";
+import { type FakeFalOptions, FakeFal, TEST_FAL_KEY } from "../testkit/fake-fal.js";
+import { falEnv } from "../testkit/fal-env.js";
+import { probe } from "../testkit/ffprobe.js";
+import { makeProject, shots } from "./helpers/project.js";
+
+const fakes: FakeFal[] = [];
+after(() => Promise.all(fakes.map((f) => f.stop())));
+
+async function fresh(n: number, options: FakeFalOptions = {}) {
+  const fake = await new FakeFal({ key: TEST_FAL_KEY, latencyMs: 200, ...options }).start();
+  fakes.push(fake);
+  const project = await makeProject({ storyboard: { version: 1, shots: shots(n) } });
+  const cache = path.join(project.dir, "cache");
+  const run = (args: string[]) => runInProcess(args, { cwd: project.dir, env: falEnv(fake, cache) });
+  return {
+    ...project,
+    fake,
+    cache,
+    run,
+    render: (args: string[] = []) => run(["render", project.file, ...args]),
+  };
+}
+
+describe("unanswered submits are found in fal's request listing", { concurrency: 4 }, () => {
+  test("fal bills 2 of 6 submits and drops the answers: the film is whole, one submit per input, and the found requests are named", async () => {
+    const p = await fresh(6, { listing: { lagMs: 300 } });
+    p.fake.faults.push({ route: "submit", times: 2, action: "accept-reset" });
+    const r = await p.render();
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.equal(p.fake.count("submit"), 6, "no submit was sent twice");
+    assert.deepEqual([...p.fake.submitsByPrompt().values()], [1, 1, 1, 1, 1, 1]);
+    const found = /Found by listing fal's requests \(.*\): (.*)\./.exec(r.stderr);
+    assert.ok(found, r.stderr);
+    assert.equal(found[1]!.split(", ").length, 2, found[1]);
+    assert.match(found[1]!, /^s\d \(req-\d{4}\), s\d \(req-\d{4}\)$/);
+    const film = await probe(path.join(p.dir, "out", "storyboard.mp4"));
+    assert.ok(Math.abs(film.duration - 30) < 0.2, `the film has all six shots (${film.duration} s)`);
+    // The listing was asked through the proxy, as every fal call is, with the payloads to match on.
+    const looks = p.fake.requests.filter((q) => q.route === "listing");
+    assert.ok(looks.length >= 2);
+    for (const q of looks) {
+      assert.ok(q.headers["x-fal-target-url"], "through --fal-proxy");
+      assert.equal(new URL(q.target).searchParams.get("expand"), "payloads");
+    }
+    const ledger = (await readFile(path.join(p.cache, "spend.jsonl"), "utf8")).trim().split("\n");
+    assert.equal(ledger.length, 6, "every billed request is in the spend ledger once");
+    assert.equal(ledger.filter((l) => l.includes('"found_by_listing":true')).length, 2);
+  });
+
+  test("a listing this key may not read: the shot is refused as before, saying why; consent resubmits", async () => {
+    const p = await fresh(1, { listing: { status: 403 } });
+    p.fake.faults.push({ route: "submit", times: 1, action: "accept-reset" });
+    const r = await p.render();
+    assert.equal(r.exitCode, 1, r.stderr);
+    assert.match(r.stderr, /request listing answered HTTP 403 \(this key may not read it\)/);
+    assert.match(r.stderr, /--resubmit-unconfirmed/);
+    assert.equal(p.fake.count("submit"), 1);
+    const again = await p.render();
+    assert.equal(again.exitCode, 1);
+    assert.equal(p.fake.count("submit"), 1, "a re-run pays nothing without consent");
+    const consented = await p.render(["--resubmit-unconfirmed"]);
+    assert.equal(consented.exitCode, 0, consented.stderr);
+    assert.equal(p.fake.count("submit"), 2);
+  });
+
+  test("a look that fails proves nothing: a never-accepted submit is not sent again", async () => {
+    const p = await fresh(1);
+    p.fake.faults.push({ route: "submit", times: 1, action: "reset" });
+    p.fake.faults.push({ route: "listing", times: 1, action: { status: 500 } });
+    const r = await p.render(["--timeout", "0.01"]);
+    assert.equal(r.exitCode, 1, r.stderr);
+    assert.match(r.stderr, /HTTP 500 .*so its absence proves nothing/);
+    assert.equal(p.fake.count("submit"), 1);
+  });
+
+  test("a killed run's unanswered submit: plan says 'looking up' (in flight), the render collects it", async () => {
+    const p = await fresh(2);
+    const planned = JSON.parse((await p.run(["plan", p.file, "--json", "--cache-dir", p.cache])).stdout);
+    const shot = planned.shots[0];
+    // What a run killed right after the bytes left leaves: the intent, and fal's request with that input.
+    const input = {
+      prompt: "shot number 1",
+      start_image_url: "https://example.invalid/a.png",
+      duration: "5",
+    };
+    const sentAt = new Date(Date.now() - 2000).toISOString();
+    await mkdir(path.join(p.cache, "journal"), { recursive: true });
+    const entry = { version: 1, key: shot.key, shot: "s1", endpoint: planned.model, state: "submitting" };
+    await writeFile(
+      path.join(p.cache, "journal", `${shot.key}.json`),
+      JSON.stringify({ ...entry, input, submitted_at: sentAt }),
+    );
+    await fetch(p.fake.proxyUrl, {
+      method: "POST",
+      headers: {
+        authorization: `Key ${TEST_FAL_KEY}`,
+        "content-type": "application/json",
+        "x-fal-target-url": `https://queue.fal.run/${planned.model}`,
+      },
+      body: JSON.stringify(input),
+    });
+    const plan = JSON.parse((await p.run(["plan", p.file, "--json", "--cache-dir", p.cache])).stdout);
+    assert.equal(plan.shots[0].status, "looking up");
+    assert.equal(plan.cost.in_flight, 0.7);
+    assert.equal(plan.cost.new, 0.7, "only the other shot is new spending");
+    const text = (await p.run(["plan", p.file, "--cache-dir", p.cache])).stdout;
+    assert.match(text, /s1\s+looking up .*fal's request listing/);
+    const r = await p.render();
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.match(r.stderr, /found request req-0001 in fal's request listing/);
+    assert.equal(p.fake.jobs.size, 2, "s1 was not submitted again");
+  });
+});
