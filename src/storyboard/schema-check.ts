@@ -53,7 +53,10 @@ function explain(e: ErrorObject, at: DataPath): { where: DataPath; key?: string;
       return { where: at, message: `missing required key "${String(p.missingProperty)}"` };
     case "type":
       if (typeof e.data === "number" && !Number.isFinite(e.data) && /number|integer/.test(String(p.type)))
-        return { where: at, message: `${notFinite(e.data)}; must be a finite ${article(String(p.type)).slice(2)}` };
+        return {
+          where: at,
+          message: `${notFinite(e.data)}; must be a finite ${article(String(p.type)).slice(2)}`,
+        };
       return { where: at, message: `must be ${article(String(p.type))} (got ${shown(e.data)})` };
     case "enum":
       return {
