@@ -39,7 +39,10 @@ function schemaKeys(): string[] {
   const walk = (node: Record<string, unknown>, at: string, depth: number): void => {
     if (depth > 8 || typeof node !== "object" || node === null) return;
     const ref = node.$ref as string | undefined;
-    if (ref) return walk(schema.definitions[ref.split("/").at(-1)!], at, depth + 1);
+    if (ref) {
+      walk(schema.definitions[ref.split("/").at(-1)!], at, depth + 1);
+      return;
+    }
     for (const [name, sub] of Object.entries((node.properties ?? {}) as Record<string, object>)) {
       keys.push(`${at}${name}`);
       walk(sub as Record<string, unknown>, `${at}${name}.`, depth + 1);

@@ -124,7 +124,7 @@ function checkOutput(doc: Partial<StoryboardDoc>, report: Report): void {
 // Where the data holds .inf or .nan (as shots[0].duration), which no field takes.
 function nonFinitePaths(data: unknown, at: DataPath = [], found = new Set<string>()): Set<string> {
   if (typeof data === "number" && !Number.isFinite(data)) found.add(describePath(at));
-  else if (Array.isArray(data)) data.forEach((v, i) => nonFinitePaths(v, [...at, i], found));
+  else if (Array.isArray(data)) for (const [i, v] of data.entries()) nonFinitePaths(v, [...at, i], found);
   else if (isObject(data)) for (const [k, v] of Object.entries(data)) nonFinitePaths(v, [...at, k], found);
   return found;
 }
