@@ -4,6 +4,7 @@ import path from "node:path";
 import type { CliContext } from "./commands/context.js";
 import { InterruptedError, RunError, StoryboardError, StoryreelError, UsageError } from "./errors.js";
 import { PACKAGE_ROOT } from "./paths.js";
+import { fileSystemProblem } from "./cache/writable.js";
 
 export const EXIT = { ok: 0, failed: 1, invalid: 2, interrupted: 130 } as const;
 
@@ -106,7 +107,8 @@ function describeError(err: unknown): { code: number; text: string } {
     return { code: EXIT.failed, text: `error: ${err.message}` };
   // The file system said no (permissions, a full disk): the user can act on that, it is not a bug.
   const fsCode = (err as NodeJS.ErrnoException | undefined)?.code;
-  if (fsCode && FS_ERRORS.has(fsCode)) return { code: EXIT.failed, text: `error: ${(err as Error).message}` };
+  if (fsCode && FS_ERRORS.has(fsCode))
+    return { code: EXIT.failed, text: `error: ${fileSystemProblem(err) ?? (err as Error).message}` };
   const e = err instanceof Error ? err : new Error(String(err));
   const text = `storyreel ${version()} hit a bug (node ${process.version}). Please report it with this trace:`;
   return { code: EXIT.failed, text: `${text}\n${e.stack ?? e.message}` };

@@ -95,6 +95,18 @@ test("retake adds exactly one submit; pick chooses the take the film uses, and t
   assert.match((await p.run("pick", p.file, "onr", "1")).stderr, /did you mean "one"/);
 });
 
+test("retake FILE ID ID --out X: the ids are not storyboards, and the film goes to X", async () => {
+  const p = await project(board("retake out"));
+  assert.equal((await p.run("render", p.file)).exitCode, 0);
+  fake.requests.length = 0;
+  const retake = await p.run("retake", p.file, "one", "two", "--out", "out/alt.mp4");
+  assert.equal(retake.exitCode, 0, retake.stderr);
+  assert.equal(submits(), 2, "one new take of each shot named");
+  const film = JSON.parse(await readFile(path.join(p.dir, "out", "alt.film.json"), "utf8"));
+  assert.ok(film, "the film record is beside --out's film");
+  assert.ok((await readdir(path.join(p.dir, "out"))).includes("alt.mp4"));
+});
+
 test("--frozen renders exactly the lock with 0 submits and 0 uploads, and refuses a storyboard that moved on", async () => {
   const p = await project(board("frozen"));
   assert.equal((await p.run("render", p.file)).exitCode, 0);

@@ -89,3 +89,35 @@ test("a hand-edited lock is read by YAML when it can be, and refused with the st
   await assert.rejects(roundTrip("version: 2\nsteps: []\n"), /not a storyreel lockfile of version 1/);
   await assert.rejects(roundTrip("steps: [\n"), /is not valid YAML/);
 });
+
+test("a lock whose numbers are infinite, negative or not whole is refused, naming the lock file and the step", async () => {
+  const written = formatLock(lock("film.yaml"));
+  const cases: Array<[string, string, RegExp]> = [
+    ["bytes: 99", "bytes: 1e400", /steps\[1\] \(shot:arrival\): bytes must be a whole number of bytes/],
+    ["bytes: 99", "bytes: -4", /steps\[1\] \(shot:arrival\): bytes must be a whole number/],
+    ["bytes: 99", "bytes: 99.5", /steps\[1\] \(shot:arrival\): bytes must be a whole number/],
+    ["bytes: 12", "bytes: .inf", /steps\[0\] \(still:keeper\): bytes must be a whole number .*got \.inf/],
+    [
+      "cost: 0.35",
+      "cost: -1e308",
+      /steps\[1\] \(shot:arrival\): cost must be a number of dollars, 0 or more/,
+    ],
+    ["cost: 0.7", "cost: .nan", /steps\[2\] \(shot:beam\): cost must be .*got \.nan/],
+    ["cost: 0.7", "cost: 1e400", /steps\[2\] \(shot:beam\): cost must be/],
+    ["duration: 5.041667", "duration: -.inf", /steps\[1\] \(shot:arrival\): duration must be/],
+    ["size: 1280x720", "size: 0x720", /steps\[0\] \(still:keeper\): size must be WIDTHxHEIGHT/],
+    ["picked: true", "picked: false", /steps\[1\] \(shot:arrival\): picked must be true/],
+  ];
+  for (const [from, to, expected] of cases) {
+    assert.ok(written.includes(from), from);
+    await assert.rejects(
+      roundTrip(written.replace(from, to)),
+      (e: unknown) =>
+        e instanceof UsageError &&
+        expected.test(e.message) &&
+        /film\.lock\.yaml: /.test(e.message) &&
+        /restore it from git/.test(e.message),
+      `${to} is refused`,
+    );
+  }
+});

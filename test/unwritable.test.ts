@@ -1,7 +1,8 @@
 // A cache or output folder storyreel cannot write to is found before anything is generated (and paid for),
 // and reported plainly: exit 2, the folder named, no stack trace. doctor says so too.
 import assert from "node:assert/strict";
-import { chmod, mkdir, writeFile } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
+import { chmod, mkdir, readdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { test } from "node:test";
 import { listFiles, runInProcess } from "../testkit/cli.js";
@@ -58,4 +59,52 @@ test("doctor says whether the cache and output folders are writable", async () =
   assert.match(ok.stdout, /^output\s+\S+out: not there yet; \S+ is writable$/m);
   const bad = await runInProcess(["doctor", "--cache-dir", "file/cache"], { cwd: p.dir });
   assert.match(bad.stdout, /^cache\s+.*NOT writable/m);
+});
+
+// A cache folder on a tmpfs of 8 KiB: two pages, so the shots' locks and journal entries fill it at once.
+async function tinyDisk(dir: string): Promise<string | undefined> {
+  await mkdir(dir, { recursive: true });
+  try {
+    execFileSync("mount", ["-t", "tmpfs", "-o", "size=8k", "tmpfs", dir], { stdio: "ignore" });
+    return undefined;
+  } catch (err) {
+    return `cannot mount a tmpfs here (${(err as Error).message.split("\n")[0]}); needs root or CAP_SYS_ADMIN`;
+  }
+}
+
+test("a cache folder that fills up says `cannot write to <folder>: no space left on the device`, no stack trace", async (t) => {
+  const p = await makeProject({ storyboard: { version: 1, defaults: { audio: false }, shots: shots(3) } });
+  const cache = path.join(p.dir, "cache");
+  const skip = await tinyDisk(cache);
+  if (skip) return t.skip(skip);
+  const fake = await new FakeFal({ key: TEST_FAL_KEY, latencyMs: 50 }).start();
+  try {
+    const r = await runInProcess(["render", p.file], { cwd: p.dir, env: falEnv(fake, cache) });
+    assert.equal(r.exitCode, 1);
+    assert.match(
+      r.stderr,
+      new RegExp(`failed: s\\d: cannot write to ${cache}/\\S+: no space left on the device$`, "m"),
+    );
+    assert.doesNotMatch(r.stderr, /unexpected error|ENOSPC: no space left on device, write$|^\s+at /m);
+  } finally {
+    execFileSync("umount", [cache]);
+    await fake.stop();
+  }
+});
+
+test("a sidecar that is a folder is named, with what to do; not a bare EISDIR", async () => {
+  const p = await makeProject({ storyboard: { version: 1, shots: shots(1) } });
+  const render = () => runInProcess(["render", p.file, "--provider", "preview"], { cwd: p.dir });
+  assert.equal((await render()).exitCode, 0);
+  const clips = path.join(p.dir, "out", "cache", "clips");
+  const sidecar = (await readdir(clips)).find((f) => f.endsWith(".json"))!;
+  await rm(path.join(clips, sidecar));
+  await mkdir(path.join(clips, sidecar));
+  const r = await render();
+  assert.equal(r.exitCode, 1);
+  assert.equal(
+    r.stderr.trim().split("\n").at(-1),
+    `error: ${path.join(clips, sidecar)} is a folder where storyreel keeps a file; move that folder out of the way`,
+  );
+  assert.doesNotMatch(r.stderr, /hit a bug|^\s+at /m);
 });

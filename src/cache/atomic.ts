@@ -4,7 +4,7 @@ import { hostname } from "node:os";
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { mkdir, open, readFile, rename } from "node:fs/promises";
 import path from "node:path";
-import { existsNow, isMissing, listIfExists, removeIfExists } from "../util/fs.js";
+import { existsNow, isMissing, listIfExists, removeIfExists, withPath } from "../util/fs.js";
 
 // `durable: false` still survives kill -9 (the kernel keeps the rename); it skips the fsyncs that guard against power loss.
 export async function writeFileAtomic(
@@ -13,17 +13,25 @@ export async function writeFileAtomic(
   options: { durable?: boolean } = {},
 ): Promise<void> {
   const durable = options.durable ?? true;
-  await mkdir(path.dirname(file), { recursive: true });
-  const tmp = tempSibling(file);
-  const handle = await open(tmp, "w");
   try {
-    await handle.writeFile(data);
-    if (durable) await handle.sync();
-  } finally {
+    await mkdir(path.dirname(file), { recursive: true });
+    const tmp = tempSibling(file);
+    const handle = await open(tmp, "w");
+    try {
+      await handle.writeFile(data);
+      if (durable) await handle.sync();
+    } catch (err) {
+      // A full disk leaves a partial temp file: it would only make the disk fuller.
+      await handle.close();
+      await removeIfExists(tmp);
+      throw err;
+    }
     await handle.close();
+    if (durable) await commitRename(tmp, file);
+    else await rename(tmp, file);
+  } catch (err) {
+    throw withPath(err, file);
   }
-  if (durable) await commitRename(tmp, file);
-  else await rename(tmp, file);
 }
 
 // JSON as storyreel writes it everywhere: two-space indent, a final newline, atomically.
@@ -44,7 +52,7 @@ export function writeJsonAtomicSync(file: string, value: unknown): void {
     renameSync(tmp, file);
   } catch (err) {
     rmSync(tmp, { force: true });
-    throw err;
+    throw withPath(err, file);
   }
 }
 
@@ -82,7 +90,7 @@ export async function readJson<T>(file: string): Promise<T | undefined> {
   } catch (err) {
     if (isMissing(err)) return undefined;
     if (err instanceof SyntaxError) return undefined;
-    throw err;
+    throw withPath(err, file);
   }
 }
 

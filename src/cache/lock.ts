@@ -1,10 +1,10 @@
 // One lock file per key, so two renders on one cache never generate the same clip twice.
 import { hostname } from "node:os";
-import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, rmSync, writeSync } from "node:fs";
 import { link, readFile, rename } from "node:fs/promises";
 import path from "node:path";
 import { processAlive, processStartTime } from "./atomic.js";
-import { isMissing, removeIfExists, statIfExists } from "../util/fs.js";
+import { isMissing, removeIfExists, statIfExists, withPath } from "../util/fs.js";
 
 interface LockOwner {
   pid: number;
@@ -72,13 +72,17 @@ function tryCreate(file: string, me: LockOwner): boolean {
     const fd = openSync(file, "wx");
     try {
       writeSync(fd, JSON.stringify(me));
-    } finally {
+    } catch (err) {
+      // A full disk: an empty lock nobody owns would only hold the next run up.
       closeSync(fd);
+      rmSync(file, { force: true });
+      throw err;
     }
+    closeSync(fd);
     return true;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "EEXIST") return false;
-    throw err;
+    throw withPath(err, file);
   }
 }
 

@@ -5,6 +5,7 @@ import path from "node:path";
 import { parse, stringify } from "yaml";
 import { UsageError } from "../errors.js";
 import { isMissing } from "../util/fs.js";
+import { shown } from "../util/suggest.js";
 import { writeFileAtomic } from "./atomic.js";
 
 export const LOCK_VERSION = 1;
@@ -90,6 +91,24 @@ function stepProblem(s: Partial<LockStep> | null): string | undefined {
     return "take and takes must be whole numbers, take at most takes";
   if (s.sha256 !== undefined && !/^[0-9a-f]{64}$/.test(String(s.sha256)))
     return "sha256 must be 64 hexadecimal characters";
+  if (typeof s.model !== "string" || s.model === "")
+    return `model must be a fal endpoint id (got ${shown(s.model)})`;
+  // 1e400 reads as Infinity and -1e308 as a real number: each would pass a comparison it should fail.
+  if (s.bytes !== undefined && !(Number.isSafeInteger(s.bytes) && s.bytes >= 0))
+    return `bytes must be a whole number of bytes, 0 or more (got ${shown(s.bytes)})`;
+  if (typeof s.cost !== "number" || !Number.isFinite(s.cost) || s.cost < 0)
+    return `cost must be a number of dollars, 0 or more (got ${shown(s.cost)})`;
+  if (
+    s.duration !== undefined &&
+    !(typeof s.duration === "number" && Number.isFinite(s.duration) && s.duration >= 0)
+  )
+    return `duration must be a number of seconds, 0 or more (got ${shown(s.duration)})`;
+  if (s.size !== undefined && !/^[1-9]\d*x[1-9]\d*$/.test(String(s.size)))
+    return `size must be WIDTHxHEIGHT (got ${shown(s.size)})`;
+  if (s.picked !== undefined && s.picked !== true)
+    return `picked must be true or absent (got ${shown(s.picked)})`;
+  if (s.request_id !== undefined && (typeof s.request_id !== "string" || s.request_id === ""))
+    return `request_id must be fal's request id (got ${shown(s.request_id)})`;
   return undefined;
 }
 
@@ -144,6 +163,8 @@ export async function writeLock(file: string, lock: Lockfile): Promise<boolean> 
 function parseOwnFormat(text: string): unknown {
   const scalar = (raw: string): unknown => {
     if (/^-?\d+(\.\d+)?$/.test(raw)) return Number(raw);
+    // Other numbers (1e400, .inf, .nan) are hand edits: YAML reads them as numbers, for the checks to refuse.
+    if (/^[-+]?(\d[\d._eE+-]*|\.\d.*|\.(inf|nan))$/i.test(raw)) return undefined;
     if (raw === "true") return true;
     if (
       raw === "" ||

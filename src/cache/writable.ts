@@ -15,6 +15,21 @@ const WHY: Record<string, string> = {
   EEXIST: "a file is in the way of the folder",
 };
 
+// Errors that say a folder cannot take more (or any) writes, whatever file was being written.
+const CANNOT_WRITE = new Set(["ENOSPC", "EDQUOT", "EROFS"]);
+
+// A file-system error as the user can act on it: `cannot write to <folder>: no space left on the device`, or
+// the file that is a folder. Undefined for anything else (and for an error with no file to name).
+export function fileSystemProblem(err: unknown): string | undefined {
+  const e = err as NodeJS.ErrnoException | undefined;
+  const code = e?.code ?? "";
+  if (!e?.path) return undefined;
+  if (code === "EISDIR")
+    return `${e.path} is a folder where storyreel keeps a file; move that folder out of the way`;
+  if (CANNOT_WRITE.has(code)) return `cannot write to ${path.dirname(e.path)}: ${WHY[code]}`;
+  return undefined;
+}
+
 // Creates the folder if needed and writes (then removes) a small file in it. Undefined when all is well.
 export async function writeProblem(dir: string): Promise<string | undefined> {
   const probe = path.join(dir, `.storyreel-write-check.${process.pid}`);

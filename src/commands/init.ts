@@ -5,7 +5,7 @@ import { parseCommand } from "./args.js";
 import type { CliContext } from "./context.js";
 import { UsageError } from "../errors.js";
 import { gradientPng } from "../init/png.js";
-import { storyboardTemplate } from "../init/template.js";
+import { filmName, storyboardTemplate } from "../init/template.js";
 import { SCHEMA_DIR } from "../paths.js";
 import { statIfExists } from "../util/fs.js";
 
@@ -43,7 +43,7 @@ export async function initCommand(argv: string[], ctx: CliContext): Promise<void
     .relative(dir, path.join(SCHEMA_DIR, "storyboard.schema.json"))
     .split(path.sep)
     .join("/");
-  await writeFile(file, storyboardTemplate(schema, shown), { flag: "wx" });
+  await writeFile(file, storyboardTemplate(schema, shown, filmName(dir)), { flag: "wx" });
   ctx.stdout(`Created ${path.join(shown, "storyboard.yaml")} and two sample images in ${path.join(shown, "images")}/.
 Next:
   npx storyreel validate ${path.join(shown, "storyboard.yaml")}

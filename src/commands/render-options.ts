@@ -61,9 +61,22 @@ export function renderProvider(opts: RenderOptions, ctx: CliContext) {
   });
 }
 
-export function parseRenderOptions(argv: string[], ctx: CliContext): RenderOptions | "help" {
+// How a command that takes render's options reads its words: `retake FILE ID...` names one storyboard, then ids.
+export interface RenderCommand {
+  name: string;
+  usage: string;
+  storyboards: "all" | "first";
+}
+
+const RENDER: RenderCommand = { name: "render", usage: RENDER_USAGE, storyboards: "all" };
+
+export function parseRenderOptions(
+  argv: string[],
+  ctx: CliContext,
+  command: RenderCommand = RENDER,
+): RenderOptions | "help" {
   const { values: v, positionals } = parseCommand(
-    "render",
+    command.name,
     argv,
     {
       provider: { type: "string" },
@@ -82,13 +95,14 @@ export function parseRenderOptions(argv: string[], ctx: CliContext): RenderOptio
       "allow-outside-images": { type: "boolean" },
       ...REMOTE_OPTIONS,
     },
-    RENDER_USAGE,
+    command.usage,
   );
   if (v.help) return "help";
   const str = (name: string) => (typeof v[name] === "string" ? (v[name] as string) : undefined);
-  const files = requireFiles("render", positionals, RENDER_USAGE);
+  const files = requireFiles(command.name, positionals, command.usage);
+  const storyboards = command.storyboards === "first" ? files.slice(0, 1) : files;
   const out = str("out");
-  if (out !== undefined && files.length > 1)
+  if (out !== undefined && storyboards.length > 1)
     throw new UsageError(
       "--out names one film, so it takes one storyboard; each storyboard's `output` names its own",
     );

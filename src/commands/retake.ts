@@ -17,7 +17,7 @@ it uses until you choose another with \`storyreel pick\`. Takes the options of \
 
 export async function retakeCommand(argv: string[], ctx: CliContext): Promise<void> {
   if (argv.includes("--help") || argv.includes("-h")) return ctx.stdout(RETAKE_USAGE);
-  const opts = parseRenderOptions(argv, ctx);
+  const opts = parseRenderOptions(argv, ctx, { name: "retake", usage: RETAKE_USAGE, storyboards: "first" });
   if (opts === "help") return ctx.stdout(RETAKE_USAGE);
   const [file, ...ids] = opts.files;
   if (!file || ids.length === 0)
@@ -35,6 +35,7 @@ export async function retakeCommand(argv: string[], ctx: CliContext): Promise<vo
     cacheDir: opts.cacheDir,
     allowOutsideImages: opts.allowOutsideImages,
     resubmitUnconfirmed: opts.resubmitUnconfirmed,
+    ...(opts.out !== undefined && { out: opts.out }),
   };
   const before = await planStoryboards(request);
   // Credentials are checked before the lock is touched: a retake that cannot run changes nothing.

@@ -1,4 +1,5 @@
 // Generate stage: every `generate` entry of the plan becomes a cached clip, at most `concurrency` at a time.
+import { fileSystemProblem } from "../cache/writable.js";
 import { makeStep } from "./make-step.js";
 import { acquireLock } from "../cache/lock.js";
 import { readSidecar, verifyClip, type ClipSidecar } from "../cache/store.js";
@@ -134,7 +135,7 @@ export async function generateClips(o: GenerateOptions): Promise<ClipOutcome[]> 
       return runJob(job, shots, emit, o, { acquire: () => seat.acquire(rank(`shot:${p.id}`)) });
     })()
       .catch((err: unknown): ClipOutcome => {
-        const error = `unexpected error: ${(err as Error).stack ?? String(err)}`;
+        const error = fileSystemProblem(err) ?? `unexpected error: ${(err as Error).stack ?? String(err)}`;
         emit({ state: "failed", error });
         return { key, shots, status: "failed", error };
       })
@@ -255,7 +256,9 @@ async function runJob(
       return { key: job.key, shots, status: "skipped", error: err.message };
     }
     const message =
-      err instanceof ProviderError ? err.message : `unexpected error: ${(err as Error).stack ?? String(err)}`;
+      err instanceof ProviderError
+        ? err.message
+        : (fileSystemProblem(err) ?? `unexpected error: ${(err as Error).stack ?? String(err)}`);
     emit({ state: "failed", error: message });
     return { key: job.key, shots, status: "failed", error: message };
   } finally {

@@ -1,5 +1,6 @@
 // The film's sound steps (voice-overs, a generated bed): none waits for another step, so each starts at once,
 // under the same slots, per-key locks and retries as stills and clips. Each is made once however many use it.
+import { fileSystemProblem } from "../cache/writable.js";
 import { acquireLock } from "../cache/lock.js";
 import { cachedSound } from "../cache/sounds.js";
 import type { RemoteCache } from "../cache/remote/remote-cache.js";
@@ -104,7 +105,7 @@ async function makeSound(step: PlannedStep, job: SoundJob, o: SoundRunOptions): 
     const message =
       err instanceof ProviderError || err instanceof RunError
         ? err.message
-        : `unexpected error: ${(err as Error).stack ?? String(err)}`;
+        : (fileSystemProblem(err) ?? `unexpected error: ${(err as Error).stack ?? String(err)}`);
     update({ state: "failed", error: message });
     outcome("failed", { error: message });
   } finally {

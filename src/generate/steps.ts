@@ -1,5 +1,6 @@
 // The graph's other steps, run as their inputs appear: stills (generated or edited, through the provider and
 // its slots) and frames (taken locally from a clip). Each is made once per render, however many steps use it.
+import { fileSystemProblem } from "../cache/writable.js";
 import { makeStep } from "./make-step.js";
 import { rename } from "node:fs/promises";
 import { readFile } from "node:fs/promises";
@@ -166,7 +167,7 @@ export function stepRunner(o: StepRunOptions) {
       const message =
         err instanceof ProviderError
           ? err.message
-          : `unexpected error: ${(err as Error).stack ?? String(err)}`;
+          : (fileSystemProblem(err) ?? `unexpected error: ${(err as Error).stack ?? String(err)}`);
       update({ state: "failed", error: message });
       return failed(step, "failed", message, true);
     } finally {

@@ -16,7 +16,7 @@ export function checkGraph(
   for (const name of stillNames ?? [])
     if (byId.has(name))
       report(
-        ["stills", name],
+        ["stills"],
         `still "${name}" has the id of a shot; give stills and shots different names, so "waits for ${name}" says which`,
         name,
       );
@@ -70,7 +70,11 @@ function frameSource(image: ImageRef | undefined): string[] {
 }
 
 function unknown(what: "still" | "shot", name: string, known: string[]): string {
-  const hint = closest(name, known);
+  // A shot without a valid id is listed by its place (shots[1]), but never offered as a hint.
+  const hint = closest(
+    name,
+    known.filter((k) => !k.includes("[")),
+  );
   const list = known.length ? `; the ${what}s are: ${known.join(", ")}` : `; this storyboard has no ${what}s`;
   return `unknown ${what} ${shown(name)}${hint ? ` (did you mean "${hint}"?)` : ""}${list}`;
 }

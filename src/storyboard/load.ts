@@ -4,7 +4,7 @@ import path from "node:path";
 import { isAlias, LineCounter, parseDocument, visit, type Document } from "yaml";
 import { StoryboardError } from "../errors.js";
 import { decodeStoryboard, MAX_STORYBOARD_BYTES } from "./decode.js";
-import { MAX_ALIASES, tooDeep } from "./yaml-limits.js";
+import { MAX_ALIASES, mergeKeys, tooDeep } from "./yaml-limits.js";
 
 export interface LoadedStoryboard {
   file: string;
@@ -86,6 +86,10 @@ function lazilyParsed(text: string, file: string, abs: string, data: unknown): L
   };
 }
 
+// The yaml library's own words for this advise an API call; the user needs to know what to change in the file.
+const SECOND_DOCUMENT =
+  "a second YAML document starts here, but a storyboard is one YAML document: remove this `---` and what follows it, or move that to a file of its own";
+
 // Parse storyboard text (no I/O); YAML syntax errors all come back at once with their positions.
 export function parseStoryboard(text: string, file: string, abs = file): LoadedStoryboard {
   const lineCounter = new LineCounter();
@@ -102,11 +106,13 @@ export function parseStoryboard(text: string, file: string, abs = file): LoadedS
           line: pos.line,
           col: pos.col,
           path: "",
-          message: `invalid YAML: ${firstLine(e.message)}`,
+          message: e.code === "MULTIPLE_DOCS" ? SECOND_DOCUMENT : `invalid YAML: ${firstLine(e.message)}`,
         };
       }),
     );
   }
+  const merges = mergeKeys(doc, lineCounter);
+  if (merges.length > 0) throw new StoryboardError(merges.map((m) => ({ file, path: "", ...m })));
   return { file, path: abs, text, doc, lineCounter, data: toData(doc, lineCounter, file) };
 }
 

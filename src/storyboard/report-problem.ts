@@ -1,7 +1,8 @@
 // What the semantic checks share: a way to pin a problem to a data path, and a shape test for mappings.
 import type { DataPath } from "./positions.js";
 
-// Pins a message to a data path in the storyboard being checked.
+// Pins a message to a data path in the storyboard being checked; with `key`, to that key of the mapping at
+// `at` (its name, not its value: a bad still name is pointed at where the name is written).
 export type Report = (at: DataPath, message: string, key?: string) => void;
 
 export function isObject(v: unknown): v is Record<string, unknown> {

@@ -52,6 +52,11 @@ function explain(e: ErrorObject, at: DataPath): { where: DataPath; key?: string;
     case "required":
       return { where: at, message: `missing required key "${String(p.missingProperty)}"` };
     case "type":
+      if (typeof e.data === "number" && !Number.isFinite(e.data) && /number|integer/.test(String(p.type)))
+        return {
+          where: at,
+          message: `${notFinite(e.data)}; must be a finite ${article(String(p.type)).slice(2)}`,
+        };
       return { where: at, message: `must be ${article(String(p.type))} (got ${shown(e.data)})` };
     case "enum":
       return {
@@ -88,6 +93,11 @@ function explain(e: ErrorObject, at: DataPath): { where: DataPath; key?: string;
     default:
       return { where: at, message: `${e.message ?? "is invalid"} (got ${shown(e.data)})` };
   }
+}
+
+// ajv counts .inf and .nan as no number at all; say what they are instead.
+function notFinite(value: number): string {
+  return Number.isNaN(value) ? "is .nan, not a number" : `is infinite (${shown(value)})`;
 }
 
 function article(type: string): string {

@@ -37,7 +37,8 @@ export async function checkShots(
       ctx.model.durations[0]!;
     const trim = checkTrim(s.trim, duration, fps, at("trim"), report);
     shots.push({
-      id: String(s.id),
+      // A missing or malformed id (reported by the schema) is named by its place, never "[object Object]".
+      id: typeof s.id === "string" ? s.id : `shots[${index}]`,
       index,
       image: image as ImageRef,
       ...(endImage && { endImage }),

@@ -3,6 +3,7 @@ import { DEFAULT_IMAGE_MODELS, imageModelRegistry, imageModelsOfKind } from "../
 import type { ImageModelSpec } from "../models/image-types.js";
 import { closest, shown } from "../util/suggest.js";
 import { resolveImage, type ImageContext } from "./images.js";
+import { stillTooLarge } from "./sizes.js";
 import { isObject, type Report } from "./report-problem.js";
 import type { ImageRef, Still, StillDoc, StoryboardDoc } from "./types.js";
 
@@ -21,7 +22,7 @@ export async function checkStills(
     const s = raw as Partial<StillDoc>;
     const at = (...rest: string[]) => ["stills", name, ...rest];
     if (!NAME.test(name))
-      report(["stills", name], "a still's name uses lower-case letters, digits, '-' and '_'", name);
+      report(["stills"], "a still's name uses lower-case letters, digits, '-' and '_'", name);
     if (typeof s.prompt === "string" && s.prompt.trim() === "")
       report(at("prompt"), "must not be empty: describe the still");
     const kind = Array.isArray(s.edit) ? "image-edit" : "text-to-image";
@@ -101,6 +102,11 @@ function checkSize(
 ): [number, number] | undefined {
   const [width, height] = size.split("x").map(Number) as [number, number];
   const limits = ctx.model.image;
+  const tooLarge = stillTooLarge(width, height);
+  if (tooLarge) {
+    report(at, tooLarge);
+    return undefined;
+  }
   if (Math.min(width, height) < limits.min_side) {
     report(
       at,

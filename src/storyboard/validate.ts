@@ -6,11 +6,12 @@ import { ifMissing } from "../util/fs.js";
 import { DEFAULT_MODEL, findModel, modelRegistry } from "../models/registry.js";
 import type { ModelSpec } from "../models/types.js";
 import type { LoadedStoryboard } from "./load.js";
-import { describePath, positionOf } from "./positions.js";
+import { describePath, positionOf, type DataPath } from "./positions.js";
 import { isObject, type Report } from "./report-problem.js";
 import { schemaProblems } from "./schema-check.js";
 import { checkGraph } from "./graph-check.js";
 import { checkShots } from "./shots.js";
+import { checkResolution } from "./sizes.js";
 import { checkStills } from "./stills.js";
 import { checkMusic, checkShotWords } from "./sound.js";
 import { closest, shown } from "../util/suggest.js";
@@ -25,13 +26,18 @@ export async function validateStoryboard(
   options: ValidateOptions = {},
 ): Promise<Storyboard> {
   const problems: Problem[] = schemaProblems(loaded);
+  const infinite = nonFinitePaths(loaded.data);
   const report: Report = (at, message, key) => {
+    const where = key === undefined ? at : [...at, key];
+    // The schema has said a value is .inf or .nan; "must be 5 or 10 (got Infinity)" would only repeat it.
+    if (infinite.has(describePath(where))) return;
     const pos = positionOf(loaded, at, key);
-    problems.push({ file: loaded.file, line: pos.line, col: pos.col, path: describePath(at), message });
+    problems.push({ file: loaded.file, line: pos.line, col: pos.col, path: describePath(where), message });
   };
   const doc = (isObject(loaded.data) ? loaded.data : {}) as Partial<StoryboardDoc>;
   const model = checkModel(doc, report);
   checkOutput(doc, report);
+  checkResolution(doc, report);
   const dir = path.dirname(loaded.path);
   const realDir = await realpath(dir).catch(ifMissing(dir));
   const ctx = {
@@ -113,6 +119,14 @@ function checkOutput(doc: Partial<StoryboardDoc>, report: Report): void {
       `must be a relative path inside the project, e.g. out/film.mp4 (got ${shown(doc.output)})`,
     );
   }
+}
+
+// Where the data holds .inf or .nan (as shots[0].duration), which no field takes.
+function nonFinitePaths(data: unknown, at: DataPath = [], found = new Set<string>()): Set<string> {
+  if (typeof data === "number" && !Number.isFinite(data)) found.add(describePath(at));
+  else if (Array.isArray(data)) for (const [i, v] of data.entries()) nonFinitePaths(v, [...at, i], found);
+  else if (isObject(data)) for (const [k, v] of Object.entries(data)) nonFinitePaths(v, [...at, k], found);
+  return found;
 }
 
 function dedupe(problems: Problem[]): Problem[] {

@@ -1,7 +1,7 @@
 // Limits that keep hostile YAML from exhausting memory or the stack in later stages: nesting depth is measured
 // on the parsed document (iteratively, so the measuring itself cannot overflow), and alias expansion is capped
 // when the document is turned into data.
-import { isMap, isPair, isSeq, type Document, type LineCounter } from "yaml";
+import { isMap, isPair, isScalar, isSeq, visit, type Document, type LineCounter } from "yaml";
 import type { Problem } from "../errors.js";
 
 // A storyboard nests five levels deep (shots[].trim.start); 64 leaves room for anything real.
@@ -32,4 +32,25 @@ export function tooDeep(doc: Document.Parsed, lineCounter: LineCounter): Positio
     }
   }
   return undefined;
+}
+
+// `<<` merge keys are YAML 1.1; storyboards are YAML 1.2, where `<<` is an ordinary (and unknown) key. Merging is
+// not supported rather than enabled: a merged value has no line of its own in the shot, so its errors could not
+// be pointed at, and `defaults:` already shares values between shots.
+export function mergeKeys(doc: Document.Parsed, lineCounter: LineCounter): Position[] {
+  const found: Position[] = [];
+  visit(doc, {
+    Pair(_, pair) {
+      if (isScalar(pair.key) && pair.key.value === "<<" && pair.key.type === "PLAIN" && pair.key.range) {
+        const pos = lineCounter.linePos(pair.key.range[0]);
+        found.push({
+          line: pos.line,
+          col: pos.col,
+          message:
+            "merge keys (<<) are not supported: write the keys out in each shot, or put values every shot shares in defaults:",
+        });
+      }
+    },
+  });
+  return found;
 }

@@ -37,3 +37,11 @@ export async function statIfExists(file: string): Promise<Stats | undefined> {
 export async function listIfExists(dir: string): Promise<string[]> {
   return readdir(dir).catch(ifMissing([] as string[]));
 }
+
+// An error from a write or read on an open file names no file ("ENOSPC: no space left on device, write"):
+// give it the file, so whoever reports it can say which folder is full. Returns the same error, for `throw`.
+export function withPath(err: unknown, file: string): unknown {
+  const e = err as NodeJS.ErrnoException | undefined;
+  if (e && typeof e === "object" && typeof e.code === "string" && e.path === undefined) e.path = file;
+  return err;
+}

@@ -25,6 +25,9 @@ function editDistance(a: string, b: string): number {
 
 // A value echoed back in an error, cut short so a pasted essay does not flood the terminal.
 export function shown(value: unknown): string {
+  // JSON has no infinity or NaN (it writes null); show them as YAML spells them.
+  if (typeof value === "number" && !Number.isFinite(value))
+    return Number.isNaN(value) ? ".nan" : value > 0 ? ".inf" : "-.inf";
   const text = value === undefined ? "nothing" : (JSON.stringify(value) ?? String(value));
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
