@@ -19,9 +19,13 @@ export async function writeFileAtomic(
   try {
     await handle.writeFile(data);
     if (durable) await handle.sync();
-  } finally {
+  } catch (err) {
+    // A full disk leaves no half-written temp file behind.
     await handle.close();
+    await removeIfExists(tmp);
+    throw err;
   }
+  await handle.close();
   if (durable) await commitRename(tmp, file);
   else await rename(tmp, file);
 }

@@ -1,9 +1,10 @@
 // `storyreel export`: the film's edit as an OpenTimelineIO or MLT timeline, from the cache alone (no ffmpeg):
 // every clip's kept range, every transition, and the music and voice-overs, optionally collected into one folder.
-import { copyFile, mkdir } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { readJson, writeFileAtomic, writeJsonAtomic } from "../cache/atomic.js";
+import { readJson } from "../cache/atomic.js";
+import { copyChecked, writeChecked, writeJsonChecked } from "../cache/checked-write.js";
 import { cachePaths, type CachePaths } from "../cache/layout.js";
 import { cachedSound } from "../cache/sounds.js";
 import { readSidecar } from "../cache/store.js";
@@ -73,7 +74,7 @@ export async function exportFilm(
       ? `${JSON.stringify(toOtio(timeline, reference), null, 2)}\n`
       : toMlt(timeline, reference);
   await mkdir(path.dirname(file), { recursive: true });
-  await writeFileAtomic(file, text);
+  await writeChecked(file, text);
   await linkFromReport(film.output, {
     format: o.format,
     path: file,
@@ -222,13 +223,13 @@ async function collect(t: Timeline, dir: string): Promise<Map<string, string>> {
   const put = async (from: string, name: string) => {
     if (names.has(from)) return;
     const to = path.join(dir, name);
-    await copyFile(from, to);
+    await copyChecked(from, to);
     names.set(from, to);
   };
   // One file per shot, even when two shots share a clip: the timeline then names each shot's own copy.
   for (const [i, c] of t.clips.entries()) {
     const copy = path.join(dir, `${String(i + 1).padStart(2, "0")}-${c.shot}.mp4`);
-    await copyFile(c.file, copy);
+    await copyChecked(c.file, copy);
     c.file = copy;
     names.set(copy, copy);
   }
@@ -246,13 +247,13 @@ async function linkFromReport(output: string, made: ExportRecord): Promise<void>
   const files = filmFiles(output);
   // The one just written is on disk: it replaces any earlier record of the same path.
   const all = [...(await exportedTimelines(files.exports)).filter((k) => k.path !== made.path), made];
-  await writeJsonAtomic(files.exports, all);
+  await writeJsonChecked(files.exports, all);
   const report = await readJson<Report>(files.report);
   if (!report) return;
   const dir = path.dirname(files.report);
   report.exports = reportExports(all, report.film?.key, (f) =>
     path.relative(dir, f).split(path.sep).join("/"),
   );
-  await writeJsonAtomic(files.report, report);
-  await writeFileAtomic(files.html, contactSheet(report));
+  await writeJsonChecked(files.report, report);
+  await writeChecked(files.html, contactSheet(report));
 }

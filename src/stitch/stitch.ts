@@ -20,6 +20,7 @@ import {
   parseLoudness,
   segmentArgs,
 } from "./args.js";
+import { checkMp4 } from "./check-output.js";
 import { writeRecord, type FilmRecord } from "./film.js";
 import { dialogueAudio } from "./dialogue.js";
 import { defaultParallel, sideBySide } from "./side-by-side.js";
@@ -118,14 +119,20 @@ export async function stitchFilm(o: StitchOptions, key: string, now: () => numbe
     }
     // A copy joins the clips at their container lengths; anything else at whole frames.
     const starts = copy ? copiedStarts(o.clips, profile.fps) : clipStarts(timing);
-    if (o.burn)
-      await burnCaptions(
-        o,
-        tmp,
-        toAss(o.burn(starts, timing.totalFrames, profile.fps), profile.fps, profile.width, profile.height),
-      );
-    if (o.render.loudness !== undefined) await normaliseLoudness(o, tmp, o.render.loudness);
-    const duration = await filmSeconds(o, tmp, copy ? copiedSeconds : timing.totalFrames / profile.fps);
+    // After every pass that writes it, the film must be whole and as long as it should be.
+    const expected = copy ? copiedSeconds : timing.totalFrames / profile.fps;
+    const whole = () => checkMp4(tmp, o.output, expected, profile.fps, o.tools.ffprobe);
+    await whole();
+    if (o.burn) {
+      const cues = o.burn(starts, timing.totalFrames, profile.fps);
+      await burnCaptions(o, tmp, toAss(cues, profile.fps, profile.width, profile.height));
+      await whole();
+    }
+    if (o.render.loudness !== undefined) {
+      await normaliseLoudness(o, tmp, o.render.loudness);
+      await whole();
+    }
+    const duration = await filmSeconds(o, tmp, expected);
     await rename(tmp, o.output);
     const record: FilmRecord = {
       version: 1,
@@ -188,6 +195,7 @@ async function ensureSegments(
           onStdoutLine: onLine,
           signal,
         });
+        await checkMp4(tmp, p.file, graph.frames / profile.fps, profile.fps, o.tools.ffprobe);
         await rename(tmp, p.file);
       } finally {
         await removeIfExists(tmp);
