@@ -90,10 +90,7 @@ test("export knows its own timelines by their opening lines, and the media they 
     assert.equal(storyreelTimeline(otio), "otio", name);
     assert.equal(storyreelTimeline(mlt), "mlt", name);
     // Each clip is on the video track and on the audio track that mirrors it.
-    assert.deepEqual(
-      new Set(timelineMedia(otio, "otio")),
-      new Set(clips.map((c) => path.basename(c.file))),
-    );
+    assert.deepEqual(new Set(timelineMedia(otio, "otio")), new Set(clips.map((c) => path.basename(c.file))));
     assert.deepEqual(
       timelineMedia(mlt, "mlt"),
       clips.map((c) => `dir & "x"/${path.basename(c.file)}`),
