@@ -174,8 +174,8 @@ async function ensureSegments(
   const done = new Map<string, number>();
   const share = () => (0.9 * [...done.values()].reduce((a, b) => a + b, 0)) / Math.max(1, total);
   const parallel = o.parallel ?? defaultParallel();
-  // The cores shared out between the pieces that run at once, at most two each: x264's memory grows with its
-  // threads (a 1080p piece: about 260 MB with one, 300 MB with two).
+  // The cores shared out between the pieces that run at once, at most two each, for their decoders and
+  // filters (x264 always has two: its thread count reaches the bytes).
   const threads = Math.min(
     2,
     Math.max(1, Math.floor(availableParallelism() / Math.min(parallel, Math.max(1, missing.length)))),
