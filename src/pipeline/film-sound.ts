@@ -46,7 +46,8 @@ export function filmSoundKey(film: PlannedFilm): Record<string, unknown> | undef
           fade_out: m.fadeOut,
         }
       : null,
-    ...(burn && { burned_captions: board.shots.map((s) => s.caption ?? null) }),
+    // 2: braces and backslashes are burned as written (before, braces became full-width forms).
+    ...(burn && { burned_captions: board.shots.map((s) => s.caption ?? null), captions_format: 2 }),
   };
 }
 
