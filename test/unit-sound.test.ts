@@ -154,10 +154,10 @@ function libassShows(text: string): string {
       i = close + 1;
       continue;
     }
-    const escape =
+    const special =
       text[i] === "\\" ? { N: "\n", n: " ", h: "\u00a0", "{": "{", "}": "}" }[text[i + 1] ?? ""] : undefined;
-    shown += escape ?? text[i];
-    i += escape ? 2 : 1;
+    shown += special ?? text[i];
+    i += special ? 2 : 1;
   }
   return shown;
 }
