@@ -43,6 +43,32 @@ test("a film that does not fit: exit 1 naming the film and the full disk, and no
   }
 });
 
+test("a folder too small for anything: the film's error first, and the report named as not written either", async (t) => {
+  const p = await makeProject({ storyboard: { version: 1, output: "out/film.mp4", shots: shots(2) } });
+  const out = path.join(p.dir, "out");
+  const fs = await mountTmpfs(out, "4k");
+  if (fs.skip) return t.skip(fs.skip);
+  try {
+    const r = await runInProcess(
+      ["render", p.file, "--provider", "preview", "--cache-dir", path.join(p.dir, "cache")],
+      { cwd: p.dir },
+    );
+    assert.equal(r.exitCode, 1, r.stderr);
+    assert.match(r.stderr, /^error: cannot write \S+\/out\/film\.mp4: it came out incomplete/m);
+    assert.match(
+      r.stderr,
+      /^\(the report could not be written either: cannot write \S+\/out\/film\.(report\.json|html): no space left on the device\)$/m,
+    );
+    assert.deepEqual(
+      (await listFiles(out)).filter((f) => !f.startsWith("film.posters/")),
+      [],
+      "no film, no report, no temp file",
+    );
+  } finally {
+    fs.unmount();
+  }
+});
+
 test("export into a full folder: exit 1 naming the timeline or the clip, nothing half-written left", async (t) => {
   const p = await makeProject({ storyboard: { version: 1, output: "out/film.mp4", shots: shots(2) } });
   const cache = path.join(p.dir, "cache");
