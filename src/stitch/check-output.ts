@@ -5,13 +5,13 @@ import { ffprobeMedia } from "../media/probe.js";
 import { readMp4 } from "../media/mp4.js";
 import { spaceLeft } from "../cache/checked-write.js";
 
-// `file` must be a whole mp4 (every box there, moov included) about `seconds` long (when known); `shown` is
-// the file the user will know it by (the film, not its temp file).
+// `file` must be a whole mp4 (every box there, moov included) within `tolerance` of `seconds` long (when
+// known); `shown` is the file the user will know it by (the film, not its temp file).
 export async function checkMp4(
   file: string,
   shown: string,
   seconds: number,
-  fps: number,
+  tolerance: number,
   ffprobe: string,
 ): Promise<void> {
   const reading = await readMp4(file);
@@ -22,8 +22,7 @@ export async function checkMp4(
   // A layout the in-process reader does not know: ffprobe measures it.
   const duration =
     reading.kind === "read" ? reading.info.duration : (await ffprobeMedia(ffprobe, file)).duration;
-  // Audio may run a few AAC frames past the picture, and a stream copy ends where its clips' containers do.
-  if (seconds > 0 && Math.abs(duration - seconds) > Math.max(0.1, 2 / fps))
+  if (seconds > 0 && Math.abs(duration - seconds) > tolerance)
     throw new RunError(
       `cannot write ${shown}: it came out ${duration.toFixed(3)} s long, not ${seconds.toFixed(3)} s${await spaceLeft(file)}`,
     );

@@ -119,9 +119,11 @@ export async function stitchFilm(o: StitchOptions, key: string, now: () => numbe
     }
     // A copy joins the clips at their container lengths; anything else at whole frames.
     const starts = copy ? copiedStarts(o.clips, profile.fps) : clipStarts(timing);
-    // After every pass that writes it, the film must be whole and as long as it should be.
+    // After every pass that writes it, the film must be whole and as long as it should be: to two frames
+    // (audio may run an AAC frame past the picture), or for a copy, where ffmpeg's progress said it ended.
     const expected = copy ? copiedSeconds : timing.totalFrames / profile.fps;
-    const whole = () => checkMp4(tmp, o.output, expected, profile.fps, o.tools.ffprobe);
+    const tolerance = copy ? 0.5 : Math.max(0.1, 2 / profile.fps);
+    const whole = () => checkMp4(tmp, o.output, expected, tolerance, o.tools.ffprobe);
     await whole();
     if (o.burn) {
       const cues = o.burn(starts, timing.totalFrames, profile.fps);
@@ -195,7 +197,7 @@ async function ensureSegments(
           onStdoutLine: onLine,
           signal,
         });
-        await checkMp4(tmp, p.file, graph.frames / profile.fps, profile.fps, o.tools.ffprobe);
+        await checkMp4(tmp, p.file, graph.frames / profile.fps, 0.5 / profile.fps, o.tools.ffprobe);
         await rename(tmp, p.file);
       } finally {
         await removeIfExists(tmp);
