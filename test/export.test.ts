@@ -223,3 +223,59 @@ test("export refuses what it cannot do: a film not rendered yet, a format it doe
     "nothing overwritten",
   );
 });
+
+test("export overwrites only its own timelines: a start image, a user's file or a folder of someone else's files is refused, nothing written", async () => {
+  const image = path.join(p.dir, "images", "a.png");
+  const before = await readFile(image);
+  const exportsFile = path.join(p.dir, "out", "mini.exports.json");
+  const records = await readFile(exportsFile, "utf8").catch(() => "");
+  const onImage = await exportAs(["--format", "otio", "--out", "images/a.png"]);
+  assert.equal(onImage.exitCode, 2, onImage.stderr);
+  assert.match(
+    onImage.stderr,
+    /^error: --out \S+images\/a\.png already exists and is not a timeline storyreel exported, so it is left as it is; name a new file\. Nothing was written\.$/m,
+  );
+  assert.deepEqual(await readFile(image), before, "the storyboard's start image is untouched");
+  await writeFile(path.join(p.dir, "notes.mlt"), "my own notes");
+  const onNotes = await exportAs(["--format", "mlt", "--out", "notes.mlt"]);
+  assert.equal(onNotes.exitCode, 2);
+  assert.equal(await readFile(path.join(p.dir, "notes.mlt"), "utf8"), "my own notes");
+  assert.equal(await readFile(exportsFile, "utf8").catch(() => ""), records, "no export recorded");
+
+  // An earlier export, in either format, is simply written again.
+  for (const format of ["otio", "mlt"])
+    for (let i = 0; i < 2; i++) {
+      const again = await exportAs(["--format", format, "--out", `edits/cut.${format}`]);
+      assert.equal(again.exitCode, 0, again.stderr);
+    }
+
+  // A folder whose mini.mlt storyreel did not write is someone else's: nothing in it is replaced.
+  const theirs = path.join(p.dir, "theirs");
+  await mkdir(theirs);
+  await writeFile(path.join(theirs, "mini.mlt"), "<mlt>their project</mlt>");
+  await writeFile(path.join(theirs, "01-red.mp4"), "their clip");
+  const intoTheirs = await exportAs(["--format", "mlt", "--collect", "theirs"]);
+  assert.equal(intoTheirs.exitCode, 2);
+  assert.match(intoTheirs.stderr, /--collect \S+theirs already holds other files/);
+  assert.equal(await readFile(path.join(theirs, "01-red.mp4"), "utf8"), "their clip");
+  assert.equal(await readFile(path.join(theirs, "mini.mlt"), "utf8"), "<mlt>their project</mlt>");
+
+  // A folder with a timeline storyreel wrote, but a clip there that timeline does not name: refused too.
+  const mixed = path.join(p.dir, "mixed");
+  await mkdir(mixed);
+  assert.equal((await exportAs(["--format", "mlt", "--out", "mixed/mini.mlt"])).exitCode, 0);
+  await writeFile(path.join(mixed, "03-blue.mp4"), "a clip of theirs");
+  const intoMixed = await exportAs(["--format", "mlt", "--collect", "mixed"]);
+  assert.equal(intoMixed.exitCode, 2);
+  assert.match(
+    intoMixed.stderr,
+    /--collect \S+mixed already holds 03-blue\.mp4, which no timeline storyreel collected there names; move it away or collect into a new folder\. Nothing was written\./,
+  );
+  assert.deepEqual(readdirSync(mixed).sort(), ["03-blue.mp4", "mini.mlt"], "no clip copied");
+
+  // Collected twice into the same folder: the second collect replaces the first's files.
+  for (let i = 0; i < 2; i++) {
+    const collected = await exportAs(["--format", "otio", "--collect", "twice"]);
+    assert.equal(collected.exitCode, 0, collected.stderr);
+  }
+});

@@ -7,6 +7,7 @@ import { test } from "node:test";
 import { Ajv } from "ajv";
 import { toMlt } from "../src/export/mlt.js";
 import { toOtio } from "../src/export/otio.js";
+import { storyreelTimeline, timelineMedia } from "../src/export/recognise.js";
 import { soundLanes, type Timeline, timelineClips } from "../src/export/timeline.js";
 import { REPO } from "../testkit/cli.js";
 import { clip } from "./helpers/unit-fixtures.js";
@@ -74,4 +75,27 @@ test("voice-overs that overlap (one runs past its shot) are laid on tracks of th
     entries.reduce((n, m) => n + Number(m[2]) - Number(m[1]) + 1, 0),
     totalFrames,
   );
+});
+
+test("export knows its own timelines by their opening lines, and the media they name, whatever the film's title", () => {
+  const { clips, totalFrames } = timelineClips([clip(0), clip(1)], profile, () => ({}));
+  for (const name of ['a "quoted" <title> & more', "two\nlines", "x".repeat(300)]) {
+    const t: Timeline = { name, ...profile, totalFrames, clips, voices: [] };
+    const otio = `${JSON.stringify(
+      toOtio(t, (f) => encodeURIComponent(path.basename(f))),
+      null,
+      2,
+    )}\n`;
+    const mlt = toMlt(t, (f) => `dir & "x"/${path.basename(f)}`);
+    assert.equal(storyreelTimeline(otio), "otio", name);
+    assert.equal(storyreelTimeline(mlt), "mlt", name);
+    // Each clip is on the video track and on the audio track that mirrors it.
+    assert.deepEqual(new Set(timelineMedia(otio, "otio")), new Set(clips.map((c) => path.basename(c.file))));
+    assert.deepEqual(
+      timelineMedia(mlt, "mlt"),
+      clips.map((c) => `dir & "x"/${path.basename(c.file)}`),
+    );
+  }
+  for (const other of ["", "<mlt>their project</mlt>", '{"OTIO_SCHEMA": "Timeline.1"}', "\x89PNG\r\n"])
+    assert.equal(storyreelTimeline(other), undefined, JSON.stringify(other));
 });

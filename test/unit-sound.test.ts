@@ -5,7 +5,7 @@ import { test } from "node:test";
 import { audioModelRegistry } from "../src/models/audio-registry.js";
 import { planRender } from "../src/plan/plan.js";
 import { musicSeconds, soundCost, soundKey, voiceWarnings } from "../src/plan/sound-steps.js";
-import { captionCues, toAss, toSrt, toVtt } from "../src/stitch/captions.js";
+import { assText, captionCues, toAss, toSrt, toVtt } from "../src/stitch/captions.js";
 import { frameTiming } from "../src/stitch/profile.js";
 import { clipStarts, mixGraph, voiceOverruns } from "../src/stitch/sound-graph.js";
 import type { Voiceover } from "../src/storyboard/types.js";
@@ -123,7 +123,7 @@ test("cue times round down to the millisecond, so a cue never starts a frame lat
   assert.match(ass, /PlayResX: 1280\nPlayResY: 720/);
   assert.match(
     ass,
-    /\nDialogue: 0,0:00:00\.29,0:00:01\.29,Default,,0,0,0,,Press <Enter> \uff5bnow\uff5d\\\u2060N ok\\Nsecond line\n/,
+    /\nDialogue: 0,0:00:00\.29,0:00:01\.29,Default,,0,0,0,,Press <Enter> \\\{now\\\}\\\u2060N ok\\Nsecond line\n/,
   );
 });
 
@@ -141,4 +141,49 @@ test("more voice-overs than pan has channels for are summed sixteen at a time", 
   const widest = Math.max(...[...graph.filter.matchAll(/amerge=inputs=(\d+)/g)].map((m) => Number(m[1])));
   assert.ok(widest <= 16, `amerge of ${widest} streams (pan takes 64 channels)`);
   assert.doesNotMatch(graph.filter, /c64/);
+});
+
+// What libass shows for a Dialogue's text, modelled on its parser (ass_render.c's event loop and
+// ass_parse.c's ass_get_next_char): "{...}" with a closing brace is an override block and shows nothing;
+// "\N" breaks the line, "\n" is a space (WrapStyle 0), "\h" a no-break space, "\{" and "\}" the braces.
+function libassShows(text: string): string {
+  let shown = "";
+  for (let i = 0; i < text.length; ) {
+    const close = text[i] === "{" ? text.indexOf("}", i) : -1;
+    if (close >= 0) {
+      i = close + 1;
+      continue;
+    }
+    const special =
+      text[i] === "\\" ? { N: "\n", n: " ", h: "\u00a0", "{": "{", "}": "}" }[text[i + 1] ?? ""] : undefined;
+    shown += special ?? text[i];
+    i += special ? 2 : 1;
+  }
+  return shown;
+}
+
+test("captions are written as typed: the .srt and .vtt verbatim, the burned script shown by libass as the same characters", () => {
+  const texts = [
+    "Press {Enter} now",
+    "C:\\new\\folder and \\h and \\{x\\}",
+    "a {\\i1}b{\\i0} c",
+    "} before {",
+    "\\\\N two backslashes, then N",
+    "ends with a backslash\\\nnext line",
+    "{",
+    "\\",
+  ];
+  for (const text of texts) {
+    const cues = [{ shot: "a", text, startFrame: 0, endFrame: 24 }];
+    const srt = toSrt(cues, 24);
+    const vtt = toVtt(cues, 24);
+    assert.ok(srt.includes(`\n${text}\n`), `SRT: ${JSON.stringify(srt)}`);
+    assert.ok(vtt.includes(`\n${text}\n`), `VTT: ${JSON.stringify(vtt)}`);
+    assert.ok(!srt.includes("\u2060") && !vtt.includes("\u2060"), "no invisible characters added");
+    const burned = assText(text);
+    assert.ok(!/[\r\n]/.test(burned), "one Dialogue line");
+    // The word joiner is invisible and zero-width: what is left is the text as written.
+    assert.equal(libassShows(burned).replace(/\u2060/g, ""), text, JSON.stringify(burned));
+  }
+  assert.equal(assText("{x} \\N"), "\\{x\\} \\\u2060N");
 });

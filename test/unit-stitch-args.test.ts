@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { previewArgs, previewSize } from "../src/providers/preview.js";
+import { slateArgs } from "../src/providers/slate.js";
 import {
   concatCopyArgs,
   concatList,
@@ -12,6 +13,7 @@ import {
   muxArgs,
   clipInputs,
   segmentArgs,
+  burnArgs,
 } from "../src/stitch/args.js";
 import { clip, shot } from "./helpers/unit-fixtures.js";
 
@@ -142,4 +144,28 @@ test("an ffmpeg failure names the operating system's error first when there is o
   assert.equal(causeOf(stderr), "out.mp4: No space left on device");
   assert.equal(causeOf("[libx264 @ 0x55] broken pipe\nConversion failed!"), "[libx264 @ 0x55] broken pipe");
   assert.equal(causeOf(""), undefined);
+});
+
+test("every x264 encode has the same threads on every machine: its thread count reaches the bytes", () => {
+  const graph = { filter: "[0:v]null[vout]", output: "[vout]", frames: 24 };
+  const encodes = {
+    piece: segmentArgs([clip(0)], graph, { width: 640, height: 360, fps: 25 }, "/s/seg.mp4", 1),
+    "piece with all cores": segmentArgs(
+      [clip(0)],
+      graph,
+      { width: 640, height: 360, fps: 25 },
+      "/s/seg.mp4",
+      8,
+    ),
+    burn: burnArgs("/o/film.mp4", "captions.ass", "/o/out.mp4"),
+    preview: previewArgs(shot(0), "/i/a.png", "/t/out.mp4", "0".repeat(64)),
+    slate: slateArgs({ seconds: 5, fps: 24, width: 640, height: 360, audio: true, out: "/t/s.mp4" }),
+  };
+  for (const [name, args] of Object.entries(encodes)) {
+    assert.equal(after(args, "-c:v"), "libx264", name);
+    assert.equal(after(args, "-x264-params"), "threads=2:lookahead-threads=1:sliced-threads=0", name);
+    // An output -threads after the codec would be x264's own: only the decoders' (before each -i) may vary.
+    const codecAt = args.indexOf("-c:v");
+    assert.ok(!args.slice(codecAt).includes("-threads"), `${name}: no machine-dependent x264 threads`);
+  }
 });

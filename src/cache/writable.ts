@@ -5,7 +5,7 @@ import { access, mkdir, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { isMissing, removeIfExists } from "../util/fs.js";
 
-const WHY: Record<string, string> = {
+export const WHY: Record<string, string> = {
   EACCES: "permission denied",
   EPERM: "permission denied",
   EROFS: "the file system is read-only",

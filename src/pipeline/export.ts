@@ -1,14 +1,14 @@
 // `storyreel export`: the film's edit as an OpenTimelineIO or MLT timeline, from the cache alone (no ffmpeg):
 // every clip's kept range, every transition, and the music and voice-overs, optionally collected into one folder.
-import { copyFile, mkdir } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { readJson, writeFileAtomic, writeJsonAtomic } from "../cache/atomic.js";
+import { readJson } from "../cache/atomic.js";
+import { copyChecked, writeChecked, writeJsonChecked } from "../cache/checked-write.js";
 import { cachePaths, type CachePaths } from "../cache/layout.js";
 import { cachedSound } from "../cache/sounds.js";
 import { readSidecar } from "../cache/store.js";
 import { RunError, UsageError } from "../errors.js";
-import { listIfExists, statIfExists } from "../util/fs.js";
 import type { MediaTools } from "../media/binaries.js";
 import { ffprobeMedia, probeMedia } from "../media/probe.js";
 import { toMlt } from "../export/mlt.js";
@@ -21,6 +21,7 @@ import { existingFilm, filmRender } from "../stitch/film.js";
 import { targetProfile, type StitchClip } from "../stitch/profile.js";
 import { filmFiles } from "../util/output-files.js";
 import type { PlannedFilm } from "./plans.js";
+import { checkCollectFolder, checkCollectTargets, checkTimelinePath } from "./export-guard.js";
 
 export type ExportFormat = "otio" | "mlt";
 
@@ -57,10 +58,19 @@ export async function exportFilm(
   );
   if (/\.(mp4|mov|yaml|yml|json)$/i.test(file))
     throw new UsageError(`--out ${file} would overwrite a film or project file; name it .${ext}`);
+  // Nothing is written until every path it would write is known to be new or an earlier export's.
+  const folder = o.collect ? path.resolve(o.collect) : undefined;
+  const where = folder ? collectedNames(timeline, folder) : undefined;
+  if (folder && where)
+    await checkCollectTargets(
+      folder,
+      [...where.clips, ...where.sounds.values()],
+      await checkCollectFolder(folder, base),
+    );
+  await checkTimelinePath(file, o.out ? "--out" : "the timeline");
   let reference = (f: string) => (o.format === "otio" ? pathToFileURL(f).href : f);
-  if (o.collect) {
-    await checkCollectFolder(path.resolve(o.collect), base);
-    const names = await collect(timeline, path.resolve(o.collect));
+  if (folder && where) {
+    const names = await collect(timeline, folder, where);
     // Inside the folder, relative names: it can be moved to another machine as it is.
     const dir = path.dirname(file);
     const relative = (f: string) => path.relative(dir, names.get(f) ?? f).split(path.sep);
@@ -73,7 +83,7 @@ export async function exportFilm(
       ? `${JSON.stringify(toOtio(timeline, reference), null, 2)}\n`
       : toMlt(timeline, reference);
   await mkdir(path.dirname(file), { recursive: true });
-  await writeFileAtomic(file, text);
+  await writeChecked(file, text);
   await linkFromReport(film.output, {
     format: o.format,
     path: file,
@@ -201,41 +211,33 @@ async function buildTimeline(
   };
 }
 
-// A folder to collect into is new, empty, or one this storyboard was collected into before: other files are
-// never overwritten, and two films never share one folder.
-async function checkCollectFolder(dir: string, name: string): Promise<void> {
-  const info = await statIfExists(dir);
-  if (!info) return;
-  if (!info.isDirectory()) throw new UsageError(`--collect ${dir} is a file; name a folder`);
-  const files = await listIfExists(dir);
-  const ours = files.includes(`${name}.mlt`) || files.includes(`${name}.otio`);
-  if (files.length > 0 && !ours)
-    throw new UsageError(
-      `--collect ${dir} already holds other files; collect into a new or empty folder (or the folder this storyboard was collected into before)`,
-    );
-}
-
-// Each clip as <nn>-<shot>.mp4, the bed as music.<ext>, each voice-over as voice-<nn>-<shot>.<ext>.
-async function collect(t: Timeline, dir: string): Promise<Map<string, string>> {
-  await mkdir(dir, { recursive: true });
-  const names = new Map<string, string>();
-  const put = async (from: string, name: string) => {
-    if (names.has(from)) return;
-    const to = path.join(dir, name);
-    await copyFile(from, to);
-    names.set(from, to);
-  };
-  // One file per shot, even when two shots share a clip: the timeline then names each shot's own copy.
-  for (const [i, c] of t.clips.entries()) {
-    const copy = path.join(dir, `${String(i + 1).padStart(2, "0")}-${c.shot}.mp4`);
-    await copyFile(c.file, copy);
-    c.file = copy;
-    names.set(copy, copy);
-  }
-  if (t.music) await put(t.music.file, `music${path.extname(t.music.file)}`);
+// Where each clip (one file per shot, even when two shots share a clip) and each sound goes in the folder.
+function collectedNames(t: Timeline, dir: string): { clips: string[]; sounds: Map<string, string> } {
+  const nn = (i: number) => String(i + 1).padStart(2, "0");
+  const clips = t.clips.map((c, i) => path.join(dir, `${nn(i)}-${c.shot}.mp4`));
+  const sounds = new Map<string, string>();
+  if (t.music) sounds.set(t.music.file, path.join(dir, `music${path.extname(t.music.file)}`));
   for (const v of t.voices) {
     const i = t.clips.findIndex((c) => c.shot === v.metadata.shot);
-    await put(v.file, `voice-${String(i + 1).padStart(2, "0")}-${v.metadata.shot}${path.extname(v.file)}`);
+    if (!sounds.has(v.file))
+      sounds.set(v.file, path.join(dir, `voice-${nn(i)}-${v.metadata.shot}${path.extname(v.file)}`));
+  }
+  return { clips, sounds };
+}
+
+// Each clip as <nn>-<shot>.mp4, the bed as music.<ext>, each voice-over as voice-<nn>-<shot>.<ext>; the
+// timeline's clips then name their copies.
+async function collect(t: Timeline, dir: string, where: ReturnType<typeof collectedNames>) {
+  await mkdir(dir, { recursive: true });
+  const names = new Map<string, string>();
+  for (const [i, c] of t.clips.entries()) {
+    await copyChecked(c.file, where.clips[i]!);
+    c.file = where.clips[i]!;
+    names.set(c.file, c.file);
+  }
+  for (const [from, to] of where.sounds) {
+    await copyChecked(from, to);
+    names.set(from, to);
   }
   return names;
 }
@@ -246,13 +248,13 @@ async function linkFromReport(output: string, made: ExportRecord): Promise<void>
   const files = filmFiles(output);
   // The one just written is on disk: it replaces any earlier record of the same path.
   const all = [...(await exportedTimelines(files.exports)).filter((k) => k.path !== made.path), made];
-  await writeJsonAtomic(files.exports, all);
+  await writeJsonChecked(files.exports, all);
   const report = await readJson<Report>(files.report);
   if (!report) return;
   const dir = path.dirname(files.report);
   report.exports = reportExports(all, report.film?.key, (f) =>
     path.relative(dir, f).split(path.sep).join("/"),
   );
-  await writeJsonAtomic(files.report, report);
-  await writeFileAtomic(files.html, contactSheet(report));
+  await writeJsonChecked(files.report, report);
+  await writeChecked(files.html, contactSheet(report));
 }

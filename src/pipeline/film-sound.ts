@@ -1,7 +1,8 @@
 // A film's sound and words as the stitch stage takes them: its key material, its voice-over and music files
 // (from the cache, measured when they entered it), and its caption files beside the film.
 import { readFile } from "node:fs/promises";
-import { readJson, writeFileAtomic } from "../cache/atomic.js";
+import { readJson } from "../cache/atomic.js";
+import { writeChecked } from "../cache/checked-write.js";
 import { cachedSound, type SoundSidecar } from "../cache/sounds.js";
 import { RunError } from "../errors.js";
 import { ffprobeMedia } from "../media/probe.js";
@@ -45,7 +46,8 @@ export function filmSoundKey(film: PlannedFilm): Record<string, unknown> | undef
           fade_out: m.fadeOut,
         }
       : null,
-    ...(burn && { burned_captions: board.shots.map((s) => s.caption ?? null) }),
+    // 2: braces and backslashes are burned as written (before, braces became full-width forms).
+    ...(burn && { burned_captions: board.shots.map((s) => s.caption ?? null), captions_format: 2 }),
   };
 }
 
@@ -122,7 +124,7 @@ export async function writeCaptionFiles(board: Storyboard, record: FilmRecord): 
   ];
   for (const [file, text] of files) {
     const now = await readFile(file, "utf8").catch(ifMissing(undefined));
-    if (now !== text) await writeFileAtomic(file, text);
+    if (now !== text) await writeChecked(file, text);
   }
   const written = files.map(([f]) => f);
   if (JSON.stringify(record.captions) !== JSON.stringify(written))

@@ -1,7 +1,7 @@
 // A slate: a plain card with a shot's id and prompt, of exactly the shot's length. The preview provider makes
 // one for a shot whose image is a URL (it works offline); --allow-missing puts one where a clip is missing.
 import { existsSync } from "node:fs";
-import { FFMPEG_PREAMBLE } from "../media/run.js";
+import { FFMPEG_PREAMBLE, X264_THREADS } from "../media/run.js";
 
 // Fonts found on Debian/Ubuntu, Fedora, macOS and Windows; without one the card has no text, and says nothing.
 const FONTS = [
@@ -82,7 +82,7 @@ export function clipOutput(o: {
 }): string[] {
   return [
     ...(o.audio ? ["-map", "[a]", "-c:a", "aac", "-b:a", "96k", "-ar", "48000"] : []),
-    ...["-frames:v", String(o.frames), "-c:v", "libx264", "-preset", "veryfast"],
+    ...["-frames:v", String(o.frames), "-c:v", "libx264", "-preset", "veryfast", ...X264_THREADS],
     ...(o.crf === undefined ? [] : ["-crf", String(o.crf)]),
     ...["-pix_fmt", "yuv420p", "-r", String(o.fps), "-movflags", "+faststart", "-f", "mp4", o.out],
   ];

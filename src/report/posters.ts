@@ -1,12 +1,13 @@
 // Poster frames for the contact sheet: a frame a second into each clip, made once and reused while the file
 // exists. Several are made by one ffmpeg process, since starting ffmpeg costs more than decoding one frame.
-import { mkdir, rename } from "node:fs/promises";
+import { mkdir, readFile, rename } from "node:fs/promises";
 import path from "node:path";
 import { tempSibling } from "../cache/atomic.js";
+import { spaceLeft } from "../cache/checked-write.js";
 import { RunError } from "../errors.js";
 import type { MediaTools } from "../media/binaries.js";
 import { FFMPEG_PREAMBLE, runTool } from "../media/run.js";
-import { removeIfExists, statIfExists } from "../util/fs.js";
+import { ifMissing, removeIfExists, statIfExists } from "../util/fs.js";
 
 export interface PosterJob {
   clip: string;
@@ -52,15 +53,35 @@ export function posterArgs(jobs: Array<{ clip: string; out: string }>): string[]
 
 async function extract(tools: MediaTools, jobs: PosterJob[]): Promise<boolean> {
   const outs = jobs.map((j) => ({ clip: j.clip, out: tempSibling(j.poster) }));
+  let cutShort: string | undefined;
   try {
     for (const j of jobs) await mkdir(path.dirname(j.poster), { recursive: true });
     await runTool(tools.ffmpeg, posterArgs(outs));
-    for (const [n, j] of jobs.entries()) await rename(outs[n]!.out, j.poster);
-    return true;
+    for (const [n, j] of jobs.entries()) {
+      cutShort = await jpegCutShort(outs[n]!.out, j.poster);
+      if (cutShort) break;
+      await rename(outs[n]!.out, j.poster);
+    }
   } catch (err) {
     if (err instanceof RunError || (err as NodeJS.ErrnoException).code === "ENOENT") return false;
     throw err;
   } finally {
     for (const o of outs) await removeIfExists(o.out);
   }
+  // ffmpeg exits 0 when a full disk cut its output short: that is the disk's problem, not the clip's.
+  if (cutShort) throw new RunError(cutShort);
+  return true;
+}
+
+// A JPEG ends with its EOI marker (FF D9); one that does not was cut short. A missing file is for rename to report.
+async function jpegCutShort(file: string, poster: string): Promise<string | undefined> {
+  const bytes = await readFile(file).catch(ifMissing(undefined));
+  if (!bytes) return undefined;
+  const whole =
+    bytes.length > 4 &&
+    bytes[0] === 0xff &&
+    bytes[1] === 0xd8 &&
+    bytes.at(-2) === 0xff &&
+    bytes.at(-1) === 0xd9;
+  return whole ? undefined : `cannot write ${poster}: it came out incomplete${await spaceLeft(file)}`;
 }

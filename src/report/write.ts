@@ -1,7 +1,7 @@
 // Write a render's report (JSON) and contact sheet (HTML) beside its film, with posters extracted once per clip.
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import { writeFileAtomic, writeJsonAtomic } from "../cache/atomic.js";
+import { writeChecked, writeJsonChecked } from "../cache/checked-write.js";
 import { filmFiles } from "../util/output-files.js";
 import type { CachePaths } from "../cache/layout.js";
 import { readSidecar, type ClipSidecar } from "../cache/store.js";
@@ -93,8 +93,8 @@ export async function writeReport(
     posterPath: (key) => posters.get(key),
   });
   await mkdir(dir, { recursive: true });
-  await writeJsonAtomic(where.report, report);
-  await writeFileAtomic(where.html, contactSheet(report));
+  await writeJsonChecked(where.report, report);
+  await writeChecked(where.html, contactSheet(report));
   return { report, json: where.report, html: where.html };
 }
 

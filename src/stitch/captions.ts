@@ -37,14 +37,24 @@ export function toVtt(cues: Cue[], fps: number): string {
   return ["WEBVTT\n", ...body].join("\n");
 }
 
-// A blank line would end the cue early, "-->" would start a new one, and a backslash would start a libass
-// command (\N, \h) when burned in: a word joiner after it keeps it a character.
+// A blank line would end the cue early and "-->" would start a new one; everything else is written as it is.
 function lines(text: string): string {
   return text
     .replace(/\r\n?/g, "\n")
     .replace(/\n\s*\n+/g, "\n")
-    .replace(/-->/g, "->")
-    .replace(/\\/g, "\\\u2060");
+    .replace(/-->/g, "->");
+}
+
+// Text as libass shows it literally. Outside an override block libass reads only "\N", "\n", "\h", "\{" and
+// "\}" as escapes, and "{...}" as a block: braces are escaped, a line break becomes "\N", and a backslash
+// before N, n or h gets a word joiner (invisible, zero width) so it stays a character. A backslash before
+// anything else, another backslash or an escaped brace included, is already shown as itself.
+export function assText(text: string): string {
+  return text
+    .replace(/\r\n?/g, "\n")
+    .replace(/\\(?=[Nnh])/g, "\\\u2060")
+    .replace(/[{}]/g, "\\$&")
+    .replace(/\n/g, "\\N");
 }
 
 // HH:MM:SS,mmm of a frame, rounded down to the millisecond: players show a cue from the first frame whose
@@ -58,8 +68,8 @@ function stamp(frame: number, fps: number, comma: string): string {
   return `${pad(h)}:${pad(m)}:${pad(s)}${comma}${pad(ms % 1000, 3)}`;
 }
 
-// Captions to burn in, as an ASS script sized to the film: text is shown as written (SRT's <tags> and {\codes}
-// would be read as markup), in centiseconds rounded down, so a cue never starts a frame late.
+// Captions to burn in, as an ASS script sized to the film: text is shown as written (assText: SRT's <tags>
+// and {\codes} would be read as markup), in centiseconds rounded down, so a cue never starts a frame late.
 export function toAss(cues: Cue[], fps: number, width: number, height: number): string {
   const size = Math.max(12, Math.round(height / 18));
   const cs = (frame: number) => {
@@ -67,10 +77,6 @@ export function toAss(cues: Cue[], fps: number, width: number, height: number): 
     const pad = (n: number) => String(n).padStart(2, "0");
     return `${Math.floor(t / 360000)}:${pad(Math.floor(t / 6000) % 60)}:${pad(Math.floor(t / 100) % 60)}.${pad(t % 100)}`;
   };
-  // An override block is "{...}" and a command "\\x": braces become their full-width forms, and a word joiner
-  // keeps a backslash a character.
-  const plain = (text: string) =>
-    lines(text).replace(/\{/g, "\uff5b").replace(/\}/g, "\uff5d").replace(/\n/g, "\\N");
   return [
     "[Script Info]",
     "ScriptType: v4.00+",
@@ -84,7 +90,9 @@ export function toAss(cues: Cue[], fps: number, width: number, height: number): 
     "",
     "[Events]",
     "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text",
-    ...cues.map((c) => `Dialogue: 0,${cs(c.startFrame)},${cs(c.endFrame)},Default,,0,0,0,,${plain(c.text)}`),
+    ...cues.map(
+      (c) => `Dialogue: 0,${cs(c.startFrame)},${cs(c.endFrame)},Default,,0,0,0,,${assText(c.text)}`,
+    ),
     "",
   ].join("\n");
 }

@@ -1,5 +1,6 @@
 // The film's key and the record kept beside it, so an unchanged storyboard does no ffmpeg work at all.
-import { readJson, writeJsonAtomic } from "../cache/atomic.js";
+import { readJson } from "../cache/atomic.js";
+import { writeJsonChecked } from "../cache/checked-write.js";
 import { filmFiles } from "../util/output-files.js";
 import { statIfExists } from "../util/fs.js";
 import { canonicalJson, sha256 } from "../util/hash.js";
@@ -67,7 +68,7 @@ export async function existingFilm(output: string): Promise<FilmRecord | undefin
 }
 
 export async function writeRecord(record: FilmRecord): Promise<void> {
-  await writeJsonAtomic(filmFiles(record.output).record, record);
+  await writeJsonChecked(filmFiles(record.output).record, record);
 }
 
 // A film with a bed or a voice-over is mixed to this integrated loudness unless render.loudness says otherwise.

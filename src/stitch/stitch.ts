@@ -20,6 +20,7 @@ import {
   parseLoudness,
   segmentArgs,
 } from "./args.js";
+import { checkMp4 } from "./check-output.js";
 import { writeRecord, type FilmRecord } from "./film.js";
 import { dialogueAudio } from "./dialogue.js";
 import { defaultParallel, sideBySide } from "./side-by-side.js";
@@ -118,14 +119,22 @@ export async function stitchFilm(o: StitchOptions, key: string, now: () => numbe
     }
     // A copy joins the clips at their container lengths; anything else at whole frames.
     const starts = copy ? copiedStarts(o.clips, profile.fps) : clipStarts(timing);
-    if (o.burn)
-      await burnCaptions(
-        o,
-        tmp,
-        toAss(o.burn(starts, timing.totalFrames, profile.fps), profile.fps, profile.width, profile.height),
-      );
-    if (o.render.loudness !== undefined) await normaliseLoudness(o, tmp, o.render.loudness);
-    const duration = await filmSeconds(o, tmp, copy ? copiedSeconds : timing.totalFrames / profile.fps);
+    // After every pass that writes it, the film must be whole and as long as it should be: to two frames
+    // (audio may run an AAC frame past the picture), or for a copy, where ffmpeg's progress said it ended.
+    const expected = copy ? copiedSeconds : timing.totalFrames / profile.fps;
+    const tolerance = copy ? 0.5 : Math.max(0.1, 2 / profile.fps);
+    const whole = () => checkMp4(tmp, o.output, expected, tolerance, o.tools.ffprobe);
+    await whole();
+    if (o.burn) {
+      const cues = o.burn(starts, timing.totalFrames, profile.fps);
+      await burnCaptions(o, tmp, toAss(cues, profile.fps, profile.width, profile.height));
+      await whole();
+    }
+    if (o.render.loudness !== undefined) {
+      await normaliseLoudness(o, tmp, o.render.loudness);
+      await whole();
+    }
+    const duration = await filmSeconds(o, tmp, expected);
     await rename(tmp, o.output);
     const record: FilmRecord = {
       version: 1,
@@ -167,8 +176,8 @@ async function ensureSegments(
   const done = new Map<string, number>();
   const share = () => (0.9 * [...done.values()].reduce((a, b) => a + b, 0)) / Math.max(1, total);
   const parallel = o.parallel ?? defaultParallel();
-  // The cores shared out between the pieces that run at once, at most two each: x264's memory grows with its
-  // threads (a 1080p piece: about 260 MB with one, 300 MB with two).
+  // The cores shared out between the pieces that run at once, at most two each, for their decoders and
+  // filters (x264 always has two: its thread count reaches the bytes).
   const threads = Math.min(
     2,
     Math.max(1, Math.floor(availableParallelism() / Math.min(parallel, Math.max(1, missing.length)))),
@@ -188,6 +197,7 @@ async function ensureSegments(
           onStdoutLine: onLine,
           signal,
         });
+        await checkMp4(tmp, p.file, graph.frames / profile.fps, 0.5 / profile.fps, o.tools.ffprobe);
         await rename(tmp, p.file);
       } finally {
         await removeIfExists(tmp);
