@@ -58,6 +58,9 @@ export async function verifyClip(
 ): Promise<{ ok: true; sidecar: ClipSidecar } | { ok: false; why: string }> {
   const sidecar = await readSidecar(paths, key);
   if (!sidecar) return { ok: false, why: "no sidecar" };
+  // A clip and sidecar copied under another key's name are another shot's clip.
+  if (sidecar.key !== key)
+    return { ok: false, why: "its sidecar is another key's (copied under this name?)" };
   const info = await statIfExists(paths.clip(key));
   if (!info) return { ok: false, why: "clip file missing" };
   if (info.size !== sidecar.bytes)

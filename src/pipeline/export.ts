@@ -6,7 +6,7 @@ import { pathToFileURL } from "node:url";
 import { readJson, writeFileAtomic, writeJsonAtomic } from "../cache/atomic.js";
 import { cachePaths, type CachePaths } from "../cache/layout.js";
 import { cachedSound } from "../cache/sounds.js";
-import { readSidecar } from "../cache/store.js";
+import { readSidecar, verifyClip } from "../cache/store.js";
 import { RunError, UsageError } from "../errors.js";
 import { listIfExists, statIfExists } from "../util/fs.js";
 import type { MediaTools } from "../media/binaries.js";
@@ -59,6 +59,7 @@ export async function exportFilm(
     throw new UsageError(`--out ${file} would overwrite a film or project file; name it .${ext}`);
   let reference = (f: string) => (o.format === "otio" ? pathToFileURL(f).href : f);
   if (o.collect) {
+    await refuseDamaged(film, paths);
     await checkCollectFolder(path.resolve(o.collect), base);
     const names = await collect(timeline, path.resolve(o.collect));
     // Inside the folder, relative names: it can be moved to another machine as it is.
@@ -199,6 +200,25 @@ async function buildTimeline(
     ...(music && { music }),
     voices,
   };
+}
+
+// Copies are checked first: damaged bytes are never handed on as the film's clips or sounds.
+async function refuseDamaged(film: PlannedFilm, paths: CachePaths): Promise<void> {
+  const bad: string[] = [];
+  for (const s of film.plan.shots) {
+    const clip = await verifyClip(paths, s.key);
+    if (!clip.ok) bad.push(`${s.id} (${clip.why})`);
+  }
+  for (const s of film.plan.steps)
+    if (
+      (s.kind === "voice" || s.kind === "music") &&
+      (await cachedSound(paths, s.key))?.sidecar.key !== s.key
+    )
+      bad.push(`${s.id} (its bytes do not match its sidecar)`);
+  if (bad.length > 0)
+    throw new RunError(
+      `--collect: the cache's copies of ${bad.join(", ")} are damaged, so nothing was collected. Run \`storyreel cache verify --repair\` (or render again), then export again.`,
+    );
 }
 
 // A folder to collect into is new, empty, or one this storyboard was collected into before: other files are
