@@ -211,7 +211,7 @@ export async function checkFrozen(
     if (differ.length)
       problems.push(`${ctx.shown(film.board.path)} and ${file} disagree: ${differ.join(", ")}`);
     if (missing.length)
-      problems.push(`locked outputs missing from the cache or damaged: ${missing.join(", ")}`);
+      problems.push(`locked outputs missing from the cache (or damaged): ${missing.join(", ")}`);
   }
   if (problems.length) throw new UsageError(`--frozen: ${problems.join("; ")}. Nothing was rendered.`);
 }
