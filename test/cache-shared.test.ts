@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { mkdir, open, readdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, open, readdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { after, describe, test } from "node:test";
 import { parse, stringify } from "yaml";
@@ -220,19 +220,35 @@ describe("a shared cache", { concurrency: 4 }, () => {
     assert.equal(r.exitCode, 0, r.stderr);
     assert.equal(p.fake.count("submit"), 3, "shot two was made again, not taken from shot one");
     assert.equal(JSON.parse(await readFile(p.sidecar(two!.key), "utf8")).key, two!.key);
-    // A sidecar edited to claim the key: the lock's sha256 says it is not shot two's clip.
+    // A sidecar edited to claim the key: the lock's sha256 says it is not shot two's clip. Nothing is used,
+    // deleted or paid: the render stops before any work.
     const real = (await p.lock(p.a)).steps[1]!;
     const side = JSON.parse(await readFile(p.sidecar(one!.key), "utf8"));
+    assert.notEqual(real.sha256, side.sha256);
     await writeFile(p.clip(two!.key), await readFile(p.clip(one!.key)));
     await writeFile(p.sidecar(two!.key), JSON.stringify({ ...side, key: two!.key }));
     const again = await p.run("render", p.a, "--out", "out/third.mp4");
-    assert.equal(again.exitCode, 0, again.stderr);
-    assert.match(again.stderr, /two \(its sha256 is not the one a\.lock\.yaml names\)/);
-    assert.equal(p.fake.count("submit"), 4);
-    assert.notEqual(
-      JSON.parse(await readFile(p.sidecar(two!.key), "utf8")).sha256,
-      real.sha256 === side.sha256 ? "" : side.sha256,
+    assert.equal(again.exitCode, 2, again.stderr);
+    assert.match(
+      again.stderr,
+      new RegExp(
+        `a\\.lock\\.yaml names sha256 ${real.sha256.slice(0, 12)}… for shot:two, and the cache holds ${side.sha256.slice(0, 12)}…`,
+      ),
     );
+    assert.match(again.stderr, /Nothing was rendered/);
+    assert.ok(!existsSync(path.join(p.dir, "out", "third.mp4")));
+    assert.equal(p.fake.count("submit"), 3);
+    assert.ok(existsSync(p.clip(two!.key)), "nothing was deleted");
+    // cache verify --repair: a clip moved (not copied) under another name goes back under its own key.
+    const stray = "f".repeat(64);
+    await rename(p.clip(one!.key), p.clip(stray));
+    await rename(p.sidecar(one!.key), p.sidecar(stray));
+    const repair = await p.run("cache", "verify", "--repair");
+    assert.match(
+      repair.stdout,
+      new RegExp(`repaired clip ffffffffffffffff: moved to ${one!.key.slice(0, 16)}, whose output it is`),
+    );
+    assert.ok(existsSync(p.clip(one!.key)) && !existsSync(p.clip(stray)));
   });
 
   test("--frozen with a damaged sidecar exits 2 before any work, naming the step and what is wrong", async () => {

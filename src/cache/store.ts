@@ -70,6 +70,20 @@ export async function verifyClip(
   return { ok: true, sidecar };
 }
 
+// A clip and sidecar found under another key's name go back under their own key when that is free and the
+// bytes are the ones the sidecar names (moved, not copied: nothing paid is thrown away). True if moved.
+export async function returnToOwnKey(paths: CachePaths, key: string): Promise<boolean> {
+  const sidecar = await readSidecar(paths, key);
+  const own = sidecar?.key;
+  if (!sidecar || own === key || typeof own !== "string" || !/^[0-9a-f]{64}$/.test(own)) return false;
+  if ((await statIfExists(paths.sidecar(own))) || (await statIfExists(paths.clip(own)))) return false;
+  if (!(await statIfExists(paths.clip(key))) || (await hashFile(paths.clip(key))).sha256 !== sidecar.sha256)
+    return false;
+  await commitRename(paths.clip(key), paths.clip(own));
+  await commitRename(paths.sidecar(key), paths.sidecar(own));
+  return true;
+}
+
 // Forget a clip whose bytes went bad, so it is generated (or reported) again.
 export async function evictClip(paths: CachePaths, key: string): Promise<void> {
   await removeIfExists(paths.sidecar(key));

@@ -172,10 +172,12 @@ export async function freeEntries(entries: CacheEntry[]): Promise<number> {
 // An entry whose bytes no longer match its sidecar (frames have none: they are taken again for free).
 export async function damaged(paths: CachePaths, entry: CacheEntry): Promise<string | undefined> {
   if (entry.kind === "frame" || entry.kind === "piece") return undefined;
-  const sidecar = await readJson<{ sha256?: string; format?: StillSidecar["format"] }>(
-    path.join(paths.dir, `${entry.kind}s`, `${entry.key}.json`),
-  );
-  if (!sidecar?.sha256) return "no sidecar (an interrupted write)";
+  const file = path.join(paths.dir, `${entry.kind}s`, `${entry.key}.json`);
+  const sidecar = await readJson<{ sha256?: string; format?: StillSidecar["format"] }>(file);
+  if (!sidecar?.sha256)
+    return entry.files.includes(file)
+      ? "its sidecar is damaged (no sha256 in it)"
+      : "no sidecar (an interrupted write)";
   // A clip and sidecar copied under another key's name would be used for the wrong shot.
   const key = (sidecar as { key?: unknown }).key;
   if (key !== entry.key)

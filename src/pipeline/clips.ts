@@ -1,8 +1,8 @@
 // The clips a render needs: refuse over budget, generate what is missing, and check what the cache holds.
 import pLimit from "p-limit";
-import { lockPath } from "../cache/lockfile.js";
-import { evictClip, verifyClip } from "../cache/store.js";
-import { statIfExists } from "../util/fs.js";
+import { evictClip, returnToOwnKey, verifyClip } from "../cache/store.js";
+import { utimes } from "node:fs/promises";
+import { ifMissing, statIfExists } from "../util/fs.js";
 import { InterruptedError, RunError, UsageError } from "../errors.js";
 import { generateClips, type ClipOutcome } from "../generate/generate.js";
 import { isClipJob, type Plan, paysFor, type ShotStatus } from "../plan/plan.js";
@@ -141,28 +141,22 @@ export interface DamagedClip {
   why: string;
 }
 
-// Cached clips that are missing, whose bytes no longer match their sidecar, whose sidecar is another key's, or
-// whose sha256 is not the one the lock names (a clip copied under this key). Each is fetched again from the
-// provider's URL when that gives back the same bytes (free); otherwise it is evicted, to be generated again.
+// Cached clips that are missing, whose bytes no longer match their sidecar, or whose sidecar is another key's (a
+// clip copied under this key). Each is fetched again from the provider's URL when that gives back the same bytes
+// (free); otherwise it is evicted, to be generated again.
 // Shots left out by --only are not looked at; an up-to-date film's clips only when changed since their sidecar.
 export async function checkCachedClips(jobs: FilmJob[], ctx: RenderContext): Promise<DamagedClip[]> {
   const shots = (await Promise.all(jobs.map((job) => shotsToCheck(job, ctx)))).flat();
   const limit = pLimit(4);
   const checks = new Map(shots.map((s) => [s.key, limit(() => verifyClip(ctx.paths, s.key))]));
   const bad: DamagedClip[] = [];
-  // Keys whose sidecar is not to be trusted either: its URL would give back the wrong clip.
-  const untrusted = new Set<string>();
   for (const s of shots) {
     const result = await checks.get(s.key)!;
     // With --allow-missing, a shot that never got a clip is missing, not damaged: a slate stands in for it.
     if (!result.ok && !(ctx.options.allowMissing && result.why === "no sidecar"))
       bad.push({ shot: s.id, key: s.key, why: result.why });
-    // A lock older than the clip's sidecar is one a killed run did not rewrite: the newer clip stands.
-    else if (result.ok && s.locked && result.sidecar.sha256 !== s.locked.sha256) {
-      if (Date.parse(result.sidecar.created_at) >= s.locked.at) continue;
-      bad.push({ shot: s.id, key: s.key, why: `its sha256 is not the one ${s.locked.file} names` });
-      untrusted.add(s.key);
-    }
+    // Intact after all (copied with new times, say): the sidecar is made newer, so the next render hashes nothing.
+    else if (result.ok && s.done) await touch(ctx.paths.sidecar(s.key));
   }
   const repaired = new Set<string>();
   // Used only by films already up to date: fetched again if free, else left (nothing is paid for a done film).
@@ -171,8 +165,9 @@ export async function checkCachedClips(jobs: FilmJob[], ctx: RenderContext): Pro
   for (const key of new Set(bad.map((b) => b.key))) {
     // Offline nothing is fetched, and nothing is removed: its sidecar still knows where to fetch it for free.
     if (ctx.options.offline) ctx.unusable.add(key);
-    else if (!untrusted.has(key) && (await refetchClip(ctx.paths, key))) repaired.add(key);
-    else if (needed.has(key)) await evictClip(ctx.paths, key);
+    else if (await refetchClip(ctx.paths, key)) repaired.add(key);
+    // Another key's clip under this name goes back to its own (when free); this key's is made again.
+    else if (needed.has(key) && !(await returnToOwnKey(ctx.paths, key))) await evictClip(ctx.paths, key);
     else left.add(key);
   }
   for (const b of bad) {
@@ -191,27 +186,21 @@ interface ShotToCheck {
   key: string;
   // In a film already up to date.
   done?: boolean;
-  // The lock's sha256 for this key, and when the lock was written.
-  locked?: { sha256: string; at: number; file: string };
 }
 
 async function shotsToCheck(job: FilmJob, ctx: RenderContext): Promise<ShotToCheck[]> {
   const shots = job.film.plan.shots.filter((s) => s.status !== "skipped");
+  if (!job.current) return shots.map((s) => ({ id: s.id, key: s.key }));
   // Up to date: nothing is hashed (a render that does nothing stays instant), except a clip written after its
-  // sidecar (its bytes changed since they entered the cache) or gone. Offline, nothing could be repaired.
-  if (job.current) {
-    if (ctx.options.offline) return [];
-    const changed = await Promise.all(shots.map((s) => changedSinceSidecar(ctx.paths, s.key)));
-    return shots.filter((_, i) => changed[i]).map((s) => ({ id: s.id, key: s.key, done: true }));
-  }
-  const lock = job.film.lock;
-  const file = lockPath(job.film.board.path);
-  const at = lock ? (await statIfExists(file))?.mtimeMs : undefined;
-  return shots.map((s) => {
-    const step = lock?.steps.find((l) => l.id === `shot:${s.id}`);
-    const pinned = at !== undefined && step?.key === s.key && step.sha256;
-    return { id: s.id, key: s.key, ...(pinned && { locked: { sha256: pinned, at, file: ctx.shown(file) } }) };
-  });
+  // sidecar (its bytes changed since they entered the cache). Offline, nothing could be repaired.
+  if (ctx.options.offline) return [];
+  const changed = await Promise.all(shots.map((s) => changedSinceSidecar(ctx.paths, s.key)));
+  return shots.filter((_, i) => changed[i]).map((s) => ({ id: s.id, key: s.key, done: true }));
+}
+
+async function touch(file: string): Promise<void> {
+  const now = new Date();
+  await utimes(file, now, now).catch(ifMissing(undefined));
 }
 
 async function changedSinceSidecar(paths: RenderContext["paths"], key: string): Promise<boolean> {

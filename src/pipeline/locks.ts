@@ -216,6 +216,36 @@ export async function checkFrozen(
   if (problems.length) throw new UsageError(`--frozen: ${problems.join("; ")}. Nothing was rendered.`);
 }
 
+// A cached clip whose sha256 is not the one the lock names, with a sidecar older than the lock, is not taken for
+// that shot's clip (another shot's, copied under its key, say). Nothing is deleted or paid on a guess (the lock
+// may be the one out of date): the render stops before any work and names it. A clip made after the lock was
+// written (by a run killed before it rewrote the lock) stands.
+export async function checkLockedClips(films: PlannedFilm[], ctx: RenderContext): Promise<void> {
+  const problems: string[] = [];
+  for (const { board, plan, lock } of films) {
+    if (!lock || lock.provider !== plan.provider) continue;
+    const file = lockPath(board.path);
+    const at = (await statIfExists(file))?.mtimeMs;
+    if (at === undefined) continue;
+    const locked = new Map(lock.steps.map((s) => [s.id, s]));
+    for (const s of plan.shots) {
+      const step = locked.get(`shot:${s.id}`);
+      if (s.status !== "cached" || !step?.sha256 || step.key !== s.key) continue;
+      const side = await readSidecar(ctx.paths, s.key);
+      // Another key's sidecar says so itself: the render's check puts such a clip back under its own key.
+      if (!side || side.key !== s.key || side.sha256 === step.sha256 || !(Date.parse(side.created_at) < at))
+        continue;
+      problems.push(
+        `${ctx.shown(file)} names sha256 ${step.sha256.slice(0, 12)}… for shot:${s.id}, and the cache holds ${side.sha256.slice(0, 12)}… (${ctx.shown(ctx.paths.clip(s.key))})`,
+      );
+    }
+  }
+  if (problems.length)
+    throw new UsageError(
+      `cached clips are not the ones the lock names: ${problems.join("; ")}. Such a clip is not used: it may be another shot's, copied under this one's key. If it is, delete it and its .json sidecar (the next render makes it again); if the lock is the one out of date, use the lock that goes with this cache. Nothing was rendered.`,
+    );
+}
+
 // What keeps a locked output from being used as it is: missing, a sidecar that is not one (damaged, a folder,
 // another key's), bytes that are not the locked ones. Undefined: it is there, intact.
 async function outputProblem(

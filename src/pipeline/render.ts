@@ -17,7 +17,7 @@ import type { RenderContext, RenderDeps, RenderOptions } from "./context.js";
 import type { EventSink } from "./events.js";
 import { filmJobs, stitchFilms } from "./films.js";
 import { planFilms, type Planned } from "./plans.js";
-import { checkFrozen, writeLocks } from "./locks.js";
+import { checkFrozen, checkLockedClips, writeLocks } from "./locks.js";
 import { keysUsed } from "./cache-admin.js";
 import { writeReports, type WrittenReport } from "./reports.js";
 import { connectRemote, fetchMissing, openRemote, remoteNotices, uploadPending } from "./remote.js";
@@ -37,7 +37,7 @@ export async function renderPlans(
 ): Promise<RenderResult> {
   // While it runs, `cache gc` leaves alone what it uses and what it makes (see live-renders.ts).
   const paths = cachePaths(planned.request.cacheDir);
-  const marker = await markRender(paths, await keysUsed(planned.films), (deps.clock ?? systemClock).now());
+  const marker = await markRender(paths, await keysUsed(planned.films));
   try {
     return await renderMarked(planned, options, deps, emit);
   } finally {
@@ -71,6 +71,7 @@ async function renderMarked(
   for (const f of planned.films)
     for (const w of f.plan.warnings ?? []) emit({ type: "notice", text: `${f.board.file}: warning: ${w}` });
   if (options.frozen) await checkFrozen(planned.films, ctx, { outputs: !deps.remote });
+  else await checkLockedClips(planned.films, ctx);
   const store = deps.remote && (await connectRemote(deps.remote));
   await checkWritable(planned, ctx);
   let films = planned.films;
