@@ -166,9 +166,9 @@ export async function checkCachedClips(jobs: FilmJob[], ctx: RenderContext): Pro
     // Offline nothing is fetched, and nothing is removed: its sidecar still knows where to fetch it for free.
     if (ctx.options.offline) ctx.unusable.add(key);
     else if (await refetchClip(ctx.paths, key)) repaired.add(key);
+    else if (!needed.has(key)) left.add(key);
     // Another key's clip under this name goes back to its own (when free); this key's is made again.
-    else if (needed.has(key) && !(await returnToOwnKey(ctx.paths, key))) await evictClip(ctx.paths, key);
-    else left.add(key);
+    else if (!(await returnToOwnKey(ctx.paths, key))) await evictClip(ctx.paths, key);
   }
   for (const b of bad) {
     const text = repaired.has(b.key)
