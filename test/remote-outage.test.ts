@@ -22,7 +22,7 @@ async function flipByte(file: string): Promise<void> {
   }
 }
 
-describe("remote cache outages and damaged outputs", { concurrency: 3 }, () => {
+describe("remote cache outages and damaged outputs", { concurrency: 4 }, () => {
   // With claims, a step the bucket could not be asked about is made under its claim (which looks again before the
   // submit); read-only, there are no claims, so only the retries carry it through.
   for (const mode of ["with claims", "read-only"] as const)
@@ -49,6 +49,26 @@ describe("remote cache outages and damaged outputs", { concurrency: 3 }, () => {
       assert.doesNotMatch(r.stderr, /has this step, but fetching it failed/);
       assert.equal(t.fal.count("submit"), 2, "each step made once");
     });
+
+  test("a bucket that stays down while a step starts, without claims: the step fails saying so, nothing paid", async () => {
+    const t = await makeTeam(stops, 1, 100);
+    const a = await t.clone();
+    let looked = 0;
+    t.s3.faults.push({
+      op: "get",
+      times: 1_000_000,
+      when: (r) => /\/v1\/clips\/[0-9a-f]{64}\.json$/.test(r.key) && ++looked > 1,
+      action: { status: 503 },
+    });
+    const r = await a.render(["--remote-cache-readonly"]);
+    assert.equal(r.exitCode, 1, r.stderr);
+    assert.match(
+      r.stderr,
+      /could not look this step up in the remote cache: s3:\/\/storyreel\/team\/ did not answer whether it has it/,
+    );
+    assert.doesNotMatch(r.stderr, /has this step, but fetching it failed/);
+    assert.equal(t.fal.count("submit"), 0);
+  });
 
   test("cache verify --repair fetches a damaged clip from the bucket; cache push never uploads damaged bytes", async () => {
     const t = await makeTeam(stops, 2, 100);
