@@ -170,9 +170,13 @@ test("cache gc frees exactly the unreachable bytes of a cache three storyboards 
   await writeFile(old, stringify(before));
   const keep = await p.run("cache", "gc", ...boards, old, "--cache-dir", p.cache, "--dry-run");
   assert.match(keep.stdout, /Would free 0 entries, 0 bytes/);
-  const dry = await p.run("cache", "gc", ...boards, "--cache-dir", p.cache, "--dry-run");
+  // Paid outputs none of the storyboards given uses are kept (another project's, on a shared cache) unless --all.
+  const kept = await p.run("cache", "gc", ...boards, "--cache-dir", p.cache, "--dry-run");
+  assert.match(kept.stdout, /Would free 0 entries, 0 bytes/);
+  assert.match(kept.stdout, /Kept 2 paid outputs no given storyboard uses \(\$0\.70\)/);
+  const dry = await p.run("cache", "gc", ...boards, "--all", "--cache-dir", p.cache, "--dry-run");
   assert.match(dry.stdout, new RegExp(`Would free 2 entries, ${expected} bytes`));
-  const gc = await p.run("cache", "gc", ...boards, "--cache-dir", p.cache);
+  const gc = await p.run("cache", "gc", ...boards, "--all", "--cache-dir", p.cache);
   assert.match(gc.stdout, new RegExp(`Freed 2 entries, ${expected} bytes`));
   fake.requests.length = 0;
   for (const file of boards)

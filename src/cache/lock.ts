@@ -6,7 +6,7 @@ import path from "node:path";
 import { processAlive, processStartTime } from "./atomic.js";
 import { isMissing, removeIfExists, statIfExists, withPath } from "../util/fs.js";
 
-interface LockOwner {
+export interface LockOwner {
   pid: number;
   host: string;
   since: string;
@@ -97,7 +97,7 @@ async function readOwner(file: string): Promise<LockOwner | undefined> {
 }
 
 // A lock on another host is trusted; on this host, it lives as long as its process does.
-function isAlive(owner: LockOwner): boolean {
+export function isAlive(owner: LockOwner): boolean {
   if (owner.host !== hostname()) return true;
   if (!processAlive(owner.pid)) return false;
   return owner.started === undefined || owner.started === processStartTime(owner.pid);

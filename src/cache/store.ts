@@ -58,6 +58,9 @@ export async function verifyClip(
 ): Promise<{ ok: true; sidecar: ClipSidecar } | { ok: false; why: string }> {
   const sidecar = await readSidecar(paths, key);
   if (!sidecar) return { ok: false, why: "no sidecar" };
+  // A clip and sidecar copied under another key's name are another shot's clip.
+  if (sidecar.key !== key)
+    return { ok: false, why: "its sidecar is another key's (copied under this name?)" };
   const info = await statIfExists(paths.clip(key));
   if (!info) return { ok: false, why: "clip file missing" };
   if (info.size !== sidecar.bytes)
@@ -65,6 +68,20 @@ export async function verifyClip(
   const { sha256 } = await hashFile(paths.clip(key));
   if (sha256 !== sidecar.sha256) return { ok: false, why: "sha256 differs from the sidecar" };
   return { ok: true, sidecar };
+}
+
+// A clip and sidecar found under another key's name go back under their own key when that is free and the
+// bytes are the ones the sidecar names (moved, not copied: nothing paid is thrown away). True if moved.
+export async function returnToOwnKey(paths: CachePaths, key: string): Promise<boolean> {
+  const sidecar = await readSidecar(paths, key);
+  const own = sidecar?.key;
+  if (!sidecar || own === key || typeof own !== "string" || !/^[0-9a-f]{64}$/.test(own)) return false;
+  if ((await statIfExists(paths.sidecar(own))) || (await statIfExists(paths.clip(own)))) return false;
+  if (!(await statIfExists(paths.clip(key))) || (await hashFile(paths.clip(key))).sha256 !== sidecar.sha256)
+    return false;
+  await commitRename(paths.clip(key), paths.clip(own));
+  await commitRename(paths.sidecar(key), paths.sidecar(own));
+  return true;
 }
 
 // Forget a clip whose bytes went bad, so it is generated (or reported) again.

@@ -7,6 +7,9 @@ import { connectRemote, openRemote } from "../pipeline/remote.js";
 import { heldByDeadProcessHere, isStale, readClaim } from "../cache/remote/claims.js";
 import { DEFAULT_LEASE_MS } from "../cache/remote/remote-cache.js";
 import { pullLocked, pushAll } from "../pipeline/remote-admin.js";
+import type { CacheEntry } from "../pipeline/cache-admin.js";
+import { repairEntry } from "../pipeline/cache-repair.js";
+import type { RemoteCache } from "../cache/remote/remote-cache.js";
 import { systemClock } from "../util/clock.js";
 import { count } from "../util/words.js";
 import { statIfExists } from "../util/fs.js";
@@ -55,10 +58,18 @@ export async function cacheRemoteCommand(
     ctx.stdout(
       `Pushed ${count(r.pushed.length, "output")} to ${remote.location}${r.restored ? `, restored ${count(r.restored, "output")} it had lost` : ""}; ${r.already} already there`,
     );
-    if (r.failed.length)
-      throw new RunError(
-        `could not push ${r.failed.map((f) => `${f.step} (${f.why})`).join(", ")}; run cache push again`,
-      );
+    for (const d of r.damaged) ctx.stdout(`skipped ${d}: damaged (its bytes do not match its sidecar)`);
+    const problems = [
+      ...(r.failed.length
+        ? [`could not push ${r.failed.map((f) => `${f.step} (${f.why})`).join(", ")}; run cache push again`]
+        : []),
+      ...(r.damaged.length
+        ? [
+            `did not push ${count(r.damaged.length, "damaged output")} (${r.damaged.join(", ")}): run \`storyreel cache verify --repair\`, then cache push again`,
+          ]
+        : []),
+    ];
+    if (problems.length) throw new RunError(problems.join("; "));
     return;
   }
   const r = await pullLocked(locks, paths, remote);
@@ -99,4 +110,34 @@ export async function forgetClaim(
       ? `Cleared its claim in ${store.location} too.`
       : `Its claim in ${store.location} changed meanwhile (another machine took it over), so it stays.`,
   );
+}
+
+// `cache verify --repair`: each damaged entry fetched again from fal, else from the remote cache when one is set
+// (read only: nothing is uploaded), else, when it cost nothing, removed for the next render to make again.
+export async function repairAll(
+  bad: { entry: CacheEntry; why: string }[],
+  paths: CachePaths,
+  values: Record<string, string | boolean | undefined>,
+  ctx: CliContext,
+): Promise<void> {
+  const choice = remoteChoice(values, ctx.env);
+  let remote: RemoteCache | undefined;
+  if (choice) {
+    const settings = { ...choice, readonly: true };
+    const store = await connectRemote(settings);
+    remote = await openRemote(store, settings, paths, systemClock, (e) => {
+      if (e.type === "notice") ctx.stderr(e.text);
+    });
+  }
+  const failed: string[] = [];
+  for (const { entry } of bad) {
+    const r = await repairEntry(paths, entry, remote);
+    const name = `${entry.kind} ${entry.key.slice(0, 16)}`;
+    ctx.stdout(`${r.repaired ? "repaired" : "could not repair"} ${name}: ${r.said}`);
+    if (!r.repaired) failed.push(`${name} (${r.said})`);
+  }
+  ctx.stdout(
+    `Repaired ${bad.length - failed.length} of ${count(bad.length, "damaged entry", "damaged entries")}`,
+  );
+  if (failed.length > 0) throw new RunError(`could not repair ${failed.join(", ")}`);
 }

@@ -12,23 +12,30 @@ import {
   damaged,
   freeEntries,
   markFilmPieces,
+  markLiveRenders,
   markUsers,
+  paidCost,
 } from "../pipeline/cache-admin.js";
+import { liveRenders } from "../cache/live-renders.js";
+import { dollars, sumCosts } from "../util/money.js";
 import { planStoryboards } from "../pipeline/index.js";
 import { falSettings } from "../providers/fal/settings.js";
 import { parseCommand, providerOption } from "./args.js";
 import type { CliContext } from "./context.js";
 import { count } from "../util/words.js";
-import { cacheRemoteCommand, forgetClaim } from "./cache-remote.js";
+import { cacheRemoteCommand, forgetClaim, repairAll } from "./cache-remote.js";
 import { REMOTE_OPTIONS } from "./remote-options.js";
 
 export const CACHE_USAGE = `Usage: storyreel cache <ls|verify|gc|forget|push|pull> [options]
 
   ls [storyboard.yaml...]        every clip, still and frame with its size, and which storyboards and takes use it
-  verify                         check every clip's and still's sha256 against its sidecar; name the damaged ones
+  verify [--repair]              check every clip's, still's and sound's sha256 (and key) against its sidecar; name the
+                                 damaged ones; --repair fetches paid ones again, byte-identical, from fal or the remote
+                                 cache, removes free ones (the next render makes them again), and says what it could not
   gc <storyboard.yaml...>        free what none of these storyboards (and their locks) can reach; locked and picked
-     [other.lock.yaml...]        outputs are kept, and so is what any lockfile given reaches (an older commit's, say);
-     [--keep-days N] [--dry-run] and anything younger than N days (default 0)
+     [other.lock.yaml...]        outputs are kept, and so is what any lockfile given reaches (an older commit's, say),
+     [--keep-days N] [--dry-run] anything younger than N days (default 0), what running renders use or just made,
+     [--all]                     and paid outputs none of them uses (another project's on a shared cache) unless --all
   forget <request-id|key|shot>   ask fal about a journaled request, say what it answered, then clear it
   push                           upload every clip and still the remote cache lacks (needs --remote-cache)
   pull <storyboard.yaml...>      fetch everything the storyboards' locks name from the remote cache
@@ -47,6 +54,8 @@ export async function cacheCommand(argv: string[], ctx: CliContext): Promise<voi
       provider: { type: "string" },
       "keep-days": { type: "string" },
       "dry-run": { type: "boolean" },
+      all: { type: "boolean" },
+      repair: { type: "boolean" },
       ...REMOTE_OPTIONS,
     },
     CACHE_USAGE,
@@ -92,18 +101,19 @@ export async function cacheCommand(argv: string[], ctx: CliContext): Promise<voi
     }
     case "verify": {
       const entries = await cacheEntries(paths);
-      const bad: string[] = [];
+      const bad: { entry: CacheEntry; why: string }[] = [];
       for (const e of entries) {
         const why = await damaged(paths, e);
-        if (why) bad.push(`${e.kind} ${e.key}: ${why}`);
+        if (why) bad.push({ entry: e, why });
       }
-      for (const line of bad) ctx.stdout(`damaged: ${line}`);
+      for (const b of bad) ctx.stdout(`damaged: ${b.entry.kind} ${b.entry.key}: ${b.why}`);
       ctx.stdout(`${entries.length - bad.length} of ${entries.length} entries intact`);
-      if (bad.length)
+      if (bad.length === 0) return;
+      if (!values.repair)
         throw new RunError(
-          `${count(bad.length, "damaged cache entry", "damaged cache entries")}; the next render fetches paid ones again from fal (free) or makes them again`,
+          `${count(bad.length, "damaged cache entry", "damaged cache entries")}; \`storyreel cache verify --repair\` fetches paid ones again (from fal while it still serves them, or the remote cache; free) and removes free ones, which the next render makes again`,
         );
-      return;
+      return repairAll(bad, paths, values, ctx);
     }
     case "gc": {
       if (rest.length === 0)
@@ -118,7 +128,17 @@ export async function cacheCommand(argv: string[], ctx: CliContext): Promise<voi
       markUsers(entries, planned);
       await markFilmPieces(entries, planned);
       await markLocks(entries);
-      const free = collectable(entries, keepDays, Date.now());
+      // Looked at last, just before freeing: what renders running now use or have just made stays.
+      markLiveRenders(entries, await liveRenders(paths));
+      const unreached = collectable(entries, keepDays, Date.now());
+      // On a shared cache, another project's paid outputs are reached by storyboards not given here.
+      const paid = new Map<CacheEntry, number>();
+      if (!values.all)
+        for (const e of unreached) {
+          const cost = await paidCost(paths, e);
+          if (cost > 0) paid.set(e, cost);
+        }
+      const free = unreached.filter((e) => !paid.has(e));
       const bytes = free.reduce((t, e) => t + e.bytes, 0);
       for (const e of free)
         ctx.stdout(
@@ -126,9 +146,14 @@ export async function cacheCommand(argv: string[], ctx: CliContext): Promise<voi
         );
       if (!values["dry-run"]) await freeEntries(free);
       const kept = entries.length - free.length;
-      return ctx.stdout(
+      ctx.stdout(
         `${values["dry-run"] ? "Would free" : "Freed"} ${free.length} ${free.length === 1 ? "entry" : "entries"}, ${bytes} bytes (${MB(bytes)}); kept ${kept}`,
       );
+      if (paid.size > 0)
+        ctx.stdout(
+          `Kept ${count(paid.size, "paid output")} no given storyboard uses (${dollars(sumCosts(paid.values()))}): another project on this cache may use ${paid.size === 1 ? "it" : "them"}; pass --all to free ${paid.size === 1 ? "it" : "them"}`,
+        );
+      return;
     }
     case "forget": {
       const key = await forget(rest[0], paths, ctx);

@@ -6,6 +6,8 @@ import { readJson } from "../cache/atomic.js";
 import type { CachePaths } from "../cache/layout.js";
 import type { StillSidecar } from "../cache/stills.js";
 import { hashFile } from "../cache/store.js";
+import type { RenderMarker } from "../cache/live-renders.js";
+import { clearSettledJournals } from "../cache/settled-journal.js";
 import { listIfExists } from "../util/fs.js";
 import type { FilmRecord } from "../stitch/film.js";
 import { filmFiles } from "../util/output-files.js";
@@ -27,6 +29,8 @@ export interface CacheEntry {
 
 export async function cacheEntries(paths: CachePaths): Promise<CacheEntry[]> {
   const entries = new Map<string, CacheEntry>();
+  // A journal entry whose output is cached and intact is over (a kill came between the two writes).
+  await clearSettledJournals(paths);
   const journaled = new Set(
     (await listIfExists(path.join(paths.dir, "journal"))).map((n) => n.replace(/\.json$/, "")),
   );
@@ -94,6 +98,21 @@ export function markUsers(entries: CacheEntry[], films: PlannedFilm[]): void {
   }
 }
 
+// Every key these films' plans and locks name (each take of each step) and the pieces their films were last
+// joined from: what a render of them may read.
+export async function keysUsed(films: PlannedFilm[]): Promise<string[]> {
+  const keys = new Set<string>();
+  for (const { plan, lock, output } of films) {
+    for (const s of [...plan.shots, ...plan.steps]) {
+      keys.add(s.key);
+      for (const t of s.takes ?? []) keys.add(t.key);
+    }
+    for (const s of lock?.steps ?? []) keys.add(s.key);
+    for (const key of (await readJson<FilmRecord>(filmFiles(output).record))?.pieces ?? []) keys.add(key);
+  }
+  return [...keys];
+}
+
 // Marks the pieces each storyboard's film was last joined from (its record beside the film names them).
 export async function markFilmPieces(entries: CacheEntry[], films: PlannedFilm[]): Promise<void> {
   const byKey = new Map(entries.map((e) => [e.key, e]));
@@ -105,6 +124,33 @@ export async function markFilmPieces(entries: CacheEntry[], films: PlannedFilm[]
       if (entry && !entry.users.includes(who)) entry.users.push(who);
     }
   }
+}
+
+// What renders still running use: the keys they planned, and anything written since the oldest began (their
+// new outputs and pieces, not locked yet). A render killed meanwhile no longer counts.
+export function markLiveRenders(entries: CacheEntry[], renders: RenderMarker[]): void {
+  if (renders.length === 0) return;
+  const byKey = new Map(entries.map((e) => [e.key, e]));
+  for (const r of renders)
+    for (const key of r.keys) {
+      const entry = byKey.get(key);
+      const who = `a render in progress (pid ${r.pid})`;
+      if (entry && !entry.users.includes(who)) entry.users.push(who);
+    }
+  // Two seconds of slack: some file systems keep modification times in whole seconds.
+  const since = Math.min(...renders.map((r) => r.at)) - 2000;
+  for (const e of entries)
+    if (e.modified >= since && e.users.length === 0) e.users.push("made during a render in progress");
+}
+
+// What a clip, still or sound cost to make, by its sidecar (0: free, or no sidecar to say so).
+export async function paidCost(paths: CachePaths, entry: CacheEntry): Promise<number> {
+  if (entry.kind !== "clip" && entry.kind !== "still" && entry.kind !== "sound") return 0;
+  const sidecar = await readJson<{ cost?: number }>(
+    path.join(paths.dir, `${entry.kind}s`, `${entry.key}.json`),
+  );
+  const cost = sidecar?.cost;
+  return typeof cost === "number" && Number.isFinite(cost) && cost > 0 ? cost : 0;
 }
 
 // The entries nobody given reaches, not in flight, and older than `keepDays`.
@@ -126,10 +172,16 @@ export async function freeEntries(entries: CacheEntry[]): Promise<number> {
 // An entry whose bytes no longer match its sidecar (frames have none: they are taken again for free).
 export async function damaged(paths: CachePaths, entry: CacheEntry): Promise<string | undefined> {
   if (entry.kind === "frame" || entry.kind === "piece") return undefined;
-  const sidecar = await readJson<{ sha256?: string; format?: StillSidecar["format"] }>(
-    path.join(paths.dir, `${entry.kind}s`, `${entry.key}.json`),
-  );
-  if (!sidecar?.sha256) return "no sidecar (an interrupted write)";
+  const file = path.join(paths.dir, `${entry.kind}s`, `${entry.key}.json`);
+  const sidecar = await readJson<{ sha256?: string; format?: StillSidecar["format"] }>(file);
+  if (!sidecar?.sha256)
+    return entry.files.includes(file)
+      ? "its sidecar is damaged (no sha256 in it)"
+      : "no sidecar (an interrupted write)";
+  // A clip and sidecar copied under another key's name would be used for the wrong shot.
+  const key = (sidecar as { key?: unknown }).key;
+  if (key !== entry.key)
+    return `its sidecar is for another key (${String(key).slice(0, 16)}): an output copied under this name`;
   const output = entry.files.find((f) => !f.endsWith(".json"));
   if (!output) return "its file is missing";
   const { sha256 } = await hashFile(output);

@@ -1,6 +1,8 @@
 // The clips a render needs: refuse over budget, generate what is missing, and check what the cache holds.
 import pLimit from "p-limit";
-import { evictClip, verifyClip } from "../cache/store.js";
+import { evictClip, returnToOwnKey, verifyClip } from "../cache/store.js";
+import { utimes } from "node:fs/promises";
+import { ifMissing, statIfExists } from "../util/fs.js";
 import { InterruptedError, RunError, UsageError } from "../errors.js";
 import { generateClips, type ClipOutcome } from "../generate/generate.js";
 import { isClipJob, type Plan, paysFor, type ShotStatus } from "../plan/plan.js";
@@ -149,13 +151,12 @@ export interface DamagedClip {
   why: string;
 }
 
-// Cached clips that are missing or whose bytes no longer match their sidecar. Each is fetched again from
-// the provider's URL when that gives back the same bytes (free); otherwise it is evicted, to be generated
-// again. Films already up to date, and shots left out by --only, are not looked at.
+// Cached clips that are missing, whose bytes no longer match their sidecar, or whose sidecar is another key's (a
+// clip copied under this key). Each is fetched again from the provider's URL when that gives back the same bytes
+// (free); otherwise it is evicted, to be generated again.
+// Shots left out by --only are not looked at; an up-to-date film's clips only when changed since their sidecar.
 export async function checkCachedClips(jobs: FilmJob[], ctx: RenderContext): Promise<DamagedClip[]> {
-  const shots = jobs
-    .filter((job) => !job.current)
-    .flatMap((job) => job.film.plan.shots.filter((s) => s.status !== "skipped"));
+  const shots = (await Promise.all(jobs.map((job) => shotsToCheck(job, ctx)))).flat();
   const limit = pLimit(4);
   const checks = new Map(shots.map((s) => [s.key, limit(() => verifyClip(ctx.paths, s.key))]));
   const bad: DamagedClip[] = [];
@@ -164,20 +165,61 @@ export async function checkCachedClips(jobs: FilmJob[], ctx: RenderContext): Pro
     // With --allow-missing, a shot that never got a clip is missing, not damaged: a slate stands in for it.
     if (!result.ok && !(ctx.options.allowMissing && result.why === "no sidecar"))
       bad.push({ shot: s.id, key: s.key, why: result.why });
+    // Intact after all (copied with new times, say): the sidecar is made newer, so the next render hashes nothing.
+    else if (result.ok && s.done) await touch(ctx.paths.sidecar(s.key));
   }
   const repaired = new Set<string>();
+  // Used only by films already up to date: fetched again if free, else left (nothing is paid for a done film).
+  const needed = new Set(shots.filter((s) => !s.done).map((s) => s.key));
+  const left = new Set<string>();
   for (const key of new Set(bad.map((b) => b.key))) {
     // Offline nothing is fetched, and nothing is removed: its sidecar still knows where to fetch it for free.
     if (ctx.options.offline) ctx.unusable.add(key);
     else if (await refetchClip(ctx.paths, key)) repaired.add(key);
-    else await evictClip(ctx.paths, key);
+    else if (!needed.has(key)) left.add(key);
+    // Another key's clip under this name goes back to its own (when free); this key's is made again.
+    else if (!(await returnToOwnKey(ctx.paths, key))) await evictClip(ctx.paths, key);
   }
   for (const b of bad) {
-    if (!repaired.has(b.key)) continue;
-    const text = `${b.shot}: its cached clip was damaged; fetched it again from fal (the same bytes, nothing paid)`;
-    ctx.emit({ type: "notice", text });
+    const text = repaired.has(b.key)
+      ? `${b.shot}: its cached clip was damaged; fetched it again from fal (the same bytes, nothing paid)`
+      : left.has(b.key)
+        ? `${b.shot}: its cached clip is damaged (${b.why}) and could not be fetched again; the film is up to date, so nothing was made. \`storyreel cache verify --repair\` says what can be done`
+        : undefined;
+    if (text) ctx.emit({ type: "notice", text });
   }
-  return bad.filter((b) => !repaired.has(b.key));
+  return bad.filter((b) => !repaired.has(b.key) && !left.has(b.key));
+}
+
+interface ShotToCheck {
+  id: string;
+  key: string;
+  // In a film already up to date.
+  done?: boolean;
+}
+
+async function shotsToCheck(job: FilmJob, ctx: RenderContext): Promise<ShotToCheck[]> {
+  const shots = job.film.plan.shots.filter((s) => s.status !== "skipped");
+  if (!job.current) return shots.map((s) => ({ id: s.id, key: s.key }));
+  // Up to date: nothing is hashed (a render that does nothing stays instant), except a clip written after its
+  // sidecar (its bytes changed since they entered the cache). Offline, nothing could be repaired.
+  if (ctx.options.offline) return [];
+  const changed = await Promise.all(shots.map((s) => changedSinceSidecar(ctx.paths, s.key)));
+  return shots.filter((_, i) => changed[i]).map((s) => ({ id: s.id, key: s.key, done: true }));
+}
+
+async function touch(file: string): Promise<void> {
+  const now = new Date();
+  await utimes(file, now, now).catch(ifMissing(undefined));
+}
+
+async function changedSinceSidecar(paths: RenderContext["paths"], key: string): Promise<boolean> {
+  const [clip, sidecar] = await Promise.all([
+    statIfExists(paths.clip(key)),
+    statIfExists(paths.sidecar(key)),
+  ]);
+  // Gone (freed, say) is not damaged: the film made from it is done.
+  return clip !== undefined && sidecar !== undefined && clip.mtimeMs > sidecar.mtimeMs;
 }
 
 // Whether a render of these films will make something (so its provider will be needed): clips to make, and

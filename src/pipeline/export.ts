@@ -7,7 +7,7 @@ import { readJson } from "../cache/atomic.js";
 import { copyChecked, writeChecked, writeJsonChecked } from "../cache/checked-write.js";
 import { cachePaths, type CachePaths } from "../cache/layout.js";
 import { cachedSound } from "../cache/sounds.js";
-import { readSidecar } from "../cache/store.js";
+import { readSidecar, verifyClip } from "../cache/store.js";
 import { RunError, UsageError } from "../errors.js";
 import type { MediaTools } from "../media/binaries.js";
 import { ffprobeMedia, probeMedia } from "../media/probe.js";
@@ -61,6 +61,7 @@ export async function exportFilm(
   // Nothing is written until every path it would write is known to be new or an earlier export's.
   const folder = o.collect ? path.resolve(o.collect) : undefined;
   const where = folder ? collectedNames(timeline, folder) : undefined;
+  if (folder) await refuseDamaged(film, paths);
   if (folder && where)
     await checkCollectTargets(
       folder,
@@ -209,6 +210,25 @@ async function buildTimeline(
     ...(music && { music }),
     voices,
   };
+}
+
+// Copies are checked first: damaged bytes are never handed on as the film's clips or sounds.
+async function refuseDamaged(film: PlannedFilm, paths: CachePaths): Promise<void> {
+  const bad: string[] = [];
+  for (const s of film.plan.shots) {
+    const clip = await verifyClip(paths, s.key);
+    if (!clip.ok) bad.push(`${s.id} (${clip.why})`);
+  }
+  for (const s of film.plan.steps)
+    if (
+      (s.kind === "voice" || s.kind === "music") &&
+      (await cachedSound(paths, s.key))?.sidecar.key !== s.key
+    )
+      bad.push(`${s.id} (its bytes do not match its sidecar)`);
+  if (bad.length > 0)
+    throw new RunError(
+      `--collect: the cache's copies of ${bad.join(", ")} are damaged, so nothing was collected. Run \`storyreel cache verify --repair\` (or render again), then export again.`,
+    );
 }
 
 // Where each clip (one file per shot, even when two shots share a clip) and each sound goes in the folder.

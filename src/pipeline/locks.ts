@@ -1,5 +1,6 @@
 // The lockfile after a render: per step the take used, its key and its output's facts, written beside the
 // storyboard when it changed. It pins paid outputs: a preview render never replaces a lock a fal render wrote.
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { readJson } from "../cache/atomic.js";
 import { type Lockfile, type LockStep, LOCK_VERSION, lockPath, writeLock } from "../cache/lockfile.js";
@@ -198,7 +199,12 @@ export async function checkFrozen(
       if (!step) differ.push(`${id} (not in the lock)`);
       else if (step.key !== key) differ.push(`${id} (the storyboard changed since the lock)`);
       else if (unneeded.has(id) || !check.outputs) continue;
-      else if (!step.sha256 || !(await hasOutput(id, step.key, step.sha256, ctx))) missing.push(id);
+      else {
+        const wrong = step.sha256
+          ? await outputProblem(id, step.key, step.sha256, ctx)
+          : "the lock has no sha256";
+        if (wrong) missing.push(`${id} (${wrong})`);
+      }
     }
     for (const id of locked.keys())
       if (!planned.has(id)) differ.push(`${id} (in the lock, not in the storyboard)`);
@@ -210,11 +216,64 @@ export async function checkFrozen(
   if (problems.length) throw new UsageError(`--frozen: ${problems.join("; ")}. Nothing was rendered.`);
 }
 
-async function hasOutput(id: string, key: string, sha256: string, ctx: RenderContext): Promise<boolean> {
-  if (id.startsWith("still:")) return (await cachedStill(ctx.paths, key))?.sidecar.sha256 === sha256;
-  if (id.startsWith("voice:") || id.startsWith("music:"))
-    return (await cachedSound(ctx.paths, key))?.sidecar.sha256 === sha256;
-  const info = await statIfExists(ctx.paths.clip(key));
-  if (!info) return false;
-  return (await hashFile(ctx.paths.clip(key))).sha256 === sha256;
+// A cached clip whose sha256 is not the one the lock names, with a sidecar older than the lock, is not taken for
+// that shot's clip (another shot's, copied under its key, say). Nothing is deleted or paid on a guess (the lock
+// may be the one out of date): the render stops before any work and names it. A clip made after the lock was
+// written (by a run killed before it rewrote the lock) stands.
+export async function checkLockedClips(films: PlannedFilm[], ctx: RenderContext): Promise<void> {
+  const problems: string[] = [];
+  for (const { board, plan, lock } of films) {
+    if (!lock || lock.provider !== plan.provider) continue;
+    const file = lockPath(board.path);
+    const at = (await statIfExists(file))?.mtimeMs;
+    if (at === undefined) continue;
+    const locked = new Map(lock.steps.map((s) => [s.id, s]));
+    for (const s of plan.shots) {
+      const step = locked.get(`shot:${s.id}`);
+      if (s.status !== "cached" || !step?.sha256 || step.key !== s.key) continue;
+      const side = await readSidecar(ctx.paths, s.key);
+      // Another key's sidecar says so itself: the render's check puts such a clip back under its own key.
+      if (!side || side.key !== s.key || side.sha256 === step.sha256 || !(Date.parse(side.created_at) < at))
+        continue;
+      problems.push(
+        `${ctx.shown(file)} names sha256 ${step.sha256.slice(0, 12)}… for shot:${s.id}, and the cache holds ${side.sha256.slice(0, 12)}… (${ctx.shown(ctx.paths.clip(s.key))})`,
+      );
+    }
+  }
+  if (problems.length)
+    throw new UsageError(
+      `cached clips are not the ones the lock names: ${problems.join("; ")}. Such a clip is not used: it may be another shot's, copied under this one's key. If it is, delete it and its .json sidecar (the next render makes it again); if the lock is the one out of date, use the lock that goes with this cache. Nothing was rendered.`,
+    );
+}
+
+// What keeps a locked output from being used as it is: missing, a sidecar that is not one (damaged, a folder,
+// another key's), bytes that are not the locked ones. Undefined: it is there, intact.
+async function outputProblem(
+  id: string,
+  key: string,
+  sha256: string,
+  ctx: RenderContext,
+): Promise<string | undefined> {
+  const [kind, sidecarFile] = id.startsWith("still:")
+    ? ["still", ctx.paths.stillSidecar(key)]
+    : id.startsWith("voice:") || id.startsWith("music:")
+      ? ["sound", ctx.paths.soundSidecar(key)]
+      : ["clip", ctx.paths.sidecar(key)];
+  const shown = ctx.shown(sidecarFile);
+  const info = await statIfExists(sidecarFile);
+  if (!info) return `not in the cache: no ${shown}`;
+  if (!info.isFile()) return `its sidecar ${shown} is not a file`;
+  let sidecar: { key?: unknown; sha256?: unknown } | undefined;
+  try {
+    sidecar = JSON.parse(await readFile(sidecarFile, "utf8"));
+  } catch (err) {
+    if (!(err instanceof SyntaxError)) throw err;
+  }
+  if (!sidecar || typeof sidecar !== "object") return `its sidecar ${shown} is damaged (not JSON)`;
+  if (sidecar.key !== key) return `its sidecar ${shown} is another key's`;
+  if (sidecar.sha256 !== sha256) return `its sidecar ${shown} gives another sha256 than the lock`;
+  if (kind === "still") return (await cachedStill(ctx.paths, key)) ? undefined : "its bytes are damaged";
+  if (kind === "sound") return (await cachedSound(ctx.paths, key)) ? undefined : "its bytes are damaged";
+  if (!(await statIfExists(ctx.paths.clip(key)))) return "its clip file is missing";
+  return (await hashFile(ctx.paths.clip(key))).sha256 === sha256 ? undefined : "its bytes are damaged";
 }

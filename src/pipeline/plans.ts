@@ -1,6 +1,7 @@
 // Read storyboards and plan them: the one place plans are built, for `plan`, `render` and the library.
 import path from "node:path";
 import { cachePaths, readCacheIndex } from "../cache/layout.js";
+import { clearSettledJournals } from "../cache/settled-journal.js";
 import { StoryboardError, UsageError, type Problem } from "../errors.js";
 import type { ProviderId } from "../plan/key.js";
 import { planRender, type Plan } from "../plan/plan.js";
@@ -85,6 +86,8 @@ export async function loadStoryboards(
 export async function planFilms(boards: Storyboard[], request: PlanRequest): Promise<PlannedFilm[]> {
   const index = await readCacheIndex(request.cacheDir);
   const paths = cachePaths(request.cacheDir);
+  // A journal entry a kill left after its output was cached is over; it must not stay "in flight".
+  await clearSettledJournals(paths, index.keys);
   return Promise.all(
     boards.map(async (board) => {
       const shown = request.out ?? board.output;

@@ -15,6 +15,8 @@ export interface PushResult {
   restored: number;
   already: number;
   failed: { step: string; why: string }[];
+  // Outputs whose bytes no longer match their sidecar: never shared (`cache verify --repair` first).
+  damaged: string[];
 }
 
 // Every clip and still the local cache holds intact and the bucket lacks (frames are taken again for free).
@@ -27,13 +29,20 @@ export async function pushAll(paths: CachePaths, remote: RemoteCache): Promise<P
   const entries = (await cacheEntries(paths)).filter((e) => e.kind !== "frame" && e.kind !== "piece");
   const todo: EntryRef[] = [];
   const check: EntryRef[] = [];
+  const damaged: string[] = [];
+  let already = 0;
   for (const e of entries) {
     const ref = { key: e.key, kind: e.kind as EntryRef["kind"] };
     const local = await intactLocal(paths, ref);
-    if (!local) continue;
+    // With a sidecar but not these bytes (or not this key's): damaged. Without one: not finished, not shared.
+    if (!local) {
+      if (e.files.some((f) => f.endsWith(".json"))) damaged.push(`${e.kind} ${e.key.slice(0, 16)}`);
+      continue;
+    }
     if (!names.has(recordName(ref))) todo.push(ref);
     // Recorded, but no output of these bytes: it may have been deleted there.
     else if (!names.has(outputName(ref, local))) check.push(ref);
+    else already += 1;
   }
   const before = remote.failedUploads.length;
   const limit = pLimit(4);
@@ -46,8 +55,9 @@ export async function pushAll(paths: CachePaths, remote: RemoteCache): Promise<P
   return {
     pushed: todo.map((e) => `${e.kind} ${e.key.slice(0, 16)}`).filter((s) => !failedSteps.has(s)),
     restored,
-    already: entries.length - todo.length - restored,
+    already: already + check.length - restored,
     failed,
+    damaged,
   };
 }
 
@@ -102,8 +112,13 @@ export async function pullLocked(
 
 // An entry's sidecar, when the local cache holds it with its bytes intact (a damaged entry is never shared).
 async function intactLocal(paths: CachePaths, e: EntryRef) {
-  if (e.kind === "still") return (await cachedStill(paths, e.key))?.sidecar;
-  if (e.kind === "sound") return (await cachedSound(paths, e.key))?.sidecar;
+  if (e.kind === "still") return ownKey((await cachedStill(paths, e.key))?.sidecar, e.key);
+  if (e.kind === "sound") return ownKey((await cachedSound(paths, e.key))?.sidecar, e.key);
   const verified = await verifyClip(paths, e.key);
   return verified.ok ? verified.sidecar : undefined;
+}
+
+// A sidecar copied under another key's name is not this key's output.
+function ownKey<T extends { key: string }>(sidecar: T | undefined, key: string): T | undefined {
+  return sidecar?.key === key ? sidecar : undefined;
 }

@@ -8,6 +8,7 @@ import { conditionalWrites } from "../cache/remote/conditional-check.js";
 import { type EntryRef, recordName } from "../cache/remote/entries.js";
 import { type ObjectStore, RemoteError, SETTINGS_CODES } from "../cache/remote/object-store.js";
 import { DEFAULT_LEASE_MS, RemoteCache } from "../cache/remote/remote-cache.js";
+import { withReadRetries } from "../cache/remote/read-retry.js";
 import { RunError, UsageError } from "../errors.js";
 import { isClipJob } from "../plan/plan.js";
 import type { Clock } from "../util/clock.js";
@@ -73,7 +74,8 @@ export async function openRemote(
       });
   }
   return new RemoteCache({
-    store,
+    // Reads ride out a few seconds of outage (writes keep their own rules).
+    store: withReadRetries(store, clock),
     paths,
     clock,
     readonly: choice.readonly,

@@ -3,6 +3,7 @@ import path from "node:path";
 import { shownPath } from "../paths.js";
 import { sweepOrphans } from "../cache/atomic.js";
 import { cachePaths } from "../cache/layout.js";
+import { markRender } from "../cache/live-renders.js";
 import { writeProblem } from "../cache/writable.js";
 import { InterruptedError, RunError, UsageError } from "../errors.js";
 import type { ClipOutcome } from "../generate/generate.js";
@@ -16,7 +17,8 @@ import type { RenderContext, RenderDeps, RenderOptions } from "./context.js";
 import type { EventSink } from "./events.js";
 import { filmJobs, stitchFilms } from "./films.js";
 import { planFilms, type Planned } from "./plans.js";
-import { checkFrozen, writeLocks } from "./locks.js";
+import { checkFrozen, checkLockedClips, writeLocks } from "./locks.js";
+import { keysUsed } from "./cache-admin.js";
 import { writeReports, type WrittenReport } from "./reports.js";
 import { connectRemote, fetchMissing, openRemote, remoteNotices, uploadPending } from "./remote.js";
 
@@ -32,6 +34,22 @@ export async function renderPlans(
   options: RenderOptions,
   deps: RenderDeps,
   emit: EventSink = () => undefined,
+): Promise<RenderResult> {
+  // While it runs, `cache gc` leaves alone what it uses and what it makes (see live-renders.ts).
+  const paths = cachePaths(planned.request.cacheDir);
+  const marker = await markRender(paths, await keysUsed(planned.films));
+  try {
+    return await renderMarked(planned, options, deps, emit);
+  } finally {
+    await marker.release();
+  }
+}
+
+async function renderMarked(
+  planned: Planned,
+  options: RenderOptions,
+  deps: RenderDeps,
+  emit: EventSink,
 ): Promise<RenderResult> {
   const ctx = renderContext(planned, options, deps, emit);
   const started = ctx.clock.now() - planned.phases.validate_ms - planned.phases.plan_ms;
@@ -53,6 +71,7 @@ export async function renderPlans(
   for (const f of planned.films)
     for (const w of f.plan.warnings ?? []) emit({ type: "notice", text: `${f.board.file}: warning: ${w}` });
   if (options.frozen) await checkFrozen(planned.films, ctx, { outputs: !deps.remote });
+  else await checkLockedClips(planned.films, ctx);
   const store = deps.remote && (await connectRemote(deps.remote));
   await checkWritable(planned, ctx);
   let films = planned.films;
@@ -100,6 +119,10 @@ export async function renderPlans(
   // Damaged clips: offline they are named (or, with --allow-missing, slates stand in); online they were
   // removed by the check and are planned and generated again.
   const replaceDamaged = async (list: string) => {
+    if (options.frozen)
+      throw new RunError(
+        `--frozen: cached clips are damaged or missing: ${list}. \`storyreel cache verify --repair\` fetches paid ones again (free while fal still serves them).`,
+      );
     if (options.offline && !options.allowMissing)
       throw new RunError(
         `cached clips are damaged or missing: ${list}. Run without --offline to fetch them again (free while fal still serves them) or generate them.`,

@@ -47,6 +47,9 @@ const localOutput = (paths: CachePaths, e: EntryRef, record: Record) =>
       ? paths.sound(e.key, (record as SoundSidecar).format)
       : paths.still(e.key, extension((record as StillSidecar).format));
 
+// The bucket could not be asked whether it has a step (not: it has it and the download failed).
+export class RemoteLookupError extends Error {}
+
 export type Fetched =
   | { status: "fetched"; bytes: number }
   | { status: "absent" }
@@ -63,7 +66,14 @@ export interface BadEntry {
 // Read-through: record, then output, checked against the record's sha256 before it enters the local cache.
 // A transfer that comes up short is tried again; what still fails throws (the caller must not pay for it).
 export async function fetchEntry(store: ObjectStore, paths: CachePaths, e: EntryRef): Promise<Fetched> {
-  const got = await store.getBytes(recordName(e));
+  let got: Awaited<ReturnType<ObjectStore["getBytes"]>>;
+  try {
+    got = await store.getBytes(recordName(e));
+  } catch (err) {
+    throw new RemoteLookupError(
+      `${store.location} did not answer whether it has it: ${(err as Error).message}`,
+    );
+  }
   if (!got) return { status: "absent" };
   const record = parseRecord(got.bytes, e);
   if (typeof record === "string")

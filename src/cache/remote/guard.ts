@@ -16,7 +16,7 @@ import {
   readClaim,
   takeOver,
 } from "./claims.js";
-import { type EntryRef, recordName } from "./entries.js";
+import { type EntryRef, recordName, RemoteLookupError } from "./entries.js";
 import type { JournalEntry } from "../journal.js";
 import type { CachePaths } from "../layout.js";
 import type { Clock } from "../../util/clock.js";
@@ -182,10 +182,19 @@ export async function guardStep<T>(
   }
 }
 
-async function fetchOrFail(remote: RemoteCache, e: Step) {
+async function fetchOrFail(remote: RemoteCache, e: Step): Promise<Fetched> {
   try {
     return await remote.fetch(e, e.step);
   } catch (err) {
+    // Not known to be there: with claims, the step is made, and the claim at its submit (which looks at the
+    // bucket again) keeps two machines from paying for it. Without them, nothing is paid on a guess.
+    if (err instanceof RemoteLookupError) {
+      if (remote.settings.claims && !remote.settings.readonly) return { status: "absent" };
+      throw new ProviderError(
+        `could not look this step up in the remote cache: ${err.message}. Nothing was paid; run again.`,
+        { transient: false },
+      );
+    }
     throw new ProviderError(
       `the remote cache has this step, but fetching it failed: ${(err as Error).message}. Nothing was paid; run again.`,
       { transient: false },
