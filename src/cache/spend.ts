@@ -14,6 +14,8 @@ export interface SpendRecord {
   model: string;
   request_id: string;
   cost: number;
+  // The render that paid (a random id per run), so its report counts only what it paid itself.
+  run?: string;
 }
 
 export function ledgerPath(paths: CachePaths): string {

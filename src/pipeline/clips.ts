@@ -74,6 +74,7 @@ export async function generateMissing(films: PlannedFilm[], ctx: RenderContext):
       const context = {
         paths: ctx.paths,
         storyboard: storyboardId(board.path),
+        run: ctx.run,
         tools: ctx.tools,
         clock: ctx.clock,
         stopSubmitting: ctx.signal,
@@ -97,7 +98,10 @@ export async function generateMissing(films: PlannedFilm[], ctx: RenderContext):
   } finally {
     ctx.signal.removeEventListener("abort", onInterrupt);
   }
-  ctx.emit({ type: "summary", ...summaryCounts(plans, outcomes, ctx.signal.aborted) });
+  const paid = new Set(
+    (await readLedger(ctx.paths)).filter((r) => r.run === ctx.run).map((r) => r.request_id),
+  );
+  ctx.emit({ type: "summary", ...summaryCounts(plans, outcomes, ctx.signal.aborted, paid) });
   const stills = ctx.steps.filter((s) => s.kind === "still" || s.kind === "edit");
   const frames = ctx.steps.filter((s) => s.kind === "frame" && s.status === "extracted").length;
   const sounds = ctx.steps.filter((s) => s.kind === "voice" || s.kind === "music");
