@@ -34,7 +34,7 @@ export function takeChooser(storyboard: Storyboard, cache: CacheIndex, options: 
     const old = locked.get(id);
     if (!lock && old?.picked && options.lock?.provider === options.provider)
       lapsed.push(
-        `${id}: the pick of take ${old.take} lapsed, as it was a take of an earlier version (the storyboard, or a still it is made from, changed since); it uses take ${take} of ${n} now (\`storyreel pick\` chooses again)`,
+        `${id}: take ${old.take} was picked for an earlier version (the ${id.startsWith("still:") ? "still" : "shot"} or a still it is made from changed since), so the pick lapsed; it uses take ${take}${n > 1 ? ` of ${n}` : ""} now`,
       );
     return takeKey(base, take);
   };
