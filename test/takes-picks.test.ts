@@ -98,6 +98,22 @@ test("pick after a retake writes the picked take's own sha256, bytes and request
   assert.equal(film.clips[0].key, take2.key, "the film is made from the picked take");
 });
 
+test("pick of a take that more `takes:` in the storyboard added keeps the lock valid", async () => {
+  const p = await project(board("more takes"));
+  assert.equal((await p.run("render", p.file)).exitCode, 0);
+  await p.edit(board("more takes", { takes: 2 }));
+  const pick = await p.run("pick", p.file, "one", "2");
+  assert.equal(pick.exitCode, 0, pick.stderr);
+  assert.match(pick.stderr, /take 2 \(not made yet: the next render makes it\)/);
+  const locked = await p.step("shot:one");
+  assert.deepEqual([locked.take, locked.takes, locked.sha256], [2, 2, undefined]);
+  fake.requests.length = 0;
+  const render = await p.run("render", p.file);
+  assert.equal(render.exitCode, 0, render.stderr);
+  assert.equal(submits(), 1, "take 2 is made");
+  assert.equal((await p.step("shot:one")).request_id !== undefined, true);
+});
+
 test("a retake and a pick belong to the version they were made for: an edit makes one take, the pick lapses, and says so", async () => {
   const p = await project(board("one-off"));
   assert.equal((await p.run("render", p.file)).exitCode, 0);

@@ -98,7 +98,9 @@ export async function pickTake(
       `${step.name} has ${step.takes.length === 1 ? "1 take" : `${step.takes.length} takes`}, so there is no take ${take}; \`storyreel retake ${film.board.file} ${step.name}\` makes another`,
     );
   const lock = film.lock ?? emptyLock(film);
-  const { takes, model, cost } = lockEntry(lock, step);
+  const { model, cost, ...entry } = lockEntry(lock, step);
+  // The storyboard's `takes` may be more than the lock counted so far.
+  const takes = Math.max(entry.takes, step.takes.length);
   const facts = (await outputFacts(paths, step.id, chosen.key)) ?? {};
   const picked: LockStep = { id: step.id, key: chosen.key, take, takes, picked: true, model, ...facts, cost };
   lock.steps = lock.steps.map((s) => (s.id === step.id ? picked : s));
