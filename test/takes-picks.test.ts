@@ -11,6 +11,8 @@ import { runInProcess, spawnStoryreel, until } from "../testkit/cli.js";
 import { makeClip } from "../testkit/clips.js";
 import { FakeFal } from "../testkit/fake-fal.js";
 import { falEnv, TEST_FAL_KEY } from "../testkit/fal-env.js";
+import { cachePaths } from "../src/cache/layout.js";
+import { retakeTurn } from "../src/pipeline/index.js";
 import { makeProject } from "./helpers/project.js";
 
 let fake: FakeFal;
@@ -250,4 +252,35 @@ test("two retakes at once make two takes, the second after the first, and say so
   assert.equal(locked.takes, 3);
   const plan = await p.run("plan", p.file);
   assert.match(plan.stdout, /one\s+cached.*uses take 1 of 3$/m);
+});
+
+test("a retake waiting for another one stops on Ctrl-C, with nothing changed", async () => {
+  const p = await project(board("wait stop"));
+  assert.equal((await p.run("render", p.file)).exitCode, 0);
+  const lockText = () => readFile(path.join(p.dir, "storyboard.lock.yaml"), "utf8");
+  const before = await lockText();
+  // Another retake of this storyboard holds its turn.
+  const other = await retakeTurn(p.file, cachePaths(p.cache), {
+    signal: new AbortController().signal,
+    onWait: () => undefined,
+  });
+  fake.requests.length = 0;
+  const ctrlC = new AbortController();
+  const waiting = runInProcess(["retake", p.file, "one"], {
+    cwd: p.dir,
+    env: p.env,
+    signal: ctrlC.signal,
+    onStderr: (t) => {
+      if (t.includes("waiting for another retake")) ctrlC.abort();
+    },
+  });
+  // Should the wait ignore Ctrl-C, the other retake ends after a while and this one goes on (and fails below).
+  const end = setTimeout(() => void other.release(), 3000);
+  const r = await waiting;
+  clearTimeout(end);
+  await other.release();
+  assert.equal(r.exitCode, 130, r.stderr);
+  assert.match(r.stderr, /interrupted while waiting for the other retake; nothing changed/);
+  assert.equal(submits(), 0);
+  assert.equal(await lockText(), before);
 });

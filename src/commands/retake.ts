@@ -45,11 +45,13 @@ export async function retakeCommand(argv: string[], ctx: CliContext): Promise<vo
     resubmitUnconfirmed: opts.resubmitUnconfirmed,
   };
   // Two retakes at once take turns, so the second plans after the first made its take and makes the next one.
-  const turn = await retakeTurn(path.resolve(ctx.cwd, file), cachePaths(opts.cacheDir), (pid) =>
-    ctx.stderr(
-      `waiting for another retake of ${file} (pid ${pid}) to end; this one then makes the next take`,
-    ),
-  );
+  const turn = await retakeTurn(path.resolve(ctx.cwd, file), cachePaths(opts.cacheDir), {
+    signal: ctx.signal,
+    onWait: (pid) =>
+      ctx.stderr(
+        `waiting for another retake of ${file} (pid ${pid}) to end; this one then makes the next take`,
+      ),
+  });
   try {
     const before = await planStoryboards(request);
     // Credentials are checked before the lock is touched: a retake that cannot run changes nothing.

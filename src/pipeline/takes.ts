@@ -4,7 +4,7 @@ import path from "node:path";
 import type { CachePaths } from "../cache/layout.js";
 import { acquireLock, type KeyLock } from "../cache/lock.js";
 import { type Lockfile, type LockStep, LOCK_VERSION, lockPath, writeLock } from "../cache/lockfile.js";
-import { UsageError } from "../errors.js";
+import { InterruptedError, UsageError } from "../errors.js";
 import type { PlannedStep } from "../plan/steps.js";
 import { sha256 } from "../util/hash.js";
 import { closest } from "../util/suggest.js";
@@ -58,13 +58,22 @@ export function findStep(film: PlannedFilm, id: string): StepRef {
 
 // One retake of a storyboard at a time (in this cache): each plans and reserves its take after the last one
 // ended, so two retakes at once make two takes, one after the other. Held until the retake's render ends.
-export function retakeTurn(
+// A Ctrl-C while waiting ends the wait, with nothing changed.
+export async function retakeTurn(
   storyboardPath: string,
   paths: CachePaths,
-  onWait: (pid: number) => void,
+  o: { signal: AbortSignal; onWait: (pid: number) => void },
 ): Promise<KeyLock> {
   const key = sha256(`retake:${path.resolve(storyboardPath)}`);
-  return acquireLock(paths.lock(key), { onWait: (owner) => onWait(owner.pid) });
+  try {
+    return await acquireLock(paths.lock(key), { signal: o.signal, onWait: (owner) => o.onWait(owner.pid) });
+  } catch (err) {
+    if (o.signal.aborted)
+      throw new InterruptedError(
+        "storyreel: interrupted while waiting for the other retake; nothing changed",
+      );
+    throw err;
+  }
 }
 
 // Adds one take to each step; the render that follows makes it. Returns the new take numbers.
