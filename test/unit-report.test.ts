@@ -22,7 +22,8 @@ const FROM_GENERATION: Record<Outcome, [ReportShotStatus, ReportShotStatus]> = {
 
 // What the report says today, as [without a sidecar, with one]. Written out, not derived from the code.
 const EXPECTED: Record<ShotStatus, Record<Outcome, [ReportShotStatus, ReportShotStatus]>> = {
-  cached: fill(["cached", "cached"]),
+  // Planned again after this run made it (takes are chosen among what exists): it was generated.
+  cached: { ...fill(["cached", "cached"]), generated: ["generated", "generated"] },
   duplicate: fill(["duplicate", "duplicate"]),
   skipped: fill(["skipped", "cached"]),
   generate: FROM_GENERATION,
@@ -99,6 +100,7 @@ function input(rows: Array<{ plan: ShotStatus; outcome: Outcome; sidecar: boolea
     steps: [],
     stepImage: () => undefined,
     sidecars,
+    paid: [],
     run: { status: "ok" },
     dir: OUT,
     clipPath,
@@ -146,7 +148,7 @@ test("a shot's clip, poster, request id and timings come from its sidecar; error
     assert.ok(p === undefined || (!path.isAbsolute(p) && !p.includes("\\")), p);
 });
 
-test("costs: spent is what generated shots cost, rounded to cents; film and saved come from the plan", () => {
+test("costs: spent is what this run's ledger records paid, rounded to cents; film and saved come from the plan", () => {
   const rows = [
     { plan: "generate", outcome: "generated", sidecar: true },
     { plan: "generate", outcome: "generated", sidecar: true },
@@ -154,8 +156,11 @@ test("costs: spent is what generated shots cost, rounded to cents; film and save
     { plan: "generate", outcome: "failed", sidecar: false },
     { plan: "cached", outcome: "none", sidecar: true },
   ] as const;
-  const report = buildReport(input([...rows]));
+  const paid = [0.7, 0.35, 0.7].map((cost, i) => ({ request_id: `req-k${i}`, cost }));
+  const report = buildReport({ ...input([...rows]), paid });
   assert.deepEqual(report.cost, { currency: "USD", film: 9.99, spent: 1.75, saved: 4.56 });
+  // The same shots collected from requests an earlier run (or another machine) paid for: nothing spent here.
+  assert.equal(buildReport(input([...rows])).cost.spent, 0);
   assert.deepEqual(
     report.shots.map((s) => s.cost),
     [0.7, 0.35, 0.7, 0.35, 0.7],

@@ -16,6 +16,8 @@ export interface SpendRecord {
   cost: number;
   // The submit got no answer; fal's request listing showed it was accepted (and billed).
   found_by_listing?: boolean;
+  // The render that paid (a random id per run), so its report counts only what it paid itself.
+  run?: string;
 }
 
 export function ledgerPath(paths: CachePaths): string {

@@ -1,6 +1,6 @@
 // `storyreel pick <file> <id> <take>`: the take the film (and everything made from it) uses from now on.
 import path from "node:path";
-import { resolveCacheDir } from "../cache/layout.js";
+import { cachePaths, resolveCacheDir } from "../cache/layout.js";
 import { lockPath, readLock } from "../cache/lockfile.js";
 import { UsageError } from "../errors.js";
 import { formatPlan } from "../plan/format.js";
@@ -41,7 +41,7 @@ export async function pickCommand(argv: string[], ctx: CliContext): Promise<void
     cacheDir: resolveCacheDir(values["cache-dir"] as string | undefined, ctx.env, ctx.cwd),
   };
   const before = await planStoryboards(request);
-  const { step, cached } = await pickTake(before.films[0]!, id, take);
+  const { step, cached } = await pickTake(before.films[0]!, id, take, cachePaths(request.cacheDir));
   ctx.stderr(
     `${step.name} now uses take ${take}${cached ? "" : " (not made yet: the next render makes it)"}; run \`storyreel render ${file}${request.provider === "preview" ? " --provider preview" : ""}\` to make the film with it.`,
   );

@@ -1,9 +1,17 @@
 // `storyreel retake <file> <id...>`: one more take of each shot or still, made by a render at once.
 import { readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { cachePaths } from "../cache/layout.js";
 import { lockPath, readLock } from "../cache/lockfile.js";
 import { findMediaTools } from "../media/binaries.js";
-import { addTakes, ndjsonDisplay, planStoryboards, renderPlans, textDisplay } from "../pipeline/index.js";
+import {
+  addTakes,
+  ndjsonDisplay,
+  planStoryboards,
+  renderPlans,
+  retakeTurn,
+  textDisplay,
+} from "../pipeline/index.js";
 import type { CliContext } from "./context.js";
 import { UsageError } from "../errors.js";
 import { dollars } from "../util/money.js";
@@ -37,38 +45,53 @@ export async function retakeCommand(argv: string[], ctx: CliContext): Promise<vo
     resubmitUnconfirmed: opts.resubmitUnconfirmed,
     ...(opts.out !== undefined && { out: opts.out }),
   };
-  const before = await planStoryboards(request);
-  // Credentials are checked before the lock is touched: a retake that cannot run changes nothing.
-  const provider = renderProvider(opts, ctx);
-  // A retake spends only on its new takes: a storyboard with other steps still to make is rendered first.
-  const pending = before.films[0]!.plan;
-  if (pending.cost.new > 0 || pending.shots.some((t) => t.status === "generate" || t.status === "looking up"))
-    throw new UsageError(
-      `${file} has steps that are not made yet (${dollars(pending.cost.new)} of new spending); render it first (\`storyreel plan ${file}\` shows them), then retake`,
-    );
-  // A retake refused before any submit (over budget or --max-cost) leaves the lock as it was.
-  const lockFile = lockPath(path.resolve(ctx.cwd, file));
-  const previous = await readFile(lockFile, "utf8").catch(() => undefined);
-  const restore = () =>
-    previous === undefined ? rm(lockFile, { force: true }) : writeFile(lockFile, previous);
-  for (const { step, take } of await addTakes(before.films[0]!, ids))
-    ctx.stderr(`${step.name}: take ${take} added`);
-  const planned = await planStoryboards(request);
-  const display = opts.json ? ndjsonDisplay(ctx) : textDisplay(ctx);
+  // Two retakes at once take turns, so the second plans after the first made its take and makes the next one.
+  const turn = await retakeTurn(path.resolve(ctx.cwd, file), cachePaths(opts.cacheDir), {
+    signal: ctx.signal,
+    onWait: (pid) =>
+      ctx.stderr(
+        `waiting for another retake of ${file} (pid ${pid}) to end; this one then makes the next take`,
+      ),
+  });
   try {
-    await renderPlans(
-      planned,
-      opts,
-      {
-        tools: findMediaTools(ctx.env),
-        provider,
-        signal: ctx.signal,
-        ...(opts.remote && { remote: opts.remote }),
-      },
-      display,
-    );
-  } catch (err) {
-    if (err instanceof UsageError) await restore();
-    throw err;
+    const before = await planStoryboards(request);
+    // Credentials are checked before the lock is touched: a retake that cannot run changes nothing.
+    const provider = renderProvider(opts, ctx);
+    // A retake spends only on its new takes: a storyboard with other steps still to make is rendered first.
+    const pending = before.films[0]!.plan;
+    if (
+      pending.cost.new > 0 ||
+      pending.shots.some((t) => t.status === "generate" || t.status === "looking up")
+    )
+      throw new UsageError(
+        `${file} has steps that are not made yet (${dollars(pending.cost.new)} of new spending); render it first (\`storyreel plan ${file}\` shows them), then retake`,
+      );
+    // A retake refused before any submit (over budget or --max-cost) leaves the lock as it was.
+    const lockFile = lockPath(path.resolve(ctx.cwd, file));
+    const previous = await readFile(lockFile, "utf8").catch(() => undefined);
+    const restore = () =>
+      previous === undefined ? rm(lockFile, { force: true }) : writeFile(lockFile, previous);
+    for (const { step, take } of await addTakes(before.films[0]!, ids))
+      ctx.stderr(`${step.name}: take ${take} added`);
+    const planned = await planStoryboards(request);
+    const display = opts.json ? ndjsonDisplay(ctx) : textDisplay(ctx);
+    try {
+      await renderPlans(
+        planned,
+        opts,
+        {
+          tools: findMediaTools(ctx.env),
+          provider,
+          signal: ctx.signal,
+          ...(opts.remote && { remote: opts.remote }),
+        },
+        display,
+      );
+    } catch (err) {
+      if (err instanceof UsageError) await restore();
+      throw err;
+    }
+  } finally {
+    await turn.release();
   }
 }

@@ -78,6 +78,7 @@ export async function generateMissing(films: PlannedFilm[], ctx: RenderContext):
       const context = {
         paths: ctx.paths,
         storyboard: storyboardId(board.path),
+        run: ctx.run,
         tools: ctx.tools,
         clock: ctx.clock,
         stopSubmitting: ctx.signal,
@@ -109,7 +110,10 @@ export async function generateMissing(films: PlannedFilm[], ctx: RenderContext):
       type: "notice",
       text: `Found by listing fal's requests (their submits got no answer; nothing was paid again): ${found.join(", ")}.`,
     });
-  ctx.emit({ type: "summary", ...summaryCounts(plans, outcomes, ctx.signal.aborted) });
+  const paid = new Set(
+    (await readLedger(ctx.paths)).filter((r) => r.run === ctx.run).map((r) => r.request_id),
+  );
+  ctx.emit({ type: "summary", ...summaryCounts(plans, outcomes, ctx.signal.aborted, paid) });
   const stills = ctx.steps.filter((s) => s.kind === "still" || s.kind === "edit");
   const frames = ctx.steps.filter((s) => s.kind === "frame" && s.status === "extracted").length;
   const sounds = ctx.steps.filter((s) => s.kind === "voice" || s.kind === "music");

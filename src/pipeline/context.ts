@@ -41,6 +41,8 @@ export interface RenderContext {
   signal: AbortSignal;
   clock: Clock;
   paths: CachePaths;
+  // This render's id in the spend ledger: what it paid itself, not what a run it resumes or takes over paid.
+  run: string;
   // Opened at the start of the render when RenderDeps.remote asks for one.
   remote?: RemoteCache;
   emit: EventSink;

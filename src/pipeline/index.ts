@@ -12,4 +12,4 @@ export type { RenderOptions, RenderDeps } from "./context.js";
 export type { PipelineEvent, EventSink } from "./events.js";
 export { textDisplay, ndjsonDisplay, type DisplayStreams } from "./progress.js";
 export { providerLoader, type ProviderChoice } from "./provider.js";
-export { addTakes, pickTake, findStep, type StepRef } from "./takes.js";
+export { addTakes, pickTake, findStep, retakeTurn, type StepRef } from "./takes.js";

@@ -4,6 +4,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { readJson } from "../cache/atomic.js";
 import { type Lockfile, type LockStep, LOCK_VERSION, lockPath, writeLock } from "../cache/lockfile.js";
+import type { CachePaths } from "../cache/layout.js";
 import type { StillSidecar } from "../cache/stills.js";
 import { hashFile, readSidecar } from "../cache/store.js";
 import { cachedStill } from "../cache/stills.js";
@@ -53,57 +54,49 @@ export async function buildLock(
   const { board, plan } = film;
   const before = new Map((film.lock?.steps ?? []).map((s) => [s.id, s]));
   const steps: LockStep[] = [];
-  const picked = (id: string, take: number) =>
-    before.get(id)?.picked && before.get(id)?.take === take ? { picked: true as const } : {};
+  // Retakes and a pick count for the version of the step they were made for (the same key for the same take).
+  const sameVersion = (id: string, key: string) => (before.get(id)?.key === key ? before.get(id) : undefined);
+  const picked = (id: string, key: string) => (sameVersion(id, key)?.picked ? { picked: true as const } : {});
   for (const s of plan.steps.filter((x) => x.kind === "still" || x.kind === "edit")) {
     const take = s.take ?? 1;
-    const side = await readJson<StillSidecar>(ctx.paths.stillSidecar(s.key));
     const spec = board.stills.find((b) => b.name === s.name)!;
     steps.push({
       id: s.id,
       key: s.key,
       take,
-      takes: Math.max(s.takes?.length ?? 1, before.get(s.id)?.takes ?? 1),
-      ...picked(s.id, take),
+      takes: Math.max(s.takes?.length ?? 1, sameVersion(s.id, s.key)?.takes ?? 1),
+      ...picked(s.id, s.key),
       model: spec.model.endpoint,
-      ...(side
-        ? { sha256: side.sha256, bytes: side.bytes, size: `${side.width}x${side.height}` }
-        : kept(before.get(s.id), s.key, ["sha256", "bytes", "size"])),
-      ...(side?.request_id && { request_id: side.request_id }),
+      ...((await outputFacts(ctx.paths, s.id, s.key)) ??
+        kept(before.get(s.id), s.key, ["sha256", "bytes", "size"])),
       cost: s.cost,
     });
   }
   for (const s of plan.shots) {
     const id = `shot:${s.id}`;
     const take = s.take ?? 1;
-    const side = await readSidecar(ctx.paths, s.key);
     steps.push({
       id,
       key: s.key,
       take,
-      takes: Math.max(s.takes?.length ?? 1, before.get(id)?.takes ?? 1),
-      ...picked(id, take),
+      takes: Math.max(s.takes?.length ?? 1, sameVersion(id, s.key)?.takes ?? 1),
+      ...picked(id, s.key),
       model: plan.model,
-      ...(side
-        ? { sha256: side.sha256, bytes: side.bytes, duration: side.duration }
-        : kept(before.get(id), s.key, ["sha256", "bytes", "duration"])),
-      ...(side?.request_id && { request_id: side.request_id }),
+      ...((await outputFacts(ctx.paths, id, s.key)) ??
+        kept(before.get(id), s.key, ["sha256", "bytes", "duration"])),
       cost: s.cost,
     });
   }
   // Voice-overs and a generated bed, after the shots: their outputs are paid for too.
   for (const s of plan.steps.filter(isSound)) {
-    const side = await readJson<SoundSidecar>(ctx.paths.soundSidecar(s.key));
     steps.push({
       id: s.id,
       key: s.key,
       take: 1,
       takes: 1,
       model: soundModel(board, s.id),
-      ...(side
-        ? { sha256: side.sha256, bytes: side.bytes, duration: side.duration }
-        : kept(before.get(s.id), s.key, ["sha256", "bytes", "duration"])),
-      ...(side?.request_id && { request_id: side.request_id }),
+      ...((await outputFacts(ctx.paths, s.id, s.key)) ??
+        kept(before.get(s.id), s.key, ["sha256", "bytes", "duration"])),
       cost: s.cost,
     });
   }
@@ -150,6 +143,33 @@ function isSound(s: PlannedStep): boolean {
 function soundModel(board: Storyboard, id: string): string {
   if (id === "music:bed" && board.music?.source.kind === "prompt") return board.music.source.model.endpoint;
   return board.shots.find((s) => `voice:${s.id}` === id)?.voiceover?.model.endpoint ?? "";
+}
+
+// What the lock records of a step's output (a take's key), from its sidecar; undefined when it is not cached.
+export async function outputFacts(
+  paths: CachePaths,
+  id: string,
+  key: string,
+): Promise<Partial<LockStep> | undefined> {
+  if (id.startsWith("still:")) {
+    const side = await readJson<StillSidecar>(paths.stillSidecar(key));
+    return (
+      side && {
+        sha256: side.sha256,
+        bytes: side.bytes,
+        size: `${side.width}x${side.height}`,
+        ...requestId(side),
+      }
+    );
+  }
+  const side = id.startsWith("shot:")
+    ? await readSidecar(paths, key)
+    : await readJson<SoundSidecar>(paths.soundSidecar(key));
+  return side && { sha256: side.sha256, bytes: side.bytes, duration: side.duration, ...requestId(side) };
+}
+
+function requestId(side: { request_id?: string }): Partial<LockStep> {
+  return side.request_id ? { request_id: side.request_id } : {};
 }
 
 // An output this cache lacks (a still nothing needs any more, say) keeps the facts the lock had for that key.

@@ -1,4 +1,5 @@
 // Render plans: generate the missing clips, check the cached ones, stitch each film, and always report.
+import { randomUUID } from "node:crypto";
 import path from "node:path";
 import { shownPath } from "../paths.js";
 import { sweepOrphans } from "../cache/atomic.js";
@@ -210,6 +211,7 @@ function renderContext(
     signal: deps.signal ?? new AbortController().signal,
     clock: deps.clock ?? systemClock,
     paths: cachePaths(planned.request.cacheDir),
+    run: randomUUID(),
     emit,
     unusable: new Set(),
     steps: [],

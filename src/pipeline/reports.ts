@@ -1,8 +1,10 @@
 // Reports are written after every render that got as far as a plan, failed shots included.
+import { readLedger } from "../cache/spend.js";
 import type { ClipOutcome } from "../generate/generate.js";
 import type { RunOutcome } from "../report/report.js";
 import { writeReport } from "../report/write.js";
 import type { StitchResult } from "../stitch/stitch.js";
+import { storyboardId } from "../util/storyboard-id.js";
 import type { RenderContext } from "./context.js";
 import type { PlannedFilm } from "./plans.js";
 
@@ -22,6 +24,8 @@ export async function writeReports(
 ): Promise<WrittenReport[]> {
   const t0 = ctx.clock.now();
   const written: WrittenReport[] = [];
+  // Money is what this run paid, by the ledger: not a resumed run's requests nor a taken-over claim's.
+  const paid = (await readLedger(ctx.paths)).filter((r) => r.run === ctx.run);
   for (const { board, plan, output, lock } of films) {
     const film = stitched.find((f) => f.output === output);
     const now = ctx.clock.now();
@@ -30,7 +34,13 @@ export async function writeReports(
       plan,
       outcomes,
       steps: ctx.steps,
-      picked: (id) => lock?.steps.some((s) => s.id === `shot:${id}` && s.picked) === true,
+      // A shot by its id, a still as "still:NAME"; a pick counts for the version it was made for (its key).
+      picked: (id) => {
+        const step = id.includes(":") ? id : `shot:${id}`;
+        const key = plan.steps.find((s) => s.id === step)?.key;
+        return lock?.steps.some((s) => s.id === step && s.picked && s.key === key) === true;
+      },
+      paid: paid.filter((r) => r.storyboard === storyboardId(board.path)),
       ...(film && { film }),
       output,
       paths: ctx.paths,

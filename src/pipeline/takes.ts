@@ -1,9 +1,14 @@
 // Retakes and picks: both are edits of the lockfile (how many takes a step has, which one it uses), then the
 // same plan and render as ever. Ids are shot ids or still names.
-import { type Lockfile, LOCK_VERSION, lockPath, writeLock } from "../cache/lockfile.js";
-import { UsageError } from "../errors.js";
+import path from "node:path";
+import type { CachePaths } from "../cache/layout.js";
+import { acquireLock, type KeyLock } from "../cache/lock.js";
+import { type Lockfile, type LockStep, LOCK_VERSION, lockPath, writeLock } from "../cache/lockfile.js";
+import { InterruptedError, UsageError } from "../errors.js";
 import type { PlannedStep } from "../plan/steps.js";
+import { sha256 } from "../util/hash.js";
 import { closest } from "../util/suggest.js";
+import { outputFacts } from "./locks.js";
 import type { PlannedFilm } from "./plans.js";
 
 export interface StepRef {
@@ -51,6 +56,26 @@ export function findStep(film: PlannedFilm, id: string): StepRef {
   );
 }
 
+// One retake of a storyboard at a time (in this cache): each plans and reserves its take after the last one
+// ended, so two retakes at once make two takes, one after the other. Held until the retake's render ends.
+// A Ctrl-C while waiting ends the wait, with nothing changed.
+export async function retakeTurn(
+  storyboardPath: string,
+  paths: CachePaths,
+  o: { signal: AbortSignal; onWait: (pid: number) => void },
+): Promise<KeyLock> {
+  const key = sha256(`retake:${path.resolve(storyboardPath)}`);
+  try {
+    return await acquireLock(paths.lock(key), { signal: o.signal, onWait: (owner) => o.onWait(owner.pid) });
+  } catch (err) {
+    if (o.signal.aborted)
+      throw new InterruptedError(
+        "storyreel: interrupted while waiting for the other retake; nothing changed",
+      );
+    throw err;
+  }
+}
+
 // Adds one take to each step; the render that follows makes it. Returns the new take numbers.
 export async function addTakes(
   film: PlannedFilm,
@@ -67,11 +92,13 @@ export async function addTakes(
   return added;
 }
 
-// Chooses the take a step uses from now on (and so what every step downstream is made from).
+// Chooses the take a step uses from now on (and so what every step downstream is made from). The lock gets
+// that take's own output facts (none when it is not made yet), so --frozen checks the picked bytes.
 export async function pickTake(
   film: PlannedFilm,
   id: string,
   take: number,
+  paths: CachePaths,
 ): Promise<{ step: StepRef; cached: boolean }> {
   const step = findStep(film, id);
   const chosen = step.takes.find((t) => t.take === take);
@@ -80,10 +107,12 @@ export async function pickTake(
       `${step.name} has ${step.takes.length === 1 ? "1 take" : `${step.takes.length} takes`}, so there is no take ${take}; \`storyreel retake ${film.board.file} ${step.name}\` makes another`,
     );
   const lock = film.lock ?? emptyLock(film);
-  const entry = lockEntry(lock, step);
-  entry.take = take;
-  entry.key = chosen.key;
-  entry.picked = true;
+  const { model, cost, ...entry } = lockEntry(lock, step);
+  // The storyboard's `takes` may be more than the lock counted so far.
+  const takes = Math.max(entry.takes, step.takes.length);
+  const facts = (await outputFacts(paths, step.id, chosen.key)) ?? {};
+  const picked: LockStep = { id: step.id, key: chosen.key, take, takes, picked: true, model, ...facts, cost };
+  lock.steps = lock.steps.map((s) => (s.id === step.id ? picked : s));
   await writeLock(lockPath(film.board.path), lock);
   return { step, cached: chosen.status === "cached" };
 }
@@ -93,18 +122,19 @@ function emptyLock(film: PlannedFilm): Lockfile {
   return { version: LOCK_VERSION, storyboard: name, provider: film.plan.provider, steps: [] };
 }
 
-function lockEntry(lock: Lockfile, step: StepRef) {
-  let entry = lock.steps.find((s) => s.id === step.id);
-  if (!entry) {
-    entry = {
-      id: step.id,
-      key: step.key,
-      take: step.take,
-      takes: step.takes.length,
-      model: step.model,
-      cost: step.cost,
-    };
-    lock.steps.push(entry);
-  }
-  return entry;
+// The step's lock entry, made afresh when there is none or when it describes an earlier version of the step
+// (another key): its retakes and pick do not carry over to the new version.
+function lockEntry(lock: Lockfile, step: StepRef): LockStep {
+  const fresh: LockStep = {
+    id: step.id,
+    key: step.key,
+    take: step.take,
+    takes: step.takes.length,
+    model: step.model,
+    cost: step.cost,
+  };
+  const at = lock.steps.findIndex((s) => s.id === step.id);
+  if (at === -1) lock.steps.push(fresh);
+  else if (lock.steps[at]!.key !== step.key) lock.steps[at] = fresh;
+  return lock.steps.find((s) => s.id === step.id)!;
 }

@@ -1,5 +1,6 @@
 // Print a plan as a table for people; `plan --json` prints the Plan value itself.
 import type { Plan, PlannedShot } from "./plan.js";
+import type { PlannedStep } from "./steps.js";
 
 import { dollars, sumCosts } from "../util/money.js";
 import { count } from "../util/words.js";
@@ -49,16 +50,12 @@ function stepTable(plan: Plan): string[] {
     s.kind,
     s.name,
     s.status === "duplicate" ? `duplicate of ${s.duplicate_of}` : s.status,
-    plan.provider !== "fal" || s.kind === "frame"
-      ? "free"
-      : s.status === "generate"
-        ? dollars(s.cost)
-        : `(${dollars(s.cost)})`,
+    stepCostText(plan, s),
     whyText(s),
   ]);
   const summary = (list: typeof steps, noun: string) => {
-    const making = list.filter((s) => s.status === "generate");
-    return `${count(list.length, noun)} (${making.length} to make, ${dollars(sumCosts(making.map((s) => s.cost)))})`;
+    const making = list.flatMap((s) => Array<number>(takesToMake(s)).fill(s.cost));
+    return `${count(list.length, noun)} (${making.length} to make, ${dollars(sumCosts(making))})`;
   };
   const stills = steps.filter((s) => s.kind === "still" || s.kind === "edit");
   const sounds = steps.filter((s) => s.kind === "voice" || s.kind === "music");
@@ -74,6 +71,21 @@ function stepTable(plan: Plan): string[] {
       .join(", "),
     "",
   ];
+}
+
+// A still with takes costs every take it makes: "$0.08 (2 takes)".
+function stepCostText(plan: Plan, s: PlannedStep): string {
+  if (plan.provider !== "fal" || s.kind === "frame") return "free";
+  const making = takesToMake(s);
+  if (s.takes && making > 0 && (making > 1 || s.status !== "generate"))
+    return `${dollars(sumCosts(Array<number>(making).fill(s.cost)))} (${count(making, "take")})`;
+  return s.status === "generate" ? dollars(s.cost) : `(${dollars(s.cost)})`;
+}
+
+// The outputs a step makes: 1 or 0 for itself, and each other take with its own status.
+function takesToMake(s: PlannedStep): number {
+  if (!s.takes) return s.status === "generate" ? 1 : 0;
+  return s.takes.filter((t) => (t.take === s.take ? s.status : t.status) === "generate").length;
 }
 
 // Takes to make beyond the one each shot uses.

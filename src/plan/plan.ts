@@ -109,7 +109,7 @@ export function planRender(storyboard: Storyboard, cache: CacheIndex, options: P
     (s.takes ?? []).filter((t) => t.take !== s.take).map((t) => ({ status: t.status, cost: s.cost })),
   );
   const unique = [...shots, ...stills, ...sounds].filter((s) => s.status !== "duplicate");
-  const warnings = voiceWarnings(storyboard);
+  const warnings = [...takes.lapsed, ...voiceWarnings(storyboard)];
   return {
     version: PLAN_VERSION,
     storyboard: storyboard.file,

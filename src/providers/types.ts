@@ -83,6 +83,8 @@ export interface ProviderContext {
   paths: CachePaths;
   // The storyboard as the spend ledger names it.
   storyboard?: string;
+  // The render, as the spend ledger names it.
+  run?: string;
   tools: MediaTools;
   clock: Clock;
   // Aborted on the first Ctrl-C: no new submissions, but paid work in flight is collected.

@@ -27,6 +27,7 @@ export function stillsSection(
         <p class="tags"><span>${s.kind === "edit" ? "edit" : "still"}</span><span class="status-${s.status}">${s.status.replace("_", " ")}</span></p>
         ${refs.length ? `<p>edit of ${refs.map((r) => (r.startsWith("still ") ? link(`still:${r.slice(6)}`) : text(r))).join(", ")}</p>` : ""}
         ${users.length ? `<p>used by ${users.map(link).join(", ")}</p>` : ""}
+        ${stillTakesRow(s, text, attr)}
         ${s.error ? `<p class="error">${text(s.error)}</p>` : ""}
       </div>
     </div>`;
@@ -37,6 +38,19 @@ ${stills.map(card).join("\n")}
   </div>
   <h2 class="section">Shots</h2>
 `;
+}
+
+// Every take of a still side by side, the one used marked, and the command that picks it.
+function stillTakesRow(step: ReportStep, text: (s: string) => string, attr: (s: string) => string): string {
+  if (!step.takes) return "";
+  const take = (t: NonNullable<ReportStep["takes"]>[number]) => {
+    const media = t.image
+      ? `<img src="${attr(t.image)}" alt="${attr(`${step.name} take ${t.take}`)}">`
+      : "<p>not made yet</p>";
+    const label = `take ${t.take}${t.used ? (t.picked ? " · picked" : " · used") : ""}`;
+    return `<div class="take${t.used ? " used" : ""}" data-take="${t.take}">${media}<span>${text(label)}</span><code>${text(t.pick)}</code></div>`;
+  };
+  return `<div class="takes">${step.takes.map(take).join("")}</div>`;
 }
 
 // "starts from still keeper · ends on still keeper-lamp-close · continues lamp (last frame)"

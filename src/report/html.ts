@@ -34,7 +34,7 @@ export function contactSheet(report: Report): string {
   .takes { display: grid; grid-template-columns: repeat(auto-fill, minmax(100px, 1fr)); gap: 6px; margin: 0 0 8px; }
   .take { font-size: 12px; border: 1px solid #333; border-radius: 6px; padding: 4px; }
   .take.used { border-color: #4caf50; }
-  .take video { width: 100%; display: block; background: #000; }
+  .take video, .take img { width: 100%; display: block; background: #000; }
   .words { color: #e8d9a8; font-size: 13px; margin: 0 0 6px; }
   .words span { font-size: 11px; color: #999; text-transform: uppercase; margin-right: 4px; }
   .layers { color: #ccc; font-size: 14px; margin: 8px 0 0; padding-left: 20px; }

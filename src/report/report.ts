@@ -130,8 +130,10 @@ export interface ReportInput {
   steps: StepOutcome[];
   // A cached still's or frame's image, or a voice-over's or bed's audio, when the cache has one.
   stepImage: (step: { id: string; key: string }) => string | undefined;
-  // Whether the lockfile says the shot's take was chosen with `storyreel pick`.
-  picked?: (shotId: string) => boolean;
+  // Whether the lockfile says the take was chosen with `storyreel pick`: a shot by its id, a still as "still:NAME".
+  picked?: (id: string) => boolean;
+  // What this run paid for this storyboard: its own records in the spend ledger (one per submit).
+  paid: Array<{ request_id: string; cost: number }>;
   sidecars: Map<string, ClipSidecar>;
   film?: FilmRecord & { upToDate: boolean; captions?: string[] };
   // Timelines exported earlier, still on disk, with the key of the film each shows.
@@ -213,13 +215,12 @@ export function buildReport(r: ReportInput): Report {
       ...(slated.has(s.id) && { stand_in: "slate" as const }),
     };
   });
-  const steps = reportSteps(r.plan, r.board, r.steps, r.stepImage).map((s) =>
-    s.image ? { ...s, image: rel(s.image) } : s,
-  );
-  const spent = sumCosts([
-    ...shots.filter((s) => s.status === "generated").map((s) => s.cost),
-    ...steps.filter((s) => s.kind !== "clip" && s.status === "generated").map((s) => s.cost),
-  ]);
+  const steps = reportSteps(r.plan, r.board, r.steps, r.stepImage, r.picked).map((s) => ({
+    ...s,
+    ...(s.image && { image: rel(s.image) }),
+    ...(s.takes && { takes: s.takes.map((t) => (t.image ? { ...t, image: rel(t.image) } : t)) }),
+  }));
+  const spent = sumCosts(r.paid.map((p) => p.cost));
   return {
     version: REPORT_VERSION,
     storyboard: r.plan.storyboard,
@@ -290,7 +291,8 @@ const FROM_PLAN: Record<
   (outcome: ClipOutcome["status"] | undefined, hasClip: boolean) => ReportShotStatus
 > = {
   duplicate: () => "duplicate",
-  cached: () => "cached",
+  // Planned again after generating (to choose among takes, say): what this run made reads as generated.
+  cached: (outcome) => (outcome === "generated" ? "generated" : "cached"),
   // Left out by --only: it is in the film if an earlier render made it.
   skipped: (_, hasClip) => (hasClip ? "cached" : "skipped"),
   generate: fromOutcome,

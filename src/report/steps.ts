@@ -22,6 +22,17 @@ export interface ReportStep {
   references?: string[];
   uses: string[];
   used_by: string[];
+  // A still with several takes: each one, its image when made, and the command that picks it.
+  takes?: ReportStepTake[];
+}
+
+export interface ReportStepTake {
+  take: number;
+  key: string;
+  used: boolean;
+  picked: boolean;
+  image?: string;
+  pick: string;
 }
 
 export function reportSteps(
@@ -29,6 +40,7 @@ export function reportSteps(
   board: Storyboard,
   outcomes: StepOutcome[],
   cachedImage: (step: { id: string; key: string }) => string | undefined,
+  picked?: (id: string) => boolean,
 ): ReportStep[] {
   const byId = new Map(outcomes.map((o) => [o.id, o]));
   return plan.steps.map((s) => {
@@ -57,6 +69,19 @@ export function reportSteps(
         (s.kind === "voice" || s.kind === "music" ? { audio: image } : s.kind !== "clip" && { image })),
       uses: plan.edges.filter((e) => e.to === s.id).map((e) => e.from),
       used_by: plan.edges.filter((e) => e.from === s.id).map((e) => e.to),
+      ...(s.takes && {
+        takes: s.takes.map((t) => {
+          const image = cachedImage({ id: s.id, key: t.key });
+          return {
+            take: t.take,
+            key: t.key,
+            used: t.take === s.take,
+            picked: t.take === s.take && picked?.(s.id) === true,
+            ...(image && { image }),
+            pick: `storyreel pick ${plan.storyboard} ${s.name} ${t.take}${plan.provider === "preview" ? " --provider preview" : ""}`,
+          };
+        }),
+      }),
     };
   });
 }

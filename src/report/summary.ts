@@ -17,7 +17,14 @@ export interface SummaryCounts {
   failures: Array<{ shots: string[]; error: string }>;
 }
 
-export function summaryCounts(plans: Plan[], outcomes: ClipOutcome[], interrupted: boolean): SummaryCounts {
+// `paid`: the request ids this run paid for (its records in the spend ledger); a clip collected from an earlier
+// run's request, or from another machine's, was paid by that run.
+export function summaryCounts(
+  plans: Plan[],
+  outcomes: ClipOutcome[],
+  interrupted: boolean,
+  paid: ReadonlySet<string>,
+): SummaryCounts {
   const of = (status: ClipOutcome["status"]) => outcomes.filter((o) => o.status === status);
   const shots = plans.flatMap((p) => p.shots);
   return {
@@ -25,7 +32,11 @@ export function summaryCounts(plans: Plan[], outcomes: ClipOutcome[], interrupte
     reused: shots.filter((s) => s.status === "cached" || s.status === "duplicate").length,
     failed: of("failed").length,
     not_started: of("skipped").length,
-    spent: sumCosts(of("generated").map((o) => o.sidecar?.cost ?? 0)),
+    spent: sumCosts(
+      of("generated")
+        .filter((o) => o.sidecar?.request_id !== undefined && paid.has(o.sidecar.request_id))
+        .map((o) => o.sidecar?.cost ?? 0),
+    ),
     saved: sumCosts(plans.map((p) => p.cost.cached)),
     interrupted,
     paid: plans.some((p) => p.provider === "fal"),

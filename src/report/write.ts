@@ -23,6 +23,7 @@ import {
   type ExportRecord,
   type RemoteSummary,
   type Report,
+  type ReportInput,
   type RunOutcome,
 } from "./report.js";
 
@@ -31,7 +32,8 @@ export interface WriteReportOptions {
   plan: Plan;
   outcomes: ClipOutcome[];
   steps?: StepOutcome[];
-  picked?: (shotId: string) => boolean;
+  picked?: (id: string) => boolean;
+  paid: ReportInput["paid"];
   film?: StitchResult;
   output: string;
   paths: CachePaths;
@@ -65,14 +67,21 @@ export async function writeReport(
   // A render that made no film still shows the film an earlier render left there, marked as such.
   const earlierFilm = o.film ? undefined : await existingFilm(o.output);
   const images = new Map<string, string>();
+  // Every take of a still, by its key (the one used among them).
+  const stillImages = new Map<string, string>();
+  await Promise.all(
+    o.plan.steps
+      .filter((s) => s.kind === "still" || s.kind === "edit")
+      .flatMap((s) => [s.key, ...(s.takes ?? []).map((t) => t.key)])
+      .map(async (key) => {
+        const format = (await readJson<StillSidecar>(o.paths.stillSidecar(key)))?.format;
+        if (format) stillImages.set(key, o.paths.still(key, extension(format)));
+      }),
+  );
   await Promise.all(
     o.plan.steps.map(async (s) => {
       if (s.kind === "frame" && (await statIfExists(o.paths.frame(s.key))))
         images.set(s.id, o.paths.frame(s.key));
-      if (s.kind === "still" || s.kind === "edit") {
-        const format = (await readJson<StillSidecar>(o.paths.stillSidecar(s.key)))?.format;
-        if (format) images.set(s.id, o.paths.still(s.key, extension(format)));
-      }
       if (s.kind === "voice" || s.kind === "music") {
         const format = (await readJson<SoundSidecar>(o.paths.soundSidecar(s.key)))?.format;
         if (format) images.set(s.id, o.paths.sound(s.key, format));
@@ -86,7 +95,7 @@ export async function writeReport(
     ...o,
     steps: o.steps ?? [],
     ...(o.picked && { picked: o.picked }),
-    stepImage: (s) => images.get(s.id),
+    stepImage: (s) => images.get(s.id) ?? stillImages.get(s.key),
     dir,
     sidecars,
     clipPath: o.paths.clip,

@@ -58,6 +58,7 @@ export async function submitJob(
     model: job.model.endpoint,
     request_id: requestId,
     cost: job.cost ?? 0,
+    ...(ctx.run && { run: ctx.run }),
   });
   ctx.update({ state: "in_queue", request_id: requestId, detail: "submitted" });
   return requestId;

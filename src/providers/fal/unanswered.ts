@@ -37,7 +37,7 @@ export async function submitSettled(
       if (!isUnanswered(err) || attempt >= 3) throw err;
       const entry = await readJournal(ctx.paths, job.key);
       if (entry?.state !== "submitting") throw err;
-      const found = await settleUnanswered(entry, job, ctx, o, label, (err as Error).message);
+      const found = await settleUnanswered(entry, job, ctx, o, label, (err as Error).message, true);
       if (found) return found;
       if (ctx.stopSubmitting.aborted) throw new NotStartedError();
       ctx.update({ state: "submitting" });
@@ -54,6 +54,8 @@ export async function settleUnanswered(
   o: SettleOptions,
   label: string,
   cause = "an earlier submit got no answer",
+  // This run sent the submit (so the report counts it as this run's spending), not a killed one.
+  sentThisRun = false,
 ): Promise<string | undefined> {
   const refuse = (why: string) =>
     new ProviderError(
@@ -88,7 +90,7 @@ export async function settleUnanswered(
   if ("found" in result) {
     const requestId = result.found.request_id;
     claimed.add(requestId);
-    await recordFound(entry, requestId, job, ctx);
+    await recordFound(entry, requestId, job, ctx, sentThisRun);
     return requestId;
   }
   if (ctx.stopSubmitting.aborted)
@@ -112,7 +114,13 @@ export async function settleUnanswered(
 }
 
 // Found: journaled and in the ledger (fal billed it), so nothing is paid again and the next run collects it.
-async function recordFound(entry: JournalEntry, requestId: string, job: QueueJob, ctx: ProviderContext) {
+async function recordFound(
+  entry: JournalEntry,
+  requestId: string,
+  job: QueueJob,
+  ctx: ProviderContext,
+  sentThisRun: boolean,
+) {
   const submitted: JournalEntry = { ...entry, state: "submitted", request_id: requestId };
   await writeJournal(ctx.paths, submitted);
   await ctx.onJournal?.(submitted).catch(() => undefined);
@@ -124,6 +132,7 @@ async function recordFound(entry: JournalEntry, requestId: string, job: QueueJob
     request_id: requestId,
     cost: job.cost ?? 0,
     found_by_listing: true,
+    ...(sentThisRun && ctx.run && { run: ctx.run }),
   });
   ctx.update({
     state: "reattaching",
