@@ -14,6 +14,8 @@ export interface JournalEntry {
   // The input as sent (with uploaded image URLs), kept for the clip's sidecar.
   input: Record<string, unknown>;
   submitted_at: string;
+  // The submit was counted in this bucket's spend ledger before it was sent (see pipeline/budget.ts).
+  spent_in?: { bucket: string; ref: string };
 }
 
 // A journal file that is there but unreadable (a power cut while it was written) counts as an unconfirmed

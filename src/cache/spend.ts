@@ -3,13 +3,15 @@
 import { appendFile, mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { isMissing } from "../util/fs.js";
+import type { StoryboardIdentity } from "../util/storyboard-id.js";
 import type { CachePaths } from "./layout.js";
 
 export interface SpendRecord {
   time: string;
-  // The storyboard's path inside its git repository, or its file name (see util/storyboard-id.ts), so a
-  // budget counts across clones and machines.
+  // The storyboard's path inside its git repository, or its file name, and the repository's identity (see
+  // util/storyboard-id.ts), so a budget counts across clones and machines. Records before `repo` lack it.
   storyboard: string;
+  repo?: string;
   step: string;
   model: string;
   request_id: string;
@@ -18,6 +20,8 @@ export interface SpendRecord {
   found_by_listing?: boolean;
   // The render that paid (a random id per run), so its report counts only what it paid itself.
   run?: string;
+  // Also counted in this remote cache's ledger (cache/remote/spend-ledger.ts), so a budget counts it once.
+  bucket?: string;
 }
 
 export function ledgerPath(paths: CachePaths): string {
@@ -49,6 +53,15 @@ export async function readLedger(paths: CachePaths): Promise<SpendRecord[]> {
   });
 }
 
-export function spentOn(ledger: SpendRecord[], storyboard: string): number {
-  return ledger.filter((r) => r.storyboard === storyboard).reduce((t, r) => t + r.cost, 0);
+// A record without `repo` (written before storyreel knew repositories) counts for every storyboard of its path:
+// never less than was spent.
+export function ofStoryboard(r: SpendRecord, id: StoryboardIdentity): boolean {
+  return r.storyboard === id.path && (!r.repo || !id.repo || r.repo === id.repo);
+}
+
+// What the ledger says a storyboard spent; records also in `exceptBucket`'s ledger are counted there instead.
+export function spentOn(ledger: SpendRecord[], id: StoryboardIdentity, exceptBucket?: string): number {
+  return ledger
+    .filter((r) => ofStoryboard(r, id) && (exceptBucket === undefined || r.bucket !== exceptBucket))
+    .reduce((t, r) => t + r.cost, 0);
 }

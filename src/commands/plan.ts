@@ -1,10 +1,12 @@
 // `storyreel plan <file...>`: what a render would generate, reuse and spend, without doing any of it.
-import { resolveCacheDir } from "../cache/layout.js";
 import { formatPlan } from "../plan/format.js";
 import { planStoryboards } from "../pipeline/index.js";
 import { onlyOption, parseCommand, providerOption, requireFiles } from "./args.js";
 import type { CliContext } from "./context.js";
-import { inRemote, missingEntries } from "../pipeline/remote.js";
+import { connectRemote, inRemote, missingEntries, type RemoteChoice } from "../pipeline/remote.js";
+import { budgetLine, budgetStatus } from "../pipeline/budget.js";
+import type { PlannedFilm } from "../pipeline/plans.js";
+import { type CachePaths, cachePaths, resolveCacheDir } from "../cache/layout.js";
 import { dollars, roundCents, sumCosts } from "../util/money.js";
 import { count } from "../util/words.js";
 import { remoteChoice } from "./remote-options.js";
@@ -31,7 +33,7 @@ export async function planCommand(argv: string[], ctx: CliContext): Promise<void
   const { values, positionals } = parseCommand("plan", argv, PLAN_OPTIONS, PLAN_USAGE);
   if (values.help) return ctx.stdout(PLAN_USAGE);
   const only = onlyOption(values.only as string | undefined);
-  const { films } = await planStoryboards({
+  const { films, request } = await planStoryboards({
     files: requireFiles("plan", positionals, PLAN_USAGE),
     cwd: ctx.cwd,
     provider: providerOption(values.provider as string | undefined, "fal"),
@@ -41,9 +43,18 @@ export async function planCommand(argv: string[], ctx: CliContext): Promise<void
   });
   const choice = remoteChoice(values, ctx.env);
   const remote = choice && (await inRemote(films, choice));
+  const budgets = await filmBudgets(films, cachePaths(request.cacheDir), choice);
   // Each plan with what the bucket holds of it: `remote` in the JSON, a closing line in the table.
-  const shown = films.map((f) => {
-    if (!remote) return { plan: f.plan, text: formatPlan(f.plan) };
+  const shown = films.map((f, i) => {
+    const budget = budgets[i];
+    const withBudget = (plan: object, text: string) =>
+      budget
+        ? {
+            plan: { ...plan, budget: budget.json },
+            text: `${text}\n${budgetLine(budget.status, f.plan.cost.new)}`,
+          }
+        : { plan, text };
+    if (!remote) return withBudget(f.plan, formatPlan(f.plan));
     const mine = new Set(missingEntries([f]).map((m) => m.key));
     const steps = remote.steps.filter((e) => mine.has(e.key));
     const saved = sumCosts(steps.filter((e) => e.paid).map((e) => e.cost));
@@ -59,9 +70,29 @@ export async function planCommand(argv: string[], ctx: CliContext): Promise<void
         : steps.length === 0
           ? `\nRemote cache ${remote.location}: none of the ${count(wanted, "step")} to make is there yet`
           : `\nRemote cache ${remote.location}: ${steps.length} of the ${count(wanted, "step")} to make ${steps.length === 1 ? "is" : "are"} there (${steps.map((e) => e.step).join(", ")}); a render fetches ${steps.length === 1 ? "it" : "them"}, so its new spending would be ${dollars(summary.new_after_remote)}`;
-    return { plan: { ...f.plan, remote: summary }, text: `${formatPlan(f.plan)}${line}` };
+    return withBudget({ ...f.plan, remote: summary }, `${formatPlan(f.plan)}${line}`);
   });
   const plans = shown.map((p) => p.plan);
   if (values.json) ctx.stdout(JSON.stringify(plans.length === 1 ? plans[0] : plans, null, 2));
   else ctx.stdout(shown.map((p) => p.text).join("\n\n"));
+}
+
+// Each film's render.budget as its ledgers count it (with a remote cache, every machine's spending).
+async function filmBudgets(films: PlannedFilm[], paths: CachePaths, choice: RemoteChoice | undefined) {
+  const store = choice && (await connectRemote(choice));
+  return Promise.all(
+    films.map(async (f) => {
+      const status = await budgetStatus(f.board, paths, store);
+      if (!status) return undefined;
+      const json = {
+        limit: status.budget,
+        spent: status.spent,
+        left: Math.max(0, status.left),
+        counts: status.counts === "team" ? "every machine sharing the remote cache" : "this machine only",
+        new: f.plan.cost.new,
+        refused: f.plan.cost.new > status.left + 1e-9,
+      };
+      return { status, json };
+    }),
+  );
 }

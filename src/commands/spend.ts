@@ -2,9 +2,9 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { UsageError } from "../errors.js";
-import { storyboardId } from "../util/storyboard-id.js";
+import { storyboardIdentity } from "../util/storyboard-id.js";
 import { cachePaths, resolveCacheDir } from "../cache/layout.js";
-import { readLedger } from "../cache/spend.js";
+import { ofStoryboard, readLedger, type SpendRecord } from "../cache/spend.js";
 import { dollars, sumCosts } from "../util/money.js";
 import { parseCommand } from "./args.js";
 import type { CliContext } from "./context.js";
@@ -25,14 +25,23 @@ export async function spendCommand(argv: string[], ctx: CliContext): Promise<voi
   const paths = cachePaths(resolveCacheDir(values["cache-dir"] as string | undefined, ctx.env, ctx.cwd));
   for (const f of positionals)
     if (!existsSync(path.resolve(ctx.cwd, f))) throw new UsageError(`file not found: ${f}`);
-  const only = new Set(positionals.map((f) => storyboardId(path.resolve(ctx.cwd, f))));
-  const records = (await readLedger(paths)).filter((r) => only.size === 0 || only.has(r.storyboard));
+  const only = positionals.map((f) => storyboardIdentity(path.resolve(ctx.cwd, f)));
+  const records = (await readLedger(paths)).filter(
+    (r) => only.length === 0 || only.some((id) => ofStoryboard(r, id)),
+  );
+  // Two unrelated projects may both have a storyboard.yaml: those are told apart by their repository.
+  const repos = new Map<string, Set<string>>();
+  for (const r of records) repos.set(r.storyboard, (repos.get(r.storyboard) ?? new Set()).add(r.repo ?? ""));
+  const named = (r: SpendRecord) =>
+    (repos.get(r.storyboard)?.size ?? 0) > 1 && r.repo
+      ? `${r.storyboard} (${shortRepo(r.repo)})`
+      : r.storyboard;
   const groups = new Map<
     string,
     { storyboard: string; day: string; model: string; submits: number; costs: number[] }
   >();
   for (const r of records) {
-    const storyboard = r.storyboard;
+    const storyboard = named(r);
     const day = r.time.slice(0, 10);
     const id = `${storyboard}\u0000${day}\u0000${r.model}`;
     const g = groups.get(id) ?? { storyboard, day, model: r.model, submits: 0, costs: [] };
@@ -72,4 +81,10 @@ export async function spendCommand(argv: string[], ctx: CliContext): Promise<voi
   ctx.stdout(
     `Total: ${dollars(total)} over ${records.length} ${records.length === 1 ? "submit" : "submits"}`,
   );
+}
+
+// "git:9f3c…" → "repo 9f3c0a1b", "dir:/home/a/film" → "/home/a/film".
+function shortRepo(repo: string): string {
+  if (repo.startsWith("git:")) return `repo ${repo.slice(4, 12)}`;
+  return repo.replace(/^(dir|origin):/, "");
 }

@@ -9,8 +9,9 @@ import { isClipJob, type Plan, paysFor, type ShotStatus } from "../plan/plan.js"
 import { refetchClip } from "../providers/refetch.js";
 import { summaryCounts } from "../report/summary.js";
 import { dollars, roundCents, sumCosts } from "../util/money.js";
-import { readLedger, spentOn } from "../cache/spend.js";
-import { storyboardId } from "../util/storyboard-id.js";
+import { readLedger } from "../cache/spend.js";
+import { storyboardIdentity } from "../util/storyboard-id.js";
+import { budgetScope, budgetStatus, spendGate } from "./budget.js";
 import type { RenderContext } from "./context.js";
 import type { FilmJob } from "./films.js";
 import type { PlannedFilm } from "./plans.js";
@@ -75,9 +76,13 @@ export async function generateMissing(films: PlannedFilm[], ctx: RenderContext):
     const provider = await ctx.provider();
     for (const { plan, board } of films) {
       const minutes = ctx.options.timeoutMinutes ?? board.render.timeoutMinutes ?? DEFAULT_TIMEOUT_MINUTES;
+      const id = storyboardIdentity(board.path);
+      const store = ctx.remote && !ctx.remote.settings.readonly ? ctx.remote.settings.store : undefined;
       const context = {
         paths: ctx.paths,
-        storyboard: storyboardId(board.path),
+        storyboard: id.path,
+        repo: id.repo,
+        ...(store && (await spendGate(board, ctx.paths, store))),
         run: ctx.run,
         tools: ctx.tools,
         clock: ctx.clock,
@@ -274,22 +279,24 @@ function isSound(s: { kind: string }): boolean {
   return s.kind === "voice" || s.kind === "music";
 }
 
-// render.budget caps what a storyboard spends across all its runs, as the spend ledger in the cache counts it.
-// Returns what each capped storyboard's budget leaves after this render's planned spending.
+// render.budget caps what a storyboard spends across all its runs, as its spend ledgers count it (this cache's,
+// and the bucket's with a remote cache). Returns what each capped storyboard's budget leaves after this render's
+// planned spending.
 async function checkBudgets(films: PlannedFilm[], ctx: RenderContext): Promise<Map<string, number>> {
   const leftAfter = new Map<string, number>();
-  const capped = films.filter((f) => f.board.render.budget !== undefined);
-  if (capped.length === 0) return leftAfter;
-  const ledger = await readLedger(ctx.paths);
-  for (const { board, plan } of capped) {
-    const cost = newSpending([plan], ctx.request.resubmitUnconfirmed ?? false).cost;
-    const spent = roundCents(spentOn(ledger, storyboardId(board.path)));
-    const left = roundCents(board.render.budget! - spent);
-    if (cost > left + 1e-9)
-      throw new UsageError(
-        `${board.file}: this render would spend ${dollars(cost)}, and its render.budget of ${dollars(board.render.budget!)} has ${dollars(Math.max(0, left))} left (${dollars(spent)} spent so far, by the spend ledger in the cache). Nothing was submitted.`,
+  for (const { board, plan } of films) {
+    const status = await budgetStatus(board, ctx.paths, ctx.remote?.settings.store).catch((err) => {
+      throw new RunError(
+        `${board.file}: render.budget cannot be checked, because the remote cache's spend ledger did not answer (${(err as Error).message}). Nothing was submitted.`,
       );
-    leftAfter.set(board.path, roundCents(left - cost));
+    });
+    if (!status) continue;
+    const cost = newSpending([plan], ctx.request.resubmitUnconfirmed ?? false).cost;
+    if (cost > status.left + 1e-9)
+      throw new UsageError(
+        `${board.file}: this render would spend ${dollars(cost)}, and its render.budget of ${dollars(status.budget)} has ${dollars(Math.max(0, status.left))} left (${dollars(status.spent)} spent so far, ${budgetScope(status)}). Nothing was submitted.`,
+      );
+    leftAfter.set(board.path, roundCents(status.left - cost));
   }
   return leftAfter;
 }

@@ -1,10 +1,10 @@
 // Reports are written after every render that got as far as a plan, failed shots included.
-import { readLedger } from "../cache/spend.js";
+import { ofStoryboard, readLedger } from "../cache/spend.js";
 import type { ClipOutcome } from "../generate/generate.js";
 import type { RunOutcome } from "../report/report.js";
 import { writeReport } from "../report/write.js";
 import type { StitchResult } from "../stitch/stitch.js";
-import { storyboardId } from "../util/storyboard-id.js";
+import { storyboardIdentity } from "../util/storyboard-id.js";
 import type { RenderContext } from "./context.js";
 import type { PlannedFilm } from "./plans.js";
 
@@ -40,7 +40,7 @@ export async function writeReports(
         const key = plan.steps.find((s) => s.id === step)?.key;
         return lock?.steps.some((s) => s.id === step && s.picked && s.key === key) === true;
       },
-      paid: paid.filter((r) => r.storyboard === storyboardId(board.path)),
+      paid: paid.filter((r) => ofStoryboard(r, storyboardIdentity(board.path))),
       ...(film && { film }),
       output,
       paths: ctx.paths,

@@ -81,8 +81,18 @@ export interface Slots {
 
 export interface ProviderContext {
   paths: CachePaths;
-  // The storyboard as the spend ledger names it.
+  // The storyboard as the spend ledger names it: its path, and its repository's identity.
   storyboard?: string;
+  repo?: string;
+  // With a remote cache: counts a submit in the bucket's spend ledger before it is sent (refused, with a
+  // ProviderError, past the storyboard's render.budget), and voids it when fal refused the submit.
+  reserveSpend?(job: {
+    step: string;
+    key: string;
+    model: string;
+    cost: number;
+  }): Promise<{ bucket: string; ref: string } | undefined>;
+  voidSpend?(ref: string): Promise<void>;
   // The render, as the spend ledger names it.
   run?: string;
   tools: MediaTools;

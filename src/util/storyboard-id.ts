@@ -1,12 +1,66 @@
 // How the spend ledger names a storyboard: its path inside its git repository (the same on every clone and
-// machine), or its file name outside one.
-import { existsSync } from "node:fs";
+// machine) and the repository's identity (its first commit), so two unrelated `storyboard.yaml` projects on one
+// cache never share a budget. Outside git there is no identity two machines' copies share but the file name:
+// it is used alone, as it always was.
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 
+export interface StoryboardIdentity {
+  // Shown to people: the path in the repository ("films/storyboard.yaml"), or the file name.
+  path: string;
+  // "git:<first commit>", "origin:<remote url>" (a repository with no commits yet), "dir:<its folder>" (git
+  // unusable), or "" outside a repository.
+  repo: string;
+}
+
+// Path as the ledger names it (kept for callers that only show it).
 export function storyboardId(file: string): string {
+  return storyboardIdentity(file).path;
+}
+
+const repos = new Map<string, string>();
+
+export function storyboardIdentity(file: string): StoryboardIdentity {
   const abs = path.resolve(file);
   for (let dir = path.dirname(abs); ; dir = path.dirname(dir)) {
-    if (existsSync(path.join(dir, ".git"))) return path.relative(dir, abs).split(path.sep).join("/");
-    if (path.dirname(dir) === dir) return path.basename(abs);
+    if (existsSync(path.join(dir, ".git")))
+      return { path: path.relative(dir, abs).split(path.sep).join("/"), repo: repoIdentity(dir) };
+    if (path.dirname(dir) === dir) return { path: path.basename(abs), repo: "" };
+  }
+}
+
+function repoIdentity(root: string): string {
+  const known = repos.get(root);
+  if (known) return known;
+  const id = firstCommit(root) ?? originUrl(root) ?? `dir:${root}`;
+  repos.set(root, id);
+  return id;
+}
+
+// The root commit is the same in every clone (the earliest, when a history has several roots).
+function firstCommit(root: string): string | undefined {
+  try {
+    const out = execFileSync("git", ["rev-list", "--max-parents=0", "HEAD"], {
+      cwd: root,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+      timeout: 5000,
+    });
+    const roots = out.split("\n").filter((l) => /^[0-9a-f]{40,64}$/.test(l));
+    return roots.length > 0 ? `git:${roots.sort()[0]}` : undefined;
+  } catch {
+    // No git on this machine, or a repository with no commits yet.
+    return undefined;
+  }
+}
+
+function originUrl(root: string): string | undefined {
+  try {
+    const config = readFileSync(path.join(root, ".git", "config"), "utf8");
+    const url = /\[remote "origin"\][^[]*?\burl\s*=\s*(\S+)/.exec(config)?.[1];
+    return url ? `origin:${url.replace(/\.git$/, "")}` : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -29,6 +29,14 @@ export async function submitJob(
   input: Record<string, unknown>,
   ctx: ProviderContext,
 ): Promise<string> {
+  const cost = job.cost ?? 0;
+  // With a remote cache the submit is counted in the bucket's ledger first (past the budget: refused here).
+  const spentIn = await ctx.reserveSpend?.({
+    step: job.shot.id,
+    key: job.key,
+    model: job.model.endpoint,
+    cost,
+  });
   const base = {
     version: 1 as const,
     key: job.key,
@@ -36,6 +44,7 @@ export async function submitJob(
     endpoint: job.model.endpoint,
     input,
     submitted_at: new Date(ctx.clock.now()).toISOString(),
+    ...(spentIn && { spent_in: spentIn }),
   };
   // A remote claim records the submit before it happens (a lost claim stops it here, before any money).
   await recordInClaim(ctx, { ...base, state: "submitting" });
@@ -45,23 +54,43 @@ export async function submitJob(
     requestId = (await fal.queue.submit(job.model.endpoint, { input })).request_id;
   } catch (err) {
     // fal answered, so no request exists; without an answer it may, and the journal keeps saying so.
-    if (gotResponse(err)) await clearJournal(ctx.paths, job.key);
+    if (gotResponse(err)) {
+      await clearJournal(ctx.paths, job.key);
+      if (spentIn) await ctx.voidSpend?.(spentIn.ref);
+    }
     throw classifyFalError(err, "submitting");
   }
-  await writeJournal(ctx.paths, { ...base, state: "submitted", request_id: requestId });
-  // Paid: the claim learns the request id, and nothing about the claim may stop collecting it now.
-  await recordInClaim(ctx, { ...base, state: "submitted", request_id: requestId }).catch(() => undefined);
+  // Paid. Nothing from here may lose the request id: a failed write (a full disk) is said, and the run goes
+  // on collecting it; the journal's intent stays, and fal's request listing finds it again if need be.
+  const kept = await keepRequestId(ctx, { ...base, state: "submitted", request_id: requestId });
   await recordSpend(ctx.paths, {
     time: new Date(ctx.clock.now()).toISOString(),
     storyboard: ctx.storyboard ?? "",
+    ...(ctx.repo && { repo: ctx.repo }),
     step: job.shot.id,
     model: job.model.endpoint,
     request_id: requestId,
-    cost: job.cost ?? 0,
+    cost,
     ...(ctx.run && { run: ctx.run }),
+    ...(spentIn && { bucket: spentIn.bucket }),
+  }).catch((err) => kept.push(`the spend ledger (${(err as Error).message})`));
+  ctx.update({
+    state: "in_queue",
+    request_id: requestId,
+    detail: kept.length
+      ? `submitted and paid ($${cost.toFixed(2)}), but could not record request ${requestId} in ${kept.join(" or ")}; collecting it now`
+      : "submitted",
   });
-  ctx.update({ state: "in_queue", request_id: requestId, detail: "submitted" });
   return requestId;
+}
+
+// The journal and the claim learn the request id; returns what could not be written.
+async function keepRequestId(ctx: ProviderContext, entry: JournalEntry): Promise<string[]> {
+  const failed: string[] = [];
+  await writeJournal(ctx.paths, entry).catch((err) => failed.push(`the journal (${(err as Error).message})`));
+  // Nothing about the claim may stop collecting a paid request.
+  await recordInClaim(ctx, entry).catch(() => undefined);
+  return failed;
 }
 
 // How to wait: the status stream when the run has one (see status-stream.ts), else polling every `pollMs`.

@@ -127,11 +127,13 @@ async function recordFound(
   await recordSpend(ctx.paths, {
     time: new Date(ctx.clock.now()).toISOString(),
     storyboard: ctx.storyboard ?? "",
+    ...(ctx.repo && { repo: ctx.repo }),
     step: job.shot.id,
     model: job.model.endpoint,
     request_id: requestId,
     cost: job.cost ?? 0,
     found_by_listing: true,
+    ...(entry.spent_in && { bucket: entry.spent_in.bucket }),
     ...(sentThisRun && ctx.run && { run: ctx.run }),
   });
   ctx.update({

@@ -1,0 +1,106 @@
+// render.budget caps what a storyboard spends across all its runs. Without a remote cache that is what this
+// machine's spend ledger counts; with one, the bucket's ledger counts every machine, and each submit is counted
+// there before it is sent, so machines sharing a bucket cannot together spend past the budget.
+import { readLedger, spentOn } from "../cache/spend.js";
+import type { CachePaths } from "../cache/layout.js";
+import type { ObjectStore } from "../cache/remote/object-store.js";
+import { BudgetExceededError, remoteSpent, reserveSpend, voidSpend } from "../cache/remote/spend-ledger.js";
+import { ProviderError } from "../errors.js";
+import type { ProviderContext } from "../providers/types.js";
+import type { Storyboard } from "../storyboard/types.js";
+import { dollars, roundCents } from "../util/money.js";
+import { storyboardIdentity } from "../util/storyboard-id.js";
+
+export interface BudgetStatus {
+  budget: number;
+  spent: number;
+  left: number;
+  // "machine": this cache's ledger only; "team": the remote cache's ledger too.
+  counts: "machine" | "team";
+  // What the counting covers, for people: "this machine's cache" or the bucket.
+  where: string;
+  // Outside git a storyboard is known by its file name alone (every storyboard.yaml shares the budget).
+  byName: boolean;
+}
+
+export async function budgetStatus(
+  board: Storyboard,
+  paths: CachePaths,
+  store?: ObjectStore,
+): Promise<BudgetStatus | undefined> {
+  const budget = board.render.budget;
+  if (budget === undefined) return undefined;
+  const spent = await spentSoFar(board, paths, store);
+  return {
+    budget,
+    spent,
+    left: roundCents(budget - spent),
+    counts: store ? "team" : "machine",
+    where: store ? `the remote cache ${store.location}` : "this machine's cache",
+    byName: storyboardIdentity(board.path).repo === "",
+  };
+}
+
+// Every ledger's count once: local records also written to the bucket are counted there.
+async function spentSoFar(board: Storyboard, paths: CachePaths, store?: ObjectStore): Promise<number> {
+  const id = storyboardIdentity(board.path);
+  const local = spentOn(await readLedger(paths), id, store?.location);
+  return roundCents(local + (store ? (await remoteSpent(store, id)).total : 0));
+}
+
+// How the plan and a refusal say whose spending the budget counts.
+export function budgetScope(s: BudgetStatus): string {
+  const scope =
+    s.counts === "team"
+      ? `counted across every machine sharing ${s.where}`
+      : "counted on this machine only: other machines and CI runners with their own cache are not counted; share a --remote-cache to count them";
+  return s.byName ? `${scope}; outside a git repository it counts every storyboard of this file name` : scope;
+}
+
+export function budgetLine(s: BudgetStatus, cost: number): string {
+  const refused = cost > s.left + 1e-9;
+  return (
+    `Budget: ${dollars(s.budget)} (render.budget); ${dollars(s.spent)} spent, ${dollars(Math.max(0, s.left))} left (${budgetScope(s)})` +
+    (refused ? `; a render would be REFUSED: it would spend ${dollars(cost)}` : "")
+  );
+}
+
+type Gate = Pick<ProviderContext, "reserveSpend" | "voidSpend">;
+
+// Each submit is counted in the bucket's ledger before it is sent, and refused past the budget (less what only
+// this machine's ledger knows of). Without a budget the record is still written, and a failed write is no reason
+// to stop paid work.
+export async function spendGate(board: Storyboard, paths: CachePaths, store: ObjectStore): Promise<Gate> {
+  const id = storyboardIdentity(board.path);
+  const budget = board.render.budget;
+  const localOnly = budget === undefined ? 0 : spentOn(await readLedger(paths), id, store.location);
+  const host = (await import("node:os")).hostname();
+  return {
+    async reserveSpend(job) {
+      const record = { time: new Date().toISOString(), storyboard: id.path, repo: id.repo, host, ...job };
+      try {
+        const ref = await reserveSpend(
+          store,
+          id,
+          record,
+          budget === undefined ? undefined : budget - localOnly,
+        );
+        return { bucket: store.location, ref };
+      } catch (err) {
+        if (err instanceof BudgetExceededError)
+          throw new ProviderError(
+            `${board.file}: submitting ${job.step} (${dollars(job.cost)}) would pass its render.budget of ${dollars(budget!)}: ${dollars(roundCents(err.spent + localOnly))} is spent already, counted across every machine sharing ${store.location}. Nothing was submitted.`,
+            { transient: false },
+          );
+        if (budget === undefined) return undefined;
+        throw new ProviderError(
+          `the remote cache's spend ledger could not count this submit (${(err as Error).message}), so render.budget cannot be kept; nothing was submitted`,
+          { transient: true },
+        );
+      }
+    },
+    async voidSpend(ref) {
+      await voidSpend(store, ref).catch(() => undefined);
+    },
+  };
+}
