@@ -40,7 +40,10 @@ describe("a budget the whole team shares", { concurrency: 3 }, () => {
     assert.match(plan.budget.counts, /every machine sharing the remote cache/);
     const second = await b.render(["--only", "s2"]);
     assert.equal(second.exitCode, 2, second.stderr);
-    assert.match(second.stderr, /\$0\.35 spent so far, counted across every machine sharing the remote cache s3:\/\//);
+    assert.match(
+      second.stderr,
+      /\$0\.35 spent so far, counted across every machine sharing the remote cache s3:\/\//,
+    );
     assert.equal(t.fal.jobs.size, 1, "the second machine paid nothing");
   });
 
