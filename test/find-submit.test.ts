@@ -2,7 +2,7 @@
 // collects it (nothing paid twice, nothing refused), and only a listing that cannot be read falls back to
 // --resubmit-unconfirmed. The real @fal-ai/client and the listing go through the fake fal's proxy protocol.
 import assert from "node:assert/strict";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { appendFile, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { after, describe, test } from "node:test";
 import { runInProcess } from "../testkit/cli.js";
@@ -10,6 +10,7 @@ import { type FakeFalOptions, FakeFal, TEST_FAL_KEY } from "../testkit/fake-fal.
 import { falEnv } from "../testkit/fal-env.js";
 import { probe } from "../testkit/ffprobe.js";
 import { makeProject, shots } from "./helpers/project.js";
+import { mountTmpfs } from "./helpers/tmpfs.js";
 
 const fakes: FakeFal[] = [];
 after(() => Promise.all(fakes.map((f) => f.stop())));
@@ -118,4 +119,38 @@ describe("unanswered submits are found in fal's request listing", { concurrency:
     assert.match(r.stderr, /found request req-0001 in fal's request listing/);
     assert.equal(p.fake.jobs.size, 2, "s1 was not submitted again");
   });
+});
+
+test("a full disk between fal's answer and the journal write: the failure says what was paid, and the next run collects it", async (t) => {
+  const p = await fresh(1);
+  const tmpfs = await mountTmpfs(p.cache, "2m");
+  if (tmpfs.skip) return t.skip(tmpfs.skip);
+  try {
+    p.fake.faults.push({ route: "submit", times: 1, action: { delayMs: 800 } });
+    const running = p.render();
+    await p.fake.until(() => p.fake.count("submit") === 1);
+    // The disk fills while fal holds its answer: the request id cannot be journaled, nor the clip stored.
+    const filler = path.join(p.cache, "filler");
+    for (let full = false; !full; )
+      await appendFile(filler, Buffer.alloc(4096)).catch(() => {
+        full = true;
+      });
+    const r = await running;
+    assert.equal(r.exitCode, 1, r.stderr);
+    const paid = /could not record request (req-\d+) in the journal/.exec(r.stderr)?.[1];
+    assert.ok(paid, r.stderr);
+    assert.match(
+      r.stderr,
+      new RegExp(`cannot write to .*no space left.*fal request ${paid} was paid for: \\$0\\.70`),
+    );
+    await rm(filler);
+    const again = await p.render();
+    assert.equal(again.exitCode, 0, again.stderr);
+    assert.equal(p.fake.count("submit"), 1, "nothing was paid twice");
+    assert.match(again.stderr, new RegExp(`found request ${paid} in fal's request listing`));
+    const ledger = await readFile(path.join(p.cache, "spend.jsonl"), "utf8");
+    assert.equal(ledger.trim().split("\n").length, 1, "the request is in the ledger once");
+  } finally {
+    tmpfs.unmount();
+  }
 });

@@ -5,7 +5,8 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { ProviderError } from "../../errors.js";
-import { removeIfExists } from "../../util/fs.js";
+import { removeIfExists, withPath } from "../../util/fs.js";
+import { fileSystemProblem } from "../../cache/writable.js";
 import type { ProviderContext } from "../types.js";
 
 export function checkDownloadUrl(raw: string): URL {
@@ -56,6 +57,9 @@ export async function downloadVideo(raw: string, target: string, signal?: AbortS
     await pipeline(body, createWriteStream(target));
   } catch (err) {
     await removeIfExists(target);
+    // A full or read-only disk does not mend in the seconds a retry waits: say so at once.
+    const disk = fileSystemProblem(withPath(err, target));
+    if (disk) throw new ProviderError(`downloading the video: ${disk}`, { transient: false, cause: err });
     throw new ProviderError(
       `the video download broke off after ${received} bytes: ${(err as Error).message}`,
       { transient: true, cause: err },
