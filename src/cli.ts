@@ -24,6 +24,7 @@ Commands:
                        list, check and free the cache; forget a request fal keeps refusing;
                        push to and pull from a remote cache (--remote-cache s3://BUCKET/PREFIX)
   spend [file...]      what fal renders have cost, from the spend ledger, by storyboard, day and model
+                       (--reconcile [--since DATE]: the ledger against fal's request listing)
   init [dir]           start a storyboard: commented storyboard.yaml and two sample images
   doctor               show the ffmpeg in use and its capabilities, FAL_KEY status and the cache
                        (--remote: check the remote cache and its conditional writes)

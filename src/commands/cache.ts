@@ -1,7 +1,6 @@
 // `storyreel cache ls|verify|gc|forget`: what the cache holds and for whom, whether it is intact, freeing what
 // nothing reaches, and clearing a journaled request fal keeps refusing.
 import { cachePaths, resolveCacheDir } from "../cache/layout.js";
-import { clearJournal, readJournal } from "../cache/journal.js";
 import { RunError, UsageError } from "../errors.js";
 import path from "node:path";
 import { readLock } from "../cache/lockfile.js";
@@ -19,10 +18,10 @@ import {
 import { liveRenders } from "../cache/live-renders.js";
 import { dollars, sumCosts } from "../util/money.js";
 import { planStoryboards } from "../pipeline/index.js";
-import { falSettings } from "../providers/fal/settings.js";
 import { parseCommand, providerOption } from "./args.js";
 import type { CliContext } from "./context.js";
 import { count } from "../util/words.js";
+import { forget } from "./cache-forget.js";
 import { cacheRemoteCommand, forgetClaim, repairAll } from "./cache-remote.js";
 import { REMOTE_OPTIONS } from "./remote-options.js";
 
@@ -36,11 +35,14 @@ export const CACHE_USAGE = `Usage: storyreel cache <ls|verify|gc|forget|push|pul
      [other.lock.yaml...]        outputs are kept, and so is what any lockfile given reaches (an older commit's, say),
      [--keep-days N] [--dry-run] anything younger than N days (default 0), what running renders use or just made,
      [--all]                     and paid outputs none of them uses (another project's on a shared cache) unless --all
-  forget <request-id|key|shot>   ask fal about a journaled request, say what it answered, then clear it
+  forget <request-id|key|shot>   ask fal about a journaled request, say what it answered, then clear it; a submit
+                                 that got no answer is first looked for in fal's request listing, and if fal has
+                                 it, it is journaled with its request id instead (the next render collects it)
   push                           upload every clip and still the remote cache lacks (needs --remote-cache)
   pull <storyboard.yaml...>      fetch everything the storyboards' locks name from the remote cache
 
 Options: --cache-dir DIR, --provider fal|preview (only that provider's keys count as reached; default both),
+         --fal-proxy URL (or $FAL_PROXY_URL: forget asks fal through fal's proxy protocol),
          --remote-cache s3://BUCKET/PREFIX (or $STORYREEL_REMOTE_CACHE), --remote-cache-readonly`;
 
 const MB = (bytes: number) => `${(bytes / 1_000_000).toFixed(1)} MB`;
@@ -56,6 +58,7 @@ export async function cacheCommand(argv: string[], ctx: CliContext): Promise<voi
       "dry-run": { type: "boolean" },
       all: { type: "boolean" },
       repair: { type: "boolean" },
+      "fal-proxy": { type: "string" },
       ...REMOTE_OPTIONS,
     },
     CACHE_USAGE,
@@ -156,8 +159,10 @@ export async function cacheCommand(argv: string[], ctx: CliContext): Promise<voi
       return;
     }
     case "forget": {
-      const key = await forget(rest[0], paths, ctx);
-      return forgetClaim(key, values, ctx);
+      const key = await forget(rest[0], paths, values["fal-proxy"] as string | undefined, ctx);
+      // A request found in fal's listing is kept, and so is its claim: whoever takes the claim over collects it.
+      if (key) return forgetClaim(key, values, ctx);
+      return;
     }
     case "push":
     case "pull":
@@ -167,49 +172,4 @@ export async function cacheCommand(argv: string[], ctx: CliContext): Promise<voi
         `unknown cache command "${sub}"; use ls, verify, gc, forget, push or pull\n\n${CACHE_USAGE}`,
       );
   }
-}
-
-async function forget(
-  id: string | undefined,
-  paths: ReturnType<typeof cachePaths>,
-  ctx: CliContext,
-): Promise<string> {
-  if (!id)
-    throw new UsageError(
-      "cache forget needs a request id, a cache key (or its first characters) or a shot id",
-    );
-  const { listIfExists } = await import("../util/fs.js");
-  const keys = (await listIfExists(`${paths.dir}/journal`))
-    .filter((n) => n.endsWith(".json") && !n.startsWith("."))
-    .map((n) => n.slice(0, -5));
-  const entries = (await Promise.all(keys.map((k) => readJournal(paths, k)))).filter((e) => e !== undefined);
-  const matches = entries.filter(
-    (e) => e.request_id === id || e.key.startsWith(id) || e.shot === id || e.shot === `still ${id}`,
-  );
-  // All takes of a shot share its id: a choice that could clear a live request is refused.
-  if (matches.length > 1)
-    throw new UsageError(
-      `"${id}" matches ${matches.length} journaled requests: ${matches.map((e) => `${e.shot} (${e.request_id ?? `key ${e.key.slice(0, 12)}`})`).join(", ")}; give the request id or the key`,
-    );
-  const entry = matches[0];
-  if (!entry)
-    throw new UsageError(
-      `no journaled request matches "${id}"; journaled: ${entries.map((e) => `${e.shot} (${e.request_id ?? "unconfirmed"})`).join(", ") || "none"}`,
-    );
-  if (entry.request_id) {
-    const { makeFalClient } = await import("../providers/fal/client.js");
-    const fal = makeFalClient(falSettings(ctx.env, undefined));
-    try {
-      const status = await fal.queue.status(entry.endpoint, { requestId: entry.request_id });
-      ctx.stdout(`fal says request ${entry.request_id} (${entry.shot}) is ${status.status}`);
-    } catch (err) {
-      ctx.stdout(
-        `fal did not give a status for ${entry.request_id} (${entry.shot}): ${(err as Error).message.split("\n")[0]}`,
-      );
-    }
-  } else
-    ctx.stdout(`${entry.shot}: its submit was never confirmed, so there is no request id to ask fal about`);
-  await clearJournal(paths, entry.key);
-  ctx.stdout(`Forgot ${entry.shot}'s journaled request; the next render submits it again (and pays for it).`);
-  return entry.key;
 }

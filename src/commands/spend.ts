@@ -10,19 +10,50 @@ import { parseCommand } from "./args.js";
 import type { CliContext } from "./context.js";
 
 export const SPEND_USAGE = `Usage: storyreel spend [storyboard.yaml...] [--cache-dir DIR] [--json]
+       storyreel spend --reconcile [--since DATE] [--cache-dir DIR] [--fal-proxy URL] [--json]
 
 Sums the spend ledger (every fal submit, recorded before waiting) by storyboard, day and model; with
-storyboards given, only theirs.`;
+storyboards given, only theirs.
+
+--reconcile compares the ledger with fal's request listing (needs FAL_KEY; through --fal-proxy or
+$FAL_PROXY_URL when set), for every endpoint in the ledger, the journal and the model registry, from
+--since DATE (2026-12-01 or 2026-12-01T09:30:00Z; default the ledger's first record, else 24 hours ago)
+to now. It names the requests fal lists that the ledger lacks (other tools using the same key, or a lost
+submit) and the records fal does not list (the listing shows a request once it has ended, and may lag a
+few minutes). Exit 0 when they agree, 1 when they differ or the listing cannot be read, 2 for bad input.`;
 
 export async function spendCommand(argv: string[], ctx: CliContext): Promise<void> {
   const { values, positionals } = parseCommand(
     "spend",
     argv,
-    { "cache-dir": { type: "string" }, json: { type: "boolean" } },
+    {
+      "cache-dir": { type: "string" },
+      json: { type: "boolean" },
+      reconcile: { type: "boolean" },
+      since: { type: "string" },
+      "fal-proxy": { type: "string" },
+    },
     SPEND_USAGE,
   );
   if (values.help) return ctx.stdout(SPEND_USAGE);
   const paths = cachePaths(resolveCacheDir(values["cache-dir"] as string | undefined, ctx.env, ctx.cwd));
+  if (values.reconcile) {
+    if (positionals.length)
+      throw new UsageError(
+        "spend --reconcile compares the whole ledger with fal's listing; give no storyboards",
+      );
+    const { spendReconcile } = await import("./spend-reconcile.js");
+    return spendReconcile(
+      paths,
+      {
+        since: values.since as string | undefined,
+        falProxy: values["fal-proxy"] as string | undefined,
+        json: values.json === true,
+      },
+      ctx,
+    );
+  }
+  if (values.since !== undefined) throw new UsageError("--since goes with --reconcile");
   for (const f of positionals)
     if (!existsSync(path.resolve(ctx.cwd, f))) throw new UsageError(`file not found: ${f}`);
   const only = positionals.map((f) => storyboardIdentity(path.resolve(ctx.cwd, f)));

@@ -2,7 +2,8 @@
 // and collect it, or learn that fal never accepted it and submit, or (the listing unreadable) refuse as before.
 import type { FalClient } from "@fal-ai/client";
 import { clearJournal, type JournalEntry, readJournal, writeJournal } from "../../cache/journal.js";
-import { readLedger, recordSpend } from "../../cache/spend.js";
+import type { CachePaths } from "../../cache/layout.js";
+import { readLedger, recordSpend, type SpendRecord } from "../../cache/spend.js";
 import { NotStartedError, ProviderError } from "../../errors.js";
 import type { ProviderContext } from "../types.js";
 import { findUnanswered } from "./find-submit.js";
@@ -121,27 +122,44 @@ async function recordFound(
   ctx: ProviderContext,
   sentThisRun: boolean,
 ) {
-  const submitted: JournalEntry = { ...entry, state: "submitted", request_id: requestId };
-  await writeJournal(ctx.paths, submitted);
-  await ctx.onJournal?.(submitted).catch(() => undefined);
-  await recordSpend(ctx.paths, {
-    time: new Date(ctx.clock.now()).toISOString(),
-    storyboard: ctx.storyboard ?? "",
-    ...(ctx.repo && { repo: ctx.repo }),
-    step: job.shot.id,
-    model: job.model.endpoint,
-    request_id: requestId,
-    cost: job.cost ?? 0,
-    found_by_listing: true,
-    ...(entry.spent_in && { bucket: entry.spent_in.bucket }),
-    ...(sentThisRun && ctx.run && { run: ctx.run }),
-  });
+  await journalFound(
+    ctx.paths,
+    entry,
+    {
+      time: new Date(ctx.clock.now()).toISOString(),
+      storyboard: ctx.storyboard ?? "",
+      ...(ctx.repo && { repo: ctx.repo }),
+      step: job.shot.id,
+      model: job.model.endpoint,
+      request_id: requestId,
+      cost: job.cost ?? 0,
+      ...(sentThisRun && ctx.run && { run: ctx.run }),
+      ...(entry.spent_in && { bucket: entry.spent_in.bucket }),
+    },
+    ctx.onJournal,
+  );
   ctx.update({
     state: "reattaching",
     request_id: requestId,
     found_by_listing: true,
     detail: `found request ${requestId} in fal's request listing (its submit got no answer); collecting it, nothing is paid again`,
   });
+}
+
+// An unanswered submit found in fal's listing (by a render or by `cache forget`): journaled with its request id,
+// and in the spend ledger once, marked found by listing, so whatever collects it pays nothing again.
+export async function journalFound(
+  paths: CachePaths,
+  entry: JournalEntry,
+  spend: Omit<SpendRecord, "found_by_listing">,
+  onJournal?: (entry: JournalEntry) => Promise<void>,
+): Promise<JournalEntry> {
+  const submitted: JournalEntry = { ...entry, state: "submitted", request_id: spend.request_id };
+  await writeJournal(paths, submitted);
+  await onJournal?.(submitted).catch(() => undefined);
+  if (!(await readLedger(paths)).some((r) => r.request_id === spend.request_id))
+    await recordSpend(paths, { ...spend, found_by_listing: true });
+  return submitted;
 }
 
 function isUnanswered(err: unknown): boolean {

@@ -1,0 +1,49 @@
+// `cache forget` of an unanswered submit (journaled "submitting", no request id): first a short look in fal's
+// request listing, as a render would look. Found, the request is journaled and in the ledger instead of
+// forgotten, so the next render collects it rather than paying for it again.
+import type { JournalEntry } from "../cache/journal.js";
+import type { CachePaths } from "../cache/layout.js";
+import { readLedger } from "../cache/spend.js";
+import { priceOfInput } from "../plan/price-input.js";
+import { findUnanswered, type Lookup } from "../providers/fal/find-submit.js";
+import type { RequestListing } from "../providers/fal/request-listing.js";
+import { journalFound } from "../providers/fal/unanswered.js";
+import type { Clock } from "../util/clock.js";
+
+export interface ForgetLookupOptions {
+  listing: RequestListing;
+  clock: Clock;
+  // An interactive command: a few quick looks within this long, not a render's --timeout.
+  withinMs: number;
+  firstWaitMs: number;
+  stop?: AbortSignal;
+}
+
+export async function lookUpBeforeForgetting(
+  paths: CachePaths,
+  entry: JournalEntry,
+  o: ForgetLookupOptions,
+): Promise<Lookup> {
+  // A request already in the ledger belongs to another submit, so it is never matched to this one.
+  const known = new Set((await readLedger(paths)).map((r) => r.request_id));
+  const result = await findUnanswered(entry, {
+    listing: o.listing,
+    clock: o.clock,
+    deadline: o.clock.now() + o.withinMs,
+    firstWaitMs: o.firstWaitMs,
+    maxWaitMs: o.withinMs,
+    known: (id) => known.has(id),
+    ...(o.stop && { stop: o.stop }),
+  });
+  if ("found" in result)
+    await journalFound(paths, entry, {
+      time: new Date(o.clock.now()).toISOString(),
+      // The journal does not name the storyboard; the registry prices the input as the plan did.
+      storyboard: "",
+      step: entry.shot,
+      model: entry.endpoint,
+      request_id: result.found.request_id,
+      cost: priceOfInput(entry.endpoint, entry.input) ?? 0,
+    });
+  return result;
+}
