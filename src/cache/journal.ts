@@ -14,6 +14,9 @@ export interface JournalEntry {
   // The input as sent (with uploaded image URLs), kept for the clip's sidecar.
   input: Record<string, unknown>;
   submitted_at: string;
+  // Whose submit it is, as the spend ledger names it (so a record made from this entry counts for its budget).
+  storyboard?: string;
+  repo?: string;
   // The submit was counted in this bucket's spend ledger before it was sent (see pipeline/budget.ts).
   spent_in?: { bucket: string; ref: string };
 }

@@ -38,12 +38,14 @@ export async function lookUpBeforeForgetting(
   if ("found" in result)
     await journalFound(paths, entry, {
       time: new Date(o.clock.now()).toISOString(),
-      // The journal does not name the storyboard; the registry prices the input as the plan did.
-      storyboard: "",
+      // The registry prices the input as the plan did; entries before 2026-12 do not name their storyboard.
+      storyboard: entry.storyboard ?? "",
+      ...(entry.repo && { repo: entry.repo }),
       step: entry.shot,
       model: entry.endpoint,
       request_id: result.found.request_id,
       cost: priceOfInput(entry.endpoint, entry.input) ?? 0,
+      ...(entry.spent_in && { bucket: entry.spent_in.bucket }),
     });
   return result;
 }

@@ -44,6 +44,8 @@ export async function submitJob(
     endpoint: job.model.endpoint,
     input,
     submitted_at: new Date(ctx.clock.now()).toISOString(),
+    ...(ctx.storyboard && { storyboard: ctx.storyboard }),
+    ...(ctx.repo && { repo: ctx.repo }),
     ...(spentIn && { spent_in: spentIn }),
   };
   // A remote claim records the submit before it happens (a lost claim stops it here, before any money).
