@@ -60,6 +60,8 @@ export interface SoakResult {
     killAfterMs: number;
     exitCode: number;
     unconfirmed: boolean;
+    // Unanswered submits the re-run found in fal's request listing.
+    found: number;
     maxSubmitsPerKey: number;
     corrupt: number;
     filmValid: boolean;
@@ -113,6 +115,9 @@ async function killTrial(fake: FakeFal, trial: number, killAfterMs: number, scal
     env: env(fake, p.cache),
   });
   const unconfirmed = /--resubmit-unconfirmed/.test(again.stderr);
+  const found = (/Found by listing fal's requests[^:]*: (.*)\./.exec(again.stderr)?.[1] ?? "")
+    .split(", ")
+    .filter(Boolean).length;
   const paths = cachePaths(p.cache);
   const keys = (await readdir(path.join(p.cache, "clips")))
     .filter((f) => f.endsWith(".json") && !f.startsWith("."))
@@ -125,6 +130,7 @@ async function killTrial(fake: FakeFal, trial: number, killAfterMs: number, scal
     killAfterMs,
     exitCode: again.exitCode,
     unconfirmed,
+    found,
     maxSubmitsPerKey: maxSubmits(fake, `trial ${trial} `),
     corrupt,
     filmValid,
@@ -189,7 +195,14 @@ async function concurrentRenders(fake: FakeFal, shots: number) {
 export async function runSoak(options: { short: boolean; seed?: number }): Promise<SoakResult> {
   const scale = options.short ? SHORT : LONG;
   const random = seeded(options.seed ?? 20261125);
-  const fake = await new FakeFal({ key: KEY, latencyMs: scale.latencyMs }).start();
+  // A third of the submits answer late, so some kills land between a submit and fal's answer: the re-run must
+  // find those requests in fal's listing, never pay for them again, and never refuse them.
+  const fake = await new FakeFal({
+    key: KEY,
+    latencyMs: scale.latencyMs,
+    random,
+    faults: [{ route: "submit", times: Infinity, chance: 0.33, action: { delayMs: 400 } }],
+  }).start();
   // Kill moments are drawn up front, so a seed gives the same trials however they are scheduled.
   const killAt = Array.from({ length: scale.trials }, () =>
     Math.round(scale.killFromMs + random() * scale.killWithinMs),
@@ -232,6 +245,7 @@ if (process.argv[1] && /soak\.ts$/.test(process.argv[1])) {
         "rerun exit": String(t.exitCode),
         "max submits/key": String(t.maxSubmitsPerKey),
         unconfirmed: t.unconfirmed ? "yes" : "no",
+        "found by listing": String(t.found),
         corrupt: String(t.corrupt),
         "film valid": t.filmValid ? "yes" : "NO",
       })),
