@@ -63,6 +63,21 @@ describe("a budget the whole team shares", { concurrency: 3 }, () => {
   });
 });
 
+test("two machines rendering the same steps at once: each step is counted once, and neither is refused", async () => {
+  const t = await team(stops, 2, 400, {}, board(0.7));
+  const a = await t.clone();
+  const b = await t.clone();
+  const [ra, rb] = await Promise.all([a.render(), b.render()]);
+  assert.equal(ra.exitCode, 0, ra.stderr);
+  assert.equal(rb.exitCode, 0, rb.stderr);
+  assert.equal(t.fal.jobs.size, 2, "each step paid once");
+  const names = [...t.s3.objects.keys()].filter((k) => k.includes("/v1/spend/"));
+  const voided = new Set(names.filter((k) => k.endsWith(".void")).map((k) => k.slice(0, -5)));
+  const counted = names.filter((k) => k.endsWith(".json") && !voided.has(k.slice(0, -5)));
+  assert.equal(counted.length, 2, `the bucket counts two submits: ${names.join(", ")}`);
+  assert.equal(names.filter((k) => k.endsWith(".id")).length, 2, "and knows their request ids");
+});
+
 test("two unrelated git projects' storyboard.yaml on one cache keep their own budgets; plan shows the budget", async () => {
   const fake = await new FakeFal({ key: TEST_FAL_KEY, latencyMs: 100 }).start();
   stops.push(() => fake.stop());

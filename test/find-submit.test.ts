@@ -2,7 +2,8 @@
 // collects it (nothing paid twice, nothing refused), and only a listing that cannot be read falls back to
 // --resubmit-unconfirmed. The real @fal-ai/client and the listing go through the fake fal's proxy protocol.
 import assert from "node:assert/strict";
-import { appendFile, mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { appendFile, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { stringify } from "yaml";
 import path from "node:path";
 import { after, describe, test } from "node:test";
 import { runInProcess } from "../testkit/cli.js";
@@ -153,4 +154,80 @@ test("a full disk between fal's answer and the journal write: the failure says w
   } finally {
     tmpfs.unmount();
   }
+});
+
+describe("the look-up never spends what the plan did not price, nor takes another step's request", {
+  concurrency: 3,
+}, () => {
+  const killedIntent = async (p: Awaited<ReturnType<typeof fresh>>, post: boolean) => {
+    const planned = JSON.parse((await p.run(["plan", p.file, "--json", "--cache-dir", p.cache])).stdout);
+    const key = planned.shots[0].key as string;
+    const input = {
+      prompt: "shot number 1",
+      start_image_url: "https://example.invalid/a.png",
+      duration: "5",
+    };
+    await mkdir(path.join(p.cache, "journal"), { recursive: true });
+    const entry = { version: 1, key, shot: "s1", endpoint: planned.model, state: "submitting", input };
+    await writeFile(
+      path.join(p.cache, "journal", `${key}.json`),
+      JSON.stringify({ ...entry, submitted_at: new Date(Date.now() - 1000).toISOString() }),
+    );
+    if (post)
+      await fetch(p.fake.proxyUrl, {
+        method: "POST",
+        headers: {
+          authorization: `Key ${TEST_FAL_KEY}`,
+          "content-type": "application/json",
+          "x-fal-target-url": `https://queue.fal.run/${planned.model}`,
+        },
+        body: JSON.stringify(input),
+      });
+    return key;
+  };
+
+  test("fal never had it: the submit it then needs is held to --max-cost", async () => {
+    const p = await fresh(1);
+    await killedIntent(p, false);
+    const r = await p.render(["--max-cost", "0", "--timeout", "0.01"]);
+    assert.equal(r.exitCode, 1, r.stderr);
+    assert.match(r.stderr, /would cost \$0\.70 more than --max-cost allows/);
+    assert.equal(p.fake.jobs.size, 0, "nothing was paid");
+  });
+
+  test("the ledger already holds the request for this very step (a full disk ate the journal write): it is collected", async () => {
+    const p = await fresh(1);
+    const key = await killedIntent(p, true);
+    const record = {
+      time: new Date().toISOString(),
+      storyboard: "storyboard.yaml",
+      step: "s1",
+      model: "m",
+      key,
+    };
+    await writeFile(
+      path.join(p.cache, "spend.jsonl"),
+      `${JSON.stringify({ ...record, request_id: "req-0001", cost: 0.7 })}\n`,
+    );
+    const r = await p.render();
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.equal(p.fake.jobs.size, 1, "not paid twice");
+    assert.match(r.stderr, /found request req-0001/);
+  });
+
+  test("two takes send the same input: the take whose answer was lost finds its own request, not its sibling's", async () => {
+    const p = await fresh(1, { listing: { lagMs: 100 } });
+    await writeFile(p.file, stringify({ version: 1, shots: shots(1, { takes: 2 }) }));
+    p.fake.faults.push({ route: "submit", times: 1, action: "accept-reset" });
+    const r = await p.render(["--concurrency", "1"]);
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.equal(p.fake.jobs.size, 2, "two takes, two requests, each paid once");
+    const sidecars = (await readdir(path.join(p.cache, "clips"))).filter((f) => f.endsWith(".json"));
+    const ids = await Promise.all(
+      sidecars.map(
+        async (f) => JSON.parse(await readFile(path.join(p.cache, "clips", f), "utf8")).request_id,
+      ),
+    );
+    assert.equal(new Set(ids).size, 2, `each take has its own request: ${ids}`);
+  });
 });

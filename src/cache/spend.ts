@@ -15,6 +15,8 @@ export interface SpendRecord {
   step: string;
   model: string;
   request_id: string;
+  // The step's cache key: a look-up for a lost submit of this key may claim this request, no other may.
+  key?: string;
   cost: number;
   // The submit got no answer; fal's request listing showed it was accepted (and billed).
   found_by_listing?: boolean;

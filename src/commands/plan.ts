@@ -47,11 +47,15 @@ export async function planCommand(argv: string[], ctx: CliContext): Promise<void
   // Each plan with what the bucket holds of it: `remote` in the JSON, a closing line in the table.
   const shown = films.map((f, i) => {
     const budget = budgets[i];
-    const withBudget = (plan: object, text: string) =>
+    // What the render would newly spend: less what the bucket already holds.
+    const withBudget = (plan: object, text: string, cost = f.plan.cost.new) =>
       budget
         ? {
-            plan: { ...plan, budget: budget.json },
-            text: `${text}\n${budgetLine(budget.status, f.plan.cost.new)}`,
+            plan: {
+              ...plan,
+              budget: { ...budget.json, new: cost, refused: cost > budget.status.left + 1e-9 },
+            },
+            text: `${text}\n${budgetLine(budget.status, cost)}`,
           }
         : { plan, text };
     if (!remote) return withBudget(f.plan, formatPlan(f.plan));
@@ -70,7 +74,11 @@ export async function planCommand(argv: string[], ctx: CliContext): Promise<void
         : steps.length === 0
           ? `\nRemote cache ${remote.location}: none of the ${count(wanted, "step")} to make is there yet`
           : `\nRemote cache ${remote.location}: ${steps.length} of the ${count(wanted, "step")} to make ${steps.length === 1 ? "is" : "are"} there (${steps.map((e) => e.step).join(", ")}); a render fetches ${steps.length === 1 ? "it" : "them"}, so its new spending would be ${dollars(summary.new_after_remote)}`;
-    return withBudget({ ...f.plan, remote: summary }, `${formatPlan(f.plan)}${line}`);
+    return withBudget(
+      { ...f.plan, remote: summary },
+      `${formatPlan(f.plan)}${line}`,
+      summary.new_after_remote,
+    );
   });
   const plans = shown.map((p) => p.plan);
   if (values.json) ctx.stdout(JSON.stringify(plans.length === 1 ? plans[0] : plans, null, 2));

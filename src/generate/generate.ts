@@ -5,7 +5,7 @@ import { acquireLock } from "../cache/lock.js";
 import { readSidecar, verifyClip, type ClipSidecar } from "../cache/store.js";
 import type { RemoteCache } from "../cache/remote/remote-cache.js";
 import { refetchClip } from "../providers/refetch.js";
-import { isClipJob, type Plan } from "../plan/plan.js";
+import { isClipJob, type Plan, pricedByPlan } from "../plan/plan.js";
 import { inputsOf } from "../plan/steps.js";
 import type { ImageRef, Storyboard } from "../storyboard/types.js";
 import { criticalRanks, prioritySlots } from "./priority-slots.js";
@@ -129,7 +129,7 @@ export async function generateClips(o: GenerateOptions): Promise<ClipOutcome[]> 
         shot: concrete,
         model: o.storyboard.model,
         cost: p.cost,
-        priced: p.status !== "collect",
+        priced: pricedByPlan(p.status, o.context),
       };
       const seat = collector ?? seating.newcomer;
       return runJob(job, shots, emit, o, { acquire: () => seat.acquire(rank(`shot:${p.id}`)) });

@@ -5,7 +5,7 @@ import { acquireLock } from "../cache/lock.js";
 import { cachedSound } from "../cache/sounds.js";
 import type { RemoteCache } from "../cache/remote/remote-cache.js";
 import { NotStartedError, ProviderError, RunError } from "../errors.js";
-import type { Plan } from "../plan/plan.js";
+import { type Plan, pricedByPlan } from "../plan/plan.js";
 import { soundKeyMaterial, soundSpecs } from "../plan/sound-steps.js";
 import type { PlannedStep } from "../plan/steps.js";
 import type { ClipProvider, ProviderContext, ShotUpdate, Slots, SoundJob } from "../providers/types.js";
@@ -52,7 +52,7 @@ export async function makeSounds(o: SoundRunOptions): Promise<void> {
           seconds: Number(Object.values(spec.input).find((v) => typeof v === "number")),
         }),
         cost: step.cost,
-        priced: step.status !== "collect",
+        priced: pricedByPlan(step.status, o.context),
         keyMaterial: soundKeyMaterial(spec, o.provider.id),
       };
       return makeSound(step, job, o);

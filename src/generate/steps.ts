@@ -13,7 +13,7 @@ import { NotStartedError, ProviderError } from "../errors.js";
 import { frameArgs } from "../media/frame.js";
 import { runTool } from "../media/run.js";
 import { stillKeyMaterial } from "../plan/graph-keys.js";
-import type { Plan } from "../plan/plan.js";
+import { type Plan, pricedByPlan } from "../plan/plan.js";
 import type { PlannedStep } from "../plan/steps.js";
 import type { ClipProvider, ProviderContext, ShotUpdate, Slots } from "../providers/types.js";
 import { sniffImage } from "../storyboard/image-info.js";
@@ -124,8 +124,7 @@ export function stepRunner(o: StepRunOptions) {
         still: spec,
         references: refs.map((r) => (r as Extract<Made, { ok: true }>).image),
         cost: step.cost,
-        // A blocked still's resubmit is priced by the plan (--resubmit-unconfirmed), as a clip's is.
-        priced: step.status !== "collect",
+        priced: pricedByPlan(step.status, o.context),
         // The same material the plan hashed into this step's key, so a later plan can say what changed.
         keyMaterial: stillKeyMaterial(spec, o.provider.id, identity),
         videoModel: o.storyboard.model,

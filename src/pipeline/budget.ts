@@ -4,7 +4,13 @@
 import { readLedger, spentOn } from "../cache/spend.js";
 import type { CachePaths } from "../cache/layout.js";
 import type { ObjectStore } from "../cache/remote/object-store.js";
-import { BudgetExceededError, remoteSpent, reserveSpend, voidSpend } from "../cache/remote/spend-ledger.js";
+import {
+  BudgetExceededError,
+  noteRequestId,
+  remoteSpent,
+  reserveSpend,
+  voidSpend,
+} from "../cache/remote/spend-ledger.js";
 import { ProviderError } from "../errors.js";
 import type { ProviderContext } from "../providers/types.js";
 import type { Storyboard } from "../storyboard/types.js";
@@ -65,12 +71,17 @@ export function budgetLine(s: BudgetStatus, cost: number): string {
   );
 }
 
-type Gate = Pick<ProviderContext, "reserveSpend" | "voidSpend">;
+type Gate = Pick<ProviderContext, "reserveSpend" | "voidSpend" | "noteRequest" | "paidElsewhere">;
 
 // Each submit is counted in the bucket's ledger before it is sent, and refused past the budget (less what only
 // this machine's ledger knows of). Without a budget the record is still written, and a failed write is no reason
 // to stop paid work.
-export async function spendGate(board: Storyboard, paths: CachePaths, store: ObjectStore): Promise<Gate> {
+export async function spendGate(
+  board: Storyboard,
+  paths: CachePaths,
+  store: ObjectStore,
+  conditional: boolean,
+): Promise<Gate> {
   const id = storyboardIdentity(board.path);
   const budget = board.render.budget;
   const localOnly = budget === undefined ? 0 : spentOn(await readLedger(paths), id, store.location);
@@ -79,12 +90,8 @@ export async function spendGate(board: Storyboard, paths: CachePaths, store: Obj
     async reserveSpend(job) {
       const record = { time: new Date().toISOString(), storyboard: id.path, repo: id.repo, host, ...job };
       try {
-        const ref = await reserveSpend(
-          store,
-          id,
-          record,
-          budget === undefined ? undefined : budget - localOnly,
-        );
+        const left = budget === undefined ? undefined : budget - localOnly;
+        const ref = await reserveSpend(store, id, record, left, conditional);
         return { bucket: store.location, ref };
       } catch (err) {
         if (err instanceof BudgetExceededError)
@@ -101,6 +108,12 @@ export async function spendGate(board: Storyboard, paths: CachePaths, store: Obj
     },
     async voidSpend(ref) {
       await voidSpend(store, ref).catch(() => undefined);
+    },
+    async noteRequest(ref, requestId) {
+      await noteRequestId(store, ref, requestId).catch(() => undefined);
+    },
+    async paidElsewhere() {
+      return (await remoteSpent(store, id).catch(() => undefined))?.requestIds ?? [];
     },
   };
 }

@@ -82,13 +82,14 @@ export async function generateMissing(films: PlannedFilm[], ctx: RenderContext):
         paths: ctx.paths,
         storyboard: id.path,
         repo: id.repo,
-        ...(store && (await spendGate(board, ctx.paths, store))),
+        ...(store && (await spendGate(board, ctx.paths, store, ctx.remote!.settings.claims))),
         run: ctx.run,
         tools: ctx.tools,
         clock: ctx.clock,
         stopSubmitting: ctx.signal,
         timeoutMs: minutes * 60_000,
         mayPayAgain: mayPayAgainFor(board.path),
+        resubmitUnconfirmed: ctx.request.resubmitUnconfirmed ?? false,
       };
       const concurrency = ctx.options.concurrency ?? board.render.concurrency ?? DEFAULT_CONCURRENCY;
       outcomes.push(

@@ -25,7 +25,10 @@ export async function lookUpBeforeForgetting(
   o: ForgetLookupOptions,
 ): Promise<Lookup> {
   // A request already in the ledger belongs to another submit, so it is never matched to this one.
-  const known = new Set((await readLedger(paths)).map((r) => r.request_id));
+  // Requests the ledger gives to another step (or to no step: records from before they named one).
+  const known = new Set(
+    (await readLedger(paths)).filter((r) => r.key !== entry.key).map((r) => r.request_id),
+  );
   const result = await findUnanswered(entry, {
     listing: o.listing,
     clock: o.clock,
@@ -44,6 +47,7 @@ export async function lookUpBeforeForgetting(
       step: entry.shot,
       model: entry.endpoint,
       request_id: result.found.request_id,
+      key: entry.key,
       cost: priceOfInput(entry.endpoint, entry.input) ?? 0,
       ...(entry.spent_in && { bucket: entry.spent_in.bucket }),
     });

@@ -13,6 +13,7 @@ export {
   PLAN_VERSION,
   isClipJob,
   paysFor,
+  pricedByPlan,
   type Plan,
   type PlannedShot,
   type PlannedTake,

@@ -93,6 +93,9 @@ export interface ProviderContext {
     cost: number;
   }): Promise<{ bucket: string; ref: string } | undefined>;
   voidSpend?(ref: string): Promise<void>;
+  // The bucket learns the request id fal gave a counted submit; and which ids other machines' submits got.
+  noteRequest?(ref: string, requestId: string): Promise<void>;
+  paidElsewhere?(): Promise<string[]>;
   // The render, as the spend ledger names it.
   run?: string;
   tools: MediaTools;
@@ -105,6 +108,8 @@ export interface ProviderContext {
   // Asked before any submit the plan did not price (fal lost a request; a collected one must be submitted
   // anew). False when it would take the run over --max-cost: then the shot fails and nothing is spent.
   mayPayAgain?(cost: number): boolean;
+  // --resubmit-unconfirmed: the plan priced a submit of each step it is looking up (see plan paysFor).
+  resubmitUnconfirmed?: boolean;
   // With a remote cache's claim: told of each submit before it is sent and of its request id once fal has it.
   onJournal?(entry: JournalEntry): Promise<void>;
 }

@@ -1,5 +1,6 @@
 // How the spend ledger names a storyboard: its path inside its git repository (the same on every clone and
-// machine) and the repository's identity (its first commit), so two unrelated `storyboard.yaml` projects on one
+// machine) and the repository's identity (where it is cloned from, else its first commit), so two unrelated
+// `storyboard.yaml` projects on one
 // cache never share a budget. Outside git there is no identity two machines' copies share but the file name:
 // it is used alone, as it always was.
 import { execFileSync } from "node:child_process";
@@ -9,8 +10,8 @@ import path from "node:path";
 export interface StoryboardIdentity {
   // Shown to people: the path in the repository ("films/storyboard.yaml"), or the file name.
   path: string;
-  // "git:<first commit>", "origin:<remote url>" (a repository with no commits yet), "dir:<its folder>" (git
-  // unusable), or "" outside a repository.
+  // "origin:<host/path>" (its origin remote, the same in every clone, shallow CI clones included),
+  // "git:<first commit>" (no origin), "dir:<its folder>" (neither), or "" outside a repository.
   repo: string;
 }
 
@@ -33,21 +34,26 @@ export function storyboardIdentity(file: string): StoryboardIdentity {
 function repoIdentity(root: string): string {
   const known = repos.get(root);
   if (known) return known;
-  const id = firstCommit(root) ?? originUrl(root) ?? `dir:${root}`;
+  const id = originUrl(root) ?? firstCommit(root) ?? `dir:${root}`;
   repos.set(root, id);
   return id;
 }
 
-// The root commit is the same in every clone (the earliest, when a history has several roots).
+// The root commit is the same in every full clone (the smallest hash, when a history has several roots); a
+// shallow clone does not have it.
 function firstCommit(root: string): string | undefined {
-  try {
-    const out = execFileSync("git", ["rev-list", "--max-parents=0", "HEAD"], {
+  const git = (...args: string[]) =>
+    execFileSync("git", ["-c", "safe.directory=*", ...args], {
       cwd: root,
       encoding: "utf8",
       stdio: ["ignore", "pipe", "ignore"],
       timeout: 5000,
     });
-    const roots = out.split("\n").filter((l) => /^[0-9a-f]{40,64}$/.test(l));
+  try {
+    if (git("rev-parse", "--is-shallow-repository").trim() === "true") return undefined;
+    const roots = git("rev-list", "--max-parents=0", "HEAD")
+      .split("\n")
+      .filter((l) => /^[0-9a-f]{40,64}$/.test(l));
     return roots.length > 0 ? `git:${roots.sort()[0]}` : undefined;
   } catch {
     // No git on this machine, or a repository with no commits yet.
@@ -55,12 +61,20 @@ function firstCommit(root: string): string | undefined {
   }
 }
 
+// "git@github.com:team/film.git" and "https://github.com/team/film" are one repository: github.com/team/film.
 function originUrl(root: string): string | undefined {
   try {
     const config = readFileSync(path.join(root, ".git", "config"), "utf8");
     const url = /\[remote "origin"\][^[]*?\burl\s*=\s*(\S+)/.exec(config)?.[1];
-    return url ? `origin:${url.replace(/\.git$/, "")}` : undefined;
+    if (!url) return undefined;
+    const scp = /^[^/@:]+@([^:/]+):(.*)$/.exec(url);
+    const plain = scp ? `${scp[1]}/${scp[2]}` : url.replace(/^[a-z+]+:\/\/([^@/]*@)?/i, "");
+    return `origin:${plain
+      .replace(/\.git\/?$/, "")
+      .replace(/\/+$/, "")
+      .toLowerCase()}`;
   } catch {
+    // A worktree's .git is a file, or there is no config: no origin to go by.
     return undefined;
   }
 }

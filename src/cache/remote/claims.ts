@@ -21,6 +21,10 @@ export interface ClaimBody {
   input?: Record<string, unknown>;
   // When the submit was about to be sent, by the holder's clock: where fal's request listing is searched.
   submitted_at?: string;
+  // Whose submit it is, and where the bucket's spend ledger counted it (carried into a taker's journal).
+  storyboard?: string;
+  repo?: string;
+  spent_in?: { bucket: string; ref: string };
   // The holder's lease: a waiter with a shorter one still waits this long.
   lease_ms?: number;
   // This claim's own id: a create whose answer was lost (and so retried into a 412) is recognised as ours.
@@ -222,6 +226,9 @@ export async function takeOver(
     ...(old?.endpoint && { endpoint: old.endpoint }),
     ...(old?.input && { input: old.input }),
     ...(old?.submitted_at && { submitted_at: old.submitted_at }),
+    ...(old?.storyboard && { storyboard: old.storyboard }),
+    ...(old?.repo && { repo: old.repo }),
+    ...(old?.spent_in && { spent_in: old.spent_in }),
     ...(old?.holder && { taken_from: { host: old.holder.host, pid: old.holder.pid } }),
     beat: (old?.beat ?? 0) + 1,
   };

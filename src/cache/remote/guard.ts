@@ -77,6 +77,9 @@ export async function guardStep<T>(
       endpoint: entry.endpoint,
       input: entry.input,
       submitted_at: entry.submitted_at,
+      ...(entry.storyboard && { storyboard: entry.storyboard }),
+      ...(entry.repo && { repo: entry.repo }),
+      ...(entry.spent_in && { spent_in: entry.spent_in }),
       ...(entry.request_id && { request_id: entry.request_id }),
     };
     if (held) return held.update(record);
@@ -228,5 +231,8 @@ async function inherit(remote: RemoteCache, e: Step, held: HeldClaim, notify: No
     input: b.input ?? {},
     // Unknown (an older claim): fal's listing is searched over the last hour.
     submitted_at: b.submitted_at ?? new Date(remote.settings.clock.now() - 3_600_000).toISOString(),
+    ...(b.storyboard && { storyboard: b.storyboard }),
+    ...(b.repo && { repo: b.repo }),
+    ...(b.spent_in && { spent_in: b.spent_in }),
   });
 }

@@ -2,6 +2,7 @@
 // v1/spend/<storyboard>/, numbered. Each is created with If-None-Match: * after counting every record before it,
 // so of two machines reaching for the last of a budget, one gets the number and the other counts again and is
 // refused. Written before the submit (a kill after it still counts); a submit fal refused is voided.
+import { randomBytes } from "node:crypto";
 import { canonicalJson, sha256 } from "../../util/hash.js";
 import type { StoryboardIdentity } from "../../util/storyboard-id.js";
 import { type ObjectStore, RemoteError } from "./object-store.js";
@@ -34,40 +35,48 @@ const number = (n: number) => String(n).padStart(10, "0");
 // Records never change once written, so each is read once per process.
 const seen = new WeakMap<ObjectStore, Map<string, RemoteSpend | null>>();
 
+// Names: <n>.json a record, <n>.void a record voided, <n>.<request id>.id the request fal gave it.
 export async function remoteSpent(
   store: ObjectStore,
   id: StoryboardIdentity,
-): Promise<{ total: number; records: RemoteSpend[]; next: number }> {
+): Promise<{ total: number; records: RemoteSpend[]; next: number; requestIds: string[] }> {
   const names = await store.list(folder(id));
+  const base = (name: string) => name.slice(name.lastIndexOf("/") + 1);
   const voided = new Set(names.filter((n) => n.endsWith(".void")).map((n) => n.slice(0, -5)));
+  const requestIds = names
+    .filter((n) => n.endsWith(".id"))
+    .map((n) => base(n).split(".").slice(1, -1).join("."));
   const records: RemoteSpend[] = [];
   let next = 0;
   const cache = seen.get(store) ?? new Map<string, RemoteSpend | null>();
   seen.set(store, cache);
   for (const name of names.filter((n) => n.endsWith(".json"))) {
-    const n = Number(name.slice(name.lastIndexOf("/") + 1, -5));
+    const n = Number(/^\d+/.exec(base(name))?.[0]);
     if (Number.isInteger(n)) next = Math.max(next, n + 1);
     if (!cache.has(name)) cache.set(name, parse((await store.getBytes(name))?.bytes));
     const record = cache.get(name);
     if (record && !voided.has(name.slice(0, -5))) records.push(record);
   }
   const total = Math.round(records.reduce((t, r) => t + r.cost, 0) * 100) / 100;
-  return { total, records, next };
+  return { total, records, next, requestIds };
 }
 
 // Counts the submit in the bucket before it is sent; past `budget` it is refused and nothing is written.
-// Returns the record's name (to void it if fal refuses the submit).
+// Returns the record's name (to void it if fal refuses the submit). A server that ignores conditional writes
+// gets names no two machines share (each record is kept, though two at once may pass the budget).
 export async function reserveSpend(
   store: ObjectStore,
   id: StoryboardIdentity,
   record: RemoteSpend,
   budget: number | undefined,
+  conditional = true,
 ): Promise<string> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const { total, next } = await remoteSpent(store, id);
     if (budget !== undefined && total + record.cost > budget + 1e-9)
       throw new BudgetExceededError(total, budget);
-    const name = `${folder(id)}${number(next)}.json`;
+    const unique = conditional ? "" : `-${randomBytes(6).toString("hex")}`;
+    const name = `${folder(id)}${number(next)}${unique}.json`;
     const put = await store.put(name, Buffer.from(JSON.stringify(record)), { ifNoneMatch: "*" });
     if (put.ok) {
       seen.get(store)?.set(name, record);
@@ -78,9 +87,15 @@ export async function reserveSpend(
   throw new RemoteError("the remote spend ledger stayed contended after 50 attempts");
 }
 
-// fal answered and refused the submit: nothing was paid, so the record no longer counts.
+// fal refused the submit (or never had it): nothing was paid, so the record no longer counts.
 export async function voidSpend(store: ObjectStore, name: string): Promise<void> {
   await store.put(`${name.slice(0, -5)}.void`, Buffer.from("{}"), { ifNoneMatch: "*" });
+}
+
+// The request fal gave the submit: another machine's look-up for a lost submit never takes it for its own.
+export async function noteRequestId(store: ObjectStore, name: string, requestId: string): Promise<void> {
+  if (!/^[\w-]{1,200}$/.test(requestId)) return;
+  await store.put(`${name.slice(0, -5)}.${requestId}.id`, Buffer.from("{}"), { ifNoneMatch: "*" });
 }
 
 function parse(bytes: Buffer | undefined): RemoteSpend | null {

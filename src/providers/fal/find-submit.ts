@@ -21,6 +21,8 @@ export interface LookupDeps {
   maxWaitMs?: number;
   // Request ids already accounted for (the ledger, other look-ups of this run): never claimed twice.
   known(requestId: string): boolean;
+  // Called before each look: what is known changes while the look-up waits (other takes are answered).
+  beforeLook?(): Promise<void>;
   stop?: AbortSignal;
   onLook?(look: number, wait: number): void;
 }
@@ -33,7 +35,7 @@ export interface Unanswered {
 }
 
 // Clocks of this machine and fal's may disagree: the window opens this long before the intent.
-export const WINDOW_BEFORE_MS = 5 * 60_000;
+export const WINDOW_BEFORE_MS = 60 * 60_000;
 
 export async function findUnanswered(entry: Unanswered, deps: LookupDeps): Promise<Lookup> {
   const sentAt = Date.parse(entry.submitted_at);
@@ -45,8 +47,15 @@ export async function findUnanswered(entry: Unanswered, deps: LookupDeps): Promi
   let failure: string | undefined;
   for (let look = 1; ; look++) {
     try {
-      const items = await deps.listing.list({ endpoint: entry.endpoint, start, payloads: true });
-      const found = pickMatch(items, entry.endpoint, wanted, deps.known);
+      await deps.beforeLook?.();
+      const query = {
+        endpoint: entry.endpoint,
+        start,
+        payloads: true,
+        ...(deps.stop && { signal: deps.stop }),
+      };
+      const items = await deps.listing.list(query);
+      const found = pickMatch(items, entry.endpoint, wanted, deps.known, sentAt);
       if (found) return { found, looks: look };
     } catch (err) {
       if (!(err instanceof ListingError)) throw err;
@@ -65,12 +74,14 @@ export async function findUnanswered(entry: Unanswered, deps: LookupDeps): Promi
   }
 }
 
-// The earliest unclaimed request with exactly this input: two takes sent the same input are two requests.
+// The unclaimed request with exactly this input sent closest to the intent: two takes sent the same input are
+// two requests.
 function pickMatch(
   items: ListedRequest[],
   endpoint: string,
   wanted: string,
   known: (id: string) => boolean,
+  sentAt: number,
 ): ListedRequest | undefined {
   const matches = items.filter(
     (i) =>
@@ -80,5 +91,6 @@ function pickMatch(
       i.json_input !== undefined &&
       canonicalJson(i.json_input) === wanted,
   );
-  return matches.sort((a, b) => (a.sent_at ?? "").localeCompare(b.sent_at ?? ""))[0];
+  const distance = (i: ListedRequest) => Math.abs((Date.parse(i.sent_at ?? "") || 0) - sentAt);
+  return matches.sort((a, b) => distance(a) - distance(b))[0];
 }

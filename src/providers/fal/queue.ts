@@ -30,13 +30,6 @@ export async function submitJob(
   ctx: ProviderContext,
 ): Promise<string> {
   const cost = job.cost ?? 0;
-  // With a remote cache the submit is counted in the bucket's ledger first (past the budget: refused here).
-  const spentIn = await ctx.reserveSpend?.({
-    step: job.shot.id,
-    key: job.key,
-    model: job.model.endpoint,
-    cost,
-  });
   const base = {
     version: 1 as const,
     key: job.key,
@@ -46,11 +39,24 @@ export async function submitJob(
     submitted_at: new Date(ctx.clock.now()).toISOString(),
     ...(ctx.storyboard && { storyboard: ctx.storyboard }),
     ...(ctx.repo && { repo: ctx.repo }),
-    ...(spentIn && { spent_in: spentIn }),
   };
   // A remote claim records the submit before it happens (a lost claim stops it here, before any money).
   await recordInClaim(ctx, { ...base, state: "submitting" });
-  await writeJournal(ctx.paths, { ...base, state: "submitting" });
+  // Then the bucket's spend ledger counts it (past the budget: refused here, before any money).
+  const spentIn = await ctx.reserveSpend?.({
+    step: job.shot.id,
+    key: job.key,
+    model: job.model.endpoint,
+    cost,
+  });
+  const intent = { ...base, state: "submitting" as const, ...(spentIn && { spent_in: spentIn }) };
+  const unspend = async () => {
+    if (spentIn) await ctx.voidSpend?.(spentIn.ref);
+  };
+  await writeJournal(ctx.paths, intent).catch(async (err) => {
+    await unspend();
+    throw err;
+  });
   let requestId: string;
   try {
     requestId = (await fal.queue.submit(job.model.endpoint, { input })).request_id;
@@ -58,13 +64,14 @@ export async function submitJob(
     // fal answered, so no request exists; without an answer it may, and the journal keeps saying so.
     if (gotResponse(err)) {
       await clearJournal(ctx.paths, job.key);
-      if (spentIn) await ctx.voidSpend?.(spentIn.ref);
+      await unspend();
     }
     throw classifyFalError(err, "submitting");
   }
+  if (spentIn) await ctx.noteRequest?.(spentIn.ref, requestId);
   // Paid. Nothing from here may lose the request id: a failed write (a full disk) is said, and the run goes
   // on collecting it; the journal's intent stays, and fal's request listing finds it again if need be.
-  const kept = await keepRequestId(ctx, { ...base, state: "submitted", request_id: requestId });
+  const kept = await keepRequestId(ctx, { ...intent, state: "submitted", request_id: requestId });
   await recordSpend(ctx.paths, {
     time: new Date(ctx.clock.now()).toISOString(),
     storyboard: ctx.storyboard ?? "",
@@ -72,6 +79,7 @@ export async function submitJob(
     step: job.shot.id,
     model: job.model.endpoint,
     request_id: requestId,
+    key: job.key,
     cost,
     ...(ctx.run && { run: ctx.run }),
     ...(spentIn && { bucket: spentIn.bucket }),

@@ -20,6 +20,8 @@ export interface ListingQuery {
   start: string;
   end?: string;
   payloads?: boolean;
+  // Ctrl-C: stop waiting for a page.
+  signal?: AbortSignal;
 }
 
 // Why a listing could not be read, kept apart from a listing that answered with nothing.
@@ -87,7 +89,9 @@ async function getPage(
   if (settings.proxyUrl) headers["x-fal-target-url"] = url.toString();
   let response: Response;
   try {
-    response = await fetchImpl(target, { method: "GET", headers, signal: AbortSignal.timeout(30_000) });
+    const timeout = AbortSignal.timeout(30_000);
+    const signal = query.signal ? AbortSignal.any([timeout, query.signal]) : timeout;
+    response = await fetchImpl(target, { method: "GET", headers, signal });
   } catch (err) {
     const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
     throw new ListingError(`fal's request listing could not be reached (${cause})`, false);

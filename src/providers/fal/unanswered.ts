@@ -18,8 +18,6 @@ export interface SettleOptions {
   listing?: RequestListing;
   // Request ids this provider has already matched to a submit: two lost submits never share one.
   claimed?: Set<string>;
-  // Request ids other machines have paid for (the remote ledger), never claimed for this one.
-  knownElsewhere?: () => Promise<Iterable<string>>;
 }
 
 // Submit, and when fal's answer is lost, look for the request instead of failing: at most three submits,
@@ -33,7 +31,10 @@ export async function submitSettled(
 ): Promise<string> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await submitJob(o.fal, job, input, ctx);
+      const requestId = await submitJob(o.fal, job, input, ctx);
+      // Answered: no look-up for another lost submit (a take with the same input) may take it.
+      o.claimed?.add(requestId);
+      return requestId;
     } catch (err) {
       if (!isUnanswered(err) || attempt >= 3) throw err;
       const entry = await readJournal(ctx.paths, job.key);
@@ -71,8 +72,12 @@ export async function settleUnanswered(
     state: "looking_up",
     detail: "its submit got no answer: looking for it in fal's request listing",
   });
-  const known = new Set((await readLedger(ctx.paths)).map((r) => r.request_id));
-  for (const id of (await o.knownElsewhere?.()) ?? []) known.add(id);
+  // Requests the ledgers give to another step (or to no step: records from before they named one).
+  const known = new Set<string>();
+  const learn = async () => {
+    for (const r of await readLedger(ctx.paths)) if (r.key !== entry.key) known.add(r.request_id);
+    for (const id of (await ctx.paidElsewhere?.()) ?? []) known.add(id);
+  };
   const claimed = o.claimed ?? new Set<string>();
   const started = Date.parse(entry.submitted_at);
   const result = await findUnanswered(entry, {
@@ -81,6 +86,7 @@ export async function settleUnanswered(
     deadline: Math.max(ctx.clock.now(), (Number.isNaN(started) ? ctx.clock.now() : started) + ctx.timeoutMs),
     firstWaitMs: Math.max(20, o.pollMs),
     known: (id) => known.has(id) || claimed.has(id),
+    beforeLook: learn,
     stop: ctx.stopSubmitting,
     onLook: (look, wait) =>
       ctx.update({
@@ -98,6 +104,7 @@ export async function settleUnanswered(
     throw new NotStartedError("interrupted while looking for an unanswered submit");
   if ("absent" in result) {
     await clearJournal(ctx.paths, job.key);
+    if (entry.spent_in) await ctx.voidSpend?.(entry.spent_in.ref);
     ctx.update({
       state: "retrying",
       detail: `fal's request listing answered ${result.looks} ${result.looks === 1 ? "look" : "looks"} and never showed the unanswered submit: fal never accepted it, so it is submitted`,
@@ -132,12 +139,14 @@ async function recordFound(
       step: job.shot.id,
       model: job.model.endpoint,
       request_id: requestId,
+      key: job.key,
       cost: job.cost ?? 0,
       ...(sentThisRun && ctx.run && { run: ctx.run }),
       ...(entry.spent_in && { bucket: entry.spent_in.bucket }),
     },
     ctx.onJournal,
   );
+  if (entry.spent_in) await ctx.noteRequest?.(entry.spent_in.ref, requestId);
   ctx.update({
     state: "reattaching",
     request_id: requestId,
