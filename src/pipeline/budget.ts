@@ -11,7 +11,10 @@ import {
   reserveSpend,
   voidSpend,
 } from "../cache/remote/spend-ledger.js";
-import { ProviderError } from "../errors.js";
+import { ProviderError, RunError, UsageError } from "../errors.js";
+import type { RenderContext } from "./context.js";
+import type { PlannedFilm } from "./plans.js";
+import { newSpending } from "./spending.js";
 import type { ProviderContext } from "../providers/types.js";
 import type { Storyboard } from "../storyboard/types.js";
 import { dollars, roundCents } from "../util/money.js";
@@ -116,4 +119,26 @@ export async function spendGate(
       return (await remoteSpent(store, id).catch(() => undefined))?.requestIds ?? [];
     },
   };
+}
+
+// render.budget caps what a storyboard spends across all its runs, as its spend ledgers count it (this cache's,
+// and the bucket's with a remote cache). Returns what each capped storyboard's budget leaves after this render's
+// planned spending.
+export async function checkBudgets(films: PlannedFilm[], ctx: RenderContext): Promise<Map<string, number>> {
+  const leftAfter = new Map<string, number>();
+  for (const { board, plan } of films) {
+    const status = await budgetStatus(board, ctx.paths, ctx.remote?.settings.store).catch((err) => {
+      throw new RunError(
+        `${board.file}: render.budget cannot be checked, because the remote cache's spend ledger did not answer (${(err as Error).message}). Nothing was submitted.`,
+      );
+    });
+    if (!status) continue;
+    const cost = newSpending([plan], ctx.request.resubmitUnconfirmed ?? false).cost;
+    if (cost > status.left + 1e-9)
+      throw new UsageError(
+        `${board.file}: this render would spend ${dollars(cost)}, and its render.budget of ${dollars(status.budget)} has ${dollars(Math.max(0, status.left))} left (${dollars(status.spent)} spent so far, ${budgetScope(status)}). Nothing was submitted.`,
+      );
+    leftAfter.set(board.path, roundCents(status.left - cost));
+  }
+  return leftAfter;
 }

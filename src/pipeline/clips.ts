@@ -5,13 +5,14 @@ import { utimes } from "node:fs/promises";
 import { ifMissing, statIfExists } from "../util/fs.js";
 import { InterruptedError, RunError, UsageError } from "../errors.js";
 import { generateClips, type ClipOutcome } from "../generate/generate.js";
-import { isClipJob, type Plan, paysFor, type ShotStatus } from "../plan/plan.js";
+import { isClipJob, type ShotStatus } from "../plan/plan.js";
 import { refetchClip } from "../providers/refetch.js";
 import { summaryCounts } from "../report/summary.js";
-import { dollars, roundCents, sumCosts } from "../util/money.js";
+import { dollars, sumCosts } from "../util/money.js";
 import { readLedger } from "../cache/spend.js";
 import { storyboardIdentity } from "../util/storyboard-id.js";
-import { budgetScope, budgetStatus, spendGate } from "./budget.js";
+import { checkBudgets, spendGate } from "./budget.js";
+import { isSound, newSpending, willGenerate } from "./spending.js";
 import type { RenderContext } from "./context.js";
 import type { FilmJob } from "./films.js";
 import type { PlannedFilm } from "./plans.js";
@@ -232,72 +233,4 @@ async function changedSinceSidecar(paths: RenderContext["paths"], key: string): 
   return clip !== undefined && sidecar !== undefined && clip.mtimeMs > sidecar.mtimeMs;
 }
 
-// Whether a render of these films will make something (so its provider will be needed): clips to make, and
-// within --max-cost.
-export function willGenerate(films: PlannedFilm[], resubmitUnconfirmed: boolean, maxCost?: number): boolean {
-  const budget = newSpending(
-    films.map((f) => f.plan),
-    resubmitUnconfirmed,
-  );
-  return budget.clips > 0 && (maxCost === undefined || budget.cost <= maxCost + 1e-9);
-}
-
-// Clips to make (new, collected or blocked) and the new spending across storyboards, counting a clip shared by
-// two storyboards once. Collecting a journaled request costs nothing new.
-function newSpending(
-  plans: Plan[],
-  resubmitUnconfirmed: boolean,
-): { cost: number; clips: number; stills?: number; sounds?: number } {
-  const jobs = new Map<string, number>();
-  for (const s of plans.flatMap((p) => p.shots)) {
-    if (isClipJob(s.status)) jobs.set(s.key, paysFor(s.status, { resubmitUnconfirmed }) ? s.cost : 0);
-    // Every other take still to make is a clip of its own.
-    for (const t of s.takes ?? [])
-      if (t.key !== s.key && isClipJob(t.status) && s.status !== "duplicate")
-        jobs.set(t.key, paysFor(t.status, { resubmitUnconfirmed }) ? s.cost : 0);
-  }
-  const stills = new Map<string, number>();
-  for (const s of plans.flatMap((p) => p.steps))
-    if (s.kind === "still" || s.kind === "edit")
-      for (const t of s.takes?.map((k) => (k.take === s.take ? { ...k, status: s.status } : k)) ?? [s])
-        if (isClipJob(t.status as ShotStatus))
-          stills.set(t.key, paysFor(t.status as ShotStatus, { resubmitUnconfirmed }) ? s.cost : 0);
-  const sounds = new Map<string, number>();
-  for (const s of plans.flatMap((p) => p.steps))
-    if (isSound(s) && isClipJob(s.status as ShotStatus))
-      sounds.set(s.key, paysFor(s.status as ShotStatus, { resubmitUnconfirmed }) ? s.cost : 0);
-  // Stills and sounds count toward the spending; `clips` (what is made) counts them too, so a graph of
-  // stills or a changed voice-over alone runs.
-  return {
-    cost: sumCosts([...jobs.values(), ...stills.values(), ...sounds.values()]),
-    clips: jobs.size + stills.size + sounds.size,
-    ...(stills.size > 0 && { stills: stills.size }),
-    ...(sounds.size > 0 && { sounds: sounds.size }),
-  };
-}
-
-function isSound(s: { kind: string }): boolean {
-  return s.kind === "voice" || s.kind === "music";
-}
-
-// render.budget caps what a storyboard spends across all its runs, as its spend ledgers count it (this cache's,
-// and the bucket's with a remote cache). Returns what each capped storyboard's budget leaves after this render's
-// planned spending.
-async function checkBudgets(films: PlannedFilm[], ctx: RenderContext): Promise<Map<string, number>> {
-  const leftAfter = new Map<string, number>();
-  for (const { board, plan } of films) {
-    const status = await budgetStatus(board, ctx.paths, ctx.remote?.settings.store).catch((err) => {
-      throw new RunError(
-        `${board.file}: render.budget cannot be checked, because the remote cache's spend ledger did not answer (${(err as Error).message}). Nothing was submitted.`,
-      );
-    });
-    if (!status) continue;
-    const cost = newSpending([plan], ctx.request.resubmitUnconfirmed ?? false).cost;
-    if (cost > status.left + 1e-9)
-      throw new UsageError(
-        `${board.file}: this render would spend ${dollars(cost)}, and its render.budget of ${dollars(status.budget)} has ${dollars(Math.max(0, status.left))} left (${dollars(status.spent)} spent so far, ${budgetScope(status)}). Nothing was submitted.`,
-      );
-    leftAfter.set(board.path, roundCents(status.left - cost));
-  }
-  return leftAfter;
-}
+export { willGenerate };
