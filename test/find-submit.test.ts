@@ -100,15 +100,7 @@ describe("unanswered submits are found in fal's request listing", { concurrency:
       path.join(p.cache, "journal", `${shot.key}.json`),
       JSON.stringify({ ...entry, input, submitted_at: sentAt }),
     );
-    await fetch(p.fake.proxyUrl, {
-      method: "POST",
-      headers: {
-        authorization: `Key ${TEST_FAL_KEY}`,
-        "content-type": "application/json",
-        "x-fal-target-url": `https://queue.fal.run/${planned.model}`,
-      },
-      body: JSON.stringify(input),
-    });
+    p.fake.acceptFrom(planned.model, input);
     const plan = JSON.parse((await p.run(["plan", p.file, "--json", "--cache-dir", p.cache])).stdout);
     assert.equal(plan.shots[0].status, "looking up");
     assert.equal(plan.cost.in_flight, 0.7);
@@ -173,16 +165,7 @@ describe("the look-up never spends what the plan did not price, nor takes anothe
       path.join(p.cache, "journal", `${key}.json`),
       JSON.stringify({ ...entry, submitted_at: new Date(Date.now() - 1000).toISOString() }),
     );
-    if (post)
-      await fetch(p.fake.proxyUrl, {
-        method: "POST",
-        headers: {
-          authorization: `Key ${TEST_FAL_KEY}`,
-          "content-type": "application/json",
-          "x-fal-target-url": `https://queue.fal.run/${planned.model}`,
-        },
-        body: JSON.stringify(input),
-      });
+    if (post) p.fake.acceptFrom(planned.model, input);
     return key;
   };
 

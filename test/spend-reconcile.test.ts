@@ -32,16 +32,7 @@ async function rendered(options: FakeFalOptions = {}) {
 
 // A request made with the same key by another tool: fal bills it, storyreel's ledger never hears of it.
 async function submitElsewhere(fake: FakeFal, input: Record<string, unknown>): Promise<string> {
-  const res = await fetch(fake.proxyUrl, {
-    method: "POST",
-    headers: {
-      authorization: `Key ${TEST_FAL_KEY}`,
-      "content-type": "application/json",
-      "x-fal-target-url": `https://queue.fal.run/${KLING}`,
-    },
-    body: JSON.stringify(input),
-  });
-  const id = ((await res.json()) as { request_id: string }).request_id;
+  const id = fake.acceptFrom(KLING, input);
   // fal lists a request once it has ended (the fake's latency).
   await new Promise((r) => setTimeout(r, 200));
   return id;

@@ -258,6 +258,11 @@ export class FakeFal {
     }
   }
 
+  // A request some other client sent with this key (a killed run, another tool): queued, and billed.
+  acceptFrom(endpoint: string, input: Record<string, unknown>): string {
+    return this.queue(`https://queue.fal.run/${endpoint}`, JSON.stringify(input));
+  }
+
   // A new request in the queue: from here on it is billed.
   private queue(target: string, body: string): string {
     const id = `req-${String(this.nextId++).padStart(4, "0")}`;

@@ -2,7 +2,7 @@
 import type { FalClient } from "@fal-ai/client";
 import { clearJournal, type JournalEntry, writeJournal } from "../../cache/journal.js";
 import { ClaimLostError } from "../../cache/remote/claims.js";
-import { recordSpend } from "../../cache/spend.js";
+import { recordSpend, type SpendRecord } from "../../cache/spend.js";
 import type { ProviderContext } from "../types.js";
 import { type QueueStatus, type StatusStream, streamUntilCompleted } from "./status-stream.js";
 
@@ -72,18 +72,10 @@ export async function submitJob(
   // Paid. Nothing from here may lose the request id: a failed write (a full disk) is said, and the run goes
   // on collecting it; the journal's intent stays, and fal's request listing finds it again if need be.
   const kept = await keepRequestId(ctx, { ...intent, state: "submitted", request_id: requestId });
-  await recordSpend(ctx.paths, {
-    time: new Date(ctx.clock.now()).toISOString(),
-    storyboard: ctx.storyboard ?? "",
-    ...(ctx.repo && { repo: ctx.repo }),
-    step: job.shot.id,
-    model: job.model.endpoint,
-    request_id: requestId,
-    key: job.key,
-    cost,
-    ...(ctx.run && { run: ctx.run }),
-    ...(spentIn && { bucket: spentIn.bucket }),
-  }).catch((err) => kept.push(`the spend ledger (${(err as Error).message})`));
+  await recordSpend(
+    ctx.paths,
+    spendRecord(ctx, job, requestId, { run: ctx.run, bucket: spentIn?.bucket }),
+  ).catch((err) => kept.push(`the spend ledger (${(err as Error).message})`));
   ctx.update({
     state: "in_queue",
     request_id: requestId,
@@ -206,4 +198,25 @@ async function recordInClaim(ctx: ProviderContext, entry: JournalEntry): Promise
       transient: true,
     });
   }
+}
+
+// The spend ledger's record of a paid request (`run`: when this run paid it; `bucket`: counted there too).
+export function spendRecord(
+  ctx: ProviderContext,
+  job: QueueJob,
+  requestId: string,
+  also: { run?: string | undefined; bucket?: string | undefined },
+): SpendRecord {
+  return {
+    time: new Date(ctx.clock.now()).toISOString(),
+    storyboard: ctx.storyboard ?? "",
+    ...(ctx.repo && { repo: ctx.repo }),
+    step: job.shot.id,
+    model: job.model.endpoint,
+    request_id: requestId,
+    key: job.key,
+    cost: job.cost ?? 0,
+    ...(also.run && { run: also.run }),
+    ...(also.bucket && { bucket: also.bucket }),
+  };
 }

@@ -7,7 +7,7 @@ import { readLedger, recordSpend, type SpendRecord } from "../../cache/spend.js"
 import { NotStartedError, ProviderError } from "../../errors.js";
 import type { ProviderContext } from "../types.js";
 import { findUnanswered } from "./find-submit.js";
-import { type QueueJob, submitJob } from "./queue.js";
+import { type QueueJob, spendRecord, submitJob } from "./queue.js";
 import type { RequestListing } from "./request-listing.js";
 
 export interface SettleOptions {
@@ -132,18 +132,10 @@ async function recordFound(
   await journalFound(
     ctx.paths,
     entry,
-    {
-      time: new Date(ctx.clock.now()).toISOString(),
-      storyboard: ctx.storyboard ?? "",
-      ...(ctx.repo && { repo: ctx.repo }),
-      step: job.shot.id,
-      model: job.model.endpoint,
-      request_id: requestId,
-      key: job.key,
-      cost: job.cost ?? 0,
-      ...(sentThisRun && ctx.run && { run: ctx.run }),
-      ...(entry.spent_in && { bucket: entry.spent_in.bucket }),
-    },
+    spendRecord(ctx, job, requestId, {
+      run: sentThisRun ? ctx.run : undefined,
+      bucket: entry.spent_in?.bucket,
+    }),
     ctx.onJournal,
   );
   if (entry.spent_in) await ctx.noteRequest?.(entry.spent_in.ref, requestId);
