@@ -51,7 +51,7 @@ export function falRequestListing(settings: FalSettings, fetchImpl: typeof fetch
       for (let page = 0; page < MAX_PAGES; page++) {
         const body = await getPage(settings, fetchImpl, query, cursor);
         items.push(...body.items);
-        if (!body.has_more || !body.next_cursor) return items;
+        if (body.has_more === false || !body.next_cursor) return items;
         cursor = body.next_cursor;
       }
       throw new ListingError(
@@ -98,16 +98,18 @@ async function getPage(
   }
   const text = await response.text().catch(() => "");
   if (!response.ok) {
-    const lasting = [401, 403, 404, 405].includes(response.status);
+    const status = response.status;
+    // A refusal stays a refusal however long we ask again; only a timeout, a rate limit or a 5xx may pass.
+    const lasting = status < 500 && ![408, 425, 429].includes(status);
     const reason =
-      response.status === 401 || response.status === 403
+      status === 401 || status === 403
         ? "this key may not read it"
-        : response.status === 404 || response.status === 405
+        : lasting
           ? settings.proxyUrl
             ? "the proxy does not forward it"
-            : "it is not there"
+            : "fal refused the query"
           : "a passing failure";
-    throw new ListingError(`fal's request listing answered HTTP ${response.status} (${reason})`, lasting);
+    throw new ListingError(`fal's request listing answered HTTP ${status} (${reason})`, lasting);
   }
   let body: ListingPage;
   try {
