@@ -196,7 +196,10 @@ describe("render with the fal provider", { concurrency: 4 }, () => {
       );
       assert.equal(p.fake.count("submit"), 2, `after ${JSON.stringify(action)}: one lost submit, one more`);
       assert.equal(p.fake.jobs.size, 1, "fal made (and billed) it once");
-      assert.match(r.stderr, /never showed the unanswered submit: fal never accepted it/);
+      assert.match(
+        r.stderr,
+        /did not show the unanswered submit, so it is taken as never accepted and submitted/,
+      );
     }
   });
 

@@ -112,6 +112,9 @@ export async function spendCommand(argv: string[], ctx: CliContext): Promise<voi
   ctx.stdout(
     `Total: ${dollars(total)} over ${records.length} ${records.length === 1 ? "submit" : "submits"}`,
   );
+  ctx.stdout(
+    `(This machine's ledger, ${paths.dir}. With a remote cache, \`storyreel plan\` shows a storyboard's budget as every machine's submits count it.)`,
+  );
 }
 
 // "git:9f3c…" → "repo 9f3c0a1b", "dir:/home/a/film" → "/home/a/film".

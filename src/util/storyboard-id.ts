@@ -1,6 +1,6 @@
 // How the spend ledger names a storyboard: its path inside its git repository (the same on every clone and
-// machine) and the repository's identity (where it is cloned from, else its first commit), so two unrelated
-// `storyboard.yaml` projects on one
+// machine) and the repository's identity (its first commit; a shallow clone, which lacks it, goes by its origin
+// remote), so two unrelated `storyboard.yaml` projects on one
 // cache never share a budget. Outside git there is no identity two machines' copies share but the file name:
 // it is used alone, as it always was.
 import { execFileSync } from "node:child_process";
@@ -10,8 +10,8 @@ import path from "node:path";
 export interface StoryboardIdentity {
   // Shown to people: the path in the repository ("films/storyboard.yaml"), or the file name.
   path: string;
-  // "origin:<host/path>" (its origin remote, the same in every clone, shallow CI clones included),
-  // "git:<first commit>" (no origin), "dir:<its folder>" (neither), or "" outside a repository.
+  // "git:<first commit>" (the same in every full clone, whatever its remotes), "origin:<host/path>" (a shallow
+  // clone, or no commit yet), "dir:<its folder>" (neither), or "" outside a repository.
   repo: string;
 }
 
@@ -34,7 +34,7 @@ export function storyboardIdentity(file: string): StoryboardIdentity {
 function repoIdentity(root: string): string {
   const known = repos.get(root);
   if (known) return known;
-  const id = originUrl(root) ?? firstCommit(root) ?? `dir:${root}`;
+  const id = firstCommit(root) ?? originUrl(root) ?? `dir:${root}`;
   repos.set(root, id);
   return id;
 }

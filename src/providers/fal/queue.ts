@@ -205,10 +205,10 @@ export function spendRecord(
   ctx: ProviderContext,
   job: QueueJob,
   requestId: string,
-  also: { run?: string | undefined; bucket?: string | undefined },
+  also: { run?: string | undefined; bucket?: string | undefined; time?: string | undefined },
 ): SpendRecord {
   return {
-    time: new Date(ctx.clock.now()).toISOString(),
+    time: also.time ?? new Date(ctx.clock.now()).toISOString(),
     storyboard: ctx.storyboard ?? "",
     ...(ctx.repo && { repo: ctx.repo }),
     step: job.shot.id,

@@ -94,7 +94,9 @@ async function getPage(
     response = await fetchImpl(target, { method: "GET", headers, signal });
   } catch (err) {
     const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
-    throw new ListingError(`fal's request listing could not be reached (${cause})`, false);
+    // The proxy's address is safe to show; the key never is (it travels in a header, never in the URL).
+    const via = settings.proxyUrl ? ` through the proxy ${settings.proxyUrl}` : "";
+    throw new ListingError(`fal's request listing could not be reached${via} (${cause})`, false);
   }
   const text = await response.text().catch(() => "");
   if (!response.ok) {
@@ -102,13 +104,15 @@ async function getPage(
     // A refusal stays a refusal however long we ask again; only a timeout, a rate limit or a 5xx may pass.
     const lasting = status < 500 && ![408, 425, 429].includes(status);
     const reason =
-      status === 401 || status === 403
-        ? "this key may not read it"
-        : lasting
-          ? settings.proxyUrl
-            ? "the proxy does not forward it"
-            : "fal refused the query"
-          : "a passing failure";
+      status === 401
+        ? "the key was refused"
+        : status === 403
+          ? "this key may not read it"
+          : lasting
+            ? settings.proxyUrl
+              ? "the proxy does not forward it"
+              : "fal refused the query"
+            : "a passing failure";
     throw new ListingError(`fal's request listing answered HTTP ${status} (${reason})`, lasting);
   }
   let body: ListingPage;

@@ -39,7 +39,8 @@ export async function submitSettled(
       if (!isUnanswered(err) || attempt >= 3) throw err;
       const entry = await readJournal(ctx.paths, job.key);
       if (entry?.state !== "submitting") throw err;
-      const found = await settleUnanswered(entry, job, ctx, o, label, (err as Error).message, true);
+      const why = (err as { cause?: Error }).cause?.message ?? "the submit got no answer";
+      const found = await settleUnanswered(entry, job, ctx, o, label, why, true);
       if (found) return found;
       if (ctx.stopSubmitting.aborted) throw new NotStartedError();
       ctx.update({ state: "submitting" });
@@ -61,7 +62,7 @@ export async function settleUnanswered(
 ): Promise<string | undefined> {
   const refuse = (why: string) =>
     new ProviderError(
-      `${cause} for ${label}, and fal's request listing could not settle whether fal has it (${why}); storyreel has no request id to collect it with. Run again with --resubmit-unconfirmed to submit it anyway (this may pay for it twice).`,
+      `${label}: ${cause}, and fal's request listing could not settle whether fal has it (${why}); storyreel has no request id to collect it with. Run again with --resubmit-unconfirmed to submit it anyway (this may pay for it twice).`,
       { transient: false },
     );
   if (!o.listing) {
@@ -97,7 +98,9 @@ export async function settleUnanswered(
   if ("found" in result) {
     const requestId = result.found.request_id;
     claimed.add(requestId);
-    await recordFound(entry, requestId, job, ctx, sentThisRun);
+    // The ledger dates a request by when it was sent (fal's word, else the journaled intent).
+    const sentAt = result.found.sent_at ?? entry.submitted_at;
+    await recordFound({ ...entry, submitted_at: sentAt }, requestId, job, ctx, sentThisRun);
     return requestId;
   }
   if (ctx.stopSubmitting.aborted)
@@ -107,7 +110,7 @@ export async function settleUnanswered(
     if (entry.spent_in) await ctx.voidSpend?.(entry.spent_in.ref);
     ctx.update({
       state: "retrying",
-      detail: `fal's request listing answered ${result.looks} ${result.looks === 1 ? "look" : "looks"} and never showed the unanswered submit: fal never accepted it, so it is submitted`,
+      detail: `fal's request listing answered every look (${result.looks}) until the step's --timeout and did not show the unanswered submit, so it is taken as never accepted and submitted`,
     });
     return undefined;
   }
@@ -135,6 +138,7 @@ async function recordFound(
     spendRecord(ctx, job, requestId, {
       run: sentThisRun ? ctx.run : undefined,
       bucket: entry.spent_in?.bucket,
+      time: entry.submitted_at,
     }),
     ctx.onJournal,
   );
