@@ -195,13 +195,13 @@ async function concurrentRenders(fake: FakeFal, shots: number) {
 export async function runSoak(options: { short: boolean; seed?: number }): Promise<SoakResult> {
   const scale = options.short ? SHORT : LONG;
   const random = seeded(options.seed ?? 20261125);
-  // A third of the submits answer late, so some kills land between a submit and fal's answer: the re-run must
+  // Half the submits answer late, so some kills land between a submit and fal's answer: the re-run must
   // find those requests in fal's listing, never pay for them again, and never refuse them.
   const fake = await new FakeFal({
     key: KEY,
     latencyMs: scale.latencyMs,
     random,
-    faults: [{ route: "submit", times: Infinity, chance: 0.33, action: { delayMs: 400 } }],
+    faults: [{ route: "submit", times: Infinity, chance: 0.5, action: { delayMs: 900 } }],
   }).start();
   // Kill moments are drawn up front, so a seed gives the same trials however they are scheduled.
   const killAt = Array.from({ length: scale.trials }, () =>
