@@ -90,7 +90,7 @@ async function filmBudgets(films: PlannedFilm[], paths: CachePaths, choice: Remo
   const store = choice && (await connectRemote(choice));
   return Promise.all(
     films.map(async (f) => {
-      const status = await budgetStatus(f.board, paths, store);
+      const status = await budgetStatus(f.board, paths, store, choice?.readonly);
       if (!status) return undefined;
       const json = {
         limit: status.budget,

@@ -36,16 +36,21 @@ export async function budgetStatus(
   board: Storyboard,
   paths: CachePaths,
   store?: ObjectStore,
+  // A read-only run reads the bucket's ledger but writes nothing to it: its own submits count here only.
+  readonly = false,
 ): Promise<BudgetStatus | undefined> {
   const budget = board.render.budget;
   if (budget === undefined) return undefined;
   const spent = await spentSoFar(board, paths, store);
+  const where = store
+    ? `the remote cache ${store.location}${readonly ? " (this read-only run's own submits are counted on this machine only)" : ""}`
+    : "this machine's cache";
   return {
     budget,
     spent,
     left: roundCents(budget - spent),
     counts: store ? "team" : "machine",
-    where: store ? `the remote cache ${store.location}` : "this machine's cache",
+    where,
     byName: storyboardIdentity(board.path).repo === "",
   };
 }
@@ -127,7 +132,8 @@ export async function spendGate(
 export async function checkBudgets(films: PlannedFilm[], ctx: RenderContext): Promise<Map<string, number>> {
   const leftAfter = new Map<string, number>();
   for (const { board, plan } of films) {
-    const status = await budgetStatus(board, ctx.paths, ctx.remote?.settings.store).catch((err) => {
+    const remote = ctx.remote?.settings;
+    const status = await budgetStatus(board, ctx.paths, remote?.store, remote?.readonly).catch((err) => {
       throw new RunError(
         `${board.file}: render.budget cannot be checked, because the remote cache's spend ledger did not answer (${(err as Error).message}). Nothing was submitted.`,
       );
