@@ -120,8 +120,10 @@ export async function spendGate(
     async noteRequest(ref, requestId) {
       await noteRequestId(store, ref, requestId).catch(() => undefined);
     },
-    async paidElsewhere() {
-      return (await remoteSpent(store, id).catch(() => undefined))?.requestIds ?? [];
+    async paidElsewhere(key) {
+      const known = (await remoteSpent(store, id).catch(() => undefined))?.requests ?? [];
+      // A request of this very step (a machine that took the claim over looks for it) is never excluded.
+      return known.filter((r) => r.key !== key).map((r) => r.id);
     },
   };
 }

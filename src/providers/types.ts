@@ -95,7 +95,7 @@ export interface ProviderContext {
   voidSpend?(ref: string): Promise<void>;
   // The bucket learns the request id fal gave a counted submit; and which ids other machines' submits got.
   noteRequest?(ref: string, requestId: string): Promise<void>;
-  paidElsewhere?(): Promise<string[]>;
+  paidElsewhere?(key: string): Promise<string[]>;
   // The render, as the spend ledger names it.
   run?: string;
   tools: MediaTools;

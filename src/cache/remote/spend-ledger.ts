@@ -39,13 +39,16 @@ const seen = new WeakMap<ObjectStore, Map<string, RemoteSpend | null>>();
 export async function remoteSpent(
   store: ObjectStore,
   id: StoryboardIdentity,
-): Promise<{ total: number; records: RemoteSpend[]; next: number; requestIds: string[] }> {
+): Promise<{
+  total: number;
+  records: RemoteSpend[];
+  next: number;
+  // Each request id the bucket knows, with the step (cache key) whose submit it was.
+  requests: Array<{ id: string; key: string | undefined }>;
+}> {
   const names = await store.list(folder(id));
   const base = (name: string) => name.slice(name.lastIndexOf("/") + 1);
   const voided = new Set(names.filter((n) => n.endsWith(".void")).map((n) => n.slice(0, -5)));
-  const requestIds = names
-    .filter((n) => n.endsWith(".id"))
-    .map((n) => base(n).split(".").slice(1, -1).join("."));
   const records: RemoteSpend[] = [];
   let next = 0;
   const cache = seen.get(store) ?? new Map<string, RemoteSpend | null>();
@@ -58,7 +61,13 @@ export async function remoteSpent(
     if (record && !voided.has(name.slice(0, -5))) records.push(record);
   }
   const total = Math.round(records.reduce((t, r) => t + r.cost, 0) * 100) / 100;
-  return { total, records, next, requestIds };
+  const requests = names
+    .filter((n) => n.endsWith(".id"))
+    .map((n) => {
+      const [stem, ...rest] = base(n).split(".");
+      return { id: rest.slice(0, -1).join("."), key: cache.get(`${folder(id)}${stem}.json`)?.key };
+    });
+  return { total, records, next, requests };
 }
 
 // Counts the submit in the bucket before it is sent; past `budget` it is refused and nothing is written.

@@ -53,10 +53,14 @@ export async function submitJob(
   const unspend = async () => {
     if (spentIn) await ctx.voidSpend?.(spentIn.ref);
   };
-  await writeJournal(ctx.paths, intent).catch(async (err) => {
+  try {
+    // The claim is asked again just before the money (counting may have taken a while), and learns the count.
+    if (spentIn) await recordInClaim(ctx, intent);
+    await writeJournal(ctx.paths, intent);
+  } catch (err) {
     await unspend();
     throw err;
-  });
+  }
   let requestId: string;
   try {
     requestId = (await fal.queue.submit(job.model.endpoint, { input })).request_id;

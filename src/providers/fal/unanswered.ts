@@ -77,7 +77,7 @@ export async function settleUnanswered(
   const known = new Set<string>();
   const learn = async () => {
     for (const r of await readLedger(ctx.paths)) if (r.key !== entry.key) known.add(r.request_id);
-    for (const id of (await ctx.paidElsewhere?.()) ?? []) known.add(id);
+    for (const id of (await ctx.paidElsewhere?.(entry.key)) ?? []) known.add(id);
   };
   const claimed = o.claimed ?? new Set<string>();
   const started = Date.parse(entry.submitted_at);
