@@ -13,6 +13,7 @@ import { falEnv } from "../testkit/fal-env.js";
 import { solidPng } from "./helpers/png.js";
 import { team } from "./helpers/remote-team.js";
 import { shots } from "./helpers/project.js";
+import { canonicalJson, sha256 } from "../src/util/hash.js";
 
 const stops: (() => Promise<unknown>)[] = [];
 after(() => Promise.all(stops.map((s) => s())));
@@ -125,4 +126,44 @@ test("two unrelated git projects' storyboard.yaml on one cache keep their own bu
     ledger.every((l) => /"repo":"git:[0-9a-f]{40}"/.test(l)),
     "each record names its repository",
   );
+});
+
+test("a machine that died mid-submit: the one taking its claim over finds the request in fal's listing, though the bucket's ledger has its id", async () => {
+  const t = await team(stops, 1, 150, {}, board(5, 1));
+  const a = await t.clone();
+  const plan = JSON.parse((await a.run(["plan", a.file, "--json"])).stdout);
+  const key = plan.shots[0].key as string;
+  const input = { prompt: "shot number 1", start_image_url: "https://example.invalid/a.png", duration: "5" };
+  const requestId = t.fal.acceptFrom(plan.model, input);
+  const sentAt = new Date(Date.now() - 1000).toISOString();
+  // What the dead machine left: its claim mid-submit, and the submit counted in the bucket with fal's id.
+  const claim = {
+    version: 1,
+    key,
+    state: "submitting",
+    step: "s1",
+    holder: { host: "gone", pid: 1 },
+    nonce: "x",
+    beat: 3,
+  };
+  t.s3.put(
+    `team/v1/claims/${key}`,
+    JSON.stringify({ ...claim, endpoint: plan.model, input, submitted_at: sentAt }),
+  );
+  const folder = `team/v1/spend/${sha256(canonicalJson(["", "storyboard.yaml"])).slice(0, 32)}`;
+  const record = {
+    time: sentAt,
+    storyboard: "storyboard.yaml",
+    repo: "",
+    step: "s1",
+    key,
+    model: plan.model,
+  };
+  t.s3.put(`${folder}/0000000000.json`, JSON.stringify({ ...record, cost: 0.35, host: "gone" }));
+  t.s3.put(`${folder}/0000000000.${requestId}.id`, "{}");
+  t.s3.clockOffsetMs += 120_000;
+  const r = await a.render(["--timeout", "0.05"]);
+  assert.equal(r.exitCode, 0, r.stderr);
+  assert.match(r.stderr, new RegExp(`found request ${requestId} in fal's request listing`));
+  assert.equal(t.fal.count("submit"), 0, "nothing submitted again");
 });
