@@ -111,7 +111,7 @@ export interface ProviderContext {
   // --resubmit-unconfirmed: the plan priced a submit of each step it is looking up (see plan paysFor).
   resubmitUnconfirmed?: boolean;
   // With a remote cache's claim: told of each submit before it is sent and of its request id once fal has it.
-  onJournal?(entry: JournalEntry): Promise<void>;
+  onJournal?(entry: JournalEntry, claimOnly?: boolean): Promise<void>;
 }
 
 export interface ClipProvider {

@@ -36,7 +36,8 @@ export interface RemoteSettings {
 
 export type Notify = (state: "waiting" | "downloading", detail: string) => void;
 // Called with each journal entry the provider writes: the claim records the submit and its request id.
-export type OnJournal = (entry: JournalEntry) => Promise<void>;
+// `claimOnly`: take the claim (as "claimed": nothing sent yet) without recording the submit in it.
+export type OnJournal = (entry: JournalEntry, claimOnly?: boolean) => Promise<void>;
 export type Guarded<T> = { from: "remote"; bytes: number } | { from: "made"; value: T };
 
 // What the protocol needs of the remote cache (remote-cache.ts), so the arrow points one way.
@@ -71,7 +72,7 @@ export async function guardStep<T>(
   // One body for every attempt, so a create whose answer was lost is recognised as this machine's.
   const mine = claimBody(e.key, e.step, s.leaseMs);
   let held: HeldClaim | undefined;
-  const onJournal: OnJournal = async (entry) => {
+  const onJournal: OnJournal = async (entry, claimOnly) => {
     const record = {
       state: entry.state,
       endpoint: entry.endpoint,
@@ -82,7 +83,7 @@ export async function guardStep<T>(
       ...(entry.spent_in && { spent_in: entry.spent_in }),
       ...(entry.request_id && { request_id: entry.request_id }),
     };
-    if (held) return held.update(record);
+    if (held) return claimOnly ? undefined : held.update(record);
     // Created as "claimed" (nothing sent): a machine killed before its submit leaves nothing blocked.
     const got = await claim(s.store, name, mine, s.clock);
     if (!(got instanceof HeldClaim)) throw new ClaimedElsewhereError(got);
@@ -91,7 +92,7 @@ export async function guardStep<T>(
     // Another machine may have published and released it since we looked (it publishes before it releases);
     // a record already found bad is the one this machine is about to replace.
     if (await publishedMeanwhile(remote, e)) throw new ClaimedElsewhereError(undefined);
-    await held.update(record);
+    if (!claimOnly) await held.update(record);
   };
   for (let round = 1; ; round++) {
     // Each round ends in another machine's claim or output; this many means something is wrong with the bucket.

@@ -40,9 +40,9 @@ export async function submitJob(
     ...(ctx.storyboard && { storyboard: ctx.storyboard }),
     ...(ctx.repo && { repo: ctx.repo }),
   };
-  // A remote claim records the submit before it happens (a lost claim stops it here, before any money).
-  await recordInClaim(ctx, { ...base, state: "submitting" });
-  // Then the bucket's spend ledger counts it (past the budget: refused here, before any money).
+  // The step's remote claim is taken first (held elsewhere: stopped here, before any money); then the bucket's
+  // spend ledger counts the submit (past the budget: refused here); then the claim records the submit.
+  await recordInClaim(ctx, { ...base, state: "submitting" }, true);
   const spentIn = await ctx.reserveSpend?.({
     step: job.shot.id,
     key: job.key,
@@ -54,8 +54,7 @@ export async function submitJob(
     if (spentIn) await ctx.voidSpend?.(spentIn.ref);
   };
   try {
-    // The claim is asked again just before the money (counting may have taken a while), and learns the count.
-    if (spentIn) await recordInClaim(ctx, intent);
+    await recordInClaim(ctx, intent);
     await writeJournal(ctx.paths, intent);
   } catch (err) {
     await unspend();
@@ -192,10 +191,10 @@ export async function fetchResult(
   }
 }
 
-async function recordInClaim(ctx: ProviderContext, entry: JournalEntry): Promise<void> {
+async function recordInClaim(ctx: ProviderContext, entry: JournalEntry, claimOnly = false): Promise<void> {
   if (!ctx.onJournal) return;
   try {
-    await ctx.onJournal(entry);
+    await ctx.onJournal(entry, claimOnly);
   } catch (err) {
     if (err instanceof ClaimLostError) throw err;
     throw new ProviderError(`the remote cache could not record the submit: ${(err as Error).message}`, {
