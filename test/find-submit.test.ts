@@ -201,7 +201,9 @@ describe("the look-up never spends what the plan did not price, nor takes anothe
   test("two takes send the same input: the take whose answer was lost finds its own request, not its sibling's", async () => {
     const p = await fresh(1, { listing: { lagMs: 100 } });
     await writeFile(p.file, stringify({ version: 1, shots: shots(1, { takes: 2 }) }));
-    p.fake.faults.push({ route: "submit", times: 1, action: "accept-reset" });
+    // The second take's answer is lost: the first take's request (same input) is listed well before its own.
+    const second = () => p.fake.count("submit") === 2;
+    p.fake.faults.push({ route: "submit", times: 1, action: "accept-reset", when: second });
     const r = await p.render(["--concurrency", "1"]);
     assert.equal(r.exitCode, 0, r.stderr);
     assert.equal(p.fake.jobs.size, 2, "two takes, two requests, each paid once");

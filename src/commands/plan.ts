@@ -3,6 +3,7 @@ import { formatPlan } from "../plan/format.js";
 import { planStoryboards } from "../pipeline/index.js";
 import { onlyOption, parseCommand, providerOption, requireFiles } from "./args.js";
 import type { CliContext } from "./context.js";
+import { RunError } from "../errors.js";
 import { connectRemote, inRemote, missingEntries, type RemoteChoice } from "../pipeline/remote.js";
 import { budgetLine, budgetStatus } from "../pipeline/budget.js";
 import type { PlannedFilm } from "../pipeline/plans.js";
@@ -90,7 +91,11 @@ async function filmBudgets(films: PlannedFilm[], paths: CachePaths, choice: Remo
   const store = choice && (await connectRemote(choice));
   return Promise.all(
     films.map(async (f) => {
-      const status = await budgetStatus(f.board, paths, store, choice?.readonly);
+      const status = await budgetStatus(f.board, paths, store, choice?.readonly).catch((err) => {
+        throw new RunError(
+          `${f.board.file}: its render.budget cannot be shown: the remote cache's spend ledger did not answer (${(err as Error).message})`,
+        );
+      });
       if (!status) return undefined;
       const json = {
         limit: status.budget,

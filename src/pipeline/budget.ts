@@ -79,7 +79,10 @@ export function budgetLine(s: BudgetStatus, cost: number): string {
   );
 }
 
-type Gate = Pick<ProviderContext, "reserveSpend" | "voidSpend" | "noteRequest" | "paidElsewhere">;
+type Gate = Pick<
+  ProviderContext,
+  "reserveSpend" | "voidSpend" | "noteRequest" | "paidElsewhere" | "wasVoided"
+>;
 
 // Each submit is counted in the bucket's ledger before it is sent, and refused past the budget (less what only
 // this machine's ledger knows of). Without a budget the record is still written, and a failed write is no reason
@@ -116,6 +119,9 @@ export async function spendGate(
     },
     async voidSpend(ref) {
       await voidSpend(store, ref).catch(() => undefined);
+    },
+    async wasVoided(ref) {
+      return (await store.head(`${ref.slice(0, -5)}.void`).catch(() => undefined)) !== undefined;
     },
     async noteRequest(ref, requestId) {
       await noteRequestId(store, ref, requestId).catch(() => undefined);

@@ -73,6 +73,10 @@ export async function generateMissing(films: PlannedFilm[], ctx: RenderContext):
     unplannedBy.set(board, spentHere + cost);
     return true;
   };
+  const notPaidFor = (board: string) => (cost: number) => {
+    unplanned -= cost;
+    unplannedBy.set(board, (unplannedBy.get(board) ?? 0) - cost);
+  };
   try {
     const provider = await ctx.provider();
     for (const { plan, board } of films) {
@@ -90,6 +94,7 @@ export async function generateMissing(films: PlannedFilm[], ctx: RenderContext):
         stopSubmitting: ctx.signal,
         timeoutMs: minutes * 60_000,
         mayPayAgain: mayPayAgainFor(board.path),
+        notPaid: notPaidFor(board.path),
         resubmitUnconfirmed: ctx.request.resubmitUnconfirmed ?? false,
       };
       const concurrency = ctx.options.concurrency ?? board.render.concurrency ?? DEFAULT_CONCURRENCY;

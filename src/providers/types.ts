@@ -96,6 +96,8 @@ export interface ProviderContext {
   // The bucket learns the request id fal gave a counted submit; and which ids other machines' submits got.
   noteRequest?(ref: string, requestId: string): Promise<void>;
   paidElsewhere?(key: string): Promise<string[]>;
+  // Whether a counted submit was voided: proof that it was never sent, or that fal never had it.
+  wasVoided?(ref: string): Promise<boolean>;
   // The render, as the spend ledger names it.
   run?: string;
   tools: MediaTools;
@@ -108,6 +110,8 @@ export interface ProviderContext {
   // Asked before any submit the plan did not price (fal lost a request; a collected one must be submitted
   // anew). False when it would take the run over --max-cost: then the shot fails and nothing is spent.
   mayPayAgain?(cost: number): boolean;
+  // An allowance mayPayAgain gave is returned: nothing was sent after all.
+  notPaid?(cost: number): void;
   // --resubmit-unconfirmed: the plan priced a submit of each step it is looking up (see plan paysFor).
   resubmitUnconfirmed?: boolean;
   // With a remote cache's claim: told of each submit before it is sent and of its request id once fal has it.

@@ -17,7 +17,7 @@ import { falStill } from "./still.js";
 import { falSound } from "./sound.js";
 import { storeClip } from "../store-clip.js";
 import { checkClip } from "../verify.js";
-import { paidNote, type SettleOptions, settleUnanswered, submitSettled } from "./unanswered.js";
+import { paidNote, type SettleOptions, settleUnanswered, submitPaid } from "./unanswered.js";
 
 export interface FalProviderOptions extends SettleOptions {
   uploads: ImageUploads;
@@ -67,15 +67,10 @@ async function generate(job: ClipJob, ctx: ProviderContext, o: FalProviderOption
       if (!requestId) {
         if (ctx.stopSubmitting.aborted) throw new NotStartedError();
         // Only the first submit of a shot the plan priced is budgeted; any other is asked for.
-        if (!(job.priced && submits === 0) && ctx.mayPayAgain && !ctx.mayPayAgain(job.cost)) {
-          throw new ProviderError(
-            `fal no longer has this shot's request, and submitting it again would cost $${job.cost.toFixed(2)} more than --max-cost allows. Nothing more was spent; raise --max-cost to submit it.`,
-            { transient: false },
-          );
-        }
+        const priced = job.priced && submits === 0;
         submits += 1;
         ctx.update({ state: "submitting" });
-        requestId = await submitSettled(o, job, input, ctx, label);
+        requestId = await submitPaid(o, job, input, ctx, label, priced);
       }
       timings = await waitForCompletion(o.fal, job, requestId, o, ctx);
       // This slot frees up once the result is fetched: the next submit's connection opens meanwhile.

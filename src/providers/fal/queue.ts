@@ -28,6 +28,8 @@ export async function submitJob(
   job: QueueJob,
   input: Record<string, unknown>,
   ctx: ProviderContext,
+  // Told the moment the submit's bytes may leave (until then, nothing can have been paid).
+  onSend?: () => void,
 ): Promise<string> {
   const cost = job.cost ?? 0;
   const base = {
@@ -62,6 +64,7 @@ export async function submitJob(
   }
   let requestId: string;
   try {
+    onSend?.();
     requestId = (await fal.queue.submit(job.model.endpoint, { input })).request_id;
   } catch (err) {
     // fal answered, so no request exists; without an answer it may, and the journal keeps saying so.
@@ -71,10 +74,10 @@ export async function submitJob(
     }
     throw classifyFalError(err, "submitting");
   }
-  if (spentIn) await ctx.noteRequest?.(spentIn.ref, requestId);
   // Paid. Nothing from here may lose the request id: a failed write (a full disk) is said, and the run goes
   // on collecting it; the journal's intent stays, and fal's request listing finds it again if need be.
   const kept = await keepRequestId(ctx, { ...intent, state: "submitted", request_id: requestId });
+  if (spentIn) await ctx.noteRequest?.(spentIn.ref, requestId);
   await recordSpend(
     ctx.paths,
     spendRecord(ctx, job, requestId, { run: ctx.run, bucket: spentIn?.bucket }),

@@ -9,7 +9,7 @@ import { takeSlot } from "../slot.js";
 import type { ProviderContext } from "../types.js";
 import { fetchResult, waitForCompletion } from "./queue.js";
 import type { StatusStream } from "./status-stream.js";
-import { paidNote, type SettleOptions, settleUnanswered, submitSettled } from "./unanswered.js";
+import { paidNote, type SettleOptions, settleUnanswered, submitPaid } from "./unanswered.js";
 
 export interface RequestOptions extends SettleOptions {
   fal: FalClient;
@@ -57,14 +57,10 @@ export async function runPaidRequest<T>(
     try {
       if (!requestId) {
         if (ctx.stopSubmitting.aborted) throw new NotStartedError();
-        if (!(r.priced && submits === 0) && ctx.mayPayAgain && !ctx.mayPayAgain(r.cost))
-          throw new ProviderError(
-            `fal no longer has the request for ${r.label}, and submitting it again would cost $${r.cost.toFixed(2)} more than --max-cost allows. Nothing more was spent.`,
-            { transient: false },
-          );
+        const priced = r.priced && submits === 0;
         submits += 1;
         ctx.update({ state: "submitting" });
-        requestId = await submitSettled(o, queued, input, ctx, r.label);
+        requestId = await submitPaid(o, queued, input, ctx, r.label, priced);
       }
       const timings = await waitForCompletion(o.fal, queued, requestId, o, ctx);
       result = timings === "expired" ? "expired" : await fetchResult(o.fal, queued, requestId, ctx);

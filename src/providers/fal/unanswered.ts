@@ -20,6 +20,33 @@ export interface SettleOptions {
   claimed?: Set<string>;
 }
 
+// A submit the plan did not price (`priced` false: a lost request, or one fal never had) is asked for first, and
+// the allowance is given back when nothing was sent after all (a claim held elsewhere, a budget refusal).
+export async function submitPaid(
+  o: SettleOptions,
+  job: QueueJob,
+  input: Record<string, unknown>,
+  ctx: ProviderContext,
+  label: string,
+  priced: boolean,
+): Promise<string> {
+  const cost = job.cost ?? 0;
+  if (!priced && ctx.mayPayAgain && !ctx.mayPayAgain(cost))
+    throw new ProviderError(
+      `fal no longer has the request for ${label} (or never had it), and submitting it again would cost $${cost.toFixed(2)} more than --max-cost allows. Nothing more was spent; raise --max-cost to submit it.`,
+      { transient: false },
+    );
+  const sent = { maybe: false };
+  try {
+    return await submitSettled(o, job, input, ctx, label, () => {
+      sent.maybe = true;
+    });
+  } catch (err) {
+    if (!priced && !sent.maybe) ctx.notPaid?.(cost);
+    throw err;
+  }
+}
+
 // Submit, and when fal's answer is lost, look for the request instead of failing: at most three submits,
 // each made only after the listing proved the one before was never accepted.
 export async function submitSettled(
@@ -28,10 +55,11 @@ export async function submitSettled(
   input: Record<string, unknown>,
   ctx: ProviderContext,
   label: string,
+  onSend?: () => void,
 ): Promise<string> {
   for (let attempt = 1; ; attempt++) {
     try {
-      const requestId = await submitJob(o.fal, job, input, ctx);
+      const requestId = await submitJob(o.fal, job, input, ctx, onSend);
       // Answered: no look-up for another lost submit (a take with the same input) may take it.
       o.claimed?.add(requestId);
       return requestId;
@@ -68,6 +96,11 @@ export async function settleUnanswered(
   if (!o.listing) {
     if (o.resubmitUnconfirmed) return undefined;
     throw refuse("no listing to read");
+  }
+  // A count the bucket voided proves the submit never left (its machine said so before it died).
+  if (entry.spent_in && (await ctx.wasVoided?.(entry.spent_in.ref))) {
+    await clearJournal(ctx.paths, job.key);
+    return undefined;
   }
   ctx.update({
     state: "looking_up",
