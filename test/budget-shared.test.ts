@@ -11,7 +11,7 @@ import { runInProcess, tempDir } from "../testkit/cli.js";
 import { FakeFal, TEST_FAL_KEY } from "../testkit/fake-fal.js";
 import { falEnv } from "../testkit/fal-env.js";
 import { solidPng } from "./helpers/png.js";
-import { team } from "./helpers/remote-team.js";
+import { leaveDeadClaim, team } from "./helpers/remote-team.js";
 import { shots } from "./helpers/project.js";
 import { canonicalJson, sha256 } from "../src/util/hash.js";
 
@@ -141,19 +141,9 @@ test("a machine that died mid-submit: the one taking its claim over finds the re
   const requestId = t.fal.acceptFrom(plan.model, input);
   const sentAt = new Date(Date.now() - 1000).toISOString();
   // What the dead machine left: its claim mid-submit, and the submit counted in the bucket with fal's id.
-  const claim = {
-    version: 1,
-    key,
-    state: "submitting",
-    step: "s1",
-    holder: { host: "gone", pid: 1 },
-    nonce: "x",
-    beat: 3,
-  };
   const folder = `team/v1/spend/${sha256(canonicalJson(["", "storyboard.yaml"])).slice(0, 32)}`;
   const spentIn = { bucket: "s3://storyreel/team/", ref: `${folder.slice("team/".length)}/0000000000.json` };
-  const body = { ...claim, endpoint: plan.model, input, submitted_at: sentAt, spent_in: spentIn };
-  t.s3.put(`team/v1/claims/${key}`, JSON.stringify(body));
+  leaveDeadClaim(t.s3, key, { endpoint: plan.model, input, submitted_at: sentAt, spent_in: spentIn });
   const record = {
     time: sentAt,
     storyboard: "storyboard.yaml",
@@ -191,19 +181,7 @@ test("a killed run's own claim and journal, fal never had the submit: one allowa
   };
   await mkdir(path.join(a.cache, "journal"), { recursive: true });
   await writeFile(path.join(a.cache, "journal", `${key}.json`), JSON.stringify(entry));
-  const claim = {
-    version: 1,
-    key,
-    state: "submitting",
-    step: "s1",
-    holder: { host: "gone", pid: 1 },
-    nonce: "x",
-    beat: 3,
-  };
-  t.s3.put(
-    `team/v1/claims/${key}`,
-    JSON.stringify({ ...claim, endpoint: plan.model, input, submitted_at: sentAt }),
-  );
+  leaveDeadClaim(t.s3, key, { endpoint: plan.model, input, submitted_at: sentAt });
   t.s3.clockOffsetMs += 120_000;
   const r = await a.render(["--max-cost", "0.35", "--timeout", "0.02"]);
   assert.equal(r.exitCode, 0, r.stderr);

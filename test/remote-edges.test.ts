@@ -6,7 +6,7 @@ import path from "node:path";
 import { after, describe, test } from "node:test";
 import { stringify } from "yaml";
 import { shots } from "./helpers/project.js";
-import { claimsIn, S3_SECRET, team as makeTeam } from "./helpers/remote-team.js";
+import { claimsIn, leaveDeadClaim, S3_SECRET, team as makeTeam } from "./helpers/remote-team.js";
 
 const stops: (() => Promise<unknown>)[] = [];
 after(() => Promise.all(stops.map((s) => s())));
@@ -33,16 +33,7 @@ describe("remote cache edges", { concurrency: 4 }, () => {
     const a = await t.clone();
     const plan = JSON.parse((await a.run(["plan", a.file, "--json"])).stdout);
     const key = plan.shots[0].key as string;
-    const body = {
-      version: 1,
-      key,
-      state: "submitting",
-      step: "s1",
-      holder: { host: "gone", pid: 1 },
-      nonce: "x",
-      beat: 3,
-    };
-    t.s3.put(`team/v1/claims/${key}`, JSON.stringify(body));
+    leaveDeadClaim(t.s3, key);
     t.s3.clockOffsetMs += 120_000;
     const blocked = await a.render();
     assert.equal(blocked.exitCode, 1, blocked.stderr);

@@ -58,3 +58,17 @@ export const claimsIn = (s3: FakeS3) =>
   [...s3.objects.entries()]
     .filter(([k]) => k.startsWith("storyreel/team/v1/claims/"))
     .map(([, o]) => JSON.parse(o.bytes.toString("utf8")) as { state: string; request_id?: string });
+
+// What a machine that died mid-submit leaves in the bucket: its claim, stale once the clock moves on a lease.
+export function leaveDeadClaim(s3: FakeS3, key: string, extra: Record<string, unknown> = {}): void {
+  const body = {
+    version: 1,
+    key,
+    state: "submitting",
+    step: "s1",
+    holder: { host: "gone", pid: 1 },
+    nonce: "x",
+    beat: 3,
+  };
+  s3.put(`team/v1/claims/${key}`, JSON.stringify({ ...body, ...extra }));
+}
