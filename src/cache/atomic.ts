@@ -10,7 +10,9 @@ import { existsNow, isMissing, listIfExists, removeIfExists, withPath } from "..
 export async function writeFileAtomic(
   file: string,
   data: string | Buffer,
-  options: { durable?: boolean } = {},
+  // `verify`: the written temp file is checked before it takes the file's place (a concurrent writer of the
+  // same file can then never fail another's check).
+  options: { durable?: boolean; verify?: (tmp: string) => Promise<void> } = {},
 ): Promise<void> {
   const durable = options.durable ?? true;
   try {
@@ -27,6 +29,11 @@ export async function writeFileAtomic(
       throw err;
     }
     await handle.close();
+    if (options.verify)
+      await options.verify(tmp).catch(async (err) => {
+        await removeIfExists(tmp);
+        throw err;
+      });
     if (durable) await commitRename(tmp, file);
     else await rename(tmp, file);
   } catch (err) {

@@ -10,12 +10,14 @@ import { removeIfExists } from "../util/fs.js";
 export async function writeChecked(file: string, data: string | Buffer): Promise<void> {
   const want = typeof data === "string" ? Buffer.from(data) : data;
   try {
-    await writeFileAtomic(file, want);
-    const back = await readFile(file);
-    if (!back.equals(want))
-      throw new RunError(
-        `cannot write ${file}: it reads back as ${back.length} bytes, not the ${want.length} written${await spaceLeft(file)}`,
-      );
+    const verify = async (tmp: string) => {
+      const back = await readFile(tmp);
+      if (!back.equals(want))
+        throw new RunError(
+          `cannot write ${file}: it reads back as ${back.length} bytes, not the ${want.length} written${await spaceLeft(file)}`,
+        );
+    };
+    await writeFileAtomic(file, want, { verify });
   } catch (err) {
     throw cannotWrite(file, err);
   }
