@@ -4,7 +4,7 @@
 // them reaches a file and a heading. Offline and in process: nothing is rendered, fetched or paid for.
 import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { cp } from "node:fs/promises";
+import { cp, mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { test } from "node:test";
 import { REPO, runInProcess, tempDir } from "../testkit/cli.js";
@@ -243,4 +243,17 @@ test("every link between the README and the docs reaches a file, and a heading i
     }
   }
   assert.deepEqual(broken, []);
+});
+
+test("the README's storyboard is a valid storyboard", async () => {
+  const cwd = await tempDir("storyreel-docs-board-");
+  const board = /```yaml\n([\s\S]*?)```/.exec(read("README.md").text)![1]!;
+  await writeFile(path.join(cwd, "film.yaml"), board);
+  for (const image of board.matchAll(/image: (images\/\S+\.png)/g)) {
+    await mkdir(path.dirname(path.join(cwd, image[1]!)), { recursive: true });
+    await cp(path.join(REPO, "manifests", "images", "dawn.png"), path.join(cwd, image[1]!));
+  }
+  const r = await runInProcess(["validate", "film.yaml"], { cwd });
+  assert.equal(r.exitCode, 0, r.stderr);
+  assert.match(r.stdout, /film\.yaml: valid: 2 shots/);
 });
