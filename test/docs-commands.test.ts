@@ -1,7 +1,8 @@
 // The README, the pages in docs/, CONTRIBUTING.md and ARCHITECTURE.md stay true: every `storyreel …` command
 // they show (in a code block, or inline) parses with that command's own options, the offline ones (validate,
-// plan, init) on files that exist really run, every `npm run` script they name exists, and every link between
-// them reaches a file and a heading. Offline and in process: nothing is rendered, fetched or paid for.
+// plan, init) on files that exist really run, the README's storyboard validates, the render options table is
+// render's options, every `npm run` script they name exists, and every link between them reaches a file and a
+// heading. Offline and in process: nothing is rendered, fetched or paid for.
 import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { cp, mkdir, writeFile } from "node:fs/promises";
@@ -256,4 +257,15 @@ test("the README's storyboard is a valid storyboard", async () => {
   const r = await runInProcess(["validate", "film.yaml"], { cwd });
   assert.equal(r.exitCode, 0, r.stderr);
   assert.match(r.stdout, /film\.yaml: valid: 2 shots/);
+});
+
+test("the render options table lists exactly the options render takes", async () => {
+  const cwd = await tempDir("storyreel-docs-");
+  const page = read("docs/rendering.md").text;
+  const table = page.slice(page.indexOf("## `render` options"), page.indexOf("## Exit codes"));
+  const documented = [...table.matchAll(/^\| `(--[a-z-]+)/gm)].map((m) => m[1]!).sort();
+  const usage = (await runInProcess(["render", "--help"], { cwd })).stdout;
+  const listed = [...usage.matchAll(/^ {2}(--[a-z-]+)/gm)].map((m) => m[1]!).sort();
+  assert.deepEqual(documented, listed);
+  for (const option of listed) assert.ok(await takes("render", option, cwd), option);
 });
