@@ -16,7 +16,7 @@ import { BUNDLED, makeClip, stitchClip } from "../testkit/clips.js";
 import { bandLevels, integratedLoudness, toneFile } from "../testkit/ffprobe.js";
 
 const SYSTEM = findMediaTools(process.env);
-// What the README promises: the bed is at least this much lower while anything is said.
+// What docs/sound-and-captions.md promises: the bed is at least this much lower while anything is said.
 const DOCUMENTED_DUCK_DB = 12;
 const BED_HZ = 2000;
 
@@ -85,7 +85,7 @@ for (const [name, tools] of [
   });
 }
 
-test("without duck: the bed keeps its level under dialogue; DUCK_DB is what the README documents at least", async () => {
+test("without duck: the bed keeps its level under dialogue; DUCK_DB is what the docs promise at least", async () => {
   const m = await mixed(SYSTEM, {}, false);
   assert.ok(Math.abs(m.silent - m.dialogue) < 2, `bed ${m.dialogue} dB under dialogue vs ${m.silent} dB`);
   assert.ok(DUCK_DB >= DOCUMENTED_DUCK_DB);

@@ -58,10 +58,10 @@ test("PNG, JPEG and WebP are recognised by magic bytes with their size", () => {
   assert.equal(sniffImage(Buffer.from("GIF89a....................")), undefined);
 });
 
-test("the README's storyboard reference lists exactly the schema's keys", async () => {
+test("the storyboard reference (docs/storyboard.md) lists exactly the schema's keys", async () => {
   const { readFileSync } = await import("node:fs");
-  const readme = readFileSync(path.join(REPO, "README.md"), "utf8");
-  const section = readme.slice(readme.indexOf("### Reference"), readme.indexOf("### What `validate` checks"));
+  const page = readFileSync(path.join(REPO, "docs", "storyboard.md"), "utf8");
+  const section = page.slice(page.indexOf("## Reference"), page.indexOf("## What `validate` checks"));
   const documented = [...section.matchAll(/^\| `([^`]+)` \|/gm)].map((m) => m[1]!).sort();
   const schema = storyboardSchema() as {
     properties: Record<string, { properties?: Record<string, { properties?: object }> }>;
