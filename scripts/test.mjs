@@ -62,6 +62,8 @@ const child = spawn(
   ],
   { cwd: ROOT, stdio: "inherit" },
 );
+// Ctrl-C or a kill reaches node:test too (a watching one would otherwise outlive this script).
+for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => child.kill(signal));
 child.on("exit", (code, signal) => {
   process.exitCode = code ?? (signal ? 1 : 0);
   process.exit();
