@@ -14,7 +14,7 @@ type Assert<T extends true> = T;
 type None<T extends never> = T;
 
 // The keys of an object type that may be left out.
-type OptionalKeys<T> = { [K in keyof T]-?: {} extends Pick<T, K> ? K : never }[keyof T];
+type OptionalKeys<T> = { [K in keyof T]-?: Record<never, never> extends Pick<T, K> ? K : never }[keyof T];
 // A key's name in a path; "*" for any key of a map such as `stills`.
 type Name<K extends string> = string extends K ? "*" : K;
 // Every key at every depth as a path, "?" marking one that may be left out: ".shots[].trim?",
