@@ -21,10 +21,13 @@ const watching = args.includes("--watch");
 const at = args.indexOf("--concurrency");
 const concurrency = at >= 0 ? args[at + 1] : "2";
 const named = args.filter((a) => TIERS.includes(a));
-const unknown = args.filter((a, i) => !TIERS.includes(a) && a !== "--watch" && i !== at && i !== at + 1);
-if (unknown.length > 0) {
+const unknown = args.filter(
+  (a, i) => !TIERS.includes(a) && a !== "--watch" && (at < 0 || (i !== at && i !== at + 1)),
+);
+if (unknown.length > 0 || !/^[1-9]\d*$/.test(concurrency ?? "")) {
   console.error(
-    `unknown argument: ${unknown.join(" ")} (tiers: ${TIERS.join(", ")}; --watch; --concurrency N)`,
+    `usage: node scripts/test.mjs [${TIERS.join("] [")}] [--watch] [--concurrency N]` +
+      (unknown.length > 0 ? ` (unknown: ${unknown.join(" ")})` : ""),
   );
   process.exit(2);
 }
