@@ -1,5 +1,5 @@
 // The storyboard `storyreel init` writes: every field the storyboard takes, set or shown commented out, each
-// with a comment on what it does (test/init.test.ts checks every key of the schema appears).
+// with a comment on what it does (test/integration/init.test.ts checks every key of the schema appears).
 
 // `dir` is the folder as the user named it (for the commands in the header); `film` names the film's file.
 export function storyboardTemplate(schemaPath: string, dir: string, film: string): string {

@@ -7,7 +7,7 @@ import { type Graph, SAMPLE_RATE } from "./graph.js";
 import type { Timing } from "./profile.js";
 
 // sidechaincompress: threshold 0.1 (-20 dBFS), ratio 20, against a key hard-clipped near full scale: about
-// (20 - 3) x (1 - 1/20) = 16 dB. Measured by test/sound-mix.test.ts (17 to 19 dB); documented as "at least 12".
+// (20 - 3) x (1 - 1/20) = 16 dB. Measured by test/e2e/sound-mix.test.ts (17 to 19 dB); documented as "at least 12".
 export const DUCK_DB = 16;
 const DUCK = "threshold=0.1:ratio=20:attack=5:release=300:knee=1:makeup=1";
 const STEREO = "aformat=sample_fmts=fltp:channel_layouts=stereo";
