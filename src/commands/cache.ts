@@ -4,6 +4,8 @@ import { cachePaths, resolveCacheDir } from "../cache/layout.js";
 import { RunError, UsageError } from "../errors.js";
 import path from "node:path";
 import { readLock } from "../cache/lockfile.js";
+import { ofStoryboard, readLedger } from "../cache/spend.js";
+import { storyboardIdentity } from "../util/storyboard-id.js";
 import {
   type CacheEntry,
   cacheEntries,
@@ -13,7 +15,7 @@ import {
   markFilmPieces,
   markLiveRenders,
   markUsers,
-  paidCost,
+  paidFor,
 } from "../pipeline/cache-admin.js";
 import { liveRenders } from "../cache/live-renders.js";
 import { dollars, sumCosts } from "../util/money.js";
@@ -134,12 +136,17 @@ export async function cacheCommand(argv: string[], ctx: CliContext): Promise<voi
       // Looked at last, just before freeing: what renders running now use or have just made stays.
       markLiveRenders(entries, await liveRenders(paths));
       const unreached = collectable(entries, keepDays, Date.now());
-      // On a shared cache, another project's paid outputs are reached by storyboards not given here.
+      // On a shared cache, another project's paid outputs are reached by storyboards not given here. An output
+      // the ledger says a given storyboard paid for (an earlier version of it) is that storyboard's to free.
       const paid = new Map<CacheEntry, number>();
+      const given = boards.map((f) => storyboardIdentity(path.resolve(ctx.cwd, f)));
+      const payer = new Map((await readLedger(paths)).map((r) => [r.request_id, r]));
       if (!values.all)
         for (const e of unreached) {
-          const cost = await paidCost(paths, e);
-          if (cost > 0) paid.set(e, cost);
+          const { cost, requestId } = await paidFor(paths, e);
+          const record = requestId === undefined ? undefined : payer.get(requestId);
+          const ours = record !== undefined && given.some((id) => ofStoryboard(record, id));
+          if (cost > 0 && !ours) paid.set(e, cost);
         }
       const free = unreached.filter((e) => !paid.has(e));
       const bytes = free.reduce((t, e) => t + e.bytes, 0);

@@ -145,12 +145,21 @@ export function markLiveRenders(entries: CacheEntry[], renders: RenderMarker[]):
 
 // What a clip, still or sound cost to make, by its sidecar (0: free, or no sidecar to say so).
 export async function paidCost(paths: CachePaths, entry: CacheEntry): Promise<number> {
-  if (entry.kind !== "clip" && entry.kind !== "still" && entry.kind !== "sound") return 0;
-  const sidecar = await readJson<{ cost?: number }>(
+  return (await paidFor(paths, entry)).cost;
+}
+
+// What an output cost, and the fal request that made it (its ledger record says for which storyboard).
+export async function paidFor(
+  paths: CachePaths,
+  entry: CacheEntry,
+): Promise<{ cost: number; requestId?: string }> {
+  if (entry.kind !== "clip" && entry.kind !== "still" && entry.kind !== "sound") return { cost: 0 };
+  const sidecar = await readJson<{ cost?: number; request_id?: string }>(
     path.join(paths.dir, `${entry.kind}s`, `${entry.key}.json`),
   );
   const cost = sidecar?.cost;
-  return typeof cost === "number" && Number.isFinite(cost) && cost > 0 ? cost : 0;
+  const paid = typeof cost === "number" && Number.isFinite(cost) && cost > 0 ? cost : 0;
+  return { cost: paid, ...(typeof sidecar?.request_id === "string" && { requestId: sidecar.request_id }) };
 }
 
 // The entries nobody given reaches, not in flight, and older than `keepDays`.

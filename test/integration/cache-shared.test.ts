@@ -120,6 +120,21 @@ describe("a shared cache", { concurrency: 4 }, () => {
     assert.equal(p.fake.count("submit"), 4);
   });
 
+  test("cache gc frees what a given storyboard paid for and no longer uses (its ledger says so), and keeps the other project's", async () => {
+    const p = await shared();
+    assert.equal((await p.run("render", p.a)).exitCode, 0);
+    assert.equal((await p.run("render", p.b)).exitCode, 0);
+    await writeFile(
+      p.a,
+      stringify({ ...board("a"), shots: [{ ...board("a").shots[0]!, prompt: "a one, again" }] }),
+    );
+    assert.equal((await p.run("render", p.a)).exitCode, 0);
+    const gc = await p.run("cache", "gc", p.a);
+    assert.equal(gc.exitCode, 0, gc.stderr);
+    assert.match(gc.stdout, /Freed 2 entries/, "a's two earlier clips");
+    assert.match(gc.stdout, /Kept 2 paid outputs no given storyboard uses \(\$0\.70\)/, "b's two clips");
+  });
+
   test("a journal entry left after its output was cached is cleared by cache gc and by plan", async () => {
     const p = await shared();
     assert.equal((await p.run("render", p.a)).exitCode, 0);
