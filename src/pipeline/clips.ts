@@ -2,7 +2,7 @@
 import pLimit from "p-limit";
 import { evictClip, returnToOwnKey, verifyClip } from "../cache/store.js";
 import { utimes } from "node:fs/promises";
-import { ifMissing, statIfExists } from "../util/fs.js";
+import { ifMissing, mtimeNow } from "../util/fs.js";
 import { InterruptedError, RunError, UsageError } from "../errors.js";
 import { generateClips, type ClipOutcome } from "../generate/generate.js";
 import { isClipJob, type ShotStatus } from "../plan/plan.js";
@@ -220,8 +220,9 @@ async function shotsToCheck(job: FilmJob, ctx: RenderContext): Promise<ShotToChe
   // Up to date: nothing is hashed (a render that does nothing stays instant), except a clip written after its
   // sidecar (its bytes changed since they entered the cache). Offline, nothing could be repaired.
   if (ctx.options.offline) return [];
-  const changed = await Promise.all(shots.map((s) => changedSinceSidecar(ctx.paths, s.key)));
-  return shots.filter((_, i) => changed[i]).map((s) => ({ id: s.id, key: s.key, done: true }));
+  return shots
+    .filter((s) => changedSinceSidecar(ctx.paths, s.key))
+    .map((s) => ({ id: s.id, key: s.key, done: true }));
 }
 
 async function touch(file: string): Promise<void> {
@@ -229,13 +230,11 @@ async function touch(file: string): Promise<void> {
   await utimes(file, now, now).catch(ifMissing(undefined));
 }
 
-async function changedSinceSidecar(paths: RenderContext["paths"], key: string): Promise<boolean> {
-  const [clip, sidecar] = await Promise.all([
-    statIfExists(paths.clip(key)),
-    statIfExists(paths.sidecar(key)),
-  ]);
+function changedSinceSidecar(paths: RenderContext["paths"], key: string): boolean {
+  const clip = mtimeNow(paths.clip(key));
+  const sidecar = mtimeNow(paths.sidecar(key));
   // Gone (freed, say) is not damaged: the film made from it is done.
-  return clip !== undefined && sidecar !== undefined && clip.mtimeMs > sidecar.mtimeMs;
+  return clip !== undefined && sidecar !== undefined && clip > sidecar;
 }
 
 export { willGenerate };

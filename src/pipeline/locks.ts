@@ -1,5 +1,6 @@
 // The lockfile after a render: per step the take used, its key and its output's facts, written beside the
 // storyboard when it changed. It pins paid outputs: a preview render never replaces a lock a fal render wrote.
+import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { readJson } from "../cache/atomic.js";
@@ -12,7 +13,7 @@ import { cachedSound, type SoundSidecar } from "../cache/sounds.js";
 import type { PlannedStep } from "../plan/steps.js";
 import type { Storyboard } from "../storyboard/types.js";
 import { UsageError } from "../errors.js";
-import { statIfExists } from "../util/fs.js";
+import { isMissing, statIfExists } from "../util/fs.js";
 import type { StitchResult } from "../stitch/stitch.js";
 import type { RenderContext } from "./context.js";
 import type { PlannedFilm } from "./plans.js";
@@ -251,7 +252,7 @@ export async function checkLockedClips(films: PlannedFilm[], ctx: RenderContext)
     for (const s of plan.shots) {
       const step = locked.get(`shot:${s.id}`);
       if (s.status !== "cached" || !step?.sha256 || step.key !== s.key) continue;
-      const side = await readSidecar(ctx.paths, s.key);
+      const side = sidecarNow(ctx.paths.sidecar(s.key));
       // Another key's sidecar says so itself: the render's check puts such a clip back under its own key.
       if (!side || side.key !== s.key || side.sha256 === step.sha256 || !(Date.parse(side.created_at) < at))
         continue;
@@ -296,4 +297,16 @@ async function outputProblem(
   if (kind === "sound") return (await cachedSound(ctx.paths, key)) ? undefined : "its bytes are damaged";
   if (!(await statIfExists(ctx.paths.clip(key)))) return "its clip file is missing";
   return (await hashFile(ctx.paths.clip(key))).sha256 === sha256 ? undefined : "its bytes are damaged";
+}
+
+// A clip's sidecar read at once: a no-op render of a locked film looks at every one (see mtimeNow). Unreadable
+// or missing: undefined, as the render's own checks then say what is wrong.
+function sidecarNow(file: string): { key?: string; sha256: string; created_at: string } | undefined {
+  try {
+    return JSON.parse(readFileSync(file, "utf8"));
+  } catch (err) {
+    if (err instanceof SyntaxError || isMissing(err) || (err as NodeJS.ErrnoException).code === "EISDIR")
+      return undefined;
+    throw err;
+  }
 }

@@ -9,6 +9,17 @@ export function isMissing(err: unknown): boolean {
 
 // Whether a file exists, answered without a trip through libuv's thread pool (a wave of shots checking their
 // journals at once queues there); an error other than "missing" (EACCES, say) is thrown, as a read would.
+// A file's modification time, read at once (a no-op render checks a hundred files: the thread pool's round trip
+// per file costs more than the stat), or undefined when it is missing.
+export function mtimeNow(file: string): number | undefined {
+  try {
+    return statSync(file, { throwIfNoEntry: false })?.mtimeMs;
+  } catch (err) {
+    if (isMissing(err)) return undefined;
+    throw err;
+  }
+}
+
 export function existsNow(file: string): boolean {
   try {
     return statSync(file, { throwIfNoEntry: false }) !== undefined;
