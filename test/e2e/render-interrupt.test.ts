@@ -3,13 +3,14 @@
 // needs the real process, whose SIGINT handler calls process.exit. Both are triggered by observed events.
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { runInProcess, spawnStoryreel, until } from "../../testkit/cli.js";
 import { FakeFal } from "../../testkit/fake-fal.js";
 import { falEnv, TEST_FAL_KEY } from "../../testkit/fal-env.js";
 import { makeProject, shots } from "../helpers/project.js";
+import { journalStates } from "../../testkit/cache-files.js";
 
 let fake: FakeFal;
 before(async () => (fake = await new FakeFal({ key: TEST_FAL_KEY, latencyMs: 600 }).start()));
@@ -81,20 +82,6 @@ test("SIGTERM is a first Ctrl-C, a second signal exits at once, the journal is k
     await slow.stop();
   }
 });
-
-async function journalStates(cache: string): Promise<string[]> {
-  const dir = path.join(cache, "journal");
-  const names = (await readdir(dir).catch(() => [] as string[])).filter((f) => !f.startsWith("."));
-  return Promise.all(
-    names.map(async (f) => {
-      try {
-        return (JSON.parse(await readFile(path.join(dir, f), "utf8")) as { state: string }).state;
-      } catch {
-        return "";
-      }
-    }),
-  );
-}
 
 test("Ctrl-C during preview generation: the previews stop, marked interrupted, not failed; no ffmpeg dump", async () => {
   const p = await makeProject({

@@ -8,6 +8,7 @@ import { runInProcess, spawnStoryreel, storyreel, until } from "../../testkit/cl
 import { FakeFal } from "../../testkit/fake-fal.js";
 import { falEnv, TEST_FAL_KEY } from "../../testkit/fal-env.js";
 import { makeProject, shots } from "../helpers/project.js";
+import { journalStates } from "../../testkit/cache-files.js";
 
 let fake: FakeFal;
 before(async () => (fake = await new FakeFal({ key: TEST_FAL_KEY, latencyMs: 800 }).start()));
@@ -20,17 +21,6 @@ async function project(n: number, tag: string) {
     storyboard: { version: 1, shots: shots(n).map((s, i) => ({ ...s, prompt: `${tag} ${i}` })) },
   });
   return { ...p, cache: path.join(p.dir, "cache") };
-}
-
-async function journalStates(cache: string): Promise<string[]> {
-  const names = (await readdir(path.join(cache, "journal")).catch(() => [] as string[])).filter(
-    (f) => !f.startsWith("."),
-  );
-  return Promise.all(
-    names.map(
-      async (f) => JSON.parse(await readFile(path.join(cache, "journal", f), "utf8")).state as string,
-    ),
-  );
 }
 
 test("kill -9 mid-run, then run again: every key is submitted exactly once", async () => {

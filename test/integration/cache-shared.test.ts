@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { mkdir, open, readdir, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { after, describe, test } from "node:test";
 import { parse, stringify } from "yaml";
@@ -12,6 +12,7 @@ import { makeClip } from "../../testkit/clips.js";
 import { FakeFal } from "../../testkit/fake-fal.js";
 import { falEnv, TEST_FAL_KEY } from "../../testkit/fal-env.js";
 import { makeProject } from "../helpers/project.js";
+import { flipByte } from "../../testkit/cache-files.js";
 
 const fakes: FakeFal[] = [];
 after(() => Promise.all(fakes.map((f) => f.stop())));
@@ -43,21 +44,6 @@ async function shared(latencyMs = 150) {
   const clip = (key: string) => path.join(cache, "clips", `${key}.mp4`);
   const sidecar = (key: string) => path.join(cache, "clips", `${key}.json`);
   return { ...p, a: p.file, b, cache, env, run, fake, lock, clip, sidecar };
-}
-
-// One byte changed in the middle: the size stays, only the sha256 can tell.
-async function flipByte(file: string): Promise<void> {
-  const handle = await open(file, "r+");
-  try {
-    const { size } = await handle.stat();
-    const at = Math.floor(size / 2);
-    const buf = Buffer.alloc(1);
-    await handle.read(buf, 0, 1, at);
-    buf[0] = buf[0]! ^ 0xff;
-    await handle.write(buf, 0, 1, at);
-  } finally {
-    await handle.close();
-  }
 }
 
 describe("a shared cache", { concurrency: 4 }, () => {

@@ -1,26 +1,14 @@
 // The remote cache when the bucket has a bad few seconds, and when the local copy of a shared output is damaged.
 import assert from "node:assert/strict";
-import { open, readFile, writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { after, describe, test } from "node:test";
 import { parse } from "yaml";
 import { team as makeTeam } from "../helpers/remote-team.js";
+import { flipByte } from "../../testkit/cache-files.js";
 
 const stops: (() => Promise<unknown>)[] = [];
 after(() => Promise.all(stops.map((s) => s())));
-
-async function flipByte(file: string): Promise<void> {
-  const handle = await open(file, "r+");
-  try {
-    const at = Math.floor((await handle.stat()).size / 2);
-    const buf = Buffer.alloc(1);
-    await handle.read(buf, 0, 1, at);
-    buf[0] = buf[0]! ^ 0xff;
-    await handle.write(buf, 0, 1, at);
-  } finally {
-    await handle.close();
-  }
-}
 
 describe("remote cache outages and damaged outputs", { concurrency: 4 }, () => {
   // With claims, a step the bucket could not be asked about is made under its claim (which looks again before the

@@ -3,7 +3,7 @@
 // priced and shown, and two retakes at once make two takes.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { readdir, readFile, writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { parse, stringify } from "yaml";
@@ -14,6 +14,7 @@ import { falEnv, TEST_FAL_KEY } from "../../testkit/fal-env.js";
 import { cachePaths } from "../../src/cache/layout.js";
 import { retakeTurn } from "../../src/pipeline/index.js";
 import { makeProject } from "../helpers/project.js";
+import { journalStates } from "../../testkit/cache-files.js";
 
 let fake: FakeFal;
 before(async () => (fake = await new FakeFal({ key: TEST_FAL_KEY, latencyMs: 100 }).start()));
@@ -188,16 +189,7 @@ test("the report counts what this run paid: takes made now are generated, a coll
   // A retake killed once its request is journaled: the next render collects it, paid by the killed run.
   fake.requests.length = 0;
   const child = spawnStoryreel(["retake", p.file, "two"], { cwd: p.dir, env: p.env });
-  const journal = path.join(p.cache, "journal");
-  await until(async () => {
-    const names = (await readdir(journal).catch(() => [] as string[])).filter((f) => !f.startsWith("."));
-    const states = await Promise.all(
-      names.map(
-        async (f) => JSON.parse(await readFile(path.join(journal, f), "utf8").catch(() => "{}")).state,
-      ),
-    );
-    return states.includes("submitted");
-  });
+  await until(async () => (await journalStates(p.cache)).includes("submitted"));
   child.kill("SIGKILL");
   await child;
   assert.equal(submits(), 1);

@@ -12,6 +12,7 @@ import { makeClip } from "../../testkit/clips.js";
 import { FakeFal } from "../../testkit/fake-fal.js";
 import { falEnv, TEST_FAL_KEY } from "../../testkit/fal-env.js";
 import { makeProject } from "../helpers/project.js";
+import { journalStates } from "../../testkit/cache-files.js";
 
 let fake: FakeFal;
 before(async () => (fake = await new FakeFal({ key: TEST_FAL_KEY, latencyMs: 200 }).start()));
@@ -226,16 +227,7 @@ test("kill -9 during a retake, then resume: the new take is collected, nothing i
   assert.equal((await p.run("render", p.file)).exitCode, 0);
   fake.requests.length = 0;
   const child = spawnStoryreel(["retake", p.file, "two"], { cwd: p.dir, env: p.env });
-  const journal = path.join(p.cache, "journal");
-  await until(async () => {
-    const names = (await readdir(journal).catch(() => [] as string[])).filter((f) => !f.startsWith("."));
-    const states = await Promise.all(
-      names.map(
-        async (f) => JSON.parse(await readFile(path.join(journal, f), "utf8").catch(() => "{}")).state,
-      ),
-    );
-    return states.includes("submitted");
-  });
+  await until(async () => (await journalStates(p.cache)).includes("submitted"));
   child.kill("SIGKILL");
   await child;
   assert.equal(submits(), 1);
