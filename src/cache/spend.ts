@@ -67,3 +67,9 @@ export function spentOn(ledger: SpendRecord[], id: StoryboardIdentity, exceptBuc
     .filter((r) => ofStoryboard(r, id) && (exceptBucket === undefined || r.bucket !== exceptBucket))
     .reduce((t, r) => t + r.cost, 0);
 }
+
+// Requests the ledger gives to another step than `key` (or to no step: records from before they named one): a
+// look-up for a lost submit of `key` never takes one of them.
+export function othersRequests(ledger: SpendRecord[], key: string): string[] {
+  return ledger.filter((r) => r.key !== key).map((r) => r.request_id);
+}

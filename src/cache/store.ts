@@ -2,6 +2,7 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { mkdir, open } from "node:fs/promises";
+import path from "node:path";
 import { commitRename, readJson, writeJsonAtomic } from "./atomic.js";
 import type { MediaInfo } from "../media/probe.js";
 import type { CachePaths } from "./layout.js";
@@ -74,13 +75,26 @@ export async function verifyClip(
 // bytes are the ones the sidecar names (moved, not copied: nothing paid is thrown away). True if moved.
 export async function returnToOwnKey(paths: CachePaths, key: string): Promise<boolean> {
   const sidecar = await readSidecar(paths, key);
-  const own = sidecar?.key;
-  if (!sidecar || own === key || typeof own !== "string" || !/^[0-9a-f]{64}$/.test(own)) return false;
-  if ((await statIfExists(paths.sidecar(own))) || (await statIfExists(paths.clip(own)))) return false;
-  if (!(await statIfExists(paths.clip(key))) || (await hashFile(paths.clip(key))).sha256 !== sidecar.sha256)
-    return false;
-  await commitRename(paths.clip(key), paths.clip(own));
-  await commitRename(paths.sidecar(key), paths.sidecar(own));
+  if (!sidecar || sidecar.key === key || !(await statIfExists(paths.clip(key)))) return false;
+  return moveToOwnKey(paths.clip(key), paths.sidecar(key), sidecar);
+}
+
+// Any kind's output and sidecar, found under another key's name, go back under the key their sidecar names:
+// only when that slot is free and the bytes are the ones the sidecar names.
+export async function moveToOwnKey(
+  output: string,
+  sidecarFile: string,
+  sidecar: { key?: unknown; sha256?: string },
+): Promise<boolean> {
+  const own = sidecar.key;
+  if (typeof own !== "string" || !/^[0-9a-f]{64}$/.test(own) || !sidecar.sha256) return false;
+  const dir = path.dirname(output);
+  const target = path.join(dir, `${own}${path.extname(output)}`);
+  const targetSidecar = path.join(dir, `${own}.json`);
+  if ((await statIfExists(targetSidecar)) || (await statIfExists(target))) return false;
+  if ((await hashFile(output)).sha256 !== sidecar.sha256) return false;
+  await commitRename(output, target);
+  await commitRename(sidecarFile, targetSidecar);
   return true;
 }
 

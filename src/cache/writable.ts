@@ -30,6 +30,12 @@ export function fileSystemProblem(err: unknown): string | undefined {
   return undefined;
 }
 
+// Why a step failed when no provider said: a file-system problem the user can act on, else an unexpected error
+// with its stack (a bug to report).
+export function failureText(err: unknown): string {
+  return fileSystemProblem(err) ?? `unexpected error: ${(err as Error).stack ?? String(err)}`;
+}
+
 // Creates the folder if needed and writes (then removes) a small file in it. Undefined when all is well.
 export async function writeProblem(dir: string): Promise<string | undefined> {
   const probe = path.join(dir, `.storyreel-write-check.${process.pid}`);

@@ -4,7 +4,8 @@ import { planStoryboards } from "../pipeline/index.js";
 import { onlyOption, parseCommand, providerOption, requireFiles } from "./args.js";
 import type { CliContext } from "./context.js";
 import { RunError } from "../errors.js";
-import { connectRemote, inRemote, missingEntries, type RemoteChoice } from "../pipeline/remote.js";
+import { connectRemote, inRemote, missingEntries } from "../pipeline/remote.js";
+import type { ObjectStore } from "../cache/remote/object-store.js";
 import { budgetLine, budgetStatus } from "../pipeline/budget.js";
 import type { PlannedFilm } from "../pipeline/plans.js";
 import { type CachePaths, cachePaths, resolveCacheDir } from "../cache/layout.js";
@@ -43,8 +44,10 @@ export async function planCommand(argv: string[], ctx: CliContext): Promise<void
     ...(only && { only }),
   });
   const choice = remoteChoice(values, ctx.env);
-  const remote = choice && (await inRemote(films, choice));
-  const budgets = await filmBudgets(films, cachePaths(request.cacheDir), choice);
+  // One connection (and one probe of the bucket) serves both questions.
+  const store = choice && (await connectRemote(choice));
+  const remote = store && (await inRemote(films, store));
+  const budgets = await filmBudgets(films, cachePaths(request.cacheDir), store, choice?.readonly);
   // Each plan with what the bucket holds of it: `remote` in the JSON, a closing line in the table.
   const shown = films.map((f, i) => {
     const budget = budgets[i];
@@ -87,11 +90,15 @@ export async function planCommand(argv: string[], ctx: CliContext): Promise<void
 }
 
 // Each film's render.budget as its ledgers count it (with a remote cache, every machine's spending).
-async function filmBudgets(films: PlannedFilm[], paths: CachePaths, choice: RemoteChoice | undefined) {
-  const store = choice && (await connectRemote(choice));
+async function filmBudgets(
+  films: PlannedFilm[],
+  paths: CachePaths,
+  store: ObjectStore | undefined,
+  readonly: boolean | undefined,
+) {
   return Promise.all(
     films.map(async (f) => {
-      const status = await budgetStatus(f.board, paths, store, choice?.readonly).catch((err) => {
+      const status = await budgetStatus(f.board, paths, store, readonly).catch((err) => {
         throw new RunError(
           `${f.board.file}: its render.budget cannot be shown: the remote cache's spend ledger did not answer (${(err as Error).message})`,
         );
@@ -102,8 +109,6 @@ async function filmBudgets(films: PlannedFilm[], paths: CachePaths, choice: Remo
         spent: status.spent,
         left: Math.max(0, status.left),
         counts: status.counts === "team" ? "every machine sharing the remote cache" : "this machine only",
-        new: f.plan.cost.new,
-        refused: f.plan.cost.new > status.left + 1e-9,
       };
       return { status, json };
     }),

@@ -1,11 +1,11 @@
 // Generate stage: every `generate` entry of the plan becomes a cached clip, at most `concurrency` at a time.
-import { fileSystemProblem } from "../cache/writable.js";
+import { failureText } from "../cache/writable.js";
 import { makeStep } from "./make-step.js";
 import { acquireLock } from "../cache/lock.js";
 import { readSidecar, verifyClip, type ClipSidecar } from "../cache/store.js";
 import type { RemoteCache } from "../cache/remote/remote-cache.js";
 import { refetchClip } from "../providers/refetch.js";
-import { isClipJob, type Plan, pricedByPlan } from "../plan/plan.js";
+import { isClipJob, type Plan, paysFor } from "../plan/plan.js";
 import { inputsOf } from "../plan/steps.js";
 import type { ImageRef, Storyboard } from "../storyboard/types.js";
 import { criticalRanks, prioritySlots } from "./priority-slots.js";
@@ -129,13 +129,13 @@ export async function generateClips(o: GenerateOptions): Promise<ClipOutcome[]> 
         shot: concrete,
         model: o.storyboard.model,
         cost: p.cost,
-        priced: pricedByPlan(p.status, o.context),
+        priced: paysFor(p.status, o.context),
       };
       const seat = collector ?? seating.newcomer;
       return runJob(job, shots, emit, o, { acquire: () => seat.acquire(rank(`shot:${p.id}`)) });
     })()
       .catch((err: unknown): ClipOutcome => {
-        const error = fileSystemProblem(err) ?? `unexpected error: ${(err as Error).stack ?? String(err)}`;
+        const error = failureText(err);
         emit({ state: "failed", error });
         return { key, shots, status: "failed", error };
       })
@@ -255,10 +255,7 @@ async function runJob(
       emit({ state: "skipped", detail: err.message });
       return { key: job.key, shots, status: "skipped", error: err.message };
     }
-    const message =
-      err instanceof ProviderError
-        ? err.message
-        : (fileSystemProblem(err) ?? `unexpected error: ${(err as Error).stack ?? String(err)}`);
+    const message = err instanceof ProviderError ? err.message : failureText(err);
     emit({ state: "failed", error: message });
     return { key: job.key, shots, status: "failed", error: message };
   } finally {

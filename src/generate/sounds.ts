@@ -1,11 +1,11 @@
 // The film's sound steps (voice-overs, a generated bed): none waits for another step, so each starts at once,
 // under the same slots, per-key locks and retries as stills and clips. Each is made once however many use it.
-import { fileSystemProblem } from "../cache/writable.js";
+import { failureText } from "../cache/writable.js";
 import { acquireLock } from "../cache/lock.js";
 import { cachedSound } from "../cache/sounds.js";
 import type { RemoteCache } from "../cache/remote/remote-cache.js";
 import { NotStartedError, ProviderError, RunError } from "../errors.js";
-import { type Plan, pricedByPlan } from "../plan/plan.js";
+import { type Plan, paysFor, type ShotStatus } from "../plan/plan.js";
 import { soundKeyMaterial, soundSpecs } from "../plan/sound-steps.js";
 import type { PlannedStep } from "../plan/steps.js";
 import type { ClipProvider, ProviderContext, ShotUpdate, Slots, SoundJob } from "../providers/types.js";
@@ -52,7 +52,7 @@ export async function makeSounds(o: SoundRunOptions): Promise<void> {
           seconds: Number(Object.values(spec.input).find((v) => typeof v === "number")),
         }),
         cost: step.cost,
-        priced: pricedByPlan(step.status, o.context),
+        priced: paysFor(step.status as ShotStatus, o.context),
         keyMaterial: soundKeyMaterial(spec, o.provider.id),
       };
       return makeSound(step, job, o);
@@ -102,10 +102,7 @@ async function makeSound(step: PlannedStep, job: SoundJob, o: SoundRunOptions): 
   } catch (err) {
     if (err instanceof NotStartedError) return outcome("skipped", { error: err.message });
     // A provider's refusal, or a stand-in ffmpeg could not make, is said as it is; anything else is a bug.
-    const message =
-      err instanceof ProviderError || err instanceof RunError
-        ? err.message
-        : (fileSystemProblem(err) ?? `unexpected error: ${(err as Error).stack ?? String(err)}`);
+    const message = err instanceof ProviderError || err instanceof RunError ? err.message : failureText(err);
     update({ state: "failed", error: message });
     outcome("failed", { error: message });
   } finally {

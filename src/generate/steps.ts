@@ -1,6 +1,6 @@
 // The graph's other steps, run as their inputs appear: stills (generated or edited, through the provider and
 // its slots) and frames (taken locally from a clip). Each is made once per render, however many steps use it.
-import { fileSystemProblem } from "../cache/writable.js";
+import { failureText } from "../cache/writable.js";
 import { makeStep } from "./make-step.js";
 import { rename } from "node:fs/promises";
 import { readFile } from "node:fs/promises";
@@ -13,7 +13,7 @@ import { NotStartedError, ProviderError } from "../errors.js";
 import { frameArgs } from "../media/frame.js";
 import { runTool } from "../media/run.js";
 import { stillKeyMaterial } from "../plan/graph-keys.js";
-import { type Plan, pricedByPlan } from "../plan/plan.js";
+import { type Plan, paysFor, type ShotStatus } from "../plan/plan.js";
 import type { PlannedStep } from "../plan/steps.js";
 import type { ClipProvider, ProviderContext, ShotUpdate, Slots } from "../providers/types.js";
 import { sniffImage } from "../storyboard/image-info.js";
@@ -124,7 +124,7 @@ export function stepRunner(o: StepRunOptions) {
         still: spec,
         references: refs.map((r) => (r as Extract<Made, { ok: true }>).image),
         cost: step.cost,
-        priced: pricedByPlan(step.status, o.context),
+        priced: paysFor(step.status as ShotStatus, o.context),
         // The same material the plan hashed into this step's key, so a later plan can say what changed.
         keyMaterial: stillKeyMaterial(spec, o.provider.id, identity),
         videoModel: o.storyboard.model,
@@ -163,10 +163,7 @@ export function stepRunner(o: StepRunOptions) {
       );
     } catch (err) {
       if (err instanceof NotStartedError) return failed(step, "skipped", err.message);
-      const message =
-        err instanceof ProviderError
-          ? err.message
-          : (fileSystemProblem(err) ?? `unexpected error: ${(err as Error).stack ?? String(err)}`);
+      const message = err instanceof ProviderError ? err.message : failureText(err);
       update({ state: "failed", error: message });
       return failed(step, "failed", message, true);
     } finally {

@@ -1,15 +1,14 @@
 // `cache verify --repair`: a damaged output is fetched again, byte-identical by its sidecar's sha256, from where
 // the provider served it or from the remote cache; a free one is removed, for the next render to make again
 // for nothing. A paid one neither can give back is left where it is, and named with what making it again costs.
-import path from "node:path";
-import { commitRename, readJson } from "../cache/atomic.js";
+import { readJson } from "../cache/atomic.js";
 import type { CachePaths } from "../cache/layout.js";
 import { type EntryRef, recordName } from "../cache/remote/entries.js";
 import type { RemoteCache } from "../cache/remote/remote-cache.js";
 import { refetchClip, refetchSound, refetchStill } from "../providers/refetch.js";
 import { dollars } from "../util/money.js";
-import { removeIfExists, statIfExists } from "../util/fs.js";
-import { hashFile } from "../cache/store.js";
+import { removeIfExists } from "../util/fs.js";
+import { moveToOwnKey } from "../cache/store.js";
 import { type CacheEntry, paidCost } from "./cache-admin.js";
 
 export interface Repair {
@@ -29,7 +28,8 @@ export async function repairEntry(
   const sidecar = sidecarFile ? await readJson<{ key?: string; sha256?: string }>(sidecarFile) : undefined;
   // Another key's output (and sidecar) under this name: it goes; this key's own can only come from the bucket.
   if (sidecar?.key !== undefined && sidecar.key !== entry.key) {
-    const moved = await moveToOwnKey(entry, sidecarFile!, sidecar as { key: string; sha256?: string });
+    const output = entry.files.find((f) => !f.endsWith(".json"));
+    const moved = output !== undefined && (await moveToOwnKey(output, sidecarFile!, sidecar));
     for (const f of entry.files) await removeIfExists(f);
     if (moved) entry.files.length = 0;
     if (await fromRemote(remote, entry, undefined)) return fetched(remote!);
@@ -90,23 +90,4 @@ function parseSha(bytes: Buffer): string | undefined {
     if (err instanceof SyntaxError) return undefined;
     throw err;
   }
-}
-
-// An output moved (not copied) under another key's name is put back under its own, when that is free and the
-// bytes are the ones its sidecar names: nothing paid is thrown away.
-async function moveToOwnKey(
-  entry: CacheEntry,
-  sidecarFile: string,
-  sidecar: { key: string; sha256?: string },
-): Promise<boolean> {
-  const output = entry.files.find((f) => !f.endsWith(".json"));
-  if (!output || !/^[0-9a-f]{64}$/.test(sidecar.key) || !sidecar.sha256) return false;
-  const dir = path.dirname(output);
-  const target = path.join(dir, `${sidecar.key}${path.extname(output)}`);
-  const targetSidecar = path.join(dir, `${sidecar.key}.json`);
-  if ((await statIfExists(targetSidecar)) || (await statIfExists(target))) return false;
-  if ((await hashFile(output)).sha256 !== sidecar.sha256) return false;
-  await commitRename(output, target);
-  await commitRename(sidecarFile, targetSidecar);
-  return true;
 }

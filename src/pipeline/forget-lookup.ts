@@ -3,7 +3,7 @@
 // forgotten, so the next render collects it rather than paying for it again.
 import type { JournalEntry } from "../cache/journal.js";
 import type { CachePaths } from "../cache/layout.js";
-import { readLedger } from "../cache/spend.js";
+import { othersRequests, readLedger } from "../cache/spend.js";
 import { priceOfInput } from "../plan/price-input.js";
 import { findUnanswered, type Lookup } from "../providers/fal/find-submit.js";
 import type { RequestListing } from "../providers/fal/request-listing.js";
@@ -24,11 +24,8 @@ export async function lookUpBeforeForgetting(
   entry: JournalEntry,
   o: ForgetLookupOptions,
 ): Promise<Lookup> {
-  // A request already in the ledger belongs to another submit, so it is never matched to this one.
-  // Requests the ledger gives to another step (or to no step: records from before they named one).
-  const known = new Set(
-    (await readLedger(paths)).filter((r) => r.key !== entry.key).map((r) => r.request_id),
-  );
+  // A request the ledger gives to another step is never matched to this one.
+  const known = new Set(othersRequests(await readLedger(paths), entry.key));
   const result = await findUnanswered(entry, {
     listing: o.listing,
     clock: o.clock,

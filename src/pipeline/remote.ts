@@ -114,9 +114,8 @@ export function missingEntries(films: PlannedFilm[]): MissingEntry[] {
 // is downloaded), so the plan can say what a render would really spend.
 export async function inRemote(
   films: PlannedFilm[],
-  choice: RemoteChoice,
+  store: ObjectStore,
 ): Promise<{ location: string; steps: MissingEntry[] }> {
-  const store = await connectRemote(choice);
   const limit = pLimit(8);
   const wanted = missingEntries(films);
   try {

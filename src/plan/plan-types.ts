@@ -72,12 +72,6 @@ export function isClipJob(status: ShotStatus): boolean {
   return status === "generate" || status === "collect" || status === "looking up";
 }
 
-// Whether the plan counted a step's first submit in its new spending: any other submit (a step being looked
-// up that fal never had, a lost request) must be allowed by --max-cost and the budget as it happens.
-export function pricedByPlan(status: string, options: Pick<PlanOptions, "resubmitUnconfirmed">): boolean {
-  return paysFor(status as ShotStatus, options);
-}
-
 // Whether rendering this shot means a new submit, that is, new spending.
 export function paysFor(status: ShotStatus, options: Pick<PlanOptions, "resubmitUnconfirmed">): boolean {
   return status === "generate" || (status === "looking up" && options.resubmitUnconfirmed === true);

@@ -13,7 +13,6 @@ export {
   PLAN_VERSION,
   isClipJob,
   paysFor,
-  pricedByPlan,
   type Plan,
   type PlannedShot,
   type PlannedTake,

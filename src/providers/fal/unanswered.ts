@@ -3,7 +3,7 @@
 import type { FalClient } from "@fal-ai/client";
 import { clearJournal, type JournalEntry, readJournal, writeJournal } from "../../cache/journal.js";
 import type { CachePaths } from "../../cache/layout.js";
-import { readLedger, recordSpend, type SpendRecord } from "../../cache/spend.js";
+import { othersRequests, readLedger, recordSpend, type SpendRecord } from "../../cache/spend.js";
 import { NotStartedError, ProviderError } from "../../errors.js";
 import type { ProviderContext } from "../types.js";
 import { findUnanswered } from "./find-submit.js";
@@ -106,10 +106,10 @@ export async function settleUnanswered(
     state: "looking_up",
     detail: "its submit got no answer: looking for it in fal's request listing",
   });
-  // Requests the ledgers give to another step (or to no step: records from before they named one).
+  // Requests the ledgers (this cache's, and the bucket's) give to another step.
   const known = new Set<string>();
   const learn = async () => {
-    for (const r of await readLedger(ctx.paths)) if (r.key !== entry.key) known.add(r.request_id);
+    for (const id of othersRequests(await readLedger(ctx.paths), entry.key)) known.add(id);
     for (const id of (await ctx.paidElsewhere?.(entry.key)) ?? []) known.add(id);
   };
   const claimed = o.claimed ?? new Set<string>();
