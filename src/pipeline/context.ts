@@ -3,7 +3,7 @@ import type { CachePaths } from "../cache/layout.js";
 import type { RemoteCache } from "../cache/remote/remote-cache.js";
 import type { RemoteChoice } from "./remote.js";
 import type { MediaTools } from "../media/binaries.js";
-import type { StepOutcome } from "../generate/steps.js";
+import type { StepOutcome } from "../steps/executor.js";
 import type { ClipProvider } from "../providers/types.js";
 import type { Clock } from "../util/clock.js";
 import type { EventSink } from "./events.js";

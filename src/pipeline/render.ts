@@ -7,7 +7,7 @@ import { cachePaths } from "../cache/layout.js";
 import { markRender } from "../cache/live-renders.js";
 import { writeProblem } from "../cache/writable.js";
 import { InterruptedError, RunError, UsageError } from "../errors.js";
-import type { ClipOutcome } from "../generate/generate.js";
+import type { ClipOutcome } from "../steps/executor.js";
 import type { RunOutcome } from "../report/report.js";
 import type { StitchResult } from "../stitch/stitch.js";
 import { checkCachedSounds, checkSoundInputs, staleFilms } from "./sound-preflight.js";

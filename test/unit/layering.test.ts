@@ -18,7 +18,7 @@ const LAYERS: string[][] = [
   ["export"],
   ["report"],
   ["stitch"],
-  ["generate"],
+  ["steps"],
   ["providers"],
   ["plan"],
   ["storyboard"],
