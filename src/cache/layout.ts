@@ -3,7 +3,7 @@
 //   <cache>/clips/<key>.mp4       a finished clip (written to a temp file, then renamed)
 //   <cache>/clips/<key>.json      its sidecar: model input, request id, timings, bytes, sha256, cost
 //   <cache>/journal/<key>.json    a fal request in flight: written before waiting, removed once the clip is in
-//   <cache>/locks/<key>.lock      held while one process generates that key
+//   <cache>/locks/<key>.lock      a mutex, held while one process generates that key (folder name kept for older versions)
 //   <cache>/uploads.json          image sha256 -> fal storage URL and when it was uploaded
 //   <cache>/segments/<key>.mp4    normalised pieces of films (a transition's window, or a clip's stretch between)
 //   <cache>/stills/<key>.<ext>    a finished still (png, jpeg or webp), and <key>.json, its sidecar
@@ -38,7 +38,7 @@ export function cachePaths(dir: string) {
     clip: (key: string) => path.join(dir, "clips", `${key}.mp4`),
     sidecar: (key: string) => path.join(dir, "clips", `${key}.json`),
     journal: (key: string) => path.join(dir, "journal", `${key}.json`),
-    lock: (key: string) => path.join(dir, "locks", `${key}.lock`),
+    mutex: (key: string) => path.join(dir, "locks", `${key}.lock`),
     stills: path.join(dir, "stills"),
     still: (key: string, ext: string) => path.join(dir, "stills", `${key}.${ext}`),
     stillSidecar: (key: string) => path.join(dir, "stills", `${key}.json`),

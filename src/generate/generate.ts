@@ -1,7 +1,7 @@
 // Generate stage: every `generate` entry of the plan becomes a cached clip, at most `concurrency` at a time.
 import { failureText } from "../cache/writable.js";
 import { makeStep } from "./make-step.js";
-import { acquireLock } from "../cache/lock.js";
+import { acquireMutex } from "../cache/mutex.js";
 import { readSidecar, verifyClip, type ClipSidecar } from "../cache/store.js";
 import type { RemoteCache } from "../cache/remote/remote-cache.js";
 import { refetchClip } from "../providers/refetch.js";
@@ -223,7 +223,7 @@ async function runJob(
     emit({ state: "skipped", detail: "interrupted before it started" });
     return { key: job.key, shots, status: "skipped", error: "interrupted before it started" };
   }
-  const lock = await acquireLock(ctx.paths.lock(job.key), {
+  const lock = await acquireMutex(ctx.paths.mutex(job.key), {
     onWait: (owner) =>
       emit({ state: "waiting", detail: `another render (pid ${owner.pid}) is generating this clip` }),
   });

@@ -1,7 +1,7 @@
 // The film's sound steps (voice-overs, a generated bed): none waits for another step, so each starts at once,
 // under the same slots, per-key locks and retries as stills and clips. Each is made once however many use it.
 import { failureText } from "../cache/writable.js";
-import { acquireLock } from "../cache/lock.js";
+import { acquireMutex } from "../cache/mutex.js";
 import { cachedSound } from "../cache/sounds.js";
 import type { RemoteCache } from "../cache/remote/remote-cache.js";
 import { NotStartedError, ProviderError, RunError } from "../errors.js";
@@ -67,7 +67,7 @@ async function makeSound(step: PlannedStep, job: SoundJob, o: SoundRunOptions): 
   const ctx: ProviderContext = { ...o.context, slots: o.slots, update };
   if (ctx.stopSubmitting.aborted) return outcome("skipped", { error: "interrupted before it started" });
   update({ state: "queued", ...(step.reason && { detail: step.reason }) });
-  const lock = await acquireLock(ctx.paths.lock(step.key), {
+  const lock = await acquireMutex(ctx.paths.mutex(step.key), {
     onWait: (owner) => update({ state: "waiting", detail: `another render (pid ${owner.pid}) is making it` }),
   });
   try {

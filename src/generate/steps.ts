@@ -5,7 +5,7 @@ import { makeStep } from "./make-step.js";
 import { rename } from "node:fs/promises";
 import { readFile } from "node:fs/promises";
 import { mkdir } from "node:fs/promises";
-import { acquireLock } from "../cache/lock.js";
+import { acquireMutex } from "../cache/mutex.js";
 import { cachedStill, extension } from "../cache/stills.js";
 import type { RemoteCache } from "../cache/remote/remote-cache.js";
 import { refetchStill } from "../providers/refetch.js";
@@ -108,7 +108,7 @@ export function stepRunner(o: StepRunOptions) {
     const ctx: ProviderContext = { ...o.context, slots, update };
     if (ctx.stopSubmitting.aborted) return failed(step, "skipped", "interrupted before it started");
     update({ state: "queued", ...(step.reason && { detail: step.reason }) });
-    const lock = await acquireLock(ctx.paths.lock(step.key), {
+    const lock = await acquireMutex(ctx.paths.mutex(step.key), {
       onWait: (owner) =>
         update({ state: "waiting", detail: `another render (pid ${owner.pid}) is making this still` }),
     });

@@ -20,7 +20,7 @@ import type { PlannedFilm } from "./plans.js";
 
 // `madeOutputs`: this render generated or fetched something, so an output's bytes may have changed under an
 // unchanged key (a damaged clip made again, a bad remote object replaced): the lock is rebuilt then.
-export async function writeLocks(
+export async function writeLockfiles(
   films: PlannedFilm[],
   stitched: StitchResult[],
   ctx: RenderContext,
