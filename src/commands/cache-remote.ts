@@ -1,7 +1,7 @@
 // `storyreel cache push` and `storyreel cache pull <storyboard.yaml|name.lock.yaml...>` against the remote cache.
 import path from "node:path";
 import type { CachePaths } from "../cache/layout.js";
-import { lockPath, readLock } from "../cache/lockfile.js";
+import { lockPath, readLock } from "../project/lockfile.js";
 import { RunError, UsageError } from "../errors.js";
 import { connectRemote, openRemote } from "../pipeline/remote.js";
 import { heldByDeadProcessHere, isStale, readClaim } from "../cache/remote/claims.js";

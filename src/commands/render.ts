@@ -1,6 +1,6 @@
 // `storyreel render <file...>`: plan, then generate, check, stitch and report through the pipeline.
 import path from "node:path";
-import { lockPath, readLock } from "../cache/lockfile.js";
+import { lockPath, readLock } from "../project/lockfile.js";
 import { findMediaTools } from "../media/binaries.js";
 import { ndjsonDisplay, planStoryboards, renderPlans, textDisplay } from "../pipeline/index.js";
 import type { CliContext } from "./context.js";

@@ -2,7 +2,7 @@
 import { readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { cachePaths } from "../cache/layout.js";
-import { lockPath, readLock } from "../cache/lockfile.js";
+import { lockPath, readLock } from "../project/lockfile.js";
 import { findMediaTools } from "../media/binaries.js";
 import {
   addTakes,

@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { readJson } from "../cache/atomic.js";
-import { type Lockfile, type LockStep, LOCK_VERSION, lockPath, writeLock } from "../cache/lockfile.js";
+import { type Lockfile, type LockStep, LOCK_VERSION, lockPath, writeLock } from "../project/lockfile.js";
 import type { CachePaths } from "../cache/layout.js";
 import type { StillSidecar } from "../cache/stills.js";
 import { hashFile, readSidecar } from "../cache/store.js";

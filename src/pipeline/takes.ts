@@ -3,7 +3,7 @@
 import path from "node:path";
 import type { CachePaths } from "../cache/layout.js";
 import { acquireMutex, type KeyMutex } from "../cache/mutex.js";
-import { type Lockfile, type LockStep, LOCK_VERSION, lockPath, writeLock } from "../cache/lockfile.js";
+import { type Lockfile, type LockStep, LOCK_VERSION, lockPath, writeLock } from "../project/lockfile.js";
 import { InterruptedError, UsageError } from "../errors.js";
 import type { PlannedStep } from "../plan/steps.js";
 import { sha256 } from "../util/hash.js";
