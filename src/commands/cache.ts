@@ -16,7 +16,7 @@ import {
   markLiveRenders,
   markUsers,
   paidFor,
-} from "../pipeline/cache-admin.js";
+} from "./cache-admin.js";
 import { liveRenders } from "../cache/live-renders.js";
 import { dollars, sumCosts } from "../util/money.js";
 import { planStoryboards } from "../pipeline/index.js";

@@ -19,7 +19,7 @@ import type { EventSink } from "./events.js";
 import { filmJobs, stitchFilms } from "./films.js";
 import { planFilms, type Planned } from "./plans.js";
 import { checkFrozen, checkLockedClips, writeLockfiles } from "./pinning.js";
-import { keysUsed } from "./cache-admin.js";
+import { keysUsed } from "./keys-used.js";
 import { writeReports, type WrittenReport } from "./reports.js";
 import { connectRemote, fetchMissing, openRemote, remoteNotices, uploadPending } from "./remote.js";
 
