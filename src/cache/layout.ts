@@ -14,6 +14,9 @@ import path from "node:path";
 import { readJson, tempSibling } from "./atomic.js";
 import { listIfExists, statIfExists } from "../util/fs.js";
 
+// The kinds of output written through <cache>/tmp/, which name their temp files.
+export type TempKind = "clip" | "still" | "sound";
+
 export const CACHE_ENV = "STORYREEL_CACHE_DIR";
 
 // Which clips the cache holds, as the planner sees it.
@@ -49,8 +52,8 @@ export function cachePaths(dir: string) {
     uploads: path.join(dir, "uploads.json"),
     segments: path.join(dir, "segments"),
     tmp: path.join(dir, "tmp"),
-    // A fresh temporary name for a clip being written; it enters the cache by rename.
-    tempClip: (key: string) => tempSibling(path.join(dir, "tmp", `${key}.mp4`)),
+    // A fresh temporary name for an output of this kind being written; it enters the cache by rename.
+    temp: (kind: TempKind, key: string) => tempSibling(path.join(dir, "tmp", `${key}.${kind}`)),
   };
 }
 export type CachePaths = ReturnType<typeof cachePaths>;

@@ -11,11 +11,11 @@ import type { ImageRef, Storyboard } from "../storyboard/types.js";
 import { criticalRanks, prioritySlots } from "./priority-slots.js";
 import { blockedText, type Made, type StepOutcome, stepRunner } from "./steps.js";
 import { makeSounds, soundLabel } from "./sounds.js";
-import type { ClipJob, ClipProvider, ProviderContext, ShotUpdate, Slots } from "../providers/types.js";
+import type { ClipJob, StepProvider, ProviderContext, StepUpdate, Slots } from "../providers/types.js";
 import { NotStartedError, ProviderError } from "../errors.js";
 import type { RetryPolicy } from "./retry.js";
 
-export interface ShotEvent extends ShotUpdate {
+export interface ShotEvent extends StepUpdate {
   time: number;
   shot: string;
   // Shots sharing this clip (duplicates), first one first.
@@ -36,7 +36,7 @@ export interface ClipOutcome {
 export interface GenerateOptions {
   plan: Plan;
   storyboard: Storyboard;
-  provider: ClipProvider;
+  provider: StepProvider;
   context: Omit<ProviderContext, "update" | "slots">;
   concurrency: number;
   retry?: RetryPolicy;
@@ -100,7 +100,7 @@ export async function generateClips(o: GenerateOptions): Promise<ClipOutcome[]> 
       ? [label]
       : [p.id, ...o.plan.shots.filter((s) => s.duplicate_of === p.id).map((s) => s.id)];
     const shot = o.storyboard.shots[p.index]!;
-    const emit = (u: ShotUpdate & { error?: string; cost?: number }) =>
+    const emit = (u: StepUpdate & { error?: string; cost?: number }) =>
       o.onEvent({ time: o.context.clock.now(), shot: label, shots, key, ...u });
     emit({ state: "queued", ...(p.reason && !take && { detail: p.reason }) });
     return (async (): Promise<ClipOutcome> => {
@@ -214,7 +214,7 @@ function collectorsFirst(shared: Slots, collectors: number) {
 async function runJob(
   job: ClipJob,
   shots: string[],
-  emit: (u: ShotUpdate & { error?: string; cost?: number }) => void,
+  emit: (u: StepUpdate & { error?: string; cost?: number }) => void,
   o: GenerateOptions,
   shared: Slots,
 ): Promise<ClipOutcome> {

@@ -8,7 +8,7 @@ import { NotStartedError, ProviderError, RunError } from "../errors.js";
 import { type Plan, paysFor, type ShotStatus } from "../plan/plan.js";
 import { soundKeyMaterial, soundSpecs } from "../plan/sound-steps.js";
 import type { PlannedStep } from "../plan/steps.js";
-import type { ClipProvider, ProviderContext, ShotUpdate, Slots, SoundJob } from "../providers/types.js";
+import type { StepProvider, ProviderContext, StepUpdate, Slots, SoundJob } from "../providers/types.js";
 import type { Storyboard } from "../storyboard/types.js";
 import { makeStep } from "./make-step.js";
 import type { RetryPolicy } from "./retry.js";
@@ -17,12 +17,12 @@ import type { StepOutcome } from "./steps.js";
 export interface SoundRunOptions {
   plan: Plan;
   storyboard: Storyboard;
-  provider: ClipProvider;
+  provider: StepProvider;
   context: Omit<ProviderContext, "update" | "slots">;
   slots: Slots;
   retry?: RetryPolicy;
   remote?: RemoteCache;
-  onUpdate(step: PlannedStep, update: ShotUpdate & { error?: string; cost?: number }): void;
+  onUpdate(step: PlannedStep, update: StepUpdate & { error?: string; cost?: number }): void;
   onOutcome(outcome: StepOutcome): void;
 }
 
@@ -61,7 +61,7 @@ export async function makeSounds(o: SoundRunOptions): Promise<void> {
 }
 
 async function makeSound(step: PlannedStep, job: SoundJob, o: SoundRunOptions): Promise<void> {
-  const update = (u: ShotUpdate & { error?: string; cost?: number }) => o.onUpdate(step, u);
+  const update = (u: StepUpdate & { error?: string; cost?: number }) => o.onUpdate(step, u);
   const outcome = (status: StepOutcome["status"], extra: Partial<StepOutcome> = {}) =>
     o.onOutcome({ id: step.id, kind: step.kind, name: step.name, key: step.key, status, ...extra });
   const ctx: ProviderContext = { ...o.context, slots: o.slots, update };

@@ -15,7 +15,7 @@ import { runTool } from "../media/run.js";
 import { stillKeyMaterial } from "../plan/graph-keys.js";
 import { type Plan, paysFor, type ShotStatus } from "../plan/plan.js";
 import type { PlannedStep } from "../plan/steps.js";
-import type { ClipProvider, ProviderContext, ShotUpdate, Slots } from "../providers/types.js";
+import type { StepProvider, ProviderContext, StepUpdate, Slots } from "../providers/types.js";
 import { sniffImage } from "../storyboard/image-info.js";
 import type { ImageRef, Storyboard } from "../storyboard/types.js";
 import { sha256 } from "../util/hash.js";
@@ -42,7 +42,7 @@ export interface StepOutcome {
 export interface StepRunOptions {
   plan: Plan;
   storyboard: Storyboard;
-  provider: ClipProvider;
+  provider: StepProvider;
   context: Omit<ProviderContext, "update" | "slots">;
   slots: Slots;
   // A step's priority for a slot (the fal work on the longest path behind it).
@@ -51,7 +51,7 @@ export interface StepRunOptions {
   // The clip file of a shot, once its clip exists (or why it never will).
   clipOf(shotId: string): Promise<{ ok: true; file: string } | { ok: false; why: string }>;
   remote?: RemoteCache;
-  onUpdate(step: PlannedStep, update: ShotUpdate & { error?: string; cost?: number }): void;
+  onUpdate(step: PlannedStep, update: StepUpdate & { error?: string; cost?: number }): void;
   onOutcome(outcome: StepOutcome): void;
 }
 
@@ -103,7 +103,7 @@ export function stepRunner(o: StepRunOptions) {
     const refs = await Promise.all(spec.references.map(input));
     const blocked = refs.find((r): r is Extract<Made, { ok: false }> => !r.ok);
     if (blocked) return failed(step, "failed", blockedText(blocked), false, blocked.root);
-    const update = (u: ShotUpdate & { error?: string; cost?: number }) => o.onUpdate(step, u);
+    const update = (u: StepUpdate & { error?: string; cost?: number }) => o.onUpdate(step, u);
     const slots = { acquire: () => o.slots.acquire(o.rank?.(step.id) ?? 0) };
     const ctx: ProviderContext = { ...o.context, slots, update };
     if (ctx.stopSubmitting.aborted) return failed(step, "skipped", "interrupted before it started");
