@@ -9,7 +9,7 @@ import { isClipJob, type ShotStatus } from "../plan/plan.js";
 import { refetchClip } from "../providers/refetch.js";
 import { summaryCounts } from "../report/summary.js";
 import { dollars, sumCosts } from "../util/money.js";
-import { readLedger } from "../cache/spend.js";
+import { readLedger } from "../project/spend-ledger.js";
 import { storyboardIdentity } from "../util/storyboard-id.js";
 import { checkBudgets, spendGate } from "./budget.js";
 import { isSound, newSpending, willGenerate } from "./spending.js";

@@ -4,7 +4,7 @@
 import type { RemoteCache } from "../cache/remote/remote-cache.js";
 import type { Plan } from "../plan/plan.js";
 import type { PlannedStep } from "../plan/steps.js";
-import type { ClipProvider, ProviderContext, ShotUpdate } from "../providers/types.js";
+import type { StepProvider, ProviderContext, StepUpdate } from "../providers/types.js";
 import { kindOf } from "./registry.js";
 import type { RetryPolicy } from "./retry.js";
 import type { ClipOutcome, Made, StepOutcome, StepRun } from "./kind.js";
@@ -13,7 +13,7 @@ import { collectorsFirst, criticalRanks, prioritySlots } from "./priority-slots.
 
 export type { ClipOutcome, StepOutcome } from "./kind.js";
 
-export interface ShotEvent extends ShotUpdate {
+export interface ShotEvent extends StepUpdate {
   time: number;
   // The step's label: a shot's id ("arrival take 2"), "still keeper", "voice-over arrival".
   shot: string;
@@ -27,7 +27,7 @@ export interface ShotEvent extends ShotUpdate {
 export interface GenerateOptions {
   plan: Plan;
   storyboard: Storyboard;
-  provider: ClipProvider;
+  provider: StepProvider;
   context: Omit<ProviderContext, "update" | "slots">;
   concurrency: number;
   retry?: RetryPolicy;

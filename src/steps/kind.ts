@@ -5,7 +5,7 @@ import type { Plan } from "../plan/plan.js";
 import type { PlannedStep } from "../plan/steps.js";
 import type { RemoteCache } from "../cache/remote/remote-cache.js";
 import type { ClipSidecar } from "../cache/store.js";
-import type { ClipProvider, ProviderContext, ShotUpdate, Slots } from "../providers/types.js";
+import type { StepProvider, ProviderContext, StepUpdate, Slots } from "../providers/types.js";
 import type { ImageRef, Storyboard } from "../storyboard/types.js";
 import type { RetryPolicy } from "./retry.js";
 
@@ -38,7 +38,7 @@ export interface StepKind {
   cachedInput(step: PlannedStep, run: StepRun): Promise<Made>;
 }
 
-export type StepEventUpdate = ShotUpdate & { error?: string; cost?: number };
+export type StepEventUpdate = StepUpdate & { error?: string; cost?: number };
 
 // Each still, frame and sound the render made, found cached, or could not make.
 export interface StepOutcome {
@@ -65,7 +65,7 @@ export interface ClipOutcome {
 export interface StepRun {
   plan: Plan;
   storyboard: Storyboard;
-  provider: ClipProvider;
+  provider: StepProvider;
   context: Omit<ProviderContext, "update" | "slots">;
   retry?: RetryPolicy;
   remote?: RemoteCache;

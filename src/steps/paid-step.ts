@@ -1,6 +1,6 @@
 // The protocol around one paid step, for every kind: one process at a time per key (the mutex), made by
 // another render meanwhile, else made with retries (through the remote cache's claims), and what went wrong.
-import { acquireLock } from "../cache/lock.js";
+import { acquireMutex } from "../cache/mutex.js";
 import type { EntryRef } from "../cache/remote/entries.js";
 import { failureText } from "../cache/writable.js";
 import { NotStartedError, ProviderError, RunError } from "../errors.js";
@@ -27,7 +27,7 @@ export interface PaidStep<T, C> {
 }
 
 export async function runPaidStep<T, C>(p: PaidStep<T, C>, run: StepRun): Promise<PaidResult<T, C>> {
-  const mutex = await acquireLock(p.ctx.paths.lock(p.key), {
+  const mutex = await acquireMutex(p.ctx.paths.mutex(p.key), {
     onWait: (owner) =>
       p.ctx.update({ state: "waiting", detail: `another render (pid ${owner.pid}) ${p.waiting}` }),
   });

@@ -6,7 +6,7 @@ import { cachePaths } from "../../src/cache/layout.js";
 import { findMediaTools } from "../../src/media/binaries.js";
 import { runGraph } from "../../src/steps/executor.js";
 import type { Plan, PlannedShot, ShotStatus } from "../../src/plan/plan.js";
-import type { ClipProvider } from "../../src/providers/types.js";
+import type { StepProvider } from "../../src/providers/types.js";
 import { ProviderError } from "../../src/errors.js";
 import { systemClock } from "../../src/util/clock.js";
 import { tempDir } from "../../testkit/cli.js";
@@ -34,7 +34,7 @@ test("journaled requests are collected before new shots take a slot, whatever th
   }));
   const plan = { shots: planned, steps, edges: [] } as unknown as Plan;
   const seated: string[] = [];
-  const provider: ClipProvider = {
+  const provider: StepProvider = {
     id: "fal",
     still: () => Promise.reject(new Error("no stills here")),
     sound: () => Promise.reject(new Error("no sounds here")),

@@ -23,7 +23,7 @@ const LAYERS: string[][] = [
   ["plan"],
   ["storyboard"],
   ["init"],
-  ["cache"],
+  ["cache", "project"],
   ["media"],
   ["models"],
   ["util", "errors.ts", "paths.ts"],

@@ -3,7 +3,7 @@ import path from "node:path";
 import type { ShotEvent } from "../steps/executor.js";
 import { dollars } from "../util/money.js";
 import { formatSummary } from "../report/summary.js";
-import type { EventSink, PipelineEvent } from "./events.js";
+import type { EventSink, PipelineEvent } from "../pipeline/events.js";
 import { count } from "../util/words.js";
 
 export interface DisplayStreams {
