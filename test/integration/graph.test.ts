@@ -1,50 +1,20 @@
 // The storyboard as a graph (stills, edits, shared keyframes, continued shots) against the fake fal server:
 // every step is submitted once, an edit cascades to exactly what is downstream, a failure blocks only its
-// dependants, and kill -9 mid-chain pays for nothing twice.
+// dependants (kill -9 mid-chain: test/e2e/killed-runs.test.ts).
 import assert from "node:assert/strict";
 import { readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { stringify } from "yaml";
-import { runInProcess, spawnStoryreel, until } from "../../testkit/cli.js";
+import { runInProcess } from "../../testkit/cli.js";
 import { FakeFal } from "../../testkit/fake-fal.js";
 import { falEnv, TEST_FAL_KEY } from "../../testkit/fal-env.js";
 import { makeProject } from "../helpers/project.js";
+import { graphBoard as board } from "../helpers/boards.js";
 
 let fake: FakeFal;
 before(async () => (fake = await new FakeFal({ key: TEST_FAL_KEY, latencyMs: 300 }).start()));
 after(() => fake.stop());
-
-function board(tag: string, over: { lampEdit?: string; close?: string } = {}) {
-  return {
-    version: 1,
-    stills: {
-      keeper: { prompt: `${tag} keeper portrait, yellow coat`, size: "1280x720" },
-      "keeper-lamp": {
-        edit: ["keeper", "images/a.png"],
-        prompt: over.lampEdit ?? `${tag} keeper in the lamp room`,
-      },
-      close: { edit: ["keeper-lamp"], prompt: over.close ?? `${tag} close on his hands`, size: "1280x720" },
-    },
-    shots: [
-      { id: "arrival", image: { still: "keeper" }, prompt: `${tag} he climbs the stairs`, audio: false },
-      {
-        id: "lamp",
-        image: { still: "keeper-lamp" },
-        end_image: { still: "close" },
-        prompt: `${tag} he lights the lamp`,
-        audio: false,
-      },
-      { id: "glow", image: { still: "close" }, prompt: `${tag} the flame steadies`, audio: false },
-      {
-        id: "beam",
-        image: { from: "lamp", frame: "last" },
-        prompt: `${tag} the beam sweeps the sea`,
-        audio: false,
-      },
-    ],
-  };
-}
 
 async function project(storyboard: Record<string, unknown>) {
   fake.requests.length = 0;
@@ -196,34 +166,6 @@ test("a failed still fails only what depends on it; everything else finishes and
   const close = report.steps.find((s: { name: string }) => s.name === "close");
   assert.equal(close.status, "failed");
   assert.match(close.error, /blocked by still keeper-lamp/);
-});
-
-test("kill -9 in the middle of a chain, then resume: no step is submitted twice", async () => {
-  const p = await project(board("killed"));
-  const env = falEnv(fake, p.cache);
-  const child = spawnStoryreel(["render", p.file], { cwd: p.dir, env });
-  // Killed while the first edit is at fal: the cast still is done, the edit is journaled, nothing else started.
-  // (Killed between the submit and fal's answer, the still would rightly wait for --resubmit-unconfirmed.)
-  const journaled = async () => {
-    const dir = path.join(p.cache, "journal");
-    const names = (await readdir(dir).catch(() => [] as string[])).filter((f) => !f.startsWith("."));
-    const entries = await Promise.all(
-      names.map(async (f) => JSON.parse(await readFile(path.join(dir, f), "utf8").catch(() => "{}"))),
-    );
-    return entries.some((e) => e.shot === "still keeper-lamp" && e.state === "submitted");
-  };
-  await until(journaled);
-  child.kill("SIGKILL");
-  await child;
-  const again = await runInProcess(["render", p.file], { cwd: p.dir, env });
-  assert.equal(again.exitCode, 0, again.stderr);
-  assert.match(again.stderr, /still keeper-lamp: reattaching/);
-  const counts = [...fake.submitsByPrompt().values()];
-  assert.equal(counts.length, 7);
-  assert.ok(
-    counts.every((n) => n === 1),
-    JSON.stringify([...fake.submitsByPrompt()]),
-  );
 });
 
 test("bad graphs are refused with file:line:col and a hint, before anything is spent", async () => {

@@ -7,14 +7,14 @@ import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { parse, stringify } from "yaml";
-import { runInProcess, spawnStoryreel, until } from "../../testkit/cli.js";
+import { runInProcess } from "../../testkit/cli.js";
 import { makeClip } from "../../testkit/clips.js";
 import { FakeFal } from "../../testkit/fake-fal.js";
 import { falEnv, TEST_FAL_KEY } from "../../testkit/fal-env.js";
 import { cachePaths } from "../../src/cache/layout.js";
 import { retakeTurn } from "../../src/pipeline/index.js";
 import { makeProject } from "../helpers/project.js";
-import { journalStates } from "../../testkit/cache-files.js";
+import { twoShots as board } from "../helpers/boards.js";
 
 let fake: FakeFal;
 before(async () => (fake = await new FakeFal({ key: TEST_FAL_KEY, latencyMs: 100 }).start()));
@@ -29,18 +29,6 @@ interface LockStep {
   sha256?: string;
   bytes?: number;
   request_id?: string;
-}
-
-function board(tag: string, one: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) {
-  return {
-    version: 1,
-    defaults: { audio: false },
-    ...extra,
-    shots: [
-      { id: "one", image: "images/a.png", prompt: `${tag} one`, ...one },
-      { id: "two", image: "images/a.png", prompt: `${tag} two` },
-    ],
-  };
 }
 
 // A shot made from a still, and the still with as many takes as asked.
@@ -174,7 +162,7 @@ test("a shot below a still whose pick lapsed makes the storyboard's takes again"
   );
 });
 
-test("the report counts what this run paid: takes made now are generated, a collected request was paid before", async () => {
+test("the report counts what this run paid: takes made now are generated", async () => {
   const p = await project(board("money", { takes: 2 }));
   const first = await p.run("render", p.file);
   assert.equal(first.exitCode, 0, first.stderr);
@@ -185,20 +173,6 @@ test("the report counts what this run paid: takes made now are generated, a coll
   const html = await readFile(path.join(p.dir, "out", "storyboard.html"), "utf8");
   assert.match(html, /spent \$1\.05 this run/);
   assert.match(first.stdout + first.stderr, /Clips: 3 generated \(\$1\.05\)/);
-
-  // A retake killed once its request is journaled: the next render collects it, paid by the killed run.
-  fake.requests.length = 0;
-  const child = spawnStoryreel(["retake", p.file, "two"], { cwd: p.dir, env: p.env });
-  await until(async () => (await journalStates(p.cache)).includes("submitted"));
-  child.kill("SIGKILL");
-  await child;
-  assert.equal(submits(), 1);
-  const resumed = await p.run("render", p.file);
-  assert.equal(resumed.exitCode, 0, resumed.stderr);
-  assert.equal(submits(), 1, "collected, not submitted again");
-  assert.equal((await p.report()).cost.spent, 0, "the killed run paid for it");
-  assert.match(resumed.stdout + resumed.stderr, /Clips: 1 generated \(\$0\.00\)/);
-  assert.match(await readFile(path.join(p.dir, "out", "storyboard.html"), "utf8"), /spent \$0\.00 this run/);
 });
 
 test("a still's takes: the plan row prices every take, and the contact sheet shows each with its pick command", async () => {

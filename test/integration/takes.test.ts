@@ -7,28 +7,18 @@ import { readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { parse, stringify } from "yaml";
-import { runInProcess, spawnStoryreel, until } from "../../testkit/cli.js";
+import { runInProcess } from "../../testkit/cli.js";
 import { makeClip } from "../../testkit/clips.js";
 import { FakeFal } from "../../testkit/fake-fal.js";
 import { falEnv, TEST_FAL_KEY } from "../../testkit/fal-env.js";
 import { makeProject } from "../helpers/project.js";
-import { journalStates } from "../../testkit/cache-files.js";
+import { twoShots } from "../helpers/boards.js";
 
 let fake: FakeFal;
 before(async () => (fake = await new FakeFal({ key: TEST_FAL_KEY, latencyMs: 200 }).start()));
 after(() => fake.stop());
 
-function board(tag: string, extra: Record<string, unknown> = {}) {
-  return {
-    version: 1,
-    defaults: { audio: false },
-    ...extra,
-    shots: [
-      { id: "one", image: "images/a.png", prompt: `${tag} one` },
-      { id: "two", image: "images/a.png", prompt: `${tag} two` },
-    ],
-  };
-}
+const board = (tag: string, extra: Record<string, unknown> = {}) => twoShots(tag, {}, extra);
 
 async function project(storyboard: Record<string, unknown>) {
   fake.requests.length = 0;
@@ -220,23 +210,6 @@ test("git: an older commit of the storyboard and its lock renders that commit's 
   assert.equal(submits() + uploads(), 0);
   assert.deepEqual(await readFile(film), original, "the same bytes as the film rendered at that commit");
   assert.equal(git("status", "--porcelain").toString(), "", "the render left git clean");
-});
-
-test("kill -9 during a retake, then resume: the new take is collected, nothing is paid twice", async () => {
-  const p = await project(board("killed retake"));
-  assert.equal((await p.run("render", p.file)).exitCode, 0);
-  fake.requests.length = 0;
-  const child = spawnStoryreel(["retake", p.file, "two"], { cwd: p.dir, env: p.env });
-  await until(async () => (await journalStates(p.cache)).includes("submitted"));
-  child.kill("SIGKILL");
-  await child;
-  assert.equal(submits(), 1);
-  const resumed = await p.run("render", p.file);
-  assert.equal(resumed.exitCode, 0, resumed.stderr);
-  assert.match(resumed.stderr, /two take 2: reattaching/);
-  assert.equal(submits(), 1, "the killed retake's request was collected, not submitted again");
-  const lock = await p.lock();
-  assert.equal(lock.steps.find((s: { id: string }) => s.id === "shot:two").takes, 2);
 });
 
 test("cache gc frees the pieces of films no storyboard is joined from now, and keeps the current film's", async () => {
