@@ -46,7 +46,8 @@ describe("remote cache outages and damaged outputs", { concurrency: 4 }, () => {
       op: "get",
       times: 1_000_000,
       when: (r) => /\/v1\/clips\/[0-9a-f]{64}\.json$/.test(r.key) && ++looked > 1,
-      action: { status: 503 },
+      // A bucket that is down (not one that asks us to slow down: the SDK waits out SlowDown for ~20 s more).
+      action: { status: 503, code: "ServiceUnavailable" },
     });
     const r = await a.render(["--remote-cache-readonly"]);
     assert.equal(r.exitCode, 1, r.stderr);
