@@ -47,6 +47,8 @@ export interface RenderOptions {
   allowMissing: boolean;
   allowOutsideImages: boolean;
   remote?: RemoteChoice;
+  // STORYREEL_PREVIEW_SIZE: the long side of preview clips (a development setting; the e2e tests make 160 px).
+  previewLongSide?: number;
 }
 
 // The provider these options ask for; fal's credentials are checked here, before anything is written.
@@ -57,6 +59,7 @@ export function renderProvider(opts: RenderOptions, ctx: CliContext) {
     cacheDir: opts.cacheDir,
     offline: opts.offline,
     resubmitUnconfirmed: opts.resubmitUnconfirmed,
+    ...(opts.previewLongSide !== undefined && { previewLongSide: opts.previewLongSide }),
     ...(opts.falProxy !== undefined && { falProxy: opts.falProxy }),
   });
 }
@@ -129,6 +132,7 @@ export function parseRenderOptions(
   const only = onlyOption(str("only"));
   const falProxy = str("fal-proxy");
   const remote = remoteChoice(v, ctx.env);
+  const previewLongSide = previewSizeSetting(ctx.env.STORYREEL_PREVIEW_SIZE);
   return {
     files,
     provider: providerOption(str("provider"), "fal"),
@@ -147,5 +151,16 @@ export function parseRenderOptions(
     allowMissing: v["allow-missing"] === true,
     allowOutsideImages: v["allow-outside-images"] === true,
     ...(remote && { remote }),
+    ...(previewLongSide !== undefined && { previewLongSide }),
   };
+}
+
+function previewSizeSetting(value: string | undefined): number | undefined {
+  if (value === undefined || value === "") return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 16 || n > 4096)
+    throw new UsageError(
+      `STORYREEL_PREVIEW_SIZE must be a whole number of pixels from 16 to 4096 (got "${value}")`,
+    );
+  return n;
 }

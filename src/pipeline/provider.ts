@@ -3,7 +3,7 @@
 import { cachePaths } from "../cache/layout.js";
 import type { ProviderId } from "../plan/key.js";
 import { falSettings, type FalSettings } from "../providers/fal/settings.js";
-import { previewProvider } from "../providers/preview.js";
+import { previewProviderOfSize } from "../providers/preview.js";
 import type { StepProvider } from "../providers/types.js";
 import { systemClock } from "../util/clock.js";
 
@@ -15,10 +15,13 @@ export interface ProviderChoice {
   resubmitUnconfirmed?: boolean;
   // Nothing is generated offline, so no credentials are needed.
   offline?: boolean;
+  // The long side of preview clips in pixels (default 640; tests make 160).
+  previewLongSide?: number;
 }
 
 export function providerLoader(choice: ProviderChoice): () => Promise<StepProvider> {
-  if (choice.provider !== "fal" || choice.offline) return async () => previewProvider;
+  if (choice.provider !== "fal" || choice.offline)
+    return async () => previewProviderOfSize(choice.previewLongSide);
   const settings = falSettings(choice.env, choice.falProxy);
   return () => loadFalProvider(settings, choice);
 }

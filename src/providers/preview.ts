@@ -15,16 +15,21 @@ import { checkClip } from "./verify.js";
 import { removeIfExists } from "../util/fs.js";
 
 export const PREVIEW_FPS = 24;
-const LONG_SIDE = 640;
+// The long side of a preview clip. A smaller one (STORYREEL_PREVIEW_SIZE) is for tests: 160 px encodes ~3x faster.
+export const PREVIEW_LONG_SIDE = 640;
 
-export const previewProvider: StepProvider = {
-  id: "preview",
-  generate,
-  still: previewStill,
-  sound: previewSound,
-};
+export function previewProviderOfSize(longSide = PREVIEW_LONG_SIDE): StepProvider {
+  return {
+    id: "preview",
+    generate: (job, ctx) => generate(job, ctx, longSide),
+    still: previewStill,
+    sound: previewSound,
+  };
+}
 
-async function generate(job: ClipJob, ctx: ProviderContext): Promise<ClipSidecar> {
+export const previewProvider = previewProviderOfSize();
+
+async function generate(job: ClipJob, ctx: ProviderContext, longSide: number): Promise<ClipSidecar> {
   const { shot } = job;
   const started = ctx.clock.now();
   await mkdir(ctx.paths.tmp, { recursive: true });
@@ -36,14 +41,14 @@ async function generate(job: ClipJob, ctx: ProviderContext): Promise<ClipSidecar
     const run = { signal: ctx.stopSubmitting };
     if (shot.image.kind === "file") {
       ctx.update({ state: "in_progress", detail: "rendering preview" });
-      await runTool(ctx.tools.ffmpeg, previewArgs(shot, shot.image.path, tmp, job.key), run);
+      await runTool(ctx.tools.ffmpeg, previewArgs(shot, shot.image.path, tmp, job.key, longSide), run);
     } else {
       // Offline, a URL cannot be fetched: a slate with the shot's id and prompt stands in for the animatic.
       ctx.update({
         state: "in_progress",
         detail: "rendering a slate (the image is a URL; preview works offline)",
       });
-      await makeSlate(ctx, shot, tmp);
+      await makeSlate(ctx, shot, tmp, longSide);
     }
     const info = await checkClip(ctx.tools, tmp, shot);
     const timings = { total_ms: ctx.clock.now() - started };
@@ -60,16 +65,17 @@ async function generate(job: ClipJob, ctx: ProviderContext): Promise<ClipSidecar
   }
 }
 
-async function makeSlate(ctx: ProviderContext, shot: Shot, out: string): Promise<void> {
+async function makeSlate(ctx: ProviderContext, shot: Shot, out: string, longSide: number): Promise<void> {
   const titleFile = `${out}.title.txt`;
   const textFile = `${out}.text.txt`;
   try {
     await writeFile(titleFile, shot.id);
     await writeFile(textFile, wrapText(shot.prompt));
     const font = findFont();
+    const [width, height] = previewSize(16, 9, longSide);
     const spec = {
-      width: LONG_SIDE,
-      height: 360,
+      width,
+      height,
       fps: PREVIEW_FPS,
       seconds: shot.duration,
       audio: shot.audio,
@@ -82,16 +88,24 @@ async function makeSlate(ctx: ProviderContext, shot: Shot, out: string): Promise
   }
 }
 
-// Output size: the image's aspect with the long side at 640 px, both sides even.
-export function previewSize(width: number, height: number): [number, number] {
-  const scale = LONG_SIDE / Math.max(width, height);
+// Output size: the image's aspect with the long side at 640 px (or as given), both sides even.
+export function previewSize(width: number, height: number, longSide = PREVIEW_LONG_SIDE): [number, number] {
+  const scale = longSide / Math.max(width, height);
   const even = (n: number) => Math.max(2, Math.round((n * scale) / 2) * 2);
   return [even(width), even(height)];
 }
 
-export function previewArgs(shot: Shot, image: string, out: string, key: string): string[] {
+export function previewArgs(
+  shot: Shot,
+  image: string,
+  out: string,
+  key: string,
+  longSide = PREVIEW_LONG_SIDE,
+): string[] {
   const [w, h] =
-    shot.image.kind === "file" ? previewSize(shot.image.width, shot.image.height) : [LONG_SIDE, 360];
+    shot.image.kind === "file"
+      ? previewSize(shot.image.width, shot.image.height, longSide)
+      : previewSize(16, 9, longSide);
   const frames = Math.round(shot.duration * PREVIEW_FPS);
   const zoom = `zoompan=z='1+0.12*on/${frames}':x='iw/2-(iw/zoom/2)':y='ih/2-(ih/zoom/2)':d=1:s=${w}x${h}:fps=${PREVIEW_FPS}`;
   // The image is decoded and scaled once, then repeated by the loop filter: a 6000x4000 photo costs no more

@@ -7,6 +7,7 @@ import path from "node:path";
 import { test } from "node:test";
 import { listFiles, REPO, runInProcess, storyreel, tempDir } from "../../testkit/cli.js";
 import { probe } from "../../testkit/ffprobe.js";
+import { TINY_PREVIEWS } from "../../testkit/tiny-provider.js";
 
 const VERSION = JSON.parse(readFileSync(`${REPO}/package.json`, "utf8")).version;
 
@@ -81,7 +82,8 @@ test("the README's demo through bin/storyreel.js (real process): the film, its r
     "--provider",
     "preview",
   ]);
-  const r = await storyreel(demo, { cwd: dir });
+  // With 160-pixel previews (the film's size is not asserted; test/e2e/render-preview.test.ts checks 640).
+  const r = await storyreel(demo, { cwd: dir, env: TINY_PREVIEWS });
   assert.equal(r.exitCode, 0, r.stderr);
   // A first render encodes every piece the film is joined from.
   assert.match(r.stdout, /^out\/demo\.mp4: 22\.0 s, 5 shots \(normalised; (\d+) of \1 pieces encoded\)$/m);
@@ -118,7 +120,7 @@ test("the README's demo through bin/storyreel.js (real process): the film, its r
     ["clips", "music", "voice-over"],
   );
   assert.equal((await readFile(path.join(dir, "out", "demo.srt"), "utf8")).match(/ --> /g)?.length, 5);
-  const again = await storyreel(demo, { cwd: dir });
+  const again = await storyreel(demo, { cwd: dir, env: TINY_PREVIEWS });
   assert.equal(again.exitCode, 0, again.stderr);
   assert.match(again.stdout, /out\/demo\.mp4 is up to date \(5 shots, 22\.0 s\)/);
   assert.match(again.stdout, /out\/lighthouse\.mp4 is up to date \(4 shots, 19\.0 s\)/);

@@ -10,7 +10,7 @@ import { BUNDLED } from "../../testkit/clips.js";
 import { listFiles, REPO, runInProcess, tempDir } from "../../testkit/cli.js";
 import { probe } from "../../testkit/ffprobe.js";
 import { renderTiny } from "../../testkit/render.js";
-import { tinyProvider } from "../../testkit/tiny-provider.js";
+import { TINY_PREVIEWS, tinyProvider } from "../../testkit/tiny-provider.js";
 import { findMediaTools, type PipelineEvent, planStoryboards, renderPlans } from "../../src/index.js";
 import { MINI_FILM_SECONDS, makeProject, miniFilm } from "../helpers/project.js";
 
@@ -165,7 +165,7 @@ test("clips and film also render with the bundled ffmpeg 4.1 (no xfade: crossfad
   const p = await makeProject(miniFilm());
   const r = await runInProcess(["render", p.file, "--provider", "preview", "--cache-dir", "cache"], {
     cwd: p.dir,
-    env: { FFMPEG_PATH: BUNDLED.ffmpeg, FFPROBE_PATH: BUNDLED.ffprobe },
+    env: { FFMPEG_PATH: BUNDLED.ffmpeg, FFPROBE_PATH: BUNDLED.ffprobe, ...TINY_PREVIEWS },
   });
   assert.equal(r.exitCode, 0, r.stderr);
   const film = await probe(path.join(p.dir, "out", "mini.mp4"));

@@ -101,3 +101,41 @@ test("slates work from a folder whose name has an apostrophe and a colon", async
   assert.equal(r.exitCode, 0, r.stderr);
   assert.match(r.stdout, /5\.0 s, 1 shot/);
 });
+
+test("STORYREEL_PREVIEW_SIZE makes smaller previews of the same aspect and length; a bad value is exit 2 before any work", async () => {
+  const p = await makeProject({
+    images: { "land.png": [480, 320] },
+    storyboard: {
+      version: 1,
+      shots: [
+        { id: "small", image: "images/land.png", prompt: "a" },
+        { id: "card", image: "https://example.com/frame.png", prompt: "b", audio: false },
+      ],
+    },
+  });
+  const render = (size: string) =>
+    runInProcess(["render", p.file, "--provider", "preview", "--cache-dir", "cache"], {
+      cwd: p.dir,
+      env: { STORYREEL_PREVIEW_SIZE: size },
+    });
+  const bad = await render("tiny");
+  assert.equal(bad.exitCode, 2);
+  assert.match(
+    bad.stderr,
+    /STORYREEL_PREVIEW_SIZE must be a whole number of pixels from 16 to 4096 \(got "tiny"\)/,
+  );
+  assert.deepEqual(await listFiles(path.join(p.dir, "cache")), [], "nothing made");
+  const r = await render("160");
+  assert.equal(r.exitCode, 0, r.stderr);
+  const film = await probe(path.join(p.dir, "out", "storyboard.mp4"));
+  assert.deepEqual([film.streams[0]!.width, film.streams[0]!.height], [160, 106]);
+  assert.ok(Math.abs(film.duration - 10) < 0.05, `duration ${film.duration}`);
+  const clips = (await listFiles(path.join(p.dir, "cache", "clips"))).filter((f) => f.endsWith(".mp4"));
+  const sizes = await Promise.all(
+    clips.map(async (c) => {
+      const info = await probe(path.join(p.dir, "cache", "clips", c));
+      return `${info.streams[0]!.width}x${info.streams[0]!.height}`;
+    }),
+  );
+  assert.deepEqual(sizes.sort(), ["160x106", "160x90"], "the image's aspect, and a 16:9 slate");
+});

@@ -104,6 +104,14 @@ test("preview size: the image's aspect, long side 640, both sides even and at le
   assert.deepEqual(previewSize(10000, 10), [640, 2]);
 });
 
+test("preview size as set (STORYREEL_PREVIEW_SIZE): the same aspect at that long side, and the argv asks for it", () => {
+  assert.deepEqual(previewSize(1920, 1080, 160), [160, 90]);
+  assert.deepEqual(previewSize(480, 320, 160), [160, 106]);
+  assert.deepEqual(previewSize(320, 480, 160), [106, 160]);
+  const args = previewArgs(shot(0, { duration: 5 }), "/i/a.png", "/t/out.mp4", "0".repeat(64), 160);
+  assert.match(args[args.indexOf("-filter_complex") + 1]!, /^\[0:v\]scale=320:180,.*:s=160x90:fps=24,/);
+});
+
 test("preview argv: the image decoded once and looped by a filter, frames from the duration, a tone only with audio", () => {
   const key = "00ff".padEnd(64, "0");
   const withAudio = previewArgs(shot(0, { duration: 5 }), "/i/a.png", "/t/out.mp4", key);
