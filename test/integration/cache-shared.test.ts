@@ -13,6 +13,7 @@ import { FakeFal } from "../../testkit/fake-fal.js";
 import { falEnv, TEST_FAL_KEY } from "../../testkit/fal-env.js";
 import { makeProject } from "../helpers/project.js";
 import { flipByte } from "../../testkit/cache-files.js";
+import { TINY_PREVIEWS } from "../../testkit/tiny-provider.js";
 
 const fakes: FakeFal[] = [];
 after(() => Promise.all(fakes.map((f) => f.stop())));
@@ -35,7 +36,8 @@ async function shared(latencyMs = 150) {
   const b = path.join(p.dir, "b.yaml");
   await writeFile(b, stringify(board("b")));
   const cache = path.join(p.dir, "cache");
-  const env = falEnv(fake, cache);
+  // Preview renders here make 160-pixel clips: what is tested is the cache, not the preview.
+  const env = falEnv(fake, cache, TINY_PREVIEWS);
   const run = (...args: string[]) => runInProcess(args, { cwd: p.dir, env });
   const lock = async (file: string) =>
     parse(await readFile(file.replace(/\.yaml$/, ".lock.yaml"), "utf8")) as {

@@ -6,6 +6,7 @@ import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { test } from "node:test";
 import { listFiles, REPO, runInProcess, tempDir } from "../../testkit/cli.js";
+import { TINY_PREVIEWS } from "../../testkit/tiny-provider.js";
 
 test("init scaffolds a commented storyboard that validates and renders with the preview provider", async () => {
   const cwd = await tempDir("storyreel-init-");
@@ -21,7 +22,10 @@ test("init scaffolds a commented storyboard that validates and renders with the 
   const schema = /\$schema=(\S+)/.exec(text)![1]!;
   assert.equal(path.resolve(cwd, "my-film", schema), path.join(REPO, "schemas", "storyboard.schema.json"));
   assert.equal((await runInProcess(["validate", "my-film/storyboard.yaml"], { cwd })).exitCode, 0);
-  const render = await runInProcess(["render", "my-film/storyboard.yaml", "--provider", "preview"], { cwd });
+  const render = await runInProcess(["render", "my-film/storyboard.yaml", "--provider", "preview"], {
+    cwd,
+    env: TINY_PREVIEWS,
+  });
   assert.equal(render.exitCode, 0, render.stderr);
   assert.match(render.stdout, /out\/my-film\.mp4: 9\.5 s, 2 shots/);
   const files = await listFiles(path.join(cwd, "out"));

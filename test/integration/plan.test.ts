@@ -5,6 +5,7 @@ import { loadStoryboard, planRender, validateStoryboard } from "../../src/index.
 import { runInProcess } from "../../testkit/cli.js";
 import { makeProject, shots } from "../helpers/project.js";
 import { shot, storyboard } from "../helpers/unit-fixtures.js";
+import { TINY_PREVIEWS } from "../../testkit/tiny-provider.js";
 
 async function board(shotList: Array<Record<string, unknown>>) {
   const { file, dir } = await makeProject({
@@ -133,7 +134,11 @@ test("plan says why a shot will be generated: the fields changed since its last 
   const { writeFile } = await import("node:fs/promises");
   const { stringify } = await import("yaml");
   const { file, dir } = await board(shots(3));
-  assert.equal((await runInProcess(["render", file, "--provider", "preview"], { cwd: dir })).exitCode, 0);
+  assert.equal(
+    (await runInProcess(["render", file, "--provider", "preview"], { cwd: dir, env: TINY_PREVIEWS }))
+      .exitCode,
+    0,
+  );
   const edited = shots(3);
   edited[0]!.prompt = "a new idea";
   edited[1]!.duration = 10;

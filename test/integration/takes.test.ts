@@ -13,6 +13,7 @@ import { FakeFal } from "../../testkit/fake-fal.js";
 import { falEnv, TEST_FAL_KEY } from "../../testkit/fal-env.js";
 import { makeProject } from "../helpers/project.js";
 import { twoShots } from "../helpers/boards.js";
+import { TINY_PREVIEWS } from "../../testkit/tiny-provider.js";
 
 let fake: FakeFal;
 before(async () => (fake = await new FakeFal({ key: TEST_FAL_KEY, latencyMs: 200 }).start()));
@@ -25,7 +26,8 @@ async function project(storyboard: Record<string, unknown>) {
   fake.jobs.clear();
   const p = await makeProject({ storyboard });
   const cache = path.join(p.dir, "cache");
-  const env = falEnv(fake, cache);
+  // Preview renders here make 160-pixel clips: what is tested is the cache, not the preview.
+  const env = falEnv(fake, cache, TINY_PREVIEWS);
   const run = (...args: string[]) => runInProcess(args, { cwd: p.dir, env });
   const lock = async () => parse(await readFile(path.join(p.dir, "storyboard.lock.yaml"), "utf8"));
   return { ...p, cache, env, run, lock };

@@ -9,6 +9,7 @@ import { listFiles, runInProcess } from "../../testkit/cli.js";
 import { FakeFal } from "../../testkit/fake-fal.js";
 import { falEnv, TEST_FAL_KEY } from "../../testkit/fal-env.js";
 import { makeProject, shots } from "../helpers/project.js";
+import { TINY_PREVIEWS } from "../../testkit/tiny-provider.js";
 
 test("an output folder that cannot be made is refused before any request; so is a cache folder", async () => {
   const fake = await new FakeFal({ key: TEST_FAL_KEY, latencyMs: 50 }).start();
@@ -94,7 +95,8 @@ test("a cache folder that fills up says `cannot write to <folder>: no space left
 
 test("a sidecar that is a folder is named, with what to do; not a bare EISDIR", async () => {
   const p = await makeProject({ storyboard: { version: 1, shots: shots(1) } });
-  const render = () => runInProcess(["render", p.file, "--provider", "preview"], { cwd: p.dir });
+  const render = () =>
+    runInProcess(["render", p.file, "--provider", "preview"], { cwd: p.dir, env: TINY_PREVIEWS });
   assert.equal((await render()).exitCode, 0);
   const clips = path.join(p.dir, "out", "cache", "clips");
   const sidecar = (await readdir(clips)).find((f) => f.endsWith(".json"))!;
