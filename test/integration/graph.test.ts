@@ -13,7 +13,7 @@ import { makeProject } from "../helpers/project.js";
 import { graphBoard as board } from "../helpers/boards.js";
 
 let fake: FakeFal;
-before(async () => (fake = await new FakeFal({ key: TEST_FAL_KEY, latencyMs: 300 }).start()));
+before(async () => (fake = await new FakeFal({ key: TEST_FAL_KEY, latencyMs: 100 }).start()));
 after(() => fake.stop());
 
 async function project(storyboard: Record<string, unknown>) {

@@ -16,7 +16,7 @@ import { twoShots } from "../helpers/boards.js";
 import { TINY_PREVIEWS } from "../../testkit/tiny-provider.js";
 
 let fake: FakeFal;
-before(async () => (fake = await new FakeFal({ key: TEST_FAL_KEY, latencyMs: 200 }).start()));
+before(async () => (fake = await new FakeFal({ key: TEST_FAL_KEY, latencyMs: 100 }).start()));
 after(() => fake.stop());
 
 const board = (tag: string, extra: Record<string, unknown> = {}) => twoShots(tag, {}, extra);
