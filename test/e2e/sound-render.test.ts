@@ -4,11 +4,11 @@
 import assert from "node:assert/strict";
 import { execa } from "execa";
 import { existsSync, readFileSync } from "node:fs";
-import { readdir, readFile, stat, writeFile } from "node:fs/promises";
+import { cp, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { stringify } from "yaml";
-import { runInProcess } from "../../testkit/cli.js";
+import { runInProcess, tempDir } from "../../testkit/cli.js";
 import { makeClip } from "../../testkit/clips.js";
 import { FakeFal, wavTone } from "../../testkit/fake-fal.js";
 import { falEnv, TEST_FAL_KEY } from "../../testkit/fal-env.js";
@@ -49,10 +49,28 @@ function board(over: { vo?: string; caption?: string; volume?: number; captions?
   };
 }
 
+// (fal's jobs are kept from test to test: the copies below fetch the golden render's outputs from fal's URLs again.)
 async function project(storyboard = board()) {
+  return at(await makeProject({ storyboard }));
+}
+
+// board()'s project rendered once (five paid steps, mixed and captioned); `rendered()` gives a test its own copy.
+let golden: string;
+before(async () => {
+  const p = await project();
+  const first = await p.render();
+  assert.equal(first.exitCode, 0, first.stderr);
+  golden = p.dir;
+});
+
+async function rendered() {
+  const dir = await tempDir("storyreel-sound-");
+  await cp(golden, dir, { recursive: true });
+  return at({ dir, file: path.join(dir, "storyboard.yaml") });
+}
+
+function at(p: { dir: string; file: string }) {
   fake.requests.length = 0;
-  fake.jobs.clear();
-  const p = await makeProject({ storyboard });
   const cache = path.join(p.dir, "cache");
   const log = path.join(p.dir, "ffmpeg.log");
   const env = falEnv(fake, cache, { FFMPEG_PATH: path.join(BIN, "ffmpeg-logging"), FFMPEG_LOG: log });
@@ -181,7 +199,8 @@ test("a voice-over longer than its shot, once measured, fails the film naming th
 });
 
 test("captions: burn without libass is refused before anything is paid, saying what to install; with it, burned", async () => {
-  const p = await project(board({ captions: "burn" }));
+  const p = await rendered();
+  await writeFile(p.file, stringify(board({ captions: "burn" })));
   const refused = await p.render(undefined, { FFMPEG_PATH: path.join(BIN, "ffmpeg-no-libass") });
   assert.equal(refused.exitCode, 2);
   assert.match(refused.stderr, /subtitles filter \(libass\).*apt-get install ffmpeg/s);
@@ -199,8 +218,7 @@ test("captions: burn without libass is refused before anything is paid, saying w
 });
 
 test("the lockfile pins the voice-over and the bed; --frozen renders them from the cache, or names one that is missing", async () => {
-  const p = await project();
-  assert.equal((await p.render()).exitCode, 0);
+  const p = await rendered();
   const lock = await readFile(path.join(p.dir, "storyboard.lock.yaml"), "utf8");
   assert.match(
     lock,
@@ -226,8 +244,7 @@ test("the lockfile pins the voice-over and the bed; --frozen renders them from t
 });
 
 test("a voice-over whose cached bytes went bad is fetched again from fal's URL, the same bytes, nothing paid", async () => {
-  const p = await project();
-  assert.equal((await p.render()).exitCode, 0);
+  const p = await rendered();
   const side = (await readdir(path.join(p.cache, "sounds"))).find(
     (f) => f.endsWith(".json") && readFileSync(path.join(p.cache, "sounds", f), "utf8").includes('"voice"'),
   )!;
@@ -241,7 +258,7 @@ test("a voice-over whose cached bytes went bad is fetched again from fal's URL, 
 });
 
 test("a music file with no audio is refused before anything is paid; dropping every caption removes the caption files", async () => {
-  const p = await project();
+  const p = await rendered();
   const sb = board();
   // A video-only mp4 named like music: its first bytes pass, ffprobe finds no audio.
   const silentVideo = makeClip({ seconds: 1, audio: false });
