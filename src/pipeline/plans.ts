@@ -6,7 +6,7 @@ import { StoryboardError, UsageError, type Problem } from "../errors.js";
 import type { ProviderId } from "../plan/key.js";
 import { planRender, type Plan } from "../plan/plan.js";
 import { type Lockfile, lockPath, readLock } from "../project/lockfile.js";
-import { readPreviousRender } from "../plan/previous.js";
+import { readPreviousRender } from "./previous.js";
 import { loadStoryboard, type ParseCache } from "../storyboard/load.js";
 import { parseCache } from "../project/parse-cache.js";
 import { closest } from "../util/suggest.js";
