@@ -1,6 +1,5 @@
 // `concurrency` slots granted by priority: the step with the longest chain of fal work still behind it goes
 // first, so a graph's critical path never waits behind shots nothing depends on. Equal priorities: first come.
-import type { Slots } from "../providers/types.js";
 import { kindOf } from "./registry.js";
 
 // A freed slot can be held for the step a chain makes next (a frame taken, an image uploaded, then its submit):
@@ -12,7 +11,7 @@ export interface Hold {
 
 export type Release = (hold?: Hold) => void;
 
-export function prioritySlots(concurrency: number): Slots & { acquire(priority?: number): Promise<Release> } {
+export function prioritySlots(concurrency: number): { acquire(priority?: number): Promise<Release> } {
   let free = concurrency;
   let order = 0;
   const waiting: Array<{ priority: number; order: number; grant: () => void }> = [];
