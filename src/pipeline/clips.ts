@@ -216,7 +216,8 @@ interface ShotToCheck {
 }
 
 async function shotsToCheck(job: FilmJob, ctx: RenderContext): Promise<ShotToCheck[]> {
-  const shots = job.film.plan.shots.filter((s) => s.status !== "skipped");
+  // Checked before the graph runs: only what is cached now (what the render makes is checked as it comes in).
+  const shots = job.film.plan.shots.filter((s) => s.status === "cached");
   if (!job.current) return shots.map((s) => ({ id: s.id, key: s.key }));
   // Up to date: nothing is hashed (a render that does nothing stays instant), except a clip written after its
   // sidecar (its bytes changed since they entered the cache). Offline, nothing could be repaired.
