@@ -16,6 +16,10 @@ import { listIfExists, statIfExists } from "../util/fs.js";
 
 export const CACHE_ENV = "STORYREEL_CACHE_DIR";
 
+// What the cache stores, each in <cache>/<kind>s/ as the remote cache keeps it under v1/<kind>s/ (frames stay local).
+export const ARTIFACT_KINDS = ["clip", "still", "frame", "sound"] as const;
+export type ArtifactKind = (typeof ARTIFACT_KINDS)[number];
+
 // Which clips the cache holds, as the planner sees it.
 export interface CacheIndex {
   has(key: string): boolean;
@@ -33,8 +37,12 @@ export function resolveCacheDir(option: string | undefined, env: NodeJS.ProcessE
 }
 
 export function cachePaths(dir: string) {
+  const artifact = (kind: ArtifactKind, key: string, ext: string) =>
+    path.join(dir, `${kind}s`, `${key}.${ext}`);
   return {
     dir,
+    artifacts: (kind: ArtifactKind) => path.join(dir, `${kind}s`),
+    artifact,
     clip: (key: string) => path.join(dir, "clips", `${key}.mp4`),
     sidecar: (key: string) => path.join(dir, "clips", `${key}.json`),
     journal: (key: string) => path.join(dir, "journal", `${key}.json`),

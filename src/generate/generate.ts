@@ -2,7 +2,7 @@
 import { failureText } from "../cache/writable.js";
 import { makeStep } from "./make-step.js";
 import { acquireLock } from "../cache/lock.js";
-import { readSidecar, verifyClip, type ClipSidecar } from "../cache/store.js";
+import { readSidecar, verifyClip, type ClipSidecar } from "../cache/legacy-store.js";
 import type { RemoteCache } from "../cache/remote/remote-cache.js";
 import { refetchClip } from "../providers/refetch.js";
 import { isClipJob, type Plan, paysFor } from "../plan/plan.js";

@@ -2,7 +2,7 @@
 // under the same slots, per-key locks and retries as stills and clips. Each is made once however many use it.
 import { failureText } from "../cache/writable.js";
 import { acquireLock } from "../cache/lock.js";
-import { cachedSound } from "../cache/sounds.js";
+import { cachedSound } from "../cache/legacy-store.js";
 import type { RemoteCache } from "../cache/remote/remote-cache.js";
 import { NotStartedError, ProviderError, RunError } from "../errors.js";
 import { type Plan, paysFor, type ShotStatus } from "../plan/plan.js";

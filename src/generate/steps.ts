@@ -6,7 +6,7 @@ import { rename } from "node:fs/promises";
 import { readFile } from "node:fs/promises";
 import { mkdir } from "node:fs/promises";
 import { acquireLock } from "../cache/lock.js";
-import { cachedStill, extension } from "../cache/stills.js";
+import { cachedStill, extension } from "../cache/legacy-store.js";
 import type { RemoteCache } from "../cache/remote/remote-cache.js";
 import { refetchStill } from "../providers/refetch.js";
 import { NotStartedError, ProviderError } from "../errors.js";

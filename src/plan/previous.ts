@@ -2,7 +2,7 @@
 // and which shots failed (so a plan can say "failed last time" rather than "new shot").
 import { readJson } from "../cache/atomic.js";
 import type { CachePaths } from "../cache/layout.js";
-import { readSidecar } from "../cache/store.js";
+import { readSidecar } from "../cache/artifacts/index.js";
 
 export interface PreviousRender {
   // Key material of each shot's clip, by shot id.
@@ -30,9 +30,7 @@ export async function readPreviousRender(reportFile: string, paths: CachePaths):
     (report?.steps ?? [])
       .filter((s) => s.kind === "still" || s.kind === "edit")
       .map(async (s) => {
-        const material = (
-          await readJson<{ key_material?: Record<string, unknown> }>(paths.stillSidecar(s.key))
-        )?.key_material;
+        const material = (await readSidecar(paths, "still", s.key))?.key_material;
         if (material) stills.set(s.name, material);
       }),
   );
@@ -41,7 +39,7 @@ export async function readPreviousRender(reportFile: string, paths: CachePaths):
   await Promise.all(
     (report?.shots ?? []).map(async (s) => {
       if (s.status === "failed") failures.set(s.id, { key: s.key, error: s.error ?? "" });
-      const material = (await readSidecar(paths, s.key))?.key_material;
+      const material = (await readSidecar(paths, "clip", s.key))?.key_material;
       if (material) materials.set(s.id, material);
     }),
   );

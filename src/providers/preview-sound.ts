@@ -4,7 +4,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { tempSibling } from "../cache/atomic.js";
-import type { SoundSidecar } from "../cache/sounds.js";
+import type { SoundSidecar } from "../cache/artifacts/index.js";
 import { NotStartedError, RunError } from "../errors.js";
 import { detectCapabilities } from "../media/capabilities.js";
 import { FFMPEG_PREAMBLE, runTool } from "../media/run.js";

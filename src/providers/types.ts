@@ -1,9 +1,7 @@
 // What a clip provider is given and what it reports while it works.
 import type { JournalEntry } from "../cache/journal.js";
 import type { CachePaths } from "../cache/layout.js";
-import type { StillSidecar } from "../cache/stills.js";
-import type { ClipSidecar } from "../cache/store.js";
-import type { SoundSidecar } from "../cache/sounds.js";
+import type { ClipSidecar, SoundSidecar, StillSidecar } from "../cache/artifacts/index.js";
 import type { AudioModelSpec } from "../models/audio-types.js";
 import type { MediaTools } from "../media/binaries.js";
 import type { Clock } from "../util/clock.js";

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import path from "node:path";
 import { test } from "node:test";
-import { cachedSound } from "../../src/cache/sounds.js";
+import { verified } from "../../src/cache/artifacts/index.js";
 import { cachePaths } from "../../src/cache/layout.js";
 import { findMediaTools, type MediaTools } from "../../src/media/binaries.js";
 import { audioModelRegistry } from "../../src/models/audio-registry.js";
@@ -39,7 +39,10 @@ async function make(job: Partial<SoundJob>, tools: MediaTools) {
     ...job,
   };
   const sidecar = await previewSound(full, ctx);
-  assert.ok(await cachedSound(paths, full.key), "the sound is in the cache, its bytes matching its sidecar");
+  assert.ok(
+    (await verified(paths, "sound", full.key)).ok,
+    "the sound is in the cache, its bytes matching its sidecar",
+  );
   return sidecar;
 }
 

@@ -1,7 +1,7 @@
 // The fal provider: upload, submit or reattach (or find an unanswered submit in fal's listing), wait, fetch,
 // download, verify, insert. Never submits a key twice.
 import { clearJournal, readJournal } from "../../cache/journal.js";
-import type { ClipSidecar } from "../../cache/store.js";
+import type { ClipSidecar } from "../../cache/artifacts/index.js";
 import { modelInput } from "../../plan/model-input.js";
 import type { ClipJob, ClipProvider, ProviderContext } from "../types.js";
 import { NotStartedError, ProviderError } from "../../errors.js";
