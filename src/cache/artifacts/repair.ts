@@ -6,7 +6,8 @@ import { ProviderError } from "../../errors.js";
 import { removeIfExists, statIfExists } from "../../util/fs.js";
 import { commitRename, tempSibling } from "../atomic.js";
 import type { CachePaths } from "../layout.js";
-import { outputExtension, outputFile, outputUrl, sidecarFile, type SidecarKind } from "./sidecars.js";
+import { outputExtension, outputFile, outputUrl, sidecarFile } from "./kinds.js";
+import type { SidecarKind } from "./sidecars.js";
 import { hashFile, readSidecar, touchSidecar } from "./store.js";
 
 // How a URL's bytes reach a file (the provider's download, passed in: the cache does no network of its own).

@@ -2,7 +2,7 @@
 // disk keeps each kind's field names and order (existing caches and the remote cache's records read it).
 import type { MediaInfo } from "../../media/probe.js";
 import type { AudioFormat } from "../../models/audio-types.js";
-import type { ArtifactKind, CachePaths } from "../layout.js";
+import type { ArtifactKind } from "../layout.js";
 
 // The kinds with a sidecar (a frame has none: it is taken again for free); the remote cache shares these.
 export type SidecarKind = Exclude<ArtifactKind, "frame">;
@@ -66,54 +66,3 @@ export type SidecarOf<K extends SidecarKind> = Sidecars[K];
 export type AnySidecar = Sidecars[SidecarKind];
 // What a provider gives to insert: the store adds the version, the key, the size and the sha256.
 export type SidecarFacts<K extends SidecarKind> = Omit<SidecarOf<K>, "version" | "key" | "bytes" | "sha256">;
-
-// Each kind's file: where its provider's URL is recorded, and which formats it comes in (a clip is always mp4).
-const KINDS: {
-  [K in SidecarKind]: { url: keyof SidecarOf<K>; formats?: { of: string; names: readonly string[] } };
-} = {
-  clip: { url: "video_url" },
-  still: { url: "image_url", formats: { of: "image", names: ["png", "jpeg", "webp"] } },
-  sound: {
-    url: "audio_url",
-    formats: { of: "audio", names: ["mp3", "wav", "flac", "ogg", "m4a"] satisfies AudioFormat[] },
-  },
-};
-
-// The URL the provider served this output at, if the sidecar recorded one.
-export function outputUrl(kind: SidecarKind, sidecar: AnySidecar): string | undefined {
-  const url = (sidecar as unknown as Record<string, unknown>)[KINDS[kind].url as string];
-  return typeof url === "string" ? url : undefined;
-}
-
-// What a record lacks when it names no format its kind comes in ("image format"); undefined when it does.
-export function formatLacking(kind: SidecarKind, format: unknown): string | undefined {
-  const formats = KINDS[kind].formats;
-  return !formats || formats.names.includes(format as string) ? undefined : `${formats.of} format`;
-}
-
-// An output's file extension: clips mp4, frames png, sounds their format, stills theirs (jpeg as .jpg).
-export function outputExtension(kind: ArtifactKind, format?: string): string {
-  if (kind === "clip") return "mp4";
-  if (kind === "frame") return "png";
-  if (kind === "sound") return format ?? "wav";
-  return format === "jpeg" ? "jpg" : (format ?? "png");
-}
-
-// Where a kind's output and sidecar are in the local cache: <cache>/<kind>s/<key>.<ext> and <key>.json.
-export function outputFile(
-  paths: CachePaths,
-  kind: ArtifactKind,
-  key: string,
-  // A still's or a sound's: its format names the extension.
-  sidecar?: object,
-): string {
-  return paths.artifact(
-    kind,
-    key,
-    outputExtension(kind, (sidecar as { format?: string } | undefined)?.format),
-  );
-}
-
-export function sidecarFile(paths: CachePaths, kind: SidecarKind, key: string): string {
-  return paths.artifact(kind, key, "json");
-}

@@ -6,7 +6,8 @@ import { mkdir, open, utimes } from "node:fs/promises";
 import { ifMissing, mtimeNow, removeIfExists, statIfExists } from "../../util/fs.js";
 import { commitRename, readJson, writeJsonAtomic } from "../atomic.js";
 import type { ArtifactKind, CachePaths } from "../layout.js";
-import { outputFile, type SidecarFacts, sidecarFile, type SidecarKind, type SidecarOf } from "./sidecars.js";
+import { fixedExtension, outputFile, sidecarFile } from "./kinds.js";
+import { SIDECAR_KINDS, type SidecarFacts, type SidecarKind, type SidecarOf } from "./sidecars.js";
 
 // Move a finished file into the cache under (kind, key). The output counts as cached only once its sidecar exists.
 export async function insert<K extends SidecarKind>(
@@ -64,11 +65,11 @@ export async function verified<K extends SidecarKind>(
 
 // Forget an output whose bytes went bad, so it is made (or reported) again: the sidecar first, so it stops counting.
 export async function evict(paths: CachePaths, kind: ArtifactKind, key: string): Promise<void> {
-  if (kind === "frame") return removeIfExists(outputFile(paths, kind, key));
-  const sidecar = await readSidecar(paths, kind, key);
-  await removeIfExists(sidecarFile(paths, kind, key));
-  // Without a sidecar only a clip's file name is known (the others' extensions are their recorded formats).
-  if (sidecar || kind === "clip") await removeIfExists(outputFile(paths, kind, key, sidecar));
+  const withSidecar = SIDECAR_KINDS.find((k) => k === kind);
+  const sidecar = withSidecar && (await readSidecar(paths, withSidecar, key));
+  if (withSidecar) await removeIfExists(sidecarFile(paths, withSidecar, key));
+  // Without a sidecar, a still's or a sound's file name is not known (its extension is its recorded format).
+  if (sidecar || fixedExtension(kind)) await removeIfExists(outputFile(paths, kind, key, sidecar));
 }
 
 // The cheap check a render makes of an up-to-date film's output: written after its sidecar means changed since it
