@@ -2,10 +2,10 @@
 // accepted only if it is byte-for-byte the output that was paid for: the store's refetch with fal's download.
 import type { CachePaths } from "../cache/layout.js";
 import { refetch as refetchWith, type SidecarKind } from "../cache/artifacts/index.js";
-import { downloadVideo } from "./fal/download.js";
+import { downloadFile } from "./fal/download.js";
 
 export function refetch(paths: CachePaths, kind: SidecarKind, key: string): Promise<boolean> {
-  return refetchWith(paths, kind, key, (url, file) => downloadVideo(url, file));
+  return refetchWith(paths, kind, key, (url, file) => downloadFile(url, file));
 }
 
 // TEMPORARY, for src/generate until its one executor lands (the lead removes them).

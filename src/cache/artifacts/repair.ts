@@ -4,9 +4,9 @@ import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { ProviderError } from "../../errors.js";
 import { removeIfExists, statIfExists } from "../../util/fs.js";
-import { commitRename, tempSibling } from "../atomic.js";
+import { commitRename } from "../atomic.js";
 import type { CachePaths } from "../layout.js";
-import { outputExtension, outputFile, outputUrl, sidecarFile } from "./kinds.js";
+import { outputFile, outputUrl, sidecarFile } from "./kinds.js";
 import type { SidecarKind } from "./sidecars.js";
 import { hashFile, readSidecar, touchSidecar } from "./store.js";
 
@@ -25,13 +25,12 @@ export async function refetch(
   const url = sidecar && outputUrl(kind, sidecar);
   // A sidecar copied from another key names that key's output: fetching it would put the wrong step here.
   if (!sidecar || !url || sidecar.key !== key) return false;
-  const format = (sidecar as { format?: string }).format;
-  const tmp = tempSibling(path.join(paths.tmp, `${key}.${outputExtension(kind, format)}`));
+  const tmp = paths.temp(kind, key);
   try {
     await mkdir(paths.tmp, { recursive: true });
     await download(url, tmp);
     if ((await hashFile(tmp)).sha256 !== sidecar.sha256) return false;
-    await commitRename(tmp, outputFile(paths, kind, key, { format }));
+    await commitRename(tmp, outputFile(paths, kind, key, sidecar));
     // The sidecar stays newer than its output, as when it entered the cache: a render's cheap check trusts that.
     await touchSidecar(paths, kind, key);
     return true;

@@ -3,9 +3,9 @@
 import { clearJournal, readJournal } from "../../cache/journal.js";
 import type { ClipSidecar } from "../../cache/artifacts/index.js";
 import { modelInput } from "../../plan/model-input.js";
-import type { ClipJob, ClipProvider, ProviderContext } from "../types.js";
+import type { ClipJob, StepProvider, ProviderContext } from "../types.js";
 import { NotStartedError, ProviderError } from "../../errors.js";
-import { downloadVideo, retryDownload } from "./download.js";
+import { downloadFile, retryDownload } from "./download.js";
 import { classifyFalError } from "./errors.js";
 import { pick } from "./pick.js";
 import { fetchResult, type QueueTimings, waitForCompletion } from "./queue.js";
@@ -28,7 +28,7 @@ export interface FalProviderOptions extends SettleOptions {
   spares?: SpareConnections;
 }
 
-export function falProvider(options: FalProviderOptions): ClipProvider {
+export function falProvider(options: FalProviderOptions): StepProvider {
   return {
     id: "fal",
     generate: (job, ctx) => generate(job, ctx, options),
@@ -153,10 +153,10 @@ async function downloadChecked(
     ctx,
     requestId,
     attempts,
-    () => ctx.paths.tempClip(job.key),
+    () => ctx.paths.temp("clip", job.key),
     async (tmp) => {
       const t0 = ctx.clock.now();
-      await downloadVideo(url, tmp);
+      await downloadFile(url, tmp);
       const info = await checkClip(ctx.tools, tmp, job.shot);
       return { tmp, downloadMs: ctx.clock.now() - t0, info };
     },

@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { type Lockfile, type LockStep, LOCK_VERSION, lockPath, writeLock } from "../cache/lockfile.js";
+import { type Lockfile, type LockStep, LOCK_VERSION, lockPath, writeLock } from "../project/lockfile.js";
 import type { CachePaths } from "../cache/layout.js";
 import { outputFile, readSidecar, sidecarFile, verified } from "../cache/artifacts/index.js";
 import type { PlannedStep } from "../plan/steps.js";
@@ -16,7 +16,7 @@ import type { PlannedFilm } from "./plans.js";
 
 // `madeOutputs`: this render generated or fetched something, so an output's bytes may have changed under an
 // unchanged key (a damaged clip made again, a bad remote object replaced): the lock is rebuilt then.
-export async function writeLocks(
+export async function writeLockfiles(
   films: PlannedFilm[],
   stitched: StitchResult[],
   ctx: RenderContext,
