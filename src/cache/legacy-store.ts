@@ -1,5 +1,5 @@
-// TEMPORARY: the old store's names that src/generate still imports, as thin wrappers over the artifact store.
-// The lead removes this file once the one executor lands.
+// TEMPORARY: the old store's names that src/steps/kinds still imports, as thin wrappers over the artifact store.
+// The lead removes this file once the kinds use the store (verified, readSidecar, outputFile) directly.
 import { outputExtension, readSidecar as readArtifactSidecar, verified } from "./artifacts/index.js";
 import type { ClipSidecar, SoundSidecar, StillSidecar } from "./artifacts/index.js";
 import type { CachePaths } from "./layout.js";

@@ -8,6 +8,6 @@ export function refetch(paths: CachePaths, kind: SidecarKind, key: string): Prom
   return refetchWith(paths, kind, key, (url, file) => downloadFile(url, file));
 }
 
-// TEMPORARY, for src/generate until its one executor lands (the lead removes them).
+// TEMPORARY, for src/steps/kinds until they use refetch(paths, kind, key) (the lead removes them).
 export const refetchClip = (paths: CachePaths, key: string) => refetch(paths, "clip", key);
 export const refetchStill = (paths: CachePaths, key: string) => refetch(paths, "still", key);
