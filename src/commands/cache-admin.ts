@@ -4,13 +4,14 @@ import { rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { readJson } from "../cache/atomic.js";
 import { ARTIFACT_KINDS, type ArtifactKind, type CachePaths } from "../cache/layout.js";
-import { readSidecar, sidecarFile, type Untrusted, verified } from "../cache/artifacts/index.js";
+import { hasSidecar, readSidecar, sidecarFile, type Untrusted, verified } from "../cache/artifacts/index.js";
 import type { RenderMarker } from "../cache/live-renders.js";
 import { clearSettledJournals } from "../cache/settled-journal.js";
 import { listIfExists } from "../util/fs.js";
 import type { FilmRecord } from "../stitch/film.js";
 import { filmFiles } from "../util/output-files.js";
 import type { PlannedFilm } from "../pipeline/plans.js";
+import { storedAs } from "../steps/registry.js";
 
 export interface CacheEntry {
   // A piece: a window or stretch of a normalised film (made again for free, never shared remotely).
@@ -75,10 +76,10 @@ export function markUsers(entries: CacheEntry[], films: PlannedFilm[]): void {
       use(s.key, `${name} ${s.id}${s.takes ? ` take ${s.take}` : ""}`);
       for (const t of s.takes ?? []) use(t.key, `${name} ${s.id} take ${t.take}`);
     }
-    for (const s of plan.steps.filter((x) => x.kind !== "clip")) {
+    for (const s of plan.steps.filter((x) => !storedAs(x, "clip"))) {
       use(
         s.key,
-        `${name} ${s.kind === "frame" || s.kind === "voice" || s.kind === "music" ? s.kind : "still"} ${s.name}${s.takes ? ` take ${s.take}` : ""}`,
+        `${name} ${storedAs(s, "still") ? "still" : s.kind} ${s.name}${s.takes ? ` take ${s.take}` : ""}`,
       );
       for (const t of s.takes ?? []) use(t.key, `${name} still ${s.name} take ${t.take}`);
     }
@@ -133,7 +134,7 @@ export async function paidFor(
   paths: CachePaths,
   entry: CacheEntry,
 ): Promise<{ cost: number; requestId?: string }> {
-  if (entry.kind === "frame" || entry.kind === "piece") return { cost: 0 };
+  if (!hasSidecar(entry.kind)) return { cost: 0 };
   const sidecar = await readJson<{ cost?: number; request_id?: string }>(
     sidecarFile(paths, entry.kind, entry.key),
   );
@@ -160,7 +161,7 @@ export async function freeEntries(entries: CacheEntry[]): Promise<number> {
 
 // An entry whose bytes no longer match its sidecar (frames have none: they are taken again for free).
 export async function damaged(paths: CachePaths, entry: CacheEntry): Promise<string | undefined> {
-  if (entry.kind === "frame" || entry.kind === "piece") return undefined;
+  if (!hasSidecar(entry.kind)) return undefined;
   const file = sidecarFile(paths, entry.kind, entry.key);
   const sidecar = await readSidecar(paths, entry.kind, entry.key);
   if (!sidecar?.sha256)

@@ -8,7 +8,7 @@ import type { RemoteCache } from "../cache/remote/remote-cache.js";
 import { refetch } from "../providers/refetch.js";
 import { dollars } from "../util/money.js";
 import { removeIfExists } from "../util/fs.js";
-import { moveToOwnKey } from "../cache/artifacts/index.js";
+import { hasSidecar, moveToOwnKey } from "../cache/artifacts/index.js";
 import { type CacheEntry, paidCost } from "./cache-admin.js";
 
 export interface Repair {
@@ -22,7 +22,7 @@ export async function repairEntry(
   entry: CacheEntry,
   remote: RemoteCache | undefined,
 ): Promise<Repair> {
-  if (entry.kind === "frame" || entry.kind === "piece")
+  if (!hasSidecar(entry.kind))
     return { repaired: false, said: "frames and pieces have no sidecar to repair from" };
   const sidecarFile = entry.files.find((f) => f.endsWith(".json"));
   const sidecar = sidecarFile ? await readJson<{ key?: string; sha256?: string }>(sidecarFile) : undefined;

@@ -22,6 +22,7 @@ import { filmFiles } from "../util/output-files.js";
 import type { Plan } from "../plan/plan.js";
 import type { Storyboard } from "../storyboard/types.js";
 import { checkCollectFolder, checkCollectTargets, checkTimelinePath } from "./export-guard.js";
+import { storedAs } from "../steps/registry.js";
 
 // The film to export, as the pipeline plans it (its PlannedFilm fits): its storyboard, its plan, where the film is.
 export interface FilmToExport {
@@ -228,7 +229,7 @@ async function refuseDamaged(film: FilmToExport, paths: CachePaths): Promise<voi
     if (!clip.ok) bad.push(`${s.id} (${clip.why})`);
   }
   for (const s of film.plan.steps)
-    if ((s.kind === "voice" || s.kind === "music") && !(await verified(paths, "sound", s.key)).ok)
+    if (storedAs(s, "sound") && !(await verified(paths, "sound", s.key)).ok)
       bad.push(`${s.id} (its bytes do not match its sidecar)`);
   if (bad.length > 0)
     throw new RunError(

@@ -23,6 +23,7 @@ import {
   type ReportInput,
   type RunOutcome,
 } from "./report.js";
+import { storedAs } from "../steps/registry.js";
 
 export interface WriteReportOptions {
   board: Storyboard;
@@ -68,7 +69,7 @@ export async function writeReport(
   const stillImages = new Map<string, string>();
   await Promise.all(
     o.plan.steps
-      .filter((s) => s.kind === "still" || s.kind === "edit")
+      .filter((s) => storedAs(s, "still"))
       .flatMap((s) => [s.key, ...(s.takes ?? []).map((t) => t.key)])
       .map(async (key) => {
         const sidecar = await readSidecar(o.paths, "still", key);
@@ -77,9 +78,9 @@ export async function writeReport(
   );
   await Promise.all(
     o.plan.steps.map(async (s) => {
-      if (s.kind === "frame" && (await statIfExists(outputFile(o.paths, "frame", s.key))))
+      if (storedAs(s, "frame") && (await statIfExists(outputFile(o.paths, "frame", s.key))))
         images.set(s.id, outputFile(o.paths, "frame", s.key));
-      if (s.kind === "voice" || s.kind === "music") {
+      if (storedAs(s, "sound")) {
         const sidecar = await readSidecar(o.paths, "sound", s.key);
         if (sidecar) images.set(s.id, outputFile(o.paths, "sound", s.key, sidecar));
       }

@@ -8,6 +8,11 @@ import type { ArtifactKind } from "../layout.js";
 export type SidecarKind = Exclude<ArtifactKind, "frame">;
 export const SIDECAR_KINDS: readonly SidecarKind[] = ["clip", "still", "sound"];
 
+// Whether this kind of entry keeps a sidecar (a frame does not, nor a film's piece, which is no artifact).
+export function hasSidecar(kind: string): kind is SidecarKind {
+  return (SIDECAR_KINDS as readonly string[]).includes(kind);
+}
+
 export interface SidecarBase {
   version: 1;
   key: string;

@@ -7,7 +7,7 @@ import { ifMissing, mtimeNow, removeIfExists, statIfExists } from "../../util/fs
 import { commitRename, readJson, writeJsonAtomic } from "../atomic.js";
 import type { ArtifactKind, CachePaths } from "../layout.js";
 import { fixedExtension, outputFile, sidecarFile } from "./kinds.js";
-import { SIDECAR_KINDS, type SidecarFacts, type SidecarKind, type SidecarOf } from "./sidecars.js";
+import { hasSidecar, type SidecarFacts, type SidecarKind, type SidecarOf } from "./sidecars.js";
 
 // Move a finished file into the cache under (kind, key). The output counts as cached only once its sidecar exists.
 export async function insert<K extends SidecarKind>(
@@ -65,9 +65,8 @@ export async function verified<K extends SidecarKind>(
 
 // Forget an output whose bytes went bad, so it is made (or reported) again: the sidecar first, so it stops counting.
 export async function evict(paths: CachePaths, kind: ArtifactKind, key: string): Promise<void> {
-  const withSidecar = SIDECAR_KINDS.find((k) => k === kind);
-  const sidecar = withSidecar && (await readSidecar(paths, withSidecar, key));
-  if (withSidecar) await removeIfExists(sidecarFile(paths, withSidecar, key));
+  const sidecar = hasSidecar(kind) ? await readSidecar(paths, kind, key) : undefined;
+  if (hasSidecar(kind)) await removeIfExists(sidecarFile(paths, kind, key));
   // Without a sidecar, a still's or a sound's file name is not known (its extension is its recorded format).
   if (sidecar || fixedExtension(kind)) await removeIfExists(outputFile(paths, kind, key, sidecar));
 }
