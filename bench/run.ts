@@ -18,6 +18,7 @@ import { falEnv } from "../testkit/fal-env.js";
 import { clip, fillCache, project } from "./fixtures.js";
 import { graphProject, lowerBoundMs } from "./graph.js";
 import { claims, remoteWarm } from "./remote.js";
+import { withAndWithout } from "./micro.js";
 import { incrementalXfade, stitchMemory } from "./stitch-memory.js";
 import { machine, median, type Result, seconds, sideBySide, table, timed } from "./lib.js";
 
@@ -389,6 +390,8 @@ const benches: Record<string, () => Promise<void>> = {
   memory,
   "remote-warm": async () => void results.push(await remoteWarm()),
   claims: async () => void results.push(await claims()),
+  "mp4-reader": async () =>
+    void results.push(await withAndWithout("mp4-reader", "--ffprobe", "downloaded clips read in process")),
 };
 const started = Date.now();
 for (const [id, run] of Object.entries(benches)) {

@@ -5,7 +5,7 @@ import { ProviderError } from "../../errors.js";
 import { modelInput } from "../../plan/model-input.js";
 import { storeClip } from "../store-clip.js";
 import type { ClipJob, ProviderContext } from "../types.js";
-import { checkClip } from "../verify.js";
+import { checkClip, type Probe } from "../verify.js";
 import { downloadVideo, retryDownload } from "./download.js";
 import { classifyFalError } from "./errors.js";
 import { pick } from "./pick.js";
@@ -17,6 +17,8 @@ import type { ImageUploads } from "./uploads.js";
 export interface ClipOptions extends RequestOptions {
   uploads: ImageUploads;
   downloadAttempts?: number;
+  // How a downloaded clip is read for its checks (default: in process, ffprobe for what it does not know).
+  probe?: Probe;
 }
 
 export function falClip(job: ClipJob, ctx: ProviderContext, o: ClipOptions): Promise<ClipSidecar> {
@@ -54,13 +56,7 @@ async function collectClip(
       transient: false,
       requestId,
     });
-  const { tmp, downloadMs, info } = await downloadChecked(
-    videoUrl,
-    job,
-    ctx,
-    o.downloadAttempts ?? 3,
-    requestId,
-  );
+  const { tmp, downloadMs, info } = await downloadChecked(videoUrl, job, ctx, o, requestId);
   await o.uploads.recorded();
   return storeClip(job, ctx, tmp, info, {
     provider: "fal",
@@ -88,18 +84,18 @@ async function downloadChecked(
   url: string,
   job: ClipJob,
   ctx: ProviderContext,
-  attempts: number,
+  o: ClipOptions,
   requestId: string,
 ) {
   return retryDownload(
     ctx,
     requestId,
-    attempts,
+    o.downloadAttempts ?? 3,
     () => ctx.paths.tempClip(job.key),
     async (tmp) => {
       const t0 = ctx.clock.now();
       await downloadVideo(url, tmp);
-      const info = await checkClip(ctx.tools, tmp, job.shot);
+      const info = await checkClip(ctx.tools, tmp, job.shot, o.probe);
       return { tmp, downloadMs: ctx.clock.now() - t0, info };
     },
   );

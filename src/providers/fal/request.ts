@@ -13,16 +13,8 @@ import { paidNote, type SettleOptions, settleUnanswered, submitPaid } from "./un
 
 export interface RequestOptions extends SettleOptions {
   fal: FalClient;
+  // Set by the pipeline: wait on fal's status stream, polling where a server has none.
   statusStream?: StatusStream;
-  // Told how the slots are used (provider.ts opens connections ahead with them); the loop needs no answer.
-  slotHooks?: SlotHooks;
-}
-
-export interface SlotHooks {
-  // +1 when a request with its input ready starts waiting for a slot, -1 once it has one (or gave up).
-  waiting(delta: 1 | -1): void;
-  // fal finished a request: its slot frees up as soon as the result is fetched.
-  finished(): void;
 }
 
 export interface PaidRequest<T> {
@@ -76,8 +68,7 @@ export async function runPaidRequest<T>(
       ctx.update({ state: "uploading" });
       input = await r.input();
     }
-    o.slotHooks?.waiting(1);
-    const release = await takeSlot(ctx).finally(() => o.slotHooks?.waiting(-1));
+    const release = await takeSlot(ctx);
     let timings: QueueTimings | "expired";
     let result: unknown;
     try {
@@ -90,7 +81,6 @@ export async function runPaidRequest<T>(
         requestId = await submitPaid(o, queued, input, ctx, r.label, priced);
       }
       timings = await waitForCompletion(o.fal, queued, requestId, o, ctx);
-      o.slotHooks?.finished();
       result = timings === "expired" ? "expired" : await fetchResult(o.fal, queued, requestId, ctx);
     } finally {
       release();
