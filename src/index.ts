@@ -5,8 +5,6 @@ export {
   planFilms,
   renderPlans,
   providerLoader,
-  textDisplay,
-  ndjsonDisplay,
   type PlanRequest,
   type Planned,
   type PlannedFilm,
@@ -15,9 +13,9 @@ export {
   type RenderResult,
   type PipelineEvent,
   type EventSink,
-  type DisplayStreams,
   type ProviderChoice,
 } from "./pipeline/index.js";
+export { textDisplay, ndjsonDisplay, type DisplayStreams } from "./commands/progress.js";
 export { loadStoryboard, parseStoryboard, type LoadedStoryboard } from "./storyboard/load.js";
 export { validateStoryboard, type ValidateOptions } from "./storyboard/validate.js";
 export type { Storyboard, Shot, ImageRef, StoryboardDoc, ShotDoc } from "./storyboard/types.js";

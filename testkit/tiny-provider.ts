@@ -6,10 +6,10 @@ import { probeMedia } from "../src/media/probe.js";
 import { storeClip } from "../src/providers/store-clip.js";
 import { previewStill } from "../src/providers/preview-still.js";
 import { previewSound } from "../src/providers/preview-sound.js";
-import type { ClipProvider } from "../src/providers/types.js";
+import type { StepProvider } from "../src/providers/types.js";
 import { makeClip } from "./clips.js";
 
-export const tinyProvider: ClipProvider = {
+export const tinyProvider: StepProvider = {
   id: "preview",
   still: previewStill,
   sound: previewSound,
@@ -20,7 +20,7 @@ export const tinyProvider: ClipProvider = {
       const hue = Number.parseInt(job.key.slice(0, 2), 16);
       const source = makeClip({ seconds: job.shot.duration, audio: job.shot.audio, hue });
       await mkdir(ctx.paths.tmp, { recursive: true });
-      const tmp = ctx.paths.tempClip(job.key);
+      const tmp = ctx.paths.temp("clip", job.key);
       await copyFile(source, tmp);
       const info = await probeMedia(ctx.tools.ffprobe, tmp);
       return await storeClip(job, ctx, tmp, info, {

@@ -3,7 +3,7 @@
 //   <cache>/clips/<key>.mp4       a finished clip (written to a temp file, then renamed)
 //   <cache>/clips/<key>.json      its sidecar: model input, request id, timings, bytes, sha256, cost
 //   <cache>/journal/<key>.json    a fal request in flight: written before waiting, removed once the clip is in
-//   <cache>/locks/<key>.lock      held while one process generates that key
+//   <cache>/locks/<key>.lock      a mutex, held while one process generates that key (folder name kept for older versions)
 //   <cache>/uploads.json          image sha256 -> fal storage URL and when it was uploaded
 //   <cache>/segments/<key>.mp4    normalised pieces of films (a transition's window, or a clip's stretch between)
 //   <cache>/stills/<key>.<ext>    a finished still (png, jpeg or webp), and <key>.json, its sidecar
@@ -13,6 +13,9 @@
 import path from "node:path";
 import { readJson, tempSibling } from "./atomic.js";
 import { listIfExists, statIfExists } from "../util/fs.js";
+
+// The kinds of output written through <cache>/tmp/, which name their temp files.
+export type TempKind = "clip" | "still" | "sound";
 
 export const CACHE_ENV = "STORYREEL_CACHE_DIR";
 
@@ -38,7 +41,7 @@ export function cachePaths(dir: string) {
     clip: (key: string) => path.join(dir, "clips", `${key}.mp4`),
     sidecar: (key: string) => path.join(dir, "clips", `${key}.json`),
     journal: (key: string) => path.join(dir, "journal", `${key}.json`),
-    lock: (key: string) => path.join(dir, "locks", `${key}.lock`),
+    mutex: (key: string) => path.join(dir, "locks", `${key}.lock`),
     stills: path.join(dir, "stills"),
     still: (key: string, ext: string) => path.join(dir, "stills", `${key}.${ext}`),
     stillSidecar: (key: string) => path.join(dir, "stills", `${key}.json`),
@@ -49,8 +52,8 @@ export function cachePaths(dir: string) {
     uploads: path.join(dir, "uploads.json"),
     segments: path.join(dir, "segments"),
     tmp: path.join(dir, "tmp"),
-    // A fresh temporary name for a clip being written; it enters the cache by rename.
-    tempClip: (key: string) => tempSibling(path.join(dir, "tmp", `${key}.mp4`)),
+    // A fresh temporary name for an output of this kind being written; it enters the cache by rename.
+    temp: (kind: TempKind, key: string) => tempSibling(path.join(dir, "tmp", `${key}.${kind}`)),
   };
 }
 export type CachePaths = ReturnType<typeof cachePaths>;

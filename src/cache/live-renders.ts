@@ -8,10 +8,10 @@ import path from "node:path";
 import { utimes } from "node:fs/promises";
 import { readJson, writeJsonAtomic, processStartTime } from "./atomic.js";
 import type { CachePaths } from "./layout.js";
-import { isAlive, type LockOwner } from "./lock.js";
+import { isAlive, type MutexOwner } from "./mutex.js";
 import { ifMissing, listIfExists, removeIfExists, statIfExists } from "../util/fs.js";
 
-export interface RenderMarker extends LockOwner {
+export interface RenderMarker extends MutexOwner {
   // When it started, by the wall clock (ms): it is compared with the cache files' modification times.
   at: number;
   keys: string[];

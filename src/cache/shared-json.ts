@@ -1,7 +1,7 @@
 // A JSON file in the cache that several renders update (uploads.json): each update reads, changes and writes
 // it under a lock, so no update is lost, whether the writers are in one process or in several.
 import { readJson, writeJsonAtomic } from "./atomic.js";
-import { acquireLock } from "./lock.js";
+import { acquireMutex } from "./mutex.js";
 
 // Updates to one file from this process run one after another; the lock file orders them across processes.
 const queues = new Map<string, Promise<unknown>>();
@@ -12,7 +12,7 @@ export async function updateJson<T>(file: string, change: (current: T | undefine
   const run = before
     .catch(() => undefined)
     .then(async () => {
-      const lock = await acquireLock(`${file}.lock`, { pollMs: 15 });
+      const lock = await acquireMutex(`${file}.lock`, { pollMs: 15 });
       try {
         const next = change(await readJson<T>(file));
         await writeJsonAtomic(file, next);

@@ -1,14 +1,14 @@
 // `storyreel cache push` and `storyreel cache pull <storyboard.yaml|name.lock.yaml...>` against the remote cache.
 import path from "node:path";
 import type { CachePaths } from "../cache/layout.js";
-import { lockPath, readLock } from "../cache/lockfile.js";
+import { lockPath, readLock } from "../project/lockfile.js";
 import { RunError, UsageError } from "../errors.js";
 import { connectRemote, openRemote } from "../pipeline/remote.js";
 import { heldByDeadProcessHere, isStale, readClaim } from "../cache/remote/claims.js";
 import { DEFAULT_LEASE_MS } from "../cache/remote/remote-cache.js";
-import { pullLocked, pushAll } from "../pipeline/remote-admin.js";
-import type { CacheEntry } from "../pipeline/cache-admin.js";
-import { repairEntry } from "../pipeline/cache-repair.js";
+import { pullLocked, pushAll } from "./cache-push-pull.js";
+import type { CacheEntry } from "./cache-admin.js";
+import { repairEntry } from "./cache-repair.js";
 import type { RemoteCache } from "../cache/remote/remote-cache.js";
 import { systemClock } from "../util/clock.js";
 import { count } from "../util/words.js";

@@ -3,8 +3,8 @@
 import { cachePaths, resolveCacheDir } from "../cache/layout.js";
 import { RunError, UsageError } from "../errors.js";
 import path from "node:path";
-import { readLock } from "../cache/lockfile.js";
-import { ofStoryboard, readLedger } from "../cache/spend.js";
+import { readLock } from "../project/lockfile.js";
+import { ofStoryboard, readLedger } from "../project/spend-ledger.js";
 import { storyboardIdentity } from "../util/storyboard-id.js";
 import {
   type CacheEntry,
@@ -16,7 +16,7 @@ import {
   markLiveRenders,
   markUsers,
   paidFor,
-} from "../pipeline/cache-admin.js";
+} from "./cache-admin.js";
 import { liveRenders } from "../cache/live-renders.js";
 import { dollars, sumCosts } from "../util/money.js";
 import { planStoryboards } from "../pipeline/index.js";

@@ -3,7 +3,7 @@ import path from "node:path";
 import { resolveCacheDir } from "../cache/layout.js";
 import { UsageError } from "../errors.js";
 import { findMediaTools } from "../media/binaries.js";
-import { exportFilm } from "../pipeline/export.js";
+import { exportFilm } from "../export/export-film.js";
 import { planStoryboards } from "../pipeline/index.js";
 import { shownPath } from "../paths.js";
 import { count } from "../util/words.js";

@@ -1,7 +1,7 @@
 // `storyreel pick <file> <id> <take>`: the take the film (and everything made from it) uses from now on.
 import path from "node:path";
 import { cachePaths, resolveCacheDir } from "../cache/layout.js";
-import { lockPath, readLock } from "../cache/lockfile.js";
+import { lockPath, readLock } from "../project/lockfile.js";
 import { UsageError } from "../errors.js";
 import { formatPlan } from "../plan/format.js";
 import { pickTake, planStoryboards } from "../pipeline/index.js";

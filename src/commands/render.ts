@@ -1,8 +1,9 @@
 // `storyreel render <file...>`: plan, then generate, check, stitch and report through the pipeline.
 import path from "node:path";
-import { lockPath, readLock } from "../cache/lockfile.js";
+import { lockPath, readLock } from "../project/lockfile.js";
 import { findMediaTools } from "../media/binaries.js";
-import { ndjsonDisplay, planStoryboards, renderPlans, textDisplay } from "../pipeline/index.js";
+import { planStoryboards, renderPlans } from "../pipeline/index.js";
+import { ndjsonDisplay, textDisplay } from "./progress.js";
 import type { CliContext } from "./context.js";
 import { parseRenderOptions, RENDER_USAGE, renderProvider } from "./render-options.js";
 

@@ -2,16 +2,10 @@
 import { readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { cachePaths } from "../cache/layout.js";
-import { lockPath, readLock } from "../cache/lockfile.js";
+import { lockPath, readLock } from "../project/lockfile.js";
 import { findMediaTools } from "../media/binaries.js";
-import {
-  addTakes,
-  ndjsonDisplay,
-  planStoryboards,
-  renderPlans,
-  retakeTurn,
-  textDisplay,
-} from "../pipeline/index.js";
+import { addTakes, planStoryboards, renderPlans, retakeTurn } from "../pipeline/index.js";
+import { ndjsonDisplay, textDisplay } from "./progress.js";
 import type { CliContext } from "./context.js";
 import { UsageError } from "../errors.js";
 import { dollars } from "../util/money.js";

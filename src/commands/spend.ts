@@ -4,7 +4,7 @@ import path from "node:path";
 import { UsageError } from "../errors.js";
 import { storyboardIdentity } from "../util/storyboard-id.js";
 import { cachePaths, resolveCacheDir } from "../cache/layout.js";
-import { ofStoryboard, readLedger, type SpendRecord } from "../cache/spend.js";
+import { ofStoryboard, readLedger, type SpendRecord } from "../project/spend-ledger.js";
 import { dollars, sumCosts } from "../util/money.js";
 import { parseCommand } from "./args.js";
 import type { CliContext } from "./context.js";

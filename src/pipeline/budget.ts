@@ -1,7 +1,7 @@
 // render.budget caps what a storyboard spends across all its runs. Without a remote cache that is what this
 // machine's spend ledger counts; with one, the bucket's ledger counts every machine, and each submit is counted
 // there before it is sent, so machines sharing a bucket cannot together spend past the budget.
-import { readLedger, spentOn } from "../cache/spend.js";
+import { readLedger, spentOn } from "../project/spend-ledger.js";
 import type { CachePaths } from "../cache/layout.js";
 import type { ObjectStore } from "../cache/remote/object-store.js";
 import {

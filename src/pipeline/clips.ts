@@ -4,12 +4,12 @@ import { evictClip, returnToOwnKey, verifyClip } from "../cache/store.js";
 import { utimes } from "node:fs/promises";
 import { ifMissing, mtimeNow } from "../util/fs.js";
 import { InterruptedError, RunError, UsageError } from "../errors.js";
-import { generateClips, type ClipOutcome } from "../generate/generate.js";
+import { runGraph, type ClipOutcome } from "../steps/executor.js";
 import { isClipJob, type ShotStatus } from "../plan/plan.js";
 import { refetchClip } from "../providers/refetch.js";
 import { summaryCounts } from "../report/summary.js";
 import { dollars, sumCosts } from "../util/money.js";
-import { readLedger } from "../cache/spend.js";
+import { readLedger } from "../project/spend-ledger.js";
 import { storyboardIdentity } from "../util/storyboard-id.js";
 import { checkBudgets, spendGate } from "./budget.js";
 import { isSound, newSpending, willGenerate } from "./spending.js";
@@ -99,7 +99,7 @@ export async function generateMissing(films: PlannedFilm[], ctx: RenderContext):
       };
       const concurrency = ctx.options.concurrency ?? board.render.concurrency ?? DEFAULT_CONCURRENCY;
       outcomes.push(
-        ...(await generateClips({
+        ...(await runGraph({
           plan,
           storyboard: board,
           provider,

@@ -3,8 +3,8 @@ import type { CachePaths } from "../cache/layout.js";
 import type { RemoteCache } from "../cache/remote/remote-cache.js";
 import type { RemoteChoice } from "./remote.js";
 import type { MediaTools } from "../media/binaries.js";
-import type { StepOutcome } from "../generate/steps.js";
-import type { ClipProvider } from "../providers/types.js";
+import type { StepOutcome } from "../steps/executor.js";
+import type { StepProvider } from "../providers/types.js";
 import type { Clock } from "../util/clock.js";
 import type { EventSink } from "./events.js";
 import type { PlanRequest } from "./plans.js";
@@ -25,7 +25,7 @@ export interface RenderOptions {
 export interface RenderDeps {
   tools: MediaTools;
   // Loaded only when a clip must be generated, so up-to-date renders skip the provider's client entirely.
-  provider: () => Promise<ClipProvider>;
+  provider: () => Promise<StepProvider>;
   // Aborted on the first Ctrl-C: nothing new is submitted; paid work in flight is collected.
   signal?: AbortSignal;
   clock?: Clock;
@@ -37,7 +37,7 @@ export interface RenderContext {
   request: PlanRequest;
   options: RenderOptions;
   tools: MediaTools;
-  provider: () => Promise<ClipProvider>;
+  provider: () => Promise<StepProvider>;
   signal: AbortSignal;
   clock: Clock;
   paths: CachePaths;

@@ -1,6 +1,6 @@
 // Everything a render tells the person watching it, as one union: the TTY display, the plain lines and
 // the NDJSON output all consume these events and nothing else.
-import type { ShotEvent } from "../generate/generate.js";
+import type { ShotEvent } from "../steps/executor.js";
 import type { ProviderId } from "../plan/key.js";
 import type { SummaryCounts } from "../report/summary.js";
 import type { StitchResult } from "../stitch/stitch.js";

@@ -3,7 +3,7 @@
 // forgotten, so the next render collects it rather than paying for it again.
 import type { JournalEntry } from "../cache/journal.js";
 import type { CachePaths } from "../cache/layout.js";
-import { othersRequests, readLedger } from "../cache/spend.js";
+import { othersRequests, readLedger } from "../project/spend-ledger.js";
 import { priceOfInput } from "../plan/price-input.js";
 import { findUnanswered, type Lookup } from "../providers/fal/find-submit.js";
 import type { RequestListing } from "../providers/fal/request-listing.js";

@@ -10,6 +10,5 @@ export {
 export { renderPlans, type RenderResult } from "./render.js";
 export type { RenderOptions, RenderDeps } from "./context.js";
 export type { PipelineEvent, EventSink } from "./events.js";
-export { textDisplay, ndjsonDisplay, type DisplayStreams } from "./progress.js";
 export { providerLoader, type ProviderChoice } from "./provider.js";
 export { addTakes, pickTake, findStep, retakeTurn, type StepRef } from "./takes.js";

@@ -4,7 +4,7 @@ import { cachePaths } from "../cache/layout.js";
 import type { ProviderId } from "../plan/key.js";
 import { falSettings, type FalSettings } from "../providers/fal/settings.js";
 import { previewProvider } from "../providers/preview.js";
-import type { ClipProvider } from "../providers/types.js";
+import type { StepProvider } from "../providers/types.js";
 import { systemClock } from "../util/clock.js";
 
 export interface ProviderChoice {
@@ -17,13 +17,13 @@ export interface ProviderChoice {
   offline?: boolean;
 }
 
-export function providerLoader(choice: ProviderChoice): () => Promise<ClipProvider> {
+export function providerLoader(choice: ProviderChoice): () => Promise<StepProvider> {
   if (choice.provider !== "fal" || choice.offline) return async () => previewProvider;
   const settings = falSettings(choice.env, choice.falProxy);
   return () => loadFalProvider(settings, choice);
 }
 
-async function loadFalProvider(fal: FalSettings, choice: ProviderChoice): Promise<ClipProvider> {
+async function loadFalProvider(fal: FalSettings, choice: ProviderChoice): Promise<StepProvider> {
   const [{ makeFalClient }, { falProvider }, { ImageUploads }, { falRequestListing }] = await Promise.all([
     import("../providers/fal/client.js"),
     import("../providers/fal/provider.js"),

@@ -3,7 +3,7 @@
 // list (not ended yet, the listing's lag, or a record of a request fal never had).
 import { type JournalEntry, readJournal } from "../cache/journal.js";
 import type { CachePaths } from "../cache/layout.js";
-import { readLedger, type SpendRecord } from "../cache/spend.js";
+import { readLedger, type SpendRecord } from "../project/spend-ledger.js";
 import { audioModelRegistry } from "../models/audio-registry.js";
 import { imageModelRegistry } from "../models/image-registry.js";
 import { modelRegistry } from "../models/registry.js";

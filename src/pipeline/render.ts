@@ -7,7 +7,7 @@ import { cachePaths } from "../cache/layout.js";
 import { markRender } from "../cache/live-renders.js";
 import { writeProblem } from "../cache/writable.js";
 import { InterruptedError, RunError, UsageError } from "../errors.js";
-import type { ClipOutcome } from "../generate/generate.js";
+import type { ClipOutcome } from "../steps/executor.js";
 import type { RunOutcome } from "../report/report.js";
 import type { StitchResult } from "../stitch/stitch.js";
 import { checkCachedSounds, checkSoundInputs, staleFilms } from "./sound-preflight.js";
@@ -18,8 +18,8 @@ import type { RenderContext, RenderDeps, RenderOptions } from "./context.js";
 import type { EventSink } from "./events.js";
 import { filmJobs, stitchFilms } from "./films.js";
 import { planFilms, type Planned } from "./plans.js";
-import { checkFrozen, checkLockedClips, writeLocks } from "./locks.js";
-import { keysUsed } from "./cache-admin.js";
+import { checkFrozen, checkLockedClips, writeLockfiles } from "./pinning.js";
+import { keysUsed } from "./keys-used.js";
 import { writeReports, type WrittenReport } from "./reports.js";
 import { connectRemote, fetchMissing, openRemote, remoteNotices, uploadPending } from "./remote.js";
 
@@ -188,7 +188,12 @@ async function renderMarked(
   // refused before any work (exit 2: over budget, say) leaves it as it was.
   if (!options.frozen && !(failure instanceof UsageError))
     try {
-      await writeLocks(films, stitched, ctx, outcomes.length > 0 || (ctx.remote?.fetched.length ?? 0) > 0);
+      await writeLockfiles(
+        films,
+        stitched,
+        ctx,
+        outcomes.length > 0 || (ctx.remote?.fetched.length ?? 0) > 0,
+      );
     } catch (err) {
       if (failure === undefined) failure = err;
     }

@@ -1,6 +1,6 @@
 // Reports are written after every render that got as far as a plan, failed shots included.
-import { ofStoryboard, readLedger } from "../cache/spend.js";
-import type { ClipOutcome } from "../generate/generate.js";
+import { ofStoryboard, readLedger } from "../project/spend-ledger.js";
+import type { ClipOutcome } from "../steps/executor.js";
 import type { RunOutcome } from "../report/report.js";
 import { writeReport } from "../report/write.js";
 import type { StitchResult } from "../stitch/stitch.js";

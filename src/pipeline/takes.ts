@@ -2,13 +2,13 @@
 // same plan and render as ever. Ids are shot ids or still names.
 import path from "node:path";
 import type { CachePaths } from "../cache/layout.js";
-import { acquireLock, type KeyLock } from "../cache/lock.js";
-import { type Lockfile, type LockStep, LOCK_VERSION, lockPath, writeLock } from "../cache/lockfile.js";
+import { acquireMutex, type KeyMutex } from "../cache/mutex.js";
+import { type Lockfile, type LockStep, LOCK_VERSION, lockPath, writeLock } from "../project/lockfile.js";
 import { InterruptedError, UsageError } from "../errors.js";
 import type { PlannedStep } from "../plan/steps.js";
 import { sha256 } from "../util/hash.js";
 import { closest } from "../util/suggest.js";
-import { outputFacts } from "./locks.js";
+import { outputFacts } from "./pinning.js";
 import type { PlannedFilm } from "./plans.js";
 
 export interface StepRef {
@@ -63,10 +63,10 @@ export async function retakeTurn(
   storyboardPath: string,
   paths: CachePaths,
   o: { signal: AbortSignal; onWait: (pid: number) => void },
-): Promise<KeyLock> {
+): Promise<KeyMutex> {
   const key = sha256(`retake:${path.resolve(storyboardPath)}`);
   try {
-    return await acquireLock(paths.lock(key), { signal: o.signal, onWait: (owner) => o.onWait(owner.pid) });
+    return await acquireMutex(paths.mutex(key), { signal: o.signal, onWait: (owner) => o.onWait(owner.pid) });
   } catch (err) {
     if (o.signal.aborted)
       throw new InterruptedError(

@@ -1,5 +1,5 @@
 // The plan's shape: a versioned value that `plan --json` prints and later versions keep stable.
-import type { Lockfile } from "../cache/lockfile.js";
+import type { Lockfile } from "../project/lockfile.js";
 import type { ProviderId } from "./key.js";
 import type { PlannedStep, StepEdge } from "./steps.js";
 

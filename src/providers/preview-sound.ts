@@ -3,7 +3,6 @@
 // estimated length; a bed is a soft chord that changes every two seconds, of the length asked for.
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { tempSibling } from "../cache/atomic.js";
 import type { SoundSidecar } from "../cache/sounds.js";
 import { NotStartedError, RunError } from "../errors.js";
 import { detectCapabilities } from "../media/capabilities.js";
@@ -18,7 +17,7 @@ const PCM = ["-ar", "48000", "-ac", "2", "-c:a", "pcm_s16le", "-f", "wav"];
 
 export async function previewSound(job: SoundJob, ctx: ProviderContext): Promise<SoundSidecar> {
   await mkdir(ctx.paths.tmp, { recursive: true });
-  const tmp = tempSibling(path.join(ctx.paths.tmp, `${job.key}.wav`));
+  const tmp = ctx.paths.temp("sound", job.key);
   const release = await takeSlot(ctx);
   try {
     if (ctx.stopSubmitting.aborted) throw new NotStartedError();

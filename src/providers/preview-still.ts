@@ -18,7 +18,7 @@ export async function previewStill(job: StillJob, ctx: ProviderContext): Promise
   const scale = LONG_SIDE / Math.max(sw, sh);
   const even = (n: number) => Math.max(2, Math.round((n * scale) / 2) * 2);
   const [w, h] = [even(sw), even(sh)];
-  const tmp = `${ctx.paths.tempClip(job.key)}.png`;
+  const tmp = `${ctx.paths.temp("still", job.key)}.png`;
   const titleFile = `${tmp}.title.txt`;
   const textFile = `${tmp}.text.txt`;
   await mkdir(ctx.paths.tmp, { recursive: true });

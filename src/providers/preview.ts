@@ -4,7 +4,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import type { ClipSidecar } from "../cache/store.js";
 import { FFMPEG_PREAMBLE, runTool } from "../media/run.js";
 import type { Shot } from "../storyboard/types.js";
-import type { ClipJob, ClipProvider, ProviderContext } from "./types.js";
+import type { ClipJob, StepProvider, ProviderContext } from "./types.js";
 import { NotStartedError, ProviderError } from "../errors.js";
 import { clipOutput, findFont, slateArgs, wrapText } from "./slate.js";
 import { previewStill } from "./preview-still.js";
@@ -17,7 +17,7 @@ import { removeIfExists } from "../util/fs.js";
 export const PREVIEW_FPS = 24;
 const LONG_SIDE = 640;
 
-export const previewProvider: ClipProvider = {
+export const previewProvider: StepProvider = {
   id: "preview",
   generate,
   still: previewStill,
@@ -28,7 +28,7 @@ async function generate(job: ClipJob, ctx: ProviderContext): Promise<ClipSidecar
   const { shot } = job;
   const started = ctx.clock.now();
   await mkdir(ctx.paths.tmp, { recursive: true });
-  const tmp = ctx.paths.tempClip(job.key);
+  const tmp = ctx.paths.temp("clip", job.key);
   const release = await takeSlot(ctx);
   try {
     if (ctx.stopSubmitting.aborted) throw new NotStartedError();

@@ -8,7 +8,7 @@ import type { CachePaths } from "../cache/layout.js";
 import { hashFile, readSidecar } from "../cache/store.js";
 import { ProviderError } from "../errors.js";
 import { removeIfExists } from "../util/fs.js";
-import { downloadVideo } from "./fal/download.js";
+import { downloadFile } from "./fal/download.js";
 
 export async function refetchClip(paths: CachePaths, key: string): Promise<boolean> {
   const sidecar = await readSidecar(paths, key);
@@ -17,7 +17,7 @@ export async function refetchClip(paths: CachePaths, key: string): Promise<boole
   return fetchSameBytes(
     sidecar.video_url,
     sidecar.sha256,
-    paths.tempClip(key),
+    paths.temp("clip", key),
     paths.clip(key),
     paths.sidecar(key),
   );
@@ -28,7 +28,7 @@ export async function refetchStill(paths: CachePaths, key: string): Promise<bool
   const sidecar = await readJson<StillSidecar>(paths.stillSidecar(key));
   if (!sidecar?.image_url || sidecar.key !== key) return false;
   const target = paths.still(key, extension(sidecar.format));
-  const tmp = `${paths.tempClip(key)}.img`;
+  const tmp = `${paths.temp("still", key)}.img`;
   return fetchSameBytes(sidecar.image_url, sidecar.sha256, tmp, target, paths.stillSidecar(key));
 }
 
@@ -36,7 +36,7 @@ export async function refetchStill(paths: CachePaths, key: string): Promise<bool
 export async function refetchSound(paths: CachePaths, key: string): Promise<boolean> {
   const sidecar = await readJson<SoundSidecar>(paths.soundSidecar(key));
   if (!sidecar?.audio_url || sidecar.key !== key) return false;
-  const tmp = `${paths.tempClip(key)}.audio`;
+  const tmp = `${paths.temp("sound", key)}.audio`;
   return fetchSameBytes(
     sidecar.audio_url,
     sidecar.sha256,
@@ -54,7 +54,7 @@ async function fetchSameBytes(
   sidecar: string,
 ): Promise<boolean> {
   try {
-    await downloadVideo(url, tmp);
+    await downloadFile(url, tmp);
     if ((await hashFile(tmp)).sha256 !== sha256) return false;
     await commitRename(tmp, target);
     // The sidecar stays newer than its output, as when it entered the cache: a render's cheap check trusts that.

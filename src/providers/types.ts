@@ -48,7 +48,7 @@ export interface SoundJob {
   keyMaterial: Record<string, unknown>;
 }
 
-export type ShotState =
+export type StepState =
   | "queued"
   | "waiting"
   | "uploading"
@@ -64,8 +64,8 @@ export type ShotState =
   | "failed"
   | "skipped";
 
-export interface ShotUpdate {
-  state: ShotState;
+export interface StepUpdate {
+  state: StepState;
   detail?: string;
   log?: string;
   request_id?: string;
@@ -106,7 +106,7 @@ export interface ProviderContext {
   stopSubmitting: AbortSignal;
   timeoutMs: number;
   slots: Slots;
-  update(update: ShotUpdate): void;
+  update(update: StepUpdate): void;
   // Asked before any submit the plan did not price (fal lost a request; a collected one must be submitted
   // anew). False when it would take the run over --max-cost: then the shot fails and nothing is spent.
   mayPayAgain?(cost: number): boolean;
@@ -118,7 +118,7 @@ export interface ProviderContext {
   onJournal?(entry: JournalEntry, claimOnly?: boolean): Promise<void>;
 }
 
-export interface ClipProvider {
+export interface StepProvider {
   id: ProviderId;
   generate(job: ClipJob, ctx: ProviderContext): Promise<ClipSidecar>;
   // Stills: generated from a prompt, or edited from references.

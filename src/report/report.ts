@@ -1,9 +1,9 @@
 // The JSON report (versioned): per shot what happened and what it cost, and the film with time per phase.
 import path from "node:path";
 import type { ClipSidecar } from "../cache/store.js";
-import type { ClipOutcome } from "../generate/generate.js";
+import type { ClipOutcome } from "../steps/executor.js";
 import type { ImageRef } from "../storyboard/types.js";
-import type { StepOutcome } from "../generate/steps.js";
+import type { StepOutcome } from "../steps/executor.js";
 import { reportSteps, type ReportStep } from "./steps.js";
 import { type ReportSound, reportSound, shotWords, type ShotWords } from "./sound.js";
 import { sumCosts } from "../util/money.js";

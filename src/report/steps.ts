@@ -1,5 +1,5 @@
 // The report's graph: every still, frame and sound with its status, cost and edges (what it uses, what uses it).
-import type { StepOutcome } from "../generate/steps.js";
+import type { StepOutcome } from "../steps/executor.js";
 import type { Plan } from "../plan/plan.js";
 import type { StepKind } from "../plan/steps.js";
 import type { Storyboard } from "../storyboard/types.js";

@@ -1,6 +1,6 @@
 // The end-of-render summary: what was generated, reused and spent, what failed and how to resume; as counts
 // for machines (the --json summary event) and as sentences for people.
-import type { ClipOutcome } from "../generate/generate.js";
+import type { ClipOutcome } from "../steps/executor.js";
 import type { Plan } from "../plan/plan.js";
 import { dollars, sumCosts } from "../util/money.js";
 

@@ -4,9 +4,9 @@ import path from "node:path";
 import { test } from "node:test";
 import { cachePaths } from "../../src/cache/layout.js";
 import { findMediaTools } from "../../src/media/binaries.js";
-import { generateClips } from "../../src/generate/generate.js";
+import { runGraph } from "../../src/steps/executor.js";
 import type { Plan, PlannedShot, ShotStatus } from "../../src/plan/plan.js";
-import type { ClipProvider } from "../../src/providers/types.js";
+import type { StepProvider } from "../../src/providers/types.js";
 import { ProviderError } from "../../src/errors.js";
 import { systemClock } from "../../src/util/clock.js";
 import { tempDir } from "../../testkit/cli.js";
@@ -24,9 +24,17 @@ test("journaled requests are collected before new shots take a slot, whatever th
     audio: true,
     cost: 0.7,
   }));
-  const plan = { shots: planned, steps: [], edges: [] } as unknown as Plan;
+  const steps = planned.map((s) => ({
+    id: `shot:${s.id}`,
+    kind: "clip",
+    name: s.id,
+    key: s.key,
+    status: s.status,
+    cost: s.cost,
+  }));
+  const plan = { shots: planned, steps, edges: [] } as unknown as Plan;
   const seated: string[] = [];
-  const provider: ClipProvider = {
+  const provider: StepProvider = {
     id: "fal",
     still: () => Promise.reject(new Error("no stills here")),
     sound: () => Promise.reject(new Error("no sounds here")),
@@ -49,7 +57,7 @@ test("journaled requests are collected before new shots take a slot, whatever th
     stopSubmitting: new AbortController().signal,
     timeoutMs: 60_000,
   };
-  const outcomes = await generateClips({
+  const outcomes = await runGraph({
     plan,
     storyboard: board,
     provider,

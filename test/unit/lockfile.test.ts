@@ -5,7 +5,7 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { test } from "node:test";
-import { formatLock, type Lockfile, readLock } from "../../src/cache/lockfile.js";
+import { formatLock, type Lockfile, readLock } from "../../src/project/lockfile.js";
 import { UsageError } from "../../src/errors.js";
 
 const KEY = "a".repeat(64);

@@ -5,7 +5,7 @@ import { mkdir, mkdtemp, readdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { test } from "node:test";
-import { parseCache } from "../../src/cache/parse-cache.js";
+import { parseCache } from "../../src/project/parse-cache.js";
 import { loadStoryboard } from "../../src/storyboard/load.js";
 import { positionOf } from "../../src/storyboard/positions.js";
 

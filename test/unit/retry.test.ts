@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { ProviderError } from "../../src/errors.js";
-import { DEFAULT_RETRY, withRetries } from "../../src/generate/retry.js";
+import { DEFAULT_RETRY, withRetries } from "../../src/steps/retry.js";
 import type { Clock } from "../../src/util/clock.js";
 
 // The one place these tests build a ProviderError.

@@ -6,7 +6,7 @@ import { modelInput } from "../../plan/model-input.js";
 import { storeClip } from "../store-clip.js";
 import type { ClipJob, ProviderContext } from "../types.js";
 import { checkClip, type Probe } from "../verify.js";
-import { downloadVideo, retryDownload } from "./download.js";
+import { downloadFile, retryDownload } from "./download.js";
 import { classifyFalError } from "./errors.js";
 import { pick } from "./pick.js";
 import type { QueueTimings } from "./queue.js";
@@ -91,10 +91,10 @@ async function downloadChecked(
     ctx,
     requestId,
     o.downloadAttempts ?? 3,
-    () => ctx.paths.tempClip(job.key),
+    () => ctx.paths.temp("clip", job.key),
     async (tmp) => {
       const t0 = ctx.clock.now();
-      await downloadVideo(url, tmp);
+      await downloadFile(url, tmp);
       const info = await checkClip(ctx.tools, tmp, job.shot, o.probe);
       return { tmp, downloadMs: ctx.clock.now() - t0, info };
     },

@@ -32,7 +32,7 @@ function isLoopback(host: string): boolean {
 }
 
 // Download to `target`; a short body (fewer bytes than Content-Length) is a transient failure.
-export async function downloadVideo(raw: string, target: string, signal?: AbortSignal): Promise<number> {
+export async function downloadFile(raw: string, target: string, signal?: AbortSignal): Promise<number> {
   const url = checkDownloadUrl(raw);
   await mkdir(path.dirname(target), { recursive: true });
   let response: Response;

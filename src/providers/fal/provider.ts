@@ -1,12 +1,12 @@
 // The fal provider: clips, stills and sounds, each one paid request (request.ts) that never submits a key twice.
-import type { ClipProvider } from "../types.js";
+import type { StepProvider } from "../types.js";
 import { type ClipOptions, falClip } from "./clip.js";
 import { falSound } from "./sound.js";
 import { falStill } from "./still.js";
 
 export type FalProviderOptions = ClipOptions;
 
-export function falProvider(o: FalProviderOptions): ClipProvider {
+export function falProvider(o: FalProviderOptions): StepProvider {
   return {
     id: "fal",
     generate: (job, ctx) => falClip(job, ctx, o),

@@ -2,7 +2,7 @@
 import type { FalClient } from "@fal-ai/client";
 import { clearJournal, type JournalEntry, writeJournal } from "../../cache/journal.js";
 import { ClaimLostError } from "../../cache/remote/claims.js";
-import { recordSpend, type SpendRecord } from "../../cache/spend.js";
+import { recordSpend, type SpendRecord } from "../../project/spend-ledger.js";
 import type { ProviderContext } from "../types.js";
 import { type QueueStatus, type StatusStream, streamUntilCompleted } from "./status-stream.js";
 

@@ -3,7 +3,7 @@ import type { SoundSidecar } from "../../cache/sounds.js";
 import { ProviderError } from "../../errors.js";
 import { storeSound } from "../sound-file.js";
 import type { ProviderContext, SoundJob } from "../types.js";
-import { downloadVideo, retryDownload } from "./download.js";
+import { downloadFile, retryDownload } from "./download.js";
 import { pick } from "./pick.js";
 import { type RequestOptions, runPaidRequest } from "./request.js";
 
@@ -30,9 +30,9 @@ export function falSound(job: SoundJob, ctx: ProviderContext, o: RequestOptions)
           ctx,
           requestId,
           3,
-          () => `${ctx.paths.tempClip(job.key)}.audio`,
+          () => `${ctx.paths.temp("sound", job.key)}.audio`,
           async (tmp) => {
-            await downloadVideo(url, tmp);
+            await downloadFile(url, tmp);
             return storeSound(job, ctx, tmp, {
               provider: "fal",
               request_id: requestId,

@@ -6,7 +6,7 @@ import { ProviderError } from "../../errors.js";
 import { stillInput } from "../../plan/still-input.js";
 import { sniffImage } from "../../storyboard/image-info.js";
 import type { ProviderContext, StillJob } from "../types.js";
-import { downloadVideo, retryDownload } from "./download.js";
+import { downloadFile, retryDownload } from "./download.js";
 import { classifyFalError } from "./errors.js";
 import type { ImageUploads } from "./uploads.js";
 import { pick } from "./pick.js";
@@ -60,9 +60,9 @@ async function downloadChecked(
   requestId: string,
   input: Record<string, unknown>,
 ): Promise<StillSidecar> {
-  const tmpFile = () => `${ctx.paths.tempClip(job.key)}.img`;
+  const tmpFile = () => `${ctx.paths.temp("still", job.key)}.img`;
   return retryDownload(ctx, requestId, 3, tmpFile, async (tmp) => {
-    await downloadVideo(url, tmp);
+    await downloadFile(url, tmp);
     const image = sniffImage(await readFile(tmp));
     if (!image)
       throw new ProviderError("the still fal returned is not a PNG, JPEG or WebP image", {

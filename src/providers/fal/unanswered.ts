@@ -3,7 +3,7 @@
 import type { FalClient } from "@fal-ai/client";
 import { clearJournal, type JournalEntry, readJournal, writeJournal } from "../../cache/journal.js";
 import type { CachePaths } from "../../cache/layout.js";
-import { othersRequests, readLedger, recordSpend, type SpendRecord } from "../../cache/spend.js";
+import { othersRequests, readLedger, recordSpend, type SpendRecord } from "../../project/spend-ledger.js";
 import { NotStartedError, ProviderError } from "../../errors.js";
 import type { ProviderContext } from "../types.js";
 import { findUnanswered } from "./find-submit.js";

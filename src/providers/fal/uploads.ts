@@ -26,7 +26,7 @@ export class ImageUploads {
 
   async urlFor(image: ImageRef): Promise<string> {
     if (image.kind === "url") return image.url;
-    // The graph's stills and frames reach a provider as files (see generate/steps.ts); never as steps.
+    // The graph's stills and frames reach a provider as files (see steps/kinds/); never as steps.
     if (image.kind !== "file")
       throw new Error(`bug: ${image.source} reached the uploader before it was made`);
     let pending = this.inflight.get(image.sha256);

@@ -1,9 +1,9 @@
 // The three ways a render's events are shown: a live block on a terminal, timestamped lines in CI, NDJSON.
 import path from "node:path";
-import type { ShotEvent } from "../generate/generate.js";
+import type { ShotEvent } from "../steps/executor.js";
 import { dollars } from "../util/money.js";
 import { formatSummary } from "../report/summary.js";
-import type { EventSink, PipelineEvent } from "./events.js";
+import type { EventSink, PipelineEvent } from "../pipeline/events.js";
 import { count } from "../util/words.js";
 
 export interface DisplayStreams {

@@ -4,7 +4,7 @@ import { appendFile, mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { isMissing } from "../util/fs.js";
 import type { StoryboardIdentity } from "../util/storyboard-id.js";
-import type { CachePaths } from "./layout.js";
+import type { CachePaths } from "../cache/layout.js";
 
 export interface SpendRecord {
   time: string;

@@ -1,6 +1,7 @@
 // `concurrency` slots granted by priority: the step with the longest chain of fal work still behind it goes
 // first, so a graph's critical path never waits behind shots nothing depends on. Equal priorities: first come.
 import type { Slots } from "../providers/types.js";
+import { kindOf } from "./registry.js";
 
 export function prioritySlots(
   concurrency: number,
@@ -55,10 +56,41 @@ export function criticalRanks(
     if (seen.has(id)) return 0;
     seen.add(id);
     const below = edges.filter((e) => e.from === id).map((e) => rank(e.to, seen));
-    const value = (kinds.get(id) === "frame" ? 0 : 1) + Math.max(0, ...below);
+    const value = (kindOf(kinds.get(id)!).paid ? 1 : 0) + Math.max(0, ...below);
     ranks.set(id, value);
     return value;
   };
   for (const s of steps) rank(s.id, new Set());
   return ranks;
+}
+
+// Requests an earlier run submitted are already using the account's concurrency at fal, so they take their
+// slots before any new submit does. A collector that ends without a slot (cached meanwhile, failed) is
+// counted as seated when its job settles.
+export function collectorsFirst(shared: Slots, collectors: number) {
+  let seated = 0;
+  let allSeated!: () => void;
+  const ready = new Promise<void>((resolve) => (allSeated = resolve));
+  const seat = () => {
+    seated += 1;
+    if (seated >= collectors) allSeated();
+  };
+  if (collectors === 0) allSeated();
+  return {
+    newcomer: {
+      acquire: async (priority?: number) => ready.then(() => shared.acquire(priority)),
+    } satisfies Slots,
+    collector: (): Slots & { settle(): void } => {
+      let done = false;
+      const once = () => {
+        if (done) return;
+        done = true;
+        seat();
+      };
+      return {
+        acquire: (priority?: number) => shared.acquire(priority).finally(once),
+        settle: once,
+      };
+    },
+  };
 }

@@ -4,7 +4,7 @@
 import { open, readFile } from "node:fs/promises";
 import path from "node:path";
 import { UsageError } from "../errors.js";
-import { HEAD_BYTES, storyreelTimeline, timelineMedia } from "../export/recognise.js";
+import { HEAD_BYTES, storyreelTimeline, timelineMedia } from "./recognise.js";
 import { ifMissing, listIfExists, statIfExists } from "../util/fs.js";
 
 // The timeline's own path: new, or a timeline storyreel exported before.

@@ -11,7 +11,7 @@ import { clearSettledJournals } from "../cache/settled-journal.js";
 import { listIfExists } from "../util/fs.js";
 import type { FilmRecord } from "../stitch/film.js";
 import { filmFiles } from "../util/output-files.js";
-import type { PlannedFilm } from "./plans.js";
+import type { PlannedFilm } from "../pipeline/plans.js";
 
 export interface CacheEntry {
   // A piece: a window or stretch of a normalised film (made again for free, never shared remotely).
@@ -96,21 +96,6 @@ export function markUsers(entries: CacheEntry[], films: PlannedFilm[]): void {
       else if (!entry?.users.some((u) => u.endsWith(note) && u.startsWith(label))) use(s.key, label + note);
     }
   }
-}
-
-// Every key these films' plans and locks name (each take of each step) and the pieces their films were last
-// joined from: what a render of them may read.
-export async function keysUsed(films: PlannedFilm[]): Promise<string[]> {
-  const keys = new Set<string>();
-  for (const { plan, lock, output } of films) {
-    for (const s of [...plan.shots, ...plan.steps]) {
-      keys.add(s.key);
-      for (const t of s.takes ?? []) keys.add(t.key);
-    }
-    for (const s of lock?.steps ?? []) keys.add(s.key);
-    for (const key of (await readJson<FilmRecord>(filmFiles(output).record))?.pieces ?? []) keys.add(key);
-  }
-  return [...keys];
 }
 
 // Marks the pieces each storyboard's film was last joined from (its record beside the film names them).

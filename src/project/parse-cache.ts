@@ -3,7 +3,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { sha256 } from "../util/hash.js";
-import { readJson, writeJsonAtomic } from "./atomic.js";
+import { readJson, writeJsonAtomic } from "../cache/atomic.js";
 
 export function parseCache(cacheDir: string) {
   const file = (text: string) => path.join(cacheDir, "parsed", `${sha256(text)}.json`);

@@ -1,7 +1,7 @@
 // `cache push` and `cache pull`: the local cache's paid outputs up to the bucket, and a lock's outputs down.
 import pLimit from "p-limit";
 import type { CachePaths } from "../cache/layout.js";
-import type { Lockfile } from "../cache/lockfile.js";
+import type { Lockfile } from "../project/lockfile.js";
 import { type EntryRef, outputName, recordName, restoreOutput } from "../cache/remote/entries.js";
 import type { RemoteCache } from "../cache/remote/remote-cache.js";
 import { cachedSound } from "../cache/sounds.js";

@@ -6,7 +6,7 @@ import { parse, stringify } from "yaml";
 import { UsageError } from "../errors.js";
 import { isMissing } from "../util/fs.js";
 import { shown } from "../util/suggest.js";
-import { writeFileAtomic } from "./atomic.js";
+import { writeFileAtomic } from "../cache/atomic.js";
 
 export const LOCK_VERSION = 1;
 

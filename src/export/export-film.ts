@@ -11,17 +11,25 @@ import { readSidecar, verifyClip } from "../cache/store.js";
 import { RunError, UsageError } from "../errors.js";
 import type { MediaTools } from "../media/binaries.js";
 import { ffprobeMedia, probeMedia } from "../media/probe.js";
-import { toMlt } from "../export/mlt.js";
-import { toOtio } from "../export/otio.js";
-import { type Timeline, timelineClips } from "../export/timeline.js";
+import { toMlt } from "./mlt.js";
+import { toOtio } from "./otio.js";
+import { type Timeline, timelineClips } from "./timeline.js";
 import { contactSheet } from "../report/html.js";
 import { type ExportRecord, type Report, reportExports } from "../report/report.js";
 import { exportedTimelines } from "../report/write.js";
 import { existingFilm, filmRender } from "../stitch/film.js";
 import { targetProfile, type StitchClip } from "../stitch/profile.js";
 import { filmFiles } from "../util/output-files.js";
-import type { PlannedFilm } from "./plans.js";
+import type { Plan } from "../plan/plan.js";
+import type { Storyboard } from "../storyboard/types.js";
 import { checkCollectFolder, checkCollectTargets, checkTimelinePath } from "./export-guard.js";
+
+// The film to export, as the pipeline plans it (its PlannedFilm fits): its storyboard, its plan, where the film is.
+export interface FilmToExport {
+  board: Storyboard;
+  plan: Plan;
+  output: string;
+}
 
 export type ExportFormat = "otio" | "mlt";
 
@@ -42,7 +50,7 @@ export interface ExportResult {
 }
 
 export async function exportFilm(
-  film: PlannedFilm,
+  film: FilmToExport,
   cacheDir: string,
   tools: MediaTools,
   o: ExportOptions,
@@ -100,7 +108,7 @@ export async function exportFilm(
 }
 
 async function buildTimeline(
-  film: PlannedFilm,
+  film: FilmToExport,
   paths: CachePaths,
   tools: MediaTools,
   musicSeconds: number | undefined,
@@ -213,7 +221,7 @@ async function buildTimeline(
 }
 
 // Copies are checked first: damaged bytes are never handed on as the film's clips or sounds.
-async function refuseDamaged(film: PlannedFilm, paths: CachePaths): Promise<void> {
+async function refuseDamaged(film: FilmToExport, paths: CachePaths): Promise<void> {
   const bad: string[] = [];
   for (const s of film.plan.shots) {
     const clip = await verifyClip(paths, s.key);

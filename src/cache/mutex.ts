@@ -1,4 +1,4 @@
-// One lock file per key, so two renders on one cache never generate the same clip twice.
+// One mutex file per key, so two renders on one cache never generate the same clip twice.
 import { hostname } from "node:os";
 import { closeSync, mkdirSync, openSync, rmSync, writeSync } from "node:fs";
 import { link, readFile, rename } from "node:fs/promises";
@@ -6,7 +6,7 @@ import path from "node:path";
 import { processAlive, processStartTime } from "./atomic.js";
 import { isMissing, removeIfExists, statIfExists, withPath } from "../util/fs.js";
 
-export interface LockOwner {
+export interface MutexOwner {
   pid: number;
   host: string;
   since: string;
@@ -18,18 +18,18 @@ export interface LockOwner {
 // The lock files this process holds right now.
 const held = new Set<string>();
 
-export interface KeyLock {
+export interface KeyMutex {
   release(): Promise<void>;
 }
 
 // Wait until the lock is ours. A lock whose process is gone (kill -9) is taken over.
-export async function acquireLock(
+export async function acquireMutex(
   file: string,
-  options: { signal?: AbortSignal; pollMs?: number; onWait?: (owner: LockOwner) => void } = {},
-): Promise<KeyLock> {
+  options: { signal?: AbortSignal; pollMs?: number; onWait?: (owner: MutexOwner) => void } = {},
+): Promise<KeyMutex> {
   mkdirSync(path.dirname(file), { recursive: true });
   const started = processStartTime(process.pid);
-  const me: LockOwner = {
+  const me: MutexOwner = {
     pid: process.pid,
     host: hostname(),
     since: new Date().toISOString(),
@@ -67,7 +67,7 @@ export async function acquireLock(
 
 // Synchronous: a few bytes, and a wave of shots each queueing three async calls in libuv's four threads held
 // the first submit back by about 10 ms.
-function tryCreate(file: string, me: LockOwner): boolean {
+function tryCreate(file: string, me: MutexOwner): boolean {
   try {
     const fd = openSync(file, "wx");
     try {
@@ -86,9 +86,9 @@ function tryCreate(file: string, me: LockOwner): boolean {
   }
 }
 
-async function readOwner(file: string): Promise<LockOwner | undefined> {
+async function readOwner(file: string): Promise<MutexOwner | undefined> {
   try {
-    return JSON.parse(await readFile(file, "utf8")) as LockOwner;
+    return JSON.parse(await readFile(file, "utf8")) as MutexOwner;
   } catch (err) {
     // Gone (released meanwhile), or half-written by its owner right now.
     if (isMissing(err) || err instanceof SyntaxError) return undefined;
@@ -97,7 +97,7 @@ async function readOwner(file: string): Promise<LockOwner | undefined> {
 }
 
 // A lock on another host is trusted; on this host, it lives as long as its process does.
-export function isAlive(owner: LockOwner): boolean {
+export function isAlive(owner: MutexOwner): boolean {
   if (owner.host !== hostname()) return true;
   if (!processAlive(owner.pid)) return false;
   return owner.started === undefined || owner.started === processStartTime(owner.pid);
@@ -105,7 +105,7 @@ export function isAlive(owner: LockOwner): boolean {
 
 // Move the stale lock aside atomically. If what was moved is not the lock judged stale (another process took
 // the key in between), put it back, without overwriting a lock made since.
-async function breakStale(file: string, seen: LockOwner | undefined): Promise<void> {
+async function breakStale(file: string, seen: MutexOwner | undefined): Promise<void> {
   const aside = `${file}.stale.${process.pid}`;
   try {
     await rename(file, aside);

@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { readJson } from "../cache/atomic.js";
-import { type Lockfile, type LockStep, LOCK_VERSION, lockPath, writeLock } from "../cache/lockfile.js";
+import { type Lockfile, type LockStep, LOCK_VERSION, lockPath, writeLock } from "../project/lockfile.js";
 import type { CachePaths } from "../cache/layout.js";
 import type { StillSidecar } from "../cache/stills.js";
 import { hashFile, readSidecar } from "../cache/store.js";
@@ -20,7 +20,7 @@ import type { PlannedFilm } from "./plans.js";
 
 // `madeOutputs`: this render generated or fetched something, so an output's bytes may have changed under an
 // unchanged key (a damaged clip made again, a bad remote object replaced): the lock is rebuilt then.
-export async function writeLocks(
+export async function writeLockfiles(
   films: PlannedFilm[],
   stitched: StitchResult[],
   ctx: RenderContext,

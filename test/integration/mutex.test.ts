@@ -1,5 +1,5 @@
-// Per-key locks on a temp dir: a live holder makes others wait, a dead or abandoned one is taken over.
-// acquireLock has no clock or liveness parameter, so "dead" is a real exited pid and "old" a back-dated mtime.
+// Per-key mutexes on a temp dir: a live holder makes others wait, a dead or abandoned one is taken over.
+// acquireMutex has no clock or liveness parameter, so "dead" is a real exited pid and "old" a back-dated mtime.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
@@ -9,7 +9,7 @@ import { hostname, tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { processStartTime } from "../../src/cache/atomic.js";
-import { acquireLock } from "../../src/cache/lock.js";
+import { acquireMutex } from "../../src/cache/mutex.js";
 
 let dir: string;
 // A pid that surely belongs to no process: a child that has exited (started early, awaited where needed).
@@ -31,7 +31,7 @@ const exists = (file: string) =>
     () => false,
   );
 
-// Resolves with the owner it waited for, once acquireLock has been aborted while waiting.
+// Resolves with the owner it waited for, once acquireMutex has been aborted while waiting.
 async function waitsFor(file: string, abortAfterMs?: number): Promise<unknown[]> {
   const controller = new AbortController();
   const seen: unknown[] = [];
@@ -40,7 +40,7 @@ async function waitsFor(file: string, abortAfterMs?: number): Promise<unknown[]>
     seen.push(o);
     controller.abort();
   };
-  await assert.rejects(acquireLock(file, { signal: controller.signal, pollMs: 2, onWait }), {
+  await assert.rejects(acquireMutex(file, { signal: controller.signal, pollMs: 2, onWait }), {
     name: "AbortError",
   });
   clearTimeout(timer);
@@ -49,7 +49,7 @@ async function waitsFor(file: string, abortAfterMs?: number): Promise<unknown[]>
 
 test("a free key is locked at once, records this process, and release removes the lock", async () => {
   const file = lockFile();
-  const lock = await acquireLock(file, { pollMs: 2, onWait: () => assert.fail("nobody holds it") });
+  const lock = await acquireMutex(file, { pollMs: 2, onWait: () => assert.fail("nobody holds it") });
   const held = JSON.parse(await readFile(file, "utf8"));
   assert.equal(held.pid, process.pid);
   assert.equal(held.host, hostname());
@@ -57,13 +57,13 @@ test("a free key is locked at once, records this process, and release removes th
   await lock.release();
   assert.equal(await exists(file), false);
   await lock.release();
-  const again = await acquireLock(file, { pollMs: 2 });
+  const again = await acquireMutex(file, { pollMs: 2 });
   await again.release();
 });
 
 test("a live holder makes the second wait: onWait is told who holds it, once, and the lock is untouched", async () => {
   const file = lockFile();
-  const first = await acquireLock(file);
+  const first = await acquireMutex(file);
   const seen = await waitsFor(file);
   assert.equal(seen.length, 1);
   assert.equal((seen[0] as { pid: number }).pid, process.pid);
@@ -73,9 +73,9 @@ test("a live holder makes the second wait: onWait is told who holds it, once, an
 
 test("the waiter gets the lock as soon as the holder releases it", async () => {
   const file = lockFile();
-  const first = await acquireLock(file);
+  const first = await acquireMutex(file);
   let waited = false;
-  const lock = await acquireLock(file, {
+  const lock = await acquireMutex(file, {
     pollMs: 2,
     onWait: () => {
       waited = true;
@@ -89,10 +89,10 @@ test("the waiter gets the lock as soon as the holder releases it", async () => {
 
 test("a dead holder's lock on this host is taken over without waiting", async () => {
   const file = lockFile();
-  await acquireLock(file).then((l) => l.release());
+  await acquireMutex(file).then((l) => l.release());
   const pid = await deadPid;
   await writeFile(file, owner(pid));
-  const lock = await acquireLock(file, { pollMs: 2, onWait: () => assert.fail(`pid ${pid} is dead`) });
+  const lock = await acquireMutex(file, { pollMs: 2, onWait: () => assert.fail(`pid ${pid} is dead`) });
   const held = JSON.parse(await readFile(file, "utf8"));
   assert.equal(held.pid, process.pid);
   await lock.release();
@@ -102,7 +102,7 @@ test("a dead holder's lock on this host is taken over without waiting", async ()
 
 test("a lock held on another host is trusted, even with a pid that is dead here", async () => {
   const file = lockFile();
-  await acquireLock(file).then((l) => l.release());
+  await acquireMutex(file).then((l) => l.release());
   const pid = await deadPid;
   await writeFile(file, owner(pid, `${hostname()}-elsewhere`));
   const seen = await waitsFor(file);
@@ -112,20 +112,20 @@ test("a lock held on another host is trusted, even with a pid that is dead here"
 
 test("an unreadable lock is given a moment (it may be mid-write), then taken over once old", async () => {
   const file = lockFile();
-  await acquireLock(file).then((l) => l.release());
+  await acquireMutex(file).then((l) => l.release());
   await writeFile(file, "{");
   assert.deepEqual(await waitsFor(file, 30), [], "waits for a fresh half-written lock, naming no owner");
   assert.equal(await readFile(file, "utf8"), "{");
   const old = new Date(Date.now() - 10_000);
   await utimes(file, old, old);
-  const lock = await acquireLock(file, { pollMs: 2 });
+  const lock = await acquireMutex(file, { pollMs: 2 });
   assert.equal(JSON.parse(await readFile(file, "utf8")).pid, process.pid);
   await lock.release();
 });
 
 test("an already aborted signal refuses before touching the lock", async () => {
   const file = lockFile();
-  await assert.rejects(acquireLock(file, { signal: AbortSignal.abort() }), { name: "AbortError" });
+  await assert.rejects(acquireMutex(file, { signal: AbortSignal.abort() }), { name: "AbortError" });
   assert.equal(await exists(file), false);
 });
 
@@ -137,7 +137,7 @@ test("a lock whose pid was reused by another process (a different start time) is
   // This process's pid is alive, but the holder that wrote this lock started at another time.
   await writeFile(file, JSON.stringify({ pid: process.pid, host: hostname(), since: "x", started: "1" }));
   let waited = false;
-  const lock = await acquireLock(file, { pollMs: 5, onWait: () => (waited = true) });
+  const lock = await acquireMutex(file, { pollMs: 5, onWait: () => (waited = true) });
   assert.equal(waited, false);
   const mine = JSON.parse(await readFile(file, "utf8"));
   assert.equal(mine.started, processStartTime(process.pid));
@@ -149,7 +149,7 @@ test("a lock whose pid was reused by another process (a different start time) is
   const started = processStartTime(holder.pid!);
   await writeFile(file, JSON.stringify({ pid: holder.pid, host: hostname(), since: "x", started }));
   const stop = new AbortController();
-  const waiting = acquireLock(file, { pollMs: 5, signal: stop.signal, onWait: () => stop.abort() });
+  const waiting = acquireMutex(file, { pollMs: 5, signal: stop.signal, onWait: () => stop.abort() });
   await assert.rejects(waiting);
 });
 
@@ -158,6 +158,6 @@ test("a lock naming this process that it does not hold (put back by a race) is n
   await mkdir(path.dirname(file), { recursive: true });
   const started = processStartTime(process.pid);
   await writeFile(file, JSON.stringify({ pid: process.pid, host: hostname(), since: "x", started }));
-  const lock = await acquireLock(file, { pollMs: 5 });
+  const lock = await acquireMutex(file, { pollMs: 5 });
   await lock.release();
 });

@@ -1,0 +1,130 @@
+// The one executor: every step of the plan's graph (stills, edits, frames, clips, voice-overs, a bed) is run
+// by its kind (steps/registry.ts) once its inputs exist, at most `concurrency` at fal at a time. A step is made
+// once however many steps use it, and a failed input blocks only its dependants.
+import type { RemoteCache } from "../cache/remote/remote-cache.js";
+import type { Plan } from "../plan/plan.js";
+import type { PlannedStep } from "../plan/steps.js";
+import type { StepProvider, ProviderContext, StepUpdate } from "../providers/types.js";
+import { kindOf } from "./registry.js";
+import type { RetryPolicy } from "./retry.js";
+import type { ClipOutcome, Made, StepOutcome, StepRun } from "./kind.js";
+import type { Storyboard } from "../storyboard/types.js";
+import { collectorsFirst, criticalRanks, prioritySlots } from "./priority-slots.js";
+
+export type { ClipOutcome, StepOutcome } from "./kind.js";
+
+export interface ShotEvent extends StepUpdate {
+  time: number;
+  // The step's label: a shot's id ("arrival take 2"), "still keeper", "voice-over arrival".
+  shot: string;
+  // Shots sharing this clip (duplicates), first one first.
+  shots: string[];
+  key: string;
+  cost?: number;
+  error?: string;
+}
+
+export interface GenerateOptions {
+  plan: Plan;
+  storyboard: Storyboard;
+  provider: StepProvider;
+  context: Omit<ProviderContext, "update" | "slots">;
+  concurrency: number;
+  retry?: RetryPolicy;
+  onEvent: (event: ShotEvent) => void;
+  // A shared cache: read-through, claims and write-through around every paid step.
+  remote?: RemoteCache;
+  // Each still, frame and sound the render made, found cached, or could not make.
+  onStep?: (outcome: StepOutcome) => void;
+}
+
+const MAKES = new Set(["generate", "collect", "looking up", "extract"]);
+
+// Returns each clip's outcome (the takes the films use first, then the other takes).
+export async function runGraph(o: GenerateOptions): Promise<ClipOutcome[]> {
+  const steps = new Map(o.plan.steps.map((s) => [s.id, s]));
+  const ranks = criticalRanks(o.plan.steps, o.plan.edges);
+  const inputsOf = new Map<string, string[]>();
+  for (const e of o.plan.edges) inputsOf.set(e.to, [...(inputsOf.get(e.to) ?? []), e.from]);
+  // The steps this render makes, and every other take of them still to make (a variant with its own key).
+  const roots = o.plan.steps.filter((s) => MAKES.has(s.status) && !s.duplicate_of);
+  const variants = o.plan.steps.flatMap((s) => {
+    const { take, takes } = kindOf(s.kind).takesOf?.(s, o.plan) ?? s;
+    return s.duplicate_of
+      ? []
+      : (takes ?? [])
+          .filter((t) => t.take !== take && MAKES.has(t.status))
+          .map((t): PlannedStep => {
+            const { takes: _, take: __, ...base } = s;
+            return {
+              ...base,
+              id: `${s.id}#${t.take}`,
+              name: `${s.name} take ${t.take}`,
+              key: t.key,
+              status: t.status,
+            };
+          });
+  });
+  // Requests an earlier run submitted are already using the account's concurrency at fal: they are seated first.
+  const seating = collectorsFirst(
+    prioritySlots(o.concurrency),
+    roots.filter((s) => s.status === "collect").length,
+  );
+  const collectors = new Map(
+    roots.filter((s) => s.status === "collect").map((s) => [s.id, seating.collector()]),
+  );
+  const made = new Map<string, Promise<Made>>();
+  const run: StepRun = {
+    plan: o.plan,
+    storyboard: o.storyboard,
+    provider: o.provider,
+    context: o.context,
+    ...(o.retry && { retry: o.retry }),
+    ...(o.remote && { remote: o.remote }),
+    slots: (step) => {
+      const rank = ranks.get(step.id.split("#")[0]!) ?? 0;
+      const seat = collectors.get(step.id) ?? seating.newcomer;
+      return { acquire: () => seat.acquire(rank) };
+    },
+    update: (label, key, shots, u) =>
+      o.onEvent({ time: o.context.clock.now(), shot: label, shots, key, ...u }),
+    labelOf: (step) => kindOf(step.kind).label(step.name),
+    outcome: (outcome) => o.onStep?.(outcome),
+    clip: (outcome) => clipOutcomes.set(outcome.key, outcome),
+    need,
+  };
+  const clipOutcomes = new Map<string, ClipOutcome>();
+
+  function need(id: string): Promise<Made> {
+    const step = steps.get(id)!;
+    // A step with another's key is that step: "still:copy" is made as "still:keeper".
+    if (step.duplicate_of) return need(`${id.slice(0, id.indexOf(":"))}:${step.duplicate_of}`);
+    let result = made.get(id);
+    if (!result) {
+      result = MAKES.has(step.status) ? start(step) : kindOf(step.kind).cachedInput(step, run);
+      made.set(id, result);
+    }
+    return result;
+  }
+
+  async function start(step: PlannedStep): Promise<Made> {
+    const kind = kindOf(step.kind);
+    const collector = collectors.get(step.id);
+    kind.started?.(step, run);
+    const ids = inputsOf.get(step.id.split("#")[0]!) ?? [];
+    try {
+      // A collector that waits for inputs gives up its place first, so the steps making them are not held
+      // back behind it (they queue behind collectors).
+      if (ids.length > 0) collector?.settle();
+      const inputs = new Map(await Promise.all(ids.map(async (i) => [i, await need(i)] as const)));
+      return await kind.run(step, inputs, run);
+    } finally {
+      collector?.settle();
+    }
+  }
+
+  const all = [...roots, ...variants];
+  await Promise.all(all.map((step) => (step.id.includes("#") ? start(step) : need(step.id))));
+  // In the plan's order, so messages name failed shots as the storyboard lists them.
+  return all.map((s) => clipOutcomes.get(s.key)).filter((c): c is ClipOutcome => c !== undefined);
+}

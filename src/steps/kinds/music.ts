@@ -1,0 +1,13 @@
+// A music bed made from a prompt, as long as the film (in 30-second steps), looped, faded and ducked under voices.
+import type { StepKind } from "../kind.js";
+import { cachedSoundInput, runSound } from "./sound.js";
+
+export const music: StepKind = {
+  name: "music",
+  artifact: "sound",
+  paid: true,
+  label: () => "music bed",
+  noun: "sound",
+  run: (step, _inputs, run) => runSound(step, run),
+  cachedInput: cachedSoundInput,
+};

@@ -1,0 +1,116 @@
+// A still: an image a text-to-image model makes from a prompt. An edit (edit.ts) is a still made from
+// references; both are stored as stills and feed clips and other edits.
+import { cachedStill, extension } from "../../cache/stills.js";
+import { stillKeyMaterial } from "../../plan/graph-keys.js";
+import { paysFor, type ShotStatus } from "../../plan/plan.js";
+import type { PlannedStep } from "../../plan/steps.js";
+import { refetchStill } from "../../providers/refetch.js";
+import type { ProviderContext } from "../../providers/types.js";
+import type { ImageRef } from "../../storyboard/types.js";
+import { runPaidStep } from "../paid-step.js";
+import type { Made, StepEventUpdate, StepKind, StepRun } from "../kind.js";
+import { blockedText } from "./clip.js";
+import { fileImage, stepFailed, stepDone } from "./outcomes.js";
+
+export const still: StepKind = {
+  name: "still",
+  artifact: "still",
+  paid: true,
+  label: (name) => `still ${name}`,
+  noun: "still",
+  run: runStill,
+  async cachedInput(step, run) {
+    const cached = await cachedOrRefetched(step, run);
+    if (cached) return stepDone(step, run, "cached", cached);
+    return stepFailed(step, run, "skipped", `still ${step.name} is not cached, and --only leaves it out`);
+  },
+};
+
+async function cachedOrRefetched(step: PlannedStep, run: StepRun) {
+  const paths = run.context.paths;
+  // A paid still whose bytes went bad is fetched again from fal's URL first (free), as clips are.
+  const found =
+    (await cachedStill(paths, step.key)) ??
+    ((await refetchStill(paths, step.key)) ? await cachedStill(paths, step.key) : undefined);
+  return found && stillImage(step, found.file, found.sidecar);
+}
+
+function stillImage(step: PlannedStep, file: string, sidecar: Parameters<typeof fileImage>[2]) {
+  return { ...fileImage(`still ${step.name}`, file, sidecar), identity: { still: step.key } };
+}
+
+// A take's step is named "keeper take 2"; its spec and the images it makes are the still's.
+function baseName(step: PlannedStep): string {
+  return step.id.slice("still:".length).split("#")[0]!;
+}
+
+async function runStill(step: PlannedStep, inputs: ReadonlyMap<string, Made>, run: StepRun): Promise<Made> {
+  const name = baseName(step);
+  const spec = run.storyboard.stills.find((s) => s.name === name)!;
+  const cached = await cachedOrRefetched(step, run);
+  if (cached) return stepDone(step, run, "cached", cached);
+  const blocked = [...inputs.values()].find((m) => !m.ok);
+  if (blocked && !blocked.ok)
+    return stepFailed(step, run, "failed", blockedText(blocked), false, blocked.root);
+  const label = `still ${step.name}`;
+  const update = (u: StepEventUpdate) => run.update(label, step.key, [], u);
+  const ctx: ProviderContext = { ...run.context, slots: run.slots(step), update };
+  if (ctx.stopSubmitting.aborted) return stepFailed(step, run, "skipped", "interrupted before it started");
+  update({ state: "queued", ...(step.reason && { detail: step.reason }) });
+  const identity = (i: ImageRef): Record<string, string> => {
+    if (i.kind === "file") return i.identity ?? { sha256: i.sha256 };
+    if (i.kind === "url") return { url: i.url };
+    return { still: run.plan.steps.find((s) => s.id === `still:${(i as { still: string }).still}`)!.key };
+  };
+  const references = spec.references.map((r) =>
+    r.kind === "still" ? (inputs.get(`still:${r.still}`) as Extract<Made, { ok: true }>).image! : r,
+  );
+  const job = {
+    key: step.key,
+    still: spec,
+    references,
+    cost: step.cost,
+    priced: paysFor(step.status as ShotStatus, run.context),
+    // The same material the plan hashed into this step's key, so a later plan can say what changed.
+    keyMaterial: stillKeyMaterial(spec, run.provider.id, identity),
+    videoModel: run.storyboard.model,
+  };
+  const result = await runPaidStep(
+    {
+      key: step.key,
+      entry: { key: step.key, kind: "still", step: label },
+      ctx,
+      waiting: "is making this still",
+      cached: async () => {
+        const found = await cachedStill(ctx.paths, step.key);
+        return found && stillImage(step, found.file, found.sidecar);
+      },
+      make: (c) => run.provider.still(job, c),
+    },
+    run,
+  );
+  switch (result.from) {
+    case "meanwhile":
+      return stepDone(step, run, "cached", result.cached);
+    case "remote":
+      if (!result.cached)
+        return stepFailed(step, run, "failed", "the still fetched from the remote cache is not readable");
+      update({ state: "cached", detail: "from the remote cache" });
+      return stepDone(step, run, "cached", result.cached);
+    case "made": {
+      const sidecar = result.value;
+      update({
+        state: "done",
+        ...(sidecar.request_id && { request_id: sidecar.request_id }),
+        cost: sidecar.cost,
+      });
+      const file = ctx.paths.still(step.key, extension(sidecar.format));
+      return stepDone(step, run, "generated", stillImage(step, file, sidecar), sidecar.cost);
+    }
+    case "skipped":
+      return stepFailed(step, run, "skipped", result.why);
+    case "failed":
+      update({ state: "failed", error: result.why });
+      return stepFailed(step, run, "failed", result.why, true);
+  }
+}

@@ -1,0 +1,13 @@
+// A voice-over: a shot's text spoken by a text-to-speech model, placed at its offset in the film's sound.
+import type { StepKind } from "../kind.js";
+import { cachedSoundInput, runSound } from "./sound.js";
+
+export const voice: StepKind = {
+  name: "voice",
+  artifact: "sound",
+  paid: true,
+  label: (name) => `voice-over ${name}`,
+  noun: "sound",
+  run: (step, _inputs, run) => runSound(step, run),
+  cachedInput: cachedSoundInput,
+};

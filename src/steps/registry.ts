@@ -1,0 +1,28 @@
+// The registry of step kinds: everything that handles steps of every kind dispatches through it.
+import type { ArtifactKind, StepKind, StepKindName } from "./kind.js";
+import { clip } from "./kinds/clip.js";
+import { edit } from "./kinds/edit.js";
+import { frame } from "./kinds/frame.js";
+import { music } from "./kinds/music.js";
+import { still } from "./kinds/still.js";
+import { voice } from "./kinds/voice.js";
+
+// In the plan's order: stills and edits, frames, sounds, clips.
+export const STEP_KINDS: readonly StepKind[] = [still, edit, frame, voice, music, clip];
+
+const byName = new Map<string, StepKind>(STEP_KINDS.map((k) => [k.name, k]));
+
+export function kindOf(name: StepKindName | string): StepKind {
+  const kind = byName.get(name);
+  if (!kind) throw new Error(`bug: no step kind ${name}`);
+  return kind;
+}
+
+// Whether a step's output is stored as this artifact ("still" for stills and edits, "sound" for voices and beds).
+export function storedAs(step: { kind: string }, artifact: ArtifactKind): boolean {
+  return kindOf(step.kind).artifact === artifact;
+}
+
+export function labelOf(step: { kind: string; name: string }): string {
+  return kindOf(step.kind).label(step.name);
+}
