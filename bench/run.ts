@@ -412,7 +412,12 @@ if (only.length) {
       measured_at: (r as Result & { measured_at?: string }).measured_at ?? last.machine.date,
     }));
   results.unshift(...kept);
-  results.sort((a, b) => Object.keys(benches).indexOf(a.id) - Object.keys(benches).indexOf(b.id));
+  // Rows keep the last results' order (a bench may add several rows); new ones go last.
+  const place = (id: string) => {
+    const at = last.results.findIndex((r) => r.id === id);
+    return at < 0 ? last.results.length : at;
+  };
+  results.sort((a, b) => place(a.id) - place(b.id));
 }
 const rows = results.map((r) => ({
   id: r.id,
