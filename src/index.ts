@@ -20,7 +20,7 @@ export { loadStoryboard, parseStoryboard, type LoadedStoryboard } from "./storyb
 export { validateStoryboard, type ValidateOptions } from "./storyboard/validate.js";
 export type { Storyboard, Shot, ImageRef, StoryboardDoc, ShotDoc } from "./storyboard/types.js";
 export { planRender, PLAN_VERSION, type Plan, type PlannedShot, type PlanOptions } from "./plan/plan.js";
-export { formatPlan } from "./plan/format.js";
+export { formatPlan } from "./commands/plan-format.js";
 export { clipKey, keyMaterial, KEY_FORMAT, type ProviderId } from "./plan/key.js";
 export { canonicalJson } from "./util/hash.js";
 export { modelRegistry, findModel, DEFAULT_MODEL } from "./models/registry.js";

@@ -12,6 +12,7 @@ import { listIfExists } from "../util/fs.js";
 import type { FilmRecord } from "../stitch/film.js";
 import { filmFiles } from "../util/output-files.js";
 import type { PlannedFilm } from "../pipeline/plans.js";
+import { storedAs } from "../steps/registry.js";
 
 export interface CacheEntry {
   // A piece: a window or stretch of a normalised film (made again for free, never shared remotely).
@@ -80,10 +81,10 @@ export function markUsers(entries: CacheEntry[], films: PlannedFilm[]): void {
       use(s.key, `${name} ${s.id}${s.takes ? ` take ${s.take}` : ""}`);
       for (const t of s.takes ?? []) use(t.key, `${name} ${s.id} take ${t.take}`);
     }
-    for (const s of plan.steps.filter((x) => x.kind !== "clip")) {
+    for (const s of plan.steps.filter((x) => !storedAs(x, "clip"))) {
       use(
         s.key,
-        `${name} ${s.kind === "frame" || s.kind === "voice" || s.kind === "music" ? s.kind : "still"} ${s.name}${s.takes ? ` take ${s.take}` : ""}`,
+        `${name} ${storedAs(s, "still") ? "still" : s.kind} ${s.name}${s.takes ? ` take ${s.take}` : ""}`,
       );
       for (const t of s.takes ?? []) use(t.key, `${name} still ${s.name} take ${t.take}`);
     }

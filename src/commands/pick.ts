@@ -3,7 +3,7 @@ import path from "node:path";
 import { cachePaths, resolveCacheDir } from "../cache/layout.js";
 import { lockPath, readLock } from "../project/lockfile.js";
 import { UsageError } from "../errors.js";
-import { formatPlan } from "../plan/format.js";
+import { formatPlan } from "./plan-format.js";
 import { pickTake, planStoryboards } from "../pipeline/index.js";
 import { parseCommand, providerOption } from "./args.js";
 import type { CliContext } from "./context.js";

@@ -1,5 +1,5 @@
 // `storyreel plan <file...>`: what a render would generate, reuse and spend, without doing any of it.
-import { formatPlan } from "../plan/format.js";
+import { formatPlan } from "./plan-format.js";
 import { planStoryboards } from "../pipeline/index.js";
 import { onlyOption, parseCommand, providerOption, requireFiles } from "./args.js";
 import type { CliContext } from "./context.js";

@@ -23,6 +23,7 @@ import { filmFiles } from "../util/output-files.js";
 import type { Plan } from "../plan/plan.js";
 import type { Storyboard } from "../storyboard/types.js";
 import { checkCollectFolder, checkCollectTargets, checkTimelinePath } from "./export-guard.js";
+import { storedAs } from "../steps/registry.js";
 
 // The film to export, as the pipeline plans it (its PlannedFilm fits): its storyboard, its plan, where the film is.
 export interface FilmToExport {
@@ -228,10 +229,7 @@ async function refuseDamaged(film: FilmToExport, paths: CachePaths): Promise<voi
     if (!clip.ok) bad.push(`${s.id} (${clip.why})`);
   }
   for (const s of film.plan.steps)
-    if (
-      (s.kind === "voice" || s.kind === "music") &&
-      (await cachedSound(paths, s.key))?.sidecar.key !== s.key
-    )
+    if (storedAs(s, "sound") && (await cachedSound(paths, s.key))?.sidecar.key !== s.key)
       bad.push(`${s.id} (its bytes do not match its sidecar)`);
   if (bad.length > 0)
     throw new RunError(

@@ -147,7 +147,11 @@ export async function checkBudgets(films: PlannedFilm[], ctx: RenderContext): Pr
       );
     });
     if (!status) continue;
-    const cost = newSpending([plan], ctx.request.resubmitUnconfirmed ?? false).cost;
+    // A step another machine has counted is its to pay: this render waits on its claim and collects it.
+    const counted = remote
+      ? new Set((await remoteSpent(remote.store, storyboardIdentity(board.path))).records.map((r) => r.key))
+      : undefined;
+    const cost = newSpending([plan], ctx.request.resubmitUnconfirmed ?? false, counted).cost;
     if (cost > status.left + 1e-9)
       throw new UsageError(
         `${board.file}: this render would spend ${dollars(cost)}, and its render.budget of ${dollars(status.budget)} has ${dollars(Math.max(0, status.left))} left (${dollars(status.spent)} spent so far, ${budgetScope(status)}). Nothing was submitted.`,

@@ -12,12 +12,13 @@ import { dollars, sumCosts } from "../util/money.js";
 import { readLedger } from "../project/spend-ledger.js";
 import { storyboardIdentity } from "../util/storyboard-id.js";
 import { checkBudgets, spendGate } from "./budget.js";
-import { isSound, newSpending, willGenerate } from "./spending.js";
+import { newSpending, willGenerate } from "./spending.js";
 import type { RenderContext } from "./context.js";
 import type { FilmJob } from "./films.js";
 import type { PlannedFilm } from "./plans.js";
 import { count } from "../util/words.js";
 import { readonlyPayNotice } from "./remote.js";
+import { storedAs } from "../steps/registry.js";
 
 const DEFAULT_CONCURRENCY = 4;
 const DEFAULT_TIMEOUT_MINUTES = 30;
@@ -32,7 +33,7 @@ export async function generateMissing(films: PlannedFilm[], ctx: RenderContext):
     // Offline nothing is made: only the takes the films use must be there (other takes can wait).
     const missing = plans.flatMap((p) => p.shots.filter((s) => isClipJob(s.status)).map((s) => s.id));
     const sounds = plans.flatMap((p) =>
-      p.steps.filter((s) => isSound(s) && isClipJob(s.status as ShotStatus)),
+      p.steps.filter((s) => storedAs(s, "sound") && isClipJob(s.status as ShotStatus)),
     );
     if (missing.length + sounds.length === 0) return [];
     throw new RunError(
@@ -126,9 +127,9 @@ export async function generateMissing(films: PlannedFilm[], ctx: RenderContext):
     (await readLedger(ctx.paths)).filter((r) => r.run === ctx.run).map((r) => r.request_id),
   );
   ctx.emit({ type: "summary", ...summaryCounts(plans, outcomes, ctx.signal.aborted, paid) });
-  const stills = ctx.steps.filter((s) => s.kind === "still" || s.kind === "edit");
-  const frames = ctx.steps.filter((s) => s.kind === "frame" && s.status === "extracted").length;
-  const sounds = ctx.steps.filter((s) => s.kind === "voice" || s.kind === "music");
+  const stills = ctx.steps.filter((s) => storedAs(s, "still"));
+  const frames = ctx.steps.filter((s) => storedAs(s, "frame") && s.status === "extracted").length;
+  const sounds = ctx.steps.filter((s) => storedAs(s, "sound"));
   if (sounds.length > 0) {
     const made = sounds.filter((s) => s.status === "generated");
     const failed = sounds.filter((s) => s.status === "failed").length;
@@ -215,7 +216,8 @@ interface ShotToCheck {
 }
 
 async function shotsToCheck(job: FilmJob, ctx: RenderContext): Promise<ShotToCheck[]> {
-  const shots = job.film.plan.shots.filter((s) => s.status !== "skipped");
+  // Checked before the graph runs: only what is cached now (what the render makes is checked as it comes in).
+  const shots = job.film.plan.shots.filter((s) => s.status === "cached");
   if (!job.current) return shots.map((s) => ({ id: s.id, key: s.key }));
   // Up to date: nothing is hashed (a render that does nothing stays instant), except a clip written after its
   // sidecar (its bytes changed since they entered the cache). Offline, nothing could be repaired.

@@ -10,13 +10,13 @@ import type { StillSidecar } from "../cache/stills.js";
 import { hashFile, readSidecar } from "../cache/store.js";
 import { cachedStill } from "../cache/stills.js";
 import { cachedSound, type SoundSidecar } from "../cache/sounds.js";
-import type { PlannedStep } from "../plan/steps.js";
 import type { Storyboard } from "../storyboard/types.js";
 import { UsageError } from "../errors.js";
 import { isMissing, statIfExists } from "../util/fs.js";
 import type { StitchResult } from "../stitch/stitch.js";
 import type { RenderContext } from "./context.js";
 import type { PlannedFilm } from "./plans.js";
+import { storedAs } from "../steps/registry.js";
 
 // `madeOutputs`: this render generated or fetched something, so an output's bytes may have changed under an
 // unchanged key (a damaged clip made again, a bad remote object replaced): the lock is rebuilt then.
@@ -58,7 +58,7 @@ export async function buildLock(
   // Retakes and a pick count for the version of the step they were made for (the same key for the same take).
   const sameVersion = (id: string, key: string) => (before.get(id)?.key === key ? before.get(id) : undefined);
   const picked = (id: string, key: string) => (sameVersion(id, key)?.picked ? { picked: true as const } : {});
-  for (const s of plan.steps.filter((x) => x.kind === "still" || x.kind === "edit")) {
+  for (const s of plan.steps.filter((x) => storedAs(x, "still"))) {
     const take = s.take ?? 1;
     const spec = board.stills.find((b) => b.name === s.name)!;
     steps.push({
@@ -89,7 +89,7 @@ export async function buildLock(
     });
   }
   // Voice-overs and a generated bed, after the shots: their outputs are paid for too.
-  for (const s of plan.steps.filter(isSound)) {
+  for (const s of plan.steps.filter((s) => storedAs(s, "sound"))) {
     steps.push({
       id: s.id,
       key: s.key,
@@ -117,7 +117,7 @@ function unchanged(lock: Lockfile, film: PlannedFilm, filmKey: string | undefine
     return false;
   const steps = [
     ...film.plan.steps
-      .filter((s) => s.kind === "still" || s.kind === "edit")
+      .filter((s) => storedAs(s, "still"))
       .map((s) => ({ id: s.id, key: s.key, take: s.take ?? 1, takes: s.takes?.length ?? 1 })),
     ...film.plan.shots.map((s) => ({
       id: `shot:${s.id}`,
@@ -125,7 +125,9 @@ function unchanged(lock: Lockfile, film: PlannedFilm, filmKey: string | undefine
       take: s.take ?? 1,
       takes: s.takes?.length ?? 1,
     })),
-    ...film.plan.steps.filter(isSound).map((s) => ({ id: s.id, key: s.key, take: 1, takes: 1 })),
+    ...film.plan.steps
+      .filter((s) => storedAs(s, "sound"))
+      .map((s) => ({ id: s.id, key: s.key, take: 1, takes: 1 })),
   ];
   if (steps.length !== lock.steps.length) return false;
   const byId = new Map(lock.steps.map((s) => [s.id, s]));
@@ -135,10 +137,6 @@ function unchanged(lock: Lockfile, film: PlannedFilm, filmKey: string | undefine
       l !== undefined && l.key === s.key && l.take === s.take && l.takes >= s.takes && l.sha256 !== undefined
     );
   });
-}
-
-function isSound(s: PlannedStep): boolean {
-  return s.kind === "voice" || s.kind === "music";
 }
 
 function soundModel(board: Storyboard, id: string): string {
@@ -206,11 +204,9 @@ export async function checkFrozen(
     // A still whose every shot is cached is not needed to render the film, so its output need not be here.
     const unneeded = new Set(film.plan.steps.filter((s) => s.status === "skipped").map((s) => s.id));
     const planned = new Map<string, string>([
-      ...film.plan.steps
-        .filter((s) => s.kind === "still" || s.kind === "edit")
-        .map((s) => [s.id, s.key] as const),
+      ...film.plan.steps.filter((s) => storedAs(s, "still")).map((s) => [s.id, s.key] as const),
       ...film.plan.shots.map((s) => [`shot:${s.id}`, s.key] as const),
-      ...film.plan.steps.filter(isSound).map((s) => [s.id, s.key] as const),
+      ...film.plan.steps.filter((s) => storedAs(s, "sound")).map((s) => [s.id, s.key] as const),
     ]);
     const locked = new Map(lock.steps.map((s) => [s.id, s]));
     const differ: string[] = [];

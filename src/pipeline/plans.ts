@@ -1,12 +1,12 @@
 // Read storyboards and plan them: the one place plans are built, for `plan`, `render` and the library.
 import path from "node:path";
-import { cachePaths, readCacheIndex } from "../cache/layout.js";
+import { type CacheIndex, cachePaths, readCacheIndex } from "../cache/layout.js";
 import { clearSettledJournals } from "../cache/settled-journal.js";
 import { StoryboardError, UsageError, type Problem } from "../errors.js";
 import type { ProviderId } from "../plan/key.js";
-import { planRender, type Plan } from "../plan/plan.js";
+import { planRender, type Plan, type PlanOptions } from "../plan/plan.js";
 import { type Lockfile, lockPath, readLock } from "../project/lockfile.js";
-import { readPreviousRender } from "../plan/previous.js";
+import { readPreviousRender } from "./previous.js";
 import { loadStoryboard, type ParseCache } from "../storyboard/load.js";
 import { parseCache } from "../project/parse-cache.js";
 import { closest } from "../util/suggest.js";
@@ -36,6 +36,8 @@ export interface PlannedFilm {
   output: string;
   // The committed lockfile beside the storyboard, when there is one.
   lock?: Lockfile;
+  // What the plan was made from (the cache as it was, the options), so outcomes can settle its takes purely.
+  from?: { index: CacheIndex; options: PlanOptions };
 }
 
 export interface Planned {
@@ -94,7 +96,7 @@ export async function planFilms(boards: Storyboard[], request: PlanRequest): Pro
       const output = path.resolve(request.cwd, shown);
       const previous = await readPreviousRender(filmFiles(output).report, paths);
       const lock = await readLock(lockPath(board.path));
-      const plan = planRender(board, index, {
+      const options: PlanOptions = {
         ...(lock && { lock }),
         provider: request.provider,
         output: shown,
@@ -103,8 +105,9 @@ export async function planFilms(boards: Storyboard[], request: PlanRequest): Pro
         failedBefore: previous.failures,
         ...(request.resubmitUnconfirmed && { resubmitUnconfirmed: true }),
         ...(request.only && { only: request.only }),
-      });
-      return { board, plan, output, ...(lock && { lock }) };
+      };
+      const plan = planRender(board, index, options);
+      return { board, plan, output, ...(lock && { lock }), from: { index, options } };
     }),
   );
 }
@@ -142,4 +145,16 @@ function checkOnly(boards: Storyboard[], only: ReadonlySet<string>): void {
   throw new UsageError(
     `--only names shots that ${where}: ${hints.join(", ")}; the shots are: ${ids.join(", ")}`,
   );
+}
+
+// With several takes of a shot, the film uses the first take that exists: after the graph ran, the takes it
+// made (and those it could not) settle which, from what the plan was made from and the keys made since. Pure.
+export function settleTakes(film: PlannedFilm, made: ReadonlySet<string>): PlannedFilm {
+  if (!film.from || !film.plan.shots.some((s) => s.takes)) return film;
+  const { index, options } = film.from;
+  const now: CacheIndex = {
+    has: (key) => made.has(key) || index.has(key),
+    journal: (key) => (made.has(key) ? undefined : index.journal?.(key)),
+  };
+  return { ...film, plan: planRender(film.board, now, options), from: { index: now, options } };
 }

@@ -16,6 +16,7 @@ import { count } from "../util/words.js";
 import { dollars } from "../util/money.js";
 import type { EventSink } from "./events.js";
 import type { PlannedFilm } from "./plans.js";
+import { labelOf, storedAs } from "../steps/registry.js";
 
 export interface RemoteChoice {
   // The bucket (the S3 adapter, or a test's store), opened only when a render runs.
@@ -100,12 +101,11 @@ export function missingEntries(films: PlannedFilm[]): MissingEntry[] {
       for (const t of s.takes ?? []) add(t.key, "clip", `${s.id} take ${t.take}`, t.status, s.cost);
     }
     for (const s of plan.steps)
-      if (s.kind === "still" || s.kind === "edit") {
+      if (storedAs(s, "still")) {
         add(s.key, "still", `still ${s.name}`, s.status, s.cost);
         for (const t of s.takes ?? [])
           add(t.key, "still", `still ${s.name} take ${t.take}`, t.status, s.cost);
-      } else if (s.kind === "voice" || s.kind === "music")
-        add(s.key, "sound", s.kind === "music" ? "music bed" : `voice-over ${s.name}`, s.status, s.cost);
+      } else if (storedAs(s, "sound")) add(s.key, "sound", labelOf(s), s.status, s.cost);
   }
   return [...out.values()];
 }

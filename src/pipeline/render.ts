@@ -17,7 +17,7 @@ import { willGenerate, checkCachedClips, generateMissing, throwIfIncomplete } fr
 import type { RenderContext, RenderDeps, RenderOptions } from "./context.js";
 import type { EventSink } from "./events.js";
 import { filmJobs, stitchFilms } from "./films.js";
-import { planFilms, type Planned } from "./plans.js";
+import { planFilms, type Planned, type PlannedFilm, settleTakes } from "./plans.js";
 import { checkFrozen, checkLockedClips, writeLockfiles } from "./pinning.js";
 import { keysUsed } from "./keys-used.js";
 import { writeReports, type WrittenReport } from "./reports.js";
@@ -76,17 +76,15 @@ async function renderMarked(
   const store = deps.remote && (await connectRemote(deps.remote));
   await checkWritable(planned, ctx);
   let films = planned.films;
+  // Whether the look-up below changed what the cache holds: then the render plans once, after it.
+  let lookUpChanged = false;
   if (deps.remote && store) {
     const remote = await openRemote(store, deps.remote, ctx.paths, ctx.clock, emit);
     ctx.remote = remote;
     await uploadPending(remote, emit);
     // What the bucket holds is fetched before the spending is planned, so it is neither priced nor paid.
     const pulled = await fetchMissing(films, remote, emit);
-    if (pulled.fetched > 0)
-      films = await planFilms(
-        films.map((f) => f.board),
-        planned.request,
-      );
+    lookUpChanged = pulled.fetched > 0;
     // A locked output the bucket has but could not give is a failed run (exit 1), not a lock to fix (exit 2).
     if (options.frozen && pulled.failures.length > 0)
       throw new RunError(
@@ -117,32 +115,13 @@ async function renderMarked(
   };
   let outcomes: ClipOutcome[] = [];
   const stitched: StitchResult[] = [];
-  // Damaged clips: offline they are named (or, with --allow-missing, slates stand in); online they were
-  // removed by the check and are planned and generated again.
-  const replaceDamaged = async (list: string) => {
-    if (options.frozen)
-      throw new RunError(
-        `--frozen: cached clips are damaged or missing: ${list}. \`storyreel cache verify --repair\` fetches paid ones again (free while fal still serves them).`,
-      );
-    if (options.offline && !options.allowMissing)
-      throw new RunError(
-        `cached clips are damaged or missing: ${list}. Run without --offline to fetch them again (free while fal still serves them) or generate them.`,
-      );
-    if (options.offline) {
-      emit({ type: "notice", text: `Damaged cached clips stand in as slates (--offline): ${list}` });
-      return filmJobs(films, ctx);
-    }
-    emit({ type: "notice", text: `Damaged cached clips were removed and will be generated again: ${list}` });
-    const boards = films.map((f) => f.board);
-    films = await timed("plan_ms", () => planFilms(boards, planned.request));
-    outcomes = await generate();
-    throwIfIncomplete(outcomes, ctx);
-    return filmJobs(films, ctx);
-  };
   let failure: unknown;
   try {
-    // A damaged voice-over or bed is fetched again (free) or removed, then planned and made like a new one.
-    if (await checkCachedSounds(films, stale, ctx))
+    // The rest of the look-up: damaged voice-overs, beds and clips are fetched again (free) or removed.
+    if (await checkCachedSounds(films, stale, ctx)) lookUpChanged = true;
+    if (await repairCachedClips(films, ctx)) lookUpChanged = true;
+    // The plan, once: the command's plan stands unless the look-up changed the cache.
+    if (lookUpChanged)
       films = await timed("plan_ms", () =>
         planFilms(
           films.map((f) => f.board),
@@ -150,20 +129,21 @@ async function renderMarked(
         ),
       );
     outcomes = await generate();
-    // With several takes, the film uses the first one that succeeded: plan again to choose among what exists.
-    if (outcomes.length > 0 && films.some((f) => f.plan.shots.some((t) => t.takes))) {
-      const boards = films.map((f) => f.board);
-      films = await timed("plan_ms", () => planFilms(boards, planned.request));
+    // With several takes, the film uses the first one that exists now: the executor's outcomes settle it.
+    if (outcomes.length > 0) {
+      const made = new Set(
+        [...outcomes, ...ctx.steps]
+          .filter((o) => o.status !== "failed" && o.status !== "skipped")
+          .map((o) => o.key),
+      );
+      films = films.map((f) => settleTakes(f, made));
     }
     const used = new Set(films.flatMap((f) => f.plan.shots.map((t) => t.key)));
     throwIfIncomplete(
       outcomes.filter((o) => used.has(o.key)),
       ctx,
     );
-    let jobs = await filmJobs(films, ctx);
-    const damaged = await checkCachedClips(jobs, ctx);
-    if (damaged.length > 0)
-      jobs = await replaceDamaged(damaged.map((b) => `${b.shot} (${b.why})`).join(", "));
+    const jobs = await filmJobs(films, ctx);
     await timed("stitch_ms", () => stitchFilms(jobs, ctx, stitched));
     // A take the film does not use failed (a retake, say): the film is made, and the run still says so.
     const takes = outcomes.filter((o) => o.status === "failed" && !used.has(o.key));
@@ -222,6 +202,29 @@ function renderContext(
     steps: [],
     shown: (file) => shownPath(cwd, file),
   };
+}
+
+// Cached clips the films use, checked before anything is priced: a damaged one is fetched again (free), or
+// removed to be made again; --frozen and --offline say so instead (offline, slates may stand in).
+async function repairCachedClips(films: PlannedFilm[], ctx: RenderContext): Promise<boolean> {
+  const damaged = await checkCachedClips(await filmJobs(films, ctx), ctx);
+  if (damaged.length === 0) return false;
+  const list = damaged.map((b) => `${b.shot} (${b.why})`).join(", ");
+  const { options, emit } = ctx;
+  if (options.frozen)
+    throw new RunError(
+      `--frozen: cached clips are damaged or missing: ${list}. \`storyreel cache verify --repair\` fetches paid ones again (free while fal still serves them).`,
+    );
+  if (options.offline && !options.allowMissing)
+    throw new RunError(
+      `cached clips are damaged or missing: ${list}. Run without --offline to fetch them again (free while fal still serves them) or generate them.`,
+    );
+  if (options.offline) {
+    emit({ type: "notice", text: `Damaged cached clips stand in as slates (--offline): ${list}` });
+    return false;
+  }
+  emit({ type: "notice", text: `Damaged cached clips were removed and will be generated again: ${list}` });
+  return true;
 }
 
 // How the run ended, for the report: a refusal or an interrupt spent nothing new, and the report says so.

@@ -13,6 +13,7 @@ import { removeIfExists } from "../util/fs.js";
 import type { RenderContext } from "./context.js";
 import { filmJobs } from "./films.js";
 import type { PlannedFilm } from "./plans.js";
+import { storedAs } from "../steps/registry.js";
 
 // The outputs of the films with sound or captions that are not up to date: only those are checked (an
 // up-to-date render starts no ffmpeg, and a film without sound costs nothing here).
@@ -67,9 +68,7 @@ export async function checkCachedSounds(
 ): Promise<boolean> {
   let removed = false;
   for (const film of films.filter((f) => stale.has(f.output)))
-    for (const step of film.plan.steps.filter(
-      (s) => (s.kind === "voice" || s.kind === "music") && s.status === "cached",
-    )) {
+    for (const step of film.plan.steps.filter((s) => storedAs(s, "sound") && s.status === "cached")) {
       if (await cachedSound(ctx.paths, step.key)) continue;
       if (ctx.options.offline) continue;
       if (await refetchSound(ctx.paths, step.key)) {

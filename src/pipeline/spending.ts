@@ -2,6 +2,7 @@
 import { isClipJob, type Plan, paysFor, type ShotStatus } from "../plan/plan.js";
 import { sumCosts } from "../util/money.js";
 import type { PlannedFilm } from "./plans.js";
+import { storedAs } from "../steps/registry.js";
 
 // Whether a render of these films will make something (so its provider will be needed): clips to make, and
 // within --max-cost.
@@ -18,6 +19,8 @@ export function willGenerate(films: PlannedFilm[], resubmitUnconfirmed: boolean,
 export function newSpending(
   plans: Plan[],
   resubmitUnconfirmed: boolean,
+  // Steps whose submit is counted already (by another machine sharing the bucket): not new spending here.
+  counted?: ReadonlySet<string | undefined>,
 ): { cost: number; clips: number; stills?: number; sounds?: number } {
   const jobs = new Map<string, number>();
   for (const s of plans.flatMap((p) => p.shots)) {
@@ -29,24 +32,22 @@ export function newSpending(
   }
   const stills = new Map<string, number>();
   for (const s of plans.flatMap((p) => p.steps))
-    if (s.kind === "still" || s.kind === "edit")
+    if (storedAs(s, "still"))
       for (const t of s.takes?.map((k) => (k.take === s.take ? { ...k, status: s.status } : k)) ?? [s])
         if (isClipJob(t.status as ShotStatus))
           stills.set(t.key, paysFor(t.status as ShotStatus, { resubmitUnconfirmed }) ? s.cost : 0);
   const sounds = new Map<string, number>();
   for (const s of plans.flatMap((p) => p.steps))
-    if (isSound(s) && isClipJob(s.status as ShotStatus))
+    if (storedAs(s, "sound") && isClipJob(s.status as ShotStatus))
       sounds.set(s.key, paysFor(s.status as ShotStatus, { resubmitUnconfirmed }) ? s.cost : 0);
   // Stills and sounds count toward the spending; `clips` (what is made) counts them too, so a graph of
   // stills or a changed voice-over alone runs.
+  for (const map of [jobs, stills, sounds])
+    for (const key of map.keys()) if (counted?.has(key)) map.set(key, 0);
   return {
     cost: sumCosts([...jobs.values(), ...stills.values(), ...sounds.values()]),
     clips: jobs.size + stills.size + sounds.size,
     ...(stills.size > 0 && { stills: stills.size }),
     ...(sounds.size > 0 && { sounds: sounds.size }),
   };
-}
-
-export function isSound(s: { kind: string }): boolean {
-  return s.kind === "voice" || s.kind === "music";
 }

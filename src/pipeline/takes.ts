@@ -10,6 +10,7 @@ import { sha256 } from "../util/hash.js";
 import { closest } from "../util/suggest.js";
 import { outputFacts } from "./pinning.js";
 import type { PlannedFilm } from "./plans.js";
+import { storedAs } from "../steps/registry.js";
 
 export interface StepRef {
   id: string;
@@ -36,9 +37,7 @@ export function findStep(film: PlannedFilm, id: string): StepRef {
       model: plan.model,
       cost: shot.cost,
     };
-  const still = plan.steps.find(
-    (s): s is PlannedStep => (s.kind === "still" || s.kind === "edit") && s.name === name,
-  );
+  const still = plan.steps.find((s): s is PlannedStep => storedAs(s, "still") && s.name === name);
   if (still)
     return {
       id: still.id,

@@ -2,13 +2,14 @@
 // stills it starts from and the shot it continues.
 import type { Report, ReportShot } from "./report.js";
 import type { ReportStep } from "./steps.js";
+import { storedAs } from "../steps/registry.js";
 
 export function stillsSection(
   report: Report,
   text: (s: string) => string,
   attr: (s: string) => string,
 ): string {
-  const stills = report.steps.filter((s) => s.kind === "still" || s.kind === "edit");
+  const stills = report.steps.filter((s) => storedAs(s, "still"));
   if (stills.length === 0) return "";
   const link = (id: string) => {
     const [kind, name] = [id.slice(0, id.indexOf(":")), id.slice(id.indexOf(":") + 1)];
@@ -24,7 +25,7 @@ export function stillsSection(
       <div class="body">
         <h2>${text(s.name)}</h2>
         <p class="prompt">${text(s.prompt ?? "")}</p>
-        <p class="tags"><span>${s.kind === "edit" ? "edit" : "still"}</span><span class="status-${s.status}">${s.status.replace("_", " ")}</span></p>
+        <p class="tags"><span>${s.kind}</span><span class="status-${s.status}">${s.status.replace("_", " ")}</span></p>
         ${refs.length ? `<p>edit of ${refs.map((r) => (r.startsWith("still ") ? link(`still:${r.slice(6)}`) : text(r))).join(", ")}</p>` : ""}
         ${users.length ? `<p>used by ${users.map(link).join(", ")}</p>` : ""}
         ${stillTakesRow(s, text, attr)}

@@ -1,12 +1,13 @@
 // The report's graph: every still, frame and sound with its status, cost and edges (what it uses, what uses it).
 import type { StepOutcome } from "../steps/executor.js";
 import type { Plan } from "../plan/plan.js";
-import type { StepKind } from "../plan/steps.js";
+import type { StepKindName } from "../steps/kind.js";
+import { storedAs } from "../steps/registry.js";
 import type { Storyboard } from "../storyboard/types.js";
 
 export interface ReportStep {
   id: string;
-  kind: StepKind;
+  kind: StepKindName;
   name: string;
   key: string;
   // What this render did with it; "not_needed" when nothing that uses it had to be made.
@@ -45,8 +46,7 @@ export function reportSteps(
   const byId = new Map(outcomes.map((o) => [o.id, o]));
   return plan.steps.map((s) => {
     const outcome = byId.get(s.id);
-    const still =
-      s.kind === "still" || s.kind === "edit" ? board.stills.find((b) => b.name === s.name) : undefined;
+    const still = storedAs(s, "still") ? board.stills.find((b) => b.name === s.name) : undefined;
     const image = outcome?.file ?? cachedImage(s);
     const status: ReportStep["status"] = outcome
       ? outcome.status
@@ -60,13 +60,12 @@ export function reportSteps(
       kind: s.kind,
       name: s.name,
       key: s.key,
-      status: s.kind === "clip" ? clipStatus(s.status) : status,
+      status: storedAs(s, "clip") ? clipStatus(s.status) : status,
       cost: s.cost,
       ...(outcome?.error && { error: outcome.error }),
       ...(still && { prompt: still.prompt }),
       ...(still?.references.length && { references: still.references.map((r) => r.source) }),
-      ...(image &&
-        (s.kind === "voice" || s.kind === "music" ? { audio: image } : s.kind !== "clip" && { image })),
+      ...(image && (storedAs(s, "sound") ? { audio: image } : !storedAs(s, "clip") && { image })),
       uses: plan.edges.filter((e) => e.to === s.id).map((e) => e.from),
       used_by: plan.edges.filter((e) => e.from === s.id).map((e) => e.to),
       ...(s.takes && {

@@ -26,6 +26,7 @@ import {
   type ReportInput,
   type RunOutcome,
 } from "./report.js";
+import { storedAs } from "../steps/registry.js";
 
 export interface WriteReportOptions {
   board: Storyboard;
@@ -71,7 +72,7 @@ export async function writeReport(
   const stillImages = new Map<string, string>();
   await Promise.all(
     o.plan.steps
-      .filter((s) => s.kind === "still" || s.kind === "edit")
+      .filter((s) => storedAs(s, "still"))
       .flatMap((s) => [s.key, ...(s.takes ?? []).map((t) => t.key)])
       .map(async (key) => {
         const format = (await readJson<StillSidecar>(o.paths.stillSidecar(key)))?.format;
@@ -80,9 +81,9 @@ export async function writeReport(
   );
   await Promise.all(
     o.plan.steps.map(async (s) => {
-      if (s.kind === "frame" && (await statIfExists(o.paths.frame(s.key))))
+      if (storedAs(s, "frame") && (await statIfExists(o.paths.frame(s.key))))
         images.set(s.id, o.paths.frame(s.key));
-      if (s.kind === "voice" || s.kind === "music") {
+      if (storedAs(s, "sound")) {
         const format = (await readJson<SoundSidecar>(o.paths.soundSidecar(s.key)))?.format;
         if (format) images.set(s.id, o.paths.sound(s.key, format));
       }

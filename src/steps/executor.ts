@@ -38,6 +38,9 @@ export interface GenerateOptions {
   onStep?: (outcome: StepOutcome) => void;
 }
 
+// How long a freed slot waits for the chain's next step (its frame taken and uploaded) before anyone may take it.
+const HOLD_MS = 1000;
+
 const MAKES = new Set(["generate", "collect", "looking up", "extract"]);
 
 // Returns each clip's outcome (the takes the films use first, then the other takes).
@@ -84,7 +87,15 @@ export async function runGraph(o: GenerateOptions): Promise<ClipOutcome[]> {
     slots: (step) => {
       const rank = ranks.get(step.id.split("#")[0]!) ?? 0;
       const seat = collectors.get(step.id) ?? seating.newcomer;
-      return { acquire: () => seat.acquire(rank) };
+      // With fal work behind it, the slot it frees is held a moment for the chain's next step.
+      const hold = rank > 1 ? { priority: rank - 1, ms: HOLD_MS } : undefined;
+      return {
+        acquire: async () =>
+          (
+            (release) => () =>
+              release(hold)
+          )(await seat.acquire(rank)),
+      };
     },
     update: (label, key, shots, u) =>
       o.onEvent({ time: o.context.clock.now(), shot: label, shots, key, ...u }),

@@ -1,42 +1,67 @@
 // `concurrency` slots granted by priority: the step with the longest chain of fal work still behind it goes
 // first, so a graph's critical path never waits behind shots nothing depends on. Equal priorities: first come.
-import type { Slots } from "../providers/types.js";
 import { kindOf } from "./registry.js";
 
-export function prioritySlots(
-  concurrency: number,
-): Slots & { acquire(priority?: number): Promise<() => void> } {
+// A freed slot can be held for the step a chain makes next (a frame taken, an image uploaded, then its submit):
+// for `ms`, only a step of at least `priority` may take it, so an independent shot does not steal it.
+export interface Hold {
+  priority: number;
+  ms: number;
+}
+
+export type Release = (hold?: Hold) => void;
+
+export function prioritySlots(concurrency: number): { acquire(priority?: number): Promise<Release> } {
   let free = concurrency;
   let order = 0;
   const waiting: Array<{ priority: number; order: number; grant: () => void }> = [];
-  const release = () => {
-    free += 1;
-    const next = waiting.shift();
-    if (next) {
+  const held: Array<{ priority: number; timer: NodeJS.Timeout }> = [];
+  // Whether a step of this priority may take a free slot now; a held one is used up by taking it.
+  const seat = (priority: number): boolean => {
+    if (free <= 0) return false;
+    if (free > held.length) return true;
+    const i = held.findIndex((h) => priority >= h.priority);
+    if (i < 0) return false;
+    clearTimeout(held[i]!.timer);
+    held.splice(i, 1);
+    return true;
+  };
+  const pump = () => {
+    while (waiting.length > 0 && seat(waiting[0]!.priority)) {
       free -= 1;
-      next.grant();
+      waiting.shift()!.grant();
     }
+  };
+  const release = (hold?: Hold) => {
+    free += 1;
+    if (hold) {
+      const entry = {
+        priority: hold.priority,
+        timer: setTimeout(() => {
+          held.splice(held.indexOf(entry), 1);
+          pump();
+        }, hold.ms),
+      };
+      held.push(entry);
+    }
+    pump();
   };
   return {
     acquire(priority = 0) {
       return new Promise((resolve) => {
-        const once = () => {
+        const grant = () => {
           let released = false;
-          resolve(() => {
+          resolve((hold?: Hold) => {
             if (released) return;
             released = true;
-            release();
+            release(hold);
           });
         };
-        if (free > 0 && waiting.length === 0) {
-          free -= 1;
-          once();
-          return;
-        }
-        const entry = { priority, order: order++, grant: once };
+        const entry = { priority, order: order++, grant };
         const at = waiting.findIndex((w) => w.priority < priority);
         if (at < 0) waiting.push(entry);
         else waiting.splice(at, 0, entry);
+        pump();
       });
     },
   };
@@ -67,7 +92,10 @@ export function criticalRanks(
 // Requests an earlier run submitted are already using the account's concurrency at fal, so they take their
 // slots before any new submit does. A collector that ends without a slot (cached meanwhile, failed) is
 // counted as seated when its job settles.
-export function collectorsFirst(shared: Slots, collectors: number) {
+export function collectorsFirst(
+  shared: { acquire(priority?: number): Promise<Release> },
+  collectors: number,
+) {
   let seated = 0;
   let allSeated!: () => void;
   const ready = new Promise<void>((resolve) => (allSeated = resolve));
@@ -79,8 +107,8 @@ export function collectorsFirst(shared: Slots, collectors: number) {
   return {
     newcomer: {
       acquire: async (priority?: number) => ready.then(() => shared.acquire(priority)),
-    } satisfies Slots,
-    collector: (): Slots & { settle(): void } => {
+    },
+    collector: (): { acquire(priority?: number): Promise<Release>; settle(): void } => {
       let done = false;
       const once = () => {
         if (done) return;

@@ -7,7 +7,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { after, describe, test } from "node:test";
 import { stringify } from "yaml";
-import { runInProcess, tempDir } from "../../testkit/cli.js";
+import { runInProcess, tempDir, until } from "../../testkit/cli.js";
 import { FakeFal, TEST_FAL_KEY } from "../../testkit/fake-fal.js";
 import { falEnv } from "../../testkit/fal-env.js";
 import { solidPng } from "../helpers/png.js";
@@ -81,6 +81,21 @@ test("two machines rendering the same steps at once: each step is counted once, 
   const counted = names.filter((k) => k.endsWith(".json") && !voided.has(k.slice(0, -5)));
   assert.equal(counted.length, 2, `the bucket counts two submits: ${names.join(", ")}`);
   assert.equal(names.filter((k) => k.endsWith(".id")).length, 2, "and knows their request ids");
+});
+
+test("a machine that starts while another's submits for the same steps are counted waits for them, and is not refused", async () => {
+  const t = await team(stops, 2, 600, {}, board(0.7));
+  const a = await t.clone();
+  const b = await t.clone();
+  const first = a.render();
+  const spendRecords = () =>
+    [...t.s3.objects.keys()].filter((k) => k.includes("/v1/spend/") && k.endsWith(".json")).length;
+  await until(async () => spendRecords() === 2);
+  const second = await b.render();
+  assert.equal(second.exitCode, 0, second.stderr);
+  assert.equal((await first).exitCode, 0);
+  assert.equal(t.fal.jobs.size, 2, "each step paid once");
+  assert.equal(spendRecords(), 2, "and counted once");
 });
 
 test("two unrelated git projects' storyboard.yaml on one cache keep their own budgets; plan shows the budget", async () => {

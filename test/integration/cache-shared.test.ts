@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { after, describe, test } from "node:test";
 import { parse, stringify } from "yaml";
@@ -199,6 +199,28 @@ describe("a shared cache", { concurrency: 4 }, () => {
     const removed = await p.run("cache", "verify", "--repair");
     assert.match(removed.stdout, /removed: it cost nothing, and the next render that uses it makes it again/);
     assert.ok(!existsSync(p.clip(free)));
+  });
+
+  test("a damaged clip fal no longer serves is removed before anything is priced and made again, once, in one plan", async () => {
+    const p = await shared();
+    assert.equal((await p.run("render", p.a)).exitCode, 0);
+    const [, two] = (await p.lock(p.a)).steps;
+    const side = JSON.parse(await readFile(p.sidecar(two!.key), "utf8"));
+    await writeFile(
+      p.sidecar(two!.key),
+      JSON.stringify({ ...side, video_url: `${p.fake.url}/files/gone/x.mp4` }),
+    );
+    await flipByte(p.clip(two!.key));
+    // The film is joined again (its file is gone), so it needs shot two's clip.
+    const film = path.join(p.dir, JSON.parse((await p.run("plan", p.a, "--json")).stdout).output);
+    await rm(film);
+    const r = await p.run("render", p.a, "--json");
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.match(r.stderr, /Damaged cached clips were removed and will be generated again: two/);
+    assert.equal(p.fake.count("submit"), 3, "shot two is paid for again, once");
+    const summaries = r.stdout.split("\n").filter((l) => l.includes('"type":"summary"'));
+    assert.equal(summaries.length, 1, "one plan, one generation");
+    assert.ok(existsSync(film));
   });
 
   test("a clip and sidecar copied under another key are not used for that shot", async () => {

@@ -3,6 +3,7 @@
 import { readJson } from "../cache/atomic.js";
 import type { CachePaths } from "../cache/layout.js";
 import { readSidecar } from "../cache/store.js";
+import { storedAs } from "../steps/registry.js";
 
 export interface PreviousRender {
   // Key material of each shot's clip, by shot id.
@@ -28,7 +29,7 @@ export async function readPreviousRender(reportFile: string, paths: CachePaths):
   const stills = new Map<string, Record<string, unknown>>();
   await Promise.all(
     (report?.steps ?? [])
-      .filter((s) => s.kind === "still" || s.kind === "edit")
+      .filter((s) => storedAs(s, "still"))
       .map(async (s) => {
         const material = (
           await readJson<{ key_material?: Record<string, unknown> }>(paths.stillSidecar(s.key))

@@ -1,9 +1,10 @@
 // Print a plan as a table for people; `plan --json` prints the Plan value itself.
-import type { Plan, PlannedShot } from "./plan.js";
-import type { PlannedStep } from "./steps.js";
+import type { Plan, PlannedShot } from "../plan/plan.js";
+import type { PlannedStep } from "../plan/steps.js";
 
 import { dollars, sumCosts } from "../util/money.js";
 import { count } from "../util/words.js";
+import { kindOf, storedAs } from "../steps/registry.js";
 
 export function formatPlan(plan: Plan): string {
   const why = plan.shots.some((s) => s.reason || s.waits_for || s.takes);
@@ -44,7 +45,7 @@ export function formatPlan(plan: Plan): string {
 
 // Stills and frames first, in the order they can be made: each says what it waits for and why it is made.
 function stepTable(plan: Plan): string[] {
-  const steps = plan.steps.filter((s) => s.kind !== "clip");
+  const steps = plan.steps.filter((s) => !storedAs(s, "clip"));
   if (steps.length === 0) return [];
   const rows = steps.map((s) => [
     s.kind,
@@ -57,9 +58,9 @@ function stepTable(plan: Plan): string[] {
     const making = list.flatMap((s) => Array<number>(takesToMake(s)).fill(s.cost));
     return `${count(list.length, noun)} (${making.length} to make, ${dollars(sumCosts(making))})`;
   };
-  const stills = steps.filter((s) => s.kind === "still" || s.kind === "edit");
-  const sounds = steps.filter((s) => s.kind === "voice" || s.kind === "music");
-  const frames = steps.filter((s) => s.kind === "frame").length;
+  const stills = steps.filter((s) => storedAs(s, "still"));
+  const sounds = steps.filter((s) => storedAs(s, "sound"));
+  const frames = steps.filter((s) => storedAs(s, "frame")).length;
   return [
     ...columns([["step", "name", "status", "cost", "why"], ...rows]),
     [
@@ -75,7 +76,7 @@ function stepTable(plan: Plan): string[] {
 
 // A still with takes costs every take it makes: "$0.08 (2 takes)".
 function stepCostText(plan: Plan, s: PlannedStep): string {
-  if (plan.provider !== "fal" || s.kind === "frame") return "free";
+  if (plan.provider !== "fal" || !kindOf(s.kind).paid) return "free";
   const making = takesToMake(s);
   if (s.takes && making > 0 && (making > 1 || s.status !== "generate"))
     return `${dollars(sumCosts(Array<number>(making).fill(s.cost)))} (${count(making, "take")})`;
