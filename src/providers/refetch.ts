@@ -7,7 +7,3 @@ import { downloadFile } from "./fal/download.js";
 export function refetch(paths: CachePaths, kind: SidecarKind, key: string): Promise<boolean> {
   return refetchWith(paths, kind, key, (url, file) => downloadFile(url, file));
 }
-
-// TEMPORARY, for src/steps/kinds until they use refetch(paths, kind, key) (the lead removes them).
-export const refetchClip = (paths: CachePaths, key: string) => refetch(paths, "clip", key);
-export const refetchStill = (paths: CachePaths, key: string) => refetch(paths, "still", key);

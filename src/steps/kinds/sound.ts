@@ -1,6 +1,6 @@
 // What voice-overs and music beds share: made once from the model input the plan keyed, measured, stored as
 // sounds. Neither waits for another step, so each starts at once.
-import { cachedSound } from "../../cache/legacy-store.js";
+import { verified } from "../../cache/artifacts/index.js";
 import { paysFor, type ShotStatus } from "../../plan/plan.js";
 import { soundKeyMaterial, soundSpecs } from "../../plan/sound-steps.js";
 import type { PlannedStep } from "../../plan/steps.js";
@@ -39,7 +39,10 @@ export async function runSound(step: PlannedStep, run: StepRun): Promise<Made> {
       entry: { key: step.key, kind: "sound", step: label },
       ctx,
       waiting: "is making it",
-      cached: async () => (await cachedSound(ctx.paths, step.key))?.file,
+      cached: async () => {
+        const got = await verified(ctx.paths, "sound", step.key);
+        return got.ok ? got.file : undefined;
+      },
       make: (c) => run.provider.sound(job, c),
     },
     run,
@@ -78,6 +81,6 @@ export async function runSound(step: PlannedStep, run: StepRun): Promise<Made> {
 
 // A sound is never another step's input; a cached one is only checked before the render (sound-preflight).
 export async function cachedSoundInput(step: PlannedStep, run: StepRun): Promise<Made> {
-  const found = await cachedSound(run.context.paths, step.key);
-  return found ? { ok: true, file: found.file } : { ok: false, why: "not cached", root: step.name };
+  const found = await verified(run.context.paths, "sound", step.key);
+  return found.ok ? { ok: true, file: found.file } : { ok: false, why: "not cached", root: step.name };
 }
