@@ -4,7 +4,7 @@ import type { CachePaths } from "../cache/layout.js";
 import type { Lockfile } from "../project/lockfile.js";
 import { type EntryRef, outputName, recordName, restoreOutput } from "../cache/remote/entries.js";
 import type { RemoteCache } from "../cache/remote/remote-cache.js";
-import { verified } from "../cache/artifacts/index.js";
+import { hasSidecar, verified } from "../cache/artifacts/index.js";
 import { cacheEntries } from "./cache-admin.js";
 
 export interface PushResult {
@@ -24,7 +24,7 @@ export async function pushAll(paths: CachePaths, remote: RemoteCache): Promise<P
       await Promise.all(["v1/clips/", "v1/stills/", "v1/sounds/"].map((p) => remote.settings.store.list(p)))
     ).flat(),
   );
-  const entries = (await cacheEntries(paths)).filter((e) => e.kind !== "frame" && e.kind !== "piece");
+  const entries = (await cacheEntries(paths)).filter((e) => hasSidecar(e.kind));
   const todo: EntryRef[] = [];
   const check: EntryRef[] = [];
   const damaged: string[] = [];

@@ -38,6 +38,8 @@ export interface SoundJob {
   label: string;
   model: AudioModelSpec;
   input: Record<string, unknown>;
+  // How a preview stands in for it (spoken text, or a chord bed).
+  standIn: "speech" | "bed";
   // What to say or play, for stand-ins: the voice-over's text or the bed's prompt, and the seconds wanted.
   text: string;
   seconds?: number;

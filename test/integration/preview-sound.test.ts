@@ -29,6 +29,7 @@ async function make(job: Partial<SoundJob>, tools: MediaTools) {
   const full: SoundJob = {
     key: "a".repeat(64),
     kind: "voice",
+    standIn: "speech",
     label: "voice-over a",
     model: audioModelRegistry().get("fal-ai/kokoro/american-english")!,
     input: { prompt: TEXT, voice: "am_adam" },
@@ -65,6 +66,7 @@ test("a music bed stand-in lasts the seconds asked for", async () => {
   const s = await make(
     {
       kind: "music",
+      standIn: "bed",
       label: "music bed",
       model: audioModelRegistry().get("cassetteai/music-generator")!,
       input: { prompt: "slow piano", duration: 30 },

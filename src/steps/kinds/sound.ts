@@ -9,20 +9,21 @@ import { runPaidStep } from "../paid-step.js";
 import type { Made, StepEventUpdate, StepRun } from "../kind.js";
 import { stepDone, stepFailed } from "./outcomes.js";
 
-export async function runSound(step: PlannedStep, run: StepRun): Promise<Made> {
+export async function runSound(step: PlannedStep, run: StepRun, standIn: SoundJob["standIn"]): Promise<Made> {
   const spec = soundSpecs(run.storyboard).find((s) => s.id === step.id)!;
   const label = run.labelOf(step);
   const shot = run.storyboard.shots.find((s) => s.id === spec.shot);
   const job: SoundJob = {
     key: step.key,
     kind: spec.kind,
+    standIn,
     label,
     model: spec.model,
     input: spec.input,
     text:
       shot?.voiceover?.text ??
       (run.storyboard.music?.source.kind === "prompt" ? run.storyboard.music.source.prompt : ""),
-    ...(spec.kind === "music" && {
+    ...(standIn === "bed" && {
       seconds: Number(Object.values(spec.input).find((v) => typeof v === "number")),
     }),
     cost: step.cost,
