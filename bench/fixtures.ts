@@ -2,7 +2,7 @@
 import { copyFile, mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { cachePaths } from "../src/cache/layout.js";
-import { hashFile } from "../src/cache/store.js";
+import { hashFile } from "../src/cache/artifacts/index.js";
 import { findMediaTools } from "../src/media/binaries.js";
 import { probeMedia } from "../src/media/probe.js";
 import { loadStoryboard, planRender, validateStoryboard, type ProviderId } from "../src/index.js";

@@ -18,6 +18,7 @@ import { falEnv } from "../testkit/fal-env.js";
 import { clip, fillCache, project } from "./fixtures.js";
 import { graphProject, lowerBoundMs } from "./graph.js";
 import { claims, remoteWarm } from "./remote.js";
+import { withAndWithout } from "./micro.js";
 import { incrementalXfade, stitchMemory } from "./stitch-memory.js";
 import { machine, median, type Result, seconds, sideBySide, table, timed } from "./lib.js";
 
@@ -389,6 +390,8 @@ const benches: Record<string, () => Promise<void>> = {
   memory,
   "remote-warm": async () => void results.push(await remoteWarm()),
   claims: async () => void results.push(await claims()),
+  "mp4-reader": async () =>
+    void results.push(await withAndWithout("mp4-reader", "--ffprobe", "downloaded clips read in process")),
 };
 const started = Date.now();
 for (const [id, run] of Object.entries(benches)) {
@@ -409,7 +412,12 @@ if (only.length) {
       measured_at: (r as Result & { measured_at?: string }).measured_at ?? last.machine.date,
     }));
   results.unshift(...kept);
-  results.sort((a, b) => Object.keys(benches).indexOf(a.id) - Object.keys(benches).indexOf(b.id));
+  // Rows keep the last results' order (a bench may add several rows); new ones go last.
+  const place = (id: string) => {
+    const at = last.results.findIndex((r) => r.id === id);
+    return at < 0 ? last.results.length : at;
+  };
+  results.sort((a, b) => place(a.id) - place(b.id));
 }
 const rows = results.map((r) => ({
   id: r.id,

@@ -4,7 +4,7 @@
 import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { cachePaths } from "../src/cache/layout.js";
-import { verifyClip } from "../src/cache/store.js";
+import { verified } from "../src/cache/artifacts/index.js";
 import { spawnStoryreel, storyreel } from "./cli.js";
 import { FakeFal } from "./fake-fal.js";
 import { falEnv } from "./fal-env.js";
@@ -124,7 +124,9 @@ async function killTrial(fake: FakeFal, trial: number, killAfterMs: number, scal
   const keys = (await readdir(path.join(p.cache, "clips")))
     .filter((f) => f.endsWith(".json") && !f.startsWith("."))
     .map((f) => f.slice(0, -5));
-  const corrupt = (await Promise.all(keys.map((k) => verifyClip(paths, k)))).filter((v) => !v.ok).length;
+  const corrupt = (await Promise.all(keys.map((k) => verified(paths, "clip", k)))).filter(
+    (v) => !v.ok,
+  ).length;
   const film = await decodesCleanly(path.join(p.dir, "out", "storyboard.mp4"));
   const filmValid = film.ok && Math.abs(film.duration - 5 * scale.trialShots) < 0.1;
   return {

@@ -19,6 +19,10 @@ export type TempKind = "clip" | "still" | "sound";
 
 export const CACHE_ENV = "STORYREEL_CACHE_DIR";
 
+// What the cache stores, each in <cache>/<kind>s/ as the remote cache keeps it under v1/<kind>s/ (frames stay local).
+export const ARTIFACT_KINDS = ["clip", "still", "frame", "sound"] as const;
+export type ArtifactKind = (typeof ARTIFACT_KINDS)[number];
+
 // Which clips the cache holds, as the planner sees it.
 export interface CacheIndex {
   has(key: string): boolean;
@@ -36,19 +40,19 @@ export function resolveCacheDir(option: string | undefined, env: NodeJS.ProcessE
 }
 
 export function cachePaths(dir: string) {
+  const artifact = (kind: ArtifactKind, key: string, ext: string) =>
+    path.join(dir, `${kind}s`, `${key}.${ext}`);
   return {
     dir,
+    artifacts: (kind: ArtifactKind) => path.join(dir, `${kind}s`),
+    artifact,
     clip: (key: string) => path.join(dir, "clips", `${key}.mp4`),
     sidecar: (key: string) => path.join(dir, "clips", `${key}.json`),
     journal: (key: string) => path.join(dir, "journal", `${key}.json`),
     mutex: (key: string) => path.join(dir, "locks", `${key}.lock`),
-    stills: path.join(dir, "stills"),
     still: (key: string, ext: string) => path.join(dir, "stills", `${key}.${ext}`),
-    stillSidecar: (key: string) => path.join(dir, "stills", `${key}.json`),
     frame: (key: string) => path.join(dir, "frames", `${key}.png`),
-    sounds: path.join(dir, "sounds"),
     sound: (key: string, ext: string) => path.join(dir, "sounds", `${key}.${ext}`),
-    soundSidecar: (key: string) => path.join(dir, "sounds", `${key}.json`),
     uploads: path.join(dir, "uploads.json"),
     segments: path.join(dir, "segments"),
     tmp: path.join(dir, "tmp"),

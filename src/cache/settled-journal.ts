@@ -4,15 +4,12 @@ import path from "node:path";
 import { listIfExists } from "../util/fs.js";
 import { clearJournal } from "./journal.js";
 import type { CachePaths } from "./layout.js";
-import { cachedSound } from "./sounds.js";
-import { cachedStill } from "./stills.js";
-import { verifyClip } from "./store.js";
+import { SIDECAR_KINDS, verified } from "./artifacts/index.js";
 
 // Whether the cache holds this key's output (clip, still or sound) with its bytes matching its sidecar.
 export async function intactOutput(paths: CachePaths, key: string): Promise<boolean> {
-  if ((await verifyClip(paths, key)).ok) return true;
-  if (await cachedStill(paths, key)) return true;
-  return (await cachedSound(paths, key)) !== undefined;
+  for (const kind of SIDECAR_KINDS) if ((await verified(paths, kind, key)).ok) return true;
+  return false;
 }
 
 // Removes the journal entries of keys whose output is cached and verified (only among `cached`, when given:

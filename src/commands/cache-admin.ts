@@ -3,9 +3,8 @@
 import { rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { readJson } from "../cache/atomic.js";
-import type { CachePaths } from "../cache/layout.js";
-import type { StillSidecar } from "../cache/stills.js";
-import { hashFile } from "../cache/store.js";
+import { ARTIFACT_KINDS, type ArtifactKind, type CachePaths } from "../cache/layout.js";
+import { hasSidecar, readSidecar, sidecarFile, type Untrusted, verified } from "../cache/artifacts/index.js";
 import type { RenderMarker } from "../cache/live-renders.js";
 import { clearSettledJournals } from "../cache/settled-journal.js";
 import { listIfExists } from "../util/fs.js";
@@ -16,7 +15,7 @@ import { storedAs } from "../steps/registry.js";
 
 export interface CacheEntry {
   // A piece: a window or stretch of a normalised film (made again for free, never shared remotely).
-  kind: "clip" | "still" | "frame" | "sound" | "piece";
+  kind: ArtifactKind | "piece";
   key: string;
   // Every file the entry is made of (output and sidecar).
   files: string[];
@@ -55,14 +54,10 @@ export async function cacheEntries(paths: CachePaths): Promise<CacheEntry[]> {
     entry.modified = Math.max(entry.modified, info.mtimeMs);
     entries.set(key, entry);
   };
-  for (const [kind, sub] of [
-    ["clip", "clips"],
-    ["still", "stills"],
-    ["frame", "frames"],
-    ["sound", "sounds"],
-    ["piece", "segments"],
-  ] as const) {
-    const dir = path.join(paths.dir, sub);
+  for (const [kind, dir] of [
+    ...ARTIFACT_KINDS.map((kind) => [kind, paths.artifacts(kind)] as const),
+    ["piece", paths.segments] as const,
+  ]) {
     for (const name of await listIfExists(dir)) await add(kind, dir, name);
   }
   return [...entries.values()].sort((a, b) => a.kind.localeCompare(b.kind) || a.key.localeCompare(b.key));
@@ -139,9 +134,9 @@ export async function paidFor(
   paths: CachePaths,
   entry: CacheEntry,
 ): Promise<{ cost: number; requestId?: string }> {
-  if (entry.kind !== "clip" && entry.kind !== "still" && entry.kind !== "sound") return { cost: 0 };
+  if (!hasSidecar(entry.kind)) return { cost: 0 };
   const sidecar = await readJson<{ cost?: number; request_id?: string }>(
-    path.join(paths.dir, `${entry.kind}s`, `${entry.key}.json`),
+    sidecarFile(paths, entry.kind, entry.key),
   );
   const cost = sidecar?.cost;
   const paid = typeof cost === "number" && Number.isFinite(cost) && cost > 0 ? cost : 0;
@@ -166,19 +161,23 @@ export async function freeEntries(entries: CacheEntry[]): Promise<number> {
 
 // An entry whose bytes no longer match its sidecar (frames have none: they are taken again for free).
 export async function damaged(paths: CachePaths, entry: CacheEntry): Promise<string | undefined> {
-  if (entry.kind === "frame" || entry.kind === "piece") return undefined;
-  const file = path.join(paths.dir, `${entry.kind}s`, `${entry.key}.json`);
-  const sidecar = await readJson<{ sha256?: string; format?: StillSidecar["format"] }>(file);
+  if (!hasSidecar(entry.kind)) return undefined;
+  const file = sidecarFile(paths, entry.kind, entry.key);
+  const sidecar = await readSidecar(paths, entry.kind, entry.key);
   if (!sidecar?.sha256)
     return entry.files.includes(file)
       ? "its sidecar is damaged (no sha256 in it)"
       : "no sidecar (an interrupted write)";
+  const got = await verified(paths, entry.kind, entry.key);
+  if (got.ok) return undefined;
   // A clip and sidecar copied under another key's name would be used for the wrong shot.
-  const key = (sidecar as { key?: unknown }).key;
-  if (key !== entry.key)
-    return `its sidecar is for another key (${String(key).slice(0, 16)}): an output copied under this name`;
-  const output = entry.files.find((f) => !f.endsWith(".json"));
-  if (!output) return "its file is missing";
-  const { sha256 } = await hashFile(output);
-  return sha256 === sidecar.sha256 ? undefined : "its bytes do not match its sidecar's sha256";
+  const other = `its sidecar is for another key (${String(sidecar.key).slice(0, 16)}): an output copied under this name`;
+  const said: Record<Untrusted, string> = {
+    "no sidecar": "no sidecar (an interrupted write)",
+    "another key": other,
+    missing: "its file is missing",
+    size: "its bytes do not match its sidecar's sha256",
+    sha256: "its bytes do not match its sidecar's sha256",
+  };
+  return said[got.problem];
 }

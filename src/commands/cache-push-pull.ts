@@ -4,9 +4,7 @@ import type { CachePaths } from "../cache/layout.js";
 import type { Lockfile } from "../project/lockfile.js";
 import { type EntryRef, outputName, recordName, restoreOutput } from "../cache/remote/entries.js";
 import type { RemoteCache } from "../cache/remote/remote-cache.js";
-import { cachedSound } from "../cache/sounds.js";
-import { cachedStill } from "../cache/stills.js";
-import { verifyClip } from "../cache/store.js";
+import { hasSidecar, verified } from "../cache/artifacts/index.js";
 import { cacheEntries } from "./cache-admin.js";
 
 export interface PushResult {
@@ -26,7 +24,7 @@ export async function pushAll(paths: CachePaths, remote: RemoteCache): Promise<P
       await Promise.all(["v1/clips/", "v1/stills/", "v1/sounds/"].map((p) => remote.settings.store.list(p)))
     ).flat(),
   );
-  const entries = (await cacheEntries(paths)).filter((e) => e.kind !== "frame" && e.kind !== "piece");
+  const entries = (await cacheEntries(paths)).filter((e) => hasSidecar(e.kind));
   const todo: EntryRef[] = [];
   const check: EntryRef[] = [];
   const damaged: string[] = [];
@@ -110,15 +108,9 @@ export async function pullLocked(
   return result;
 }
 
-// An entry's sidecar, when the local cache holds it with its bytes intact (a damaged entry is never shared).
+// An entry's sidecar, when the local cache holds it with its bytes intact (a damaged entry, or another key's
+// output copied under this name, is never shared).
 async function intactLocal(paths: CachePaths, e: EntryRef) {
-  if (e.kind === "still") return ownKey((await cachedStill(paths, e.key))?.sidecar, e.key);
-  if (e.kind === "sound") return ownKey((await cachedSound(paths, e.key))?.sidecar, e.key);
-  const verified = await verifyClip(paths, e.key);
-  return verified.ok ? verified.sidecar : undefined;
-}
-
-// A sidecar copied under another key's name is not this key's output.
-function ownKey<T extends { key: string }>(sidecar: T | undefined, key: string): T | undefined {
-  return sidecar?.key === key ? sidecar : undefined;
+  const got = await verified(paths, e.kind, e.key);
+  return got.ok ? got.sidecar : undefined;
 }

@@ -5,10 +5,10 @@ import { readJson } from "../cache/atomic.js";
 import type { CachePaths } from "../cache/layout.js";
 import { type EntryRef, recordName } from "../cache/remote/entries.js";
 import type { RemoteCache } from "../cache/remote/remote-cache.js";
-import { refetchClip, refetchSound, refetchStill } from "../providers/refetch.js";
+import { refetch } from "../providers/refetch.js";
 import { dollars } from "../util/money.js";
 import { removeIfExists } from "../util/fs.js";
-import { moveToOwnKey } from "../cache/store.js";
+import { hasSidecar, moveToOwnKey } from "../cache/artifacts/index.js";
 import { type CacheEntry, paidCost } from "./cache-admin.js";
 
 export interface Repair {
@@ -22,7 +22,7 @@ export async function repairEntry(
   entry: CacheEntry,
   remote: RemoteCache | undefined,
 ): Promise<Repair> {
-  if (entry.kind === "frame" || entry.kind === "piece")
+  if (!hasSidecar(entry.kind))
     return { repaired: false, said: "frames and pieces have no sidecar to repair from" };
   const sidecarFile = entry.files.find((f) => f.endsWith(".json"));
   const sidecar = sidecarFile ? await readJson<{ key?: string; sha256?: string }>(sidecarFile) : undefined;
@@ -43,8 +43,7 @@ export async function repairEntry(
       repaired: false,
       said: "it has no readable sidecar, so nothing says which bytes it should have",
     };
-  const refetch = entry.kind === "clip" ? refetchClip : entry.kind === "still" ? refetchStill : refetchSound;
-  if (await refetch(paths, entry.key))
+  if (await refetch(paths, entry.kind, entry.key))
     return {
       repaired: true,
       said: "fetched again from the URL fal served it at (the same bytes, nothing paid)",

@@ -6,8 +6,7 @@ import { pathToFileURL } from "node:url";
 import { readJson } from "../cache/atomic.js";
 import { copyChecked, writeChecked, writeJsonChecked } from "../cache/checked-write.js";
 import { cachePaths, type CachePaths } from "../cache/layout.js";
-import { cachedSound } from "../cache/sounds.js";
-import { readSidecar, verifyClip } from "../cache/store.js";
+import { type ClipSidecar, outputFile, readSidecar, verified } from "../cache/artifacts/index.js";
 import { RunError, UsageError } from "../errors.js";
 import type { MediaTools } from "../media/binaries.js";
 import { ffprobeMedia, probeMedia } from "../media/probe.js";
@@ -117,9 +116,9 @@ async function buildTimeline(
   const { board, plan } = film;
   const missing: string[] = [];
   const clips: StitchClip[] = [];
-  const sides = new Map<string, Awaited<ReturnType<typeof readSidecar>>>();
+  const sides = new Map<string, ClipSidecar>();
   for (const s of plan.shots) {
-    const side = await readSidecar(paths, s.key);
+    const side = await readSidecar(paths, "clip", s.key);
     if (!side) {
       missing.push(s.id);
       continue;
@@ -129,9 +128,9 @@ async function buildTimeline(
     clips.push({
       shot: s.id,
       key: s.key,
-      file: paths.clip(s.key),
+      file: outputFile(paths, "clip", s.key),
       // Sidecars from before media was recorded: the mp4 is read in process (no ffprobe for an mp4).
-      media: side.media ?? (await probeMedia(tools.ffprobe, paths.clip(s.key))),
+      media: side.media ?? (await probeMedia(tools.ffprobe, outputFile(paths, "clip", s.key))),
       transition: shot.transition,
       ...(shot.trim && { trim: shot.trim }),
     });
@@ -159,7 +158,8 @@ async function buildTimeline(
   const frames = (seconds: number) => Math.round(seconds * profile.fps);
   const sound = async (id: string) => {
     const step = plan.steps.find((s) => s.id === id);
-    return step ? cachedSound(paths, step.key) : undefined;
+    const got = step && (await verified(paths, "sound", step.key));
+    return got?.ok ? got : undefined;
   };
   const voices: Timeline["voices"] = [];
   for (const [i, c] of items.entries()) {
@@ -225,11 +225,11 @@ async function buildTimeline(
 async function refuseDamaged(film: FilmToExport, paths: CachePaths): Promise<void> {
   const bad: string[] = [];
   for (const s of film.plan.shots) {
-    const clip = await verifyClip(paths, s.key);
+    const clip = await verified(paths, "clip", s.key);
     if (!clip.ok) bad.push(`${s.id} (${clip.why})`);
   }
   for (const s of film.plan.steps)
-    if (storedAs(s, "sound") && (await cachedSound(paths, s.key))?.sidecar.key !== s.key)
+    if (storedAs(s, "sound") && !(await verified(paths, "sound", s.key)).ok)
       bad.push(`${s.id} (its bytes do not match its sidecar)`);
   if (bad.length > 0)
     throw new RunError(

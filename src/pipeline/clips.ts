@@ -1,12 +1,16 @@
 // The clips a render needs: refuse over budget, generate what is missing, and check what the cache holds.
 import pLimit from "p-limit";
-import { evictClip, returnToOwnKey, verifyClip } from "../cache/store.js";
-import { utimes } from "node:fs/promises";
-import { ifMissing, mtimeNow } from "../util/fs.js";
+import {
+  changedSinceSidecar,
+  evict,
+  returnToOwnKey,
+  touchSidecar,
+  verified,
+} from "../cache/artifacts/index.js";
 import { InterruptedError, RunError, UsageError } from "../errors.js";
 import { runGraph, type ClipOutcome } from "../steps/executor.js";
 import { isClipJob, type ShotStatus } from "../plan/plan.js";
-import { refetchClip } from "../providers/refetch.js";
+import { refetch } from "../providers/refetch.js";
 import { summaryCounts } from "../report/summary.js";
 import { dollars, sumCosts } from "../util/money.js";
 import { readLedger } from "../project/spend-ledger.js";
@@ -175,15 +179,15 @@ export interface DamagedClip {
 export async function checkCachedClips(jobs: FilmJob[], ctx: RenderContext): Promise<DamagedClip[]> {
   const shots = (await Promise.all(jobs.map((job) => shotsToCheck(job, ctx)))).flat();
   const limit = pLimit(4);
-  const checks = new Map(shots.map((s) => [s.key, limit(() => verifyClip(ctx.paths, s.key))]));
+  const checks = new Map(shots.map((s) => [s.key, limit(() => verified(ctx.paths, "clip", s.key))]));
   const bad: DamagedClip[] = [];
   for (const s of shots) {
     const result = await checks.get(s.key)!;
     // With --allow-missing, a shot that never got a clip is missing, not damaged: a slate stands in for it.
-    if (!result.ok && !(ctx.options.allowMissing && result.why === "no sidecar"))
+    if (!result.ok && !(ctx.options.allowMissing && result.problem === "no sidecar"))
       bad.push({ shot: s.id, key: s.key, why: result.why });
     // Intact after all (copied with new times, say): the sidecar is made newer, so the next render hashes nothing.
-    else if (result.ok && s.done) await touch(ctx.paths.sidecar(s.key));
+    else if (result.ok && s.done) await touchSidecar(ctx.paths, "clip", s.key);
   }
   const repaired = new Set<string>();
   // Used only by films already up to date: fetched again if free, else left (nothing is paid for a done film).
@@ -192,10 +196,10 @@ export async function checkCachedClips(jobs: FilmJob[], ctx: RenderContext): Pro
   for (const key of new Set(bad.map((b) => b.key))) {
     // Offline nothing is fetched, and nothing is removed: its sidecar still knows where to fetch it for free.
     if (ctx.options.offline) ctx.unusable.add(key);
-    else if (await refetchClip(ctx.paths, key)) repaired.add(key);
+    else if (await refetch(ctx.paths, "clip", key)) repaired.add(key);
     else if (!needed.has(key)) left.add(key);
     // Another key's clip under this name goes back to its own (when free); this key's is made again.
-    else if (!(await returnToOwnKey(ctx.paths, key))) await evictClip(ctx.paths, key);
+    else if (!(await returnToOwnKey(ctx.paths, "clip", key))) await evict(ctx.paths, "clip", key);
   }
   for (const b of bad) {
     const text = repaired.has(b.key)
@@ -223,20 +227,8 @@ async function shotsToCheck(job: FilmJob, ctx: RenderContext): Promise<ShotToChe
   // sidecar (its bytes changed since they entered the cache). Offline, nothing could be repaired.
   if (ctx.options.offline) return [];
   return shots
-    .filter((s) => changedSinceSidecar(ctx.paths, s.key))
+    .filter((s) => changedSinceSidecar(ctx.paths, "clip", s.key))
     .map((s) => ({ id: s.id, key: s.key, done: true }));
-}
-
-async function touch(file: string): Promise<void> {
-  const now = new Date();
-  await utimes(file, now, now).catch(ifMissing(undefined));
-}
-
-function changedSinceSidecar(paths: RenderContext["paths"], key: string): boolean {
-  const clip = mtimeNow(paths.clip(key));
-  const sidecar = mtimeNow(paths.sidecar(key));
-  // Gone (freed, say) is not damaged: the film made from it is done.
-  return clip !== undefined && sidecar !== undefined && clip > sidecar;
 }
 
 export { willGenerate };

@@ -1,9 +1,8 @@
 // A film's sound and words as the stitch stage takes them: its key material, its voice-over and music files
 // (from the cache, measured when they entered it), and its caption files beside the film.
 import { readFile } from "node:fs/promises";
-import { readJson } from "../cache/atomic.js";
 import { writeChecked } from "../cache/checked-write.js";
-import { cachedSound, type SoundSidecar } from "../cache/sounds.js";
+import { readSidecar, verified } from "../cache/artifacts/index.js";
 import { RunError } from "../errors.js";
 import { ffprobeMedia } from "../media/probe.js";
 import type { PlannedStep } from "../plan/steps.js";
@@ -59,13 +58,13 @@ export async function filmSound(film: PlannedFilm, ctx: RenderContext): Promise<
   const missing: string[] = [];
   const made = async (id: string, what: string) => {
     const step = soundStep(film, id);
-    const good = step && (await cachedSound(ctx.paths, step.key));
-    if (good) return { file: good.file, duration: good.sidecar.duration };
+    const good = step && (await verified(ctx.paths, "sound", step.key));
+    if (good?.ok) return { file: good.file, duration: good.sidecar.duration };
     const outcome = ctx.steps.find((s) => s.id === id);
     const why =
       step?.status === "skipped"
         ? "left out by --only"
-        : step && (await readJson<SoundSidecar>(ctx.paths.soundSidecar(step.key)))
+        : step && (await readSidecar(ctx.paths, "sound", step.key))
           ? "its cached audio is damaged"
           : (outcome?.error?.split("\n")[0] ?? "not made");
     missing.push(`${what} (${why})`);

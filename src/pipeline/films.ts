@@ -1,5 +1,5 @@
 // After the clips: stitch each storyboard's film, or say it is up to date.
-import { readSidecar } from "../cache/store.js";
+import { outputFile, readSidecar } from "../cache/artifacts/index.js";
 import { InterruptedError, RunError } from "../errors.js";
 import { detectCapabilities } from "../media/capabilities.js";
 import { probeMedia } from "../media/probe.js";
@@ -115,9 +115,10 @@ async function stitchClips({ film, missing }: FilmJob, ctx: RenderContext): Prom
     film.plan.shots.map(async (s, i) => {
       if (missing.has(s.key))
         return { shot: s.id, ...shapes[i]!, ...(await standIn(film.board.shots[s.index]!, ctx)) };
-      const sidecar = await readSidecar(ctx.paths, s.key);
-      const media = sidecar?.media ?? (await probeMedia(ctx.tools.ffprobe, ctx.paths.clip(s.key)));
-      return { shot: s.id, file: ctx.paths.clip(s.key), media, ...shapes[i]! };
+      const sidecar = await readSidecar(ctx.paths, "clip", s.key);
+      const file = outputFile(ctx.paths, "clip", s.key);
+      const media = sidecar?.media ?? (await probeMedia(ctx.tools.ffprobe, file));
+      return { shot: s.id, file, media, ...shapes[i]! };
     }),
   );
 }

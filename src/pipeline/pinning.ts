@@ -3,13 +3,9 @@
 import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { readJson } from "../cache/atomic.js";
 import { type Lockfile, type LockStep, LOCK_VERSION, lockPath, writeLock } from "../project/lockfile.js";
 import type { CachePaths } from "../cache/layout.js";
-import type { StillSidecar } from "../cache/stills.js";
-import { hashFile, readSidecar } from "../cache/store.js";
-import { cachedStill } from "../cache/stills.js";
-import { cachedSound, type SoundSidecar } from "../cache/sounds.js";
+import { outputFile, readSidecar, sidecarFile, verified } from "../cache/artifacts/index.js";
 import type { Storyboard } from "../storyboard/types.js";
 import { UsageError } from "../errors.js";
 import { isMissing, statIfExists } from "../util/fs.js";
@@ -151,7 +147,7 @@ export async function outputFacts(
   key: string,
 ): Promise<Partial<LockStep> | undefined> {
   if (id.startsWith("still:")) {
-    const side = await readJson<StillSidecar>(paths.stillSidecar(key));
+    const side = await readSidecar(paths, "still", key);
     return (
       side && {
         sha256: side.sha256,
@@ -162,8 +158,8 @@ export async function outputFacts(
     );
   }
   const side = id.startsWith("shot:")
-    ? await readSidecar(paths, key)
-    : await readJson<SoundSidecar>(paths.soundSidecar(key));
+    ? await readSidecar(paths, "clip", key)
+    : await readSidecar(paths, "sound", key);
   return side && { sha256: side.sha256, bytes: side.bytes, duration: side.duration, ...requestId(side) };
 }
 
@@ -248,12 +244,12 @@ export async function checkLockedClips(films: PlannedFilm[], ctx: RenderContext)
     for (const s of plan.shots) {
       const step = locked.get(`shot:${s.id}`);
       if (s.status !== "cached" || !step?.sha256 || step.key !== s.key) continue;
-      const side = sidecarNow(ctx.paths.sidecar(s.key));
+      const side = sidecarNow(sidecarFile(ctx.paths, "clip", s.key));
       // Another key's sidecar says so itself: the render's check puts such a clip back under its own key.
       if (!side || side.key !== s.key || side.sha256 === step.sha256 || !(Date.parse(side.created_at) < at))
         continue;
       problems.push(
-        `${ctx.shown(file)} names sha256 ${step.sha256.slice(0, 12)}… for shot:${s.id}, and the cache holds ${side.sha256.slice(0, 12)}… (${ctx.shown(ctx.paths.clip(s.key))})`,
+        `${ctx.shown(file)} names sha256 ${step.sha256.slice(0, 12)}… for shot:${s.id}, and the cache holds ${side.sha256.slice(0, 12)}… (${ctx.shown(outputFile(ctx.paths, "clip", s.key))})`,
       );
     }
   }
@@ -271,28 +267,28 @@ async function outputProblem(
   sha256: string,
   ctx: RenderContext,
 ): Promise<string | undefined> {
-  const [kind, sidecarFile] = id.startsWith("still:")
-    ? ["still", ctx.paths.stillSidecar(key)]
+  const kind = id.startsWith("still:")
+    ? "still"
     : id.startsWith("voice:") || id.startsWith("music:")
-      ? ["sound", ctx.paths.soundSidecar(key)]
-      : ["clip", ctx.paths.sidecar(key)];
-  const shown = ctx.shown(sidecarFile);
-  const info = await statIfExists(sidecarFile);
+      ? "sound"
+      : "clip";
+  const file = sidecarFile(ctx.paths, kind, key);
+  const shown = ctx.shown(file);
+  const info = await statIfExists(file);
   if (!info) return `not in the cache: no ${shown}`;
   if (!info.isFile()) return `its sidecar ${shown} is not a file`;
   let sidecar: { key?: unknown; sha256?: unknown } | undefined;
   try {
-    sidecar = JSON.parse(await readFile(sidecarFile, "utf8"));
+    sidecar = JSON.parse(await readFile(file, "utf8"));
   } catch (err) {
     if (!(err instanceof SyntaxError)) throw err;
   }
   if (!sidecar || typeof sidecar !== "object") return `its sidecar ${shown} is damaged (not JSON)`;
   if (sidecar.key !== key) return `its sidecar ${shown} is another key's`;
   if (sidecar.sha256 !== sha256) return `its sidecar ${shown} gives another sha256 than the lock`;
-  if (kind === "still") return (await cachedStill(ctx.paths, key)) ? undefined : "its bytes are damaged";
-  if (kind === "sound") return (await cachedSound(ctx.paths, key)) ? undefined : "its bytes are damaged";
-  if (!(await statIfExists(ctx.paths.clip(key)))) return "its clip file is missing";
-  return (await hashFile(ctx.paths.clip(key))).sha256 === sha256 ? undefined : "its bytes are damaged";
+  const got = await verified(ctx.paths, kind, key);
+  if (got.ok) return undefined;
+  return got.problem === "missing" ? `its ${kind} file is missing` : "its bytes are damaged";
 }
 
 // A clip's sidecar read at once: a no-op render of a locked film looks at every one (see mtimeNow). Unreadable

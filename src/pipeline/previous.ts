@@ -2,7 +2,7 @@
 // and which shots failed (so a plan can say "failed last time" rather than "new shot").
 import { readJson } from "../cache/atomic.js";
 import type { CachePaths } from "../cache/layout.js";
-import { readSidecar } from "../cache/store.js";
+import { readSidecar } from "../cache/artifacts/index.js";
 import { storedAs } from "../steps/registry.js";
 
 export interface PreviousRender {
@@ -31,9 +31,7 @@ export async function readPreviousRender(reportFile: string, paths: CachePaths):
     (report?.steps ?? [])
       .filter((s) => storedAs(s, "still"))
       .map(async (s) => {
-        const material = (
-          await readJson<{ key_material?: Record<string, unknown> }>(paths.stillSidecar(s.key))
-        )?.key_material;
+        const material = (await readSidecar(paths, "still", s.key))?.key_material;
         if (material) stills.set(s.name, material);
       }),
   );
@@ -42,7 +40,7 @@ export async function readPreviousRender(reportFile: string, paths: CachePaths):
   await Promise.all(
     (report?.shots ?? []).map(async (s) => {
       if (s.status === "failed") failures.set(s.id, { key: s.key, error: s.error ?? "" });
-      const material = (await readSidecar(paths, s.key))?.key_material;
+      const material = (await readSidecar(paths, "clip", s.key))?.key_material;
       if (material) materials.set(s.id, material);
     }),
   );

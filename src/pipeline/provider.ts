@@ -27,22 +27,18 @@ export function providerLoader(choice: ProviderChoice): () => Promise<StepProvid
 }
 
 async function loadFalProvider(fal: FalSettings, choice: ProviderChoice): Promise<StepProvider> {
-  const [{ makeFalClient }, { falProvider }, { ImageUploads }, { SpareConnections }, { falRequestListing }] =
-    await Promise.all([
-      import("../providers/fal/client.js"),
-      import("../providers/fal/provider.js"),
-      import("../providers/fal/uploads.js"),
-      import("../providers/fal/spare-connections.js"),
-      import("../providers/fal/request-listing.js"),
-    ]);
-  const spares = new SpareConnections();
-  const client = makeFalClient(fal, spares);
+  const [{ makeFalClient }, { falProvider }, { ImageUploads }, { falRequestListing }] = await Promise.all([
+    import("../providers/fal/client.js"),
+    import("../providers/fal/provider.js"),
+    import("../providers/fal/uploads.js"),
+    import("../providers/fal/request-listing.js"),
+  ]);
+  const client = makeFalClient(fal);
   return falProvider({
     fal: client,
     uploads: new ImageUploads(client, cachePaths(choice.cacheDir).uploads, systemClock),
     pollMs: Number(choice.env.STORYREEL_FAL_POLL_MS ?? 1000),
     statusStream: { usable: true },
-    spares,
     resubmitUnconfirmed: choice.resubmitUnconfirmed ?? false,
     listing: falRequestListing(fal),
     claimed: new Set(),

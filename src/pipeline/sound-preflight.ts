@@ -1,15 +1,13 @@
 // Before anything is priced or paid, for the films a render will make: captions to burn need libass, a music
 // file must really hold audio ffmpeg can read, and cached voice-overs and beds must still be the bytes paid for.
 import { UsageError } from "../errors.js";
-import { readJson } from "../cache/atomic.js";
-import { cachedSound, type SoundSidecar } from "../cache/sounds.js";
+import { evict, verified } from "../cache/artifacts/index.js";
 import { detectCapabilities } from "../media/capabilities.js";
 import { ffprobeMedia } from "../media/probe.js";
 import { FfmpegError } from "../media/run.js";
-import { refetchSound } from "../providers/refetch.js";
+import { refetch } from "../providers/refetch.js";
 import { burnUnavailable } from "../stitch/stitch.js";
 import { hasSound } from "../stitch/film.js";
-import { removeIfExists } from "../util/fs.js";
 import type { RenderContext } from "./context.js";
 import { filmJobs } from "./films.js";
 import type { PlannedFilm } from "./plans.js";
@@ -69,18 +67,16 @@ export async function checkCachedSounds(
   let removed = false;
   for (const film of films.filter((f) => stale.has(f.output)))
     for (const step of film.plan.steps.filter((s) => storedAs(s, "sound") && s.status === "cached")) {
-      if (await cachedSound(ctx.paths, step.key)) continue;
+      if ((await verified(ctx.paths, "sound", step.key)).ok) continue;
       if (ctx.options.offline) continue;
-      if (await refetchSound(ctx.paths, step.key)) {
+      if (await refetch(ctx.paths, "sound", step.key)) {
         ctx.emit({
           type: "notice",
           text: `${step.id}: its cached audio was damaged; fetched it again from fal (the same bytes, nothing paid)`,
         });
         continue;
       }
-      const side = await readJson<SoundSidecar>(ctx.paths.soundSidecar(step.key));
-      await removeIfExists(ctx.paths.soundSidecar(step.key));
-      if (side) await removeIfExists(ctx.paths.sound(step.key, side.format));
+      await evict(ctx.paths, "sound", step.key);
       ctx.emit({
         type: "notice",
         text: `${step.id}: its cached audio was damaged and was removed; it is made again`,

@@ -3,7 +3,7 @@
 import { mkdir, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { tempSibling } from "../cache/atomic.js";
-import { readSidecar } from "../cache/store.js";
+import { readSidecar } from "../cache/artifacts/index.js";
 import { probeMedia } from "../media/probe.js";
 import { runTool } from "../media/run.js";
 import type { PlannedShot } from "../plan/plan.js";
@@ -20,7 +20,7 @@ export const STAND_IN_PREFIX = "slate:";
 export async function missingShots(shots: PlannedShot[], ctx: RenderContext): Promise<Set<string>> {
   const missing = new Set<string>();
   for (const s of shots)
-    if (ctx.unusable.has(s.key) || !(await readSidecar(ctx.paths, s.key))) missing.add(s.key);
+    if (ctx.unusable.has(s.key) || !(await readSidecar(ctx.paths, "clip", s.key))) missing.add(s.key);
   return missing;
 }
 

@@ -3,7 +3,7 @@
 // estimated length; a bed is a soft chord that changes every two seconds, of the length asked for.
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import type { SoundSidecar } from "../cache/sounds.js";
+import type { SoundSidecar } from "../cache/artifacts/index.js";
 import { NotStartedError, RunError } from "../errors.js";
 import { detectCapabilities } from "../media/capabilities.js";
 import { FFMPEG_PREAMBLE, runTool } from "../media/run.js";
@@ -23,9 +23,9 @@ export async function previewSound(job: SoundJob, ctx: ProviderContext): Promise
     if (ctx.stopSubmitting.aborted) throw new NotStartedError();
     ctx.update({
       state: "in_progress",
-      detail: job.kind === "voice" ? "speaking a stand-in" : "playing a stand-in bed",
+      detail: job.standIn === "speech" ? "speaking a stand-in" : "playing a stand-in bed",
     });
-    const voicedBy = job.kind === "music" ? await bed(job, ctx, tmp) : await speak(job, ctx, tmp);
+    const voicedBy = job.standIn === "bed" ? await bed(job, ctx, tmp) : await speak(job, ctx, tmp);
     return await storeSound(job, ctx, tmp, { provider: "preview", cost: 0, voiced_by: voicedBy });
   } catch (err) {
     await removeIfExists(tmp);

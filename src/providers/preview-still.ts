@@ -3,8 +3,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { FFMPEG_PREAMBLE, runTool } from "../media/run.js";
 import { stillSize } from "../plan/still-input.js";
-import type { StillSidecar } from "../cache/stills.js";
-import { insertStill } from "../cache/stills.js";
+import { insert, type StillSidecar } from "../cache/artifacts/index.js";
 import { removeIfExists } from "../util/fs.js";
 import { filterPath, findFont, wrapText } from "./slate.js";
 import type { ProviderContext, StillJob } from "./types.js";
@@ -61,8 +60,7 @@ export async function previewStill(job: StillJob, ctx: ProviderContext): Promise
       ],
       { signal: ctx.stopSubmitting },
     );
-    return await insertStill(ctx.paths, tmp, {
-      key: job.key,
+    return await insert(ctx.paths, "still", job.key, tmp, {
       still: job.still.name,
       provider: "preview",
       endpoint: job.still.model.endpoint,

@@ -1,7 +1,7 @@
 // The preview provider: a free, offline animatic (slow Ken Burns zoom over the shot's image) shaped like a fal clip;
 // a slate (the shot's id and prompt on a card) when the image is a URL, since preview works offline.
 import { mkdir, writeFile } from "node:fs/promises";
-import type { ClipSidecar } from "../cache/store.js";
+import type { ClipSidecar } from "../cache/artifacts/index.js";
 import { FFMPEG_PREAMBLE, runTool } from "../media/run.js";
 import type { Shot } from "../storyboard/types.js";
 import type { ClipJob, StepProvider, ProviderContext } from "./types.js";

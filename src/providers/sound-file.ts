@@ -1,6 +1,6 @@
 // A downloaded or synthesized sound into the cache: its format from its first bytes, its length measured.
 import { open } from "node:fs/promises";
-import { insertSound, type SoundSidecar } from "../cache/sounds.js";
+import { insert, type SoundSidecar } from "../cache/artifacts/index.js";
 import { ProviderError } from "../errors.js";
 import { ffprobeMedia } from "../media/probe.js";
 import { sniffAudio } from "../storyboard/audio-file.js";
@@ -31,8 +31,7 @@ export async function storeSound(
       transient: true,
       ...(meta.request_id && { requestId: meta.request_id }),
     });
-  return insertSound(ctx.paths, tmp, {
-    key: job.key,
+  return insert(ctx.paths, "sound", job.key, tmp, {
     kind: job.kind,
     endpoint: job.model.endpoint,
     input: job.input,

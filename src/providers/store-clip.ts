@@ -1,5 +1,5 @@
 // The one way a provider's finished clip enters the cache: the same sidecar record for every provider.
-import { insertClip, type ClipSidecar } from "../cache/store.js";
+import { type ClipSidecar, insert } from "../cache/artifacts/index.js";
 import type { MediaInfo } from "../media/probe.js";
 import { keyMaterial, type ProviderId } from "../plan/key.js";
 import type { ClipJob, ProviderContext } from "./types.js";
@@ -22,7 +22,7 @@ export async function storeClip(
   info: MediaInfo,
   facts: ClipFacts,
 ): Promise<ClipSidecar> {
-  return insertClip(ctx.paths, job.key, tmp, {
+  return insert(ctx.paths, "clip", job.key, tmp, {
     shot: job.shot.id,
     provider: facts.provider,
     endpoint: job.model.endpoint,

@@ -1,9 +1,7 @@
 // What a clip provider is given and what it reports while it works.
 import type { JournalEntry } from "../cache/journal.js";
 import type { CachePaths } from "../cache/layout.js";
-import type { StillSidecar } from "../cache/stills.js";
-import type { ClipSidecar } from "../cache/store.js";
-import type { SoundSidecar } from "../cache/sounds.js";
+import type { ClipSidecar, SoundSidecar, StillSidecar } from "../cache/artifacts/index.js";
 import type { AudioModelSpec } from "../models/audio-types.js";
 import type { MediaTools } from "../media/binaries.js";
 import type { Clock } from "../util/clock.js";
@@ -40,6 +38,8 @@ export interface SoundJob {
   label: string;
   model: AudioModelSpec;
   input: Record<string, unknown>;
+  // How a preview stands in for it (spoken text, or a chord bed).
+  standIn: "speech" | "bed";
   // What to say or play, for stand-ins: the voice-over's text or the bed's prompt, and the seconds wanted.
   text: string;
   seconds?: number;

@@ -6,14 +6,19 @@ import { ProviderError, RunError } from "../errors.js";
 
 export const DURATION_TOLERANCE_S = 0.6;
 
+// How a clip's facts are read: in process for the mp4s it knows (probeMedia), or by ffprobe alone (the bench
+// compares the two).
+export type Probe = (ffprobe: string, file: string) => Promise<MediaInfo>;
+
 export async function checkClip(
   tools: MediaTools,
   file: string,
   shot: Pick<Shot, "duration">,
+  probe: Probe = probeMedia,
 ): Promise<MediaInfo> {
   let info: MediaInfo;
   try {
-    info = await probeMedia(tools.ffprobe, file);
+    info = await probe(tools.ffprobe, file);
   } catch (err) {
     // The first line is the reason (the rest of an ffprobe failure is its command and output).
     const why =

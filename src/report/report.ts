@@ -1,6 +1,6 @@
 // The JSON report (versioned): per shot what happened and what it cost, and the film with time per phase.
 import path from "node:path";
-import type { ClipSidecar } from "../cache/store.js";
+import type { ClipSidecar } from "../cache/artifacts/index.js";
 import type { ClipOutcome } from "../steps/executor.js";
 import type { ImageRef } from "../storyboard/types.js";
 import type { StepOutcome } from "../steps/executor.js";

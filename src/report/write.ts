@@ -4,11 +4,8 @@ import path from "node:path";
 import { writeChecked, writeJsonChecked } from "../cache/checked-write.js";
 import { filmFiles } from "../util/output-files.js";
 import type { CachePaths } from "../cache/layout.js";
-import { readSidecar, type ClipSidecar } from "../cache/store.js";
-import type { ClipOutcome } from "../steps/executor.js";
-import type { StepOutcome } from "../steps/executor.js";
-import { extension, type StillSidecar } from "../cache/stills.js";
-import type { SoundSidecar } from "../cache/sounds.js";
+import { type ClipSidecar, outputFile, readSidecar } from "../cache/artifacts/index.js";
+import type { ClipOutcome, StepOutcome } from "../steps/executor.js";
 import { readJson } from "../cache/atomic.js";
 import { statIfExists } from "../util/fs.js";
 import type { MediaTools } from "../media/binaries.js";
@@ -54,13 +51,13 @@ export async function writeReport(
   const sidecars = new Map<string, ClipSidecar>();
   await Promise.all(
     keys.map(async (key) => {
-      const sidecar = await readSidecar(o.paths, key);
+      const sidecar = await readSidecar(o.paths, "clip", key);
       if (sidecar) sidecars.set(key, sidecar);
     }),
   );
   const jobs = [...sidecars.keys()].map((key) => ({
     key,
-    clip: o.paths.clip(key),
+    clip: outputFile(o.paths, "clip", key),
     poster: path.join(where.posters, `${key.slice(0, 16)}.jpg`),
   }));
   const made = await makePosters(o.tools, jobs);
@@ -75,17 +72,17 @@ export async function writeReport(
       .filter((s) => storedAs(s, "still"))
       .flatMap((s) => [s.key, ...(s.takes ?? []).map((t) => t.key)])
       .map(async (key) => {
-        const format = (await readJson<StillSidecar>(o.paths.stillSidecar(key)))?.format;
-        if (format) stillImages.set(key, o.paths.still(key, extension(format)));
+        const sidecar = await readSidecar(o.paths, "still", key);
+        if (sidecar) stillImages.set(key, outputFile(o.paths, "still", key, sidecar));
       }),
   );
   await Promise.all(
     o.plan.steps.map(async (s) => {
-      if (storedAs(s, "frame") && (await statIfExists(o.paths.frame(s.key))))
-        images.set(s.id, o.paths.frame(s.key));
+      if (storedAs(s, "frame") && (await statIfExists(outputFile(o.paths, "frame", s.key))))
+        images.set(s.id, outputFile(o.paths, "frame", s.key));
       if (storedAs(s, "sound")) {
-        const format = (await readJson<SoundSidecar>(o.paths.soundSidecar(s.key)))?.format;
-        if (format) images.set(s.id, o.paths.sound(s.key, format));
+        const sidecar = await readSidecar(o.paths, "sound", s.key);
+        if (sidecar) images.set(s.id, outputFile(o.paths, "sound", s.key, sidecar));
       }
     }),
   );
@@ -99,7 +96,7 @@ export async function writeReport(
     stepImage: (s) => images.get(s.id) ?? stillImages.get(s.key),
     dir,
     sidecars,
-    clipPath: o.paths.clip,
+    clipPath: (key) => outputFile(o.paths, "clip", key),
     posterPath: (key) => posters.get(key),
   });
   await mkdir(dir, { recursive: true });

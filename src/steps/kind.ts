@@ -4,7 +4,7 @@
 import type { Plan } from "../plan/plan.js";
 import type { PlannedStep } from "../plan/steps.js";
 import type { RemoteCache } from "../cache/remote/remote-cache.js";
-import type { ClipSidecar } from "../cache/store.js";
+import type { ClipSidecar } from "../cache/artifacts/index.js";
 import type { StepProvider, ProviderContext, StepUpdate, Slots } from "../providers/types.js";
 import type { ImageRef, Storyboard } from "../storyboard/types.js";
 import type { RetryPolicy } from "./retry.js";

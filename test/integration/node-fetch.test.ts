@@ -1,13 +1,12 @@
-// Submits (a connection of their own) and image uploads (Node's keep-alive pool) go over Node's http module in
-// fetch's shape: any status a server sends is an answer or an error, never a crash, and a request that failed
-// before its connection was up says that fal cannot have it.
+// Submits go over Node's http module, on a connection of their own, in fetch's shape: any status a server
+// sends is an answer or an error, never a crash, and a request that failed before its connection was up says
+// that fal cannot have it.
 import assert from "node:assert/strict";
 import { once } from "node:events";
 import http from "node:http";
 import net, { type AddressInfo } from "node:net";
 import { test } from "node:test";
-import { fetchOnFreshConnection, fetchPooled } from "../../src/providers/fal/fresh-connection.js";
-import { SpareConnections } from "../../src/providers/fal/spare-connections.js";
+import { fetchOnFreshConnection } from "../../src/providers/fal/fresh-connection.js";
 
 // A server that answers every request with `reply` (raw bytes), then closes.
 async function rawServer(reply: string) {
@@ -39,13 +38,14 @@ async function httpServer(handler: http.RequestListener) {
   };
 }
 
-test("a 205 answer to an upload is an answer with no body, not a crash", async () => {
-  const s = await httpServer((_, res) => {
+test("a 205 answer to a submit is an answer with no body, not a crash", async () => {
+  const s = await httpServer((req, res) => {
+    req.resume();
     res.writeHead(205);
     res.end();
   });
   const body = new Blob([new Uint8Array([1, 2, 3])]);
-  const response = await fetchPooled(s.url("/upload/u1"), { method: "PUT", body });
+  const response = await fetchOnFreshConnection(s.url("/fal-ai/model"), { method: "POST", body });
   assert.equal(response.status, 205);
   assert.equal(await response.text(), "");
   s.stop();
@@ -60,24 +60,6 @@ test("a status outside 200 to 599 is a fetch failure, not a crash", async () => 
   s.stop();
 });
 
-test("an upload that is redirected is sent again where the server says", async () => {
-  const target = await httpServer((req, res) => {
-    let bytes = 0;
-    req.on("data", (c: Buffer) => (bytes += c.length));
-    req.on("end", () => res.end(JSON.stringify({ bytes })));
-  });
-  const first = await httpServer((req, res) => {
-    req.resume();
-    res.writeHead(307, { location: target.url("/stored").href });
-    res.end();
-  });
-  const body = new Blob([new Uint8Array(5)]);
-  const response = await fetchPooled(first.url("/upload/u1"), { method: "PUT", body });
-  assert.deepEqual(await response.json(), { bytes: 5 });
-  first.stop();
-  target.stop();
-});
-
 test("a submit whose TLS handshake fails never reached fal, and says so", async () => {
   // Not TLS at all: the handshake fails before one byte of the request could be read.
   const s = await rawServer("this is not TLS\r\n");
@@ -88,24 +70,16 @@ test("a submit whose TLS handshake fails never reached fal, and says so", async 
   s.stop();
 });
 
-test("a submit Node refuses to send (a bad header) never left, and its spare is closed", async () => {
+test("a submit Node refuses to send (a bad header) never left", async () => {
   const s = await httpServer((_, res) => res.end("ok"));
-  const { sockets } = s;
-  const url = s.url("/fal-ai/model");
-  const spares = new SpareConnections();
-  await spares.take(url);
-  spares.waitingForSlot(1);
-  spares.prepare();
-  for (let i = 0; i < 100 && sockets.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
   await assert.rejects(
-    fetchOnFreshConnection(
-      url,
-      { method: "POST", body: "{}", headers: { authorization: "Key a\u0001b" } },
-      spares,
-    ),
+    fetchOnFreshConnection(s.url("/fal-ai/model"), {
+      method: "POST",
+      body: "{}",
+      headers: { authorization: "Key a\u0001b" },
+    }),
     (err: Error & { neverSent?: boolean }) => err.neverSent === true,
   );
-  for (let i = 0; i < 100 && !sockets[0]!.destroyed; i++) await new Promise((r) => setTimeout(r, 5));
-  assert.ok(sockets[0]!.destroyed, "the spare was closed");
+  assert.equal(s.sockets.length, 0, "no connection was opened");
   s.stop();
 });

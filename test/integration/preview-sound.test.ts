@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import path from "node:path";
 import { test } from "node:test";
-import { cachedSound } from "../../src/cache/sounds.js";
+import { verified } from "../../src/cache/artifacts/index.js";
 import { cachePaths } from "../../src/cache/layout.js";
 import { findMediaTools, type MediaTools } from "../../src/media/binaries.js";
 import { audioModelRegistry } from "../../src/models/audio-registry.js";
@@ -29,6 +29,7 @@ async function make(job: Partial<SoundJob>, tools: MediaTools) {
   const full: SoundJob = {
     key: "a".repeat(64),
     kind: "voice",
+    standIn: "speech",
     label: "voice-over a",
     model: audioModelRegistry().get("fal-ai/kokoro/american-english")!,
     input: { prompt: TEXT, voice: "am_adam" },
@@ -39,7 +40,10 @@ async function make(job: Partial<SoundJob>, tools: MediaTools) {
     ...job,
   };
   const sidecar = await previewSound(full, ctx);
-  assert.ok(await cachedSound(paths, full.key), "the sound is in the cache, its bytes matching its sidecar");
+  assert.ok(
+    (await verified(paths, "sound", full.key)).ok,
+    "the sound is in the cache, its bytes matching its sidecar",
+  );
   return sidecar;
 }
 
@@ -62,6 +66,7 @@ test("a music bed stand-in lasts the seconds asked for", async () => {
   const s = await make(
     {
       kind: "music",
+      standIn: "bed",
       label: "music bed",
       model: audioModelRegistry().get("cassetteai/music-generator")!,
       input: { prompt: "slow piano", duration: 30 },

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import path from "node:path";
 import { test } from "node:test";
-import type { ClipSidecar } from "../../src/cache/store.js";
+import type { ClipSidecar } from "../../src/cache/artifacts/index.js";
 import type { ClipOutcome } from "../../src/steps/executor.js";
 import type { Plan, PlannedShot, ShotStatus } from "../../src/plan/plan.js";
 import { buildReport, type ReportInput, type ReportShotStatus } from "../../src/report/report.js";

@@ -5,47 +5,37 @@ import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { commitRename, readJson, tempSibling, writeJsonAtomic } from "../atomic.js";
 import type { CachePaths } from "../layout.js";
-import { extension, type StillSidecar } from "../stills.js";
-import type { ClipSidecar } from "../store.js";
-import type { SoundSidecar } from "../sounds.js";
+import {
+  type AnySidecar,
+  formatLacking,
+  outputExtension,
+  outputFile,
+  sidecarFile,
+  type SidecarKind,
+} from "../artifacts/index.js";
 import { removeIfExists } from "../../util/fs.js";
 import type { ObjectStore } from "./object-store.js";
 
-export type EntryKind = "clip" | "still" | "sound";
+// The local store's kinds with a sidecar, under the same names (v1/clips/ mirrors <cache>/clips/).
+export type EntryKind = SidecarKind;
 export interface EntryRef {
   key: string;
   kind: EntryKind;
 }
 
-type Record = ClipSidecar | StillSidecar | SoundSidecar;
-const AUDIO_FORMATS = ["mp3", "wav", "flac", "ogg", "m4a"];
+type Record = AnySidecar;
 // A transfer cut short is tried again: a step the bucket has must never be paid for because of a bad network.
 const FETCH_ATTEMPTS = 5;
 
 const dir = (kind: EntryKind) => `v1/${kind}s`;
 export const recordName = (e: EntryRef) => `${dir(e.kind)}/${e.key}.json`;
 export const outputName = (e: EntryRef, record: Pick<Record, "sha256"> & { format?: string }) =>
-  `${dir(e.kind)}/${e.key}.${record.sha256}.${fileExtension(e.kind, record.format)}`;
-
-function fileExtension(kind: EntryKind, format: string | undefined): string {
-  if (kind === "clip") return "mp4";
-  if (kind === "sound") return format ?? "wav";
-  return extension((format ?? "png") as StillSidecar["format"]);
-}
+  `${dir(e.kind)}/${e.key}.${record.sha256}.${outputExtension(e.kind, record.format)}`;
 
 // Where an entry lives in the local cache: its record (the sidecar) and its output file.
-const localRecord = (paths: CachePaths, e: EntryRef) =>
-  e.kind === "clip"
-    ? paths.sidecar(e.key)
-    : e.kind === "sound"
-      ? paths.soundSidecar(e.key)
-      : paths.stillSidecar(e.key);
+const localRecord = (paths: CachePaths, e: EntryRef) => sidecarFile(paths, e.kind, e.key);
 const localOutput = (paths: CachePaths, e: EntryRef, record: Record) =>
-  e.kind === "clip"
-    ? paths.clip(e.key)
-    : e.kind === "sound"
-      ? paths.sound(e.key, (record as SoundSidecar).format)
-      : paths.still(e.key, extension((record as StillSidecar).format));
+  outputFile(paths, e.kind, e.key, record);
 
 // The bucket could not be asked whether it has a step (not: it has it and the download failed).
 export class RemoteLookupError extends Error {}
@@ -176,10 +166,8 @@ function parseRecord(bytes: Buffer, e: EntryRef): Record | string {
   if (typeof data.sha256 !== "string" || !/^[0-9a-f]{64}$/.test(data.sha256))
     return "its record has no sha256";
   if (!Number.isSafeInteger(data.bytes) || data.bytes < 0) return "its record has no size";
-  if (e.kind === "still" && !["png", "jpeg", "webp"].includes((data as StillSidecar).format))
-    return "its record names no image format";
-  if (e.kind === "sound" && !AUDIO_FORMATS.includes((data as SoundSidecar).format))
-    return "its record names no audio format";
+  const lacking = formatLacking(e.kind, (data as { format?: unknown }).format);
+  if (lacking) return `its record names no ${lacking}`;
   return data;
 }
 

@@ -3,6 +3,7 @@
 import { mkdir, readdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { readJson } from "../atomic.js";
+import { hasSidecar } from "../artifacts/index.js";
 import { ifMissing, removeIfExists } from "../../util/fs.js";
 import { type BadEntry, type EntryRef, type Fetched, fetchEntry, publishEntry } from "./entries.js";
 import type { RemoteSettings } from "./guard.js";
@@ -78,9 +79,7 @@ export class RemoteCache {
     const dir = path.join(this.settings.paths.dir, "remote", "pending");
     const names = (await readdir(dir).catch(ifMissing([] as string[]))).filter((n) => n.endsWith(".json"));
     const refs = await Promise.all(names.map((n) => readJson<EntryRef>(path.join(dir, n))));
-    return refs.filter(
-      (r): r is EntryRef => r?.kind === "clip" || r?.kind === "still" || r?.kind === "sound",
-    );
+    return refs.filter((r): r is EntryRef => r !== undefined && hasSidecar(r.kind));
   }
 
   private pendingFile(key: string): string {

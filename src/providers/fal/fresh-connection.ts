@@ -1,32 +1,14 @@
 // A submit on a TCP connection of its own. A pooled connection that the server (or a gateway) closed while it
 // sat idle fails with ECONNRESET the moment it is reused, and for a submit that looks exactly like "sent, no
 // answer" (maybe queued, maybe billed). On a fresh connection a reset means what it says, and nothing is lost.
-// Image uploads (free, and safe to send again) go through Node's keep-alive pool instead: its first connection
-// costs far less than fetch's (which compiles its HTTP parser then), and the first submits wait for the upload.
 import http, { type IncomingMessage } from "node:http";
 import https from "node:https";
 import { TLSSocket } from "node:tls";
-import type { SpareConnections } from "./spare-connections.js";
 
-export function fetchOnFreshConnection(
+// fetch's contract for the submits the fal client makes, over Node's http module, answers read whole.
+export async function fetchOnFreshConnection(
   input: Parameters<typeof fetch>[0],
   init?: RequestInit,
-  spares?: SpareConnections,
-): Promise<Response> {
-  return nodeFetch(input, init, { fresh: true, ...(spares && { spares }) });
-}
-
-export function fetchPooled(input: Parameters<typeof fetch>[0], init?: RequestInit): Promise<Response> {
-  return nodeFetch(input, init, { fresh: false });
-}
-
-type Connection = { fresh: true; spares?: SpareConnections } | { fresh: false };
-
-// fetch's contract for the requests the fal client makes, over Node's http module, answers read whole.
-async function nodeFetch(
-  input: Parameters<typeof fetch>[0],
-  init: RequestInit | undefined,
-  how: Connection,
 ): Promise<Response> {
   const given = init?.body ?? undefined;
   const body = given instanceof Blob ? new Uint8Array(await given.arrayBuffer()) : given;
@@ -39,14 +21,11 @@ async function nodeFetch(
     headers[name] = value;
   });
   if (body !== undefined) headers["content-length"] = String(Buffer.byteLength(body));
-  if (how.fresh) headers.connection = "close";
+  headers.connection = "close";
   const send = url.protocol === "https:" ? https.request : http.request;
-  // A connection opened for this submit a moment ago (see spare-connections.ts), else a new one.
-  const spare = how.fresh ? await how.spares?.take(url) : undefined;
-  const connection = !how.fresh ? {} : spare ? { createConnection: () => spare } : { agent: false as const };
   const response = await new Promise<IncomingMessage>((resolve, reject) => {
     // Until the connection is up (and its TLS handshake done), not one byte of the request can have arrived.
-    let mayHaveArrived = spare !== undefined;
+    let mayHaveArrived = false;
     const fail = (err: Error) =>
       reject(
         err.name === "AbortError"
@@ -61,15 +40,13 @@ async function nodeFetch(
         {
           method: init?.method ?? "GET",
           headers,
-          ...connection,
+          agent: false,
           ...(init?.signal && { signal: init.signal }),
         },
         resolve,
       );
     } catch (err) {
       // A header Node refuses (a key with a control character, say): nothing left this machine.
-      spare?.destroy();
-      mayHaveArrived = false;
       return fail(err as Error);
     }
     request.on("socket", (socket) => {
@@ -84,15 +61,6 @@ async function nodeFetch(
     request.on("error", fail);
     request.end(body);
   });
-  // An upload sent elsewhere: fetch follows the redirect (an upload is free to send again).
-  if (
-    !how.fresh &&
-    [301, 302, 303, 307, 308].includes(response.statusCode ?? 0) &&
-    response.headers.location
-  ) {
-    response.resume();
-    return fetch(input, init);
-  }
   return readWhole(response);
 }
 

@@ -1,5 +1,5 @@
 // Voice-overs and music beds on fal: run the request (request.ts), download the audio, measure it, insert.
-import type { SoundSidecar } from "../../cache/sounds.js";
+import type { SoundSidecar } from "../../cache/artifacts/index.js";
 import { ProviderError } from "../../errors.js";
 import { storeSound } from "../sound-file.js";
 import type { ProviderContext, SoundJob } from "../types.js";

@@ -1,7 +1,7 @@
 // Stills on fal: upload the references, run the request (request.ts), download, check that the video model
 // can take the image, insert.
 import { readFile } from "node:fs/promises";
-import { insertStill, type StillSidecar } from "../../cache/stills.js";
+import { insert, type StillSidecar } from "../../cache/artifacts/index.js";
 import { ProviderError } from "../../errors.js";
 import { stillInput } from "../../plan/still-input.js";
 import { sniffImage } from "../../storyboard/image-info.js";
@@ -79,8 +79,7 @@ async function downloadChecked(
         `the still is ${image.width}x${image.height}; ${job.videoModel.name} needs at least ${limits.min_side} px a side and an aspect ratio from ${limits.min_aspect} to ${limits.max_aspect}. Give it a size:`,
         { transient: false, requestId },
       );
-    return await insertStill(ctx.paths, tmp, {
-      key: job.key,
+    return await insert(ctx.paths, "still", job.key, tmp, {
       still: job.still.name,
       provider: "fal",
       endpoint: job.still.model.endpoint,

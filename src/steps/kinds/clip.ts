@@ -1,10 +1,10 @@
 // A clip: a shot's video, made by the video model from its prompt and its start (and end) image, which may be
 // stills or frames other steps make. Shots with the same key share one clip (duplicates).
-import { readSidecar, verifyClip } from "../../cache/store.js";
+import { readSidecar, verified } from "../../cache/artifacts/index.js";
 import { paysFor, type ShotStatus } from "../../plan/plan.js";
 import { failureText } from "../../cache/writable.js";
 import { inputsOf, stepId, type PlannedStep } from "../../plan/steps.js";
-import { refetchClip } from "../../providers/refetch.js";
+import { refetch } from "../../providers/refetch.js";
 import type { ProviderContext } from "../../providers/types.js";
 import type { ImageRef } from "../../storyboard/types.js";
 import { runPaidStep } from "../paid-step.js";
@@ -28,8 +28,8 @@ export const clip: StepKind = {
     if (step.status !== "cached")
       return { ok: false, why: "its clip is not cached, and --only leaves it out", root: step.name };
     // A frame must come from the clip that was paid for: check its bytes, and fetch it again (free) if bad.
-    const check = await verifyClip(paths, step.key);
-    if (check.ok || (await refetchClip(paths, step.key))) return { ok: true, file: paths.clip(step.key) };
+    const check = await verified(paths, "clip", step.key);
+    if (check.ok || (await refetch(paths, "clip", step.key))) return { ok: true, file: paths.clip(step.key) };
     return {
       ok: false,
       why: `its cached clip is damaged (${check.why}); render again to replace it`,
@@ -109,7 +109,7 @@ async function makeClip(
       ctx,
       waiting: "is generating this clip",
       cached: async () => {
-        const existing = await verifyClip(ctx.paths, step.key);
+        const existing = await verified(ctx.paths, "clip", step.key);
         return existing.ok ? existing.sidecar : undefined;
       },
       make: (c) => run.provider.generate(job, c),
@@ -122,7 +122,7 @@ async function makeClip(
       return finish("cached", { sidecar: result.cached });
     case "remote": {
       emit({ state: "cached", detail: "from the remote cache" });
-      const fetched = await readSidecar(ctx.paths, step.key);
+      const fetched = await readSidecar(ctx.paths, "clip", step.key);
       return finish("cached", fetched ? { sidecar: fetched } : {});
     }
     case "made":

@@ -8,6 +8,6 @@ export const music: StepKind = {
   paid: true,
   label: () => "music bed",
   noun: "sound",
-  run: (step, _inputs, run) => runSound(step, run),
+  run: (step, _inputs, run) => runSound(step, run, "bed"),
   cachedInput: cachedSoundInput,
 };

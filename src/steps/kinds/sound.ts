@@ -1,6 +1,6 @@
 // What voice-overs and music beds share: made once from the model input the plan keyed, measured, stored as
 // sounds. Neither waits for another step, so each starts at once.
-import { cachedSound } from "../../cache/sounds.js";
+import { verified } from "../../cache/artifacts/index.js";
 import { paysFor, type ShotStatus } from "../../plan/plan.js";
 import { soundKeyMaterial, soundSpecs } from "../../plan/sound-steps.js";
 import type { PlannedStep } from "../../plan/steps.js";
@@ -9,20 +9,21 @@ import { runPaidStep } from "../paid-step.js";
 import type { Made, StepEventUpdate, StepRun } from "../kind.js";
 import { stepDone, stepFailed } from "./outcomes.js";
 
-export async function runSound(step: PlannedStep, run: StepRun): Promise<Made> {
+export async function runSound(step: PlannedStep, run: StepRun, standIn: SoundJob["standIn"]): Promise<Made> {
   const spec = soundSpecs(run.storyboard).find((s) => s.id === step.id)!;
   const label = run.labelOf(step);
   const shot = run.storyboard.shots.find((s) => s.id === spec.shot);
   const job: SoundJob = {
     key: step.key,
     kind: spec.kind,
+    standIn,
     label,
     model: spec.model,
     input: spec.input,
     text:
       shot?.voiceover?.text ??
       (run.storyboard.music?.source.kind === "prompt" ? run.storyboard.music.source.prompt : ""),
-    ...(spec.kind === "music" && {
+    ...(standIn === "bed" && {
       seconds: Number(Object.values(spec.input).find((v) => typeof v === "number")),
     }),
     cost: step.cost,
@@ -39,7 +40,10 @@ export async function runSound(step: PlannedStep, run: StepRun): Promise<Made> {
       entry: { key: step.key, kind: "sound", step: label },
       ctx,
       waiting: "is making it",
-      cached: async () => (await cachedSound(ctx.paths, step.key))?.file,
+      cached: async () => {
+        const got = await verified(ctx.paths, "sound", step.key);
+        return got.ok ? got.file : undefined;
+      },
       make: (c) => run.provider.sound(job, c),
     },
     run,
@@ -78,6 +82,6 @@ export async function runSound(step: PlannedStep, run: StepRun): Promise<Made> {
 
 // A sound is never another step's input; a cached one is only checked before the render (sound-preflight).
 export async function cachedSoundInput(step: PlannedStep, run: StepRun): Promise<Made> {
-  const found = await cachedSound(run.context.paths, step.key);
-  return found ? { ok: true, file: found.file } : { ok: false, why: "not cached", root: step.name };
+  const found = await verified(run.context.paths, "sound", step.key);
+  return found.ok ? { ok: true, file: found.file } : { ok: false, why: "not cached", root: step.name };
 }

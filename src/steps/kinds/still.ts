@@ -1,10 +1,11 @@
 // A still: an image a text-to-image model makes from a prompt. An edit (edit.ts) is a still made from
 // references; both are stored as stills and feed clips and other edits.
-import { cachedStill, extension } from "../../cache/stills.js";
+import { outputFile, verified } from "../../cache/artifacts/index.js";
+import type { CachePaths } from "../../cache/layout.js";
 import { stillKeyMaterial } from "../../plan/graph-keys.js";
 import { paysFor, type ShotStatus } from "../../plan/plan.js";
 import type { PlannedStep } from "../../plan/steps.js";
-import { refetchStill } from "../../providers/refetch.js";
+import { refetch } from "../../providers/refetch.js";
 import type { ProviderContext } from "../../providers/types.js";
 import type { ImageRef } from "../../storyboard/types.js";
 import { runPaidStep } from "../paid-step.js";
@@ -31,7 +32,7 @@ async function cachedOrRefetched(step: PlannedStep, run: StepRun) {
   // A paid still whose bytes went bad is fetched again from fal's URL first (free), as clips are.
   const found =
     (await cachedStill(paths, step.key)) ??
-    ((await refetchStill(paths, step.key)) ? await cachedStill(paths, step.key) : undefined);
+    ((await refetch(paths, "still", step.key)) ? await cachedStill(paths, step.key) : undefined);
   return found && stillImage(step, found.file, found.sidecar);
 }
 
@@ -104,7 +105,7 @@ async function runStill(step: PlannedStep, inputs: ReadonlyMap<string, Made>, ru
         ...(sidecar.request_id && { request_id: sidecar.request_id }),
         cost: sidecar.cost,
       });
-      const file = ctx.paths.still(step.key, extension(sidecar.format));
+      const file = outputFile(ctx.paths, "still", step.key, sidecar);
       return stepDone(step, run, "generated", stillImage(step, file, sidecar), sidecar.cost);
     }
     case "skipped":
@@ -113,4 +114,9 @@ async function runStill(step: PlannedStep, inputs: ReadonlyMap<string, Made>, ru
       update({ state: "failed", error: result.why });
       return stepFailed(step, run, "failed", result.why, true);
   }
+}
+
+async function cachedStill(paths: CachePaths, key: string) {
+  const got = await verified(paths, "still", key);
+  return got.ok ? got : undefined;
 }

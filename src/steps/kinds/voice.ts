@@ -8,6 +8,6 @@ export const voice: StepKind = {
   paid: true,
   label: (name) => `voice-over ${name}`,
   noun: "sound",
-  run: (step, _inputs, run) => runSound(step, run),
+  run: (step, _inputs, run) => runSound(step, run, "speech"),
   cachedInput: cachedSoundInput,
 };
