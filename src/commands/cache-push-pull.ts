@@ -6,6 +6,7 @@ import { type EntryRef, outputName, recordName, restoreOutput } from "../cache/r
 import type { RemoteCache } from "../cache/remote/remote-cache.js";
 import { hasSidecar, verified } from "../cache/artifacts/index.js";
 import { cacheEntries } from "./cache-admin.js";
+import { kindOfId } from "../steps/registry.js";
 
 export interface PushResult {
   pushed: string[];
@@ -75,14 +76,9 @@ export async function pullLocked(
   const wanted = new Map<string, EntryRef & { step: string }>();
   for (const lock of locks)
     for (const s of lock.steps) {
-      const kind = s.id.startsWith("shot:")
-        ? "clip"
-        : s.id.startsWith("still:")
-          ? "still"
-          : s.id.startsWith("voice:") || s.id.startsWith("music:")
-            ? "sound"
-            : undefined;
-      if (kind && s.sha256) wanted.set(s.key, { key: s.key, kind, step: `${lock.storyboard} ${s.id}` });
+      const kind = kindOfId(s.id)?.artifact;
+      if (kind && hasSidecar(kind) && s.sha256)
+        wanted.set(s.key, { key: s.key, kind, step: `${lock.storyboard} ${s.id}` });
     }
   const result: PullResult = { fetched: [], present: 0, absent: [], failed: [] };
   const limit = pLimit(8);

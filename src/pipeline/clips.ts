@@ -1,6 +1,7 @@
 // The clips a render needs: refuse over budget, generate what is missing, and check what the cache holds.
 import pLimit from "p-limit";
 import {
+  readSidecar,
   changedSinceSidecar,
   evict,
   returnToOwnKey,
@@ -170,6 +171,8 @@ export interface DamagedClip {
   shot: string;
   key: string;
   why: string;
+  // Another key's clip found under this key went back to its own: that key is cached now.
+  movedTo?: string;
 }
 
 // Cached clips that are missing, whose bytes no longer match their sidecar, or whose sidecar is another key's (a
@@ -193,13 +196,18 @@ export async function checkCachedClips(jobs: FilmJob[], ctx: RenderContext): Pro
   // Used only by films already up to date: fetched again if free, else left (nothing is paid for a done film).
   const needed = new Set(shots.filter((s) => !s.done).map((s) => s.key));
   const left = new Set<string>();
+  const moved = new Map<string, string>();
   for (const key of new Set(bad.map((b) => b.key))) {
     // Offline nothing is fetched, and nothing is removed: its sidecar still knows where to fetch it for free.
     if (ctx.options.offline) ctx.unusable.add(key);
     else if (await refetch(ctx.paths, "clip", key)) repaired.add(key);
     else if (!needed.has(key)) left.add(key);
     // Another key's clip under this name goes back to its own (when free); this key's is made again.
-    else if (!(await returnToOwnKey(ctx.paths, "clip", key))) await evict(ctx.paths, "clip", key);
+    else {
+      const owner = (await readSidecar(ctx.paths, "clip", key))?.key;
+      if (await returnToOwnKey(ctx.paths, "clip", key)) moved.set(key, owner!);
+      else await evict(ctx.paths, "clip", key);
+    }
   }
   for (const b of bad) {
     const text = repaired.has(b.key)
@@ -209,7 +217,9 @@ export async function checkCachedClips(jobs: FilmJob[], ctx: RenderContext): Pro
         : undefined;
     if (text) ctx.emit({ type: "notice", text });
   }
-  return bad.filter((b) => !repaired.has(b.key) && !left.has(b.key));
+  return bad
+    .filter((b) => !repaired.has(b.key) && !left.has(b.key))
+    .map((b) => (moved.has(b.key) ? { ...b, movedTo: moved.get(b.key)! } : b));
 }
 
 interface ShotToCheck {

@@ -5,14 +5,21 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { type Lockfile, type LockStep, LOCK_VERSION, lockPath, writeLock } from "../project/lockfile.js";
 import type { CachePaths } from "../cache/layout.js";
-import { outputFile, readSidecar, sidecarFile, verified } from "../cache/artifacts/index.js";
+import {
+  outputFile,
+  readSidecar,
+  type SidecarKind,
+  sidecarFile,
+  verified,
+} from "../cache/artifacts/index.js";
 import type { Storyboard } from "../storyboard/types.js";
 import { UsageError } from "../errors.js";
 import { isMissing, statIfExists } from "../util/fs.js";
 import type { StitchResult } from "../stitch/stitch.js";
 import type { RenderContext } from "./context.js";
 import type { PlannedFilm } from "./plans.js";
-import { storedAs } from "../steps/registry.js";
+import { kindOf } from "../steps/registry.js";
+import type { Plan } from "../plan/plan.js";
 
 // `madeOutputs`: this render generated or fetched something, so an output's bytes may have changed under an
 // unchanged key (a damaged clip made again, a bad remote object replaced): the lock is rebuilt then.
@@ -54,47 +61,18 @@ export async function buildLock(
   // Retakes and a pick count for the version of the step they were made for (the same key for the same take).
   const sameVersion = (id: string, key: string) => (before.get(id)?.key === key ? before.get(id) : undefined);
   const picked = (id: string, key: string) => (sameVersion(id, key)?.picked ? { picked: true as const } : {});
-  for (const s of plan.steps.filter((x) => storedAs(x, "still"))) {
-    const take = s.take ?? 1;
-    const spec = board.stills.find((b) => b.name === s.name)!;
+  for (const p of pinnedSteps(plan, board)) {
+    const facts = p.fact === "size" ? ["sha256", "bytes", "size"] : ["sha256", "bytes", "duration"];
     steps.push({
-      id: s.id,
-      key: s.key,
-      take,
-      takes: Math.max(s.takes?.length ?? 1, sameVersion(s.id, s.key)?.takes ?? 1),
-      ...picked(s.id, s.key),
-      model: spec.model.endpoint,
-      ...((await outputFacts(ctx.paths, s.id, s.key)) ??
-        kept(before.get(s.id), s.key, ["sha256", "bytes", "size"])),
-      cost: s.cost,
-    });
-  }
-  for (const s of plan.shots) {
-    const id = `shot:${s.id}`;
-    const take = s.take ?? 1;
-    steps.push({
-      id,
-      key: s.key,
-      take,
-      takes: Math.max(s.takes?.length ?? 1, sameVersion(id, s.key)?.takes ?? 1),
-      ...picked(id, s.key),
-      model: plan.model,
-      ...((await outputFacts(ctx.paths, id, s.key)) ??
-        kept(before.get(id), s.key, ["sha256", "bytes", "duration"])),
-      cost: s.cost,
-    });
-  }
-  // Voice-overs and a generated bed, after the shots: their outputs are paid for too.
-  for (const s of plan.steps.filter((s) => storedAs(s, "sound"))) {
-    steps.push({
-      id: s.id,
-      key: s.key,
-      take: 1,
-      takes: 1,
-      model: soundModel(board, s.id),
-      ...((await outputFacts(ctx.paths, s.id, s.key)) ??
-        kept(before.get(s.id), s.key, ["sha256", "bytes", "duration"])),
-      cost: s.cost,
+      id: p.id,
+      key: p.key,
+      take: p.take,
+      takes: Math.max(p.takes, sameVersion(p.id, p.key)?.takes ?? 1),
+      ...picked(p.id, p.key),
+      model: p.model,
+      ...((await outputFacts(ctx.paths, p.artifact, p.key)) ??
+        kept(before.get(p.id), p.key, facts as Array<keyof LockStep>)),
+      cost: p.cost,
     });
   }
   return {
@@ -111,20 +89,7 @@ export async function buildLock(
 function unchanged(lock: Lockfile, film: PlannedFilm, filmKey: string | undefined): boolean {
   if (lock.provider !== film.plan.provider || (filmKey !== undefined && lock.film?.key !== filmKey))
     return false;
-  const steps = [
-    ...film.plan.steps
-      .filter((s) => storedAs(s, "still"))
-      .map((s) => ({ id: s.id, key: s.key, take: s.take ?? 1, takes: s.takes?.length ?? 1 })),
-    ...film.plan.shots.map((s) => ({
-      id: `shot:${s.id}`,
-      key: s.key,
-      take: s.take ?? 1,
-      takes: s.takes?.length ?? 1,
-    })),
-    ...film.plan.steps
-      .filter((s) => storedAs(s, "sound"))
-      .map((s) => ({ id: s.id, key: s.key, take: 1, takes: 1 })),
-  ];
+  const steps = pinnedSteps(film.plan, film.board);
   if (steps.length !== lock.steps.length) return false;
   const byId = new Map(lock.steps.map((s) => [s.id, s]));
   return steps.every((s) => {
@@ -135,32 +100,38 @@ function unchanged(lock: Lockfile, film: PlannedFilm, filmKey: string | undefine
   });
 }
 
-function soundModel(board: Storyboard, id: string): string {
-  if (id === "music:bed" && board.music?.source.kind === "prompt") return board.music.source.model.endpoint;
-  return board.shots.find((s) => `voice:${s.id}` === id)?.voiceover?.model.endpoint ?? "";
-}
-
 // What the lock records of a step's output (a take's key), from its sidecar; undefined when it is not cached.
 export async function outputFacts(
   paths: CachePaths,
-  id: string,
+  artifact: SidecarKind,
   key: string,
 ): Promise<Partial<LockStep> | undefined> {
-  if (id.startsWith("still:")) {
-    const side = await readSidecar(paths, "still", key);
-    return (
-      side && {
-        sha256: side.sha256,
-        bytes: side.bytes,
-        size: `${side.width}x${side.height}`,
-        ...requestId(side),
-      }
-    );
-  }
-  const side = id.startsWith("shot:")
-    ? await readSidecar(paths, "clip", key)
-    : await readSidecar(paths, "sound", key);
-  return side && { sha256: side.sha256, bytes: side.bytes, duration: side.duration, ...requestId(side) };
+  const side = await readSidecar(paths, artifact, key);
+  if (!side) return undefined;
+  const fact = "width" in side ? { size: `${side.width}x${side.height}` } : { duration: side.duration };
+  return { sha256: side.sha256, bytes: side.bytes, ...fact, ...requestId(side) };
+}
+
+// The steps a lockfile pins, in its order (stills and edits, the shots' clips, then sounds), each with its take,
+// where its output is stored and the model that makes it: what each kind's `lock` says.
+export function pinnedSteps(plan: Plan, board: Storyboard) {
+  return plan.steps
+    .filter((s) => kindOf(s.kind).lock)
+    .map((s, i) => ({ s, i, lock: kindOf(s.kind).lock! }))
+    .sort((a, b) => a.lock.order - b.lock.order || a.i - b.i)
+    .map(({ s, lock }) => {
+      const { take, takes } = kindOf(s.kind).takesOf?.(s, plan) ?? s;
+      return {
+        id: s.id,
+        key: s.key,
+        take: take ?? 1,
+        takes: takes?.length ?? 1,
+        artifact: kindOf(s.kind).artifact as SidecarKind,
+        model: lock.model(s, board, plan),
+        fact: lock.fact,
+        cost: s.cost,
+      };
+    });
 }
 
 function requestId(side: { request_id?: string }): Partial<LockStep> {
@@ -199,11 +170,9 @@ export async function checkFrozen(
       );
     // A still whose every shot is cached is not needed to render the film, so its output need not be here.
     const unneeded = new Set(film.plan.steps.filter((s) => s.status === "skipped").map((s) => s.id));
-    const planned = new Map<string, string>([
-      ...film.plan.steps.filter((s) => storedAs(s, "still")).map((s) => [s.id, s.key] as const),
-      ...film.plan.shots.map((s) => [`shot:${s.id}`, s.key] as const),
-      ...film.plan.steps.filter((s) => storedAs(s, "sound")).map((s) => [s.id, s.key] as const),
-    ]);
+    const pinned = pinnedSteps(film.plan, film.board);
+    const planned = new Map(pinned.map((p) => [p.id, p.key]));
+    const artifacts = new Map(pinned.map((p) => [p.id, p.artifact]));
     const locked = new Map(lock.steps.map((s) => [s.id, s]));
     const differ: string[] = [];
     const missing: string[] = [];
@@ -214,7 +183,7 @@ export async function checkFrozen(
       else if (unneeded.has(id) || !check.outputs) continue;
       else {
         const wrong = step.sha256
-          ? await outputProblem(id, step.key, step.sha256, ctx)
+          ? await outputProblem(artifacts.get(id)!, step.key, step.sha256, ctx)
           : "the lock has no sha256";
         if (wrong) missing.push(`${id} (${wrong})`);
       }
@@ -262,16 +231,11 @@ export async function checkLockedClips(films: PlannedFilm[], ctx: RenderContext)
 // What keeps a locked output from being used as it is: missing, a sidecar that is not one (damaged, a folder,
 // another key's), bytes that are not the locked ones. Undefined: it is there, intact.
 async function outputProblem(
-  id: string,
+  kind: SidecarKind,
   key: string,
   sha256: string,
   ctx: RenderContext,
 ): Promise<string | undefined> {
-  const kind = id.startsWith("still:")
-    ? "still"
-    : id.startsWith("voice:") || id.startsWith("music:")
-      ? "sound"
-      : "clip";
   const file = sidecarFile(ctx.paths, kind, key);
   const shown = ctx.shown(file);
   const info = await statIfExists(file);

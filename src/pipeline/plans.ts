@@ -147,13 +147,17 @@ function checkOnly(boards: Storyboard[], only: ReadonlySet<string>): void {
   );
 }
 
-// With several takes of a shot, the film uses the first take that exists: after the graph ran, the takes it
-// made (and those it could not) settle which, from what the plan was made from and the keys made since. Pure.
-export function settleTakes(film: PlannedFilm, made: ReadonlySet<string>): PlannedFilm {
-  if (!film.from || !film.plan.shots.some((s) => s.takes)) return film;
+// What the cache holds changed under the plan: outputs fetched or made (`made`), damaged ones removed (`gone`).
+// The plan settles from what it was made from and those keys, with the pure planner: nothing is read again.
+export function settlePlan(
+  film: PlannedFilm,
+  made: ReadonlySet<string>,
+  gone: ReadonlySet<string> = new Set(),
+): PlannedFilm {
+  if (!film.from) throw new Error("bug: a plan settles only from what it was made from");
   const { index, options } = film.from;
   const now: CacheIndex = {
-    has: (key) => made.has(key) || index.has(key),
+    has: (key) => made.has(key) || (!gone.has(key) && index.has(key)),
     journal: (key) => (made.has(key) ? undefined : index.journal?.(key)),
   };
   return { ...film, plan: planRender(film.board, now, options), from: { index: now, options } };

@@ -131,15 +131,15 @@ export async function fetchMissing(
   films: PlannedFilm[],
   remote: RemoteCache,
   emit: EventSink,
-): Promise<{ fetched: number; failures: string[] }> {
+): Promise<{ fetched: string[]; failures: string[] }> {
   const wanted = missingEntries(films);
-  if (wanted.length === 0) return { fetched: 0, failures: [] };
+  if (wanted.length === 0) return { fetched: [], failures: [] };
   emit({
     type: "notice",
     text: `Remote cache ${remote.location}: looking for ${count(wanted.length, "missing step")}`,
   });
   const limit = pLimit(8);
-  let fetched = 0;
+  const fetched: string[] = [];
   let bytes = 0;
   const failures: string[] = [];
   await Promise.all(
@@ -148,7 +148,7 @@ export async function fetchMissing(
         try {
           const got = await remote.fetch(e, e.step);
           if (got.status !== "fetched") return;
-          fetched += 1;
+          fetched.push(e.key);
           bytes += got.bytes;
           // A request this machine journaled is no longer needed: the bucket had the step.
           if (e.collect) await clearJournal(remote.settings.paths, e.key);
@@ -160,7 +160,7 @@ export async function fetchMissing(
   );
   emit({
     type: "notice",
-    text: `Remote cache: fetched ${fetched} of ${count(wanted.length, "missing step")} (${(bytes / 1e6).toFixed(1)} MB)${failures.length ? `; could not fetch ${failures.join(", ")}` : ""}`,
+    text: `Remote cache: fetched ${fetched.length} of ${count(wanted.length, "missing step")} (${(bytes / 1e6).toFixed(1)} MB)${failures.length ? `; could not fetch ${failures.join(", ")}` : ""}`,
   });
   return { fetched, failures };
 }

@@ -13,11 +13,17 @@ import type { StitchResult } from "../stitch/stitch.js";
 import { checkCachedSounds, checkSoundInputs, staleFilms } from "./sound-preflight.js";
 import { systemClock } from "../util/clock.js";
 import { filmFiles } from "../util/output-files.js";
-import { willGenerate, checkCachedClips, generateMissing, throwIfIncomplete } from "./clips.js";
+import {
+  type DamagedClip,
+  willGenerate,
+  checkCachedClips,
+  generateMissing,
+  throwIfIncomplete,
+} from "./clips.js";
 import type { RenderContext, RenderDeps, RenderOptions } from "./context.js";
 import type { EventSink } from "./events.js";
 import { filmJobs, stitchFilms } from "./films.js";
-import { planFilms, type Planned, type PlannedFilm, settleTakes } from "./plans.js";
+import { type Planned, type PlannedFilm, settlePlan } from "./plans.js";
 import { checkFrozen, checkLockedClips, writeLockfiles } from "./pinning.js";
 import { keysUsed } from "./keys-used.js";
 import { writeReports, type WrittenReport } from "./reports.js";
@@ -76,15 +82,16 @@ async function renderMarked(
   const store = deps.remote && (await connectRemote(deps.remote));
   await checkWritable(planned, ctx);
   let films = planned.films;
-  // Whether the look-up below changed what the cache holds: then the render plans once, after it.
-  let lookUpChanged = false;
+  // What the look-up below changes in the cache: the plan settles to it before anything is priced.
+  const found = new Set<string>();
+  const gone = new Set<string>();
   if (deps.remote && store) {
     const remote = await openRemote(store, deps.remote, ctx.paths, ctx.clock, emit);
     ctx.remote = remote;
     await uploadPending(remote, emit);
     // What the bucket holds is fetched before the spending is planned, so it is neither priced nor paid.
     const pulled = await fetchMissing(films, remote, emit);
-    lookUpChanged = pulled.fetched > 0;
+    for (const key of pulled.fetched) found.add(key);
     // A locked output the bucket has but could not give is a failed run (exit 1), not a lock to fix (exit 2).
     if (options.frozen && pulled.failures.length > 0)
       throw new RunError(
@@ -118,16 +125,13 @@ async function renderMarked(
   let failure: unknown;
   try {
     // The rest of the look-up: damaged voice-overs, beds and clips are fetched again (free) or removed.
-    if (await checkCachedSounds(films, stale, ctx)) lookUpChanged = true;
-    if (await repairCachedClips(films, ctx)) lookUpChanged = true;
-    // The plan, once: the command's plan stands unless the look-up changed the cache.
-    if (lookUpChanged)
-      films = await timed("plan_ms", () =>
-        planFilms(
-          films.map((f) => f.board),
-          planned.request,
-        ),
-      );
+    for (const key of await checkCachedSounds(films, stale, ctx)) gone.add(key);
+    for (const clip of await repairCachedClips(films, ctx)) {
+      gone.add(clip.key);
+      if (clip.movedTo) found.add(clip.movedTo);
+    }
+    // The plan was made once, from the cache as it was read; it settles to what the look-up changed.
+    if (found.size + gone.size > 0) films = films.map((f) => settlePlan(f, found, gone));
     outcomes = await generate();
     // With several takes, the film uses the first one that exists now: the executor's outcomes settle it.
     if (outcomes.length > 0) {
@@ -136,7 +140,7 @@ async function renderMarked(
           .filter((o) => o.status !== "failed" && o.status !== "skipped")
           .map((o) => o.key),
       );
-      films = films.map((f) => settleTakes(f, made));
+      films = films.map((f) => (f.plan.shots.some((s) => s.takes) ? settlePlan(f, made) : f));
     }
     const used = new Set(films.flatMap((f) => f.plan.shots.map((t) => t.key)));
     throwIfIncomplete(
@@ -206,9 +210,9 @@ function renderContext(
 
 // Cached clips the films use, checked before anything is priced: a damaged one is fetched again (free), or
 // removed to be made again; --frozen and --offline say so instead (offline, slates may stand in).
-async function repairCachedClips(films: PlannedFilm[], ctx: RenderContext): Promise<boolean> {
+async function repairCachedClips(films: PlannedFilm[], ctx: RenderContext): Promise<DamagedClip[]> {
   const damaged = await checkCachedClips(await filmJobs(films, ctx), ctx);
-  if (damaged.length === 0) return false;
+  if (damaged.length === 0) return [];
   const list = damaged.map((b) => `${b.shot} (${b.why})`).join(", ");
   const { options, emit } = ctx;
   if (options.frozen)
@@ -221,10 +225,10 @@ async function repairCachedClips(films: PlannedFilm[], ctx: RenderContext): Prom
     );
   if (options.offline) {
     emit({ type: "notice", text: `Damaged cached clips stand in as slates (--offline): ${list}` });
-    return false;
+    return [];
   }
   emit({ type: "notice", text: `Damaged cached clips were removed and will be generated again: ${list}` });
-  return true;
+  return damaged;
 }
 
 // How the run ended, for the report: a refusal or an interrupt spent nothing new, and the report says so.

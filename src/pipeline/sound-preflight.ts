@@ -58,13 +58,13 @@ async function unreadableAudio(file: string, ctx: RenderContext): Promise<string
 
 // Cached voice-overs and beds of the films to be made, checked by their sha256 before anything is priced. A paid
 // one whose bytes went bad is fetched again from fal (free); otherwise it is removed, to be planned and made
-// again (priced, within --max-cost). Offline nothing is fetched or removed. Returns whether any was removed.
+// again (priced, within --max-cost). Offline nothing is fetched or removed. Returns the keys removed.
 export async function checkCachedSounds(
   films: PlannedFilm[],
   stale: Set<string>,
   ctx: RenderContext,
-): Promise<boolean> {
-  let removed = false;
+): Promise<string[]> {
+  const removed: string[] = [];
   for (const film of films.filter((f) => stale.has(f.output)))
     for (const step of film.plan.steps.filter((s) => storedAs(s, "sound") && s.status === "cached")) {
       if ((await verified(ctx.paths, "sound", step.key)).ok) continue;
@@ -81,7 +81,7 @@ export async function checkCachedSounds(
         type: "notice",
         text: `${step.id}: its cached audio was damaged and was removed; it is made again`,
       });
-      removed = true;
+      removed.push(step.key);
     }
   return removed;
 }

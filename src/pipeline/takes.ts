@@ -8,7 +8,7 @@ import { InterruptedError, UsageError } from "../errors.js";
 import type { PlannedStep } from "../plan/steps.js";
 import { sha256 } from "../util/hash.js";
 import { closest } from "../util/suggest.js";
-import { outputFacts } from "./pinning.js";
+import { outputFacts, pinnedSteps } from "./pinning.js";
 import type { PlannedFilm } from "./plans.js";
 import { storedAs } from "../steps/registry.js";
 
@@ -109,7 +109,8 @@ export async function pickTake(
   const { model, cost, ...entry } = lockEntry(lock, step);
   // The storyboard's `takes` may be more than the lock counted so far.
   const takes = Math.max(entry.takes, step.takes.length);
-  const facts = (await outputFacts(paths, step.id, chosen.key)) ?? {};
+  const artifact = pinnedSteps(film.plan, film.board).find((p) => p.id === step.id)!.artifact;
+  const facts = (await outputFacts(paths, artifact, chosen.key)) ?? {};
   const picked: LockStep = { id: step.id, key: chosen.key, take, takes, picked: true, model, ...facts, cost };
   lock.steps = lock.steps.map((s) => (s.id === step.id ? picked : s));
   await writeLock(lockPath(film.board.path), lock);

@@ -2,7 +2,7 @@
 // stills it starts from and the shot it continues.
 import type { Report, ReportShot } from "./report.js";
 import type { ReportStep } from "./steps.js";
-import { storedAs } from "../steps/registry.js";
+import { kindOfId, storedAs } from "../steps/registry.js";
 
 export function stillsSection(
   report: Report,
@@ -67,7 +67,7 @@ export function shotLinks(
   const parts = step.uses.map((id) => {
     const name = id.slice(id.indexOf(":") + 1);
     const ends = shot?.end_image === `still ${name}` && shot.image !== `still ${name}`;
-    if (id.startsWith("still:"))
+    if (kindOfId(id)?.artifact === "still")
       return `${ends ? "ends on" : "from"} still <a href="#still-${attr(name)}">${text(name)}</a>`;
     const [from, at] = name.split("@") as [string, string];
     return `continues <a href="#shot-${attr(from)}">${text(from)}</a> (${text(at)} frame)`;

@@ -22,6 +22,8 @@ export type Made =
 export interface StepKind {
   name: StepKindName;
   artifact: ArtifactKind;
+  // Its steps' ids start with it: "shot:arrival", "still:keeper", "voice:arrival".
+  prefix: string;
   // Work done at fal: it takes a slot and has a price. A frame is taken locally, for free.
   paid: boolean;
   // How events, messages and the summary name one step: "still keeper", "voice-over arrival", "music bed".
@@ -30,6 +32,13 @@ export interface StepKind {
   noun: string;
   // The step's takes, when it has several (a clip's are on its shot in the plan).
   takesOf?(step: PlannedStep, plan: Plan): Pick<PlannedStep, "take" | "takes"> | undefined;
+  // Its entry in the lockfile, when its output is pinned there: where it comes in the lock (stills, then the
+  // shots' clips, then sounds), the model that makes it, and the fact of its output kept besides sha256 and bytes.
+  lock?: {
+    order: number;
+    model(step: PlannedStep, board: Storyboard, plan: Plan): string;
+    fact: "size" | "duration";
+  };
   // Said as the render starts the step, before it waits for its inputs (a clip shows as queued at once).
   started?(step: PlannedStep, run: StepRun): void;
   // Makes one step once its inputs exist (`inputs` by step id), through the provider and the store.

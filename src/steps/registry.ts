@@ -23,6 +23,12 @@ export function storedAs(step: { kind: string }, artifact: ArtifactKind): boolea
   return kindOf(step.kind).artifact === artifact;
 }
 
+// The kind of the step an id names ("still:keeper" is a still's; an edit's ids look the same, and are stored alike).
+export function kindOfId(id: string): StepKind | undefined {
+  const prefix = id.slice(0, id.indexOf(":"));
+  return STEP_KINDS.find((k) => k.prefix === prefix);
+}
+
 export function labelOf(step: { kind: string; name: string }): string {
   return kindOf(step.kind).label(step.name);
 }

@@ -30,7 +30,8 @@ async function fresh(count: number, options: FakeFalOptions = {}) {
 
 describe("fal's status stream", { concurrency: 4 }, () => {
   test("a server with the stream: each request is watched on it, and never polled", async () => {
-    const p = await fresh(3, { statusStream: true });
+    // Long enough that each request is seen in progress on a busy machine too.
+    const p = await fresh(3, { statusStream: true, latencyMs: 700 });
     const r = await p.render(["--json"]);
     assert.equal(r.exitCode, 0, r.stderr);
     assert.equal(p.fake.count("stream"), 3);

@@ -13,10 +13,12 @@ import type { ClipOutcome, Made, StepEventUpdate, StepKind, StepRun } from "../k
 export const clip: StepKind = {
   name: "clip",
   artifact: "clip",
+  prefix: "shot",
   paid: true,
   label: (name) => name,
   noun: "clip",
   run: runClip,
+  lock: { order: 1, model: (_step, _board, plan) => plan.model, fact: "duration" },
   takesOf: (step, plan) => plan.shots.find((s) => s.id === shotId(step)),
   started(step, run) {
     const shots = shotsOf(step, run);

@@ -18,6 +18,7 @@ type FrameRef = Extract<ImageRef, { kind: "frame" }>;
 export const frame: StepKind = {
   name: "frame",
   artifact: "frame",
+  prefix: "frame",
   paid: false,
   label: (name) => `frame ${name}`,
   noun: "frame",

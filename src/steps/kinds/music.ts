@@ -5,9 +5,15 @@ import { cachedSoundInput, runSound } from "./sound.js";
 export const music: StepKind = {
   name: "music",
   artifact: "sound",
+  prefix: "music",
   paid: true,
   label: () => "music bed",
   noun: "sound",
   run: (step, _inputs, run) => runSound(step, run, "bed"),
+  lock: {
+    order: 2,
+    model: (_step, board) => (board.music?.source.kind === "prompt" ? board.music.source.model.endpoint : ""),
+    fact: "duration",
+  },
   cachedInput: cachedSoundInput,
 };

@@ -16,10 +16,16 @@ import { fileImage, stepFailed, stepDone } from "./outcomes.js";
 export const still: StepKind = {
   name: "still",
   artifact: "still",
+  prefix: "still",
   paid: true,
   label: (name) => `still ${name}`,
   noun: "still",
   run: runStill,
+  lock: {
+    order: 0,
+    model: (step, board) => board.stills.find((s) => s.name === step.name)!.model.endpoint,
+    fact: "size",
+  },
   async cachedInput(step, run) {
     const cached = await cachedOrRefetched(step, run);
     if (cached) return stepDone(step, run, "cached", cached);

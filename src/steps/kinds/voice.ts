@@ -5,9 +5,16 @@ import { cachedSoundInput, runSound } from "./sound.js";
 export const voice: StepKind = {
   name: "voice",
   artifact: "sound",
+  prefix: "voice",
   paid: true,
   label: (name) => `voice-over ${name}`,
   noun: "sound",
   run: (step, _inputs, run) => runSound(step, run, "speech"),
+  lock: {
+    order: 2,
+    model: (step, board) =>
+      board.shots.find((s) => `voice:${s.id}` === step.id)?.voiceover?.model.endpoint ?? "",
+    fact: "duration",
+  },
   cachedInput: cachedSoundInput,
 };
