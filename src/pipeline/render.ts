@@ -22,7 +22,7 @@ import {
 } from "./clips.js";
 import type { RenderContext, RenderDeps, RenderOptions } from "./context.js";
 import type { EventSink } from "./events.js";
-import { filmJobs, stitchFilms } from "./films.js";
+import { type FilmJob, filmJobs, stitchFilms } from "./films.js";
 import { type Planned, type PlannedFilm, settlePlan } from "./plans.js";
 import { checkFrozen, checkLockedClips, writeLockfiles } from "./pinning.js";
 import { keysUsed } from "./keys-used.js";
@@ -126,7 +126,9 @@ async function renderMarked(
   try {
     // The rest of the look-up: damaged voice-overs, beds and clips are fetched again (free) or removed.
     for (const key of await checkCachedSounds(films, stale, ctx)) gone.add(key);
-    for (const clip of await repairCachedClips(films, ctx)) {
+    // The films' keys and whether each is up to date: kept for the stitch when nothing changes before it.
+    let jobs = await filmJobs(films, ctx);
+    for (const clip of await repairCachedClips(jobs, ctx)) {
       gone.add(clip.key);
       if (clip.movedTo) found.add(clip.movedTo);
     }
@@ -147,7 +149,8 @@ async function renderMarked(
       outcomes.filter((o) => used.has(o.key)),
       ctx,
     );
-    const jobs = await filmJobs(films, ctx);
+    const changed = found.size + gone.size + outcomes.length + ctx.steps.length + ctx.unusable.size > 0;
+    if (changed) jobs = await filmJobs(films, ctx);
     await timed("stitch_ms", () => stitchFilms(jobs, ctx, stitched));
     // A take the film does not use failed (a retake, say): the film is made, and the run still says so.
     const takes = outcomes.filter((o) => o.status === "failed" && !used.has(o.key));
@@ -210,8 +213,8 @@ function renderContext(
 
 // Cached clips the films use, checked before anything is priced: a damaged one is fetched again (free), or
 // removed to be made again; --frozen and --offline say so instead (offline, slates may stand in).
-async function repairCachedClips(films: PlannedFilm[], ctx: RenderContext): Promise<DamagedClip[]> {
-  const damaged = await checkCachedClips(await filmJobs(films, ctx), ctx);
+async function repairCachedClips(jobs: FilmJob[], ctx: RenderContext): Promise<DamagedClip[]> {
+  const damaged = await checkCachedClips(jobs, ctx);
   if (damaged.length === 0) return [];
   const list = damaged.map((b) => `${b.shot} (${b.why})`).join(", ");
   const { options, emit } = ctx;
