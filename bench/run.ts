@@ -405,8 +405,10 @@ if (only.length) {
     machine: { date: string };
     results: Result[];
   };
+  // A bench may measure rows under other ids (takes gives retake and frozen): the fresh row replaces the old.
+  const fresh = new Set(results.map((r) => r.id));
   const kept = last.results
-    .filter((r) => !only.includes(r.id))
+    .filter((r) => !only.includes(r.id) && !fresh.has(r.id))
     .map((r) => ({
       ...r,
       measured_at: (r as Result & { measured_at?: string }).measured_at ?? last.machine.date,
