@@ -6,6 +6,7 @@ import { readJson, writeJsonAtomic } from "../atomic.js";
 import type { CachePaths } from "../layout.js";
 import { retryConflicts } from "./entries.js";
 import { type ObjectStore, RemoteError, type WriteCondition } from "./object-store.js";
+import { READ_BACKOFF_MS, transient } from "./read-retry.js";
 
 export interface ConditionalCheck {
   location: string;
@@ -23,8 +24,11 @@ export async function checkConditionalWrites(store: ObjectStore, now: number): P
     checked_at: new Date(now).toISOString(),
   });
   // A 409 (two conditional writes at once) says nothing about the server: try again, and never remember it.
+  // Nor does a 503 (SlowDown, an outage's first seconds): the check's own object is tried again, with backoff.
   const put = async (body: string, condition: WriteCondition) => {
-    const answer = await retryConflicts(() => store.put(name, Buffer.from(body), condition));
+    const answer = await retryConflicts(() =>
+      untilAnswered(() => store.put(name, Buffer.from(body), condition)),
+    );
     if (!answer.ok && answer.refused === "conflict")
       throw new RemoteError(
         "the server kept answering 409 Conflict while its conditional writes were checked",
@@ -47,6 +51,18 @@ export async function checkConditionalWrites(store: ObjectStore, now: number): P
     return result(true);
   } finally {
     await store.delete(name).catch(() => undefined);
+  }
+}
+
+async function untilAnswered<T>(write: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await write();
+    } catch (err) {
+      const wait = READ_BACKOFF_MS[attempt];
+      if (wait === undefined || !(err instanceof RemoteError) || !transient(err)) throw err;
+      await new Promise((resolve) => setTimeout(resolve, wait + Math.random() * (wait / 4)));
+    }
   }
 }
 

@@ -17,7 +17,7 @@ export function withReadRetries(store: ObjectStore, clock: Clock, backoff = READ
         } catch (err) {
           const wait = backoff[attempt];
           // Wrong settings (a bucket, a credential) do not heal with time.
-          if (wait === undefined || !passing(err)) throw err;
+          if (wait === undefined || !transient(err)) throw err;
           await clock.sleep(wait + Math.floor(Math.random() * (wait / 4)));
         }
       }
@@ -33,7 +33,8 @@ export function withReadRetries(store: ObjectStore, clock: Clock, backoff = READ
   };
 }
 
-function passing(err: unknown): boolean {
+// What time may heal: anything but wrong settings (a bucket, a credential).
+export function transient(err: unknown): boolean {
   if (!(err instanceof RemoteError)) return false;
   return err.code === undefined || !SETTINGS_CODES.has(err.code);
 }
