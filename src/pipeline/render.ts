@@ -23,7 +23,7 @@ import {
 import type { RenderContext, RenderDeps, RenderOptions } from "./context.js";
 import type { EventSink } from "./events.js";
 import { type FilmJob, filmJobs, stitchFilms } from "./films.js";
-import { type Planned, type PlannedFilm, settlePlan } from "./plans.js";
+import { type Planned, settlePlan } from "./plans.js";
 import { checkFrozen, checkLockedClips, writeLockfiles } from "./pinning.js";
 import { keysUsed } from "./keys-used.js";
 import { writeReports, type WrittenReport } from "./reports.js";
