@@ -4,6 +4,7 @@ import { readJson } from "../cache/atomic.js";
 import type { CachePaths } from "../cache/layout.js";
 import { readSidecar } from "../cache/artifacts/index.js";
 import { storedAs } from "../steps/registry.js";
+import type { Report } from "../report/report.js";
 
 export interface PreviousRender {
   // Key material of each shot's clip, by shot id.
@@ -14,18 +15,9 @@ export interface PreviousRender {
   stills: Map<string, Record<string, unknown>>;
 }
 
-interface ReportShotSeen {
-  id: string;
-  key: string;
-  status?: string;
-  error?: string;
-}
-
 export async function readPreviousRender(reportFile: string, paths: CachePaths): Promise<PreviousRender> {
-  const report = await readJson<{
-    shots?: ReportShotSeen[];
-    steps?: Array<{ kind: string; name: string; key: string }>;
-  }>(reportFile);
+  // The report's own type: an older report may lack a list, so each is read as optional.
+  const report = await readJson<Partial<Pick<Report, "shots" | "steps">>>(reportFile);
   const stills = new Map<string, Record<string, unknown>>();
   await Promise.all(
     (report?.steps ?? [])

@@ -19,8 +19,9 @@ export function kindOf(name: StepKindName | string): StepKind {
 }
 
 // Whether a step's output is stored as this artifact ("still" for stills and edits, "sound" for voices and beds).
+// A step read from a file (an older report, say) may name a kind this version does not have: it is none of these.
 export function storedAs(step: { kind: string }, artifact: ArtifactKind): boolean {
-  return kindOf(step.kind).artifact === artifact;
+  return byName.get(step.kind)?.artifact === artifact;
 }
 
 // The kind of the step an id names ("still:keeper" is a still's; an edit's ids look the same, and are stored alike).
