@@ -11,6 +11,7 @@ import {
   reserveSpend,
   voidSpend,
 } from "../cache/remote/spend-ledger.js";
+import { isStale, readClaim } from "../cache/remote/claims.js";
 import { ProviderError, RunError, UsageError } from "../errors.js";
 import type { RenderContext } from "./context.js";
 import type { PlannedFilm } from "./plans.js";
@@ -147,10 +148,7 @@ export async function checkBudgets(films: PlannedFilm[], ctx: RenderContext): Pr
       );
     });
     if (!status) continue;
-    // A step another machine has counted is its to pay: this render waits on its claim and collects it.
-    const counted = remote
-      ? new Set((await remoteSpent(remote.store, storyboardIdentity(board.path))).records.map((r) => r.key))
-      : undefined;
+    const counted = remote ? await claimedElsewhere(board, plan, remote) : undefined;
     const cost = newSpending([plan], ctx.request.resubmitUnconfirmed ?? false, counted).cost;
     if (cost > status.left + 1e-9)
       throw new UsageError(
@@ -159,4 +157,30 @@ export async function checkBudgets(films: PlannedFilm[], ctx: RenderContext): Pr
     leftAfter.set(board.path, roundCents(status.left - cost));
   }
   return leftAfter;
+}
+
+// Steps another machine is paying for right now: counted in the bucket's ledger, and under a live claim there.
+// This render waits on such a claim and collects the step, so it is not new spending here. A read-only run
+// claims nothing and waits on nothing: it pays for what it makes, and counts it all.
+async function claimedElsewhere(
+  board: Storyboard,
+  plan: PlannedFilm["plan"],
+  remote: NonNullable<RenderContext["remote"]>["settings"],
+): Promise<Set<string>> {
+  if (remote.readonly || !remote.claims) return new Set();
+  const making = new Set(
+    [...plan.steps, ...plan.shots]
+      .flatMap((s) => [{ key: s.key, status: s.status as string }, ...(s.takes ?? [])])
+      .filter((s) => s.status === "generate" || s.status === "looking up")
+      .map((s) => s.key),
+  );
+  const counted = (await remoteSpent(remote.store, storyboardIdentity(board.path))).records.map((r) => r.key);
+  const keys = new Set(counted.filter((k) => making.has(k)));
+  const live = await Promise.all(
+    [...keys].map(async (key) => {
+      const claim = await readClaim(remote.store, `v1/claims/${key}`);
+      return claim && !isStale(claim, remote.leaseMs) ? key : undefined;
+    }),
+  );
+  return new Set(live.filter((k): k is string => k !== undefined));
 }

@@ -98,6 +98,21 @@ test("a machine that starts while another's submits for the same steps are count
   assert.equal(spendRecords(), 2, "and counted once");
 });
 
+test("a step the ledger counts but nobody is making now (its output gone from the bucket) is new spending again", async () => {
+  const t = await team(stops, 1, 100, {}, board(0.5, 1));
+  const a = await t.clone();
+  assert.equal((await a.render()).exitCode, 0);
+  for (const name of [...t.s3.objects.keys()])
+    if (/\/v1\/clips\//.test(name)) t.s3.objects.delete(name);
+  for (const readonly of [[], ["--remote-cache-readonly"]]) {
+    const b = await t.clone();
+    const r = await b.render(readonly);
+    assert.equal(r.exitCode, 2, r.stderr);
+    assert.match(r.stderr, /would spend \$0\.35, and its render\.budget of \$0\.50 has \$0\.15 left/);
+  }
+  assert.equal(t.fal.count("submit"), 1, "nothing was paid past the budget");
+});
+
 test("two unrelated git projects' storyboard.yaml on one cache keep their own budgets; plan shows the budget", async () => {
   const fake = await new FakeFal({ key: TEST_FAL_KEY, latencyMs: 100 }).start();
   stops.push(() => fake.stop());
