@@ -102,8 +102,7 @@ test("a step the ledger counts but nobody is making now (its output gone from th
   const t = await team(stops, 1, 100, {}, board(0.5, 1));
   const a = await t.clone();
   assert.equal((await a.render()).exitCode, 0);
-  for (const name of [...t.s3.objects.keys()])
-    if (/\/v1\/clips\//.test(name)) t.s3.objects.delete(name);
+  for (const name of [...t.s3.objects.keys()]) if (/\/v1\/clips\//.test(name)) t.s3.objects.delete(name);
   for (const readonly of [[], ["--remote-cache-readonly"]]) {
     const b = await t.clone();
     const r = await b.render(readonly);
