@@ -70,7 +70,7 @@ export async function buildLock(
       takes: Math.max(p.takes, sameVersion(p.id, p.key)?.takes ?? 1),
       ...picked(p.id, p.key),
       model: p.model,
-      ...((await outputFacts(ctx.paths, p.artifact, p.key)) ??
+      ...((await outputFacts(ctx.paths, p.artifact, p.key, p.fact)) ??
         kept(before.get(p.id), p.key, facts as Array<keyof LockStep>)),
       cost: p.cost,
     });
@@ -105,11 +105,16 @@ export async function outputFacts(
   paths: CachePaths,
   artifact: SidecarKind,
   key: string,
+  // The fact its kind keeps in the lock (see the kinds' `lock`).
+  fact: "size" | "duration",
 ): Promise<Partial<LockStep> | undefined> {
   const side = await readSidecar(paths, artifact, key);
   if (!side) return undefined;
-  const fact = "width" in side ? { size: `${side.width}x${side.height}` } : { duration: side.duration };
-  return { sha256: side.sha256, bytes: side.bytes, ...fact, ...requestId(side) };
+  const facts =
+    fact === "size" && "width" in side
+      ? { size: `${side.width}x${side.height}` }
+      : { duration: (side as { duration?: number }).duration };
+  return { sha256: side.sha256, bytes: side.bytes, ...facts, ...requestId(side) };
 }
 
 // The steps a lockfile pins, in its order (stills and edits, the shots' clips, then sounds), each with its take,

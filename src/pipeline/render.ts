@@ -11,6 +11,7 @@ import type { ClipOutcome } from "../steps/executor.js";
 import type { RunOutcome } from "../report/report.js";
 import type { StitchResult } from "../stitch/stitch.js";
 import { checkCachedSounds, checkSoundInputs, staleFilms } from "./sound-preflight.js";
+import { checkCachedStills } from "./still-preflight.js";
 import { systemClock } from "../util/clock.js";
 import { filmFiles } from "../util/output-files.js";
 import {
@@ -92,6 +93,8 @@ async function renderMarked(
     // What the bucket holds is fetched before the spending is planned, so it is neither priced nor paid.
     const pulled = await fetchMissing(films, remote, emit);
     for (const key of pulled.fetched) found.add(key);
+    // What came from the bucket is cached now: --frozen then needs no still whose every shot is.
+    if (found.size > 0) films = films.map((f) => settlePlan(f, found));
     // A locked output the bucket has but could not give is a failed run (exit 1), not a lock to fix (exit 2).
     if (options.frozen && pulled.failures.length > 0)
       throw new RunError(
@@ -126,6 +129,7 @@ async function renderMarked(
   try {
     // The rest of the look-up: damaged voice-overs, beds and clips are fetched again (free) or removed.
     for (const key of await checkCachedSounds(films, stale, ctx)) gone.add(key);
+    for (const key of await checkCachedStills(films, ctx)) gone.add(key);
     // The films' keys and whether each is up to date: kept for the stitch when nothing changes before it.
     let jobs = await filmJobs(films, ctx);
     for (const clip of await repairCachedClips(jobs, ctx)) {

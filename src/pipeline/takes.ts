@@ -109,8 +109,8 @@ export async function pickTake(
   const { model, cost, ...entry } = lockEntry(lock, step);
   // The storyboard's `takes` may be more than the lock counted so far.
   const takes = Math.max(entry.takes, step.takes.length);
-  const artifact = pinnedSteps(film.plan, film.board).find((p) => p.id === step.id)!.artifact;
-  const facts = (await outputFacts(paths, artifact, chosen.key)) ?? {};
+  const pinned = pinnedSteps(film.plan, film.board).find((p) => p.id === step.id)!;
+  const facts = (await outputFacts(paths, pinned.artifact, chosen.key, pinned.fact)) ?? {};
   const picked: LockStep = { id: step.id, key: chosen.key, take, takes, picked: true, model, ...facts, cost };
   lock.steps = lock.steps.map((s) => (s.id === step.id ? picked : s));
   await writeLock(lockPath(film.board.path), lock);

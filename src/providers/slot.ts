@@ -8,7 +8,7 @@ export async function takeSlot(ctx: ProviderContext): Promise<() => void> {
     granted = true;
     return release;
   });
-  // A free slot is granted within a few microtasks (priority-slots.ts, behind generate.ts's wrappers), so a
+  // A free slot is granted within a few microtasks (steps/priority-slots.ts, behind the executor's wrappers), so a
   // few tell; a whole turn of the event loop would wait behind every other shot's I/O before this submit.
   for (let turn = 0; turn < 10 && !granted; turn++) await Promise.resolve();
   if (!granted) ctx.update({ state: "waiting", detail: "for a free slot (--concurrency)" });

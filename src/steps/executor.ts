@@ -46,7 +46,8 @@ const MAKES = new Set(["generate", "collect", "looking up", "extract"]);
 // Returns each clip's outcome (the takes the films use first, then the other takes).
 export async function runGraph(o: GenerateOptions): Promise<ClipOutcome[]> {
   const steps = new Map(o.plan.steps.map((s) => [s.id, s]));
-  const ranks = criticalRanks(o.plan.steps, o.plan.edges);
+  // Only the work this render does counts toward a step's rank: a cached step is never waited on.
+  const ranks = criticalRanks(o.plan.steps, o.plan.edges, (s) => MAKES.has(s.status));
   const inputsOf = new Map<string, string[]>();
   for (const e of o.plan.edges) inputsOf.set(e.to, [...(inputsOf.get(e.to) ?? []), e.from]);
   // The steps this render makes, and every other take of them still to make (a variant with its own key).
@@ -69,10 +70,8 @@ export async function runGraph(o: GenerateOptions): Promise<ClipOutcome[]> {
           });
   });
   // Requests an earlier run submitted are already using the account's concurrency at fal: they are seated first.
-  const seating = collectorsFirst(
-    prioritySlots(o.concurrency),
-    roots.filter((s) => s.status === "collect").length,
-  );
+  const slots = prioritySlots(o.concurrency);
+  const seating = collectorsFirst(slots, roots.filter((s) => s.status === "collect").length);
   const collectors = new Map(
     roots.filter((s) => s.status === "collect").map((s) => [s.id, seating.collector()]),
   );
@@ -87,8 +86,10 @@ export async function runGraph(o: GenerateOptions): Promise<ClipOutcome[]> {
     slots: (step) => {
       const rank = ranks.get(step.id.split("#")[0]!) ?? 0;
       const seat = collectors.get(step.id) ?? seating.newcomer;
-      // With fal work behind it, the slot it frees is held a moment for the chain's next step.
-      const hold = rank > 1 ? { priority: rank - 1, ms: HOLD_MS } : undefined;
+      // With a chain of fal work behind it, the slot it frees is held a moment for the chain's next step (whose
+      // rank is one less, and above the independent shots' 1). Collectors hold nothing: nobody new starts
+      // before they all have their slots.
+      const hold = rank >= 3 && !collectors.has(step.id) ? { priority: rank - 1, ms: HOLD_MS } : undefined;
       return {
         acquire: async () =>
           (
@@ -121,7 +122,6 @@ export async function runGraph(o: GenerateOptions): Promise<ClipOutcome[]> {
   async function start(step: PlannedStep): Promise<Made> {
     const kind = kindOf(step.kind);
     const collector = collectors.get(step.id);
-    kind.started?.(step, run);
     const ids = inputsOf.get(step.id.split("#")[0]!) ?? [];
     try {
       // A collector that waits for inputs gives up its place first, so the steps making them are not held
@@ -135,7 +135,14 @@ export async function runGraph(o: GenerateOptions): Promise<ClipOutcome[]> {
   }
 
   const all = [...roots, ...variants];
-  await Promise.all(all.map((step) => (step.id.includes("#") ? start(step) : need(step.id))));
+  // Every step is announced in the plan's order before any starts (a frame would start its shot first).
+  for (const step of all) kindOf(step.kind).started?.(step, run);
+  try {
+    await Promise.all(all.map((step) => (step.id.includes("#") ? start(step) : need(step.id))));
+  } finally {
+    // A slot still held for a chain's next step is let go: the render is over, nothing waits.
+    slots.close();
+  }
   // In the plan's order, so messages name failed shots as the storyboard lists them.
   return all.map((s) => clipOutcomes.get(s.key)).filter((c): c is ClipOutcome => c !== undefined);
 }

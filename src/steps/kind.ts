@@ -5,14 +5,15 @@ import type { Plan } from "../plan/plan.js";
 import type { PlannedStep } from "../plan/steps.js";
 import type { RemoteCache } from "../cache/remote/remote-cache.js";
 import type { ClipSidecar } from "../cache/artifacts/index.js";
+import type { ArtifactKind } from "../cache/layout.js";
 import type { StepProvider, ProviderContext, StepUpdate, Slots } from "../providers/types.js";
 import type { ImageRef, Storyboard } from "../storyboard/types.js";
 import type { RetryPolicy } from "./retry.js";
 
 export type StepKindName = "still" | "edit" | "frame" | "clip" | "voice" | "music";
 
-// Where a step's output lives: `<cache>/<artifact>s/<key>.<ext>` locally and `v1/<artifact>s/` in a bucket.
-export type ArtifactKind = "clip" | "still" | "frame" | "sound";
+// Where a step's output lives (`ArtifactKind`): `<cache>/<artifact>s/<key>.<ext>` and `v1/<artifact>s/` in a bucket.
+export type { ArtifactKind } from "../cache/layout.js";
 
 // A made input, or why not: `root` names the step that failed first, so a dependant says "blocked by still keeper".
 export type Made =

@@ -11,7 +11,11 @@ export interface Hold {
 
 export type Release = (hold?: Hold) => void;
 
-export function prioritySlots(concurrency: number): { acquire(priority?: number): Promise<Release> } {
+export function prioritySlots(concurrency: number): {
+  acquire(priority?: number): Promise<Release>;
+  // Ends every hold (the graph is done: nobody is coming for them).
+  close(): void;
+} {
   let free = concurrency;
   let order = 0;
   const waiting: Array<{ priority: number; order: number; grant: () => void }> = [];
@@ -47,6 +51,10 @@ export function prioritySlots(concurrency: number): { acquire(priority?: number)
     pump();
   };
   return {
+    close() {
+      for (const h of held.splice(0)) clearTimeout(h.timer);
+      pump();
+    },
     acquire(priority = 0) {
       return new Promise((resolve) => {
         const grant = () => {
@@ -69,19 +77,22 @@ export function prioritySlots(concurrency: number): { acquire(priority?: number)
 
 // How much fal work lies on the longest path from each step to the end of the graph, counting the step
 // itself (frames are local, so they count nothing): its priority for a slot.
-export function criticalRanks(
-  steps: Array<{ id: string; kind: string }>,
+export function criticalRanks<S extends { id: string; kind: string }>(
+  steps: S[],
   edges: Array<{ from: string; to: string }>,
+  // Whether this render does the step's work (by default every step's counts).
+  made: (step: S) => boolean = () => true,
 ): Map<string, number> {
   const ranks = new Map<string, number>();
-  const kinds = new Map(steps.map((s) => [s.id, s.kind]));
+  const byId = new Map(steps.map((s) => [s.id, s]));
   const rank = (id: string, seen: Set<string>): number => {
     const known = ranks.get(id);
     if (known !== undefined) return known;
     if (seen.has(id)) return 0;
     seen.add(id);
     const below = edges.filter((e) => e.from === id).map((e) => rank(e.to, seen));
-    const value = (kindOf(kinds.get(id)!).paid ? 1 : 0) + Math.max(0, ...below);
+    const step = byId.get(id);
+    const value = (step && made(step) && kindOf(step.kind).paid ? 1 : 0) + Math.max(0, ...below);
     ranks.set(id, value);
     return value;
   };

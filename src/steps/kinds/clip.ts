@@ -8,6 +8,7 @@ import { refetch } from "../../providers/refetch.js";
 import type { ProviderContext } from "../../providers/types.js";
 import type { ImageRef } from "../../storyboard/types.js";
 import { runPaidStep } from "../paid-step.js";
+import { blockedText } from "./outcomes.js";
 import type { ClipOutcome, Made, StepEventUpdate, StepKind, StepRun } from "../kind.js";
 
 export const clip: StepKind = {
@@ -140,8 +141,4 @@ async function makeClip(
     case "failed":
       return failed(result.why);
   }
-}
-
-export function blockedText(blocked: Extract<Made, { ok: false }>): string {
-  return blocked.why.startsWith("blocked by ") ? blocked.why : `blocked by ${blocked.root} (${blocked.why})`;
 }

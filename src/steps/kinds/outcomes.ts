@@ -61,3 +61,8 @@ export function fileImage(
     height: s.height,
   };
 }
+
+// "blocked by still keeper (why)", or the reason as it came when it already names what blocked it.
+export function blockedText(blocked: Extract<Made, { ok: false }>): string {
+  return blocked.why.startsWith("blocked by ") ? blocked.why : `blocked by ${blocked.root} (${blocked.why})`;
+}

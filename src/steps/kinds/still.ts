@@ -10,8 +10,7 @@ import type { ProviderContext } from "../../providers/types.js";
 import type { ImageRef } from "../../storyboard/types.js";
 import { runPaidStep } from "../paid-step.js";
 import type { Made, StepEventUpdate, StepKind, StepRun } from "../kind.js";
-import { blockedText } from "./clip.js";
-import { fileImage, stepFailed, stepDone } from "./outcomes.js";
+import { blockedText, fileImage, stepFailed, stepDone } from "./outcomes.js";
 
 export const still: StepKind = {
   name: "still",
@@ -29,6 +28,9 @@ export const still: StepKind = {
   async cachedInput(step, run) {
     const cached = await cachedOrRefetched(step, run);
     if (cached) return stepDone(step, run, "cached", cached);
+    // Damaged after the render's check (it checks the stills it reads): said so, and made again next time.
+    if (step.status === "cached")
+      return stepFailed(step, run, "failed", `its cached image is damaged; render again to replace it`);
     return stepFailed(step, run, "skipped", `still ${step.name} is not cached, and --only leaves it out`);
   },
 };
