@@ -1,14 +1,13 @@
 // Before anything is priced or paid, for the films a render will make: captions to burn need libass, a music
 // file must really hold audio ffmpeg can read, and cached voice-overs and beds must still be the bytes paid for.
 import { UsageError } from "../errors.js";
-import { evict, verified } from "../cache/artifacts/index.js";
 import { detectCapabilities } from "../media/capabilities.js";
 import { ffprobeMedia } from "../media/probe.js";
 import { FfmpegError } from "../media/run.js";
-import { refetch } from "../providers/refetch.js";
 import { burnUnavailable } from "../stitch/stitch.js";
 import { hasSound } from "../stitch/film.js";
 import type { RenderContext } from "./context.js";
+import { repairOutput } from "./repair-output.js";
 import { filmJobs } from "./films.js";
 import type { PlannedFilm } from "./plans.js";
 import { storedAs } from "../steps/registry.js";
@@ -66,22 +65,7 @@ export async function checkCachedSounds(
 ): Promise<string[]> {
   const removed: string[] = [];
   for (const film of films.filter((f) => stale.has(f.output)))
-    for (const step of film.plan.steps.filter((s) => storedAs(s, "sound") && s.status === "cached")) {
-      if ((await verified(ctx.paths, "sound", step.key)).ok) continue;
-      if (ctx.options.offline) continue;
-      if (await refetch(ctx.paths, "sound", step.key)) {
-        ctx.emit({
-          type: "notice",
-          text: `${step.id}: its cached audio was damaged; fetched it again from fal (the same bytes, nothing paid)`,
-        });
-        continue;
-      }
-      await evict(ctx.paths, "sound", step.key);
-      ctx.emit({
-        type: "notice",
-        text: `${step.id}: its cached audio was damaged and was removed; it is made again`,
-      });
-      removed.push(step.key);
-    }
+    for (const step of film.plan.steps.filter((s) => storedAs(s, "sound") && s.status === "cached"))
+      if (await repairOutput(ctx, "sound", step, "audio")) removed.push(step.key);
   return removed;
 }

@@ -1,17 +1,15 @@
 // Cached stills a render will read (an edit or a clip it makes uses them), checked by their sha256 before
 // anything is priced: a paid one whose bytes went bad is fetched again from fal (free); otherwise it is removed,
 // to be planned and made again (priced, within --max-cost and render.budget). Offline nothing is fetched or removed.
-import { evict, verified } from "../cache/artifacts/index.js";
-import { refetch } from "../providers/refetch.js";
 import { storedAs } from "../steps/registry.js";
 import type { RenderContext } from "./context.js";
+import { repairOutput } from "./repair-output.js";
 import type { PlannedFilm } from "./plans.js";
 
 const MAKES = new Set(["generate", "collect", "looking up"]);
 
 // Returns the keys removed.
 export async function checkCachedStills(films: PlannedFilm[], ctx: RenderContext): Promise<string[]> {
-  if (ctx.options.offline) return [];
   const removed: string[] = [];
   const seen = new Set<string>();
   for (const { plan } of films) {
@@ -25,21 +23,7 @@ export async function checkCachedStills(films: PlannedFilm[], ctx: RenderContext
     for (const step of read) {
       if (seen.has(step.key)) continue;
       seen.add(step.key);
-      const got = await verified(ctx.paths, "still", step.key);
-      if (got.ok) continue;
-      if (got.problem !== "no sidecar" && (await refetch(ctx.paths, "still", step.key))) {
-        ctx.emit({
-          type: "notice",
-          text: `${step.id}: its cached image was damaged; fetched it again from fal (the same bytes, nothing paid)`,
-        });
-        continue;
-      }
-      await evict(ctx.paths, "still", step.key);
-      ctx.emit({
-        type: "notice",
-        text: `${step.id}: its cached image was damaged (${got.why}) and was removed; it is made again`,
-      });
-      removed.push(step.key);
+      if (await repairOutput(ctx, "still", step, "image")) removed.push(step.key);
     }
   }
   return removed;
