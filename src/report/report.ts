@@ -7,14 +7,15 @@ import type { StepOutcome } from "../steps/executor.js";
 import { reportSteps, type ReportStep } from "./steps.js";
 import { type ReportSound, reportSound, shotWords, type ShotWords } from "./sound.js";
 import { sumCosts } from "../util/money.js";
-import type { Plan, ShotStatus } from "../plan/plan.js";
+import type { Plan } from "../plan/plan.js";
 import { filmRender, type FilmRecord } from "../stitch/film.js";
 import { keptSeconds } from "../storyboard/shots.js";
 import type { Shot, Storyboard } from "../storyboard/types.js";
+import { type ReportShotStatus, reportStatus } from "./status.js";
+
+export { type ReportShotStatus, reportStatus };
 
 export const REPORT_VERSION = 1;
-
-export type ReportShotStatus = "cached" | "generated" | "duplicate" | "failed" | "skipped" | "not_started";
 
 export interface ReportShot extends ShotWords {
   id: string;
@@ -275,39 +276,4 @@ export function shotStarts(shots: Array<Pick<Shot, "duration" | "trim" | "transi
     t += keptSeconds(shot);
     return start;
   });
-}
-
-// The one translation from what the plan said, and what generation did, to what the report shows.
-// Both tables are keyed by every member of their union, so a new status cannot go unmapped.
-const FROM_OUTCOME: Record<ClipOutcome["status"], ReportShotStatus> = {
-  generated: "generated",
-  cached: "cached",
-  failed: "failed",
-  skipped: "not_started",
-};
-
-const FROM_PLAN: Record<
-  ShotStatus,
-  (outcome: ClipOutcome["status"] | undefined, hasClip: boolean) => ReportShotStatus
-> = {
-  duplicate: () => "duplicate",
-  // Planned again after generating (to choose among takes, say): what this run made reads as generated.
-  cached: (outcome) => (outcome === "generated" ? "generated" : "cached"),
-  // Left out by --only: it is in the film if an earlier render made it.
-  skipped: (_, hasClip) => (hasClip ? "cached" : "skipped"),
-  generate: fromOutcome,
-  collect: fromOutcome,
-  "looking up": fromOutcome,
-};
-
-function fromOutcome(outcome: ClipOutcome["status"] | undefined): ReportShotStatus {
-  return outcome === undefined ? "not_started" : FROM_OUTCOME[outcome];
-}
-
-export function reportStatus(
-  planned: ShotStatus,
-  outcome: ClipOutcome["status"] | undefined,
-  hasClip: boolean,
-): ReportShotStatus {
-  return FROM_PLAN[planned](outcome, hasClip);
 }
