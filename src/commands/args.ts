@@ -1,4 +1,9 @@
 // Parse a command's argv with node:util parseArgs, turning its errors into UsageErrors.
+import { CACHE_ENV } from "../cache/layout.js";
+import { shownPath } from "../paths.js";
+import { otherCaches } from "../pipeline/other-caches.js";
+import type { Storyboard } from "../storyboard/types.js";
+import type { CliContext } from "./context.js";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { UsageError } from "../errors.js";
 import { closest } from "../util/suggest.js";
@@ -69,4 +74,18 @@ function optionHint(message: string, options: Options): string {
   const unknown = /Unknown option '--([^']+)'/.exec(message)?.[1];
   const near = unknown && closest(unknown, [...Object.keys(options), "help"]);
   return near ? ` (did you mean --${near}?)` : "";
+}
+
+// A cache beside a storyboard that this run does not use is named (see pipeline/other-caches.ts), unless the
+// run named its cache itself (--cache-dir or STORYREEL_CACHE_DIR).
+export function noteOtherCaches(
+  films: Array<{ board: Storyboard }>,
+  cacheDir: string,
+  argv: string[],
+  ctx: Pick<CliContext, "cwd" | "env" | "stderr">,
+): void {
+  const chosen =
+    Boolean(ctx.env[CACHE_ENV]) || argv.some((a) => a === "--cache-dir" || a.startsWith("--cache-dir="));
+  const boards = films.map((f) => f.board);
+  for (const note of otherCaches(boards, cacheDir, (f) => shownPath(ctx.cwd, f), chosen)) ctx.stderr(note);
 }

@@ -1,7 +1,7 @@
 // `storyreel plan <file...>`: what a render would generate, reuse and spend, without doing any of it.
 import { formatPlan } from "./plan-format.js";
 import { planStoryboards } from "../pipeline/index.js";
-import { onlyOption, parseCommand, providerOption, requireFiles } from "./args.js";
+import { noteOtherCaches, onlyOption, parseCommand, providerOption, requireFiles } from "./args.js";
 import type { CliContext } from "./context.js";
 import { RunError } from "../errors.js";
 import { connectRemote, inRemote, missingEntries } from "../pipeline/remote.js";
@@ -43,6 +43,7 @@ export async function planCommand(argv: string[], ctx: CliContext): Promise<void
     allowOutsideImages: values["allow-outside-images"] === true,
     ...(only && { only }),
   });
+  noteOtherCaches(films, request.cacheDir, argv, ctx);
   const choice = remoteChoice(values, ctx.env);
   // One connection (and one probe of the bucket) serves both questions.
   const store = choice && (await connectRemote(choice));

@@ -3,6 +3,7 @@ import path from "node:path";
 import { lockPath, readLock } from "../project/lockfile.js";
 import { findMediaTools } from "../media/binaries.js";
 import { planStoryboards, renderPlans } from "../pipeline/index.js";
+import { noteOtherCaches } from "./args.js";
 import { ndjsonDisplay, textDisplay } from "./progress.js";
 import type { CliContext } from "./context.js";
 import { parseRenderOptions, RENDER_USAGE, renderProvider } from "./render-options.js";
@@ -24,6 +25,7 @@ export async function renderCommand(argv: string[], ctx: CliContext): Promise<vo
     ...(opts.only && { only: opts.only }),
     ...(opts.out !== undefined && { out: opts.out }),
   });
+  noteOtherCaches(planned.films, opts.cacheDir, argv, ctx);
   // Credentials are checked after the storyboards (a missing file comes first) and before any request.
   const provider = renderProvider(opts, ctx);
   const display = opts.json ? ndjsonDisplay(ctx) : textDisplay(ctx);

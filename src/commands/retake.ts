@@ -4,7 +4,7 @@ import path from "node:path";
 import { cachePaths } from "../cache/layout.js";
 import { lockPath, readLock } from "../project/lockfile.js";
 import { findMediaTools } from "../media/binaries.js";
-import { addTakes, planStoryboards, renderPlans, retakeTurn } from "../pipeline/index.js";
+import { addTakes, findStep, planStoryboards, renderPlans, retakeTurn } from "../pipeline/index.js";
 import { ndjsonDisplay, textDisplay } from "./progress.js";
 import type { CliContext } from "./context.js";
 import { UsageError } from "../errors.js";
@@ -51,6 +51,8 @@ export async function retakeCommand(argv: string[], ctx: CliContext): Promise<vo
     const before = await planStoryboards(request);
     // Credentials are checked before the lock is touched: a retake that cannot run changes nothing.
     const provider = renderProvider(opts, ctx);
+    // An id the storyboard does not have is named first (with the ids it has), whatever else is pending.
+    for (const id of ids) findStep(before.films[0]!, id);
     // A retake spends only on its new takes: a storyboard with other steps still to make is rendered first.
     const pending = before.films[0]!.plan;
     if (

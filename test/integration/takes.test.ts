@@ -41,6 +41,10 @@ test("retake adds exactly one submit; pick chooses the take the film uses, and t
   const early = await p.run("retake", p.file, "one");
   assert.equal(early.exitCode, 2, "a retake spends only on its new takes");
   assert.match(early.stderr, /not made yet \(\$0\.70 of new spending\); render it first/);
+  // An id the storyboard lacks is named as such, before anything else.
+  const typo = await p.run("retake", p.file, "onee");
+  assert.equal(typo.exitCode, 2);
+  assert.match(typo.stderr, /has no shot or still "onee" \(did you mean "one"\?\)/);
   assert.equal(submits(), 0);
   assert.equal((await p.run("render", p.file)).exitCode, 0);
   assert.equal(submits(), 2);
