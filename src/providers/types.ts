@@ -71,6 +71,9 @@ export interface StepUpdate {
   request_id?: string;
   // A submit that got no answer, found in fal's request listing (named again at the end of the run).
   found_by_listing?: boolean;
+  // With "done": what the step cost; with "failed": why.
+  cost?: number;
+  error?: string;
 }
 
 // A place among the `concurrency` jobs allowed to work at the provider at once; release it when fal is done.

@@ -20,8 +20,6 @@ export interface ShotEvent extends StepUpdate {
   // Shots sharing this clip (duplicates), first one first.
   shots: string[];
   key: string;
-  cost?: number;
-  error?: string;
 }
 
 export interface GenerateOptions {

@@ -48,8 +48,6 @@ export interface StepKind {
   cachedInput(step: PlannedStep, run: StepRun): Promise<Made>;
 }
 
-export type StepEventUpdate = StepUpdate & { error?: string; cost?: number };
-
 // Each still, frame and sound the render made, found cached, or could not make.
 export interface StepOutcome {
   id: string;
@@ -82,7 +80,7 @@ export interface StepRun {
   // The step's place among the slots (by the fal work behind it; requests an earlier run made go first).
   slots(step: PlannedStep): Slots;
   // A progress event: `label` names the step, `shots` the shots a clip serves.
-  update(label: string, key: string, shots: string[], update: StepEventUpdate): void;
+  update(label: string, key: string, shots: string[], update: StepUpdate): void;
   // "still keeper", "voice-over arrival": the registry's name for a step.
   labelOf(step: PlannedStep): string;
   outcome(outcome: StepOutcome): void;

@@ -16,7 +16,7 @@ export type PaidResult<T, C> =
   | { from: "failed"; why: string };
 
 export interface PaidStep<T, C> {
-  key: string;
+  // The step's key and where its output lives (the remote cache's claim and entry name it too).
   entry: EntryRef & { step: string };
   ctx: ProviderContext;
   // "is generating this clip": what a render waiting on another's mutex is told.
@@ -26,8 +26,12 @@ export interface PaidStep<T, C> {
   make(ctx: ProviderContext): Promise<T>;
 }
 
-export async function runPaidStep<T, C>(p: PaidStep<T, C>, run: StepRun): Promise<PaidResult<T, C>> {
-  const mutex = await acquireMutex(p.ctx.paths.mutex(p.key), {
+// Says what every kind says alike: an output from the bucket, one made (its request id and cost), a failure.
+export async function runPaidStep<T extends { request_id?: string; cost: number }, C>(
+  p: PaidStep<T, C>,
+  run: StepRun,
+): Promise<PaidResult<T, C>> {
+  const mutex = await acquireMutex(p.ctx.paths.mutex(p.entry.key), {
     onWait: (owner) =>
       p.ctx.update({ state: "waiting", detail: `another render (pid ${owner.pid}) ${p.waiting}` }),
   });
@@ -35,12 +39,19 @@ export async function runPaidStep<T, C>(p: PaidStep<T, C>, run: StepRun): Promis
     const meanwhile = await p.cached();
     if (meanwhile !== undefined) return { from: "meanwhile", cached: meanwhile };
     const made = await makeStep(p.make, p.ctx, run.retry, run.remote, p.entry);
-    if (made.from === "remote") return { from: "remote", cached: await p.cached() };
+    if (made.from === "remote") {
+      const cached = await p.cached();
+      if (cached !== undefined) p.ctx.update({ state: "cached", detail: "from the remote cache" });
+      return { from: "remote", cached };
+    }
+    const { request_id, cost } = made.value;
+    p.ctx.update({ state: "done", ...(request_id && { request_id }), cost });
     return { from: "made", value: made.value };
   } catch (err) {
     if (err instanceof NotStartedError) return { from: "skipped", why: err.message };
     // A provider's refusal, or a stand-in ffmpeg could not make, is said as it is; anything else is a bug.
     const why = err instanceof ProviderError || err instanceof RunError ? err.message : failureText(err);
+    p.ctx.update({ state: "failed", error: why });
     return { from: "failed", why };
   } finally {
     await mutex.release();

@@ -5,11 +5,11 @@ import { paysFor, type ShotStatus } from "../../plan/plan.js";
 import { failureText } from "../../cache/writable.js";
 import { inputsOf, stepId, type PlannedStep } from "../../plan/steps.js";
 import { refetch } from "../../providers/refetch.js";
-import type { ProviderContext } from "../../providers/types.js";
+import type { ProviderContext, StepUpdate } from "../../providers/types.js";
 import type { ImageRef } from "../../storyboard/types.js";
 import { runPaidStep } from "../paid-step.js";
 import { blockedText } from "./outcomes.js";
-import type { ClipOutcome, Made, StepEventUpdate, StepKind, StepRun } from "../kind.js";
+import type { ClipOutcome, Made, StepKind, StepRun } from "../kind.js";
 
 export const clip: StepKind = {
   name: "clip",
@@ -72,7 +72,7 @@ async function makeClip(
   const label = shots[0]!;
   const planned = run.plan.shots.find((s) => s.id === shotId(step))!;
   const shot = run.storyboard.shots[planned.index]!;
-  const emit = (u: StepEventUpdate) => run.update(label, step.key, shots, u);
+  const emit = (u: StepUpdate) => run.update(label, step.key, shots, u);
   const finish = (
     status: ClipOutcome["status"],
     extra: Pick<ClipOutcome, "error" | "sidecar"> = {},
@@ -82,13 +82,13 @@ async function makeClip(
       ? { ok: true as const, file: run.context.paths.clip(step.key) }
       : { ok: false as const, why: extra.error ?? status, root: step.name };
   };
-  const failed = (error: string) => {
-    emit({ state: "failed", error });
-    return finish("failed", { error });
-  };
   const refs = inputsOf(shot);
   const blocked = refs.map((i) => inputs.get(stepId(i)!)!).find((m) => !m.ok);
-  if (blocked && !blocked.ok) return failed(blockedText(blocked));
+  if (blocked && !blocked.ok) {
+    const error = blockedText(blocked);
+    emit({ state: "failed", error });
+    return finish("failed", { error });
+  }
   const made = (image: ImageRef | undefined) => {
     const id = image && stepId(image);
     return id ? (inputs.get(id) as Extract<Made, { ok: true }>).image! : image;
@@ -107,7 +107,6 @@ async function makeClip(
   const ctx: ProviderContext = { ...run.context, slots: run.slots(step), update: emit };
   const result = await runPaidStep(
     {
-      key: step.key,
       entry: { key: step.key, kind: "clip", step: label },
       ctx,
       waiting: "is generating this clip",
@@ -124,21 +123,17 @@ async function makeClip(
       emit({ state: "cached", detail: "made by another render meanwhile" });
       return finish("cached", { sidecar: result.cached });
     case "remote": {
-      emit({ state: "cached", detail: "from the remote cache" });
-      const fetched = await readSidecar(ctx.paths, "clip", step.key);
+      // The bucket's record was checked as it came in: a clip this check does not take is still cached.
+      if (!result.cached) emit({ state: "cached", detail: "from the remote cache" });
+      const fetched = result.cached ?? (await readSidecar(ctx.paths, "clip", step.key));
       return finish("cached", fetched ? { sidecar: fetched } : {});
     }
     case "made":
-      emit({
-        state: "done",
-        ...(result.value.request_id && { request_id: result.value.request_id }),
-        cost: result.value.cost,
-      });
       return finish("generated", { sidecar: result.value });
     case "skipped":
       emit({ state: "skipped", detail: result.why });
       return finish("skipped", { error: result.why });
     case "failed":
-      return failed(result.why);
+      return finish("failed", { error: result.why });
   }
 }

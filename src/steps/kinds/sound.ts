@@ -4,9 +4,9 @@ import { verified } from "../../cache/artifacts/index.js";
 import { paysFor, type ShotStatus } from "../../plan/plan.js";
 import { soundKeyMaterial, soundSpecs } from "../../plan/sound-steps.js";
 import type { PlannedStep } from "../../plan/steps.js";
-import type { ProviderContext, SoundJob } from "../../providers/types.js";
+import type { ProviderContext, SoundJob, StepUpdate } from "../../providers/types.js";
 import { runPaidStep } from "../paid-step.js";
-import type { Made, StepEventUpdate, StepRun } from "../kind.js";
+import type { Made, StepRun } from "../kind.js";
 import { stepDone, stepFailed } from "./outcomes.js";
 
 export async function runSound(step: PlannedStep, run: StepRun, standIn: SoundJob["standIn"]): Promise<Made> {
@@ -30,13 +30,12 @@ export async function runSound(step: PlannedStep, run: StepRun, standIn: SoundJo
     priced: paysFor(step.status as ShotStatus, run.context),
     keyMaterial: soundKeyMaterial(spec, run.provider.id),
   };
-  const update = (u: StepEventUpdate) => run.update(label, step.key, [], u);
+  const update = (u: StepUpdate) => run.update(label, step.key, [], u);
   const ctx: ProviderContext = { ...run.context, slots: run.slots(step), update };
   if (ctx.stopSubmitting.aborted) return stepFailed(step, run, "skipped", "interrupted before it started");
   update({ state: "queued", ...(step.reason && { detail: step.reason }) });
   const result = await runPaidStep(
     {
-      key: step.key,
       entry: { key: step.key, kind: "sound", step: label },
       ctx,
       waiting: "is making it",
@@ -55,15 +54,9 @@ export async function runSound(step: PlannedStep, run: StepRun, standIn: SoundJo
     case "remote":
       if (!result.cached)
         return stepFailed(step, run, "failed", `the ${label} fetched from the remote cache is not readable`);
-      update({ state: "cached", detail: "from the remote cache" });
       return stepDone(step, run, "cached", { path: result.cached });
     case "made": {
       const sidecar = result.value;
-      update({
-        state: "done",
-        ...(sidecar.request_id && { request_id: sidecar.request_id }),
-        cost: sidecar.cost,
-      });
       return stepDone(
         step,
         run,
@@ -75,7 +68,6 @@ export async function runSound(step: PlannedStep, run: StepRun, standIn: SoundJo
     case "skipped":
       return stepFailed(step, run, "skipped", result.why);
     case "failed":
-      update({ state: "failed", error: result.why });
       return stepFailed(step, run, "failed", result.why, true);
   }
 }

@@ -6,10 +6,10 @@ import { stillKeyMaterial } from "../../plan/graph-keys.js";
 import { paysFor, type ShotStatus } from "../../plan/plan.js";
 import type { PlannedStep } from "../../plan/steps.js";
 import { refetch } from "../../providers/refetch.js";
-import type { ProviderContext } from "../../providers/types.js";
+import type { ProviderContext, StepUpdate } from "../../providers/types.js";
 import type { ImageRef } from "../../storyboard/types.js";
 import { runPaidStep } from "../paid-step.js";
-import type { Made, StepEventUpdate, StepKind, StepRun } from "../kind.js";
+import type { Made, StepKind, StepRun } from "../kind.js";
 import { blockedText, fileImage, stepFailed, stepDone } from "./outcomes.js";
 
 export const still: StepKind = {
@@ -62,7 +62,7 @@ async function runStill(step: PlannedStep, inputs: ReadonlyMap<string, Made>, ru
   if (blocked && !blocked.ok)
     return stepFailed(step, run, "failed", blockedText(blocked), false, blocked.root);
   const label = `still ${step.name}`;
-  const update = (u: StepEventUpdate) => run.update(label, step.key, [], u);
+  const update = (u: StepUpdate) => run.update(label, step.key, [], u);
   const ctx: ProviderContext = { ...run.context, slots: run.slots(step), update };
   if (ctx.stopSubmitting.aborted) return stepFailed(step, run, "skipped", "interrupted before it started");
   update({ state: "queued", ...(step.reason && { detail: step.reason }) });
@@ -86,7 +86,6 @@ async function runStill(step: PlannedStep, inputs: ReadonlyMap<string, Made>, ru
   };
   const result = await runPaidStep(
     {
-      key: step.key,
       entry: { key: step.key, kind: "still", step: label },
       ctx,
       waiting: "is making this still",
@@ -104,22 +103,15 @@ async function runStill(step: PlannedStep, inputs: ReadonlyMap<string, Made>, ru
     case "remote":
       if (!result.cached)
         return stepFailed(step, run, "failed", "the still fetched from the remote cache is not readable");
-      update({ state: "cached", detail: "from the remote cache" });
       return stepDone(step, run, "cached", result.cached);
     case "made": {
       const sidecar = result.value;
-      update({
-        state: "done",
-        ...(sidecar.request_id && { request_id: sidecar.request_id }),
-        cost: sidecar.cost,
-      });
       const file = outputFile(ctx.paths, "still", step.key, sidecar);
       return stepDone(step, run, "generated", stillImage(step, file, sidecar), sidecar.cost);
     }
     case "skipped":
       return stepFailed(step, run, "skipped", result.why);
     case "failed":
-      update({ state: "failed", error: result.why });
       return stepFailed(step, run, "failed", result.why, true);
   }
 }
