@@ -15,6 +15,7 @@ import { isStale, readClaim } from "../cache/remote/claims.js";
 import { ProviderError, RunError, UsageError } from "../errors.js";
 import type { RenderContext } from "./context.js";
 import type { PlannedFilm } from "./plans.js";
+import { paysFor, type ShotStatus } from "../plan/plan.js";
 import { newSpending } from "./spending.js";
 import type { ProviderContext } from "../providers/types.js";
 import type { Storyboard } from "../storyboard/types.js";
@@ -148,8 +149,9 @@ export async function checkBudgets(films: PlannedFilm[], ctx: RenderContext): Pr
       );
     });
     if (!status) continue;
-    const counted = remote ? await claimedElsewhere(board, plan, remote) : undefined;
-    const cost = newSpending([plan], ctx.request.resubmitUnconfirmed ?? false, counted).cost;
+    const resubmitUnconfirmed = ctx.request.resubmitUnconfirmed ?? false;
+    const counted = remote ? await claimedElsewhere(board, plan, remote, resubmitUnconfirmed) : undefined;
+    const cost = newSpending([plan], resubmitUnconfirmed, counted).cost;
     if (cost > status.left + 1e-9)
       throw new UsageError(
         `${board.file}: this render would spend ${dollars(cost)}, and its render.budget of ${dollars(status.budget)} has ${dollars(Math.max(0, status.left))} left (${dollars(status.spent)} spent so far, ${budgetScope(status)}). Nothing was submitted.`,
@@ -166,12 +168,13 @@ async function claimedElsewhere(
   board: Storyboard,
   plan: PlannedFilm["plan"],
   remote: NonNullable<RenderContext["remote"]>["settings"],
+  resubmitUnconfirmed: boolean,
 ): Promise<Set<string>> {
   if (remote.readonly || !remote.claims) return new Set();
   const making = new Set(
     [...plan.steps, ...plan.shots]
-      .flatMap((s) => [{ key: s.key, status: s.status as string }, ...(s.takes ?? [])])
-      .filter((s) => s.status === "generate" || s.status === "looking up")
+      .flatMap((s) => [{ key: s.key, status: s.status }, ...(s.takes ?? [])])
+      .filter((s) => paysFor(s.status as ShotStatus, { resubmitUnconfirmed }))
       .map((s) => s.key),
   );
   const counted = (await remoteSpent(remote.store, storyboardIdentity(board.path))).records.map((r) => r.key);

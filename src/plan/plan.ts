@@ -130,7 +130,8 @@ export function planRender(storyboard: Storyboard, cache: CacheIndex, options: P
   };
 }
 
-function clipStep(s: PlannedShot): PlannedStep {
+// A shot as the graph sees it: its clip step (`plan --json` keeps both lists).
+export function clipStep(s: PlannedShot): PlannedStep {
   return {
     id: `shot:${s.id}`,
     kind: "clip",

@@ -5,7 +5,7 @@ import { test } from "node:test";
 import { cachePaths } from "../../src/cache/layout.js";
 import { findMediaTools } from "../../src/media/binaries.js";
 import { runGraph } from "../../src/steps/executor.js";
-import type { Plan, PlannedShot, ShotStatus } from "../../src/plan/plan.js";
+import { clipStep, type Plan, type PlannedShot, type ShotStatus } from "../../src/plan/plan.js";
 import type { StepProvider } from "../../src/providers/types.js";
 import { ProviderError } from "../../src/errors.js";
 import { systemClock } from "../../src/util/clock.js";
@@ -24,14 +24,7 @@ test("journaled requests are collected before new shots take a slot, whatever th
     audio: true,
     cost: 0.7,
   }));
-  const steps = planned.map((s) => ({
-    id: `shot:${s.id}`,
-    kind: "clip",
-    name: s.id,
-    key: s.key,
-    status: s.status,
-    cost: s.cost,
-  }));
+  const steps = planned.map(clipStep);
   const plan = { shots: planned, steps, edges: [] } as unknown as Plan;
   const seated: string[] = [];
   const provider: StepProvider = {
