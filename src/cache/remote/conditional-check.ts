@@ -6,7 +6,8 @@ import { readJson, writeJsonAtomic } from "../atomic.js";
 import type { CachePaths } from "../layout.js";
 import { retryConflicts } from "./entries.js";
 import { type ObjectStore, RemoteError, type WriteCondition } from "./object-store.js";
-import { READ_BACKOFF_MS, transient } from "./read-retry.js";
+import { whileTransient } from "./read-retry.js";
+import { type Clock, systemClock } from "../../util/clock.js";
 
 export interface ConditionalCheck {
   location: string;
@@ -15,7 +16,11 @@ export interface ConditionalCheck {
   checked_at: string;
 }
 
-export async function checkConditionalWrites(store: ObjectStore, now: number): Promise<ConditionalCheck> {
+export async function checkConditionalWrites(
+  store: ObjectStore,
+  now: number,
+  clock: Clock = systemClock,
+): Promise<ConditionalCheck> {
   const name = `v1/checks/${randomUUID()}`;
   const result = (conditional: boolean, why?: string): ConditionalCheck => ({
     location: store.location,
@@ -27,7 +32,7 @@ export async function checkConditionalWrites(store: ObjectStore, now: number): P
   // Nor does a 503 (SlowDown, an outage's first seconds): the check's own object is tried again, with backoff.
   const put = async (body: string, condition: WriteCondition) => {
     const answer = await retryConflicts(() =>
-      untilAnswered(() => store.put(name, Buffer.from(body), condition)),
+      whileTransient(() => store.put(name, Buffer.from(body), condition), clock),
     );
     if (!answer.ok && answer.refused === "conflict")
       throw new RemoteError(
@@ -51,18 +56,6 @@ export async function checkConditionalWrites(store: ObjectStore, now: number): P
     return result(true);
   } finally {
     await store.delete(name).catch(() => undefined);
-  }
-}
-
-async function untilAnswered<T>(write: () => Promise<T>): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await write();
-    } catch (err) {
-      const wait = READ_BACKOFF_MS[attempt];
-      if (wait === undefined || !(err instanceof RemoteError) || !transient(err)) throw err;
-      await new Promise((resolve) => setTimeout(resolve, wait + Math.random() * (wait / 4)));
-    }
   }
 }
 

@@ -10,18 +10,8 @@ export const READ_BACKOFF_MS = [250, 500, 1000, 2000, 4000];
 export function withReadRetries(store: ObjectStore, clock: Clock, backoff = READ_BACKOFF_MS): ObjectStore {
   const retried =
     <A extends unknown[], R>(read: (...args: A) => Promise<R>) =>
-    async (...args: A): Promise<R> => {
-      for (let attempt = 0; ; attempt++) {
-        try {
-          return await read(...args);
-        } catch (err) {
-          const wait = backoff[attempt];
-          // Wrong settings (a bucket, a credential) do not heal with time.
-          if (wait === undefined || !transient(err)) throw err;
-          await clock.sleep(wait + Math.floor(Math.random() * (wait / 4)));
-        }
-      }
-    };
+    (...args: A): Promise<R> =>
+      whileTransient(() => read(...args), clock, backoff);
   return {
     location: store.location,
     head: retried((key) => store.head(key)),
@@ -31,6 +21,24 @@ export function withReadRetries(store: ObjectStore, clock: Clock, backoff = READ
     put: (key, body, condition) => store.put(key, body, condition),
     delete: (key, condition) => store.delete(key, condition),
   };
+}
+
+// One call tried again with backoff while the server's failure is one time may heal.
+export async function whileTransient<R>(
+  call: () => Promise<R>,
+  clock: Clock,
+  backoff = READ_BACKOFF_MS,
+): Promise<R> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await call();
+    } catch (err) {
+      const wait = backoff[attempt];
+      // Wrong settings (a bucket, a credential) do not heal with time.
+      if (wait === undefined || !transient(err)) throw err;
+      await clock.sleep(wait + Math.floor(Math.random() * (wait / 4)));
+    }
+  }
 }
 
 // What time may heal: anything but wrong settings (a bucket, a credential).
