@@ -83,9 +83,11 @@ async function renderMarked(
   const store = deps.remote && (await connectRemote(deps.remote));
   await checkWritable(planned, ctx);
   let films = planned.films;
-  // What the look-up below changes in the cache: the plan settles to it before anything is priced.
+  // What the look-up below changes in the cache (fetched, damaged ones removed, clips returned to their own
+  // key): the plan settles to each change before anything is priced.
   const found = new Set<string>();
   const gone = new Set<string>();
+  const moved = new Set<string>();
   if (deps.remote && store) {
     const remote = await openRemote(store, deps.remote, ctx.paths, ctx.clock, emit);
     ctx.remote = remote;
@@ -134,10 +136,10 @@ async function renderMarked(
     let jobs = await filmJobs(films, ctx);
     for (const clip of await repairCachedClips(jobs, ctx)) {
       gone.add(clip.key);
-      if (clip.movedTo) found.add(clip.movedTo);
+      if (clip.movedTo) moved.add(clip.movedTo);
     }
-    // The plan was made once, from the cache as it was read; it settles to what the look-up changed.
-    if (found.size + gone.size > 0) films = films.map((f) => settlePlan(f, found, gone));
+    // The plan was made once, from the cache as it was read; it settles to what the repairs changed.
+    if (moved.size + gone.size > 0) films = films.map((f) => settlePlan(f, moved, gone));
     outcomes = await generate();
     // With several takes, the film uses the first one that exists now: the executor's outcomes settle it.
     if (outcomes.length > 0) {
@@ -153,7 +155,8 @@ async function renderMarked(
       outcomes.filter((o) => used.has(o.key)),
       ctx,
     );
-    const changed = found.size + gone.size + outcomes.length + ctx.steps.length + ctx.unusable.size > 0;
+    const changed =
+      found.size + gone.size + moved.size + outcomes.length + ctx.steps.length + ctx.unusable.size > 0;
     if (changed) jobs = await filmJobs(films, ctx);
     await timed("stitch_ms", () => stitchFilms(jobs, ctx, stitched));
     // A take the film does not use failed (a retake, say): the film is made, and the run still says so.
