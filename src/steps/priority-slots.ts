@@ -80,8 +80,8 @@ export function prioritySlots(concurrency: number): {
 export function criticalRanks<S extends { id: string; kind: string }>(
   steps: S[],
   edges: Array<{ from: string; to: string }>,
-  // Whether this render does the step's work (by default every step's counts).
-  made: (step: S) => boolean = () => true,
+  // Whether this render does the step's work (a cached step's counts nothing).
+  made: (step: S) => boolean,
 ): Map<string, number> {
   const ranks = new Map<string, number>();
   const byId = new Map(steps.map((s) => [s.id, s]));
