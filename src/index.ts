@@ -23,7 +23,7 @@ export { planRender, PLAN_VERSION, type Plan, type PlannedShot, type PlanOptions
 export { formatPlan } from "./commands/plan-format.js";
 export { clipKey, keyMaterial, KEY_FORMAT, type ProviderId } from "./plan/key.js";
 export { canonicalJson } from "./util/hash.js";
-export { modelRegistry, findModel, DEFAULT_MODEL } from "./models/registry.js";
+export { videoModels, findFamily, shippedFamilies, DEFAULT_MODEL } from "./models/registry.js";
 export { modelInput, shotCost } from "./plan/model-input.js";
 export type { ModelSpec } from "./models/types.js";
 export { readCacheIndex, cachePaths, defaultCacheDir, type CacheIndex } from "./cache/layout.js";

@@ -27,7 +27,7 @@ export async function validateCommand(argv: string[], ctx: CliContext): Promise<
     const seconds = b.shots.reduce((t, s) => t + s.duration, 0);
     // Every take of every shot and still, as `plan` counts them before anything is cached.
     const cost = sumCosts([
-      ...b.shots.map((s) => shotCost(b.model, s) * s.takes),
+      ...b.shots.map((s) => shotCost(s) * s.takes),
       ...b.stills.map((s) => stillCost(s) * s.takes),
       ...soundSpecs(b).map((s) => soundCost(s)),
     ]);

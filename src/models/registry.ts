@@ -1,21 +1,73 @@
-// The model registry: one JSON file per model in models/, validated once at load.
+// The video model registry: the families storyreel ships (models/video/), and a project's own beside its
+// storyboard (models/ or STORYREEL_MODELS), which may add families or shadow shipped ones.
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
+import type { Problem } from "../errors.js";
 import { MODELS_DIR } from "../paths.js";
-import type { ModelSpec } from "./types.js";
+import { readFamilies } from "./video-files.js";
+import type { VideoFamily } from "./types.js";
 
-export const DEFAULT_MODEL = "fal-ai/kling-video/v2.6/pro/image-to-video";
+// The family a shot uses when neither it nor the storyboard names one.
+export const DEFAULT_MODEL = "kling-2.6-pro";
 
-let cached: Map<string, ModelSpec> | undefined;
+let shipped: VideoFamily[] | undefined;
 
-// Every registered model by endpoint id. The files are checked against schemas/model.schema.json by the tests.
-export function modelRegistry(): Map<string, ModelSpec> {
-  if (cached) return cached;
-  cached = readModels<ModelSpec>(MODELS_DIR);
-  return cached;
+export function shippedFamilies(): VideoFamily[] {
+  if (shipped) return shipped;
+  const read = readFamilies(path.join(MODELS_DIR, "video"), "shipped");
+  if (read.problems.length > 0)
+    throw new Error(`bug: a shipped model file is invalid: ${JSON.stringify(read.problems[0])}`);
+  shipped = read.families;
+  return shipped;
 }
 
-// The model files of one folder (not its subfolders), by endpoint, in file-name order.
+export interface VideoModels {
+  // Project families first: a name they share with a shipped family means theirs.
+  families: VideoFamily[];
+  // Project families that take a name a shipped family has.
+  shadowed: Array<{ name: string; file: string }>;
+  problems: Problem[];
+}
+
+// The registry a storyboard sees: shipped families and the project's (each folder's *.json and video/*.json).
+export function videoModels(projectDirs: readonly string[] = []): VideoModels {
+  const own: VideoFamily[] = [];
+  const problems: Problem[] = [];
+  for (const dir of projectDirs) {
+    if (path.resolve(dir) === path.resolve(MODELS_DIR)) continue;
+    for (const sub of [dir, path.join(dir, "video")]) {
+      const read = readFamilies(sub, "project");
+      own.push(...read.families);
+      problems.push(...read.problems);
+    }
+  }
+  const base = shippedFamilies();
+  const shadowed = own.flatMap((f) =>
+    namesOf(f)
+      .filter((n) => base.some((b) => namesOf(b).includes(n)))
+      .map((name) => ({ name, file: f.file })),
+  );
+  return { families: [...own, ...base], shadowed, problems };
+}
+
+export function namesOf(family: VideoFamily): string[] {
+  return [family.family, ...(family.aliases ?? [])];
+}
+
+// A family by the name a storyboard writes: its alias, or the fal endpoint id of one of its modes.
+export function findFamily(models: VideoModels, name: string): VideoFamily | undefined {
+  return (
+    models.families.find((f) => namesOf(f).includes(name)) ??
+    models.families.find((f) => Object.values(f.modes).some((m) => m?.endpoint === name))
+  );
+}
+
+// Every endpoint any family uses (fal's request listing is searched by endpoint).
+export function videoEndpoints(models: VideoModels = videoModels()): string[] {
+  return [...new Set(models.families.flatMap((f) => Object.values(f.modes).map((m) => m!.endpoint)))];
+}
+
+// The model files of one folder (not its subfolders), by endpoint, in file-name order (stills and sounds).
 export function readModels<T extends { endpoint: string }>(dir: string): Map<string, T> {
   const models = new Map<string, T>();
   for (const file of readdirSync(dir)
@@ -25,8 +77,4 @@ export function readModels<T extends { endpoint: string }>(dir: string): Map<str
     models.set(spec.endpoint, spec);
   }
   return models;
-}
-
-export function findModel(endpoint: string): ModelSpec | undefined {
-  return modelRegistry().get(endpoint);
 }

@@ -70,6 +70,7 @@ export async function buildLock(
       takes: Math.max(p.takes, sameVersion(p.id, p.key)?.takes ?? 1),
       ...picked(p.id, p.key),
       model: p.model,
+      ...p.family,
       ...((await outputFacts(ctx.paths, p.artifact, p.key, p.fact)) ??
         kept(before.get(p.id), p.key, facts as Array<keyof LockStep>)),
       cost: p.cost,
@@ -133,6 +134,7 @@ export function pinnedSteps(plan: Plan, board: Storyboard) {
         takes: takes?.length ?? 1,
         artifact: kindOf(s.kind).artifact as SidecarKind,
         model: lock.model(s, board, plan),
+        family: lock.family?.(s, board),
         fact: lock.fact,
         cost: s.cost,
       };
@@ -177,6 +179,7 @@ export async function checkFrozen(
     const unneeded = new Set(film.plan.steps.filter((s) => s.status === "skipped").map((s) => s.id));
     const pinned = pinnedSteps(film.plan, film.board);
     const planned = new Map(pinned.map((p) => [p.id, p.key]));
+    const models = new Map(pinned.map((p) => [p.id, p.model]));
     const artifacts = new Map(pinned.map((p) => [p.id, p.artifact]));
     const locked = new Map(lock.steps.map((s) => [s.id, s]));
     const differ: string[] = [];
@@ -184,6 +187,8 @@ export async function checkFrozen(
     for (const [id, key] of planned) {
       const step = locked.get(id);
       if (!step) differ.push(`${id} (not in the lock)`);
+      else if (step.model !== models.get(id))
+        differ.push(`${id} (the lock's endpoint is ${step.model}, the storyboard's ${models.get(id)})`);
       else if (step.key !== key) differ.push(`${id} (the storyboard changed since the lock)`);
       else if (unneeded.has(id) || !check.outputs) continue;
       else {

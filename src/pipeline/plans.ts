@@ -10,7 +10,7 @@ import { readPreviousRender } from "./previous.js";
 import { loadStoryboard, type ParseCache } from "../storyboard/load.js";
 import { parseCache } from "../project/parse-cache.js";
 import { closest } from "../util/suggest.js";
-import type { Storyboard } from "../storyboard/types.js";
+import { shotImages, type Storyboard } from "../storyboard/types.js";
 import { validateStoryboard } from "../storyboard/validate.js";
 import { filmFiles } from "../util/output-files.js";
 
@@ -120,7 +120,7 @@ function checkOnlyInputs(films: PlannedFilm[]): void {
     for (const shot of board.shots) {
       const planned = plan.shots[shot.index]!;
       if (planned.status === "skipped" || planned.status === "cached") continue;
-      for (const image of [shot.image, shot.endImage]) {
+      for (const image of shotImages(shot)) {
         if (image?.kind !== "frame") continue;
         const source = plan.shots.find((s) => s.id === image.from);
         if (source?.status === "skipped")

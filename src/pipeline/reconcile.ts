@@ -6,7 +6,7 @@ import type { CachePaths } from "../cache/layout.js";
 import { readLedger, type SpendRecord } from "../project/spend-ledger.js";
 import { audioModelRegistry } from "../models/audio-registry.js";
 import { imageModelRegistry } from "../models/image-registry.js";
-import { modelRegistry } from "../models/registry.js";
+import { videoEndpoints } from "../models/registry.js";
 import { priceOfInput } from "../plan/price-input.js";
 import { WINDOW_BEFORE_MS } from "../providers/fal/find-submit.js";
 import type { ListedRequest, RequestListing } from "../providers/fal/request-listing.js";
@@ -63,7 +63,7 @@ export async function reconcile(
     ...new Set([
       ...inWindow.map((r) => r.model),
       ...journal.map((e) => e.endpoint),
-      ...modelRegistry().keys(),
+      ...videoEndpoints(),
       ...imageModelRegistry().keys(),
       ...audioModelRegistry().keys(),
     ]),

@@ -51,7 +51,7 @@ export function planRender(storyboard: Storyboard, cache: CacheIndex, options: P
   const firstByKey = new Map<string, string>();
   const shots: PlannedShot[] = storyboard.shots.map((shot) => {
     const key = keys.clips.get(shot.id)!;
-    const cost = options.provider === "fal" ? shotCost(model, shot) : 0;
+    const cost = options.provider === "fal" ? shotCost(shot) : 0;
     const first = firstByKey.get(key);
     if (first === undefined) firstByKey.set(key, shot.id);
     const status = shotStatus(key, shot.id, first !== undefined, cache, options);

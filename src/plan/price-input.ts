@@ -2,8 +2,10 @@
 // fal's listing (its input is all storyreel has of it), priced as the plan prices the step.
 import { audioModelRegistry } from "../models/audio-registry.js";
 import { imageModelRegistry } from "../models/image-registry.js";
-import { modelRegistry } from "../models/registry.js";
-import { shotCost } from "./model-input.js";
+import { modeSpec, modesOf } from "../models/modes.js";
+import { clipFacts, clipPrice } from "../models/price.js";
+import { videoModels } from "../models/registry.js";
+import type { ModelSpec } from "../models/types.js";
 import { soundCost } from "./sound-steps.js";
 import { stillCost } from "./still-input.js";
 
@@ -11,12 +13,8 @@ import { stillCost } from "./still-input.js";
 export function priceOfInput(endpoint: string, input: unknown): number | undefined {
   if (!input || typeof input !== "object") return undefined;
   const fields = input as Record<string, unknown>;
-  const video = modelRegistry().get(endpoint);
-  if (video) {
-    const duration = Number(fields[inputName(video.input, "duration") ?? "duration"]);
-    const audio = fields[inputName(video.input, "audio") ?? "generate_audio"] === true;
-    return Number.isFinite(duration) && duration > 0 ? shotCost(video, { duration, audio }) : undefined;
-  }
+  const video = videoMode(endpoint);
+  if (video) return videoPrice(video, fields);
   const image = imageModelRegistry().get(endpoint);
   if (image) {
     const size = fields[inputName(image.input, "size") ?? ""] as
@@ -34,4 +32,27 @@ export function priceOfInput(endpoint: string, input: unknown): number | undefin
 // The input field a model fills from a step's field (`from`).
 function inputName(rules: Record<string, { from?: string } | object>, from: string): string | undefined {
   return Object.entries(rules).find(([, rule]) => (rule as { from?: string }).from === from)?.[0];
+}
+
+function videoMode(endpoint: string): ModelSpec | undefined {
+  for (const family of videoModels().families)
+    for (const mode of modesOf(family))
+      if (family.modes[mode]!.endpoint === endpoint) return modeSpec(family, mode);
+  return undefined;
+}
+
+// The clip's seconds, sound and resolution as the input says them ("8s", "5", 8, or frames).
+function videoPrice(model: ModelSpec, fields: Record<string, unknown>): number | undefined {
+  const name = inputName(model.input, "duration");
+  const rule = name ? model.input[name] : undefined;
+  const sent = name ? fields[name] : undefined;
+  let duration =
+    sent === undefined ? (model.default_duration ?? model.durations[0]!) : Number.parseFloat(String(sent));
+  if (rule?.as === "frames") duration = (duration - 1) / (model.fps ?? 24);
+  if (!(Number.isFinite(duration) && duration > 0)) return undefined;
+  const audioField = inputName(model.input, "audio");
+  const audio = model.audio === "always" || (model.audio === "optional" && (!audioField || fields[audioField] !== false));
+  const resolutionField = inputName(model.input, "resolution");
+  const resolution = resolutionField && typeof fields[resolutionField] === "string" ? (fields[resolutionField] as string) : undefined;
+  return clipPrice(model.price, clipFacts(model, { duration, audio, resolution }));
 }

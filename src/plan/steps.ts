@@ -1,7 +1,7 @@
 // The plan's graph: a step per still, frame and clip, its status and cost, what it waits for, and why it
 // must be made again when something upstream changed.
 import type { CacheIndex } from "../cache/layout.js";
-import type { ImageRef, Shot, Still, Storyboard } from "../storyboard/types.js";
+import { shotImages, type ImageRef, type Shot, type Still, type Storyboard } from "../storyboard/types.js";
 import type { GraphKeys } from "./graph-keys.js";
 import { stillKeyMaterial } from "./graph-keys.js";
 import type { ProviderId } from "./key.js";
@@ -53,7 +53,7 @@ export function stepId(image: ImageRef): string | undefined {
 }
 
 export function inputsOf(shot: Shot): ImageRef[] {
-  return [shot.image, shot.endImage].filter((i): i is ImageRef => i !== undefined && !!stepId(i));
+  return shotImages(shot).filter((i) => !!stepId(i));
 }
 
 export function planStills(
@@ -92,7 +92,7 @@ export function planStills(
 // Frames are taken locally from a clip, so they cost nothing; they are kept in the cache once taken.
 export function planFrames(board: Storyboard, keys: GraphKeys, cache: CacheIndex): PlannedStep[] {
   const frames = board.shots
-    .flatMap((s) => [s.image, s.endImage])
+    .flatMap(shotImages)
     .filter((i): i is Extract<ImageRef, { kind: "frame" }> => i?.kind === "frame");
   const seen = new Set<string>();
   const steps: PlannedStep[] = [];

@@ -20,7 +20,10 @@ export interface LockStep {
   takes: number;
   // True once `storyreel pick` chose the take; otherwise the first take that succeeded is used.
   picked?: true;
+  // The endpoint that makes it; for a clip, also its model's family alias and the mode the shot chose.
   model: string;
+  family?: string;
+  mode?: string;
   sha256?: string;
   bytes?: number;
   duration?: number;
@@ -105,6 +108,8 @@ function stepProblem(s: Partial<LockStep> | null): string | undefined {
     return `duration must be a number of seconds, 0 or more (got ${shown(s.duration)})`;
   if (s.size !== undefined && !/^[1-9]\d*x[1-9]\d*$/.test(String(s.size)))
     return `size must be WIDTHxHEIGHT (got ${shown(s.size)})`;
+  if (s.family !== undefined && (typeof s.family !== "string" || s.family === ""))
+    return `family must be a video model's name (got ${shown(s.family)})`;
   if (s.picked !== undefined && s.picked !== true)
     return `picked must be true or absent (got ${shown(s.picked)})`;
   if (s.request_id !== undefined && (typeof s.request_id !== "string" || s.request_id === ""))
@@ -119,6 +124,8 @@ const ORDER: Array<keyof LockStep> = [
   "takes",
   "picked",
   "model",
+  "family",
+  "mode",
   "sha256",
   "bytes",
   "duration",

@@ -39,14 +39,19 @@ async function generate(job: ClipJob, ctx: ProviderContext, longSide: number): P
     if (ctx.stopSubmitting.aborted) throw new NotStartedError();
     // Previews are free: the first Ctrl-C stops them at once, and the next run makes them again.
     const run = { signal: ctx.stopSubmitting };
-    if (shot.image.kind === "file") {
+    const refs = (shot.references ?? []).flatMap((r) => (r.image.kind === "file" ? [r.image.path] : []));
+    if (shot.image?.kind === "file") {
       ctx.update({ state: "in_progress", detail: "rendering preview" });
       await runTool(ctx.tools.ffmpeg, previewArgs(shot, shot.image.path, tmp, job.key, longSide), run);
+    } else if (!shot.image && refs.length > 0 && refs.length === shot.references!.length) {
+      // Reference-to-video: the cast side by side, so the preview shows who is in the shot.
+      ctx.update({ state: "in_progress", detail: "rendering preview of the references" });
+      await runTool(ctx.tools.ffmpeg, referencePreviewArgs(shot, refs, tmp, job.key, longSide), run);
     } else {
-      // Offline, a URL cannot be fetched: a slate with the shot's id and prompt stands in for the animatic.
+      // Text-to-video, or a URL that cannot be fetched offline: a slate with the shot's id and prompt.
       ctx.update({
         state: "in_progress",
-        detail: "rendering a slate (the image is a URL; preview works offline)",
+        detail: shot.image ? "rendering a slate (the image is a URL; preview works offline)" : "rendering a slate (text-to-video)",
       });
       await makeSlate(ctx, shot, tmp, longSide);
     }
@@ -103,23 +108,51 @@ export function previewArgs(
   longSide = PREVIEW_LONG_SIDE,
 ): string[] {
   const [w, h] =
-    shot.image.kind === "file"
+    shot.image?.kind === "file"
       ? previewSize(shot.image.width, shot.image.height, longSide)
       : previewSize(16, 9, longSide);
+  return animaticArgs(shot, ["-i", image], "[0:v]", [w, h], out, key);
+}
+
+// The references scaled to one height and laid side by side, padded to the film's shape.
+export function referencePreviewArgs(
+  shot: Shot,
+  images: string[],
+  out: string,
+  key: string,
+  longSide = PREVIEW_LONG_SIDE,
+): string[] {
+  const [rw, rh] = (shot.aspectRatio ?? "16:9").split(":").map(Number) as [number, number];
+  const [w, h] = previewSize(rw, rh, longSide);
+  const inputs = images.flatMap((file) => ["-i", file]);
+  const row = images.map((_, i) => `[${i}:v]scale=-2:${h * 2},setsar=1[r${i}]`).join(";");
+  const stack = images.length > 1 ? `${images.map((_, i) => `[r${i}]`).join("")}hstack=inputs=${images.length}` : "[r0]null";
+  const fit = `scale=${w * 2}:${h * 2}:force_original_aspect_ratio=decrease,pad=${w * 2}:${h * 2}:(ow-iw)/2:(oh-ih)/2`;
+  return animaticArgs(shot, inputs, `${row};${stack},${fit}[cast];[cast]`, [w, h], out, key, images.length);
+}
+
+function animaticArgs(
+  shot: Shot,
+  video: string[],
+  source: string,
+  [w, h]: [number, number],
+  out: string,
+  key: string,
+  inputs = 1,
+): string[] {
   const frames = Math.round(shot.duration * PREVIEW_FPS);
   const zoom = `zoompan=z='1+0.12*on/${frames}':x='iw/2-(iw/zoom/2)':y='ih/2-(ih/zoom/2)':d=1:s=${w}x${h}:fps=${PREVIEW_FPS}`;
   // The image is decoded and scaled once, then repeated by the loop filter: a 6000x4000 photo costs no more
   // than a small one.
-  const video = ["-i", image];
   // A quiet tone whose pitch comes from the key, so shots with audio sound different from each other.
   const pitch = 180 + (parseInt(key.slice(0, 4), 16) % 400);
   const audio = shot.audio
     ? ["-f", "lavfi", "-i", `sine=frequency=${pitch}:sample_rate=48000:duration=${shot.duration}`]
     : [];
   const graph =
-    `[0:v]scale=${w * 2}:${h * 2},loop=loop=-1:size=1:start=0,${zoom},format=yuv420p,setsar=1[v]` +
+    `${source}scale=${w * 2}:${h * 2},loop=loop=-1:size=1:start=0,${zoom},format=yuv420p,setsar=1[v]` +
     (shot.audio
-      ? `;[1:a]volume=0.08,aformat=channel_layouts=stereo,afade=t=in:d=0.2,afade=t=out:st=${shot.duration - 0.3}:d=0.3[a]`
+      ? `;[${inputs}:a]volume=0.08,aformat=channel_layouts=stereo,afade=t=in:d=0.2,afade=t=out:st=${shot.duration - 0.3}:d=0.3[a]`
       : "");
   return [
     ...FFMPEG_PREAMBLE,

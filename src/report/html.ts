@@ -161,6 +161,7 @@ function tags(s: ReportShot): string {
     s.status === "duplicate" ? `same clip as ${text(s.duplicate_of ?? "")}` : s.status.replace("_", " ");
   const items = [
     `<span class="status-${s.status}">${status}</span>`,
+    `<span>${text(s.family)} · ${s.mode}</span>`,
     `<span>${s.duration} s</span>`,
     `<span>audio ${s.audio ? "on" : "off"}</span>`,
     `<span>${dollars(s.cost)}</span>`,
@@ -192,9 +193,9 @@ const SEEK_SCRIPT = `<script>
 `;
 
 function card(s: ReportShot, report: Report): string {
-  const picture = s.poster ?? s.image;
+  const picture = s.poster ?? s.image ?? s.references?.[0];
   return `    <div class="card" id="shot-${attr(s.id)}">
-      <img src="${attr(picture)}" alt="${attr(s.id)}">
+      ${picture ? `<img src="${attr(picture)}" alt="${attr(s.id)}">` : ""}
       <div class="body">
         <h2>${s.index + 1}. ${text(s.id)}</h2>
         <p class="prompt">${text(s.prompt)}</p>

@@ -25,7 +25,10 @@ export interface ReportShot extends ShotWords {
   error?: string;
   duplicate_of?: string;
   provider: string;
+  // The endpoint that made the clip, its family's alias and the mode the shot's inputs chose.
   model: string;
+  family: string;
+  mode: string;
   request_id?: string;
   cost: number;
   timings?: ClipSidecar["timings"];
@@ -38,8 +41,10 @@ export interface ReportShot extends ShotWords {
   stand_in?: "slate";
   // Seconds into the film where this shot begins (its transition in included), when there is a film.
   start?: number;
-  image: string;
+  // Absent for text-to-video.
+  image?: string;
   end_image?: string;
+  references?: string[];
   clip?: string;
   clip_duration?: number;
   poster?: string;
@@ -180,7 +185,9 @@ export function buildReport(r: ReportInput): Report {
       ...(outcome?.error && { error: outcome.error }),
       ...(s.duplicate_of && { duplicate_of: s.duplicate_of }),
       provider: r.plan.provider,
-      model: r.plan.model,
+      model: shot.model.endpoint,
+      family: shot.model.family,
+      mode: shot.model.mode,
       ...(sidecar?.request_id && { request_id: sidecar.request_id }),
       cost: s.cost,
       ...(sidecar && {
@@ -194,7 +201,8 @@ export function buildReport(r: ReportInput): Report {
       duration: shot.duration,
       ...(shot.transition.type !== "cut" && { transition: shot.transition }),
       ...(shot.trim && { trim: shot.trim }),
-      image: shown(shot.image),
+      ...(shot.image && { image: shown(shot.image) }),
+      ...(shot.references && { references: shot.references.map((r) => shown(r.image)) }),
       ...(shot.endImage && { end_image: shown(shot.endImage) }),
       ...(poster && { poster: rel(poster) }),
       ...(s.takes && {

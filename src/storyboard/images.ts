@@ -30,10 +30,12 @@ export async function resolveImage(source: string, ctx: ImageContext): Promise<I
     }
   }
   const abs = path.resolve(ctx.dir, source);
-  let memo = ctx.memo.get(abs);
+  // Models differ in what they accept, so a file is checked once per model.
+  const id = `${abs}\0${ctx.model.file}#${ctx.model.mode}`;
+  let memo = ctx.memo.get(id);
   if (!memo) {
     memo = readLocal(source, abs, ctx);
-    ctx.memo.set(abs, memo);
+    ctx.memo.set(id, memo);
   }
   return memo;
 }
@@ -51,7 +53,7 @@ async function readLocal(source: string, abs: string, ctx: ImageContext): Promis
   }
   const info = await stat(real);
   if (!info.isFile()) return `is not a file: ${source}`;
-  const limits = ctx.model.image;
+  const limits = ctx.model.image ?? NO_LIMITS;
   if (info.size > limits.max_bytes)
     return `is ${mb(info.size)}; ${ctx.model.name} accepts at most ${mb(limits.max_bytes)}`;
   const bytes = await readFile(real);
@@ -70,6 +72,14 @@ async function readLocal(source: string, abs: string, ctx: ImageContext): Promis
   const sha256 = createHash("sha256").update(bytes).digest("hex");
   return { kind: "file", source, path: real, sha256, bytes: info.size, ...sniffed };
 }
+
+const NO_LIMITS: NonNullable<ModelSpec["image"]> = {
+  formats: ["png", "jpeg", "webp"],
+  min_side: 1,
+  min_aspect: 0,
+  max_aspect: Number.POSITIVE_INFINITY,
+  max_bytes: Number.MAX_SAFE_INTEGER,
+};
 
 function mb(bytes: number): string {
   return `${(bytes / 1_000_000).toFixed(1)} MB`;

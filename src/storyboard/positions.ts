@@ -24,6 +24,17 @@ export function positionOf(
   return loaded.lineCounter.linePos(root);
 }
 
+// Where `text` is first written inside the value at `p` (its line:col), or the value's own position.
+export function positionOfText(loaded: LoadedStoryboard, p: DataPath, text: string): { line: number; col: number } {
+  const node = loaded.doc.getIn(p, true) as Node | undefined;
+  const range = node?.range;
+  if (range) {
+    const found = loaded.text.slice(range[0], range[1]).indexOf(text);
+    if (found >= 0) return loaded.lineCounter.linePos(range[0] + found);
+  }
+  return positionOf(loaded, p);
+}
+
 // JSON Pointer ("/shots/2/duration") to a data path, unescaping ~1 and ~0.
 export function pointerToPath(pointer: string): DataPath {
   if (pointer === "") return [];

@@ -1,22 +1,35 @@
 // Semantic checks on each shot (ids, images, prompt, duration, transition, trim), tolerant of data the schema already rejected.
+import path from "node:path";
 import type { ModelSpec } from "../models/types.js";
 import { resolveImage, type ImageContext } from "./images.js";
-import type { ImageRef, Shot, ShotDoc, StoryboardDoc, TransitionType } from "./types.js";
+import type { ImageDoc, ImageRef, Reference, Shot, ShotDoc, StoryboardDoc, TransitionType } from "./types.js";
 import { isObject, type Report } from "./report-problem.js";
+import { shotModel, type ModelContext } from "./shot-model.js";
+import {
+  allowedDuration,
+  checkAspect,
+  checkAudio,
+  checkModelFile,
+  checkReferenceCount,
+  checkReferenceNames,
+  checkResolution,
+  inheritedDuration,
+} from "./shot-checks.js";
 
 const DEFAULT_TRANSITION_SECONDS = 0.5;
-// Kling's clips and preview clips are 24 fps; a film at another `render.fps` counts frames at that rate.
+// Clips and preview clips are 24 fps; a film at another `render.fps` counts frames at that rate.
 const CLIP_FPS = 24;
 
-export async function checkShots(
-  doc: Partial<StoryboardDoc>,
-  ctx: ImageContext,
-  report: Report,
-): Promise<Shot[]> {
+export interface ShotContext extends ImageContext {
+  models: ModelContext;
+  stillNames: readonly string[];
+}
+
+export async function checkShots(doc: Partial<StoryboardDoc>, ctx: ShotContext, report: Report): Promise<Shot[]> {
   if (!Array.isArray(doc.shots)) return [];
   const defaults = isObject(doc.defaults) ? doc.defaults : {};
-  const defaultDuration = allowedDuration(defaults.duration, ctx.model, ["defaults", "duration"], report);
   const fps = isObject(doc.render) && typeof doc.render.fps === "number" ? doc.render.fps : CLIP_FPS;
+  const renderResolution = isObject(doc.render) ? doc.render.resolution : undefined;
   const seen = new Map<string, number>();
   const shots: Shot[] = [];
   for (const [index, raw] of doc.shots.entries()) {
@@ -28,32 +41,78 @@ export async function checkShots(
       if (first !== undefined) report(at("id"), `duplicate id "${s.id}" (already used by shots[${first}])`);
       else seen.set(s.id, index);
     }
-    const image = await imageField(s.image, ctx, at("image"), report);
-    const endImage = await imageField(s.end_image, ctx, at("end_image"), report);
-    if (typeof s.prompt === "string") checkPrompt(s.prompt, ctx.model, at("prompt"), report);
-    const duration =
-      allowedDuration(s.duration, ctx.model, at("duration"), report) ??
-      defaultDuration ??
-      ctx.model.durations[0]!;
+    const model = shotModel(s, index, ctx.models, report);
+    if (!model) continue;
+    const shotAt = typeof s.model === "string" ? at("model") : ["shots", index];
+    const imageCtx = { ...ctx, model };
+    const image = await imageField(s.image, imageCtx, at("image"), report);
+    const endImage = await imageField(s.end_image, imageCtx, at("end_image"), report);
+    const references = Array.isArray(s.references)
+      ? await referencesOf(s.references, imageCtx, at("references"), report)
+      : undefined;
+    if (references) checkReferenceCount(s.references!, model, at("references"), report);
+    if (typeof s.prompt === "string") {
+      checkPrompt(s.prompt, model, at("prompt"), report);
+      checkReferenceNames(s.prompt, references, ctx.stillNames, at("prompt"), report);
+    }
+    const own = allowedDuration(s.duration, model, at("duration"), report);
+    const inherited = typeof defaults.duration === "number" && s.duration === undefined ? defaults.duration : undefined;
+    const duration = own ?? (s.duration === undefined ? inheritedDuration(inherited, model, typeof s.model === "string" ? shotAt : ["defaults", "duration"], report) : model.durations[0]!);
+    const resolution = checkResolution(s.resolution, model, at("resolution"), report);
+    const aspectRatio = checkAspect(model, renderResolution, shotAt, report);
     const trim = checkTrim(s.trim, duration, fps, at("trim"), report);
-    shots.push({
+    const negativePrompt = s.negative_prompt ?? defaults.negative_prompt ?? model.default_negative_prompt;
+    const shot: Shot = {
       // A missing or malformed id (reported by the schema) is named by its place, never "[object Object]".
       id: typeof s.id === "string" ? s.id : `shots[${index}]`,
       index,
-      image: image as ImageRef,
+      model,
+      ...(image && { image }),
       ...(endImage && { endImage }),
+      ...(references && { references }),
       prompt: String(s.prompt),
       duration,
-      audio:
-        typeof s.audio === "boolean" ? s.audio : typeof defaults.audio === "boolean" ? defaults.audio : true,
-      negativePrompt: s.negative_prompt ?? defaults.negative_prompt ?? ctx.model.default_negative_prompt,
+      audio: checkAudio(s.audio, defaults.audio, model, at, shotAt, report),
+      ...(negativePrompt !== undefined && { negativePrompt }),
+      ...(resolution && { resolution }),
+      ...(aspectRatio && { aspectRatio }),
       transition: transitionOf(s.transition),
       ...(trim && { trim }),
       takes: typeof s.takes === "number" ? s.takes : 1,
-    });
+    };
+    if (typeof s.prompt === "string") checkModelFile(shot, shotAt, report);
+    shots.push(shot);
   }
   checkTransitions(shots, fps, report);
   return shots;
+}
+
+// Each reference: a still by its bare name, or any form `image` takes; named for the prompt's `@name`.
+async function referencesOf(
+  list: unknown[],
+  ctx: ShotContext & { model: ModelSpec },
+  at: (string | number)[],
+  report: Report,
+): Promise<Reference[]> {
+  const refs: Reference[] = [];
+  for (const [i, entry] of list.entries()) {
+    const value =
+      typeof entry === "string" && ctx.stillNames.includes(entry) ? { still: entry } : (entry as ImageDoc);
+    const image = await imageField(value, ctx, [...at, i], report);
+    if (!image) continue;
+    const name = referenceName(image);
+    if (refs.some((r) => r.name === name))
+      report([...at, i], `two references are named @${name}; rename one (a still's name, or a file's base name)`);
+    refs.push({ name, image });
+  }
+  return refs;
+}
+
+function referenceName(image: ImageRef): string {
+  if (image.kind === "still") return image.still;
+  if (image.kind === "frame") return image.from;
+  const file = image.kind === "url" ? decodeURIComponent(new URL(image.url).pathname) : image.source;
+  return path.posix.basename(file.replace(/\\/g, "/")).replace(/\.[^.]*$/, "");
 }
 
 // Seconds of a shot that make it into the film.
@@ -116,22 +175,6 @@ function checkPrompt(prompt: string, model: ModelSpec, at: (string | number)[], 
       `is ${[...prompt].length} characters; ${model.name} accepts at most ${model.prompt_max_chars}`,
     );
   }
-}
-
-function allowedDuration(
-  value: unknown,
-  model: ModelSpec,
-  at: (string | number)[],
-  report: Report,
-): number | undefined {
-  if (typeof value !== "number") return undefined;
-  if (model.durations.includes(value)) return value;
-  const allowed = model.durations.join(" or ").replace(/ or (?=.* or )/g, ", ");
-  report(
-    at,
-    `must be ${allowed} (got ${value}); ${model.name} makes clips of ${model.durations.join(" or ")} seconds`,
-  );
-  return undefined;
 }
 
 function checkTrim(

@@ -107,6 +107,7 @@ function checkSize(
     report(at, tooLarge);
     return undefined;
   }
+  if (!limits) return [width, height];
   if (Math.min(width, height) < limits.min_side) {
     report(
       at,

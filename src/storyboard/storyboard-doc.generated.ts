@@ -6,6 +6,7 @@ export type StoryboardSchemaDoc = {
   output?: string;
   model?: string;
   defaults?: {
+    model?: string;
     duration?: number;
     audio?: boolean;
     negative_prompt?: string;
@@ -40,11 +41,18 @@ export type StoryboardSchemaDoc = {
   };
   shots: Array<{
     id: string;
-    image: string | {
+    model?: string;
+    image?: string | {
       still?: string;
       from?: string;
       frame?: string | number;
     };
+    references?: Array<string | {
+      still?: string;
+      from?: string;
+      frame?: string | number;
+    }>;
+    resolution?: string;
     prompt: string;
     duration?: number;
     audio?: boolean;

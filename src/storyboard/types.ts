@@ -19,7 +19,10 @@ export interface StillDoc {
 
 export interface ShotDoc {
   id: string;
-  image: ImageDoc;
+  model?: string;
+  image?: ImageDoc;
+  references?: ImageDoc[];
+  resolution?: string;
   prompt: string;
   duration?: number;
   audio?: boolean;
@@ -50,7 +53,7 @@ export interface StoryboardDoc {
   title?: string;
   output?: string;
   model?: string;
-  defaults?: { duration?: number; audio?: boolean; negative_prompt?: string; voice?: string };
+  defaults?: { model?: string; duration?: number; audio?: boolean; negative_prompt?: string; voice?: string };
   render?: {
     concurrency?: number;
     timeout_minutes?: number;
@@ -68,7 +71,10 @@ export interface StoryboardDoc {
 // Key lists the schema test compares against the JSON schema; the type checks below keep them equal to the interfaces.
 export const SHOT_KEYS = [
   "id",
+  "model",
   "image",
+  "references",
+  "resolution",
   "prompt",
   "duration",
   "audio",
@@ -147,17 +153,30 @@ export interface Still {
 export interface Shot {
   id: string;
   index: number;
-  image: ImageRef;
+  // The family's mode the shot's inputs chose.
+  model: ModelSpec;
+  // Absent for text-to-video.
+  image?: ImageRef;
   endImage?: ImageRef;
+  // Reference-to-video: the cast, each named as the prompt's `@name` says it.
+  references?: Reference[];
   prompt: string;
   duration: number;
   audio: boolean;
-  negativePrompt: string;
+  negativePrompt?: string;
+  resolution?: string;
+  // The film's aspect ratio, for modes that ask for one (text- and reference-to-video).
+  aspectRatio?: string;
   transition: { type: TransitionType; duration: number };
   trim?: { start: number; end: number };
   takes: number;
   voiceover?: Voiceover;
   caption?: string;
+}
+
+export interface Reference {
+  name: string;
+  image: ImageRef;
 }
 
 export interface Voiceover {
@@ -193,7 +212,10 @@ export interface Storyboard {
   name: string;
   title?: string;
   output: string;
+  // The storyboard's own model (its image-to-video mode): what a still must suit to start a clip.
   model: ModelSpec;
+  // The project's model files that shadow a shipped family's name (plan names them).
+  shadowed?: Array<{ name: string; file: string }>;
   render: {
     concurrency?: number;
     timeoutMinutes?: number;
@@ -207,4 +229,10 @@ export interface Storyboard {
   stills: Still[];
   music?: Music;
   shots: Shot[];
+}
+
+// Every image a shot's clip is made from: its start and end frames and its references.
+export function shotImages(shot: Pick<Shot, "image" | "endImage" | "references">): ImageRef[] {
+  const all = [shot.image, shot.endImage, ...(shot.references ?? []).map((r) => r.image)];
+  return all.filter((i): i is ImageRef => i !== undefined);
 }

@@ -3,22 +3,26 @@ import { realpath } from "node:fs/promises";
 import path from "node:path";
 import { StoryboardError, type Problem } from "../errors.js";
 import { ifMissing } from "../util/fs.js";
-import { DEFAULT_MODEL, findModel, modelRegistry } from "../models/registry.js";
-import type { ModelSpec } from "../models/types.js";
+import { DEFAULT_MODEL, findFamily, videoModels, type VideoModels } from "../models/registry.js";
+import { modeSpec, modesOf } from "../models/modes.js";
+import type { ModelSpec, VideoFamily } from "../models/types.js";
+import { unknownModel, type ModelContext } from "./shot-model.js";
 import type { LoadedStoryboard } from "./load.js";
-import { describePath, positionOf, type DataPath } from "./positions.js";
+import { describePath, positionOf, positionOfText, type DataPath } from "./positions.js";
 import { isObject, type Report } from "./report-problem.js";
 import { schemaProblems } from "./schema-check.js";
+import { shown } from "../util/suggest.js";
 import { checkGraph } from "./graph-check.js";
 import { checkShots } from "./shots.js";
 import { checkResolution } from "./sizes.js";
 import { checkStills } from "./stills.js";
 import { checkMusic, checkShotWords } from "./sound.js";
-import { closest, shown } from "../util/suggest.js";
 import type { Music, Shot, Still, Storyboard, StoryboardDoc } from "./types.js";
 
 export interface ValidateOptions {
   allowOutsideImages?: boolean;
+  // A folder of the project's own model files besides models/ next to the storyboard (STORYREEL_MODELS).
+  modelsDir?: string;
 }
 
 export async function validateStoryboard(
@@ -27,38 +31,43 @@ export async function validateStoryboard(
 ): Promise<Storyboard> {
   const problems: Problem[] = schemaProblems(loaded);
   const infinite = nonFinitePaths(loaded.data);
-  const report: Report = (at, message, key) => {
+  const report: Report = (at, message, key, text) => {
     const where = key === undefined ? at : [...at, key];
     // The schema has said a value is .inf or .nan; "must be 5 or 10 (got Infinity)" would only repeat it.
     if (infinite.has(describePath(where))) return;
-    const pos = positionOf(loaded, at, key);
+    const pos = text === undefined ? positionOf(loaded, at, key) : positionOfText(loaded, at, text);
     problems.push({ file: loaded.file, line: pos.line, col: pos.col, path: describePath(where), message });
   };
   const doc = (isObject(loaded.data) ? loaded.data : {}) as Partial<StoryboardDoc>;
-  const model = checkModel(doc, report);
+  const dir = path.dirname(loaded.path);
+  const models = videoModels([path.join(dir, "models"), ...(options.modelsDir ? [options.modelsDir] : [])]);
+  problems.push(...models.problems);
+  const { model, context } = checkModel(doc, models, report);
   checkOutput(doc, report);
   checkResolution(doc, report);
-  const dir = path.dirname(loaded.path);
   const realDir = await realpath(dir).catch(ifMissing(dir));
+  const stillNames = isObject(doc.stills)
+    ? Object.keys(doc.stills)
+    : doc.stills === undefined
+      ? []
+      : undefined;
   const ctx = {
     dir,
     realDir,
     allowOutside: options.allowOutsideImages ?? false,
     model: model!,
     memo: new Map(),
+    models: context,
+    stillNames: stillNames ?? [],
   };
   const stills = model ? await checkStills(doc, ctx, report) : [];
   const shots = model ? await checkShots(doc, ctx, report) : [];
   checkShotWords(doc, shots, report);
   const music = await checkMusic(doc, ctx, report);
-  const stillNames = isObject(doc.stills)
-    ? Object.keys(doc.stills)
-    : doc.stills === undefined
-      ? []
-      : undefined;
   if (model) checkGraph(stills, stillNames, shots, report);
   if (problems.length > 0) throw new StoryboardError(dedupe(problems));
-  return resolved(loaded, doc as StoryboardDoc, model!, stills, shots, music);
+  const board = resolved(loaded, doc as StoryboardDoc, model!, stills, shots, music);
+  return models.shadowed.length > 0 ? { ...board, shadowed: models.shadowed } : board;
 }
 
 function resolved(
@@ -95,18 +104,20 @@ function resolved(
   };
 }
 
-function checkModel(doc: Partial<StoryboardDoc>, report: Report): ModelSpec | undefined {
-  const endpoint = typeof doc.model === "string" ? doc.model : DEFAULT_MODEL;
-  const model = findModel(endpoint);
-  if (!model) {
-    const known = [...modelRegistry().keys()];
-    const hint = closest(endpoint, known);
-    report(
-      ["model"],
-      `unknown model ${shown(endpoint)}; known models: ${known.join(", ")}${hint ? ` (did you mean "${hint}"?)` : ""}`,
-    );
-  }
-  return model;
+// The storyboard's model (defaults.model, or the older top-level model): shots use it unless they name their
+// own. Its image-to-video mode (or first mode) sets the limits a still must meet to feed a clip.
+function checkModel(
+  doc: Partial<StoryboardDoc>,
+  models: VideoModels,
+  report: Report,
+): { model: ModelSpec | undefined; context: ModelContext } {
+  const defaults = isObject(doc.defaults) ? doc.defaults : {};
+  const at = typeof defaults.model === "string" ? ["defaults", "model"] : typeof doc.model === "string" ? ["model"] : undefined;
+  const name = typeof defaults.model === "string" ? defaults.model : typeof doc.model === "string" ? doc.model : DEFAULT_MODEL;
+  const family = findFamily(models, name);
+  if (!family && at) report(at, unknownModel(name, models));
+  const limitsFrom = (f: VideoFamily) => modeSpec(f, "image-to-video") ?? modeSpec(f, modesOf(f)[0]!)!;
+  return { model: family ? limitsFrom(family) : undefined, context: { models, name, ...(at && { at }) } };
 }
 
 // The film must land inside the project: a storyboard from git must not write over files elsewhere.

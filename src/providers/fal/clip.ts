@@ -5,6 +5,7 @@ import { ProviderError } from "../../errors.js";
 import { modelInput } from "../../plan/model-input.js";
 import { storeClip } from "../store-clip.js";
 import type { ClipJob, ProviderContext } from "../types.js";
+import { shotImages } from "../../storyboard/types.js";
 import { checkClip, type Probe } from "../verify.js";
 import { downloadFile, retryDownload } from "./download.js";
 import { classifyFalError } from "./errors.js";
@@ -71,8 +72,7 @@ async function collectClip(
 async function uploadedInput(job: ClipJob, uploads: ImageUploads): Promise<Record<string, unknown>> {
   const urls = new Map<string, string>();
   try {
-    for (const image of [job.shot.image, job.shot.endImage])
-      if (image) urls.set(image.source, await uploads.urlFor(image));
+    for (const image of shotImages(job.shot)) urls.set(image.source, await uploads.urlFor(image));
   } catch (err) {
     throw classifyFalError(err, "uploading the image");
   }

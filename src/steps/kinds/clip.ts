@@ -19,7 +19,12 @@ export const clip: StepKind = {
   label: (name) => name,
   noun: "clip",
   run: runClip,
-  lock: { order: 1, model: (_step, _board, plan) => plan.model, fact: "duration" },
+  lock: {
+    order: 1,
+    model: (step, board) => shotOf(step, board).model.endpoint,
+    family: (step, board) => ({ family: shotOf(step, board).model.family, mode: shotOf(step, board).model.mode }),
+    fact: "duration",
+  },
   takesOf: (step, plan) => plan.shots.find((s) => s.id === shotId(step)),
   started(step, run) {
     const shots = shotsOf(step, run);
@@ -49,6 +54,7 @@ function shotsOf(step: PlannedStep, run: StepRun): string[] {
 }
 
 const isVariant = (step: PlannedStep) => step.id.includes("#");
+const shotOf = (step: PlannedStep, board: StepRun["storyboard"]) => board.shots.find((s) => s.id === shotId(step))!;
 const shotId = (step: PlannedStep) => step.id.slice("shot:".length).split("#")[0]!;
 
 async function runClip(step: PlannedStep, inputs: ReadonlyMap<string, Made>, run: StepRun): Promise<Made> {
@@ -95,8 +101,13 @@ async function makeClip(
   };
   const job = {
     key: step.key,
-    shot: { ...shot, image: made(shot.image)!, ...(shot.endImage && { endImage: made(shot.endImage)! }) },
-    model: run.storyboard.model,
+    shot: {
+      ...shot,
+      ...(shot.image && { image: made(shot.image)! }),
+      ...(shot.endImage && { endImage: made(shot.endImage)! }),
+      ...(shot.references && { references: shot.references.map((r) => ({ ...r, image: made(r.image)! })) }),
+    },
+    model: shot.model,
     cost: step.cost,
     priced: paysFor(step.status as ShotStatus, run.context),
   };

@@ -7,7 +7,7 @@ import { frameArgs } from "../../media/frame.js";
 import { runTool } from "../../media/run.js";
 import type { PlannedStep } from "../../plan/steps.js";
 import { sniffImage } from "../../storyboard/image-info.js";
-import type { ImageRef, Storyboard } from "../../storyboard/types.js";
+import { shotImages, type ImageRef, type Storyboard } from "../../storyboard/types.js";
 import { sha256 } from "../../util/hash.js";
 import { removeIfExists, statIfExists } from "../../util/fs.js";
 import type { Made, StepKind, StepRun } from "../kind.js";
@@ -67,7 +67,7 @@ async function takeFrame(step: PlannedStep, inputs: ReadonlyMap<string, Made>, r
 // The storyboard's reference this step takes ("lamp@last": the last frame of shot lamp).
 function frameRef(step: PlannedStep, board: Storyboard): FrameRef {
   for (const shot of board.shots)
-    for (const image of [shot.image, shot.endImage])
+    for (const image of shotImages(shot))
       if (image?.kind === "frame" && image.source === step.name) return image;
   throw new Error(`bug: no shot takes frame ${step.name}`);
 }
