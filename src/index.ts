@@ -24,7 +24,7 @@ export { formatPlan } from "./commands/plan-format.js";
 export { clipKey, keyMaterial, KEY_FORMAT, type ProviderId } from "./plan/key.js";
 export { canonicalJson } from "./util/hash.js";
 export { videoModels, findFamily, shippedFamilies, DEFAULT_MODEL } from "./models/registry.js";
-export { modelInput, shotCost } from "./plan/model-input.js";
+export { modelInput, shotCost } from "./storyboard/model-input.js";
 export type { ModelSpec } from "./models/types.js";
 export { readCacheIndex, cachePaths, defaultCacheDir, type CacheIndex } from "./cache/layout.js";
 export { findMediaTools, type MediaTools } from "./media/binaries.js";

@@ -1,7 +1,7 @@
 // `storyreel validate <file...>`: every problem with its position, or a one-line summary per storyboard.
 import { parseCommand, requireFiles } from "./args.js";
 import type { CliContext } from "./context.js";
-import { shotCost } from "../plan/model-input.js";
+import { shotCost } from "../storyboard/model-input.js";
 import { stillCost } from "../plan/still-input.js";
 import { soundCost, soundSpecs } from "../plan/sound-steps.js";
 import { dollars, sumCosts } from "../util/money.js";

@@ -13,10 +13,11 @@ export function storyboardTemplate(schemaPath: string, dir: string, film: string
 version: 1                      # storyboard format version (required)
 title: My First Film            # shown on the contact sheet
 output: out/${film}.mp4         # the film, relative to where you run storyreel (it must stay inside that folder)
-# model: fal-ai/kling-video/v2.6/pro/image-to-video   # the image-to-video model; this is the default
+# model: kling-2.6-pro          # the same as defaults.model below (its older place)
 
 defaults:                       # every shot inherits these unless it sets its own
-  duration: 5                   # seconds; Kling v2.6 Pro makes 5 or 10
+  # model: kling-2.6-pro        # the video model (this is the default); \`npx storyreel models\` lists them all
+  duration: 5                   # seconds; Kling 2.6 Pro makes 5 or 10
   audio: true                   # native audio; $0.14/s with audio, $0.07/s without
   # negative_prompt: blur, distort, and low quality   # what the model should avoid (this is the default)
   # voice: af_heart             # the voice every voice-over uses unless it names its own
@@ -56,7 +57,12 @@ render:                         # how the film is made from the clips
 
 shots:                          # in film order
   - id: opening                 # unique: lower-case letters, digits, - and _
-    image: images/opening.png   # start frame, relative to this file (PNG, JPEG or WebP, >= 300 px a side)
+    # model: veo-3.1            # this shot's own video model (Veo 3.1: dialogue with native sound; 4, 6 or 8 s)
+    image: images/opening.png   # start frame, relative to this file (PNG, JPEG or WebP, >= 300 px a side);
+    #                           # leave image out for text-to-video
+    # references: [keeper, images/boy.png]   # reference-to-video (with model: kling-o3-pro, seedance-2.0 or
+    #                           # veo-3.1): the cast stays the same; the prompt names each as @keeper, @boy
+    # resolution: 1080p         # only what the shot's model offers (\`npx storyreel models veo-3.1\`)
     # image: { still: keeper }  # or start from a still (see stills above)
     prompt: the camera drifts slowly across a warm sunrise sky, soft clouds passing
     # end_image: images/closing.png   # optional end frame, in any form image takes

@@ -1,7 +1,6 @@
 // Cache keys: sha256 over canonical JSON of exactly what the provider will receive, images by content.
 import { canonicalJson, sha256 } from "../util/hash.js";
-import { modelInput } from "./model-input.js";
-import type { ModelSpec } from "../models/types.js";
+import { modelInput } from "../storyboard/model-input.js";
 import type { ImageRef, Shot } from "../storyboard/types.js";
 
 // Bump when the key's shape changes, so old clips are never mistaken for new ones.
@@ -22,27 +21,22 @@ export function imageIdentity(image: ImageRef): Record<string, string> {
 }
 
 // What the key hashes; shown by `plan --json` so a changed key can be explained.
+// The endpoint and every field sent: changing a shot's model or resolution makes exactly that clip again.
 export function keyMaterial(
   shot: Shot,
-  model: ModelSpec,
   provider: ProviderId,
   identity: ImageIdentity = imageIdentity,
 ): Record<string, unknown> {
   return {
     key_format: KEY_FORMAT,
     provider: `${provider}@${PROVIDER_VERSIONS[provider]}`,
-    endpoint: model.endpoint,
-    input: modelInput(model, shot, identity),
+    endpoint: shot.model.endpoint,
+    input: modelInput(shot.model, shot, identity),
   };
 }
 
-export function clipKey(
-  shot: Shot,
-  model: ModelSpec,
-  provider: ProviderId,
-  identity: ImageIdentity = imageIdentity,
-): string {
-  return sha256(canonicalJson(keyMaterial(shot, model, provider, identity)));
+export function clipKey(shot: Shot, provider: ProviderId, identity: ImageIdentity = imageIdentity): string {
+  return sha256(canonicalJson(keyMaterial(shot, provider, identity)));
 }
 
 // Take 1 is the step's own key, so caches from before takes stay valid; take n > 1 is derived from it.

@@ -1,6 +1,6 @@
 // Plan stage: a pure function of (storyboard, cache index) that says what a render would do and spend.
 import { sumCosts } from "../util/money.js";
-import { shotCost } from "./model-input.js";
+import { shotCost } from "../storyboard/model-input.js";
 import type { CacheIndex } from "../cache/layout.js";
 import type { Storyboard } from "../storyboard/types.js";
 import { graphKeys, type GraphKeys } from "./graph-keys.js";
@@ -32,12 +32,11 @@ import { markUnneeded, stillsNeeded } from "./needed.js";
 import { stillTakeStatus, takeChooser } from "./takes.js";
 
 export function planRender(storyboard: Storyboard, cache: CacheIndex, options: PlanOptions): Plan {
-  const { model } = storyboard;
   const takes = takeChooser(storyboard, cache, options);
   const keys = graphKeys(
     storyboard,
     options.provider,
-    (shot, identity) => clipKey(shot, model, options.provider, identity),
+    (shot, identity) => clipKey(shot, options.provider, identity),
     takes.choose,
   );
   const stills = planStills(storyboard, keys, cache, {
@@ -115,7 +114,7 @@ export function planRender(storyboard: Storyboard, cache: CacheIndex, options: P
     storyboard: storyboard.file,
     output: options.output ?? storyboard.output,
     provider: options.provider,
-    model: model.endpoint,
+    model: storyboard.model.endpoint,
     shots,
     steps: [...stills, ...frames, ...sounds, ...shots.map(clipStep)],
     edges,
@@ -191,8 +190,8 @@ function whyGenerate(
   if (!before) return "new shot";
   const changed = changedFields(
     before,
-    keyMaterial(shot, storyboard.model, options.provider, keys.identity),
-    storyboard.model,
+    keyMaterial(shot, options.provider, keys.identity),
+    shot.model,
   ).map((field) => upstreamName(field, shot));
   if (changed.includes("provider")) return `first ${options.provider} render`;
   return changed.length ? `${changed.join(", ")} changed` : "not in the cache";

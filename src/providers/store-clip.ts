@@ -34,7 +34,7 @@ export async function storeClip(
     duration: info.duration,
     has_audio: info.audio !== undefined,
     media: info,
-    key_material: keyMaterial(job.shot, job.model, facts.provider),
+    key_material: keyMaterial(job.shot, facts.provider),
     ...(facts.videoUrl && { video_url: facts.videoUrl }),
   });
 }

@@ -4,7 +4,7 @@ import { durationsText, orList, takes } from "../models/modes.js";
 import { payloadProblem } from "../models/payload-check.js";
 import { clipFacts, clipPrice } from "../models/price.js";
 import type { ModelSpec } from "../models/types.js";
-import { modelInput, REFERENCE_NAME } from "../plan/model-input.js";
+import { modelInput, REFERENCE_NAME } from "./model-input.js";
 import type { DataPath } from "./positions.js";
 import type { Report } from "./report-problem.js";
 import { aspectFor, filmAspect } from "./shot-model.js";
@@ -34,9 +34,12 @@ export function inheritedDuration(
 ): number {
   if (inherited === undefined || model.durations.includes(inherited))
     return inherited ?? model.default_duration ?? model.durations[0]!;
+  const allowed = durationsText(model.durations);
   report(
     at,
-    `takes defaults.duration ${inherited} s, but ${model.family} makes ${durationsText(model.durations)} s: give this shot its own duration`,
+    at.at(-1) === "duration"
+      ? `must be ${allowed} (got ${inherited}); ${model.family} makes ${allowed} s`
+      : `takes defaults.duration ${inherited} s, but ${model.family} makes ${allowed} s: give this shot its own duration`,
   );
   return model.default_duration ?? model.durations[0]!;
 }
@@ -45,11 +48,12 @@ export function checkResolution(value: unknown, model: ModelSpec, at: DataPath, 
   if (typeof value !== "string") return undefined;
   const offered = model.resolutions ?? [];
   if (offered.includes(value)) return value;
+  const made = offered[0] ?? Object.keys(model.sizes ?? {})[0];
   report(
     at,
     offered.length > 1
       ? `must be ${orList(offered)} (got ${value}); ${model.family} ${model.mode} offers ${orList(offered)}`
-      : `${model.family} ${model.mode} has no choice of resolution${offered[0] ? ` (it makes ${offered[0]})` : ""}: leave resolution out`,
+      : `${model.family} ${model.mode} has no choice of resolution${made ? ` (it makes ${made})` : ""}: leave resolution out`,
   );
   return undefined;
 }

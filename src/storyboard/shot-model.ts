@@ -65,7 +65,10 @@ export function shotModel(
 
 export function unknownModel(name: string, models: VideoModels): string {
   const known = models.families.map((f) => f.family);
-  const hint = closest(name, models.families.flatMap(namesOf));
+  const hint = closest(name, [
+    ...models.families.flatMap(namesOf),
+    ...models.families.flatMap((f) => Object.values(f.modes).map((m) => m!.endpoint)),
+  ]);
   return `unknown model ${shown(name)}; known models: ${known.join(", ")}${hint ? ` (did you mean "${hint}"?)` : ""}. Add a model file in models/ beside the storyboard to use another fal endpoint (see docs/models.md)`;
 }
 

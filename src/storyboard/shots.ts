@@ -25,7 +25,11 @@ export interface ShotContext extends ImageContext {
   stillNames: readonly string[];
 }
 
-export async function checkShots(doc: Partial<StoryboardDoc>, ctx: ShotContext, report: Report): Promise<Shot[]> {
+export async function checkShots(
+  doc: Partial<StoryboardDoc>,
+  ctx: ShotContext,
+  outer: Report,
+): Promise<Shot[]> {
   if (!Array.isArray(doc.shots)) return [];
   const defaults = isObject(doc.defaults) ? doc.defaults : {};
   const fps = isObject(doc.render) && typeof doc.render.fps === "number" ? doc.render.fps : CLIP_FPS;
@@ -35,6 +39,12 @@ export async function checkShots(doc: Partial<StoryboardDoc>, ctx: ShotContext, 
   for (const [index, raw] of doc.shots.entries()) {
     if (!isObject(raw)) continue;
     const s = raw as Partial<ShotDoc>;
+    // The model file's own checks run only on a shot that is otherwise right.
+    let wrong = false;
+    const report: Report = (...args) => {
+      wrong = true;
+      outer(...args);
+    };
     const at = (field: string) => ["shots", index, field];
     if (typeof s.id === "string") {
       const first = seen.get(s.id);
@@ -80,10 +90,10 @@ export async function checkShots(doc: Partial<StoryboardDoc>, ctx: ShotContext, 
       ...(trim && { trim }),
       takes: typeof s.takes === "number" ? s.takes : 1,
     };
-    if (typeof s.prompt === "string") checkModelFile(shot, shotAt, report);
+    if (typeof s.prompt === "string" && !wrong) checkModelFile(shot, shotAt, report);
     shots.push(shot);
   }
-  checkTransitions(shots, fps, report);
+  checkTransitions(shots, fps, outer);
   return shots;
 }
 

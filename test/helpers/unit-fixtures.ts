@@ -2,7 +2,8 @@
 // Image paths point nowhere on purpose, so code that tried to read them would fail.
 import path from "node:path";
 import type { MediaInfo } from "../../src/media/probe.js";
-import { DEFAULT_MODEL, findModel } from "../../src/models/registry.js";
+import { modeSpec } from "../../src/models/modes.js";
+import { DEFAULT_MODEL, findFamily, videoModels } from "../../src/models/registry.js";
 import type { ModelSpec } from "../../src/models/types.js";
 import type { StitchClip } from "../../src/stitch/profile.js";
 import type { Shot, Storyboard } from "../../src/storyboard/types.js";
@@ -10,13 +11,14 @@ import type { Shot, Storyboard } from "../../src/storyboard/types.js";
 export const ROOT = path.resolve("/nonexistent/storyreel-unit");
 
 export function kling(): ModelSpec {
-  return findModel(DEFAULT_MODEL)!;
+  return modeSpec(findFamily(videoModels(), DEFAULT_MODEL)!, "image-to-video")!;
 }
 
 export function shot(index: number, over: Partial<Shot> = {}): Shot {
   return {
     id: `s${index + 1}`,
     index,
+    model: kling(),
     image: {
       kind: "file",
       source: "images/a.png",

@@ -14,6 +14,8 @@ function card(over: Partial<ReportShot>): ReportShot {
     status: "generated",
     provider: "fal",
     model: "m",
+    family: "kling-2.6-pro",
+    mode: "image-to-video",
     cost: 0.7,
     prompt: "a calm sea",
     audio: true,

@@ -6,7 +6,6 @@ import { test } from "node:test";
 import {
   canonicalJson,
   clipKey,
-  findModel,
   keyMaterial,
   loadStoryboard,
   validateStoryboard,
@@ -14,6 +13,7 @@ import {
   type Storyboard,
 } from "../../src/index.js";
 import { makeProject } from "../helpers/project.js";
+import { kling } from "../helpers/unit-fixtures.js";
 
 const base = {
   id: "arrival",
@@ -31,17 +31,17 @@ async function board(shotList: Array<Record<string, unknown>>, extraImages = {})
   return validateStoryboard(await loadStoryboard(file));
 }
 
-const keyOf = (b: Storyboard, i = 0) => clipKey(b.shots[i]!, b.model, "fal");
+const keyOf = (b: Storyboard, i = 0) => clipKey(b.shots[i]!, "fal");
 
 test("the key is a fixed value for fixed inputs (stable across runs and machines)", async () => {
   const b = await board([base]);
-  assert.deepEqual(keyMaterial(b.shots[0]!, b.model, "fal"), {
+  assert.deepEqual(keyMaterial(b.shots[0]!, "fal"), {
     key_format: 1,
     provider: "fal@1",
     endpoint: "fal-ai/kling-video/v2.6/pro/image-to-video",
     input: {
       prompt: "a king walks slowly",
-      start_image_url: { sha256: b.shots[0]!.image.kind === "file" ? b.shots[0]!.image.sha256 : "" },
+      start_image_url: { sha256: b.shots[0]!.image?.kind === "file" ? b.shots[0]!.image.sha256 : "" },
       duration: "5",
       negative_prompt: "blur, distort, and low quality",
       generate_audio: true,
@@ -93,7 +93,7 @@ test("every model input changes the key", async () => {
   }
   assert.equal(keys.size, variants.length + 1);
   const b = await board([base]);
-  assert.notEqual(clipKey(b.shots[0]!, b.model, "preview"), original, "the provider is part of the key");
+  assert.notEqual(clipKey(b.shots[0]!, "preview"), original, "the provider is part of the key");
 });
 
 test("defaults fill in exactly as if written on the shot", async () => {
@@ -109,10 +109,11 @@ test("defaults fill in exactly as if written on the shot", async () => {
 });
 
 test("a golden key: the same inputs give this exact key on every machine and every release", () => {
-  const model = findModel("fal-ai/kling-video/v2.6/pro/image-to-video")!;
+  const model = kling();
   const shot: Shot = {
     id: "anything",
     index: 7,
+    model,
     image: {
       kind: "file",
       source: "x.png",
@@ -131,12 +132,12 @@ test("a golden key: the same inputs give this exact key on every machine and eve
     takes: 1,
   };
   assert.equal(
-    canonicalJson(keyMaterial(shot, model, "fal")),
+    canonicalJson(keyMaterial(shot, "fal")),
     '{"endpoint":"fal-ai/kling-video/v2.6/pro/image-to-video","input":{"duration":"5","generate_audio":true,"negative_prompt":"blur, distort, and low quality","prompt":"A king walks slowly","start_image_url":{"sha256":"' +
       "a".repeat(64) +
       '"}},"key_format":1,"provider":"fal@1"}',
   );
-  assert.equal(clipKey(shot, model, "fal"), GOLDEN_KEY);
+  assert.equal(clipKey(shot, "fal"), GOLDEN_KEY);
 });
 
 // Computed once and pinned: if this changes, every user's cache is invalidated (bump KEY_FORMAT on purpose instead).

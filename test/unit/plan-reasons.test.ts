@@ -8,7 +8,7 @@ import type { Shot } from "../../src/storyboard/types.js";
 import { kling, shot, storyboard } from "../helpers/unit-fixtures.js";
 
 const model = kling();
-const material = (s: Shot, provider: "fal" | "preview" = "fal") => keyMaterial(s, model, provider);
+const material = (s: Shot, provider: "fal" | "preview" = "fal") => keyMaterial(s, provider);
 const otherImage = (s: Shot): Shot["image"] => ({
   ...(s.image as Extract<Shot["image"], { kind: "file" }>),
   sha256: "b".repeat(64),

@@ -2,7 +2,7 @@
 // of the shot's length, store it with its sidecar.
 import type { ClipSidecar } from "../../cache/artifacts/index.js";
 import { ProviderError } from "../../errors.js";
-import { modelInput } from "../../plan/model-input.js";
+import { modelInput } from "../../storyboard/model-input.js";
 import { storeClip } from "../store-clip.js";
 import type { ClipJob, ProviderContext } from "../types.js";
 import { shotImages } from "../../storyboard/types.js";

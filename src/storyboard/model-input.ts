@@ -1,5 +1,5 @@
 // Map a resolved shot onto its model's input, and price it, as the model's family file says.
-import type { ImageRef, Shot } from "../storyboard/types.js";
+import type { ImageRef, Shot } from "./types.js";
 import type { DurationForm, ModelSpec, ShotField } from "../models/types.js";
 import { clipFacts, clipPrice } from "../models/price.js";
 
