@@ -46,9 +46,10 @@ test("preview stand-ins: a slate for text-to-video, the references side by side 
     ],
   );
   const clip = path.join(dir, "out", report.shots[1].clip);
-  const [left, right] = [0.3, 0.7].map((x) => pixel(clip, x));
-  assert.ok(left![0] > 150 && left![2] < 100, `the first reference (red) is on the left: ${left}`);
-  assert.ok(right![2] > 150 && right![0] < 100, `the second reference (blue) is on the right: ${right}`);
+  const left = pixel(clip, 0.3);
+  const right = pixel(clip, 0.7);
+  assert.ok(left[0]! > 150 && left[2]! < 100, `the first reference (red) is on the left: ${left}`);
+  assert.ok(right[2]! > 150 && right[0]! < 100, `the second reference (blue) is on the right: ${right}`);
 });
 
 // The colour at (x of the width, the middle of the height) of the clip's first frame.

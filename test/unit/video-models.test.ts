@@ -130,8 +130,8 @@ test("the shot's inputs choose the mode; an end frame goes to Kling 2.6's image-
 
 test("@name becomes the model's tag in reference order; Veo keeps the name; an e-mail is left alone", () => {
   const refs = [
-    { name: "keeper", image: { kind: "still" as const, source: "still keeper", still: "keeper" } },
-    { name: "boy", image: { kind: "still" as const, source: "still boy", still: "boy" } },
+    { name: "keeper", at: 0, image: { kind: "still" as const, source: "still keeper", still: "keeper" } },
+    { name: "boy", at: 1, image: { kind: "still" as const, source: "still boy", still: "boy" } },
   ];
   const prompt = "@keeper hands @boy the lantern; mail ann@boy.org";
   const o3 = mode("kling-o3-pro", "reference-to-video");
@@ -154,7 +154,7 @@ function sampleShot(model: ModelSpec, over: Partial<Shot>): Shot {
     ...rest,
     ...(model.mode !== "text-to-video" && model.mode !== "reference-to-video" && { image: file }),
     ...(model.mode === "first-last-frame" && { endImage: file }),
-    ...(model.mode === "reference-to-video" && { references: [{ name: "a", image: file }] }),
+    ...(model.mode === "reference-to-video" && { references: [{ name: "a", image: file, at: 0 }] }),
     ...(model.aspect_ratios && { aspectRatio: model.aspect_ratios[0] }),
     ...(model.default_negative_prompt === undefined && { negativePrompt: undefined }),
   } as Shot;
