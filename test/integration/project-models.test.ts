@@ -77,6 +77,7 @@ test("an invalid project model file exits 2 naming its file, line and column, an
   const line = text.split("\n").findIndex((l) => l.includes('"eight"')) + 1;
   const result = await runInProcess(["render", file, "--provider", "preview"], { cwd: dir });
   assert.equal(result.exitCode, 2);
+  assert.deepEqual((await readdir(dir)).sort(), ["images", "models", "storyboard.yaml"], "nothing written");
   assert.match(
     result.stderr,
     new RegExp(`models/broken\\.json:${line}:\\d+: modes\\.image-to-video\\.durations`),
