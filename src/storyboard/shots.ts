@@ -125,6 +125,7 @@ async function referencesOf(
     // A bare word that is neither a still nor a file is most likely a still's name, misspelt.
     if (
       typeof entry === "string" &&
+      !ctx.stillNames.includes(entry) &&
       /^[a-z0-9][a-z0-9_-]*$/.test(entry) &&
       !existsSync(path.resolve(ctx.dir, entry))
     ) {
