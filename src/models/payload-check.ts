@@ -18,7 +18,10 @@ export function payloadProblem(model: ModelSpec, payload: Record<string, unknown
   if (check(payload)) return undefined;
   const e = check.errors![0]!;
   const field = e.instancePath.slice(1).replace(/\//g, ".") || String(e.params.missingProperty ?? "");
-  const allowed = e.keyword === "enum" ? ` (${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ")})` : "";
+  const allowed =
+    e.keyword === "enum"
+      ? ` (${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ")})`
+      : "";
   const got = e.instancePath ? ` (got ${JSON.stringify(e.data)})` : "";
   return `field "${field}" ${e.message}${allowed}${e.keyword === "enum" ? got : ""}`;
 }

@@ -66,8 +66,18 @@ export async function checkShots(
       checkReferenceNames(s.prompt, references, ctx.stillNames, at("prompt"), report);
     }
     const own = allowedDuration(s.duration, model, at("duration"), report);
-    const inherited = typeof defaults.duration === "number" && s.duration === undefined ? defaults.duration : undefined;
-    const duration = own ?? (s.duration === undefined ? inheritedDuration(inherited, model, typeof s.model === "string" ? shotAt : ["defaults", "duration"], report) : model.durations[0]!);
+    const inherited =
+      typeof defaults.duration === "number" && s.duration === undefined ? defaults.duration : undefined;
+    const duration =
+      own ??
+      (s.duration === undefined
+        ? inheritedDuration(
+            inherited,
+            model,
+            typeof s.model === "string" ? shotAt : ["defaults", "duration"],
+            report,
+          )
+        : model.durations[0]!);
     const resolution = checkResolution(s.resolution, model, at("resolution"), report);
     const aspectRatio = checkAspect(model, renderResolution, shotAt, report);
     const trim = checkTrim(s.trim, duration, fps, at("trim"), report);
@@ -112,7 +122,10 @@ async function referencesOf(
     if (!image) continue;
     const name = referenceName(image);
     if (refs.some((r) => r.name === name))
-      report([...at, i], `two references are named @${name}; rename one (a still's name, or a file's base name)`);
+      report(
+        [...at, i],
+        `two references are named @${name}; rename one (a still's name, or a file's base name)`,
+      );
     refs.push({ name, image });
   }
   return refs;
