@@ -5,7 +5,7 @@ import { StoryboardError, UsageError } from "../errors.js";
 import { findFamily, videoModels, type VideoModels } from "../models/registry.js";
 import { shownPath } from "../paths.js";
 import { unknownModel } from "../storyboard/shot-model.js";
-import { parseCommand } from "./args.js";
+import { modelsDirOf, parseCommand } from "./args.js";
 import type { CliContext } from "./context.js";
 import { familyFacts } from "./models-facts.js";
 import { familyDetail, familyTable } from "./models-format.js";
@@ -21,9 +21,6 @@ audio, references, price rule and the price of a 5 s shot, and every source with
 
 // The JSON's shape; a change to it that a script could notice raises this.
 export const MODELS_JSON_VERSION = 1;
-
-// The environment variable naming a folder of the project's own model files, besides ./models.
-export const MODELS_ENV = "STORYREEL_MODELS";
 
 export async function modelsCommand(argv: string[], ctx: CliContext): Promise<void> {
   const { values, positionals } = parseCommand("models", argv, { json: { type: "boolean" } }, MODELS_USAGE);
@@ -45,7 +42,7 @@ export async function modelsCommand(argv: string[], ctx: CliContext): Promise<vo
 // The registry as validate sees it for a storyboard in the working folder; an invalid project file is refused
 // with its file:line:col, as a storyboard would be.
 function projectModels(ctx: CliContext): VideoModels {
-  const own = ctx.env[MODELS_ENV];
+  const own = modelsDirOf(ctx).modelsDir;
   const dirs = new Set([path.join(ctx.cwd, "models"), ...(own ? [path.resolve(ctx.cwd, own)] : [])]);
   const models = videoModels([...dirs]);
   if (models.problems.length > 0)
