@@ -114,9 +114,12 @@ test("`storyreel plan` prints a table with costs and totals, and --json the vers
     "audio",
     "cost",
     "duration",
+    "endpoint",
     "id",
     "index",
     "key",
+    "mode",
+    "model",
     "reason",
     "status",
   ]);
