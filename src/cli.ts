@@ -25,6 +25,8 @@ Commands:
                        push to and pull from a remote cache (--remote-cache s3://BUCKET/PREFIX)
   spend [file...]      what fal renders have cost, from the spend ledger, by storyboard, day and model
                        (--reconcile [--since DATE]: the ledger against fal's request listing)
+  models [NAME]        the video models a storyboard here can use: modes, durations, prices per 5 s,
+                       sources (the project's own in models/ or $STORYREEL_MODELS too; --json)
   init [dir]           start a storyboard: commented storyboard.yaml and two sample images
   doctor               show the ffmpeg in use and its capabilities, FAL_KEY status and the cache
                        (--remote: check the remote cache and its conditional writes)
@@ -58,6 +60,7 @@ const COMMANDS: Record<string, () => Promise<(argv: string[], ctx: CliContext) =
   spend: async () => (await import("./commands/spend.js")).spendCommand,
   cache: async () => (await import("./commands/cache.js")).cacheCommand,
   export: async () => (await import("./commands/export.js")).exportCommand,
+  models: async () => (await import("./commands/models.js")).modelsCommand,
 };
 
 // Any field of the context may be left out: the process's own working folder, environment and streams stand in,

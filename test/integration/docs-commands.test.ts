@@ -30,6 +30,7 @@ const COMMANDS = [
   "spend",
   "init",
   "doctor",
+  "models",
 ];
 
 interface Found {
