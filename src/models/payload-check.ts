@@ -3,17 +3,17 @@
 import { Ajv, type ValidateFunction } from "ajv";
 import type { ModelSpec } from "./types.js";
 
-const compiled = new Map<string, ValidateFunction>();
+// By the schema object: a model file read again (edited meanwhile) is compiled again.
+const compiled = new WeakMap<object, ValidateFunction>();
 // fal's schemas carry their own keywords (x-fal) and formats; they describe, they do not constrain.
 const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false });
 
 // What is wrong with the payload, naming the field; undefined when fal's schema accepts it.
 export function payloadProblem(model: ModelSpec, payload: Record<string, unknown>): string | undefined {
-  const id = `${model.file}#${model.mode}`;
-  let check = compiled.get(id);
+  let check = compiled.get(model.schema);
   if (!check) {
     check = ajv.compile(model.schema);
-    compiled.set(id, check);
+    compiled.set(model.schema, check);
   }
   if (check(payload)) return undefined;
   const e = check.errors![0]!;
