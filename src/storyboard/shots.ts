@@ -1,10 +1,9 @@
 // Semantic checks on each shot (ids, images, prompt, duration, transition, trim), tolerant of data the schema already rejected.
-import { existsSync } from "node:fs";
-import path from "node:path";
-import { closest } from "../util/suggest.js";
 import type { ModelSpec } from "../models/types.js";
-import { resolveImage, type ImageContext } from "./images.js";
-import type { ImageDoc, ImageRef, Reference, Shot, ShotDoc, StoryboardDoc, TransitionType } from "./types.js";
+import type { ImageContext } from "./images.js";
+import { imageField } from "./image-field.js";
+import { referencesOf } from "./shot-references.js";
+import type { Shot, ShotDoc, StoryboardDoc, TransitionType } from "./types.js";
 import { isObject, type Report } from "./report-problem.js";
 import { shotModel, type ModelContext } from "./shot-model.js";
 import {
@@ -111,101 +110,9 @@ export async function checkShots(
   return shots;
 }
 
-// Each reference: a still by its bare name, or any form `image` takes; named for the prompt's `@name`.
-async function referencesOf(
-  list: unknown[],
-  ctx: ShotContext & { model: ModelSpec },
-  at: (string | number)[],
-  report: Report,
-): Promise<Reference[]> {
-  const refs: Reference[] = [];
-  for (const [i, entry] of list.entries()) {
-    const value =
-      typeof entry === "string" && ctx.stillNames.includes(entry) ? { still: entry } : (entry as ImageDoc);
-    // A bare word that is neither a still nor a file is most likely a still's name, misspelt.
-    if (
-      typeof entry === "string" &&
-      !ctx.stillNames.includes(entry) &&
-      /^[a-z0-9][a-z0-9_-]*$/.test(entry) &&
-      !existsSync(path.resolve(ctx.dir, entry))
-    ) {
-      const hint = closest(entry, ctx.stillNames);
-      report(
-        [...at, i],
-        `no still or file named "${entry}"${hint ? ` (did you mean still "${hint}"?)` : ctx.stillNames.length ? `; stills: ${ctx.stillNames.join(", ")}` : ""}`,
-      );
-      continue;
-    }
-    const image = await imageField(value, ctx, [...at, i], report);
-    if (!image) continue;
-    const name = referenceName(image);
-    if (refs.some((r) => r.name === name))
-      report(
-        [...at, i],
-        `two references are named @${name}; rename one (a still's name, or a file's base name)`,
-      );
-    refs.push({ name, image, at: i });
-  }
-  return refs;
-}
-
-function referenceName(image: ImageRef): string {
-  if (image.kind === "still") return image.still;
-  if (image.kind === "frame") return image.from;
-  const file = image.kind === "url" ? decodeURIComponent(new URL(image.url).pathname) : image.source;
-  return path.posix.basename(file.replace(/\\/g, "/")).replace(/\.[^.]*$/, "");
-}
-
 // Seconds of a shot that make it into the film.
 export function keptSeconds(shot: Pick<Shot, "duration" | "trim">): number {
   return shot.trim ? shot.trim.end - shot.trim.start : shot.duration;
-}
-
-// A path or URL is resolved now; a still or a frame is a step of the graph, checked once all shots are known.
-async function imageField(
-  value: ShotDoc["image"] | undefined,
-  ctx: ImageContext,
-  at: (string | number)[],
-  report: Report,
-): Promise<ImageRef | undefined> {
-  if (typeof value === "string") return imageOrReport(value, ctx, at, report);
-  if (!isObject(value)) return undefined;
-  const { still, from, frame } = value;
-  if (typeof still === "string" && typeof from === "string") {
-    report(
-      at,
-      "names both a still and a shot to take a frame from; use one: { still: NAME } or { from: SHOT, frame: last }",
-    );
-    return undefined;
-  }
-  if (typeof still === "string") {
-    if (frame !== undefined)
-      report([...at, "frame"], "a still has no frames; `frame` goes with `from: SHOT`");
-    return { kind: "still", source: `still ${still}`, still };
-  }
-  if (typeof from === "string") {
-    const at_ = frame ?? "last";
-    if (typeof at_ === "string" && at_ !== "last" && at_ !== "first") {
-      report([...at, "frame"], `must be last, first or a time in seconds (got ${JSON.stringify(at_)})`);
-      return undefined;
-    }
-    if (typeof at_ === "number" && !(at_ >= 0)) {
-      report([...at, "frame"], `must be a time in seconds from 0 (got ${at_})`);
-      return undefined;
-    }
-    return { kind: "frame", source: `${from}@${at_}`, from, frame: at_ };
-  }
-  report(at, "must say { still: NAME } or { from: SHOT, frame: last | first | SECONDS }");
-  return undefined;
-}
-
-async function imageOrReport(source: string, ctx: ImageContext, at: (string | number)[], report: Report) {
-  const result = await resolveImage(source, ctx);
-  if (typeof result === "string") {
-    report(at, result);
-    return undefined;
-  }
-  return result;
 }
 
 function checkPrompt(prompt: string, model: ModelSpec, at: (string | number)[], report: Report): void {
