@@ -44,7 +44,7 @@ export function inputErrors(
   input: Record<string, unknown>,
   served: (url: string) => boolean,
 ): FieldError[] {
-  const errors = endpoint.check(input) ? [] : schemaErrors(endpoint.check.errors ?? []);
+  const errors = endpoint.check(input) ? [] : schemaErrors(endpoint.check.errors ?? [], input);
   for (const [field, value] of Object.entries(input)) {
     const urls =
       field.endsWith("_urls") && Array.isArray(value) ? value : field.endsWith("_url") ? [value] : [];
@@ -63,16 +63,22 @@ export function inputErrors(
 
 // One error per field, in pydantic's words (fal's inputs are pydantic models): the first ajv says about it,
 // leaving out anyOf's summary when a branch said more.
-function schemaErrors(errors: readonly ErrorObject[]): FieldError[] {
+function schemaErrors(errors: readonly ErrorObject[], input: Record<string, unknown>): FieldError[] {
   const seen = new Set<string>();
   const out: FieldError[] = [];
   for (const e of [...errors].sort((a, b) => Number(a.keyword === "anyOf") - Number(b.keyword === "anyOf"))) {
     const loc = ["body", ...locOf(e)];
     if (seen.has(loc.join("\u0000"))) continue;
     seen.add(loc.join("\u0000"));
-    out.push({ loc, ...pydantic(e), ...(e.keyword !== "required" && { input: e.data }) });
+    // ajv keeps the value only when verbose; the input has it.
+    const value = e.instancePath ? valueAt(input, loc.slice(1)) : input;
+    out.push({ loc, ...pydantic(e), ...(e.keyword !== "required" && { input: value }) });
   }
   return out;
+}
+
+function valueAt(input: unknown, path: ReadonlyArray<string | number>): unknown {
+  return path.reduce<unknown>((v, k) => (v as Record<string | number, unknown> | undefined)?.[k], input);
 }
 
 function locOf(e: ErrorObject): Array<string | number> {

@@ -1,5 +1,6 @@
 // A fake fal.ai on 127.0.0.1 speaking the queue, storage and proxy protocol of @fal-ai/client 1.10
-// (shared/reference/fal-queue-protocol.md). It records every request and can inject faults.
+// (shared/reference/fal-queue-protocol.md). It records every request and can inject faults. Every shipped video
+// mode's endpoint checks its input against fal's published schema, as fal does (fake-fal-schemas.ts).
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
