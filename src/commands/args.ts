@@ -89,3 +89,9 @@ export function noteOtherCaches(
   const boards = films.map((f) => f.board);
   for (const note of otherCaches(boards, cacheDir, (f) => shownPath(ctx.cwd, f), chosen)) ctx.stderr(note);
 }
+
+// STORYREEL_MODELS: a folder of the project's own model files, besides models/ beside the storyboard.
+export function modelsDirOf(ctx: Pick<CliContext, "env">): { modelsDir?: string } {
+  const dir = ctx.env.STORYREEL_MODELS;
+  return dir ? { modelsDir: dir } : {};
+}

@@ -7,7 +7,7 @@ import { exportFilm } from "../export/export-film.js";
 import { planStoryboards } from "../pipeline/index.js";
 import { shownPath } from "../paths.js";
 import { count } from "../util/words.js";
-import { parseCommand, providerOption, requireFiles } from "./args.js";
+import { modelsDirOf, parseCommand, providerOption, requireFiles } from "./args.js";
 import type { CliContext } from "./context.js";
 
 export const EXPORT_USAGE = `Usage: storyreel export <storyboard.yaml> --format otio|mlt [--out PATH] [--collect DIR]
@@ -51,6 +51,7 @@ export async function exportCommand(argv: string[], ctx: CliContext): Promise<vo
       provider,
       cacheDir,
       allowOutsideImages: values["allow-outside-images"] === true,
+      ...modelsDirOf(ctx),
     });
   const given = values.provider as string | undefined;
   let { films } = await plan(providerOption(given, "fal"));

@@ -7,21 +7,25 @@ import { count } from "../util/words.js";
 import { kindOf, storedAs } from "../steps/registry.js";
 
 export function formatPlan(plan: Plan): string {
-  const why = plan.shots.some((s) => s.reason || s.waits_for || s.takes);
+  const why = plan.shots.some((s) => s.reason || s.waits_for || s.takes || s.scaled_up);
   const rows = plan.shots.map((s, i) => [
     String(i + 1),
     s.id,
     statusText(s),
+    modelText(s),
     `${s.duration}s`,
     s.audio ? "on" : "off",
     costText(plan, s),
     ...(why ? [whyText(s)] : []),
   ]);
-  const table = columns([["#", "shot", "status", "dur", "audio", "cost", ...(why ? ["why"] : [])], ...rows]);
+  const table = columns([
+    ["#", "shot", "status", "model", "dur", "audio", "cost", ...(why ? ["why"] : [])],
+    ...rows,
+  ]);
   const n = (status: PlannedShot["status"]) => plan.shots.filter((s) => s.status === status).length;
   const seconds = plan.shots.reduce((t, s) => t + s.duration, 0);
   const lines = [
-    `${plan.storyboard} -> ${plan.output}  (provider ${plan.provider}, model ${plan.model})`,
+    `${plan.storyboard} -> ${plan.output}  (provider ${plan.provider}, ${modelsText(plan)})`,
     "",
     ...stepTable(plan),
     ...table,
@@ -102,9 +106,23 @@ function whyText(s: {
   waits_for?: string[];
   take?: number;
   takes?: Array<{ take: number; status: string }>;
+  scaled_up?: string;
 }): string {
   const waits = s.waits_for?.length ? `waits for ${s.waits_for.join(", ")}` : "";
-  return [s.reason, waits, takesText(s)].filter(Boolean).join("; ");
+  return [s.reason, waits, takesText(s), s.scaled_up].filter(Boolean).join("; ");
+}
+
+// "veo-3.1 image 1080p": the family, the mode without "-to-video", the resolution when the shot chose one.
+function modelText(s: PlannedShot): string {
+  return [s.model, s.mode.replace(/-to-video$/, ""), s.resolution].filter(Boolean).join(" ");
+}
+
+// One model for the whole film by its endpoint, as before; several by their names.
+function modelsText(plan: Plan): string {
+  const names = [...new Set(plan.shots.map((s) => s.model))];
+  return names.length === 1 && plan.shots.every((s) => s.endpoint === plan.shots[0]!.endpoint)
+    ? `model ${plan.shots[0]!.endpoint}`
+    : `models ${names.join(", ")}`;
 }
 
 // "uses take 2 of 3; take 3 to make"

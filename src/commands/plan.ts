@@ -1,7 +1,14 @@
 // `storyreel plan <file...>`: what a render would generate, reuse and spend, without doing any of it.
 import { formatPlan } from "./plan-format.js";
 import { planStoryboards } from "../pipeline/index.js";
-import { noteOtherCaches, onlyOption, parseCommand, providerOption, requireFiles } from "./args.js";
+import {
+  modelsDirOf,
+  noteOtherCaches,
+  onlyOption,
+  parseCommand,
+  providerOption,
+  requireFiles,
+} from "./args.js";
 import type { CliContext } from "./context.js";
 import { RunError } from "../errors.js";
 import { connectRemote, inRemote, missingEntries } from "../pipeline/remote.js";
@@ -41,6 +48,7 @@ export async function planCommand(argv: string[], ctx: CliContext): Promise<void
     provider: providerOption(values.provider as string | undefined, "fal"),
     cacheDir: resolveCacheDir(values["cache-dir"] as string | undefined, ctx.env, ctx.cwd),
     allowOutsideImages: values["allow-outside-images"] === true,
+    ...modelsDirOf(ctx),
     ...(only && { only }),
   });
   noteOtherCaches(films, request.cacheDir, argv, ctx);

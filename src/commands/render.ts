@@ -3,7 +3,7 @@ import path from "node:path";
 import { lockPath, readLock } from "../project/lockfile.js";
 import { findMediaTools } from "../media/binaries.js";
 import { planStoryboards, renderPlans } from "../pipeline/index.js";
-import { noteOtherCaches } from "./args.js";
+import { modelsDirOf, noteOtherCaches } from "./args.js";
 import { ndjsonDisplay, textDisplay } from "./progress.js";
 import type { CliContext } from "./context.js";
 import { parseRenderOptions, RENDER_USAGE, renderProvider } from "./render-options.js";
@@ -21,6 +21,7 @@ export async function renderCommand(argv: string[], ctx: CliContext): Promise<vo
     provider: opts.provider,
     cacheDir: opts.cacheDir,
     allowOutsideImages: opts.allowOutsideImages,
+    ...modelsDirOf(ctx),
     resubmitUnconfirmed: opts.resubmitUnconfirmed,
     ...(opts.only && { only: opts.only }),
     ...(opts.out !== undefined && { out: opts.out }),

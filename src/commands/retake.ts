@@ -10,6 +10,7 @@ import type { CliContext } from "./context.js";
 import { UsageError } from "../errors.js";
 import { dollars } from "../util/money.js";
 import { parseRenderOptions, renderProvider } from "./render-options.js";
+import { modelsDirOf } from "./args.js";
 
 export const RETAKE_USAGE = `Usage: storyreel retake <storyboard.yaml> <id...> [render options]
 
@@ -36,6 +37,7 @@ export async function retakeCommand(argv: string[], ctx: CliContext): Promise<vo
     provider: opts.provider,
     cacheDir: opts.cacheDir,
     allowOutsideImages: opts.allowOutsideImages,
+    ...modelsDirOf(ctx),
     resubmitUnconfirmed: opts.resubmitUnconfirmed,
     ...(opts.out !== undefined && { out: opts.out }),
   };

@@ -6,6 +6,7 @@ import { storyboardIdentity } from "../util/storyboard-id.js";
 import { cachePaths, resolveCacheDir } from "../cache/layout.js";
 import { ofStoryboard, readLedger, type SpendRecord } from "../project/spend-ledger.js";
 import { dollars, sumCosts } from "../util/money.js";
+import { videoModels } from "../models/registry.js";
 import { parseCommand } from "./args.js";
 import type { CliContext } from "./context.js";
 
@@ -95,7 +96,9 @@ export async function spendCommand(argv: string[], ctx: CliContext): Promise<voi
       cost: sumCosts(g.costs),
     }));
   const total = sumCosts(records.map((r) => r.cost));
-  if (values.json) return ctx.stdout(JSON.stringify({ rows, total, submits: records.length }, null, 2));
+  const models = byModel(records);
+  if (values.json)
+    return ctx.stdout(JSON.stringify({ rows, models, total, submits: records.length }, null, 2));
   if (rows.length === 0) return ctx.stdout(`No fal spending recorded in ${paths.dir}.`);
   const table = [
     ["storyboard", "day", "model", "submits", "cost"],
@@ -109,6 +112,8 @@ export async function spendCommand(argv: string[], ctx: CliContext): Promise<voi
         .join("  ")
         .trimEnd(),
     );
+  if (models.length > 1)
+    ctx.stdout(`By model: ${models.map((m) => `${m.name} ${dollars(m.cost)} (${m.submits})`).join(", ")}`);
   ctx.stdout(
     `Total: ${dollars(total)} over ${records.length} ${records.length === 1 ? "submit" : "submits"}`,
   );
@@ -121,4 +126,27 @@ export async function spendCommand(argv: string[], ctx: CliContext): Promise<voi
 function shortRepo(repo: string): string {
   if (repo.startsWith("git:")) return `repo ${repo.slice(4, 12)}`;
   return repo.replace(/^(dir|origin):/, "");
+}
+
+// Totals per endpoint, named by the video family that uses it ("veo-3.1 image-to-video") where one does.
+function byModel(records: SpendRecord[]) {
+  const names = new Map<string, string>();
+  for (const f of videoModels().families)
+    for (const [mode, m] of Object.entries(f.modes))
+      if (!names.has(m!.endpoint)) names.set(m!.endpoint, `${f.family} ${mode}`);
+  const groups = new Map<string, { submits: number; costs: number[] }>();
+  for (const r of records) {
+    const g = groups.get(r.model) ?? { submits: 0, costs: [] };
+    g.submits += 1;
+    g.costs.push(r.cost);
+    groups.set(r.model, g);
+  }
+  return [...groups.entries()]
+    .map(([model, g]) => ({
+      model,
+      name: names.get(model) ?? model,
+      submits: g.submits,
+      cost: sumCosts(g.costs),
+    }))
+    .sort((a, b) => b.cost - a.cost || a.model.localeCompare(b.model));
 }

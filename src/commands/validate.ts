@@ -1,5 +1,5 @@
 // `storyreel validate <file...>`: every problem with its position, or a one-line summary per storyboard.
-import { parseCommand, requireFiles } from "./args.js";
+import { modelsDirOf, parseCommand, requireFiles } from "./args.js";
 import type { CliContext } from "./context.js";
 import { shotCost } from "../storyboard/model-input.js";
 import { stillCost } from "../plan/still-input.js";
@@ -22,7 +22,13 @@ export async function validateCommand(argv: string[], ctx: CliContext): Promise<
   );
   if (values.help) return ctx.stdout(VALIDATE_USAGE);
   const files = requireFiles("validate", positionals, VALIDATE_USAGE);
-  const boards = await loadStoryboards(files, ctx.cwd, values["allow-outside-images"] === true);
+  const boards = await loadStoryboards(
+    files,
+    ctx.cwd,
+    values["allow-outside-images"] === true,
+    undefined,
+    modelsDirOf(ctx).modelsDir,
+  );
   for (const b of boards) {
     const seconds = b.shots.reduce((t, s) => t + s.duration, 0);
     // Every take of every shot and still, as `plan` counts them before anything is cached.

@@ -148,7 +148,10 @@ async function buildTimeline(
       prompt: board.shots[s.index]!.prompt,
       key: s.key,
       take: s.take ?? 1,
-      model: plan.model,
+      // The endpoint that made it, its family's alias and the mode the shot's inputs chose.
+      model: s.endpoint,
+      family: s.model,
+      mode: s.mode,
       ...(side.request_id && { request_id: side.request_id }),
       cost: side.cost,
       sha256: side.sha256,

@@ -50,7 +50,9 @@ export function readFamily(text: string, file: string): { family: FamilyDoc } | 
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
     const pos = lines.linePos(e.pos[0]);
-    return { problems: [{ file, ...pos, path: "", message: `is not valid JSON: ${e.message.split("\n")[0]}` }] };
+    return {
+      problems: [{ file, ...pos, path: "", message: `is not valid JSON: ${e.message.split("\n")[0]}` }],
+    };
   }
   const data = doc.toJS();
   const errors = checkFamily(data);
@@ -59,7 +61,10 @@ export function readFamily(text: string, file: string): { family: FamilyDoc } | 
     .filter((e) => e.keyword !== "oneOf" && e.keyword !== "not")
     .slice(0, 10)
     .map((e) => {
-      const at = e.instancePath.split("/").slice(1).map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
+      const at = e.instancePath
+        .split("/")
+        .slice(1)
+        .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
       const node = doc.getIn(at, true) as Node | undefined;
       const pos = lines.linePos(node?.range?.[0] ?? 0);
       const extra =

@@ -25,6 +25,8 @@ export interface PlanRequest {
   // The film's path, overriding the storyboard's `output` (one storyboard only).
   out?: string;
   allowOutsideImages?: boolean;
+  // A folder of the project's own model files (STORYREEL_MODELS), besides models/ beside each storyboard.
+  modelsDir?: string;
   // Shots whose earlier submit got no answer are priced (and submitted) again.
   resubmitUnconfirmed?: boolean;
 }
@@ -55,6 +57,7 @@ export async function planStoryboards(given: PlanRequest): Promise<Planned> {
     request.cwd,
     request.allowOutsideImages ?? false,
     parseCache(request.cacheDir),
+    request.modelsDir,
   );
   if (request.only) checkOnly(boards, request.only);
   const t1 = Date.now();
@@ -69,12 +72,14 @@ export async function loadStoryboards(
   cwd: string,
   allowOutsideImages: boolean,
   cache?: ParseCache,
+  modelsDir?: string,
 ): Promise<Storyboard[]> {
   const boards: Storyboard[] = [];
   const problems: Problem[] = [];
   for (const file of files) {
     try {
-      boards.push(await validateStoryboard(await loadStoryboard(file, cwd, cache), { allowOutsideImages }));
+      const options = { allowOutsideImages, ...(modelsDir && { modelsDir: path.resolve(cwd, modelsDir) }) };
+      boards.push(await validateStoryboard(await loadStoryboard(file, cwd, cache), options));
     } catch (err) {
       if (!(err instanceof StoryboardError)) throw err;
       problems.push(...err.problems);

@@ -23,6 +23,13 @@ export interface PlannedShot {
   // With several takes: the take the film uses (its key is `key`), and every take with its status.
   take?: number;
   takes?: PlannedTake[];
+  // The video model: its family alias, the mode the shot's inputs chose, and the endpoint.
+  model: string;
+  mode: string;
+  endpoint: string;
+  resolution?: string;
+  // The clip is smaller than the film, so the stitcher scales it up.
+  scaled_up?: string;
   duration: number;
   audio: boolean;
   cost: number;

@@ -7,6 +7,7 @@ import { graphKeys, type GraphKeys } from "./graph-keys.js";
 import { clipKey, keyMaterial } from "./key.js";
 import { graphEdges, inputsOf, planFrames, planStills, type PlannedStep, waitsFor } from "./steps.js";
 import { changedFields } from "./why.js";
+import { scaleNote, shadowWarnings } from "./model-notes.js";
 import { planSounds, voiceWarnings } from "./sound-steps.js";
 
 export {
@@ -54,13 +55,14 @@ export function planRender(storyboard: Storyboard, cache: CacheIndex, options: P
     const first = firstByKey.get(key);
     if (first === undefined) firstByKey.set(key, shot.id);
     const status = shotStatus(key, shot.id, first !== undefined, cache, options);
-    const reason = reasonFor(status, shot, storyboard, options, keys);
+    const reason = reasonFor(status, shot, options, keys);
     const waits = isClipJob(status)
       ? waitsFor(inputsOf(shot), (i) =>
           made.has(i.kind === "still" ? `still:${i.still}` : `frame:${i.source}`),
         )
       : [];
     const all = takes.list(`shot:${shot.id}`, keys, (k) => shotStatus(k, shot.id, false, cache, options));
+    const scaled = options.provider === "fal" ? scaleNote(shot, storyboard) : undefined;
     return {
       id: shot.id,
       index: shot.index,
@@ -70,6 +72,11 @@ export function planRender(storyboard: Storyboard, cache: CacheIndex, options: P
       ...(reason && { reason }),
       ...(waits.length > 0 && { waits_for: waits }),
       ...(all && { take: takes.used.get(`shot:${shot.id}`)!, takes: all }),
+      model: shot.model.family,
+      mode: shot.model.mode,
+      endpoint: shot.model.endpoint,
+      ...(shot.resolution && { resolution: shot.resolution }),
+      ...(scaled && { scaled_up: scaled }),
       duration: shot.duration,
       audio: shot.audio,
       cost,
@@ -108,7 +115,7 @@ export function planRender(storyboard: Storyboard, cache: CacheIndex, options: P
     (s.takes ?? []).filter((t) => t.take !== s.take).map((t) => ({ status: t.status, cost: s.cost })),
   );
   const unique = [...shots, ...stills, ...sounds].filter((s) => s.status !== "duplicate");
-  const warnings = [...takes.lapsed, ...voiceWarnings(storyboard)];
+  const warnings = [...takes.lapsed, ...voiceWarnings(storyboard), ...shadowWarnings(storyboard)];
   return {
     version: PLAN_VERSION,
     storyboard: storyboard.file,
@@ -162,7 +169,6 @@ function shotStatus(
 function reasonFor(
   status: ShotStatus,
   shot: Storyboard["shots"][number],
-  storyboard: Storyboard,
   options: PlanOptions,
   keys: GraphKeys,
 ): string | undefined {
@@ -171,12 +177,11 @@ function reasonFor(
     return options.resubmitUnconfirmed
       ? "an earlier submit got no answer: a render looks for it in fal's request listing, and submits it again if it cannot tell (--resubmit-unconfirmed)"
       : "an earlier submit got no answer: a render looks for it in fal's request listing and collects it (priced as in flight)";
-  return status === "generate" ? whyGenerate(shot, storyboard, options, keys) : undefined;
+  return status === "generate" ? whyGenerate(shot, options, keys) : undefined;
 }
 
 function whyGenerate(
   shot: Storyboard["shots"][number],
-  storyboard: Storyboard,
   options: PlanOptions,
   keys: GraphKeys,
 ): string | undefined {
@@ -188,11 +193,9 @@ function whyGenerate(
   if (!options.previous) return undefined;
   const before = options.previous.get(shot.id);
   if (!before) return "new shot";
-  const changed = changedFields(
-    before,
-    keyMaterial(shot, options.provider, keys.identity),
-    shot.model,
-  ).map((field) => upstreamName(field, shot));
+  const changed = changedFields(before, keyMaterial(shot, options.provider, keys.identity), shot.model).map(
+    (field) => upstreamName(field, shot),
+  );
   if (changed.includes("provider")) return `first ${options.provider} render`;
   return changed.length ? `${changed.join(", ")} changed` : "not in the cache";
 }

@@ -51,8 +51,12 @@ function videoPrice(model: ModelSpec, fields: Record<string, unknown>): number |
   if (rule?.as === "frames") duration = (duration - 1) / (model.fps ?? 24);
   if (!(Number.isFinite(duration) && duration > 0)) return undefined;
   const audioField = inputName(model.input, "audio");
-  const audio = model.audio === "always" || (model.audio === "optional" && (!audioField || fields[audioField] !== false));
+  const audio =
+    model.audio === "always" || (model.audio === "optional" && (!audioField || fields[audioField] !== false));
   const resolutionField = inputName(model.input, "resolution");
-  const resolution = resolutionField && typeof fields[resolutionField] === "string" ? (fields[resolutionField] as string) : undefined;
+  const resolution =
+    resolutionField && typeof fields[resolutionField] === "string"
+      ? (fields[resolutionField] as string)
+      : undefined;
   return clipPrice(model.price, clipFacts(model, { duration, audio, resolution }));
 }

@@ -51,7 +51,9 @@ async function generate(job: ClipJob, ctx: ProviderContext, longSide: number): P
       // Text-to-video, or a URL that cannot be fetched offline: a slate with the shot's id and prompt.
       ctx.update({
         state: "in_progress",
-        detail: shot.image ? "rendering a slate (the image is a URL; preview works offline)" : "rendering a slate (text-to-video)",
+        detail: shot.image
+          ? "rendering a slate (the image is a URL; preview works offline)"
+          : "rendering a slate (text-to-video)",
       });
       await makeSlate(ctx, shot, tmp, longSide);
     }
@@ -126,7 +128,10 @@ export function referencePreviewArgs(
   const [w, h] = previewSize(rw, rh, longSide);
   const inputs = images.flatMap((file) => ["-i", file]);
   const row = images.map((_, i) => `[${i}:v]scale=-2:${h * 2},setsar=1[r${i}]`).join(";");
-  const stack = images.length > 1 ? `${images.map((_, i) => `[r${i}]`).join("")}hstack=inputs=${images.length}` : "[r0]null";
+  const stack =
+    images.length > 1
+      ? `${images.map((_, i) => `[r${i}]`).join("")}hstack=inputs=${images.length}`
+      : "[r0]null";
   const fit = `scale=${w * 2}:${h * 2}:force_original_aspect_ratio=decrease,pad=${w * 2}:${h * 2}:(ow-iw)/2:(oh-ih)/2`;
   return animaticArgs(shot, inputs, `${row};${stack},${fit}[cast];[cast]`, [w, h], out, key, images.length);
 }

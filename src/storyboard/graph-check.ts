@@ -3,7 +3,7 @@
 import { closest, shown } from "../util/suggest.js";
 import type { DataPath } from "./positions.js";
 import type { Report } from "./report-problem.js";
-import type { ImageRef, Shot, Still } from "./types.js";
+import { shotImages, type ImageRef, type Shot, type Still } from "./types.js";
 
 export function checkGraph(
   stills: Still[],
@@ -24,12 +24,14 @@ export function checkGraph(
   const skipStills = stillNames === undefined;
   stillNames = stillNames ?? [];
   for (const shot of shots) {
-    for (const [field, image] of [
-      ["image", shot.image],
-      ["end_image", shot.endImage],
-    ] as const) {
+    const fields: Array<[DataPath, ImageRef | undefined]> = [
+      [["image"], shot.image],
+      [["end_image"], shot.endImage],
+      ...(shot.references ?? []).map((r): [DataPath, ImageRef] => [["references", r.at], r.image]),
+    ];
+    for (const [field, image] of fields) {
       if (!image) continue;
-      const at: DataPath = ["shots", shot.index, field];
+      const at: DataPath = ["shots", shot.index, ...field];
       if (image.kind === "still" && !stillNames.includes(image.still) && !skipStills)
         report([...at, "still"], unknown("still", image.still, stillNames));
       if (image.kind !== "frame") continue;
@@ -48,12 +50,18 @@ export function checkGraph(
       ["stills", cycle[0]!, "edit"],
       `a cycle: ${[...cycle, cycle[0]].join(" → ")}; a still cannot be edited from itself`,
     );
-  const shotEdges = new Map(shots.map((s) => [s.id, [s.image, s.endImage].flatMap(frameSource)]));
+  const shotEdges = new Map(shots.map((s) => [s.id, shotImages(s).flatMap(frameSource)]));
   for (const cycle of cycles(shotEdges)) {
     const first = byId.get(cycle[0]!)!;
-    const field = frameSource(first.image).includes(cycle[1] ?? cycle[0]!) ? "image" : "end_image";
+    const next = cycle[1] ?? cycle[0]!;
+    const ref = (first.references ?? []).find((r) => frameSource(r.image).includes(next))?.at ?? 0;
+    const field = frameSource(first.image).includes(next)
+      ? ["image"]
+      : frameSource(first.endImage).includes(next)
+        ? ["end_image"]
+        : ["references", ref];
     report(
-      ["shots", first.index, field, "from"],
+      ["shots", first.index, ...field, "from"],
       cycle.length === 1
         ? `shot "${cycle[0]}" takes a frame of its own clip, which cannot exist before the shot is made`
         : `a cycle: ${[...cycle, cycle[0]].join(" → ")}; each of these shots takes a frame of the next, so none can be made first`,

@@ -19,7 +19,8 @@ export function modelInput(model: ModelSpec, shot: Shot, imageValue: ImageValue)
 // Dollars for generating this shot's clip once, by its model's price rule.
 export function shotCost(shot: Pick<Shot, "duration" | "audio" | "resolution" | "model">): number {
   const cost = clipPrice(shot.model.price, clipFacts(shot.model, shot));
-  if (cost === undefined) throw new Error(`bug: ${shot.model.file} has no price for this shot (validate checks it)`);
+  if (cost === undefined)
+    throw new Error(`bug: ${shot.model.file} has no price for this shot (validate checks it)`);
   return cost;
 }
 

@@ -25,7 +25,11 @@ export function positionOf(
 }
 
 // Where `text` is first written inside the value at `p` (its line:col), or the value's own position.
-export function positionOfText(loaded: LoadedStoryboard, p: DataPath, text: string): { line: number; col: number } {
+export function positionOfText(
+  loaded: LoadedStoryboard,
+  p: DataPath,
+  text: string,
+): { line: number; col: number } {
   const node = loaded.doc.getIn(p, true) as Node | undefined;
   const range = node?.range;
   if (range) {

@@ -44,7 +44,12 @@ export function inheritedDuration(
   return model.default_duration ?? model.durations[0]!;
 }
 
-export function checkResolution(value: unknown, model: ModelSpec, at: DataPath, report: Report): string | undefined {
+export function checkResolution(
+  value: unknown,
+  model: ModelSpec,
+  at: DataPath,
+  report: Report,
+): string | undefined {
   if (typeof value !== "string") return undefined;
   const offered = model.resolutions ?? [];
   if (offered.includes(value)) return value;
@@ -67,19 +72,35 @@ export function checkAudio(
   report: Report,
 ): boolean {
   if (model.audio === "always") {
-    if (own === false) report(at("audio"), `${model.family} always makes sound: leave audio out, or choose a model that can make silent clips`);
+    if (own === false)
+      report(
+        at("audio"),
+        `${model.family} always makes sound: leave audio out, or choose a model that can make silent clips`,
+      );
     else if (own === undefined && inherited === false)
-      report(shotAt, `defaults.audio is false, but ${model.family} always makes sound: set audio: true on this shot, or choose another model`);
+      report(
+        shotAt,
+        `defaults.audio is false, but ${model.family} always makes sound: set audio: true on this shot, or choose another model`,
+      );
     return true;
   }
   if (model.audio === "never") {
-    if (own === true) report(at("audio"), `${model.family} makes silent clips: leave audio out, or choose a model with sound`);
+    if (own === true)
+      report(
+        at("audio"),
+        `${model.family} makes silent clips: leave audio out, or choose a model with sound`,
+      );
     return false;
   }
   return typeof own === "boolean" ? own : typeof inherited === "boolean" ? inherited : true;
 }
 
-export function checkAspect(model: ModelSpec, renderResolution: unknown, shotAt: DataPath, report: Report): string | undefined {
+export function checkAspect(
+  model: ModelSpec,
+  renderResolution: unknown,
+  shotAt: DataPath,
+  report: Report,
+): string | undefined {
   if (!takes(model, "aspect_ratio")) return undefined;
   const film = filmAspect(renderResolution);
   const ratio = aspectFor(model, film);
@@ -91,7 +112,12 @@ export function checkAspect(model: ModelSpec, renderResolution: unknown, shotAt:
   return ratio;
 }
 
-export function checkReferenceCount(refs: readonly unknown[], model: ModelSpec, at: DataPath, report: Report): void {
+export function checkReferenceCount(
+  refs: readonly unknown[],
+  model: ModelSpec,
+  at: DataPath,
+  report: Report,
+): void {
   const limit = model.references;
   if (!limit) return;
   if (refs.length > limit.max)
@@ -116,7 +142,12 @@ export function checkReferenceNames(
     const offset = match.index ?? 0;
     if (!refs) {
       if (stillNames.includes(name))
-        report(at, `@${name} (character ${offset + 1}) names still "${name}", but the shot has no references: add references: [${name}]`, undefined, `@${name}`);
+        report(
+          at,
+          `@${name} (character ${offset + 1}) names still "${name}", but the shot has no references: add references: [${name}]`,
+          undefined,
+          `@${name}`,
+        );
       continue;
     }
     report(
@@ -133,11 +164,17 @@ export function checkReferenceNames(
 export function checkModelFile(shot: Shot, at: DataPath, report: Report): void {
   const model = shot.model;
   if (clipPrice(model.price, clipFacts(model, shot)) === undefined)
-    report(at, `${model.file} has no price rule for this shot (${model.mode}, ${shot.duration} s, audio ${shot.audio ? "on" : "off"}${shot.resolution ? `, ${shot.resolution}` : ""}): fix the model file`);
+    report(
+      at,
+      `${model.file} has no price rule for this shot (${model.mode}, ${shot.duration} s, audio ${shot.audio ? "on" : "off"}${shot.resolution ? `, ${shot.resolution}` : ""}): fix the model file`,
+    );
   const payload = modelInput(model, shot, () => "https://storyreel.invalid/image.png");
   const problem = payloadProblem(model, payload);
   if (problem)
-    report(at, `the request for ${model.endpoint} would not match fal's schema in ${model.file}: ${problem}. This is a bug in the model file; nothing was sent`);
+    report(
+      at,
+      `the request for ${model.endpoint} would not match fal's schema in ${model.file}: ${problem}. This is a bug in the model file; nothing was sent`,
+    );
 }
 
 export type { ShotDoc };

@@ -49,7 +49,13 @@ export function shotModel(
           ? "the shot has an image"
           : "the shot has no image";
     const others = m.models.families.filter((f) => f.modes[mode]).map((f) => f.family);
-    const where = own ? at("model") : inputs.references ? at("references") : inputs.image ? at("image") : ["shots", index];
+    const where = own
+      ? at("model")
+      : inputs.references
+        ? at("references")
+        : inputs.image
+          ? at("image")
+          : ["shots", index];
     report(
       where,
       `${family.family} has no ${mode} mode (${why}); it has ${modesOf(family).join(", ")}. Models with ${mode}: ${others.length ? others.join(", ") : "none"}`,

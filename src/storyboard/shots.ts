@@ -1,5 +1,7 @@
 // Semantic checks on each shot (ids, images, prompt, duration, transition, trim), tolerant of data the schema already rejected.
+import { existsSync } from "node:fs";
 import path from "node:path";
+import { closest } from "../util/suggest.js";
 import type { ModelSpec } from "../models/types.js";
 import { resolveImage, type ImageContext } from "./images.js";
 import type { ImageDoc, ImageRef, Reference, Shot, ShotDoc, StoryboardDoc, TransitionType } from "./types.js";
@@ -63,11 +65,23 @@ export async function checkShots(
     if (references) checkReferenceCount(s.references!, model, at("references"), report);
     if (typeof s.prompt === "string") {
       checkPrompt(s.prompt, model, at("prompt"), report);
-      checkReferenceNames(s.prompt, references, ctx.stillNames, at("prompt"), report);
+      // A reference that did not resolve was reported; its @name would only be reported again.
+      if (!references || references.length === s.references!.length)
+        checkReferenceNames(s.prompt, references, ctx.stillNames, at("prompt"), report);
     }
     const own = allowedDuration(s.duration, model, at("duration"), report);
-    const inherited = typeof defaults.duration === "number" && s.duration === undefined ? defaults.duration : undefined;
-    const duration = own ?? (s.duration === undefined ? inheritedDuration(inherited, model, typeof s.model === "string" ? shotAt : ["defaults", "duration"], report) : model.durations[0]!);
+    const inherited =
+      typeof defaults.duration === "number" && s.duration === undefined ? defaults.duration : undefined;
+    const duration =
+      own ??
+      (s.duration === undefined
+        ? inheritedDuration(
+            inherited,
+            model,
+            typeof s.model === "string" ? shotAt : ["defaults", "duration"],
+            report,
+          )
+        : model.durations[0]!);
     const resolution = checkResolution(s.resolution, model, at("resolution"), report);
     const aspectRatio = checkAspect(model, renderResolution, shotAt, report);
     const trim = checkTrim(s.trim, duration, fps, at("trim"), report);
@@ -108,12 +122,29 @@ async function referencesOf(
   for (const [i, entry] of list.entries()) {
     const value =
       typeof entry === "string" && ctx.stillNames.includes(entry) ? { still: entry } : (entry as ImageDoc);
+    // A bare word that is neither a still nor a file is most likely a still's name, misspelt.
+    if (
+      typeof entry === "string" &&
+      !ctx.stillNames.includes(entry) &&
+      /^[a-z0-9][a-z0-9_-]*$/.test(entry) &&
+      !existsSync(path.resolve(ctx.dir, entry))
+    ) {
+      const hint = closest(entry, ctx.stillNames);
+      report(
+        [...at, i],
+        `no still or file named "${entry}"${hint ? ` (did you mean still "${hint}"?)` : ctx.stillNames.length ? `; stills: ${ctx.stillNames.join(", ")}` : ""}`,
+      );
+      continue;
+    }
     const image = await imageField(value, ctx, [...at, i], report);
     if (!image) continue;
     const name = referenceName(image);
     if (refs.some((r) => r.name === name))
-      report([...at, i], `two references are named @${name}; rename one (a still's name, or a file's base name)`);
-    refs.push({ name, image });
+      report(
+        [...at, i],
+        `two references are named @${name}; rename one (a still's name, or a file's base name)`,
+      );
+    refs.push({ name, image, at: i });
   }
   return refs;
 }

@@ -177,6 +177,8 @@ export interface Shot {
 export interface Reference {
   name: string;
   image: ImageRef;
+  // Its place in the shot's `references` as written (for errors).
+  at: number;
 }
 
 export interface Voiceover {

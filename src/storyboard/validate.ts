@@ -112,8 +112,18 @@ function checkModel(
   report: Report,
 ): { model: ModelSpec | undefined; context: ModelContext } {
   const defaults = isObject(doc.defaults) ? doc.defaults : {};
-  const at = typeof defaults.model === "string" ? ["defaults", "model"] : typeof doc.model === "string" ? ["model"] : undefined;
-  const name = typeof defaults.model === "string" ? defaults.model : typeof doc.model === "string" ? doc.model : DEFAULT_MODEL;
+  const at =
+    typeof defaults.model === "string"
+      ? ["defaults", "model"]
+      : typeof doc.model === "string"
+        ? ["model"]
+        : undefined;
+  const name =
+    typeof defaults.model === "string"
+      ? defaults.model
+      : typeof doc.model === "string"
+        ? doc.model
+        : DEFAULT_MODEL;
   const family = findFamily(models, name);
   if (!family && at) report(at, unknownModel(name, models));
   const limitsFrom = (f: VideoFamily) => modeSpec(f, "image-to-video") ?? modeSpec(f, modesOf(f)[0]!)!;

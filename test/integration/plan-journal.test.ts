@@ -35,7 +35,10 @@ test("journaled shots are 'collect' or 'looking up' in the plan, and only new su
   // An unanswered submit is looked up, not paid again: it is priced as in flight.
   assert.deepEqual(plan.cost, { currency: "USD", film: 2.8, new: 1.4, cached: 0, in_flight: 1.4 });
   const text = await runInProcess(["plan", p.file, "--cache-dir", cache], { cwd: p.dir });
-  assert.match(text.stdout, /s1\s+collect\s+5s\s+on\s+\(\$0\.70 paid\)\s+submitted by an earlier run/);
+  assert.match(
+    text.stdout,
+    /s1\s+collect\s+kling-2\.6-pro image\s+5s\s+on\s+\(\$0\.70 paid\)\s+submitted by an earlier run/,
+  );
   assert.match(text.stdout, /s2\s+looking up .*looks for it in fal's request listing/);
   assert.match(text.stdout, /1 already submitted \(being collected\), 1 looking up/);
 

@@ -102,7 +102,7 @@ test("`storyreel plan` prints a table with costs and totals, and --json the vers
   ]);
   const text = await runInProcess(["plan", file], { cwd: dir });
   assert.equal(text.exitCode, 0, text.stderr);
-  assert.match(text.stdout, /s1\s+generate\s+5s\s+on\s+\$0\.70/);
+  assert.match(text.stdout, /s1\s+generate\s+kling-2\.6-pro image\s+5s\s+on\s+\$0\.70/);
   assert.match(text.stdout, /again\s+duplicate of s2/);
   assert.match(text.stdout, /whole film \$1\.40; new spending \$1\.40/);
   const json = await runInProcess(["plan", file, "--json", "--provider", "preview"], { cwd: dir });
@@ -114,9 +114,12 @@ test("`storyreel plan` prints a table with costs and totals, and --json the vers
     "audio",
     "cost",
     "duration",
+    "endpoint",
     "id",
     "index",
     "key",
+    "mode",
+    "model",
     "reason",
     "status",
   ]);
@@ -156,7 +159,7 @@ test("plan says why a shot will be generated: the fields changed since its last 
     extra: "new shot",
   });
   const text = await runInProcess(["plan", file], { cwd: dir });
-  assert.match(text.stdout, /s1\s+generate\s+5s\s+on\s+\$0\.70\s+first fal render/);
+  assert.match(text.stdout, /s1\s+generate\s+kling-2\.6-pro image\s+5s\s+on\s+\$0\.70\s+first fal render/);
 });
 
 test("`--only` across several storyboards names the ids no storyboard has", async () => {

@@ -3,6 +3,7 @@
 import type { ClipSidecar } from "../../cache/artifacts/index.js";
 import { ProviderError } from "../../errors.js";
 import { modelInput } from "../../storyboard/model-input.js";
+import { payloadProblem } from "../../models/payload-check.js";
 import { storeClip } from "../store-clip.js";
 import type { ClipJob, ProviderContext } from "../types.js";
 import { shotImages } from "../../storyboard/types.js";
@@ -76,7 +77,17 @@ async function uploadedInput(job: ClipJob, uploads: ImageUploads): Promise<Recor
   } catch (err) {
     throw classifyFalError(err, "uploading the image");
   }
-  return modelInput(job.model, job.shot, (image) => urls.get(image.source));
+  const input = modelInput(job.model, job.shot, (image) => urls.get(image.source));
+  // validate checked this payload's shape already; this is the last look before money is spent on it.
+  const problem = payloadProblem(job.model, input);
+  if (problem)
+    throw new ProviderError(
+      `not sent: the request would not match fal's schema in ${job.model.file}: ${problem}`,
+      {
+        transient: false,
+      },
+    );
+  return input;
 }
 
 // Retry only the download (the clip is already paid for), then check it is a real clip of the right length.

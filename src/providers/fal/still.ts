@@ -73,8 +73,8 @@ async function downloadChecked(
     if (
       limits &&
       (Math.min(image.width, image.height) < limits.min_side ||
-      aspect < limits.min_aspect ||
-      aspect > limits.max_aspect)
+        aspect < limits.min_aspect ||
+        aspect > limits.max_aspect)
     )
       throw new ProviderError(
         `the still is ${image.width}x${image.height}; ${job.videoModel.name} needs at least ${limits.min_side} px a side and an aspect ratio from ${limits.min_aspect} to ${limits.max_aspect}. Give it a size:`,

@@ -22,7 +22,10 @@ export const clip: StepKind = {
   lock: {
     order: 1,
     model: (step, board) => shotOf(step, board).model.endpoint,
-    family: (step, board) => ({ family: shotOf(step, board).model.family, mode: shotOf(step, board).model.mode }),
+    family: (step, board) => ({
+      family: shotOf(step, board).model.family,
+      mode: shotOf(step, board).model.mode,
+    }),
     fact: "duration",
   },
   takesOf: (step, plan) => plan.shots.find((s) => s.id === shotId(step)),
@@ -54,7 +57,8 @@ function shotsOf(step: PlannedStep, run: StepRun): string[] {
 }
 
 const isVariant = (step: PlannedStep) => step.id.includes("#");
-const shotOf = (step: PlannedStep, board: StepRun["storyboard"]) => board.shots.find((s) => s.id === shotId(step))!;
+const shotOf = (step: PlannedStep, board: StepRun["storyboard"]) =>
+  board.shots.find((s) => s.id === shotId(step))!;
 const shotId = (step: PlannedStep) => step.id.slice("shot:".length).split("#")[0]!;
 
 async function runClip(step: PlannedStep, inputs: ReadonlyMap<string, Made>, run: StepRun): Promise<Made> {
