@@ -129,6 +129,20 @@ test("four models in one film: each payload exactly as its schema asks, the plan
   for (const [id, price] of Object.entries(PRICES)) assert.equal(cost(id), price, id);
   assert.equal(plan.cost.film, 6.07);
   assert.equal(plan.cost.new, 6.07);
+  assert.deepEqual(
+    plan.shots.map((s: { id: string; model: string; mode: string; endpoint: string }) => [
+      s.id,
+      s.model,
+      s.mode,
+      s.endpoint,
+    ]),
+    [
+      ["tower", "kling-2.6-pro", "image-to-video", "fal-ai/kling-video/v2.6/pro/image-to-video"],
+      ["warning", "veo-3.1", "image-to-video", "fal-ai/veo3.1/image-to-video"],
+      ["storm", "veo-3.1-fast", "text-to-video", "fal-ai/veo3.1/fast"],
+      ["meeting", "kling-o3-pro", "reference-to-video", "fal-ai/kling-video/o3/pro/reference-to-video"],
+    ],
+  );
   assert.equal(fake.requests.length, 0, "planning asks fal nothing");
 
   const run = await p.run("render");
