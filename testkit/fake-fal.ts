@@ -1,5 +1,6 @@
 // A fake fal.ai on 127.0.0.1 speaking the queue, storage and proxy protocol of @fal-ai/client 1.10
-// (shared/reference/fal-queue-protocol.md). It records every request and can inject faults.
+// (shared/reference/fal-queue-protocol.md). It records every request and can inject faults. Every shipped video
+// mode's endpoint checks its input against fal's published schema, as fal does (fake-fal-schemas.ts).
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -7,6 +8,13 @@ import type { AddressInfo } from "node:net";
 import { makeClip } from "./clips.js";
 import { pcmWav } from "./wav.js";
 import { listingAnswer, type ListingOptions } from "./fake-fal-listing.js";
+import {
+  inputErrors,
+  requestedAudio,
+  requestedSeconds,
+  videoEndpoint,
+  videoResult,
+} from "./fake-fal-schemas.js";
 
 // The key the fake accepts unless told otherwise; falEnv passes the fake's own key.
 export const TEST_FAL_KEY = "sk-test-5f0c-DO-NOT-LEAK-9a1b";
@@ -190,6 +198,7 @@ export class FakeFal {
       fault.times -= 1;
       if (fault.action === "reset") return void req.socket.destroy();
       if (fault.action === "accept-reset" && route === "submit") {
+        if (this.refused(res, target, record.body)) return;
         this.queue(target, record.body);
         return void req.socket.destroy();
       }
@@ -280,9 +289,27 @@ export class FakeFal {
     return id;
   }
 
+  // A video input its endpoint's published schema refuses is answered 422 as fal answers it, and never queued.
+  private refused(res: ServerResponse, target: string, body: string): boolean {
+    const endpoint = videoEndpoint(new URL(target).pathname.slice(1));
+    if (!endpoint) return false;
+    const errors = inputErrors(endpoint, JSON.parse(body || "{}"), (url) => this.served(url));
+    if (errors.length === 0) return false;
+    json(res, 422, { detail: errors });
+    return true;
+  }
+
+  // A URL the fake's storage handed out for a file it holds.
+  private served(url: string): boolean {
+    const prefix = `${this.url}/files/`;
+    return url.startsWith(prefix) && this.uploads.has(url.slice(prefix.length).split("/")[0]!);
+  }
+
   private submit(res: ServerResponse, target: string, body: string): void {
+    if (this.refused(res, target, body)) return;
     const id = this.queue(target, body);
-    const base = `https://queue.fal.run/fal-ai/kling-video/requests/${id}`;
+    const app = new URL(target).pathname.split("/").slice(1, 3).join("/");
+    const base = `https://queue.fal.run/${app}/requests/${id}`;
     json(res, 200, {
       status: "IN_QUEUE",
       request_id: id,
@@ -403,20 +430,14 @@ export class FakeFal {
       );
       return;
     }
-    const name = `${id}.mp4`;
-    json(
-      res,
-      200,
-      {
-        video: {
-          url: `${this.url}/videos/${name}`,
-          content_type: "video/mp4",
-          file_name: "output.mp4",
-          file_size: this.videoOf(job).length,
-        },
-      },
-      { "x-fal-request-id": id },
-    );
+    const file = {
+      url: `${this.url}/videos/${id}.mp4`,
+      content_type: "video/mp4",
+      file_name: "output.mp4",
+      file_size: this.videoOf(job).length,
+    };
+    const video = videoEndpoint(job.endpoint);
+    json(res, 200, video ? videoResult(video.model, file, id) : { video: file }, { "x-fal-request-id": id });
   }
 
   private imageOf(job: Job): Buffer {
@@ -481,9 +502,10 @@ function classify(method: string, target: string): { route: Route; requestId?: s
   return { route: "unknown" };
 }
 
-// Text-to-image and edit endpoints (FLUX, Nano Banana) answer with images; Kling with a video.
+// Text-to-image and edit endpoints (FLUX, Nano Banana) answer with images; Kling and every shipped video mode
+// with a video.
 export function isImageJob(job: { endpoint: string }): boolean {
-  return !job.endpoint.includes("kling-video") && !isAudioJob(job);
+  return !job.endpoint.includes("kling-video") && !videoEndpoint(job.endpoint) && !isAudioJob(job);
 }
 
 // Text-to-speech (Kokoro) and music (CassetteAI) answer with audio.
@@ -525,10 +547,12 @@ function stillBytes(): Buffer {
   return still;
 }
 
-// A real, tiny mp4 of the requested length (160x90), with audio only when generate_audio is on, as Kling does.
+// A real, tiny mp4 (160x90) of the length the input asks for, in its mode's form, with audio when the mode makes
+// it (for Kling: unless generate_audio is off).
 function clipBytes(job: Job): Buffer {
-  const seconds = Number(job.input.duration ?? 5);
-  const audio = job.input.generate_audio !== false;
+  const video = videoEndpoint(job.endpoint);
+  const seconds = video ? requestedSeconds(video.model, job.input) : Number(job.input.duration ?? 5);
+  const audio = video ? requestedAudio(video.model, job.input) : job.input.generate_audio !== false;
   return readFileSync(makeClip({ seconds, audio, sampleRate: 48000, frequency: 440, gop: null }));
 }
 

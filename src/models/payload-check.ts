@@ -10,6 +10,11 @@ const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false });
 
 // What is wrong with the payload, naming the field; undefined when fal's schema accepts it.
 export function payloadProblem(model: ModelSpec, payload: Record<string, unknown>): string | undefined {
+  // fal ignores a field its schema lacks, so a model file sending one would be priced for what is not made.
+  const known = model.schema.properties as Record<string, unknown> | undefined;
+  const unknown = known && Object.keys(payload).find((f) => !Object.hasOwn(known, f));
+  if (unknown)
+    return `field "${unknown}" is not in it, so fal would ignore it (it has ${Object.keys(known).join(", ")})`;
   let check = compiled.get(model.schema);
   if (!check) {
     check = ajv.compile(model.schema);
@@ -17,11 +22,11 @@ export function payloadProblem(model: ModelSpec, payload: Record<string, unknown
   }
   if (check(payload)) return undefined;
   const e = check.errors![0]!;
-  const field = e.instancePath.slice(1).replace(/\//g, ".") || String(e.params.missingProperty ?? "");
-  const allowed =
-    e.keyword === "enum"
-      ? ` (${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ")})`
-      : "";
-  const got = e.instancePath ? ` (got ${JSON.stringify(e.data)})` : "";
-  return `field "${field}" ${e.message}${allowed}${e.keyword === "enum" ? got : ""}`;
+  const path = e.instancePath.split("/").slice(1);
+  const field = path.join(".") || String(e.params.missingProperty ?? "");
+  if (e.keyword !== "enum") return `field "${field}" ${e.message}`;
+  const allowed = (e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ");
+  // ajv keeps the value only when verbose; the payload has it.
+  const got = path.reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], payload);
+  return `field "${field}" must be one of ${allowed} (got ${JSON.stringify(got)})`;
 }
