@@ -3,6 +3,7 @@ import { realpath } from "node:fs/promises";
 import path from "node:path";
 import { StoryboardError, type Problem } from "../errors.js";
 import { ifMissing } from "../util/fs.js";
+import { isInside } from "../paths.js";
 import { DEFAULT_MODEL, findFamily, videoModels, type VideoModels } from "../models/registry.js";
 import { modeSpec, modesOf } from "../models/modes.js";
 import type { ModelSpec, VideoFamily } from "../models/types.js";
@@ -41,7 +42,10 @@ export async function validateStoryboard(
   const doc = (isObject(loaded.data) ? loaded.data : {}) as Partial<StoryboardDoc>;
   const dir = path.dirname(loaded.path);
   const models = videoModels([path.join(dir, "models"), ...(options.modelsDir ? [options.modelsDir] : [])]);
-  problems.push(...models.problems);
+  // A project's model file is named as the storyboard is: relative to where the user named it from.
+  const shownFile = (file: string) =>
+    isInside(dir, file) ? path.join(path.dirname(loaded.file), path.relative(dir, file)) : file;
+  problems.push(...models.problems.map((p) => ({ ...p, file: shownFile(p.file) })));
   const { model, context } = checkModel(doc, models, report);
   checkOutput(doc, report);
   checkResolution(doc, report);
