@@ -1,12 +1,36 @@
 // Every payload is checked against its endpoint's input schema (as fal publishes it, in the model file)
 // before it is sent: a payload that does not validate is a bug in a model file, and nothing is paid for it.
-import { Ajv, type ValidateFunction } from "ajv";
+import { createHash } from "node:crypto";
+import { createRequire } from "node:module";
+import type { ErrorObject } from "ajv";
+import * as precompiled from "./payload-validators.generated.js";
 import type { ModelSpec } from "./types.js";
 
-// By the schema object: a model file read again (edited meanwhile) is compiled again.
-const compiled = new WeakMap<object, ValidateFunction>();
-// fal's schemas carry their own keywords (x-fal) and formats; they describe, they do not constrain.
-const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false });
+type Check = ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
+
+// By the schema object: a model file read again (edited meanwhile) is looked up again.
+const checks = new WeakMap<object, Check>();
+
+// The shipped schemas are precompiled (scripts/compile-schema.mjs), named by their JSON's sha256; any other
+// (a project's own, or one edited since the build) is compiled here, loading ajv only then.
+function checkFor(schema: Record<string, unknown>): Check {
+  let check = checks.get(schema);
+  if (check) return check;
+  const id = `h${createHash("sha256").update(JSON.stringify(schema)).digest("hex")}`;
+  check = (precompiled as unknown as Record<string, Check>)[id] ?? compile(schema);
+  checks.set(schema, check);
+  return check;
+}
+
+let ajv: { compile(schema: object): Check } | undefined;
+function compile(schema: Record<string, unknown>): Check {
+  if (!ajv) {
+    const { Ajv } = createRequire(import.meta.url)("ajv") as typeof import("ajv");
+    // fal's schemas carry their own keywords (x-fal) and formats; they describe, they do not constrain.
+    ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false }) as never;
+  }
+  return ajv!.compile(schema);
+}
 
 // What is wrong with the payload, naming the field; undefined when fal's schema accepts it.
 export function payloadProblem(model: ModelSpec, payload: Record<string, unknown>): string | undefined {
@@ -15,11 +39,7 @@ export function payloadProblem(model: ModelSpec, payload: Record<string, unknown
   const unknown = known && Object.keys(payload).find((f) => !Object.hasOwn(known, f));
   if (unknown)
     return `field "${unknown}" is not in it, so fal would ignore it (it has ${Object.keys(known).join(", ")})`;
-  let check = compiled.get(model.schema);
-  if (!check) {
-    check = ajv.compile(model.schema);
-    compiled.set(model.schema, check);
-  }
+  const check = checkFor(model.schema);
   if (check(payload)) return undefined;
   const e = check.errors![0]!;
   const path = e.instancePath.split("/").slice(1);
