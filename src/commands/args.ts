@@ -1,4 +1,6 @@
 // Parse a command's argv with node:util parseArgs, turning its errors into UsageErrors.
+import { statSync } from "node:fs";
+import path from "node:path";
 import { CACHE_ENV } from "../cache/layout.js";
 import { shownPath } from "../paths.js";
 import { otherCaches } from "../pipeline/other-caches.js";
@@ -91,7 +93,12 @@ export function noteOtherCaches(
 }
 
 // STORYREEL_MODELS: a folder of the project's own model files, besides models/ beside the storyboard.
-export function modelsDirOf(ctx: Pick<CliContext, "env">): { modelsDir?: string } {
+export function modelsDirOf(ctx: Pick<CliContext, "env" | "cwd">): { modelsDir?: string } {
   const dir = ctx.env.STORYREEL_MODELS;
-  return dir ? { modelsDir: dir } : {};
+  if (!dir) return {};
+  if (!statSync(path.resolve(ctx.cwd, dir), { throwIfNoEntry: false })?.isDirectory())
+    throw new UsageError(
+      `STORYREEL_MODELS is ${dir}, which is not a folder: point it at a folder of model files (see docs/models.md)`,
+    );
+  return { modelsDir: dir };
 }

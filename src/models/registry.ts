@@ -41,13 +41,38 @@ export function videoModels(projectDirs: readonly string[] = []): VideoModels {
       problems.push(...read.problems);
     }
   }
+  problems.push(...twice(own));
   const base = shippedFamilies();
+  // A project family that takes a shipped name or endpoint id is used in its place: plan says so.
+  const shipped = new Set(base.flatMap((b) => [...namesOf(b), ...endpointsOf(b)]));
   const shadowed = own.flatMap((f) =>
-    namesOf(f)
-      .filter((n) => base.some((b) => namesOf(b).includes(n)))
-      .map((name) => ({ name, file: f.file })),
+    [...namesOf(f), ...endpointsOf(f)].filter((n) => shipped.has(n)).map((name) => ({ name, file: f.file })),
   );
   return { families: [...own, ...base], shadowed, problems };
+}
+
+// Two project files that give the same name would make a shot's model (and its price) depend on file order.
+function twice(own: VideoFamily[]): Problem[] {
+  const seen = new Map<string, string>();
+  const problems: Problem[] = [];
+  for (const f of own)
+    for (const name of namesOf(f)) {
+      const first = seen.get(name);
+      if (first && first !== f.file)
+        problems.push({
+          file: f.file,
+          line: 1,
+          col: 1,
+          path: "family",
+          message: `the name ${name} is also given by ${first}: give each family its own names`,
+        });
+      else seen.set(name, f.file);
+    }
+  return problems;
+}
+
+function endpointsOf(family: VideoFamily): string[] {
+  return Object.values(family.modes).map((m) => m!.endpoint);
 }
 
 export function namesOf(family: VideoFamily): string[] {

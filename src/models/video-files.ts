@@ -4,10 +4,11 @@ import { readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import type { ErrorObject, ValidateFunction } from "ajv";
-import { LineCounter, parseDocument, type Node } from "yaml";
+import { isMap, isPair, isScalar, LineCounter, parseDocument, type Node } from "yaml";
 import type { Problem } from "../errors.js";
 import { SCHEMA_DIR } from "../paths.js";
 import { isMissing } from "../util/fs.js";
+import { modeValueProblems } from "./mode-values.js";
 import type { FamilyDoc, VideoFamily } from "./types.js";
 
 let validator: ValidateFunction | undefined;
@@ -50,22 +51,19 @@ export function readFamilies(dir: string, origin: VideoFamily["origin"], shownDi
 }
 
 export function readFamily(text: string, file: string): { family: FamilyDoc } | { problems: Problem[] } {
-  // Most files are valid JSON: parsed as such; YAML's parser (slower, with positions) only names what is wrong.
-  const quick = parsed(text);
-  if (quick !== undefined && checkFamily(quick).length === 0) return { family: quick as FamilyDoc };
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
-  if (doc.errors.length > 0) {
-    const e = doc.errors[0]!;
-    const pos = lines.linePos(e.pos[0]);
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    // "Unexpected token } in JSON at position 41": the position, as a line and column.
+    const at = Number(/position (\d+)/.exec((err as Error).message)?.[1] ?? 0);
+    const before = text.slice(0, at).split("\n");
+    const pos = { line: before.length, col: before.at(-1)!.length + 1 };
     return {
-      problems: [{ file, ...pos, path: "", message: `is not valid JSON: ${e.message.split("\n")[0]}` }],
+      problems: [{ file, ...pos, path: "", message: `is not valid JSON: ${(err as Error).message}` }],
     };
   }
-  const data = doc.toJS();
-  const errors = checkFamily(data);
-  if (errors.length === 0) return { family: data as FamilyDoc };
-  const problems = errors
+  const wrong = checkFamily(data)
     .filter((e) => e.keyword !== "oneOf" && e.keyword !== "not")
     .slice(0, 10)
     .map((e) => {
@@ -73,26 +71,33 @@ export function readFamily(text: string, file: string): { family: FamilyDoc } | 
         .split("/")
         .slice(1)
         .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
-      const node = doc.getIn(at, true) as Node | undefined;
-      const pos = lines.linePos(node?.range?.[0] ?? 0);
-      const extra =
-        e.keyword === "additionalProperties"
-          ? ` (${String((e.params as { additionalProperty: string }).additionalProperty)})`
-          : "";
-      return { file, ...pos, path: at.join("."), message: `${e.message ?? "is not valid"}${extra}` };
+      const extra = (e.params as { additionalProperty?: string }).additionalProperty;
+      return { at, key: extra, message: `${e.message ?? "is not valid"}${extra ? ` (${extra})` : ""}` };
     });
+  if (checkFamily(data).length > 0 && wrong.length === 0)
+    return {
+      problems: [
+        { file, line: 1, col: 1, path: "", message: "does not match schemas/video-model.schema.json" },
+      ],
+    };
+  const problems: Array<{ at: string[]; key?: string | undefined; message: string }> =
+    wrong.length > 0 ? wrong : modeValueProblems(data as FamilyDoc);
+  if (problems.length === 0) return { family: data as FamilyDoc };
+  // Only a file with something wrong is parsed again, with positions (YAML's parser reads JSON).
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines });
   return {
-    problems:
-      problems.length > 0
-        ? problems
-        : [{ file, line: 1, col: 1, path: "", message: "does not match schemas/video-model.schema.json" }],
+    problems: problems.map((p) => {
+      const node = doc.getIn(p.at, true) as Node | undefined;
+      const key = p.key ? keyNode(node, p.key) : undefined;
+      const pos = lines.linePos((key ?? node)?.range?.[0] ?? 0);
+      return { file, ...pos, path: [...p.at, ...(p.key ? [p.key] : [])].join("."), message: p.message };
+    }),
   };
 }
 
-function parsed(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
+function keyNode(node: Node | undefined, key: string): Node | undefined {
+  if (!isMap(node)) return undefined;
+  const pair = node.items.find((i) => isPair(i) && isScalar(i.key) && String(i.key.value) === key);
+  return pair?.key as Node | undefined;
 }

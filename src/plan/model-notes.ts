@@ -1,30 +1,48 @@
 // What the plan says about the models themselves: a clip smaller than the film (scaled up when stitched), and
-// a project's model file that takes a shipped model's name.
+// a project's model file that takes a shipped model's name or endpoint.
 import type { Shot, Storyboard } from "../storyboard/types.js";
 
-// The clip's size as its model makes it (16:9, at the shot's resolution), when the model file says.
-export function clipSize(shot: Pick<Shot, "model" | "resolution">): [number, number] | undefined {
+// The clip's size as its model makes it: the short side of the shot's resolution, at the shot's aspect ratio
+// (the one it asks for, else its start image's, else 16:9), when the model file gives its sizes.
+export function clipSize(
+  shot: Pick<Shot, "model" | "resolution" | "aspectRatio" | "image">,
+): [number, number] | undefined {
   const m = shot.model;
   const resolution =
     shot.resolution ?? m.default_resolution ?? m.resolutions?.[0] ?? Object.keys(m.sizes ?? {})[0];
-  return resolution ? m.sizes?.[resolution] : undefined;
+  const base = resolution ? m.sizes?.[resolution] : undefined;
+  if (!base) return undefined;
+  const short = Math.min(...base);
+  const [aw, ah] = shot.aspectRatio?.split(":").map(Number) ?? [];
+  const ratio =
+    aw && ah
+      ? aw / ah
+      : shot.image?.kind === "file"
+        ? shot.image.width / shot.image.height
+        : base[0] / base[1];
+  const even = (n: number) => Math.round(n / 2) * 2;
+  return ratio >= 1 ? [even(short * ratio), short] : [short, even(short / ratio)];
 }
 
-// "1280x720, scaled up to the film's 1920x1080": against render.resolution, else the first shot's clip.
+// "1280x720 clip, scaled up to the film's 1920x1080": against render.resolution, else the first shot's clip.
 export function scaleNote(shot: Shot, board: Pick<Storyboard, "render" | "shots">): string | undefined {
   const film = board.render.resolution ?? (board.shots[0] && clipSize(board.shots[0]));
   const size = clipSize(shot);
   if (!film || !size) return undefined;
-  // A portrait film takes a landscape model's clip by its short side, as the stitcher fits it.
-  const scale = Math.max(film[0] / Math.max(size[0], size[1]), film[1] / Math.min(size[0], size[1]));
   const [fw, fh] = film;
-  if (film[0] >= film[1] ? size[1] >= fh && size[0] >= fw : Math.min(...size) >= fw) return undefined;
-  return scale > 1 ? `${size[0]}x${size[1]} clip, scaled up to the film's ${fw}x${fh}` : undefined;
+  const scale = Math.min(fw / size[0], fh / size[1]);
+  const boxed =
+    Math.abs(size[0] / size[1] / (fw / fh) - 1) > 0.03 ? ", boxed (its shape is not the film's)" : "";
+  if (scale > 1.001) return `${size[0]}x${size[1]} clip, scaled up to the film's ${fw}x${fh}${boxed}`;
+  return boxed ? `${size[0]}x${size[1]} clip${boxed}` : undefined;
 }
 
+// One line per project file: the shipped names and endpoint ids it takes.
 export function shadowWarnings(board: Pick<Storyboard, "shadowed">): string[] {
-  return (board.shadowed ?? []).map(
-    (s) =>
-      `${s.file} (the project's model file) takes the name ${s.name} of a shipped model: the project's is used`,
+  const byFile = new Map<string, string[]>();
+  for (const s of board.shadowed ?? []) byFile.set(s.file, [...(byFile.get(s.file) ?? []), s.name]);
+  return [...byFile].map(
+    ([file, names]) =>
+      `${file} (the project's model file) takes ${names.join(", ")}, which a shipped model has: the project's is used`,
   );
 }

@@ -121,7 +121,7 @@ export function planRender(storyboard: Storyboard, cache: CacheIndex, options: P
     storyboard: storyboard.file,
     output: options.output ?? storyboard.output,
     provider: options.provider,
-    model: storyboard.model.endpoint,
+    model: filmModel(storyboard),
     shots,
     steps: [...stills, ...frames, ...sounds, ...shots.map(clipStep)],
     edges,
@@ -206,4 +206,11 @@ function upstreamName(field: string, shot: Storyboard["shots"][number]): string 
   if (image?.kind === "still") return `still ${image.still}`;
   if (image?.kind === "frame") return `${field === "image" ? "start" : "end"} frame from ${image.from}`;
   return field;
+}
+
+// The film's model: the endpoint every shot uses, or, when shots differ, their families ("veo-3.1, kling-2.6-pro").
+function filmModel(storyboard: Storyboard): string {
+  const endpoints = new Set(storyboard.shots.map((s) => s.model.endpoint));
+  if (endpoints.size <= 1) return [...endpoints][0] ?? storyboard.model.endpoint;
+  return [...new Set(storyboard.shots.map((s) => s.model.family))].join(", ");
 }

@@ -101,8 +101,20 @@ export function checkAspect(
   shotAt: DataPath,
   report: Report,
 ): string | undefined {
-  if (!takes(model, "aspect_ratio")) return undefined;
   const film = filmAspect(renderResolution);
+  if (!takes(model, "aspect_ratio")) {
+    // A mode with no start image and no aspect ratio to ask for makes one shape (Hailuo: 16:9).
+    const fixed = Object.values(model.sizes ?? {})[0];
+    const ratio = fixed ? fixed[0] / fixed[1] : 16 / 9;
+    const drawn =
+      model.mode === "text-to-video" || (model.mode === "reference-to-video" && !takes(model, "image"));
+    if (drawn && Math.abs(ratio / film.ratio - 1) > 0.03)
+      report(
+        shotAt,
+        `${model.family} ${model.mode} makes ${fixed ? `${fixed[0]}x${fixed[1]}` : "16:9"} clips only, and the film is ${film.text} (render.resolution): choose another model or resolution`,
+      );
+    return undefined;
+  }
   const ratio = aspectFor(model, film);
   if (!ratio)
     report(
@@ -119,11 +131,15 @@ export function checkReferenceCount(
   report: Report,
 ): void {
   const limit = model.references;
-  if (!limit) return;
+  // An empty list was reported by the schema.
+  if (!limit || refs.length === 0) return;
   if (refs.length > limit.max)
     report(at, `${model.family} takes at most ${limit.max} references (got ${refs.length})`);
   else if (limit.min && refs.length < limit.min)
-    report(at, `${model.family} needs at least ${limit.min} references (got ${refs.length})`);
+    report(
+      at,
+      `${model.family} needs at least ${limit.min} reference${limit.min === 1 ? "" : "s"} (got ${refs.length})`,
+    );
 }
 
 // Every `@name` in the prompt must be one of the shot's references; a shot without references may still say

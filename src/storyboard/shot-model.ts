@@ -25,7 +25,8 @@ export function shotModel(
   const name = own ? s.model! : m.name;
   const family = findFamily(m.models, name);
   if (!family) {
-    if (own) report(["shots", index, "model"], unknownModel(name, m.models));
+    // An empty name was reported by the schema.
+    if (own && name !== "") report(["shots", index, "model"], unknownModel(name, m.models));
     return undefined;
   }
   const at = (field: string): DataPath => ["shots", index, field];
@@ -41,14 +42,9 @@ export function shotModel(
   const mode = chooseMode(family, inputs);
   const spec = modeSpec(family, mode);
   if (!spec) {
-    const why = inputs.references
-      ? "the shot has references"
-      : inputs.endImage
-        ? "the shot has an image and an end_image"
-        : inputs.image
-          ? "the shot has an image"
-          : "the shot has no image";
-    const others = m.models.families.filter((f) => f.modes[mode]).map((f) => f.family);
+    const why = describeInputs(inputs);
+    // The families that can make this shot (Kling 2.6 takes an end frame on its image-to-video endpoint).
+    const others = m.models.families.filter((f) => modeSpec(f, chooseMode(f, inputs))).map((f) => f.family);
     const where = own
       ? at("model")
       : inputs.references
@@ -62,11 +58,27 @@ export function shotModel(
     );
     return undefined;
   }
+  // A fal endpoint id names one mode: a shot whose inputs name another is told so, not moved to it.
+  const endpoints = Object.values(family.modes).map((x) => x!.endpoint);
+  if (endpoints.includes(name) && spec.endpoint !== name) {
+    const named = modesOf(family).find((x) => family.modes[x]!.endpoint === name)!;
+    report(
+      own ? at("model") : (m.at ?? ["shots", index]),
+      `${name} is ${family.family}'s ${named} endpoint, and this shot is ${mode} (${describeInputs(inputs)}): write model: ${family.family} to let each shot's inputs choose the endpoint`,
+    );
+    return undefined;
+  }
   if (inputs.references && inputs.image && !takes(spec, "image"))
     report(at("image"), `${family.family} ${mode} takes no start image: leave image out, or the references`);
   if (inputs.references && inputs.endImage && !takes(spec, "end_image"))
     report(at("end_image"), `${family.family} ${mode} takes no end frame`);
   return spec;
+}
+
+function describeInputs(inputs: { image: boolean; endImage: boolean; references: boolean }): string {
+  if (inputs.references) return "the shot has references";
+  if (inputs.endImage) return "the shot has an image and an end_image";
+  return inputs.image ? "the shot has an image" : "the shot has no image";
 }
 
 export function unknownModel(name: string, models: VideoModels): string {

@@ -49,7 +49,11 @@ export async function referencesOf(
 
 function referenceName(image: ImageRef): string {
   if (image.kind === "still") return image.still;
-  if (image.kind === "frame") return image.from;
+  // A frame is named by its shot (its last frame), or with where it is taken: lamp-first, lamp-2_5s.
+  if (image.kind === "frame")
+    return image.frame === "last"
+      ? image.from
+      : `${image.from}-${image.frame === "first" ? "first" : `${String(image.frame).replace(".", "_")}s`}`;
   const file = image.kind === "url" ? decodeURIComponent(new URL(image.url).pathname) : image.source;
   return path.posix.basename(file.replace(/\\/g, "/")).replace(/\.[^.]*$/, "");
 }

@@ -129,7 +129,12 @@ function checkModel(
         ? doc.model
         : DEFAULT_MODEL;
   const family = findFamily(models, name);
-  if (!family && at) report(at, unknownModel(name, models));
+  if (!family && at && name !== "") report(at, unknownModel(name, models));
+  if (typeof defaults.model === "string" && typeof doc.model === "string" && doc.model !== defaults.model)
+    report(
+      ["model"],
+      `says ${doc.model}, and defaults.model says ${defaults.model}: give the storyboard's model once, as defaults.model`,
+    );
   const limitsFrom = (f: VideoFamily) => modeSpec(f, "image-to-video") ?? modeSpec(f, modesOf(f)[0]!)!;
   return { model: family ? limitsFrom(family) : undefined, context: { models, name, ...(at && { at }) } };
 }

@@ -61,7 +61,7 @@ test("a project file that takes a shipped model's name is used, and plan names i
   assert.equal(result.exitCode, 0, result.stderr);
   assert.match(
     result.stdout,
-    /Warning: .*veo\.json \(the project's model file\) takes the name veo-3\.1 of a shipped model/,
+    /Warning: .*veo\.json \(the project's model file\) takes veo-3\.1, fal-ai\/veo3\.1, .*which a shipped model has/,
   );
   const json = JSON.parse((await runInProcess(["plan", file, "--json"], { cwd: dir })).stdout);
   assert.equal(json.shots[0].endpoint, "fal-ai/house/veo");
@@ -86,4 +86,38 @@ test("an invalid project model file exits 2 naming its file, line and column, an
   const again = await runInProcess(["validate", file], { cwd: dir });
   assert.equal(again.exitCode, 2);
   assert.match(again.stderr, /models\/broken\.json:1:\d+: is not valid JSON/);
+});
+
+test("a model file whose own lists its schema refuses, or two files with one name, exit 2 at the file", async () => {
+  const { dir, file } = await project({});
+  await mkdir(path.join(dir, "models"));
+  const family = await houseVeo("odd-veo");
+  family.modes["image-to-video"].durations = [4, 5, 8];
+  const text = JSON.stringify(family, null, 2);
+  await writeFile(path.join(dir, "models", "odd.json"), text);
+  const lines = text.split("\n");
+  const mode = lines.findIndex((l) => l.includes('"image-to-video": {'));
+  const line = lines.findIndex((l, i) => i > mode && l.includes('"durations"')) + 1;
+  const odd = await runInProcess(["validate", file], { cwd: dir });
+  assert.equal(odd.exitCode, 2);
+  assert.match(
+    odd.stderr,
+    new RegExp(`models/odd\\.json:${line}:\\d+: modes\\.image-to-video\\.durations: offers 5`),
+  );
+  await writeFile(path.join(dir, "models", "odd.json"), JSON.stringify(await houseVeo("twin")));
+  await mkdir(path.join(dir, "models", "video"));
+  await writeFile(path.join(dir, "models", "video", "twin.json"), JSON.stringify(await houseVeo("twin")));
+  const twins = await runInProcess(["plan", file], { cwd: dir });
+  assert.equal(twins.exitCode, 2);
+  assert.match(twins.stderr, /twin\.json:1:1: family: the name twin is also given by .*odd\.json/);
+});
+
+test("STORYREEL_MODELS that is not a folder is refused, not ignored", async () => {
+  const { dir, file } = await project({});
+  const result = await runInProcess(["plan", file], {
+    cwd: dir,
+    env: { STORYREEL_MODELS: "no-such-folder" },
+  });
+  assert.equal(result.exitCode, 2);
+  assert.match(result.stderr, /STORYREEL_MODELS is no-such-folder, which is not a folder/);
 });
