@@ -161,7 +161,7 @@ function tags(s: ReportShot): string {
     s.status === "duplicate" ? `same clip as ${text(s.duplicate_of ?? "")}` : s.status.replace("_", " ");
   const items = [
     `<span class="status-${s.status}">${status}</span>`,
-    `<span>${text(s.family)} · ${s.mode}</span>`,
+    `<span>${text(s.family)} · ${s.mode}${s.resolution ? ` · ${text(s.resolution)}` : ""}</span>`,
     `<span>${s.duration} s</span>`,
     `<span>audio ${s.audio ? "on" : "off"}</span>`,
     `<span>${dollars(s.cost)}</span>`,
@@ -201,12 +201,19 @@ function card(s: ReportShot, report: Report): string {
         <p class="prompt">${text(s.prompt)}</p>
         ${words(s)}
         <p class="tags">${tags(s)}</p>
-        ${shotLinks(report, s.id, text, attr)}
+        ${shotLinks(report, s.id, text, attr)}${referencesRow(s)}
         ${takesRow(s, text, attr)}
         ${s.error ? `<p class="error">${text(s.error)}</p>` : ""}
         ${s.clip ? `<a href="${attr(s.clip)}">▶ play clip</a>` : ""}${seekLink(s)}
       </div>
     </div>`;
+}
+
+// The cast of a reference-to-video shot: stills by name, files as links.
+function referencesRow(s: ReportShot): string {
+  if (!s.references) return "";
+  const item = (r: string) => (r.startsWith("still ") ? text(r) : `<a href="${attr(r)}">${text(r)}</a>`);
+  return `\n        <p class="uses">references: ${s.references.map(item).join(" · ")}</p>`;
 }
 
 function text(s: string): string {

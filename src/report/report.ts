@@ -29,6 +29,8 @@ export interface ReportShot extends ShotWords {
   model: string;
   family: string;
   mode: string;
+  // The clip's resolution: the shot's, else its model's default, where the model offers a choice.
+  resolution?: string;
   request_id?: string;
   cost: number;
   timings?: ClipSidecar["timings"];
@@ -188,6 +190,7 @@ export function buildReport(r: ReportInput): Report {
       model: shot.model.endpoint,
       family: shot.model.family,
       mode: shot.model.mode,
+      ...(resolutionOf(shot) && { resolution: resolutionOf(shot) }),
       ...(sidecar?.request_id && { request_id: sidecar.request_id }),
       cost: s.cost,
       ...(sidecar && {
@@ -284,4 +287,8 @@ export function shotStarts(shots: Array<Pick<Shot, "duration" | "trim" | "transi
     t += keptSeconds(shot);
     return start;
   });
+}
+
+function resolutionOf(shot: Shot): string | undefined {
+  return shot.resolution ?? shot.model.default_resolution ?? shot.model.resolutions?.[0];
 }
