@@ -87,6 +87,9 @@ export function unknownModel(name: string, models: VideoModels): string {
     ...models.families.flatMap(namesOf),
     ...models.families.flatMap((f) => Object.values(f.modes).map((m) => m!.endpoint)),
   ]);
+  // A project file that could not be read may be the one that names it.
+  if (models.problems.length > 0)
+    return `unknown model ${shown(name)}: a model file beside the storyboard has errors (above), and may be the one that names it`;
   return `unknown model ${shown(name)}; known models: ${known.join(", ")}${hint ? ` (did you mean "${hint}"?)` : ""}. Add a model file in models/ beside the storyboard to use another fal endpoint (see docs/models.md)`;
 }
 
