@@ -63,6 +63,24 @@ await build({
     "@ffprobe-installer/*",
     "playwright-core",
   ],
+  // What only a request to fal needs stays beside it, imported when one is about to be made: the precompiled
+  // payload checks, and the fal client's module (its static import of @fal-ai/client, about 10 ms, would
+  // otherwise be hoisted to the bundle's start).
+  plugins: [
+    {
+      name: "request-modules-outside",
+      setup(b) {
+        b.onResolve({ filter: /payload-validators\.generated\.js$/ }, () => ({
+          path: "./models/payload-validators.generated.js",
+          external: true,
+        }));
+        b.onResolve({ filter: /providers\/fal\/client\.js$/ }, () => ({
+          path: "./providers/fal/client.js",
+          external: true,
+        }));
+      },
+    },
+  ],
   // Bundled CommonJS (yaml's dependencies) may call require; give the ES module one.
   banner: {
     js: "import { createRequire as __storyreelRequire } from 'node:module'; const require = __storyreelRequire(import.meta.url);",

@@ -3,13 +3,18 @@
 import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
 import type { ErrorObject } from "ajv";
-import * as precompiled from "./payload-validators.generated.js";
 import type { ModelSpec } from "./types.js";
 
 type Check = ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
 
 // By the schema object: a model file read again (edited meanwhile) is looked up again.
 const checks = new WeakMap<object, Check>();
+let precompiled: Record<string, Check> | undefined;
+
+// The precompiled checks (170 kB of code) load only where a request is about to be sent, not at each start.
+export async function loadPayloadChecks(): Promise<void> {
+  precompiled ??= (await import("./payload-validators.generated.js")) as unknown as Record<string, Check>;
+}
 
 // The shipped schemas are precompiled (scripts/compile-schema.mjs), named by their JSON's sha256; any other
 // (a project's own, or one edited since the build) is compiled here, loading ajv only then.
@@ -17,7 +22,7 @@ function checkFor(schema: Record<string, unknown>): Check {
   let check = checks.get(schema);
   if (check) return check;
   const id = `h${createHash("sha256").update(JSON.stringify(schema)).digest("hex")}`;
-  check = (precompiled as unknown as Record<string, Check>)[id] ?? compile(schema);
+  check = precompiled?.[id] ?? compile(schema);
   checks.set(schema, check);
   return check;
 }
@@ -41,6 +46,30 @@ export function payloadProblem(model: ModelSpec, payload: Record<string, unknown
     return `field "${unknown}" is not in it, so fal would ignore it (it has ${Object.keys(known).join(", ")})`;
   const check = checkFor(model.schema);
   if (check(payload)) return undefined;
+  return firstProblem(check, payload);
+}
+
+// A shipped model's payload, before the render: the tests check every value its lists offer against its
+// schema, so what is left to check here is what varies, the fields it sends and the length of its text.
+export function shippedPayloadProblem(
+  model: ModelSpec,
+  payload: Record<string, unknown>,
+): string | undefined {
+  const known = (model.schema.properties ?? {}) as Record<string, { maxLength?: number; minLength?: number }>;
+  for (const [field, value] of Object.entries(payload)) {
+    const rule = known[field];
+    if (!rule) return `field "${field}" is not in it, so fal would ignore it`;
+    if (typeof value !== "string") continue;
+    const length = [...value].length;
+    if (rule.maxLength !== undefined && length > rule.maxLength)
+      return `field "${field}" must NOT have more than ${rule.maxLength} characters (it has ${length})`;
+    if (rule.minLength !== undefined && length < rule.minLength)
+      return `field "${field}" must NOT have fewer than ${rule.minLength} characters`;
+  }
+  return undefined;
+}
+
+function firstProblem(check: Check, payload: Record<string, unknown>): string {
   const e = check.errors![0]!;
   const path = e.instancePath.split("/").slice(1);
   const field = path.join(".") || String(e.params.missingProperty ?? "");

@@ -1,7 +1,7 @@
 // A shot checked against its model: duration, resolution, aspect ratio, audio, prompt, references and their
 // `@name`s, its price, and the payload itself against the endpoint's schema as fal publishes it.
 import { durationsText, orList, takes } from "../models/modes.js";
-import { payloadProblem } from "../models/payload-check.js";
+import { payloadProblem, shippedPayloadProblem } from "../models/payload-check.js";
 import { clipFacts, clipPrice } from "../models/price.js";
 import type { ModelSpec } from "../models/types.js";
 import { modelInput, REFERENCE_NAME } from "./model-input.js";
@@ -185,7 +185,8 @@ export function checkModelFile(shot: Shot, at: DataPath, report: Report): void {
       `${model.file} has no price rule for this shot (${model.mode}, ${shot.duration} s, audio ${shot.audio ? "on" : "off"}${shot.resolution ? `, ${shot.resolution}` : ""}): fix the model file`,
     );
   const payload = modelInput(model, shot, () => "https://storyreel.invalid/image.png");
-  const problem = payloadProblem(model, payload);
+  const problem =
+    model.origin === "project" ? payloadProblem(model, payload) : shippedPayloadProblem(model, payload);
   if (problem)
     report(
       at,

@@ -3,7 +3,7 @@
 import type { ClipSidecar } from "../../cache/artifacts/index.js";
 import { ProviderError } from "../../errors.js";
 import { modelInput } from "../../storyboard/model-input.js";
-import { payloadProblem } from "../../models/payload-check.js";
+import { loadPayloadChecks, payloadProblem } from "../../models/payload-check.js";
 import { storeClip } from "../store-clip.js";
 import type { ClipJob, ProviderContext } from "../types.js";
 import { shotImages } from "../../storyboard/types.js";
@@ -78,6 +78,7 @@ async function uploadedInput(job: ClipJob, uploads: ImageUploads): Promise<Recor
     throw classifyFalError(err, "uploading the image");
   }
   const input = modelInput(job.model, job.shot, (image) => urls.get(image.source));
+  await loadPayloadChecks();
   // validate checked this payload's shape already; this is the last look before money is spent on it.
   const problem = payloadProblem(job.model, input);
   if (problem)

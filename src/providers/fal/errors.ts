@@ -1,5 +1,5 @@
 // Sort fal failures into transient (retry) and permanent (fail the shot now), keeping fal's own message.
-import { ApiError } from "@fal-ai/client";
+import type { ApiError } from "@fal-ai/client";
 import { ProviderError } from "../../errors.js";
 
 const PERMANENT_STATUS = new Set([400, 401, 403, 422]);
@@ -13,7 +13,7 @@ export function classifyFalError(err: unknown, what: string, requestId?: string)
       { transient: false, cause: err },
     );
   }
-  if (err instanceof ApiError) {
+  if (isApiError(err)) {
     const status = err.status;
     const message = `${what}: fal answered ${status}: ${falMessage(err)}${hint(status)}`;
     return new ProviderError(message, { transient: !PERMANENT_STATUS.has(status), requestId, cause: err });
@@ -41,18 +41,18 @@ export function gotResponse(err: unknown): boolean {
   if ((err as { unansweredSubmit?: boolean }).unansweredSubmit) return false;
   // Failed before the connection was up (a TLS certificate refused, say): no request exists at fal.
   if ((err as { neverSent?: boolean }).neverSent) return true;
-  if (err instanceof ApiError) return true;
+  if (isApiError(err)) return true;
   return NEVER_SENT.has(causeOf(err));
 }
 
 // For `.catch()` on calls whose failure changes nothing: fal answered with an error, or could not be reached.
 export function ifFalUnavailable(err: unknown): undefined {
-  if (err instanceof ApiError || err instanceof TypeError) return undefined;
+  if (isApiError(err) || err instanceof TypeError) return undefined;
   throw err;
 }
 
 export function isNotFound(err: unknown): boolean {
-  return err instanceof ApiError && err.status === 404;
+  return isApiError(err) && err.status === 404;
 }
 
 function falMessage(err: ApiError<unknown>): string {
@@ -72,4 +72,12 @@ function falMessage(err: ApiError<unknown>): string {
 function hint(status: number): string {
   if (status === 401 || status === 403) return " (check FAL_KEY: is it set to a valid key for this account?)";
   return "";
+}
+
+// @fal-ai/client's ApiError (or its subclass ValidationError), known by its class's name so that loading the
+// client (about 10 ms) waits until a request is really made: an up-to-date render never loads it.
+function isApiError(err: unknown): err is ApiError<unknown> {
+  for (let p = err instanceof Error ? Object.getPrototypeOf(err) : null; p; p = Object.getPrototypeOf(p))
+    if (p.constructor?.name === "ApiError") return true;
+  return false;
 }
