@@ -20,7 +20,7 @@ import {
 import { liveRenders } from "../cache/live-renders.js";
 import { dollars, sumCosts } from "../util/money.js";
 import { planStoryboards } from "../pipeline/index.js";
-import { parseCommand, providerOption } from "./args.js";
+import { modelsDirOf, parseCommand, providerOption } from "./args.js";
 import type { CliContext } from "./context.js";
 import { count } from "../util/words.js";
 import { forget } from "./cache-forget.js";
@@ -86,7 +86,9 @@ export async function cacheCommand(argv: string[], ctx: CliContext): Promise<voi
   const films = async (files: string[]) => {
     if (!files.length) return [];
     const plans = await Promise.all(
-      providers.map((p) => planStoryboards({ files, cwd: ctx.cwd, provider: p, cacheDir })),
+      providers.map((p) =>
+        planStoryboards({ files, cwd: ctx.cwd, provider: p, cacheDir, ...modelsDirOf(ctx) }),
+      ),
     );
     return plans.flatMap((p) => p.films);
   };

@@ -5,7 +5,7 @@ import { lockPath, readLock } from "../project/lockfile.js";
 import { UsageError } from "../errors.js";
 import { formatPlan } from "./plan-format.js";
 import { pickTake, planStoryboards } from "../pipeline/index.js";
-import { parseCommand, providerOption } from "./args.js";
+import { modelsDirOf, parseCommand, providerOption } from "./args.js";
 import type { CliContext } from "./context.js";
 
 export const PICK_USAGE = `Usage: storyreel pick <storyboard.yaml> <id> <take> [--provider fal|preview] [--cache-dir DIR]
@@ -39,6 +39,7 @@ export async function pickCommand(argv: string[], ctx: CliContext): Promise<void
     cwd: ctx.cwd,
     provider: providerOption(values.provider as string | undefined, locked?.provider ?? "fal"),
     cacheDir: resolveCacheDir(values["cache-dir"] as string | undefined, ctx.env, ctx.cwd),
+    ...modelsDirOf(ctx),
   };
   const before = await planStoryboards(request);
   const { step, cached } = await pickTake(before.films[0]!, id, take, cachePaths(request.cacheDir));

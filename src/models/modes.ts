@@ -13,11 +13,24 @@ export function modeSpec(family: VideoFamily, mode: ModeName): ModelSpec | undef
     name: `${family.name} ${mode}`,
     durations: Array.isArray(durations)
       ? durations
-      : Array.from({ length: durations.max - durations.min + 1 }, (_, i) => durations.min + i),
+      : // A range the file's check refuses (max below min, or longer than any clip) yields no durations.
+        Array.from({ length: rangeLength(durations) }, (_, i) => durations.min + i),
     price: price ?? family.price,
     origin: family.origin,
     file: family.file,
   };
+}
+
+export const LONGEST_RANGE = 600;
+
+export function rangeLength(r: { min: number; max: number }): number {
+  const n = r.max - r.min + 1;
+  return n > 0 && n <= LONGEST_RANGE ? n : 0;
+}
+
+// The frame count a duration is sent as, in the `frames` form (LTX-2 19B's num_frames): seconds x fps + 1.
+export function framesSent(seconds: number, fps = 24): number {
+  return Math.round(seconds * fps) + 1;
 }
 
 export interface ShotInputs {

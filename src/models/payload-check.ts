@@ -55,11 +55,11 @@ export function shippedPayloadProblem(
   model: ModelSpec,
   payload: Record<string, unknown>,
 ): string | undefined {
-  const known = (model.schema.properties ?? {}) as Record<string, { maxLength?: number; minLength?: number }>;
+  const known = (model.schema.properties ?? {}) as Record<string, TextRule>;
   for (const [field, value] of Object.entries(payload)) {
-    const rule = known[field];
-    if (!rule) return `field "${field}" is not in it, so fal would ignore it`;
+    if (!known[field]) return `field "${field}" is not in it, so fal would ignore it`;
     if (typeof value !== "string") continue;
+    const rule = textRule(known[field]);
     const length = [...value].length;
     if (rule.maxLength !== undefined && length > rule.maxLength)
       return `field "${field}" must NOT have more than ${rule.maxLength} characters (it has ${length})`;
@@ -67,6 +67,17 @@ export function shippedPayloadProblem(
       return `field "${field}" must NOT have fewer than ${rule.minLength} characters`;
   }
   return undefined;
+}
+
+interface TextRule {
+  maxLength?: number;
+  minLength?: number;
+  anyOf?: TextRule[];
+}
+
+// A text field's limits, also where fal writes the field as "a string, or null" (anyOf).
+function textRule(rule: TextRule): TextRule {
+  return rule.anyOf?.find((r) => r.maxLength !== undefined || r.minLength !== undefined) ?? rule;
 }
 
 function firstProblem(check: Check, payload: Record<string, unknown>): string {

@@ -1,4 +1,5 @@
 // Prices as expressions (a model file's `price`): evaluated for a clip, and said in words.
+import { framesSent } from "./modes.js";
 import type { ModeName, ModelSpec, PriceCondition, PriceExpression, PriceRule } from "./types.js";
 
 export interface ClipFacts {
@@ -10,6 +11,8 @@ export interface ClipFacts {
   // Output width and height, and frame rate (per-megapixel prices).
   size?: [number, number];
   fps?: number;
+  // The frames the request asks for, where it asks in frames (else seconds x fps, rounded up).
+  frames?: number;
 }
 
 // Dollars for one clip, rounded up to the cent (the plan never under-estimates); undefined when no rule applies.
@@ -19,7 +22,8 @@ export function clipPrice(price: PriceExpression, facts: ClipFacts): number | un
   const base = ruleAmount(rule, facts);
   if (base === undefined) return undefined;
   const factor = (price.multipliers ?? []).filter((m) => holds(m.when, facts)).reduce((a, m) => a * m.by, 1);
-  return Math.ceil(base * factor * 100 - 1e-6) / 100;
+  const cost = Math.ceil(base * factor * 100 - 1e-6) / 100;
+  return Number.isFinite(cost) ? cost : undefined;
 }
 
 function holds(when: PriceCondition | undefined, f: ClipFacts): boolean {
@@ -39,7 +43,7 @@ function ruleAmount(r: PriceRule, f: ClipFacts): number | undefined {
   if (r.per_block !== undefined) return r.per_block * Math.ceil(f.seconds / r.block_seconds! - 1e-9);
   if (r.per_megapixel !== undefined) {
     if (!f.size || !f.fps) return undefined;
-    const frames = Math.ceil(f.seconds * f.fps);
+    const frames = f.frames ?? Math.ceil(f.seconds * f.fps);
     return r.per_megapixel * Math.ceil((f.size[0] * f.size[1] * frames) / 1e6);
   }
   return undefined;
@@ -59,7 +63,12 @@ export function clipFacts(
     ...(resolution && { resolution }),
     ...(size && { size }),
     ...(model.fps && { fps: model.fps }),
+    ...(sentInFrames(model) && { frames: framesSent(shot.duration, model.fps) }),
   };
+}
+
+function sentInFrames(model: ModelSpec): boolean {
+  return Object.values(model.input).some((r) => r.from === "duration" && r.as === "frames");
 }
 
 // "$0.14/s with audio; $0.07/s without audio".

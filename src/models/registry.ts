@@ -51,12 +51,12 @@ export function videoModels(projectDirs: readonly string[] = []): VideoModels {
   return { families: [...own, ...base], shadowed, problems };
 }
 
-// Two project files that give the same name would make a shot's model (and its price) depend on file order.
+// Two project files that give the same name (or endpoint id) would make a shot's model (and its price) depend on file order.
 function twice(own: VideoFamily[]): Problem[] {
   const seen = new Map<string, string>();
   const problems: Problem[] = [];
   for (const f of own)
-    for (const name of namesOf(f)) {
+    for (const name of [...namesOf(f), ...endpointsOf(f)]) {
       const first = seen.get(name);
       if (first && first !== f.file)
         problems.push({

@@ -34,7 +34,7 @@ export function findStep(film: PlannedFilm, id: string): StepRef {
       key: shot.key,
       take: shot.take ?? 1,
       takes: shot.takes ?? [{ take: 1, key: shot.key, status: shot.status }],
-      model: plan.model,
+      model: shot.endpoint,
       cost: shot.cost,
     };
   const still = plan.steps.find((s): s is PlannedStep => storedAs(s, "still") && s.name === name);
@@ -106,12 +106,22 @@ export async function pickTake(
       `${step.name} has ${step.takes.length === 1 ? "1 take" : `${step.takes.length} takes`}, so there is no take ${take}; \`storyreel retake ${film.board.file} ${step.name}\` makes another`,
     );
   const lock = film.lock ?? emptyLock(film);
-  const { model, cost, ...entry } = lockEntry(lock, step);
+  const { cost, ...entry } = lockEntry(lock, step);
   // The storyboard's `takes` may be more than the lock counted so far.
   const takes = Math.max(entry.takes, step.takes.length);
   const pinned = pinnedSteps(film.plan, film.board).find((p) => p.id === step.id)!;
   const facts = (await outputFacts(paths, pinned.artifact, chosen.key, pinned.fact)) ?? {};
-  const picked: LockStep = { id: step.id, key: chosen.key, take, takes, picked: true, model, ...facts, cost };
+  const picked: LockStep = {
+    id: step.id,
+    key: chosen.key,
+    take,
+    takes,
+    picked: true,
+    model: pinned.model,
+    ...pinned.family,
+    ...facts,
+    cost,
+  };
   lock.steps = lock.steps.map((s) => (s.id === step.id ? picked : s));
   await writeLock(lockPath(film.board.path), lock);
   return { step, cached: chosen.status === "cached" };

@@ -48,6 +48,7 @@ function videoPrice(model: ModelSpec, fields: Record<string, unknown>): number |
   const sent = name ? fields[name] : undefined;
   let duration =
     sent === undefined ? (model.default_duration ?? model.durations[0]!) : Number.parseFloat(String(sent));
+  // The inverse of framesSent (model-input.ts).
   if (rule?.as === "frames") duration = (duration - 1) / (model.fps ?? 24);
   if (!(Number.isFinite(duration) && duration > 0)) return undefined;
   const audioField = inputName(model.input, "audio");

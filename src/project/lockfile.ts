@@ -5,6 +5,7 @@ import path from "node:path";
 import { parse, stringify } from "yaml";
 import { UsageError } from "../errors.js";
 import { isMissing } from "../util/fs.js";
+import { MODE_NAMES } from "../models/types.js";
 import { shown } from "../util/suggest.js";
 import { writeFileAtomic } from "../cache/atomic.js";
 
@@ -110,6 +111,8 @@ function stepProblem(s: Partial<LockStep> | null): string | undefined {
     return `size must be WIDTHxHEIGHT (got ${shown(s.size)})`;
   if (s.family !== undefined && (typeof s.family !== "string" || s.family === ""))
     return `family must be a video model's name (got ${shown(s.family)})`;
+  if (s.mode !== undefined && !(MODE_NAMES as readonly unknown[]).includes(s.mode))
+    return `mode must be one of ${MODE_NAMES.join(", ")} (got ${shown(s.mode)})`;
   if (s.picked !== undefined && s.picked !== true)
     return `picked must be true or absent (got ${shown(s.picked)})`;
   if (s.request_id !== undefined && (typeof s.request_id !== "string" || s.request_id === ""))

@@ -10,6 +10,8 @@ export function checkGraph(
   stillNames: string[] | undefined,
   shots: Shot[],
   report: Report,
+  // Every shot id written, including shots whose model was not found (reported already).
+  written: readonly string[] = shots.map((s) => s.id),
 ): void {
   const byId = new Map(shots.map((s) => [s.id, s]));
   const shotIds = [...byId.keys()];
@@ -36,8 +38,9 @@ export function checkGraph(
         report([...at, "still"], unknown("still", image.still, stillNames));
       if (image.kind !== "frame") continue;
       const source = byId.get(image.from);
-      if (!source) report([...at, "from"], unknown("shot", image.from, shotIds));
-      else if (typeof image.frame === "number" && image.frame >= source.duration)
+      if (!source) {
+        if (!written.includes(image.from)) report([...at, "from"], unknown("shot", image.from, shotIds));
+      } else if (typeof image.frame === "number" && image.frame >= source.duration)
         report(
           [...at, "frame"],
           `${image.frame} s is outside shot "${source.id}"'s clip, which lasts ${source.duration} s (use a time below ${source.duration}, or last)`,
@@ -132,4 +135,26 @@ function order(component: string[], edges: Map<string, string[]>): string[] {
     path.push(nextOne);
   }
   return path.length === component.length ? path : component;
+}
+
+// A still feeds each shot that uses it, and each shot's own model has its own image limits (stills.ts checks
+// `size` against the storyboard's model): a still one of them would refuse is found before it is paid for.
+export function checkStillsFit(stills: Still[], shots: Shot[], report: Report): void {
+  const byName = new Map(stills.map((s) => [s.name, s]));
+  for (const shot of shots) {
+    const limits = shot.model.image;
+    if (!limits) continue;
+    for (const image of shotImages(shot)) {
+      const still = image.kind === "still" ? byName.get(image.still) : undefined;
+      if (!still) continue;
+      const [w, h] = still.size ?? still.model.default_size;
+      const aspect = w / h;
+      if (Math.min(w, h) >= limits.min_side && aspect >= limits.min_aspect && aspect <= limits.max_aspect)
+        continue;
+      report(
+        ["stills", still.name],
+        `is ${w}x${h}; shot "${shot.id}" uses it with ${shot.model.name}, which needs at least ${limits.min_side} px a side and an aspect ratio from ${limits.min_aspect} to ${limits.max_aspect}: give the still a size that suits it`,
+      );
+    }
+  }
 }

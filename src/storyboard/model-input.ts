@@ -2,6 +2,7 @@
 import type { ImageRef, Shot } from "./types.js";
 import type { DurationForm, ModelSpec, ShotField } from "../models/types.js";
 import { clipFacts, clipPrice } from "../models/price.js";
+import { framesSent } from "../models/modes.js";
 
 // How images appear in the input: a content hash for cache keys, an uploaded URL for the real request.
 export type ImageValue = (image: ImageRef) => unknown;
@@ -29,14 +30,38 @@ export function sentPrompt(shot: Pick<Shot, "prompt" | "references" | "model">):
   const refs = shot.references;
   const tag = shot.model.references?.tag;
   if (!refs?.length || !tag) return shot.prompt;
-  return shot.prompt.replace(REFERENCE_NAME, (whole, name: string) => {
-    const n = refs.findIndex((r) => r.name === name);
-    return n < 0 ? whole : tag.replace("{n}", String(n + 1)).replace("{name}", name);
-  });
+  const names = refs.map((r) => r.name);
+  let sent = "";
+  let from = 0;
+  for (const m of referenceMentions(shot.prompt, names).filter((m) => m.known)) {
+    const n = names.indexOf(m.name) + 1;
+    sent += `${shot.prompt.slice(from, m.index)}${tag.replace("{n}", String(n)).replace("{name}", m.name)}`;
+    from = m.index + 1 + m.name.length;
+  }
+  return sent + shot.prompt.slice(from);
 }
 
-// `@keeper` at a word's start (not inside an e-mail address).
-export const REFERENCE_NAME = /(?<![\w@.])@([A-Za-z0-9_][\w-]*)/g;
+export interface Mention {
+  // Where its `@` is.
+  index: number;
+  name: string;
+  // One of the names given.
+  known: boolean;
+}
+
+// Each `@name` at a word's start (not inside an e-mail address): the longest of `names` written there
+// (`@boy.v2` is boy.v2, not boy, when both are names), else the word, for an error.
+export function referenceMentions(prompt: string, names: readonly string[]): Mention[] {
+  const longestFirst = [...names].sort((a, b) => b.length - a.length);
+  const mentions: Mention[] = [];
+  for (const at of prompt.matchAll(/(?<![\w@.])@/g)) {
+    const rest = prompt.slice(at.index! + 1);
+    const known = longestFirst.find((n) => rest.startsWith(n) && !/^[\w-]/.test(rest.slice(n.length)));
+    const word = known ?? /^[A-Za-z0-9_](?:[\w.-]*[\w-])?/.exec(rest)?.[0];
+    if (word) mentions.push({ index: at.index!, name: word, known: known !== undefined });
+  }
+  return mentions;
+}
 
 function inForm(value: unknown, form: DurationForm, model: ModelSpec): unknown {
   switch (form) {
@@ -47,7 +72,7 @@ function inForm(value: unknown, form: DurationForm, model: ModelSpec): unknown {
     case "seconds":
       return `${value}s`;
     case "frames":
-      return Math.round(Number(value) * (model.fps ?? 24)) + 1;
+      return framesSent(Number(value), model.fps);
   }
 }
 

@@ -29,11 +29,14 @@ export function positionOfText(
   loaded: LoadedStoryboard,
   p: DataPath,
   text: string,
+  nth = 0,
 ): { line: number; col: number } {
   const node = loaded.doc.getIn(p, true) as Node | undefined;
   const range = node?.range;
   if (range) {
-    const found = loaded.text.slice(range[0], range[1]).indexOf(text);
+    const source = loaded.text.slice(range[0], range[1]);
+    let found = source.indexOf(text);
+    for (let i = 0; i < nth && found >= 0; i++) found = source.indexOf(text, found + 1);
     if (found >= 0) return loaded.lineCounter.linePos(range[0] + found);
   }
   return positionOf(loaded, p);

@@ -4,7 +4,7 @@ import { durationsText, orList, takes } from "../models/modes.js";
 import { payloadProblem, shippedPayloadProblem } from "../models/payload-check.js";
 import { clipFacts, clipPrice } from "../models/price.js";
 import type { ModelSpec } from "../models/types.js";
-import { modelInput, REFERENCE_NAME } from "./model-input.js";
+import { modelInput, referenceMentions } from "./model-input.js";
 import type { DataPath } from "./positions.js";
 import type { Report } from "./report-problem.js";
 import { aspectFor, filmAspect } from "./shot-model.js";
@@ -152,26 +152,16 @@ export function checkReferenceNames(
   report: Report,
 ): void {
   const names = (refs ?? []).map((r) => r.name);
-  for (const match of prompt.matchAll(REFERENCE_NAME)) {
-    const name = match[1]!;
-    if (names.includes(name)) continue;
-    const offset = match.index ?? 0;
-    if (!refs) {
-      if (stillNames.includes(name))
-        report(
-          at,
-          `@${name} (character ${offset + 1}) names still "${name}", but the shot has no references: add references: [${name}]`,
-          undefined,
-          `@${name}`,
-        );
-      continue;
-    }
-    report(
-      at,
-      `@${name} (character ${offset + 1}) is not among the shot's references (${names.map((n) => `@${n}`).join(", ")})`,
-      undefined,
-      `@${name}`,
-    );
+  // A still's name after @ in a shot without references is a cast member it forgot to bring in.
+  for (const mention of referenceMentions(prompt, refs ? names : stillNames)) {
+    if (mention.known === !!refs) continue;
+    const { name, index } = mention;
+    // The position of this very mention, though the same text may come earlier in the prompt.
+    const nth = prompt.slice(0, index).split(`@${name}`).length - 1;
+    const message = refs
+      ? `@${name} (character ${index + 1}) is not among the shot's references (${names.map((n) => `@${n}`).join(", ")})`
+      : `@${name} (character ${index + 1}) names still "${name}", but the shot has no references: add references: [${name}]`;
+    report(at, message, undefined, `@${name}`, nth);
   }
 }
 

@@ -1,7 +1,7 @@
 // Which model and mode makes each shot's clip: the shot's `model` (or the storyboard's), and the mode its
 // inputs name. A mode the family lacks is refused, naming the modes it has and the families that have it.
 import { findFamily, namesOf, type VideoModels } from "../models/registry.js";
-import { chooseMode, modeSpec, modesOf, orList, takes } from "../models/modes.js";
+import { chooseMode, modeSpec, modesOf, takes } from "../models/modes.js";
 import type { ModelSpec } from "../models/types.js";
 import { closest, shown } from "../util/suggest.js";
 import type { DataPath } from "./positions.js";
@@ -115,12 +115,6 @@ export function aspectFor(model: ModelSpec, film: { ratio: number }): string | u
   );
   return best && Math.abs(value(best) / film.ratio - 1) <= 0.03 ? best : undefined;
 }
-
-export function offers(model: ModelSpec, field: "aspect_ratio" | "resolution"): boolean {
-  return takes(model, field);
-}
-
-export { orList };
 
 function gcd(a: number, b: number): number {
   return b === 0 ? a : gcd(b, a % b);

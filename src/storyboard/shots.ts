@@ -3,6 +3,7 @@ import type { ModelSpec } from "../models/types.js";
 import type { ImageContext } from "./images.js";
 import { imageField } from "./image-field.js";
 import { referencesOf } from "./shot-references.js";
+import { sentPrompt } from "./model-input.js";
 import type { Shot, ShotDoc, StoryboardDoc, TransitionType } from "./types.js";
 import { isObject, type Report } from "./report-problem.js";
 import { shotModel, type ModelContext } from "./shot-model.js";
@@ -18,7 +19,7 @@ import {
 } from "./shot-checks.js";
 
 const DEFAULT_TRANSITION_SECONDS = 0.5;
-// Clips and preview clips are 24 fps; a film at another `render.fps` counts frames at that rate.
+// Trims and transitions are counted in frames at `render.fps`, else at 24 fps (most models' and the previews').
 const CLIP_FPS = 24;
 
 export interface ShotContext extends ImageContext {
@@ -67,6 +68,14 @@ export async function checkShots(
       // A reference that did not resolve was reported; its @name would only be reported again.
       if (!references || references.length === s.references!.length)
         checkReferenceNames(s.prompt, references, ctx.stillNames, at("prompt"), report);
+      if (references)
+        checkSentPrompt(
+          sentPrompt({ prompt: s.prompt, references, model }),
+          s.prompt,
+          model,
+          at("prompt"),
+          report,
+        );
     }
     const own = allowedDuration(s.duration, model, at("duration"), report);
     const inherited =
@@ -113,6 +122,22 @@ export async function checkShots(
 // Seconds of a shot that make it into the film.
 export function keptSeconds(shot: Pick<Shot, "duration" | "trim">): number {
   return shot.trim ? shot.trim.end - shot.trim.start : shot.duration;
+}
+
+// A prompt's @names become the model's tags (@Image1), which may make it longer than the model takes.
+function checkSentPrompt(
+  sent: string,
+  written: string,
+  model: ModelSpec,
+  at: (string | number)[],
+  report: Report,
+): void {
+  const length = [...sent].length;
+  if (length > model.prompt_max_chars && [...written].length <= model.prompt_max_chars)
+    report(
+      at,
+      `is ${length} characters as sent (its @names become ${model.family}'s tags); ${model.name} accepts at most ${model.prompt_max_chars}`,
+    );
 }
 
 function checkPrompt(prompt: string, model: ModelSpec, at: (string | number)[], report: Report): void {

@@ -13,7 +13,7 @@ import { describePath, positionOf, positionOfText, type DataPath } from "./posit
 import { isObject, type Report } from "./report-problem.js";
 import { schemaProblems } from "./schema-check.js";
 import { shown } from "../util/suggest.js";
-import { checkGraph } from "./graph-check.js";
+import { checkGraph, checkStillsFit } from "./graph-check.js";
 import { checkShots } from "./shots.js";
 import { checkResolution } from "./sizes.js";
 import { checkStills } from "./stills.js";
@@ -32,11 +32,11 @@ export async function validateStoryboard(
 ): Promise<Storyboard> {
   const problems: Problem[] = schemaProblems(loaded);
   const infinite = nonFinitePaths(loaded.data);
-  const report: Report = (at, message, key, text) => {
+  const report: Report = (at, message, key, text, nth) => {
     const where = key === undefined ? at : [...at, key];
     // The schema has said a value is .inf or .nan; "must be 5 or 10 (got Infinity)" would only repeat it.
     if (infinite.has(describePath(where))) return;
-    const pos = text === undefined ? positionOf(loaded, at, key) : positionOfText(loaded, at, text);
+    const pos = text === undefined ? positionOf(loaded, at, key) : positionOfText(loaded, at, text, nth);
     problems.push({ file: loaded.file, line: pos.line, col: pos.col, path: describePath(where), message });
   };
   const doc = (isObject(loaded.data) ? loaded.data : {}) as Partial<StoryboardDoc>;
@@ -68,7 +68,11 @@ export async function validateStoryboard(
   const shots = model ? await checkShots(doc, ctx, report) : [];
   checkShotWords(doc, shots, report);
   const music = await checkMusic(doc, ctx, report);
-  if (model) checkGraph(stills, stillNames, shots, report);
+  const written = Array.isArray(doc.shots)
+    ? doc.shots.flatMap((s) => (isObject(s) && typeof s.id === "string" ? [s.id] : []))
+    : [];
+  if (model) checkGraph(stills, stillNames, shots, report, written);
+  checkStillsFit(stills, shots, report);
   if (problems.length > 0) throw new StoryboardError(dedupe(problems));
   const board = resolved(loaded, doc as StoryboardDoc, model!, stills, shots, music);
   return models.shadowed.length > 0 ? { ...board, shadowed: models.shadowed } : board;

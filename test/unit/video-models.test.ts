@@ -6,8 +6,9 @@ import { chooseMode, modeSpec, modesOf } from "../../src/models/modes.js";
 import { payloadProblem } from "../../src/models/payload-check.js";
 import { clipFacts, clipPrice, priceInWords } from "../../src/models/price.js";
 import { findFamily, shippedFamilies, videoModels } from "../../src/models/registry.js";
-import type { ModelSpec, PriceExpression, VideoFamily } from "../../src/models/types.js";
-import { modelInput, sentPrompt } from "../../src/storyboard/model-input.js";
+import type { ModeDoc, ModelSpec, PriceExpression, VideoFamily } from "../../src/models/types.js";
+import { modelInput, referenceMentions, sentPrompt } from "../../src/storyboard/model-input.js";
+import { modeValueProblems } from "../../src/models/mode-values.js";
 import type { Shot } from "../../src/storyboard/types.js";
 import { priceOfInput } from "../../src/plan/price-input.js";
 import { shot } from "../helpers/unit-fixtures.js";
@@ -159,3 +160,57 @@ function sampleShot(model: ModelSpec, over: Partial<Shot>): Shot {
     ...(model.default_negative_prompt === undefined && { negativePrompt: undefined }),
   } as Shot;
 }
+
+test("a model file's own lists are checked against its schema and each other; the shipped ones pass", () => {
+  for (const f of shippedFamilies()) assert.deepEqual(modeValueProblems(f), [], f.family);
+  const problemsWith = (change: (mode: ModeDoc) => void) => {
+    const sora = structuredClone(family("sora-2")) as VideoFamily;
+    change(sora.modes["text-to-video"]!);
+    return modeValueProblems(sora).map((p) => `${p.at.join(".")}: ${p.message}`);
+  };
+  assert.match(
+    problemsWith((text) => (text.durations = { min: 5, max: 3 }))[0]!,
+    /durations: must run from min up to max/,
+  );
+  assert.match(problemsWith((text) => (text.durations = { min: 1, max: 5e9 }))[0]!, /durations: must run/);
+  assert.match(
+    problemsWith((text) => (text.durations = [4, 5]))[0]!,
+    /durations: offers 5, which its schema refuses/,
+  );
+  assert.match(problemsWith((text) => (text.default_duration = 6))[0]!, /default_duration: is 6/);
+  assert.match(
+    problemsWith(
+      (text) => (text.schema = { type: "object", properties: { duration: { type: "nonsense" } } }),
+    )[0]!,
+    /schema: is not a valid JSON schema/,
+  );
+});
+
+test("@name takes the longest reference name written there; an unknown one is named whole", () => {
+  const names = ["boy", "boy.v2", "keeper"];
+  assert.deepEqual(
+    referenceMentions("@boy.v2 waves at @boy; @keeper. ann@boy.org @bo", names).map((m) => [m.name, m.known]),
+    [
+      ["boy.v2", true],
+      ["boy", true],
+      ["keeper", true],
+      ["bo", false],
+    ],
+  );
+});
+
+test("a per-megapixel price counts the frames the request asks for", () => {
+  const base = mode("ltx-2", "image-to-video");
+  const model = {
+    ...base,
+    fps: 25,
+    sizes: { "720p": [1280, 720] as [number, number] },
+    resolutions: ["720p"],
+    default_resolution: "720p",
+    input: { ...base.input, duration: { from: "duration" as const, as: "frames" as const } },
+    price: { rules: [{ per_megapixel: 0.0018 }] },
+  };
+  // 4.8 s at 25 fps is sent as 121 frames: 1280 x 720 x 121 = 111.5 MP, rounded up to 112: $0.2016.
+  assert.equal(clipPrice(model.price, clipFacts(model, { duration: 4.8, audio: true })), 0.21);
+  assert.equal(clipFacts(model, { duration: 4.8, audio: true }).frames, 121);
+});
