@@ -187,8 +187,10 @@ export async function checkFrozen(
     for (const [id, key] of planned) {
       const step = locked.get(id);
       if (!step) differ.push(`${id} (not in the lock)`);
-      else if (step.model !== models.get(id))
-        differ.push(`${id} (the lock's endpoint is ${step.model}, the storyboard's ${models.get(id)})`);
+      else if ((step.endpoint ?? step.model) !== models.get(id))
+        differ.push(
+          `${id} (the lock's endpoint is ${step.endpoint ?? step.model}, the storyboard's ${models.get(id)})`,
+        );
       else if (step.key !== key) differ.push(`${id} (the storyboard changed since the lock)`);
       else if (unneeded.has(id) || !check.outputs) continue;
       else {

@@ -21,8 +21,10 @@ export interface LockStep {
   takes: number;
   // True once `storyreel pick` chose the take; otherwise the first take that succeeded is used.
   picked?: true;
-  // The endpoint that makes it; for a clip, also its model's family alias and the mode the shot chose.
+  // The endpoint that makes it; for a clip, also (as `endpoint`, `family` and `mode`) the endpoint, its
+  // model's family alias and the mode the shot chose.
   model: string;
+  endpoint?: string;
   family?: string;
   mode?: string;
   sha256?: string;
@@ -109,6 +111,8 @@ function stepProblem(s: Partial<LockStep> | null): string | undefined {
     return `duration must be a number of seconds, 0 or more (got ${shown(s.duration)})`;
   if (s.size !== undefined && !/^[1-9]\d*x[1-9]\d*$/.test(String(s.size)))
     return `size must be WIDTHxHEIGHT (got ${shown(s.size)})`;
+  if (s.endpoint !== undefined && (typeof s.endpoint !== "string" || s.endpoint === ""))
+    return `endpoint must be a fal endpoint id (got ${shown(s.endpoint)})`;
   if (s.family !== undefined && (typeof s.family !== "string" || s.family === ""))
     return `family must be a video model's name (got ${shown(s.family)})`;
   if (s.mode !== undefined && !(MODE_NAMES as readonly unknown[]).includes(s.mode))
@@ -127,6 +131,7 @@ const ORDER: Array<keyof LockStep> = [
   "takes",
   "picked",
   "model",
+  "endpoint",
   "family",
   "mode",
   "sha256",

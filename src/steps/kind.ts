@@ -39,7 +39,7 @@ export interface StepKind {
     order: number;
     model(step: PlannedStep, board: Storyboard, plan: Plan): string;
     // A video model's family alias and mode, besides its endpoint.
-    family?(step: PlannedStep, board: Storyboard): { family: string; mode: string };
+    family?(step: PlannedStep, board: Storyboard): { endpoint: string; family: string; mode: string };
     fact: "size" | "duration";
   };
   // Said as the render starts the step, before it waits for its inputs (a clip shows as queued at once).

@@ -46,7 +46,8 @@ test("the lock names each clip's endpoint, family and mode; --frozen refuses a c
   const steps = new Map(lock.steps.map((s: { id: string }) => [s.id, s]));
   assert.deepEqual(
     ["shot:one", "shot:two"].map((id) => {
-      const s = steps.get(id) as { model: string; family: string; mode: string };
+      const s = steps.get(id) as { model: string; endpoint: string; family: string; mode: string };
+      assert.equal(s.endpoint, s.model);
       return [s.model, s.family, s.mode];
     }),
     [

@@ -22,10 +22,10 @@ export const clip: StepKind = {
   lock: {
     order: 1,
     model: (step, board) => shotOf(step, board).model.endpoint,
-    family: (step, board) => ({
-      family: shotOf(step, board).model.family,
-      mode: shotOf(step, board).model.mode,
-    }),
+    family: (step, board) => {
+      const { endpoint, family, mode } = shotOf(step, board).model;
+      return { endpoint, family, mode };
+    },
     fact: "duration",
   },
   takesOf: (step, plan) => plan.shots.find((s) => s.id === shotId(step)),
