@@ -8,7 +8,7 @@ import { modelInput, referenceMentions } from "./model-input.js";
 import type { DataPath } from "./positions.js";
 import type { Report } from "./report-problem.js";
 import { aspectFor, filmAspect } from "./shot-model.js";
-import type { Reference, Shot, ShotDoc } from "./types.js";
+import type { Reference, Shot } from "./types.js";
 
 type At = (field: string) => DataPath;
 
@@ -184,4 +184,3 @@ export function checkModelFile(shot: Shot, at: DataPath, report: Report): void {
     );
 }
 
-export type { ShotDoc };
