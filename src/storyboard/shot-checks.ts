@@ -183,4 +183,3 @@ export function checkModelFile(shot: Shot, at: DataPath, report: Report): void {
       `the request for ${model.endpoint} would not match fal's schema in ${model.file}: ${problem}. This is a bug in the model file; nothing was sent`,
     );
 }
-
