@@ -3,7 +3,8 @@ import { framesSent } from "./modes.js";
 import type { ModeName, ModelSpec, PriceCondition, PriceExpression, PriceRule } from "./types.js";
 
 export interface ClipFacts {
-  mode: ModeName;
+  // A pass (lip-sync, upscale) has none.
+  mode?: ModeName;
   seconds: number;
   audio: boolean;
   voice?: boolean;
@@ -31,7 +32,7 @@ function holds(when: PriceCondition | undefined, f: ClipFacts): boolean {
   if (when.audio !== undefined && when.audio !== f.audio) return false;
   if (when.voice !== undefined && when.voice !== (f.voice ?? false)) return false;
   if (when.resolution && !(f.resolution && when.resolution.includes(f.resolution))) return false;
-  if (when.mode && !when.mode.includes(f.mode)) return false;
+  if (when.mode && !(f.mode && when.mode.includes(f.mode))) return false;
   if (when.seconds_at_most !== undefined && f.seconds > when.seconds_at_most) return false;
   return true;
 }
