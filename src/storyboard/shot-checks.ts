@@ -8,7 +8,7 @@ import { modelInput, referenceMentions } from "./model-input.js";
 import type { DataPath } from "./positions.js";
 import type { Report } from "./report-problem.js";
 import { aspectFor, filmAspect } from "./shot-model.js";
-import type { Reference, Shot, ShotDoc } from "./types.js";
+import type { Reference, Shot } from "./types.js";
 
 type At = (field: string) => DataPath;
 
@@ -183,5 +183,3 @@ export function checkModelFile(shot: Shot, at: DataPath, report: Report): void {
       `the request for ${model.endpoint} would not match fal's schema in ${model.file}: ${problem}. This is a bug in the model file; nothing was sent`,
     );
 }
-
-export type { ShotDoc };
