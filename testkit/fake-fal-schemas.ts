@@ -2,7 +2,7 @@
 // input against the schema fal publishes for it, as fal does: a bad input is a 422 with pydantic's error body.
 // Also what each endpoint makes: a clip as long as the input asks, with sound when it asks, and its result.
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
-import { modeSpec, modesOf } from "../src/models/modes.js";
+import { allModes } from "../src/models/modes.js";
 import { shippedFamilies } from "../src/models/registry.js";
 import type { ModelSpec } from "../src/models/types.js";
 
@@ -27,12 +27,9 @@ let byEndpoint: Map<string, VideoEndpoint> | undefined;
 export function videoEndpoint(endpoint: string): VideoEndpoint | undefined {
   if (!byEndpoint) {
     byEndpoint = new Map();
-    for (const family of shippedFamilies())
-      for (const mode of modesOf(family)) {
-        const model = modeSpec(family, mode)!;
-        if (!byEndpoint.has(model.endpoint))
-          byEndpoint.set(model.endpoint, { model, check: ajv.compile(model.schema) });
-      }
+    for (const model of allModes(shippedFamilies()))
+      if (!byEndpoint.has(model.endpoint))
+        byEndpoint.set(model.endpoint, { model, check: ajv.compile(model.schema) });
   }
   return byEndpoint.get(endpoint);
 }

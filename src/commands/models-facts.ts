@@ -1,7 +1,7 @@
 // What `storyreel models` says about a family, as one value: the text view and `--json` are both made from it,
 // so they cannot disagree. Every figure comes from the family's file (its price rule evaluated, never restated).
 import path from "node:path";
-import { modeSpec, modesOf } from "../models/modes.js";
+import { modeSpec, modesOf, resolutionOf } from "../models/modes.js";
 import { clipFacts, clipPrice, priceInWords } from "../models/price.js";
 import type { VideoModels } from "../models/registry.js";
 import type { AudioSupport, ModeName, ModelSpec, Source, VideoFamily } from "../models/types.js";
@@ -81,7 +81,7 @@ function modeFacts(model: ModelSpec): ModeFacts {
     endpoint: model.endpoint,
     durations: model.durations,
     resolutions: model.resolutions ?? [],
-    default_resolution: model.default_resolution ?? model.resolutions?.[0] ?? null,
+    default_resolution: resolutionOf(model) ?? null,
     makes: Object.keys(model.sizes ?? {}),
     aspect_ratios: model.aspect_ratios ?? [],
     audio: model.audio,

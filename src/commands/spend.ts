@@ -6,6 +6,7 @@ import { storyboardIdentity } from "../util/storyboard-id.js";
 import { cachePaths, resolveCacheDir } from "../cache/layout.js";
 import { ofStoryboard, readLedger, type SpendRecord } from "../project/spend-ledger.js";
 import { dollars, sumCosts } from "../util/money.js";
+import { allModes } from "../models/modes.js";
 import { videoModels } from "../models/registry.js";
 import { parseCommand } from "./args.js";
 import type { CliContext } from "./context.js";
@@ -131,9 +132,8 @@ function shortRepo(repo: string): string {
 // Totals per endpoint, named by the video family that uses it ("veo-3.1 image-to-video") where one does.
 function byModel(records: SpendRecord[]) {
   const names = new Map<string, string>();
-  for (const f of videoModels().families)
-    for (const [mode, m] of Object.entries(f.modes))
-      if (!names.has(m!.endpoint)) names.set(m!.endpoint, `${f.family} ${mode}`);
+  for (const m of allModes(videoModels().families))
+    if (!names.has(m.endpoint)) names.set(m.endpoint, `${m.family} ${m.mode}`);
   const groups = new Map<string, { submits: number; costs: number[] }>();
   for (const r of records) {
     const g = groups.get(r.model) ?? { submits: 0, costs: [] };

@@ -2,7 +2,8 @@
 // form it is sent), resolution and aspect ratio a mode offers must be one fal's schema for that endpoint
 // accepts, its defaults among them, and what it offers must reach the request (or its price and key would
 // follow a choice that is never sent).
-import { framesSent, LONGEST_RANGE, modeSpec, modesOf } from "./modes.js";
+import { inputFor } from "./input-rules.js";
+import { inForm, LONGEST_RANGE, modeSpec, modesOf, takes } from "./modes.js";
 import { payloadProblem } from "./payload-check.js";
 import type { FamilyDoc, ModelSpec, ModeDoc, VideoFamily } from "./types.js";
 
@@ -57,7 +58,7 @@ function listProblem(mode: ModeDoc): { key: string; message: string } | undefine
       key: "default_resolution",
       message: `is ${mode.default_resolution}, which resolutions does not offer`,
     };
-  const sends = (field: string) => Object.values(mode.input).some((r) => r.from === field);
+  const sends = (field: string) => takes(mode, field);
   if ((mode.resolutions?.length ?? 0) > 1 && !sends("resolution"))
     return {
       key: "resolutions",
@@ -77,7 +78,7 @@ function offeredProblems(model: ModelSpec): Array<{ key: string; message: string
   const loose = { ...model, schema: { ...model.schema, required: [] } };
   const problems: Array<{ key: string; message: string }> = [];
   const check = (field: string, key: string, values: readonly unknown[], form = (v: unknown) => v) => {
-    const name = Object.entries(model.input).find(([, r]) => r.from === field)?.[0];
+    const name = inputFor(model.input, field);
     if (!name) return;
     for (const value of values) {
       const problem = payloadProblem(loose, { [name]: form(value) });
@@ -90,16 +91,9 @@ function offeredProblems(model: ModelSpec): Array<{ key: string; message: string
       }
     }
   };
-  const rule = Object.values(model.input).find((r) => r.from === "duration");
-  check("duration", "durations", model.durations, (d) => sent(Number(d), rule?.as, model));
+  const rule = model.input[inputFor(model.input, "duration") ?? ""];
+  check("duration", "durations", model.durations, (d) => (rule?.as ? inForm(d, rule.as, model.fps) : d));
   check("resolution", "resolutions", model.resolutions ?? []);
   check("aspect_ratio", "aspect_ratios", model.aspect_ratios ?? []);
   return problems;
-}
-
-function sent(seconds: number, form: string | undefined, model: ModelSpec): unknown {
-  if (form === "string") return String(seconds);
-  if (form === "seconds") return `${seconds}s`;
-  if (form === "frames") return framesSent(seconds, model.fps);
-  return seconds;
 }

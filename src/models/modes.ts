@@ -1,5 +1,13 @@
 // A family's mode as a shot uses it, and which mode a shot's inputs choose.
-import { MODE_NAMES, type ModeName, type ModelSpec, type VideoFamily } from "./types.js";
+import { inputFor } from "./input-rules.js";
+import {
+  type DurationForm,
+  type ImageLimits,
+  MODE_NAMES,
+  type ModeName,
+  type ModelSpec,
+  type VideoFamily,
+} from "./types.js";
 
 export function modeSpec(family: VideoFamily, mode: ModeName): ModelSpec | undefined {
   const doc = family.modes[mode];
@@ -33,6 +41,60 @@ export function framesSent(seconds: number, fps = 24): number {
   return Math.round(seconds * fps) + 1;
 }
 
+// A value in the form its input rule says: a duration as "8", "8s", 8 or a frame count.
+export function inForm(value: unknown, form: DurationForm, fps?: number): unknown {
+  switch (form) {
+    case "string":
+      return String(value);
+    case "number":
+      return Number(value);
+    case "seconds":
+      return `${value}s`;
+    case "frames":
+      return framesSent(Number(value), fps);
+  }
+}
+
+// What a shot that names none gets: the mode's default duration, and its default resolution (if it has a choice).
+export function defaultDuration(model: Pick<ModelSpec, "default_duration" | "durations">): number {
+  return model.default_duration ?? model.durations[0]!;
+}
+
+export function resolutionOf(
+  model: Pick<ModelSpec, "default_resolution" | "resolutions">,
+  chosen?: string,
+): string | undefined {
+  return chosen ?? model.default_resolution ?? model.resolutions?.[0];
+}
+
+// "16:9" as a number.
+export function ratioOf(aspect: string): number {
+  const [w, h] = aspect.split(":").map(Number) as [number, number];
+  return w / h;
+}
+
+// Whether an image of this size is one the mode's start (or reference) images may be.
+export function fitsImage(width: number, height: number, limits: ImageLimits): boolean {
+  const aspect = width / height;
+  return (
+    Math.min(width, height) >= limits.min_side && aspect >= limits.min_aspect && aspect <= limits.max_aspect
+  );
+}
+
+// Two aspect ratios a stitcher can treat as one shape: within 3% of each other.
+export function sameShape(a: number, b: number): boolean {
+  return Math.abs(a / b - 1) <= 0.03;
+}
+
+// Every mode of every family, the project's first (a name they share means theirs).
+export function allModes(families: readonly VideoFamily[]): ModelSpec[] {
+  return families.flatMap((f) => modesOf(f).map((m) => modeSpec(f, m)!));
+}
+
+export function endpointsOf(family: VideoFamily): string[] {
+  return Object.values(family.modes).map((m) => m!.endpoint);
+}
+
 export interface ShotInputs {
   image: boolean;
   endImage: boolean;
@@ -45,7 +107,7 @@ export function chooseMode(family: VideoFamily, inputs: ShotInputs): ModeName {
   if (inputs.references) return "reference-to-video";
   if (inputs.image && inputs.endImage) {
     const i2v = family.modes["image-to-video"];
-    const endField = i2v && Object.values(i2v.input).some((r) => r.from === "end_image");
+    const endField = i2v && takes(i2v, "end_image");
     return family.modes["first-last-frame"] || !endField ? "first-last-frame" : "image-to-video";
   }
   return inputs.image ? "image-to-video" : "text-to-video";
@@ -57,7 +119,7 @@ export function modesOf(family: VideoFamily): ModeName[] {
 
 // Whether the mode takes this input (an end frame, a start frame in reference-to-video).
 export function takes(model: Pick<ModelSpec, "input">, field: string): boolean {
-  return Object.values(model.input).some((r) => r.from === field);
+  return inputFor(model.input, field) !== undefined;
 }
 
 // "4, 6 or 8"; a long run of whole seconds as "2 to 15".

@@ -38,15 +38,9 @@ function compile(schema: Record<string, unknown>): Check {
 }
 
 // What is wrong with the payload, naming the field; undefined when fal's schema accepts it.
-export function payloadProblem(
-  model: Pick<ModelSpec, "schema">,
-  payload: Record<string, unknown>,
-): string | undefined {
-  // fal ignores a field its schema lacks, so a model file sending one would be priced for what is not made.
-  const known = model.schema.properties as Record<string, unknown> | undefined;
-  const unknown = known && Object.keys(payload).find((f) => !Object.hasOwn(known, f));
-  if (unknown)
-    return `field "${unknown}" is not in it, so fal would ignore it (it has ${Object.keys(known).join(", ")})`;
+export function payloadProblem(model: Pick<ModelSpec, "schema">, payload: Record<string, unknown>): string | undefined {
+  const unknown = unknownField(model, payload);
+  if (unknown) return unknown;
   const check = checkFor(model.schema);
   if (check(payload)) return undefined;
   return firstProblem(check, payload);
@@ -58,10 +52,11 @@ export function shippedPayloadProblem(
   model: ModelSpec,
   payload: Record<string, unknown>,
 ): string | undefined {
+  const unknown = unknownField(model, payload);
+  if (unknown) return unknown;
   const known = (model.schema.properties ?? {}) as Record<string, TextRule>;
   for (const [field, value] of Object.entries(payload)) {
-    if (!known[field]) return `field "${field}" is not in it, so fal would ignore it`;
-    if (typeof value !== "string") continue;
+    if (typeof value !== "string" || !known[field]) continue;
     const rule = textRule(known[field]);
     const length = [...value].length;
     if (rule.maxLength !== undefined && length > rule.maxLength)
@@ -70,6 +65,15 @@ export function shippedPayloadProblem(
       return `field "${field}" must NOT have fewer than ${rule.minLength} characters`;
   }
   return undefined;
+}
+
+// fal ignores a field its schema lacks, so a model file sending one would be priced for what is not made.
+function unknownField(model: Pick<ModelSpec, "schema">, payload: Record<string, unknown>): string | undefined {
+  const known = model.schema.properties as Record<string, unknown> | undefined;
+  const unknown = known && Object.keys(payload).find((f) => !Object.hasOwn(known, f));
+  return unknown
+    ? `field "${unknown}" is not in it, so fal would ignore it (it has ${Object.keys(known).join(", ")})`
+    : undefined;
 }
 
 interface TextRule {

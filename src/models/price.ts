@@ -1,5 +1,6 @@
 // Prices as expressions (a model file's `price`): evaluated for a clip, and said in words.
-import { framesSent } from "./modes.js";
+import { inputFor } from "./input-rules.js";
+import { framesSent, resolutionOf } from "./modes.js";
 import type { ModeName, ModelSpec, PriceCondition, PriceExpression, PriceRule } from "./types.js";
 
 export interface ClipFacts {
@@ -55,7 +56,7 @@ export function clipFacts(
   model: ModelSpec,
   shot: { duration: number; audio: boolean; resolution?: string | undefined },
 ): ClipFacts {
-  const resolution = shot.resolution ?? model.default_resolution ?? model.resolutions?.[0];
+  const resolution = resolutionOf(model, shot.resolution);
   const size = resolution ? model.sizes?.[resolution] : undefined;
   return {
     mode: model.mode,
@@ -69,7 +70,7 @@ export function clipFacts(
 }
 
 function sentInFrames(model: ModelSpec): boolean {
-  return Object.values(model.input).some((r) => r.from === "duration" && r.as === "frames");
+  return model.input[inputFor(model.input, "duration") ?? ""]?.as === "frames";
 }
 
 // "$0.14/s with audio; $0.07/s without audio".

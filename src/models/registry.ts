@@ -4,6 +4,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { Problem } from "../errors.js";
 import { MODELS_DIR } from "../paths.js";
+import { endpointsOf } from "./modes.js";
 import { readFamilies } from "./video-files.js";
 import type { VideoFamily } from "./types.js";
 
@@ -71,10 +72,6 @@ function twice(own: VideoFamily[]): Problem[] {
   return problems;
 }
 
-function endpointsOf(family: VideoFamily): string[] {
-  return Object.values(family.modes).map((m) => m!.endpoint);
-}
-
 export function namesOf(family: VideoFamily): string[] {
   return [family.family, ...(family.aliases ?? [])];
 }
@@ -83,13 +80,13 @@ export function namesOf(family: VideoFamily): string[] {
 export function findFamily(models: VideoModels, name: string): VideoFamily | undefined {
   return (
     models.families.find((f) => namesOf(f).includes(name)) ??
-    models.families.find((f) => Object.values(f.modes).some((m) => m?.endpoint === name))
+    models.families.find((f) => endpointsOf(f).includes(name))
   );
 }
 
 // Every endpoint any family uses (fal's request listing is searched by endpoint).
 export function videoEndpoints(models: VideoModels = videoModels()): string[] {
-  return [...new Set(models.families.flatMap((f) => Object.values(f.modes).map((m) => m!.endpoint)))];
+  return [...new Set(models.families.flatMap(endpointsOf))];
 }
 
 // The model files of one folder (not its subfolders), by endpoint, in file-name order (stills and sounds).

@@ -30,7 +30,7 @@ export interface FamilyFiles {
 }
 
 // Every *.json family file in `dir` (not its subfolders), in file-name order; a missing folder has none.
-export function readFamilies(dir: string, origin: VideoFamily["origin"], shownDir = dir): FamilyFiles {
+export function readFamilies(dir: string, origin: VideoFamily["origin"]): FamilyFiles {
   let names: string[];
   try {
     names = readdirSync(dir).filter((f) => f.endsWith(".json"));
@@ -41,11 +41,10 @@ export function readFamilies(dir: string, origin: VideoFamily["origin"], shownDi
   const out: FamilyFiles = { families: [], problems: [] };
   for (const name of names.sort()) {
     const file = path.join(dir, name);
-    const shown = path.join(shownDir, name);
     const text = readFileSync(file, "utf8");
-    const read = origin === "shipped" ? { family: JSON.parse(text) as FamilyDoc } : readFamily(text, shown);
+    const read = origin === "shipped" ? { family: JSON.parse(text) as FamilyDoc } : readFamily(text, file);
     if ("problems" in read) out.problems.push(...read.problems);
-    else out.families.push({ ...read.family, file: shown, origin });
+    else out.families.push({ ...read.family, file, origin });
   }
   return out;
 }
@@ -63,7 +62,8 @@ export function readFamily(text: string, file: string): { family: FamilyDoc } | 
       problems: [{ file, ...pos, path: "", message: `is not valid JSON: ${(err as Error).message}` }],
     };
   }
-  const wrong = checkFamily(data)
+  const errors = checkFamily(data);
+  const wrong = errors
     .filter((e) => e.keyword !== "oneOf" && e.keyword !== "not")
     .slice(0, 10)
     .map((e) => {
@@ -74,7 +74,7 @@ export function readFamily(text: string, file: string): { family: FamilyDoc } | 
       const extra = (e.params as { additionalProperty?: string }).additionalProperty;
       return { at, key: extra, message: `${e.message ?? "is not valid"}${extra ? ` (${extra})` : ""}` };
     });
-  if (checkFamily(data).length > 0 && wrong.length === 0)
+  if (errors.length > 0 && wrong.length === 0)
     return {
       problems: [
         { file, line: 1, col: 1, path: "", message: "does not match schemas/video-model.schema.json" },

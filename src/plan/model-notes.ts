@@ -1,5 +1,6 @@
 // What the plan says about the models themselves: a clip smaller than the film (scaled up when stitched), and
 // a project's model file that takes a shipped model's name or endpoint.
+import { ratioOf, resolutionOf, sameShape } from "../models/modes.js";
 import type { Shot, Storyboard } from "../storyboard/types.js";
 
 // The clip's size as its model makes it: the short side of the shot's resolution, at the shot's aspect ratio
@@ -8,18 +9,15 @@ export function clipSize(
   shot: Pick<Shot, "model" | "resolution" | "aspectRatio" | "image">,
 ): [number, number] | undefined {
   const m = shot.model;
-  const resolution =
-    shot.resolution ?? m.default_resolution ?? m.resolutions?.[0] ?? Object.keys(m.sizes ?? {})[0];
+  const resolution = resolutionOf(m, shot.resolution) ?? Object.keys(m.sizes ?? {})[0];
   const base = resolution ? m.sizes?.[resolution] : undefined;
   if (!base) return undefined;
   const short = Math.min(...base);
-  const [aw, ah] = shot.aspectRatio?.split(":").map(Number) ?? [];
-  const ratio =
-    aw && ah
-      ? aw / ah
-      : shot.image?.kind === "file"
-        ? shot.image.width / shot.image.height
-        : base[0] / base[1];
+  const ratio = shot.aspectRatio
+    ? ratioOf(shot.aspectRatio)
+    : shot.image?.kind === "file"
+      ? shot.image.width / shot.image.height
+      : base[0] / base[1];
   const even = (n: number) => Math.round(n / 2) * 2;
   return ratio >= 1 ? [even(short * ratio), short] : [short, even(short / ratio)];
 }
@@ -31,8 +29,7 @@ export function scaleNote(shot: Shot, board: Pick<Storyboard, "render" | "shots"
   if (!film || !size) return undefined;
   const [fw, fh] = film;
   const scale = Math.min(fw / size[0], fh / size[1]);
-  const boxed =
-    Math.abs(size[0] / size[1] / (fw / fh) - 1) > 0.03 ? ", boxed (its shape is not the film's)" : "";
+  const boxed = sameShape(size[0] / size[1], fw / fh) ? "" : ", boxed (its shape is not the film's)";
   if (scale > 1.001) return `${size[0]}x${size[1]} clip, scaled up to the film's ${fw}x${fh}${boxed}`;
   return boxed ? `${size[0]}x${size[1]} clip${boxed}` : undefined;
 }

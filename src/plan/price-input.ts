@@ -2,7 +2,8 @@
 // fal's listing (its input is all storyreel has of it), priced as the plan prices the step.
 import { audioModelRegistry } from "../models/audio-registry.js";
 import { imageModelRegistry } from "../models/image-registry.js";
-import { modeSpec, modesOf } from "../models/modes.js";
+import { inputFor } from "../models/input-rules.js";
+import { allModes, defaultDuration } from "../models/modes.js";
 import { clipFacts, clipPrice } from "../models/price.js";
 import { videoModels } from "../models/registry.js";
 import type { ModelSpec } from "../models/types.js";
@@ -17,7 +18,7 @@ export function priceOfInput(endpoint: string, input: unknown): number | undefin
   if (video) return videoPrice(video, fields);
   const image = imageModelRegistry().get(endpoint);
   if (image) {
-    const size = fields[inputName(image.input, "size") ?? ""] as
+    const size = fields[inputFor(image.input, "size") ?? ""] as
       | { width?: unknown; height?: unknown }
       | undefined;
     const wh = size && Number(size.width) > 0 && Number(size.height) > 0;
@@ -29,32 +30,23 @@ export function priceOfInput(endpoint: string, input: unknown): number | undefin
   return undefined;
 }
 
-// The input field a model fills from a step's field (`from`).
-function inputName(rules: Record<string, { from?: string } | object>, from: string): string | undefined {
-  return Object.entries(rules).find(([, rule]) => (rule as { from?: string }).from === from)?.[0];
-}
-
 function videoMode(endpoint: string): ModelSpec | undefined {
-  for (const family of videoModels().families)
-    for (const mode of modesOf(family))
-      if (family.modes[mode]!.endpoint === endpoint) return modeSpec(family, mode);
-  return undefined;
+  return allModes(videoModels().families).find((m) => m.endpoint === endpoint);
 }
 
 // The clip's seconds, sound and resolution as the input says them ("8s", "5", 8, or frames).
 function videoPrice(model: ModelSpec, fields: Record<string, unknown>): number | undefined {
-  const name = inputName(model.input, "duration");
+  const name = inputFor(model.input, "duration");
   const rule = name ? model.input[name] : undefined;
   const sent = name ? fields[name] : undefined;
-  let duration =
-    sent === undefined ? (model.default_duration ?? model.durations[0]!) : Number.parseFloat(String(sent));
+  let duration = sent === undefined ? defaultDuration(model) : Number.parseFloat(String(sent));
   // The inverse of framesSent (model-input.ts).
   if (rule?.as === "frames") duration = (duration - 1) / (model.fps ?? 24);
   if (!(Number.isFinite(duration) && duration > 0)) return undefined;
-  const audioField = inputName(model.input, "audio");
+  const audioField = inputFor(model.input, "audio");
   const audio =
     model.audio === "always" || (model.audio === "optional" && (!audioField || fields[audioField] !== false));
-  const resolutionField = inputName(model.input, "resolution");
+  const resolutionField = inputFor(model.input, "resolution");
   const resolution =
     resolutionField && typeof fields[resolutionField] === "string"
       ? (fields[resolutionField] as string)

@@ -2,6 +2,7 @@
 // bed when it comes from a prompt. Each is keyed by what its model receives, priced, and planned like a still.
 import type { CacheIndex } from "../cache/layout.js";
 import type { AudioModelSpec } from "../models/audio-types.js";
+import { inputFor } from "../models/input-rules.js";
 import { keptSeconds } from "../storyboard/shots.js";
 import type { Shot, Storyboard } from "../storyboard/types.js";
 import { canonicalJson, sha256 } from "../util/hash.js";
@@ -158,5 +159,5 @@ function fill(
 }
 
 function fieldFor(model: AudioModelSpec, from: string): string {
-  return Object.entries(model.input).find(([, r]) => "from" in r && r.from === from)?.[0] ?? "";
+  return inputFor(model.input, from) ?? "";
 }

@@ -4,6 +4,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import type { ClipSidecar } from "../cache/artifacts/index.js";
 import { FFMPEG_PREAMBLE, runTool } from "../media/run.js";
 import type { Shot } from "../storyboard/types.js";
+import { ratioOf } from "../models/modes.js";
 import type { ClipJob, StepProvider, ProviderContext } from "./types.js";
 import { NotStartedError, ProviderError } from "../errors.js";
 import { clipOutput, findFont, slateArgs, wrapText } from "./slate.js";
@@ -124,8 +125,7 @@ export function referencePreviewArgs(
   key: string,
   longSide = PREVIEW_LONG_SIDE,
 ): string[] {
-  const [rw, rh] = (shot.aspectRatio ?? "16:9").split(":").map(Number) as [number, number];
-  const [w, h] = previewSize(rw, rh, longSide);
+  const [w, h] = previewSize(ratioOf(shot.aspectRatio ?? "16:9"), 1, longSide);
   const inputs = images.flatMap((file) => ["-i", file]);
   const row = images.map((_, i) => `[${i}:v]scale=-2:${h * 2},setsar=1[r${i}]`).join(";");
   const stack =

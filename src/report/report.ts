@@ -3,6 +3,7 @@ import path from "node:path";
 import type { ClipSidecar } from "../cache/artifacts/index.js";
 import type { ClipOutcome } from "../steps/executor.js";
 import type { ImageRef } from "../storyboard/types.js";
+import { resolutionOf } from "../models/modes.js";
 import type { StepOutcome } from "../steps/executor.js";
 import { reportSteps, type ReportStep } from "./steps.js";
 import { type ReportSound, reportSound, shotWords, type ShotWords } from "./sound.js";
@@ -190,7 +191,7 @@ export function buildReport(r: ReportInput): Report {
       model: shot.model.endpoint,
       family: shot.model.family,
       mode: shot.model.mode,
-      ...(resolutionOf(shot) && { resolution: resolutionOf(shot) }),
+      ...(shotResolution(shot) && { resolution: shotResolution(shot) }),
       ...(sidecar?.request_id && { request_id: sidecar.request_id }),
       cost: s.cost,
       ...(sidecar && {
@@ -289,6 +290,6 @@ export function shotStarts(shots: Array<Pick<Shot, "duration" | "trim" | "transi
   });
 }
 
-function resolutionOf(shot: Shot): string | undefined {
-  return shot.resolution ?? shot.model.default_resolution ?? shot.model.resolutions?.[0];
+function shotResolution(shot: Shot): string | undefined {
+  return resolutionOf(shot.model, shot.resolution);
 }

@@ -4,6 +4,7 @@ import { closest, shown } from "../util/suggest.js";
 import type { DataPath } from "./positions.js";
 import type { Report } from "./report-problem.js";
 import { shotImages, type ImageRef, type Shot, type Still } from "./types.js";
+import { fitsImage } from "../models/modes.js";
 
 export function checkGraph(
   stills: Still[],
@@ -148,9 +149,7 @@ export function checkStillsFit(stills: Still[], shots: Shot[], report: Report): 
       const still = image.kind === "still" ? byName.get(image.still) : undefined;
       if (!still) continue;
       const [w, h] = still.size ?? still.model.default_size;
-      const aspect = w / h;
-      if (Math.min(w, h) >= limits.min_side && aspect >= limits.min_aspect && aspect <= limits.max_aspect)
-        continue;
+      if (fitsImage(w, h, limits)) continue;
       report(
         ["stills", still.name],
         `is ${w}x${h}; shot "${shot.id}" uses it with ${shot.model.name}, which needs at least ${limits.min_side} px a side and an aspect ratio from ${limits.min_aspect} to ${limits.max_aspect}: give the still a size that suits it`,

@@ -1,8 +1,8 @@
 // Map a resolved shot onto its model's input, and price it, as the model's family file says.
 import type { ImageRef, Shot } from "./types.js";
-import type { DurationForm, ModelSpec, ShotField } from "../models/types.js";
+import type { ModelSpec, ShotField } from "../models/types.js";
 import { clipFacts, clipPrice } from "../models/price.js";
-import { framesSent } from "../models/modes.js";
+import { inForm } from "../models/modes.js";
 
 // How images appear in the input: a content hash for cache keys, an uploaded URL for the real request.
 export type ImageValue = (image: ImageRef) => unknown;
@@ -12,7 +12,7 @@ export function modelInput(model: ModelSpec, shot: Shot, imageValue: ImageValue)
   for (const [name, rule] of Object.entries(model.input)) {
     const value = shotField(shot, rule.from, imageValue);
     if (value === undefined) continue;
-    input[name] = rule.as ? inForm(value, rule.as, model) : value;
+    input[name] = rule.as ? inForm(value, rule.as, model.fps) : value;
   }
   return input;
 }
@@ -61,19 +61,6 @@ export function referenceMentions(prompt: string, names: readonly string[]): Men
     if (word) mentions.push({ index: at.index!, name: word, known: known !== undefined });
   }
   return mentions;
-}
-
-function inForm(value: unknown, form: DurationForm, model: ModelSpec): unknown {
-  switch (form) {
-    case "string":
-      return String(value);
-    case "number":
-      return Number(value);
-    case "seconds":
-      return `${value}s`;
-    case "frames":
-      return framesSent(Number(value), model.fps);
-  }
 }
 
 function shotField(shot: Shot, field: ShotField, imageValue: ImageValue): unknown {

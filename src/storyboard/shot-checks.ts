@@ -1,6 +1,6 @@
 // A shot checked against its model: duration, resolution, aspect ratio, audio, prompt, references and their
 // `@name`s, its price, and the payload itself against the endpoint's schema as fal publishes it.
-import { durationsText, orList, takes } from "../models/modes.js";
+import { defaultDuration, durationsText, orList, sameShape, takes } from "../models/modes.js";
 import { payloadProblem, shippedPayloadProblem } from "../models/payload-check.js";
 import { clipFacts, clipPrice } from "../models/price.js";
 import type { ModelSpec } from "../models/types.js";
@@ -33,7 +33,7 @@ export function inheritedDuration(
   report: Report,
 ): number {
   if (inherited === undefined || model.durations.includes(inherited))
-    return inherited ?? model.default_duration ?? model.durations[0]!;
+    return inherited ?? defaultDuration(model);
   const allowed = durationsText(model.durations);
   report(
     at,
@@ -41,7 +41,7 @@ export function inheritedDuration(
       ? `must be ${allowed} (got ${inherited}); ${model.family} makes ${allowed} s`
       : `takes defaults.duration ${inherited} s, but ${model.family} makes ${allowed} s: give this shot its own duration`,
   );
-  return model.default_duration ?? model.durations[0]!;
+  return defaultDuration(model);
 }
 
 export function checkResolution(
@@ -108,7 +108,7 @@ export function checkAspect(
     const ratio = fixed ? fixed[0] / fixed[1] : 16 / 9;
     const drawn =
       model.mode === "text-to-video" || (model.mode === "reference-to-video" && !takes(model, "image"));
-    if (drawn && Math.abs(ratio / film.ratio - 1) > 0.03)
+    if (drawn && !sameShape(ratio, film.ratio))
       report(
         shotAt,
         `${model.family} ${model.mode} makes ${fixed ? `${fixed[0]}x${fixed[1]}` : "16:9"} clips only, and the film is ${film.text} (render.resolution): choose another model or resolution`,

@@ -1,7 +1,7 @@
 // Which model and mode makes each shot's clip: the shot's `model` (or the storyboard's), and the mode its
 // inputs name. A mode the family lacks is refused, naming the modes it has and the families that have it.
 import { findFamily, namesOf, type VideoModels } from "../models/registry.js";
-import { chooseMode, modeSpec, modesOf, takes } from "../models/modes.js";
+import { chooseMode, endpointsOf, modeSpec, modesOf, ratioOf, sameShape, takes } from "../models/modes.js";
 import type { ModelSpec } from "../models/types.js";
 import { closest, shown } from "../util/suggest.js";
 import type { DataPath } from "./positions.js";
@@ -59,8 +59,7 @@ export function shotModel(
     return undefined;
   }
   // A fal endpoint id names one mode: a shot whose inputs name another is told so, not moved to it.
-  const endpoints = Object.values(family.modes).map((x) => x!.endpoint);
-  if (endpoints.includes(name) && spec.endpoint !== name) {
+  if (endpointsOf(family).includes(name) && spec.endpoint !== name) {
     const named = modesOf(family).find((x) => family.modes[x]!.endpoint === name)!;
     report(
       own ? at("model") : (m.at ?? ["shots", index]),
@@ -83,10 +82,7 @@ function describeInputs(inputs: { image: boolean; endImage: boolean; references:
 
 export function unknownModel(name: string, models: VideoModels): string {
   const known = models.families.map((f) => f.family);
-  const hint = closest(name, [
-    ...models.families.flatMap(namesOf),
-    ...models.families.flatMap((f) => Object.values(f.modes).map((m) => m!.endpoint)),
-  ]);
+  const hint = closest(name, [...models.families.flatMap(namesOf), ...models.families.flatMap(endpointsOf)]);
   // A project file that could not be read may be the one that names it.
   if (models.problems.length > 0)
     return `unknown model ${shown(name)}: a model file beside the storyboard has errors (above), and may be the one that names it`;
@@ -105,15 +101,12 @@ export function filmAspect(resolution: unknown): { ratio: number; text: string }
 // The model's aspect ratio nearest the film's (within 3%), or undefined.
 export function aspectFor(model: ModelSpec, film: { ratio: number }): string | undefined {
   const offered = model.aspect_ratios ?? [];
-  const value = (a: string) => {
-    const [w, h] = a.split(":").map(Number) as [number, number];
-    return w / h;
-  };
   const best = offered.reduce<string | undefined>(
-    (b, a) => (b === undefined || Math.abs(value(a) - film.ratio) < Math.abs(value(b) - film.ratio) ? a : b),
+    (b, a) =>
+      b === undefined || Math.abs(ratioOf(a) - film.ratio) < Math.abs(ratioOf(b) - film.ratio) ? a : b,
     undefined,
   );
-  return best && Math.abs(value(best) / film.ratio - 1) <= 0.03 ? best : undefined;
+  return best && sameShape(ratioOf(best), film.ratio) ? best : undefined;
 }
 
 function gcd(a: number, b: number): number {

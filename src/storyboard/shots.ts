@@ -1,4 +1,5 @@
 // Semantic checks on each shot (ids, images, prompt, duration, transition, trim), tolerant of data the schema already rejected.
+import { defaultDuration } from "../models/modes.js";
 import type { ModelSpec } from "../models/types.js";
 import type { ImageContext } from "./images.js";
 import { imageField } from "./image-field.js";
@@ -89,7 +90,7 @@ export async function checkShots(
             typeof s.model === "string" ? shotAt : ["defaults", "duration"],
             report,
           )
-        : model.durations[0]!);
+        : defaultDuration(model));
     const resolution = checkResolution(s.resolution, model, at("resolution"), report);
     const aspectRatio = checkAspect(model, renderResolution, shotAt, report);
     const trim = checkTrim(s.trim, duration, fps, at("trim"), report);

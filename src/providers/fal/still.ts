@@ -11,6 +11,7 @@ import { classifyFalError } from "./errors.js";
 import type { ImageUploads } from "./uploads.js";
 import { pick } from "./pick.js";
 import { type RequestOptions, runPaidRequest } from "./request.js";
+import { fitsImage } from "../../models/modes.js";
 
 // The fal provider's options that stills use (provider.ts passes its own).
 interface StillOptions extends RequestOptions {
@@ -69,13 +70,7 @@ async function downloadChecked(
         transient: true,
       });
     const limits = job.videoModel.image;
-    const aspect = image.width / image.height;
-    if (
-      limits &&
-      (Math.min(image.width, image.height) < limits.min_side ||
-        aspect < limits.min_aspect ||
-        aspect > limits.max_aspect)
-    )
+    if (limits && !fitsImage(image.width, image.height, limits))
       throw new ProviderError(
         `the still is ${image.width}x${image.height}; ${job.videoModel.name} needs at least ${limits.min_side} px a side and an aspect ratio from ${limits.min_aspect} to ${limits.max_aspect}. Give it a size:`,
         { transient: false, requestId },
