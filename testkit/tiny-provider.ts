@@ -6,6 +6,7 @@ import { probeMedia } from "../src/media/probe.js";
 import { storeClip } from "../src/providers/store-clip.js";
 import { previewStill } from "../src/providers/preview-still.js";
 import { previewSound } from "../src/providers/preview-sound.js";
+import { previewProvider } from "../src/providers/preview.js";
 import type { StepProvider } from "../src/providers/types.js";
 import { makeClip } from "./clips.js";
 
@@ -17,6 +18,7 @@ export const tinyProvider: StepProvider = {
   id: "preview",
   still: previewStill,
   sound: previewSound,
+  pass: (job, ctx) => previewProvider.pass(job, ctx),
   async generate(job, ctx) {
     const release = await ctx.slots.acquire();
     try {

@@ -33,6 +33,12 @@ export interface PlannedShot {
   duration: number;
   audio: boolean;
   cost: number;
+  // Finishing passes, in order ("upscale:warning@1080p", "lipsync:warning", "upscale:warning@4k"), and the key
+  // of the clip the film uses: the last pass's output (absent: the clip itself, `key`).
+  passes?: string[];
+  finished?: string;
+  // Why the stitcher still scales the finished clip, or why a pass does not run ("already 1080p").
+  pass_notes?: string[];
 }
 
 export interface PlannedTake {

@@ -7,7 +7,7 @@ import { stillKeyMaterial } from "./graph-keys.js";
 import type { ProviderId } from "./key.js";
 import { stillCost } from "./still-input.js";
 
-export type StepKind = "still" | "edit" | "frame" | "clip" | "voice" | "music";
+export type StepKind = "still" | "edit" | "frame" | "clip" | "voice" | "music" | "lipsync" | "upscale";
 export type StepStatus =
   | "cached"
   | "generate"

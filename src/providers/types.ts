@@ -6,6 +6,7 @@ import type { AudioModelSpec } from "../models/audio-types.js";
 import type { MediaTools } from "../media/binaries.js";
 import type { Clock } from "../util/clock.js";
 import type { ModelSpec } from "../models/types.js";
+import type { PassModel } from "../models/pass-types.js";
 import type { ProviderId } from "../plan/key.js";
 import type { ImageRef, Shot, Still } from "../storyboard/types.js";
 
@@ -43,6 +44,28 @@ export interface SoundJob {
   // What to say or play, for stand-ins: the voice-over's text or the bed's prompt, and the seconds wanted.
   text: string;
   seconds?: number;
+  cost: number;
+  priced: boolean;
+  keyMaterial: Record<string, unknown>;
+}
+
+// A finishing pass over a made clip: lip-sync a voice-over onto it, or upscale it. Its inputs are files in the
+// cache; the provider fits them to the pass model's limits (pass-inputs.ts) before anything is sent.
+export interface PassJob {
+  key: string;
+  kind: "lipsync" | "upscale";
+  // "lip-sync warning", "upscale warning to 4k": how messages name it.
+  label: string;
+  // The shot it finishes, as the journal and the spend ledger name it.
+  shot: string;
+  pass: PassModel;
+  // The clip it takes (a clip, or an earlier pass's output) and its measured length.
+  video: { key: string; file: string; seconds: number };
+  // Lip-sync: the voice-over, and the seconds of silence before it (its offset into the clip).
+  audio?: { key: string; file: string; lead: number };
+  // Upscale: the target ("1080p") and its pixels on the short side.
+  height?: { name: string; pixels: number };
+  syncMode?: string;
   cost: number;
   priced: boolean;
   keyMaterial: Record<string, unknown>;
@@ -128,4 +151,6 @@ export interface StepProvider {
   still(job: StillJob, ctx: ProviderContext): Promise<StillSidecar>;
   // Voice-overs (text-to-speech) and music beds.
   sound(job: SoundJob, ctx: ProviderContext): Promise<SoundSidecar>;
+  // Lip-sync and upscale passes: a clip in, a clip out (stored as a clip under the pass's key).
+  pass(job: PassJob, ctx: ProviderContext): Promise<ClipSidecar>;
 }

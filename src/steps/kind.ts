@@ -10,7 +10,7 @@ import type { StepProvider, ProviderContext, StepUpdate, Slots } from "../provid
 import type { ImageRef, Storyboard } from "../storyboard/types.js";
 import type { RetryPolicy } from "./retry.js";
 
-export type StepKindName = "still" | "edit" | "frame" | "clip" | "voice" | "music";
+export type StepKindName = "still" | "edit" | "frame" | "clip" | "voice" | "music" | "lipsync" | "upscale";
 
 // Where a step's output lives (`ArtifactKind`): `<cache>/<artifact>s/<key>.<ext>` and `v1/<artifact>s/` in a bucket.
 export type { ArtifactKind } from "../cache/layout.js";

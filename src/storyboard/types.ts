@@ -2,6 +2,7 @@
 import type { ImageModelSpec } from "../models/image-types.js";
 import type { AudioFormat, AudioModelSpec } from "../models/audio-types.js";
 import type { ModelSpec } from "../models/types.js";
+import type { PassModel } from "../models/pass-types.js";
 
 export type TransitionType = "cut" | "crossfade" | "fade";
 export type CaptionMode = "file" | "burn";
@@ -33,7 +34,14 @@ export interface ShotDoc {
   takes?: number;
   voiceover?: VoiceoverDoc;
   caption?: string;
+  lipsync?: LipsyncDoc;
+  upscale?: UpscaleDoc;
 }
+
+// Lip-sync the shot's voice-over onto its clip: true (the default model), or a model and its sync mode.
+export type LipsyncDoc = boolean | { model?: string; sync_mode?: string };
+// The height a shot's clip is upscaled to ("1080p", "2k", "4k"), or false for none (overrides render.upscale).
+export type UpscaleDoc = string | false;
 
 // Narration over a shot: the text alone, or with its voice, its offset into the shot and its TTS model.
 export type VoiceoverDoc = string | { text: string; voice?: string; offset?: number; model?: string };
@@ -62,6 +70,7 @@ export interface StoryboardDoc {
     loudness?: number;
     budget?: number;
     captions?: CaptionMode;
+    upscale?: string;
   };
   stills?: Record<string, StillDoc>;
   music?: MusicDoc;
@@ -85,6 +94,8 @@ export const SHOT_KEYS = [
   "takes",
   "voiceover",
   "caption",
+  "lipsync",
+  "upscale",
 ] as const;
 export const STORYBOARD_KEYS = [
   "version",
@@ -106,6 +117,7 @@ export const RENDER_KEYS = [
   "loudness",
   "budget",
   "captions",
+  "upscale",
 ] as const;
 export const MUSIC_KEYS = ["file", "prompt", "model", "volume_db", "duck", "fade_in", "fade_out"] as const;
 // Checked by the compiler, not at run time: `npm run typecheck` fails when a key list and its type differ.
@@ -172,6 +184,23 @@ export interface Shot {
   takes: number;
   voiceover?: Voiceover;
   caption?: string;
+  // Lip-sync its voice-over onto the clip (a pass step after the clip).
+  lipsync?: ShotLipsync;
+  // Upscale the clip (lip-synced, if it is) to this height: the shot's own, else render.upscale.
+  upscale?: ShotUpscale;
+}
+
+export interface ShotLipsync {
+  pass: PassModel;
+  // The model's sync mode, for a model that has them (the model's default when not written).
+  syncMode?: string;
+}
+
+export interface ShotUpscale {
+  pass: PassModel;
+  // The target as the model names it ("1080p", "2k", "4k") and its pixels on the clip's short side.
+  height: string;
+  pixels: number;
 }
 
 export interface Reference {
@@ -227,6 +256,8 @@ export interface Storyboard {
     budget?: number;
     // Absent means "file".
     captions?: CaptionMode;
+    // Every shot below this height is upscaled to it, unless the shot says otherwise.
+    upscale?: string;
   };
   stills: Still[];
   music?: Music;

@@ -57,6 +57,9 @@ test("journaled shots are 'collect' or 'looking up' in the plan, and only new su
     sound: async () => {
       throw new ProviderError("no sounds here", { transient: false });
     },
+    pass: async () => {
+      throw new ProviderError("no passes here", { transient: false });
+    },
   });
   const deps = { tools: findMediaTools(process.env), provider };
   await assert.rejects(renderPlans(planned, { maxCost: 1.5 }, deps), RunError);

@@ -34,6 +34,7 @@ test("journaled requests are collected before new shots take a slot, whatever th
     id: "fal",
     still: () => Promise.reject(new Error("no stills here")),
     sound: () => Promise.reject(new Error("no sounds here")),
+    pass: () => Promise.reject(new Error("no passes here")),
     async generate(job, ctx) {
       // New shots upload first (a short wait); collected ones go straight for a slot.
       if (planned.find((p) => p.key === job.key)!.status === "generate")

@@ -38,6 +38,9 @@ export interface ClipSidecar extends SidecarBase {
   media?: MediaInfo;
   // Where the provider served the clip: a damaged copy is fetched again from here before anything is re-paid.
   video_url?: string;
+  // A finishing pass's output (lip-synced or upscaled), and the clip it was made from.
+  pass?: "lipsync" | "upscale";
+  from?: string;
 }
 
 export interface StillSidecar extends SidecarBase {

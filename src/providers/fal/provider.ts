@@ -12,5 +12,6 @@ export function falProvider(o: FalProviderOptions): StepProvider {
     generate: (job, ctx) => falClip(job, ctx, o),
     still: (job, ctx) => falStill(job, ctx, o),
     sound: (job, ctx) => falSound(job, ctx, o),
+    pass: () => Promise.reject(new Error("bug: fal passes are not built yet")),
   };
 }
