@@ -76,12 +76,11 @@ export function markUsers(entries: CacheEntry[], films: PlannedFilm[]): void {
       use(s.key, `${name} ${s.id}${s.takes ? ` take ${s.take}` : ""}`);
       for (const t of s.takes ?? []) use(t.key, `${name} ${s.id} take ${t.take}`);
     }
-    for (const s of plan.steps.filter((x) => !storedAs(x, "clip"))) {
-      use(
-        s.key,
-        `${name} ${storedAs(s, "still") ? "still" : s.kind} ${s.name}${s.takes ? ` take ${s.take}` : ""}`,
-      );
-      for (const t of s.takes ?? []) use(t.key, `${name} still ${s.name} take ${t.take}`);
+    // Every step but the clips (the shots above): stills, frames, sounds and the passes that finish clips.
+    for (const s of plan.steps.filter((x) => x.kind !== "clip")) {
+      const label = `${name} ${storedAs(s, "still") ? "still" : s.kind} ${s.name}`;
+      use(s.key, `${label}${s.takes ? ` take ${s.take}` : ""}`);
+      for (const t of s.takes ?? []) use(t.key, `${label} take ${t.take}`);
     }
     for (const s of lock?.steps ?? []) {
       const label = `${name} ${s.id.startsWith("shot:") ? s.id.slice(5) : s.id.replace(":", " ")}`;

@@ -38,7 +38,10 @@ function compile(schema: Record<string, unknown>): Check {
 }
 
 // What is wrong with the payload, naming the field; undefined when fal's schema accepts it.
-export function payloadProblem(model: Pick<ModelSpec, "schema">, payload: Record<string, unknown>): string | undefined {
+export function payloadProblem(
+  model: Pick<ModelSpec, "schema">,
+  payload: Record<string, unknown>,
+): string | undefined {
   const unknown = unknownField(model, payload);
   if (unknown) return unknown;
   const check = checkFor(model.schema);
@@ -68,7 +71,10 @@ export function shippedPayloadProblem(
 }
 
 // fal ignores a field its schema lacks, so a model file sending one would be priced for what is not made.
-function unknownField(model: Pick<ModelSpec, "schema">, payload: Record<string, unknown>): string | undefined {
+function unknownField(
+  model: Pick<ModelSpec, "schema">,
+  payload: Record<string, unknown>,
+): string | undefined {
   const known = model.schema.properties as Record<string, unknown> | undefined;
   const unknown = known && Object.keys(payload).find((f) => !Object.hasOwn(known, f));
   return unknown

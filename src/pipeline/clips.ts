@@ -23,7 +23,7 @@ import type { FilmJob } from "./films.js";
 import type { PlannedFilm } from "./plans.js";
 import { count } from "../util/words.js";
 import { readonlyPayNotice } from "./remote.js";
-import { storedAs } from "../steps/registry.js";
+import { labelOf, storedAs } from "../steps/registry.js";
 
 const DEFAULT_CONCURRENCY = 4;
 const DEFAULT_TIMEOUT_MINUTES = 30;
@@ -161,10 +161,15 @@ export async function generateMissing(films: PlannedFilm[], ctx: RenderContext):
 export function throwIfIncomplete(outcomes: ClipOutcome[], ctx: RenderContext): void {
   if (ctx.signal.aborted) throw new InterruptedError("storyreel: interrupted");
   const failed = outcomes.filter((o) => o.status === "failed");
+  // A pass that failed leaves its shot without the clip the film uses.
+  const passes = ctx.steps.filter((s) => s.kind !== "clip" && storedAs(s, "clip") && s.status === "failed");
   // With --allow-missing, slates stand in for the failed shots; the summary has already named them.
-  if (failed.length === 0 || ctx.options.allowMissing) return;
-  const names = failed.map((o) => o.shots[0]).join(", ");
-  throw new RunError(`${count(failed.length, "clip")} failed (${names}), so no film was made`);
+  if (failed.length + passes.length === 0 || ctx.options.allowMissing) return;
+  const names = [...failed.map((o) => o.shots[0]), ...passes.map((s) => labelOf(s))].join(", ");
+  const what = failed.length ? count(failed.length, "clip") : count(passes.length, "pass", "passes");
+  throw new RunError(
+    `${failed.length && passes.length ? `${what} and ${count(passes.length, "pass", "passes")}` : what} failed (${names}), so no film was made`,
+  );
 }
 
 export interface DamagedClip {
@@ -231,7 +236,14 @@ interface ShotToCheck {
 
 async function shotsToCheck(job: FilmJob, ctx: RenderContext): Promise<ShotToCheck[]> {
   // Checked before the graph runs: only what is cached now (what the render makes is checked as it comes in).
-  const shots = job.film.plan.shots.filter((s) => s.status === "cached");
+  const plan = job.film.plan;
+  // A shot's clip, and the passes' outputs that finish it (each a clip under its own key).
+  const shots = [
+    ...plan.shots.filter((s) => s.status === "cached"),
+    ...plan.steps
+      .filter((s) => s.kind !== "clip" && storedAs(s, "clip") && s.status === "cached")
+      .map((s) => ({ id: labelOf(s), key: s.key })),
+  ];
   if (!job.current) return shots.map((s) => ({ id: s.id, key: s.key }));
   // Up to date: nothing is hashed (a render that does nothing stays instant), except a clip written after its
   // sidecar (its bytes changed since they entered the cache). Offline, nothing could be repaired.

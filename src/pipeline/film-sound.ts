@@ -26,7 +26,7 @@ export function filmSoundKey(film: PlannedFilm): Record<string, unknown> | undef
   const m = board.music;
   return {
     voices: board.shots
-      .filter((s) => s.voiceover)
+      .filter((s) => s.voiceover && !s.lipsync)
       // By position, not id: renaming a shot is free.
       .map((s) => ({
         clip: s.index,
@@ -71,7 +71,9 @@ export async function filmSound(film: PlannedFilm, ctx: RenderContext): Promise<
     return undefined;
   };
   const voices: FilmSound["voices"] = [];
-  for (const shot of board.shots.filter((s) => s.voiceover)) {
+  // A lip-synced shot's voice-over is its clip's own sound: placed again, it would be heard twice. It still
+  // ducks the bed, as the clips' sound does.
+  for (const shot of board.shots.filter((s) => s.voiceover && !s.lipsync)) {
     const file = await made(`voice:${shot.id}`, `the voice-over of ${shot.id}`);
     const clip = film.plan.shots.findIndex((s) => s.id === shot.id);
     if (file) voices.push({ ...file, clip, offset: shot.voiceover!.offset, shot: shot.id });

@@ -8,6 +8,8 @@ import type { StitchClip } from "../stitch/profile.js";
 import { stitchFilm, type StitchResult } from "../stitch/stitch.js";
 import type { RenderContext } from "./context.js";
 import type { PlannedFilm } from "./plans.js";
+import { filmClipKey } from "../plan/plan.js";
+import { labelOf, storedAs } from "../steps/registry.js";
 import { missingShots, standIn, standInKey } from "./stand-ins.js";
 import { filmSound, filmSoundKey, writeCaptionFiles } from "./film-sound.js";
 import { captionCues } from "../stitch/captions.js";
@@ -44,9 +46,13 @@ export async function stitchFilms(
   ctx: RenderContext,
   results: StitchResult[] = [],
 ): Promise<StitchResult[]> {
-  const missing = jobs.flatMap(({ film: { plan } }) =>
-    plan.shots.filter((s) => s.status === "skipped").map((s) => `${plan.storyboard}: ${s.id}`),
-  );
+  const missing = jobs.flatMap(({ film: { plan } }) => [
+    ...plan.shots.filter((s) => s.status === "skipped").map((s) => `${plan.storyboard}: ${s.id}`),
+    // A pass --only left out: the shot's finished clip is not there.
+    ...plan.steps
+      .filter((s) => s.kind !== "clip" && storedAs(s, "clip") && s.status === "skipped")
+      .map((s) => `${plan.storyboard}: ${labelOf(s)}`),
+  ]);
   if (missing.length > 0 && !ctx.options.allowMissing) {
     throw new RunError(
       `the film needs clips that are not cached and were left out by --only: ${missing.join(", ")}. Render them too, or drop --only.`,
@@ -104,7 +110,7 @@ function clipShapes(
 ): Array<Pick<StitchClip, "key" | "trim" | "transition">> {
   return plan.shots.map((s) => {
     const shot = board.shots[s.index]!;
-    const key = missing.has(s.key) ? standInKey(shot) : s.key;
+    const key = missing.has(filmClipKey(s)) ? standInKey(shot) : filmClipKey(s);
     return { key, transition: shot.transition, ...(shot.trim && { trim: shot.trim }) };
   });
 }
@@ -113,10 +119,11 @@ async function stitchClips({ film, missing }: FilmJob, ctx: RenderContext): Prom
   const shapes = clipShapes(film, missing);
   return Promise.all(
     film.plan.shots.map(async (s, i) => {
-      if (missing.has(s.key))
+      const key = filmClipKey(s);
+      if (missing.has(key))
         return { shot: s.id, ...shapes[i]!, ...(await standIn(film.board.shots[s.index]!, ctx)) };
-      const sidecar = await readSidecar(ctx.paths, "clip", s.key);
-      const file = outputFile(ctx.paths, "clip", s.key);
+      const sidecar = await readSidecar(ctx.paths, "clip", key);
+      const file = outputFile(ctx.paths, "clip", key);
       const media = sidecar?.media ?? (await probeMedia(ctx.tools.ffprobe, file));
       return { shot: s.id, file, media, ...shapes[i]! };
     }),

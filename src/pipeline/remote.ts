@@ -106,6 +106,11 @@ export function missingEntries(films: PlannedFilm[]): MissingEntry[] {
         for (const t of s.takes ?? [])
           add(t.key, "still", `still ${s.name} take ${t.take}`, t.status, s.cost);
       } else if (storedAs(s, "sound")) add(s.key, "sound", labelOf(s), s.status, s.cost);
+      // A pass (lip-sync, upscale): a clip under its own key.
+      else if (storedAs(s, "clip") && s.kind !== "clip") {
+        add(s.key, "clip", labelOf(s), s.status, s.cost);
+        for (const t of s.takes ?? []) add(t.key, "clip", `${labelOf(s)} take ${t.take}`, t.status, s.cost);
+      }
   }
   return [...out.values()];
 }

@@ -6,7 +6,7 @@ import { tempSibling } from "../cache/atomic.js";
 import { readSidecar } from "../cache/artifacts/index.js";
 import { probeMedia } from "../media/probe.js";
 import { runTool } from "../media/run.js";
-import type { PlannedShot } from "../plan/plan.js";
+import { filmClipKey, type PlannedShot } from "../plan/plan.js";
 import { findFont, slateArgs, wrapText } from "../providers/slate.js";
 import type { StitchClip } from "../stitch/profile.js";
 import type { Shot } from "../storyboard/types.js";
@@ -16,11 +16,13 @@ import type { RenderContext } from "./context.js";
 
 export const STAND_IN_PREFIX = "slate:";
 
-// The shots of a plan that have no clip in the cache.
+// The shots of a plan that have no clip (or no finished clip, after its passes) in the cache, by that key.
 export async function missingShots(shots: PlannedShot[], ctx: RenderContext): Promise<Set<string>> {
   const missing = new Set<string>();
-  for (const s of shots)
-    if (ctx.unusable.has(s.key) || !(await readSidecar(ctx.paths, "clip", s.key))) missing.add(s.key);
+  for (const s of shots) {
+    const key = filmClipKey(s);
+    if (ctx.unusable.has(key) || !(await readSidecar(ctx.paths, "clip", key))) missing.add(key);
+  }
   return missing;
 }
 

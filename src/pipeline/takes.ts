@@ -22,7 +22,7 @@ export interface StepRef {
   cost: number;
 }
 
-// The step an id names in a planned storyboard: a shot's clip, or a still.
+// The step an id names in a planned storyboard: a shot's clip, a still, or a pass by its id.
 export function findStep(film: PlannedFilm, id: string): StepRef {
   const { plan, board } = film;
   const name = id.replace(/^(shot|still):/, "");
@@ -48,7 +48,20 @@ export function findStep(film: PlannedFilm, id: string): StepRef {
       model: board.stills.find((s) => s.name === name)!.model.endpoint,
       cost: still.cost,
     };
-  const known = [...plan.shots.map((s) => s.id), ...board.stills.map((s) => s.name)];
+  // A pass by its id: "lipsync:warning", "upscale:warning@4k".
+  const pass = plan.steps.find((s) => s.id === id && s.kind !== "clip" && storedAs(s, "clip"));
+  if (pass)
+    return {
+      id: pass.id,
+      name: pass.name,
+      key: pass.key,
+      take: pass.take ?? 1,
+      takes: pass.takes ?? [{ take: 1, key: pass.key, status: pass.status }],
+      model: pinnedSteps(plan, board).find((p) => p.id === pass.id)!.model,
+      cost: pass.cost,
+    };
+  const passes = plan.steps.filter((s) => s.kind !== "clip" && storedAs(s, "clip")).map((s) => s.id);
+  const known = [...plan.shots.map((s) => s.id), ...board.stills.map((s) => s.name), ...passes];
   const hint = closest(name, known);
   throw new UsageError(
     `${board.file} has no shot or still "${name}"${hint ? ` (did you mean "${hint}"?)` : ""}; it has: ${known.join(", ")}`,

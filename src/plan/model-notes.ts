@@ -1,31 +1,42 @@
 // What the plan says about the models themselves: a clip smaller than the film (scaled up when stitched), and
 // a project's model file that takes a shipped model's name or endpoint.
-import { ratioOf, resolutionOf, sameShape } from "../models/modes.js";
+import { sameShape } from "../models/modes.js";
 import type { Shot, Storyboard } from "../storyboard/types.js";
+import { passChain } from "./pass-chain.js";
+import { clipSize } from "./clip-size.js";
 
-// The clip's size as its model makes it: the short side of the shot's resolution, at the shot's aspect ratio
-// (the one it asks for, else its start image's, else 16:9), when the model file gives its sizes.
-export function clipSize(
-  shot: Pick<Shot, "model" | "resolution" | "aspectRatio" | "image">,
-): [number, number] | undefined {
-  const m = shot.model;
-  const resolution = resolutionOf(m, shot.resolution) ?? Object.keys(m.sizes ?? {})[0];
-  const base = resolution ? m.sizes?.[resolution] : undefined;
-  if (!base) return undefined;
-  const short = Math.min(...base);
-  const ratio = shot.aspectRatio
-    ? ratioOf(shot.aspectRatio)
-    : shot.image?.kind === "file"
-      ? shot.image.width / shot.image.height
-      : base[0] / base[1];
-  const even = (n: number) => Math.round(n / 2) * 2;
-  return ratio >= 1 ? [even(short * ratio), short] : [short, even(short / ratio)];
+export { clipSize };
+
+// The film's size when its shots ask for upscales: the highest height asked, at the first shot's shape
+// (render.resolution, when given, wins; without upscales the first clip decides, as it is measured).
+export function upscaledFilmSize(board: Pick<Storyboard, "render" | "shots">): [number, number] | undefined {
+  if (board.render.resolution) return board.render.resolution;
+  const heights = board.shots.flatMap((s) => (s.upscale ? [s.upscale.pixels] : []));
+  if (heights.length === 0) return undefined;
+  const first = board.shots[0] && clipSize(board.shots[0]);
+  return scaledTo(first ?? [16, 9], Math.max(...heights));
 }
 
-// "1280x720 clip, scaled up to the film's 1920x1080": against render.resolution, else the first shot's clip.
-export function scaleNote(shot: Shot, board: Pick<Storyboard, "render" | "shots">): string | undefined {
-  const film = board.render.resolution ?? (board.shots[0] && clipSize(board.shots[0]));
+// The shot's clip as the film gets it: after its passes, at the last upscale's height.
+export function finishedSize(shot: Shot): [number, number] | undefined {
   const size = clipSize(shot);
+  const last = passChain(shot)
+    .links.filter((l) => l.height)
+    .at(-1);
+  return size && last?.height ? scaledTo(size, last.height.pixels) : size;
+}
+
+// A shape at a height of its short side, with even sides.
+function scaledTo([w, h]: [number, number], short: number): [number, number] {
+  const even = (n: number) => Math.round(n / 2) * 2;
+  return w >= h ? [even((short * w) / h), short] : [short, even((short * h) / w)];
+}
+
+// "1280x720 clip, scaled up to the film's 1920x1080": against render.resolution or the asked upscales, else the
+// first shot's clip.
+export function scaleNote(shot: Shot, board: Pick<Storyboard, "render" | "shots">): string | undefined {
+  const film = upscaledFilmSize(board) ?? (board.shots[0] && finishedSize(board.shots[0]));
+  const size = finishedSize(shot);
   if (!film || !size) return undefined;
   const [fw, fh] = film;
   const scale = Math.min(fw / size[0], fh / size[1]);

@@ -79,6 +79,11 @@ export interface PlanOptions {
   lock?: Lockfile;
 }
 
+// The clip the film uses for a shot: its last pass's output, else its clip.
+export function filmClipKey(shot: Pick<PlannedShot, "key" | "finished">): string {
+  return shot.finished ?? shot.key;
+}
+
 // Whether the shot goes to the provider: to be generated, collected from an earlier run's request, or
 // refused there with the reason (blocked).
 export function isClipJob(status: ShotStatus): boolean {

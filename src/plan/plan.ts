@@ -9,8 +9,10 @@ import { graphEdges, inputsOf, planFrames, planStills, type PlannedStep, waitsFo
 import { changedFields } from "./why.js";
 import { scaleNote, shadowWarnings } from "./model-notes.js";
 import { planSounds, voiceWarnings } from "./sound-steps.js";
+import { planPasses } from "./pass-steps.js";
 
 export {
+  filmClipKey,
   PLAN_VERSION,
   isClipJob,
   paysFor,
@@ -82,7 +84,17 @@ export function planRender(storyboard: Storyboard, cache: CacheIndex, options: P
       cost,
     };
   });
-  const edges = graphEdges(storyboard);
+  const passes = planPasses(storyboard, shots, sounds, cache, {
+    provider: options.provider,
+    ...(options.only && { only: options.only }),
+    choose: (id, base) => {
+      keys.base.set(id, base);
+      return takes.choose(id, base);
+    },
+    takes: (id, status) => takes.list(id, keys, status),
+    used: takes.used,
+  });
+  const edges = [...graphEdges(storyboard), ...passes.edges];
   markUnneeded(stills, shots, edges);
   for (const still of stills) {
     const refs = storyboard.stills.find((s) => s.name === still.name)!.references;
@@ -111,10 +123,10 @@ export function planRender(storyboard: Storyboard, cache: CacheIndex, options: P
   }
   const sum = (list: Array<{ cost: number }>) => sumCosts(list.map((s) => s.cost));
   // Every take the render will submit is new spending: the used one is the step itself, the others extra.
-  const extra = [...shots, ...stills].flatMap((s) =>
+  const extra = [...shots, ...stills, ...passes.steps].flatMap((s) =>
     (s.takes ?? []).filter((t) => t.take !== s.take).map((t) => ({ status: t.status, cost: s.cost })),
   );
-  const unique = [...shots, ...stills, ...sounds].filter((s) => s.status !== "duplicate");
+  const unique = [...shots, ...stills, ...sounds, ...passes.steps].filter((s) => s.status !== "duplicate");
   const warnings = [...takes.lapsed, ...voiceWarnings(storyboard), ...shadowWarnings(storyboard)];
   return {
     version: PLAN_VERSION,
@@ -123,7 +135,7 @@ export function planRender(storyboard: Storyboard, cache: CacheIndex, options: P
     provider: options.provider,
     model: filmModel(storyboard),
     shots,
-    steps: [...stills, ...frames, ...sounds, ...shots.map(clipStep)],
+    steps: [...stills, ...frames, ...sounds, ...shots.map(clipStep), ...passes.steps],
     edges,
     cost: {
       currency: "USD",

@@ -12,7 +12,8 @@ import { writeFileAtomic } from "../cache/atomic.js";
 export const LOCK_VERSION = 1;
 
 export interface LockStep {
-  // "still:keeper", "shot:arrival", "voice:arrival" (its voice-over) or "music:bed".
+  // "still:keeper", "shot:arrival", "voice:arrival" (its voice-over), "music:bed", or a pass: "lipsync:arrival",
+  // "upscale:arrival@1080p".
   id: string;
   // The cache key of the take used.
   key: string;
@@ -88,8 +89,13 @@ export async function readLock(file: string): Promise<Lockfile | undefined> {
 // What is wrong with a hand-edited step, if anything.
 function stepProblem(s: Partial<LockStep> | null): string | undefined {
   if (!s || typeof s !== "object") return "must be a mapping";
-  if (typeof s.id !== "string" || !/^(shot|still|voice|music):[a-z0-9][a-z0-9_-]*$/.test(s.id))
-    return "id must be shot:ID, still:NAME, voice:ID or music:bed";
+  if (
+    typeof s.id !== "string" ||
+    !/^((shot|still|voice|music|lipsync):[a-z0-9][a-z0-9_-]*|upscale:[a-z0-9][a-z0-9_-]*@[a-z0-9]+)$/.test(
+      s.id,
+    )
+  )
+    return "id must be shot:ID, still:NAME, voice:ID, music:bed, lipsync:ID or upscale:ID@HEIGHT";
   if (typeof s.key !== "string" || !/^[0-9a-f]{64}$/.test(s.key))
     return "key must be 64 hexadecimal characters";
   const whole = (n: unknown) => Number.isInteger(n) && (n as number) >= 1;

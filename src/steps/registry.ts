@@ -6,9 +6,11 @@ import { frame } from "./kinds/frame.js";
 import { music } from "./kinds/music.js";
 import { still } from "./kinds/still.js";
 import { voice } from "./kinds/voice.js";
+import { lipsync } from "./kinds/lipsync.js";
+import { upscale } from "./kinds/upscale.js";
 
-// In the plan's order: stills and edits, frames, sounds, clips.
-export const STEP_KINDS: readonly StepKind[] = [still, edit, frame, voice, music, clip];
+// In the plan's order: stills and edits, frames, sounds, clips, then the passes that finish clips.
+export const STEP_KINDS: readonly StepKind[] = [still, edit, frame, voice, music, clip, lipsync, upscale];
 
 const byName = new Map<string, StepKind>(STEP_KINDS.map((k) => [k.name, k]));
 

@@ -6,6 +6,7 @@ import { statIfExists } from "../util/fs.js";
 import { canonicalJson, sha256 } from "../util/hash.js";
 import type { Storyboard } from "../storyboard/types.js";
 import type { StitchClip } from "./profile.js";
+import { upscaledFilmSize } from "../plan/model-notes.js";
 
 // 2: films with fades are made again with the symmetric fade (segment format 2).
 // 3: films are joined from pieces at their exact lengths (before, each join could drift the picture by up to
@@ -78,9 +79,11 @@ export function hasSound(board: Storyboard): boolean {
   return board.music !== undefined || board.shots.some((s) => s.voiceover);
 }
 
-// The render settings the film is made with: loudness defaults to -16 LUFS once there is a mix to balance.
+// The render settings the film is made with: loudness defaults to -16 LUFS once there is a mix to balance, and
+// the film's size follows the highest upscale asked (shots not upscaled are scaled to it when joined).
 export function filmRender(board: Storyboard): Storyboard["render"] {
-  return board.render.loudness === undefined && hasSound(board)
-    ? { ...board.render, loudness: SOUND_LOUDNESS }
-    : board.render;
+  const loudness = board.render.loudness === undefined && hasSound(board) ? SOUND_LOUDNESS : undefined;
+  const resolution = board.render.resolution ? undefined : upscaledFilmSize(board);
+  if (loudness === undefined && !resolution) return board.render;
+  return { ...board.render, ...(loudness !== undefined && { loudness }), ...(resolution && { resolution }) };
 }

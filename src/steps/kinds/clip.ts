@@ -34,20 +34,23 @@ export const clip: StepKind = {
     const detail = isVariant(step) ? undefined : step.reason;
     run.update(shots[0]!, step.key, shots, { state: "queued", ...(detail && { detail }) });
   },
-  async cachedInput(step, run) {
-    const paths = run.context.paths;
-    if (step.status !== "cached")
-      return { ok: false, why: "its clip is not cached, and --only leaves it out", root: step.name };
-    // A frame must come from the clip that was paid for: check its bytes, and fetch it again (free) if bad.
-    const check = await verified(paths, "clip", step.key);
-    if (check.ok || (await refetch(paths, "clip", step.key))) return { ok: true, file: paths.clip(step.key) };
-    return {
-      ok: false,
-      why: `its cached clip is damaged (${check.why}); render again to replace it`,
-      root: step.name,
-    };
-  },
+  cachedInput: cachedClipInput,
 };
+
+// A cached clip when another step needs it (a frame, a pass): it must be the clip that was paid for, so its bytes
+// are checked, and fetched again (free) when bad.
+export async function cachedClipInput(step: PlannedStep, run: StepRun): Promise<Made> {
+  const paths = run.context.paths;
+  if (step.status !== "cached")
+    return { ok: false, why: "its clip is not cached, and --only leaves it out", root: step.name };
+  const check = await verified(paths, "clip", step.key);
+  if (check.ok || (await refetch(paths, "clip", step.key))) return { ok: true, file: paths.clip(step.key) };
+  return {
+    ok: false,
+    why: `its cached clip is damaged (${check.why}); render again to replace it`,
+    root: step.name,
+  };
+}
 
 // The shot's name for its events: "arrival", or "arrival take 2" for another take; with its duplicates.
 // Another take runs as a variant step, "shot:arrival#2" named "arrival take 2".
