@@ -7,7 +7,7 @@ import { count } from "../util/words.js";
 import { kindOf, storedAs } from "../steps/registry.js";
 
 export function formatPlan(plan: Plan): string {
-  const why = plan.shots.some((s) => s.reason || s.waits_for || s.takes || s.scaled_up);
+  const why = plan.shots.some((s) => s.reason || s.waits_for || s.takes || s.scaled_up || s.pass_notes);
   const rows = plan.shots.map((s, i) => [
     String(i + 1),
     s.id,
@@ -29,6 +29,7 @@ export function formatPlan(plan: Plan): string {
     "",
     ...stepTable(plan),
     ...table,
+    ...passTable(plan),
     "",
     `${count(plan.shots.length, "shot")}, ${seconds} s of clips: ${n("generate")} to generate, ${n("cached")} cached, ${n("duplicate")} duplicate` +
       (n("collect") ? `, ${n("collect")} already submitted (being collected)` : "") +
@@ -78,6 +79,25 @@ function stepTable(plan: Plan): string[] {
   ];
 }
 
+// The passes that finish clips, after them, in each shot's fixed order: clip → (upscale) → lip-sync → upscale.
+function passTable(plan: Plan): string[] {
+  const passes = plan.steps.filter((s) => storedAs(s, "clip") && s.kind !== "clip");
+  if (passes.length === 0) return [];
+  const rows = passes.map((s) => [
+    kindOf(s.kind).noun,
+    s.name,
+    s.status === "duplicate" ? `duplicate of ${s.duplicate_of}` : s.status,
+    stepCostText(plan, s),
+    whyText(s),
+  ]);
+  const making = passes.flatMap((s) => Array<number>(takesToMake(s)).fill(s.cost));
+  return [
+    "",
+    ...columns([["pass", "shot", "status", "cost", "why"], ...rows]),
+    `${count(passes.length, "pass", "passes")} (${making.length} to make, ${dollars(sumCosts(making))})`,
+  ];
+}
+
 // A still with takes costs every take it makes: "$0.08 (2 takes)".
 function stepCostText(plan: Plan, s: PlannedStep): string {
   if (plan.provider !== "fal" || !kindOf(s.kind).paid) return "free";
@@ -107,9 +127,10 @@ function whyText(s: {
   take?: number;
   takes?: Array<{ take: number; status: string }>;
   scaled_up?: string;
+  pass_notes?: string[];
 }): string {
   const waits = s.waits_for?.length ? `waits for ${s.waits_for.join(", ")}` : "";
-  return [s.reason, waits, takesText(s), s.scaled_up].filter(Boolean).join("; ");
+  return [s.reason, waits, takesText(s), s.scaled_up, ...(s.pass_notes ?? [])].filter(Boolean).join("; ");
 }
 
 // "veo-3.1 image 1080p": the family, the mode without "-to-video", the resolution when the shot chose one.

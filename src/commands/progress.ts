@@ -155,12 +155,13 @@ function describe(e: ShotEvent): string {
   return extra ? `${state}: ${extra}` : state;
 }
 
-// "3 clips", "2 clips and 1 still", "1 clip, 1 still and 2 sounds".
-function makingText(e: { clips: number; stills?: number; sounds?: number }): string {
+// "3 clips", "2 clips and 1 still", "1 clip, 1 still, 2 sounds and 2 passes".
+function makingText(e: { clips: number; stills?: number; sounds?: number; passes?: number }): string {
   const parts = [
-    count(e.clips - (e.stills ?? 0) - (e.sounds ?? 0), "clip"),
+    count(e.clips - (e.stills ?? 0) - (e.sounds ?? 0) - (e.passes ?? 0), "clip"),
     e.stills ? count(e.stills, "still") : "",
     e.sounds ? count(e.sounds, "sound") : "",
+    e.passes ? count(e.passes, "pass", "passes") : "",
   ].filter(Boolean);
   return parts.length > 1 ? `${parts.slice(0, -1).join(", ")} and ${parts.at(-1)}` : parts[0]!;
 }

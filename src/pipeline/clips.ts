@@ -48,7 +48,7 @@ export async function generateMissing(films: PlannedFilm[], ctx: RenderContext):
   const { maxCost } = ctx.options;
   if (maxCost !== undefined && budget.cost > maxCost + 1e-9) {
     throw new UsageError(
-      `this render would spend ${dollars(budget.cost)} on ${count(budget.clips - (budget.stills ?? 0) - (budget.sounds ?? 0), "new clip")}${budget.stills ? ` and ${count(budget.stills, "new still")}` : ""}${budget.sounds ? ` and ${count(budget.sounds, "new sound")}` : ""}, more than --max-cost ${dollars(maxCost)}. Nothing was submitted. Run \`storyreel plan\` to see which shots are new.`,
+      `this render would spend ${dollars(budget.cost)} on ${count(budget.clips - (budget.stills ?? 0) - (budget.sounds ?? 0) - (budget.passes ?? 0), "new clip")}${budget.stills ? ` and ${count(budget.stills, "new still")}` : ""}${budget.sounds ? ` and ${count(budget.sounds, "new sound")}` : ""}${budget.passes ? ` and ${count(budget.passes, "new pass", "new passes")}` : ""}, more than --max-cost ${dollars(maxCost)}. Nothing was submitted. Run \`storyreel plan\` to see which shots are new.`,
     );
   }
   const budgetLeft =

@@ -11,11 +11,12 @@ export type PipelineEvent =
       type: "start";
       storyboards: string[];
       provider: ProviderId;
-      // Clips, stills and sounds to make (stills and sounds are also counted in `clips`, as steps that go
-      // to the provider).
+      // Clips, stills, sounds and passes to make (stills, sounds and passes are also counted in `clips`, as
+      // steps that go to the provider).
       clips: number;
       stills?: number;
       sounds?: number;
+      passes?: number;
       cost: number;
       cache: string;
     }

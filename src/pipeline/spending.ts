@@ -21,7 +21,7 @@ export function newSpending(
   resubmitUnconfirmed: boolean,
   // Steps whose submit is counted already (by another machine sharing the bucket): not new spending here.
   counted?: ReadonlySet<string | undefined>,
-): { cost: number; clips: number; stills?: number; sounds?: number } {
+): { cost: number; clips: number; stills?: number; sounds?: number; passes?: number } {
   const jobs = new Map<string, number>();
   for (const s of plans.flatMap((p) => p.shots)) {
     if (isClipJob(s.status)) jobs.set(s.key, paysFor(s.status, { resubmitUnconfirmed }) ? s.cost : 0);
@@ -40,14 +40,22 @@ export function newSpending(
   for (const s of plans.flatMap((p) => p.steps))
     if (storedAs(s, "sound") && isClipJob(s.status as ShotStatus))
       sounds.set(s.key, paysFor(s.status as ShotStatus, { resubmitUnconfirmed }) ? s.cost : 0);
+  // Lip-syncs and upscales: clips of their own, each take too.
+  const passes = new Map<string, number>();
+  for (const s of plans.flatMap((p) => p.steps))
+    if (s.kind !== "clip" && storedAs(s, "clip") && s.status !== "duplicate")
+      for (const t of s.takes?.map((k) => (k.take === s.take ? { ...k, status: s.status } : k)) ?? [s])
+        if (isClipJob(t.status as ShotStatus))
+          passes.set(t.key, paysFor(t.status as ShotStatus, { resubmitUnconfirmed }) ? s.cost : 0);
   // Stills and sounds count toward the spending; `clips` (what is made) counts them too, so a graph of
   // stills or a changed voice-over alone runs.
-  for (const map of [jobs, stills, sounds])
+  for (const map of [jobs, stills, sounds, passes])
     for (const key of map.keys()) if (counted?.has(key)) map.set(key, 0);
   return {
-    cost: sumCosts([...jobs.values(), ...stills.values(), ...sounds.values()]),
-    clips: jobs.size + stills.size + sounds.size,
+    cost: sumCosts([...jobs.values(), ...stills.values(), ...sounds.values(), ...passes.values()]),
+    clips: jobs.size + stills.size + sounds.size + passes.size,
     ...(stills.size > 0 && { stills: stills.size }),
     ...(sounds.size > 0 && { sounds: sounds.size }),
+    ...(passes.size > 0 && { passes: passes.size }),
   };
 }
