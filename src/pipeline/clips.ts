@@ -40,10 +40,16 @@ export async function generateMissing(films: PlannedFilm[], ctx: RenderContext):
     const sounds = plans.flatMap((p) =>
       p.steps.filter((s) => storedAs(s, "sound") && isClipJob(s.status as ShotStatus)),
     );
-    if (missing.length + sounds.length === 0) return [];
-    throw new RunError(
-      `--offline: ${missing.length ? `these shots have no cached clip: ${missing.join(", ")}` : ""}${missing.length && sounds.length ? "; " : ""}${sounds.length ? `these sounds are not cached: ${sounds.map((s) => s.id).join(", ")}` : ""}. Run without --offline to generate them.`,
+    const passes = plans.flatMap((p) =>
+      p.steps.filter((s) => s.kind !== "clip" && storedAs(s, "clip") && isClipJob(s.status as ShotStatus)),
     );
+    const lists = [
+      missing.length && `these shots have no cached clip: ${missing.join(", ")}`,
+      sounds.length && `these sounds are not cached: ${sounds.map((s) => s.id).join(", ")}`,
+      passes.length && `these passes are not cached: ${passes.map((s) => labelOf(s)).join(", ")}`,
+    ].filter(Boolean);
+    if (lists.length === 0) return [];
+    throw new RunError(`--offline: ${lists.join("; ")}. Run without --offline to generate them.`);
   }
   const { maxCost } = ctx.options;
   if (maxCost !== undefined && budget.cost > maxCost + 1e-9) {
@@ -141,6 +147,15 @@ export async function generateMissing(films: PlannedFilm[], ctx: RenderContext):
     ctx.emit({
       type: "notice",
       text: `Sound: ${made.length} made (${dollars(sumCosts(made.map((s) => s.cost ?? 0)))})${failed ? `, ${failed} failed` : ""}.`,
+    });
+  }
+  const passes = ctx.steps.filter((s) => s.kind !== "clip" && storedAs(s, "clip"));
+  if (passes.length > 0) {
+    const made = passes.filter((s) => s.status === "generated");
+    const failed = passes.filter((s) => s.status === "failed").length;
+    ctx.emit({
+      type: "notice",
+      text: `Passes (lip-sync, upscale): ${made.length} made (${dollars(sumCosts(made.map((s) => s.cost ?? 0)))})${failed ? `, ${failed} failed` : ""}.`,
     });
   }
   if (stills.length + frames > 0) {
