@@ -139,5 +139,4 @@ for (const [pass, endpoint] of [
       "fal-ai/kling-video/lipsync/audio-to-video": 1,
       "fal-ai/bytedance-upscaler/upscale/video": 1,
     });
-    assert.equal((await p.report()).cost.spent, 0.07 + 0.03 + 0.4 + 0.01 > 0 ? (await p.report()).cost.spent : 0);
   });
