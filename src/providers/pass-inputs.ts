@@ -2,7 +2,7 @@
 // scaled here (free) rather than refused by fal (paid); a voice-over gets its lead silence and the padding the
 // model needs; what cannot fit is refused with nothing sent.
 import { mkdir, stat } from "node:fs/promises";
-import { ProviderError } from "../errors.js";
+import { NotStartedError, ProviderError } from "../errors.js";
 import { ffprobeMedia, probeMedia } from "../media/probe.js";
 import { FFMPEG_PREAMBLE, runTool, X264_THREADS } from "../media/run.js";
 import type { PassLimits } from "../models/pass-types.js";
@@ -38,13 +38,21 @@ export async function preparePassInputs(
     for (const t of temps) await removeIfExists(t);
   };
   try {
+    if (job.kind === "lipsync" && !job.audio) refuse(job, "a lip-sync needs a voice-over");
     await mkdir(ctx.paths.tmp, { recursive: true });
     const video = await fitVideo(job, ctx, o.fitSize ?? true, temps);
     const audio = job.audio && (await fitAudio(job, video.seconds, ctx, temps));
     return { video, ...(audio && { audio }), cleanup };
   } catch (err) {
     await cleanup();
-    throw err;
+    if (ctx.stopSubmitting.aborted) throw new NotStartedError();
+    if (err instanceof ProviderError) throw err;
+    // The cached clip or voice-over unreadable, or ffmpeg failing on it: asking fal would not mend it.
+    const why = String((err as Error).message).split("\n")[0];
+    throw new ProviderError(`${job.label}: preparing its input failed: ${why}`, {
+      transient: false,
+      cause: err,
+    });
   }
 }
 
