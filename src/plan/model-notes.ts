@@ -1,26 +1,11 @@
 // What the plan says about the models themselves: a clip smaller than the film (scaled up when stitched), and
 // a project's model file that takes a shipped model's name or endpoint.
-import { ratioOf, resolutionOf, sameShape } from "../models/modes.js";
+import { sameShape } from "../models/modes.js";
+import { clipSize } from "../storyboard/clip-size.js";
 import type { Shot, Storyboard } from "../storyboard/types.js";
 
-// The clip's size as its model makes it: the short side of the shot's resolution, at the shot's aspect ratio
-// (the one it asks for, else its start image's, else 16:9), when the model file gives its sizes.
-export function clipSize(
-  shot: Pick<Shot, "model" | "resolution" | "aspectRatio" | "image">,
-): [number, number] | undefined {
-  const m = shot.model;
-  const resolution = resolutionOf(m, shot.resolution) ?? Object.keys(m.sizes ?? {})[0];
-  const base = resolution ? m.sizes?.[resolution] : undefined;
-  if (!base) return undefined;
-  const short = Math.min(...base);
-  const ratio = shot.aspectRatio
-    ? ratioOf(shot.aspectRatio)
-    : shot.image?.kind === "file"
-      ? shot.image.width / shot.image.height
-      : base[0] / base[1];
-  const even = (n: number) => Math.round(n / 2) * 2;
-  return ratio >= 1 ? [even(short * ratio), short] : [short, even(short / ratio)];
-}
+// The clip's size moved to the storyboard stage (lip-sync's limits are checked at validate); named here too.
+export { clipSize };
 
 // "1280x720 clip, scaled up to the film's 1920x1080": against render.resolution, else the first shot's clip.
 export function scaleNote(shot: Shot, board: Pick<Storyboard, "render" | "shots">): string | undefined {
