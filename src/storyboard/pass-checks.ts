@@ -81,7 +81,9 @@ function checkClipSize(shot: Shot, at: DataPath, report: Report): void {
         `use ${p.name} (${p.limits.video?.max_side === undefined ? "any size" : `at most ${p.limits.video.max_side} px`})`,
     ),
   ];
-  const clip = `${size[0]}x${size[1]}${first ? `, upscaled to ${first.height} first (${pass.name} needs ${pass.limits.video!.min_side} px), ${sent[0]}x${sent[1]}` : ""}`;
+  const clip = first
+    ? `${size[0]}x${size[1]}; upscaled to ${first.height} first (${pass.name} needs ${pass.limits.video!.min_side} px a side) it is ${sent[0]}x${sent[1]}`
+    : `${size[0]}x${size[1]}`;
   report(
     at,
     `shot ${shot.id}'s clip is ${clip}, and ${pass.name} takes at most ${most} px a side${fixes.length ? `: ${fixes.join(", or ")}` : ""}`,
