@@ -24,7 +24,7 @@ export function resolvePasses(
     const raw = doc.shots[shot.index] as Partial<ShotDoc>;
     const at = (field: string): DataPath => ["shots", shot.index, field];
     const lipsync = lipsyncOf(raw.lipsync, at("lipsync"), report);
-    if (lipsync) shot.lipsync = lipsync;
+    if (lipsync) shot.lipsync = { ...lipsync, upscaler };
     const height =
       raw.upscale === undefined
         ? film

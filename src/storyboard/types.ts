@@ -194,6 +194,8 @@ export interface ShotLipsync {
   pass: PassModel;
   // The model's sync mode, for a model that has them (the model's default when not written).
   syncMode?: string;
+  // The upscaler used first when the clip is smaller than the lip-sync model takes (the shot's, else the default).
+  upscaler?: PassModel;
 }
 
 export interface ShotUpscale {

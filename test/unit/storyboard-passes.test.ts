@@ -65,11 +65,13 @@ test("lipsync: true and {} are Kling's, false is none; a model with sync modes g
     ],
   });
   const [a, b, c, d, e, f] = board.shots;
-  assert.deepEqual(a!.lipsync, { pass: findPass("kling-lipsync")! });
+  // The upscaler that takes a clip too small for the lip-sync model up first.
+  const upscaler = findPass("bytedance-upscaler")!;
+  assert.deepEqual(a!.lipsync, { pass: findPass("kling-lipsync")!, upscaler });
   assert.deepEqual(b!.lipsync, a!.lipsync);
   assert.equal(c!.lipsync, undefined);
-  assert.deepEqual(d!.lipsync, { pass: findPass("sync-lipsync-2")!, syncMode: "silence" });
-  assert.deepEqual(e!.lipsync, { pass: findPass("sync-lipsync-2")!, syncMode: "loop" });
+  assert.deepEqual(d!.lipsync, { pass: findPass("sync-lipsync-2")!, syncMode: "silence", upscaler });
+  assert.deepEqual(e!.lipsync, { pass: findPass("sync-lipsync-2")!, syncMode: "loop", upscaler });
   assert.equal(f!.lipsync?.pass.name, "kling-lipsync");
   // A storyboard without passes resolves to none.
   const plain = await validate({ shots: [shot("a", { voiceover: SPOKEN })] });
