@@ -36,10 +36,14 @@ export async function modelsCommand(argv: string[], ctx: CliContext): Promise<vo
   const family = name === undefined ? undefined : findFamily(models, name);
   const pass = name !== undefined && !family ? findPassFacts(name) : undefined;
   if (name !== undefined && !family && !pass) throw new UsageError(unknownModel(name, models));
-  if (pass)
-    return values.json
-      ? ctx.stdout(JSON.stringify({ version: MODELS_JSON_VERSION, families: [], passes: [pass] }, null, 2))
-      : passDetail(pass).forEach((line) => ctx.stdout(line));
+  if (pass) {
+    if (values.json)
+      return ctx.stdout(
+        JSON.stringify({ version: MODELS_JSON_VERSION, families: [], passes: [pass] }, null, 2),
+      );
+    for (const line of passDetail(pass)) ctx.stdout(line);
+    return;
+  }
   const facts = (family ? [family] : models.families).map((f) => familyFacts(f, models, ctx.cwd));
   const passes = family ? [] : allPassFacts();
   if (values.json)

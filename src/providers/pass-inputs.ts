@@ -38,7 +38,7 @@ export async function preparePassInputs(
     for (const t of temps) await removeIfExists(t);
   };
   try {
-    if (job.kind === "lipsync" && !job.audio) refuse(job, "a lip-sync needs a voice-over");
+    if (job.pass.kind === "lipsync" && !job.audio) refuse(job, "a lip-sync needs a voice-over");
     await mkdir(ctx.paths.tmp, { recursive: true });
     const video = await fitVideo(job, ctx, o.fitSize ?? true, temps);
     const audio = job.audio && (await fitAudio(job, video.seconds, ctx, temps));

@@ -30,10 +30,10 @@ export async function previewPass(job: PassJob, ctx: ProviderContext): Promise<C
     const spec = { frames, fps: info.video!.fps, out: tmp };
     ctx.update({
       state: "in_progress",
-      detail: `rendering a preview ${job.kind === "lipsync" ? "lip-sync" : "upscale"}`,
+      detail: `rendering a preview ${job.pass.kind === "lipsync" ? "lip-sync" : "upscale"}`,
     });
     const args =
-      job.kind === "lipsync"
+      job.pass.kind === "lipsync"
         ? lipsyncArgs(job.video.file, inputs.audio!.file, spec)
         : upscaleArgs(
             job.video.file,

@@ -106,7 +106,7 @@ async function uploadedInput(
 // The pass's output lasts as long as its clip, except Sync's modes that follow the audio.
 async function expectedSeconds(job: PassJob, ctx: ProviderContext): Promise<number> {
   const mode = job.syncMode ?? job.pass.default_sync_mode;
-  if (job.kind !== "lipsync" || !job.audio || !mode || !job.pass.sync_modes?.includes(mode))
+  if (job.pass.kind !== "lipsync" || !job.audio || !mode || !job.pass.sync_modes?.includes(mode))
     return job.video.seconds;
   if (mode !== "cut_off" && !FOLLOWS_AUDIO.has(mode)) return job.video.seconds;
   const audio = job.audio.lead + (await ffprobeMedia(ctx.tools.ffprobe, job.audio.file)).duration;
