@@ -9,7 +9,7 @@ import { stitchFilm, type StitchResult } from "../stitch/stitch.js";
 import type { RenderContext } from "./context.js";
 import type { PlannedFilm } from "./plans.js";
 import { filmClipKey } from "../plan/plan.js";
-import { isPass, labelOf, storedAs } from "../steps/registry.js";
+import { isPass, labelOf } from "../steps/registry.js";
 import { missingShots, standIn, standInKey } from "./stand-ins.js";
 import { filmSound, filmSoundKey, writeCaptionFiles } from "./film-sound.js";
 import { captionCues } from "../stitch/captions.js";

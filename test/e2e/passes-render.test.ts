@@ -50,8 +50,8 @@ shots:
 async function project(text: string) {
   const dir = await tempDir("storyreel-passes-");
   await mkdir(path.join(dir, "images"));
-  await writeFile(path.join(dir, "images", "keeper.png"), solidPng(480, 270, [200, 80, 40]));
-  await writeFile(path.join(dir, "images", "rocks.png"), solidPng(480, 270, [40, 80, 200]));
+  await writeFile(path.join(dir, "images", "keeper.png"), solidPng(640, 360, [200, 80, 40]));
+  await writeFile(path.join(dir, "images", "rocks.png"), solidPng(640, 360, [40, 80, 200]));
   await writeFile(path.join(dir, "storyboard.yaml"), text);
   const env = falEnv(fake, path.join(dir, "cache"));
   const run = (...args: string[]) => storyreel([...args, "storyboard.yaml"], { cwd: dir, env });
