@@ -25,7 +25,8 @@ export function falPass(job: PassJob, ctx: ProviderContext, o: ClipOptions): Pro
     {
       key: job.key,
       label: job.label,
-      step: job.shot,
+      // The spend ledger and the journal name it apart from the shot's clip: "lip-sync warning".
+      step: job.label,
       endpoint: job.pass.endpoint,
       cost: job.cost,
       priced: job.priced,
