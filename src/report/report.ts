@@ -13,6 +13,10 @@ import { filmRender, type FilmRecord } from "../stitch/film.js";
 import { keptSeconds } from "../storyboard/shots.js";
 import type { Shot, Storyboard } from "../storyboard/types.js";
 import { type ReportShotStatus, reportStatus } from "./status.js";
+import { type ReportPass, reportPasses, shotPasses } from "./passes.js";
+import { type ExportRecord, reportExports } from "./exports.js";
+
+export { type ExportRecord, reportExports };
 
 export { type ReportShotStatus, reportStatus };
 
@@ -53,6 +57,11 @@ export interface ReportShot extends ShotWords {
   poster?: string;
   // With several takes: each one, the clip and poster when it exists, and the command that picks it.
   takes?: ReportTake[];
+  // With finishing passes: each one in order, and the clip the film uses (the last pass's output); why an
+  // asked pass does not run.
+  passes?: ReportPass[];
+  finished?: { key: string; clip?: string; poster?: string };
+  pass_notes?: string[];
 }
 
 export interface ReportTake {
@@ -95,26 +104,6 @@ export interface Report {
   // The timelines `storyreel export` wrote (OpenTimelineIO, MLT), relative to the report; `current` when they
   // show this film (an older one's are kept, marked).
   exports?: Array<{ format: string; path: string; current: boolean }>;
-}
-
-// A timeline `storyreel export` wrote, as `<film>.exports.json` keeps it: the film key says which film it shows.
-export interface ExportRecord {
-  format: string;
-  path: string;
-  film_key?: string;
-}
-
-// The report's links to the exported timelines; `current` when one shows the film with this key.
-export function reportExports(
-  records: ExportRecord[],
-  filmKey: string | undefined,
-  rel: (file: string) => string,
-): NonNullable<Report["exports"]> {
-  return records.map((e) => ({
-    format: e.format,
-    path: rel(e.path),
-    current: e.film_key !== undefined && e.film_key === filmKey,
-  }));
 }
 
 export interface RemoteSummary {
@@ -173,6 +162,15 @@ export function buildReport(r: ReportInput): Report {
   };
   const starts = shotStarts(r.plan.shots.map((s) => r.board.shots[s.index]!));
   const hasFilm = r.film !== undefined || r.earlierFilm !== undefined;
+  const passInput = {
+    steps: r.steps,
+    sidecars: r.sidecars,
+    clip: (key: string) => rel(r.clipPath(key)),
+    poster: (key: string) => {
+      const file = r.posterPath(key);
+      return file && rel(file);
+    },
+  };
   const slated = new Set(r.film?.clips.filter((c) => c.key.startsWith("slate:")).map((c) => c.shot));
   const shots = r.plan.shots.map((s, i): ReportShot => {
     const shot = r.board.shots[s.index]!;
@@ -226,6 +224,7 @@ export function buildReport(r: ReportInput): Report {
       }),
       ...(hasFilm && { start: starts[i]! }),
       ...(slated.has(s.id) && { stand_in: "slate" as const }),
+      ...reportPasses(shotPasses(r.plan, shot, s), s, passInput),
     };
   });
   const steps = reportSteps(r.plan, r.board, r.steps, r.stepImage, r.picked).map((s) => ({
@@ -290,6 +289,4 @@ export function shotStarts(shots: Array<Pick<Shot, "duration" | "trim" | "transi
   });
 }
 
-function shotResolution(shot: Shot): string | undefined {
-  return resolutionOf(shot.model, shot.resolution);
-}
+const shotResolution = (shot: Shot) => resolutionOf(shot.model, shot.resolution);

@@ -60,7 +60,8 @@ export function reportSteps(
       kind: s.kind,
       name: s.name,
       key: s.key,
-      status: storedAs(s, "clip") ? clipStatus(s.status) : status,
+      // A pass is stored as a clip but, unlike a shot's clip, has its own outcome here.
+      status: storedAs(s, "clip") && !outcome ? clipStatus(s.status) : status,
       cost: s.cost,
       ...(outcome?.error && { error: outcome.error }),
       ...(still && { prompt: still.prompt }),

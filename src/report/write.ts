@@ -47,7 +47,11 @@ export async function writeReport(
 ): Promise<{ report: Report; json: string; html: string }> {
   const where = filmFiles(o.output);
   const dir = path.dirname(o.output);
-  const keys = [...new Set(o.plan.shots.flatMap((s) => [s.key, ...(s.takes ?? []).map((t) => t.key)]))];
+  // Every take of every clip, and every pass's output (a pass is stored as a clip).
+  const passKeys = o.plan.steps.filter((s) => s.kind !== "clip" && storedAs(s, "clip")).map((s) => s.key);
+  const keys = [
+    ...new Set([...o.plan.shots.flatMap((s) => [s.key, ...(s.takes ?? []).map((t) => t.key)]), ...passKeys]),
+  ];
   const sidecars = new Map<string, ClipSidecar>();
   await Promise.all(
     keys.map(async (key) => {
@@ -55,11 +59,15 @@ export async function writeReport(
       if (sidecar) sidecars.set(key, sidecar);
     }),
   );
-  const jobs = [...sidecars.keys()].map((key) => ({
-    key,
-    clip: outputFile(o.paths, "clip", key),
-    poster: path.join(where.posters, `${key.slice(0, 16)}.jpg`),
-  }));
+  // Posters for the clips and the finished clips; a pass between them is linked, not shown.
+  const between = new Set(passKeys.filter((k) => !o.plan.shots.some((s) => s.finished === k)));
+  const jobs = [...sidecars.keys()]
+    .filter((key) => !between.has(key))
+    .map((key) => ({
+      key,
+      clip: outputFile(o.paths, "clip", key),
+      poster: path.join(where.posters, `${key.slice(0, 16)}.jpg`),
+    }));
   const made = await makePosters(o.tools, jobs);
   const posters = new Map(jobs.filter((j) => made.has(j.poster)).map((j) => [j.key, j.poster]));
   // A render that made no film still shows the film an earlier render left there, marked as such.
