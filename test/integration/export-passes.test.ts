@@ -96,11 +96,13 @@ interface OtioClip {
 
 test("OTIO: a shot's media is its finished clip; its passes and its own clip's key are in its metadata", async () => {
   const result = await exportFilm(film, paths.dir, tools, { format: "otio" });
-  const otio = JSON.parse(await readFile(result.file, "utf8"));
+  const otio = JSON.parse(await readFile(result.file, "utf8")) as {
+    tracks: { children: Array<{ name: string; children: OtioClip[] }> };
+  };
   const schema = JSON.parse(readFileSync(path.join(REPO, "schemas", "otio.schema.json"), "utf8"));
   const validate = new Ajv({ strict: false }).compile(schema);
   assert.ok(validate(otio), JSON.stringify(validate.errors?.slice(0, 2)));
-  const tracks = otio.tracks.children as Array<{ name: string; children: OtioClip[] }>;
+  const tracks = otio.tracks.children;
   // The lip-synced voice-over is the finished clip's own sound: no voice-over track lays it again.
   assert.deepEqual(
     tracks.map((t) => t.name),
