@@ -4,6 +4,7 @@
 import { dollars } from "../util/money.js";
 import type { ReportPass } from "./passes.js";
 import type { ReportShot } from "./report.js";
+import { kindOf } from "../steps/registry.js";
 
 type Escape = (s: string) => string;
 
@@ -37,8 +38,9 @@ export function passesRow(s: ReportShot, text: Escape, attr: Escape): string {
   return lines.length ? `\n        ${lines.join("\n        ")}` : "";
 }
 
+// "lip-sync", "upscale to 1080p": the kind's noun, and an upscale's target.
 function passName(p: ReportPass): string {
-  return p.kind === "lipsync" ? "lip-sync" : p.height ? `upscale to ${p.height}` : "upscale";
+  return `${kindOf(p.kind).noun}${p.height ? ` to ${p.height}` : ""}`;
 }
 
 // Added to the sheet's style: the pair side by side, each video as wide as its half.

@@ -48,7 +48,8 @@ export async function writeReport(
   const where = filmFiles(o.output);
   const dir = path.dirname(o.output);
   // Every take of every clip, and every pass's output (a pass is stored as a clip).
-  const passKeys = o.plan.steps.filter((s) => s.kind !== "clip" && storedAs(s, "clip")).map((s) => s.key);
+  const passIds = new Set(o.plan.shots.flatMap((s) => s.passes ?? []));
+  const passKeys = o.plan.steps.filter((s) => passIds.has(s.id)).map((s) => s.key);
   const keys = [
     ...new Set([...o.plan.shots.flatMap((s) => [s.key, ...(s.takes ?? []).map((t) => t.key)]), ...passKeys]),
   ];
