@@ -5,6 +5,7 @@ import { dollars } from "../util/money.js";
 import type { ReportPass } from "./passes.js";
 import type { ReportShot } from "./report.js";
 import { kindOf } from "../steps/registry.js";
+import { takesRow } from "./html-graph.js";
 
 type Escape = (s: string) => string;
 
@@ -31,8 +32,12 @@ export function passesRow(s: ReportShot, text: Escape, attr: Escape): string {
       return `<span class="pass" data-pass="${attr(p.id)}">${text(passName(p))} (${text(p.pass)}) <span class="tag status-${p.status}">${status}</span> ${dollars(p.cost)}${play}</span>`;
     };
     lines.push(`<p class="passes">${s.passes.map(item).join(" → ")}</p>`);
-    for (const p of s.passes)
+    for (const p of s.passes) {
       if (p.error) lines.push(`<p class="error">${text(p.label)}: ${text(p.error)}</p>`);
+      // Another lip-sync take, say: each one playable, and the command that picks it.
+      if (p.takes)
+        lines.push(`<p class="uses">takes of the ${text(passName(p))}:</p>${takesRow(p, text, attr)}`);
+    }
   }
   for (const note of s.pass_notes ?? []) lines.push(`<p class="uses">${text(note)}</p>`);
   return lines.length ? `\n        ${lines.join("\n        ")}` : "";

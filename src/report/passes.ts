@@ -8,6 +8,7 @@ import type { StepOutcome } from "../steps/executor.js";
 import { labelOf } from "../steps/registry.js";
 import type { Shot } from "../storyboard/types.js";
 import { type ReportShotStatus, reportStatus } from "./status.js";
+import { pickCommand, type ReportTake } from "./steps.js";
 
 // One pass of a planned shot: its step, the pass model's alias and endpoint, and the key of the clip it takes.
 export interface ShotPass {
@@ -40,6 +41,8 @@ export interface ReportPass {
   // Its output, relative to the report, when the cache has it; its poster when it is the finished clip.
   clip?: string;
   poster?: string;
+  // With several takes (`storyreel retake` on a pass): each one, and the command that picks it.
+  takes?: ReportTake[];
 }
 
 // The passes a planned shot runs, in order; none when it has none.
@@ -66,6 +69,8 @@ export function shotPasses(plan: Plan, shot: Shot, planned: PlannedShot): ShotPa
 }
 
 export interface PassReportInput {
+  plan: Plan;
+  picked?: (id: string) => boolean;
   steps: StepOutcome[];
   sidecars: ReadonlyMap<string, ClipSidecar>;
   clip: (key: string) => string | undefined;
@@ -106,6 +111,7 @@ export function reportPasses(
       cost: p.step.cost,
       ...(clip && { clip }),
       ...(poster && { poster }),
+      ...(p.step.takes && { takes: passTakes(p.step, r) }),
     };
   });
   const last = out.at(-1)!;
@@ -118,4 +124,21 @@ export function reportPasses(
     },
     ...notes,
   };
+}
+
+function passTakes(step: PlannedStep, r: PassReportInput): ReportTake[] {
+  return (step.takes ?? []).map((t) => {
+    const made = r.sidecars.has(t.key);
+    const clip = made && r.clip(t.key);
+    const poster = made && r.poster(t.key);
+    return {
+      take: t.take,
+      key: t.key,
+      used: t.take === step.take,
+      picked: t.take === step.take && r.picked?.(step.id) === true,
+      ...(clip && { clip }),
+      ...(poster && { poster }),
+      pick: pickCommand(r.plan, step.id, t.take),
+    };
+  });
 }

@@ -5,7 +5,9 @@ import type { ClipOutcome } from "../steps/executor.js";
 import type { ImageRef } from "../storyboard/types.js";
 import { resolutionOf } from "../models/modes.js";
 import type { StepOutcome } from "../steps/executor.js";
-import { reportSteps, type ReportStep } from "./steps.js";
+import { pickCommand, reportSteps, type ReportStep, type ReportTake } from "./steps.js";
+
+export type { ReportTake };
 import { type ReportSound, reportSound, shotWords, type ShotWords } from "./sound.js";
 import { sumCosts } from "../util/money.js";
 import type { Plan } from "../plan/plan.js";
@@ -62,16 +64,6 @@ export interface ReportShot extends ShotWords {
   passes?: ReportPass[];
   finished?: { key: string; clip?: string; poster?: string };
   pass_notes?: string[];
-}
-
-export interface ReportTake {
-  take: number;
-  key: string;
-  used: boolean;
-  picked: boolean;
-  clip?: string;
-  poster?: string;
-  pick: string;
 }
 
 export interface Report {
@@ -163,6 +155,8 @@ export function buildReport(r: ReportInput): Report {
   const starts = shotStarts(r.plan.shots.map((s) => r.board.shots[s.index]!));
   const hasFilm = r.film !== undefined || r.earlierFilm !== undefined;
   const passInput = {
+    plan: r.plan,
+    ...(r.picked && { picked: r.picked }),
     steps: r.steps,
     sidecars: r.sidecars,
     clip: (key: string) => rel(r.clipPath(key)),
@@ -218,7 +212,7 @@ export function buildReport(r: ReportInput): Report {
             picked: t.take === s.take && r.picked?.(s.id) === true,
             ...(side && { clip: rel(r.clipPath(t.key)) }),
             ...(shown && { poster: rel(shown) }),
-            pick: `storyreel pick ${r.plan.storyboard} ${s.id} ${t.take}${r.plan.provider === "preview" ? " --provider preview" : ""}`,
+            pick: pickCommand(r.plan, s.id, t.take),
           };
         }),
       }),

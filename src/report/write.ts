@@ -47,12 +47,15 @@ export async function writeReport(
 ): Promise<{ report: Report; json: string; html: string }> {
   const where = filmFiles(o.output);
   const dir = path.dirname(o.output);
-  // Every take of every clip, and every pass's output (a pass is stored as a clip).
-  const passIds = new Set(o.plan.shots.flatMap((s) => s.passes ?? []));
-  const passKeys = o.plan.steps.filter((s) => passIds.has(s.id)).map((s) => s.key);
-  const keys = [
-    ...new Set([...o.plan.shots.flatMap((s) => [s.key, ...(s.takes ?? []).map((t) => t.key)]), ...passKeys]),
+  // Every take of every clip and of every pass (a pass is stored as a clip).
+  const takeKeys = (s: { key: string; takes?: Array<{ key: string }> }) => [
+    s.key,
+    ...(s.takes ?? []).map((t) => t.key),
   ];
+  const passIds = new Set(o.plan.shots.flatMap((s) => s.passes ?? []));
+  const lastIds = new Set(o.plan.shots.flatMap((s) => s.passes?.slice(-1) ?? []));
+  const passes = o.plan.steps.filter((s) => passIds.has(s.id));
+  const keys = [...new Set([...o.plan.shots.flatMap(takeKeys), ...passes.flatMap(takeKeys)])];
   const sidecars = new Map<string, ClipSidecar>();
   await Promise.all(
     keys.map(async (key) => {
@@ -61,7 +64,7 @@ export async function writeReport(
     }),
   );
   // Posters for the clips and the finished clips; a pass between them is linked, not shown.
-  const between = new Set(passKeys.filter((k) => !o.plan.shots.some((s) => s.finished === k)));
+  const between = new Set(passes.filter((s) => !lastIds.has(s.id)).flatMap(takeKeys));
   const jobs = [...sidecars.keys()]
     .filter((key) => !between.has(key))
     .map((key) => ({

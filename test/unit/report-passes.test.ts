@@ -232,3 +232,37 @@ test("an upscale the clip does not need is said on the card, with no pass", () =
   assert.ok(report.shots[0]!.pass_notes?.length);
   assert.match(contactSheet(report), /already \d+ px high: not upscaled to 720p/);
 });
+
+test("a pass with several takes lists each, playable, with the command that picks it by the pass's id", () => {
+  const b = board();
+  const plan = planOf(b);
+  const step = plan.steps.find((s) => s.id === "lipsync:warning")!;
+  const first = "f".repeat(64);
+  // A retake of the lip-sync: take 2 is used, take 1 is still in the cache.
+  Object.assign(step, {
+    take: 2,
+    takes: [
+      { take: 1, key: first, status: "cached" },
+      { take: 2, key: step.key, status: "generate" },
+    ],
+  });
+  const given = input(plan, b, false);
+  given.sidecars.set(first, sidecar(first, 0.07, "lipsync"));
+  const report = buildReport({ ...given, picked: (id) => id === "lipsync:warning" });
+  const takes = report.shots[0]!.passes![0]!.takes!;
+  assert.deepEqual(
+    takes.map((t) => [t.take, t.used, t.picked, t.clip, t.pick]),
+    [
+      [1, false, false, `../cache/clips/${first}.mp4`, "storyreel pick storyboard.yaml lipsync:warning 1"],
+      [2, true, true, `../cache/clips/${step.key}.mp4`, "storyreel pick storyboard.yaml lipsync:warning 2"],
+    ],
+  );
+  // The graph's entry for the pass picks it the same way (by its id, not the shot's name).
+  assert.deepEqual(
+    report.steps.find((s) => s.id === "lipsync:warning")!.takes!.map((t) => t.pick),
+    takes.map((t) => t.pick),
+  );
+  const card = cardOf(contactSheet(report), "warning")!;
+  assert.match(card, /takes of the lip-sync:/);
+  assert.match(card, /<code>storyreel pick storyboard\.yaml lipsync:warning 1<\/code>/);
+});
