@@ -1,8 +1,11 @@
-// The fake fal's video endpoints: every mode storyreel ships (models/video/*.json), each checking a submitted
-// input against the schema fal publishes for it, as fal does: a bad input is a 422 with pydantic's error body.
-// Also what each endpoint makes: a clip as long as the input asks, with sound when it asks, and its result.
+// The fake fal's video endpoints: every mode storyreel ships (models/video/*.json) and every pass
+// (models/passes/*.json), each checking a submitted input against the schema fal publishes for it, as fal does:
+// a bad input is a 422 with pydantic's error body. Also what each endpoint makes: a clip as long as the input
+// asks, with sound when it asks, and its result.
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { allModes } from "../src/models/modes.js";
+import type { PassModel } from "../src/models/pass-types.js";
+import { shippedPasses } from "../src/models/passes.js";
 import { shippedFamilies } from "../src/models/registry.js";
 import type { ModelSpec } from "../src/models/types.js";
 
@@ -34,10 +37,25 @@ export function videoEndpoint(endpoint: string): VideoEndpoint | undefined {
   return byEndpoint.get(endpoint);
 }
 
+export interface PassEndpoint {
+  pass: PassModel;
+  check: ValidateFunction;
+}
+
+let passesByEndpoint: Map<string, PassEndpoint> | undefined;
+
+// The shipped pass (lip-sync, upscale) that uses this endpoint, with its compiled schema.
+export function passEndpoint(endpoint: string): PassEndpoint | undefined {
+  passesByEndpoint ??= new Map(
+    shippedPasses().map((pass) => [pass.endpoint, { pass, check: ajv.compile(pass.schema) }]),
+  );
+  return passesByEndpoint.get(endpoint);
+}
+
 // What fal would answer this input with: nothing when it is accepted. `served` says whether a URL is one the
 // fake's storage handed out; any other URL must be https (fal cannot fetch a file from this machine).
 export function inputErrors(
-  endpoint: VideoEndpoint,
+  endpoint: { check: ValidateFunction },
   input: Record<string, unknown>,
   served: (url: string) => boolean,
 ): FieldError[] {
@@ -187,10 +205,18 @@ export function videoResult(
   file: { url: string; content_type: string; file_name: string; file_size: number },
   requestId: string,
 ): Record<string, unknown> {
+  const result = { ...resultAt(model, file), seed: 1 };
+  return model.endpoint.startsWith("fal-ai/sora-2/") ? { ...result, video_id: `video_${requestId}` } : result;
+}
+
+// The file at the model's (or the pass's) output path: `video.url` is { video: File }.
+export function resultAt(
+  model: Pick<ModelSpec, "output" | "file">,
+  file: { url: string; content_type: string; file_name: string; file_size: number },
+): Record<string, unknown> {
   const path = model.output.video_url.split(".");
   if (path.at(-1) !== "url") throw new Error(`fake fal: ${model.file} has an output path it cannot serve`);
   let value: unknown = file;
   for (const key of path.slice(0, -1).reverse()) value = { [key]: value };
-  const result = { ...(value as Record<string, unknown>), seed: 1 };
-  return model.endpoint.startsWith("fal-ai/sora-2/") ? { ...result, video_id: `video_${requestId}` } : result;
+  return value as Record<string, unknown>;
 }

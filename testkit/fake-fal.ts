@@ -1,6 +1,6 @@
 // A fake fal.ai on 127.0.0.1 speaking the queue, storage and proxy protocol of @fal-ai/client 1.10
 // (shared/reference/fal-queue-protocol.md). It records every request and can inject faults. Every shipped video
-// mode's endpoint checks its input against fal's published schema, as fal does (fake-fal-schemas.ts).
+// mode's and pass's endpoint checks its input against fal's published schema, as fal does (fake-fal-schemas.ts).
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -8,9 +8,12 @@ import type { AddressInfo } from "node:net";
 import { makeClip } from "./clips.js";
 import { pcmWav } from "./wav.js";
 import { listingAnswer, type ListingOptions } from "./fake-fal-listing.js";
+import { passVideo } from "./fake-fal-passes.js";
 import {
   inputErrors,
+  passEndpoint,
   requestedAudio,
+  resultAt,
   requestedSeconds,
   videoEndpoint,
   videoResult,
@@ -86,6 +89,8 @@ export interface FakeFalOptions {
   video?: (input: Record<string, unknown>) => Buffer;
   // The audio served for a finished voice-over or music bed (default: a WAV tone of the right length).
   audio?: (input: Record<string, unknown>) => Buffer;
+  // Upscale passes serve their input scaled to the target (default: the input as it is, which is faster).
+  upscaleForReal?: boolean;
   // The request listing (platform API): a lag before a request shows, or a status every look answers.
   listing?: ListingOptions;
 }
@@ -97,6 +102,8 @@ export class FakeFal {
   maxInFlight = 0;
   private server: Server;
   private uploads = new Map<string, Buffer>();
+  // Each pass's served video, made once from its uploaded inputs.
+  private passVideos = new Map<string, Buffer | undefined>();
   private nextId = 1;
   private waiters: Array<{ check: () => boolean; resolve: () => void }> = [];
   url = "";
@@ -291,7 +298,8 @@ export class FakeFal {
 
   // A video input its endpoint's published schema refuses is answered 422 as fal answers it, and never queued.
   private refused(res: ServerResponse, target: string, body: string): boolean {
-    const endpoint = videoEndpoint(new URL(target).pathname.slice(1));
+    const path = new URL(target).pathname.slice(1);
+    const endpoint = videoEndpoint(path) ?? passEndpoint(path);
     if (!endpoint) return false;
     const errors = inputErrors(endpoint, JSON.parse(body || "{}"), (url) => this.served(url));
     if (errors.length === 0) return false;
@@ -301,8 +309,14 @@ export class FakeFal {
 
   // A URL the fake's storage handed out for a file it holds.
   private served(url: string): boolean {
+    return this.uploaded(url) !== undefined;
+  }
+
+  // The bytes of a file the fake's storage holds, by the URL it handed out.
+  uploaded(url: unknown): Buffer | undefined {
     const prefix = `${this.url}/files/`;
-    return url.startsWith(prefix) && this.uploads.has(url.slice(prefix.length).split("/")[0]!);
+    if (typeof url !== "string" || !url.startsWith(prefix)) return undefined;
+    return this.uploads.get(url.slice(prefix.length).split("/")[0]!);
   }
 
   private submit(res: ServerResponse, target: string, body: string): void {
@@ -437,7 +451,13 @@ export class FakeFal {
       file_size: this.videoOf(job).length,
     };
     const video = videoEndpoint(job.endpoint);
-    json(res, 200, video ? videoResult(video.model, file, id) : { video: file }, { "x-fal-request-id": id });
+    const pass = passEndpoint(job.endpoint);
+    const result = video
+      ? videoResult(video.model, file, id)
+      : pass
+        ? resultAt(pass.pass, file)
+        : { video: file };
+    json(res, 200, result, { "x-fal-request-id": id });
   }
 
   private imageOf(job: Job): Buffer {
@@ -457,7 +477,18 @@ export class FakeFal {
   }
 
   private videoOf(job: Job): Buffer {
-    return this.options.video ? this.options.video(job.input) : clipBytes(job);
+    if (this.options.video) return this.options.video(job.input);
+    return this.passVideoOf(job) ?? clipBytes(job);
+  }
+
+  private passVideoOf(job: Job): Buffer | undefined {
+    const pass = passEndpoint(job.endpoint);
+    if (!pass) return undefined;
+    if (!this.passVideos.has(job.id)) {
+      const fileAt = (url: unknown) => this.uploaded(url);
+      this.passVideos.set(job.id, passVideo(pass.pass, job.input, fileAt, this.options.upscaleForReal));
+    }
+    return this.passVideos.get(job.id);
   }
 
   private download(res: ServerResponse, id: string, truncate: boolean): void {
@@ -505,7 +536,12 @@ function classify(method: string, target: string): { route: Route; requestId?: s
 // Text-to-image and edit endpoints (FLUX, Nano Banana) answer with images; Kling and every shipped video mode
 // with a video.
 export function isImageJob(job: { endpoint: string }): boolean {
-  return !job.endpoint.includes("kling-video") && !videoEndpoint(job.endpoint) && !isAudioJob(job);
+  return (
+    !job.endpoint.includes("kling-video") &&
+    !videoEndpoint(job.endpoint) &&
+    !passEndpoint(job.endpoint) &&
+    !isAudioJob(job)
+  );
 }
 
 // Text-to-speech (Kokoro) and music (CassetteAI) answer with audio.

@@ -9,6 +9,7 @@ import { modelsDirOf, parseCommand } from "./args.js";
 import type { CliContext } from "./context.js";
 import { familyFacts } from "./models-facts.js";
 import { familyDetail, familyTable } from "./models-format.js";
+import { allPassFacts, findPassFacts, passDetail, passTable } from "./models-passes.js";
 
 export const MODELS_USAGE = `Usage: storyreel models [NAME] [--json]
 
@@ -17,6 +18,7 @@ project's own (model files in models/ here, or in the folder $STORYREEL_MODELS n
 table of families, their modes and the price of a 5 s shot. With NAME (an alias such as veo-3.1, or a fal
 endpoint id): that family in full, every mode with its endpoint, durations, resolutions, aspect ratios,
 audio, references, price rule and the price of a 5 s shot, and every source with the date it was read.
+The finishing passes (lip-sync and upscale models) follow the table; NAME may name one of them.
 --json prints the same as one JSON value (version 1) for scripts.`;
 
 // The JSON's shape; a change to it that a script could notice raises this.
@@ -32,11 +34,24 @@ export async function modelsCommand(argv: string[], ctx: CliContext): Promise<vo
   const models = projectModels(ctx);
   const name = positionals[0];
   const family = name === undefined ? undefined : findFamily(models, name);
-  if (name !== undefined && !family) throw new UsageError(unknownModel(name, models));
+  const pass = name !== undefined && !family ? findPassFacts(name) : undefined;
+  if (name !== undefined && !family && !pass) throw new UsageError(unknownModel(name, models));
+  if (pass) {
+    if (values.json)
+      return ctx.stdout(
+        JSON.stringify({ version: MODELS_JSON_VERSION, families: [], passes: [pass] }, null, 2),
+      );
+    for (const line of passDetail(pass)) ctx.stdout(line);
+    return;
+  }
   const facts = (family ? [family] : models.families).map((f) => familyFacts(f, models, ctx.cwd));
+  const passes = family ? [] : allPassFacts();
   if (values.json)
-    return ctx.stdout(JSON.stringify({ version: MODELS_JSON_VERSION, families: facts }, null, 2));
-  for (const line of family ? familyDetail(facts[0]!) : familyTable(facts)) ctx.stdout(line);
+    return ctx.stdout(
+      JSON.stringify({ version: MODELS_JSON_VERSION, families: facts, ...(!family && { passes }) }, null, 2),
+    );
+  for (const line of family ? familyDetail(facts[0]!) : [...familyTable(facts), ...passTable(passes)])
+    ctx.stdout(line);
 }
 
 // The registry as validate sees it for a storyboard in the working folder; an invalid project file is refused

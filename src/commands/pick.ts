@@ -11,7 +11,7 @@ import type { CliContext } from "./context.js";
 export const PICK_USAGE = `Usage: storyreel pick <storyboard.yaml> <id> <take> [--provider fal|preview] [--cache-dir DIR]
 (--provider defaults to the one the storyboard's lockfile pins, else fal)
 
-Chooses which take of a shot (by id) or still (by name) the film uses, and records it in the lockfile
+Chooses which take of a shot (by id), still (by name) or pass (lipsync:ID, upscale:ID@HEIGHT) the film uses, and records it in the lockfile
 beside the storyboard. Picking another take of a still changes every step made from it: the plan printed
 afterwards shows what a render would make again and what it would cost. Until you pick, the first take
 that succeeded is used. Run \`storyreel render\` to apply it.`;

@@ -4,7 +4,7 @@ import type { PlannedStep } from "../plan/steps.js";
 
 import { dollars, sumCosts } from "../util/money.js";
 import { count } from "../util/words.js";
-import { kindOf, storedAs } from "../steps/registry.js";
+import { isPass, kindOf, storedAs } from "../steps/registry.js";
 
 export function formatPlan(plan: Plan): string {
   const why = plan.shots.some((s) => s.reason || s.waits_for || s.takes || s.scaled_up || s.pass_notes);
@@ -81,7 +81,7 @@ function stepTable(plan: Plan): string[] {
 
 // The passes that finish clips, after them, in each shot's fixed order: clip → (upscale) → lip-sync → upscale.
 function passTable(plan: Plan): string[] {
-  const passes = plan.steps.filter((s) => storedAs(s, "clip") && s.kind !== "clip");
+  const passes = plan.steps.filter(isPass);
   if (passes.length === 0) return [];
   const rows = passes.map((s) => [
     kindOf(s.kind).noun,

@@ -14,7 +14,7 @@ import { modelsDirOf } from "./args.js";
 
 export const RETAKE_USAGE = `Usage: storyreel retake <storyboard.yaml> <id...> [render options]
 
-Adds one more take of each shot (by id) or still (by name) and renders, which makes the new takes (each
+Adds one more take of each shot (by id), still (by name) or pass (lipsync:ID, upscale:ID@HEIGHT) and renders, which makes the new takes (each
 is a new submit, priced as the shot or still). Takes never overwrite each other; the film keeps the take
 it uses until you choose another with \`storyreel pick\`. Takes the options of \`storyreel render\`.`;
 

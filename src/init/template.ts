@@ -28,6 +28,7 @@ render:                         # how the film is made from the clips
   # fps: 24                     # film frame rate, 1 to 120; default: the first clip's
   # loudness: -16               # normalise the film's audio to this LUFS (EBU R128); default -16 with music or voice-over
   # timeout_minutes: 30         # give up on (and cancel) a clip that takes longer
+  # upscale: 1080p              # upscale every shot below this height to it (1080p, 2k or 4k; $0.0072/s to 1080p)
   # captions: file              # file: captions in <film>.srt and .vtt beside the film; burn: also in the picture
   # budget: 20                  # dollars this storyboard may spend on fal across all its runs; a render that
   #                             # would go over is refused before anything is paid (--max-cost caps one run)
@@ -70,6 +71,9 @@ shots:                          # in film order
     # voiceover: The sun rose over the bay.    # narration, spoken by a fal text-to-speech model; or in full:
     # voiceover: { text: The sun rose over the bay., voice: af_heart, offset: 0.5, model: fal-ai/kokoro/american-english }
     # caption: The sun rose over the bay.      # shown while the shot plays (<film>.srt, .vtt; burned with captions: burn)
+    # lipsync: true             # lay the voice-over onto the mouth (Kling lip-sync: 2-10 s clips, $0.07 per 5 s); or:
+    # lipsync: { model: sync-lipsync-2, sync_mode: silence }   # Sync lip-sync 2.0: any length, $3 a minute
+    # upscale: 4k               # this shot's own height (1080p, 2k, 4k; false: none), over render.upscale
 
   - id: closing
     image: images/closing.png

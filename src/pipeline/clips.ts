@@ -23,7 +23,7 @@ import type { FilmJob } from "./films.js";
 import type { PlannedFilm } from "./plans.js";
 import { count } from "../util/words.js";
 import { readonlyPayNotice } from "./remote.js";
-import { labelOf, storedAs } from "../steps/registry.js";
+import { isPass, labelOf, storedAs } from "../steps/registry.js";
 
 const DEFAULT_CONCURRENCY = 4;
 const DEFAULT_TIMEOUT_MINUTES = 30;
@@ -40,10 +40,16 @@ export async function generateMissing(films: PlannedFilm[], ctx: RenderContext):
     const sounds = plans.flatMap((p) =>
       p.steps.filter((s) => storedAs(s, "sound") && isClipJob(s.status as ShotStatus)),
     );
-    if (missing.length + sounds.length === 0) return [];
-    throw new RunError(
-      `--offline: ${missing.length ? `these shots have no cached clip: ${missing.join(", ")}` : ""}${missing.length && sounds.length ? "; " : ""}${sounds.length ? `these sounds are not cached: ${sounds.map((s) => s.id).join(", ")}` : ""}. Run without --offline to generate them.`,
+    const passes = plans.flatMap((p) =>
+      p.steps.filter((s) => isPass(s) && isClipJob(s.status as ShotStatus)),
     );
+    const lists = [
+      missing.length && `these shots have no cached clip: ${missing.join(", ")}`,
+      sounds.length && `these sounds are not cached: ${sounds.map((s) => s.id).join(", ")}`,
+      passes.length && `these passes are not cached: ${passes.map((s) => labelOf(s)).join(", ")}`,
+    ].filter(Boolean);
+    if (lists.length === 0) return [];
+    throw new RunError(`--offline: ${lists.join("; ")}. Run without --offline to generate them.`);
   }
   const { maxCost } = ctx.options;
   if (maxCost !== undefined && budget.cost > maxCost + 1e-9) {
@@ -143,6 +149,15 @@ export async function generateMissing(films: PlannedFilm[], ctx: RenderContext):
       text: `Sound: ${made.length} made (${dollars(sumCosts(made.map((s) => s.cost ?? 0)))})${failed ? `, ${failed} failed` : ""}.`,
     });
   }
+  const passes = ctx.steps.filter(isPass);
+  if (passes.length > 0) {
+    const made = passes.filter((s) => s.status === "generated");
+    const failed = passes.filter((s) => s.status === "failed").length;
+    ctx.emit({
+      type: "notice",
+      text: `Passes (lip-sync, upscale): ${made.length} made (${dollars(sumCosts(made.map((s) => s.cost ?? 0)))})${failed ? `, ${failed} failed` : ""}.`,
+    });
+  }
   if (stills.length + frames > 0) {
     const made = stills.filter((s) => s.status === "generated");
     const failed = stills.filter((s) => s.status === "failed").length;
@@ -162,7 +177,7 @@ export function throwIfIncomplete(outcomes: ClipOutcome[], ctx: RenderContext): 
   if (ctx.signal.aborted) throw new InterruptedError("storyreel: interrupted");
   const failed = outcomes.filter((o) => o.status === "failed");
   // A pass that failed leaves its shot without the clip the film uses.
-  const passes = ctx.steps.filter((s) => s.kind !== "clip" && storedAs(s, "clip") && s.status === "failed");
+  const passes = ctx.steps.filter((s) => isPass(s) && s.status === "failed");
   // With --allow-missing, slates stand in for the failed shots; the summary has already named them.
   if (failed.length + passes.length === 0 || ctx.options.allowMissing) return;
   const names = [...failed.map((o) => o.shots[0]), ...passes.map((s) => labelOf(s))].join(", ");
@@ -241,7 +256,7 @@ async function shotsToCheck(job: FilmJob, ctx: RenderContext): Promise<ShotToChe
   const shots = [
     ...plan.shots.filter((s) => s.status === "cached"),
     ...plan.steps
-      .filter((s) => s.kind !== "clip" && storedAs(s, "clip") && s.status === "cached")
+      .filter((s) => isPass(s) && s.status === "cached")
       .map((s) => ({ id: labelOf(s), key: s.key })),
   ];
   if (!job.current) return shots.map((s) => ({ id: s.id, key: s.key }));

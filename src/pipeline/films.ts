@@ -9,7 +9,7 @@ import { stitchFilm, type StitchResult } from "../stitch/stitch.js";
 import type { RenderContext } from "./context.js";
 import type { PlannedFilm } from "./plans.js";
 import { filmClipKey } from "../plan/plan.js";
-import { labelOf, storedAs } from "../steps/registry.js";
+import { isPass, labelOf } from "../steps/registry.js";
 import { missingShots, standIn, standInKey } from "./stand-ins.js";
 import { filmSound, filmSoundKey, writeCaptionFiles } from "./film-sound.js";
 import { captionCues } from "../stitch/captions.js";
@@ -50,7 +50,7 @@ export async function stitchFilms(
     ...plan.shots.filter((s) => s.status === "skipped").map((s) => `${plan.storyboard}: ${s.id}`),
     // A pass --only left out: the shot's finished clip is not there.
     ...plan.steps
-      .filter((s) => s.kind !== "clip" && storedAs(s, "clip") && s.status === "skipped")
+      .filter((s) => isPass(s) && s.status === "skipped")
       .map((s) => `${plan.storyboard}: ${labelOf(s)}`),
   ]);
   if (missing.length > 0 && !ctx.options.allowMissing) {

@@ -16,7 +16,7 @@ import { count } from "../util/words.js";
 import { dollars } from "../util/money.js";
 import type { EventSink } from "./events.js";
 import type { PlannedFilm } from "./plans.js";
-import { labelOf, storedAs } from "../steps/registry.js";
+import { isPass, labelOf, storedAs } from "../steps/registry.js";
 
 export interface RemoteChoice {
   // The bucket (the S3 adapter, or a test's store), opened only when a render runs.
@@ -107,7 +107,7 @@ export function missingEntries(films: PlannedFilm[]): MissingEntry[] {
           add(t.key, "still", `still ${s.name} take ${t.take}`, t.status, s.cost);
       } else if (storedAs(s, "sound")) add(s.key, "sound", labelOf(s), s.status, s.cost);
       // A pass (lip-sync, upscale): a clip under its own key.
-      else if (storedAs(s, "clip") && s.kind !== "clip") {
+      else if (isPass(s)) {
         add(s.key, "clip", labelOf(s), s.status, s.cost);
         for (const t of s.takes ?? []) add(t.key, "clip", `${labelOf(s)} take ${t.take}`, t.status, s.cost);
       }

@@ -2,7 +2,7 @@
 import { isClipJob, type Plan, paysFor, type ShotStatus } from "../plan/plan.js";
 import { sumCosts } from "../util/money.js";
 import type { PlannedFilm } from "./plans.js";
-import { storedAs } from "../steps/registry.js";
+import { isPass, storedAs } from "../steps/registry.js";
 
 // Whether a render of these films will make something (so its provider will be needed): clips to make, and
 // within --max-cost.
@@ -43,7 +43,7 @@ export function newSpending(
   // Lip-syncs and upscales: clips of their own, each take too.
   const passes = new Map<string, number>();
   for (const s of plans.flatMap((p) => p.steps))
-    if (s.kind !== "clip" && storedAs(s, "clip") && s.status !== "duplicate")
+    if (isPass(s) && s.status !== "duplicate")
       for (const t of s.takes?.map((k) => (k.take === s.take ? { ...k, status: s.status } : k)) ?? [s])
         if (isClipJob(t.status as ShotStatus))
           passes.set(t.key, paysFor(t.status as ShotStatus, { resubmitUnconfirmed }) ? s.cost : 0);

@@ -10,7 +10,7 @@ import { sha256 } from "../util/hash.js";
 import { closest } from "../util/suggest.js";
 import { outputFacts, pinnedSteps } from "./pinning.js";
 import type { PlannedFilm } from "./plans.js";
-import { storedAs } from "../steps/registry.js";
+import { isPass, storedAs } from "../steps/registry.js";
 
 export interface StepRef {
   id: string;
@@ -49,7 +49,7 @@ export function findStep(film: PlannedFilm, id: string): StepRef {
       cost: still.cost,
     };
   // A pass by its id: "lipsync:warning", "upscale:warning@4k".
-  const pass = plan.steps.find((s) => s.id === id && s.kind !== "clip" && storedAs(s, "clip"));
+  const pass = plan.steps.find((s) => s.id === id && isPass(s));
   if (pass)
     return {
       id: pass.id,
@@ -60,7 +60,7 @@ export function findStep(film: PlannedFilm, id: string): StepRef {
       model: pinnedSteps(plan, board).find((p) => p.id === pass.id)!.model,
       cost: pass.cost,
     };
-  const passes = plan.steps.filter((s) => s.kind !== "clip" && storedAs(s, "clip")).map((s) => s.id);
+  const passes = plan.steps.filter(isPass).map((s) => s.id);
   const known = [...plan.shots.map((s) => s.id), ...board.stills.map((s) => s.name), ...passes];
   const hint = closest(name, known);
   throw new UsageError(

@@ -3,7 +3,7 @@
 import { sameShape } from "../models/modes.js";
 import type { Shot, Storyboard } from "../storyboard/types.js";
 import { passChain } from "./pass-chain.js";
-import { clipSize } from "./clip-size.js";
+import { clipSize } from "../storyboard/clip-size.js";
 
 export { clipSize };
 

@@ -2,7 +2,8 @@
 // lip-sync → upscale to the asked height. Each link is a step of the graph with its own key.
 import type { PassModel } from "../models/pass-types.js";
 import type { Shot } from "../storyboard/types.js";
-import { clipSize } from "./clip-size.js";
+import { clipSize } from "../storyboard/clip-size.js";
+import { upscaleBeforeLipsync } from "../storyboard/passes.js";
 
 export interface PassLink {
   // "lipsync:warning", "upscale:warning@1080p".
@@ -50,18 +51,17 @@ export function passChain(shot: Shot): PassChain {
   };
   if (shot.lipsync) {
     const { pass } = shot.lipsync;
-    const min = pass.limits.video?.min_side;
     const upscaler = shot.upscale?.pass ?? shot.lipsync.upscaler;
-    if (min !== undefined && short !== undefined && short < min && upscaler) {
-      const target = smallestHeight(upscaler, min);
-      if (target)
-        upscale(
-          upscaler,
-          target[0],
-          target[1],
-          `${pass.name} takes clips of ${min} px or more; this one is ${shown}`,
-        );
-    }
+    // The same rule validate checks the clip's size by.
+    const first =
+      short !== undefined && upscaler && upscaleBeforeLipsync(size ?? [short, short], pass, upscaler);
+    if (first)
+      upscale(
+        first.pass,
+        first.height,
+        first.pixels,
+        `${pass.name} takes clips of ${pass.limits.video?.min_side} px or more; this one is ${shown}`,
+      );
     links.push({
       id: `lipsync:${shot.id}`,
       kind: "lipsync",
@@ -88,13 +88,6 @@ export function passChain(shot: Shot): PassChain {
     else notes.push(`already ${short} px high: not upscaled to ${asked.height}`);
   }
   return { links, notes };
-}
-
-// The upscaler's smallest target at least `pixels` high ("1080p" for a lip-sync that needs 720 px).
-function smallestHeight(pass: PassModel, pixels: number): [string, number] | undefined {
-  return Object.entries(pass.heights ?? {})
-    .filter(([, h]) => h >= pixels)
-    .sort((a, b) => a[1] - b[1])[0];
 }
 
 // "720p" → 720, "4k" → 2160, when the model file gives no sizes to read it from.

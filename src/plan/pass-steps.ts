@@ -127,5 +127,7 @@ const isMade = (s: StepStatus) => s === "generate" || s === "collect" || s === "
 // "arrival" for its clip, "voice-over arrival", "lip-sync arrival": how waits_for names an input step.
 function nameOf(id: string): string {
   const [kind, name] = [id.slice(0, id.indexOf(":")), id.slice(id.indexOf(":") + 1)];
-  return kind === "shot" ? name : kind === "voice" ? `voice-over ${name}` : `${kind} ${name}`;
+  if (kind === "shot") return name;
+  if (kind === "voice") return `voice-over ${name}`;
+  return kind === "lipsync" ? `lip-sync ${name}` : `upscale ${name.replace("@", " to ")}`;
 }

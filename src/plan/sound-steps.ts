@@ -4,13 +4,12 @@ import type { CacheIndex } from "../cache/layout.js";
 import type { AudioModelSpec } from "../models/audio-types.js";
 import { inputFor } from "../models/input-rules.js";
 import { keptSeconds } from "../storyboard/shots.js";
+import { voiceEstimate } from "../storyboard/sound.js";
 import type { Shot, Storyboard } from "../storyboard/types.js";
 import { canonicalJson, sha256 } from "../util/hash.js";
 import { KEY_FORMAT, PROVIDER_VERSIONS, type ProviderId } from "./key.js";
 import type { PlannedStep, StepStatus } from "./steps.js";
 
-// Narration runs at about 150 words a minute; the estimate only warns, the measured length decides.
-const WORDS_PER_SECOND = 2.5;
 // A generated bed is asked for in 30-second steps, so trimming a shot does not change (and re-buy) the music.
 const MUSIC_STEP_SECONDS = 30;
 
@@ -137,8 +136,7 @@ export function planSounds(
 export function voiceWarnings(board: Storyboard): string[] {
   return board.shots.flatMap((s) => {
     if (!s.voiceover) return [];
-    const words = s.voiceover.text.split(/\s+/).filter(Boolean).length;
-    const estimate = words / WORDS_PER_SECOND;
+    const { words, seconds: estimate } = voiceEstimate(s.voiceover.text);
     const room = keptSeconds(s) - s.voiceover.offset;
     return estimate > room
       ? [

@@ -9,6 +9,7 @@ import type { ClipJob, StepProvider, ProviderContext } from "./types.js";
 import { NotStartedError, ProviderError } from "../errors.js";
 import { clipOutput, findFont, slateArgs, wrapText } from "./slate.js";
 import { previewStill } from "./preview-still.js";
+import { previewPass } from "./preview-pass.js";
 import { previewSound } from "./preview-sound.js";
 import { takeSlot } from "./slot.js";
 import { storeClip } from "./store-clip.js";
@@ -25,7 +26,7 @@ export function previewProviderOfSize(longSide = PREVIEW_LONG_SIDE): StepProvide
     generate: (job, ctx) => generate(job, ctx, longSide),
     still: previewStill,
     sound: previewSound,
-    pass: () => Promise.reject(new Error("bug: preview passes are not built yet")),
+    pass: previewPass,
   };
 }
 

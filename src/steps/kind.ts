@@ -27,6 +27,8 @@ export interface StepKind {
   prefix: string;
   // Work done at fal: it takes a slot and has a price. A frame is taken locally, for free.
   paid: boolean;
+  // A pass: it takes a shot's clip and gives the clip the film uses in its place (stored as a clip).
+  finishes?: true;
   // How events, messages and the summary name one step: "still keeper", "voice-over arrival", "music bed".
   label(name: string): string;
   // The noun that counts them in the plan's table and the summary ("still", "sound", "frame").

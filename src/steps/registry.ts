@@ -32,6 +32,11 @@ export function kindOfId(id: string): StepKind | undefined {
   return STEP_KINDS.find((k) => k.prefix === prefix);
 }
 
+// A pass (lip-sync, upscale): a step that takes a shot's clip and gives the clip the film uses in its place.
+export function isPass(step: { kind: string }): boolean {
+  return byName.get(step.kind)?.finishes === true;
+}
+
 export function labelOf(step: { kind: string; name: string }): string {
   return kindOf(step.kind).label(step.name);
 }

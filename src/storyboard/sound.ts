@@ -8,6 +8,15 @@ import { keptSeconds } from "./shots.js";
 import type { Music, MusicDoc, Shot, ShotDoc, StoryboardDoc, Voiceover } from "./types.js";
 
 type Path = (string | number)[];
+
+// Narration runs at about 150 words a minute: a voice-over's length before it is made. It warns in the plan, and
+// refuses a lip-synced shot whose clip it would outrun; the measured length decides everything after.
+const WORDS_PER_SECOND = 2.5;
+
+export function voiceEstimate(text: string): { words: number; seconds: number } {
+  const words = text.split(/\s+/).filter(Boolean).length;
+  return { words, seconds: words / WORDS_PER_SECOND };
+}
 interface FileContext {
   dir: string;
   realDir: string;

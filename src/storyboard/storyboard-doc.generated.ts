@@ -20,6 +20,7 @@ export type StoryboardSchemaDoc = {
     loudness?: number;
     budget?: number;
     captions?: "file" | "burn";
+    upscale?: string;
   };
   stills?: {
     [key: string]: {
@@ -78,5 +79,10 @@ export type StoryboardSchemaDoc = {
       model?: string;
     };
     caption?: string;
+    lipsync?: boolean | {
+      model?: string;
+      sync_mode?: string;
+    };
+    upscale?: string | boolean;
   }>;
 };

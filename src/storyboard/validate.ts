@@ -18,6 +18,8 @@ import { checkShots } from "./shots.js";
 import { checkResolution } from "./sizes.js";
 import { checkStills } from "./stills.js";
 import { checkMusic, checkShotWords } from "./sound.js";
+import { checkLipsyncs } from "./pass-checks.js";
+import { resolvePasses } from "./passes.js";
 import type { Music, Shot, Still, Storyboard, StoryboardDoc } from "./types.js";
 
 export interface ValidateOptions {
@@ -67,6 +69,9 @@ export async function validateStoryboard(
   const stills = model ? await checkStills(doc, ctx, report) : [];
   const shots = model ? await checkShots(doc, ctx, report) : [];
   checkShotWords(doc, shots, report);
+  // After the voice-overs: a lip-sync lays one onto its clip.
+  const upscale = resolvePasses(doc, shots, report);
+  checkLipsyncs(doc, shots, report);
   const music = await checkMusic(doc, ctx, report);
   const written = Array.isArray(doc.shots)
     ? doc.shots.flatMap((s) => (isObject(s) && typeof s.id === "string" ? [s.id] : []))
@@ -74,7 +79,7 @@ export async function validateStoryboard(
   if (model) checkGraph(stills, stillNames, shots, report, written);
   checkStillsFit(stills, shots, report);
   if (problems.length > 0) throw new StoryboardError(dedupe(problems));
-  const board = resolved(loaded, doc as StoryboardDoc, model!, stills, shots, music);
+  const board = resolved(loaded, doc as StoryboardDoc, model!, stills, shots, music, upscale);
   return models.shadowed.length > 0 ? { ...board, shadowed: models.shadowed } : board;
 }
 
@@ -85,6 +90,7 @@ function resolved(
   stills: Still[],
   shots: Shot[],
   music: Music | undefined,
+  upscale: string | undefined,
 ): Storyboard {
   const name = path.basename(loaded.path).replace(/\.ya?ml$/i, "");
   return {
@@ -105,6 +111,7 @@ function resolved(
       ...(doc.render?.loudness !== undefined && { loudness: doc.render.loudness }),
       ...(doc.render?.budget !== undefined && { budget: doc.render.budget }),
       ...(doc.render?.captions !== undefined && { captions: doc.render.captions }),
+      ...(upscale !== undefined && { upscale }),
     },
     stills,
     ...(music && { music }),

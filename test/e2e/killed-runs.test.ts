@@ -92,3 +92,51 @@ test("the report counts what this run paid: a retake's request collected after k
   assert.match(resumed.stdout + resumed.stderr, /Clips: 1 generated \(\$0\.00\)/);
   assert.match(await readFile(path.join(p.dir, "out", "storyboard.html"), "utf8"), /spent \$0\.00 this run/);
 });
+
+// A lip-synced 720p shot upscaled to 1080p: a clip, a voice-over, a lip-sync and an upscale, one after another.
+const passBoard = {
+  version: 1,
+  render: { upscale: "1080p" },
+  defaults: { model: "sora-2", duration: 4 },
+  shots: [
+    {
+      id: "talk",
+      image: "images/a.png",
+      prompt: "the keeper speaks",
+      voiceover: { text: "The light must not go out tonight.", voice: "am_michael" },
+      lipsync: true,
+    },
+  ],
+};
+
+const journaledAt = (cache: string, endpoint: string) => async () => {
+  const dir = path.join(cache, "journal");
+  const names = (await readdir(dir).catch(() => [] as string[])).filter((f) => !f.startsWith("."));
+  const entries = await Promise.all(
+    names.map(async (f) => JSON.parse(await readFile(path.join(dir, f), "utf8").catch(() => "{}"))),
+  );
+  return entries.some((e) => e.endpoint === endpoint && e.state === "submitted");
+};
+
+for (const [pass, endpoint] of [
+  ["lip-sync", "fal-ai/kling-video/lipsync/audio-to-video"],
+  ["upscale", "fal-ai/bytedance-upscaler/upscale/video"],
+] as const)
+  test(`kill -9 during a ${pass}, then resume: nothing is paid twice`, async () => {
+    const p = await project(passBoard, 400);
+    await p.kill(["render", p.file], journaledAt(p.cache, endpoint));
+    const resumed = await p.run("render", p.file);
+    assert.equal(resumed.exitCode, 0, resumed.stderr);
+    assert.match(resumed.stderr, /reattaching/);
+    const byEndpoint = new Map<string, number>();
+    for (const r of p.fake.requests.filter((r) => r.route === "submit")) {
+      const at = new URL(r.target).pathname.slice(1);
+      byEndpoint.set(at, (byEndpoint.get(at) ?? 0) + 1);
+    }
+    assert.deepEqual(Object.fromEntries(byEndpoint), {
+      "fal-ai/sora-2/image-to-video": 1,
+      "fal-ai/kokoro/american-english": 1,
+      "fal-ai/kling-video/lipsync/audio-to-video": 1,
+      "fal-ai/bytedance-upscaler/upscale/video": 1,
+    });
+  });

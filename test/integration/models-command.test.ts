@@ -227,3 +227,28 @@ test("the example model file in docs/models.md is valid, and a storyboard can us
   assert.equal(v.exitCode, 0, v.stderr);
   assert.match(v.stdout, /film\.yaml: valid: 1 shot, 5 s of clips/);
 });
+
+test("models lists the finishing passes after the families, and shows one in full by name", async () => {
+  const dir = await tempDir("storyreel-models-");
+  const table = await runInProcess(["models"], { cwd: dir });
+  assert.equal(table.exitCode, 0, table.stderr);
+  // Kling lip-sync: $0.07 per started 5 s; the upscaler to 1080p: 5 s x $0.0072 = $0.036, $0.04 to the cent.
+  assert.match(
+    table.stdout,
+    /kling-lipsync\s+lipsync\s+\$0\.07\s+fal-ai\/kling-video\/lipsync\/audio-to-video/,
+  );
+  assert.match(table.stdout, /bytedance-upscaler\s+upscale\s+\$0\.04 \(to 1080p\)/);
+  const one = await runInProcess(["models", "sync-lipsync-2"], { cwd: dir });
+  assert.equal(one.exitCode, 0, one.stderr);
+  assert.match(one.stdout, /sync modes: cut_off, loop, bounce, silence, remap/);
+  assert.match(one.stdout, /\(read 2026-12-06\)/);
+  const json = JSON.parse((await runInProcess(["models", "--json"], { cwd: dir })).stdout);
+  assert.deepEqual(
+    json.passes.map((p: { name: string; kind: string }) => [p.name, p.kind]),
+    [
+      ["bytedance-upscaler", "upscale"],
+      ["kling-lipsync", "lipsync"],
+      ["sync-lipsync-2", "lipsync"],
+    ],
+  );
+});

@@ -42,7 +42,9 @@ test("every kind says what the executor, the store and the messages need", () =>
       ["voice", "voice-over a"],
       ["music", "music bed"],
       ["clip", "a"],
+      ["lipsync", "lip-sync a"],
+      ["upscale", "upscale a"],
     ],
   );
-  assert.throws(() => kindOf("lipsync"), /no step kind lipsync/);
+  assert.throws(() => kindOf("dub"), /no step kind dub/);
 });

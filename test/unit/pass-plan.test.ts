@@ -7,11 +7,13 @@ import { findPass } from "../../src/models/passes.js";
 import { findFamily, videoModels } from "../../src/models/registry.js";
 import { planRender } from "../../src/plan/plan.js";
 import type { Shot, Voiceover } from "../../src/storyboard/types.js";
+import type { ModeName } from "../../src/models/types.js";
 import { shot, storyboard } from "../helpers/unit-fixtures.js";
 
 const tts = audioModelRegistry().get("fal-ai/kokoro/american-english")!;
 const voice = (text: string, offset = 0): Voiceover => ({ text, voice: "am_michael", offset, model: tts });
-const mode = (family: string, name = "image-to-video") => modeSpec(findFamily(videoModels(), family)!, name)!;
+const mode = (family: string, name: ModeName = "image-to-video") =>
+  modeSpec(findFamily(videoModels(), family)!, name)!;
 const kling = findPass("kling-lipsync")!;
 const upscaler = findPass("bytedance-upscaler")!;
 const up = (height: string, pixels: number) => ({ pass: upscaler, height, pixels });

@@ -1,6 +1,8 @@
-// The fal provider: clips, stills and sounds, each one paid request (request.ts) that never submits a key twice.
+// The fal provider: clips, stills, sounds and passes, each one paid request (request.ts) that never submits a
+// key twice.
 import type { StepProvider } from "../types.js";
 import { type ClipOptions, falClip } from "./clip.js";
+import { falPass } from "./pass.js";
 import { falSound } from "./sound.js";
 import { falStill } from "./still.js";
 
@@ -12,6 +14,6 @@ export function falProvider(o: FalProviderOptions): StepProvider {
     generate: (job, ctx) => falClip(job, ctx, o),
     still: (job, ctx) => falStill(job, ctx, o),
     sound: (job, ctx) => falSound(job, ctx, o),
-    pass: () => Promise.reject(new Error("bug: fal passes are not built yet")),
+    pass: (job, ctx) => falPass(job, ctx, o),
   };
 }

@@ -1,10 +1,13 @@
-// Upload each local image to fal storage once per content hash; reuse the URL within a run and across runs while fresh.
+// Upload each local image (and a pass's clip or voice-over) to fal storage once per content hash; reuse the URL
+// within a run and across runs while fresh.
 import { readFile } from "node:fs/promises";
+import path from "node:path";
 import type { FalClient } from "@fal-ai/client";
 import { readJson } from "../../cache/atomic.js";
 import { updateJson } from "../../cache/shared-json.js";
 import type { ImageRef } from "../../storyboard/types.js";
 import type { Clock } from "../../util/clock.js";
+import { sha256 } from "../../util/hash.js";
 
 interface UploadRecord {
   url: string;
@@ -29,34 +32,44 @@ export class ImageUploads {
     // The graph's stills and frames reach a provider as files (see steps/kinds/); never as steps.
     if (image.kind !== "file")
       throw new Error(`bug: ${image.source} reached the uploader before it was made`);
-    let pending = this.inflight.get(image.sha256);
+    const name = `${image.sha256.slice(0, 16)}.${image.format === "jpeg" ? "jpg" : image.format}`;
+    return this.once(
+      image.sha256,
+      async () => new File([await readFile(image.path)], name, { type: `image/${image.format}` }),
+    );
+  }
+
+  // Any local file (a pass's clip or voice-over), by the sha256 of its bytes: a retried submit uploads nothing.
+  async urlForFile(file: string, type: string): Promise<string> {
+    const bytes = await readFile(file);
+    const hash = sha256(bytes);
+    const name = `${hash.slice(0, 16)}${path.extname(file)}`;
+    return this.once(hash, async () => new File([bytes], name, { type }));
+  }
+
+  private once(hash: string, file: () => Promise<File>): Promise<string> {
+    let pending = this.inflight.get(hash);
     if (!pending) {
-      pending = this.fetchOrUpload(image);
-      this.inflight.set(image.sha256, pending);
+      pending = this.fetchOrUpload(hash, file);
+      this.inflight.set(hash, pending);
       // A failed upload is forgotten so the next shot tries again; its error still reaches every awaiter.
-      pending.catch(() => this.inflight.delete(image.sha256));
+      pending.catch(() => this.inflight.delete(hash));
     }
     return pending;
   }
 
-  private async fetchOrUpload(image: Extract<ImageRef, { kind: "file" }>): Promise<string> {
+  private async fetchOrUpload(hash: string, file: () => Promise<File>): Promise<string> {
     const known = (await readJson<Record<string, UploadRecord>>(this.file)) ?? {};
-    const record = known[image.sha256];
+    const record = known[hash];
     if (record && this.clock.now() - Date.parse(record.uploaded_at) < UPLOAD_FRESH_MS) {
       return record.url;
     }
-    const bytes = await readFile(image.path);
-    const file = new File(
-      [bytes],
-      `${image.sha256.slice(0, 16)}.${image.format === "jpeg" ? "jpg" : image.format}`,
-      { type: `image/${image.format}` },
-    );
-    const url = await this.fal.storage.upload(file);
+    const url = await this.fal.storage.upload(await file());
     // Under the file's lock, so parallel uploads and other renders keep each other's records.
     const fresh: UploadRecord = { url, uploaded_at: new Date(this.clock.now()).toISOString() };
     const write = updateJson<Record<string, UploadRecord>>(this.file, (known) => ({
       ...known,
-      [image.sha256]: fresh,
+      [hash]: fresh,
     })).then(
       () => undefined,
       // The record only saves a later upload (which is free): a failed write must not fail a paid shot.

@@ -17,6 +17,7 @@ export function passKind(name: "lipsync" | "upscale", label: (name: string) => s
     artifact: "clip",
     prefix: name,
     paid: true,
+    finishes: true,
     label,
     noun: name === "lipsync" ? "lip-sync" : "upscale",
     run: runPass,

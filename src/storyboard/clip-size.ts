@@ -1,6 +1,6 @@
-// The size of a shot's clip as its model file says the model makes it.
+// A clip's size before it is made, from its model file: what the stitcher scales and a lip-sync model must take.
 import { ratioOf, resolutionOf } from "../models/modes.js";
-import type { Shot } from "../storyboard/types.js";
+import type { Shot } from "./types.js";
 
 // The clip's size as its model makes it: the short side of the shot's resolution, at the shot's aspect ratio
 // (the one it asks for, else its start image's, else 16:9), when the model file gives its sizes.

@@ -1,0 +1,126 @@
+// Passes on fal (lip-sync, upscale): fit the clip and the voice-over to the model's limits (pass-inputs.ts),
+// upload them, run the request (request.ts), download, check it is a real clip of the length it should have,
+// store it as a clip under the pass's key.
+import type { ClipSidecar } from "../../cache/artifacts/index.js";
+import { ProviderError } from "../../errors.js";
+import { ffprobeMedia } from "../../media/probe.js";
+import { passPayload } from "../../models/passes.js";
+import { loadPayloadChecks, payloadProblem } from "../../models/payload-check.js";
+import { preparePassInputs } from "../pass-inputs.js";
+import { storePass } from "../store-clip.js";
+import type { PassJob, ProviderContext } from "../types.js";
+import { checkClip } from "../verify.js";
+import type { ClipOptions } from "./clip.js";
+import { downloadFile, retryDownload } from "./download.js";
+import { classifyFalError } from "./errors.js";
+import { pick } from "./pick.js";
+import { runPaidRequest } from "./request.js";
+
+// Sync's modes whose output follows the audio's length (loop, bounce, remap) or the shorter of the two (cut_off).
+const FOLLOWS_AUDIO = new Set(["loop", "bounce", "remap"]);
+
+export function falPass(job: PassJob, ctx: ProviderContext, o: ClipOptions): Promise<ClipSidecar> {
+  const started = ctx.clock.now();
+  return runPaidRequest(
+    {
+      key: job.key,
+      label: job.label,
+      step: job.shot,
+      endpoint: job.pass.endpoint,
+      cost: job.cost,
+      priced: job.priced,
+      input: () => uploadedInput(job, ctx, o),
+      collect: async (result, requestId, input, timings) => {
+        const videoUrl = pick(result, job.pass.output.video_url);
+        if (typeof videoUrl !== "string")
+          throw new ProviderError(`fal's result has no ${job.pass.output.video_url}`, {
+            transient: false,
+            requestId,
+          });
+        const seconds = await expectedSeconds(job, ctx);
+        const t0 = ctx.clock.now();
+        return retryDownload(
+          ctx,
+          requestId,
+          o.downloadAttempts ?? 3,
+          () => ctx.paths.temp("clip", job.key),
+          async (tmp) => {
+            await downloadFile(videoUrl, tmp);
+            // The upscaled height is not checked: the sidecar's media records what fal made.
+            const info = await checkClip(ctx.tools, tmp, { duration: seconds }, o.probe);
+            await o.uploads.recorded();
+            const total_ms = ctx.clock.now() - started;
+            return storePass(job, ctx, tmp, info, {
+              provider: "fal",
+              input,
+              cost: job.cost,
+              timings: { ...timings, download_ms: ctx.clock.now() - t0, total_ms },
+              requestId,
+              videoUrl,
+            });
+          },
+        );
+      },
+    },
+    ctx,
+    o,
+  );
+}
+
+// The fitted clip and voice-over uploaded, the request built from the pass's input map and checked against
+// fal's schema: the last look before money is spent on it.
+async function uploadedInput(
+  job: PassJob,
+  ctx: ProviderContext,
+  o: ClipOptions,
+): Promise<Record<string, unknown>> {
+  const fitted = await preparePassInputs(job, ctx);
+  let video: string;
+  let audio: string | undefined;
+  try {
+    video = await o.uploads.urlForFile(fitted.video.file, "video/mp4");
+    if (fitted.audio) audio = await o.uploads.urlForFile(fitted.audio.file, audioType(fitted.audio.file));
+  } catch (err) {
+    throw classifyFalError(err, "uploading the pass's input");
+  } finally {
+    await fitted.cleanup();
+  }
+  const input = passPayload(job.pass, {
+    video,
+    ...(audio && { audio }),
+    ...(job.height && { height: job.height.name }),
+    ...(job.syncMode && { syncMode: job.syncMode }),
+  });
+  await loadPayloadChecks();
+  const problem = payloadProblem(job.pass, input);
+  if (problem)
+    throw new ProviderError(
+      `not sent: the request would not match fal's schema in ${job.pass.file}: ${problem}`,
+      {
+        transient: false,
+      },
+    );
+  return input;
+}
+
+// The pass's output lasts as long as its clip, except Sync's modes that follow the audio.
+async function expectedSeconds(job: PassJob, ctx: ProviderContext): Promise<number> {
+  const mode = job.syncMode ?? job.pass.default_sync_mode;
+  if (job.pass.kind !== "lipsync" || !job.audio || !mode || !job.pass.sync_modes?.includes(mode))
+    return job.video.seconds;
+  if (mode !== "cut_off" && !FOLLOWS_AUDIO.has(mode)) return job.video.seconds;
+  const audio = job.audio.lead + (await ffprobeMedia(ctx.tools.ffprobe, job.audio.file)).duration;
+  return mode === "cut_off" ? Math.min(audio, job.video.seconds) : audio;
+}
+
+const AUDIO_TYPES: Record<string, string> = {
+  wav: "audio/wav",
+  mp3: "audio/mpeg",
+  m4a: "audio/mp4",
+  ogg: "audio/ogg",
+  flac: "audio/flac",
+};
+
+function audioType(file: string): string {
+  return AUDIO_TYPES[file.split(".").pop()?.toLowerCase() ?? ""] ?? "application/octet-stream";
+}
