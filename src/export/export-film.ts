@@ -6,7 +6,7 @@ import { pathToFileURL } from "node:url";
 import { readJson } from "../cache/atomic.js";
 import { copyChecked, writeChecked, writeJsonChecked } from "../cache/checked-write.js";
 import { cachePaths, type CachePaths } from "../cache/layout.js";
-import { type ClipSidecar, outputFile, readSidecar, verified } from "../cache/artifacts/index.js";
+import { outputFile, verified } from "../cache/artifacts/index.js";
 import { RunError, UsageError } from "../errors.js";
 import type { MediaTools } from "../media/binaries.js";
 import { ffprobeMedia, probeMedia } from "../media/probe.js";
@@ -19,10 +19,11 @@ import { exportedTimelines } from "../report/write.js";
 import { existingFilm, filmRender } from "../stitch/film.js";
 import { targetProfile, type StitchClip } from "../stitch/profile.js";
 import { filmFiles } from "../util/output-files.js";
-import type { Plan } from "../plan/plan.js";
+import { filmClipKey, type Plan } from "../plan/plan.js";
 import type { Storyboard } from "../storyboard/types.js";
 import { checkCollectFolder, checkCollectTargets, checkTimelinePath } from "./export-guard.js";
 import { storedAs } from "../steps/registry.js";
+import { shotClip } from "./shot-metadata.js";
 
 // The film to export, as the pipeline plans it (its PlannedFilm fits): its storyboard, its plan, where the film is.
 export interface FilmToExport {
@@ -116,21 +117,23 @@ async function buildTimeline(
   const { board, plan } = film;
   const missing: string[] = [];
   const clips: StitchClip[] = [];
-  const sides = new Map<string, ClipSidecar>();
+  const shown = new Map<string, Record<string, unknown>>();
   for (const s of plan.shots) {
-    const side = await readSidecar(paths, "clip", s.key);
-    if (!side) {
+    const shot = board.shots[s.index]!;
+    // The clip the film uses: the shot's finished clip when it has passes.
+    const made = await shotClip(paths, plan, shot, s);
+    if (!made) {
       missing.push(s.id);
       continue;
     }
-    sides.set(s.id, side);
-    const shot = board.shots[s.index]!;
+    shown.set(s.id, made.metadata);
+    const file = outputFile(paths, "clip", made.key);
     clips.push({
       shot: s.id,
-      key: s.key,
-      file: outputFile(paths, "clip", s.key),
+      key: made.key,
+      file,
       // Sidecars from before media was recorded: the mp4 is read in process (no ffprobe for an mp4).
-      media: side.media ?? (await probeMedia(tools.ffprobe, outputFile(paths, "clip", s.key))),
+      media: made.sidecar.media ?? (await probeMedia(tools.ffprobe, file)),
       transition: shot.transition,
       ...(shot.trim && { trim: shot.trim }),
     });
@@ -140,24 +143,10 @@ async function buildTimeline(
       `${board.file}: these shots have no cached clip: ${missing.join(", ")}. Render the film first, then export it.`,
     );
   const profile = targetProfile(clips, filmRender(board));
-  const { clips: items, totalFrames } = timelineClips(clips, profile, (c, i) => {
-    const s = plan.shots[i]!;
-    const side = sides.get(s.id)!;
-    return {
-      shot: s.id,
-      prompt: board.shots[s.index]!.prompt,
-      key: s.key,
-      take: s.take ?? 1,
-      // The endpoint that made it, its family's alias and the mode the shot's inputs chose.
-      model: s.endpoint,
-      family: s.model,
-      mode: s.mode,
-      ...(side.request_id && { request_id: side.request_id }),
-      cost: side.cost,
-      sha256: side.sha256,
-      ...(c.trim && { trim: c.trim }),
-    };
-  });
+  const { clips: items, totalFrames } = timelineClips(clips, profile, (c) => ({
+    ...shown.get(c.shot),
+    ...(c.trim && { trim: c.trim }),
+  }));
   const frames = (seconds: number) => Math.round(seconds * profile.fps);
   const sound = async (id: string) => {
     const step = plan.steps.find((s) => s.id === id);
@@ -166,7 +155,9 @@ async function buildTimeline(
   };
   const voices: Timeline["voices"] = [];
   for (const [i, c] of items.entries()) {
-    const vo = board.shots[plan.shots[i]!.index]!.voiceover;
+    const shot = board.shots[plan.shots[i]!.index]!;
+    // A lip-synced shot's voice-over is its clip's own sound, as in the film: laid again, it would be heard twice.
+    const vo = shot.lipsync ? undefined : shot.voiceover;
     const made = vo && (await sound(`voice:${c.shot}`));
     if (vo && !made) missing.push(`the voice-over of ${c.shot}`);
     if (vo && made)
@@ -228,11 +219,13 @@ async function buildTimeline(
 async function refuseDamaged(film: FilmToExport, paths: CachePaths): Promise<void> {
   const bad: string[] = [];
   for (const s of film.plan.shots) {
-    const clip = await verified(paths, "clip", s.key);
+    const clip = await verified(paths, "clip", filmClipKey(s));
     if (!clip.ok) bad.push(`${s.id} (${clip.why})`);
   }
+  // A lip-synced shot's voice-over is in its finished clip, so it is not collected on its own.
+  const synced = new Set(film.board.shots.filter((s) => s.lipsync).map((s) => `voice:${s.id}`));
   for (const s of film.plan.steps)
-    if (storedAs(s, "sound") && !(await verified(paths, "sound", s.key)).ok)
+    if (storedAs(s, "sound") && !synced.has(s.id) && !(await verified(paths, "sound", s.key)).ok)
       bad.push(`${s.id} (its bytes do not match its sidecar)`);
   if (bad.length > 0)
     throw new RunError(

@@ -38,7 +38,9 @@ export function toMlt(t: Timeline, resource: (file: string) => string): string {
 
   // Each clip once as a producer (a fade through black adds a black one).
   for (const [i, c] of t.clips.entries())
-    out.push(producer(`clip${i}`, c.file, c.sourceFrames, [prop("shotcut:caption", c.shot)]));
+    out.push(
+      producer(`clip${i}`, c.file, c.sourceFrames, [prop("shotcut:caption", c.shot), ...clipProperties(c)]),
+    );
   const entries: string[] = [];
   t.clips.forEach((c, i) => {
     const next = t.clips[i + 1];
@@ -165,4 +167,16 @@ function fraction(fps: number): { frame_rate_num: number; frame_rate_den: number
 
 function xml(s: string): string {
   return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+}
+
+// The clip's key and, for a finished clip, the clip it was made from and its passes (as JSON): properties an
+// editor keeps with the clip, as OTIO keeps `metadata.storyreel`.
+function clipProperties(c: TimelineClip): string[] {
+  const m = c.metadata;
+  const prop = (name: string, value: unknown) =>
+    `<property name="${name}">${xml(typeof value === "string" ? value : JSON.stringify(value))}</property>`;
+  return [
+    ...(typeof m.key === "string" ? [prop("storyreel:key", m.key)] : []),
+    ...(m.passes ? [prop("storyreel:clip_key", m.clip_key), prop("storyreel:passes", m.passes)] : []),
+  ];
 }

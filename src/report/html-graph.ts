@@ -76,7 +76,11 @@ export function shotLinks(
 }
 
 // Every take of a shot side by side, each playable, the one used marked, and the command that picks it.
-export function takesRow(shot: ReportShot, text: (s: string) => string, attr: (s: string) => string): string {
+export function takesRow(
+  shot: Pick<ReportShot, "takes">,
+  text: (s: string) => string,
+  attr: (s: string) => string,
+): string {
   if (!shot.takes) return "";
   const take = (t: NonNullable<ReportShot["takes"]>[number]) => {
     const media = t.clip

@@ -1,6 +1,7 @@
 // The contact sheet: one self-contained HTML page (inline CSS, relative links, no network) from a Report.
 import { dollars } from "../util/money.js";
 import { shotLinks, stillsSection, takesRow } from "./html-graph.js";
+import { finishedPair, PASSES_STYLE, passesRow } from "./html-passes.js";
 import type { Report, ReportShot } from "./report.js";
 import { count } from "../util/words.js";
 
@@ -39,7 +40,7 @@ export function contactSheet(report: Report): string {
   .words span { font-size: 11px; color: #999; text-transform: uppercase; margin-right: 4px; }
   .layers { color: #ccc; font-size: 14px; margin: 8px 0 0; padding-left: 20px; }
   .take code { display: block; font-size: 10px; word-break: break-all; color: #ccc; user-select: all; }
-</style>
+${PASSES_STYLE}</style>
 </head>
 <body>
   <h1>${text(title)}</h1>
@@ -60,7 +61,7 @@ function filmSection(report: Report): string {
     const failed = report.shots.filter((s) => s.status === "failed").length;
     return `<p class="error">No film: ${failed} shot(s) failed or are missing. See the cards below.</p>`;
   }
-  const first = report.shots[0]?.poster;
+  const first = report.shots[0]?.finished?.poster ?? report.shots[0]?.poster;
   const poster = first ? ` poster="${attr(first)}"` : "";
   const how = f.mode === "copy" ? "joined by stream copy" : "normalised";
   const current = f.up_to_date
@@ -194,13 +195,14 @@ const SEEK_SCRIPT = `<script>
 
 function card(s: ReportShot, report: Report): string {
   const picture = s.poster ?? s.image ?? s.references?.[0];
+  const still = picture ? `<img src="${attr(picture)}" alt="${attr(s.id)}">` : "";
   return `    <div class="card" id="shot-${attr(s.id)}">
-      ${picture ? `<img src="${attr(picture)}" alt="${attr(s.id)}">` : ""}
+      ${finishedPair(s, text, attr) ?? still}
       <div class="body">
         <h2>${s.index + 1}. ${text(s.id)}</h2>
         <p class="prompt">${text(s.prompt)}</p>
         ${words(s)}
-        <p class="tags">${tags(s)}</p>
+        <p class="tags">${tags(s)}</p>${passesRow(s, text, attr)}
         ${shotLinks(report, s.id, text, attr)}${referencesRow(s)}
         ${takesRow(s, text, attr)}
         ${s.error ? `<p class="error">${text(s.error)}</p>` : ""}

@@ -5,7 +5,9 @@ import type { ClipOutcome } from "../steps/executor.js";
 import type { ImageRef } from "../storyboard/types.js";
 import { resolutionOf } from "../models/modes.js";
 import type { StepOutcome } from "../steps/executor.js";
-import { reportSteps, type ReportStep } from "./steps.js";
+import { pickCommand, reportSteps, type ReportStep, type ReportTake } from "./steps.js";
+
+export type { ReportTake };
 import { type ReportSound, reportSound, shotWords, type ShotWords } from "./sound.js";
 import { sumCosts } from "../util/money.js";
 import type { Plan } from "../plan/plan.js";
@@ -13,6 +15,10 @@ import { filmRender, type FilmRecord } from "../stitch/film.js";
 import { keptSeconds } from "../storyboard/shots.js";
 import type { Shot, Storyboard } from "../storyboard/types.js";
 import { type ReportShotStatus, reportStatus } from "./status.js";
+import { type ReportPass, reportPasses, shotPasses } from "./passes.js";
+import { type ExportRecord, reportExports } from "./exports.js";
+
+export { type ExportRecord, reportExports };
 
 export { type ReportShotStatus, reportStatus };
 
@@ -53,16 +59,11 @@ export interface ReportShot extends ShotWords {
   poster?: string;
   // With several takes: each one, the clip and poster when it exists, and the command that picks it.
   takes?: ReportTake[];
-}
-
-export interface ReportTake {
-  take: number;
-  key: string;
-  used: boolean;
-  picked: boolean;
-  clip?: string;
-  poster?: string;
-  pick: string;
+  // With finishing passes: each one in order, and the clip the film uses (the last pass's output); why an
+  // asked pass does not run.
+  passes?: ReportPass[];
+  finished?: { key: string; clip?: string; poster?: string };
+  pass_notes?: string[];
 }
 
 export interface Report {
@@ -95,26 +96,6 @@ export interface Report {
   // The timelines `storyreel export` wrote (OpenTimelineIO, MLT), relative to the report; `current` when they
   // show this film (an older one's are kept, marked).
   exports?: Array<{ format: string; path: string; current: boolean }>;
-}
-
-// A timeline `storyreel export` wrote, as `<film>.exports.json` keeps it: the film key says which film it shows.
-export interface ExportRecord {
-  format: string;
-  path: string;
-  film_key?: string;
-}
-
-// The report's links to the exported timelines; `current` when one shows the film with this key.
-export function reportExports(
-  records: ExportRecord[],
-  filmKey: string | undefined,
-  rel: (file: string) => string,
-): NonNullable<Report["exports"]> {
-  return records.map((e) => ({
-    format: e.format,
-    path: rel(e.path),
-    current: e.film_key !== undefined && e.film_key === filmKey,
-  }));
 }
 
 export interface RemoteSummary {
@@ -173,6 +154,17 @@ export function buildReport(r: ReportInput): Report {
   };
   const starts = shotStarts(r.plan.shots.map((s) => r.board.shots[s.index]!));
   const hasFilm = r.film !== undefined || r.earlierFilm !== undefined;
+  const passInput = {
+    plan: r.plan,
+    ...(r.picked && { picked: r.picked }),
+    steps: r.steps,
+    sidecars: r.sidecars,
+    clip: (key: string) => rel(r.clipPath(key)),
+    poster: (key: string) => {
+      const file = r.posterPath(key);
+      return file && rel(file);
+    },
+  };
   const slated = new Set(r.film?.clips.filter((c) => c.key.startsWith("slate:")).map((c) => c.shot));
   const shots = r.plan.shots.map((s, i): ReportShot => {
     const shot = r.board.shots[s.index]!;
@@ -220,12 +212,13 @@ export function buildReport(r: ReportInput): Report {
             picked: t.take === s.take && r.picked?.(s.id) === true,
             ...(side && { clip: rel(r.clipPath(t.key)) }),
             ...(shown && { poster: rel(shown) }),
-            pick: `storyreel pick ${r.plan.storyboard} ${s.id} ${t.take}${r.plan.provider === "preview" ? " --provider preview" : ""}`,
+            pick: pickCommand(r.plan, s.id, t.take),
           };
         }),
       }),
       ...(hasFilm && { start: starts[i]! }),
       ...(slated.has(s.id) && { stand_in: "slate" as const }),
+      ...reportPasses(shotPasses(r.plan, shot, s), s, passInput),
     };
   });
   const steps = reportSteps(r.plan, r.board, r.steps, r.stepImage, r.picked).map((s) => ({
@@ -290,6 +283,4 @@ export function shotStarts(shots: Array<Pick<Shot, "duration" | "trim" | "transi
   });
 }
 
-function shotResolution(shot: Shot): string | undefined {
-  return resolutionOf(shot.model, shot.resolution);
-}
+const shotResolution = (shot: Shot) => resolutionOf(shot.model, shot.resolution);

@@ -27,6 +27,17 @@ export interface ReportStep {
   takes?: ReportStepTake[];
 }
 
+// A take of a shot's clip or of a pass: its clip and poster when made, and the command that picks it.
+export interface ReportTake {
+  take: number;
+  key: string;
+  used: boolean;
+  picked: boolean;
+  clip?: string;
+  poster?: string;
+  pick: string;
+}
+
 export interface ReportStepTake {
   take: number;
   key: string;
@@ -60,7 +71,8 @@ export function reportSteps(
       kind: s.kind,
       name: s.name,
       key: s.key,
-      status: storedAs(s, "clip") ? clipStatus(s.status) : status,
+      // A pass is stored as a clip but, unlike a shot's clip, has its own outcome here.
+      status: storedAs(s, "clip") && !outcome ? clipStatus(s.status) : status,
       cost: s.cost,
       ...(outcome?.error && { error: outcome.error }),
       ...(still && { prompt: still.prompt }),
@@ -77,7 +89,8 @@ export function reportSteps(
             used: t.take === s.take,
             picked: t.take === s.take && picked?.(s.id) === true,
             ...(image && { image }),
-            pick: `storyreel pick ${plan.storyboard} ${s.name} ${t.take}${plan.provider === "preview" ? " --provider preview" : ""}`,
+            // A still by its name, a pass by its id ("lipsync:warning").
+            pick: pickCommand(plan, storedAs(s, "still") ? s.name : s.id, t.take),
           };
         }),
       }),
@@ -88,4 +101,9 @@ export function reportSteps(
 // Clips are reported in full under `shots`; here they only place the graph's edges.
 function clipStatus(status: string): ReportStep["status"] {
   return status === "cached" ? "cached" : status === "skipped" ? "skipped" : "generated";
+}
+
+// The command that makes a take the one used: a shot by its id, a still by its name, a pass by its step id.
+export function pickCommand(plan: Pick<Plan, "storyboard" | "provider">, name: string, take: number): string {
+  return `storyreel pick ${plan.storyboard} ${name} ${take}${plan.provider === "preview" ? " --provider preview" : ""}`;
 }

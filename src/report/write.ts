@@ -47,7 +47,15 @@ export async function writeReport(
 ): Promise<{ report: Report; json: string; html: string }> {
   const where = filmFiles(o.output);
   const dir = path.dirname(o.output);
-  const keys = [...new Set(o.plan.shots.flatMap((s) => [s.key, ...(s.takes ?? []).map((t) => t.key)]))];
+  // Every take of every clip and of every pass (a pass is stored as a clip).
+  const takeKeys = (s: { key: string; takes?: Array<{ key: string }> }) => [
+    s.key,
+    ...(s.takes ?? []).map((t) => t.key),
+  ];
+  const passIds = new Set(o.plan.shots.flatMap((s) => s.passes ?? []));
+  const lastIds = new Set(o.plan.shots.flatMap((s) => s.passes?.slice(-1) ?? []));
+  const passes = o.plan.steps.filter((s) => passIds.has(s.id));
+  const keys = [...new Set([...o.plan.shots.flatMap(takeKeys), ...passes.flatMap(takeKeys)])];
   const sidecars = new Map<string, ClipSidecar>();
   await Promise.all(
     keys.map(async (key) => {
@@ -55,11 +63,15 @@ export async function writeReport(
       if (sidecar) sidecars.set(key, sidecar);
     }),
   );
-  const jobs = [...sidecars.keys()].map((key) => ({
-    key,
-    clip: outputFile(o.paths, "clip", key),
-    poster: path.join(where.posters, `${key.slice(0, 16)}.jpg`),
-  }));
+  // Posters for the clips and the finished clips; a pass between them is linked, not shown.
+  const between = new Set(passes.filter((s) => !lastIds.has(s.id)).flatMap(takeKeys));
+  const jobs = [...sidecars.keys()]
+    .filter((key) => !between.has(key))
+    .map((key) => ({
+      key,
+      clip: outputFile(o.paths, "clip", key),
+      poster: path.join(where.posters, `${key.slice(0, 16)}.jpg`),
+    }));
   const made = await makePosters(o.tools, jobs);
   const posters = new Map(jobs.filter((j) => made.has(j.poster)).map((j) => [j.key, j.poster]));
   // A render that made no film still shows the film an earlier render left there, marked as such.
