@@ -13,6 +13,8 @@ export interface JournalEntry {
   request_id?: string;
   // The input as sent (with uploaded image URLs), kept for the clip's sidecar.
   input: Record<string, unknown>;
+  // What the plan priced the submit at: a pass's input (uploaded URLs) cannot be priced from the input alone.
+  cost?: number;
   submitted_at: string;
   // Whose submit it is, as the spend ledger names it (so a record made from this entry counts for its budget).
   storyboard?: string;

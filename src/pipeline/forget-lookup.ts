@@ -45,7 +45,7 @@ export async function lookUpBeforeForgetting(
       model: entry.endpoint,
       request_id: result.found.request_id,
       key: entry.key,
-      cost: priceOfInput(entry.endpoint, entry.input) ?? 0,
+      cost: entry.cost ?? priceOfInput(entry.endpoint, entry.input) ?? 0,
       ...(entry.spent_in && { bucket: entry.spent_in.bucket }),
     });
   return result;

@@ -1,6 +1,7 @@
 // `spend --reconcile`: the spend ledger against fal's request listing. Names what fal lists that the ledger
 // lacks (another tool on the same key, or a submit storyreel lost) and what the ledger has that fal does not
 // list (not ended yet, the listing's lag, or a record of a request fal never had).
+import { shippedPasses } from "../models/passes.js";
 import { type JournalEntry, readJournal } from "../cache/journal.js";
 import type { CachePaths } from "../cache/layout.js";
 import { readLedger, type SpendRecord } from "../project/spend-ledger.js";
@@ -66,6 +67,7 @@ export async function reconcile(
       ...videoEndpoints(),
       ...imageModelRegistry().keys(),
       ...audioModelRegistry().keys(),
+      ...shippedPasses().map((p) => p.endpoint),
     ]),
   ]
     .filter((e) => e !== "")

@@ -13,6 +13,8 @@ import type { PassJob, ProviderContext } from "./types.js";
 const SECONDS_SLACK = 0.05;
 // The voice-over may overrun the clip by this much (the last frame's length, an encoder's padding).
 export const AUDIO_OVERRUN_S = 0.1;
+// How far under the priced length a cut clip ends (an AAC frame at 44.1 kHz is 23 ms).
+const CUT_MARGIN_S = 0.03;
 // The prepared voice-over: mono 16-bit PCM at 24 kHz, 48 kB a second (5 MB holds 104 s).
 const AUDIO_RATE = 24000;
 
@@ -72,25 +74,33 @@ async function fitVideo(job: PassJob, ctx: ProviderContext, fitSize: boolean, te
     refuse(job, `the clip lasts ${seconds.toFixed(2)} s; ${name} takes ${limits.max_seconds} s at most`);
   const { width, height } = info.video;
   const size = fitSize ? fittedSize(width, height, limits) : { width, height };
+  // A clip that came back a little longer than planned (5.04 s for 5) is cut to the planned length: fal bills
+  // the length sent, and Kling's lip-sync would bill a started 5 s more.
+  // The cut keeps one audio frame in hand: an encoder's priming can make the file that much longer than asked.
+  const cut = fitSize && seconds > job.pricedSeconds + 0.001 ? job.pricedSeconds - CUT_MARGIN_S : undefined;
   if (!size)
     refuse(
       job,
       `the clip is ${width}x${height}; no size of that shape has its shorter side at least ${limits.min_side} px and its longer side at most ${limits.max_side} px, as ${name} needs`,
     );
   let file = job.video.file;
-  if (size.width !== width || size.height !== height) {
+  const resized = size.width !== width || size.height !== height;
+  if (resized || cut !== undefined) {
     file = `${ctx.paths.temp("clip", job.key)}.fit.mp4`;
     temps.push(file);
-    ctx.update({
-      state: "uploading",
-      detail: `the clip came back ${width}x${height}; scaled to ${size.width}x${size.height} locally for ${name}`,
+    const said = [
+      resized && `came back ${width}x${height}; scaled to ${size.width}x${size.height}`,
+      cut !== undefined && `lasts ${seconds.toFixed(2)} s; cut to the ${job.pricedSeconds} s priced`,
+    ].filter(Boolean);
+    ctx.update({ state: "uploading", detail: `the clip ${said.join(", and ")} locally for ${name}` });
+    await runTool(ctx.tools.ffmpeg, scaleArgs(job.video.file, size, file, cut), {
+      signal: ctx.stopSubmitting,
     });
-    await runTool(ctx.tools.ffmpeg, scaleArgs(job.video.file, size, file), { signal: ctx.stopSubmitting });
   }
   const bytes = (await stat(file)).size;
   if (limits.max_bytes !== undefined && bytes > limits.max_bytes)
     refuse(job, `the clip is ${mb(bytes)}; ${name} takes ${mb(limits.max_bytes)} at most`);
-  return { file, seconds, ...size, bytes };
+  return { file, seconds: cut ?? seconds, ...size, bytes };
 }
 
 // The size within the model's sides, keeping the clip's shape (even sides); undefined when no size fits.
@@ -114,11 +124,17 @@ export function fittedSize(
   return s >= min && l <= max ? fitted : undefined;
 }
 
-function scaleArgs(input: string, size: { width: number; height: number }, out: string): string[] {
+function scaleArgs(
+  input: string,
+  size: { width: number; height: number },
+  out: string,
+  seconds?: number,
+): string[] {
   return [
     ...FFMPEG_PREAMBLE,
     "-i",
     input,
+    ...(seconds !== undefined ? ["-t", seconds.toFixed(3)] : []),
     "-map",
     "0:v:0",
     "-map",

@@ -61,6 +61,8 @@ export interface PassJob {
   pass: PassModel;
   // The clip it takes (a clip, or an earlier pass's output) and its measured length.
   video: { key: string; file: string; seconds: number };
+  // The clip's length the plan priced the pass at: fal bills the clip it is sent, so no more is sent.
+  pricedSeconds: number;
   // Lip-sync: the voice-over, and the seconds of silence before it (its offset into the clip).
   audio?: { key: string; file: string; lead: number };
   // Upscale: the target ("1080p") and its pixels on the short side.

@@ -57,8 +57,9 @@ function secondsText(pass: PassModel): string | undefined {
   return min === undefined ? undefined : `at least ${min} s`;
 }
 
-// A clip too large for the model is refused; one too small is fine (the plan upscales it first), unless that
-// upscale would make its long side too large (a very wide clip).
+// A clip too large for the model is refused (its paid size would be thrown away); one too small is fine: the
+// plan upscales it first, and a long side that upscale takes a little past the limit is fitted locally before
+// the submit (for free), unless its shape cannot fit the model's sides at all (a very wide clip).
 function checkClipSize(shot: Shot, at: DataPath, report: Report): void {
   const pass = shot.lipsync!.pass;
   const size = clipSize(shot);
@@ -67,6 +68,8 @@ function checkClipSize(shot: Shot, at: DataPath, report: Report): void {
   const first = upscaleBeforeLipsync(size, pass);
   const sent = first ? scaled(size, first.pixels) : size;
   if (Math.max(...sent) <= most) return;
+  const least = pass.limits.video?.min_side ?? 0;
+  if (first && (Math.min(...sent) * most) / Math.max(...sent) >= least) return;
   const lower = (shot.model.resolutions ?? []).filter((r) => {
     const s = clipSize({ ...shot, resolution: r });
     return s !== undefined && !upscaleBeforeLipsync(s, pass) && Math.max(...s) <= most;
@@ -105,6 +108,8 @@ function checkVoiceLength(shot: Shot, at: DataPath, report: Report): void {
   const trimmed = shot.trim?.start ?? 0;
   const start = trimmed + vo.offset;
   const end = start + seconds;
+  // The film keeps the clip up to trim.end: a voice-over past it would be cut off with the picture.
+  const kept = shot.trim?.end ?? shot.duration;
   const from =
     trimmed > 0
       ? ` from ${round(start)} s (trim.start ${trimmed} + offset ${vo.offset})`
@@ -113,10 +118,10 @@ function checkVoiceLength(shot: Shot, at: DataPath, report: Report): void {
         : "";
   const said = `is about ${round(seconds)} s (${words} words at 150 a minute)`;
   const most = pass.limits.audio?.max_seconds;
-  if (end > shot.duration)
+  if (end > kept)
     report(
       at,
-      `${said}: lip-synced onto shot ${shot.id}'s whole ${shot.duration} s clip${from}, it would end at ${round(end)} s, past the clip's end. Shorten the text, lower the offset, or lengthen the shot`,
+      `${said}: lip-synced onto shot ${shot.id}'s ${shot.duration} s clip${from}, it would end at ${round(end)} s, past ${kept < shot.duration ? `the end the shot keeps (trim.end ${kept} s)` : "the clip's end"}. Shorten the text, lower the offset, or lengthen the shot`,
     );
   else if (most !== undefined && end > most)
     report(

@@ -67,6 +67,7 @@ function job(pass: string, file: string, seconds: number, extra: Partial<PassJob
     shot: "warning",
     pass: model,
     video: { key: sha256(`clip ${n}`), file, seconds },
+    pricedSeconds: seconds,
     cost: 0.07,
     priced: true,
     keyMaterial: { pass: model.name, n },
@@ -219,6 +220,22 @@ test("a 160x90 clip is scaled to 1280x720 locally before Kling sees it, and said
     ),
     JSON.stringify(updates.map((u) => u.detail)),
   );
+});
+
+test("a clip longer than the plan priced is cut to the priced length before Kling bills it", async () => {
+  const { provider, ctx, updates } = await setup();
+  // 5.5 s came back for a 5 s shot: Kling bills per started 5 s, so 5.5 s would cost $0.14, not the $0.07 priced.
+  const clip = makeClip({ w: 1280, h: 720, fps: 4, seconds: 5.5 });
+  const j = job("kling-lipsync", clip, 5.5, {
+    pricedSeconds: 5,
+    audio: { key: sha256("v-cut"), file: await voice(2), lead: 0 },
+  });
+  const since = fake.jobs.size;
+  await provider.pass(j, ctx);
+  const [input] = submitsTo(j.pass.endpoint, since);
+  const sent = await probe(await uploadedFile(input!.video_url, "cut.mp4"));
+  assert.ok(sent.duration <= 5 && sent.duration > 4.9, `cut to 5 s at most, sent ${sent.duration}`);
+  assert.ok(updates.some((u) => /lasts 5\.50 s; cut to the 5 s priced/.test(u.detail ?? "")));
 });
 
 test("refused with nothing uploaded or submitted: a voice-over longer than the clip, an extreme aspect, a clip longer than Kling takes", async () => {

@@ -19,7 +19,9 @@ import { bandLevels, frameHashes, probe, toneFile } from "../../testkit/ffprobe.
 
 const provider = previewProviderOfSize(160);
 
-async function run(j: Omit<PassJob, "key" | "cost" | "priced" | "keyMaterial" | "shot" | "label">) {
+async function run(
+  j: Omit<PassJob, "key" | "cost" | "priced" | "keyMaterial" | "shot" | "label" | "pricedSeconds">,
+) {
   const paths = cachePaths(path.join(await tempDir("storyreel-preview-pass-"), "cache"));
   const ctx: ProviderContext = {
     paths,
@@ -33,6 +35,7 @@ async function run(j: Omit<PassJob, "key" | "cost" | "priced" | "keyMaterial" | 
   const key = sha256(`${j.kind} ${j.video.file}`);
   const full: PassJob = {
     ...j,
+    pricedSeconds: j.video.seconds,
     key,
     shot: "warning",
     label: `${j.kind} warning`,

@@ -215,7 +215,7 @@ test("a lip-synced voice-over must end within the whole clip, counting trim.star
     shots: [shot("a", { trim: { start: 0.5 }, voiceover: { text, offset: 0.5 }, lipsync: true })],
   });
   assert.deepEqual(problems, [
-    "shots[0].voiceover: is about 4.4 s (11 words at 150 a minute): lip-synced onto shot a's whole 5 s clip from 1 s (trim.start 0.5 + offset 0.5), it would end at 5.4 s, past the clip's end. Shorten the text, lower the offset, or lengthen the shot",
+    "shots[0].voiceover: is about 4.4 s (11 words at 150 a minute): lip-synced onto shot a's 5 s clip from 1 s (trim.start 0.5 + offset 0.5), it would end at 5.4 s, past the clip's end. Shorten the text, lower the offset, or lengthen the shot",
   ]);
   // The same without lip-sync is valid, and the plan's warning (the kept 4.5 s after the offset) says so.
   const board = await validate({

@@ -104,14 +104,15 @@ async function uploadedInput(
   return input;
 }
 
-// The pass's output lasts as long as its clip, except Sync's modes that follow the audio.
+// The pass's output lasts as long as the clip sent (cut to the priced length when longer), except Sync's modes
+// that follow the audio.
 async function expectedSeconds(job: PassJob, ctx: ProviderContext): Promise<number> {
+  const sent = Math.min(job.video.seconds, job.pricedSeconds);
   const mode = job.syncMode ?? job.pass.default_sync_mode;
-  if (job.pass.kind !== "lipsync" || !job.audio || !mode || !job.pass.sync_modes?.includes(mode))
-    return job.video.seconds;
-  if (mode !== "cut_off" && !FOLLOWS_AUDIO.has(mode)) return job.video.seconds;
+  if (job.pass.kind !== "lipsync" || !job.audio || !mode || !job.pass.sync_modes?.includes(mode)) return sent;
+  if (mode !== "cut_off" && !FOLLOWS_AUDIO.has(mode)) return sent;
   const audio = job.audio.lead + (await ffprobeMedia(ctx.tools.ffprobe, job.audio.file)).duration;
-  return mode === "cut_off" ? Math.min(audio, job.video.seconds) : audio;
+  return mode === "cut_off" ? Math.min(audio, sent) : audio;
 }
 
 const AUDIO_TYPES: Record<string, string> = {

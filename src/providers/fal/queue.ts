@@ -38,6 +38,7 @@ export async function submitJob(
     shot: job.shot.id,
     endpoint: job.model.endpoint,
     input,
+    cost,
     submitted_at: new Date(ctx.clock.now()).toISOString(),
     ...(ctx.storyboard && { storyboard: ctx.storyboard }),
     ...(ctx.repo && { repo: ctx.repo }),

@@ -65,6 +65,7 @@ async function runPass(step: PlannedStep, inputs: ReadonlyMap<string, Made>, run
     shot: shot.id,
     pass: link.pass,
     video: { key: videoKey, file: paths.clip(videoKey), seconds: sidecar?.duration ?? shot.duration },
+    pricedSeconds: shot.duration,
     ...(voiceMade?.ok &&
       voiceKey && { audio: { key: voiceKey, file: voiceMade.file!, lead: voiceLead(shot) } }),
     ...(link.height && { height: link.height }),
