@@ -11,7 +11,7 @@ import { listIfExists } from "../util/fs.js";
 import type { FilmRecord } from "../stitch/film.js";
 import { filmFiles } from "../util/output-files.js";
 import type { PlannedFilm } from "../pipeline/plans.js";
-import { isPass, storedAs } from "../steps/registry.js";
+import { isPass, labelOf, storedAs } from "../steps/registry.js";
 
 export interface CacheEntry {
   // A piece: a window or stretch of a normalised film (made again for free, never shared remotely).
@@ -78,7 +78,7 @@ export function markUsers(entries: CacheEntry[], films: PlannedFilm[]): void {
     }
     // Every step but the clips (the shots above): stills, frames, sounds and the passes that finish clips.
     for (const s of plan.steps.filter((x) => !storedAs(x, "clip") || isPass(x))) {
-      const label = `${name} ${storedAs(s, "still") ? "still" : s.kind} ${s.name}`;
+      const label = `${name} ${isPass(s) ? labelOf(s) : `${storedAs(s, "still") ? "still" : s.kind} ${s.name}`}`;
       use(s.key, `${label}${s.takes ? ` take ${s.take}` : ""}`);
       for (const t of s.takes ?? []) use(t.key, `${label} take ${t.take}`);
     }

@@ -1,10 +1,8 @@
 // `storyreel validate <file...>`: every problem with its position, or a one-line summary per storyboard.
 import { modelsDirOf, parseCommand, requireFiles } from "./args.js";
 import type { CliContext } from "./context.js";
-import { shotCost } from "../storyboard/model-input.js";
-import { stillCost } from "../plan/still-input.js";
-import { soundCost, soundSpecs } from "../plan/sound-steps.js";
-import { dollars, sumCosts } from "../util/money.js";
+import { planRender } from "../plan/plan.js";
+import { dollars } from "../util/money.js";
 import { loadStoryboards } from "../pipeline/index.js";
 import { count } from "../util/words.js";
 
@@ -31,12 +29,8 @@ export async function validateCommand(argv: string[], ctx: CliContext): Promise<
   );
   for (const b of boards) {
     const seconds = b.shots.reduce((t, s) => t + s.duration, 0);
-    // Every take of every shot and still, as `plan` counts them before anything is cached.
-    const cost = sumCosts([
-      ...b.shots.map((s) => shotCost(s) * s.takes),
-      ...b.stills.map((s) => stillCost(s) * s.takes),
-      ...soundSpecs(b).map((s) => soundCost(s)),
-    ]);
+    // Every take of every step (shots, stills, sounds, passes), as `plan` counts them before anything is cached.
+    const cost = planRender(b, { has: () => false }, { provider: "fal" }).cost.new;
     ctx.stdout(
       `${b.file}: valid: ${count(b.shots.length, "shot")}${b.stills.length ? ` and ${count(b.stills.length, "still")}` : ""}, ${seconds} s of clips, at most ${dollars(cost)} on fal`,
     );

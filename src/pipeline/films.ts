@@ -9,7 +9,7 @@ import { stitchFilm, type StitchResult } from "../stitch/stitch.js";
 import type { RenderContext } from "./context.js";
 import type { PlannedFilm } from "./plans.js";
 import { filmClipKey } from "../plan/plan.js";
-import { isPass, labelOf } from "../steps/registry.js";
+import { labelOf } from "../steps/registry.js";
 import { missingShots, standIn, standInKey } from "./stand-ins.js";
 import { filmSound, filmSoundKey, writeCaptionFiles } from "./film-sound.js";
 import { captionCues } from "../stitch/captions.js";
@@ -46,13 +46,19 @@ export async function stitchFilms(
   ctx: RenderContext,
   results: StitchResult[] = [],
 ): Promise<StitchResult[]> {
-  const missing = jobs.flatMap(({ film: { plan } }) => [
-    ...plan.shots.filter((s) => s.status === "skipped").map((s) => `${plan.storyboard}: ${s.id}`),
-    // A pass --only left out: the shot's finished clip is not there.
-    ...plan.steps
-      .filter((s) => isPass(s) && s.status === "skipped")
-      .map((s) => `${plan.storyboard}: ${labelOf(s)}`),
-  ]);
+  // What --only left out of the film: a shot's clip, or a pass that finishes it. A shot whose finished clip is
+  // cached misses nothing (its clip and earlier passes are not needed).
+  const missing = jobs.flatMap(({ film: { plan } }) =>
+    plan.shots
+      .filter((s) => !finishedCached(plan, s))
+      .flatMap((s) => [
+        ...(s.status === "skipped" ? [s.id] : []),
+        ...plan.steps
+          .filter((p) => s.passes?.includes(p.id) && p.status === "skipped")
+          .map((p) => labelOf(p)),
+      ])
+      .map((what) => `${plan.storyboard}: ${what}`),
+  );
   if (missing.length > 0 && !ctx.options.allowMissing) {
     throw new RunError(
       `the film needs clips that are not cached and were left out by --only: ${missing.join(", ")}. Render them too, or drop --only.`,
@@ -77,6 +83,11 @@ export async function stitchFilms(
     throw err;
   }
   return results;
+}
+
+function finishedCached(plan: PlannedFilm["plan"], shot: PlannedFilm["plan"]["shots"][number]): boolean {
+  const last = shot.passes?.at(-1);
+  return last !== undefined && plan.steps.find((s) => s.id === last)?.status === "cached";
 }
 
 async function stitch(job: FilmJob, ctx: RenderContext): Promise<StitchResult> {

@@ -10,11 +10,14 @@ import { sha256 } from "../util/hash.js";
 import { closest } from "../util/suggest.js";
 import { outputFacts, pinnedSteps } from "./pinning.js";
 import type { PlannedFilm } from "./plans.js";
-import { isPass, storedAs } from "../steps/registry.js";
+import { isPass, labelOf, storedAs } from "../steps/registry.js";
 
 export interface StepRef {
   id: string;
+  // How messages name it: "arrival", "keeper", "lip-sync arrival".
   name: string;
+  // What to type to name it again: a shot's id, a still's name, a pass's id ("lipsync:arrival").
+  arg: string;
   key: string;
   take: number;
   takes: Array<{ take: number; key: string; status: string }>;
@@ -31,6 +34,7 @@ export function findStep(film: PlannedFilm, id: string): StepRef {
     return {
       id: `shot:${shot.id}`,
       name: shot.id,
+      arg: shot.id,
       key: shot.key,
       take: shot.take ?? 1,
       takes: shot.takes ?? [{ take: 1, key: shot.key, status: shot.status }],
@@ -42,6 +46,7 @@ export function findStep(film: PlannedFilm, id: string): StepRef {
     return {
       id: still.id,
       name: still.name,
+      arg: still.name,
       key: still.key,
       take: still.take ?? 1,
       takes: still.takes ?? [{ take: 1, key: still.key, status: still.status }],
@@ -53,7 +58,8 @@ export function findStep(film: PlannedFilm, id: string): StepRef {
   if (pass)
     return {
       id: pass.id,
-      name: pass.name,
+      name: labelOf(pass),
+      arg: pass.id,
       key: pass.key,
       take: pass.take ?? 1,
       takes: pass.takes ?? [{ take: 1, key: pass.key, status: pass.status }],
@@ -62,9 +68,9 @@ export function findStep(film: PlannedFilm, id: string): StepRef {
     };
   const passes = plan.steps.filter(isPass).map((s) => s.id);
   const known = [...plan.shots.map((s) => s.id), ...board.stills.map((s) => s.name), ...passes];
-  const hint = closest(name, known);
+  const hint = closest(id.includes(":") ? id : name, known);
   throw new UsageError(
-    `${board.file} has no shot or still "${name}"${hint ? ` (did you mean "${hint}"?)` : ""}; it has: ${known.join(", ")}`,
+    `${board.file} has no ${passes.length ? "shot, still or pass" : "shot or still"} "${id.includes(":") && !/^(shot|still):/.test(id) ? id : name}"${hint ? ` (did you mean "${hint}"?)` : ""}; it has: ${known.join(", ")}`,
   );
 }
 
@@ -116,7 +122,7 @@ export async function pickTake(
   const chosen = step.takes.find((t) => t.take === take);
   if (!chosen)
     throw new UsageError(
-      `${step.name} has ${step.takes.length === 1 ? "1 take" : `${step.takes.length} takes`}, so there is no take ${take}; \`storyreel retake ${film.board.file} ${step.name}\` makes another`,
+      `${step.name} has ${step.takes.length === 1 ? "1 take" : `${step.takes.length} takes`}, so there is no take ${take}; \`storyreel retake ${film.board.file} ${step.arg}\` makes another`,
     );
   const lock = film.lock ?? emptyLock(film);
   const { cost, ...entry } = lockEntry(lock, step);

@@ -7,14 +7,32 @@ import { clipSize } from "../storyboard/clip-size.js";
 
 export { clipSize };
 
-// The film's size when its shots ask for upscales: the highest height asked, at the first shot's shape
-// (render.resolution, when given, wins; without upscales the first clip decides, as it is measured).
+// The film's size when its shots ask for upscales: the highest height asked (or a shot's own clip, when it is
+// higher: a paid 4K clip is not scaled down), at the first shot's shape. render.resolution, when given, wins;
+// without upscales the first clip decides, as it is measured.
 export function upscaledFilmSize(board: Pick<Storyboard, "render" | "shots">): [number, number] | undefined {
   if (board.render.resolution) return board.render.resolution;
   const heights = board.shots.flatMap((s) => (s.upscale ? [s.upscale.pixels] : []));
   if (heights.length === 0) return undefined;
+  const own = board.shots.flatMap((s) => {
+    const size = finishedSize(s);
+    return size ? [Math.min(...size)] : [];
+  });
   const first = board.shots[0] && clipSize(board.shots[0]);
-  return scaledTo(first ?? [16, 9], Math.max(...heights));
+  return scaledTo(first ?? [16, 9], Math.max(...heights, ...own));
+}
+
+// An upscale the film cannot show: render.resolution is smaller than the height it pays for.
+export function upscaleWarnings(board: Pick<Storyboard, "render" | "shots">): string[] {
+  const film = board.render.resolution;
+  if (!film) return [];
+  return board.shots.flatMap((s) =>
+    s.upscale && s.upscale.pixels > Math.min(...film) && passChain(s).links.some((l) => l.height)
+      ? [
+          `shot ${s.id}: it is upscaled to ${s.upscale.height}, and render.resolution makes the film ${film[0]}x${film[1]}: the upscale is paid for and then scaled down; lower its upscale or raise render.resolution`,
+        ]
+      : [],
+  );
 }
 
 // The shot's clip as the film gets it: after its passes, at the last upscale's height.

@@ -65,7 +65,7 @@ export function planPasses(
         key,
         status: own,
         cost,
-        ...(own !== "cached" && own !== "duplicate" && { reason: link.why }),
+        ...(own !== "cached" && own !== "duplicate" && { reason: reasonFor(link, statusOf, voice) }),
         ...(waits.length > 0 && isMade(own) && { waits_for: waits.map(nameOf) }),
         ...(first !== undefined && { duplicate_of: first }),
         ...(all && { take: o.used.get(link.id)!, takes: all }),
@@ -77,6 +77,52 @@ export function planPasses(
     planned.finished = keyOf.get(chain.links.at(-1)!.id)!;
   }
   return { steps, edges };
+}
+
+// A clip or pass whose shot's finished clip is cached need not be made (its cache entry was removed, say): the
+// film uses the finished clip, so nothing would use it, unless a frame still to be taken is taken from it.
+export function markUnneededClips(
+  shots: PlannedShot[],
+  passes: PlannedStep[],
+  sounds: PlannedStep[],
+  frames: readonly PlannedStep[],
+  edges: readonly StepEdge[],
+): void {
+  const byId = new Map([...passes, ...sounds].map((s) => [s.id, s]));
+  const skip = (s: { status: string; reason?: string }) => {
+    if (s.status !== "generate" && s.status !== "looking up") return;
+    s.status = "skipped";
+    s.reason = "not needed: the shot's finished clip is cached";
+  };
+  for (const shot of shots) {
+    if (!shot.passes) continue;
+    const links = shot.passes.map((id) => byId.get(id)!);
+    // From the finished clip back: a step is needed while every step after it still has to be made.
+    let needed = true;
+    for (let i = links.length - 1; i >= 0; i--) {
+      if (!needed) skip(links[i]!);
+      else if (links[i]!.status === "cached") needed = false;
+    }
+    // A lip-synced voice-over is heard only through its lip-sync.
+    const lipsync = links.find((l) => l.id === `lipsync:${shot.id}`);
+    const voice = byId.get(`voice:${shot.id}`);
+    if (lipsync && voice && (lipsync.status === "cached" || lipsync.status === "skipped")) skip(voice);
+    const frameNeeds = edges.some(
+      (e) => e.from === `shot:${shot.id}` && frames.some((f) => f.id === e.to && f.status === "extract"),
+    );
+    if (!needed && !frameNeeds) skip(shot);
+  }
+}
+
+// Why it runs, and what upstream is new: "lip-syncs the voice-over with kling-lipsync (the voice-over is new)".
+function reasonFor(link: PassLink, statusOf: ReadonlyMap<string, StepStatus>, voice?: PlannedStep): string {
+  const input = statusOf.get(link.input)!;
+  const upstream = link.input.startsWith("shot:") ? "the clip" : `the ${nameOf(link.input).split(" ")[0]}`;
+  const news = [
+    ...(isMade(input) ? [`${upstream} is new`] : []),
+    ...(link.kind === "lipsync" && voice && isMade(voice.status) ? ["the voice-over is new"] : []),
+  ];
+  return news.length ? `${link.why} (${news.join(", ")})` : link.why;
 }
 
 // What a pass's key hashes: the request it sends, with its clip and voice-over counted by their keys.

@@ -7,9 +7,9 @@ import { graphKeys, type GraphKeys } from "./graph-keys.js";
 import { clipKey, keyMaterial } from "./key.js";
 import { graphEdges, inputsOf, planFrames, planStills, type PlannedStep, waitsFor } from "./steps.js";
 import { changedFields } from "./why.js";
-import { scaleNote, shadowWarnings } from "./model-notes.js";
+import { scaleNote, shadowWarnings, upscaleWarnings } from "./model-notes.js";
 import { planSounds, voiceWarnings } from "./sound-steps.js";
-import { planPasses } from "./pass-steps.js";
+import { markUnneededClips, planPasses } from "./pass-steps.js";
 
 export {
   filmClipKey,
@@ -95,6 +95,7 @@ export function planRender(storyboard: Storyboard, cache: CacheIndex, options: P
     used: takes.used,
   });
   const edges = [...graphEdges(storyboard), ...passes.edges];
+  markUnneededClips(shots, passes.steps, sounds, frames, edges);
   markUnneeded(stills, shots, edges);
   for (const still of stills) {
     const refs = storyboard.stills.find((s) => s.name === still.name)!.references;
@@ -127,7 +128,12 @@ export function planRender(storyboard: Storyboard, cache: CacheIndex, options: P
     (s.takes ?? []).filter((t) => t.take !== s.take).map((t) => ({ status: t.status, cost: s.cost })),
   );
   const unique = [...shots, ...stills, ...sounds, ...passes.steps].filter((s) => s.status !== "duplicate");
-  const warnings = [...takes.lapsed, ...voiceWarnings(storyboard), ...shadowWarnings(storyboard)];
+  const warnings = [
+    ...takes.lapsed,
+    ...voiceWarnings(storyboard),
+    ...shadowWarnings(storyboard),
+    ...upscaleWarnings(storyboard),
+  ];
   return {
     version: PLAN_VERSION,
     storyboard: storyboard.file,

@@ -6,6 +6,7 @@ import { modeSpec } from "../../src/models/modes.js";
 import { findPass } from "../../src/models/passes.js";
 import { findFamily, videoModels } from "../../src/models/registry.js";
 import { planRender } from "../../src/plan/plan.js";
+import { upscaledFilmSize } from "../../src/plan/model-notes.js";
 import type { Shot, Voiceover } from "../../src/storyboard/types.js";
 import type { ModeName } from "../../src/models/types.js";
 import { shot, storyboard } from "../helpers/unit-fixtures.js";
@@ -106,4 +107,36 @@ test("a clip already at the asked height is not upscaled, and the plan says so",
   );
   assert.equal(plan.shots[0]!.passes, undefined);
   assert.deepEqual(plan.shots[0]!.pass_notes, ["already 1080 px high: not upscaled to 1080p"]);
+});
+
+test("a clip whose shot's finished clip is cached is not made again, nor the passes before the cached one", () => {
+  const before = planRender(board(), empty, { provider: "fal" });
+  const finished = before.shots[0]!.finished!;
+  // Only the finished clip is cached (the clip and the lip-sync were removed, say).
+  const cache = new Set([
+    finished,
+    ...before.steps.filter((s) => !s.id.includes("warning")).map((s) => s.key),
+  ]);
+  const plan = planRender(board(), cache, { provider: "fal" });
+  const status = (id: string) => plan.steps.find((s) => s.id === id)!.status;
+  assert.deepEqual(
+    ["shot:warning", "voice:warning", "lipsync:warning", "upscale:warning@1080p"].map(status),
+    ["skipped", "skipped", "skipped", "cached"],
+  );
+  assert.equal(plan.cost.new, 0, "nothing: the film uses the finished clip");
+});
+
+test("the film follows the highest height asked, or a higher clip of its own; render.resolution below an upscale warns", () => {
+  const veo4k = shot(2, { id: "wide", model: mode("veo-3.1"), resolution: "4k", duration: 4 });
+  const film = (b: ReturnType<typeof board>) => upscaledFilmSize(b);
+  assert.deepEqual(film(board()), [1920, 1080]);
+  assert.deepEqual(film(storyboard([...board().shots, veo4k])), [3840, 2160], "a 4K clip is not scaled down");
+  const small = storyboard(board().shots, { render: { resolution: [1280, 720] } });
+  assert.deepEqual(film(small), [1280, 720]);
+  const plan = planRender(small, empty, { provider: "fal" });
+  assert.ok(
+    plan.warnings?.some((w) =>
+      /shot storm: it is upscaled to 1080p, and render.resolution makes the film 1280x720/.test(w),
+    ),
+  );
 });
