@@ -39,7 +39,7 @@ async function project(tag: string, extra = "") {
   const cache = path.join(p.dir, "cache");
   const lock = async () =>
     parse(await readFile(path.join(p.dir, "storyboard.lock.yaml"), "utf8")) as {
-      steps: Array<{ id: string; take: number; picked?: boolean }>;
+      steps: Array<{ id: string; take: number; takes: number; picked?: boolean }>;
     };
   return { ...p, cache, lock };
 }
@@ -170,8 +170,43 @@ test("with fal, render asks first (409, nothing submitted), then renders on conf
     );
     const clip = await studio.get(view.data.shots![0]!.takes[0]!.url!);
     assert.equal(clip.status, 200);
+    // A retake asks too, before the lock is touched.
+    const lockText = await readFile(path.join(p.dir, "storyboard.lock.yaml"), "utf8");
+    const retake = await studio.post("/api/retake", { id: "two" });
+    assert.equal(retake.status, 409);
+    assert.match(
+      retake.json.confirm!.text,
+      /^This retake would spend \$\d+\.\d\d on one more take of two: render\?$/,
+    );
+    assert.equal(await readFile(path.join(p.dir, "storyboard.lock.yaml"), "utf8"), lockText);
+    const from = events.seen.length;
+    assert.equal((await studio.post("/api/retake", { id: "two", confirm: true })).status, 202);
+    const again = await events.next((e) => e.event === "render" && e.data.state === "ended", 60_000, from);
+    assert.equal(again.data.ok, true, again.data.error);
+    assert.equal(fake.count("submit"), 3);
+    assert.equal((await p.lock()).steps.find((s) => s.id === "shot:two")!.takes, 2);
     events.close();
     noKey(studio);
+  } finally {
+    await studio.stop();
+  }
+});
+
+test("a render over --max-cost is refused before any submit: the render ends with ok false and the reason", async () => {
+  const p = await project("max-cost");
+  fake.requests.length = 0;
+  const studio = await openStudio([p.file, "--cache-dir", p.cache, "--max-cost", "0.10"], {
+    cwd: p.dir,
+    env: falEnv(fake, p.cache),
+  });
+  try {
+    const events = await studio.events();
+    assert.equal((await studio.post("/api/render", { confirm: true })).status, 202);
+    const ended = await events.next((e) => e.event === "render" && e.data.state === "ended", 30_000);
+    assert.equal(ended.data.ok, false);
+    assert.match(ended.data.error!, /more than --max-cost \$0\.10/);
+    assert.equal(fake.count("submit"), 0);
+    events.close();
   } finally {
     await studio.stop();
   }
