@@ -135,6 +135,7 @@ function showPlan(plan) {
 // a rebuilt card takes over what is being typed in it.
 function keyed(container, items, keyOf, build, keepEdits) {
   const old = new Map([...container.children].map((c) => [c.dataset.key, c]));
+  const refocus = [];
   const nodes = items.map((item) => {
     const key = keyOf(item);
     const sig = JSON.stringify(item);
@@ -143,7 +144,7 @@ function keyed(container, items, keyOf, build, keepEdits) {
     const node = build(item);
     node.dataset.key = key;
     node.dataset.sig = sig;
-    if (prev && keepEdits) carryEdits(prev, node);
+    if (prev && keepEdits) refocus.push(carryEdits(prev, node));
     return node;
   });
   let at = container.firstChild;
@@ -156,9 +157,12 @@ function keyed(container, items, keyOf, build, keepEdits) {
     at.remove();
     at = next;
   }
+  for (const focus of refocus) focus();
 }
 
+// Returns what puts the focus back, to call once the new card is in the page.
 function carryEdits(from, to) {
+  let refocus = () => {};
   for (const field of from.querySelectorAll(".field")) {
     const other = to.querySelector(`.field[data-field="${CSS.escape(field.dataset.field)}"]`);
     if (!other) continue;
@@ -169,11 +173,15 @@ function carryEdits(from, to) {
     const focused = controls.indexOf(document.activeElement);
     if (focused >= 0 && targets[focused]) {
       const [start, end] = [controls[focused].selectionStart, controls[focused].selectionEnd];
-      targets[focused].focus();
-      if (start !== null && start !== undefined) targets[focused].setSelectionRange?.(start, end);
+      const target = targets[focused];
+      refocus = () => {
+        target.focus();
+        if (typeof start === "number" && target.setSelectionRange) target.setSelectionRange(start, end);
+      };
     }
     syncTransition(other);
   }
+  return refocus;
 }
 
 function takesRow(owner, id, takes, image) {
@@ -272,8 +280,7 @@ function shotCard(s) {
       s.reason && h("p", { class: "reason", "data-testid": "reason" }, s.reason),
       passes.length > 0 && h("p", { class: "passes" }, "passes: ", passes),
       promptField({ shot: s.id }, s.prompt, `prompt-${s.id}`),
-      durationField(s),
-      transitionField(s),
+      h("div", { class: "inline fields" }, durationField(s), transitionField(s)),
       h("div", { class: "actions" }, retakeButton(`shot:${s.id}`, s.id)),
     ),
   );
@@ -528,6 +535,7 @@ function renderEvent(e) {
   }
   setRendering(false);
   filmVersion++;
+  if ($("stitch").textContent.startsWith("stitching")) $("stitch").textContent = "";
   if (e.ok === false) {
     say("the render stopped");
     fail(e.error ?? "the render failed");
