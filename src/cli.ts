@@ -27,6 +27,8 @@ Commands:
                        (--reconcile [--since DATE]: the ledger against fal's request listing)
   models [NAME]        the video models a storyboard here can use: modes, durations, prices per 5 s,
                        sources (the project's own in models/ or $STORYREEL_MODELS too; --json)
+  studio <file>        a page on 127.0.0.1 to watch a render, compare takes, pick, retake and edit the
+                       storyboard (--port N, --open; until Ctrl-C)
   init [dir]           start a storyboard: commented storyboard.yaml and two sample images
   doctor               show the ffmpeg in use and its capabilities, FAL_KEY status and the cache
                        (--remote: check the remote cache and its conditional writes)
@@ -61,6 +63,7 @@ const COMMANDS: Record<string, () => Promise<(argv: string[], ctx: CliContext) =
   cache: async () => (await import("./commands/cache.js")).cacheCommand,
   export: async () => (await import("./commands/export.js")).exportCommand,
   models: async () => (await import("./commands/models.js")).modelsCommand,
+  studio: async () => (await import("./commands/studio.js")).studioCommand,
 };
 
 // Any field of the context may be left out: the process's own working folder, environment and streams stand in,

@@ -5,6 +5,8 @@ import path from "node:path";
 export const PACKAGE_ROOT = fileURLToPath(new URL("../", import.meta.url));
 export const SCHEMA_DIR = path.join(PACKAGE_ROOT, "schemas");
 export const MODELS_DIR = path.join(PACKAGE_ROOT, "models");
+// The studio's page (static HTML, CSS and a script), served as it is from the package.
+export const STUDIO_PAGE_DIR = path.join(PACKAGE_ROOT, "src", "studio", "page");
 
 // True when `child` is `parent` itself or lies below it.
 export function isInside(parent: string, child: string): boolean {

@@ -31,6 +31,7 @@ const COMMANDS = [
   "init",
   "doctor",
   "models",
+  "studio",
 ];
 
 interface Found {

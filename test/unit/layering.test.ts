@@ -14,6 +14,7 @@ const LAYERS: string[][] = [
   ["index.ts"],
   ["cli.ts"],
   ["commands"],
+  ["studio"],
   ["pipeline"],
   ["export"],
   ["report"],

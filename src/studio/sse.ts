@@ -1,0 +1,50 @@
+// Server-Sent Events to every open page: `view`, `progress` and `render` events, and a comment every 15 s
+// so proxies and the browser keep the stream open.
+import type { ServerResponse } from "node:http";
+
+const KEEP_ALIVE_MS = 15_000;
+
+export class EventHub {
+  private readonly clients = new Set<ServerResponse>();
+  private readonly timer: NodeJS.Timeout;
+
+  constructor() {
+    this.timer = setInterval(() => this.write(": keep-alive\n\n"), KEEP_ALIVE_MS);
+    this.timer.unref();
+  }
+
+  // A new stream; `first` (the current view) is sent at once.
+  add(res: ServerResponse, first: { event: string; data: string }): void {
+    res.writeHead(200, {
+      "Content-Type": "text/event-stream; charset=utf-8",
+      "Cache-Control": "no-store",
+      "X-Content-Type-Options": "nosniff",
+      Connection: "keep-alive",
+    });
+    res.write(frame(first.event, first.data));
+    this.clients.add(res);
+    res.on("close", () => this.clients.delete(res));
+  }
+
+  publish(event: string, data: string): void {
+    this.write(frame(event, data));
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+    for (const res of this.clients) res.end();
+    this.clients.clear();
+  }
+
+  private write(text: string): void {
+    for (const res of this.clients) res.write(text);
+  }
+}
+
+// One event; data lines split so a newline inside it cannot end the event early.
+function frame(event: string, data: string): string {
+  return `event: ${event}\n${data
+    .split("\n")
+    .map((l) => `data: ${l}`)
+    .join("\n")}\n\n`;
+}
