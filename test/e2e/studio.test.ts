@@ -6,11 +6,12 @@
 // render:   STORYREEL_SCREENSHOT=docs/studio.png npx tsx --test test/e2e/studio.test.ts
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { mkdir, readFile, readdir, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { test } from "node:test";
 import { chromium, type Page } from "playwright-core";
 import { parse } from "yaml";
+import { lockPath } from "../../src/project/lockfile.js";
 import { REPO, spawnStoryreel, until } from "../../testkit/cli.js";
 import { FakeFal, TEST_FAL_KEY } from "../../testkit/fake-fal.js";
 import { falEnv } from "../../testkit/fal-env.js";
@@ -41,7 +42,7 @@ shots:
 test("the studio page: plan, render with confirmation, every shot done, pick, edit, undo, outside saves", {
   skip: !existsSync(CHROMIUM) && "no chromium at /usr/bin/chromium (CI installs it)",
   timeout: 180_000,
-}, async () => {
+}, async (t) => {
   const fake = await new FakeFal({ key: TEST_FAL_KEY, latencyMs: 400 }).start();
   const project = await makeProject({
     images: { "a.png": [480, 320, [200, 80, 40]], "b.png": [480, 320, [40, 160, 80]] },
@@ -86,7 +87,11 @@ test("the studio page: plan, render with confirmation, every shot done, pick, ed
       (window as unknown as { seen: string[] }).seen = seen;
       new MutationObserver((ms) => {
         for (const m of ms) seen.push((m.target as HTMLElement).dataset.state ?? "");
-      }).observe(document.getElementById("shots")!, { attributes: true, subtree: true, attributeFilter: ["data-state"] });
+      }).observe(document.getElementById("shots")!, {
+        attributes: true,
+        subtree: true,
+        attributeFilter: ["data-state"],
+      });
     });
     await page.getByRole("button", { name: "Render" }).click();
     await page.waitForSelector("#confirm[open]");
@@ -96,7 +101,9 @@ test("the studio page: plan, render with confirmation, every shot done, pick, ed
     for (const id of ["arrival", "walk"])
       await page.waitForSelector(`#shot-${id}[data-state="done"]`, { timeout: 60_000 });
     await page.waitForSelector('#shot-arrival .take[data-take="2"] .live.state-done', { timeout: 60_000 });
-    await page.waitForFunction(() => document.getElementById("status")!.textContent!.startsWith("render finished"));
+    await page.waitForFunction(() =>
+      document.getElementById("status")!.textContent!.startsWith("render finished"),
+    );
     const seen = await page.evaluate(() => (window as unknown as { seen: string[] }).seen);
     assert.ok(
       seen.some((s) => ["in_queue", "in_progress", "downloading", "uploading"].includes(s)),
@@ -120,7 +127,7 @@ test("the studio page: plan, render with confirmation, every shot done, pick, ed
     await page.screenshot({ path: shot });
 
     // Pick take 2 of arrival: the lockfile on disk changes, and the page shows the cascade's cost.
-    const lockFile = path.join(project.dir, (await readdir(project.dir)).find((f) => f.endsWith(".lock.yaml"))!);
+    const lockFile = lockPath(project.file);
     assert.equal(lockStep(await readFile(lockFile, "utf8"), "shot:arrival").take, 1);
     await page.getByRole("button", { name: "Pick take 2 of arrival" }).click();
     await until(async () => lockStep(await readFile(lockFile, "utf8"), "shot:arrival").take === 2);
@@ -159,6 +166,7 @@ test("the studio page: plan, render with confirmation, every shot done, pick, ed
     );
     const took = Date.now() - saved;
     assert.ok(took <= 1000, `the page showed the outside save after ${took} ms`);
+    t.diagnostic(`the page showed a save made outside after ${took} ms`);
     await page.waitForSelector('tr[data-id="shot:arrival"][data-status="generate"]');
 
     // A save that does not validate: its problems with their lines, above the last good view.
@@ -167,7 +175,7 @@ test("the studio page: plan, render with confirmation, every shot done, pick, ed
     assert.match(await text(page, "#problems"), /storyboard\.yaml:\d+:\d+: .*duration/);
     assert.equal(await page.locator("#shots .card").count(), 2, "the last good view stays");
     await writeFile(project.file, outside);
-    await page.waitForSelector("#problems[hidden]");
+    await page.waitForSelector("#problems", { state: "hidden" });
 
     const content = await page.content();
     assert.ok(!content.includes(fake.key), "the page never sees FAL_KEY");
