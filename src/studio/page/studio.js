@@ -45,7 +45,8 @@ function h(tag, props = {}, ...children) {
 }
 
 const dollars = (n) => `$${(n ?? 0).toFixed(2)}`;
-const badge = (status, testid) => h("span", { class: `badge status-${status}`, "data-testid": testid }, status);
+const badge = (status, testid) =>
+  h("span", { class: `badge status-${status}`, "data-testid": testid }, status);
 
 function say(text) {
   $("status").textContent = text;
@@ -94,11 +95,13 @@ function setRendering(on) {
 function showProblems(next) {
   const box = $("problems");
   box.hidden = next.valid;
-  box.querySelector("ul").replaceChildren(
-    ...(next.problems ?? []).map((p) =>
-      h("li", {}, `${p.file}:${p.line}:${p.col}: ${p.path ? `${p.path}: ` : ""}${p.message}`),
-    ),
-  );
+  box
+    .querySelector("ul")
+    .replaceChildren(
+      ...(next.problems ?? []).map((p) =>
+        h("li", {}, `${p.file}:${p.line}:${p.col}: ${p.path ? `${p.path}: ` : ""}${p.message}`),
+      ),
+    );
 }
 
 let filmVersion = 0;
@@ -128,7 +131,9 @@ function showPlan(plan) {
       h("td", { class: "cost" }, dollars(s.cost)),
       h("td", {}, s.reason ?? "", s.waits_for?.length ? ` (waits for ${s.waits_for.join(", ")})` : ""),
     );
-  $("plan").querySelector("tbody").replaceChildren(...plan.steps.map(row));
+  $("plan")
+    .querySelector("tbody")
+    .replaceChildren(...plan.steps.map(row));
 }
 
 // Cards are rebuilt only when their part of the view changed, so a video keeps playing and a field keeps focus;
@@ -229,7 +234,12 @@ function takesRow(owner, id, takes, image) {
 function retakeButton(id, owner) {
   return h(
     "button",
-    { class: "small", "aria-label": `Retake ${owner}`, "data-testid": `retake-${owner}`, onclick: () => retake(id, owner) },
+    {
+      class: "small",
+      "aria-label": `Retake ${owner}`,
+      "data-testid": `retake-${owner}`,
+      onclick: () => retake(id, owner),
+    },
     "Retake",
   );
 }
@@ -334,7 +344,14 @@ function durationField(s) {
     "aria-label": `Duration of ${s.id}`,
     "data-testid": `duration-${s.id}`,
   });
-  return field({ shot: s.id }, "duration", s.duration, `duration-${s.id}`, h("label", {}, "duration (s)"), control);
+  return field(
+    { shot: s.id },
+    "duration",
+    s.duration,
+    `duration-${s.id}`,
+    h("label", {}, "duration (s)"),
+    control,
+  );
 }
 
 function transitionField(s) {
@@ -413,9 +430,9 @@ async function edit(target, name, value, f) {
     return true;
   }
   if (r.status === 409 && r.data.stale) {
-    notice("the storyboard changed on disk; reloaded");
     const fresh = await api("/api/view");
     if (fresh.status === 200) show(fresh.data, false);
+    notice("the storyboard changed on disk; reloaded");
     return false;
   }
   const problems = r.data.errors?.map((p) => `${p.path ? `${p.path}: ` : ""}${p.message}`).join("\n");
