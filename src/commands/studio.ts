@@ -27,10 +27,15 @@ Options:
   and the options of \`storyreel render\` (--max-cost, --concurrency, --cache-dir, ...) for its renders`;
 
 export async function studioCommand(argv: string[], ctx: CliContext): Promise<void> {
-  if (argv.includes("--help") || argv.includes("-h")) return ctx.stdout(STUDIO_USAGE);
-  const { port, open, rest } = studioOptions(argv);
+  const { port: portText, open, rest } = studioOptions(argv);
   const opts = parseRenderOptions(rest, ctx, { name: "studio", usage: STUDIO_USAGE, storyboards: "first" });
   if (opts === "help") return ctx.stdout(STUDIO_USAGE);
+  const port = numberOption(
+    "port",
+    portText,
+    (p) => Number.isInteger(p) && p >= 0 && p <= 65535,
+    "a port from 0 to 65535",
+  );
   if (opts.files.length !== 1) throw new UsageError(`studio serves one storyboard\n\n${STUDIO_USAGE}`);
   if (opts.frozen) throw new UsageError("studio renders and makes takes, so it cannot be --frozen");
   const file = path.resolve(ctx.cwd, opts.files[0]!);
@@ -60,7 +65,7 @@ export async function studioCommand(argv: string[], ctx: CliContext): Promise<vo
       display: ndjsonDisplay,
       signal: ctx.signal,
     },
-    port,
+    port: port ?? 0,
     pageDir: STUDIO_PAGE_DIR,
     onBug: (err) => ctx.stderr(`storyreel studio hit a bug: ${(err as Error).stack ?? String(err)}`),
   });
@@ -75,7 +80,7 @@ export async function studioCommand(argv: string[], ctx: CliContext): Promise<vo
 }
 
 // --port and --open are the studio's own; the rest are render's.
-function studioOptions(argv: string[]): { port: number; open: boolean; rest: string[] } {
+function studioOptions(argv: string[]): { port?: string; open: boolean; rest: string[] } {
   const rest: string[] = [];
   let port: string | undefined;
   let open = false;
@@ -86,13 +91,7 @@ function studioOptions(argv: string[]): { port: number; open: boolean; rest: str
     else if (a.startsWith("--port=")) port = a.slice("--port=".length);
     else rest.push(a);
   }
-  const n = numberOption(
-    "port",
-    port,
-    (p) => Number.isInteger(p) && p >= 0 && p <= 65535,
-    "a port from 0 to 65535",
-  );
-  return { port: n ?? 0, open, rest };
+  return { ...(port !== undefined && { port }), open, rest };
 }
 
 // The system's browser; a machine without one (a server over ssh) is told so, and the studio runs on.

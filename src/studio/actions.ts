@@ -54,10 +54,12 @@ export class StudioActions {
     const { id, take } = body;
     if (typeof id !== "string" || !Number.isInteger(take) || (take as number) < 1)
       return bad("pick needs an id (a shot, still or pass) and a take, a whole number from 1");
-    if (this.busy) return BUSY;
-    const planned = await this.session.plan();
-    await pickTake(planned.films[0]!, id, take as number, cachePaths(planned.request.cacheDir));
-    return { status: 200, body: { view: await this.session.refresh() } };
+    // Not while a render runs: its end writes the lock too.
+    return this.exclusive(async () => {
+      const planned = await this.session.plan();
+      await pickTake(planned.films[0]!, id, take as number, cachePaths(planned.request.cacheDir));
+      return { status: 200, body: { view: await this.session.refresh() } };
+    });
   }
 
   async retake(body: Record<string, unknown>): Promise<Answer> {
@@ -142,7 +144,7 @@ export class StudioActions {
     await this.running?.done;
   }
 
-  // Only the first of two requests at once gets to start a render; a refusal before the start frees it again.
+  // One of render, retake and pick at a time; only a render that started (202) keeps it until the render ends.
   private async exclusive(start: () => Promise<Answer>): Promise<Answer> {
     if (this.busy) return BUSY;
     this.busy = true;

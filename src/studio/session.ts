@@ -52,7 +52,7 @@ export class StudioSession {
     };
   }
 
-  // A render running changes the view (the page shows it), so each change re-plans.
+  // Whether a render runs: the next view says so.
   set rendering(on: boolean) {
     this.isRendering = on;
   }
