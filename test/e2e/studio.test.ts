@@ -26,10 +26,13 @@ version: 1
 title: Studio test
 output: out/studio.mp4
 
+stills:
+  keeper: { prompt: a lighthouse keeper at dawn } # made first, then animated
+
 shots:
   # Two takes, so the page can pick the second.
   - id: arrival
-    image: images/a.png
+    image: { still: keeper }
     prompt: a red morning # the first light
     takes: 2
 
@@ -112,7 +115,7 @@ test("the page shows the plan; Render asks before paying, then follows every sho
     (window as unknown as { seen: string[] }).seen = seen;
     new MutationObserver((ms) => {
       for (const m of ms) seen.push((m.target as HTMLElement).dataset.state ?? "");
-    }).observe(document.getElementById("shots")!, {
+    }).observe(document.getElementById("board")!, {
       attributes: true,
       subtree: true,
       attributeFilter: ["data-state"],
@@ -134,7 +137,9 @@ test("the page shows the plan; Render asks before paying, then follows every sho
     seen.some((s) => ["in_queue", "in_progress", "downloading", "uploading"].includes(s)),
     `progress showed the steps on their way (${[...new Set(seen)].join(", ")})`,
   );
-  assert.equal(fake.jobs.size, 3, "two takes of arrival and one walk");
+  assert.equal(fake.jobs.size, 4, "the still, two takes of arrival and one walk");
+  const still = await page.$eval("#still-keeper .take.used img", (i) => (i as HTMLImageElement).naturalWidth);
+  assert.ok(still > 0, "the still shows");
   for (const id of ["arrival", "walk"])
     await page.waitForSelector(`tr[data-id="shot:${id}"][data-status="cached"]`);
   assert.match(await text(page, "#plan-cost"), /would spend \$0\.00/);
@@ -147,6 +152,15 @@ test("the page shows the plan; Render asks before paying, then follows every sho
         );
   });
   assert.ok(seconds > 1, `the film plays (${seconds} s)`);
+  // A frame of the film in the picture, not a black box.
+  await page.$eval(
+    "#film",
+    (v) =>
+      new Promise((resolve) => {
+        v.addEventListener("seeked", resolve, { once: true });
+        (v as HTMLVideoElement).currentTime = 1;
+      }),
+  );
   const shot = SCREENSHOT ? path.resolve(REPO, SCREENSHOT) : path.join(project.dir, "studio.png");
   await mkdir(path.dirname(shot), { recursive: true });
   await page.screenshot({ path: shot });
@@ -215,7 +229,7 @@ test("a save from outside reaches the page within a second; one that does not va
   await writeFile(project.file, OUTSIDE.replace("takes: 2", "takes: 2\n    duration: -3"));
   await page.waitForSelector("#problems:not([hidden])");
   assert.match(await text(page, "#problems"), /storyboard\.yaml:\d+:\d+: .*duration/);
-  assert.equal(await page.locator("#shots .card").count(), 2, "the last good view stays");
+  assert.equal(await page.locator("#board .card").count(), 3, "the last good view stays");
   await writeFile(project.file, OUTSIDE);
   await page.waitForSelector("#problems", { state: "hidden" });
 });

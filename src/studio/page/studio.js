@@ -77,9 +77,10 @@ function show(next, keepEdits = true) {
     showProblems(next);
     showFilm(next.film);
     showPlan(next.plan);
-    $("stills-section").hidden = next.stills.length === 0;
-    keyed($("stills"), next.stills, (s) => `still:${s.name}`, stillCard, keepEdits);
-    keyed($("shots"), next.shots, (s) => `shot:${s.id}`, shotCard, keepEdits);
+    // Stills first, then shots, in one grid: the graph reads left to right.
+    $("board-heading").textContent = next.stills.length > 0 ? "Stills and shots" : "Shots";
+    const cards = [...next.stills.map((still) => ({ still })), ...next.shots.map((shot) => ({ shot }))];
+    keyed($("board"), cards, (c) => (c.still ? `still:${c.still.name}` : `shot:${c.shot.id}`), card, keepEdits);
     paintLive();
   } finally {
     replacing = false;
@@ -125,7 +126,7 @@ function showPlan(plan) {
     h(
       "tr",
       { "data-label": s.label, "data-id": s.id, "data-status": s.status, "data-testid": `step-${s.id}` },
-      h("td", {}, s.label, h("span", { class: "uses" }, ` ${s.kind}`)),
+      h("td", {}, s.label, !s.label.startsWith(s.kind) && h("span", { class: "uses" }, ` ${s.kind}`)),
       h("td", {}, badge(s.status, "status")),
       h("td", {}, h("span", { class: "badge live", "data-testid": "state" })),
       h("td", { class: "cost" }, dollars(s.cost)),
@@ -244,14 +245,16 @@ function retakeButton(id, owner) {
   );
 }
 
+const card = (c) => (c.still ? stillCard(c.still) : shotCard(c.shot));
+
 function stillCard(s) {
   return h(
     "div",
-    { class: "card", id: `still-${s.name}` },
+    { class: "card still", id: `still-${s.name}`, "data-testid": `still-${s.name}` },
     h(
       "div",
       { class: "body" },
-      h("h3", {}, s.name),
+      h("h3", {}, `still ${s.name}`),
       takesRow(s.name, `still:${s.name}`, s.takes, true),
       promptField({ still: s.name }, s.prompt, `prompt-still-${s.name}`),
       h("div", { class: "actions" }, retakeButton(`still:${s.name}`, s.name)),
@@ -273,7 +276,7 @@ function shotCard(s) {
   );
   return h(
     "div",
-    { class: "card", id: `shot-${s.id}`, "data-key-used": used?.key, "data-testid": `shot-${s.id}` },
+    { class: "card shot", id: `shot-${s.id}`, "data-key-used": used?.key, "data-testid": `shot-${s.id}` },
     h(
       "div",
       { class: "body" },
@@ -512,7 +515,7 @@ function paintLive() {
     const status = take.querySelector("[data-testid=take-status]").textContent;
     paint(take.querySelector(".live"), byKey.get(take.dataset.key), !rendering && PENDING.has(status));
   }
-  for (const card of $("shots").children) {
+  for (const card of document.querySelectorAll(".card.shot")) {
     const state = byKey.get(card.dataset.keyUsed);
     card.dataset.state = state ?? "";
     const status = card.querySelector("[data-testid=status]").textContent;
