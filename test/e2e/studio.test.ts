@@ -138,11 +138,14 @@ test("the page shows the plan; Render asks before paying, then follows every sho
     `progress showed the steps on their way (${[...new Set(seen)].join(", ")})`,
   );
   assert.equal(fake.jobs.size, 4, "the still, two takes of arrival and one walk");
-  const still = await page.$eval("#still-keeper .take.used img", (i) => (i as HTMLImageElement).naturalWidth);
-  assert.ok(still > 0, "the still shows");
   for (const id of ["arrival", "walk"])
     await page.waitForSelector(`tr[data-id="shot:${id}"][data-status="cached"]`);
   assert.match(await text(page, "#plan-cost"), /would spend \$0\.00/);
+  const still = await page.waitForFunction(() => {
+    const img = document.querySelector("#still-keeper .take.used img") as HTMLImageElement | null;
+    return img?.complete && img.naturalWidth;
+  });
+  assert.ok((await still.jsonValue()) > 0, "the still shows");
   const seconds = await page.$eval("#film", (v) => {
     const video = v as HTMLVideoElement;
     return video.readyState >= 1
