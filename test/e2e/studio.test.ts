@@ -237,7 +237,7 @@ test("a save from outside reaches the page within a second; one that does not va
   await page.waitForSelector("#problems", { state: "hidden" });
 });
 
-test("an edit that does not validate is refused at its field, its text kept, nothing written", {
+test("an edit that does not validate is refused at its field, its text kept, nothing written; Escape reverts", {
   skip: SKIP,
 }, async () => {
   const duration = page.getByRole("spinbutton", { name: "Duration of walk" });
@@ -247,9 +247,10 @@ test("an edit that does not validate is refused at its field, its text kept, not
   assert.match(await text(page, '[data-testid="field-duration-walk"] .error'), /duration/);
   assert.equal(await duration.inputValue(), "-3", "the text is kept");
   assert.equal(await readFile(project.file, "utf8"), OUTSIDE);
-  await duration.fill("5");
-  await duration.press("Enter");
+  // Escape puts back the value the file has.
+  await duration.press("Escape");
   await page.waitForSelector('[data-testid="field-duration-walk"]:not(.invalid)');
+  assert.equal(await duration.inputValue(), "5");
 });
 
 test("a page whose view is stale edits: nothing is written, it says so and takes the fresh view", {

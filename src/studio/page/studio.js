@@ -291,7 +291,14 @@ function shotCard(s) {
         h("span", { "data-testid": "cost" }, dollars(s.cost)),
       ),
       s.reason && h("p", { class: "reason", "data-testid": "reason" }, s.reason),
-      passes.length > 0 && h("p", { class: "passes" }, "passes: ", passes),
+      passes.length > 0 &&
+        h(
+          "p",
+          { class: "passes" },
+          "passes: ",
+          passes,
+          s.finished?.url && h("a", { href: withToken(s.finished.url) }, " · ▶ finished clip"),
+        ),
       promptField({ shot: s.id }, s.prompt, `prompt-${s.id}`),
       h("div", { class: "inline fields" }, durationField(s), transitionField(s)),
       h("div", { class: "actions" }, retakeButton(`shot:${s.id}`, s.id)),
@@ -318,7 +325,7 @@ function field(target, name, value, testid, ...controls) {
         if (e.key === "Enter" && (!textarea || e.ctrlKey || e.metaKey)) {
           e.preventDefault();
           save(e.currentTarget);
-        }
+        } else if (e.key === "Escape") revert(e.currentTarget);
       },
     },
     ...controls,
@@ -390,6 +397,19 @@ function syncTransition(f) {
   if (f.dataset.name !== "transition") return;
   const [select, seconds] = f.querySelectorAll("select, input");
   seconds.disabled = select.value === "cut";
+}
+
+// Escape: the field as the file has it, its error gone.
+function revert(f) {
+  const value = JSON.parse(f.dataset.original);
+  const [first, second] = f.querySelectorAll("textarea, input, select");
+  if (f.dataset.name !== "transition") first.value = String(value);
+  else {
+    first.value = value.type;
+    if (value.duration !== undefined) second.value = String(value.duration);
+    syncTransition(f);
+  }
+  fieldError(f, undefined);
 }
 
 function readValue(f) {
