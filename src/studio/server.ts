@@ -15,6 +15,9 @@ const PAGE_FILES: Record<string, { file: string; type: string }> = {
   "/": { file: "index.html", type: "text/html; charset=utf-8" },
   "/studio.css": { file: "studio.css", type: "text/css; charset=utf-8" },
   "/studio.js": { file: "studio.js", type: "text/javascript; charset=utf-8" },
+  "/studio-dom.js": { file: "studio-dom.js", type: "text/javascript; charset=utf-8" },
+  "/studio-cards.js": { file: "studio-cards.js", type: "text/javascript; charset=utf-8" },
+  "/studio-fields.js": { file: "studio-fields.js", type: "text/javascript; charset=utf-8" },
 };
 const TOKEN_PLACEHOLDER = /__STORYREEL_TOKEN__/g;
 const PAGE_CSP =
@@ -95,7 +98,8 @@ async function handle(
 async function sendPage(res: ServerResponse, parts: ServerParts, page: { file: string; type: string }) {
   const text = await readFile(path.join(parts.pageDir, page.file), "utf8").catch(() => undefined);
   if (text === undefined) return json(res, 404, { error: "not found" });
-  const body = page.file === "index.html" ? text.replace(TOKEN_PLACEHOLDER, parts.token) : text;
+  // The page and its modules name each other with the token (an import carries no header); the css names none.
+  const body = page.file.endsWith(".css") ? text : text.replaceAll(TOKEN_PLACEHOLDER, parts.token);
   res.writeHead(200, {
     "Content-Type": page.type,
     "Content-Security-Policy": PAGE_CSP,
