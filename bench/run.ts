@@ -19,6 +19,7 @@ import { clip, fillCache, project } from "./fixtures.js";
 import { graphProject, lowerBoundMs } from "./graph.js";
 import { claims, remoteWarm } from "./remote.js";
 import { withAndWithout } from "./micro.js";
+import { schedulePoll } from "./poll.js";
 import { incrementalXfade, stitchMemory } from "./stitch-memory.js";
 import { machine, median, type Result, seconds, sideBySide, table, timed } from "./lib.js";
 
@@ -380,6 +381,7 @@ const only = process.argv.slice(2);
 const benches: Record<string, () => Promise<void>> = {
   noop,
   schedule,
+  "schedule-poll": async () => void results.push(await schedulePoll(KEY, RUNS)),
   graph,
   "stitch-copy": () => stitchBench("stitch-copy"),
   "stitch-xfade": () => stitchBench("stitch-xfade"),

@@ -1,4 +1,5 @@
 // `storyreel doctor`: which ffmpeg/ffprobe are used and what they can do, whether FAL_KEY is set, and the cache.
+import { lastWaitsText } from "../pipeline/fal-waits.js";
 import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { parseCommand } from "./args.js";
@@ -51,6 +52,7 @@ export async function doctorCommand(argv: string[], ctx: CliContext): Promise<vo
       `filters   xfade: ${caps.xfade ? "yes" : "no (crossfades use blend instead)"}, subtitles: ${caps.subtitles ? "yes" : "no (render.captions: burn unavailable; install an ffmpeg with libass)"}, flite: ${caps.flite ? "yes" : "no (preview voice-overs are tones unless espeak-ng is installed)"}, sidechaincompress: ${caps.sidechaincompress ? "yes" : "no (music cannot duck)"}`,
       `FAL_KEY   ${fal}`,
       `fal proxy ${ctx.env.FAL_PROXY_URL || "none"}`,
+      `fal wait  ${(await lastWaitsText(cacheDir)) ?? "no fal render recorded in this cache yet"}`,
       `cache     ${cacheDir}: ${count(clips, "clip")}, ${(cache / 1e6).toFixed(1)} MB, ${await canWrite(cacheDir)}`,
       `output    ${path.resolve(ctx.cwd, "out")}: ${await canWrite(path.resolve(ctx.cwd, "out"))}`,
     ].join("\n"),

@@ -23,6 +23,7 @@ import type { FilmJob } from "./films.js";
 import type { PlannedFilm } from "./plans.js";
 import { count } from "../util/words.js";
 import { readonlyPayNotice } from "./remote.js";
+import { recordWaits } from "./fal-waits.js";
 import { isPass, labelOf, storedAs } from "../steps/registry.js";
 
 const DEFAULT_CONCURRENCY = 4;
@@ -126,6 +127,7 @@ export async function generateMissing(films: PlannedFilm[], ctx: RenderContext):
         })),
       );
     }
+    await recordWaits(provider, ctx.paths.dir, ctx.clock);
   } finally {
     ctx.signal.removeEventListener("abort", onInterrupt);
   }

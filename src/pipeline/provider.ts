@@ -37,7 +37,8 @@ async function loadFalProvider(fal: FalSettings, choice: ProviderChoice): Promis
   return falProvider({
     fal: client,
     uploads: new ImageUploads(client, cachePaths(choice.cacheDir).uploads, systemClock),
-    pollMs: Number(choice.env.STORYREEL_FAL_POLL_MS ?? 1000),
+    // Unset: at fal's own pace (queue.ts pollDelay); tests and benches fix it.
+    pollMs: Number(choice.env.STORYREEL_FAL_POLL_MS ?? 0),
     statusStream: { usable: true },
     resubmitUnconfirmed: choice.resubmitUnconfirmed ?? false,
     listing: falRequestListing(fal),

@@ -155,4 +155,6 @@ export interface StepProvider {
   sound(job: SoundJob, ctx: ProviderContext): Promise<SoundSidecar>;
   // Lip-sync and upscale passes: a clip in, a clip out (stored as a clip under the pass's key).
   pass(job: PassJob, ctx: ProviderContext): Promise<ClipSidecar>;
+  // How the run's requests were seen to finish: fal's status stream, or polling (fal only).
+  waits?(): { stream: number; polling: number } | undefined;
 }

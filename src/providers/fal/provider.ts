@@ -15,5 +15,6 @@ export function falProvider(o: FalProviderOptions): StepProvider {
     still: (job, ctx) => falStill(job, ctx, o),
     sound: (job, ctx) => falSound(job, ctx, o),
     pass: (job, ctx) => falPass(job, ctx, o),
+    waits: () => o.statusStream?.waits,
   };
 }

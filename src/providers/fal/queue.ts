@@ -102,10 +102,18 @@ async function keepRequestId(ctx: ProviderContext, entry: JournalEntry): Promise
   return failed;
 }
 
-// How to wait: the status stream when the run has one (see status-stream.ts), else polling every `pollMs`.
+// How to wait: the status stream when the run has one (see status-stream.ts), else polling every `pollMs`, or,
+// with 0, at fal's own pace (pollDelay).
 export interface Waiting {
   pollMs: number;
   statusStream?: StatusStream;
+}
+
+// Polling at fal's pace: every 100 ms for the first 2 s (a short request is seen within a tenth of a second), then
+// slower, up to the 500 ms fal.subscribe waits between polls, so it is never slower than fal's own client.
+export function pollDelay(pollMs: number, elapsedMs: number): number {
+  if (pollMs > 0) return pollMs;
+  return elapsedMs < 2000 ? 100 : Math.min(500, 100 + (elapsedMs - 2000) / 10);
 }
 
 // Wait (streamed, or polled) until COMPLETED. "expired" means fal no longer knows the id (404), so it must be submitted again.
@@ -148,8 +156,10 @@ export async function waitForCompletion(
       until: deadline,
       firstEventMs: Math.max(1000, 2 * o.pollMs),
     };
-    if (await streamUntilCompleted(fal, job.model.endpoint, requestId, wait, show))
+    if (await streamUntilCompleted(fal, job.model.endpoint, requestId, wait, show)) {
+      counted(o.statusStream, "stream");
       return timings(ctx.clock.now());
+    }
   }
   for (;;) {
     let status: QueueStatus;
@@ -159,7 +169,10 @@ export async function waitForCompletion(
       if (isNotFound(err)) return "expired";
       throw classifyFalError(err, "checking status", requestId);
     }
-    if (show(status)) return timings(ctx.clock.now());
+    if (show(status)) {
+      counted(o.statusStream, "polling");
+      return timings(ctx.clock.now());
+    }
     if (ctx.clock.now() >= deadline) {
       // Best effort: fal refusing or being unreachable must not hide the timeout itself.
       await fal.queue.cancel(job.model.endpoint, { requestId }).catch(ifFalUnavailable);
@@ -172,8 +185,14 @@ export async function waitForCompletion(
         { transient: false, requestId },
       );
     }
-    await ctx.clock.sleep(o.pollMs);
+    await ctx.clock.sleep(pollDelay(o.pollMs, ctx.clock.now() - started));
   }
+}
+
+function counted(support: StatusStream | undefined, how: "stream" | "polling"): void {
+  if (!support) return;
+  support.waits ??= { stream: 0, polling: 0 };
+  support.waits[how] += 1;
 }
 
 // The finished request's output, or "expired" once fal has dropped it (results live about an hour).

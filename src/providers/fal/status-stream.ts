@@ -5,9 +5,11 @@
 import type { FalClient } from "@fal-ai/client";
 import type { Clock } from "../../util/clock.js";
 
-// One per run: once a server has refused the stream, the run polls without asking it again.
+// One per run: once a server has refused the stream, the run polls without asking it again. `waits` counts how
+// the run's requests were seen to finish (doctor says which mode the last render used).
 export interface StatusStream {
   usable: boolean;
+  waits?: { stream: number; polling: number };
 }
 
 export type QueueStatus = Awaited<ReturnType<FalClient["queue"]["status"]>>;

@@ -118,7 +118,8 @@ export async function settleUnanswered(
     listing: o.listing,
     clock: ctx.clock,
     deadline: Math.max(ctx.clock.now(), (Number.isNaN(started) ? ctx.clock.now() : started) + ctx.timeoutMs),
-    firstWaitMs: Math.max(20, o.pollMs),
+    // The listing is looked at a second after the submit, or as often as a fixed poll asks.
+    firstWaitMs: o.pollMs > 0 ? Math.max(20, o.pollMs) : 1000,
     known: (id) => known.has(id) || claimed.has(id),
     beforeLook: learn,
     stop: ctx.stopSubmitting,
