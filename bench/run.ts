@@ -20,6 +20,8 @@ import { graphProject, lowerBoundMs } from "./graph.js";
 import { claims, remoteWarm } from "./remote.js";
 import { withAndWithout } from "./micro.js";
 import { schedulePoll } from "./poll.js";
+import { lastFrame } from "./last-frame.js";
+import { validateVsPlan } from "./fixed-costs.js";
 import { incrementalXfade, stitchMemory } from "./stitch-memory.js";
 import { machine, median, type Result, seconds, sideBySide, table, timed } from "./lib.js";
 
@@ -380,9 +382,11 @@ async function memory(): Promise<void> {
 const only = process.argv.slice(2);
 const benches: Record<string, () => Promise<void>> = {
   noop,
+  validate: async () => void results.push(await validateVsPlan(KEY, RUNS)),
   schedule,
   "schedule-poll": async () => void results.push(await schedulePoll(KEY, RUNS)),
   graph,
+  "last-frame": async () => void results.push(await lastFrame(tools, RUNS)),
   "stitch-copy": () => stitchBench("stitch-copy"),
   "stitch-xfade": () => stitchBench("stitch-xfade"),
   "stitch-memory": () => stitchMemory(results),

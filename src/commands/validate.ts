@@ -1,9 +1,12 @@
 // `storyreel validate <file...>`: every problem with its position, or a one-line summary per storyboard.
+import path from "node:path";
 import { modelsDirOf, parseCommand, requireFiles } from "./args.js";
 import type { CliContext } from "./context.js";
 import { planRender } from "../plan/plan.js";
 import { dollars } from "../util/money.js";
 import { loadStoryboards } from "../pipeline/index.js";
+import { resolveCacheDir } from "../cache/layout.js";
+import { parseCache } from "../project/parse-cache.js";
 import { count } from "../util/words.js";
 
 export const VALIDATE_USAGE = `Usage: storyreel validate <storyboard.yaml...> [--allow-outside-images]
@@ -24,7 +27,8 @@ export async function validateCommand(argv: string[], ctx: CliContext): Promise<
     files,
     ctx.cwd,
     values["allow-outside-images"] === true,
-    undefined,
+    // The parsed storyboard by its text's hash, as plan and render keep it: positions are parsed only for errors.
+    parseCache(path.resolve(ctx.cwd, resolveCacheDir(undefined, ctx.env, ctx.cwd))),
     modelsDirOf(ctx).modelsDir,
   );
   for (const b of boards) {
