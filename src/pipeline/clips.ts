@@ -24,6 +24,7 @@ import type { PlannedFilm } from "./plans.js";
 import { count } from "../util/words.js";
 import { readonlyPayNotice } from "./remote.js";
 import { recordWaits } from "./fal-waits.js";
+import { earlyPosters, type EarlyPosters } from "./early-posters.js";
 import { isPass, labelOf, storedAs } from "../steps/registry.js";
 
 const DEFAULT_CONCURRENCY = 4;
@@ -71,6 +72,7 @@ export async function generateMissing(films: PlannedFilm[], ctx: RenderContext):
   const onInterrupt = () => ctx.emit({ type: "notice", text });
   ctx.signal.addEventListener("abort", onInterrupt, { once: true });
   const outcomes: ClipOutcome[] = [];
+  let posters: EarlyPosters | undefined;
   // Submits the plan did not price (fal lost a request) are paid only within what --max-cost leaves over.
   let unplanned = 0;
   // Unanswered submits found in fal's request listing, named at the end: "shot (request id)".
@@ -92,6 +94,8 @@ export async function generateMissing(films: PlannedFilm[], ctx: RenderContext):
   };
   try {
     const provider = await ctx.provider();
+    // Made while fal works; the report makes any that are still missing.
+    posters = earlyPosters(films, ctx.paths, ctx.tools);
     for (const { plan, board } of films) {
       const minutes = ctx.options.timeoutMinutes ?? board.render.timeoutMinutes ?? DEFAULT_TIMEOUT_MINUTES;
       const id = storyboardIdentity(board.path);
@@ -120,6 +124,7 @@ export async function generateMissing(films: PlannedFilm[], ctx: RenderContext):
           context,
           onEvent: (e) => {
             if (e.found_by_listing) found.push(`${e.shot} (${e.request_id})`);
+            if (e.state === "done") posters?.done(e.key);
             ctx.emit({ type: "shot", ...e });
           },
           onStep: (s) => ctx.steps.push(s),
@@ -129,6 +134,7 @@ export async function generateMissing(films: PlannedFilm[], ctx: RenderContext):
     }
     await recordWaits(provider, ctx.paths.dir, ctx.clock);
   } finally {
+    await posters?.settled();
     ctx.signal.removeEventListener("abort", onInterrupt);
   }
   if (found.length > 0)
