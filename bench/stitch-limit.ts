@@ -18,7 +18,7 @@ import { clip } from "./fixtures.js";
 import { median, type Result } from "./lib.js";
 
 const tools = findMediaTools(process.env);
-const RUNS = 5;
+const RUNS = 3;
 
 // CPU seconds of the children waited for so far (cutime + cstime, in clock ticks of 10 ms).
 function childrenCpu(): number {
