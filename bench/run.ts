@@ -9,8 +9,6 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { findMediaTools } from "../src/media/binaries.js";
 import { detectCapabilities } from "../src/media/capabilities.js";
-import { filmKey } from "../src/stitch/film.js";
-import { stitchFilm } from "../src/stitch/stitch.js";
 import { stitchClip } from "../testkit/clips.js";
 import { REPO, storyreel } from "../testkit/cli.js";
 import { FakeFal } from "../testkit/fake-fal.js";
@@ -23,6 +21,7 @@ import { schedulePoll } from "./poll.js";
 import { lastFrame } from "./last-frame.js";
 import { validateVsPlan } from "./fixed-costs.js";
 import { incrementalXfade, stitchMemory } from "./stitch-memory.js";
+import { firstStitch, stitchLimit } from "./stitch-limit.js";
 import { machine, median, type Result, seconds, sideBySide, table, timed } from "./lib.js";
 
 const RUNS = 3;
@@ -156,20 +155,7 @@ async function stitchBench(id: "stitch-copy" | "stitch-xfade"): Promise<void> {
   const list = path.join(dir, "list.txt");
   await writeFile(list, files.map((f) => `file '${f}'\n`).join(""));
   // A fresh segment folder each time: this measures a first stitch, with nothing cached.
-  const ours = async () =>
-    stitchFilm(
-      {
-        clips,
-        render: {},
-        output: path.join(dir, "ours.mp4"),
-        tmpDir: path.join(dir, "tmp"),
-        segmentDir: await mkdtemp(path.join(dir, "segments-")),
-        tools,
-        capabilities: () => detectCapabilities(tools.ffmpeg),
-      },
-      filmKey(clips, {}),
-      Date.now,
-    );
+  const ours = () => firstStitch(clips, dir, () => detectCapabilities(tools.ffmpeg));
   const anchor = () =>
     execa(
       "ffmpeg",
@@ -389,6 +375,7 @@ const benches: Record<string, () => Promise<void>> = {
   "last-frame": async () => void results.push(await lastFrame(tools, RUNS)),
   "stitch-copy": () => stitchBench("stitch-copy"),
   "stitch-xfade": () => stitchBench("stitch-xfade"),
+  "stitch-limit": () => stitchLimit(results),
   "stitch-memory": () => stitchMemory(results),
   "incremental-xfade": () => incrementalXfade(results),
   incremental,

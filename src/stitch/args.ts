@@ -46,6 +46,17 @@ export function segmentArgs(
   out: string,
   threads?: number,
 ): string[] {
+  return piecesArgs(clips, graph.filter, [{ label: graph.output, file: out }], profile, threads);
+}
+
+// Several pieces from one filtergraph, each its own output file (encoded exactly as it would be alone).
+export function piecesArgs(
+  clips: StitchClip[],
+  filter: string,
+  outputs: Array<{ label: string; file: string }>,
+  profile: Profile,
+  threads?: number,
+): string[] {
   const t = threads === undefined ? [] : ["-threads", String(threads)];
   return [
     ...FFMPEG_PREAMBLE,
@@ -53,16 +64,12 @@ export function segmentArgs(
     ...clips.flatMap((c) => [...t, "-i", c.file]),
     ...(threads === undefined ? [] : ["-filter_complex_threads", String(threads)]),
     "-filter_complex",
-    graph.filter,
-    "-map",
-    graph.output,
-    "-an",
-    ...VIDEO_CODEC,
-    "-r",
-    String(profile.fps),
-    "-f",
-    "mp4",
-    out,
+    filter,
+    ...outputs.flatMap((o) => [
+      ...["-map", o.label, "-an"],
+      ...VIDEO_CODEC,
+      ...["-r", String(profile.fps), "-f", "mp4", o.file],
+    ]),
   ];
 }
 

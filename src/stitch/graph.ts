@@ -14,7 +14,7 @@ export interface Graph {
 
 // Video for clips joined by transitions, as one pass would make it; the first clip's own transition is ignored. Inputs 0..n-1.
 export function videoGraph(clips: StitchClip[], profile: Profile, caps: Pick<Capabilities, "xfade">): Graph {
-  const { width: W, height: H, fps } = profile;
+  const { fps } = profile;
   const timing = frameTiming(clips, fps);
   const parts: string[] = [];
   const sequence: string[] = [];
@@ -24,8 +24,7 @@ export function videoGraph(clips: StitchClip[], profile: Profile, caps: Pick<Cap
     const outF = timing.overlaps[i + 1] ?? 0;
     const trim = clip.trim ? `trim=start=${clip.trim.start}:end=${clip.trim.end},` : "";
     parts.push(
-      `[${i}:v]${trim}setpts=PTS-STARTPTS,scale=${W}:${H}:force_original_aspect_ratio=decrease,pad=${W}:${H}:(ow-iw)/2:(oh-ih)/2:color=black,` +
-        `setsar=1,fps=${fps},format=yuv420p,tpad=stop_mode=clone:stop_duration=1,trim=end_frame=${len},setpts=PTS-STARTPTS[v${i}]`,
+      `[${i}:v]${trim}setpts=PTS-STARTPTS,${fit(profile)},fps=${fps},format=yuv420p,${pad}trim=end_frame=${len},setpts=PTS-STARTPTS[v${i}]`,
     );
     // Split into the frames shared with the previous clip (head), its own (body) and those shared with the next (tail).
     const pieces = [inF > 0 && `h${i}`, `b${i}`, outF > 0 && `t${i}`].filter(Boolean) as string[];
@@ -43,20 +42,88 @@ export function videoGraph(clips: StitchClip[], profile: Profile, caps: Pick<Cap
   return { filter: parts.join(";\n"), output: "[vout]", frames: timing.totalFrames };
 }
 
-// One piece of the film, cut from the same graph a single pass would use (so its frames are the same): a
-// stretch from its clip alone, a window from the two clips it joins. At most two inputs, 0 and 1.
+// One piece of the film, with the frames the single pass would give it. At most two inputs, 0 and 1.
 export function pieceGraph(piece: Piece, profile: Profile, caps: Pick<Capabilities, "xfade">): Graph {
-  const cut = { type: "cut" as const, duration: 0 };
-  const clips = pieceClips(piece).map((c, i) => (i === 0 ? { ...c, transition: cut } : c));
-  const [from, to] =
-    piece.kind === "stretch" ? [piece.from, piece.to] : [piece.aLength - piece.frames, piece.aLength];
-  const whole = videoGraph(clips, profile, caps);
-  return {
-    filter: `${whole.filter.replace(/\[vout\]$/, "[whole]")};\n[whole]trim=start_frame=${from}:end_frame=${to},setpts=PTS-STARTPTS[vout]`,
-    output: "[vout]",
-    frames: to - from,
-  };
+  const { filter, outputs } = piecesGraph([piece], profile, caps);
+  return { filter, output: outputs[0]!.label, frames: outputs[0]!.frames };
 }
+
+export interface PiecesGraph {
+  filter: string;
+  // Each piece's output, in the order given.
+  outputs: Array<{ label: string; frames: number }>;
+  // The inputs, in order: every clip the pieces use, once.
+  clips: StitchClip[];
+}
+
+// Pieces encoded by one ffmpeg (a stretch and the window after it share the outgoing clip's decode). Each
+// clip is re-timed first (fps, tpad) and cut to the frames its pieces use before anything is scaled: the
+// single pass does the same per-frame work in another order, so each frame is the single pass's, but no
+// frame is scaled only to be dropped. A window blends as the single pass does, both sides starting at 0.
+export function piecesGraph(
+  pieces: Piece[],
+  profile: Profile,
+  caps: Pick<Capabilities, "xfade">,
+): PiecesGraph {
+  const clips: StitchClip[] = [];
+  const uses: Use[][] = [];
+  // Frames [from, to) of `clip` go to the filter pad `label`.
+  const use = (clip: StitchClip, from: number, to: number, label: string) => {
+    if (!clips.includes(clip)) {
+      clips.push(clip);
+      uses.push([]);
+    }
+    uses[clips.indexOf(clip)]!.push({ from, to, label });
+  };
+  const parts: string[] = [];
+  const outputs = pieces.map((piece, j) => {
+    const label = `[p${j}]`;
+    if (piece.kind === "stretch") {
+      use(piece.clip, piece.from, piece.to, label);
+      return { label, frames: piece.to - piece.from };
+    }
+    const n = piece.frames;
+    use(piece.a, piece.aLength - n, piece.aLength, `[t${j}]`);
+    use(piece.b, 0, n, `[h${j}]`);
+    const fade = piece.b.transition.type === "fade";
+    // xfade works in 4:4:4 on ffmpeg 5: back to 4:2:0 here, as before the single pass's concat.
+    parts.push(
+      blend(`t${j}`, `h${j}`, `x${j}`, fade, n, profile.fps, caps.xfade),
+      `[x${j}]format=yuv420p,trim=end_frame=${n}${label}`,
+    );
+    return { label, frames: n };
+  });
+  const chains = clips.flatMap((clip, i) => clipChain(clip, i, uses[i]!, profile));
+  return { filter: [...chains, ...parts].join(";\n"), outputs, clips };
+}
+
+interface Use {
+  from: number;
+  to: number;
+  label: string;
+}
+
+// Input `i` re-timed, cut to the frames [from, to) its uses span, normalised, and split between its uses.
+function clipChain(clip: StitchClip, i: number, uses: Use[], profile: Profile): string[] {
+  const from = Math.min(...uses.map((u) => u.from));
+  const to = Math.max(...uses.map((u) => u.to));
+  const trim = clip.trim ? `trim=start=${clip.trim.start}:end=${clip.trim.end},` : "";
+  const head = `[${i}:v]${trim}setpts=PTS-STARTPTS,fps=${profile.fps},${pad}trim=start_frame=${from}:end_frame=${to},setpts=PTS-STARTPTS,${fit(profile)},format=yuv420p`;
+  if (uses.length === 1) return [`${head}${uses[0]!.label}`];
+  return [
+    `${head},split=${uses.length}${uses.map((_, k) => `[c${i}u${k}]`).join("")}`,
+    ...uses.map(
+      (u, k) =>
+        `[c${i}u${k}]trim=start_frame=${u.from - from}:end_frame=${u.to - from},setpts=PTS-STARTPTS${u.label}`,
+    ),
+  ];
+}
+
+// Each frame scaled into the film's size, letterboxed, with square pixels.
+const fit = ({ width: W, height: H }: Profile) =>
+  `scale=${W}:${H}:force_original_aspect_ratio=decrease,pad=${W}:${H}:(ow-iw)/2:(oh-ih)/2:color=black,setsar=1`;
+// A clip a little shorter than its planned length repeats its last frame.
+const pad = "tpad=stop_mode=clone:stop_duration=1,";
 
 export function pieceClips(piece: Piece): StitchClip[] {
   return piece.kind === "stretch" ? [piece.clip] : [piece.a, piece.b];

@@ -30,6 +30,25 @@ export function splitIntoPieces(clips: StitchClip[], fps: number): Piece[] {
   });
 }
 
+// Pieces to be made, in film order, grouped into what one ffmpeg encodes: a window goes with the stretch
+// just before it when both are missing (that stretch decodes the outgoing clip up to the window's frames
+// anyway); every other piece is made alone.
+export function encodeJobs(pieces: Piece[]): Piece[][] {
+  const jobs: Piece[][] = [];
+  for (const piece of pieces) {
+    const last = jobs.at(-1);
+    const before = last?.length === 1 ? last[0] : undefined;
+    const follows =
+      piece.kind === "window" &&
+      before?.kind === "stretch" &&
+      before.clip === piece.a &&
+      before.to === piece.aLength - piece.frames;
+    if (follows) last!.push(piece);
+    else jobs.push([piece]);
+  }
+  return jobs;
+}
+
 export function pieceFrames(piece: Piece): number {
   return piece.kind === "stretch" ? piece.to - piece.from : piece.frames;
 }

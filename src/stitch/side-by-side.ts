@@ -3,8 +3,9 @@
 import { availableParallelism, totalmem } from "node:os";
 import pLimit from "p-limit";
 
-// What one piece's ffmpeg may take at 1080p (about 260 MB measured), rounded up.
-const PIECE_MEMORY = 300 * 1024 * 1024;
+// What one ffmpeg of pieces may take at 1080p (a stretch and the window after it, two x264 encoders: about
+// 480 MB measured; a piece alone about 280 MB), rounded up.
+const PIECE_MEMORY = 500 * 1024 * 1024;
 
 // The cores, but never more pieces at once than a quarter of the machine's memory holds.
 export function defaultParallel(): number {

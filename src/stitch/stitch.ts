@@ -4,8 +4,6 @@
 import { mkdir, rename, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { tempSibling } from "../cache/atomic.js";
-import type { Capabilities } from "../media/capabilities.js";
-import type { MediaTools } from "../media/binaries.js";
 import { probeMedia } from "../media/probe.js";
 import { runTool, runToolWithStderr, type RunOptions } from "../media/run.js";
 import { RunError } from "../errors.js";
@@ -18,35 +16,23 @@ import {
   loudnessMeasureArgs,
   muxArgs,
   parseLoudness,
-  segmentArgs,
 } from "./args.js";
 import { checkMp4 } from "./check-output.js";
 import { writeRecord, type FilmRecord } from "./film.js";
 import { dialogueAudio } from "./dialogue.js";
-import { defaultParallel, sideBySide } from "./side-by-side.js";
-import { pieceClips, pieceGraph } from "./graph.js";
-import { canStreamCopy, frameTiming, targetProfile, type Profile, type StitchClip } from "./profile.js";
+import { defaultParallel } from "./side-by-side.js";
+import { ensureSegments, type PieceOptions } from "./encode-pieces.js";
+import { canStreamCopy, frameTiming, targetProfile, type StitchClip } from "./profile.js";
+import { progressParser } from "./progress.js";
 import { type Cue, toAss } from "./captions.js";
 import { clipStarts, type FilmSound, mixGraph, soundInputs } from "./sound-graph.js";
-import { pieceFrames, pieceKey, splitIntoPieces } from "./segments.js";
-import { availableParallelism } from "node:os";
 import type { Storyboard } from "../storyboard/types.js";
-import { removeIfExists, statIfExists } from "../util/fs.js";
+import { removeIfExists } from "../util/fs.js";
 
-export interface StitchOptions {
-  clips: StitchClip[];
+export interface StitchOptions extends PieceOptions {
   render: Storyboard["render"];
   output: string;
   tmpDir: string;
-  // Where normalised segments are kept between renders (<cache>/segments).
-  segmentDir: string;
-  tools: MediaTools;
-  // Asked only when a film must be made, so an up-to-date render starts no ffmpeg at all.
-  capabilities: () => Promise<Capabilities>;
-  onProgress?: (percent: number) => void;
-  signal?: AbortSignal;
-  // Pieces encoded at once (default: the cores, as many as a quarter of the memory holds).
-  parallel?: number;
   // Clips per chunk of the film's audio (default CHUNK).
   audioChunk?: number;
   // Voice-overs and a music bed over the clips' own audio.
@@ -156,65 +142,6 @@ export async function stitchFilm(o: StitchOptions, key: string, now: () => numbe
   }
 }
 
-// Encode the pieces that are not cached yet, side by side up to `parallel` (default: the cores); returns
-// every piece's file, in film order. Each ffmpeg has at most two clips as inputs.
-async function ensureSegments(
-  o: StitchOptions,
-  profile: Profile,
-  report: (s: { made: number; reused: number; clips_encoded: number }) => void,
-): Promise<Array<{ file: string; frames: number }>> {
-  const caps = await o.capabilities();
-  await mkdir(o.segmentDir, { recursive: true });
-  const pieces = splitIntoPieces(o.clips, profile.fps).map((piece) => ({
-    piece,
-    file: path.join(o.segmentDir, `${pieceKey(piece, profile, caps)}.mp4`),
-  }));
-  const missing: typeof pieces = [];
-  for (const p of pieces)
-    if (!(await statIfExists(p.file)) && !missing.some((m) => m.file === p.file)) missing.push(p);
-  const total = missing.reduce((t, p) => t + pieceFrames(p.piece), 0);
-  const done = new Map<string, number>();
-  const share = () => (0.9 * [...done.values()].reduce((a, b) => a + b, 0)) / Math.max(1, total);
-  const parallel = o.parallel ?? defaultParallel();
-  // The cores shared out between the pieces that run at once, at most two each, for their decoders and
-  // filters (x264 always has two: its thread count reaches the bytes).
-  const threads = Math.min(
-    2,
-    Math.max(1, Math.floor(availableParallelism() / Math.min(parallel, Math.max(1, missing.length)))),
-  );
-  await sideBySide(
-    missing.map((p) => async (signal) => {
-      const graph = pieceGraph(p.piece, profile, caps);
-      const tmp = tempSibling(p.file);
-      const progress = progressParser(graph.frames / profile.fps, 0, 0, undefined);
-      const onLine = (line: string) => {
-        progress.onLine(line);
-        done.set(p.file, Math.min(graph.frames, progress.seconds() * profile.fps));
-        o.onProgress?.(100 * share());
-      };
-      try {
-        await runTool(o.tools.ffmpeg, segmentArgs(pieceClips(p.piece), graph, profile, tmp, threads), {
-          onStdoutLine: onLine,
-          signal,
-        });
-        await checkMp4(tmp, p.file, graph.frames / profile.fps, 0.5 / profile.fps, o.tools.ffprobe);
-        await rename(tmp, p.file);
-      } finally {
-        await removeIfExists(tmp);
-      }
-      done.set(p.file, graph.frames);
-    }),
-    parallel,
-    o.signal,
-  );
-  report({
-    made: missing.length,
-    reused: pieces.length - missing.length,
-    clips_encoded: missing.reduce((t, p) => t + pieceClips(p.piece).length, 0),
-  });
-  return pieces.map((p) => ({ file: p.file, frames: pieceFrames(p.piece) }));
-}
-
 function runOptions(o: StitchOptions, progress: ReturnType<typeof progressParser>): RunOptions {
   return { onStdoutLine: progress.onLine, ...(o.signal && { signal: o.signal }) };
 }
@@ -278,23 +205,4 @@ async function normaliseLoudness(o: StitchOptions, film: string, target: number)
     }
     if (!limit) return;
   }
-}
-
-// ffmpeg -progress prints key=value lines; out_time_us against a step's length, placed at [start, start+share) of 100 %.
-function progressParser(
-  seconds: number,
-  start: number,
-  share: number,
-  onProgress?: (percent: number) => void,
-) {
-  let last = 0;
-  return {
-    onLine(line: string) {
-      const m = /^out_time_us=(\d+)/.exec(line);
-      if (!m) return;
-      last = Number(m[1]) / 1e6;
-      if (onProgress && seconds > 0) onProgress(100 * (start + share * Math.min(1, last / seconds)));
-    },
-    seconds: () => last,
-  };
 }

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { filmKey } from "../../src/stitch/film.js";
 import { canStreamCopy, frameTiming, targetProfile, type StitchClip } from "../../src/stitch/profile.js";
-import { pieceKey, splitIntoPieces } from "../../src/stitch/segments.js";
+import { encodeJobs, pieceKey, splitIntoPieces } from "../../src/stitch/segments.js";
 import { clip, media } from "../helpers/unit-fixtures.js";
 
 const V = media().video!;
@@ -93,6 +93,22 @@ test("splitIntoPieces: a window per transition and a stretch of each clip betwee
     () => splitIntoPieces(shorter, 24),
     /shot s2: its clip has 24 frames, fewer than .* \(18 \+ 18\)/,
   );
+});
+
+test("encodeJobs: a window goes with the stretch just before it when both are made, every other piece alone", () => {
+  const name = (p: ReturnType<typeof splitIntoPieces>[number]) =>
+    p.kind === "stretch" ? p.clip.shot : `${p.a.shot}~${p.b.shot}`;
+  const names = (pieces: ReturnType<typeof splitIntoPieces>) =>
+    encodeJobs(pieces).map((job) => job.map(name).join(" + "));
+  const clips = [clip(0), clip(1, { transition: fade() }), clip(2, { transition: fade() }), clip(3)];
+  const pieces = splitIntoPieces(clips, 24);
+  assert.deepEqual(names(pieces), ["s1 + s1~s2", "s2 + s2~s3", "s3", "s4"]);
+  // s2's stretch is cached: the window after it is made alone, s3's stretch does not take it.
+  assert.deepEqual(names(pieces.filter((p) => name(p) !== "s2")), ["s1 + s1~s2", "s2~s3", "s3", "s4"]);
+  // A clip wholly inside its two windows has no stretch: its windows are made alone.
+  const short = [clip(0), clip(1, { transition: fade(2.5) }), clip(2, { transition: fade(2.5) })];
+  assert.deepEqual(names(splitIntoPieces(short, 24)), ["s1 + s1~s2", "s2~s3", "s3"]);
+  assert.deepEqual(encodeJobs([]), []);
 });
 
 const PROFILE = { width: 1280, height: 720, fps: 24 };

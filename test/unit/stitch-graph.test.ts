@@ -2,7 +2,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { audioChunks } from "../../src/stitch/audio-chunks.js";
-import { audioGraph, videoGraph } from "../../src/stitch/graph.js";
+import { audioGraph, piecesGraph, videoGraph } from "../../src/stitch/graph.js";
+import { encodeJobs, splitIntoPieces } from "../../src/stitch/segments.js";
 import { clip, media } from "../helpers/unit-fixtures.js";
 
 const HD = { width: 1280, height: 720, fps: 24 };
@@ -171,4 +172,42 @@ test("audio chunks never end on a clip wholly inside its transitions (rounding c
   const chunks = audioChunks(clips, { ...HD, fps: 29.97 }, 2);
   const lastOfEach = chunks.map((c) => clips.findIndex((x) => x.file === c.clips.at(-1)!.file));
   assert.deepEqual(lastOfEach, [2, 4, 6, 8], "each chunk runs on to the next clip of its own");
+});
+
+test("pieces: each clip re-timed and cut to the frames its pieces use before it is scaled; at most two inputs", () => {
+  const fade = { type: "crossfade" as const, duration: 0.5 };
+  const clips = [clip(0), clip(1, { transition: fade, trim: { start: 1, end: 4 } })];
+  const [job, rest] = encodeJobs(splitIntoPieces(clips, 24));
+  const g = piecesGraph(job!, HD, XFADE);
+  assert.deepEqual(
+    g.clips.map((c) => c.file),
+    clips.map((c) => c.file),
+  );
+  assert.deepEqual(g.outputs, [
+    { label: "[p0]", frames: 108 },
+    { label: "[p1]", frames: 12 },
+  ]);
+  const f = lines(g.filter);
+  // Clip 0: its stretch (0-108) and the window's tail (108-120), one decode, split after the scale.
+  assert.match(
+    f[0]!,
+    /^\[0:v\]setpts=PTS-STARTPTS,fps=24,tpad=[^,]*,trim=start_frame=0:end_frame=120,setpts=PTS-STARTPTS,scale=/,
+  );
+  assert.match(f[0]!, /format=yuv420p,split=2\[c0u0\]\[c0u1\]$/);
+  assert.ok(f.includes("[c0u0]trim=start_frame=0:end_frame=108,setpts=PTS-STARTPTS[p0]"));
+  assert.ok(f.includes("[c0u1]trim=start_frame=108:end_frame=120,setpts=PTS-STARTPTS[t1]"));
+  // Clip 1: trimmed at its source, then only its first 12 frames are scaled.
+  assert.match(
+    f[3]!,
+    /^\[1:v\]trim=start=1:end=4,setpts=PTS-STARTPTS,fps=24,tpad=[^,]*,trim=start_frame=0:end_frame=12,setpts=PTS-STARTPTS,scale=.*\[h1\]$/,
+  );
+  assert.ok(f.includes("[t1][h1]xfade=transition=fade:duration=0.5:offset=0[x1]"));
+  assert.equal(f.at(-1), "[x1]format=yuv420p,trim=end_frame=12[p1]");
+  // The clip's own stretch: frames 12-72 only.
+  const alone = piecesGraph(rest!, HD, XFADE);
+  assert.match(
+    alone.filter,
+    /fps=24,tpad=[^,]*,trim=start_frame=12:end_frame=72,setpts=PTS-STARTPTS,scale=.*\[p0\]$/,
+  );
+  assert.equal(alone.clips.length, 1);
 });
