@@ -1,6 +1,6 @@
 // Stitch stage: clips -> film. Uniform cuts: stream copy. Anything else: normalised pieces (cached, so a
 // one-shot change re-encodes its stretch and the windows beside it) joined by stream copy, with the film's
-// audio made over them in one mux.
+// audio encoded in cached chunks (soundtrack.ts) and copied in the same mux.
 import { mkdir, rename, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { tempSibling } from "../cache/atomic.js";
@@ -16,18 +16,18 @@ import {
   fileList,
   loudnessApplyArgs,
   loudnessMeasureArgs,
-  muxArgs,
+  muxEncodedArgs,
   parseLoudness,
   segmentArgs,
 } from "./args.js";
 import { checkMp4 } from "./check-output.js";
 import { writeRecord, type FilmRecord } from "./film.js";
-import { dialogueAudio } from "./dialogue.js";
 import { defaultParallel, sideBySide } from "./side-by-side.js";
 import { pieceClips, pieceGraph } from "./graph.js";
 import { canStreamCopy, frameTiming, targetProfile, type Profile, type StitchClip } from "./profile.js";
 import { type Cue, toAss } from "./captions.js";
-import { clipStarts, type FilmSound, mixGraph, soundInputs } from "./sound-graph.js";
+import { clipStarts, type FilmSound } from "./sound-graph.js";
+import { soundtrack } from "./soundtrack.js";
 import { pieceFrames, pieceKey, splitIntoPieces } from "./segments.js";
 import { availableParallelism } from "node:os";
 import type { Storyboard } from "../storyboard/types.js";
@@ -68,6 +68,7 @@ export async function stitchFilm(o: StitchOptions, key: string, now: () => numbe
   let segments = { made: 0, reused: 0, clips_encoded: 0 };
   let pieceKeys: string[] = [];
   let copiedSeconds = 0;
+  let audioChunks = { made: 0, reused: 0 };
   try {
     const list = tempSibling(path.join(o.tmpDir, "concat.txt"));
     try {
@@ -92,26 +93,29 @@ export async function stitchFilm(o: StitchOptions, key: string, now: () => numbe
             pieces.map((p) => p.frames / profile.fps),
           ),
         );
-        const clipsAudio = await dialogueAudio({
+        const audio = await soundtrack({
           clips: o.clips,
           profile,
+          timing,
+          ...(o.sound && { sound: o.sound }),
+          ...(o.render.loudness !== undefined && { loudness: o.render.loudness }),
           tmpDir: o.tmpDir,
+          chunkDir: o.segmentDir,
           ffmpeg: o.tools.ffmpeg,
           parallel: o.parallel ?? defaultParallel(),
-          ...(o.audioChunk && { chunk: o.audioChunk }),
+          ...(o.audioChunk && { audioChunk: o.audioChunk }),
           ...(o.signal && { signal: o.signal }),
         });
         try {
-          const audio = o.sound
-            ? mixGraph(clipsAudio.graph, o.sound, timing, profile.fps, 1 + clipsAudio.inputCount)
-            : clipsAudio.graph;
+          audioChunks = { made: audio.made, reused: audio.reused };
+          pieceKeys.push(...audio.keys);
           await runTool(
             o.tools.ffmpeg,
-            muxArgs(list, clipsAudio.inputs, audio, tmp, o.sound ? soundInputs(o.sound) : []),
-            runOptions(o, progressParser(audio.frames / profile.fps, 0.9, 0.1, o.onProgress)),
+            muxEncodedArgs(list, audio.aac, tmp),
+            runOptions(o, progressParser(timing.totalFrames / profile.fps, 0.9, 0.1, o.onProgress)),
           );
         } finally {
-          for (const file of clipsAudio.temporary) await removeIfExists(file);
+          await removeIfExists(audio.aac);
         }
       }
     } finally {
@@ -130,7 +134,8 @@ export async function stitchFilm(o: StitchOptions, key: string, now: () => numbe
       await burnCaptions(o, tmp, toAss(cues, profile.fps, profile.width, profile.height));
       await whole();
     }
-    if (o.render.loudness !== undefined) {
+    // A normalised film's soundtrack was brought to the target before it was encoded (soundtrack.ts).
+    if (copy && o.render.loudness !== undefined) {
       await normaliseLoudness(o, tmp, o.render.loudness);
       await whole();
     }
@@ -147,7 +152,7 @@ export async function stitchFilm(o: StitchOptions, key: string, now: () => numbe
       clips: o.clips.map((c) => ({ shot: c.shot, key: c.key })),
       timing: { fps: profile.fps, starts, total_frames: timing.totalFrames },
       ...(o.sound?.music?.seconds && { music_seconds: o.sound.music.seconds }),
-      ...(!copy && { segments, pieces: pieceKeys }),
+      ...(!copy && { segments, audio_chunks: audioChunks, pieces: pieceKeys }),
     };
     await writeRecord(record);
     return record;

@@ -1,0 +1,108 @@
+// The film's soundtrack for a normalised film: the clips' audio and the sound mixed in one pass to raw PCM (the
+// single pass's samples), brought to the loudness target there, then encoded in cached chunks
+// (encoded-audio.ts) and joined into one AAC stream for the mux, which copies it.
+//
+// Loudness: the film's one gain is measured over the whole film's PCM (cheap: a decode-speed pass) and applied
+// to the PCM before the chunks are keyed, so the chunks are keyed by it. Applying it after the chunks would
+// mean decoding and encoding the whole soundtrack again (AAC has no exact gain but its 1.5 dB global_gain
+// steps), which is the cost being removed. Instead the gain is rounded to GAIN_STEP: one edit moves a film's
+// loudness by far less than that (a shot of 48 twice as loud as the rest: 0.09 LU), so the gain, and with it
+// every chunk the edit did not touch, usually stays the same; the film stays within GAIN_STEP / 2 of its target.
+import { appendFile, readFile, rename } from "node:fs/promises";
+import path from "node:path";
+import { tempSibling } from "../cache/atomic.js";
+import { runTool, runToolWithStderr } from "../media/run.js";
+import { removeIfExists } from "../util/fs.js";
+import { audioPcmArgs, parseLoudness, pcmGainArgs, pcmLoudnessArgs } from "./args.js";
+import { dialogueAudio } from "./dialogue.js";
+import { type EncodedAudio, encodeAudio } from "./encoded-audio.js";
+import { SAMPLE_RATE } from "./graph.js";
+import type { Profile, StitchClip, Timing } from "./profile.js";
+import { type FilmSound, mixGraph, soundInputs } from "./sound-graph.js";
+
+export const GAIN_STEP = 0.5;
+
+export interface Soundtrack extends EncodedAudio {
+  // The chunks joined: the mux's audio input (temporary: the caller removes it).
+  aac: string;
+}
+
+export async function soundtrack(o: {
+  clips: StitchClip[];
+  profile: Profile;
+  timing: Timing;
+  sound?: FilmSound;
+  loudness?: number;
+  tmpDir: string;
+  chunkDir: string;
+  ffmpeg: string;
+  parallel: number;
+  audioChunk?: number;
+  chunkFrames?: number;
+  signal?: AbortSignal;
+}): Promise<Soundtrack> {
+  const pcm = tempSibling(path.join(o.tmpDir, "audio.f32"));
+  const aac = tempSibling(path.join(o.tmpDir, "audio.aac"));
+  const signal = o.signal && { signal: o.signal };
+  try {
+    const dialogue = await dialogueAudio({
+      clips: o.clips,
+      profile: o.profile,
+      tmpDir: o.tmpDir,
+      ffmpeg: o.ffmpeg,
+      parallel: o.parallel,
+      first: 0,
+      ...(o.audioChunk && { chunk: o.audioChunk }),
+      ...signal,
+    });
+    try {
+      const graph = o.sound
+        ? mixGraph(dialogue.graph, o.sound, o.timing, o.profile.fps, dialogue.inputCount)
+        : dialogue.graph;
+      const inputs = [...dialogue.inputs, ...(o.sound ? soundInputs(o.sound) : [])];
+      await runTool(o.ffmpeg, audioPcmArgs(inputs, graph, pcm), { ...signal });
+    } finally {
+      for (const file of dialogue.temporary) await removeIfExists(file);
+    }
+    if (o.loudness !== undefined) await pcmToLoudness(o.ffmpeg, pcm, o.loudness);
+    const total = Math.round((o.timing.totalFrames / o.profile.fps) * SAMPLE_RATE);
+    const encoded = await encodeAudio({
+      pcm,
+      totalSamples: total,
+      dir: o.chunkDir,
+      ffmpeg: o.ffmpeg,
+      parallel: o.parallel,
+      ...(o.chunkFrames && { chunkFrames: o.chunkFrames }),
+      ...signal,
+    });
+    await removeIfExists(aac);
+    for (const file of encoded.files) await appendFile(aac, await readFile(file));
+    return { ...encoded, aac };
+  } catch (e) {
+    await removeIfExists(aac);
+    throw e;
+  } finally {
+    await removeIfExists(pcm);
+  }
+}
+
+// EBU R128 by measurement and one linear gain, rounded to GAIN_STEP (above). When a limiter was needed, the
+// film is measured again and what it took away is made up once more.
+async function pcmToLoudness(ffmpeg: string, pcm: string, target: number): Promise<void> {
+  for (let pass = 1; pass <= 2; pass++) {
+    const m = parseLoudness(await runToolWithStderr(ffmpeg, pcmLoudnessArgs(pcm)));
+    // A silent film has no loudness to set.
+    if (!m || m.integrated < -69) return;
+    const gain = Math.round((target - m.integrated) / GAIN_STEP) * GAIN_STEP;
+    if (gain === 0) return;
+    const limit = m.truePeak + gain > -1;
+    const out = tempSibling(pcm);
+    try {
+      await runTool(ffmpeg, pcmGainArgs(pcm, gain, limit, out));
+      await rename(out, pcm);
+    } finally {
+      await removeIfExists(out);
+    }
+    if (!limit) return;
+  }
+}
