@@ -60,7 +60,12 @@ export async function encodeAudio(o: {
       const to = Math.min(o.totalSamples, bounds[k + 1]! + CONTEXT);
       const bytes = Buffer.alloc((to - from) * BYTES_PER_SAMPLE);
       await handle.read(bytes, 0, bytes.length, from * BYTES_PER_SAMPLE);
-      const shape = { audio_format: AUDIO_FORMAT, codec: AUDIO_CODEC, before: bounds[k]! - from, to: to - from };
+      const shape = {
+        audio_format: AUDIO_FORMAT,
+        codec: AUDIO_CODEC,
+        before: bounds[k]! - from,
+        to: to - from,
+      };
       keys.push(createHash("sha256").update(canonicalJson(shape)).update(bytes).digest("hex"));
     }
   } finally {
@@ -78,7 +83,11 @@ export async function encodeAudio(o: {
       else runs.push([k, k + 1]);
     }
   await sideBySide(
-    runs.map(([first, end]) => (signal) => encodeRun(o, bounds, files, first, end, signal)),
+    runs.map(
+      ([first, end]) =>
+        (signal) =>
+          encodeRun(o, bounds, files, first, end, signal),
+    ),
     o.parallel,
     o.signal,
   );
@@ -99,11 +108,9 @@ async function encodeRun(
   const to = end === bounds.length - 1 ? o.totalSamples : Math.min(o.totalSamples, bounds[end]! + CONTEXT);
   const out = tempSibling(path.join(path.dirname(files[first]!), "run.aac"));
   try {
-    await runTool(
-      o.ffmpeg,
-      encodeAudioArgs(o.pcm, from * BYTES_PER_SAMPLE, to * BYTES_PER_SAMPLE, out),
-      { signal },
-    );
+    await runTool(o.ffmpeg, encodeAudioArgs(o.pcm, from * BYTES_PER_SAMPLE, to * BYTES_PER_SAMPLE, out), {
+      signal,
+    });
     const packets = adtsPackets(await readFile(out));
     // Packet i holds the samples from (from + (i - 1)·1024): the encoder's first packet is its priming.
     const start = (i: number) => from + (i - 1) * AAC_FRAME;
@@ -131,7 +138,8 @@ async function encodeRun(
 export function adtsPackets(stream: Buffer): Buffer[] {
   const packets: Buffer[] = [];
   for (let at = 0; at + 7 <= stream.length; ) {
-    if (stream[at] !== 0xff || (stream[at + 1]! & 0xf0) !== 0xf0) throw new RunError(`the encoded audio is not ADTS at byte ${at}`);
+    if (stream[at] !== 0xff || (stream[at + 1]! & 0xf0) !== 0xf0)
+      throw new RunError(`the encoded audio is not ADTS at byte ${at}`);
     const length = ((stream[at + 3]! & 0x03) << 11) | (stream[at + 4]! << 3) | (stream[at + 5]! >> 5);
     packets.push(stream.subarray(at, at + length));
     at += length;

@@ -47,8 +47,9 @@ export interface StitchOptions {
   signal?: AbortSignal;
   // Pieces encoded at once (default: the cores, as many as a quarter of the memory holds).
   parallel?: number;
-  // Clips per chunk of the film's audio (default CHUNK).
+  // Clips per chunk of the film's audio (default CHUNK); AAC frames per cached chunk of its encoding.
   audioChunk?: number;
+  audioChunkFrames?: number;
   // Voice-overs and a music bed over the clips' own audio.
   sound?: FilmSound;
   // Captions to burn into the picture (render.captions: burn); the cues come from captionsFor().
@@ -104,6 +105,7 @@ export async function stitchFilm(o: StitchOptions, key: string, now: () => numbe
           ffmpeg: o.tools.ffmpeg,
           parallel: o.parallel ?? defaultParallel(),
           ...(o.audioChunk && { audioChunk: o.audioChunk }),
+          ...(o.audioChunkFrames && { chunkFrames: o.audioChunkFrames }),
           ...(o.signal && { signal: o.signal }),
         });
         try {
