@@ -20,6 +20,7 @@ import { graphProject, lowerBoundMs } from "./graph.js";
 import { claims, remoteWarm } from "./remote.js";
 import { withAndWithout } from "./micro.js";
 import { incrementalXfade, stitchMemory } from "./stitch-memory.js";
+import { incremental48 } from "./incremental-48.js";
 import { machine, median, type Result, seconds, sideBySide, table, timed } from "./lib.js";
 
 const RUNS = 3;
@@ -385,6 +386,7 @@ const benches: Record<string, () => Promise<void>> = {
   "stitch-xfade": () => stitchBench("stitch-xfade"),
   "stitch-memory": () => stitchMemory(results),
   "incremental-xfade": () => incrementalXfade(results),
+  "incremental-48": () => incremental48(results),
   incremental,
   takes,
   memory,

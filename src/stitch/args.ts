@@ -66,38 +66,6 @@ export function segmentArgs(
   ];
 }
 
-// The film: the segments joined by stream copy, with the film's audio made in one pass from `audioInputs`
-// (the clips themselves, or the audio chunks joined by the concat demuxer) and the sound's inputs.
-export function muxArgs(
-  segmentList: string,
-  audioInputs: string[],
-  audio: Graph,
-  out: string,
-  soundInputs: string[] = [],
-): string[] {
-  return [
-    ...FFMPEG_PREAMBLE,
-    ...PROGRESS,
-    ...concatInput(segmentList),
-    ...audioInputs,
-    ...soundInputs,
-    "-filter_complex",
-    audio.filter,
-    "-map",
-    "0:v",
-    "-map",
-    audio.output,
-    "-c:v",
-    "copy",
-    ...AUDIO_CODEC,
-    "-movflags",
-    "+faststart",
-    "-f",
-    "mp4",
-    out,
-  ];
-}
-
 // The film's audio as raw stereo 32-bit float PCM at 48 kHz: what the chunks are keyed by and encoded from.
 export function audioPcmArgs(inputs: string[], audio: Graph, out: string): string[] {
   return [

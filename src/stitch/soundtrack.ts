@@ -17,6 +17,7 @@ import { audioPcmArgs, parseLoudness, pcmGainArgs, pcmLoudnessArgs } from "./arg
 import { dialogueAudio } from "./dialogue.js";
 import { type EncodedAudio, encodeAudio } from "./encoded-audio.js";
 import { SAMPLE_RATE } from "./graph.js";
+import { defaultParallel } from "./side-by-side.js";
 import type { Profile, StitchClip, Timing } from "./profile.js";
 import { type FilmSound, mixGraph, soundInputs } from "./sound-graph.js";
 
@@ -27,52 +28,61 @@ export interface Soundtrack extends EncodedAudio {
   aac: string;
 }
 
-export async function soundtrack(o: {
+// What the stitch knows of the film's sound (StitchOptions has these fields).
+export interface SoundtrackOptions {
   clips: StitchClip[];
-  profile: Profile;
-  timing: Timing;
+  render: { loudness?: number };
   sound?: FilmSound;
-  loudness?: number;
   tmpDir: string;
-  chunkDir: string;
-  ffmpeg: string;
-  parallel: number;
+  // Where the chunks are kept (<cache>/segments, beside the pieces).
+  segmentDir: string;
+  tools: { ffmpeg: string };
+  parallel?: number;
+  // Clips per chunk of the clips' audio (dialogue.ts), AAC frames per encoded chunk (encoded-audio.ts).
   audioChunk?: number;
-  chunkFrames?: number;
+  audioChunkFrames?: number;
   signal?: AbortSignal;
-}): Promise<Soundtrack> {
+}
+
+export async function soundtrack(
+  o: SoundtrackOptions,
+  profile: Profile,
+  timing: Timing,
+): Promise<Soundtrack> {
+  const ffmpeg = o.tools.ffmpeg;
+  const parallel = o.parallel ?? defaultParallel();
   const pcm = tempSibling(path.join(o.tmpDir, "audio.f32"));
   const aac = tempSibling(path.join(o.tmpDir, "audio.aac"));
   const signal = o.signal && { signal: o.signal };
   try {
     const dialogue = await dialogueAudio({
       clips: o.clips,
-      profile: o.profile,
+      profile,
       tmpDir: o.tmpDir,
-      ffmpeg: o.ffmpeg,
-      parallel: o.parallel,
+      ffmpeg,
+      parallel,
       first: 0,
       ...(o.audioChunk && { chunk: o.audioChunk }),
       ...signal,
     });
     try {
       const graph = o.sound
-        ? mixGraph(dialogue.graph, o.sound, o.timing, o.profile.fps, dialogue.inputCount)
+        ? mixGraph(dialogue.graph, o.sound, timing, profile.fps, dialogue.inputCount)
         : dialogue.graph;
       const inputs = [...dialogue.inputs, ...(o.sound ? soundInputs(o.sound) : [])];
-      await runTool(o.ffmpeg, audioPcmArgs(inputs, graph, pcm), { ...signal });
+      await runTool(ffmpeg, audioPcmArgs(inputs, graph, pcm), { ...signal });
     } finally {
       for (const file of dialogue.temporary) await removeIfExists(file);
     }
-    if (o.loudness !== undefined) await pcmToLoudness(o.ffmpeg, pcm, o.loudness);
-    const total = Math.round((o.timing.totalFrames / o.profile.fps) * SAMPLE_RATE);
+    if (o.render.loudness !== undefined) await pcmToLoudness(ffmpeg, pcm, o.render.loudness);
+    const total = Math.round((timing.totalFrames / profile.fps) * SAMPLE_RATE);
     const encoded = await encodeAudio({
       pcm,
       totalSamples: total,
-      dir: o.chunkDir,
-      ffmpeg: o.ffmpeg,
-      parallel: o.parallel,
-      ...(o.chunkFrames && { chunkFrames: o.chunkFrames }),
+      dir: o.segmentDir,
+      ffmpeg,
+      parallel,
+      ...(o.audioChunkFrames && { chunkFrames: o.audioChunkFrames }),
       ...signal,
     });
     await removeIfExists(aac);
@@ -86,6 +96,11 @@ export async function soundtrack(o: {
   }
 }
 
+// The gain to the target in whole GAIN_STEPs (0 when the film is within half a step of it).
+export function filmGain(target: number, integrated: number): number {
+  return Math.round((target - integrated) / GAIN_STEP) * GAIN_STEP || 0;
+}
+
 // EBU R128 by measurement and one linear gain, rounded to GAIN_STEP (above). When a limiter was needed, the
 // film is measured again and what it took away is made up once more.
 async function pcmToLoudness(ffmpeg: string, pcm: string, target: number): Promise<void> {
@@ -93,7 +108,7 @@ async function pcmToLoudness(ffmpeg: string, pcm: string, target: number): Promi
     const m = parseLoudness(await runToolWithStderr(ffmpeg, pcmLoudnessArgs(pcm)));
     // A silent film has no loudness to set.
     if (!m || m.integrated < -69) return;
-    const gain = Math.round((target - m.integrated) / GAIN_STEP) * GAIN_STEP;
+    const gain = filmGain(target, m.integrated);
     if (gain === 0) return;
     const limit = m.truePeak + gain > -1;
     const out = tempSibling(pcm);

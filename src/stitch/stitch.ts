@@ -94,20 +94,7 @@ export async function stitchFilm(o: StitchOptions, key: string, now: () => numbe
             pieces.map((p) => p.frames / profile.fps),
           ),
         );
-        const audio = await soundtrack({
-          clips: o.clips,
-          profile,
-          timing,
-          ...(o.sound && { sound: o.sound }),
-          ...(o.render.loudness !== undefined && { loudness: o.render.loudness }),
-          tmpDir: o.tmpDir,
-          chunkDir: o.segmentDir,
-          ffmpeg: o.tools.ffmpeg,
-          parallel: o.parallel ?? defaultParallel(),
-          ...(o.audioChunk && { audioChunk: o.audioChunk }),
-          ...(o.audioChunkFrames && { chunkFrames: o.audioChunkFrames }),
-          ...(o.signal && { signal: o.signal }),
-        });
+        const audio = await soundtrack(o, profile, timing);
         try {
           audioChunks = { made: audio.made, reused: audio.reused };
           pieceKeys.push(...audio.keys);
