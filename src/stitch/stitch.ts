@@ -84,8 +84,16 @@ export async function stitchFilm(o: StitchOptions, key: string, now: () => numbe
         await runTool(o.tools.ffmpeg, concatCopyArgs(list, tmp), runOptions(o, progress));
         copiedSeconds = progress.seconds();
       } else {
-        // Segments are whole frames, so the mix, the voice-overs and the captions line up with the picture.
-        const pieces = await ensureSegments(o, profile, (s) => (segments = s));
+        // Segments are whole frames, so the mix, the voice-overs and the captions line up with the picture;
+        // the soundtrack is made while they are encoded.
+        const [made, sound] = await Promise.allSettled([
+          ensureSegments(o, profile, (s) => (segments = s)),
+          soundtrack(o, profile, timing),
+        ]);
+        if (made.status === "rejected" && sound.status === "fulfilled") await removeIfExists(sound.value.aac);
+        if (made.status === "rejected") throw made.reason;
+        if (sound.status === "rejected") throw sound.reason;
+        const [pieces, audio] = [made.value, sound.value];
         pieceKeys = pieces.map((p) => path.basename(p.file, ".mp4"));
         await writeFile(
           list,
@@ -94,7 +102,6 @@ export async function stitchFilm(o: StitchOptions, key: string, now: () => numbe
             pieces.map((p) => p.frames / profile.fps),
           ),
         );
-        const audio = await soundtrack(o, profile, timing);
         try {
           audioChunks = { made: audio.made, reused: audio.reused };
           pieceKeys.push(...audio.keys);
@@ -123,7 +130,6 @@ export async function stitchFilm(o: StitchOptions, key: string, now: () => numbe
       await burnCaptions(o, tmp, toAss(cues, profile.fps, profile.width, profile.height));
       await whole();
     }
-    // A normalised film's soundtrack was brought to the target before it was encoded (soundtrack.ts).
     if (copy && o.render.loudness !== undefined) {
       await normaliseLoudness(o, tmp, o.render.loudness);
       await whole();
@@ -252,9 +258,9 @@ async function filmSeconds(o: StitchOptions, film: string, known: number): Promi
   return (await probeMedia(o.tools.ffprobe, film)).duration;
 }
 
-// EBU R128 by measurement and one linear gain (loudnorm's linear mode gives up on films whose peaks are
-// near full scale, and its dynamic mode misses short films by more than 1 LU). When a limiter was needed,
-// the film is measured again and the small difference it made is made up once more.
+// A copied film's loudness (a normalised film's is set on its PCM, soundtrack.ts): EBU R128 by measurement
+// and one linear gain (loudnorm's linear mode gives up near full scale, its dynamic mode misses short films by
+// more than 1 LU). When a limiter was needed, the film is measured again and what it took is made up once more.
 async function normaliseLoudness(o: StitchOptions, film: string, target: number): Promise<void> {
   for (let pass = 1; pass <= 2; pass++) {
     const m = parseLoudness(await runToolWithStderr(o.tools.ffmpeg, loudnessMeasureArgs(film)));
