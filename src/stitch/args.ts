@@ -84,18 +84,9 @@ export function audioPcmArgs(inputs: string[], audio: Graph, out: string): strin
 const PCM = ["-c:a", "pcm_f32le", "-ar", "48000", "-ac", "2", "-f", "f32le"];
 const PCM_INPUT = ["-f", "f32le", "-ar", "48000", "-ac", "2"];
 
-// Bytes [start, end) of a raw PCM file encoded to AAC as ADTS (each packet with its length, split by the caller).
-export function encodeAudioArgs(pcm: string, start: number, end: number, out: string): string[] {
-  return [
-    ...FFMPEG_PREAMBLE,
-    ...PCM_INPUT,
-    "-i",
-    `subfile,,start,${start},end,${end},,:${pcm}`,
-    ...AUDIO_CODEC,
-    "-f",
-    "adts",
-    out,
-  ];
+// Raw PCM encoded to AAC as ADTS (each packet with its length, split by the caller).
+export function encodeAudioArgs(pcm: string, out: string): string[] {
+  return [...FFMPEG_PREAMBLE, ...PCM_INPUT, "-i", pcm, ...AUDIO_CODEC, "-f", "adts", out];
 }
 
 // The film: the pieces joined by stream copy, and the encoded audio copied, its first packet (the encoder's

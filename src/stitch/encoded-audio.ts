@@ -7,6 +7,8 @@
 // own noise (test/e2e/audio-chunks-cache.test.ts measures the joins).
 import { open, readFile, rename, writeFile } from "node:fs/promises";
 import { createHash } from "node:crypto";
+import { createReadStream, createWriteStream } from "node:fs";
+import { pipeline } from "node:stream/promises";
 import path from "node:path";
 import { tempSibling } from "../cache/atomic.js";
 import { runTool } from "../media/run.js";
@@ -107,10 +109,16 @@ async function encodeRun(
   const from = Math.max(0, bounds[first]! - CONTEXT);
   const to = end === bounds.length - 1 ? o.totalSamples : Math.min(o.totalSamples, bounds[end]! + CONTEXT);
   const out = tempSibling(path.join(path.dirname(files[first]!), "run.aac"));
+  // The whole film is read in place; a run of it is copied out first (a few seconds: a few MB).
+  const whole = from === 0 && to === o.totalSamples;
+  const input = whole ? o.pcm : tempSibling(o.pcm);
   try {
-    await runTool(o.ffmpeg, encodeAudioArgs(o.pcm, from * BYTES_PER_SAMPLE, to * BYTES_PER_SAMPLE, out), {
-      signal,
-    });
+    if (!whole)
+      await pipeline(
+        createReadStream(o.pcm, { start: from * BYTES_PER_SAMPLE, end: to * BYTES_PER_SAMPLE - 1 }),
+        createWriteStream(input),
+      );
+    await runTool(o.ffmpeg, encodeAudioArgs(input, out), { signal });
     const packets = adtsPackets(await readFile(out));
     // Packet i holds the samples from (from + (i - 1)·1024): the encoder's first packet is its priming.
     const start = (i: number) => from + (i - 1) * AAC_FRAME;
@@ -131,6 +139,7 @@ async function encodeRun(
     }
   } finally {
     await removeIfExists(out);
+    if (!whole) await removeIfExists(input);
   }
 }
 
