@@ -1,7 +1,11 @@
 // `storyreel studio <file>`: a page on 127.0.0.1 over one storyboard (watch, render, pick, retake, edit) until
 // Ctrl-C, which stops a running render as `render`'s Ctrl-C does, then closes the server.
 import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { cachePaths } from "../cache/layout.js";
 import { UsageError } from "../errors.js";
 import { findMediaTools } from "../media/binaries.js";
 import { STUDIO_PAGE_DIR } from "../paths.js";
@@ -70,13 +74,14 @@ export async function studioCommand(argv: string[], ctx: CliContext): Promise<vo
     onBug: (err) => ctx.stderr(`storyreel studio hit a bug: ${(err as Error).stack ?? String(err)}`),
   });
   ctx.stdout(`storyreel studio: ${studio.url}`);
-  if (open) openBrowser(studio.url, ctx);
+  const opener = open ? await openBrowser(studio.url, cachePaths(opts.cacheDir).tmp, ctx) : undefined;
   await new Promise<void>((resolve) => {
     if (ctx.signal.aborted) resolve();
     ctx.signal.addEventListener("abort", () => resolve(), { once: true });
   });
   ctx.stderr("storyreel studio: stopping (a running render stops as Ctrl-C stops `render`)");
   await studio.close();
+  if (opener) await rm(opener, { force: true });
 }
 
 // --port and --open are the studio's own; the rest are render's.
@@ -94,17 +99,29 @@ function studioOptions(argv: string[]): { port?: string; open: boolean; rest: st
   return { ...(port !== undefined && { port }), open, rest };
 }
 
-// The system's browser; a machine without one (a server over ssh) is told so, and the studio runs on.
-function openBrowser(url: string, ctx: CliContext): void {
+// The system's browser; a machine without one (a server over ssh) is told so, and the studio runs on. The
+// browser is given a file only this user can read that sends it on to the address: a command line (the
+// opener's, the browser's) can be read by every user of the machine, and the token must not be on one.
+async function openBrowser(url: string, tmp: string, ctx: CliContext): Promise<string> {
+  await mkdir(tmp, { recursive: true });
+  const file = path.join(tmp, `studio-open-${randomBytes(8).toString("hex")}.html`);
+  const safe = url.replace(/&/g, "&amp;").replace(/"/g, "&quot;");
+  await writeFile(
+    file,
+    `<!doctype html><meta charset="utf-8"><meta http-equiv="refresh" content="0;url=${safe}"><title>storyreel studio</title><a href="${safe}">storyreel studio</a>\n`,
+    { mode: 0o600 },
+  );
+  const target = pathToFileURL(file).href;
   const [command, args] =
     process.platform === "darwin"
-      ? ["open", [url]]
+      ? ["open", [target]]
       : process.platform === "win32"
-        ? ["cmd", ["/c", "start", "", url]]
-        : ["xdg-open", [url]];
+        ? ["cmd", ["/c", "start", "", target]]
+        : ["xdg-open", [target]];
   const child = spawn(command, args as string[], { stdio: "ignore", detached: true });
   child.on("error", () =>
     ctx.stderr(`storyreel studio: no browser to open (${command} not found); open the address above`),
   );
   child.unref();
+  return file;
 }

@@ -28,6 +28,8 @@ export class StudioActions {
   // Taken synchronously by the first request, so two renders asked for at once cannot both start.
   private busy = false;
 
+  private edits: Promise<void> = Promise.resolve();
+
   constructor(
     private readonly session: StudioSession,
     private readonly deps: RunDeps,
@@ -37,7 +39,7 @@ export class StudioActions {
     return this.exclusive(async () => {
       const planned = await this.session.plan();
       const cost = planned.films[0]!.plan.cost.new;
-      if (this.paying(planned, cost) && body.confirm !== true)
+      if (this.paying(planned, cost) && !confirmed(body, cost))
         return confirmAnswer(cost, `This render would spend ${dollars(cost)} on ${spendingText(planned)}`);
       this.launch(planned);
       return { status: 202, body: { started: true } };
@@ -78,7 +80,7 @@ export class StudioActions {
         return bad(
           `${film.board.file} has steps that are not made yet (${dollars(pending.cost.new)}); render it first`,
         );
-      if (this.paying(planned, step.cost) && body.confirm !== true)
+      if (this.paying(planned, step.cost) && !confirmed(body, step.cost))
         return confirmAnswer(
           step.cost,
           `This retake would spend ${dollars(step.cost)} on one more take of ${step.name}`,
@@ -107,7 +109,18 @@ export class StudioActions {
     });
   }
 
-  async edit(body: Record<string, unknown>): Promise<Answer> {
+  // Edits take turns: each checks the file's hash and writes within its turn, so two at once never both pass
+  // the check and the later write lose the earlier one.
+  edit(body: Record<string, unknown>): Promise<Answer> {
+    const turn = this.edits.then(() => this.editNow(body));
+    this.edits = turn.then(
+      () => undefined,
+      () => undefined,
+    );
+    return turn;
+  }
+
+  private async editNow(body: Record<string, unknown>): Promise<Answer> {
     const { base, edits } = body;
     if (typeof base !== "string" || !Array.isArray(edits) || !edits.every(isEdit))
       return bad('edit needs a base hash and a list of edits ({ "shot" | "still", "field", "value" })');
@@ -187,6 +200,12 @@ export function answerError(err: unknown): Answer | undefined {
 
 function bad(error: string): Answer {
   return { status: 400, body: { error } };
+}
+
+// Agreed to, at this price: the page sends back the cost it showed, so a storyboard that changed meanwhile (a save,
+// a checkout) is asked about again instead of paid at a price nobody saw.
+function confirmed(body: Record<string, unknown>, cost: number): boolean {
+  return body.confirm === true && typeof body.cost === "number" && Math.abs(body.cost - cost) < 0.005;
 }
 
 function confirmAnswer(cost: number, text: string): Answer {

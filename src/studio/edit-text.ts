@@ -8,9 +8,10 @@ export function replaceNode(text: string, node: Node, value: unknown): string {
   const old = text.slice(start, end);
   const style = isScalar(node) ? node.type : undefined;
   const indent = blockIndent(text, start, old);
-  const rendered = render(value, style, indent, old.split("\n")[0]);
+  const eol = text.includes("\r\n") ? "\r\n" : "\n";
+  const rendered = render(value, style, indent, old.split(/\r?\n/)[0]).replace(/\n/g, eol);
   // A block scalar's range takes its last newline; a value written in its place ends its line the same way.
-  const keepNewline = old.endsWith("\n") && !rendered.endsWith("\n") ? "\n" : "";
+  const keepNewline = old.endsWith("\n") && !rendered.endsWith("\n") ? eol : "";
   return text.slice(0, start) + rendered + keepNewline + text.slice(end);
 }
 
@@ -70,8 +71,9 @@ export function render(
       .map(([k, v]) => `${k}: ${render(v, undefined, indent)}`)
       .join(", ")} }`;
   const s = String(value);
+  // The chomping follows the new text (a kept header could add or drop its last newline); folded becomes literal.
   if ((style === Scalar.BLOCK_LITERAL || style === Scalar.BLOCK_FOLDED) && s.length > 0)
-    return `${header && !s.trimEnd().includes("\n") ? header : `|${s.endsWith("\n") ? "" : "-"}`}\n${s
+    return `${header === (s.endsWith("\n") ? "|" : "|-") ? header : `|${s.endsWith("\n") ? "" : "-"}`}\n${s
       .replace(/\n$/, "")
       .split("\n")
       .map((l) => (l ? indent + l : ""))
@@ -81,10 +83,14 @@ export function render(
   return JSON.stringify(s);
 }
 
+// Plain only when it reads back the same both as a block value and inside a flow map's braces (where `,`, `[`
+// and `{` mean something), so the same text is safe wherever the value stands.
 function readsBack(s: string): boolean {
   if (s === "" || s !== s.trim() || s.includes("\n")) return false;
   try {
-    return (parse(`v: ${s}`) as { v?: unknown })?.v === s;
+    return (
+      (parse(`v: ${s}`) as { v?: unknown })?.v === s && (parse(`{ v: ${s} }`) as { v?: unknown })?.v === s
+    );
   } catch {
     return false;
   }

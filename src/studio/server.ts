@@ -66,7 +66,12 @@ async function handle(
   port: number,
 ): Promise<void> {
   const raw = req.url ?? "/";
-  const url = new URL(raw, `http://127.0.0.1:${port}`);
+  let url: URL;
+  try {
+    url = new URL(raw, `http://127.0.0.1:${port}`);
+  } catch {
+    return json(res, 400, { error: "not a request target this server knows" });
+  }
   // The path as sent: the URL parser would resolve `..` and `%2e%2e` before the file check could refuse them.
   const route = raw.split("?")[0]!;
   const why = refusal(req, url, parts.token, port);

@@ -150,9 +150,16 @@ test("with fal, render asks first (409, nothing submitted), then renders on conf
     assert.ok(first.json.confirm!.cost > 0);
     assert.match(first.json.confirm!.text, /^This render would spend \$\d+\.\d\d on 2 clips: render\?$/);
     assert.equal(fake.count("submit"), 0);
-    const second = await studio.post("/api/render", { confirm: true });
-    assert.equal(second.status, 202);
+    // A confirmation without the price it agreed to, or at another price, is asked again.
     assert.equal((await studio.post("/api/render", { confirm: true })).status, 409);
+    const other = await studio.post("/api/render", { confirm: true, cost: first.json.confirm!.cost + 1 });
+    assert.equal(other.status, 409);
+    assert.equal(other.json.confirm!.cost, first.json.confirm!.cost);
+    assert.equal(fake.count("submit"), 0);
+    const second = await studio.post("/api/render", { confirm: true, cost: first.json.confirm!.cost });
+    assert.equal(second.status, 202);
+    const busy = await studio.post("/api/render", { confirm: true, cost: first.json.confirm!.cost });
+    assert.equal(busy.status, 409);
     const ended = await events.next((e) => e.event === "render" && e.data.state === "ended", 60_000);
     assert.equal(ended.data.ok, true, ended.data.error);
     assert.equal(fake.count("submit"), 2);
@@ -180,7 +187,8 @@ test("with fal, render asks first (409, nothing submitted), then renders on conf
     );
     assert.equal(await readFile(path.join(p.dir, "storyboard.lock.yaml"), "utf8"), lockText);
     const from = events.seen.length;
-    assert.equal((await studio.post("/api/retake", { id: "two", confirm: true })).status, 202);
+    const cost = retake.json.confirm!.cost;
+    assert.equal((await studio.post("/api/retake", { id: "two", confirm: true, cost })).status, 202);
     const again = await events.next((e) => e.event === "render" && e.data.state === "ended", 60_000, from);
     assert.equal(again.data.ok, true, again.data.error);
     assert.equal(fake.count("submit"), 3);
@@ -201,7 +209,9 @@ test("a render over --max-cost is refused before any submit: the render ends wit
   });
   try {
     const events = await studio.events();
-    assert.equal((await studio.post("/api/render", { confirm: true })).status, 202);
+    const asked = await studio.post("/api/render", {});
+    const cost = asked.json.confirm!.cost;
+    assert.equal((await studio.post("/api/render", { confirm: true, cost })).status, 202);
     const ended = await events.next((e) => e.event === "render" && e.data.state === "ended", 30_000);
     assert.equal(ended.data.ok, false);
     assert.match(ended.data.error!, /more than --max-cost \$0\.10/);
@@ -280,6 +290,24 @@ test("edit writes the YAML with its comments, refuses a stale base (409) and an 
     assert.notEqual(edit.json.hash, view.hash);
     assert.equal(edit.json.view!.hash, edit.json.hash);
     assert.equal(edit.json.view!.shots[1]!.prompt, "a new prompt");
+    // Two edits at once from one base: they take turns, so the second finds the file changed and writes nothing.
+    const both = await Promise.all(
+      ["one", "two"].map((shot) =>
+        studio.post("/api/edit", {
+          base: edit.json.hash,
+          edits: [{ shot, field: "prompt", value: `${shot} at once` }],
+        }),
+      ),
+    );
+    assert.deepEqual(both.map((r) => r.status).sort(), [200, 409]);
+    const once = await readFile(p.file, "utf8");
+    assert.equal(
+      once.includes("one at once") !== once.includes("two at once"),
+      true,
+      "exactly one was written",
+    );
+    // A request target the URL parser refuses is a 400, not a crash.
+    assert.equal((await studio.raw("http://[/x")).status, 400);
   } finally {
     await studio.stop();
   }
@@ -317,7 +345,8 @@ test("Ctrl-C stops a running render as render's Ctrl-C does (the paid clip colle
     env: falEnv(fake, p.cache),
   });
   const events = await studio.events();
-  assert.equal((await studio.post("/api/render", { confirm: true })).status, 202);
+  const { cost } = (await studio.post("/api/render", {})).json.confirm!;
+  assert.equal((await studio.post("/api/render", { confirm: true, cost })).status, 202);
   await fake.until(() => fake.count("submit") === 1);
   const result = await studio.stop();
   assert.equal(result.exitCode, 0, result.stderr);

@@ -125,3 +125,27 @@ test("a file written with CRLF keeps CRLF on the line an edit adds", () => {
   );
   assert.equal(out.replace(/\r\n/g, "").includes("\n"), false);
 });
+
+test("text that means something inside braces is quoted there; a block's chomping follows the new text; CRLF blocks stay CRLF", () => {
+  const flow = applyEdits(BOARD, [{ shot: "hall", field: "prompt", value: "rain, then sun" }]);
+  assert.equal(parse(flow).shots[2].prompt, "rain, then sun");
+  for (const tricky of ["a {b", "look [left]", "x: y", "rain, then sun"])
+    assert.equal(
+      parse(applyEdits(BOARD, [{ shot: "hall", field: "prompt", value: tricky }])).shots[2].prompt,
+      tricky,
+    );
+  const kept = BOARD.replace("prompt: |\n", "prompt: |+\n");
+  assert.equal(
+    parse(applyEdits(kept, [{ shot: "gate", field: "prompt", value: "new" }])).shots[3].prompt,
+    "new",
+  );
+  const folded = BOARD.replace("prompt: |\n", "prompt: >\n");
+  assert.equal(
+    parse(applyEdits(folded, [{ shot: "gate", field: "prompt", value: "one\ntwo\n" }])).shots[3].prompt,
+    "one\ntwo\n",
+  );
+  const crlf = BOARD.replace(/\n/g, "\r\n");
+  const block = applyEdits(crlf, [{ shot: "gate", field: "prompt", value: "l1\nl2\n" }]);
+  assert.equal(block.replace(/\r\n/g, "").includes("\n"), false, "no bare LF");
+  assert.equal(parse(block).shots[3].prompt, "l1\nl2\n");
+});

@@ -93,13 +93,15 @@ export function ask(confirm) {
   );
 }
 
-// A request that may spend money: a 409 with `confirm` asks first, then sends it again with confirm: true.
+// A request that may spend money: a 409 with `confirm` asks first, then sends it again with confirm: true and the
+// cost it showed (a plan that changed meanwhile is asked about again).
 export async function paid(path, body, what) {
   fail("");
   let r = await api(path, body);
-  if (r.status === 409 && r.data.confirm) {
+  // Asked again when the price changed between the question and the answer.
+  while (r.status === 409 && r.data.confirm) {
     if (!(await ask(r.data.confirm))) return say(`${what}: cancelled, nothing spent`);
-    r = await api(path, { ...body, confirm: true });
+    r = await api(path, { ...body, confirm: true, cost: r.data.confirm.cost });
   }
   if (r.status >= 300 || r.status === 0) return fail(r.data.error ?? `${what} failed (${r.status})`);
   say(`${what}: started`);
