@@ -70,7 +70,7 @@ export async function incremental48(results: Result[]): Promise<void> {
   let current = clips;
   const again: Array<{ seconds: number; pieces: number; chunks: number; of: number }> = [];
   for (const shot of [23, 11, 35]) {
-    const edited = await stitchClip(other, current[shot]!);
+    const edited = await stitchClip(other, { transition: current[shot]!.transition });
     current = current.map((c, i) =>
       i === shot ? { ...edited, key: `edit${shot}${"0".repeat(58)}`.slice(0, 64), shot: c.shot } : c,
     );
