@@ -21,7 +21,9 @@ const SHOTS = 48;
 const SECONDS = 5;
 
 async function film(dir: string): Promise<{ clips: StitchClip[]; sound: FilmSound }> {
-  const files = Array.from({ length: 12 }, (_, i) => clip({ w: 1280, h: 720, seconds: SECONDS, hue: i * 30 }));
+  const files = Array.from({ length: 12 }, (_, i) =>
+    clip({ w: 1280, h: 720, seconds: SECONDS, hue: i * 30 }),
+  );
   const clips = await Promise.all(
     Array.from({ length: SHOTS }, async (_, i) => ({
       ...(await stitchClip(
