@@ -8,7 +8,7 @@
 // steps), which is the cost being removed. Instead the gain is rounded to GAIN_STEP: one edit moves a film's
 // loudness by far less than that (a shot of 48 twice as loud as the rest: 0.09 LU), so the gain, and with it
 // every chunk the edit did not touch, usually stays the same; the film stays within GAIN_STEP / 2 of its target.
-import { appendFile, readFile, rename } from "node:fs/promises";
+import { appendFile, readFile, rename, stat } from "node:fs/promises";
 import path from "node:path";
 import { tempSibling } from "../cache/atomic.js";
 import { runTool, runToolWithStderr } from "../media/run.js";
@@ -16,7 +16,6 @@ import { removeIfExists } from "../util/fs.js";
 import { audioPcmArgs, parseLoudness, pcmGainArgs, pcmLoudnessArgs } from "./args.js";
 import { dialogueAudio } from "./dialogue.js";
 import { type EncodedAudio, encodeAudio } from "./encoded-audio.js";
-import { SAMPLE_RATE } from "./graph.js";
 import { defaultParallel } from "./side-by-side.js";
 import type { Profile, StitchClip, Timing } from "./profile.js";
 import { type FilmSound, mixGraph, soundInputs } from "./sound-graph.js";
@@ -75,10 +74,10 @@ export async function soundtrack(
       for (const file of dialogue.temporary) await removeIfExists(file);
     }
     if (o.render.loudness !== undefined) await pcmToLoudness(ffmpeg, pcm, o.render.loudness);
-    const total = Math.round((timing.totalFrames / profile.fps) * SAMPLE_RATE);
+    // The samples the graph made (stereo f32: 8 bytes each), to the last one.
     const encoded = await encodeAudio({
       pcm,
-      totalSamples: total,
+      totalSamples: (await stat(pcm)).size / 8,
       dir: o.segmentDir,
       ffmpeg,
       parallel,
