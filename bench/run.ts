@@ -22,6 +22,7 @@ import { lastFrame } from "./last-frame.js";
 import { validateVsPlan } from "./fixed-costs.js";
 import { incrementalXfade, stitchMemory } from "./stitch-memory.js";
 import { firstStitch, stitchLimit } from "./stitch-limit.js";
+import { incremental48 } from "./incremental-48.js";
 import { machine, median, type Result, seconds, sideBySide, table, timed } from "./lib.js";
 
 const RUNS = 3;
@@ -378,6 +379,7 @@ const benches: Record<string, () => Promise<void>> = {
   "stitch-limit": () => stitchLimit(results),
   "stitch-memory": () => stitchMemory(results),
   "incremental-xfade": () => incrementalXfade(results),
+  "incremental-48": () => incremental48(results),
   incremental,
   takes,
   memory,

@@ -14,8 +14,9 @@ import type { PlannedFilm } from "../pipeline/plans.js";
 import { isPass, labelOf, storedAs } from "../steps/registry.js";
 
 export interface CacheEntry {
-  // A piece: a window or stretch of a normalised film (made again for free, never shared remotely).
-  kind: ArtifactKind | "piece";
+  // A piece: a window or stretch of a normalised film; audio: a chunk of its encoded soundtrack (both made
+  // again for free, never shared remotely).
+  kind: ArtifactKind | "piece" | "audio";
   key: string;
   // Every file the entry is made of (output and sidecar).
   files: string[];
@@ -58,7 +59,9 @@ export async function cacheEntries(paths: CachePaths): Promise<CacheEntry[]> {
     ...ARTIFACT_KINDS.map((kind) => [kind, paths.artifacts(kind)] as const),
     ["piece", paths.segments] as const,
   ]) {
-    for (const name of await listIfExists(dir)) await add(kind, dir, name);
+    // Beside the pieces: a film's soundtrack in encoded chunks (<key>.aac).
+    for (const name of await listIfExists(dir))
+      await add(kind === "piece" && name.endsWith(".aac") ? "audio" : kind, dir, name);
   }
   return [...entries.values()].sort((a, b) => a.kind.localeCompare(b.kind) || a.key.localeCompare(b.key));
 }

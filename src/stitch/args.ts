@@ -73,36 +73,80 @@ export function piecesArgs(
   ];
 }
 
-// The film: the segments joined by stream copy, with the film's audio made in one pass from `audioInputs`
-// (the clips themselves, or the audio chunks joined by the concat demuxer) and the sound's inputs.
-export function muxArgs(
-  segmentList: string,
-  audioInputs: string[],
-  audio: Graph,
-  out: string,
-  soundInputs: string[] = [],
-): string[] {
+// The film's audio as raw stereo 32-bit float PCM at 48 kHz: what the chunks are keyed by and encoded from.
+export function audioPcmArgs(inputs: string[], audio: Graph, out: string): string[] {
+  return [
+    ...FFMPEG_PREAMBLE,
+    ...PROGRESS,
+    ...inputs,
+    "-filter_complex",
+    audio.filter,
+    "-map",
+    audio.output,
+    ...PCM,
+    out,
+  ];
+}
+
+const PCM = ["-c:a", "pcm_f32le", "-ar", "48000", "-ac", "2", "-f", "f32le"];
+const PCM_INPUT = ["-f", "f32le", "-ar", "48000", "-ac", "2"];
+
+// Raw PCM encoded to AAC as ADTS (each packet with its length, split by the caller).
+export function encodeAudioArgs(pcm: string, out: string): string[] {
+  return [...FFMPEG_PREAMBLE, ...PCM_INPUT, "-i", pcm, ...AUDIO_CODEC, "-f", "adts", out];
+}
+
+// The film: the pieces joined by stream copy, and the encoded audio copied, its first packet (the encoder's
+// priming) placed before zero so the mp4 skips it as a single pass's would.
+export function muxEncodedArgs(segmentList: string, aac: string, out: string): string[] {
   return [
     ...FFMPEG_PREAMBLE,
     ...PROGRESS,
     ...concatInput(segmentList),
-    ...audioInputs,
-    ...soundInputs,
-    "-filter_complex",
-    audio.filter,
+    "-itsoffset",
+    String(-1024 / 48000),
+    "-f",
+    "aac",
+    "-i",
+    aac,
     "-map",
     "0:v",
     "-map",
-    audio.output,
-    "-c:v",
+    "1:a",
+    "-c",
     "copy",
-    ...AUDIO_CODEC,
     "-movflags",
     "+faststart",
     "-f",
     "mp4",
     out,
   ];
+}
+
+// EBU R128 of raw PCM (see loudnessMeasureArgs).
+export function pcmLoudnessArgs(pcm: string): string[] {
+  return [
+    "-hide_banner",
+    "-nostdin",
+    "-nostats",
+    ...PCM_INPUT,
+    "-i",
+    pcm,
+    "-af",
+    "ebur128=peak=true:framelog=verbose",
+    "-f",
+    "null",
+    "-",
+  ];
+}
+
+// One linear gain on raw PCM; a limiter at -1 dBFS only when that gain would push the peaks over it.
+export function pcmGainArgs(pcm: string, gainDb: number, limit: boolean, out: string): string[] {
+  return [...FFMPEG_PREAMBLE, ...PCM_INPUT, "-i", pcm, "-af", gainFilter(gainDb, limit), ...PCM, out];
+}
+
+function gainFilter(gainDb: number, limit: boolean): string {
+  return `volume=${gainDb.toFixed(2)}dB${limit ? ",alimiter=limit=0.891:attack=5:release=50:level=0" : ""}`;
 }
 
 export function clipInputs(clips: StitchClip[]): string[] {
@@ -177,7 +221,7 @@ export function parseLoudness(stderr: string): LoudnessMeasurement | undefined {
 
 // One linear gain to the target; a limiter at -1 dBFS only when that gain would push the peaks over it.
 export function loudnessApplyArgs(film: string, gainDb: number, limit: boolean, out: string): string[] {
-  const filter = `volume=${gainDb.toFixed(2)}dB${limit ? ",alimiter=limit=0.891:attack=5:release=50:level=0" : ""}`;
+  const filter = gainFilter(gainDb, limit);
   return [
     ...FFMPEG_PREAMBLE,
     ...PROGRESS,

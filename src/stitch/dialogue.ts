@@ -1,4 +1,4 @@
-// The clips' audio for the film's mux: its inputs (from 1 on) and a graph over them. Up to a chunk's worth of
+// The clips' audio for the film's audio pass: its inputs (from `first` on, default 1) and a graph over them. Up to a chunk's worth of
 // clips: the clips themselves. More: chunks made side by side and joined by the concat demuxer as one input,
 // so the mux does not open hundreds of files.
 import { writeFile } from "node:fs/promises";
@@ -27,14 +27,16 @@ export async function dialogueAudio(o: {
   ffmpeg: string;
   parallel: number;
   chunk?: number;
+  first?: number;
   signal?: AbortSignal;
 }): Promise<DialogueAudio> {
+  const first = o.first ?? 1;
   const chunks = audioChunks(o.clips, o.profile, o.chunk);
   if (chunks.length === 1)
     return {
       inputs: clipInputs(o.clips),
       inputCount: o.clips.length,
-      graph: audioGraph(o.clips, o.profile, 1),
+      graph: audioGraph(o.clips, o.profile, first),
       temporary: [],
     };
   const files = chunks.map((_, i) => tempSibling(path.join(o.tmpDir, `audio-${i}.wav`)));
@@ -60,7 +62,7 @@ export async function dialogueAudio(o: {
     inputCount: 1,
     // Timestamps from the sample count: the chunks join end to end, whatever the demuxer makes of them.
     graph: {
-      filter: `[1:a]asetpts=N/SR/TB,atrim=end_sample=${samples}[dialogue]`,
+      filter: `[${first}:a]asetpts=N/SR/TB,atrim=end_sample=${samples}[dialogue]`,
       output: "[dialogue]",
       frames: frameTiming(o.clips, o.profile.fps).totalFrames,
     },

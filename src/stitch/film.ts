@@ -30,6 +30,8 @@ export interface FilmRecord {
   music_seconds?: number;
   // Normalised films: segments encoded this time, reused from the cache, and how many clips were re-encoded.
   segments?: { made: number; reused: number; clips_encoded: number };
+  // Normalised films: the soundtrack's AAC chunks encoded this time and reused from the cache.
+  audio_chunks?: { made: number; reused: number };
   // Normalised films: the keys of the pieces in <cache>/segments/ it was joined from (cache gc keeps them).
   pieces?: string[];
 }

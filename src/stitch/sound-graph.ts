@@ -61,10 +61,23 @@ export function mixGraph(
   const starts = clipStarts(timing);
   const parts = [dialogue.filter, `${dialogue.output}${fit}[dlg]`];
   const speech = ["[dlg]"];
-  sound.voices.forEach((v, k) => {
+  const placed = sound.voices.map((v, k) => {
     const ms = Math.round((starts[v.clip]! / fps + v.offset) * 1000);
-    parts.push(`[${first + k}:a]${FORMAT},adelay=${ms}|${ms},${fit}[vo${k}]`);
-    speech.push(`[vo${k}]`);
+    const at = (ms * SAMPLE_RATE) / 1000;
+    return { k, ms, at, end: v.duration === undefined ? total : at + Math.ceil(v.duration * SAMPLE_RATE) };
+  });
+  voiceLanes(placed, total).forEach((lane, j) => {
+    // Each voice runs until the next one in its lane starts (or the film ends), the first delayed to its place.
+    lane.forEach((v, i) => {
+      const until = lane[i + 1]?.at ?? total;
+      const delay = i === 0 ? `adelay=${v.ms}|${v.ms},` : "";
+      parts.push(
+        `[${first + v.k}:a]${FORMAT},${delay}apad,atrim=end_sample=${until - (i === 0 ? 0 : v.at)},asetpts=PTS-STARTPTS[vo${v.k}]`,
+      );
+    });
+    const labels = lane.map((v) => `[vo${v.k}]`).join("");
+    parts.push(`${labels}${lane.length > 1 ? `concat=n=${lane.length}:v=0:a=1` : "anull"}[lane${j}]`);
+    speech.push(`[lane${j}]`);
   });
   sumAll(speech, "[speech]", parts);
   if (!sound.music)
@@ -87,12 +100,26 @@ export function mixGraph(
   if (m.duck) {
     parts.push("[speech]asplit=2[said][key]");
     parts.push(
-      "[key]aeval=exprs='clip(val(0)*100,-1,1)|clip(val(1)*100,-1,1)':channel_layout=stereo,aformat=sample_fmts=fltp:channel_layouts=stereo[keyclip]",
+      // 40 dB and clipped by the conversion to 16 bits, which saturates (aeval's clip() took 6x as long).
+      `[key]volume=100,aformat=sample_fmts=s16,${STEREO}[keyclip]`,
     );
     parts.push(`[bed][keyclip]sidechaincompress=${DUCK},${STEREO}[ducked]`);
     parts.push(`[said][ducked]${sum(2)}[aout]`);
   } else parts.push(`[speech][bed]${sum(2)}[aout]`);
   return { filter: parts.join(";\n"), output: "[aout]", frames: timing.totalFrames };
+}
+
+// Voice-overs in lanes that never overlap (with LANE_GAP to spare), in the order they start: a lane is one stream
+// of its voices joined end to end, so the speech sums a lane or two instead of every voice padded to the film.
+const LANE_GAP = SAMPLE_RATE / 20;
+function voiceLanes<V extends { at: number; end: number }>(voices: V[], total: number): V[][] {
+  const lanes: V[][] = [];
+  for (const v of [...voices].sort((a, b) => a.at - b.at)) {
+    const lane = lanes.find((l) => l.at(-1)!.end + LANE_GAP <= v.at && v.at < total);
+    if (lane) lane.push(v);
+    else lanes.push([v]);
+  }
+  return lanes;
 }
 
 // Stereo streams summed sample by sample (amerge and pan behave the same on ffmpeg 4.1 and 5.1; amix does not).

@@ -1,6 +1,6 @@
 // Stitch stage: clips -> film. Uniform cuts: stream copy. Anything else: normalised pieces (cached, so a
 // one-shot change re-encodes its stretch and the windows beside it) joined by stream copy, with the film's
-// audio made over them in one mux.
+// audio encoded in cached chunks (soundtrack.ts) and copied in the same mux.
 import { mkdir, rename, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { tempSibling } from "../cache/atomic.js";
@@ -14,18 +14,17 @@ import {
   fileList,
   loudnessApplyArgs,
   loudnessMeasureArgs,
-  muxArgs,
+  muxEncodedArgs,
   parseLoudness,
 } from "./args.js";
 import { checkMp4 } from "./check-output.js";
 import { writeRecord, type FilmRecord } from "./film.js";
-import { dialogueAudio } from "./dialogue.js";
-import { defaultParallel } from "./side-by-side.js";
 import { ensureSegments, type PieceOptions } from "./encode-pieces.js";
 import { canStreamCopy, frameTiming, targetProfile, type StitchClip } from "./profile.js";
 import { progressParser } from "./progress.js";
 import { type Cue, toAss } from "./captions.js";
-import { clipStarts, type FilmSound, mixGraph, soundInputs } from "./sound-graph.js";
+import { clipStarts, type FilmSound } from "./sound-graph.js";
+import { soundtrack } from "./soundtrack.js";
 import type { Storyboard } from "../storyboard/types.js";
 import { removeIfExists } from "../util/fs.js";
 
@@ -33,8 +32,9 @@ export interface StitchOptions extends PieceOptions {
   render: Storyboard["render"];
   output: string;
   tmpDir: string;
-  // Clips per chunk of the film's audio (default CHUNK).
+  // Clips per chunk of the film's audio (default CHUNK); AAC frames per cached chunk of its encoding.
   audioChunk?: number;
+  audioChunkFrames?: number;
   // Voice-overs and a music bed over the clips' own audio.
   sound?: FilmSound;
   // Captions to burn into the picture (render.captions: burn); the cues come from captionsFor().
@@ -54,6 +54,7 @@ export async function stitchFilm(o: StitchOptions, key: string, now: () => numbe
   let segments = { made: 0, reused: 0, clips_encoded: 0 };
   let pieceKeys: string[] = [];
   let copiedSeconds = 0;
+  let audioChunks = { made: 0, reused: 0 };
   try {
     const list = tempSibling(path.join(o.tmpDir, "concat.txt"));
     try {
@@ -68,8 +69,16 @@ export async function stitchFilm(o: StitchOptions, key: string, now: () => numbe
         await runTool(o.tools.ffmpeg, concatCopyArgs(list, tmp), runOptions(o, progress));
         copiedSeconds = progress.seconds();
       } else {
-        // Segments are whole frames, so the mix, the voice-overs and the captions line up with the picture.
-        const pieces = await ensureSegments(o, profile, (s) => (segments = s));
+        // Segments are whole frames, so the mix, the voice-overs and the captions line up with the picture;
+        // the soundtrack is made while they are encoded.
+        const [made, sound] = await Promise.allSettled([
+          ensureSegments(o, profile, (s) => (segments = s)),
+          soundtrack(o, profile, timing),
+        ]);
+        if (made.status === "rejected" && sound.status === "fulfilled") await removeIfExists(sound.value.aac);
+        if (made.status === "rejected") throw made.reason;
+        if (sound.status === "rejected") throw sound.reason;
+        const [pieces, audio] = [made.value, sound.value];
         pieceKeys = pieces.map((p) => path.basename(p.file, ".mp4"));
         await writeFile(
           list,
@@ -78,26 +87,16 @@ export async function stitchFilm(o: StitchOptions, key: string, now: () => numbe
             pieces.map((p) => p.frames / profile.fps),
           ),
         );
-        const clipsAudio = await dialogueAudio({
-          clips: o.clips,
-          profile,
-          tmpDir: o.tmpDir,
-          ffmpeg: o.tools.ffmpeg,
-          parallel: o.parallel ?? defaultParallel(),
-          ...(o.audioChunk && { chunk: o.audioChunk }),
-          ...(o.signal && { signal: o.signal }),
-        });
         try {
-          const audio = o.sound
-            ? mixGraph(clipsAudio.graph, o.sound, timing, profile.fps, 1 + clipsAudio.inputCount)
-            : clipsAudio.graph;
+          audioChunks = { made: audio.made, reused: audio.reused };
+          pieceKeys.push(...audio.keys);
           await runTool(
             o.tools.ffmpeg,
-            muxArgs(list, clipsAudio.inputs, audio, tmp, o.sound ? soundInputs(o.sound) : []),
-            runOptions(o, progressParser(audio.frames / profile.fps, 0.9, 0.1, o.onProgress)),
+            muxEncodedArgs(list, audio.aac, tmp),
+            runOptions(o, progressParser(timing.totalFrames / profile.fps, 0.9, 0.1, o.onProgress)),
           );
         } finally {
-          for (const file of clipsAudio.temporary) await removeIfExists(file);
+          await removeIfExists(audio.aac);
         }
       }
     } finally {
@@ -116,7 +115,7 @@ export async function stitchFilm(o: StitchOptions, key: string, now: () => numbe
       await burnCaptions(o, tmp, toAss(cues, profile.fps, profile.width, profile.height));
       await whole();
     }
-    if (o.render.loudness !== undefined) {
+    if (copy && o.render.loudness !== undefined) {
       await normaliseLoudness(o, tmp, o.render.loudness);
       await whole();
     }
@@ -133,7 +132,7 @@ export async function stitchFilm(o: StitchOptions, key: string, now: () => numbe
       clips: o.clips.map((c) => ({ shot: c.shot, key: c.key })),
       timing: { fps: profile.fps, starts, total_frames: timing.totalFrames },
       ...(o.sound?.music?.seconds && { music_seconds: o.sound.music.seconds }),
-      ...(!copy && { segments, pieces: pieceKeys }),
+      ...(!copy && { segments, audio_chunks: audioChunks, pieces: pieceKeys }),
     };
     await writeRecord(record);
     return record;
@@ -185,9 +184,9 @@ async function filmSeconds(o: StitchOptions, film: string, known: number): Promi
   return (await probeMedia(o.tools.ffprobe, film)).duration;
 }
 
-// EBU R128 by measurement and one linear gain (loudnorm's linear mode gives up on films whose peaks are
-// near full scale, and its dynamic mode misses short films by more than 1 LU). When a limiter was needed,
-// the film is measured again and the small difference it made is made up once more.
+// A copied film's loudness (a normalised film's is set on its PCM, soundtrack.ts): EBU R128 by measurement
+// and one linear gain (loudnorm's linear mode gives up near full scale, its dynamic mode misses short films by
+// more than 1 LU). When a limiter was needed, the film is measured again and what it took is made up once more.
 async function normaliseLoudness(o: StitchOptions, film: string, target: number): Promise<void> {
   for (let pass = 1; pass <= 2; pass++) {
     const m = parseLoudness(await runToolWithStderr(o.tools.ffmpeg, loudnessMeasureArgs(film)));

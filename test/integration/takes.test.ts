@@ -240,6 +240,12 @@ test("cache gc frees the pieces of films no storyboard is joined from now, and k
   assert.equal(ls.stdout.match(/^piece .* storyboard\.yaml film$/gm)?.length, 3, ls.stdout);
   const gc = await p.run("cache", "gc", p.file, "--provider", "preview", "--cache-dir", p.cache);
   assert.equal(gc.stdout.match(/^freed piece /gm)?.length, 2, gc.stdout);
+  // The soundtrack's encoded chunks are the film's too: these clips are silent, so the edit left them as they
+  // were (they are keyed by their samples), and none is freed.
+  const audio = (await readdir(path.join(p.cache, "segments"))).filter((f) => f.endsWith(".aac"));
+  assert.ok(audio.length > 0);
+  assert.equal(ls.stdout.match(/^audio .* storyboard\.yaml film$/gm)?.length, audio.length, ls.stdout);
+  assert.doesNotMatch(gc.stdout, /^freed audio /m);
   const kept = await pieces();
   assert.equal(kept.length, 3);
   assert.ok(

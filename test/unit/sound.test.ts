@@ -143,6 +143,39 @@ test("more voice-overs than pan has channels for are summed sixteen at a time", 
   assert.doesNotMatch(graph.filter, /c64/);
 });
 
+test("voice-overs that do not overlap share one lane, joined end to end; one that overlaps gets a lane of its own", () => {
+  const clips = Array.from({ length: 4 }, (_, i) => clip(i));
+  const timing = frameTiming(clips, 24);
+  const voice = (i: number, offset: number, duration?: number) => ({
+    file: `/v${i}.wav`,
+    clip: i,
+    offset,
+    ...(duration !== undefined && { duration }),
+  });
+  // Shots start every 5 s: voices at 0, 5.5 (4 s long, so it runs past 10), 10 and 15 s.
+  const voices = [voice(0, 0, 2), voice(1, 0.5, 4.8), voice(2, 0, 2), voice(3, 0)];
+  const graph = mixGraph(
+    { filter: "[0:a]anull[am]", output: "[am]", frames: timing.totalFrames },
+    { voices },
+    timing,
+    24,
+    4,
+  );
+  const total = 20 * 48000;
+  // Lane 0: voice 0 from 0 until voice 1 starts, voice 1 until voice 3 (voice 2 overlaps it), voice 3 to the end.
+  assert.match(graph.filter, /\[4:a\][^;]*adelay=0\|0,apad,atrim=end_sample=264000,/);
+  assert.match(graph.filter, /\[5:a\][^;]*,apad,atrim=end_sample=456000,/);
+  assert.match(graph.filter, new RegExp(`\\[7:a\\][^;]*,apad,atrim=end_sample=${total - 720000},`));
+  assert.match(graph.filter, /\[vo0\]\[vo1\]\[vo3\]concat=n=3:v=0:a=1\[lane0\]/);
+  // Lane 1: voice 2 alone, delayed to 10 s and padded to the film's end.
+  assert.match(
+    graph.filter,
+    new RegExp(`\\[6:a\\][^;]*adelay=10000\\|10000,apad,atrim=end_sample=${total},`),
+  );
+  assert.match(graph.filter, /\[vo2\]anull\[lane1\]/);
+  assert.match(graph.filter, /\[dlg\]\[lane0\]\[lane1\]amerge=inputs=3/);
+});
+
 // What libass shows for a Dialogue's text, modelled on its parser (ass_render.c's event loop and
 // ass_parse.c's ass_get_next_char): "{...}" with a closing brace is an override block and shows nothing;
 // "\N" breaks the line, "\n" is a space (WrapStyle 0), "\h" a no-break space, "\{" and "\}" the braces.

@@ -10,7 +10,9 @@ import {
   loudnessApplyArgs,
   loudnessMeasureArgs,
   parseLoudness,
-  muxArgs,
+  audioPcmArgs,
+  encodeAudioArgs,
+  muxEncodedArgs,
   clipInputs,
   segmentArgs,
   burnArgs,
@@ -54,23 +56,35 @@ test("a segment: every clip an input in order, the graph's output mapped, no aud
   assert.deepEqual(args.slice(-3), ["-f", "mp4", "/s/seg.mp4"]);
 });
 
-test("mux: segments by copy as input 0, clips as inputs 1..n for the audio graph, AAC 48 kHz stereo", () => {
+test("the soundtrack: its graph to raw PCM, encoded to ADTS, then copied beside the pieces", () => {
   const clips = [clip(0), clip(1)];
-  const audio = { filter: "[1:a][2:a]concat=n=2:v=0:a=1[am1]", output: "[am1]", frames: 240 };
-  const args = muxArgs("/t/segments.txt", clipInputs(clips), audio, "/o/film.mp4");
-  assert.deepEqual(inputs(args), ["/t/segments.txt", clips[0]!.file, clips[1]!.file]);
-  assert.equal(args[args.indexOf("-i") - 1], "0", "the segment list goes through the concat demuxer");
+  const audio = { filter: "[0:a][1:a]concat=n=2:v=0:a=1[am1]", output: "[am1]", frames: 240 };
+  const pcm = audioPcmArgs(clipInputs(clips), audio, "/t/audio.f32");
+  assert.deepEqual(inputs(pcm), [clips[0]!.file, clips[1]!.file]);
+  assert.equal(after(pcm, "-filter_complex"), audio.filter);
+  assert.equal(after(pcm, "-map"), "[am1]");
   assert.deepEqual(
-    args.flatMap((a, i) => (a === "-map" ? [args[i + 1]] : [])),
-    ["0:v", "[am1]"],
+    ["-c:a", "-ar", "-ac", "-f"].map((f) => after(pcm, f)),
+    ["pcm_f32le", "48000", "2", "f32le"],
   );
-  assert.equal(after(args, "-c:v"), "copy");
+  const encode = encodeAudioArgs("/t/audio.f32", "/s/run.aac");
+  assert.deepEqual(inputs(encode), ["/t/audio.f32"]);
+  assert.equal(after(encode, "-f"), "f32le", "the input is raw PCM");
   assert.deepEqual(
-    ["-c:a", "-b:a", "-ar", "-ac"].map((f) => after(args, f)),
-    ["aac", "192k", "48000", "2"],
+    ["-c:a", "-aac_coder", "-b:a", "-ar", "-ac"].map((f) => after(encode, f)),
+    ["aac", "fast", "192k", "48000", "2"],
   );
-  assert.equal(after(args, "-filter_complex"), audio.filter);
-  assert.equal(args.at(-1), "/o/film.mp4");
+  assert.deepEqual(encode.slice(-3), ["-f", "adts", "/s/run.aac"]);
+  const mux = muxEncodedArgs("/t/segments.txt", "/t/audio.aac", "/o/film.mp4");
+  assert.deepEqual(inputs(mux), ["/t/segments.txt", "/t/audio.aac"]);
+  assert.equal(mux[mux.indexOf("-i") - 1], "0", "the segment list goes through the concat demuxer");
+  assert.equal(Number(after(mux, "-itsoffset")) * 48000, -1024, "the priming packet before zero");
+  assert.deepEqual(
+    mux.flatMap((a, i) => (a === "-map" ? [mux[i + 1]] : [])),
+    ["0:v", "1:a"],
+  );
+  assert.equal(after(mux, "-c"), "copy");
+  assert.deepEqual(mux.slice(-5), ["-movflags", "+faststart", "-f", "mp4", "/o/film.mp4"]);
 });
 
 test("loudness: an ebur128 measuring pass to null, then one linear gain (limited only near full scale), video copied", () => {
