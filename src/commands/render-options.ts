@@ -1,5 +1,6 @@
 // `storyreel render` options: parsed and checked before any work starts.
-import { numberOption, onlyOption, parseCommand, providerOption, requireFiles } from "./args.js";
+import { modelsDirOf, numberOption, onlyOption, parseCommand, providerOption, requireFiles } from "./args.js";
+import { lockPath, readLock } from "../project/lockfile.js";
 import type { CliContext } from "./context.js";
 import { resolveCacheDir } from "../cache/layout.js";
 import { UsageError } from "../errors.js";
@@ -65,6 +66,32 @@ export function renderProvider(opts: RenderOptions, ctx: CliContext) {
 }
 
 // How a command that takes render's options reads its words: `retake FILE ID...` names one storyboard, then ids.
+// The plan request render, retake and studio make from render's options (retake plans every shot: no --only).
+export function planRequest(
+  opts: RenderOptions,
+  ctx: CliContext,
+  files: string[],
+  use: { only: boolean } = { only: true },
+) {
+  return {
+    files,
+    cwd: ctx.cwd,
+    provider: opts.provider,
+    cacheDir: opts.cacheDir,
+    allowOutsideImages: opts.allowOutsideImages,
+    ...modelsDirOf(ctx),
+    resubmitUnconfirmed: opts.resubmitUnconfirmed,
+    ...(use.only && opts.only && { only: opts.only }),
+    ...(opts.out !== undefined && { out: opts.out }),
+  };
+}
+
+// Without --provider, the provider whose outputs the storyboard's lock pins (else the one parsed, fal).
+export async function lockedProvider(argv: string[], file: string, given: ProviderId): Promise<ProviderId> {
+  if (argv.some((a) => a === "--provider" || a.startsWith("--provider="))) return given;
+  return (await readLock(lockPath(file)))?.provider ?? given;
+}
+
 export interface RenderCommand {
   name: string;
   usage: string;

@@ -2,15 +2,14 @@
 import { readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { cachePaths } from "../cache/layout.js";
-import { lockPath, readLock } from "../project/lockfile.js";
+import { lockPath } from "../project/lockfile.js";
 import { findMediaTools } from "../media/binaries.js";
 import { addTakes, findStep, planStoryboards, renderPlans, retakeTurn } from "../pipeline/index.js";
 import { ndjsonDisplay, textDisplay } from "./progress.js";
 import type { CliContext } from "./context.js";
 import { UsageError } from "../errors.js";
 import { dollars } from "../util/money.js";
-import { parseRenderOptions, renderProvider } from "./render-options.js";
-import { modelsDirOf } from "./args.js";
+import { lockedProvider, parseRenderOptions, planRequest, renderProvider } from "./render-options.js";
 
 export const RETAKE_USAGE = `Usage: storyreel retake <storyboard.yaml> <id...> [render options]
 
@@ -29,18 +28,8 @@ export async function retakeCommand(argv: string[], ctx: CliContext): Promise<vo
     );
   if (opts.frozen) throw new UsageError("retake makes new takes, so it cannot be --frozen");
   // Without --provider, the provider whose outputs the lock pins (else fal).
-  if (!argv.some((a) => a === "--provider" || a.startsWith("--provider=")))
-    opts.provider = (await readLock(lockPath(path.resolve(ctx.cwd, file))))?.provider ?? opts.provider;
-  const request = {
-    files: [file],
-    cwd: ctx.cwd,
-    provider: opts.provider,
-    cacheDir: opts.cacheDir,
-    allowOutsideImages: opts.allowOutsideImages,
-    ...modelsDirOf(ctx),
-    resubmitUnconfirmed: opts.resubmitUnconfirmed,
-    ...(opts.out !== undefined && { out: opts.out }),
-  };
+  opts.provider = await lockedProvider(argv, path.resolve(ctx.cwd, file), opts.provider);
+  const request = planRequest(opts, ctx, [file], { only: false });
   // Two retakes at once take turns, so the second plans after the first made its take and makes the next one.
   const turn = await retakeTurn(path.resolve(ctx.cwd, file), cachePaths(opts.cacheDir), {
     signal: ctx.signal,

@@ -9,13 +9,12 @@ import { cachePaths } from "../cache/layout.js";
 import { UsageError } from "../errors.js";
 import { findMediaTools } from "../media/binaries.js";
 import { STUDIO_PAGE_DIR } from "../paths.js";
-import { lockPath, readLock } from "../project/lockfile.js";
 import { startStudio } from "../studio/start.js";
 import { statIfExists } from "../util/fs.js";
-import { modelsDirOf, numberOption } from "./args.js";
+import { numberOption } from "./args.js";
 import type { CliContext } from "./context.js";
 import { ndjsonDisplay } from "./progress.js";
-import { parseRenderOptions, renderProvider } from "./render-options.js";
+import { lockedProvider, parseRenderOptions, planRequest, renderProvider } from "./render-options.js";
 
 export const STUDIO_USAGE = `Usage: storyreel studio <storyboard.yaml> [--port N] [--open] [render options]
 
@@ -45,20 +44,9 @@ export async function studioCommand(argv: string[], ctx: CliContext): Promise<vo
   const file = path.resolve(ctx.cwd, opts.files[0]!);
   if (!(await statIfExists(file))?.isFile()) throw new UsageError(`${opts.files[0]}: file not found`);
   // Without --provider, the provider whose outputs the lock pins (else fal).
-  if (!rest.some((a) => a === "--provider" || a.startsWith("--provider=")))
-    opts.provider = (await readLock(lockPath(file)))?.provider ?? opts.provider;
+  opts.provider = await lockedProvider(rest, file, opts.provider);
   const studio = await startStudio({
-    request: {
-      files: [file],
-      cwd: ctx.cwd,
-      provider: opts.provider,
-      cacheDir: opts.cacheDir,
-      allowOutsideImages: opts.allowOutsideImages,
-      ...modelsDirOf(ctx),
-      resubmitUnconfirmed: opts.resubmitUnconfirmed,
-      ...(opts.only && { only: opts.only }),
-      ...(opts.out !== undefined && { out: opts.out }),
-    },
+    request: planRequest(opts, ctx, [file]),
     file,
     run: {
       options: opts,

@@ -1,10 +1,10 @@
 // Free stand-ins for the passes (preview provider): a lip-sync is the clip with a marker in its corner and the
 // prepared voice-over as its only sound; an upscale is the clip scaled. Each is stored as the pass's clip.
+import { previewFailure } from "./preview-failure.js";
 import type { ClipSidecar } from "../cache/artifacts/index.js";
-import { NotStartedError, ProviderError } from "../errors.js";
+import { NotStartedError } from "../errors.js";
 import { probeMedia } from "../media/probe.js";
 import { FFMPEG_PREAMBLE, runTool } from "../media/run.js";
-import { removeIfExists } from "../util/fs.js";
 import { preparePassInputs } from "./pass-inputs.js";
 import { clipOutput } from "./slate.js";
 import { takeSlot } from "./slot.js";
@@ -46,12 +46,7 @@ export async function previewPass(job: PassJob, ctx: ProviderContext): Promise<C
     const timings = { total_ms: ctx.clock.now() - started };
     return await storePass(job, ctx, tmp, made, { provider: "preview", input: {}, cost: 0, timings });
   } catch (err) {
-    await removeIfExists(tmp);
-    if (ctx.stopSubmitting.aborted)
-      throw new NotStartedError("interrupted: the preview is made again next run");
-    throw err instanceof ProviderError
-      ? err
-      : new ProviderError((err as Error).message, { transient: false, cause: err });
+    return previewFailure(err, tmp, ctx);
   } finally {
     release();
     await inputs.cleanup();

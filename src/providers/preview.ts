@@ -1,12 +1,13 @@
 // The preview provider: a free, offline animatic (slow Ken Burns zoom over the shot's image) shaped like a fal clip;
 // a slate (the shot's id and prompt on a card) when the image is a URL, since preview works offline.
+import { previewFailure } from "./preview-failure.js";
 import { mkdir, writeFile } from "node:fs/promises";
 import type { ClipSidecar } from "../cache/artifacts/index.js";
 import { FFMPEG_PREAMBLE, runTool } from "../media/run.js";
 import type { Shot } from "../storyboard/types.js";
 import { ratioOf } from "../models/modes.js";
 import type { ClipJob, StepProvider, ProviderContext } from "./types.js";
-import { NotStartedError, ProviderError } from "../errors.js";
+import { NotStartedError } from "../errors.js";
 import { clipOutput, findFont, slateArgs, wrapText } from "./slate.js";
 import { previewStill } from "./preview-still.js";
 import { previewPass } from "./preview-pass.js";
@@ -64,12 +65,7 @@ async function generate(job: ClipJob, ctx: ProviderContext, longSide: number): P
     const timings = { total_ms: ctx.clock.now() - started };
     return await storeClip(job, ctx, tmp, info, { provider: "preview", input: {}, cost: 0, timings });
   } catch (err) {
-    await removeIfExists(tmp);
-    if (ctx.stopSubmitting.aborted)
-      throw new NotStartedError("interrupted: the preview is made again next run");
-    throw err instanceof ProviderError
-      ? err
-      : new ProviderError((err as Error).message, { transient: false, cause: err });
+    return previewFailure(err, tmp, ctx);
   } finally {
     release();
   }

@@ -52,14 +52,11 @@ async function collectClip(
   ctx: ProviderContext,
   o: ClipOptions,
 ): Promise<ClipSidecar> {
-  const videoUrl = pick(result, job.model.output.video_url);
-  if (typeof videoUrl !== "string")
-    throw new ProviderError(`fal's result has no ${job.model.output.video_url}`, {
-      transient: false,
-      requestId,
-    });
-  const { tmp, downloadMs, info } = await downloadChecked(videoUrl, job, ctx, o, requestId);
-  await o.uploads.recorded();
+  const { videoUrl, tmp, downloadMs, info } = await downloadVideo(
+    { result, path: job.model.output.video_url, key: job.key, seconds: job.shot.duration, requestId },
+    ctx,
+    o,
+  );
   return storeClip(job, ctx, tmp, info, {
     provider: "fal",
     input: made.input,
@@ -78,37 +75,48 @@ async function uploadedInput(job: ClipJob, uploads: ImageUploads): Promise<Recor
     throw classifyFalError(err, "uploading the image");
   }
   const input = modelInput(job.model, job.shot, (image) => urls.get(image.source));
-  await loadPayloadChecks();
   // validate checked this payload's shape already; this is the last look before money is spent on it.
-  const problem = payloadProblem(job.model, input);
-  if (problem)
-    throw new ProviderError(
-      `not sent: the request would not match fal's schema in ${job.model.file}: ${problem}`,
-      {
-        transient: false,
-      },
-    );
+  await refuseUnlessFalTakes(job.model, input);
   return input;
 }
 
-// Retry only the download (the clip is already paid for), then check it is a real clip of the right length.
-async function downloadChecked(
-  url: string,
-  job: ClipJob,
+// A request fal's schema (as the model file keeps it) would refuse, or would take while ignoring a field, is
+// not sent: it would be paid for, and not be what was priced.
+export async function refuseUnlessFalTakes(
+  model: { schema: Record<string, unknown>; file: string },
+  input: Record<string, unknown>,
+): Promise<void> {
+  await loadPayloadChecks();
+  const problem = payloadProblem(model, input);
+  if (problem)
+    throw new ProviderError(
+      `not sent: the request would not match fal's schema in ${model.file}: ${problem}`,
+      { transient: false },
+    );
+}
+
+// The finished request's video: its URL picked from fal's result, downloaded (only the download is retried: the
+// request is already paid for), checked to be a real clip of about `seconds`, and the uploads' records written.
+export async function downloadVideo(
+  r: { result: unknown; path: string; key: string; seconds: number; requestId: string },
   ctx: ProviderContext,
   o: ClipOptions,
-  requestId: string,
 ) {
-  return retryDownload(
+  const videoUrl = pick(r.result, r.path);
+  if (typeof videoUrl !== "string")
+    throw new ProviderError(`fal's result has no ${r.path}`, { transient: false, requestId: r.requestId });
+  const got = await retryDownload(
     ctx,
-    requestId,
+    r.requestId,
     o.downloadAttempts ?? 3,
-    () => ctx.paths.temp("clip", job.key),
+    () => ctx.paths.temp("clip", r.key),
     async (tmp) => {
       const t0 = ctx.clock.now();
-      await downloadFile(url, tmp);
-      const info = await checkClip(ctx.tools, tmp, job.shot, o.probe);
+      await downloadFile(videoUrl, tmp);
+      const info = await checkClip(ctx.tools, tmp, { duration: r.seconds }, o.probe);
       return { tmp, downloadMs: ctx.clock.now() - t0, info };
     },
   );
+  await o.uploads.recorded();
+  return { videoUrl, ...got };
 }

@@ -2,18 +2,13 @@
 // upload them, run the request (request.ts), download, check it is a real clip of the length it should have,
 // store it as a clip under the pass's key.
 import type { ClipSidecar } from "../../cache/artifacts/index.js";
-import { ProviderError } from "../../errors.js";
 import { ffprobeMedia } from "../../media/probe.js";
 import { passPayload } from "../../models/passes.js";
-import { loadPayloadChecks, payloadProblem } from "../../models/payload-check.js";
 import { preparePassInputs } from "../pass-inputs.js";
 import { storePass } from "../store-clip.js";
 import type { PassJob, ProviderContext } from "../types.js";
-import { checkClip } from "../verify.js";
-import type { ClipOptions } from "./clip.js";
-import { downloadFile, retryDownload } from "./download.js";
+import { type ClipOptions, downloadVideo, refuseUnlessFalTakes } from "./clip.js";
 import { classifyFalError } from "./errors.js";
-import { pick } from "./pick.js";
 import { runPaidRequest } from "./request.js";
 
 // Sync's modes whose output follows the audio's length (loop, bounce, remap) or the shorter of the two (cut_off).
@@ -32,35 +27,21 @@ export function falPass(job: PassJob, ctx: ProviderContext, o: ClipOptions): Pro
       priced: job.priced,
       input: () => uploadedInput(job, ctx, o),
       collect: async (result, requestId, input, timings) => {
-        const videoUrl = pick(result, job.pass.output.video_url);
-        if (typeof videoUrl !== "string")
-          throw new ProviderError(`fal's result has no ${job.pass.output.video_url}`, {
-            transient: false,
-            requestId,
-          });
         const seconds = await expectedSeconds(job, ctx);
-        const t0 = ctx.clock.now();
-        return retryDownload(
+        // The upscaled height is not checked: the sidecar's media records what fal made.
+        const { videoUrl, tmp, downloadMs, info } = await downloadVideo(
+          { result, path: job.pass.output.video_url, key: job.key, seconds, requestId },
           ctx,
-          requestId,
-          o.downloadAttempts ?? 3,
-          () => ctx.paths.temp("clip", job.key),
-          async (tmp) => {
-            await downloadFile(videoUrl, tmp);
-            // The upscaled height is not checked: the sidecar's media records what fal made.
-            const info = await checkClip(ctx.tools, tmp, { duration: seconds }, o.probe);
-            await o.uploads.recorded();
-            const total_ms = ctx.clock.now() - started;
-            return storePass(job, ctx, tmp, info, {
-              provider: "fal",
-              input,
-              cost: job.cost,
-              timings: { ...timings, download_ms: ctx.clock.now() - t0, total_ms },
-              requestId,
-              videoUrl,
-            });
-          },
+          o,
         );
+        return storePass(job, ctx, tmp, info, {
+          provider: "fal",
+          input,
+          cost: job.cost,
+          timings: { ...timings, download_ms: downloadMs, total_ms: ctx.clock.now() - started },
+          requestId,
+          videoUrl,
+        });
       },
     },
     ctx,
@@ -92,15 +73,7 @@ async function uploadedInput(
     ...(job.height && { height: job.height.name }),
     ...(job.syncMode && { syncMode: job.syncMode }),
   });
-  await loadPayloadChecks();
-  const problem = payloadProblem(job.pass, input);
-  if (problem)
-    throw new ProviderError(
-      `not sent: the request would not match fal's schema in ${job.pass.file}: ${problem}`,
-      {
-        transient: false,
-      },
-    );
+  await refuseUnlessFalTakes(job.pass, input);
   return input;
 }
 
