@@ -3,8 +3,7 @@
 import { mkdir, readFile, rename } from "node:fs/promises";
 import path from "node:path";
 import { tempSibling } from "../../cache/atomic.js";
-import { frameArgs } from "../../media/frame.js";
-import { runTool } from "../../media/run.js";
+import { writeFrame } from "../../media/frame.js";
 import type { PlannedStep } from "../../plan/steps.js";
 import { sniffImage } from "../../storyboard/image-info.js";
 import { shotImages, type ImageRef, type Storyboard } from "../../storyboard/types.js";
@@ -45,7 +44,7 @@ async function takeFrame(step: PlannedStep, inputs: ReadonlyMap<string, Made>, r
   const tmp = tempSibling(file);
   try {
     await mkdir(path.dirname(file), { recursive: true });
-    await runTool(run.context.tools.ffmpeg, frameArgs(clip.file!, keptFrame(image, run.storyboard), tmp));
+    await writeFrame(run.context.tools, clip.file!, keptFrame(image, run.storyboard), tmp);
     if (!(await statIfExists(tmp)))
       throw new Error(`no frame at ${image.frame} in the clip of ${image.from}`);
     await rename(tmp, file);
