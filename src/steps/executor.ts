@@ -9,7 +9,7 @@ import { kindOf } from "./registry.js";
 import type { RetryPolicy } from "./retry.js";
 import type { ClipOutcome, Made, StepOutcome, StepRun } from "./kind.js";
 import type { Storyboard } from "../storyboard/types.js";
-import { collectorsFirst, criticalRanks, prioritySlots } from "./priority-slots.js";
+import { collectorsFirst, criticalRanks, heirOf, prioritySlots, type StepGraph } from "./priority-slots.js";
 
 export type { ClipOutcome, StepOutcome } from "./kind.js";
 
@@ -36,7 +36,8 @@ export interface GenerateOptions {
   onStep?: (outcome: StepOutcome) => void;
 }
 
-// How long a freed slot waits for the chain's next step (its frame taken and uploaded) before anyone may take it.
+// The longest a freed slot waits for the chain's next step (its parent downloaded, its frame taken and
+// uploaded) before anyone may take it; it is held only while nothing else that step needs is at fal.
 const HOLD_MS = 1000;
 
 const MAKES = new Set(["generate", "collect", "looking up", "extract"]);
@@ -47,7 +48,11 @@ export async function runGraph(o: GenerateOptions): Promise<ClipOutcome[]> {
   // Only the work this render does counts toward a step's rank: a cached step is never waited on.
   const ranks = criticalRanks(o.plan.steps, o.plan.edges, (s) => MAKES.has(s.status));
   const inputsOf = new Map<string, string[]>();
-  for (const e of o.plan.edges) inputsOf.set(e.to, [...(inputsOf.get(e.to) ?? []), e.from]);
+  const dependantsOf = new Map<string, string[]>();
+  for (const e of o.plan.edges) {
+    inputsOf.set(e.to, [...(inputsOf.get(e.to) ?? []), e.from]);
+    dependantsOf.set(e.from, [...(dependantsOf.get(e.from) ?? []), e.to]);
+  }
   // The steps this render makes, and every other take of them still to make (a variant with its own key).
   const roots = o.plan.steps.filter((s) => MAKES.has(s.status) && !s.duplicate_of);
   const variants = o.plan.steps.flatMap((s) => {
@@ -74,6 +79,15 @@ export async function runGraph(o: GenerateOptions): Promise<ClipOutcome[]> {
     roots.filter((s) => s.status === "collect").map((s) => [s.id, seating.collector()]),
   );
   const made = new Map<string, Promise<Made>>();
+  const usable = new Set<string>();
+  const graph: StepGraph = {
+    inputsOf: (id) => inputsOf.get(id) ?? [],
+    dependantsOf: (id) => dependantsOf.get(id) ?? [],
+    paid: (id) => kindOf(steps.get(id)!.kind).paid,
+    toMake: (id) => MAKES.has(steps.get(id)!.status) && !steps.get(id)!.duplicate_of && !usable.has(id),
+    made: (id) => usable.has(id),
+    rank: (id) => ranks.get(id) ?? 0,
+  };
   const run: StepRun = {
     plan: o.plan,
     storyboard: o.storyboard,
@@ -84,15 +98,18 @@ export async function runGraph(o: GenerateOptions): Promise<ClipOutcome[]> {
     slots: (step) => {
       const rank = ranks.get(step.id.split("#")[0]!) ?? 0;
       const seat = collectors.get(step.id) ?? seating.newcomer;
-      // With a chain of fal work behind it, the slot it frees is held a moment for the chain's next step (whose
-      // rank is one less, and above the independent shots' 1). Collectors hold nothing: nobody new starts
-      // before they all have their slots.
-      const hold = rank >= 3 && !collectors.has(step.id) ? { priority: rank - 1, ms: HOLD_MS } : undefined;
+      // The slot it frees is held a moment for the chain's next step, when only local work stands before that
+      // step (heirOf). Collectors hold nothing (nobody new starts before they all have their slots), and
+      // another take of a shot feeds no frame.
+      const hold = () => {
+        const heir = collectors.has(step.id) || step.id.includes("#") ? undefined : heirOf(step.id, graph);
+        return heir ? { priority: graph.rank(heir), ms: HOLD_MS, until: made.get(heir) } : undefined;
+      };
       return {
         acquire: async () =>
           (
             (release) => () =>
-              release(hold)
+              release(hold())
           )(await seat.acquire(rank)),
       };
     },
@@ -113,6 +130,10 @@ export async function runGraph(o: GenerateOptions): Promise<ClipOutcome[]> {
     if (!result) {
       result = MAKES.has(step.status) ? start(step) : kindOf(step.kind).cachedInput(step, run);
       made.set(id, result);
+      void result.then(
+        (m) => m.ok && usable.add(id),
+        () => undefined,
+      );
     }
     return result;
   }

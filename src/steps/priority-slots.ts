@@ -3,10 +3,12 @@
 import { kindOf } from "./registry.js";
 
 // A freed slot can be held for the step a chain makes next (a frame taken, an image uploaded, then its submit):
-// for `ms`, only a step of at least `priority` may take it, so an independent shot does not steal it.
+// for `ms`, only a step of at least `priority` may take it, so an independent shot does not steal it. The hold
+// ends early when `until` settles (that step ended without a slot: an input of it failed).
 export interface Hold {
   priority: number;
   ms: number;
+  until?: Promise<unknown>;
 }
 
 export type Release = (hold?: Hold) => void;
@@ -39,14 +41,16 @@ export function prioritySlots(concurrency: number): {
   const release = (hold?: Hold) => {
     free += 1;
     if (hold) {
-      const entry = {
-        priority: hold.priority,
-        timer: setTimeout(() => {
-          held.splice(held.indexOf(entry), 1);
-          pump();
-        }, hold.ms),
+      const lapse = () => {
+        const i = held.indexOf(entry);
+        if (i < 0) return;
+        clearTimeout(entry.timer);
+        held.splice(i, 1);
+        pump();
       };
+      const entry = { priority: hold.priority, timer: setTimeout(lapse, hold.ms) };
       held.push(entry);
+      hold.until?.then(lapse, lapse);
     }
     pump();
   };
@@ -98,6 +102,32 @@ export function criticalRanks<S extends { id: string; kind: string }>(
   };
   for (const s of steps) rank(s.id, new Set());
   return ranks;
+}
+
+export interface StepGraph {
+  inputsOf(id: string): readonly string[];
+  dependantsOf(id: string): readonly string[];
+  // Work at fal (a still, a clip), against a local step (a frame).
+  paid(id: string): boolean;
+  // This render makes it and it has not started its own work yet.
+  toMake(id: string): boolean;
+  // Made (or found cached) and usable.
+  made(id: string): boolean;
+  rank(id: string): number;
+}
+
+// The step a slot `from` frees is held for: the highest-ranked paid step still to make that takes from's output,
+// directly or through local steps (its last frame), and needs nothing else that is not made yet, so only local
+// work (from's download, the frame, the upload) stands between it and its submit. None below rank 2: a hold
+// for a step that ranks with the independent shots would keep none of them out.
+export function heirOf(from: string, g: StepGraph): string | undefined {
+  const soon = (id: string) =>
+    id === from || g.made(id) || (!g.paid(id) && g.inputsOf(id).every((i) => i === from || g.made(i)));
+  const reached = g.dependantsOf(from).flatMap((d) => (g.paid(d) ? [d] : g.dependantsOf(d)));
+  const heirs = reached.filter(
+    (h) => g.paid(h) && g.toMake(h) && g.rank(h) >= 2 && g.inputsOf(h).every(soon),
+  );
+  return heirs.sort((a, b) => g.rank(b) - g.rank(a))[0];
 }
 
 // Requests an earlier run submitted are already using the account's concurrency at fal, so they take their
