@@ -60,7 +60,11 @@ test("a hold lasts at most its bound, on a fake clock; and ends at once when the
   t.mock.timers.enable({ apis: ["setTimeout"] });
   const slots = prioritySlots(1);
   const seated: string[] = [];
-  const wait = (name: string) => slots.acquire(1).then((r) => (seated.push(name), r));
+  const wait = (name: string) =>
+    slots.acquire(1).then((r) => {
+      seated.push(name);
+      return r;
+    });
   // Nobody comes: the slot is free after exactly the bound.
   const first = await slots.acquire(3);
   const independent = wait("independent");
