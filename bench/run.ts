@@ -20,6 +20,7 @@ import { withAndWithout } from "./micro.js";
 import { schedulePoll } from "./poll.js";
 import { lastFrame } from "./last-frame.js";
 import { validateVsPlan } from "./fixed-costs.js";
+import { cutsOnly } from "./cuts-only.js";
 import { incrementalXfade, stitchMemory } from "./stitch-memory.js";
 import { firstStitch, stitchLimit } from "./stitch-limit.js";
 import { incremental48 } from "./incremental-48.js";
@@ -370,6 +371,7 @@ const only = process.argv.slice(2);
 const benches: Record<string, () => Promise<void>> = {
   noop,
   validate: async () => void results.push(await validateVsPlan(KEY, RUNS)),
+  "cuts-only": async () => void results.push(await cutsOnly(KEY, RUNS)),
   schedule,
   "schedule-poll": async () => void results.push(await schedulePoll(KEY, RUNS)),
   graph,

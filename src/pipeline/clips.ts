@@ -210,7 +210,12 @@ export interface DamagedClip {
 export async function checkCachedClips(jobs: FilmJob[], ctx: RenderContext): Promise<DamagedClip[]> {
   const shots = (await Promise.all(jobs.map((job) => shotsToCheck(job, ctx)))).flat();
   const limit = pLimit(4);
-  const checks = new Map(shots.map((s) => [s.key, limit(() => verified(ctx.paths, "clip", s.key))]));
+  // A clip not written since its sidecar is trusted without reading it (its size is still checked): hashing
+  // every clip before each re-stitch cost more than the join itself (48 clips: 130 ms against 300 ms).
+  // `--frozen` and `cache verify` read every byte.
+  const checks = new Map(
+    shots.map((s) => [s.key, limit(() => verified(ctx.paths, "clip", s.key, { hash: "if-changed" }))]),
+  );
   const bad: DamagedClip[] = [];
   for (const s of shots) {
     const result = await checks.get(s.key)!;
