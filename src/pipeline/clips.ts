@@ -134,7 +134,8 @@ export async function generateMissing(films: PlannedFilm[], ctx: RenderContext):
     }
     await recordWaits(provider, ctx.paths.dir, ctx.clock);
   } finally {
-    await posters?.settled();
+    // The last clips' posters are made while the film is stitched (the report waits for them).
+    if (posters) ctx.posters = posters.settled();
     ctx.signal.removeEventListener("abort", onInterrupt);
   }
   if (found.length > 0)

@@ -13,6 +13,9 @@ export interface QueueJob {
   model: { endpoint: string };
   // What this submit costs, for the spend ledger.
   cost?: number;
+  // When fal answered this job's submit (set by submitJob): the polls' grid starts there, not after the
+  // journal's durable writes that follow it.
+  answeredAt?: number;
 }
 import { ProviderError } from "../../errors.js";
 import { classifyFalError, gotResponse, ifFalUnavailable, isNotFound } from "./errors.js";
@@ -67,6 +70,7 @@ export async function submitJob(
   try {
     onSend?.();
     requestId = (await fal.queue.submit(job.model.endpoint, { input })).request_id;
+    job.answeredAt = ctx.clock.now();
   } catch (err) {
     // fal answered, so no request exists; without an answer it may, and the journal keeps saying so.
     if (gotResponse(err)) {
@@ -133,7 +137,7 @@ export async function waitForCompletion(
   o: Waiting,
   ctx: ProviderContext,
 ): Promise<QueueTimings | "expired"> {
-  const started = ctx.clock.now();
+  const started = job.answeredAt ?? ctx.clock.now();
   const deadline = started + ctx.timeoutMs;
   let progressAt: number | undefined;
   const timings = (now: number) => ({
