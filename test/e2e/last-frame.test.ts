@@ -78,12 +78,14 @@ test("a numbered frame and the first are the clip's; a quick ffmpeg that fails l
   const clip = await bframesClip(dir, 3, 3);
   const frames = await rgbFrames(SYSTEM.ffmpeg, clip);
   const broken: MediaTools = { ...alone(SYSTEM), quickFfmpeg: "/bin/false" };
-  for (const [at, index] of [
-    ["first", 0],
-    [1, 24],
-  ] as const) {
-    const out = path.join(dir, `${at}.png`);
-    await writeFrame(broken, clip, at, out);
-    assert.deepEqual(await rgbFrames(SYSTEM.ffmpeg, out), [frames[index]], `frame ${at}`);
-  }
+  for (const [k, tools] of [...toolsets, broken].entries())
+    for (const [at, index] of [
+      ["first", 0],
+      [1, 24],
+      [2.5, 60],
+    ] as const) {
+      const out = path.join(dir, `${at}-${k}.png`);
+      await writeFrame(tools, clip, at, out);
+      assert.deepEqual(await rgbFrames(SYSTEM.ffmpeg, out), [frames[index]], `frame ${at}, ${tools.ffmpeg}`);
+    }
 });
