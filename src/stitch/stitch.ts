@@ -5,9 +5,11 @@ import { mkdir, rename, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { tempSibling } from "../cache/atomic.js";
 import { joinMp4 } from "../media/mp4-join.js";
+import { muxPiecesWithAdts } from "../media/mp4-mux.js";
 import { probeMedia } from "../media/probe.js";
 import { runTool, runToolWithStderr, type RunOptions } from "../media/run.js";
 import { RunError } from "../errors.js";
+import { spaceLeft } from "../cache/checked-write.js";
 import {
   burnArgs,
   concatCopyArgs,
@@ -72,21 +74,10 @@ export async function stitchFilm(o: StitchOptions, key: string, now: () => numbe
         if (sound.status === "rejected") throw sound.reason;
         const [pieces, audio] = [made.value, sound.value];
         pieceKeys = pieces.map((p) => path.basename(p.file, ".mp4"));
-        await writeFile(
-          list,
-          fileList(
-            pieces.map((p) => p.file),
-            pieces.map((p) => p.frames / profile.fps),
-          ),
-        );
         try {
           audioChunks = { made: audio.made, reused: audio.reused };
           pieceKeys.push(...audio.keys);
-          await runTool(
-            o.tools.ffmpeg,
-            muxEncodedArgs(list, audio.aac, tmp),
-            runOptions(o, progressParser(timing.totalFrames / profile.fps, 0.9, 0.1, o.onProgress)),
-          );
+          await muxFilm(o, pieces, audio.aac, list, tmp, profile.fps);
         } finally {
           await removeIfExists(audio.aac);
         }
@@ -137,13 +128,52 @@ export async function stitchFilm(o: StitchOptions, key: string, now: () => numbe
 // Returns the film's length.
 async function joinByCopy(o: StitchOptions, list: string, tmp: string): Promise<number> {
   const files = o.clips.map((c) => c.file);
-  const joined = await joinMp4(files, tmp, (done) => o.onProgress?.(100 * done), o.signal);
+  const joined = await writingFilm(o, tmp, () =>
+    joinMp4(files, tmp, (done) => o.onProgress?.(100 * done), o.signal),
+  );
   if (joined.kind === "joined") return joined.seconds;
   const total = o.clips.reduce((t, c) => t + c.media.duration, 0);
   const progress = progressParser(total, 0, 1, o.onProgress);
   await writeFile(list, concatList(o.clips));
   await runTool(o.tools.ffmpeg, concatCopyArgs(list, tmp), runOptions(o, progress));
   return progress.seconds();
+}
+
+// The pieces and the soundtrack muxed in process (mp4-mux.ts), or by ffmpeg when that cannot carry them over.
+async function muxFilm(
+  o: StitchOptions,
+  pieces: Array<{ file: string; frames: number }>,
+  aac: string,
+  list: string,
+  tmp: string,
+  fps: number,
+): Promise<void> {
+  const files = pieces.map((p) => p.file);
+  const muxed = await writingFilm(o, tmp, () =>
+    muxPiecesWithAdts(files, aac, tmp, (done) => o.onProgress?.(90 + 10 * done), o.signal),
+  );
+  if (muxed.kind === "joined") return;
+  await writeFile(
+    list,
+    fileList(
+      files,
+      pieces.map((p) => p.frames / fps),
+    ),
+  );
+  const seconds = pieces.reduce((t, p) => t + p.frames, 0) / fps;
+  const progress = progressParser(seconds, 0.9, 0.1, o.onProgress);
+  await runTool(o.tools.ffmpeg, muxEncodedArgs(list, aac, tmp), runOptions(o, progress));
+}
+
+// A film written in process that does not fit is named as ffmpeg's would be (check-output.ts).
+async function writingFilm<T>(o: StitchOptions, tmp: string, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== "ENOSPC" && code !== "EDQUOT") throw err;
+    throw new RunError(`cannot write ${o.output}: it came out incomplete (${code})${await spaceLeft(tmp)}`);
+  }
 }
 
 function runOptions(o: StitchOptions, progress: ReturnType<typeof progressParser>): RunOptions {
