@@ -18,8 +18,9 @@ import { AUDIO_CODEC, encodeAudioArgs } from "./args.js";
 import { sideBySide } from "./side-by-side.js";
 
 export const AAC_FRAME = 1024;
-// 256 frames: about 5.5 s at 48 kHz. An edit re-encodes the chunks its samples touch, one or two of them.
-export const CHUNK_FRAMES = 256;
+// 64 frames: about 1.4 s at 48 kHz. An edit mixes and encodes the chunks whose windows it reaches (a 5 s
+// shot: about 7 s of them, mix-windows.ts); smaller chunks would add files, not save much more.
+export const CHUNK_FRAMES = 64;
 export const CONTEXT = 4 * AAC_FRAME;
 export const BYTES_PER_SAMPLE = 8; // stereo f32le
 // Bump when the chunks' encoding changes, so old chunks are not reused.

@@ -1,7 +1,8 @@
 // PURE: the soundtrack's chunks keyed by their inputs. Each chunk's samples are shaped only by what plays in
 // its window: its own span, the encoder's context either side, and a pre-roll before it in which the duck's
-// compressor and the loudness meter's filters settle (the compressor's release, 300 ms, moves its state by
-// 1/3600 a sample: after PREROLL what it started from is below 1e-11). The key hashes what plays there
+// compressor and the loudness meter's filters settle (the compressor's release, 300 ms, moves its state 1/3600
+// of the way a sample: after PREROLL what it started from is below 1e-5, and measured the same to the bit,
+// test/e2e/windowed-mix.test.ts). The key hashes what plays there
 // (each clip's audio, its place and crossfades, each voice-over and the bed with their places, the mix's
 // settings), so a chunk an edit does not reach keeps its key and is neither mixed nor encoded again.
 import { canonicalJson, sha256 } from "../util/hash.js";
@@ -10,7 +11,7 @@ import { SAMPLE_RATE } from "./graph.js";
 import type { StitchClip, Timing } from "./profile.js";
 import { bedFades, DUCK, type FilmSound, placeVoices } from "./sound-graph.js";
 
-export const PREROLL = 2 * SAMPLE_RATE;
+export const PREROLL = SAMPLE_RATE;
 // Bump when the mix changes, so no chunk of an older mix is reused.
 export const MIX_FORMAT = 1;
 // Windows start on a whole millisecond, so a voice-over is delayed in whole milliseconds as in the single pass.

@@ -11,7 +11,7 @@
 // gain, and with it every chunk the edit did not reach, usually stays the same; the film stays within
 // GAIN_STEP / 2 of its target. When the gain would push the peaks over -1 dBTP, the whole film is mixed,
 // measured by ffmpeg and limited as one, its chunks keyed by their samples.
-import { appendFile, readFile, rename } from "node:fs/promises";
+import { readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { tempSibling } from "../cache/atomic.js";
 import { runTool, runToolWithStderr } from "../media/run.js";
@@ -78,8 +78,7 @@ export async function soundtrack(
   const aac = tempSibling(path.join(o.tmpDir, "audio.aac"));
   try {
     const encoded = await chunkedSoundtrack(o, { spans, timing, fps: profile.fps, total, mixer, parallel });
-    await removeIfExists(aac);
-    for (const file of encoded.files) await appendFile(aac, await readFile(file));
+    await writeFile(aac, Buffer.concat(await Promise.all(encoded.files.map((file) => readFile(file)))));
     return { ...encoded, aac };
   } catch (e) {
     await removeIfExists(aac);
