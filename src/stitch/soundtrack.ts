@@ -138,7 +138,7 @@ async function chunkedSoundtrack(o: SoundtrackOptions, f: Film): Promise<Encoded
     gainDb = integrated < -69 ? 0 : filmGain(o.render.loudness, integrated);
     const peak = 20 * Math.log10(Math.max(...chunks.map((c) => c.peak)));
     // Peaks the gain would push over -1 dBTP: the limiter's path, over the whole film at once.
-    if (peak + gainDb > -1) return limitedSoundtrack(o, f, o.render.loudness);
+    if (gainDb !== 0 && peak + gainDb > -1) return limitedSoundtrack(o, f, o.render.loudness);
   }
   const keys = mixKeys.map((mix) =>
     sha256(canonicalJson({ audio_format: AUDIO_FORMAT, codec: AUDIO_CODEC, mix, gain_db: gainDb })),

@@ -5,7 +5,7 @@
 // ebur128, before and after an edit, the re-stitched soundtrack matching a fresh stitch.
 import assert from "node:assert/strict";
 import { execa } from "execa";
-import { mkdtemp, readFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { test } from "node:test";
@@ -138,6 +138,11 @@ test("a film set to -16 LUFS from its chunks' loudness lands there, and after an
   ] as const)
     assert.ok(Math.abs(run.lufs - -16) <= 0.35, `${what}: ${run.lufs} LUFS`);
   const chunks = first.record.audio_chunks!;
+  const lufs = (await readdir(path.join(dir, "a", "segments"))).filter((f) => f.endsWith(".lufs"));
+  assert.ok(
+    lufs.some((f) => again.record.pieces!.includes(path.basename(f, ".lufs"))),
+    "loudness kept",
+  );
   assert.ok(again.record.audio_chunks!.made < chunks.made / 2, "the edit re-made a few chunks");
   assert.equal(again.samples.length, fresh.samples.length);
   let worst = -Infinity;
@@ -148,4 +153,28 @@ test("a film set to -16 LUFS from its chunks' loudness lands there, and after an
     worst = Math.max(worst, 10 * Math.log10(sum / (2 * AAC_FRAME) + 1e-20));
   }
   assert.ok(worst < -80, `the re-stitched soundtrack is within ${worst.toFixed(1)} dB of a fresh stitch`);
+});
+
+test("a film whose gain would push its peaks over -1 dBTP is mixed whole and limited, and still lands on its target", async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), "storyreel-windows-limit-"));
+  const clips = await Promise.all(
+    [0, 90, 180, 270].map((hue) => stitchClip(makeClip({ hue, audio: false }), {}, SYSTEM)),
+  );
+  // A quiet voice-over under most of the film (about -34 LUFS), and a click near full scale (2 ms: too short
+  // to lift the loudness, so the gain is about +18 dB).
+  const sound: FilmSound = {
+    voices: [
+      { file: await toneFile(dir, 700, 6, 0.03), clip: 0, offset: 0.5, duration: 6, shot: "a" },
+      { file: await toneFile(dir, 250, 0.002, 1), clip: 3, offset: 1, duration: 0.002, shot: "d" },
+    ],
+  };
+  const run = await stitchIn(path.join(dir, "a"), clips, sound);
+  assert.ok(Math.abs(run.lufs - -16) <= 1, `${run.lufs} LUFS`);
+  // The limiter's path: the chunks' loudness was measured, but the film is made from its samples' chunks.
+  const measured = (await readdir(path.join(dir, "a", "segments"))).filter((f) => f.endsWith(".lufs"));
+  assert.ok(measured.length > 0, "the chunks were measured");
+  for (const f of measured)
+    assert.ok(!run.record.pieces!.includes(path.basename(f, ".lufs")), "the film is made without them");
+  const peak = run.samples.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
+  assert.ok(20 * Math.log10(peak) <= -0.5, `sample peak ${(20 * Math.log10(peak)).toFixed(2)} dBFS`);
 });
