@@ -57,7 +57,6 @@ await build({
   external: [
     "@fal-ai/client",
     "@aws-sdk/*",
-    "execa",
     "ajv",
     "@ffmpeg-installer/*",
     "@ffprobe-installer/*",
@@ -74,6 +73,8 @@ await build({
           path: "./models/payload-validators.generated.js",
           external: true,
         }));
+        // execa is about 80 ES modules: from one file of its own it loads in 20 ms instead of 70.
+        b.onResolve({ filter: /^execa$/ }, () => ({ path: "./execa.bundle.js", external: true }));
         b.onResolve({ filter: /providers\/fal\/client\.js$/ }, () => ({
           path: "./providers/fal/client.js",
           external: true,
@@ -86,6 +87,22 @@ await build({
     js: "import { createRequire as __storyreelRequire } from 'node:module'; const require = __storyreelRequire(import.meta.url);",
   },
   // Whitespace and syntax only: names stay, so a stack trace still reads.
+  minifyWhitespace: true,
+  minifySyntax: true,
+  logLevel: "warning",
+});
+
+// execa in one file, loaded by the CLI bundle when it first starts a process.
+await build({
+  stdin: { contents: 'export { execa } from "execa";', resolveDir: ROOT },
+  outfile: path.join(ROOT, "dist", "execa.bundle.js"),
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node20",
+  banner: {
+    js: "import { createRequire as __storyreelRequire } from 'node:module'; const require = __storyreelRequire(import.meta.url);",
+  },
   minifyWhitespace: true,
   minifySyntax: true,
   logLevel: "warning",

@@ -134,7 +134,8 @@ export async function generateMissing(films: PlannedFilm[], ctx: RenderContext):
     }
     await recordWaits(provider, ctx.paths.dir, ctx.clock);
   } finally {
-    await posters?.settled();
+    // The last clips' posters are made while the film is stitched (the report waits for them).
+    if (posters) ctx.posters = posters.settled();
     ctx.signal.removeEventListener("abort", onInterrupt);
   }
   if (found.length > 0)
@@ -210,7 +211,12 @@ export interface DamagedClip {
 export async function checkCachedClips(jobs: FilmJob[], ctx: RenderContext): Promise<DamagedClip[]> {
   const shots = (await Promise.all(jobs.map((job) => shotsToCheck(job, ctx)))).flat();
   const limit = pLimit(4);
-  const checks = new Map(shots.map((s) => [s.key, limit(() => verified(ctx.paths, "clip", s.key))]));
+  // A clip not written since its sidecar is trusted without reading it (its size is still checked): hashing
+  // every clip before each re-stitch cost more than the join itself (48 clips: 130 ms against 300 ms).
+  // `--frozen` and `cache verify` read every byte.
+  const checks = new Map(
+    shots.map((s) => [s.key, limit(() => verified(ctx.paths, "clip", s.key, { hash: "if-changed" }))]),
+  );
   const bad: DamagedClip[] = [];
   for (const s of shots) {
     const result = await checks.get(s.key)!;

@@ -52,4 +52,6 @@ export interface RenderContext {
   unusable: Set<string>;
   // A path as the user should see it: relative to the working folder when inside it.
   shown: (file: string) => string;
+  // Posters still being made while the film is stitched: the report waits for them, the clips do not.
+  posters?: Promise<void>;
 }

@@ -169,6 +169,7 @@ async function renderMarked(
     failure = err;
   }
   if (ctx.remote) remoteNotices(ctx.remote, emit);
+  await ctx.posters;
   let reports: WrittenReport[] = [];
   // If the report fails too, the run's own error is the one to show.
   try {

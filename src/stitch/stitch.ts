@@ -4,6 +4,7 @@
 import { mkdir, rename, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { tempSibling } from "../cache/atomic.js";
+import { joinMp4 } from "../media/mp4-join.js";
 import { probeMedia } from "../media/probe.js";
 import { runTool, runToolWithStderr, type RunOptions } from "../media/run.js";
 import { RunError } from "../errors.js";
@@ -58,17 +59,8 @@ export async function stitchFilm(o: StitchOptions, key: string, now: () => numbe
   try {
     const list = tempSibling(path.join(o.tmpDir, "concat.txt"));
     try {
-      if (copy) {
-        const progress = progressParser(
-          o.clips.reduce((t, c) => t + c.media.duration, 0),
-          0,
-          1,
-          o.onProgress,
-        );
-        await writeFile(list, concatList(o.clips));
-        await runTool(o.tools.ffmpeg, concatCopyArgs(list, tmp), runOptions(o, progress));
-        copiedSeconds = progress.seconds();
-      } else {
+      if (copy) copiedSeconds = await joinByCopy(o, list, tmp);
+      else {
         // Segments are whole frames, so the mix, the voice-overs and the captions line up with the picture;
         // the soundtrack is made while they are encoded.
         const [made, sound] = await Promise.allSettled([
@@ -139,6 +131,19 @@ export async function stitchFilm(o: StitchOptions, key: string, now: () => numbe
   } finally {
     await removeIfExists(tmp);
   }
+}
+
+// Clips alike are joined in process (mp4-join.ts); what it cannot carry over exactly, ffmpeg's concat joins.
+// Returns the film's length.
+async function joinByCopy(o: StitchOptions, list: string, tmp: string): Promise<number> {
+  const files = o.clips.map((c) => c.file);
+  const joined = await joinMp4(files, tmp, (done) => o.onProgress?.(100 * done), o.signal);
+  if (joined.kind === "joined") return joined.seconds;
+  const total = o.clips.reduce((t, c) => t + c.media.duration, 0);
+  const progress = progressParser(total, 0, 1, o.onProgress);
+  await writeFile(list, concatList(o.clips));
+  await runTool(o.tools.ffmpeg, concatCopyArgs(list, tmp), runOptions(o, progress));
+  return progress.seconds();
 }
 
 function runOptions(o: StitchOptions, progress: ReturnType<typeof progressParser>): RunOptions {

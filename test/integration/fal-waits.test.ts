@@ -6,7 +6,7 @@ import { after, test } from "node:test";
 import { runInProcess } from "../../testkit/cli.js";
 import { FakeFal } from "../../testkit/fake-fal.js";
 import { falEnv, TEST_FAL_KEY } from "../../testkit/fal-env.js";
-import { pollDelay } from "../../src/providers/fal/queue.js";
+import { pollDelay, pollWait } from "../../src/providers/fal/queue.js";
 import { makeProject, shots } from "../helpers/project.js";
 
 const fakes: FakeFal[] = [];
@@ -18,6 +18,18 @@ test("polling at fal's pace: every 100 ms for 2 s, then slower, never past fal.s
     [100, 100, 100, 300, 500, 500],
   );
   assert.equal(pollDelay(50, 10_000), 50);
+});
+
+test("polls keep to a grid from the submit, so late answers do not push the next poll later", () => {
+  // A poll answered 7 ms late still leaves the next one on the 100 ms grid; after 2 s, a step after each answer.
+  assert.deepEqual(
+    [0, 7, 1407, 1999, 2500].map((t) => pollWait(0, t)),
+    [100, 93, 93, 1, 150],
+  );
+  assert.deepEqual(
+    [0, 45, 51].map((t) => pollWait(50, t)),
+    [50, 5, 49],
+  );
 });
 
 for (const stream of [true, false])

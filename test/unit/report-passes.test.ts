@@ -13,7 +13,6 @@ import { planRender, type Plan } from "../../src/plan/plan.js";
 import { contactSheet } from "../../src/report/html.js";
 import { buildReport, type ReportInput } from "../../src/report/report.js";
 import type { StepOutcome } from "../../src/steps/executor.js";
-import type { Shot } from "../../src/storyboard/types.js";
 import { ROOT, shot, storyboard } from "../helpers/unit-fixtures.js";
 
 const tts = audioModelRegistry().get("fal-ai/kokoro/american-english")!;

@@ -13,6 +13,9 @@ export interface QueueJob {
   model: { endpoint: string };
   // What this submit costs, for the spend ledger.
   cost?: number;
+  // When fal answered this job's submit (set by submitJob): the polls' grid starts there, not after the
+  // journal's durable writes that follow it.
+  answeredAt?: number;
 }
 import { ProviderError } from "../../errors.js";
 import { classifyFalError, gotResponse, ifFalUnavailable, isNotFound } from "./errors.js";
@@ -67,6 +70,7 @@ export async function submitJob(
   try {
     onSend?.();
     requestId = (await fal.queue.submit(job.model.endpoint, { input })).request_id;
+    job.answeredAt = ctx.clock.now();
   } catch (err) {
     // fal answered, so no request exists; without an answer it may, and the journal keeps saying so.
     if (gotResponse(err)) {
@@ -116,6 +120,15 @@ export function pollDelay(pollMs: number, elapsedMs: number): number {
   return elapsedMs < 2000 ? 100 : Math.min(500, 100 + (elapsedMs - 2000) / 10);
 }
 
+// The wait before the next poll. For the first 2 s (and at a fixed pace) polls keep to a grid from the submit's
+// answer rather than waiting a step after each poll's answer, so the round trips do not add up: the 15th poll of
+// a 1.5 s request goes out at 1.5 s, not 1.5 s plus fifteen round trips (about 60 ms late here).
+export function pollWait(pollMs: number, elapsedMs: number): number {
+  const step = pollDelay(pollMs, elapsedMs);
+  if (pollMs === 0 && elapsedMs >= 2000) return step;
+  return (Math.floor(elapsedMs / step) + 1) * step - elapsedMs;
+}
+
 // Wait (streamed, or polled) until COMPLETED. "expired" means fal no longer knows the id (404), so it must be submitted again.
 export async function waitForCompletion(
   fal: FalClient,
@@ -124,7 +137,7 @@ export async function waitForCompletion(
   o: Waiting,
   ctx: ProviderContext,
 ): Promise<QueueTimings | "expired"> {
-  const started = ctx.clock.now();
+  const started = job.answeredAt ?? ctx.clock.now();
   const deadline = started + ctx.timeoutMs;
   let progressAt: number | undefined;
   const timings = (now: number) => ({
@@ -185,7 +198,7 @@ export async function waitForCompletion(
         { transient: false, requestId },
       );
     }
-    await ctx.clock.sleep(pollDelay(o.pollMs, ctx.clock.now() - started));
+    await ctx.clock.sleep(pollWait(o.pollMs, ctx.clock.now() - started));
   }
 }
 

@@ -1,0 +1,166 @@
+// How clips made alike join into one mp4 (pure): each track's sample tables one after another, each clip shown
+// from where its own edit starts for exactly its own length, so every clip begins where the clips before it end
+// (the film's timing is the clips' container lengths, as the captions count it). An AAC clip's priming samples
+// stay in the media and are skipped by its edit, so the join is sample-exact with nothing re-encoded.
+import type { Movie, MovieTrack, SampleTables } from "./mp4-movie.js";
+
+// Chunk offsets are relative to the start of the joined media data.
+export interface JoinedTrack extends SampleTables {
+  first: MovieTrack;
+  // Edits in the movie's timescale (duration) and the track's (media time).
+  edits: Array<{ duration: number; mediaTime: number }>;
+}
+
+export interface JoinPlan {
+  first: Movie;
+  timescale: number;
+  duration: number;
+  tracks: JoinedTrack[];
+  // Each clip's byte range, in order, as it is copied into the joined media data.
+  ranges: Array<{ file: string; start: number; end: number }>;
+}
+
+export function planJoin(movies: Movie[]): JoinPlan | string {
+  const first = movies[0];
+  if (!first) return "no clips";
+  for (const m of movies) {
+    const why = differs(first, m);
+    if (why) return why;
+  }
+  let offset = 0;
+  const bases = movies.map((m) => {
+    const base = offset;
+    offset += m.data.end - m.data.start;
+    return base;
+  });
+  const tracks: JoinedTrack[] = [];
+  for (let t = 0; t < first.tracks.length; t++) {
+    const joined = joinTrack(
+      movies.map((m, k) => ({ movie: m, track: m.tracks[t]!, base: bases[k]! })),
+      first.timescale,
+    );
+    if (typeof joined === "string") return joined;
+    tracks.push(joined);
+  }
+  return {
+    first,
+    timescale: first.timescale,
+    duration: movies.reduce((d, m) => d + m.duration, 0),
+    tracks,
+    ranges: movies.map((m) => ({ file: m.file, ...m.data })),
+  };
+}
+
+// Clips join only when a player could not tell one from another: the same tracks, coded the same way.
+function differs(a: Movie, b: Movie): string | undefined {
+  if (a.timescale !== b.timescale) return `${b.file}: another movie timescale`;
+  if (a.tracks.length !== b.tracks.length) return `${b.file}: other tracks`;
+  for (let t = 0; t < a.tracks.length; t++) {
+    const [x, y] = [a.tracks[t]!, b.tracks[t]!];
+    if (x.handler !== y.handler) return `${b.file}: other tracks`;
+    if (x.timescale !== y.timescale) return `${b.file}: its ${x.handler} track has another timescale`;
+    if (!withoutBitrates(x.boxes.stsd).equals(withoutBitrates(y.boxes.stsd)))
+      return `${b.file}: its ${x.handler} track is coded otherwise`;
+    if (!sameOrNone(x.boxes.sgpd, y.boxes.sgpd) || x.sbgp?.type !== y.sbgp?.type)
+      return `${b.file}: other sample groups`;
+  }
+  return undefined;
+}
+
+// A sample entry's bit rates (its btrt box, and the esds descriptor's buffer size and rates for AAC) are each
+// clip's own and say nothing of how it is coded: they are left out of the comparison.
+function withoutBitrates(stsd: Buffer): Buffer {
+  const copy = Buffer.from(stsd);
+  for (let at = copy.indexOf("btrt", 0, "latin1"); at >= 4; at = copy.indexOf("btrt", at + 4, "latin1"))
+    if (copy.readUInt32BE(at - 4) === 20) copy.fill(0, at + 4, at + 16);
+  const esds = copy.indexOf("esds", 0, "latin1");
+  if (esds >= 4) {
+    let at = esds + 8;
+    const descriptor = (tag: number) => {
+      if (copy[at] !== tag) return false;
+      at++;
+      while ((copy[at]! & 0x80) !== 0 && at < copy.length) at++;
+      at++;
+      return true;
+    };
+    if (descriptor(3)) {
+      const flags = copy[at + 2]!;
+      at += 3 + (flags & 0x80 ? 2 : 0);
+      if (flags & 0x40) at += 1 + copy[at]!;
+      if (flags & 0x20) at += 2;
+      if (descriptor(4) && at + 13 <= copy.length) copy.fill(0, at + 2, at + 13);
+    }
+  }
+  return copy;
+}
+
+const sameOrNone = (a?: Buffer, b?: Buffer) => (a && b ? a.equals(b) : a === b);
+
+interface Part {
+  movie: Movie;
+  track: MovieTrack;
+  // Where this clip's bytes start in the joined media data.
+  base: number;
+}
+
+function joinTrack(parts: Part[], movieScale: number): JoinedTrack | string {
+  const first = parts[0]!.track;
+  const out: JoinedTrack = { first, edits: [], mediaDuration: 0, stts: [], sizes: [], stsc: [], chunks: [] };
+  const withCtts = parts.some((p) => p.track.ctts);
+  const withStss = parts.some((p) => p.track.stss);
+  if (withCtts) out.ctts = [];
+  if (withStss) out.stss = [];
+  if (first.sbgp) out.sbgp = { type: first.sbgp.type, entries: [] };
+  for (const { movie, track, base } of parts) {
+    // What the track shows of this clip, in the movie's timescale: its edit, or its whole media.
+    const shown =
+      track.shown >= 0 ? track.shown : Math.round((track.mediaDuration * movieScale) / track.timescale);
+    const longest = Math.max(...track.stts.map((e) => e[1]!), 0);
+    const slack = Math.ceil((longest * movieScale) / track.timescale);
+    if (shown > movie.duration || shown < movie.duration - slack)
+      return `${movie.file}: its ${track.handler} track is not as long as the clip`;
+    addEdit(
+      out.edits,
+      { duration: movie.duration, mediaTime: out.mediaDuration + track.mediaTime },
+      movieScale,
+      track.timescale,
+    );
+    const samples = out.sizes.length;
+    appendRuns(out.stts, track.stts);
+    if (out.ctts) appendRuns(out.ctts, track.ctts ?? [[track.sizes.length, 0]]);
+    if (out.stss) out.stss.push(...(track.stss ?? track.sizes.map((_, i) => i + 1)).map((n) => n + samples));
+    if (out.sbgp) appendRuns(out.sbgp.entries, track.sbgp?.entries ?? []);
+    const chunkBase = out.chunks.length;
+    for (const [firstChunk, perChunk, description] of track.stsc) {
+      const last = out.stsc.at(-1);
+      if (!last || last[1] !== perChunk || last[2] !== description)
+        out.stsc.push([firstChunk! + chunkBase, perChunk!, description!]);
+    }
+    out.sizes.push(...track.sizes);
+    out.chunks.push(...track.chunks.map((c) => base + c - movie.data.start));
+    out.mediaDuration += track.mediaDuration;
+  }
+  return out;
+}
+
+// One edit per clip, merged with the last when it shows the media that follows on from it.
+function addEdit(
+  edits: JoinedTrack["edits"],
+  edit: JoinedTrack["edits"][number],
+  movieScale: number,
+  trackScale: number,
+): void {
+  const last = edits.at(-1);
+  if (last && (edit.mediaTime - last.mediaTime) * movieScale === last.duration * trackScale)
+    last.duration += edit.duration;
+  else edits.push({ ...edit });
+}
+
+// Run-length tables ([count, value] pairs) appended, joining equal neighbours.
+function appendRuns(into: number[][], runs: number[][]): void {
+  for (const [count, value] of runs) {
+    const last = into.at(-1);
+    if (last && last[1] === value) last[0]! += count!;
+    else into.push([count!, value!]);
+  }
+}
