@@ -15,6 +15,7 @@ import { readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { tempSibling } from "../cache/atomic.js";
 import { runTool, runToolWithStderr } from "../media/run.js";
+import { RunError } from "../errors.js";
 import { removeIfExists } from "../util/fs.js";
 import { canonicalJson, sha256 } from "../util/hash.js";
 import { AUDIO_CODEC, parseLoudness, pcmGainArgs, pcmLoudnessArgs } from "./args.js";
@@ -163,7 +164,13 @@ async function chunkedSoundtrack(o: SoundtrackOptions, f: Film): Promise<Encoded
 async function sourceHashes(sound?: FilmSound): Promise<Pick<KeySources, "voiceHashes" | "bedHash">> {
   const hashes = new Map<string, Promise<string>>();
   const hash = (file: string) => {
-    if (!hashes.has(file)) hashes.set(file, readFile(file).then(sha256));
+    if (!hashes.has(file))
+      hashes.set(
+        file,
+        readFile(file).then(sha256, (e: Error) => {
+          throw new RunError(`cannot read the film's sound ${file}: ${e.message}`);
+        }),
+      );
     return hashes.get(file)!;
   };
   const voiceHashes = await Promise.all((sound?.voices ?? []).map((v) => hash(v.file)));
