@@ -11,16 +11,27 @@ export interface JoinedTrack extends SampleTables {
   edits: Array<{ duration: number; mediaTime: number }>;
 }
 
+// The joined media data, in order: byte ranges of the clips, and bytes made here (a soundtrack's chunks).
+export type DataPart = { file: string; start: number; end: number } | { bytes: Buffer };
+
 export interface JoinPlan {
   first: Movie;
+  mvhd: Buffer;
   timescale: number;
   duration: number;
   tracks: JoinedTrack[];
-  // Each clip's byte range, in order, as it is copied into the joined media data.
-  ranges: Array<{ file: string; start: number; end: number }>;
+  parts: DataPart[];
 }
 
-export function planJoin(movies: Movie[]): JoinPlan | string {
+export interface JoinOptions {
+  // Pieces of one picture, cut at frames: their media joined end to end under one edit, rather than each clip
+  // shown for its container's length.
+  contiguous?: boolean;
+  // Bytes placed after each clip's range in the media data (the mux puts each piece's sound there).
+  after?: number[];
+}
+
+export function planJoin(movies: Movie[], o: JoinOptions = {}): JoinPlan | string {
   const first = movies[0];
   if (!first) return "no clips";
   for (const m of movies) {
@@ -28,27 +39,39 @@ export function planJoin(movies: Movie[]): JoinPlan | string {
     if (why) return why;
   }
   let offset = 0;
-  const bases = movies.map((m) => {
+  const bases = movies.map((m, k) => {
     const base = offset;
-    offset += m.data.end - m.data.start;
+    offset += m.data.end - m.data.start + (o.after?.[k] ?? 0);
     return base;
   });
   const tracks: JoinedTrack[] = [];
   for (let t = 0; t < first.tracks.length; t++) {
-    const joined = joinTrack(
-      movies.map((m, k) => ({ movie: m, track: m.tracks[t]!, base: bases[k]! })),
-      first.timescale,
-    );
+    const parts = movies.map((m, k) => ({ movie: m, track: m.tracks[t]!, base: bases[k]! }));
+    const joined = o.contiguous
+      ? oneEdit(joinTrack(parts, first.timescale), parts, first.timescale)
+      : joinTrack(parts, first.timescale);
     if (typeof joined === "string") return joined;
     tracks.push(joined);
   }
   return {
     first,
+    mvhd: first.mvhd,
     timescale: first.timescale,
-    duration: movies.reduce((d, m) => d + m.duration, 0),
+    duration: Math.max(...tracks.map((t) => t.edits.reduce((d, e) => d + e.duration, 0))),
     tracks,
-    ranges: movies.map((m) => ({ file: m.file, ...m.data })),
+    parts: movies.map((m) => ({ file: m.file, ...m.data })),
   };
+}
+
+// Pieces cut at frames (all with the same start in their media, as one encoder gives): their media end to end,
+// shown under one edit for exactly its length.
+function oneEdit(joined: JoinedTrack | string, parts: Part[], movieScale: number): JoinedTrack | string {
+  if (typeof joined === "string") return joined;
+  const start = joined.first.mediaTime;
+  if (parts.some((p) => p.track.mediaTime !== start)) return "pieces whose media start differently";
+  // The edit's start is the first frame's composition time (B-frames' delay): the whole media is shown after it.
+  const duration = Math.round((joined.mediaDuration * movieScale) / joined.first.timescale);
+  return { ...joined, edits: [{ duration, mediaTime: start }] };
 }
 
 // Clips join only when a player could not tell one from another: the same tracks, coded the same way.

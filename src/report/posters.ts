@@ -7,7 +7,7 @@ import { spaceLeft } from "../cache/checked-write.js";
 import { RunError } from "../errors.js";
 import type { MediaTools } from "../media/binaries.js";
 import { FFMPEG_PREAMBLE, runTool } from "../media/run.js";
-import { ifMissing, removeIfExists, statIfExists } from "../util/fs.js";
+import { existsNow, ifMissing, removeIfExists } from "../util/fs.js";
 
 export interface PosterJob {
   clip: string;
@@ -20,14 +20,15 @@ const BATCH = 8;
 // The posters that exist afterwards; a clip ffmpeg cannot read gets none, and the sheet shows its card without one.
 export async function makePosters(tools: MediaTools, jobs: PosterJob[]): Promise<Set<string>> {
   const missing: PosterJob[] = [];
-  for (const job of jobs) if (!(await statIfExists(job.poster))) missing.push(job);
+  // Synchronous checks: a render with nothing to do asks this of every clip, one libuv round trip each otherwise.
+  for (const job of jobs) if (!existsNow(job.poster)) missing.push(job);
   for (let i = 0; i < missing.length; i += BATCH) {
     const batch = missing.slice(i, i + BATCH);
     // One unreadable clip fails the whole batch; then each clip is tried on its own.
     if (!(await extract(tools, batch))) for (const job of batch) await extract(tools, [job]);
   }
   const made = new Set<string>();
-  for (const job of jobs) if (await statIfExists(job.poster)) made.add(job.poster);
+  for (const job of jobs) if (existsNow(job.poster)) made.add(job.poster);
   return made;
 }
 

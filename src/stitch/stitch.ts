@@ -5,6 +5,7 @@ import { mkdir, rename, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { tempSibling } from "../cache/atomic.js";
 import { joinMp4 } from "../media/mp4-join.js";
+import { muxPiecesWithAdts } from "../media/mp4-mux.js";
 import { probeMedia } from "../media/probe.js";
 import { runTool, runToolWithStderr, type RunOptions } from "../media/run.js";
 import { RunError } from "../errors.js";
@@ -72,21 +73,10 @@ export async function stitchFilm(o: StitchOptions, key: string, now: () => numbe
         if (sound.status === "rejected") throw sound.reason;
         const [pieces, audio] = [made.value, sound.value];
         pieceKeys = pieces.map((p) => path.basename(p.file, ".mp4"));
-        await writeFile(
-          list,
-          fileList(
-            pieces.map((p) => p.file),
-            pieces.map((p) => p.frames / profile.fps),
-          ),
-        );
         try {
           audioChunks = { made: audio.made, reused: audio.reused };
           pieceKeys.push(...audio.keys);
-          await runTool(
-            o.tools.ffmpeg,
-            muxEncodedArgs(list, audio.aac, tmp),
-            runOptions(o, progressParser(timing.totalFrames / profile.fps, 0.9, 0.1, o.onProgress)),
-          );
+          await muxFilm(o, pieces, audio.aac, list, tmp, profile.fps);
         } finally {
           await removeIfExists(audio.aac);
         }
@@ -144,6 +134,30 @@ async function joinByCopy(o: StitchOptions, list: string, tmp: string): Promise<
   await writeFile(list, concatList(o.clips));
   await runTool(o.tools.ffmpeg, concatCopyArgs(list, tmp), runOptions(o, progress));
   return progress.seconds();
+}
+
+// The pieces and the soundtrack muxed in process (mp4-mux.ts), or by ffmpeg when that cannot carry them over.
+async function muxFilm(
+  o: StitchOptions,
+  pieces: Array<{ file: string; frames: number }>,
+  aac: string,
+  list: string,
+  tmp: string,
+  fps: number,
+): Promise<void> {
+  const files = pieces.map((p) => p.file);
+  const muxed = await muxPiecesWithAdts(files, aac, tmp, (done) => o.onProgress?.(90 + 10 * done), o.signal);
+  if (muxed.kind === "joined") return;
+  await writeFile(
+    list,
+    fileList(
+      files,
+      pieces.map((p) => p.frames / fps),
+    ),
+  );
+  const seconds = pieces.reduce((t, p) => t + p.frames, 0) / fps;
+  const progress = progressParser(seconds, 0.9, 0.1, o.onProgress);
+  await runTool(o.tools.ffmpeg, muxEncodedArgs(list, aac, tmp), runOptions(o, progress));
 }
 
 function runOptions(o: StitchOptions, progress: ReturnType<typeof progressParser>): RunOptions {
