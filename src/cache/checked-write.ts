@@ -7,7 +7,13 @@ import { writeFileAtomic } from "./atomic.js";
 import { WHY } from "./writable.js";
 import { removeIfExists } from "../util/fs.js";
 
-export async function writeChecked(file: string, data: string | Buffer): Promise<void> {
+// `durable: false` for what the next render writes again anyway (the report, the contact sheet): still atomic
+// and read back, but not flushed to the disk before the render goes on (two fsyncs of a no-op render's 0.13 s).
+export async function writeChecked(
+  file: string,
+  data: string | Buffer,
+  o: { durable?: boolean } = {},
+): Promise<void> {
   const want = typeof data === "string" ? Buffer.from(data) : data;
   try {
     const verify = async (tmp: string) => {
@@ -17,15 +23,19 @@ export async function writeChecked(file: string, data: string | Buffer): Promise
           `cannot write ${file}: it reads back as ${back.length} bytes, not the ${want.length} written${await spaceLeft(file)}`,
         );
     };
-    await writeFileAtomic(file, want, { verify });
+    await writeFileAtomic(file, want, { verify, durable: o.durable ?? true });
   } catch (err) {
     throw cannotWrite(file, err);
   }
 }
 
 // JSON as storyreel writes it everywhere (two-space indent, a final newline); the same bytes read back parse.
-export async function writeJsonChecked(file: string, value: unknown): Promise<void> {
-  await writeChecked(file, `${JSON.stringify(value, null, 2)}\n`);
+export async function writeJsonChecked(
+  file: string,
+  value: unknown,
+  o: { durable?: boolean } = {},
+): Promise<void> {
+  await writeChecked(file, `${JSON.stringify(value, null, 2)}\n`, o);
 }
 
 // A copy of `from`, checked by its size.

@@ -112,8 +112,9 @@ export async function writeReport(
     posterPath: (key) => posters.get(key),
   });
   await mkdir(dir, { recursive: true });
-  await writeJsonChecked(where.report, report);
-  await writeChecked(where.html, contactSheet(report));
+  // Written again by every render, so not flushed to the disk first (a lost one is the next render's).
+  await writeJsonChecked(where.report, report, { durable: false });
+  await writeChecked(where.html, contactSheet(report), { durable: false });
   return { report, json: where.report, html: where.html };
 }
 

@@ -9,6 +9,7 @@ import { muxPiecesWithAdts } from "../media/mp4-mux.js";
 import { probeMedia } from "../media/probe.js";
 import { runTool, runToolWithStderr, type RunOptions } from "../media/run.js";
 import { RunError } from "../errors.js";
+import { spaceLeft } from "../cache/checked-write.js";
 import {
   burnArgs,
   concatCopyArgs,
@@ -127,7 +128,9 @@ export async function stitchFilm(o: StitchOptions, key: string, now: () => numbe
 // Returns the film's length.
 async function joinByCopy(o: StitchOptions, list: string, tmp: string): Promise<number> {
   const files = o.clips.map((c) => c.file);
-  const joined = await joinMp4(files, tmp, (done) => o.onProgress?.(100 * done), o.signal);
+  const joined = await writingFilm(o, tmp, () =>
+    joinMp4(files, tmp, (done) => o.onProgress?.(100 * done), o.signal),
+  );
   if (joined.kind === "joined") return joined.seconds;
   const total = o.clips.reduce((t, c) => t + c.media.duration, 0);
   const progress = progressParser(total, 0, 1, o.onProgress);
@@ -146,7 +149,9 @@ async function muxFilm(
   fps: number,
 ): Promise<void> {
   const files = pieces.map((p) => p.file);
-  const muxed = await muxPiecesWithAdts(files, aac, tmp, (done) => o.onProgress?.(90 + 10 * done), o.signal);
+  const muxed = await writingFilm(o, tmp, () =>
+    muxPiecesWithAdts(files, aac, tmp, (done) => o.onProgress?.(90 + 10 * done), o.signal),
+  );
   if (muxed.kind === "joined") return;
   await writeFile(
     list,
@@ -158,6 +163,17 @@ async function muxFilm(
   const seconds = pieces.reduce((t, p) => t + p.frames, 0) / fps;
   const progress = progressParser(seconds, 0.9, 0.1, o.onProgress);
   await runTool(o.tools.ffmpeg, muxEncodedArgs(list, aac, tmp), runOptions(o, progress));
+}
+
+// A film written in process that does not fit is named as ffmpeg's would be (check-output.ts).
+async function writingFilm<T>(o: StitchOptions, tmp: string, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== "ENOSPC" && code !== "EDQUOT") throw err;
+    throw new RunError(`cannot write ${o.output}: it came out incomplete (${code})${await spaceLeft(tmp)}`);
+  }
 }
 
 function runOptions(o: StitchOptions, progress: ReturnType<typeof progressParser>): RunOptions {
