@@ -6,7 +6,8 @@
 //   <cache>/locks/<key>.lock      a mutex, held while one process generates that key (folder name kept for older versions)
 //   <cache>/uploads.json          image sha256 -> fal storage URL and when it was uploaded
 //   <cache>/segments/<key>.mp4    normalised pieces of films (a transition's window, or a clip's stretch between)
-//   <cache>/segments/<key>.aac    a chunk of a film's encoded soundtrack (raw ADTS), keyed by its samples
+//   <cache>/segments/<key>.aac    a chunk of a film's encoded soundtrack (raw ADTS), keyed by what was mixed into it
+//   <cache>/segments/<key>.lufs   that chunk's loudness before the film's gain (block energies, true peak; JSON)
 //   <cache>/stills/<key>.<ext>    a finished still (png, jpeg or webp), and <key>.json, its sidecar
 //   <cache>/frames/<key>.png      a frame taken from a clip (free to take again)
 //   <cache>/sounds/<key>.<ext>    a voice-over or generated music bed, and <key>.json, its sidecar

@@ -59,9 +59,9 @@ export async function cacheEntries(paths: CachePaths): Promise<CacheEntry[]> {
     ...ARTIFACT_KINDS.map((kind) => [kind, paths.artifacts(kind)] as const),
     ["piece", paths.segments] as const,
   ]) {
-    // Beside the pieces: a film's soundtrack in encoded chunks (<key>.aac).
+    // Beside the pieces: a film's soundtrack in encoded chunks (<key>.aac) and their loudness (<key>.lufs).
     for (const name of await listIfExists(dir))
-      await add(kind === "piece" && name.endsWith(".aac") ? "audio" : kind, dir, name);
+      await add(kind === "piece" && /\.(aac|lufs)$/.test(name) ? "audio" : kind, dir, name);
   }
   return [...entries.values()].sort((a, b) => a.kind.localeCompare(b.kind) || a.key.localeCompare(b.key));
 }

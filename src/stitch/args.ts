@@ -89,7 +89,22 @@ export function audioPcmArgs(inputs: string[], audio: Graph, out: string): strin
 }
 
 const PCM = ["-c:a", "pcm_f32le", "-ar", "48000", "-ac", "2", "-f", "f32le"];
-const PCM_INPUT = ["-f", "f32le", "-ar", "48000", "-ac", "2"];
+export const PCM_INPUT = ["-f", "f32le", "-ar", "48000", "-ac", "2"];
+
+// A sound file's first audio stream as the mix takes it (48 kHz stereo), as raw PCM.
+export function decodePcmArgs(file: string, out: string): string[] {
+  return [
+    ...FFMPEG_PREAMBLE,
+    "-i",
+    file,
+    "-map",
+    "0:a:0",
+    "-af",
+    "aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo",
+    ...PCM,
+    out,
+  ];
+}
 
 // Raw PCM encoded to AAC as ADTS (each packet with its length, split by the caller).
 export function encodeAudioArgs(pcm: string, out: string): string[] {

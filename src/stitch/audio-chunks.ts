@@ -6,6 +6,7 @@ import { audioGraph, type Graph, SAMPLE_RATE } from "./graph.js";
 import { frameTiming, type Profile, type StitchClip } from "./profile.js";
 
 export const CHUNK = 16;
+const CUT = { type: "cut" as const, duration: 0 };
 
 export interface AudioChunk {
   // The clips this chunk reads, inputs 0..n-1 (the first may be the previous chunk's last, as context).
@@ -15,7 +16,8 @@ export interface AudioChunk {
   samples: number;
 }
 
-export function audioChunks(clips: StitchClip[], profile: Profile, size = CHUNK): AudioChunk[] {
+// `endCut` samples are left off the last clip (a window of the film ends inside it).
+export function audioChunks(clips: StitchClip[], profile: Profile, size = CHUNK, endCut = 0): AudioChunk[] {
   const timing = frameTiming(clips, profile.fps);
   // The same rounding as audioGraph, clip by clip, so a chunk's cut falls on the single pass's sample.
   const samples = (frames: number) => Math.round((frames / profile.fps) * SAMPLE_RATE);
@@ -30,16 +32,15 @@ export function audioChunks(clips: StitchClip[], profile: Profile, size = CHUNK)
     while (last < clips.length && !roomy(last - 1)) last++;
     // The clip before as context only when a crossfade or fade leads into this chunk.
     const from = first > 0 && timing.overlaps[first]! > 0 ? first - 1 : first;
-    const cut = { type: "cut" as const, duration: 0 };
-    const own = clips.slice(from, last).map((c, i) => (i === 0 ? { ...c, transition: cut } : c));
+    const own = clips.slice(from, last).map((c, i) => (i === 0 ? { ...c, transition: CUT } : c));
     let length = 0;
     for (let i = from; i < last; i++)
       length += samples(timing.lengths[i]!) - (i > from ? samples(timing.overlaps[i]!) : 0);
     // It starts where its first clip starts (inside the context clip's tail) and stops where the next
     // chunk's first clip starts: its last clip is cut short there.
     const start = from < first ? samples(timing.lengths[from]!) - samples(timing.overlaps[first]!) : 0;
-    const endCut = last < clips.length ? samples(timing.overlaps[last]!) : 0;
-    const whole = audioGraph(own, profile, 0, endCut);
+    const cut = last < clips.length ? samples(timing.overlaps[last]!) : endCut;
+    const whole = audioGraph(own, profile, 0, cut);
     chunks.push({
       clips: own,
       graph: {
@@ -50,7 +51,7 @@ export function audioChunks(clips: StitchClip[], profile: Profile, size = CHUNK)
         output: start > 0 ? "[aout]" : whole.output,
         frames: whole.frames,
       },
-      samples: length - endCut - start,
+      samples: length - cut - start,
     });
   }
   return chunks;

@@ -28,15 +28,17 @@ export async function dialogueAudio(o: {
   parallel: number;
   chunk?: number;
   first?: number;
+  // Samples left off the last clip (a window of the film that ends inside it).
+  endCut?: number;
   signal?: AbortSignal;
 }): Promise<DialogueAudio> {
   const first = o.first ?? 1;
-  const chunks = audioChunks(o.clips, o.profile, o.chunk);
+  const chunks = audioChunks(o.clips, o.profile, o.chunk, o.endCut);
   if (chunks.length === 1)
     return {
       inputs: clipInputs(o.clips),
       inputCount: o.clips.length,
-      graph: audioGraph(o.clips, o.profile, first),
+      graph: audioGraph(o.clips, o.profile, first, o.endCut),
       temporary: [],
     };
   const files = chunks.map((_, i) => tempSibling(path.join(o.tmpDir, `audio-${i}.wav`)));

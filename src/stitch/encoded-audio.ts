@@ -1,14 +1,13 @@
 // The film's soundtrack encoded to AAC in chunks kept in the cache (<cache>/segments/<key>.aac, raw ADTS), so a
-// re-stitch encodes only the chunks whose samples changed. A chunk is a whole number of AAC frames (1024
-// samples) and its key is the sha256 of the very samples that shape its packets: its own and CONTEXT samples
-// either side (an AAC frame's window reaches 1024 samples into the next chunk, and the encoder looks ahead and
-// back). Missing chunks are encoded in runs (a first stitch: one run, the single pass itself), each with its
-// context, and only the run's own packets kept; joined, the chunks decode to a single pass within the codec's
-// own noise (test/e2e/audio-chunks-cache.test.ts measures the joins).
+// re-stitch encodes only the chunks an edit reaches. A chunk is a whole number of AAC frames (1024 samples);
+// what shapes its packets is its own samples and CONTEXT samples either side (an AAC frame's window reaches
+// 1024 samples into the next chunk, and the encoder looks ahead and back). Its key is what made those samples
+// (soundtrack.ts, mix-windows.ts), or, on the limiter's path, the samples themselves. Missing chunks are
+// encoded in runs (a first stitch: one run, the single pass itself), each with its context, and only the
+// run's own packets kept; joined, the chunks decode to a single pass within the codec's own noise
+// (test/e2e/audio-chunks-cache.test.ts measures the joins).
 import { open, readFile, rename, writeFile } from "node:fs/promises";
 import { createHash } from "node:crypto";
-import { createReadStream, createWriteStream } from "node:fs";
-import { pipeline } from "node:stream/promises";
 import path from "node:path";
 import { tempSibling } from "../cache/atomic.js";
 import { runTool } from "../media/run.js";
@@ -19,10 +18,11 @@ import { AUDIO_CODEC, encodeAudioArgs } from "./args.js";
 import { sideBySide } from "./side-by-side.js";
 
 export const AAC_FRAME = 1024;
-// 256 frames: about 5.5 s at 48 kHz. An edit re-encodes the chunks its samples touch, one or two of them.
-export const CHUNK_FRAMES = 256;
+// 64 frames: about 1.4 s at 48 kHz. An edit mixes and encodes the chunks whose windows it reaches (a 5 s
+// shot: about 7 s of them, mix-windows.ts); smaller chunks would add files, not save much more.
+export const CHUNK_FRAMES = 64;
 export const CONTEXT = 4 * AAC_FRAME;
-const BYTES_PER_SAMPLE = 8; // stereo f32le
+export const BYTES_PER_SAMPLE = 8; // stereo f32le
 // Bump when the chunks' encoding changes, so old chunks are not reused.
 export const AUDIO_FORMAT = 1;
 
@@ -43,6 +43,14 @@ export function chunkBounds(total: number, frames = CHUNK_FRAMES): number[] {
   return bounds;
 }
 
+// Samples [from, to) of a soundtrack: in `file` (stereo f32le) from film sample `from` on.
+export interface PcmSource {
+  file: string;
+  from: number;
+}
+
+// The film's PCM keyed by its samples (the limiter's path, soundtrack.ts): each chunk's key is the sha256 of
+// its samples with their context.
 export async function encodeAudio(o: {
   pcm: string;
   totalSamples: number;
@@ -74,21 +82,13 @@ export async function encodeAudio(o: {
     await handle.close();
   }
   const files = keys.map((key) => path.join(o.dir, `${key}.aac`));
-  const missing: boolean[] = [];
-  for (const file of files) missing.push(!(await statIfExists(file)));
-  // Consecutive missing chunks are one run: one encoder, its own packets shared out between them.
-  const runs: Array<[number, number]> = [];
-  for (let k = 0; k < n; k++)
-    if (missing[k]) {
-      const last = runs.at(-1);
-      if (last && last[1] === k) last[1] = k + 1;
-      else runs.push([k, k + 1]);
-    }
+  const missing = await missingFiles(files);
+  const source = { file: o.pcm, from: 0 };
   await sideBySide(
-    runs.map(
+    runsOf(missing).map(
       ([first, end]) =>
         (signal) =>
-          encodeRun(o, bounds, files, first, end, signal),
+          encodeRun({ ...o, source, gainDb: 0 }, bounds, files, first, end, signal),
     ),
     o.parallel,
     o.signal,
@@ -97,27 +97,45 @@ export async function encodeAudio(o: {
   return { files, keys, made, reused: n - made };
 }
 
-// Chunks first..end-1 from one encoder over their samples and the context either side.
-async function encodeRun(
-  o: { pcm: string; totalSamples: number; ffmpeg: string },
+export async function missingFiles(files: string[]): Promise<boolean[]> {
+  return Promise.all(files.map(async (file) => !(await statIfExists(file))));
+}
+
+// Consecutive chunks flagged true, as [first, end) runs: one encoder (one mix) each.
+export function runsOf(flags: boolean[]): Array<[number, number]> {
+  const runs: Array<[number, number]> = [];
+  flags.forEach((flag, k) => {
+    const last = runs.at(-1);
+    if (!flag) return;
+    if (last && last[1] === k) last[1] = k + 1;
+    else runs.push([k, k + 1]);
+  });
+  return runs;
+}
+
+// The samples a run of chunks first..end-1 is encoded from: theirs and the context either side.
+export function runSpan(bounds: number[], first: number, end: number): { from: number; to: number } {
+  const total = bounds.at(-1)!;
+  return {
+    from: Math.max(0, bounds[first]! - CONTEXT),
+    to: end === bounds.length - 1 ? total : Math.min(total, bounds[end]! + CONTEXT),
+  };
+}
+
+// Chunks first..end-1 from one encoder over their samples and the context either side, with the film's gain.
+export async function encodeRun(
+  o: { source: PcmSource; ffmpeg: string; gainDb: number },
   bounds: number[],
   files: string[],
   first: number,
   end: number,
   signal: AbortSignal,
 ): Promise<void> {
-  const from = Math.max(0, bounds[first]! - CONTEXT);
-  const to = end === bounds.length - 1 ? o.totalSamples : Math.min(o.totalSamples, bounds[end]! + CONTEXT);
+  const { from, to } = runSpan(bounds, first, end);
   const out = tempSibling(path.join(path.dirname(files[first]!), "run.aac"));
-  // The whole film is read in place; a run of it is copied out first (a few seconds: a few MB).
-  const whole = from === 0 && to === o.totalSamples;
-  const input = whole ? o.pcm : tempSibling(o.pcm);
+  const input = tempSibling(o.source.file);
   try {
-    if (!whole)
-      await pipeline(
-        createReadStream(o.pcm, { start: from * BYTES_PER_SAMPLE, end: to * BYTES_PER_SAMPLE - 1 }),
-        createWriteStream(input),
-      );
+    await copyPcm(o.source, from, to, input, o.gainDb);
     await runTool(o.ffmpeg, encodeAudioArgs(input, out), { signal });
     const packets = adtsPackets(await readFile(out));
     // Packet i holds the samples from (from + (i - 1)·1024): the encoder's first packet is its priming.
@@ -139,7 +157,31 @@ async function encodeRun(
     }
   } finally {
     await removeIfExists(out);
-    if (!whole) await removeIfExists(input);
+    await removeIfExists(input);
+  }
+}
+
+// Samples [from, to) of `source` into `out`, times the gain (in f32, as ffmpeg's volume filter does).
+async function copyPcm(source: PcmSource, from: number, to: number, out: string, gainDb: number) {
+  const factor = Math.fround(10 ** (gainDb / 20));
+  const input = await open(source.file, "r");
+  const output = await open(out, "w");
+  try {
+    const block = Buffer.alloc(1 << 20);
+    for (let at = from; at < to; ) {
+      const bytes = Math.min(block.length, (to - at) * BYTES_PER_SAMPLE);
+      const { bytesRead } = await input.read(block, 0, bytes, (at - source.from) * BYTES_PER_SAMPLE);
+      if (bytesRead !== bytes) throw new RunError(`the mixed soundtrack ends before sample ${to}`);
+      if (gainDb !== 0) {
+        const samples = new Float32Array(block.buffer, block.byteOffset, bytes / 4);
+        for (let i = 0; i < samples.length; i++) samples[i]! *= factor;
+      }
+      await output.write(block, 0, bytes);
+      at += bytes / BYTES_PER_SAMPLE;
+    }
+  } finally {
+    await input.close();
+    await output.close();
   }
 }
 

@@ -5,11 +5,12 @@
 // whatever its level, and digital silence (a shot without audio) leaves the bed alone.
 import { type Graph, SAMPLE_RATE } from "./graph.js";
 import type { Timing } from "./profile.js";
+import { PCM_INPUT } from "./args.js";
 
 // sidechaincompress: threshold 0.1 (-20 dBFS), ratio 20, against a key hard-clipped near full scale: about
 // (20 - 3) x (1 - 1/20) = 16 dB. Measured by test/e2e/sound-mix.test.ts (17 to 19 dB); documented as "at least 12".
 export const DUCK_DB = 16;
-const DUCK = "threshold=0.1:ratio=20:attack=5:release=300:knee=1:makeup=1";
+export const DUCK = "threshold=0.1:ratio=20:attack=5:release=300:knee=1:makeup=1";
 const STEREO = "aformat=sample_fmts=fltp:channel_layouts=stereo";
 const FORMAT = `aresample=${SAMPLE_RATE},${STEREO}`;
 
@@ -39,40 +40,93 @@ export function clipStarts(timing: Timing): number[] {
   return starts;
 }
 
-// The extra ffmpeg inputs, in order after the clips: the voice-overs, then the bed (looped without end).
-export function soundInputs(sound: FilmSound): string[] {
+// The extra ffmpeg inputs, in order after the clips: the voice-overs, then the bed: its samples at 48 kHz
+// (stereo f32, bedPcm()), looped without end, so a window of the film finds its place in the loop exactly.
+export function soundInputs(sound: FilmSound, bedPcm?: string): string[] {
   return [
     ...sound.voices.flatMap((v) => ["-i", v.file]),
-    ...(sound.music ? ["-stream_loop", "-1", "-i", sound.music.file] : []),
+    ...(sound.music
+      ? ["-stream_loop", "-1", ...(bedPcm ? PCM_INPUT : []), "-i", bedPcm ?? sound.music.file]
+      : []),
   ];
 }
 
-// `dialogue` is the clips' audio graph; the sound's inputs start at `first`.
+// A span of the film in samples: what one mix pass makes (the whole film by default).
+export interface MixWindow {
+  from: number;
+  to: number;
+  // The bed's loop length in samples (the window starts at `from` modulo it).
+  bedSamples?: number;
+}
+
+// Where each voice-over plays, in film samples: from `at` until the next voice of its lane starts (or the film
+// ends), in lanes that never overlap. The same for every window, so a window sums what the whole film would.
+export function placeVoices(sound: FilmSound, timing: Timing, fps: number) {
+  const total = filmSamples(timing, fps);
+  const starts = clipStarts(timing);
+  const placed = sound.voices.map((v, k) => {
+    const ms = Math.round((starts[v.clip]! / fps + v.offset) * 1000);
+    const at = (ms * SAMPLE_RATE) / 1000;
+    return { k, at, end: v.duration === undefined ? total : at + Math.ceil(v.duration * SAMPLE_RATE) };
+  });
+  return voiceLanes(placed, total).map((lane) =>
+    lane.map((v, i) => ({ k: v.k, at: v.at, until: lane[i + 1]?.at ?? total })),
+  );
+}
+
+export function filmSamples(timing: Timing, fps: number): number {
+  return Math.round((timing.totalFrames / fps) * SAMPLE_RATE);
+}
+
+// The bed's fades as afade filters, in film time (a window's bed keeps the film's timestamps through them),
+// each with the seconds it acts on: a fade in up to its end, a fade out from its start to the film's end.
+export function bedFades(
+  music: NonNullable<FilmSound["music"]>,
+  seconds: number,
+): Array<{ filter: string; from: number; to: number }> {
+  // Fades longer than half a short film would overlap: each gets at most half.
+  const fadeIn = Math.min(music.fadeIn, seconds / 2);
+  const fadeOut = Math.min(music.fadeOut, seconds / 2);
+  const outAt = (seconds - fadeOut).toFixed(3);
+  return [
+    ...(fadeIn > 0 ? [{ filter: `afade=t=in:st=0:d=${fadeIn.toFixed(3)}`, from: 0, to: fadeIn }] : []),
+    ...(fadeOut > 0
+      ? [{ filter: `afade=t=out:st=${outAt}:d=${fadeOut.toFixed(3)}`, from: Number(outAt), to: Infinity }]
+      : []),
+  ];
+}
+
+// `dialogue` is the clips' audio graph, starting at the window's first sample; the sound's inputs start at
+// `first`. A window's voices are cut or delayed to it, and its bed taken from its place in the loop.
 export function mixGraph(
   dialogue: Graph,
   sound: FilmSound,
   timing: Timing,
   fps: number,
   first: number,
+  window?: MixWindow,
 ): Graph {
-  const total = Math.round((timing.totalFrames / fps) * SAMPLE_RATE);
+  const total = filmSamples(timing, fps);
+  const { from, to } = window ?? { from: 0, to: total };
+  const length = to - from;
   const seconds = timing.totalFrames / fps;
-  const fit = `apad,atrim=end_sample=${total},asetpts=PTS-STARTPTS`;
-  const starts = clipStarts(timing);
+  const fit = `apad,atrim=end_sample=${length},asetpts=PTS-STARTPTS`;
   const parts = [dialogue.filter, `${dialogue.output}${fit}[dlg]`];
   const speech = ["[dlg]"];
-  const placed = sound.voices.map((v, k) => {
-    const ms = Math.round((starts[v.clip]! / fps + v.offset) * 1000);
-    const at = (ms * SAMPLE_RATE) / 1000;
-    return { k, ms, at, end: v.duration === undefined ? total : at + Math.ceil(v.duration * SAMPLE_RATE) };
-  });
-  voiceLanes(placed, total).forEach((lane, j) => {
-    // Each voice runs until the next one in its lane starts (or the film ends), the first delayed to its place.
+  placeVoices(sound, timing, fps).forEach((all, j) => {
+    const lane = all.filter((v) => v.at < to && v.until > from);
+    if (lane.length === 0) return;
+    // Each voice runs until the next one in its lane starts (or the window ends), the first delayed to its
+    // place, or cut where the window starts.
     lane.forEach((v, i) => {
-      const until = lane[i + 1]?.at ?? total;
-      const delay = i === 0 ? `adelay=${v.ms}|${v.ms},` : "";
+      const until = Math.min(v.until, to);
+      // Padded first: a voice that ended before the window still gives the window's silence.
+      const cut = v.at < from ? `:start_sample=${from - v.at}` : "";
+      const ms = (v.at - from) / (SAMPLE_RATE / 1000);
+      const delay = i === 0 && v.at >= from ? `adelay=${ms}|${ms},` : "";
+      const end = v.at < from ? until - v.at : until - (i === 0 ? from : v.at);
       parts.push(
-        `[${first + v.k}:a]${FORMAT},${delay}apad,atrim=end_sample=${until - (i === 0 ? 0 : v.at)},asetpts=PTS-STARTPTS[vo${v.k}]`,
+        `[${first + v.k}:a]${FORMAT},${delay}apad,atrim=end_sample=${end}${cut},asetpts=PTS-STARTPTS[vo${v.k}]`,
       );
     });
     const labels = lane.map((v) => `[vo${v.k}]`).join("");
@@ -87,15 +141,11 @@ export function mixGraph(
       frames: timing.totalFrames,
     };
   const m = sound.music;
-  // Fades longer than half a short film would overlap: each gets at most half.
-  const fadeIn = Math.min(m.fadeIn, seconds / 2);
-  const fadeOut = Math.min(m.fadeOut, seconds / 2);
-  const fades = [
-    fadeIn > 0 && `afade=t=in:st=0:d=${fadeIn.toFixed(3)}`,
-    fadeOut > 0 && `afade=t=out:st=${(seconds - fadeOut).toFixed(3)}:d=${fadeOut.toFixed(3)}`,
-  ].filter(Boolean);
+  const fades = bedFades(m, seconds);
+  // The bed from its place in the loop, stamped with film time for the fades, then from zero as the rest.
+  const phase = window?.bedSamples ? from % window.bedSamples : from;
   parts.push(
-    `[${first + sound.voices.length}:a]${FORMAT},${fit},volume=${m.volumeDb}dB${fades.map((f) => `,${f}`).join("")}[bed]`,
+    `[${first + sound.voices.length}:a]${FORMAT},atrim=start_sample=${phase}:end_sample=${phase + length},asetpts=(N+${from})/SR/TB,volume=${m.volumeDb}dB${fades.map((f) => `,${f.filter}`).join("")},asetpts=N/SR/TB[bed]`,
   );
   if (m.duck) {
     parts.push("[speech]asplit=2[said][key]");

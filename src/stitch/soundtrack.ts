@@ -1,24 +1,48 @@
-// The film's soundtrack for a normalised film: the clips' audio and the sound mixed in one pass to raw PCM (the
-// single pass's samples), brought to the loudness target there, then encoded in cached chunks
-// (encoded-audio.ts) and joined into one AAC stream for the mux, which copies it.
+// The film's soundtrack for a normalised film, encoded in cached AAC chunks (encoded-audio.ts) joined into one
+// stream for the mux, which copies it. Each chunk is keyed by what plays in its window (mix-windows.ts) and the
+// film's gain, so after an edit only the chunks it reaches are mixed (window-mix.ts: one ffmpeg over their
+// window, the single pass's samples) and encoded; a first stitch mixes the whole film in one window.
 //
-// Loudness: the film's one gain is measured over the whole film's PCM (cheap: a decode-speed pass) and applied
-// to the PCM before the chunks are keyed, so the chunks are keyed by it. Applying it after the chunks would
-// mean decoding and encoding the whole soundtrack again (AAC has no exact gain but its 1.5 dB global_gain
-// steps), which is the cost being removed. Instead the gain is rounded to GAIN_STEP: one edit moves a film's
-// loudness by far less than that (a shot of 48 twice as loud as the rest: 0.09 LU), so the gain, and with it
-// every chunk the edit did not touch, usually stays the same; the film stays within GAIN_STEP / 2 of its target.
-import { appendFile, readFile, rename, stat } from "node:fs/promises";
+// Loudness: the film's one gain is found from every chunk's measured loudness (chunk-loudness.ts: block
+// energies kept per chunk, keyed by its mix), applied to the samples before they are encoded, and keyed into
+// every chunk. Applying it after the chunks would mean decoding and encoding the whole soundtrack again (AAC
+// has no exact gain but its 1.5 dB global_gain steps). Instead the gain is rounded to GAIN_STEP: one edit
+// moves a film's loudness by far less than that (a shot of 48 twice as loud as the rest: 0.09 LU), so the
+// gain, and with it every chunk the edit did not reach, usually stays the same; the film stays within
+// GAIN_STEP / 2 of its target. When the gain would push the peaks over -1 dBTP, the whole film is mixed,
+// measured by ffmpeg and limited as one, its chunks keyed by their samples.
+import { readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { tempSibling } from "../cache/atomic.js";
 import { runTool, runToolWithStderr } from "../media/run.js";
+import { RunError } from "../errors.js";
 import { removeIfExists } from "../util/fs.js";
-import { audioPcmArgs, parseLoudness, pcmGainArgs, pcmLoudnessArgs } from "./args.js";
-import { dialogueAudio } from "./dialogue.js";
-import { type EncodedAudio, encodeAudio } from "./encoded-audio.js";
-import { defaultParallel } from "./side-by-side.js";
+import { canonicalJson, sha256 } from "../util/hash.js";
+import { AUDIO_CODEC, parseLoudness, pcmGainArgs, pcmLoudnessArgs } from "./args.js";
+import { loudnessKey, measureChunks, readLoudness, writeLoudness } from "./chunk-loudness.js";
+import {
+  AUDIO_FORMAT,
+  chunkBounds,
+  type EncodedAudio,
+  encodeAudio,
+  encodeRun,
+  missingFiles,
+  runSpan,
+  runsOf,
+} from "./encoded-audio.js";
+import { type ChunkLoudness, integratedLoudness } from "./loudness-meter.js";
+import {
+  chunkWindow,
+  type ClipSpan,
+  clipSpans,
+  type KeySources,
+  soundtrackSamples,
+  windowKey,
+} from "./mix-windows.js";
+import { defaultParallel, sideBySide } from "./side-by-side.js";
 import type { Profile, StitchClip, Timing } from "./profile.js";
-import { type FilmSound, mixGraph, soundInputs } from "./sound-graph.js";
+import { type FilmSound, filmSamples } from "./sound-graph.js";
+import { type WindowMixer, windowMixer } from "./window-mix.js";
 
 export const GAIN_STEP = 0.5;
 
@@ -48,51 +72,126 @@ export async function soundtrack(
   profile: Profile,
   timing: Timing,
 ): Promise<Soundtrack> {
-  const ffmpeg = o.tools.ffmpeg;
   const parallel = o.parallel ?? defaultParallel();
-  const pcm = tempSibling(path.join(o.tmpDir, "audio.f32"));
+  const spans = clipSpans(timing, profile.fps);
+  const total = soundtrackSamples(spans, filmSamples(timing, profile.fps), !!o.sound);
+  const mixer = windowMixer({ ...o, profile, timing, spans, ffmpeg: o.tools.ffmpeg, parallel });
   const aac = tempSibling(path.join(o.tmpDir, "audio.aac"));
-  const signal = o.signal && { signal: o.signal };
   try {
-    const dialogue = await dialogueAudio({
-      clips: o.clips,
-      profile,
-      tmpDir: o.tmpDir,
-      ffmpeg,
-      parallel,
-      first: 0,
-      ...(o.audioChunk && { chunk: o.audioChunk }),
-      ...signal,
-    });
-    try {
-      const graph = o.sound
-        ? mixGraph(dialogue.graph, o.sound, timing, profile.fps, dialogue.inputCount)
-        : dialogue.graph;
-      const inputs = [...dialogue.inputs, ...(o.sound ? soundInputs(o.sound) : [])];
-      await runTool(ffmpeg, audioPcmArgs(inputs, graph, pcm), { ...signal });
-    } finally {
-      for (const file of dialogue.temporary) await removeIfExists(file);
-    }
-    if (o.render.loudness !== undefined) await pcmToLoudness(ffmpeg, pcm, o.render.loudness);
-    // The samples the graph made (stereo f32: 8 bytes each), to the last one.
-    const encoded = await encodeAudio({
-      pcm,
-      totalSamples: (await stat(pcm)).size / 8,
-      dir: o.segmentDir,
-      ffmpeg,
-      parallel,
-      ...(o.audioChunkFrames && { chunkFrames: o.audioChunkFrames }),
-      ...signal,
-    });
-    await removeIfExists(aac);
-    for (const file of encoded.files) await appendFile(aac, await readFile(file));
+    const encoded = await chunkedSoundtrack(o, { spans, timing, fps: profile.fps, total, mixer, parallel });
+    await writeFile(aac, Buffer.concat(await Promise.all(encoded.files.map((file) => readFile(file)))));
     return { ...encoded, aac };
   } catch (e) {
     await removeIfExists(aac);
     throw e;
   } finally {
-    await removeIfExists(pcm);
+    await mixer.dispose();
   }
+}
+
+interface Film {
+  spans: ClipSpan[];
+  timing: Timing;
+  fps: number;
+  total: number;
+  mixer: WindowMixer;
+  parallel: number;
+}
+
+// Each chunk keyed by its mix (mix-windows.ts) and the film's gain; only the chunks missing are mixed (a
+// window each run of them) and encoded. The gain comes from every chunk's loudness, measured once per mix.
+async function chunkedSoundtrack(o: SoundtrackOptions, f: Film): Promise<EncodedAudio> {
+  const signal = o.signal;
+  const bounds = chunkBounds(f.total, o.audioChunkFrames);
+  const n = bounds.length - 1;
+  const sources: KeySources = {
+    ...f,
+    clips: o.clips,
+    ...(await sourceHashes(o.sound)),
+    ...(o.sound && { sound: o.sound }),
+  };
+  const mixKeys = bounds.slice(1).map((_, k) => windowKey(chunkWindow(bounds, k), sources));
+  const windowOf = (first: number, end: number) => ({
+    from: chunkWindow(bounds, first).from,
+    to: chunkWindow(bounds, end - 1).to,
+  });
+  const measuredKeys: string[] = [];
+  let gainDb: number | null = null;
+  if (o.render.loudness !== undefined) {
+    measuredKeys.push(...mixKeys.map(loudnessKey));
+    const measured = await Promise.all(measuredKeys.map((key) => readLoudness(o.segmentDir, key)));
+    await sideBySide(
+      runsOf(measured.map((m) => !m)).map(([first, end]) => async (s) => {
+        const { from, to } = windowOf(first, end);
+        const window = await f.mixer.mix(from, to, s);
+        const found = await measureChunks(window, bounds, first, end);
+        for (let k = first; k < end; k++) {
+          measured[k] = found[k - first]!;
+          await writeLoudness(o.segmentDir, measuredKeys[k]!, measured[k]!);
+        }
+      }),
+      f.parallel,
+      signal,
+    );
+    const chunks = measured as ChunkLoudness[];
+    const integrated = integratedLoudness(chunks, f.total);
+    // A silent film has no loudness to set.
+    gainDb = integrated < -69 ? 0 : filmGain(o.render.loudness, integrated);
+    const peak = 20 * Math.log10(Math.max(...chunks.map((c) => c.peak)));
+    // Peaks the gain would push over -1 dBTP: the limiter's path, over the whole film at once.
+    if (gainDb !== 0 && peak + gainDb > -1) return limitedSoundtrack(o, f, o.render.loudness);
+  }
+  const keys = mixKeys.map((mix) =>
+    sha256(canonicalJson({ audio_format: AUDIO_FORMAT, codec: AUDIO_CODEC, mix, gain_db: gainDb })),
+  );
+  const files = keys.map((key) => path.join(o.segmentDir, `${key}.aac`));
+  const missing = await missingFiles(files);
+  await sideBySide(
+    runsOf(missing).map(([first, end]) => async (s) => {
+      const needed = runSpan(bounds, first, end);
+      const { from, to } = windowOf(first, end);
+      const source = f.mixer.holding(needed.from, needed.to) ?? (await f.mixer.mix(from, to, s));
+      await encodeRun({ source, ffmpeg: o.tools.ffmpeg, gainDb: gainDb ?? 0 }, bounds, files, first, end, s);
+    }),
+    f.parallel,
+    signal,
+  );
+  const made = missing.filter(Boolean).length;
+  return { files, keys: [...keys, ...measuredKeys], made, reused: n - made };
+}
+
+// The sha256 of each voice-over's file and the bed's (the same file hashed once).
+async function sourceHashes(sound?: FilmSound): Promise<Pick<KeySources, "voiceHashes" | "bedHash">> {
+  const hashes = new Map<string, Promise<string>>();
+  const hash = (file: string) => {
+    if (!hashes.has(file))
+      hashes.set(
+        file,
+        readFile(file).then(sha256, (e: Error) => {
+          throw new RunError(`cannot read the film's sound ${file}: ${e.message}`);
+        }),
+      );
+    return hashes.get(file)!;
+  };
+  const voiceHashes = await Promise.all((sound?.voices ?? []).map((v) => hash(v.file)));
+  return { voiceHashes, ...(sound?.music && { bedHash: await hash(sound.music.file) }) };
+}
+
+// The whole film mixed, measured by ffmpeg, brought to its target with the limiter, and its chunks keyed by
+// their samples (as every film was before chunks were keyed by their mix).
+async function limitedSoundtrack(o: SoundtrackOptions, f: Film, target: number): Promise<EncodedAudio> {
+  // The whole film's window is [0, total) exactly; the mixer removes its file.
+  const { file: pcm } = await f.mixer.mix(0, f.total, o.signal);
+  await pcmToLoudness(o.tools.ffmpeg, pcm, target);
+  return encodeAudio({
+    pcm,
+    totalSamples: f.total,
+    dir: o.segmentDir,
+    ffmpeg: o.tools.ffmpeg,
+    parallel: f.parallel,
+    ...(o.audioChunkFrames && { chunkFrames: o.audioChunkFrames }),
+    ...(o.signal && { signal: o.signal }),
+  });
 }
 
 // The gain to the target in whole GAIN_STEPs (0 when the film is within half a step of it).

@@ -7,7 +7,7 @@ import { tempSibling } from "../cache/atomic.js";
 import { joinMp4 } from "../media/mp4-join.js";
 import { muxPiecesWithAdts } from "../media/mp4-mux.js";
 import { probeMedia } from "../media/probe.js";
-import { runTool, runToolWithStderr, type RunOptions } from "../media/run.js";
+import { FfmpegError, runTool, runToolWithStderr, type RunOptions } from "../media/run.js";
 import { RunError } from "../errors.js";
 import { spaceLeft } from "../cache/checked-write.js";
 import {
@@ -135,7 +135,9 @@ async function joinByCopy(o: StitchOptions, list: string, tmp: string): Promise<
   const total = o.clips.reduce((t, c) => t + c.media.duration, 0);
   const progress = progressParser(total, 0, 1, o.onProgress);
   await writeFile(list, concatList(o.clips));
-  await runTool(o.tools.ffmpeg, concatCopyArgs(list, tmp), runOptions(o, progress));
+  await writingFilm(o, tmp, () =>
+    runTool(o.tools.ffmpeg, concatCopyArgs(list, tmp), runOptions(o, progress)),
+  );
   return progress.seconds();
 }
 
@@ -162,17 +164,24 @@ async function muxFilm(
   );
   const seconds = pieces.reduce((t, p) => t + p.frames, 0) / fps;
   const progress = progressParser(seconds, 0.9, 0.1, o.onProgress);
-  await runTool(o.tools.ffmpeg, muxEncodedArgs(list, aac, tmp), runOptions(o, progress));
+  await writingFilm(o, tmp, () =>
+    runTool(o.tools.ffmpeg, muxEncodedArgs(list, aac, tmp), runOptions(o, progress)),
+  );
 }
 
-// A film written in process that does not fit is named as ffmpeg's would be (check-output.ts).
+// A film that does not fit, written in process or by an ffmpeg that says so, is named as a film cut short is
+// (check-output.ts): the film first, then the full disk.
 async function writingFilm<T>(o: StitchOptions, tmp: string, write: () => Promise<T>): Promise<T> {
   try {
     return await write();
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code !== "ENOSPC" && code !== "EDQUOT") throw err;
-    throw new RunError(`cannot write ${o.output}: it came out incomplete (${code})${await spaceLeft(tmp)}`);
+    const full = code === "ENOSPC" || code === "EDQUOT";
+    const said =
+      err instanceof FfmpegError && /No space left on device|Disk quota exceeded/.test(err.message);
+    if (!full && !said) throw err;
+    const why = full ? code : "ffmpeg could not write it";
+    throw new RunError(`cannot write ${o.output}: it came out incomplete (${why})${await spaceLeft(tmp)}`);
   }
 }
 

@@ -1,5 +1,5 @@
-// The soundtrack's cached AAC chunks with real ffmpeg: after one edit, a second stitch re-encodes exactly the
-// chunks whose samples (with their context) the edit reaches, and its decoded soundtrack matches a fresh full
+// The soundtrack's cached AAC chunks with real ffmpeg: after one edit, a second stitch mixes and re-encodes
+// exactly the chunks whose window (their samples with their context and pre-roll) the edit reaches, and its decoded soundtrack matches a fresh full
 // stitch of the edited film: the same samples before the edit, and within a measured bound at every join.
 import assert from "node:assert/strict";
 import { execa } from "execa";
@@ -9,8 +9,9 @@ import path from "node:path";
 import { test } from "node:test";
 import { findMediaTools, type MediaTools } from "../../src/media/binaries.js";
 import { detectCapabilities } from "../../src/media/capabilities.js";
-import { AAC_FRAME, chunkBounds, CONTEXT } from "../../src/stitch/encoded-audio.js";
+import { AAC_FRAME, chunkBounds } from "../../src/stitch/encoded-audio.js";
 import { filmKey } from "../../src/stitch/film.js";
+import { chunkWindow } from "../../src/stitch/mix-windows.js";
 import { SAMPLE_RATE } from "../../src/stitch/graph.js";
 import type { StitchClip } from "../../src/stitch/profile.js";
 import type { FilmSound } from "../../src/stitch/sound-graph.js";
@@ -83,13 +84,14 @@ for (const [name, tools] of [
     const again = await stitchIn(path.join(dir, "a"), edited, sound, tools);
     const fresh = await stitchIn(path.join(dir, "b"), edited, sound, tools);
 
-    // The chunks the edit reaches: its samples in the film, widened by each chunk's context.
+    // The chunks the edit reaches: those whose window (their samples, each chunk's context and the pre-roll
+    // before it) holds any of the edited shot's samples.
     const from = at(timing.starts[edit]!);
     const to = at(timing.starts[edit + 1]!);
     const reached = bounds
       .slice(0, -1)
       .map((_, k) => k)
-      .filter((k) => bounds[k]! - CONTEXT < to && bounds[k + 1]! + CONTEXT > from);
+      .filter((k) => chunkWindow(bounds, k).from < to && chunkWindow(bounds, k).to > from);
     const firstAudio = new Set(first.record.pieces);
     const made = again.record.pieces!.filter((k) => !firstAudio.has(k));
     assert.equal(again.record.audio_chunks?.made, reached.length, `chunks ${reached.join(", ")} re-encoded`);

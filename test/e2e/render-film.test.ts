@@ -139,6 +139,8 @@ test("a damaged cached clip is detected and regenerated; with --offline it is na
 test("an ffmpeg failure shows the quoted command and the tail of its stderr, and leaves no broken film", async () => {
   const p = await copy();
   await rm(p.film);
+  // Nothing the film is joined from is cached, so ffmpeg must encode (the mux itself runs in process).
+  await rm(path.join(p.cache, "segments"), { recursive: true, force: true });
   const r = await p.render([], { FFMPEG_PATH: path.join(bin, "ffmpeg-failing") });
   assert.equal(r.exitCode, 1);
   // The cause comes first, then the command ready to paste, then the end of ffmpeg's output.

@@ -158,6 +158,17 @@ test("audio chunks: at most size + 1 clips each, and together exactly the single
     for (const c of chunks)
       assert.doesNotMatch(c.graph.filter, /acrossfade=[^;]*\[am\d+\];\n\[am\d+\]atrim=[^;]*end_sample/);
   }
+  // A window of the film that ends inside its last clip: that clip cut at its source, the samples fewer by as many.
+  const cut = audioChunks(clips, profile, 16, 1000);
+  assert.equal(
+    cut.reduce((t, c) => t + c.samples, 0),
+    total - 1000,
+  );
+  const lastLength = numbers(/end_sample=(\d+),asetpts=PTS-STARTPTS\[a\d+\]/g).at(-1)!;
+  assert.match(
+    cut.at(-1)!.graph.filter,
+    new RegExp(`atrim=end_sample=${lastLength - 1000},asetpts=PTS-STARTPTS\\[a\\d+\\];`),
+  );
 });
 
 test("audio chunks never end on a clip wholly inside its transitions (rounding could leave it a sample short)", () => {
