@@ -76,6 +76,7 @@ export async function soundtrack(
   const spans = clipSpans(timing, profile.fps);
   const total = soundtrackSamples(spans, filmSamples(timing, profile.fps), !!o.sound);
   const mixer = windowMixer({ ...o, profile, timing, spans, ffmpeg: o.tools.ffmpeg, parallel });
+  mixer.warm(o.signal);
   const aac = tempSibling(path.join(o.tmpDir, "audio.aac"));
   try {
     const encoded = await chunkedSoundtrack(o, { spans, timing, fps: profile.fps, total, mixer, parallel });

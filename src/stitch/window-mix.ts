@@ -20,6 +20,8 @@ export interface MixedWindow extends PcmSource {
 }
 
 export interface WindowMixer {
+  // Starts decoding the bed while the chunks' keys are worked out (its failure surfaces in the mix that needs it).
+  warm(signal?: AbortSignal): void;
   mix(from: number, to: number, signal?: AbortSignal): Promise<MixedWindow>;
   // A window already mixed that holds [from, to).
   holding(from: number, to: number): MixedWindow | undefined;
@@ -50,6 +52,9 @@ export function windowMixer(o: {
     return bed;
   };
   return {
+    warm(signal) {
+      if (o.sound?.music) bedPcm(o.sound.music, signal).catch(() => {});
+    },
     async mix(from, to, signal) {
       const run = signal && { signal };
       const slice = dialogueSlice(o.spans, from, to);
