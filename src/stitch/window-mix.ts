@@ -69,7 +69,9 @@ export function windowMixer(o: {
         profile: o.profile,
         tmpDir: o.tmpDir,
         ffmpeg: o.ffmpeg,
-        parallel: o.parallel,
+        // One chunk of clips' audio at a time: the pieces' encoders hold the memory (and the cores) beside it,
+        // so a film's peak stays flat however many chunks it has (bench stitch-memory).
+        parallel: 1,
         first: 0,
         endCut: slice.endCut,
         ...(o.audioChunk && { chunk: o.audioChunk }),
