@@ -54,7 +54,7 @@ async function noop(): Promise<void> {
     FFMPEG_LOG: log,
   };
   const runs = await sideBySide(
-    5,
+    11,
     () => storyreel(["render", p.file], { cwd: p.dir, env: wrapped }),
     () => execa("node", ["-e", "0"]),
   );
