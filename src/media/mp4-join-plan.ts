@@ -48,7 +48,7 @@ export function planJoin(movies: Movie[], o: JoinOptions = {}): JoinPlan | strin
   for (let t = 0; t < first.tracks.length; t++) {
     const parts = movies.map((m, k) => ({ movie: m, track: m.tracks[t]!, base: bases[k]! }));
     const joined = o.contiguous
-      ? oneEdit(joinTrack(parts, first.timescale), parts, first.timescale)
+      ? oneEdit(joinTrack(parts, first.timescale, false), parts, first.timescale)
       : joinTrack(parts, first.timescale);
     if (typeof joined === "string") return joined;
     tracks.push(joined);
@@ -82,6 +82,9 @@ function differs(a: Movie, b: Movie): string | undefined {
     const [x, y] = [a.tracks[t]!, b.tracks[t]!];
     if (x.handler !== y.handler) return `${b.file}: other tracks`;
     if (x.timescale !== y.timescale) return `${b.file}: its ${x.handler} track has another timescale`;
+    // Layer, group, volume, the display matrix (a rotation) and the display size: the first clip's are the film's.
+    if (!x.boxes.tkhd.subarray(-52).equals(y.boxes.tkhd.subarray(-52)))
+      return `${b.file}: its ${x.handler} track is shown otherwise (size or rotation)`;
     if (!withoutBitrates(x.boxes.stsd).equals(withoutBitrates(y.boxes.stsd)))
       return `${b.file}: its ${x.handler} track is coded otherwise`;
     if (!sameOrNone(x.boxes.sgpd, y.boxes.sgpd) || x.sbgp?.type !== y.sbgp?.type)
@@ -126,7 +129,7 @@ interface Part {
   base: number;
 }
 
-function joinTrack(parts: Part[], movieScale: number): JoinedTrack | string {
+function joinTrack(parts: Part[], movieScale: number, exact = true): JoinedTrack | string {
   const first = parts[0]!.track;
   const out: JoinedTrack = { first, edits: [], mediaDuration: 0, stts: [], sizes: [], stsc: [], chunks: [] };
   const withCtts = parts.some((p) => p.track.ctts);
@@ -135,13 +138,13 @@ function joinTrack(parts: Part[], movieScale: number): JoinedTrack | string {
   if (withStss) out.stss = [];
   if (first.sbgp) out.sbgp = { type: first.sbgp.type, entries: [] };
   for (const { movie, track, base } of parts) {
-    // What the track shows of this clip, in the movie's timescale: its edit, or its whole media.
-    const shown =
-      track.shown >= 0 ? track.shown : Math.round((track.mediaDuration * movieScale) / track.timescale);
-    const longest = Math.max(...track.stts.map((e) => e[1]!), 0);
-    const slack = Math.ceil((longest * movieScale) / track.timescale);
-    if (shown > movie.duration || shown < movie.duration - slack)
-      return `${movie.file}: its ${track.handler} track is not as long as the clip`;
+    // Each clip's edit shows it for the clip's length: the track must hold exactly that, to the tick, or the
+    // edit would reach into the next clip's media (a frame shown twice at the cut). Anything else (29.97 fps
+    // in a movie of milliseconds, sound shorter than the picture) is ffmpeg's to join.
+    const held = track.ctts ? track.mediaDuration : track.mediaDuration - track.mediaTime;
+    const edited = track.shown < 0 || track.shown === movie.duration;
+    if (exact && (!edited || held * movieScale !== movie.duration * track.timescale))
+      return `${movie.file}: its ${track.handler} track is not exactly as long as the clip`;
     addEdit(
       out.edits,
       { duration: movie.duration, mediaTime: out.mediaDuration + track.mediaTime },
@@ -152,7 +155,15 @@ function joinTrack(parts: Part[], movieScale: number): JoinedTrack | string {
     appendRuns(out.stts, track.stts);
     if (out.ctts) appendRuns(out.ctts, track.ctts ?? [[track.sizes.length, 0]]);
     if (out.stss) out.stss.push(...(track.stss ?? track.sizes.map((_, i) => i + 1)).map((n) => n + samples));
-    if (out.sbgp) appendRuns(out.sbgp.entries, track.sbgp?.entries ?? []);
+    // Samples past a clip's group runs are in no group: said so, so the next clip's runs stay on its samples.
+    if (out.sbgp) {
+      const runs = track.sbgp?.entries ?? [];
+      const covered = runs.reduce((t, r) => t + r[0]!, 0);
+      appendRuns(
+        out.sbgp.entries,
+        covered < track.sizes.length ? [...runs, [track.sizes.length - covered, 0]] : runs,
+      );
+    }
     const chunkBase = out.chunks.length;
     for (const [firstChunk, perChunk, description] of track.stsc) {
       const last = out.stsc.at(-1);

@@ -2,7 +2,7 @@
 // each clip's media bytes copied as they are: what `ffmpeg -f concat -c copy` does, without starting ffmpeg
 // (about 50 ms of CPU) or probing every clip by decoding its first frames (about 3 ms a clip). Clips it cannot
 // carry over exactly give the reason, and the caller has ffmpeg join them.
-import { open } from "node:fs/promises";
+import { type FileHandle, open } from "node:fs/promises";
 import { type DataPart, type JoinedTrack, type JoinPlan, planJoin } from "./mp4-join-plan.js";
 import { readMovie } from "./mp4-movie.js";
 import { box, editList, full, mdatHeader, table, U32, u32s, u64s, withDuration } from "./mp4-write.js";
@@ -127,12 +127,12 @@ export async function writeJoined(
   const total = dataBytes(plan.parts);
   const target = await open(out, "w");
   try {
-    await target.write(header, 0, header.length, 0);
+    await writeAll(target, header, header.length, 0);
     let written = 0;
     const block = Buffer.allocUnsafe(COPY_BLOCK);
     for (const part of plan.parts) {
       if ("bytes" in part) {
-        await target.write(part.bytes, 0, part.bytes.length, header.length + written);
+        await writeAll(target, part.bytes, part.bytes.length, header.length + written);
         written += part.bytes.length;
         continue;
       }
@@ -142,7 +142,7 @@ export async function writeJoined(
           signal?.throwIfAborted();
           const { bytesRead } = await source.read(block, 0, Math.min(COPY_BLOCK, part.end - at), at);
           if (bytesRead === 0) throw new Error(`${part.file} ended before its media data did`);
-          await target.write(block, 0, bytesRead, header.length + written);
+          await writeAll(target, block, bytesRead, header.length + written);
           at += bytesRead;
           written += bytesRead;
         }
@@ -153,5 +153,16 @@ export async function writeJoined(
     }
   } finally {
     await target.close();
+  }
+}
+
+// A write can take fewer bytes than it was given (a disk nearly full) without an error: the rest is written
+// after them, or the disk's refusal is the error.
+async function writeAll(target: FileHandle, bytes: Buffer, length: number, position: number): Promise<void> {
+  for (let done = 0; done < length; ) {
+    const { bytesWritten } = await target.write(bytes, done, length - done, position + done);
+    if (bytesWritten === 0)
+      throw Object.assign(new Error("no space left on device, write"), { code: "ENOSPC" });
+    done += bytesWritten;
   }
 }

@@ -214,6 +214,9 @@ export async function checkCachedClips(jobs: FilmJob[], ctx: RenderContext): Pro
   // A clip not written since its sidecar is trusted without reading it (its size is still checked): hashing
   // every clip before each re-stitch cost more than the join itself (48 clips: 130 ms against 300 ms).
   // `--frozen` and `cache verify` read every byte.
+  const changed = new Set(
+    shots.filter((s) => changedSinceSidecar(ctx.paths, "clip", s.key)).map((s) => s.key),
+  );
   const checks = new Map(
     shots.map((s) => [s.key, limit(() => verified(ctx.paths, "clip", s.key, { hash: "if-changed" }))]),
   );
@@ -224,7 +227,7 @@ export async function checkCachedClips(jobs: FilmJob[], ctx: RenderContext): Pro
     if (!result.ok && !(ctx.options.allowMissing && result.problem === "no sidecar"))
       bad.push({ shot: s.id, key: s.key, why: result.why });
     // Intact after all (copied with new times, say): the sidecar is made newer, so the next render hashes nothing.
-    else if (result.ok && s.done) await touchSidecar(ctx.paths, "clip", s.key);
+    else if (result.ok && (s.done || changed.has(s.key))) await touchSidecar(ctx.paths, "clip", s.key);
   }
   const repaired = new Set<string>();
   // Used only by films already up to date: fetched again if free, else left (nothing is paid for a done film).

@@ -11,6 +11,18 @@ export function isMissing(err: unknown): boolean {
 // journals at once queues there); an error other than "missing" (EACCES, say) is thrown, as a read would.
 // A file's modification time, read at once (a no-op render checks a hundred files: the thread pool's round trip
 // per file costs more than the stat), or undefined when it is missing.
+// The last time the file's bytes or its inode changed: its ctime cannot be set back as its mtime can (cp -p,
+// tar, rsync -t), so a file replaced that way still counts as changed.
+export function changedAtNow(file: string): number | undefined {
+  try {
+    const info = statSync(file, { throwIfNoEntry: false });
+    return info && Math.max(info.mtimeMs, info.ctimeMs);
+  } catch (err) {
+    if (isMissing(err)) return undefined;
+    throw err;
+  }
+}
+
 export function mtimeNow(file: string): number | undefined {
   try {
     return statSync(file, { throwIfNoEntry: false })?.mtimeMs;

@@ -25,12 +25,12 @@ const ffmpeg = (args: string[]) =>
 function clip(
   dir: string,
   name: string,
-  o: { hue: number; bframes?: boolean; rate?: number; seconds?: number },
+  o: { hue: number; bframes?: boolean; rate?: number; seconds?: number; fps?: string },
 ) {
   const file = path.join(dir, `${name}.mp4`);
   const seconds = o.seconds ?? 1;
   ffmpeg([
-    ...["-f", "lavfi", "-i", `testsrc2=s=160x90:r=24:d=${seconds},hue=h=${o.hue}`],
+    ...["-f", "lavfi", "-i", `testsrc2=s=160x90:r=${o.fps ?? "24"}:d=${seconds},hue=h=${o.hue}`],
     ...[
       "-f",
       "lavfi",
@@ -92,6 +92,29 @@ test("clips coded otherwise are not joined in process: the reason names the clip
   assert.match(
     result.kind === "unsupported" ? result.why : "",
     /b\.mp4: its soun track (has another timescale|is coded otherwise)/,
+  );
+});
+
+test("clips whose tracks are not a whole number of the movie's ticks, or shown turned, are left to ffmpeg", async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), "storyreel-join-"));
+  // 39 frames at 30000/1001 are 1301.3 ms: a clip's edit of 1302 ms would show the next clip's first frame.
+  const ntsc = [0, 120].map((hue, i) => clip(dir, `n${i}`, { hue, fps: "30000/1001", seconds: 1.3 }));
+  const odd = await joinMp4(ntsc, path.join(dir, "ntsc.mp4"));
+  assert.match(
+    odd.kind === "unsupported" ? odd.why : "",
+    /n0\.mp4: its vide track is not exactly as long as the clip/,
+  );
+  // The same clip shown a quarter turn round: its track header's display matrix set as a phone's camera sets it.
+  const turned = clip(dir, "turned", { hue: 60 });
+  const bytes = await readFile(turned);
+  const at = bytes.indexOf("tkhd", 0, "latin1") + 44; // version 0: the matrix after 40 bytes of fields
+  for (const [i, v] of [0, 0x10000, 0, 0xffff0000, 0].entries())
+    bytes.writeUInt32BE(v, at + [0, 4, 8, 12, 16][i]!);
+  await writeFile(turned, bytes);
+  const mixed = await joinMp4([clip(dir, "flat", { hue: 0 }), turned], path.join(dir, "turned.mp4"));
+  assert.match(
+    mixed.kind === "unsupported" ? mixed.why : "",
+    /turned\.mp4: its vide track is shown otherwise/,
   );
 });
 

@@ -3,7 +3,7 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { mkdir, open, utimes } from "node:fs/promises";
-import { ifMissing, mtimeNow, removeIfExists, statIfExists } from "../../util/fs.js";
+import { changedAtNow, ifMissing, mtimeNow, removeIfExists, statIfExists } from "../../util/fs.js";
 import { commitRename, readJsonNow, writeJsonAtomic } from "../atomic.js";
 import type { ArtifactKind, CachePaths } from "../layout.js";
 import { fixedExtension, outputFile, sidecarFile } from "./kinds.js";
@@ -83,9 +83,11 @@ export function changedSinceSidecar(
   key: string,
   sidecar?: object,
 ): boolean {
-  const output = mtimeNow(outputFile(paths, kind, key, sidecar));
+  const output = changedAtNow(outputFile(paths, kind, key, sidecar));
   const side = mtimeNow(sidecarFile(paths, kind, key));
-  return output !== undefined && side !== undefined && output > side;
+  // Equal times count as changed: the kernel stamps files from a clock that moves a few ms at a time, so a
+  // clip changed just after its sidecar was written can carry the sidecar's own time (git's "racily clean").
+  return output !== undefined && side !== undefined && output >= side;
 }
 
 // The sidecar made newer than its output (found intact after all, or fetched again), so the cheap check trusts it.
