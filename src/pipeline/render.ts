@@ -1,4 +1,5 @@
 // Render plans: generate the missing clips, check the cached ones, stitch each film, and always report.
+import { loadPayloadChecks } from "../models/payload-check.js";
 import { randomUUID } from "node:crypto";
 import path from "node:path";
 import { shownPath } from "../paths.js";
@@ -73,6 +74,8 @@ async function renderMarked(
     // The fal client loads while the checks below wait on the disk. A failure to load surfaces where the
     // provider is used; a refusal after this still pays nothing.
     ctx.provider().catch(() => undefined);
+    // So do the payload checks (250 kB of code), which the first submit would otherwise wait for.
+    loadPayloadChecks().catch(() => undefined);
   }
   const stale = await staleFilms(planned.films, ctx);
   await checkSoundInputs(planned.films, stale, ctx);
