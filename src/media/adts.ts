@@ -13,27 +13,38 @@ export interface Adts {
 
 const RATES = [96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350];
 
-export function readAdts(stream: Buffer): Adts | string {
-  const frames: Buffer[] = [];
-  let config: Omit<Adts, "frames"> | undefined;
+// The stream cut into its frames, each whole (header included) with its header's length (9 with a CRC).
+export function adtsFrames(stream: Buffer): Array<{ packet: Buffer; header: number }> | string {
+  const frames: Array<{ packet: Buffer; header: number }> = [];
   for (let at = 0; at + 7 <= stream.length; ) {
     if (stream[at] !== 0xff || (stream[at + 1]! & 0xf6) !== 0xf0) return `not ADTS at byte ${at}`;
-    const crc = (stream[at + 1]! & 1) === 0;
+    // Each frame begins with its own length (13 bits from bit 30 of its header).
     const length = ((stream[at + 3]! & 0x03) << 11) | (stream[at + 4]! << 3) | (stream[at + 5]! >> 5);
-    const header = crc ? 9 : 7;
-    if (length <= header || at + length > stream.length) return `an ADTS frame cut short at byte ${at}`;
+    const header = (stream[at + 1]! & 1) === 0 ? 9 : 7;
+    if (length < header || at + length > stream.length) return `an ADTS frame cut short at byte ${at}`;
+    frames.push({ packet: stream.subarray(at, at + length), header });
+    at += length;
+  }
+  return frames;
+}
+
+export function readAdts(stream: Buffer): Adts | string {
+  const split = adtsFrames(stream);
+  if (typeof split === "string") return split;
+  const frames: Buffer[] = [];
+  let config: Omit<Adts, "frames"> | undefined;
+  for (const { packet, header } of split) {
     // One raw data block per frame: more would need the block offsets, which mp4 does not carry.
-    if ((stream[at + 6]! & 0x03) !== 0) return "ADTS frames of several blocks";
-    const objectType = (stream[at + 2]! >> 6) + 1;
-    const rateIndex = (stream[at + 2]! >> 2) & 0x0f;
-    const channels = ((stream[at + 2]! & 1) << 2) | (stream[at + 3]! >> 6);
+    if ((packet[6]! & 0x03) !== 0) return "ADTS frames of several blocks";
+    const objectType = (packet[2]! >> 6) + 1;
+    const rateIndex = (packet[2]! >> 2) & 0x0f;
+    const channels = ((packet[2]! & 1) << 2) | (packet[3]! >> 6);
     const rate = RATES[rateIndex];
     if (!rate || channels === 0) return "an ADTS stream without its rate or channels";
     config ??= { objectType, rateIndex, rate, channels };
     if (config.rateIndex !== rateIndex || config.channels !== channels)
       return "ADTS frames coded differently";
-    frames.push(stream.subarray(at + header, at + length));
-    at += length;
+    frames.push(packet.subarray(header));
   }
   if (!config || frames.length === 0) return "no ADTS frames";
   return { frames, ...config };

@@ -10,6 +10,7 @@ import { open, readFile, rename, writeFile } from "node:fs/promises";
 import { createHash } from "node:crypto";
 import path from "node:path";
 import { tempSibling } from "../cache/atomic.js";
+import { adtsFrames } from "../media/adts.js";
 import { runTool } from "../media/run.js";
 import { RunError } from "../errors.js";
 import { removeIfExists, statIfExists } from "../util/fs.js";
@@ -185,15 +186,9 @@ async function copyPcm(source: PcmSource, from: number, to: number, out: string,
   }
 }
 
-// ADTS frames: each begins with its own length (13 bits from bit 30 of its header).
+// The encoded run's packets, whole: each chunk file is ADTS, as the mux reads it.
 export function adtsPackets(stream: Buffer): Buffer[] {
-  const packets: Buffer[] = [];
-  for (let at = 0; at + 7 <= stream.length; ) {
-    if (stream[at] !== 0xff || (stream[at + 1]! & 0xf0) !== 0xf0)
-      throw new RunError(`the encoded audio is not ADTS at byte ${at}`);
-    const length = ((stream[at + 3]! & 0x03) << 11) | (stream[at + 4]! << 3) | (stream[at + 5]! >> 5);
-    packets.push(stream.subarray(at, at + length));
-    at += length;
-  }
-  return packets;
+  const frames = adtsFrames(stream);
+  if (typeof frames === "string") throw new RunError(`the encoded audio is ${frames}`);
+  return frames.map((f) => f.packet);
 }
