@@ -2,6 +2,7 @@
 // anything the join does not know how to carry over gives the reason instead, and ffmpeg joins the film.
 import { open } from "node:fs/promises";
 import { type Box, children, find, fullBox, uint } from "./mp4-boxes.js";
+import { topLevelBoxes } from "./mp4.js";
 
 export interface Movie {
   file: string;
@@ -42,19 +43,9 @@ const STBL = new Set(["stsd", "stts", "ctts", "stss", "stsc", "stsz", "stco", "c
 export async function readMovie(file: string): Promise<Movie | string> {
   const handle = await open(file, "r");
   try {
-    const size = (await handle.stat()).size;
-    const top: Box[] = [];
-    const head = Buffer.alloc(16);
-    for (let at = 0; at < size; ) {
-      await handle.read(head, 0, 16, at);
-      let length = head.readUInt32BE(0);
-      let header = 8;
-      if (length === 1) [length, header] = [Number(head.readBigUInt64BE(8)), 16];
-      if (length === 0) length = size - at;
-      if (length < header || at + length > size) return "its boxes do not tile the file";
-      top.push({ type: head.toString("latin1", 4, 8), start: at + header, end: at + length });
-      at += length;
-    }
+    const tiled = await topLevelBoxes(handle, (await handle.stat()).size);
+    if (tiled.kind !== "boxes") return tiled.why;
+    const top = tiled.boxes;
     const moov = top.find((b) => b.type === "moov");
     const ftyp = top.find((b) => b.type === "ftyp");
     if (!moov || !ftyp || top.some((b) => b.type === "moof")) return "not a plain mp4";

@@ -41,10 +41,13 @@ export async function readMp4(file: string): Promise<Mp4Reading> {
   }
 }
 
-type TopLevel = { kind: "boxes"; boxes: Box[] } | Exclude<Mp4Reading, { kind: "read" }>;
+export type TopLevel = { kind: "boxes"; boxes: Box[] } | Exclude<Mp4Reading, { kind: "read" }>;
 
 // The top-level boxes must tile the file exactly: a download cut short ends inside one of them.
-async function topLevelBoxes(handle: import("node:fs/promises").FileHandle, size: number): Promise<TopLevel> {
+export async function topLevelBoxes(
+  handle: import("node:fs/promises").FileHandle,
+  size: number,
+): Promise<TopLevel> {
   const boxes: Box[] = [];
   const header = Buffer.alloc(16);
   let at = 0;
