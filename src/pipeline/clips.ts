@@ -218,7 +218,7 @@ export async function checkCachedClips(jobs: FilmJob[], ctx: RenderContext): Pro
     shots.filter((s) => changedSinceSidecar(ctx.paths, "clip", s.key)).map((s) => s.key),
   );
   const checks = new Map(
-    shots.map((s) => [s.key, limit(() => verified(ctx.paths, "clip", s.key, { hash: "if-changed" }))]),
+    shots.map((s) => [s.key, limit(() => verified(ctx.paths, "clip", s.key, { hash: changed.has(s.key) }))]),
   );
   const bad: DamagedClip[] = [];
   for (const s of shots) {

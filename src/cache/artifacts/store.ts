@@ -42,13 +42,14 @@ export type Verified<K extends SidecarKind> =
   | { ok: true; sidecar: SidecarOf<K>; file: string }
   | { ok: false; problem: Untrusted; why: string };
 
-// A cached output is trusted only if its bytes still match its sidecar. `hash: "if-changed"` hashes only an
-// output written after its sidecar (the stat check git and Bazel make): the size and the key are still checked.
+// A cached output is trusted only if its bytes still match its sidecar. `hash: false` trusts the bytes of an
+// output the caller found unchanged since its sidecar (changedSinceSidecar: the stat check git and Bazel make);
+// the size and the key are still checked.
 export async function verified<K extends SidecarKind>(
   paths: CachePaths,
   kind: K,
   key: string,
-  options: { hash?: "always" | "if-changed" } = {},
+  options: { hash?: boolean } = {},
 ): Promise<Verified<K>> {
   const untrusted = (problem: Untrusted, why: string) => ({ ok: false, problem, why }) as const;
   const sidecar = await readSidecar(paths, kind, key);
@@ -61,8 +62,7 @@ export async function verified<K extends SidecarKind>(
   if (!info) return untrusted("missing", `${kind} file missing`);
   if (info.size !== sidecar.bytes)
     return untrusted("size", `size ${info.size} differs from the recorded ${sidecar.bytes}`);
-  const unchanged = options.hash === "if-changed" && !changedSinceSidecar(paths, kind, key, sidecar);
-  if (!unchanged && (await hashFile(file)).sha256 !== sidecar.sha256)
+  if (options.hash !== false && (await hashFile(file)).sha256 !== sidecar.sha256)
     return untrusted("sha256", "sha256 differs from the sidecar");
   return { ok: true, sidecar, file };
 }
