@@ -1,6 +1,5 @@
 // The lockfile after a render: per step the take used, its key and its output's facts, written beside the
 // storyboard when it changed. It pins paid outputs: a preview render never replaces a lock a fal render wrote.
-import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { type Lockfile, type LockStep, LOCK_VERSION, lockPath, writeLock } from "../project/lockfile.js";
@@ -14,7 +13,8 @@ import {
 } from "../cache/artifacts/index.js";
 import type { Storyboard } from "../storyboard/types.js";
 import { UsageError } from "../errors.js";
-import { isMissing, statIfExists } from "../util/fs.js";
+import { statIfExists } from "../util/fs.js";
+import { readJsonNow } from "../cache/atomic.js";
 import type { StitchResult } from "../stitch/stitch.js";
 import type { RenderContext } from "./context.js";
 import type { PlannedFilm } from "./plans.js";
@@ -271,10 +271,9 @@ async function outputProblem(
 // or missing: undefined, as the render's own checks then say what is wrong.
 function sidecarNow(file: string): { key?: string; sha256: string; created_at: string } | undefined {
   try {
-    return JSON.parse(readFileSync(file, "utf8"));
+    return readJsonNow(file);
   } catch (err) {
-    if (err instanceof SyntaxError || isMissing(err) || (err as NodeJS.ErrnoException).code === "EISDIR")
-      return undefined;
+    if ((err as NodeJS.ErrnoException).code === "EISDIR") return undefined;
     throw err;
   }
 }
