@@ -14,6 +14,7 @@
 import { readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { tempSibling } from "../cache/atomic.js";
+import { hashFile } from "../cache/artifacts/index.js";
 import { runTool, runToolWithStderr } from "../media/run.js";
 import { RunError } from "../errors.js";
 import { removeIfExists } from "../util/fs.js";
@@ -161,16 +162,20 @@ async function chunkedSoundtrack(o: SoundtrackOptions, f: Film): Promise<Encoded
   return { files, keys: [...keys, ...measuredKeys], made, reused: n - made };
 }
 
-// The sha256 of each voice-over's file and the bed's (the same file hashed once).
+// The sha256 of each voice-over's file and the bed's (the same file hashed once), read in blocks: a song's
+// bed need not be held whole.
 async function sourceHashes(sound?: FilmSound): Promise<Pick<KeySources, "voiceHashes" | "bedHash">> {
   const hashes = new Map<string, Promise<string>>();
   const hash = (file: string) => {
     if (!hashes.has(file))
       hashes.set(
         file,
-        readFile(file).then(sha256, (e: Error) => {
-          throw new RunError(`cannot read the film's sound ${file}: ${e.message}`);
-        }),
+        hashFile(file).then(
+          (h) => h.sha256,
+          (e: Error) => {
+            throw new RunError(`cannot read the film's sound ${file}: ${e.message}`);
+          },
+        ),
       );
     return hashes.get(file)!;
   };
