@@ -85,6 +85,17 @@ export async function decodedAudioSeconds(file: string): Promise<number> {
   return Number(stdout.trim());
 }
 
+// The file's sound decoded to 48 kHz stereo float samples, interleaved: what tests compare sample by sample.
+export async function decodedSamples(file: string, ffmpeg = "ffmpeg"): Promise<Float32Array> {
+  const { stdout } = await execa(
+    ffmpeg,
+    ["-v", "error", "-i", file, "-map", "0:a", "-f", "f32le", "-ac", "2", "-ar", "48000", "-"],
+    { encoding: "buffer", maxBuffer: 1e9 },
+  );
+  const b = stdout as unknown as Buffer;
+  return new Float32Array(b.buffer, b.byteOffset, b.length / 4);
+}
+
 // Whether the whole file decodes without a single error, and its container duration.
 export async function decodesCleanly(file: string): Promise<{ ok: boolean; duration: number }> {
   const decode = await execa("ffmpeg", ["-v", "error", "-i", file, "-f", "null", "-"], { reject: false });

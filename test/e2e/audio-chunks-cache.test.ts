@@ -2,7 +2,6 @@
 // exactly the chunks whose window (their samples with their context and pre-roll) the edit reaches, and its decoded soundtrack matches a fresh full
 // stitch of the edited film: the same samples before the edit, and within a measured bound at every join.
 import assert from "node:assert/strict";
-import { execa } from "execa";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -17,7 +16,7 @@ import type { StitchClip } from "../../src/stitch/profile.js";
 import type { FilmSound } from "../../src/stitch/sound-graph.js";
 import { stitchFilm } from "../../src/stitch/stitch.js";
 import { BUNDLED, makeClip, stitchClip } from "../../testkit/clips.js";
-import { toneFile } from "../../testkit/ffprobe.js";
+import { decodedSamples, toneFile } from "../../testkit/ffprobe.js";
 
 const SYSTEM = findMediaTools(process.env);
 // 16 AAC frames (0.34 s) a chunk, so a 12 s film has 36 of them and an edit of one shot touches a few.
@@ -41,13 +40,7 @@ async function stitchIn(dir: string, clips: StitchClip[], sound: FilmSound, tool
     filmKey(clips, render, { test: true }),
     Date.now,
   );
-  const { stdout } = await execa(
-    SYSTEM.ffmpeg,
-    ["-v", "error", "-i", output, "-map", "0:a", "-f", "f32le", "-ac", "2", "-ar", "48000", "-"],
-    { encoding: "buffer", maxBuffer: 1e9 },
-  );
-  const b = stdout as unknown as Buffer;
-  return { record, samples: new Float32Array(b.buffer, b.byteOffset, b.length / 4) };
+  return { record, samples: await decodedSamples(output, SYSTEM.ffmpeg) };
 }
 
 for (const [name, tools] of [

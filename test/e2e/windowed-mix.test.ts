@@ -4,7 +4,6 @@
 // measured bound). And a film brought to -16 LUFS from its chunks' measurements lands there by ffmpeg's
 // ebur128, before and after an edit, the re-stitched soundtrack matching a fresh stitch.
 import assert from "node:assert/strict";
-import { execa } from "execa";
 import { mkdtemp, readdir, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -19,7 +18,7 @@ import { type FilmSound, filmSamples } from "../../src/stitch/sound-graph.js";
 import { stitchFilm } from "../../src/stitch/stitch.js";
 import { windowMixer } from "../../src/stitch/window-mix.js";
 import { BUNDLED, makeClip, stitchClip } from "../../testkit/clips.js";
-import { integratedLoudness, toneFile } from "../../testkit/ffprobe.js";
+import { decodedSamples, integratedLoudness, toneFile } from "../../testkit/ffprobe.js";
 
 const SYSTEM = findMediaTools(process.env);
 const FRAMES = 16;
@@ -111,14 +110,11 @@ async function stitchIn(dir: string, clips: StitchClip[], sound: FilmSound) {
     filmKey(clips, render, { test: true }),
     Date.now,
   );
-  const { stdout } = await execa(
-    SYSTEM.ffmpeg,
-    ["-v", "error", "-i", output, "-map", "0:a", "-f", "f32le", "-ac", "2", "-ar", "48000", "-"],
-    { encoding: "buffer", maxBuffer: 1e9 },
-  );
-  const b = stdout as unknown as Buffer;
-  const samples = new Float32Array(b.buffer, b.byteOffset, b.length / 4);
-  return { record, samples, lufs: await integratedLoudness(output) };
+  return {
+    record,
+    samples: await decodedSamples(output, SYSTEM.ffmpeg),
+    lufs: await integratedLoudness(output),
+  };
 }
 
 test("a film set to -16 LUFS from its chunks' loudness lands there, and after an edit matches a fresh stitch", async () => {
