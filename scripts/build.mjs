@@ -7,7 +7,8 @@
 //               0.38 CPU-s instead of 0.79 under tsx. Only changed files are rewritten, so a watching test runner
 //               (scripts/test.mjs --watch) reruns only the tests whose code changed.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -46,13 +47,16 @@ await build({
 });
 // The CLI in one file, so a start loads one module instead of about a hundred: an up-to-date render starts
 // about 40 ms sooner, and about 40 ms more with whitespace and syntax minified (names are kept). Packages
-// loaded only on demand (the fal client, execa) and the bundled ffmpeg locators stay outside it.
+// loaded only on demand (the fal client, execa) and the bundled ffmpeg locators stay outside it. CommonJS, so
+// that bin/load-cli.js can start it from V8's code cache (an ES module cannot be given one on Node 20).
+// V8 checks a cache against its source's length only, so the old cache goes before the bundle changes.
+rmSync(path.join(ROOT, "dist", "cli.bundle.cjs.cache"), { force: true });
 await build({
   entryPoints: [path.join(ROOT, "dist", "cli.js")],
-  outfile: path.join(ROOT, "dist", "cli.bundle.js"),
+  outfile: path.join(ROOT, "dist", "cli.bundle.cjs"),
   bundle: true,
   platform: "node",
-  format: "esm",
+  format: "cjs",
   target: "node20",
   external: [
     "@fal-ai/client",
@@ -62,6 +66,8 @@ await build({
     "@ffprobe-installer/*",
     "playwright-core",
   ],
+  // The loader passes the bundle's own URL in.
+  define: { "import.meta.url": "__storyreelUrl" },
   // What only a request to fal needs stays beside it, imported when one is about to be made: the precompiled
   // payload checks, and the fal client's module (its static import of @fal-ai/client, about 10 ms, would
   // otherwise be hoisted to the bundle's start).
@@ -82,15 +88,14 @@ await build({
       },
     },
   ],
-  // Bundled CommonJS (yaml's dependencies) may call require; give the ES module one.
-  banner: {
-    js: "import { createRequire as __storyreelRequire } from 'node:module'; const require = __storyreelRequire(import.meta.url);",
-  },
   // Whitespace and syntax only: names stay, so a stack trace still reads.
   minifyWhitespace: true,
   minifySyntax: true,
   logLevel: "warning",
 });
+rmSync(path.join(ROOT, "dist", "cli.bundle.js"), { force: true });
+importsThroughLoader(path.join(ROOT, "dist", "cli.bundle.cjs"));
+trainCodeCache();
 
 // execa in one file, loaded by the CLI bundle when it first starts a process.
 await build({
@@ -136,6 +141,41 @@ if (args.has("--tests")) {
   for (const e of existing) {
     const file = path.join(e.parentPath ?? e.path, e.name);
     if (e.isFile() && !built.has(file)) rmSync(file);
+  }
+}
+
+// On Node 20 a script started from a code cache loses its import() callback (the import then throws), so the
+// bundle's dynamic imports go through a function the loader passes in (bin/load-cli.js).
+function importsThroughLoader(file) {
+  const text = readFileSync(file, "utf8").replace(/\bimport\((?=")/g, "__storyreelImport(");
+  const left = text.match(/.{0,40}\bimport\(.{0,40}/);
+  if (left) throw new Error(`dist/cli.bundle.cjs: an import() the loader cannot serve: ${left[0]}`);
+  writeFileSync(file, text);
+}
+
+// The code cache holds what V8 compiled during a `plan` and a `validate` of a fresh `init` project (in a temporary folder):
+// most of what a render with nothing to do runs.
+function trainCodeCache() {
+  const tmp = mkdtempSync(path.join(tmpdir(), "storyreel-build-"));
+  try {
+    const env = { ...process.env, STORYREEL_CACHE_DIR: path.join(tmp, "cache") };
+    delete env.FAL_KEY;
+    const run = (args, cwd) =>
+      execFileSync(process.execPath, args, { cwd, env, stdio: ["ignore", "ignore", "inherit"] });
+    const project = path.join(tmp, "project");
+    run([path.join(ROOT, "bin", "storyreel.js"), "init", "project"], tmp);
+    // Twice: the second finds the storyboard's parse in the cache, as a render with nothing to do does.
+    run([path.join(ROOT, "bin", "storyreel.js"), "plan", "storyboard.yaml"], project);
+    run(
+      [
+        path.join(ROOT, "scripts", "train-code-cache.mjs"),
+        "plan storyboard.yaml",
+        "validate storyboard.yaml",
+      ],
+      project,
+    );
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
   }
 }
 

@@ -110,7 +110,7 @@ export function assertBuildFresh(): void {
     if (mtime < oldest.mtime) oldest = { file: built, mtime };
   }
   // The launcher runs the bundle when there is one, so it must be as fresh as the rest of dist/.
-  const bundle = path.join(dist, "cli.bundle.js");
+  const bundle = path.join(dist, "cli.bundle.cjs");
   if (existsSync(bundle) && statSync(bundle).mtimeMs < oldest.mtime)
     oldest = { file: bundle, mtime: statSync(bundle).mtimeMs };
   if (newest.mtime > oldest.mtime)

@@ -1,8 +1,8 @@
 // `storyreel studio <file>`: a page on 127.0.0.1 over one storyboard (watch, render, pick, retake, edit) until
 // Ctrl-C, which stops a running render as `render`'s Ctrl-C does, then closes the server.
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdir, rm, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { cachePaths } from "../cache/layout.js";
@@ -106,6 +106,10 @@ async function openBrowser(url: string, tmp: string, ctx: CliContext): Promise<s
       : process.platform === "win32"
         ? ["cmd", ["/c", "start", "", target]]
         : ["xdg-open", [target]];
+  // Loaded here, so that no other command's start pays for child_process.
+  const { spawn } = createRequire(import.meta.url)(
+    "node:child_process",
+  ) as typeof import("node:child_process");
   const child = spawn(command, args as string[], { stdio: "ignore", detached: true });
   child.on("error", () =>
     ctx.stderr(`storyreel studio: no browser to open (${command} not found); open the address above`),
