@@ -47,7 +47,10 @@ function loadBundle({ train = false } = {}) {
   const url = pathToFileURL(BUNDLE).href;
   // The bundle's import()s, made here (the build rewrote them; Node 20 loses a cached script's own import()
   // callback): relative ones from the bundle's folder.
-  const load = (specifier) => import(specifier.startsWith(".") ? new URL(specifier, url).href : specifier);
+  const load = (specifier) =>
+    specifier.endsWith(".cjs")
+      ? Promise.resolve().then(() => require(path.join(path.dirname(BUNDLE), specifier)))
+      : import(specifier.startsWith(".") ? new URL(specifier, url).href : specifier);
   const run = script.runInThisContext();
   run(module.exports, createRequire(BUNDLE), module, BUNDLE, path.dirname(BUNDLE), url, load);
   return module.exports;

@@ -82,7 +82,7 @@ await build({
         // execa is about 80 ES modules: from one file of its own it loads in 20 ms instead of 70.
         b.onResolve({ filter: /^execa$/ }, () => ({ path: "./execa.bundle.js", external: true }));
         b.onResolve({ filter: /providers\/fal\/client\.js$/ }, () => ({
-          path: "./providers/fal/client.js",
+          path: "./fal-client.bundle.cjs",
           external: true,
         }));
       },
@@ -96,6 +96,22 @@ await build({
 rmSync(path.join(ROOT, "dist", "cli.bundle.js"), { force: true });
 importsThroughLoader(path.join(ROOT, "dist", "cli.bundle.cjs"));
 trainCodeCache();
+
+// The fal client (storyreel's module and @fal-ai/client with its dependencies) in one CommonJS file, loaded by
+// the CLI bundle when a render will send requests: 14 ms instead of 39 as about 40 modules, and it loads while
+// the render's checks run, so the first upload waits less. Nothing else imports @fal-ai/client's values, so
+// its classes exist once.
+await build({
+  entryPoints: [path.join(ROOT, "dist", "providers", "fal", "client.js")],
+  outfile: path.join(ROOT, "dist", "fal-client.bundle.cjs"),
+  bundle: true,
+  platform: "node",
+  format: "cjs",
+  target: "node20",
+  minifyWhitespace: true,
+  minifySyntax: true,
+  logLevel: "warning",
+});
 
 // execa in one file, loaded by the CLI bundle when it first starts a process.
 await build({

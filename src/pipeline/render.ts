@@ -28,6 +28,7 @@ import { type FilmJob, filmJobs, stitchFilms } from "./films.js";
 import { type Planned, settlePlan } from "./plans.js";
 import { checkFrozen, checkLockedClips, writeLockfiles } from "./pinning.js";
 import { keysUsed } from "./keys-used.js";
+import { imagesToSend } from "./spending.js";
 import { writeReports, type WrittenReport } from "./reports.js";
 import { connectRemote, fetchMissing, openRemote, remoteNotices, uploadPending } from "./remote.js";
 
@@ -71,9 +72,12 @@ async function renderMarked(
     willGenerate(planned.films, planned.request.resubmitUnconfirmed ?? false, options.maxCost)
   ) {
     void warmFetch();
-    // The fal client loads while the checks below wait on the disk. A failure to load surfaces where the
-    // provider is used; a refusal after this still pays nothing.
-    ctx.provider().catch(() => undefined);
+    // The fal client loads, and the shots' images go up to fal's storage (free), while the checks below wait on
+    // the disk. A failure surfaces where the provider is used; a refusal after this still pays nothing.
+    ctx
+      .provider()
+      .then((p) => options.frozen || p.prefetch?.(imagesToSend(planned.films)))
+      .catch(() => undefined);
     // So do the payload checks (250 kB of code), which the first submit would otherwise wait for.
     loadPayloadChecks().catch(() => undefined);
   }

@@ -3,6 +3,7 @@ import { isClipJob, type Plan, paysFor, type ShotStatus } from "../plan/plan.js"
 import { sumCosts } from "../util/money.js";
 import type { PlannedFilm } from "./plans.js";
 import { isPass, storedAs } from "../steps/registry.js";
+import { type ImageRef, shotImages } from "../storyboard/types.js";
 
 // Whether a render of these films will make something (so its provider will be needed): clips to make, and
 // within --max-cost.
@@ -58,4 +59,15 @@ export function newSpending(
     ...(sounds.size > 0 && { sounds: sounds.size }),
     ...(passes.size > 0 && { passes: passes.size }),
   };
+}
+
+// The images the clips to make will send that are on disk already (stills the render makes are not yet).
+export function imagesToSend(films: PlannedFilm[]): ImageRef[] {
+  const images: ImageRef[] = [];
+  for (const f of films) {
+    const making = new Set(f.plan.shots.filter((s) => isClipJob(s.status)).map((s) => s.id));
+    for (const shot of f.board.shots)
+      if (making.has(shot.id)) images.push(...shotImages(shot).filter((i) => i.kind === "file"));
+  }
+  return images;
 }

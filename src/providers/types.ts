@@ -157,4 +157,7 @@ export interface StepProvider {
   pass(job: PassJob, ctx: ProviderContext): Promise<ClipSidecar>;
   // How the run's requests were seen to finish: fal's status stream, or polling (fal only).
   waits?(): { stream: number; polling: number } | undefined;
+  // Starts sending these images where the requests will read them (fal's storage), while the render's checks
+  // run; a failure is left for the step that needs the image to meet again.
+  prefetch?(images: ImageRef[]): void;
 }

@@ -215,9 +215,10 @@ describe("render with the fal provider", { concurrency: 4 }, () => {
 
   test("a refused image upload fails the shot with fal's answer, not a crash", async () => {
     const p = await fresh({ storyboard: { version: 1, shots: shots(1) } });
+    // Every time: the upload begun while the render's checks run, and the shot's own.
     p.fake.faults.push({
       route: "initiate",
-      times: 1,
+      times: 10,
       action: { status: 403, body: { detail: "storage is not enabled for this key" } },
     });
     const r = await p.render();

@@ -16,5 +16,8 @@ export function falProvider(o: FalProviderOptions): StepProvider {
     sound: (job, ctx) => falSound(job, ctx, o),
     pass: (job, ctx) => falPass(job, ctx, o),
     waits: () => o.statusStream?.waits,
+    prefetch: (images) => {
+      for (const image of images) if (image.kind === "file") o.uploads.urlFor(image).catch(() => undefined);
+    },
   };
 }

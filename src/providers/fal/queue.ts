@@ -16,6 +16,8 @@ export interface QueueJob {
   // When fal answered this job's submit (set by submitJob): the polls' grid starts there, not after the
   // journal's durable writes that follow it.
   answeredAt?: number;
+  // Told once fal answered the submit (or it failed): the request is out (see submits-first.ts).
+  onAnswer?: () => void;
 }
 import { ProviderError } from "../../errors.js";
 import { classifyFalError, gotResponse, ifFalUnavailable, isNotFound } from "./errors.js";
@@ -71,7 +73,9 @@ export async function submitJob(
     onSend?.();
     requestId = (await fal.queue.submit(job.model.endpoint, { input })).request_id;
     job.answeredAt = ctx.clock.now();
+    job.onAnswer?.();
   } catch (err) {
+    job.onAnswer?.();
     // fal answered, so no request exists; without an answer it may, and the journal keeps saying so.
     if (gotResponse(err)) {
       await clearJournal(ctx.paths, job.key);

@@ -9,6 +9,7 @@ import { takeSlot } from "../slot.js";
 import type { ProviderContext } from "../types.js";
 import { fetchResult, type QueueJob, type QueueTimings, waitForCompletion } from "./queue.js";
 import type { StatusStream } from "./status-stream.js";
+import { SubmitsFirst } from "./submits-first.js";
 import { paidNote, type SettleOptions, settleUnanswered, submitPaid } from "./unanswered.js";
 
 export interface RequestOptions extends SettleOptions {
@@ -39,6 +40,9 @@ export interface PaidRequest<T> {
   ): Promise<T>;
 }
 
+// One per provider: every step of a render shares it.
+const submitsFirst = new WeakMap<RequestOptions, SubmitsFirst>();
+
 export async function runPaidRequest<T>(
   r: PaidRequest<T>,
   ctx: ProviderContext,
@@ -61,6 +65,8 @@ export async function runPaidRequest<T>(
       detail: "resuming a request from an earlier run",
     });
   let submits = 0;
+  const first = submitsFirst.get(o) ?? new SubmitsFirst();
+  submitsFirst.set(o, first);
   for (let round = 1; round <= 3; round++) {
     // Uploads are free and not limited by fal's job concurrency, so they happen before taking a slot.
     if (!requestId) {
@@ -78,7 +84,13 @@ export async function runPaidRequest<T>(
         const priced = r.priced && submits === 0;
         submits += 1;
         ctx.update({ state: "submitting" });
-        requestId = await submitPaid(o, queued, input, ctx, r.label, priced);
+        const sent = first.begin();
+        queued.onAnswer = sent;
+        try {
+          requestId = await submitPaid(o, queued, input, ctx, r.label, priced);
+        } finally {
+          sent();
+        }
       }
       timings = await waitForCompletion(o.fal, queued, requestId, o, ctx);
       result = timings === "expired" ? "expired" : await fetchResult(o.fal, queued, requestId, ctx);
@@ -91,6 +103,7 @@ export async function runPaidRequest<T>(
       requestId = undefined;
       continue;
     }
+    await first.settled(ctx.clock);
     const made = await r.collect(result, requestId, input, timings).catch(paidNote(requestId, r.cost));
     await clearJournal(ctx.paths, r.key);
     return made;
