@@ -8,7 +8,7 @@ import { tempSibling } from "../cache/atomic.js";
 import type { Capabilities } from "../media/capabilities.js";
 import type { MediaTools } from "../media/binaries.js";
 import { runTool } from "../media/run.js";
-import { removeIfExists, statIfExists } from "../util/fs.js";
+import { existsNow, removeIfExists } from "../util/fs.js";
 import { piecesArgs } from "./args.js";
 import { checkMp4 } from "./check-output.js";
 import { pieceClips, piecesGraph } from "./graph.js";
@@ -52,10 +52,15 @@ export async function ensureSegments(
   const files = new Set<string>();
   for (const p of pieces) {
     const file = fileOf.get(p)!;
-    if (!files.has(file) && !(await statIfExists(file))) missing.push(p);
+    // Synchronously: a film's hundred pieces checked through libuv one after another would hold back its first
+    // ffmpeg by a round trip each.
+    if (!files.has(file) && !existsNow(file)) missing.push(p);
     files.add(file);
   }
-  const jobs = encodeJobs(missing);
+  // Longest first: after an edit, the edited shot's stretch is what the re-stitch waits for, so it starts
+  // before the windows beside it.
+  const frameCount = (job: typeof missing) => job.reduce((t, p) => t + pieceFrames(p), 0);
+  const jobs = encodeJobs(missing).sort((a, b) => frameCount(b) - frameCount(a));
   const total = missing.reduce((t, p) => t + pieceFrames(p), 0);
   const done = new Map<number, number>();
   const share = () => (0.9 * [...done.values()].reduce((a, b) => a + b, 0)) / Math.max(1, total);
@@ -69,7 +74,7 @@ export async function ensureSegments(
   await sideBySide(
     jobs.map((job, j) => async (signal) => {
       const graph = piecesGraph(job, profile, caps);
-      const frames = job.reduce((t, p) => t + pieceFrames(p), 0);
+      const frames = frameCount(job);
       const outs = job.map((p, k) => ({ ...graph.outputs[k]!, file: fileOf.get(p)! }));
       const temps = outs.map((out) => ({ ...out, tmp: tempSibling(out.file) }));
       // Progress goes by the longest output, which ffmpeg's out_time follows.
