@@ -48,7 +48,7 @@ function loadBundle({ train = false } = {}) {
   // The bundle's import()s, made here (the build rewrote them; Node 20 loses a cached script's own import()
   // callback): relative ones from the bundle's folder.
   const load = (specifier) =>
-    specifier.endsWith(".cjs")
+    specifier.startsWith(".") && specifier.endsWith(".cjs")
       ? Promise.resolve().then(() => require(path.join(path.dirname(BUNDLE), specifier)))
       : import(specifier.startsWith(".") ? new URL(specifier, url).href : specifier);
   const run = script.runInThisContext();

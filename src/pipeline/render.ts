@@ -73,10 +73,11 @@ async function renderMarked(
   ) {
     void warmFetch();
     // The fal client loads, and the shots' images go up to fal's storage (free), while the checks below wait on
-    // the disk. A failure surfaces where the provider is used; a refusal after this still pays nothing.
+    // the disk. A failure surfaces where the provider is used; a refusal after this still pays nothing. Not
+    // with a remote cache, whose bucket may hold every clip to make.
     ctx
       .provider()
-      .then((p) => options.frozen || p.prefetch?.(imagesToSend(planned.films)))
+      .then((p) => options.frozen || deps.remote || p.prefetch?.(imagesToSend(planned.films)))
       .catch(() => undefined);
     // So do the payload checks (250 kB of code), which the first submit would otherwise wait for.
     loadPayloadChecks().catch(() => undefined);
