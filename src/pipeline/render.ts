@@ -66,19 +66,15 @@ async function renderMarked(
   checkDistinctOutputs(planned, ctx);
   // fetch's HTTP stack loads on first use (about 30 ms): a data: URL loads it, with no network, while the
   // checks below wait on the disk, so the first upload to fal goes out sooner.
-  if (
+  const toFal =
     planned.request.provider === "fal" &&
     !options.offline &&
-    willGenerate(planned.films, planned.request.resubmitUnconfirmed ?? false, options.maxCost)
-  ) {
+    willGenerate(planned.films, planned.request.resubmitUnconfirmed ?? false, options.maxCost);
+  if (toFal) {
     void warmFetch();
-    // The fal client loads, and the shots' images go up to fal's storage (free), while the checks below wait on
-    // the disk. A failure surfaces where the provider is used; a refusal after this still pays nothing. Not
-    // with a remote cache, whose bucket may hold every clip to make.
-    ctx
-      .provider()
-      .then((p) => options.frozen || deps.remote || p.prefetch?.(imagesToSend(planned.films)))
-      .catch(() => undefined);
+    // The fal client loads while the checks below wait on the disk. A failure to load surfaces where the
+    // provider is used; a refusal after this still pays nothing.
+    ctx.provider().catch(() => undefined);
     // So do the payload checks (250 kB of code), which the first submit would otherwise wait for.
     loadPayloadChecks().catch(() => undefined);
   }
@@ -90,6 +86,14 @@ async function renderMarked(
   else await checkLockedClips(planned.films, ctx);
   const store = deps.remote && (await connectRemote(deps.remote));
   await checkWritable(planned, ctx);
+  // The shots' images go up to fal's storage (free) while the rest of the look-up runs: after every check that
+  // can refuse the render (nothing is uploaded for a refused one), and not with a remote cache, whose bucket
+  // may hold every clip to make.
+  if (toFal && !options.frozen && !deps.remote)
+    ctx
+      .provider()
+      .then((p) => p.prefetch?.(imagesToSend(planned.films)))
+      .catch(() => undefined);
   let films = planned.films;
   // What the look-up below changes in the cache (fetched, damaged ones removed, clips returned to their own
   // key): the plan settles to each change before anything is priced.
