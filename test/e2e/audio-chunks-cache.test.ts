@@ -7,39 +7,21 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { test } from "node:test";
 import { findMediaTools, type MediaTools } from "../../src/media/binaries.js";
-import { detectCapabilities } from "../../src/media/capabilities.js";
 import { AAC_FRAME, chunkBounds } from "../../src/stitch/encoded-audio.js";
-import { filmKey } from "../../src/stitch/film.js";
 import { chunkWindow } from "../../src/stitch/mix-windows.js";
 import { SAMPLE_RATE } from "../../src/stitch/graph.js";
 import type { StitchClip } from "../../src/stitch/profile.js";
 import type { FilmSound } from "../../src/stitch/sound-graph.js";
-import { stitchFilm } from "../../src/stitch/stitch.js";
 import { BUNDLED, makeClip, stitchClip } from "../../testkit/clips.js";
 import { decodedSamples, toneFile } from "../../testkit/ffprobe.js";
+import { stitchSoundIn } from "../../testkit/stitch-film.js";
 
 const SYSTEM = findMediaTools(process.env);
 // 16 AAC frames (0.34 s) a chunk, so a 12 s film has 36 of them and an edit of one shot touches a few.
 const FRAMES = 16;
 
 async function stitchIn(dir: string, clips: StitchClip[], sound: FilmSound, tools: MediaTools) {
-  const render = {};
-  const output = path.join(dir, "film.mp4");
-  const record = await stitchFilm(
-    {
-      clips,
-      render,
-      output,
-      tmpDir: path.join(dir, "tmp"),
-      segmentDir: path.join(dir, "segments"),
-      tools,
-      capabilities: () => detectCapabilities(tools.ffmpeg),
-      sound,
-      audioChunkFrames: FRAMES,
-    },
-    filmKey(clips, render, { test: true }),
-    Date.now,
-  );
+  const { record, output } = await stitchSoundIn(dir, clips, sound, { tools, audioChunkFrames: FRAMES });
   return { record, samples: await decodedSamples(output, SYSTEM.ffmpeg) };
 }
 

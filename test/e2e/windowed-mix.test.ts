@@ -9,16 +9,14 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { test } from "node:test";
 import { findMediaTools, type MediaTools } from "../../src/media/binaries.js";
-import { detectCapabilities } from "../../src/media/capabilities.js";
 import { AAC_FRAME, CONTEXT, chunkBounds } from "../../src/stitch/encoded-audio.js";
-import { filmKey } from "../../src/stitch/film.js";
 import { chunkWindow, clipSpans, soundtrackSamples } from "../../src/stitch/mix-windows.js";
 import { frameTiming, type StitchClip } from "../../src/stitch/profile.js";
 import { type FilmSound, filmSamples } from "../../src/stitch/sound-graph.js";
-import { stitchFilm } from "../../src/stitch/stitch.js";
 import { windowMixer } from "../../src/stitch/window-mix.js";
 import { BUNDLED, makeClip, stitchClip } from "../../testkit/clips.js";
 import { decodedSamples, integratedLoudness, toneFile } from "../../testkit/ffprobe.js";
+import { stitchSoundIn } from "../../testkit/stitch-film.js";
 
 const SYSTEM = findMediaTools(process.env);
 const FRAMES = 16;
@@ -93,23 +91,10 @@ for (const [name, tools] of [
 }
 
 async function stitchIn(dir: string, clips: StitchClip[], sound: FilmSound) {
-  const render = { loudness: -16 };
-  const output = path.join(dir, "film.mp4");
-  const record = await stitchFilm(
-    {
-      clips,
-      render,
-      output,
-      tmpDir: path.join(dir, "tmp"),
-      segmentDir: path.join(dir, "segments"),
-      tools: SYSTEM,
-      capabilities: () => detectCapabilities(SYSTEM.ffmpeg),
-      sound,
-      audioChunkFrames: FRAMES,
-    },
-    filmKey(clips, render, { test: true }),
-    Date.now,
-  );
+  const { record, output } = await stitchSoundIn(dir, clips, sound, {
+    render: { loudness: -16 },
+    audioChunkFrames: FRAMES,
+  });
   return {
     record,
     samples: await decodedSamples(output, SYSTEM.ffmpeg),
