@@ -6,14 +6,12 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { test } from "node:test";
 import { findMediaTools, type MediaTools } from "../../src/media/binaries.js";
-import { detectCapabilities } from "../../src/media/capabilities.js";
 import { probeMedia } from "../../src/media/probe.js";
-import { filmKey } from "../../src/stitch/film.js";
 import type { StitchClip } from "../../src/stitch/profile.js";
 import { DUCK_DB, type FilmSound } from "../../src/stitch/sound-graph.js";
-import { stitchFilm } from "../../src/stitch/stitch.js";
 import { BUNDLED, makeClip, stitchClip } from "../../testkit/clips.js";
 import { bandLevels, integratedLoudness, toneFile } from "../../testkit/ffprobe.js";
+import { stitchSoundIn } from "../../testkit/stitch-film.js";
 
 const SYSTEM = findMediaTools(process.env);
 // What docs/sound-and-captions.md promises: the bed is at least this much lower while anything is said.
@@ -35,21 +33,7 @@ async function mixed(tools: MediaTools, render: { loudness?: number }, duck = tr
       { file: await toneFile(dir, 700, 2, voiceAmplitude), clip: 2, offset: 0.5, duration: 2, shot: "c" },
     ],
   };
-  const output = path.join(dir, "film.mp4");
-  await stitchFilm(
-    {
-      clips,
-      render,
-      output,
-      tmpDir: path.join(dir, "tmp"),
-      segmentDir: path.join(dir, "segments"),
-      tools,
-      capabilities: () => detectCapabilities(tools.ffmpeg),
-      sound,
-    },
-    filmKey(clips, render, { test: true }),
-    Date.now,
-  );
+  const { output } = await stitchSoundIn(dir, clips, sound, { render, tools });
   // The last window is after the voice-over, before the fade-out.
   const levels = await bandLevels(output, BED_HZ, [
     [1, 2.5],
