@@ -1,4 +1,5 @@
 // Take one frame of a clip as a PNG: the first, the last, or the one at a time in seconds.
+import { availableParallelism } from "node:os";
 import { removeIfExists, statIfExists } from "../util/fs.js";
 import type { MediaTools } from "./binaries.js";
 import { FFMPEG_PREAMBLE, runTool } from "./run.js";
@@ -17,6 +18,10 @@ export function frameAttempts(clip: string, at: "first" | "last" | number, out: 
 function lastFrameArgs(clip: string, fromEnd: string, out: string): string[] {
   return [
     ...FFMPEG_PREAMBLE,
+    // A decoder thread a core: ffmpeg's own choice (one more) had three threads share two cores, 6 ms slower
+    // (70 against 64 ms, hyperfine, the bundled 4.1). The pixels are the same with any number.
+    "-threads",
+    String(DECODE_THREADS),
     "-sseof",
     fromEnd,
     "-i",
@@ -31,6 +36,8 @@ function lastFrameArgs(clip: string, fromEnd: string, out: string): string[] {
     out,
   ];
 }
+
+const DECODE_THREADS = Math.min(16, availableParallelism());
 
 // zlib's fastest level: the same pixels, 8 ms less for a 720p frame and, for camera footage, no larger.
 const PNG_OUT = ["-compression_level", "1", "-f", "image2"];
