@@ -1,12 +1,12 @@
-// Submits go over Node's http module, on a connection of their own, in fetch's shape: any status a server
-// sends is an answer or an error, never a crash, and a request that failed before its connection was up says
-// that fal cannot have it.
+// Submits (a connection of their own) and uploads (Node's keep-alive pool) go over Node's http module in fetch's
+// shape: any status a server sends is an answer or an error, never a crash, a submit that failed before its
+// connection was up says that fal cannot have it, and an upload that got no answer is sent again.
 import assert from "node:assert/strict";
 import { once } from "node:events";
 import http from "node:http";
 import net, { type AddressInfo } from "node:net";
 import { test } from "node:test";
-import { fetchOnFreshConnection } from "../../src/providers/fal/fresh-connection.js";
+import { fetchOnFreshConnection, fetchPooled } from "../../src/providers/fal/fresh-connection.js";
 
 // A server that answers every request with `reply` (raw bytes), then closes.
 async function rawServer(reply: string) {
@@ -82,4 +82,51 @@ test("a submit Node refuses to send (a bad header) never left", async () => {
   );
   assert.equal(s.sockets.length, 0, "no connection was opened");
   s.stop();
+});
+
+// A server that counts the bytes of each request's body and answers with the count.
+function countBytes(req: http.IncomingMessage, res: http.ServerResponse) {
+  let bytes = 0;
+  req.on("data", (c: Buffer) => (bytes += c.length));
+  req.on("end", () => res.end(JSON.stringify({ bytes })));
+}
+
+test("uploads one after another share one kept-alive connection", async () => {
+  const s = await httpServer(countBytes);
+  for (const size of [5, 7]) {
+    const body = new Blob([new Uint8Array(size)]);
+    const response = await fetchPooled(s.url("/upload/u1"), { method: "PUT", body });
+    assert.deepEqual(await response.json(), { bytes: size });
+  }
+  assert.equal(s.sockets.length, 1);
+  s.stop();
+});
+
+test("an upload whose kept-alive connection the server dropped is sent again, whole", async () => {
+  let seen = 0;
+  const s = await httpServer((req, res) => {
+    seen += 1;
+    // The second request arrives on the kept-alive connection, which the server drops unanswered.
+    if (seen === 2) return void req.socket.destroy();
+    countBytes(req, res);
+  });
+  const put = () => fetchPooled(s.url("/upload/u1"), { method: "PUT", body: new Blob([new Uint8Array(9)]) });
+  await (await put()).json();
+  assert.deepEqual(await (await put()).json(), { bytes: 9 });
+  assert.equal(seen, 3);
+  s.stop();
+});
+
+test("an upload that is redirected is sent again where the server says", async () => {
+  const target = await httpServer(countBytes);
+  const first = await httpServer((req, res) => {
+    req.resume();
+    res.writeHead(307, { location: target.url("/stored").href });
+    res.end();
+  });
+  const body = new Blob([new Uint8Array(5)]);
+  const response = await fetchPooled(first.url("/upload/u1"), { method: "PUT", body });
+  assert.deepEqual(await response.json(), { bytes: 5 });
+  first.stop();
+  target.stop();
 });

@@ -1,7 +1,7 @@
 // The one place @fal-ai/client is configured: credentials, optionally fal's proxy protocol, and a guard on submits.
 import { createFalClient, type FalClient } from "@fal-ai/client";
 import { causeOf, NEVER_SENT } from "./errors.js";
-import { fetchOnFreshConnection } from "./fresh-connection.js";
+import { fetchOnFreshConnection, fetchPooled } from "./fresh-connection.js";
 import type { FalSettings } from "./settings.js";
 
 export function makeFalClient(settings: FalSettings): FalClient {
@@ -28,7 +28,11 @@ async function submitOnce(input: Parameters<typeof fetch>[0], init?: RequestInit
   const submit = kind === "submit";
   let response: Response;
   try {
-    response = submit ? await fetchOnFreshConnection(input, init) : await fetch(input, init);
+    response = submit
+      ? await fetchOnFreshConnection(input, init)
+      : kind === "upload"
+        ? await fetchPooled(input, init)
+        : await fetch(input, init);
   } catch (err) {
     // A refused connection, a failed DNS lookup or a failed TLS handshake means the submit never left: the
     // client may retry it safely.
@@ -58,11 +62,13 @@ function isEventStream(response: Response): boolean {
 // What a request of the fal client is, from its method and its target (fal's proxy protocol names the target
 // in a header):
 // - a submit: a POST to the queue that is not about an existing request;
+// - an upload: fal storage's initiate call, or the PUT of the bytes (not a queue call such as cancel, which is a
+//   PUT too);
 // - a request's status stream.
 function kindOf(
   input: Parameters<typeof fetch>[0],
   init?: RequestInit,
-): "submit" | "status stream" | "other" {
+): "submit" | "upload" | "status stream" | "other" {
   const method = (init?.method ?? "GET").toUpperCase();
   const target = new URL(
     new Headers(init?.headers).get("x-fal-target-url") ??
@@ -71,6 +77,8 @@ function kindOf(
   const { pathname } = target;
   const aboutARequest = pathname.includes("/requests/");
   if (method === "POST" && target.hostname === "queue.fal.run" && !aboutARequest) return "submit";
+  if (method === "PUT" && !aboutARequest) return "upload";
+  if (method === "POST" && pathname.endsWith("/storage/upload/initiate")) return "upload";
   if (pathname.endsWith("/status/stream")) return "status stream";
   return "other";
 }

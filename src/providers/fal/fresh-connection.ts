@@ -1,14 +1,33 @@
 // A submit on a TCP connection of its own. A pooled connection that the server (or a gateway) closed while it
 // sat idle fails with ECONNRESET the moment it is reused, and for a submit that looks exactly like "sent, no
 // answer" (maybe queued, maybe billed). On a fresh connection a reset means what it says, and nothing is lost.
+// Uploads (free, and safe to send again) go through Node's keep-alive pool: the first submits wait for them,
+// and fetch's first request costs about 25 ms more (its HTTP parser and the first run of its code).
 import http, { type IncomingMessage } from "node:http";
 import https from "node:https";
 import { TLSSocket } from "node:tls";
 
-// fetch's contract for the submits the fal client makes, over Node's http module, answers read whole.
-export async function fetchOnFreshConnection(
+export function fetchOnFreshConnection(input: Parameters<typeof fetch>[0], init?: RequestInit) {
+  return nodeFetch(input, init, true);
+}
+
+// An upload on a kept-alive connection. One the server closed while it sat idle, a redirect, or any other
+// failure to get an answer, is sent again through fetch: an upload is free to send twice.
+export async function fetchPooled(input: Parameters<typeof fetch>[0], init?: RequestInit) {
+  const answer = await nodeFetch(input, init, false).catch((err: Error) => {
+    if (err.name === "AbortError") throw err;
+    return undefined;
+  });
+  return answer && !REDIRECTS.has(answer.status) ? answer : fetch(input, init);
+}
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+// fetch's contract for the requests the fal client makes, over Node's http module, answers read whole.
+async function nodeFetch(
   input: Parameters<typeof fetch>[0],
-  init?: RequestInit,
+  init: RequestInit | undefined,
+  fresh: boolean,
 ): Promise<Response> {
   const given = init?.body ?? undefined;
   const body = given instanceof Blob ? new Uint8Array(await given.arrayBuffer()) : given;
@@ -21,7 +40,7 @@ export async function fetchOnFreshConnection(
     headers[name] = value;
   });
   if (body !== undefined) headers["content-length"] = String(Buffer.byteLength(body));
-  headers.connection = "close";
+  if (fresh) headers.connection = "close";
   const send = url.protocol === "https:" ? https.request : http.request;
   const response = await new Promise<IncomingMessage>((resolve, reject) => {
     // Until the connection is up (and its TLS handshake done), not one byte of the request can have arrived.
@@ -40,7 +59,7 @@ export async function fetchOnFreshConnection(
         {
           method: init?.method ?? "GET",
           headers,
-          agent: false,
+          ...(fresh && { agent: false as const }),
           ...(init?.signal && { signal: init.signal }),
         },
         resolve,
