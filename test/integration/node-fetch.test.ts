@@ -7,6 +7,7 @@ import http from "node:http";
 import net, { type AddressInfo } from "node:net";
 import { test } from "node:test";
 import { fetchOnFreshConnection, fetchPooled } from "../../src/providers/fal/fresh-connection.js";
+import { dropsTheSecond, httpServer } from "../../testkit/http-server.js";
 
 // A server that answers every request with `reply` (raw bytes), then closes.
 async function rawServer(reply: string) {
@@ -18,24 +19,6 @@ async function rawServer(reply: string) {
   await once(server, "listening");
   const port = (server.address() as AddressInfo).port;
   return { port, stop: () => server.close() };
-}
-
-// An http server on a free loopback port, with the connections it accepted.
-async function httpServer(handler: http.RequestListener) {
-  const server = http.createServer(handler);
-  const sockets: net.Socket[] = [];
-  server.on("connection", (socket: net.Socket) => sockets.push(socket));
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  return {
-    url: (pathname: string) =>
-      new URL(pathname, `http://127.0.0.1:${(server.address() as AddressInfo).port}`),
-    sockets,
-    stop: () => {
-      server.closeAllConnections();
-      server.close();
-    },
-  };
 }
 
 test("a 205 answer to a submit is an answer with no body, not a crash", async () => {
@@ -103,17 +86,12 @@ test("uploads one after another share one kept-alive connection", async () => {
 });
 
 test("an upload whose kept-alive connection the server dropped is sent again, whole", async () => {
-  let seen = 0;
-  const s = await httpServer((req, res) => {
-    seen += 1;
-    // The second request arrives on the kept-alive connection, which the server drops unanswered.
-    if (seen === 2) return void req.socket.destroy();
-    countBytes(req, res);
-  });
+  const drops = dropsTheSecond(countBytes);
+  const s = await httpServer(drops.handler);
   const put = () => fetchPooled(s.url("/upload/u1"), { method: "PUT", body: new Blob([new Uint8Array(9)]) });
   await (await put()).json();
   assert.deepEqual(await (await put()).json(), { bytes: 9 });
-  assert.equal(seen, 3);
+  assert.equal(drops.seen(), 3);
   s.stop();
 });
 

@@ -1,8 +1,9 @@
 // Stream a generated video to disk, refusing plain http except on loopback, and detecting truncation.
 import { createWriteStream } from "node:fs";
 import { mkdir } from "node:fs/promises";
+import http, { type IncomingMessage } from "node:http";
+import https from "node:https";
 import path from "node:path";
-import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { ProviderError } from "../../errors.js";
 import { removeIfExists, withPath } from "../../util/fs.js";
@@ -35,26 +36,28 @@ function isLoopback(host: string): boolean {
 export async function downloadFile(raw: string, target: string, signal?: AbortSignal): Promise<number> {
   const url = checkDownloadUrl(raw);
   await mkdir(path.dirname(target), { recursive: true });
-  let response: Response;
+  let response: IncomingMessage;
   try {
-    response = await fetch(url, signal ? { signal } : {});
+    response = await get(url, signal);
   } catch (err) {
+    if (err instanceof ProviderError) throw err;
     throw new ProviderError(`downloading the video failed: ${(err as Error).message}`, {
       transient: true,
       cause: err,
     });
   }
-  if (!response.ok || !response.body) {
-    throw new ProviderError(`downloading the video failed: HTTP ${response.status}`, {
-      transient: response.status >= 500 || response.status === 429,
+  const status = response.statusCode ?? 0;
+  if (status < 200 || status > 299) {
+    response.resume();
+    throw new ProviderError(`downloading the video failed: HTTP ${status}`, {
+      transient: status >= 500 || status === 429,
     });
   }
-  const expected = Number(response.headers.get("content-length") ?? NaN);
+  const expected = Number(response.headers["content-length"] ?? NaN);
   let received = 0;
-  const body = Readable.fromWeb(response.body as import("node:stream/web").ReadableStream<Uint8Array>);
-  body.on("data", (chunk: Buffer) => (received += chunk.length));
+  response.on("data", (chunk: Buffer) => (received += chunk.length));
   try {
-    await pipeline(body, createWriteStream(target));
+    await pipeline(response, createWriteStream(target));
   } catch (err) {
     await removeIfExists(target);
     // A full or read-only disk does not mend in the seconds a retry waits: say so at once.
@@ -72,6 +75,43 @@ export async function downloadFile(raw: string, target: string, signal?: AbortSi
     });
   }
   return received;
+}
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+const MOST_REDIRECTS = 5;
+
+// The answer to a GET over Node's http module, redirects followed (each place checked as the first). Its socket's
+// buffers go straight to the file: through fetch's web stream, eight 20 MB downloads at once peaked about 35 MB
+// higher.
+async function get(
+  url: URL,
+  signal: AbortSignal | undefined,
+  hops = 0,
+  fresh = false,
+): Promise<IncomingMessage> {
+  const send = url.protocol === "https:" ? https.get : http.get;
+  const response = await new Promise<IncomingMessage>((resolve, reject) => {
+    let answered = false;
+    const options = { ...(signal && { signal }), ...(fresh && { agent: false as const }) };
+    const request = send(url, options, (res) => {
+      answered = true;
+      resolve(res);
+    });
+    // A kept-alive connection the server closed while it sat idle: asked again on a new one.
+    request.on("error", (err) =>
+      request.reusedSocket && !answered && !fresh && !signal?.aborted
+        ? get(url, signal, hops, true).then(resolve, reject)
+        : reject(err),
+    );
+  });
+  const location = response.headers.location;
+  if (!REDIRECTS.has(response.statusCode ?? 0) || !location) return response;
+  response.resume();
+  if (hops >= MOST_REDIRECTS)
+    throw new ProviderError(`downloading the video failed: more than ${MOST_REDIRECTS} redirects`, {
+      transient: false,
+    });
+  return get(checkDownloadUrl(new URL(location, url).href), signal, hops + 1);
 }
 
 // A paid output is downloaded (and checked) again on a transient failure, never submitted again: each attempt
