@@ -7,6 +7,9 @@ const KEEP_ALIVE_MS = 15_000;
 export class EventHub {
   private readonly clients = new Set<ServerResponse>();
   private readonly timer: NodeJS.Timeout;
+  // The last render's end, sent again (marked `replayed`) to a page that connects: a page whose stream dropped
+  // while a render ended would otherwise show it running for good. A page that saw no render ignores it.
+  private ended: string | undefined;
 
   constructor() {
     this.timer = setInterval(() => this.write(": keep-alive\n\n"), KEEP_ALIVE_MS);
@@ -21,12 +24,14 @@ export class EventHub {
       "X-Content-Type-Options": "nosniff",
       Connection: "keep-alive",
     });
+    if (this.ended) res.write(frame("render", this.ended));
     res.write(frame(first.event, first.data));
     this.clients.add(res);
     res.on("close", () => this.clients.delete(res));
   }
 
   publish(event: string, data: string): void {
+    if (event === "render") this.ended = replayedEnd(data);
     this.write(frame(event, data));
   }
 
@@ -39,6 +44,11 @@ export class EventHub {
   private write(text: string): void {
     for (const res of this.clients) res.write(text);
   }
+}
+
+function replayedEnd(data: string): string | undefined {
+  const event = JSON.parse(data) as { state?: string };
+  return event.state === "ended" ? JSON.stringify({ ...event, replayed: true }) : undefined;
 }
 
 // One event; data lines split so a newline inside it cannot end the event early.

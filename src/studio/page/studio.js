@@ -169,6 +169,8 @@ export function progress(e) {
 }
 
 export function renderEvent(e) {
+  // The last render's end, sent again on (re)connecting: news only to a page that still shows it running.
+  if (e.replayed && !page.rendering) return;
   if (e.state === "started") {
     byLabel.clear();
     byKey.clear();
