@@ -8,11 +8,12 @@ import type { StitchClip } from "../src/stitch/profile.js";
 import type { FilmSound } from "../src/stitch/sound-graph.js";
 import { type StitchOptions, stitchFilm } from "../src/stitch/stitch.js";
 
-export async function stitchSoundIn(
+// A film stitched into `dir` (film.mp4, with its pieces in segments/), with the stage's options as a render
+// passes them.
+export async function stitchIn(
   dir: string,
   clips: StitchClip[],
-  sound: FilmSound,
-  o: { render?: StitchOptions["render"]; tools?: MediaTools; audioChunkFrames?: number } = {},
+  o: { render?: StitchOptions["render"]; tools?: MediaTools; extra?: Partial<StitchOptions> } = {},
 ) {
   const render = o.render ?? {};
   const tools = o.tools ?? findMediaTools(process.env);
@@ -26,11 +27,24 @@ export async function stitchSoundIn(
       segmentDir: path.join(dir, "segments"),
       tools,
       capabilities: () => detectCapabilities(tools.ffmpeg),
-      sound,
-      ...(o.audioChunkFrames && { audioChunkFrames: o.audioChunkFrames }),
+      ...o.extra,
     },
-    filmKey(clips, render, { test: true }),
+    filmKey(clips, render),
     Date.now,
   );
   return { record, output };
+}
+
+export function stitchSoundIn(
+  dir: string,
+  clips: StitchClip[],
+  sound: FilmSound,
+  o: { render?: StitchOptions["render"]; tools?: MediaTools; audioChunkFrames?: number } = {},
+) {
+  const extra = { sound, ...(o.audioChunkFrames && { audioChunkFrames: o.audioChunkFrames }) };
+  return stitchIn(dir, clips, {
+    ...(o.render && { render: o.render }),
+    ...(o.tools && { tools: o.tools }),
+    extra,
+  });
 }

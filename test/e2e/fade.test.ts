@@ -8,10 +8,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { test } from "node:test";
 import { findMediaTools, type MediaTools } from "../../src/media/binaries.js";
-import { detectCapabilities } from "../../src/media/capabilities.js";
-import { filmKey } from "../../src/stitch/film.js";
-import { stitchFilm } from "../../src/stitch/stitch.js";
 import { BUNDLED, stitchClip } from "../../testkit/clips.js";
+import { stitchIn } from "../../testkit/stitch-film.js";
 
 // A solid grey clip (luma about 180), made once.
 function greyClip(): string {
@@ -35,17 +33,7 @@ async function lumaCurve(tools: MediaTools): Promise<number[]> {
     await stitchClip(clip, { key: "second", transition: { type: "fade", duration: 0.5 } }),
   ];
   const dir = await mkdtemp(path.join(tmpdir(), "storyreel-fade-"));
-  const output = path.join(dir, "film.mp4");
-  const options = {
-    clips,
-    render: {},
-    output,
-    tmpDir: path.join(dir, "tmp"),
-    segmentDir: path.join(dir, "segments"),
-    tools,
-    capabilities: () => detectCapabilities(tools.ffmpeg),
-  };
-  await stitchFilm(options, filmKey(clips, {}), Date.now);
+  const { output } = await stitchIn(dir, clips, { tools });
   const stats = execFileSync("ffmpeg", [
     ...["-v", "error", "-i", output, "-vf", "signalstats,metadata=print:key=lavfi.signalstats.YAVG:file=-"],
     ...["-f", "null", "-"],

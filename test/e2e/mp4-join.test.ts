@@ -10,11 +10,9 @@ import path from "node:path";
 import { test } from "node:test";
 import { readFile, writeFile } from "node:fs/promises";
 import { findMediaTools } from "../../src/media/binaries.js";
-import { detectCapabilities } from "../../src/media/capabilities.js";
 import { joinMp4 } from "../../src/media/mp4-join.js";
-import { filmKey } from "../../src/stitch/film.js";
-import { stitchFilm } from "../../src/stitch/stitch.js";
 import { stitchClip } from "../../testkit/clips.js";
+import { stitchIn } from "../../testkit/stitch-film.js";
 import { REPO } from "../../testkit/cli.js";
 import { readMp4 } from "../../src/media/mp4.js";
 
@@ -129,19 +127,7 @@ test("a film of cuts between clips made alike is joined without starting ffmpeg"
     ffmpeg: path.join(REPO, "test/fixtures/bin/ffmpeg-logging"),
   };
   try {
-    const record = await stitchFilm(
-      {
-        clips,
-        render: {},
-        output: path.join(dir, "film.mp4"),
-        tmpDir: path.join(dir, "tmp"),
-        segmentDir: path.join(dir, "segments"),
-        tools,
-        capabilities: () => detectCapabilities(tools.ffmpeg),
-      },
-      filmKey(clips, {}),
-      Date.now,
-    );
+    const { record } = await stitchIn(dir, clips, { tools });
     assert.equal(record.mode, "copy");
     assert.equal(record.duration, 2);
     assert.equal(await readFile(log, "utf8"), "", "no ffmpeg process was started");

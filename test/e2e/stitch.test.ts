@@ -8,13 +8,13 @@ import { test } from "node:test";
 import { findMediaTools, type MediaTools } from "../../src/media/binaries.js";
 import { detectCapabilities } from "../../src/media/capabilities.js";
 import { probeMedia } from "../../src/media/probe.js";
-import { filmKey } from "../../src/stitch/film.js";
 import type { StitchClip } from "../../src/stitch/profile.js";
-import { type StitchOptions, stitchFilm } from "../../src/stitch/stitch.js";
+import type { StitchOptions } from "../../src/stitch/stitch.js";
 import { AUDIO_CODEC, segmentArgs } from "../../src/stitch/args.js";
 import { audioGraph, videoGraph } from "../../src/stitch/graph.js";
 import { targetProfile } from "../../src/stitch/profile.js";
 import { BUNDLED, makeClip, stitchClip } from "../../testkit/clips.js";
+import { stitchIn } from "../../testkit/stitch-film.js";
 import { decodedAudioSeconds, decodedFrames, frameHashes as hashes } from "../../testkit/ffprobe.js";
 
 const SYSTEM = findMediaTools(process.env);
@@ -31,21 +31,7 @@ async function stitch(
   extra: Partial<StitchOptions> = {},
 ) {
   const dir = await mkdtemp(path.join(tmpdir(), "storyreel-stitch-"));
-  const output = path.join(dir, "film.mp4");
-  const record = await stitchFilm(
-    {
-      clips,
-      render,
-      output,
-      tmpDir: path.join(dir, "tmp"),
-      segmentDir: path.join(dir, "segments"),
-      tools,
-      capabilities: () => detectCapabilities(tools.ffmpeg),
-      ...extra,
-    },
-    filmKey(clips, render),
-    Date.now,
-  );
+  const { record, output } = await stitchIn(dir, clips, { render, tools, extra });
   return { record, output, info: await probeMedia(SYSTEM.ffprobe, output) };
 }
 
@@ -153,20 +139,7 @@ test("two-pass loudness normalisation brings the film to the target LUFS", async
 
 test("pieces are cached: changing one shot re-encodes only its stretch and the windows beside it", async () => {
   const dir = await mkdtemp(path.join(tmpdir(), "storyreel-segments-"));
-  const run = async (clips: StitchClip[]) =>
-    stitchFilm(
-      {
-        clips,
-        render: {},
-        output: path.join(dir, "film.mp4"),
-        tmpDir: path.join(dir, "tmp"),
-        segmentDir: path.join(dir, "segments"),
-        tools: SYSTEM,
-        capabilities: () => detectCapabilities(SYSTEM.ffmpeg),
-      },
-      filmKey(clips, {}),
-      Date.now,
-    );
+  const run = async (clips: StitchClip[]) => (await stitchIn(dir, clips, { tools: SYSTEM })).record;
   const fade = { transition: { type: "crossfade" as const, duration: 0.5 } };
   // Four shots: [a] cut [b ~ c] cut [d]; the portrait clip forces the normalised path.
   const a = await stitchClip(makeClip({ hue: 10 }));
