@@ -65,7 +65,8 @@ async function renderMarked(
   const started = ctx.clock.now() - planned.phases.validate_ms - planned.phases.plan_ms;
   checkDistinctOutputs(planned, ctx);
   // fetch's HTTP stack loads on first use (about 30 ms): a data: URL loads it, with no network, while the
-  // checks below wait on the disk, so the first upload to fal goes out sooner.
+  // checks below wait on the disk, not while the first submits go out (each is followed at once by its status
+  // request, which goes through fetch; uploads and submits go through Node's http).
   const toFal =
     planned.request.provider === "fal" &&
     !options.offline &&

@@ -9,6 +9,7 @@ import { ProviderError } from "../../errors.js";
 import { removeIfExists, withPath } from "../../util/fs.js";
 import { fileSystemProblem } from "../../cache/writable.js";
 import type { ProviderContext } from "../types.js";
+import { REDIRECTS } from "./fresh-connection.js";
 
 export function checkDownloadUrl(raw: string): URL {
   let url: URL;
@@ -77,7 +78,6 @@ export async function downloadFile(raw: string, target: string, signal?: AbortSi
   return received;
 }
 
-const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const MOST_REDIRECTS = 5;
 
 // The answer to a GET over Node's http module, redirects followed (each place checked as the first). Its socket's

@@ -21,7 +21,7 @@ export async function fetchPooled(input: Parameters<typeof fetch>[0], init?: Req
   return answer && !REDIRECTS.has(answer.status) ? answer : fetch(input, init);
 }
 
-const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+export const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 // fetch's contract for the requests the fal client makes, over Node's http module, answers read whole.
 async function nodeFetch(
