@@ -4,7 +4,7 @@
 // carry over exactly give the reason, and the caller has ffmpeg join them.
 import { type FileHandle, open } from "node:fs/promises";
 import { type DataPart, type JoinedTrack, type JoinPlan, planJoin } from "./mp4-join-plan.js";
-import { readMovie } from "./mp4-movie.js";
+import { readMovies } from "./mp4-movie.js";
 import { box, editList, full, mdatHeader, table, U32, u32s, u64s, withDuration } from "./mp4-write.js";
 
 export type JoinResult = { kind: "joined"; seconds: number } | { kind: "unsupported"; why: string };
@@ -17,12 +17,8 @@ export async function joinMp4(
   onProgress?: (fraction: number) => void,
   signal?: AbortSignal,
 ): Promise<JoinResult> {
-  const movies = [];
-  for (const file of files) {
-    const movie = await readMovie(file);
-    if (typeof movie === "string") return { kind: "unsupported", why: `${file}: ${movie}` };
-    movies.push(movie);
-  }
+  const movies = await readMovies(files);
+  if (!Array.isArray(movies)) return { kind: "unsupported", why: `${movies.file}: ${movies.why}` };
   const plan = planJoin(movies);
   if (typeof plan === "string") return { kind: "unsupported", why: plan };
   const header = joinedHeader(plan);

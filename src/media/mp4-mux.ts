@@ -6,7 +6,7 @@ import { readFile } from "node:fs/promises";
 import { mp4aSampleDescription, readAdts } from "./adts.js";
 import { joinedHeader, type JoinResult, writeJoined } from "./mp4-join.js";
 import { type DataPart, type JoinedTrack, planJoin } from "./mp4-join-plan.js";
-import { readMovie, type Movie, type MovieTrack } from "./mp4-movie.js";
+import { readMovies, type MovieTrack } from "./mp4-movie.js";
 import { box, full } from "./mp4-write.js";
 
 const PRIMING = 1024;
@@ -19,14 +19,10 @@ export async function muxPiecesWithAdts(
   onProgress?: (fraction: number) => void,
   signal?: AbortSignal,
 ): Promise<JoinResult> {
-  const movies: Movie[] = [];
-  for (const file of pieces) {
-    const movie = await readMovie(file);
-    if (typeof movie === "string") return { kind: "unsupported", why: `${file}: ${movie}` };
-    if (movie.tracks.length !== 1 || movie.tracks[0]!.handler !== "vide")
-      return { kind: "unsupported", why: `${file}: not a piece of picture alone` };
-    movies.push(movie);
-  }
+  const movies = await readMovies(pieces);
+  if (!Array.isArray(movies)) return { kind: "unsupported", why: `${movies.file}: ${movies.why}` };
+  const mixed = movies.find((m) => m.tracks.length !== 1 || m.tracks[0]!.handler !== "vide");
+  if (mixed) return { kind: "unsupported", why: `${mixed.file}: not a piece of picture alone` };
   const adts = readAdts(await readFile(adtsFile));
   if (typeof adts === "string") return { kind: "unsupported", why: `${adtsFile}: ${adts}` };
   // Each AAC frame goes with the piece its first presented sample falls in (the priming with the first piece).

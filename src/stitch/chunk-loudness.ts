@@ -52,7 +52,7 @@ export async function measureChunks(
   };
   try {
     const warm = await read(window.from, bounds[first]!);
-    measureSpan(warm.pcm, warm.from, warm.from, bounds[first]!, state);
+    measureSpan(warm.pcm, warm.from, warm.from, bounds[first]!, state, false);
     const measured: ChunkLoudness[] = [];
     for (let k = first; k < end; k++) {
       const span = await read(bounds[k]! - MARGIN, bounds[k + 1]! + MARGIN);

@@ -40,11 +40,16 @@ export function clipStarts(timing: Timing): number[] {
   return starts;
 }
 
-// The extra ffmpeg inputs, in order after the clips: the voice-overs, then the bed: its samples at 48 kHz
-// (stereo f32, bedPcm()), looped without end, so a window of the film finds its place in the loop exactly.
-export function soundInputs(sound: FilmSound, bedPcm?: string): string[] {
+// The extra ffmpeg inputs, in order after the clips: the voice-overs a window hears (`voices`, from its
+// MixGraph; every one by default), then the bed: its samples at 48 kHz (stereo f32, bedPcm()), looped without
+// end, so a window of the film finds its place in the loop exactly.
+export function soundInputs(
+  sound: FilmSound,
+  bedPcm?: string,
+  voices: number[] = sound.voices.map((_, k) => k),
+): string[] {
   return [
-    ...sound.voices.flatMap((v) => ["-i", v.file]),
+    ...voices.flatMap((k) => ["-i", sound.voices[k]!.file]),
     ...(sound.music
       ? ["-stream_loop", "-1", ...(bedPcm ? PCM_INPUT : []), "-i", bedPcm ?? sound.music.file]
       : []),
@@ -96,8 +101,15 @@ export function bedFades(
   ];
 }
 
+// A mix's graph and the voice-overs it reads (their indices in FilmSound.voices), in input order.
+export interface MixGraph extends Graph {
+  voices: number[];
+}
+
 // `dialogue` is the clips' audio graph, starting at the window's first sample; the sound's inputs start at
-// `first`. A window's voices are cut or delayed to it, and its bed taken from its place in the loop.
+// `first`: only the voice-overs the window hears (every unused input is still read: twelve 3 s voice-overs
+// cost a window's mix 0.1 CPU-s). A window's voices are cut or delayed to it, and its bed taken from its
+// place in the loop.
 export function mixGraph(
   dialogue: Graph,
   sound: FilmSound,
@@ -105,7 +117,7 @@ export function mixGraph(
   fps: number,
   first: number,
   window?: MixWindow,
-): Graph {
+): MixGraph {
   const total = filmSamples(timing, fps);
   const { from, to } = window ?? { from: 0, to: total };
   const length = to - from;
@@ -113,8 +125,9 @@ export function mixGraph(
   const fit = `apad,atrim=end_sample=${length},asetpts=PTS-STARTPTS`;
   const parts = [dialogue.filter, `${dialogue.output}${fit}[dlg]`];
   const speech = ["[dlg]"];
-  placeVoices(sound, timing, fps).forEach((all, j) => {
-    const lane = all.filter((v) => v.at < to && v.until > from);
+  const lanes = placeVoices(sound, timing, fps).map((all) => all.filter((v) => v.at < to && v.until > from));
+  const voices = lanes.flatMap((lane) => lane.map((v) => v.k)).sort((a, b) => a - b);
+  lanes.forEach((lane, j) => {
     if (lane.length === 0) return;
     // Each voice runs until the next one in its lane starts (or the window ends), the first delayed to its
     // place, or cut where the window starts.
@@ -126,7 +139,7 @@ export function mixGraph(
       const delay = i === 0 && v.at >= from ? `adelay=${ms}|${ms},` : "";
       const end = v.at < from ? until - v.at : until - (i === 0 ? from : v.at);
       parts.push(
-        `[${first + v.k}:a]${FORMAT},${delay}apad,atrim=end_sample=${end}${cut},asetpts=PTS-STARTPTS[vo${v.k}]`,
+        `[${first + voices.indexOf(v.k)}:a]${FORMAT},${delay}apad,atrim=end_sample=${end}${cut},asetpts=PTS-STARTPTS[vo${v.k}]`,
       );
     });
     const labels = lane.map((v) => `[vo${v.k}]`).join("");
@@ -139,13 +152,14 @@ export function mixGraph(
       filter: [...parts, "[speech]anull[aout]"].join(";\n"),
       output: "[aout]",
       frames: timing.totalFrames,
+      voices,
     };
   const m = sound.music;
   const fades = bedFades(m, seconds);
   // The bed from its place in the loop, stamped with film time for the fades, then from zero as the rest.
   const phase = window?.bedSamples ? from % window.bedSamples : from;
   parts.push(
-    `[${first + sound.voices.length}:a]${FORMAT},atrim=start_sample=${phase}:end_sample=${phase + length},asetpts=(N+${from})/SR/TB,volume=${m.volumeDb}dB${fades.map((f) => `,${f.filter}`).join("")},asetpts=N/SR/TB[bed]`,
+    `[${first + voices.length}:a]${FORMAT},atrim=start_sample=${phase}:end_sample=${phase + length},asetpts=(N+${from})/SR/TB,volume=${m.volumeDb}dB${fades.map((f) => `,${f.filter}`).join("")},asetpts=N/SR/TB[bed]`,
   );
   if (m.duck) {
     parts.push("[speech]asplit=2[said][key]");
@@ -156,7 +170,7 @@ export function mixGraph(
     parts.push(`[bed][keyclip]sidechaincompress=${DUCK},${STEREO}[ducked]`);
     parts.push(`[said][ducked]${sum(2)}[aout]`);
   } else parts.push(`[speech][bed]${sum(2)}[aout]`);
-  return { filter: parts.join(";\n"), output: "[aout]", frames: timing.totalFrames };
+  return { filter: parts.join(";\n"), output: "[aout]", frames: timing.totalFrames, voices };
 }
 
 // Voice-overs in lanes that never overlap (with LANE_GAP to spare), in the order they start: a lane is one stream

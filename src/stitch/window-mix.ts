@@ -98,7 +98,8 @@ export function windowMixer(o: {
               filter: `${own.filter};\n[window]apad,atrim=end_sample=${end - from}[aout]`,
               output: "[aout]",
             };
-        const inputs = [...dialogue.inputs, ...(o.sound ? soundInputs(o.sound, loop?.file) : [])];
+        const voices = "voices" in graph ? graph.voices : [];
+        const inputs = [...dialogue.inputs, ...(o.sound ? soundInputs(o.sound, loop?.file, voices) : [])];
         await runTool(o.ffmpeg, audioPcmArgs(inputs, graph, file), { ...run });
       } catch (e) {
         await removeIfExists(file);
