@@ -41,18 +41,23 @@ export interface MovieTrack extends SampleTables {
 const STBL = new Set(["stsd", "stts", "ctts", "stss", "stsc", "stsz", "stco", "co64", "sgpd", "sbgp"]);
 
 // Several files' movies, READERS at a time: each takes about ten trips through the thread pool (the boxes'
-// heads, the moov, the ftyp), so one after another a film of a hundred pieces waited 125 ms on them. The
-// first file that cannot be read is named, with why.
-export async function readMovies(files: string[]): Promise<Movie[] | { file: string; why: string }> {
-  const movies: Array<Movie | string> = new Array(files.length);
+// heads, the moov, the ftyp), so one after another a film of a hundred pieces waited 125 ms on them. Those in
+// `known` (read before, of files that have not changed) are not read again. The first file that cannot be
+// read is named, with why.
+export async function readMovies(
+  files: string[],
+  known: ReadonlyMap<string, Movie> = new Map(),
+): Promise<Movie[] | { file: string; why: string }> {
+  const movies: Array<Movie | string> = files.map((file) => known.get(file) ?? "");
+  const left = files.flatMap((file, i) => (known.has(file) ? [] : [i]));
   let next = 0;
   const reader = async () => {
-    while (next < files.length) {
-      const i = next++;
+    while (next < left.length) {
+      const i = left[next++]!;
       movies[i] = await readMovie(files[i]!);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(READERS, files.length) }, reader));
+  await Promise.all(Array.from({ length: Math.min(READERS, left.length) }, reader));
   const bad = movies.findIndex((m) => typeof m === "string");
   return bad >= 0 ? { file: files[bad]!, why: movies[bad] as string } : (movies as Movie[]);
 }

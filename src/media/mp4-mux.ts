@@ -6,7 +6,7 @@ import { readFile } from "node:fs/promises";
 import { mp4aSampleDescription, readAdts } from "./adts.js";
 import { joinedHeader, type JoinResult, writeJoined } from "./mp4-join.js";
 import { type DataPart, type JoinedTrack, planJoin } from "./mp4-join-plan.js";
-import { readMovies, type MovieTrack } from "./mp4-movie.js";
+import { type Movie, readMovies, type MovieTrack } from "./mp4-movie.js";
 import { box, full } from "./mp4-write.js";
 
 const PRIMING = 1024;
@@ -18,8 +18,10 @@ export async function muxPiecesWithAdts(
   out: string,
   onProgress?: (fraction: number) => void,
   signal?: AbortSignal,
+  // Pieces' movies read while the others were encoded.
+  known?: ReadonlyMap<string, Movie>,
 ): Promise<JoinResult> {
-  const movies = await readMovies(pieces);
+  const movies = await readMovies(pieces, known);
   if (!Array.isArray(movies)) return { kind: "unsupported", why: `${movies.file}: ${movies.why}` };
   const mixed = movies.find((m) => m.tracks.length !== 1 || m.tracks[0]!.handler !== "vide");
   if (mixed) return { kind: "unsupported", why: `${mixed.file}: not a piece of picture alone` };

@@ -41,6 +41,8 @@ export async function ensureSegments(
   o: PieceOptions,
   profile: Profile,
   report: (s: PieceCounts) => void,
+  // The pieces already made, told before any is encoded.
+  onCached?: (files: string[]) => void,
 ): Promise<Array<{ file: string; frames: number }>> {
   const caps = await o.capabilities();
   await mkdir(o.segmentDir, { recursive: true });
@@ -57,6 +59,8 @@ export async function ensureSegments(
     if (!files.has(file) && !existsNow(file)) missing.push(p);
     files.add(file);
   }
+  const made = new Set(missing.map((p) => fileOf.get(p)!));
+  onCached?.([...files].filter((file) => !made.has(file)));
   // Longest first: after an edit, the edited shot's stretch is what the re-stitch waits for, so it starts
   // before the windows beside it.
   const frameCount = (job: typeof missing) => job.reduce((t, p) => t + pieceFrames(p), 0);

@@ -1,11 +1,12 @@
 // Stitch stage: clips -> film. Uniform cuts: stream copy. Anything else: normalised pieces (cached, so a
 // one-shot change re-encodes its stretch and the windows beside it) joined by stream copy, with the film's
 // audio encoded in cached chunks (soundtrack.ts) and copied in the same mux.
-import { mkdir, rename, stat, writeFile } from "node:fs/promises";
+import { mkdir, open, rename, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { tempSibling } from "../cache/atomic.js";
 import { joinMp4 } from "../media/mp4-join.js";
 import { muxPiecesWithAdts } from "../media/mp4-mux.js";
+import { type Movie, readMovies } from "../media/mp4-movie.js";
 import { probeMedia } from "../media/probe.js";
 import { FfmpegError, runTool, runToolWithStderr, type RunOptions } from "../media/run.js";
 import { RunError } from "../errors.js";
@@ -58,6 +59,7 @@ export async function stitchFilm(o: StitchOptions, key: string, now: () => numbe
   let pieceKeys: string[] = [];
   let copiedSeconds = 0;
   let audioChunks = { made: 0, reused: 0 };
+  let early: Promise<Map<string, Movie>> | undefined;
   try {
     const list = tempSibling(path.join(o.tmpDir, "concat.txt"));
     try {
@@ -66,7 +68,13 @@ export async function stitchFilm(o: StitchOptions, key: string, now: () => numbe
         // Segments are whole frames, so the mix, the voice-overs and the captions line up with the picture;
         // the soundtrack is made while they are encoded.
         const [made, sound] = await Promise.allSettled([
-          ensureSegments(o, profile, (s) => (segments = s)),
+          ensureSegments(
+            o,
+            profile,
+            (s) => (segments = s),
+            // The cached pieces' movies are read while the others are encoded, not after.
+            (cached) => (early = knownMovies(cached)),
+          ),
           soundtrack(o, profile, timing),
         ]);
         if (made.status === "rejected" && sound.status === "fulfilled") await removeIfExists(sound.value.aac);
@@ -77,7 +85,7 @@ export async function stitchFilm(o: StitchOptions, key: string, now: () => numbe
         try {
           audioChunks = { made: audio.made, reused: audio.reused };
           pieceKeys.push(...audio.keys);
-          await muxFilm(o, pieces, audio.aac, list, tmp, profile.fps);
+          await muxFilm(o, pieces, audio.aac, list, tmp, profile.fps, await early);
         } finally {
           await removeIfExists(audio.aac);
         }
@@ -103,7 +111,14 @@ export async function stitchFilm(o: StitchOptions, key: string, now: () => numbe
       await whole();
     }
     const duration = await filmSeconds(o, tmp, expected);
-    await rename(tmp, o.output);
+    // The old film's blocks are freed when the last handle on it closes, after the new film is in place:
+    // freeing them in the rename took 25 of its 60 ms in a re-stitch (85 MB).
+    const old = await open(o.output, "r").catch(() => undefined);
+    try {
+      await rename(tmp, o.output);
+    } finally {
+      old?.close().catch(() => {});
+    }
     const record: FilmRecord = {
       version: 1,
       key,
@@ -149,10 +164,11 @@ async function muxFilm(
   list: string,
   tmp: string,
   fps: number,
+  known?: Map<string, Movie>,
 ): Promise<void> {
   const files = pieces.map((p) => p.file);
   const muxed = await writingFilm(o, tmp, () =>
-    muxPiecesWithAdts(files, aac, tmp, (done) => o.onProgress?.(90 + 10 * done), o.signal),
+    muxPiecesWithAdts(files, aac, tmp, (done) => o.onProgress?.(90 + 10 * done), o.signal, known),
   );
   if (muxed.kind === "joined") return;
   await writeFile(
@@ -187,6 +203,13 @@ async function writingFilm<T>(o: StitchOptions, tmp: string, write: () => Promis
 
 function runOptions(o: StitchOptions, progress: ReturnType<typeof progressParser>): RunOptions {
   return { onStdoutLine: progress.onLine, ...(o.signal && { signal: o.signal }) };
+}
+
+// Never rejects (it may not be awaited when the encoding fails): movies that cannot be read now are read
+// again, and named, by the mux.
+async function knownMovies(files: string[]): Promise<Map<string, Movie>> {
+  const movies = await readMovies(files).catch(() => undefined);
+  return new Map(Array.isArray(movies) ? movies.map((m) => [m.file, m]) : []);
 }
 
 // Where each clip starts in a film joined by stream copy: after the previous clips' whole lengths.
