@@ -2,7 +2,8 @@
 // from a mixed window and kept beside its encoded audio (<cache>/segments/<key>.lufs), keyed by the chunk's
 // mix before any gain: the film's gain is then found from every chunk's measurement with only the chunks an
 // edit reached mixed again.
-import { open, readFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
+import { open } from "node:fs/promises";
 import path from "node:path";
 import { writeFileAtomic } from "../cache/atomic.js";
 import { canonicalJson, sha256 } from "../util/hash.js";
@@ -20,9 +21,11 @@ export function loudnessKey(mixKey: string): string {
 
 export const loudnessFile = (dir: string, key: string) => path.join(dir, `${key}.lufs`);
 
-export async function readLoudness(dir: string, key: string): Promise<ChunkLoudness | undefined> {
+// Synchronously: a film has a measurement per chunk (159 for 48 shots of 5 s), and through the thread pool each
+// small file costs this thread more than reading it here.
+export function readLoudness(dir: string, key: string): ChunkLoudness | undefined {
   try {
-    const value = JSON.parse(await readFile(loudnessFile(dir, key), "utf8")) as ChunkLoudness;
+    const value = JSON.parse(readFileSync(loudnessFile(dir, key), "utf8")) as ChunkLoudness;
     return Array.isArray(value.energies) && typeof value.peak === "number" ? value : undefined;
   } catch {
     return undefined;

@@ -13,7 +13,7 @@ import { tempSibling } from "../cache/atomic.js";
 import { adtsFrames } from "../media/adts.js";
 import { runTool } from "../media/run.js";
 import { RunError } from "../errors.js";
-import { removeIfExists, statIfExists } from "../util/fs.js";
+import { existsNow, removeIfExists } from "../util/fs.js";
 import { canonicalJson } from "../util/hash.js";
 import { AUDIO_CODEC, encodeAudioArgs } from "./args.js";
 import { sideBySide } from "./side-by-side.js";
@@ -83,7 +83,7 @@ export async function encodeAudio(o: {
     await handle.close();
   }
   const files = keys.map((key) => path.join(o.dir, `${key}.aac`));
-  const missing = await missingFiles(files);
+  const missing = missingFiles(files);
   const source = { file: o.pcm, from: 0 };
   await sideBySide(
     runsOf(missing).map(
@@ -98,8 +98,9 @@ export async function encodeAudio(o: {
   return { files, keys, made, reused: n - made };
 }
 
-export async function missingFiles(files: string[]): Promise<boolean[]> {
-  return Promise.all(files.map(async (file) => !(await statIfExists(file))));
+// Synchronously, as the pieces are checked (encode-pieces.ts).
+export function missingFiles(files: string[]): boolean[] {
+  return files.map((file) => !existsNow(file));
 }
 
 // Consecutive chunks flagged true, as [first, end) runs: one encoder (one mix) each.

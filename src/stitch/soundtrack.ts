@@ -11,7 +11,8 @@
 // gain, and with it every chunk the edit did not reach, usually stays the same; the film stays within
 // GAIN_STEP / 2 of its target. When the gain would push the peaks over -1 dBTP, the whole film is mixed,
 // measured by ffmpeg and limited as one, its chunks keyed by their samples.
-import { readFile, rename, writeFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
+import { rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { tempSibling } from "../cache/atomic.js";
 import { hashFile } from "../cache/artifacts/index.js";
@@ -81,7 +82,8 @@ export async function soundtrack(
   const aac = tempSibling(path.join(o.tmpDir, "audio.aac"));
   try {
     const encoded = await chunkedSoundtrack(o, { spans, timing, fps: profile.fps, total, mixer, parallel });
-    await writeFile(aac, Buffer.concat(await Promise.all(encoded.files.map((file) => readFile(file)))));
+    // The chunks read synchronously, as their loudness is (chunk-loudness.ts).
+    await writeFile(aac, Buffer.concat(encoded.files.map((file) => readFileSync(file))));
     return { ...encoded, aac };
   } catch (e) {
     await removeIfExists(aac);
@@ -121,7 +123,7 @@ async function chunkedSoundtrack(o: SoundtrackOptions, f: Film): Promise<Encoded
   let gainDb: number | null = null;
   if (o.render.loudness !== undefined) {
     measuredKeys.push(...mixKeys.map(loudnessKey));
-    const measured = await Promise.all(measuredKeys.map((key) => readLoudness(o.segmentDir, key)));
+    const measured = measuredKeys.map((key) => readLoudness(o.segmentDir, key));
     await sideBySide(
       runsOf(measured.map((m) => !m)).map(([first, end]) => async (s) => {
         const { from, to } = windowOf(first, end);
@@ -147,7 +149,7 @@ async function chunkedSoundtrack(o: SoundtrackOptions, f: Film): Promise<Encoded
     sha256(canonicalJson({ audio_format: AUDIO_FORMAT, codec: AUDIO_CODEC, mix, gain_db: gainDb })),
   );
   const files = keys.map((key) => path.join(o.segmentDir, `${key}.aac`));
-  const missing = await missingFiles(files);
+  const missing = missingFiles(files);
   await sideBySide(
     runsOf(missing).map(([first, end]) => async (s) => {
       const needed = runSpan(bounds, first, end);
