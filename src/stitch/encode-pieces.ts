@@ -1,6 +1,6 @@
-// The film's pieces that are not cached yet, encoded side by side, grouped so that no clip is decoded twice
-// (segments.ts, encodeJobs). Each ffmpeg has at most three clips as inputs, and each piece comes out the same
-// bytes whichever way it was made.
+// The film's pieces that are not cached yet, encoded side by side: a stretch and the window after it by one
+// ffmpeg (so the outgoing clip is decoded once), every other piece alone. Each ffmpeg has at most two clips
+// as inputs, and each piece comes out the same bytes whichever way it was made.
 import { mkdir, rename } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import path from "node:path";

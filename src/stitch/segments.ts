@@ -30,33 +30,23 @@ export function splitIntoPieces(clips: StitchClip[], fps: number): Piece[] {
   });
 }
 
-// Pieces to be made, in film order, grouped into what one ffmpeg encodes, so that no clip is decoded twice:
-// a window goes with the stretch just before it when both are missing (that stretch decodes the outgoing clip
-// up to the window's frames anyway). After an edit, the window into the edited shot, its stretch and the
-// window out of it are one job: the shot is decoded once, the job has three clips as inputs at most.
+// Pieces to be made, in film order, grouped into what one ffmpeg encodes: a window goes with the stretch
+// just before it when both are missing (that stretch decodes the outgoing clip up to the window's frames
+// anyway); every other piece is made alone.
 export function encodeJobs(pieces: Piece[]): Piece[][] {
   const jobs: Piece[][] = [];
   for (const piece of pieces) {
     const last = jobs.at(-1);
-    if (last && follows(last, piece)) last.push(piece);
+    const before = last?.length === 1 ? last[0] : undefined;
+    const follows =
+      piece.kind === "window" &&
+      before?.kind === "stretch" &&
+      before.clip === piece.a &&
+      before.to === piece.aLength - piece.frames;
+    if (follows) last!.push(piece);
     else jobs.push([piece]);
   }
   return jobs;
-}
-
-function follows(job: Piece[], piece: Piece): boolean {
-  const before = job.at(-1)!;
-  const shape = job.map((p) => p.kind).join(",");
-  if (piece.kind === "window")
-    return (
-      (shape === "stretch" || shape === "window,stretch") &&
-      before.kind === "stretch" &&
-      before.clip === piece.a &&
-      before.to === piece.aLength - piece.frames
-    );
-  return (
-    shape === "window" && before.kind === "window" && before.b === piece.clip && piece.from === before.frames
-  );
 }
 
 export function pieceFrames(piece: Piece): number {
