@@ -51,16 +51,19 @@ export async function ensureSegments(
     pieces.map((piece) => [piece, path.join(o.segmentDir, `${pieceKey(piece, profile, caps)}.mp4`)]),
   );
   const missing: typeof pieces = [];
+  const cached: string[] = [];
   const files = new Set<string>();
   for (const p of pieces) {
     const file = fileOf.get(p)!;
     // Synchronously: a film's hundred pieces checked through libuv one after another would hold back its first
     // ffmpeg by a round trip each.
-    if (!files.has(file) && !existsNow(file)) missing.push(p);
+    if (!files.has(file)) {
+      if (existsNow(file)) cached.push(file);
+      else missing.push(p);
+    }
     files.add(file);
   }
-  const made = new Set(missing.map((p) => fileOf.get(p)!));
-  onCached?.([...files].filter((file) => !made.has(file)));
+  onCached?.(cached);
   // Longest first: after an edit, the edited shot's stretch is what the re-stitch waits for, so it starts
   // before the windows beside it.
   const frameCount = (job: typeof missing) => job.reduce((t, p) => t + pieceFrames(p), 0);

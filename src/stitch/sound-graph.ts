@@ -41,13 +41,9 @@ export function clipStarts(timing: Timing): number[] {
 }
 
 // The extra ffmpeg inputs, in order after the clips: the voice-overs a window hears (`voices`, from its
-// MixGraph; every one by default), then the bed: its samples at 48 kHz (stereo f32, bedPcm()), looped without
-// end, so a window of the film finds its place in the loop exactly.
-export function soundInputs(
-  sound: FilmSound,
-  bedPcm?: string,
-  voices: number[] = sound.voices.map((_, k) => k),
-): string[] {
+// MixGraph), then the bed: its samples at 48 kHz (stereo f32, bedPcm()), looped without end, so a window of
+// the film finds its place in the loop exactly.
+export function soundInputs(sound: FilmSound, voices: number[], bedPcm?: string): string[] {
   return [
     ...voices.flatMap((k) => ["-i", sound.voices[k]!.file]),
     ...(sound.music

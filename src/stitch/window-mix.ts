@@ -99,7 +99,7 @@ export function windowMixer(o: {
               output: "[aout]",
             };
         const voices = "voices" in graph ? graph.voices : [];
-        const inputs = [...dialogue.inputs, ...(o.sound ? soundInputs(o.sound, loop?.file, voices) : [])];
+        const inputs = [...dialogue.inputs, ...(o.sound ? soundInputs(o.sound, voices, loop?.file) : [])];
         await runTool(o.ffmpeg, audioPcmArgs(inputs, graph, file), { ...run });
       } catch (e) {
         await removeIfExists(file);
