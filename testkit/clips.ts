@@ -120,3 +120,10 @@ export async function stitchClip(
 
 // The ffmpeg 4.1 of @ffmpeg-installer (found with an empty PATH, so the system ffmpeg is not picked).
 export const BUNDLED: MediaTools = findMediaTools({ PATH: "" });
+
+// An ffmpeg alone, without the quick (bundled) one findMediaTools puts beside a system ffmpeg.
+export const alone = (t: MediaTools): MediaTools => ({
+  ffmpeg: t.ffmpeg,
+  ffprobe: t.ffprobe,
+  source: t.source,
+});

@@ -50,7 +50,9 @@ export async function doctorCommand(argv: string[], ctx: CliContext): Promise<vo
       `ffmpeg    ${tools.ffmpeg} (${tools.source.ffmpeg}), version ${caps.version}`,
       `ffprobe   ${tools.ffprobe} (${tools.source.ffprobe}), version ${probeVersion}`,
       ...(tools.quickFfmpeg
-        ? [`frames    ${tools.quickFfmpeg} (bundled, statically linked: it starts in about 1 ms)`]
+        ? [
+            `quick     ${tools.quickFfmpeg} (bundled, statically linked: it starts in about 1 ms): frames and the film's sound`,
+          ]
         : []),
       `filters   xfade: ${caps.xfade ? "yes" : "no (crossfades use blend instead)"}, subtitles: ${caps.subtitles ? "yes" : "no (render.captions: burn unavailable; install an ffmpeg with libass)"}, flite: ${caps.flite ? "yes" : "no (preview voice-overs are tones unless espeak-ng is installed)"}, sidechaincompress: ${caps.sidechaincompress ? "yes" : "no (music cannot duck)"}`,
       `FAL_KEY   ${fal}`,

@@ -9,8 +9,8 @@ export interface MediaTools {
   ffprobe: string;
   source: { ffmpeg: ToolSource; ffprobe: ToolSource };
   // The bundled, statically linked ffmpeg beside one found on PATH, for one-frame jobs on a chain's critical
-  // path: it starts in about 1 ms, where Debian's (215 shared libraries) takes 45 ms of CPU. Never beside an
-  // FFMPEG_PATH, which names the one ffmpeg to run.
+  // path and for the film's sound (the bed, the mix, the AAC): it starts in about 1 ms, where Debian's (215
+  // shared libraries) takes 45-90 ms of CPU. Never beside an FFMPEG_PATH, which names the one ffmpeg to run.
   quickFfmpeg?: string;
 }
 export type ToolSource = "env" | "path" | "bundled";

@@ -21,7 +21,7 @@ export async function muxPiecesWithAdts(
   // Pieces' movies read while the others were encoded.
   known?: ReadonlyMap<string, Movie>,
 ): Promise<JoinResult> {
-  const movies = await readMovies(pieces, known);
+  const movies = readMovies(pieces, known);
   if (!Array.isArray(movies)) return { kind: "unsupported", why: `${movies.file}: ${movies.why}` };
   const mixed = movies.find((m) => m.tracks.length !== 1 || m.tracks[0]!.handler !== "vide");
   if (mixed) return { kind: "unsupported", why: `${mixed.file}: not a piece of picture alone` };

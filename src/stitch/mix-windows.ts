@@ -84,6 +84,8 @@ export interface KeySources {
   // sha256 of each voice-over's file and of the bed's.
   voiceHashes: string[];
   bedHash?: string;
+  // Which ffmpeg mixes ("bundled" or "configured"): a film's chunks all come from one.
+  binary: string;
 }
 
 // The key of the mix's samples in [from, to): everything that plays there, placed relative to `from`.
@@ -121,6 +123,7 @@ export function windowKey(w: { from: number; to: number }, s: KeySources): strin
   return sha256(
     canonicalJson({
       mix_format: MIX_FORMAT,
+      binary: s.binary,
       sample_rate: SAMPLE_RATE,
       length: to - from,
       ends_film: to === s.total,

@@ -12,11 +12,12 @@ import { chunkWindow } from "../../src/stitch/mix-windows.js";
 import { SAMPLE_RATE } from "../../src/stitch/graph.js";
 import type { StitchClip } from "../../src/stitch/profile.js";
 import type { FilmSound } from "../../src/stitch/sound-graph.js";
-import { BUNDLED, makeClip, stitchClip } from "../../testkit/clips.js";
+import { alone, BUNDLED, makeClip, stitchClip } from "../../testkit/clips.js";
 import { decodedSamples, toneFile } from "../../testkit/ffprobe.js";
 import { stitchSoundIn } from "../../testkit/stitch-film.js";
 
-const SYSTEM = findMediaTools(process.env);
+// The system ffmpeg alone: beside it, the bundled one would make the sound.
+const SYSTEM = alone(findMediaTools(process.env));
 // 16 AAC frames (0.34 s) a chunk, so a 12 s film has 36 of them and an edit of one shot touches a few.
 const FRAMES = 16;
 

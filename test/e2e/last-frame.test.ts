@@ -9,11 +9,10 @@ import { test } from "node:test";
 import { execa } from "execa";
 import { findMediaTools, type MediaTools } from "../../src/media/binaries.js";
 import { writeFrame } from "../../src/media/frame.js";
-import { BUNDLED, makeClip } from "../../testkit/clips.js";
+import { alone, BUNDLED, makeClip } from "../../testkit/clips.js";
 
 const SYSTEM = findMediaTools(process.env);
 // Each ffmpeg alone (no quick one beside it), then the pair findMediaTools gives.
-const alone = (t: MediaTools): MediaTools => ({ ffmpeg: t.ffmpeg, ffprobe: t.ffprobe, source: t.source });
 const toolsets = [alone(SYSTEM), alone(BUNDLED), SYSTEM];
 
 // The md5 of each decoded frame as rgb24, in presentation order.

@@ -18,6 +18,8 @@ import { stitchIn } from "../../testkit/stitch-film.js";
 import { decodedAudioSeconds, decodedFrames, frameHashes as hashes } from "../../testkit/ffprobe.js";
 
 const SYSTEM = findMediaTools(process.env);
+// The ffmpeg that makes a film's sound: the bundled one beside the system's (soundtrack.ts).
+const SOUND = SYSTEM.quickFfmpeg ?? SYSTEM.ffmpeg;
 
 // The audio stream's packets, hashed: AAC encodes identical samples to identical packets.
 const audioPackets = async (file: string) =>
@@ -214,7 +216,7 @@ test("a run of crossfades and fades stitched in pieces is the single-pass film, 
   // The same samples as the single pass's audio graph: AAC encodes identical samples to identical packets.
   const singleAudio = path.join(dir, "single.m4a");
   const graph = audioGraph(clips, profile, 0);
-  await execa(SYSTEM.ffmpeg, [
+  await execa(SOUND, [
     ...clips.flatMap((c) => ["-i", c.file]),
     "-filter_complex",
     graph.filter,
@@ -270,7 +272,7 @@ test("at 29.97 fps, where a frame is not a whole number of samples, the chunked 
   const dir = path.dirname(output);
   const graph = audioGraph(clips, targetProfile(clips, render), 0);
   const single = path.join(dir, "single.m4a");
-  await execa(SYSTEM.ffmpeg, [
+  await execa(SOUND, [
     ...clips.flatMap((c) => ["-i", c.file]),
     ...["-filter_complex", graph.filter, "-map", graph.output, ...AUDIO_CODEC, "-y", single],
   ]);

@@ -14,11 +14,12 @@ import { chunkWindow, clipSpans, soundtrackSamples } from "../../src/stitch/mix-
 import { frameTiming, type StitchClip } from "../../src/stitch/profile.js";
 import { type FilmSound, filmSamples } from "../../src/stitch/sound-graph.js";
 import { windowMixer } from "../../src/stitch/window-mix.js";
-import { BUNDLED, makeClip, stitchClip } from "../../testkit/clips.js";
+import { alone, BUNDLED, makeClip, stitchClip } from "../../testkit/clips.js";
 import { decodedSamples, integratedLoudness, toneFile } from "../../testkit/ffprobe.js";
 import { stitchSoundIn } from "../../testkit/stitch-film.js";
 
-const SYSTEM = findMediaTools(process.env);
+// The system ffmpeg alone: beside it, the bundled one would make the sound.
+const SYSTEM = alone(findMediaTools(process.env));
 const FRAMES = 16;
 const fade = { transition: { type: "crossfade" as const, duration: 0.5 } };
 

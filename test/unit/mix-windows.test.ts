@@ -69,6 +69,7 @@ function sources(over: { clips?: StitchClip[]; sound?: FilmSound; voiceHashes?: 
     total: (t.totalFrames / 24) * 48000,
     voiceHashes: over.voiceHashes ?? ["v".repeat(64)],
     bedHash: "b".repeat(64),
+    binary: "bundled",
     sound: over.sound ?? {
       music: { file: "/bed.wav", volumeDb: -18, duck: true, fadeIn: 1, fadeOut: 2 },
       voices: [{ file: "/v.wav", clip: 4, offset: 1, duration: 2, shot: "s5" }],
