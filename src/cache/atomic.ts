@@ -4,6 +4,7 @@ import { hostname } from "node:os";
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { mkdir, open, readFile, rename } from "node:fs/promises";
 import path from "node:path";
+import { RunError } from "../errors.js";
 import { existsNow, isMissing, listIfExists, removeIfExists, withPath } from "../util/fs.js";
 
 // `durable: false` still survives kill -9 (the kernel keeps the rename); it skips the fsyncs that guard against power loss.
@@ -79,23 +80,32 @@ export async function commitRename(tmp: string, file: string): Promise<void> {
   }
 }
 
-// A large derived file (a film) replacing the one before it. The old one is renamed aside first and freed
-// after, when its last handle closes: a rename over an existing file has ext4 start writing the new one out
-// before it returns (auto_da_alloc: 30-48 ms for an 85 MB film), and freeing the old one's blocks took 23 ms.
-// Between the two renames (microseconds) the name is missing; an aside left by a kill is an orphan (swept).
+// A large derived file (a film) replacing the one before it: the old one is renamed aside first and freed
+// after its last handle closes, since a rename over a file has ext4 write the new one out first (auto_da_alloc:
+// 30-48 ms for an 85 MB film) and freeing the old one's blocks took 23 ms more. The renames are synchronous,
+// so no signal handler runs between them; a kill -9 there leaves no film, which the next render stitches again.
 export async function replaceAside(tmp: string, file: string): Promise<void> {
   const old = await open(file, "r").catch(() => undefined);
-  if (!old) return rename(tmp, file);
-  const aside = tempSibling(file);
   try {
-    await rename(file, aside);
-    await rename(tmp, file).catch(async (err) => {
-      await rename(aside, file).catch(() => {});
+    if (!old || !(await old.stat()).isFile()) return await rename(tmp, file);
+    const aside = tempSibling(file);
+    renameSync(file, aside);
+    try {
+      renameSync(tmp, file);
+    } catch (err) {
+      try {
+        renameSync(aside, file);
+      } catch {
+        throw new RunError(
+          `cannot write ${file} (${(err as Error).message}); the one before it is at ${aside}`,
+        );
+      }
       throw err;
-    });
-    await removeIfExists(aside);
+    }
+    // The new file is in place: an aside that cannot be removed now is an orphan, swept by the next run.
+    await removeIfExists(aside).catch(() => {});
   } finally {
-    old.close().catch(() => {});
+    old?.close().catch(() => {});
   }
 }
 

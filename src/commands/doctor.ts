@@ -35,6 +35,10 @@ export async function doctorCommand(argv: string[], ctx: CliContext): Promise<vo
   if (values.help) return ctx.stdout(DOCTOR_USAGE);
   const tools = findMediaTools(ctx.env);
   const caps = await detectCapabilities(tools.ffmpeg);
+  // The bundled ffmpeg beside a system one makes the film's sound, so the ducking is its to do.
+  const quick = tools.quickFfmpeg
+    ? await detectCapabilities(tools.quickFfmpeg).catch(() => undefined)
+    : undefined;
   const probeVersion =
     /ffprobe version (\S+)/.exec(await runTool(tools.ffprobe, ["-hide_banner", "-version"]))?.[1] ??
     "unknown";
@@ -51,10 +55,10 @@ export async function doctorCommand(argv: string[], ctx: CliContext): Promise<vo
       `ffprobe   ${tools.ffprobe} (${tools.source.ffprobe}), version ${probeVersion}`,
       ...(tools.quickFfmpeg
         ? [
-            `quick     ${tools.quickFfmpeg} (bundled, statically linked: it starts in about 1 ms): frames and the film's sound`,
+            `quick     ${tools.quickFfmpeg} (bundled, version ${quick?.version ?? "unknown"}, statically linked: it starts in about 1 ms): frames and the film's sound`,
           ]
         : []),
-      `filters   xfade: ${caps.xfade ? "yes" : "no (crossfades use blend instead)"}, subtitles: ${caps.subtitles ? "yes" : "no (render.captions: burn unavailable; install an ffmpeg with libass)"}, flite: ${caps.flite ? "yes" : "no (preview voice-overs are tones unless espeak-ng is installed)"}, sidechaincompress: ${caps.sidechaincompress ? "yes" : "no (music cannot duck)"}`,
+      `filters   xfade: ${caps.xfade ? "yes" : "no (crossfades use blend instead)"}, subtitles: ${caps.subtitles ? "yes" : "no (render.captions: burn unavailable; install an ffmpeg with libass)"}, flite: ${caps.flite ? "yes" : "no (preview voice-overs are tones unless espeak-ng is installed)"}, sidechaincompress: ${(quick ?? caps).sidechaincompress ? "yes" : "no (music cannot duck)"}`,
       `FAL_KEY   ${fal}`,
       `fal proxy ${ctx.env.FAL_PROXY_URL || "none"}`,
       `fal wait  ${(await lastWaitsText(cacheDir)) ?? "no fal render recorded in this cache yet"}`,

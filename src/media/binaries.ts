@@ -10,7 +10,7 @@ export interface MediaTools {
   source: { ffmpeg: ToolSource; ffprobe: ToolSource };
   // The bundled, statically linked ffmpeg beside one found on PATH, for one-frame jobs on a chain's critical
   // path and for the film's sound (the bed, the mix, the AAC): it starts in about 1 ms, where Debian's (215
-  // shared libraries) takes 45-90 ms of CPU. Never beside an FFMPEG_PATH, which names the one ffmpeg to run.
+  // shared libraries) takes 50-90 ms of CPU. Never beside an FFMPEG_PATH, which names the one ffmpeg to run.
   quickFfmpeg?: string;
 }
 export type ToolSource = "env" | "path" | "bundled";

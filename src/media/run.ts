@@ -84,6 +84,11 @@ async function run(file: string, args: string[], options: RunOptions) {
 const OS_ERRORS =
   /Read-only file system|No space left on device|Permission denied|Disk quota exceeded|No such file or directory|Too many open files/;
 
+// ffmpeg failed on the machine (a full disk, a missing file), not on what it was given.
+export function osFailure(err: FfmpegError): boolean {
+  return OS_ERRORS.test(err.message);
+}
+
 export function causeOf(stderr: string): string | undefined {
   const lines = stderr
     .split("\n")

@@ -57,6 +57,8 @@ export async function encodeAudio(o: {
   totalSamples: number;
   dir: string;
   ffmpeg: string;
+  // The ffmpeg's version: chunks made by another are not used.
+  binary: string;
   parallel: number;
   chunkFrames?: number;
   signal?: AbortSignal;
@@ -74,6 +76,7 @@ export async function encodeAudio(o: {
       const shape = {
         audio_format: AUDIO_FORMAT,
         codec: AUDIO_CODEC,
+        binary: o.binary,
         before: bounds[k]! - from,
         to: to - from,
       };

@@ -84,7 +84,7 @@ export interface KeySources {
   // sha256 of each voice-over's file and of the bed's.
   voiceHashes: string[];
   bedHash?: string;
-  // Which ffmpeg mixes ("bundled" or "configured"): a film's chunks all come from one.
+  // The version of the ffmpeg that mixes and encodes: a film's chunks all come from one.
   binary: string;
 }
 

@@ -12,11 +12,12 @@
 // GAIN_STEP / 2 of its target. When the gain would push the peaks over -1 dBTP, the whole film is mixed,
 // measured by ffmpeg and limited as one, its chunks keyed by their samples.
 import { readFileSync } from "node:fs";
-import { rename, writeFile } from "node:fs/promises";
+import { mkdir, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { tempSibling } from "../cache/atomic.js";
 import { hashFile } from "../cache/artifacts/index.js";
-import { FfmpegError, runTool, runToolWithStderr } from "../media/run.js";
+import { detectCapabilities } from "../media/capabilities.js";
+import { FfmpegError, osFailure, runTool, runToolWithStderr } from "../media/run.js";
 import { RunError } from "../errors.js";
 import { removeIfExists } from "../util/fs.js";
 import { canonicalJson, sha256 } from "../util/hash.js";
@@ -70,8 +71,9 @@ export interface SoundtrackOptions {
 }
 
 // The sound's ffmpegs (the bed, each window's mix, the AAC runs) are the bundled static one beside a system
-// ffmpeg: Debian's starts in 0.09 CPU-s, three times a re-stitch. One binary makes all of a film's chunks (its
-// name is in their keys): when the bundled one cannot read an input, the configured one makes them all.
+// ffmpeg: Debian's takes 50-90 ms of CPU to start, three times a re-stitch. One binary makes all of a film's
+// chunks (its version is in their keys): when the bundled one fails (an input it cannot read, not a full disk),
+// the configured one makes them all.
 export async function soundtrack(
   o: SoundtrackOptions,
   profile: Profile,
@@ -80,19 +82,22 @@ export async function soundtrack(
   const quick = o.tools.quickFfmpeg;
   if (quick)
     try {
-      return await soundtrackBy(o, profile, timing, { ffmpeg: quick, binary: "bundled" });
+      return await soundtrackBy(o, profile, timing, quick);
     } catch (e) {
-      if (!(e instanceof FfmpegError) || o.signal?.aborted) throw e;
+      if (!(e instanceof FfmpegError) || osFailure(e) || o.signal?.aborted) throw e;
     }
-  return soundtrackBy(o, profile, timing, { ffmpeg: o.tools.ffmpeg, binary: "configured" });
+  return soundtrackBy(o, profile, timing, o.tools.ffmpeg);
 }
 
 async function soundtrackBy(
   o: SoundtrackOptions,
   profile: Profile,
   timing: Timing,
-  by: { ffmpeg: string; binary: string },
+  ffmpeg: string,
 ): Promise<Soundtrack> {
+  const by = { ffmpeg, binary: (await detectCapabilities(ffmpeg)).version };
+  // Its chunks may be written before the pieces' encoder has made the folder.
+  await mkdir(o.segmentDir, { recursive: true });
   const parallel = o.parallel ?? defaultParallel();
   const spans = clipSpans(timing, profile.fps);
   const total = soundtrackSamples(spans, filmSamples(timing, profile.fps), !!o.sound);
@@ -120,7 +125,7 @@ interface Film {
   total: number;
   mixer: WindowMixer;
   parallel: number;
-  // The ffmpeg that makes the sound, and which one it is ("bundled" or "configured") for the chunks' keys.
+  // The ffmpeg that makes the sound, and its version (in the chunks' keys).
   ffmpeg: string;
   binary: string;
 }
@@ -219,6 +224,7 @@ async function limitedSoundtrack(o: SoundtrackOptions, f: Film, target: number):
     totalSamples: f.total,
     dir: o.segmentDir,
     ffmpeg: f.ffmpeg,
+    binary: f.binary,
     parallel: f.parallel,
     ...(o.audioChunkFrames && { chunkFrames: o.audioChunkFrames }),
     ...(o.signal && { signal: o.signal }),

@@ -2,7 +2,7 @@
 // 90), for the bed, the mix and the AAC alone; the configured one for all of it when the bundled one fails.
 // A film's chunks come from one binary: its name is in their keys.
 import assert from "node:assert/strict";
-import { chmod, mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { chmod, mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { test } from "node:test";
@@ -14,11 +14,13 @@ import { stitchSoundIn } from "../../testkit/stitch-film.js";
 
 const SYSTEM = alone(findMediaTools(process.env));
 
-// The bundled ffmpeg behind a script that writes down each command line it is given.
-async function loggedBundled(dir: string): Promise<{ file: string; log: string }> {
-  const file = path.join(dir, "bundled-ffmpeg");
+// The bundled ffmpeg behind a script that writes down each command line it is given, or, `failing` on a
+// command line with this in it, exits 1 there.
+async function wrappedBundled(dir: string, failing?: string): Promise<{ file: string; log: string }> {
+  const file = path.join(dir, failing ? "failing-ffmpeg" : "bundled-ffmpeg");
   const log = path.join(dir, "bundled.log");
-  await writeFile(file, `#!/bin/sh\necho "$*" >> '${log}'\nexec '${BUNDLED.ffmpeg}' "$@"\n`);
+  const fail = failing ? `case "$*" in *'${failing}'*) exit 1;; esac\n` : "";
+  await writeFile(file, `#!/bin/sh\n${fail}echo "$*" >> '${log}'\nexec '${BUNDLED.ffmpeg}' "$@"\n`);
   await chmod(file, 0o755);
   return { file, log };
 }
@@ -41,7 +43,7 @@ test("the bundled ffmpeg makes the sound, the system one the picture; a failing 
   };
   const stitch = (folder: string, tools: MediaTools) =>
     stitchSoundIn(path.join(dir, folder), clips, sound, { tools, render: { loudness: -16 } });
-  const quick = await loggedBundled(dir);
+  const quick = await wrappedBundled(dir);
 
   const first = await stitch("a", { ...SYSTEM, quickFfmpeg: quick.file });
   const lines = (await readFile(quick.log, "utf8")).trim().split("\n");
@@ -57,11 +59,14 @@ test("the bundled ffmpeg makes the sound, the system one the picture; a failing 
   const chunks = first.record.audio_chunks!.made;
   assert.ok(chunks > 0);
 
-  // The bundled ffmpeg fails: the configured one makes every chunk, and the film is whole.
-  const failing = await stitch("b", { ...SYSTEM, quickFfmpeg: "/bin/false" });
-  assert.deepEqual(failing.record.audio_chunks, { made: chunks, reused: 0 });
-  const decoded = await decodesCleanly(failing.output);
-  assert.ok(decoded.ok && Math.abs(decoded.duration - failing.record.duration) < 0.1, "a whole film");
+  // The bundled ffmpeg fails at the AAC, after the mix: the configured one makes every chunk, the film is
+  // whole, and nothing of the attempt is left in the film's temp folder.
+  const failing = await wrappedBundled(dir, "-f adts");
+  const second = await stitch("b", { ...SYSTEM, quickFfmpeg: failing.file });
+  assert.deepEqual(second.record.audio_chunks, { made: chunks, reused: 0 });
+  const decoded = await decodesCleanly(second.output);
+  assert.ok(decoded.ok && Math.abs(decoded.duration - second.record.duration) < 0.1, "a whole film");
+  assert.deepEqual(await readdir(path.join(dir, "b", "tmp")), []);
   // Its chunks are not the bundled one's: with that one back, the film's sound is made again, all by it.
   const again = await stitch("b", { ...SYSTEM, quickFfmpeg: quick.file });
   assert.deepEqual(again.record.audio_chunks, { made: chunks, reused: 0 });

@@ -69,7 +69,7 @@ function sources(over: { clips?: StitchClip[]; sound?: FilmSound; voiceHashes?: 
     total: (t.totalFrames / 24) * 48000,
     voiceHashes: over.voiceHashes ?? ["v".repeat(64)],
     bedHash: "b".repeat(64),
-    binary: "bundled",
+    binary: "N-47683-g0e8eb07980-static",
     sound: over.sound ?? {
       music: { file: "/bed.wav", volumeDb: -18, duck: true, fadeIn: 1, fadeOut: 2 },
       voices: [{ file: "/v.wav", clip: 4, offset: 1, duration: 2, shot: "s5" }],
@@ -104,4 +104,12 @@ test("an edit changes the keys of exactly the windows that reach its samples", (
   bounds.slice(1).forEach((_, k) => {
     assert.equal(a[k] !== longer[k], chunkWindow(bounds, k).to > fadeStart);
   });
+});
+
+test("another ffmpeg changes every window's key: a film's chunks come from one", () => {
+  const before = sources();
+  const bounds = chunkBounds(before.total, 64);
+  const keys = (s: KeySources) => bounds.slice(1).map((_, k) => windowKey(chunkWindow(bounds, k), s));
+  const [a, b] = [keys(before), keys({ ...before, binary: "5.1.6-0+deb12u1" })];
+  for (const [k, key] of a.entries()) assert.notEqual(key, b[k], `chunk ${k}`);
 });
