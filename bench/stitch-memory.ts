@@ -1,5 +1,6 @@
 // stitch-memory and incremental-xfade: a film of many crossfaded 720p shots stitched in pieces. Memory is
-// sampled every 50 ms from /proc for this process and every ffmpeg it starts (their sum, at the worst instant).
+// sampled every 10 ms from /proc for this process and every ffmpeg it starts (their sum, at the worst instant).
+// The static ffmpeg's sound jobs live about 100 ms: a coarser grid caught them more often in the longer film.
 import { readFileSync, readdirSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -78,7 +79,7 @@ async function stitchOnce(clips: StitchClip[], segmentDir: string, dir: string) 
   const timer = setInterval(() => {
     const now = treeMemory(process.pid);
     for (const k of ["total", "pss", "largest"] as const) peak[k] = Math.max(peak[k], now[k]);
-  }, 50);
+  }, 10);
   const t0 = Date.now();
   try {
     const record = await stitchFilm(
