@@ -18,7 +18,8 @@ import { clip } from "./fixtures.js";
 import { median, type Result } from "./lib.js";
 
 const tools = findMediaTools(process.env);
-const RUNS = 3;
+// Five alternated pairs: one run of either side can be 5-8% off the others on a shared machine.
+const RUNS = 5;
 
 // CPU seconds of the children waited for so far (cutime + cstime, in clock ticks of 10 ms).
 function childrenCpu(): number {
